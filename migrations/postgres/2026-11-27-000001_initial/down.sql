@@ -1,0 +1,14 @@
+DROP TABLE email_outbox;
+DROP TABLE audit_events;
+DROP TABLE decisions;
+DROP TABLE ratings;
+DROP TABLE responses;
+DROP TABLE rater_links;
+DROP TABLE assignments;
+DROP TABLE reviews;
+DROP TABLE cycles;
+DROP TABLE staff_sessions;
+DROP TABLE accounts;
+DROP TABLE people;
+DROP TABLE organizations;
+DROP FUNCTION audit_events_append_only;

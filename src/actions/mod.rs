@@ -1,0 +1,47 @@
+//! Orchestrations shared by the CLI and the web UI: each runs inside one transaction given by
+//! the caller, calls `domain` for the rules and `db` for the storage.
+
+pub mod cycles;
+pub mod demo;
+pub mod report;
+pub mod schedule;
+pub mod users;
+
+use crate::db::{self, AnyConnection};
+use crate::domain::consolidation::Policy;
+use crate::domain::rubric::Rubric;
+use crate::error::{AppError, AppResult};
+
+/// The consolidation policy as frozen in a cycle.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PolicySnapshot {
+    pub supervisor_share: f64,
+    pub weight_customer: u32,
+    pub weight_peer: u32,
+    pub weight_team: u32,
+}
+
+impl PolicySnapshot {
+    /// The exact policy.
+    pub fn policy(&self) -> AppResult<Policy> {
+        Policy::new(self.supervisor_share, self.weight_customer, self.weight_peer, self.weight_team)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored policy: {e}")))
+    }
+}
+
+/// The rubric and policy frozen in a cycle.
+pub fn load_snapshots(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<(Rubric, Policy)> {
+    let (rubric, policy) = db::cycles::snapshots(conn, cycle_id)?;
+    let rubric = Rubric::from_snapshot(&rubric).map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored rubric: {e}")))?;
+    let policy: PolicySnapshot =
+        serde_json::from_str(&policy).map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored policy: {e}")))?;
+    Ok((rubric, policy.policy()?))
+}
+
+/// The cycle with this id, or a clear "no such cycle".
+pub fn find_cycle(conn: &mut AnyConnection, id: &str) -> AppResult<db::cycles::CycleRow> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(AppError::Invalid(format!("'{id}' is not a cycle id (a UUID)")));
+    }
+    db::cycles::find(conn, id)?.ok_or_else(|| AppError::Invalid(format!("no cycle with id {id}")))
+}

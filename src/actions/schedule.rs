@@ -1,0 +1,113 @@
+//! Work that falls due with time, run by the worker inside `kam360 serve`: closing cycles whose
+//! deadline passed, reminders before the deadline, and telling supervisors when every invited
+//! rater of a review has answered.
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use super::cycles::{self, deadline_date};
+use super::load_snapshots;
+use crate::config::Settings;
+use crate::db::{self, AnyConnection};
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::email::messages::{self, LinkMail};
+use crate::email::{Kind, Templates};
+use crate::error::AppResult;
+
+/// What one pass queued.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DueReport {
+    pub closed: usize,
+    pub reminders: usize,
+    pub notified: usize,
+}
+
+/// The reminder slot (days before the deadline) due at `now`, if any: the latest one whose
+/// time has come, so a late launch never sends two reminders at once.
+pub fn due_slot(reminder_days: &[i64], closes_at: NaiveDateTime, now: NaiveDateTime) -> Option<i64> {
+    if now >= closes_at {
+        return None;
+    }
+    reminder_days.iter().copied().filter(|d| now >= closes_at - TimeDelta::days(*d)).min()
+}
+
+/// Queues everything due at `now`.
+pub fn due_work(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, now: NaiveDateTime) -> AppResult<DueReport> {
+    let mut report = DueReport::default();
+    for id in db::cycles::open_past_deadline(conn, now)? {
+        cycles::close(conn, templates, settings, &id, now)?;
+        report.closed += 1;
+    }
+    for cycle in db::cycles::list(conn)? {
+        if cycle.status != CycleStatus::Open.as_str() {
+            continue;
+        }
+        let slot = due_slot(&settings.email.reminder_days, cycle.closes_at, now);
+        let (rubric, _) = load_snapshots(conn, &cycle.id)?;
+        for review in db::reviews::list_for_cycle(conn, &cycle.id)? {
+            let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
+            let live: Vec<_> = assignments.iter().filter(|a| a.assignment.status != "revoked").collect();
+            let all_answered = !live.is_empty()
+                && live.iter().all(|a| AssignmentStatus::parse(&a.assignment.status).is_some_and(AssignmentStatus::has_answered));
+            if all_answered && cycles::notify_supervisor(conn, templates, settings, &cycle, &review, true, now)? {
+                report.notified += 1;
+            }
+            let Some(days) = slot else { continue };
+            for a in live {
+                let status = AssignmentStatus::parse(&a.assignment.status);
+                let waiting = matches!(status, Some(AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft));
+                let recently_invited = a.assignment.invited_at.is_some_and(|t| now - t < TimeDelta::hours(24));
+                let key_slot = days.to_string();
+                if !waiting || recently_invited || db::outbox::has_key(conn, &format!("reminder:{}:{}", a.assignment.id, key_slot))? {
+                    continue;
+                }
+                let link = cycles::issue_link(conn, settings, &a.assignment.id, now)?;
+                let relationship = Relationship::parse(&a.assignment.relationship).unwrap_or(Relationship::Customer);
+                let message = messages::link_message(
+                    templates,
+                    &settings.email.contact,
+                    &LinkMail {
+                        kind: Kind::Reminder,
+                        slot: &key_slot,
+                        assignment_id: &a.assignment.id,
+                        rater_email: &a.rater_email,
+                        rater_name: &a.rater_name,
+                        locale: Locale::parse(&a.assignment.locale).unwrap_or(Locale::Zh),
+                        relationship,
+                        subject_name: &review.subject_name,
+                        cycle_name: &cycle.name,
+                        deadline: deadline_date(cycle.closes_at),
+                        link: &link,
+                        criteria_count: rubric.criteria_for(relationship).count(),
+                        min_group_size: usize::try_from(cycle.min_group_size).unwrap_or(3),
+                        days_left: (cycle.closes_at - now).num_days().max(1),
+                    },
+                    now,
+                )?;
+                if db::outbox::enqueue(conn, &message)? {
+                    report.reminders += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: u32, hour: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, day).and_then(|d| d.and_hms_opt(hour, 0, 0)).expect("date")
+    }
+
+    #[test]
+    fn the_latest_due_slot_is_chosen_and_none_after_close() {
+        let close = at(20, 0);
+        assert_eq!(due_slot(&[7, 2], close, at(10, 0)), None);
+        assert_eq!(due_slot(&[7, 2], close, at(13, 0)), Some(7));
+        assert_eq!(due_slot(&[7, 2], close, at(18, 1)), Some(2));
+        assert_eq!(due_slot(&[7, 2], close, at(20, 0)), None);
+    }
+}

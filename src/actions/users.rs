@@ -1,0 +1,63 @@
+//! Staff accounts: creation with a generated password, hashed with Argon2id.
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use argon2::Argon2;
+use chrono::NaiveDateTime;
+use rand::distr::{Alphanumeric, SampleString};
+use rand::TryRngCore;
+
+use crate::db::{self, AnyConnection};
+use crate::domain::email_address::EmailAddress;
+use crate::error::{AppError, AppResult};
+
+/// A staff role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Supervisor,
+}
+
+impl Role {
+    /// The stored identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+        }
+    }
+}
+
+/// A new random password (20 alphanumeric characters, ~119 bits).
+pub fn generate_password() -> String {
+    Alphanumeric.sample_string(&mut rand::rngs::OsRng.unwrap_err(), 20)
+}
+
+/// The Argon2id PHC string of `password`.
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut salt)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("random: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Unexpected(anyhow::anyhow!("salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("hash: {e}")))
+}
+
+/// Creates a staff account (and the person if new); returns the generated password.
+pub fn add(conn: &mut AnyConnection, email: &str, name: &str, role: Role, now: NaiveDateTime) -> AppResult<String> {
+    let email = EmailAddress::parse(email).ok_or_else(|| AppError::Invalid(format!("'{email}' is not a valid email address")))?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(AppError::Invalid("the name must be 1–200 characters on one line".into()));
+    }
+    if db::accounts::find_by_email(conn, email.as_str())?.is_some() {
+        return Err(AppError::Invalid(format!("{email} already has an account")));
+    }
+    let person = db::people::ensure(conn, email.as_str(), name, now)?;
+    let password = generate_password();
+    db::accounts::insert(conn, &person, role.as_str(), &hash_password(&password)?, now)?;
+    db::audit::record(conn, &db::audit::NewEvent { id: db::new_id(), at: now, action: "user.add", target: Some(email.as_str()), new_value: Some(role.as_str()), ..Default::default() })?;
+    Ok(password)
+}

@@ -1,0 +1,286 @@
+//! The `kam360` command line (SPEC §10). Every command prints a one-line reason on stderr and
+//! exits non-zero on failure; `cycle import` prints one `line N: reason` per bad row.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::actions::{self, users::Role};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::domain::rubric::Rubric;
+use crate::email::{Mailer, Templates};
+use crate::error::{AppError, AppResult};
+
+/// kam360: multi-rater (360°) feedback for key account managers.
+#[derive(Debug, Parser)]
+#[command(name = "kam360", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server and the email worker.
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Seed a demo organisation and an open cycle with some answers in, print logins and rater links, then serve.
+    Demo(DemoArgs),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage review cycles.
+    #[command(subcommand)]
+    Cycle(CycleCommand),
+    /// Export a cycle's report: one row per review × criterion.
+    Report(ReportArgs),
+    /// Inspect and deliver the email outbox.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+/// `demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed and print, but do not start the server.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+/// `user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account and print its generated password.
+    Add(UserAddArgs),
+}
+
+/// `user add` options.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("role").required(true).args(["admin", "supervisor"])))]
+pub struct UserAddArgs {
+    /// The person's email address (their login).
+    #[arg(long)]
+    pub email: String,
+    /// The person's display name.
+    #[arg(long)]
+    pub name: String,
+    /// An administrator: cycles, imports, progress, reminders.
+    #[arg(long)]
+    pub admin: bool,
+    /// A supervisor: rates and reconciles their own KAMs.
+    #[arg(long)]
+    pub supervisor: bool,
+}
+
+/// `cycle …`
+#[derive(Debug, Subcommand)]
+pub enum CycleCommand {
+    /// Create a draft cycle; prints its id (a UUID) as the last line.
+    Create(CycleCreateArgs),
+    /// Import nominations from a CSV file (all or nothing).
+    Import(CycleImportArgs),
+    /// Open the cycle and queue one invitation, with its own link, per nomination.
+    Launch(CycleIdArgs),
+    /// Close the cycle: no more answers; reviews move to reconciliation.
+    Close(CycleIdArgs),
+}
+
+/// `cycle create` options.
+#[derive(Debug, Args)]
+pub struct CycleCreateArgs {
+    /// The cycle's name, e.g. "2026 annual review".
+    #[arg(long)]
+    pub name: String,
+    /// The last day answers are accepted (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    pub closes_at: NaiveDate,
+}
+
+/// `cycle import` arguments.
+#[derive(Debug, Args)]
+pub struct CycleImportArgs {
+    /// The cycle id.
+    pub cycle: String,
+    /// The nominations CSV (UTF-8, header row).
+    pub file: PathBuf,
+}
+
+/// A cycle id argument.
+#[derive(Debug, Args)]
+pub struct CycleIdArgs {
+    /// The cycle id.
+    pub cycle: String,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// `report` options.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The cycle id.
+    pub cycle: String,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `outbox …`
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Deliver what is due now, then exit.
+    Flush,
+    /// List messages (newest first).
+    List(OutboxListArgs),
+    /// Put failed messages back in the queue.
+    Retry(OutboxRetryArgs),
+}
+
+/// `outbox list` options.
+#[derive(Debug, Args)]
+pub struct OutboxListArgs {
+    /// Only messages in this state: pending, sending, sent or failed.
+    #[arg(long)]
+    pub status: Option<String>,
+}
+
+/// `outbox retry` options.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["id", "all"])))]
+pub struct OutboxRetryArgs {
+    /// The message id.
+    pub id: Option<String>,
+    /// Every failed message.
+    #[arg(long)]
+    pub all: bool,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))
+}
+
+/// Loads the configured rubric file.
+pub fn load_rubric(settings: &Settings) -> anyhow::Result<Rubric> {
+    let path = &settings.rubric.path;
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read the rubric: {e}", path.display()))?;
+    Rubric::from_toml(&path.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Everything a command needs.
+pub struct Context {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub templates: Arc<Templates>,
+}
+
+impl Context {
+    /// Loads settings, connects and migrates.
+    pub fn open(settings: Settings) -> anyhow::Result<Context> {
+        let db = Db::connect(secrecy::ExposeSecret::expose_secret(&settings.database.url), settings.database.pool_size)?;
+        db.migrate()?;
+        let dir = (!settings.email.template_dir.is_empty()).then(|| PathBuf::from(&settings.email.template_dir));
+        let templates = Templates::new(dir)?;
+        Ok(Context { settings: Arc::new(settings), db, templates: Arc::new(templates) })
+    }
+}
+
+/// Runs a parsed command line. `Err` carries the message for stderr.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    let ctx = Context::open(settings)?;
+    let s = ctx.settings.clone();
+    let t = ctx.templates.clone();
+    let now = db::now();
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Serve => {
+            drop(out);
+            load_rubric(&s)?;
+            crate::web::serve(ctx).await?;
+        }
+        Command::Migrate => writeln!(out, "migrations applied ({})", ctx.db.backend().name())?,
+        Command::Demo(args) => {
+            let rubric = load_rubric(&s)?;
+            let text = ctx.db.write_blocking(|c| actions::demo::seed(c, &t, &s, &rubric, db::now()))?;
+            writeln!(out, "{text}")?;
+            out.flush()?;
+            drop(out);
+            if !args.no_serve {
+                crate::web::serve(ctx).await?;
+            }
+        }
+        Command::User(UserCommand::Add(a)) => {
+            let role = if a.admin { Role::Admin } else { Role::Supervisor };
+            let password = ctx.db.write_blocking(|c| actions::users::add(c, &a.email, &a.name, role, now))?;
+            writeln!(out, "created {} account for {}", role.as_str(), a.email.trim().to_lowercase())?;
+            writeln!(out, "password: {password}")?;
+        }
+        Command::Cycle(CycleCommand::Create(a)) => {
+            let rubric = load_rubric(&s)?;
+            let id = ctx.db.write_blocking(|c| actions::cycles::create(c, &s, &rubric, &a.name, a.closes_at, now))?;
+            writeln!(out, "created draft cycle \"{}\" closing {}", a.name.trim(), a.closes_at)?;
+            writeln!(out, "{id}")?;
+        }
+        Command::Cycle(CycleCommand::Import(a)) => {
+            let bytes = std::fs::read(&a.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
+            let (summary, _) = ctx.db.write_blocking(|c| actions::cycles::import(c, &t, &s, &a.cycle, &bytes, now))?;
+            writeln!(out, "imported {} new nominations ({} already present, {} invited now)", summary.added, summary.unchanged, summary.invited)?;
+        }
+        Command::Cycle(CycleCommand::Launch(a)) => {
+            let links = ctx.db.write_blocking(|c| actions::cycles::launch(c, &t, &s, &a.cycle, now))?;
+            writeln!(out, "cycle launched: {} invitations queued", links.len())?;
+        }
+        Command::Cycle(CycleCommand::Close(a)) => {
+            let n = ctx.db.write_blocking(|c| actions::cycles::close(c, &t, &s, &a.cycle, now))?;
+            writeln!(out, "cycle closed: {n} reviews ready to reconcile")?;
+        }
+        Command::Report(a) => {
+            let rows = ctx.db.read_blocking(|c| actions::report::build(c, &a.cycle))?;
+            let text = match a.format {
+                Format::Csv => actions::report::to_csv(&rows)?,
+                Format::Json => actions::report::to_json(&rows)? + "\n",
+            };
+            match a.out {
+                Some(path) => std::fs::write(&path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                None => out.write_all(text.as_bytes())?,
+            }
+        }
+        Command::Outbox(OutboxCommand::Flush) => {
+            let mailer = Mailer::new(&s.email)?;
+            let r = crate::email::worker::flush(&ctx.db, &mailer, &s).await?;
+            writeln!(out, "outbox: {} sent, {} to retry, {} failed", r.sent, r.retried, r.failed)?;
+        }
+        Command::Outbox(OutboxCommand::List(a)) => {
+            if let Some(st) = &a.status {
+                if !["pending", "sending", "sent", "failed"].contains(&st.as_str()) {
+                    anyhow::bail!("unknown status '{st}' (pending, sending, sent or failed)");
+                }
+            }
+            let rows = ctx.db.read_blocking(|c| db::outbox::list(c, a.status.as_deref()).map_err(AppError::from))?;
+            for r in rows {
+                writeln!(out, "{}\t{}\t{}\t{}\tattempts={}\t{}", r.id, r.status, r.kind, r.recipient_email, r.attempts, r.last_error.unwrap_or_default())?;
+            }
+        }
+        Command::Outbox(OutboxCommand::Retry(a)) => {
+            let n = ctx.db.write_blocking(|c| -> AppResult<usize> { Ok(db::outbox::retry_failed(c, a.id.as_deref(), now)?) })?;
+            if n == 0 && a.id.is_some() {
+                anyhow::bail!("no failed message with that id");
+            }
+            writeln!(out, "{n} messages queued again")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! Settings: `config/default.toml` (embedded, then the on-disk copy if present), then the file
+//! named by `KAM360_CONFIG`, then `KAM360__SECTION__KEY` environment variables. Unknown keys are
+//! refused; secrets are `SecretString` and never printed.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::domain::consolidation::Policy;
+
+/// The defaults shipped in the binary, so that it runs from any working directory.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// All settings, one struct per `[section]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub server: ServerSettings,
+    pub email: EmailSettings,
+    pub confidentiality: ConfidentialitySettings,
+    pub consolidation: ConsolidationSettings,
+    pub rubric: RubricSettings,
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://…`
+    pub url: SecretString,
+    /// Connections in the read pool.
+    pub pool_size: u32,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_base_url: String,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+}
+
+/// How mail leaves the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    File,
+    Smtp,
+}
+
+/// TLS mode of the SMTP relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// `[email]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub transport: Transport,
+    pub file_dir: PathBuf,
+    pub from: String,
+    pub contact: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    pub smtp_password: SecretString,
+    pub smtp_timeout_seconds: u64,
+    pub reminder_days: Vec<i64>,
+    pub retry_base_seconds: i64,
+    pub max_age_hours: i64,
+    pub template_dir: String,
+}
+
+/// `[confidentiality]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfidentialitySettings {
+    pub min_group_size: i64,
+}
+
+/// `[consolidation]` (SPEC §6)
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsolidationSettings {
+    pub supervisor_share: f64,
+    pub weight_customer: u32,
+    pub weight_peer: u32,
+    pub weight_team: u32,
+}
+
+/// `[rubric]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RubricSettings {
+    pub path: PathBuf,
+}
+
+impl Settings {
+    /// Loads the layered configuration from the process environment.
+    pub fn load() -> anyhow::Result<Settings> {
+        let extra = std::env::var_os("KAM360_CONFIG").map(PathBuf::from);
+        Self::load_from(Path::new("config/default.toml"), extra.as_deref(), true)
+    }
+
+    /// Loads defaults, an optional on-disk default file, an optional override file and (when
+    /// `with_env`) the `KAM360__…` environment variables, then validates the values.
+    pub fn load_from(
+        default_file: &Path,
+        extra: Option<&Path>,
+        with_env: bool,
+    ) -> anyhow::Result<Settings> {
+        use config::{Config, Environment, File, FileFormat};
+        let mut builder =
+            Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
+        if default_file.exists() {
+            builder = builder.add_source(File::from(default_file).format(FileFormat::Toml));
+        }
+        if let Some(path) = extra {
+            if !path.exists() {
+                anyhow::bail!("KAM360_CONFIG names {}, which does not exist", path.display());
+            }
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+        }
+        if with_env {
+            builder = builder.add_source(
+                Environment::with_prefix("KAM360")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("email.reminder_days")
+                    .try_parsing(true),
+            );
+        }
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Range checks that serde cannot express.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        crate::domain::confidentiality::validate_min_group_size(self.confidentiality.min_group_size)
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        self.policy()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        crate::db::Backend::of_url(secrecy::ExposeSecret::expose_secret(&self.database.url))
+            .map_err(|e| anyhow::anyhow!("configuration: database.url: {e}"))?;
+        let base = self.server.public_base_url.trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            anyhow::bail!("configuration: server.public_base_url must start with http:// or https://");
+        }
+        if self.database.pool_size == 0 {
+            anyhow::bail!("configuration: database.pool_size must be at least 1");
+        }
+        if self.email.reminder_days.iter().any(|d| *d < 1) {
+            anyhow::bail!("configuration: email.reminder_days must be whole days >= 1");
+        }
+        if self.email.retry_base_seconds < 1 || self.email.max_age_hours < 1 {
+            anyhow::bail!(
+                "configuration: email.retry_base_seconds and email.max_age_hours must be >= 1"
+            );
+        }
+        Ok(())
+    }
+
+    /// The consolidation policy of SPEC §6 as exact numbers.
+    pub fn policy(&self) -> Result<Policy, String> {
+        let c = &self.consolidation;
+        Policy::new(c.supervisor_share, c.weight_customer, c.weight_peer, c.weight_team)
+    }
+
+    /// k of SPEC §7, already validated.
+    pub fn min_group_size(&self) -> usize {
+        usize::try_from(self.confidentiality.min_group_size).unwrap_or(3)
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.server.public_base_url.trim_end_matches('/')
+    }
+}

@@ -1,0 +1,206 @@
+//! Assignments: one rater for one review, with the hash of their link's token and their
+//! progress through pending → invited → opened → draft → submitted (or declined, revoked,
+//! expired).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{assignments, cycles, organizations, people, rater_links, responses, reviews};
+use super::AnyConnection;
+
+/// A stored assignment.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = assignments, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct AssignmentRow {
+    pub id: String,
+    pub review_id: String,
+    pub rater_id: String,
+    pub relationship: String,
+    pub locale: String,
+    pub organization_id: Option<String>,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub invited_at: Option<NaiveDateTime>,
+    pub opened_at: Option<NaiveDateTime>,
+    pub saved_at: Option<NaiveDateTime>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub declined_at: Option<NaiveDateTime>,
+    pub decline_reason: Option<String>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// A new nomination.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = assignments)]
+pub struct NewAssignment<'a> {
+    pub id: &'a str,
+    pub review_id: &'a str,
+    pub rater_id: &'a str,
+    pub relationship: &'a str,
+    pub locale: &'a str,
+    pub organization_id: Option<&'a str>,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+/// Stores a nomination.
+pub fn insert(conn: &mut AnyConnection, a: &NewAssignment<'_>) -> QueryResult<()> {
+    diesel::insert_into(assignments::table).values(a).execute(conn).map(|_| ())
+}
+
+/// Whether `rater_id` is already nominated for `review_id`.
+pub fn exists(conn: &mut AnyConnection, review_id: &str, rater_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        assignments::table
+            .filter(assignments::review_id.eq(review_id))
+            .filter(assignments::rater_id.eq(rater_id)),
+    ))
+    .get_result(conn)
+}
+
+/// Everything the rater form needs about one link, found by its token hash in one query.
+#[derive(Debug, Clone)]
+pub struct RaterContext {
+    pub assignment: AssignmentRow,
+    pub rater_name: String,
+    pub subject_name: String,
+    pub cycle_id: String,
+    pub cycle_name: String,
+    pub cycle_status: String,
+    pub closes_at: NaiveDateTime,
+    pub strengths: Option<String>,
+    pub improvements: Option<String>,
+}
+
+type ContextTuple = (AssignmentRow, String, String, String, String, String, NaiveDateTime, Option<String>, Option<String>);
+
+/// The link with this token hash.
+pub fn context_by_token_hash(conn: &mut AnyConnection, hash: &str) -> QueryResult<Option<RaterContext>> {
+    let subjects = diesel::alias!(people as subjects);
+    let row: Option<ContextTuple> = rater_links::table
+        .inner_join(assignments::table.inner_join(reviews::table.inner_join(cycles::table)))
+        .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
+        .inner_join(subjects.on(subjects.field(people::id).eq(reviews::subject_id)))
+        .left_join(responses::table.on(responses::assignment_id.eq(assignments::id)))
+        .filter(rater_links::token_hash.eq(hash))
+        .select((
+            AssignmentRow::as_select(),
+            people::name,
+            subjects.field(people::name),
+            cycles::id,
+            cycles::name,
+            cycles::status,
+            cycles::closes_at,
+            responses::strengths.nullable(),
+            responses::improvements.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(assignment, rater_name, subject_name, cycle_id, cycle_name, cycle_status, closes_at, strengths, improvements)| RaterContext {
+        assignment,
+        rater_name,
+        subject_name,
+        cycle_id,
+        cycle_name,
+        cycle_status,
+        closes_at,
+        strengths,
+        improvements,
+    }))
+}
+
+/// One assignment with the people involved, for launch, reminders and progress.
+#[derive(Debug, Clone)]
+pub struct AssignmentListing {
+    pub assignment: AssignmentRow,
+    pub rater_email: String,
+    pub rater_name: String,
+    pub organization: Option<String>,
+}
+
+/// Every assignment of a review, in creation order.
+pub fn list_for_review(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Vec<AssignmentListing>> {
+    let rows: Vec<(AssignmentRow, String, String, Option<String>)> = assignments::table
+        .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
+        .left_join(organizations::table)
+        .filter(assignments::review_id.eq(review_id))
+        .order(assignments::created_at.asc())
+        .then_order_by(assignments::id.asc())
+        .select((AssignmentRow::as_select(), people::email, people::name, organizations::name.nullable()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(assignment, rater_email, rater_name, organization)| AssignmentListing { assignment, rater_email, rater_name, organization })
+        .collect())
+}
+
+/// Adds a live link (by its token hash) to an assignment.
+pub fn add_link(conn: &mut AnyConnection, id: &str, token_hash: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(rater_links::table)
+        .values((
+            rater_links::token_hash.eq(token_hash),
+            rater_links::assignment_id.eq(id),
+            rater_links::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Deletes every link of an assignment (revocation and re-issue).
+pub fn delete_links(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(rater_links::table.filter(rater_links::assignment_id.eq(id))).execute(conn)
+}
+
+/// Marks an assignment invited once its invitation has been delivered.
+pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(assignments::table.filter(assignments::id.eq(id)).filter(assignments::status.eq("pending")))
+        .set((assignments::status.eq("invited"), assignments::invited_at.eq(now)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Moves an assignment to `to` if its status is one of `from`; returns whether it moved. This
+/// compare-and-set is what makes exactly one of two concurrent submits win.
+pub fn transition(conn: &mut AnyConnection, id: &str, from: &[&str], to: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let target = assignments::table
+        .filter(assignments::id.eq(id))
+        .filter(assignments::status.eq_any(from));
+    let n = match to {
+        "opened" => diesel::update(target).set((assignments::status.eq(to), assignments::opened_at.eq(now))).execute(conn)?,
+        "draft" => diesel::update(target).set((assignments::status.eq(to), assignments::saved_at.eq(now))).execute(conn)?,
+        "submitted" => diesel::update(target).set((assignments::status.eq(to), assignments::submitted_at.eq(now))).execute(conn)?,
+        "revoked" => diesel::update(target)
+            .set((assignments::status.eq(to), assignments::revoked_at.eq(now)))
+            .execute(conn)?,
+        _ => diesel::update(target).set(assignments::status.eq(to)).execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// Declines an answerable assignment with an optional reason; returns whether it moved.
+pub fn decline(conn: &mut AnyConnection, id: &str, from: &[&str], reason: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        assignments::table
+            .filter(assignments::id.eq(id))
+            .filter(assignments::status.eq_any(from)),
+    )
+    .set((
+        assignments::status.eq("declined"),
+        assignments::declined_at.eq(now),
+        assignments::decline_reason.eq(reason),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Marks every unanswered assignment of a cycle's reviews as expired (the cycle closed).
+pub fn expire_unanswered(conn: &mut AnyConnection, cycle_id: &str, answerable: &[&str]) -> QueryResult<usize> {
+    let review_ids = reviews::table.filter(reviews::cycle_id.eq(cycle_id)).select(reviews::id);
+    diesel::update(
+        assignments::table
+            .filter(assignments::review_id.eq_any(review_ids))
+            .filter(assignments::status.eq_any(answerable)),
+    )
+    .set(assignments::status.eq("expired"))
+    .execute(conn)
+}

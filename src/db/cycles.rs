@@ -1,0 +1,78 @@
+//! Review cycles with their frozen rubric and policy snapshots.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::cycles;
+use super::AnyConnection;
+
+/// A cycle without its (large) snapshots.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cycles, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct CycleRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub closes_at: NaiveDateTime,
+    pub min_group_size: i32,
+    pub created_at: NaiveDateTime,
+    pub launched_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+/// A new cycle.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = cycles)]
+pub struct NewCycle<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub status: &'a str,
+    pub closes_at: NaiveDateTime,
+    pub rubric_snapshot: &'a str,
+    pub policy_snapshot: &'a str,
+    pub min_group_size: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// Stores a new cycle.
+pub fn insert(conn: &mut AnyConnection, cycle: &NewCycle<'_>) -> QueryResult<()> {
+    diesel::insert_into(cycles::table).values(cycle).execute(conn).map(|_| ())
+}
+
+/// The cycle with this id.
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CycleRow>> {
+    cycles::table.find(id).select(CycleRow::as_select()).first(conn).optional()
+}
+
+/// Every cycle, newest first.
+pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<CycleRow>> {
+    cycles::table.order(cycles::created_at.desc()).select(CycleRow::as_select()).load(conn)
+}
+
+/// The rubric and policy snapshots (JSON) of a cycle.
+pub fn snapshots(conn: &mut AnyConnection, id: &str) -> QueryResult<(String, String)> {
+    cycles::table
+        .find(id)
+        .select((cycles::rubric_snapshot, cycles::policy_snapshot))
+        .first(conn)
+}
+
+/// Moves a cycle from `from` to `to`; returns whether it was in `from`.
+pub fn transition(conn: &mut AnyConnection, id: &str, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let target = cycles::table.filter(cycles::id.eq(id)).filter(cycles::status.eq(from));
+    let n = match to {
+        "open" => diesel::update(target).set((cycles::status.eq(to), cycles::launched_at.eq(now))).execute(conn)?,
+        "closed" => diesel::update(target).set((cycles::status.eq(to), cycles::closed_at.eq(now))).execute(conn)?,
+        _ => diesel::update(target).set(cycles::status.eq(to)).execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// Open cycles whose deadline has passed.
+pub fn open_past_deadline(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Vec<String>> {
+    cycles::table
+        .filter(cycles::status.eq("open"))
+        .filter(cycles::closes_at.le(now))
+        .select(cycles::id)
+        .load(conn)
+}

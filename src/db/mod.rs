@@ -1,0 +1,309 @@
+//! Storage: one connection type for SQLite and PostgreSQL (chosen by the URL scheme), pools,
+//! embedded migrations and write transactions. All SQL lives under this module.
+
+pub mod accounts;
+pub mod assignments;
+pub mod audit;
+pub mod cycles;
+pub mod decisions;
+pub mod outbox;
+pub mod people;
+pub mod responses;
+pub mod reviews;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// Migrations for each backend, embedded in the binary.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// See [`SQLITE_MIGRATIONS`].
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Backend {
+    /// `sqlite://PATH` or `postgres://…` / `postgresql://…`; anything else is refused (never
+    /// silently an SQLite file). The message names the scheme only: URLs may hold passwords.
+    pub fn of_url(url: &str) -> Result<Backend, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://var/kam360.db".into());
+            }
+            return Ok(Backend::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres(url.to_owned()));
+        }
+        let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("(none)");
+        Err(format!(
+            "unsupported database URL scheme '{scheme}': use sqlite://PATH or postgres://…"
+        ))
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Everything that can go wrong below a handler.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database connection: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("database task failed: {0}")]
+    Task(String),
+    #[error("database: {0}")]
+    Setup(String),
+}
+
+/// Opens connections for the pool, setting SQLite's pragmas on each.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: Backend,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match &self.backend {
+            Backend::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut c = SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
+                diesel::sql_query("PRAGMA busy_timeout = 10000")
+                    .execute(&mut c)
+                    .and_then(|_| diesel::sql_query("PRAGMA journal_mode = WAL").execute(&mut c))
+                    .and_then(|_| diesel::sql_query("PRAGMA synchronous = FULL").execute(&mut c))
+                    .and_then(|_| diesel::sql_query("PRAGMA foreign_keys = ON").execute(&mut c))
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(c))
+            }
+            Backend::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+type Pool = r2d2::Pool<Manager>;
+
+/// The database handle shared by the web server, the worker and the CLI. SQLite writes go
+/// through a single writer connection in `BEGIN IMMEDIATE` transactions, so concurrent writers
+/// queue instead of failing with `database is locked`; reads use the pool.
+#[derive(Clone)]
+pub struct Db {
+    backend: Backend,
+    read: Pool,
+    write: Pool,
+}
+
+impl Db {
+    /// Connects (creating the SQLite file and its folder if needed).
+    pub fn connect(url: &str, pool_size: u32) -> Result<Db, DbError> {
+        let backend = Backend::of_url(url).map_err(DbError::Setup)?;
+        if let Backend::Sqlite(path) = &backend {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", dir.display())))?;
+            }
+        }
+        let manager = Manager { backend: backend.clone() };
+        let build = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(0))
+                .connection_timeout(Duration::from_secs(10))
+                .build(manager.clone())
+                .map_err(|e| DbError::Setup(format!("cannot connect to the {} database: {e}", backend.name())))
+        };
+        let (read, write) = match backend {
+            Backend::Sqlite(_) => (build(pool_size)?, build(1)?),
+            Backend::Postgres(_) => {
+                let pool = build(pool_size)?;
+                (pool.clone(), pool)
+            }
+        };
+        // fail fast on an unreachable server or an unwritable file
+        drop(write.get()?);
+        Ok(Db { backend, read, write })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Applies pending migrations (serialised across instances on PostgreSQL).
+    pub fn migrate(&self) -> Result<usize, DbError> {
+        let mut conn = self.write.get()?;
+        let applied = match &mut *conn {
+            AnyConnection::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| DbError::Setup(format!("migration failed: {e}")))?,
+            AnyConnection::Postgresql(c) => {
+                diesel::sql_query("SELECT pg_advisory_lock(360360)").execute(c)?;
+                let result = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.len())
+                    .map_err(|e| DbError::Setup(format!("migration failed: {e}")));
+                diesel::sql_query("SELECT pg_advisory_unlock(360360)").execute(c)?;
+                result?
+            }
+        };
+        Ok(applied)
+    }
+
+    /// Runs `f` on a pooled connection, off the async runtime.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.read.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(DbError::Task(e.to_string())))?
+    }
+
+    /// Runs `f` in one write transaction, off the async runtime: committed if it returns `Ok`,
+    /// rolled back otherwise.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| E::from(DbError::Task(e.to_string())))?
+    }
+
+    /// [`Db::write`] for synchronous callers (the CLI).
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = self.write.get().map_err(DbError::from)?;
+        in_transaction(&mut conn, f)
+    }
+
+    /// [`Db::read`] for synchronous callers (the CLI).
+    pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = self.read.get().map_err(DbError::from)?;
+        f(&mut conn)
+    }
+}
+
+/// Begins (IMMEDIATE on SQLite), runs `f`, commits or rolls back.
+fn in_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<DbError>,
+{
+    let begin = match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+    };
+    begin.map_err(DbError::from)?;
+    let result = f(conn);
+    let end = match (&result, conn) {
+        (Ok(_), AnyConnection::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Ok(_), AnyConnection::Postgresql(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Err(_), AnyConnection::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
+        (Err(_), AnyConnection::Postgresql(c)) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    match (result, end) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Ok(_), Err(e)) => Err(DbError::from(e).into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// Now, in UTC, at microsecond precision (what both backends store).
+pub fn now() -> chrono::NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(t, chrono::TimeDelta::microseconds(1)).unwrap_or(t)
+}
+
+/// A new time-ordered row id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_schemes() {
+        assert_eq!(Backend::of_url("sqlite://var/x.db"), Ok(Backend::Sqlite("var/x.db".into())));
+        assert_eq!(Backend::of_url("sqlite:///tmp/x.db"), Ok(Backend::Sqlite("/tmp/x.db".into())));
+        assert!(matches!(Backend::of_url("postgresql://u@h/db"), Ok(Backend::Postgres(_))));
+        let e = Backend::of_url("mysql://root:secret@h/db").expect_err("refused");
+        assert!(e.contains("'mysql'") && !e.contains("secret"), "{e}");
+        assert!(Backend::of_url("var/kam360.db").is_err());
+        assert!(Backend::of_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn migration_trees_have_the_same_names() {
+        let names = |dir: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(dir)
+                .expect("migrations dir")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let root = env!("CARGO_MANIFEST_DIR");
+        assert_eq!(names(&format!("{root}/migrations/sqlite")), names(&format!("{root}/migrations/postgres")));
+    }
+}

@@ -1,0 +1,180 @@
+//! The email outbox: rows written in the same transaction as their cause, claimed by a lease,
+//! delivered, retried with back-off, and failed for good after a maximum age.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::email_outbox;
+use super::AnyConnection;
+
+/// A stored message.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = email_outbox, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct OutboxRow {
+    pub id: String,
+    pub idempotency_key: String,
+    pub kind: String,
+    pub assignment_id: Option<String>,
+    pub review_id: Option<String>,
+    pub recipient_email: String,
+    pub recipient_name: String,
+    pub locale: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// A message to queue.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = email_outbox)]
+pub struct NewMessage {
+    pub id: String,
+    pub idempotency_key: String,
+    pub kind: String,
+    pub assignment_id: Option<String>,
+    pub review_id: Option<String>,
+    pub recipient_email: String,
+    pub recipient_name: String,
+    pub locale: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Queues a message unless one with the same idempotency key exists; returns whether it was
+/// queued.
+pub fn enqueue(conn: &mut AnyConnection, m: &NewMessage) -> QueryResult<bool> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        email_outbox::table.filter(email_outbox::idempotency_key.eq(&m.idempotency_key)),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Ok(false);
+    }
+    diesel::insert_into(email_outbox::table).values(m).execute(conn)?;
+    Ok(true)
+}
+
+/// Whether a message with this idempotency key exists.
+pub fn has_key(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(email_outbox::table.filter(email_outbox::idempotency_key.eq(key)))).get_result(conn)
+}
+
+/// Claims the oldest due message by compare-and-set on its lease: pending and due, or
+/// `sending` with an expired lease (its worker died). Returns the claimed row.
+pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime, lease_until: NaiveDateTime) -> QueryResult<Option<OutboxRow>> {
+    for _ in 0..5 {
+        let candidate: Option<OutboxRow> = email_outbox::table
+            .filter(
+                email_outbox::status
+                    .eq("pending")
+                    .and(email_outbox::next_attempt_at.le(now))
+                    .or(email_outbox::status.eq("sending").and(email_outbox::lease_until.le(now))),
+            )
+            .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
+            .select(OutboxRow::as_select())
+            .first(conn)
+            .optional()?;
+        let Some(row) = candidate else { return Ok(None) };
+        let claimed = diesel::update(
+            email_outbox::table
+                .filter(email_outbox::id.eq(&row.id))
+                .filter(email_outbox::status.eq(&row.status))
+                .filter(email_outbox::attempts.eq(row.attempts)),
+        )
+        .set((
+            email_outbox::status.eq("sending"),
+            email_outbox::attempts.eq(row.attempts + 1),
+            email_outbox::lease_until.eq(lease_until),
+        ))
+        .execute(conn)?;
+        if claimed == 1 {
+            return Ok(Some(OutboxRow { status: "sending".into(), attempts: row.attempts + 1, lease_until: Some(lease_until), ..row }));
+        }
+    }
+    Ok(None)
+}
+
+/// Marks a claimed message sent (only if this worker still holds it). The rendered bodies,
+/// which carry the rater's link, are cleared once delivered.
+pub fn mark_sent(conn: &mut AnyConnection, id: &str, attempts: i32, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        email_outbox::table
+            .filter(email_outbox::id.eq(id))
+            .filter(email_outbox::status.eq("sending"))
+            .filter(email_outbox::attempts.eq(attempts)),
+    )
+    .set((
+        email_outbox::status.eq("sent"),
+        email_outbox::sent_at.eq(now),
+        email_outbox::lease_until.eq(None::<NaiveDateTime>),
+        email_outbox::last_error.eq(None::<String>),
+        email_outbox::body_text.eq(""),
+        email_outbox::body_html.eq(""),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Puts a claimed message back for a later attempt, or fails it for good when `next` is `None`.
+pub fn mark_unsent(conn: &mut AnyConnection, id: &str, attempts: i32, error: &str, next: Option<NaiveDateTime>) -> QueryResult<bool> {
+    let target = email_outbox::table
+        .filter(email_outbox::id.eq(id))
+        .filter(email_outbox::status.eq("sending"))
+        .filter(email_outbox::attempts.eq(attempts));
+    let n = match next {
+        Some(at) => diesel::update(target)
+            .set((
+                email_outbox::status.eq("pending"),
+                email_outbox::next_attempt_at.eq(at),
+                email_outbox::lease_until.eq(None::<NaiveDateTime>),
+                email_outbox::last_error.eq(error),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((
+                email_outbox::status.eq("failed"),
+                email_outbox::lease_until.eq(None::<NaiveDateTime>),
+                email_outbox::last_error.eq(error),
+            ))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// Messages, newest first, optionally only those with `status`.
+pub fn list(conn: &mut AnyConnection, status: Option<&str>) -> QueryResult<Vec<OutboxRow>> {
+    let mut q = email_outbox::table.select(OutboxRow::as_select()).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(email_outbox::status.eq(s.to_owned()));
+    }
+    q.order((email_outbox::created_at.desc(), email_outbox::id.desc())).load(conn)
+}
+
+/// Puts failed messages back in the queue (all, or the one with `id`); returns how many.
+pub fn retry_failed(conn: &mut AnyConnection, id: Option<&str>, now: NaiveDateTime) -> QueryResult<usize> {
+    let mut q = diesel::update(email_outbox::table.filter(email_outbox::status.eq("failed"))).into_boxed();
+    if let Some(id) = id {
+        q = q.filter(email_outbox::id.eq(id.to_owned()));
+    }
+    q.set((
+        email_outbox::status.eq("pending"),
+        email_outbox::next_attempt_at.eq(now),
+        email_outbox::created_at.eq(now),
+        email_outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+}

@@ -1,0 +1,69 @@
+//! People (raters, KAMs, supervisors, admins) and organisations, keyed by email / name.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{organizations, people};
+use super::AnyConnection;
+
+/// A stored person.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = people, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct PersonRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// The person with this (normalised) email.
+pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<PersonRow>> {
+    people::table
+        .filter(people::email.eq(email))
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The person with this id.
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<PersonRow> {
+    people::table.find(id).select(PersonRow::as_select()).first(conn)
+}
+
+/// The id of the person with this email, created with `name` if new (an existing name is kept).
+pub fn ensure(conn: &mut AnyConnection, email: &str, name: &str, now: NaiveDateTime) -> QueryResult<String> {
+    if let Some(p) = find_by_email(conn, email)? {
+        return Ok(p.id);
+    }
+    let id = super::new_id();
+    diesel::insert_into(people::table)
+        .values((
+            people::id.eq(&id),
+            people::email.eq(email),
+            people::name.eq(name),
+            people::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// The id of the organisation with this name, created if new.
+pub fn ensure_organization(conn: &mut AnyConnection, name: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let found: Option<String> = organizations::table
+        .filter(organizations::name.eq(name))
+        .select(organizations::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let id = super::new_id();
+    diesel::insert_into(organizations::table)
+        .values((
+            organizations::id.eq(&id),
+            organizations::name.eq(name),
+            organizations::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}

@@ -1,0 +1,96 @@
+//! Reviews: one KAM (subject) in one cycle, with the KAM's supervisor.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{people, reviews};
+use super::AnyConnection;
+
+/// A stored review.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reviews, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct ReviewRow {
+    pub id: String,
+    pub cycle_id: String,
+    pub subject_id: String,
+    pub supervisor_id: String,
+    pub status: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub finalized_at: Option<NaiveDateTime>,
+    pub finalized_by: Option<String>,
+}
+
+/// A review with the names and emails of its KAM and supervisor.
+#[derive(Debug, Clone)]
+pub struct ReviewListing {
+    pub review: ReviewRow,
+    pub subject_email: String,
+    pub subject_name: String,
+    pub supervisor_email: String,
+    pub supervisor_name: String,
+}
+
+/// The review of `subject_id` in `cycle_id`.
+pub fn find_for_subject(conn: &mut AnyConnection, cycle_id: &str, subject_id: &str) -> QueryResult<Option<ReviewRow>> {
+    reviews::table
+        .filter(reviews::cycle_id.eq(cycle_id))
+        .filter(reviews::subject_id.eq(subject_id))
+        .select(ReviewRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a new review in `collecting`; returns its id.
+pub fn insert(conn: &mut AnyConnection, cycle_id: &str, subject_id: &str, supervisor_id: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let id = super::new_id();
+    diesel::insert_into(reviews::table)
+        .values((
+            reviews::id.eq(&id),
+            reviews::cycle_id.eq(cycle_id),
+            reviews::subject_id.eq(subject_id),
+            reviews::supervisor_id.eq(supervisor_id),
+            reviews::status.eq("collecting"),
+            reviews::version.eq(0),
+            reviews::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Every review of a cycle with its people, ordered by the KAM's email.
+pub fn list_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<ReviewListing>> {
+    let supervisors = diesel::alias!(people as supervisors);
+    let rows: Vec<(ReviewRow, (String, String), (String, String))> = reviews::table
+        .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
+        .inner_join(supervisors.on(supervisors.field(people::id).eq(reviews::supervisor_id)))
+        .filter(reviews::cycle_id.eq(cycle_id))
+        .order(people::email.asc())
+        .select((
+            ReviewRow::as_select(),
+            (people::email, people::name),
+            (supervisors.field(people::email), supervisors.field(people::name)),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(review, (subject_email, subject_name), (supervisor_email, supervisor_name))| ReviewListing {
+            review,
+            subject_email,
+            subject_name,
+            supervisor_email,
+            supervisor_name,
+        })
+        .collect())
+}
+
+/// Moves every `collecting` review of a cycle to `reconciling` (the cycle closed).
+pub fn start_reconciling_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        reviews::table
+            .filter(reviews::cycle_id.eq(cycle_id))
+            .filter(reviews::status.eq("collecting")),
+    )
+    .set((reviews::status.eq("reconciling"), reviews::version.eq(reviews::version + 1)))
+    .execute(conn)
+}

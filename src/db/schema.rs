@@ -1,0 +1,194 @@
+//! The portable schema, shared by both backends (see migrations/sqlite and migrations/postgres).
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    people (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accounts (person_id) {
+        person_id -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id_hash) {
+        id_hash -> Text,
+        person_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cycles (id) {
+        id -> Text,
+        name -> Text,
+        status -> Text,
+        closes_at -> Timestamp,
+        rubric_snapshot -> Text,
+        policy_snapshot -> Text,
+        min_group_size -> Integer,
+        created_at -> Timestamp,
+        launched_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Text,
+        cycle_id -> Text,
+        subject_id -> Text,
+        supervisor_id -> Text,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        finalized_at -> Nullable<Timestamp>,
+        finalized_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        review_id -> Text,
+        rater_id -> Text,
+        relationship -> Text,
+        locale -> Text,
+        organization_id -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        invited_at -> Nullable<Timestamp>,
+        opened_at -> Nullable<Timestamp>,
+        saved_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        declined_at -> Nullable<Timestamp>,
+        decline_reason -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rater_links (token_hash) {
+        token_hash -> Text,
+        assignment_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    responses (assignment_id) {
+        assignment_id -> Text,
+        strengths -> Text,
+        improvements -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ratings (assignment_id, criterion_id) {
+        assignment_id -> Text,
+        criterion_id -> Text,
+        level -> Nullable<Integer>,
+        not_observed -> Bool,
+        comment -> Text,
+    }
+}
+
+diesel::table! {
+    decisions (review_id, criterion_id) {
+        review_id -> Text,
+        criterion_id -> Text,
+        proposed_level -> Nullable<Integer>,
+        final_level -> Nullable<Integer>,
+        rationale -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        cycle_id -> Nullable<Text>,
+        review_id -> Nullable<Text>,
+        target -> Nullable<Text>,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        rationale -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    email_outbox (id) {
+        id -> Text,
+        idempotency_key -> Text,
+        kind -> Text,
+        assignment_id -> Nullable<Text>,
+        review_id -> Nullable<Text>,
+        recipient_email -> Text,
+        recipient_name -> Text,
+        locale -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(accounts -> people (person_id));
+diesel::joinable!(staff_sessions -> people (person_id));
+diesel::joinable!(reviews -> cycles (cycle_id));
+diesel::joinable!(assignments -> reviews (review_id));
+diesel::joinable!(assignments -> people (rater_id));
+diesel::joinable!(assignments -> organizations (organization_id));
+diesel::joinable!(rater_links -> assignments (assignment_id));
+diesel::joinable!(responses -> assignments (assignment_id));
+diesel::joinable!(ratings -> assignments (assignment_id));
+diesel::joinable!(decisions -> reviews (review_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    people,
+    accounts,
+    staff_sessions,
+    cycles,
+    reviews,
+    assignments,
+    rater_links,
+    responses,
+    ratings,
+    decisions,
+    audit_events,
+    email_outbox,
+);

@@ -1,0 +1,13 @@
+//! Pure rules: no I/O, no SQL, no HTTP.
+
+pub mod confidentiality;
+pub mod answers;
+pub mod consolidation;
+pub mod email_address;
+pub mod export;
+pub mod locale;
+pub mod nomination;
+pub mod relationship;
+pub mod rubric;
+pub mod status;
+pub mod token;

@@ -1,0 +1,176 @@
+//! Turning a cause (a launch, a reminder slot, a re-issued link, a review ready to reconcile)
+//! into an outbox row: rendered in the recipient's language with a stable Message-ID and an
+//! idempotency key per (assignment or review, kind, slot).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+
+use super::{Kind, Templates};
+use crate::db::outbox::NewMessage;
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::i18n;
+
+/// A message that carries a rater's personal link.
+#[derive(Debug, Clone)]
+pub struct LinkMail<'a> {
+    pub kind: Kind,
+    /// Distinguishes causes of the same kind: the reminder's day, a resend's id.
+    pub slot: &'a str,
+    pub assignment_id: &'a str,
+    pub rater_email: &'a str,
+    pub rater_name: &'a str,
+    pub locale: Locale,
+    pub relationship: Relationship,
+    pub subject_name: &'a str,
+    pub cycle_name: &'a str,
+    pub deadline: NaiveDate,
+    pub link: &'a str,
+    pub criteria_count: usize,
+    pub min_group_size: usize,
+    pub days_left: i64,
+}
+
+#[derive(Serialize)]
+struct LinkContext<'a> {
+    recipient_name: &'a str,
+    cycle_name: &'a str,
+    deadline: String,
+    contact: &'a str,
+    html_lang: &'a str,
+    subject_name: &'a str,
+    relationship: &'a str,
+    link: &'a str,
+    minutes: usize,
+    criteria_count: usize,
+    confidential: bool,
+    min_group_size: usize,
+    is_self: bool,
+    days_left: i64,
+}
+
+/// About how many minutes a form of `criteria` criteria takes.
+pub fn minutes_for(criteria: usize) -> usize {
+    criteria + 5
+}
+
+/// Renders a link-carrying message into an outbox row.
+pub fn link_message(templates: &Templates, contact: &str, m: &LinkMail<'_>, now: NaiveDateTime) -> anyhow::Result<NewMessage> {
+    let group_key = format!("group.{}", m.relationship.as_str());
+    let ctx = LinkContext {
+        recipient_name: m.rater_name,
+        cycle_name: m.cycle_name,
+        deadline: m.deadline.to_string(),
+        contact,
+        html_lang: m.locale.html_lang(),
+        subject_name: m.subject_name,
+        relationship: i18n::t(m.locale, &group_key),
+        link: m.link,
+        minutes: minutes_for(m.criteria_count),
+        criteria_count: m.criteria_count,
+        confidential: m.relationship.is_confidential(),
+        min_group_size: m.min_group_size,
+        is_self: m.relationship == Relationship::SelfReview,
+        days_left: m.days_left,
+    };
+    let r = templates.render(m.kind, m.locale, &ctx)?;
+    Ok(new_message(
+        format!("{}:{}:{}", m.kind.as_str(), m.assignment_id, m.slot),
+        m.kind,
+        Some(m.assignment_id.to_owned()),
+        None,
+        (m.rater_email, m.rater_name),
+        m.locale,
+        r,
+        now,
+    ))
+}
+
+/// The supervisor's notice that a review is ready to reconcile.
+#[derive(Debug, Clone)]
+pub struct ReadyMail<'a> {
+    pub review_id: &'a str,
+    pub supervisor_email: &'a str,
+    pub supervisor_name: &'a str,
+    pub locale: Locale,
+    pub subject_name: &'a str,
+    pub cycle_name: &'a str,
+    pub deadline: NaiveDate,
+    pub link: &'a str,
+    pub answered: usize,
+    pub invited: usize,
+    pub all_answered: bool,
+}
+
+#[derive(Serialize)]
+struct ReadyContext<'a> {
+    recipient_name: &'a str,
+    cycle_name: &'a str,
+    deadline: String,
+    contact: &'a str,
+    html_lang: &'a str,
+    subject_name: &'a str,
+    link: &'a str,
+    answered: usize,
+    invited: usize,
+    reason: &'a str,
+}
+
+/// Renders the supervisor notification (one per review).
+pub fn ready_message(templates: &Templates, contact: &str, m: &ReadyMail<'_>, now: NaiveDateTime) -> anyhow::Result<NewMessage> {
+    let ctx = ReadyContext {
+        recipient_name: m.supervisor_name,
+        cycle_name: m.cycle_name,
+        deadline: m.deadline.to_string(),
+        contact,
+        html_lang: m.locale.html_lang(),
+        subject_name: m.subject_name,
+        link: m.link,
+        answered: m.answered,
+        invited: m.invited,
+        reason: if m.all_answered { "all_answered" } else { "cycle_closed" },
+    };
+    let r = templates.render(Kind::SupervisorReady, m.locale, &ctx)?;
+    Ok(new_message(
+        format!("supervisor_ready:{}", m.review_id),
+        Kind::SupervisorReady,
+        None,
+        Some(m.review_id.to_owned()),
+        (m.supervisor_email, m.supervisor_name),
+        m.locale,
+        r,
+        now,
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_message(
+    key: String,
+    kind: Kind,
+    assignment_id: Option<String>,
+    review_id: Option<String>,
+    (email, name): (&str, &str),
+    locale: Locale,
+    r: super::templates::Rendered,
+    now: NaiveDateTime,
+) -> NewMessage {
+    let id = crate::db::new_id();
+    NewMessage {
+        message_id: format!("<{id}@kam360>"),
+        id,
+        idempotency_key: key,
+        kind: kind.as_str().to_owned(),
+        assignment_id,
+        review_id,
+        recipient_email: email.to_owned(),
+        recipient_name: name.to_owned(),
+        locale: locale.as_str().to_owned(),
+        subject: r.subject,
+        body_text: r.text,
+        body_html: r.html,
+        status: "pending".to_owned(),
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+    }
+}

@@ -1,0 +1,58 @@
+//! The one error type at the boundaries (web handlers and CLI commands).
+//!
+//! Policy: user-correctable problems are `Invalid` (400 on the web, exit 2 in the CLI) and carry
+//! a message fit to show; `NotFound` and `Conflict` map to 404 and 409; everything else is
+//! `Unexpected`, logged with its cause chain and shown only as a generic 500. Form validation
+//! failures that re-render a form are not errors: handlers answer 422 with the form.
+
+use crate::db::DbError;
+
+/// An error at a boundary.
+#[derive(thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl std::fmt::Debug for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{self}")?;
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            writeln!(f, "caused by: {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Query(q) => q.into(),
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                AppError::Conflict(format!("already exists ({})", info.message()))
+            }
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+/// Shorthand for results at a boundary.
+pub type AppResult<T> = Result<T, AppError>;

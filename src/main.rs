@@ -1,0 +1,23 @@
+//! The `kam360` binary.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = kam360::cli::Cli::parse();
+    let serving = matches!(cli.command, kam360::cli::Command::Serve | kam360::cli::Command::Demo(_));
+    kam360::telemetry::init(if serving { "info" } else { "warn" });
+    match kam360::cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let text = e.to_string();
+            let text = text.trim_end();
+            if text.contains('\n') {
+                eprintln!("{text}");
+            } else {
+                eprintln!("error: {text}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The web server: shared state, the route table, and start-up with the email worker.
+
+pub mod rater;
+pub mod security;
+pub mod views;
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
+
+use crate::cli::Context;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::rubric::Rubric;
+use crate::email::{Mailer, Templates};
+use crate::error::{AppError, AppResult};
+
+/// Parsed rubric snapshots by cycle id (snapshots never change, so entries never go stale).
+#[derive(Default)]
+pub struct RubricCache(Mutex<HashMap<String, Arc<Rubric>>>);
+
+impl RubricCache {
+    /// The rubric of a cycle, loading its snapshot on first use.
+    pub async fn get(&self, db: &Db, cycle_id: &str) -> AppResult<Arc<Rubric>> {
+        if let Some(r) = self.0.lock().ok().and_then(|m| m.get(cycle_id).cloned()) {
+            return Ok(r);
+        }
+        let id = cycle_id.to_owned();
+        let (rubric, _) = db.read(move |c| crate::actions::load_snapshots(c, &id)).await?;
+        let rubric = Arc::new(rubric);
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(cycle_id.to_owned(), rubric.clone());
+        }
+        Ok(rubric)
+    }
+}
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub templates: Arc<Templates>,
+    pub rubrics: RubricCache,
+}
+
+/// The whole route table.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health))
+        .route("/static/app.css", web::get().to(views::assets::css))
+        .route("/static/form.js", web::get().to(views::assets::js))
+        .route("/r/{token}", web::get().to(rater::show))
+        .route("/r/{token}", web::post().to(rater::answer))
+        .route("/r/{token}/done", web::get().to(rater::done))
+        .route("/r/{token}/decline", web::get().to(rater::decline_form))
+        .route("/r/{token}/decline", web::post().to(rater::decline));
+}
+
+async fn health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    state
+        .db
+        .read(|c| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SELECT 1").execute(c).map_err(AppError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok"))
+}
+
+/// Builds the HTTP server on a bound listener.
+pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .wrap(security::headers())
+            .wrap(actix_web::middleware::from_fn(security::log_requests))
+            .configure(routes)
+            .default_service(web::to(rater::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
+
+/// Serves until interrupted, with the email worker running beside the server.
+pub async fn serve(ctx: Context) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(&ctx.settings.server.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", ctx.settings.server.bind))?;
+    tracing::info!(address = %ctx.settings.server.bind, backend = ctx.db.backend().name(), "kam360 listening");
+    let mailer = Arc::new(Mailer::new(&ctx.settings.email)?);
+    let state = web::Data::new(AppState {
+        db: ctx.db.clone(),
+        settings: ctx.settings.clone(),
+        templates: ctx.templates.clone(),
+        rubrics: RubricCache::default(),
+    });
+    let worker = tokio::spawn(crate::email::worker::run(ctx.db.clone(), mailer, ctx.settings.clone(), ctx.templates.clone()));
+    let result = build(listener, state)?.await;
+    worker.abort();
+    result.map_err(Into::into)
+}

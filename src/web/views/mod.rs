@@ -1,0 +1,5 @@
+//! Pure functions from data to HTML (maud escapes every interpolation).
+
+pub mod assets;
+pub mod layout;
+pub mod rater;

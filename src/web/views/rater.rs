@@ -1,0 +1,195 @@
+//! The rater's screens: the form (SPEC §5), thank-you, decline, and the pages for links that
+//! no longer accept answers.
+
+use maud::{html, Markup};
+
+use super::layout::{message, page};
+use crate::domain::answers::{Answers, Choice, MAX_COMMENT, MAX_TEXT};
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::domain::rubric::Rubric;
+use crate::i18n::{t, tf};
+
+/// What the form header shows.
+pub struct FormHeader<'a> {
+    pub locale: Locale,
+    pub subject_name: &'a str,
+    pub cycle_name: &'a str,
+    pub relationship: Relationship,
+    pub deadline: String,
+    pub min_group_size: usize,
+    pub contact: &'a str,
+    /// Where the form posts (token URL, with `?lang=` when chosen explicitly).
+    pub action: String,
+    pub decline_href: String,
+    pub switch_href: String,
+}
+
+/// How the form is being shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    None,
+    Saved,
+    /// Submit refused: criteria still open.
+    Missing(usize),
+}
+
+/// The rater form, filled with `answers`; `missing` criteria are marked.
+pub fn form(h: &FormHeader<'_>, rubric: &Rubric, answers: &Answers, missing: &[&str], notice: Notice) -> Markup {
+    let l = h.locale;
+    let group = h.relationship;
+    let total = rubric.criteria_for(group).count();
+    let answered = rubric.criteria_for(group).filter(|c| answers.choices.contains_key(&c.id)).count();
+    let title = if group == Relationship::SelfReview { t(l, "form.title.self").to_owned() } else { tf(l, "form.title", &[("subject", h.subject_name)]) };
+    let areas: Vec<_> = rubric.areas.iter().filter(|a| a.criteria.iter().any(|c| c.observable_by(group))).collect();
+    let body = html! {
+        header.form-head {
+            h1 { (title) }
+            dl.meta {
+                div { dt { (t(l, "form.cycle")) } dd { (h.cycle_name) } }
+                div { dt { (t(l, "form.role")) } dd { (t(l, &format!("group.{}", group.as_str()))) } }
+                div { dt { (t(l, "form.deadline")) } dd { time datetime=(h.deadline) { (h.deadline) } } }
+            }
+            p.duration { (tf(l, "form.duration", &[("minutes", &crate::email::messages::minutes_for(total).to_string()), ("count", &total.to_string())])) }
+            p.notice.confidential {
+                @match group {
+                    Relationship::Supervisor => (t(l, "form.identifiable.supervisor")),
+                    Relationship::SelfReview => (t(l, "form.identifiable.self")),
+                    _ => (tf(l, "form.confidential", &[("group", t(l, &format!("group.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])),
+                }
+            }
+            p.intro { (t(l, "form.intro")) }
+        }
+        @match notice {
+            Notice::Saved => div.status.saved role="status" { (t(l, "form.saved")) },
+            Notice::Missing(n) => div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
+                p { (tf(l, "form.missing", &[("count", &n.to_string())])) }
+                ul {
+                    @for id in missing {
+                        @if let Some(c) = rubric.criterion(id) {
+                            li { a href={ "#c-" (id) } { (c.name.get(l)) } }
+                        }
+                    }
+                }
+            },
+            Notice::None => {},
+        }
+        form.rater-form method="post" action=(h.action) {
+            p.progress id="progress" aria-live="polite" data-total=(total) { (tf(l, "form.progress", &[("answered", &answered.to_string()), ("total", &total.to_string())])) }
+            @for (n, area) in areas.iter().enumerate() {
+                section.area aria-labelledby={ "area-" (area.id) } {
+                    p.area-count { (tf(l, "form.area", &[("n", &(n + 1).to_string()), ("total", &areas.len().to_string())])) }
+                    h2 id={ "area-" (area.id) } { (area.name.get(l)) }
+                    @for c in area.criteria.iter().filter(|c| c.observable_by(group)) {
+                        @let is_missing = missing.contains(&c.id.as_str());
+                        @let chosen = answers.choices.get(&c.id).copied();
+                        fieldset.criterion.missing[is_missing] id={ "c-" (c.id) } aria-describedby=[is_missing.then(|| format!("err-{}", c.id))] {
+                            legend { (c.name.get(l)) }
+                            @if is_missing {
+                                p.field-error id={ "err-" (c.id) } { (t(l, "form.missing.one")) }
+                            }
+                            div.levels {
+                                @for (i, descriptor) in c.descriptors.iter().enumerate() {
+                                    @let level = (i + 1) as u8;
+                                    @let id = format!("{}-{}", c.id, level);
+                                    label.level for=(id) {
+                                        input type="radio" name=(c.id) id=(id) value=(level) checked[chosen == Some(Choice::Level(level))];
+                                        span.level-name { (level) " · " (rubric.scale[i].label.get(l)) }
+                                        span.descriptor { (descriptor.get(l)) }
+                                    }
+                                }
+                                @let na_id = format!("{}-na", c.id);
+                                label.level.na for=(na_id) {
+                                    input type="radio" name=(c.id) id=(na_id) value="na" checked[chosen == Some(Choice::NotObserved)];
+                                    span.level-name { (t(l, "level.na")) }
+                                    span.descriptor { (t(l, "level.na.hint")) }
+                                }
+                            }
+                            @let comment_id = format!("{}__comment", c.id);
+                            div.comment {
+                                label for=(comment_id) { (t(l, "form.comment")) }
+                                textarea name=(comment_id) id=(comment_id) rows="2" maxlength=(MAX_COMMENT) aria-describedby={ "hint-" (c.id) } {
+                                    (answers.comments.get(&c.id).map(String::as_str).unwrap_or(""))
+                                }
+                                p.hint id={ "hint-" (c.id) } { (t(l, "form.comment.hint")) }
+                            }
+                        }
+                    }
+                }
+            }
+            section.area.overall aria-labelledby="overall" {
+                h2 id="overall" { (t(l, "form.overall")) }
+                div.comment {
+                    label for="strengths" { (tf(l, "form.strengths", &[("subject", h.subject_name)])) }
+                    textarea name="strengths" id="strengths" rows="4" maxlength=(MAX_TEXT) { (answers.strengths) }
+                }
+                div.comment {
+                    label for="improvements" { (tf(l, "form.improvements", &[("subject", h.subject_name)])) }
+                    textarea name="improvements" id="improvements" rows="4" maxlength=(MAX_TEXT) { (answers.improvements) }
+                }
+            }
+            div.actions {
+                button.secondary type="submit" name="action" value="save" formnovalidate { (t(l, "form.save")) }
+                button.primary type="submit" name="action" value="submit" { (t(l, "form.submit")) }
+            }
+            p.hint { (t(l, "form.submit.hint")) }
+        }
+        p.decline-link { a href=(h.decline_href) { (t(l, "form.decline")) } }
+        p.contact { (tf(l, "form.contact", &[("contact", h.contact)])) }
+    };
+    page(l, &title, Some(&h.switch_href), body)
+}
+
+/// After a successful submit.
+pub fn thanks(locale: Locale, subject_name: &str) -> Markup {
+    message(locale, t(locale, "thanks.title"), &tf(locale, "thanks.body", &[("subject", subject_name)]), None, html! {})
+}
+
+/// The link was used to submit already: no answers shown.
+pub fn already_submitted(locale: Locale, subject_name: &str, date: &str, switch: &str) -> Markup {
+    message(locale, t(locale, "submitted.title"), &tf(locale, "submitted.body", &[("subject", subject_name), ("date", date)]), Some(switch), html! {})
+}
+
+/// Confirm a decline, with an optional reason.
+pub fn decline_form(locale: Locale, subject_name: &str, action: &str, back: &str, switch: &str) -> Markup {
+    let title = t(locale, "decline.title");
+    page(locale, title, Some(switch), html! {
+        section.message {
+            h1 { (title) }
+            p { (tf(locale, "decline.body", &[("subject", subject_name)])) }
+            form method="post" action=(action) {
+                div.comment {
+                    label for="reason" { (t(locale, "decline.reason")) }
+                    textarea name="reason" id="reason" rows="3" maxlength=(MAX_TEXT) {}
+                }
+                div.actions {
+                    a.button.secondary href=(back) { (t(locale, "decline.back")) }
+                    button.primary type="submit" { (t(locale, "decline.confirm")) }
+                }
+            }
+        }
+    })
+}
+
+/// The rater declined.
+pub fn declined(locale: Locale, subject_name: &str, switch: &str) -> Markup {
+    message(locale, t(locale, "declined.title"), &tf(locale, "declined.body", &[("subject", subject_name)]), Some(switch), html! {})
+}
+
+/// A link that no longer accepts answers (`closed.*`, `revoked.*`), with the cycle contact.
+pub fn unavailable(locale: Locale, key: &str, cycle: &str, date: &str, contact: &str, switch: Option<&str>) -> Markup {
+    message(
+        locale,
+        t(locale, &format!("{key}.title")),
+        &tf(locale, &format!("{key}.body"), &[("cycle", cycle), ("date", date)]),
+        switch,
+        html! { p.contact { (tf(locale, "form.contact", &[("contact", contact)])) } },
+    )
+}
+
+/// A 4xx/5xx page: `key` names the `title`/`body` pair; `detail` is an extra sentence.
+pub fn problem(locale: Locale, key: &str, detail: Option<&str>) -> Markup {
+    message(locale, t(locale, &format!("{key}.title")), t(locale, &format!("{key}.body")), None, html! {
+        @if let Some(d) = detail { p.detail { (d) } }
+    })
+}
