@@ -169,13 +169,15 @@ pub struct OutboxRetryArgs {
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))
 }
 
 /// Loads the configured rubric file.
 pub fn load_rubric(settings: &Settings) -> anyhow::Result<Rubric> {
     let path = &settings.rubric.path;
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read the rubric: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read the rubric: {e}", path.display()))?;
     Rubric::from_toml(&path.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -189,11 +191,19 @@ pub struct Context {
 impl Context {
     /// Loads settings, connects and migrates.
     pub fn open(settings: Settings) -> anyhow::Result<Context> {
-        let db = Db::connect(secrecy::ExposeSecret::expose_secret(&settings.database.url), settings.database.pool_size)?;
+        let db = Db::connect(
+            secrecy::ExposeSecret::expose_secret(&settings.database.url),
+            settings.database.pool_size,
+        )?;
         db.migrate()?;
-        let dir = (!settings.email.template_dir.is_empty()).then(|| PathBuf::from(&settings.email.template_dir));
+        let dir = (!settings.email.template_dir.is_empty())
+            .then(|| PathBuf::from(&settings.email.template_dir));
         let templates = Templates::new(dir)?;
-        Ok(Context { settings: Arc::new(settings), db, templates: Arc::new(templates) })
+        Ok(Context {
+            settings: Arc::new(settings),
+            db,
+            templates: Arc::new(templates),
+        })
     }
 }
 
@@ -214,7 +224,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => writeln!(out, "migrations applied ({})", ctx.db.backend().name())?,
         Command::Demo(args) => {
             let rubric = load_rubric(&s)?;
-            let text = ctx.db.write_blocking(|c| actions::demo::seed(c, &t, &s, &rubric, db::now()))?;
+            let text = ctx
+                .db
+                .write_blocking(|c| actions::demo::seed(c, &t, &s, &rubric, db::now()))?;
             writeln!(out, "{text}")?;
             out.flush()?;
             drop(out);
@@ -223,45 +235,81 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::User(UserCommand::Add(a)) => {
-            let role = if a.admin { Role::Admin } else { Role::Supervisor };
-            let password = ctx.db.write_blocking(|c| actions::users::add(c, &a.email, &a.name, role, now))?;
-            writeln!(out, "created {} account for {}", role.as_str(), a.email.trim().to_lowercase())?;
+            let role = if a.admin {
+                Role::Admin
+            } else {
+                Role::Supervisor
+            };
+            let password = ctx
+                .db
+                .write_blocking(|c| actions::users::add(c, &a.email, &a.name, role, now))?;
+            writeln!(
+                out,
+                "created {} account for {}",
+                role.as_str(),
+                a.email.trim().to_lowercase()
+            )?;
             writeln!(out, "password: {password}")?;
         }
         Command::Cycle(CycleCommand::Create(a)) => {
             let rubric = load_rubric(&s)?;
-            let id = ctx.db.write_blocking(|c| actions::cycles::create(c, &s, &rubric, &a.name, a.closes_at, now))?;
-            writeln!(out, "created draft cycle \"{}\" closing {}", a.name.trim(), a.closes_at)?;
+            let id = ctx.db.write_blocking(|c| {
+                actions::cycles::create(c, &s, &rubric, &a.name, a.closes_at, now)
+            })?;
+            writeln!(
+                out,
+                "created draft cycle \"{}\" closing {}",
+                a.name.trim(),
+                a.closes_at
+            )?;
             writeln!(out, "{id}")?;
         }
         Command::Cycle(CycleCommand::Import(a)) => {
-            let bytes = std::fs::read(&a.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
-            let (summary, _) = ctx.db.write_blocking(|c| actions::cycles::import(c, &t, &s, &a.cycle, &bytes, now))?;
-            writeln!(out, "imported {} new nominations ({} already present, {} invited now)", summary.added, summary.unchanged, summary.invited)?;
+            let bytes = std::fs::read(&a.file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
+            let (summary, _) = ctx
+                .db
+                .write_blocking(|c| actions::cycles::import(c, &t, &s, &a.cycle, &bytes, now))?;
+            writeln!(
+                out,
+                "imported {} new nominations ({} already present, {} invited now)",
+                summary.added, summary.unchanged, summary.invited
+            )?;
         }
         Command::Cycle(CycleCommand::Launch(a)) => {
-            let links = ctx.db.write_blocking(|c| actions::cycles::launch(c, &t, &s, &a.cycle, now))?;
+            let links = ctx
+                .db
+                .write_blocking(|c| actions::cycles::launch(c, &t, &s, &a.cycle, now))?;
             writeln!(out, "cycle launched: {} invitations queued", links.len())?;
         }
         Command::Cycle(CycleCommand::Close(a)) => {
-            let n = ctx.db.write_blocking(|c| actions::cycles::close(c, &t, &s, &a.cycle, now))?;
+            let n = ctx
+                .db
+                .write_blocking(|c| actions::cycles::close(c, &t, &s, &a.cycle, now))?;
             writeln!(out, "cycle closed: {n} reviews ready to reconcile")?;
         }
         Command::Report(a) => {
-            let rows = ctx.db.read_blocking(|c| actions::report::build(c, &a.cycle))?;
+            let rows = ctx
+                .db
+                .read_blocking(|c| actions::report::build(c, &a.cycle))?;
             let text = match a.format {
                 Format::Csv => actions::report::to_csv(&rows)?,
                 Format::Json => actions::report::to_json(&rows)? + "\n",
             };
             match a.out {
-                Some(path) => std::fs::write(&path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
                 None => out.write_all(text.as_bytes())?,
             }
         }
         Command::Outbox(OutboxCommand::Flush) => {
             let mailer = Mailer::new(&s.email)?;
             let r = crate::email::worker::flush(&ctx.db, &mailer, &s).await?;
-            writeln!(out, "outbox: {} sent, {} to retry, {} failed", r.sent, r.retried, r.failed)?;
+            writeln!(
+                out,
+                "outbox: {} sent, {} to retry, {} failed",
+                r.sent, r.retried, r.failed
+            )?;
         }
         Command::Outbox(OutboxCommand::List(a)) => {
             if let Some(st) = &a.status {
@@ -269,13 +317,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     anyhow::bail!("unknown status '{st}' (pending, sending, sent or failed)");
                 }
             }
-            let rows = ctx.db.read_blocking(|c| db::outbox::list(c, a.status.as_deref()).map_err(AppError::from))?;
+            let rows = ctx.db.read_blocking(|c| {
+                db::outbox::list(c, a.status.as_deref()).map_err(AppError::from)
+            })?;
             for r in rows {
-                writeln!(out, "{}\t{}\t{}\t{}\tattempts={}\t{}", r.id, r.status, r.kind, r.recipient_email, r.attempts, r.last_error.unwrap_or_default())?;
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\tattempts={}\t{}",
+                    r.id,
+                    r.status,
+                    r.kind,
+                    r.recipient_email,
+                    r.attempts,
+                    r.last_error.unwrap_or_default()
+                )?;
             }
         }
         Command::Outbox(OutboxCommand::Retry(a)) => {
-            let n = ctx.db.write_blocking(|c| -> AppResult<usize> { Ok(db::outbox::retry_failed(c, a.id.as_deref(), now)?) })?;
+            let n = ctx.db.write_blocking(|c| -> AppResult<usize> {
+                Ok(db::outbox::retry_failed(c, a.id.as_deref(), now)?)
+            })?;
             if n == 0 && a.id.is_some() {
                 anyhow::bail!("no failed message with that id");
             }

@@ -127,7 +127,10 @@ impl Settings {
         }
         if let Some(path) = extra {
             if !path.exists() {
-                anyhow::bail!("KAM360_CONFIG names {}, which does not exist", path.display());
+                anyhow::bail!(
+                    "KAM360_CONFIG names {}, which does not exist",
+                    path.display()
+                );
             }
             builder = builder.add_source(File::from(path).format(FileFormat::Toml));
         }
@@ -151,15 +154,19 @@ impl Settings {
 
     /// Range checks that serde cannot express.
     pub fn validate(&self) -> anyhow::Result<()> {
-        crate::domain::confidentiality::validate_min_group_size(self.confidentiality.min_group_size)
-            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        crate::domain::confidentiality::validate_min_group_size(
+            self.confidentiality.min_group_size,
+        )
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         self.policy()
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         crate::db::Backend::of_url(secrecy::ExposeSecret::expose_secret(&self.database.url))
             .map_err(|e| anyhow::anyhow!("configuration: database.url: {e}"))?;
         let base = self.server.public_base_url.trim_end_matches('/');
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            anyhow::bail!("configuration: server.public_base_url must start with http:// or https://");
+            anyhow::bail!(
+                "configuration: server.public_base_url must start with http:// or https://"
+            );
         }
         if self.database.pool_size == 0 {
             anyhow::bail!("configuration: database.pool_size must be at least 1");
@@ -178,7 +185,12 @@ impl Settings {
     /// The consolidation policy of SPEC §6 as exact numbers.
     pub fn policy(&self) -> Result<Policy, String> {
         let c = &self.consolidation;
-        Policy::new(c.supervisor_share, c.weight_customer, c.weight_peer, c.weight_team)
+        Policy::new(
+            c.supervisor_share,
+            c.weight_customer,
+            c.weight_peer,
+            c.weight_team,
+        )
     }
 
     /// k of SPEC §7, already validated.

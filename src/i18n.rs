@@ -29,7 +29,10 @@ pub fn t<'a>(locale: Locale, key: &'a str) -> &'a str
 where
     'static: 'a,
 {
-    catalogue(locale).get(key).map(String::as_str).unwrap_or(key)
+    catalogue(locale)
+        .get(key)
+        .map(String::as_str)
+        .unwrap_or(key)
 }
 
 /// The text of `key` with `{name}` placeholders replaced.
@@ -47,7 +50,10 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn placeholders(s: &str) -> BTreeSet<String> {
-        s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned())).collect()
+        s.split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
+            .collect()
     }
 
     #[test]
@@ -56,10 +62,20 @@ mod tests {
         let en: Catalogue = toml::from_str(EN).expect("en.toml");
         let zk: BTreeSet<_> = zh.keys().collect();
         let ek: BTreeSet<_> = en.keys().collect();
-        assert_eq!(zk.symmetric_difference(&ek).collect::<Vec<_>>(), Vec::<&&String>::new());
+        assert_eq!(
+            zk.symmetric_difference(&ek).collect::<Vec<_>>(),
+            Vec::<&&String>::new()
+        );
         for (k, v) in &zh {
-            assert_eq!(placeholders(v), placeholders(&en[k]), "placeholders differ for {k}");
-            assert!(!v.trim().is_empty() && !en[k].trim().is_empty(), "empty text for {k}");
+            assert_eq!(
+                placeholders(v),
+                placeholders(&en[k]),
+                "placeholders differ for {k}"
+            );
+            assert!(
+                !v.trim().is_empty() && !en[k].trim().is_empty(),
+                "empty text for {k}"
+            );
         }
     }
 
@@ -67,6 +83,13 @@ mod tests {
     fn lookups_substitute() {
         assert_eq!(t(Locale::En, "group.customer"), "Customer");
         assert_eq!(t(Locale::Zh, "group.customer"), "客户");
-        assert_eq!(tf(Locale::En, "form.progress", &[("answered", "2"), ("total", "5")]), "2 of 5 answered");
+        assert_eq!(
+            tf(
+                Locale::En,
+                "form.progress",
+                &[("answered", "2"), ("total", "5")]
+            ),
+            "2 of 5 answered"
+        );
     }
 }

@@ -5,7 +5,10 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = kam360::cli::Cli::parse();
-    let serving = matches!(cli.command, kam360::cli::Command::Serve | kam360::cli::Command::Demo(_));
+    let serving = matches!(
+        cli.command,
+        kam360::cli::Command::Serve | kam360::cli::Command::Demo(_)
+    );
     kam360::telemetry::init(if serving { "info" } else { "warn" });
     match kam360::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -27,14 +27,25 @@ pub fn deadline_date(closes_at: NaiveDateTime) -> NaiveDate {
 }
 
 /// Creates a draft cycle with frozen snapshots of the rubric and policy; returns its id.
-pub fn create(conn: &mut AnyConnection, settings: &Settings, rubric: &Rubric, name: &str, closes_on: NaiveDate, now: NaiveDateTime) -> AppResult<String> {
+pub fn create(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    rubric: &Rubric,
+    name: &str,
+    closes_on: NaiveDate,
+    now: NaiveDateTime,
+) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(AppError::Invalid("the cycle name must be 1–200 characters on one line".into()));
+        return Err(AppError::Invalid(
+            "the cycle name must be 1–200 characters on one line".into(),
+        ));
     }
     let closes_at = closing_instant(closes_on);
     if closes_at <= now {
-        return Err(AppError::Invalid(format!("the closing date {closes_on} is in the past")));
+        return Err(AppError::Invalid(format!(
+            "the closing date {closes_on} is in the past"
+        )));
     }
     let c = &settings.consolidation;
     let policy = serde_json::to_string(&PolicySnapshot {
@@ -58,7 +69,17 @@ pub fn create(conn: &mut AnyConnection, settings: &Settings, rubric: &Rubric, na
             created_at: now,
         },
     )?;
-    db::audit::record(conn, &db::audit::NewEvent { id: db::new_id(), at: now, action: "cycle.create", cycle_id: Some(&id), new_value: Some(name), ..Default::default() })?;
+    db::audit::record(
+        conn,
+        &db::audit::NewEvent {
+            id: db::new_id(),
+            at: now,
+            action: "cycle.create",
+            cycle_id: Some(&id),
+            new_value: Some(name),
+            ..Default::default()
+        },
+    )?;
     Ok(id)
 }
 
@@ -84,11 +105,21 @@ pub struct IssuedLink {
 /// Imports nominations, all or nothing: any bad row fails the whole file with every problem as
 /// `line N: reason` (one per line of the `Invalid` message). Existing nominations are left
 /// alone. In an open cycle the new raters are invited at once.
-pub fn import(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, cycle_id: &str, bytes: &[u8], now: NaiveDateTime) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
+pub fn import(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    cycle_id: &str,
+    bytes: &[u8],
+    now: NaiveDateTime,
+) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
     let cycle = find_cycle(conn, cycle_id)?;
     let status = CycleStatus::parse(&cycle.status);
     if !matches!(status, Some(CycleStatus::Draft | CycleStatus::Open)) {
-        return Err(AppError::Invalid(format!("the cycle is {}: nominations can be imported only while it is draft or open", cycle.status)));
+        return Err(AppError::Invalid(format!(
+            "the cycle is {}: nominations can be imported only while it is draft or open",
+            cycle.status
+        )));
     }
     let rows = nomination::parse(bytes).map_err(lines)?;
     let mut summary = ImportSummary::default();
@@ -96,11 +127,18 @@ pub fn import(conn: &mut AnyConnection, templates: &Templates, settings: &Settin
     let mut new_assignments = Vec::new();
     for n in &rows {
         let subject_id = db::people::ensure(conn, n.subject.email.as_str(), &n.subject.name, now)?;
-        let supervisor_id = db::people::ensure(conn, n.supervisor.email.as_str(), &n.supervisor.name, now)?;
+        let supervisor_id =
+            db::people::ensure(conn, n.supervisor.email.as_str(), &n.supervisor.name, now)?;
         let review_id = match db::reviews::find_for_subject(conn, cycle_id, &subject_id)? {
             Some(r) if r.supervisor_id != supervisor_id => {
                 let current = db::people::find(conn, &r.supervisor_id)?;
-                errors.push(ImportError { line: n.line, reason: format!("{} already has supervisor {} in this cycle, not {}", n.subject.email, current.email, n.supervisor.email) });
+                errors.push(ImportError {
+                    line: n.line,
+                    reason: format!(
+                        "{} already has supervisor {} in this cycle, not {}",
+                        n.subject.email, current.email, n.supervisor.email
+                    ),
+                });
                 continue;
             }
             Some(r) => r.id,
@@ -111,7 +149,11 @@ pub fn import(conn: &mut AnyConnection, templates: &Templates, settings: &Settin
             summary.unchanged += 1;
             continue;
         }
-        let organization_id = if n.organization.is_empty() { None } else { Some(db::people::ensure_organization(conn, &n.organization, now)?) };
+        let organization_id = if n.organization.is_empty() {
+            None
+        } else {
+            Some(db::people::ensure_organization(conn, &n.organization, now)?)
+        };
         let id = db::new_id();
         db::assignments::insert(
             conn,
@@ -132,42 +174,101 @@ pub fn import(conn: &mut AnyConnection, templates: &Templates, settings: &Settin
     if !errors.is_empty() {
         return Err(lines(errors));
     }
-    db::audit::record(conn, &db::audit::NewEvent { id: db::new_id(), at: now, action: "cycle.import", cycle_id: Some(cycle_id), new_value: Some(&format!("{} added, {} unchanged", summary.added, summary.unchanged)), ..Default::default() })?;
+    db::audit::record(
+        conn,
+        &db::audit::NewEvent {
+            id: db::new_id(),
+            at: now,
+            action: "cycle.import",
+            cycle_id: Some(cycle_id),
+            new_value: Some(&format!(
+                "{} added, {} unchanged",
+                summary.added, summary.unchanged
+            )),
+            ..Default::default()
+        },
+    )?;
     let mut links = Vec::new();
     if status == Some(CycleStatus::Open) {
-        links = invite(conn, templates, settings, cycle_id, Some(&new_assignments), now)?;
+        links = invite(
+            conn,
+            templates,
+            settings,
+            cycle_id,
+            Some(&new_assignments),
+            now,
+        )?;
         summary.invited = links.len();
     }
     Ok((summary, links))
 }
 
 fn lines(errors: Vec<ImportError>) -> AppError {
-    AppError::Invalid(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+    AppError::Invalid(
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// Opens a draft cycle and queues one invitation, with its own link, for every nomination.
-pub fn launch(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, cycle_id: &str, now: NaiveDateTime) -> AppResult<Vec<IssuedLink>> {
+pub fn launch(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    cycle_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Vec<IssuedLink>> {
     let cycle = find_cycle(conn, cycle_id)?;
     if cycle.status != CycleStatus::Draft.as_str() {
-        return Err(AppError::Invalid(format!("the cycle is {}: only a draft cycle can be launched", cycle.status)));
+        return Err(AppError::Invalid(format!(
+            "the cycle is {}: only a draft cycle can be launched",
+            cycle.status
+        )));
     }
     if cycle.closes_at <= now {
-        return Err(AppError::Invalid("the cycle's closing date has passed".into()));
+        return Err(AppError::Invalid(
+            "the cycle's closing date has passed".into(),
+        ));
     }
     if !db::cycles::transition(conn, cycle_id, "draft", "open", now)? {
-        return Err(AppError::Conflict("the cycle was launched by someone else".into()));
+        return Err(AppError::Conflict(
+            "the cycle was launched by someone else".into(),
+        ));
     }
     let links = invite(conn, templates, settings, cycle_id, None, now)?;
     if links.is_empty() {
-        return Err(AppError::Invalid("the cycle has no nominations: import some before launching".into()));
+        return Err(AppError::Invalid(
+            "the cycle has no nominations: import some before launching".into(),
+        ));
     }
-    db::audit::record(conn, &db::audit::NewEvent { id: db::new_id(), at: now, action: "cycle.launch", cycle_id: Some(cycle_id), old_value: Some("draft"), new_value: Some("open"), ..Default::default() })?;
+    db::audit::record(
+        conn,
+        &db::audit::NewEvent {
+            id: db::new_id(),
+            at: now,
+            action: "cycle.launch",
+            cycle_id: Some(cycle_id),
+            old_value: Some("draft"),
+            new_value: Some("open"),
+            ..Default::default()
+        },
+    )?;
     Ok(links)
 }
 
 /// Issues a link and queues an invitation for every pending assignment of the cycle (or only
 /// those in `only`).
-fn invite(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, cycle_id: &str, only: Option<&[String]>, now: NaiveDateTime) -> AppResult<Vec<IssuedLink>> {
+fn invite(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    cycle_id: &str,
+    only: Option<&[String]>,
+    now: NaiveDateTime,
+) -> AppResult<Vec<IssuedLink>> {
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, _) = load_snapshots(conn, cycle_id)?;
     let mut links = Vec::new();
@@ -178,7 +279,8 @@ fn invite(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, 
                 continue;
             }
             let link = issue_link(conn, settings, &a.assignment.id, now)?;
-            let relationship = Relationship::parse(&a.assignment.relationship).unwrap_or(Relationship::Customer);
+            let relationship =
+                Relationship::parse(&a.assignment.relationship).unwrap_or(Relationship::Customer);
             let locale = Locale::parse(&a.assignment.locale).unwrap_or(Locale::Zh);
             let message = messages::link_message(
                 templates,
@@ -216,7 +318,12 @@ fn invite(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, 
 }
 
 /// Issues a new link for an assignment and returns its URL (the token is not stored).
-pub fn issue_link(conn: &mut AnyConnection, settings: &Settings, assignment_id: &str, now: NaiveDateTime) -> AppResult<String> {
+pub fn issue_link(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    assignment_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<String> {
     let issued = token::issue();
     db::assignments::add_link(conn, assignment_id, &issued.hash, now)?;
     Ok(format!("{}/r/{}", settings.base_url(), issued.token))
@@ -224,13 +331,24 @@ pub fn issue_link(conn: &mut AnyConnection, settings: &Settings, assignment_id: 
 
 /// Closes an open cycle: unanswered links expire, reviews move to reconciling and each
 /// supervisor is told.
-pub fn close(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, cycle_id: &str, now: NaiveDateTime) -> AppResult<usize> {
+pub fn close(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    cycle_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     let cycle = find_cycle(conn, cycle_id)?;
     if cycle.status != CycleStatus::Open.as_str() {
-        return Err(AppError::Invalid(format!("the cycle is {}: only an open cycle can be closed", cycle.status)));
+        return Err(AppError::Invalid(format!(
+            "the cycle is {}: only an open cycle can be closed",
+            cycle.status
+        )));
     }
     if !db::cycles::transition(conn, cycle_id, "open", "closed", now)? {
-        return Err(AppError::Conflict("the cycle was closed by someone else".into()));
+        return Err(AppError::Conflict(
+            "the cycle was closed by someone else".into(),
+        ));
     }
     let answerable: Vec<&str> = ["pending", "invited", "opened", "draft"].to_vec();
     db::assignments::expire_unanswered(conn, cycle_id, &answerable)?;
@@ -239,18 +357,46 @@ pub fn close(conn: &mut AnyConnection, templates: &Templates, settings: &Setting
     for review in &reviews {
         notify_supervisor(conn, templates, settings, &cycle, review, false, now)?;
     }
-    db::audit::record(conn, &db::audit::NewEvent { id: db::new_id(), at: now, action: "cycle.close", cycle_id: Some(cycle_id), old_value: Some("open"), new_value: Some("closed"), ..Default::default() })?;
+    db::audit::record(
+        conn,
+        &db::audit::NewEvent {
+            id: db::new_id(),
+            at: now,
+            action: "cycle.close",
+            cycle_id: Some(cycle_id),
+            old_value: Some("open"),
+            new_value: Some("closed"),
+            ..Default::default()
+        },
+    )?;
     Ok(reviews.len())
 }
 
 /// Queues the "ready to reconcile" notice for a review (once per review).
-pub fn notify_supervisor(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, cycle: &db::cycles::CycleRow, review: &db::reviews::ReviewListing, all_answered: bool, now: NaiveDateTime) -> AppResult<bool> {
+pub fn notify_supervisor(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    cycle: &db::cycles::CycleRow,
+    review: &db::reviews::ReviewListing,
+    all_answered: bool,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
     if db::outbox::has_key(conn, &format!("supervisor_ready:{}", review.review.id))? {
         return Ok(false);
     }
     let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
-    let live: Vec<_> = assignments.iter().filter(|a| a.assignment.status != "revoked").collect();
-    let answered = live.iter().filter(|a| AssignmentStatus::parse(&a.assignment.status).is_some_and(AssignmentStatus::has_answered)).count();
+    let live: Vec<_> = assignments
+        .iter()
+        .filter(|a| a.assignment.status != "revoked")
+        .collect();
+    let answered = live
+        .iter()
+        .filter(|a| {
+            AssignmentStatus::parse(&a.assignment.status)
+                .is_some_and(AssignmentStatus::has_answered)
+        })
+        .count();
     let locale = assignments
         .iter()
         .find(|a| a.assignment.relationship == "supervisor")

@@ -14,7 +14,11 @@ use crate::domain::rubric::Rubric;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
-const KAMS: [(&str, &str); 3] = [("wang.fang@demo.kam360", "王芳"), ("li.na@demo.kam360", "李娜"), ("david.chen@demo.kam360", "David Chen")];
+const KAMS: [(&str, &str); 3] = [
+    ("wang.fang@demo.kam360", "王芳"),
+    ("li.na@demo.kam360", "李娜"),
+    ("david.chen@demo.kam360", "David Chen"),
+];
 const SUPERVISOR: (&str, &str) = ("zhang.wei@demo.kam360", "张伟");
 const ADMIN: (&str, &str) = ("admin@demo.kam360", "Demo Admin");
 
@@ -25,30 +29,64 @@ pub fn nominations_csv() -> String {
     for (i, (email, name)) in KAMS.iter().enumerate() {
         let locale = if i == 2 { "en" } else { "zh" };
         let mut row = |rater: &str, rater_name: &str, rel: &str, loc: &str, org: &str| {
-            let _ = writeln!(csv, "{email},{name},{sup_email},{sup_name},{rater},{rater_name},{rel},{loc},{org}");
+            let _ = writeln!(
+                csv,
+                "{email},{name},{sup_email},{sup_name},{rater},{rater_name},{rel},{loc},{org}"
+            );
         };
         row(email, name, "self", locale, "");
         row(sup_email, sup_name, "supervisor", "zh", "");
         for c in 1..=4 {
             let loc = if c % 2 == 0 { "en" } else { "zh" };
-            row(&format!("customer{c}.k{i}@client{c}.example"), &format!("客户代表{c}"), "customer", loc, &format!("Client {c} Ltd"));
+            row(
+                &format!("customer{c}.k{i}@client{c}.example"),
+                &format!("客户代表{c}"),
+                "customer",
+                loc,
+                &format!("Client {c} Ltd"),
+            );
         }
         for p in 1..=3 {
-            row(&format!("peer{p}.k{i}@demo.kam360"), &format!("Peer {p}"), "peer", "en", ["Network", "Product", "Finance"][p - 1]);
+            row(
+                &format!("peer{p}.k{i}@demo.kam360"),
+                &format!("Peer {p}"),
+                "peer",
+                "en",
+                ["Network", "Product", "Finance"][p - 1],
+            );
         }
         for t in 1..=3 {
-            row(&format!("team{t}.k{i}@demo.kam360"), &format!("组员{t}"), "team", "zh", "Account team");
+            row(
+                &format!("team{t}.k{i}@demo.kam360"),
+                &format!("组员{t}"),
+                "team",
+                "zh",
+                "Account team",
+            );
         }
     }
     csv
 }
 
 /// Seeds the demo and returns what to print: logins and a few links.
-pub fn seed(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, rubric: &Rubric, now: NaiveDateTime) -> AppResult<String> {
-    let name = format!("Demo 2026 ({})", now.format("%Y-%m-%d %H:%M:%S"));
+pub fn seed(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    rubric: &Rubric,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let name = "Demo review 2026".to_owned();
     let closes = (now + TimeDelta::days(21)).date();
     let cycle_id = cycles::create(conn, settings, rubric, &name, closes, now)?;
-    cycles::import(conn, templates, settings, &cycle_id, nominations_csv().as_bytes(), now)?;
+    cycles::import(
+        conn,
+        templates,
+        settings,
+        &cycle_id,
+        nominations_csv().as_bytes(),
+        now,
+    )?;
     let links = cycles::launch(conn, templates, settings, &cycle_id, now)?;
     let mut logins = Vec::new();
     for ((email, person), role) in [(ADMIN, Role::Admin), (SUPERVISOR, Role::Supervisor)] {
@@ -64,7 +102,11 @@ pub fn seed(conn: &mut AnyConnection, templates: &Templates, settings: &Settings
     }
     // Answers already in: for the first KAM, every customer but one and all peers and team members.
     let mut answered = 0;
-    for (n, link) in links.iter().filter(|l| l.subject_name == KAMS[0].1).enumerate() {
+    for (n, link) in links
+        .iter()
+        .filter(|l| l.subject_name == KAMS[0].1)
+        .enumerate()
+    {
         if link.relationship == Relationship::Customer && n % 4 == 3 {
             continue;
         }
@@ -72,23 +114,52 @@ pub fn seed(conn: &mut AnyConnection, templates: &Templates, settings: &Settings
         answered += 1;
     }
     let mut text = String::new();
-    let _ = writeln!(text, "kam360 demo: cycle \"{name}\" ({cycle_id}) is open until {closes}.");
-    let _ = writeln!(text, "{} invitations queued (see {}); {answered} answers already in.", links.len(), settings.email.file_dir.display());
+    let _ = writeln!(
+        text,
+        "kam360 demo: cycle \"{name}\" ({cycle_id}) is open until {closes}."
+    );
+    let _ = writeln!(
+        text,
+        "{} invitations queued (see {}); {answered} answers already in.",
+        links.len(),
+        settings.email.file_dir.display()
+    );
     let _ = writeln!(text, "\nStaff logins at {}/login:", settings.base_url());
     for (role, email, password) in &logins {
-        let _ = writeln!(text, "  {:<10} {email}  password: {password}", role.as_str());
+        let _ = writeln!(
+            text,
+            "  {:<10} {email}  password: {password}",
+            role.as_str()
+        );
     }
     let _ = writeln!(text, "\nRater links (open one in a browser):");
     for (i, (_, kam)) in KAMS.iter().enumerate() {
-        for link in links.iter().filter(|l| &l.subject_name == kam).filter(|l| i != 0 || l.relationship == Relationship::Customer).take(3) {
-            let _ = writeln!(text, "  {kam} · {:<10} {:<28} {}", link.relationship.as_str(), link.rater_name, link.link);
+        for link in links
+            .iter()
+            .filter(|l| &l.subject_name == kam)
+            .filter(|l| i != 0 || l.relationship == Relationship::Customer)
+            .take(3)
+        {
+            let _ = writeln!(
+                text,
+                "  {kam} · {:<10} {:<28} {}",
+                link.relationship.as_str(),
+                link.rater_name,
+                link.link
+            );
         }
     }
     Ok(text)
 }
 
 /// Submits a plausible answer set for one link.
-fn answer(conn: &mut AnyConnection, rubric: &Rubric, link: &IssuedLink, seed: usize, now: NaiveDateTime) -> AppResult<()> {
+fn answer(
+    conn: &mut AnyConnection,
+    rubric: &Rubric,
+    link: &IssuedLink,
+    seed: usize,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let rows: Vec<db::responses::RatingRow> = rubric
         .criteria_for(link.relationship)
         .enumerate()
@@ -105,13 +176,32 @@ fn answer(conn: &mut AnyConnection, rubric: &Rubric, link: &IssuedLink, seed: us
                 criterion_id: c.id.clone(),
                 level,
                 not_observed,
-                comment: if i == 0 { "Responsive and well prepared for our quarterly reviews.".into() } else { String::new() },
+                comment: if i == 0 {
+                    "Responsive and well prepared for our quarterly reviews.".into()
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();
-    db::responses::replace(conn, &link.assignment_id, &rows, "Knows our business well.", "Could follow up faster after meetings.", now)?;
-    if !db::assignments::transition(conn, &link.assignment_id, &["pending", "invited", "opened", "draft"], "submitted", now)? {
-        return Err(AppError::Conflict("demo answer could not be submitted".into()));
+    db::responses::replace(
+        conn,
+        &link.assignment_id,
+        &rows,
+        "Knows our business well.",
+        "Could follow up faster after meetings.",
+        now,
+    )?;
+    if !db::assignments::transition(
+        conn,
+        &link.assignment_id,
+        &["pending", "invited", "opened", "draft"],
+        "submitted",
+        now,
+    )? {
+        return Err(AppError::Conflict(
+            "demo answer could not be submitted".into(),
+        ));
     }
     Ok(())
 }

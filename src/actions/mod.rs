@@ -24,24 +24,32 @@ pub struct PolicySnapshot {
 impl PolicySnapshot {
     /// The exact policy.
     pub fn policy(&self) -> AppResult<Policy> {
-        Policy::new(self.supervisor_share, self.weight_customer, self.weight_peer, self.weight_team)
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored policy: {e}")))
+        Policy::new(
+            self.supervisor_share,
+            self.weight_customer,
+            self.weight_peer,
+            self.weight_team,
+        )
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored policy: {e}")))
     }
 }
 
 /// The rubric and policy frozen in a cycle.
 pub fn load_snapshots(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<(Rubric, Policy)> {
     let (rubric, policy) = db::cycles::snapshots(conn, cycle_id)?;
-    let rubric = Rubric::from_snapshot(&rubric).map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored rubric: {e}")))?;
-    let policy: PolicySnapshot =
-        serde_json::from_str(&policy).map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored policy: {e}")))?;
+    let rubric = Rubric::from_snapshot(&rubric)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored rubric: {e}")))?;
+    let policy: PolicySnapshot = serde_json::from_str(&policy)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored policy: {e}")))?;
     Ok((rubric, policy.policy()?))
 }
 
 /// The cycle with this id, or a clear "no such cycle".
 pub fn find_cycle(conn: &mut AnyConnection, id: &str) -> AppResult<db::cycles::CycleRow> {
     if uuid::Uuid::parse_str(id).is_err() {
-        return Err(AppError::Invalid(format!("'{id}' is not a cycle id (a UUID)")));
+        return Err(AppError::Invalid(format!(
+            "'{id}' is not a cycle id (a UUID)"
+        )));
     }
     db::cycles::find(conn, id)?.ok_or_else(|| AppError::Invalid(format!("no cycle with id {id}")))
 }

@@ -16,9 +16,23 @@ use crate::error::{AppError, AppResult};
 
 /// The CSV columns, in order.
 pub const COLUMNS: [&str; 17] = [
-    "subject_email", "subject_name", "area_id", "criterion_id", "self_level", "supervisor_level",
-    "customer_mean", "customer_n", "peer_mean", "peer_n", "team_mean", "team_n",
-    "others_mean", "others_n", "proposed_level", "final_level", "flags",
+    "subject_email",
+    "subject_name",
+    "area_id",
+    "criterion_id",
+    "self_level",
+    "supervisor_level",
+    "customer_mean",
+    "customer_n",
+    "peer_mean",
+    "peer_n",
+    "team_mean",
+    "team_n",
+    "others_mean",
+    "others_n",
+    "proposed_level",
+    "final_level",
+    "flags",
 ];
 
 /// One row of the report.
@@ -37,10 +51,15 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, policy) = load_snapshots(conn, cycle_id)?;
     let k = usize::try_from(cycle.min_group_size).unwrap_or(3);
-    let cycle_done = matches!(CycleStatus::parse(&cycle.status), Some(CycleStatus::Closed | CycleStatus::Archived));
+    let cycle_done = matches!(
+        CycleStatus::parse(&cycle.status),
+        Some(CycleStatus::Closed | CycleStatus::Archived)
+    );
     let mut evidence: HashMap<(String, String), Evidence> = HashMap::new();
     for r in db::responses::submitted_for_cycle(conn, cycle_id)? {
-        let Some(level) = r.level.and_then(|l| Level::try_from(l).ok()) else { continue };
+        let Some(level) = r.level.and_then(|l| Level::try_from(l).ok()) else {
+            continue;
+        };
         let e = evidence.entry((r.review_id, r.criterion_id)).or_default();
         match Relationship::parse(&r.relationship) {
             Some(Relationship::Customer) => e.customer.push(level),
@@ -51,10 +70,16 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
             None => {}
         }
     }
-    let finals: HashMap<(String, String), Option<Level>> = db::decisions::for_cycle(conn, cycle_id)?
-        .into_iter()
-        .map(|d| ((d.review_id, d.criterion_id), d.final_level.and_then(|l| Level::try_from(l).ok())))
-        .collect();
+    let finals: HashMap<(String, String), Option<Level>> =
+        db::decisions::for_cycle(conn, cycle_id)?
+            .into_iter()
+            .map(|d| {
+                (
+                    (d.review_id, d.criterion_id),
+                    d.final_level.and_then(|l| Level::try_from(l).ok()),
+                )
+            })
+            .collect();
     let empty = Evidence::default();
     let mut rows = Vec::new();
     for review in db::reviews::list_for_cycle(conn, cycle_id)? {
@@ -78,8 +103,15 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
 /// Whether every live (not revoked) assignment of a review has submitted or declined.
 pub fn everyone_answered(conn: &mut AnyConnection, review_id: &str) -> AppResult<bool> {
     let all = db::assignments::list_for_review(conn, review_id)?;
-    let live: Vec<_> = all.iter().filter(|a| a.assignment.status != "revoked").collect();
-    Ok(!live.is_empty() && live.iter().all(|a| AssignmentStatus::parse(&a.assignment.status).is_some_and(AssignmentStatus::has_answered)))
+    let live: Vec<_> = all
+        .iter()
+        .filter(|a| a.assignment.status != "revoked")
+        .collect();
+    Ok(!live.is_empty()
+        && live.iter().all(|a| {
+            AssignmentStatus::parse(&a.assignment.status)
+                .is_some_and(AssignmentStatus::has_answered)
+        }))
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -91,11 +123,23 @@ impl ReportRow {
     fn cells(&self) -> [String; 17] {
         let f = &self.figures;
         [
-            self.subject_email.clone(), self.subject_name.clone(), self.area_id.clone(), self.criterion_id.clone(),
-            opt(&f.self_level), opt(&f.supervisor_level),
-            opt(&f.customer_mean), opt(&f.customer_n), opt(&f.peer_mean), opt(&f.peer_n),
-            opt(&f.team_mean), opt(&f.team_n), opt(&f.others_mean), opt(&f.others_n),
-            opt(&f.proposed_level), opt(&self.final_level), f.flags.clone(),
+            self.subject_email.clone(),
+            self.subject_name.clone(),
+            self.area_id.clone(),
+            self.criterion_id.clone(),
+            opt(&f.self_level),
+            opt(&f.supervisor_level),
+            opt(&f.customer_mean),
+            opt(&f.customer_n),
+            opt(&f.peer_mean),
+            opt(&f.peer_n),
+            opt(&f.team_mean),
+            opt(&f.team_n),
+            opt(&f.others_mean),
+            opt(&f.others_n),
+            opt(&f.proposed_level),
+            opt(&self.final_level),
+            f.flags.clone(),
         ]
     }
 }
@@ -103,13 +147,16 @@ impl ReportRow {
 /// The report as CSV (header + rows), every cell safe against spreadsheet formula injection.
 pub fn to_csv(rows: &[ReportRow]) -> AppResult<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(COLUMNS).map_err(|e| AppError::Unexpected(e.into()))?;
+    w.write_record(COLUMNS)
+        .map_err(|e| AppError::Unexpected(e.into()))?;
     for r in rows {
         let cells = r.cells();
         w.write_record(cells.iter().map(|c| neutralize_formula(c).into_owned()))
             .map_err(|e| AppError::Unexpected(e.into()))?;
     }
-    let bytes = w.into_inner().map_err(|e| AppError::Unexpected(anyhow::anyhow!("csv: {e}")))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("csv: {e}")))?;
     String::from_utf8(bytes).map_err(|e| AppError::Unexpected(e.into()))
 }
 

@@ -25,15 +25,28 @@ pub struct DueReport {
 
 /// The reminder slot (days before the deadline) due at `now`, if any: the latest one whose
 /// time has come, so a late launch never sends two reminders at once.
-pub fn due_slot(reminder_days: &[i64], closes_at: NaiveDateTime, now: NaiveDateTime) -> Option<i64> {
+pub fn due_slot(
+    reminder_days: &[i64],
+    closes_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Option<i64> {
     if now >= closes_at {
         return None;
     }
-    reminder_days.iter().copied().filter(|d| now >= closes_at - TimeDelta::days(*d)).min()
+    reminder_days
+        .iter()
+        .copied()
+        .filter(|d| now >= closes_at - TimeDelta::days(*d))
+        .min()
 }
 
 /// Queues everything due at `now`.
-pub fn due_work(conn: &mut AnyConnection, templates: &Templates, settings: &Settings, now: NaiveDateTime) -> AppResult<DueReport> {
+pub fn due_work(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> AppResult<DueReport> {
     let mut report = DueReport::default();
     for id in db::cycles::open_past_deadline(conn, now)? {
         cycles::close(conn, templates, settings, &id, now)?;
@@ -47,23 +60,48 @@ pub fn due_work(conn: &mut AnyConnection, templates: &Templates, settings: &Sett
         let (rubric, _) = load_snapshots(conn, &cycle.id)?;
         for review in db::reviews::list_for_cycle(conn, &cycle.id)? {
             let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
-            let live: Vec<_> = assignments.iter().filter(|a| a.assignment.status != "revoked").collect();
+            let live: Vec<_> = assignments
+                .iter()
+                .filter(|a| a.assignment.status != "revoked")
+                .collect();
             let all_answered = !live.is_empty()
-                && live.iter().all(|a| AssignmentStatus::parse(&a.assignment.status).is_some_and(AssignmentStatus::has_answered));
-            if all_answered && cycles::notify_supervisor(conn, templates, settings, &cycle, &review, true, now)? {
+                && live.iter().all(|a| {
+                    AssignmentStatus::parse(&a.assignment.status)
+                        .is_some_and(AssignmentStatus::has_answered)
+                });
+            if all_answered
+                && cycles::notify_supervisor(conn, templates, settings, &cycle, &review, true, now)?
+            {
                 report.notified += 1;
             }
             let Some(days) = slot else { continue };
             for a in live {
                 let status = AssignmentStatus::parse(&a.assignment.status);
-                let waiting = matches!(status, Some(AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft));
-                let recently_invited = a.assignment.invited_at.is_some_and(|t| now - t < TimeDelta::hours(24));
+                let waiting = matches!(
+                    status,
+                    Some(
+                        AssignmentStatus::Invited
+                            | AssignmentStatus::Opened
+                            | AssignmentStatus::Draft
+                    )
+                );
+                let recently_invited = a
+                    .assignment
+                    .invited_at
+                    .is_some_and(|t| now - t < TimeDelta::hours(24));
                 let key_slot = days.to_string();
-                if !waiting || recently_invited || db::outbox::has_key(conn, &format!("reminder:{}:{}", a.assignment.id, key_slot))? {
+                if !waiting
+                    || recently_invited
+                    || db::outbox::has_key(
+                        conn,
+                        &format!("reminder:{}:{}", a.assignment.id, key_slot),
+                    )?
+                {
                     continue;
                 }
                 let link = cycles::issue_link(conn, settings, &a.assignment.id, now)?;
-                let relationship = Relationship::parse(&a.assignment.relationship).unwrap_or(Relationship::Customer);
+                let relationship = Relationship::parse(&a.assignment.relationship)
+                    .unwrap_or(Relationship::Customer);
                 let message = messages::link_message(
                     templates,
                     &settings.email.contact,
@@ -99,7 +137,9 @@ mod tests {
     use super::*;
 
     fn at(day: u32, hour: u32) -> NaiveDateTime {
-        chrono::NaiveDate::from_ymd_opt(2026, 12, day).and_then(|d| d.and_hms_opt(hour, 0, 0)).expect("date")
+        chrono::NaiveDate::from_ymd_opt(2026, 12, day)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .expect("date")
     }
 
     #[test]

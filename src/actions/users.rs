@@ -38,7 +38,8 @@ pub fn hash_password(password: &str) -> AppResult<String> {
     rand::rngs::OsRng
         .try_fill_bytes(&mut salt)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("random: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Unexpected(anyhow::anyhow!("salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -46,18 +47,43 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 }
 
 /// Creates a staff account (and the person if new); returns the generated password.
-pub fn add(conn: &mut AnyConnection, email: &str, name: &str, role: Role, now: NaiveDateTime) -> AppResult<String> {
-    let email = EmailAddress::parse(email).ok_or_else(|| AppError::Invalid(format!("'{email}' is not a valid email address")))?;
+pub fn add(
+    conn: &mut AnyConnection,
+    email: &str,
+    name: &str,
+    role: Role,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let email = EmailAddress::parse(email)
+        .ok_or_else(|| AppError::Invalid(format!("'{email}' is not a valid email address")))?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(AppError::Invalid("the name must be 1–200 characters on one line".into()));
+        return Err(AppError::Invalid(
+            "the name must be 1–200 characters on one line".into(),
+        ));
     }
     if db::accounts::find_by_email(conn, email.as_str())?.is_some() {
         return Err(AppError::Invalid(format!("{email} already has an account")));
     }
     let person = db::people::ensure(conn, email.as_str(), name, now)?;
     let password = generate_password();
-    db::accounts::insert(conn, &person, role.as_str(), &hash_password(&password)?, now)?;
-    db::audit::record(conn, &db::audit::NewEvent { id: db::new_id(), at: now, action: "user.add", target: Some(email.as_str()), new_value: Some(role.as_str()), ..Default::default() })?;
+    db::accounts::insert(
+        conn,
+        &person,
+        role.as_str(),
+        &hash_password(&password)?,
+        now,
+    )?;
+    db::audit::record(
+        conn,
+        &db::audit::NewEvent {
+            id: db::new_id(),
+            at: now,
+            action: "user.add",
+            target: Some(email.as_str()),
+            new_value: Some(role.as_str()),
+            ..Default::default()
+        },
+    )?;
     Ok(password)
 }

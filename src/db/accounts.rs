@@ -18,7 +18,13 @@ pub struct AccountRow {
 }
 
 /// Creates the account (the person must exist and have none yet).
-pub fn insert(conn: &mut AnyConnection, person_id: &str, role: &str, password_hash: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn insert(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    role: &str,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(accounts::table)
         .values((
             accounts::person_id.eq(person_id),
@@ -50,9 +56,19 @@ pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Optio
 }
 
 /// Replaces the password hash of the account with this email.
-pub fn set_password(conn: &mut AnyConnection, email: &str, password_hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    let person = people::table.filter(people::email.eq(email)).select(people::id);
+pub fn set_password(
+    conn: &mut AnyConnection,
+    email: &str,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let person = people::table
+        .filter(people::email.eq(email))
+        .select(people::id);
     diesel::update(accounts::table.filter(accounts::person_id.eq_any(person)))
-        .set((accounts::password_hash.eq(password_hash), accounts::updated_at.eq(now)))
+        .set((
+            accounts::password_hash.eq(password_hash),
+            accounts::updated_at.eq(now),
+        ))
         .execute(conn)
 }

@@ -45,7 +45,10 @@ pub struct NewAssignment<'a> {
 
 /// Stores a nomination.
 pub fn insert(conn: &mut AnyConnection, a: &NewAssignment<'_>) -> QueryResult<()> {
-    diesel::insert_into(assignments::table).values(a).execute(conn).map(|_| ())
+    diesel::insert_into(assignments::table)
+        .values(a)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Whether `rater_id` is already nominated for `review_id`.
@@ -72,10 +75,23 @@ pub struct RaterContext {
     pub improvements: Option<String>,
 }
 
-type ContextTuple = (AssignmentRow, String, String, String, String, String, NaiveDateTime, Option<String>, Option<String>);
+type ContextTuple = (
+    AssignmentRow,
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    Option<String>,
+    Option<String>,
+);
 
 /// The link with this token hash.
-pub fn context_by_token_hash(conn: &mut AnyConnection, hash: &str) -> QueryResult<Option<RaterContext>> {
+pub fn context_by_token_hash(
+    conn: &mut AnyConnection,
+    hash: &str,
+) -> QueryResult<Option<RaterContext>> {
     let subjects = diesel::alias!(people as subjects);
     let row: Option<ContextTuple> = rater_links::table
         .inner_join(assignments::table.inner_join(reviews::table.inner_join(cycles::table)))
@@ -96,17 +112,29 @@ pub fn context_by_token_hash(conn: &mut AnyConnection, hash: &str) -> QueryResul
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(assignment, rater_name, subject_name, cycle_id, cycle_name, cycle_status, closes_at, strengths, improvements)| RaterContext {
-        assignment,
-        rater_name,
-        subject_name,
-        cycle_id,
-        cycle_name,
-        cycle_status,
-        closes_at,
-        strengths,
-        improvements,
-    }))
+    Ok(row.map(
+        |(
+            assignment,
+            rater_name,
+            subject_name,
+            cycle_id,
+            cycle_name,
+            cycle_status,
+            closes_at,
+            strengths,
+            improvements,
+        )| RaterContext {
+            assignment,
+            rater_name,
+            subject_name,
+            cycle_id,
+            cycle_name,
+            cycle_status,
+            closes_at,
+            strengths,
+            improvements,
+        },
+    ))
 }
 
 /// One assignment with the people involved, for launch, reminders and progress.
@@ -119,23 +147,43 @@ pub struct AssignmentListing {
 }
 
 /// Every assignment of a review, in creation order.
-pub fn list_for_review(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Vec<AssignmentListing>> {
+pub fn list_for_review(
+    conn: &mut AnyConnection,
+    review_id: &str,
+) -> QueryResult<Vec<AssignmentListing>> {
     let rows: Vec<(AssignmentRow, String, String, Option<String>)> = assignments::table
         .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
         .left_join(organizations::table)
         .filter(assignments::review_id.eq(review_id))
         .order(assignments::created_at.asc())
         .then_order_by(assignments::id.asc())
-        .select((AssignmentRow::as_select(), people::email, people::name, organizations::name.nullable()))
+        .select((
+            AssignmentRow::as_select(),
+            people::email,
+            people::name,
+            organizations::name.nullable(),
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(assignment, rater_email, rater_name, organization)| AssignmentListing { assignment, rater_email, rater_name, organization })
+        .map(
+            |(assignment, rater_email, rater_name, organization)| AssignmentListing {
+                assignment,
+                rater_email,
+                rater_name,
+                organization,
+            },
+        )
         .collect())
 }
 
 /// Adds a live link (by its token hash) to an assignment.
-pub fn add_link(conn: &mut AnyConnection, id: &str, token_hash: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn add_link(
+    conn: &mut AnyConnection,
+    id: &str,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(rater_links::table)
         .values((
             rater_links::token_hash.eq(token_hash),
@@ -153,32 +201,62 @@ pub fn delete_links(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
 
 /// Marks an assignment invited once its invitation has been delivered.
 pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(assignments::table.filter(assignments::id.eq(id)).filter(assignments::status.eq("pending")))
-        .set((assignments::status.eq("invited"), assignments::invited_at.eq(now)))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(
+        assignments::table
+            .filter(assignments::id.eq(id))
+            .filter(assignments::status.eq("pending")),
+    )
+    .set((
+        assignments::status.eq("invited"),
+        assignments::invited_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Moves an assignment to `to` if its status is one of `from`; returns whether it moved. This
 /// compare-and-set is what makes exactly one of two concurrent submits win.
-pub fn transition(conn: &mut AnyConnection, id: &str, from: &[&str], to: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let target = assignments::table
         .filter(assignments::id.eq(id))
         .filter(assignments::status.eq_any(from));
     let n = match to {
-        "opened" => diesel::update(target).set((assignments::status.eq(to), assignments::opened_at.eq(now))).execute(conn)?,
-        "draft" => diesel::update(target).set((assignments::status.eq(to), assignments::saved_at.eq(now))).execute(conn)?,
-        "submitted" => diesel::update(target).set((assignments::status.eq(to), assignments::submitted_at.eq(now))).execute(conn)?,
+        "opened" => diesel::update(target)
+            .set((assignments::status.eq(to), assignments::opened_at.eq(now)))
+            .execute(conn)?,
+        "draft" => diesel::update(target)
+            .set((assignments::status.eq(to), assignments::saved_at.eq(now)))
+            .execute(conn)?,
+        "submitted" => diesel::update(target)
+            .set((
+                assignments::status.eq(to),
+                assignments::submitted_at.eq(now),
+            ))
+            .execute(conn)?,
         "revoked" => diesel::update(target)
             .set((assignments::status.eq(to), assignments::revoked_at.eq(now)))
             .execute(conn)?,
-        _ => diesel::update(target).set(assignments::status.eq(to)).execute(conn)?,
+        _ => diesel::update(target)
+            .set(assignments::status.eq(to))
+            .execute(conn)?,
     };
     Ok(n == 1)
 }
 
 /// Declines an answerable assignment with an optional reason; returns whether it moved.
-pub fn decline(conn: &mut AnyConnection, id: &str, from: &[&str], reason: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn decline(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &[&str],
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let n = diesel::update(
         assignments::table
             .filter(assignments::id.eq(id))
@@ -194,8 +272,14 @@ pub fn decline(conn: &mut AnyConnection, id: &str, from: &[&str], reason: &str, 
 }
 
 /// Marks every unanswered assignment of a cycle's reviews as expired (the cycle closed).
-pub fn expire_unanswered(conn: &mut AnyConnection, cycle_id: &str, answerable: &[&str]) -> QueryResult<usize> {
-    let review_ids = reviews::table.filter(reviews::cycle_id.eq(cycle_id)).select(reviews::id);
+pub fn expire_unanswered(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    answerable: &[&str],
+) -> QueryResult<usize> {
+    let review_ids = reviews::table
+        .filter(reviews::cycle_id.eq(cycle_id))
+        .select(reviews::id);
     diesel::update(
         assignments::table
             .filter(assignments::review_id.eq_any(review_ids))

@@ -41,7 +41,10 @@ pub struct EventRow {
 
 /// Appends an event.
 pub fn record(conn: &mut AnyConnection, event: &NewEvent<'_>) -> QueryResult<()> {
-    diesel::insert_into(audit_events::table).values(event).execute(conn).map(|_| ())
+    diesel::insert_into(audit_events::table)
+        .values(event)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The events of a cycle, oldest first.

@@ -36,17 +36,27 @@ pub struct NewCycle<'a> {
 
 /// Stores a new cycle.
 pub fn insert(conn: &mut AnyConnection, cycle: &NewCycle<'_>) -> QueryResult<()> {
-    diesel::insert_into(cycles::table).values(cycle).execute(conn).map(|_| ())
+    diesel::insert_into(cycles::table)
+        .values(cycle)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The cycle with this id.
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CycleRow>> {
-    cycles::table.find(id).select(CycleRow::as_select()).first(conn).optional()
+    cycles::table
+        .find(id)
+        .select(CycleRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Every cycle, newest first.
 pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<CycleRow>> {
-    cycles::table.order(cycles::created_at.desc()).select(CycleRow::as_select()).load(conn)
+    cycles::table
+        .order(cycles::created_at.desc())
+        .select(CycleRow::as_select())
+        .load(conn)
 }
 
 /// The rubric and policy snapshots (JSON) of a cycle.
@@ -58,18 +68,35 @@ pub fn snapshots(conn: &mut AnyConnection, id: &str) -> QueryResult<(String, Str
 }
 
 /// Moves a cycle from `from` to `to`; returns whether it was in `from`.
-pub fn transition(conn: &mut AnyConnection, id: &str, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<bool> {
-    let target = cycles::table.filter(cycles::id.eq(id)).filter(cycles::status.eq(from));
+pub fn transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = cycles::table
+        .filter(cycles::id.eq(id))
+        .filter(cycles::status.eq(from));
     let n = match to {
-        "open" => diesel::update(target).set((cycles::status.eq(to), cycles::launched_at.eq(now))).execute(conn)?,
-        "closed" => diesel::update(target).set((cycles::status.eq(to), cycles::closed_at.eq(now))).execute(conn)?,
-        _ => diesel::update(target).set(cycles::status.eq(to)).execute(conn)?,
+        "open" => diesel::update(target)
+            .set((cycles::status.eq(to), cycles::launched_at.eq(now)))
+            .execute(conn)?,
+        "closed" => diesel::update(target)
+            .set((cycles::status.eq(to), cycles::closed_at.eq(now)))
+            .execute(conn)?,
+        _ => diesel::update(target)
+            .set(cycles::status.eq(to))
+            .execute(conn)?,
     };
     Ok(n == 1)
 }
 
 /// Open cycles whose deadline has passed.
-pub fn open_past_deadline(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Vec<String>> {
+pub fn open_past_deadline(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
     cycles::table
         .filter(cycles::status.eq("open"))
         .filter(cycles::closes_at.le(now))

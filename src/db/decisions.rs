@@ -49,7 +49,9 @@ pub fn put(conn: &mut AnyConnection, row: &DecisionRow) -> QueryResult<()> {
         ))
         .execute(conn)?;
     if updated == 0 {
-        diesel::insert_into(decisions::table).values(row).execute(conn)?;
+        diesel::insert_into(decisions::table)
+            .values(row)
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -95,7 +95,8 @@ impl ManageConnection for Manager {
         match &self.backend {
             Backend::Sqlite(path) => {
                 let path = path.to_string_lossy();
-                let mut c = SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
+                let mut c =
+                    SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
                 diesel::sql_query("PRAGMA busy_timeout = 10000")
                     .execute(&mut c)
                     .and_then(|_| diesel::sql_query("PRAGMA journal_mode = WAL").execute(&mut c))
@@ -144,14 +145,21 @@ impl Db {
                     .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", dir.display())))?;
             }
         }
-        let manager = Manager { backend: backend.clone() };
+        let manager = Manager {
+            backend: backend.clone(),
+        };
         let build = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(0))
                 .connection_timeout(Duration::from_secs(10))
                 .build(manager.clone())
-                .map_err(|e| DbError::Setup(format!("cannot connect to the {} database: {e}", backend.name())))
+                .map_err(|e| {
+                    DbError::Setup(format!(
+                        "cannot connect to the {} database: {e}",
+                        backend.name()
+                    ))
+                })
         };
         let (read, write) = match backend {
             Backend::Sqlite(_) => (build(pool_size)?, build(1)?),
@@ -162,7 +170,11 @@ impl Db {
         };
         // fail fast on an unreachable server or an unwritable file
         drop(write.get()?);
-        Ok(Db { backend, read, write })
+        Ok(Db {
+            backend,
+            read,
+            write,
+        })
     }
 
     /// The backend in use.
@@ -249,7 +261,9 @@ where
     E: From<DbError>,
 {
     let begin = match conn {
-        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     };
     begin.map_err(DbError::from)?;
@@ -284,9 +298,18 @@ mod tests {
 
     #[test]
     fn url_schemes() {
-        assert_eq!(Backend::of_url("sqlite://var/x.db"), Ok(Backend::Sqlite("var/x.db".into())));
-        assert_eq!(Backend::of_url("sqlite:///tmp/x.db"), Ok(Backend::Sqlite("/tmp/x.db".into())));
-        assert!(matches!(Backend::of_url("postgresql://u@h/db"), Ok(Backend::Postgres(_))));
+        assert_eq!(
+            Backend::of_url("sqlite://var/x.db"),
+            Ok(Backend::Sqlite("var/x.db".into()))
+        );
+        assert_eq!(
+            Backend::of_url("sqlite:///tmp/x.db"),
+            Ok(Backend::Sqlite("/tmp/x.db".into()))
+        );
+        assert!(matches!(
+            Backend::of_url("postgresql://u@h/db"),
+            Ok(Backend::Postgres(_))
+        ));
         let e = Backend::of_url("mysql://root:secret@h/db").expect_err("refused");
         assert!(e.contains("'mysql'") && !e.contains("secret"), "{e}");
         assert!(Backend::of_url("var/kam360.db").is_err());
@@ -304,6 +327,9 @@ mod tests {
             v
         };
         let root = env!("CARGO_MANIFEST_DIR");
-        assert_eq!(names(&format!("{root}/migrations/sqlite")), names(&format!("{root}/migrations/postgres")));
+        assert_eq!(
+            names(&format!("{root}/migrations/sqlite")),
+            names(&format!("{root}/migrations/postgres"))
+        );
     }
 }

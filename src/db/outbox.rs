@@ -64,31 +64,44 @@ pub fn enqueue(conn: &mut AnyConnection, m: &NewMessage) -> QueryResult<bool> {
     if exists {
         return Ok(false);
     }
-    diesel::insert_into(email_outbox::table).values(m).execute(conn)?;
+    diesel::insert_into(email_outbox::table)
+        .values(m)
+        .execute(conn)?;
     Ok(true)
 }
 
 /// Whether a message with this idempotency key exists.
 pub fn has_key(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(email_outbox::table.filter(email_outbox::idempotency_key.eq(key)))).get_result(conn)
+    diesel::select(diesel::dsl::exists(
+        email_outbox::table.filter(email_outbox::idempotency_key.eq(key)),
+    ))
+    .get_result(conn)
 }
 
 /// Claims the oldest due message by compare-and-set on its lease: pending and due, or
 /// `sending` with an expired lease (its worker died). Returns the claimed row.
-pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime, lease_until: NaiveDateTime) -> QueryResult<Option<OutboxRow>> {
+pub fn claim_next(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Option<OutboxRow>> {
     for _ in 0..5 {
         let candidate: Option<OutboxRow> = email_outbox::table
             .filter(
                 email_outbox::status
                     .eq("pending")
                     .and(email_outbox::next_attempt_at.le(now))
-                    .or(email_outbox::status.eq("sending").and(email_outbox::lease_until.le(now))),
+                    .or(email_outbox::status
+                        .eq("sending")
+                        .and(email_outbox::lease_until.le(now))),
             )
             .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
             .select(OutboxRow::as_select())
             .first(conn)
             .optional()?;
-        let Some(row) = candidate else { return Ok(None) };
+        let Some(row) = candidate else {
+            return Ok(None);
+        };
         let claimed = diesel::update(
             email_outbox::table
                 .filter(email_outbox::id.eq(&row.id))
@@ -102,7 +115,12 @@ pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime, lease_until: Nai
         ))
         .execute(conn)?;
         if claimed == 1 {
-            return Ok(Some(OutboxRow { status: "sending".into(), attempts: row.attempts + 1, lease_until: Some(lease_until), ..row }));
+            return Ok(Some(OutboxRow {
+                status: "sending".into(),
+                attempts: row.attempts + 1,
+                lease_until: Some(lease_until),
+                ..row
+            }));
         }
     }
     Ok(None)
@@ -110,7 +128,12 @@ pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime, lease_until: Nai
 
 /// Marks a claimed message sent (only if this worker still holds it). The rendered bodies,
 /// which carry the rater's link, are cleared once delivered.
-pub fn mark_sent(conn: &mut AnyConnection, id: &str, attempts: i32, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn mark_sent(
+    conn: &mut AnyConnection,
+    id: &str,
+    attempts: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let n = diesel::update(
         email_outbox::table
             .filter(email_outbox::id.eq(id))
@@ -130,7 +153,13 @@ pub fn mark_sent(conn: &mut AnyConnection, id: &str, attempts: i32, now: NaiveDa
 }
 
 /// Puts a claimed message back for a later attempt, or fails it for good when `next` is `None`.
-pub fn mark_unsent(conn: &mut AnyConnection, id: &str, attempts: i32, error: &str, next: Option<NaiveDateTime>) -> QueryResult<bool> {
+pub fn mark_unsent(
+    conn: &mut AnyConnection,
+    id: &str,
+    attempts: i32,
+    error: &str,
+    next: Option<NaiveDateTime>,
+) -> QueryResult<bool> {
     let target = email_outbox::table
         .filter(email_outbox::id.eq(id))
         .filter(email_outbox::status.eq("sending"))
@@ -157,16 +186,24 @@ pub fn mark_unsent(conn: &mut AnyConnection, id: &str, attempts: i32, error: &st
 
 /// Messages, newest first, optionally only those with `status`.
 pub fn list(conn: &mut AnyConnection, status: Option<&str>) -> QueryResult<Vec<OutboxRow>> {
-    let mut q = email_outbox::table.select(OutboxRow::as_select()).into_boxed();
+    let mut q = email_outbox::table
+        .select(OutboxRow::as_select())
+        .into_boxed();
     if let Some(s) = status {
         q = q.filter(email_outbox::status.eq(s.to_owned()));
     }
-    q.order((email_outbox::created_at.desc(), email_outbox::id.desc())).load(conn)
+    q.order((email_outbox::created_at.desc(), email_outbox::id.desc()))
+        .load(conn)
 }
 
 /// Puts failed messages back in the queue (all, or the one with `id`); returns how many.
-pub fn retry_failed(conn: &mut AnyConnection, id: Option<&str>, now: NaiveDateTime) -> QueryResult<usize> {
-    let mut q = diesel::update(email_outbox::table.filter(email_outbox::status.eq("failed"))).into_boxed();
+pub fn retry_failed(
+    conn: &mut AnyConnection,
+    id: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut q =
+        diesel::update(email_outbox::table.filter(email_outbox::status.eq("failed"))).into_boxed();
     if let Some(id) = id {
         q = q.filter(email_outbox::id.eq(id.to_owned()));
     }

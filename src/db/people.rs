@@ -27,11 +27,19 @@ pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Optio
 
 /// The person with this id.
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<PersonRow> {
-    people::table.find(id).select(PersonRow::as_select()).first(conn)
+    people::table
+        .find(id)
+        .select(PersonRow::as_select())
+        .first(conn)
 }
 
 /// The id of the person with this email, created with `name` if new (an existing name is kept).
-pub fn ensure(conn: &mut AnyConnection, email: &str, name: &str, now: NaiveDateTime) -> QueryResult<String> {
+pub fn ensure(
+    conn: &mut AnyConnection,
+    email: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
     if let Some(p) = find_by_email(conn, email)? {
         return Ok(p.id);
     }
@@ -48,7 +56,11 @@ pub fn ensure(conn: &mut AnyConnection, email: &str, name: &str, now: NaiveDateT
 }
 
 /// The id of the organisation with this name, created if new.
-pub fn ensure_organization(conn: &mut AnyConnection, name: &str, now: NaiveDateTime) -> QueryResult<String> {
+pub fn ensure_organization(
+    conn: &mut AnyConnection,
+    name: &str,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
     let found: Option<String> = organizations::table
         .filter(organizations::name.eq(name))
         .select(organizations::id)

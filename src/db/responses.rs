@@ -35,12 +35,17 @@ pub fn replace(
     improvements: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::delete(ratings::table.filter(ratings::assignment_id.eq(assignment_id))).execute(conn)?;
+    diesel::delete(ratings::table.filter(ratings::assignment_id.eq(assignment_id)))
+        .execute(conn)?;
     if !rows.is_empty() {
         // batch inserts need the concrete backend
         match conn {
-            AnyConnection::Sqlite(c) => diesel::insert_into(ratings::table).values(rows).execute(c)?,
-            AnyConnection::Postgresql(c) => diesel::insert_into(ratings::table).values(rows).execute(c)?,
+            AnyConnection::Sqlite(c) => diesel::insert_into(ratings::table)
+                .values(rows)
+                .execute(c)?,
+            AnyConnection::Postgresql(c) => diesel::insert_into(ratings::table)
+                .values(rows)
+                .execute(c)?,
         };
     }
     let updated = diesel::update(responses::table.find(assignment_id))
@@ -74,11 +79,20 @@ pub struct SubmittedRating {
 }
 
 /// Every rating of every submitted assignment in a cycle (no rater identity).
-pub fn submitted_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<SubmittedRating>> {
+pub fn submitted_for_cycle(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+) -> QueryResult<Vec<SubmittedRating>> {
     ratings::table
         .inner_join(assignments::table.inner_join(reviews::table))
         .filter(reviews::cycle_id.eq(cycle_id))
         .filter(assignments::status.eq("submitted"))
-        .select((reviews::id, assignments::relationship, ratings::criterion_id, ratings::level, ratings::comment))
+        .select((
+            reviews::id,
+            assignments::relationship,
+            ratings::criterion_id,
+            ratings::level,
+            ratings::comment,
+        ))
         .load(conn)
 }

@@ -32,7 +32,11 @@ pub struct ReviewListing {
 }
 
 /// The review of `subject_id` in `cycle_id`.
-pub fn find_for_subject(conn: &mut AnyConnection, cycle_id: &str, subject_id: &str) -> QueryResult<Option<ReviewRow>> {
+pub fn find_for_subject(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    subject_id: &str,
+) -> QueryResult<Option<ReviewRow>> {
     reviews::table
         .filter(reviews::cycle_id.eq(cycle_id))
         .filter(reviews::subject_id.eq(subject_id))
@@ -42,7 +46,13 @@ pub fn find_for_subject(conn: &mut AnyConnection, cycle_id: &str, subject_id: &s
 }
 
 /// Stores a new review in `collecting`; returns its id.
-pub fn insert(conn: &mut AnyConnection, cycle_id: &str, subject_id: &str, supervisor_id: &str, now: NaiveDateTime) -> QueryResult<String> {
+pub fn insert(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    subject_id: &str,
+    supervisor_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
     let id = super::new_id();
     diesel::insert_into(reviews::table)
         .values((
@@ -58,10 +68,12 @@ pub fn insert(conn: &mut AnyConnection, cycle_id: &str, subject_id: &str, superv
     Ok(id)
 }
 
+type ListingTuple = (ReviewRow, (String, String), (String, String));
+
 /// Every review of a cycle with its people, ordered by the KAM's email.
 pub fn list_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<ReviewListing>> {
     let supervisors = diesel::alias!(people as supervisors);
-    let rows: Vec<(ReviewRow, (String, String), (String, String))> = reviews::table
+    let rows: Vec<ListingTuple> = reviews::table
         .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
         .inner_join(supervisors.on(supervisors.field(people::id).eq(reviews::supervisor_id)))
         .filter(reviews::cycle_id.eq(cycle_id))
@@ -69,18 +81,25 @@ pub fn list_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<V
         .select((
             ReviewRow::as_select(),
             (people::email, people::name),
-            (supervisors.field(people::email), supervisors.field(people::name)),
+            (
+                supervisors.field(people::email),
+                supervisors.field(people::name),
+            ),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(review, (subject_email, subject_name), (supervisor_email, supervisor_name))| ReviewListing {
-            review,
-            subject_email,
-            subject_name,
-            supervisor_email,
-            supervisor_name,
-        })
+        .map(
+            |(review, (subject_email, subject_name), (supervisor_email, supervisor_name))| {
+                ReviewListing {
+                    review,
+                    subject_email,
+                    subject_name,
+                    supervisor_email,
+                    supervisor_name,
+                }
+            },
+        )
         .collect())
 }
 
@@ -91,6 +110,9 @@ pub fn start_reconciling_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> 
             .filter(reviews::cycle_id.eq(cycle_id))
             .filter(reviews::status.eq("collecting")),
     )
-    .set((reviews::status.eq("reconciling"), reviews::version.eq(reviews::version + 1)))
+    .set((
+        reviews::status.eq("reconciling"),
+        reviews::version.eq(reviews::version + 1),
+    ))
     .execute(conn)
 }

@@ -78,7 +78,11 @@ pub enum Refusal {
 }
 
 /// Checks a decoded body against the form of `group`: only the form's own fields, each once.
-pub fn parse(rubric: &Rubric, group: Relationship, pairs: Vec<(String, String)>) -> Result<(Action, Answers), Refusal> {
+pub fn parse(
+    rubric: &Rubric,
+    group: Relationship,
+    pairs: Vec<(String, String)>,
+) -> Result<(Action, Answers), Refusal> {
     let mut answers = Answers::default();
     let mut action = None;
     let mut seen = std::collections::HashSet::new();
@@ -125,7 +129,10 @@ pub fn parse(rubric: &Rubric, group: Relationship, pairs: Vec<(String, String)>)
                 } else if value.is_empty() {
                     // an empty value is no answer (some clients send unchecked radios this way)
                 } else {
-                    let choice = Choice::parse(&value).ok_or_else(|| Refusal::BadLevel { field: key.clone(), value: value.clone() })?;
+                    let choice = Choice::parse(&value).ok_or_else(|| Refusal::BadLevel {
+                        field: key.clone(),
+                        value: value.clone(),
+                    })?;
                     answers.choices.insert(id.to_owned(), choice);
                 }
             }
@@ -155,40 +162,111 @@ mod tests {
     }
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn a_valid_partial_save_parses() {
         let r = rubric();
-        let (action, a) = parse(&r, Relationship::Customer, pairs(&[("relationship_quality", "3"), ("influence", "na"), ("influence__comment", " ok\r\n"), ("action", "save")])).expect("ok");
+        let (action, a) = parse(
+            &r,
+            Relationship::Customer,
+            pairs(&[
+                ("relationship_quality", "3"),
+                ("influence", "na"),
+                ("influence__comment", " ok\r\n"),
+                ("action", "save"),
+            ]),
+        )
+        .expect("ok");
         assert_eq!(action, Action::Save);
         assert_eq!(a.choices["relationship_quality"], Choice::Level(3));
         assert_eq!(a.choices["influence"], Choice::NotObserved);
         assert_eq!(a.comments["influence"], "ok");
-        assert!(a.missing(&r, Relationship::Customer).contains(&"customer_knowledge"));
+        assert!(a
+            .missing(&r, Relationship::Customer)
+            .contains(&"customer_knowledge"));
     }
 
     #[test]
     fn fields_not_on_this_form_are_refused() {
         let r = rubric();
         // team_leadership is not observable by customers
-        assert_eq!(parse(&r, Relationship::Customer, pairs(&[("team_leadership", "3"), ("action", "save")])), Err(Refusal::UnknownField("team_leadership".into())));
-        assert_eq!(parse(&r, Relationship::Customer, pairs(&[("csrf", "x"), ("action", "save")])), Err(Refusal::UnknownField("csrf".into())));
-        assert!(parse(&r, Relationship::Supervisor, pairs(&[("team_leadership", "3"), ("action", "save")])).is_ok());
+        assert_eq!(
+            parse(
+                &r,
+                Relationship::Customer,
+                pairs(&[("team_leadership", "3"), ("action", "save")])
+            ),
+            Err(Refusal::UnknownField("team_leadership".into()))
+        );
+        assert_eq!(
+            parse(
+                &r,
+                Relationship::Customer,
+                pairs(&[("csrf", "x"), ("action", "save")])
+            ),
+            Err(Refusal::UnknownField("csrf".into()))
+        );
+        assert!(parse(
+            &r,
+            Relationship::Supervisor,
+            pairs(&[("team_leadership", "3"), ("action", "save")])
+        )
+        .is_ok());
     }
 
     #[test]
     fn bad_levels_long_comments_duplicates_and_actions_are_refused() {
         let r = rubric();
         for v in ["0", "5", "NA", "3.0", " 3"] {
-            assert!(matches!(parse(&r, Relationship::Customer, pairs(&[("influence", v), ("action", "save")])), Err(Refusal::BadLevel { .. })), "{v}");
+            assert!(
+                matches!(
+                    parse(
+                        &r,
+                        Relationship::Customer,
+                        pairs(&[("influence", v), ("action", "save")])
+                    ),
+                    Err(Refusal::BadLevel { .. })
+                ),
+                "{v}"
+            );
         }
         let long = "字".repeat(MAX_COMMENT + 1);
-        assert_eq!(parse(&r, Relationship::Customer, pairs(&[("influence__comment", &long), ("action", "save")])), Err(Refusal::CommentTooLong("influence__comment".into())));
-        assert!(parse(&r, Relationship::Customer, pairs(&[("influence__comment", &"字".repeat(MAX_COMMENT)), ("action", "save")])).is_ok());
-        assert_eq!(parse(&r, Relationship::Customer, pairs(&[("influence", "1"), ("influence", "2"), ("action", "save")])), Err(Refusal::Duplicate("influence".into())));
-        assert_eq!(parse(&r, Relationship::Customer, pairs(&[("action", "publish")])), Err(Refusal::UnknownAction));
-        assert_eq!(parse(&r, Relationship::Customer, pairs(&[])), Err(Refusal::UnknownAction));
+        assert_eq!(
+            parse(
+                &r,
+                Relationship::Customer,
+                pairs(&[("influence__comment", &long), ("action", "save")])
+            ),
+            Err(Refusal::CommentTooLong("influence__comment".into()))
+        );
+        assert!(parse(
+            &r,
+            Relationship::Customer,
+            pairs(&[
+                ("influence__comment", &"字".repeat(MAX_COMMENT)),
+                ("action", "save")
+            ])
+        )
+        .is_ok());
+        assert_eq!(
+            parse(
+                &r,
+                Relationship::Customer,
+                pairs(&[("influence", "1"), ("influence", "2"), ("action", "save")])
+            ),
+            Err(Refusal::Duplicate("influence".into()))
+        );
+        assert_eq!(
+            parse(&r, Relationship::Customer, pairs(&[("action", "publish")])),
+            Err(Refusal::UnknownAction)
+        );
+        assert_eq!(
+            parse(&r, Relationship::Customer, pairs(&[])),
+            Err(Refusal::UnknownAction)
+        );
     }
 }

@@ -50,7 +50,9 @@ impl Locale {
                 }
             }
             let primary = tag.split('-').next().unwrap_or("");
-            let Some(locale) = Locale::parse(primary) else { continue };
+            let Some(locale) = Locale::parse(primary) else {
+                continue;
+            };
             if q == 0 {
                 continue;
             }
@@ -93,8 +95,14 @@ mod tests {
     #[test]
     fn q_values_are_honoured() {
         assert_eq!(Locale::negotiate("en;q=0.1, zh;q=0.2"), Some(Locale::Zh));
-        assert_eq!(Locale::negotiate("zh-CN,zh;q=0.9,en;q=0.8"), Some(Locale::Zh));
-        assert_eq!(Locale::negotiate("en-GB,en;q=0.9,zh;q=0.8"), Some(Locale::En));
+        assert_eq!(
+            Locale::negotiate("zh-CN,zh;q=0.9,en;q=0.8"),
+            Some(Locale::Zh)
+        );
+        assert_eq!(
+            Locale::negotiate("en-GB,en;q=0.9,zh;q=0.8"),
+            Some(Locale::En)
+        );
         assert_eq!(Locale::negotiate("fr-FR, de;q=0.5"), None);
         assert_eq!(Locale::negotiate("zh-TW"), Some(Locale::Zh));
         assert_eq!(Locale::negotiate("zh;q=0, en;q=0.5"), Some(Locale::En));

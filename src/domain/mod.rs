@@ -1,7 +1,7 @@
 //! Pure rules: no I/O, no SQL, no HTTP.
 
-pub mod confidentiality;
 pub mod answers;
+pub mod confidentiality;
 pub mod consolidation;
 pub mod email_address;
 pub mod export;

@@ -58,18 +58,30 @@ impl std::fmt::Display for ImportError {
 }
 
 fn error(line: u64, reason: impl Into<String>) -> ImportError {
-    ImportError { line, reason: reason.into() }
+    ImportError {
+        line,
+        reason: reason.into(),
+    }
 }
 
 /// Parses the whole file. `Err` holds every problem found, in line order.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Nomination>, Vec<ImportError>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
-        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u64;
-        return Err(vec![error(line, "the file is not valid UTF-8 (save it as UTF-8 and import again)")]);
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        return Err(vec![error(
+            line,
+            "the file is not valid UTF-8 (save it as UTF-8 and import again)",
+        )]);
     }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(vec![error(1, "the file is empty: a header row is required")]);
+        return Err(vec![error(
+            1,
+            "the file is empty: a header row is required",
+        )]);
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -79,9 +91,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Nomination>, Vec<ImportError>> {
     let header = match records.next() {
         Some(Ok(h)) => h,
         Some(Err(e)) => return Err(vec![error(1, format!("unreadable header: {e}"))]),
-        None => return Err(vec![error(1, "the file is empty: a header row is required")]),
+        None => {
+            return Err(vec![error(
+                1,
+                "the file is empty: a header row is required",
+            )])
+        }
     };
-    let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
     if header != COLUMNS {
         return Err(vec![header_error(&header)]);
     }
@@ -103,7 +123,10 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Nomination>, Vec<ImportError>> {
         }
         count += 1;
         if count > MAX_ROWS {
-            return Err(vec![error(line, format!("the file has more than {MAX_ROWS} rows; split it into smaller files"))]);
+            return Err(vec![error(
+                line,
+                format!("the file has more than {MAX_ROWS} rows; split it into smaller files"),
+            )]);
         }
         match row(line, &record) {
             Ok(n) => rows.push(n),
@@ -124,18 +147,44 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Nomination>, Vec<ImportError>> {
 
 fn header_error(header: &[String]) -> ImportError {
     if let Some(missing) = COLUMNS.iter().find(|c| !header.iter().any(|h| h == *c)) {
-        return error(1, format!("missing column '{missing}' (expected: {})", COLUMNS.join(", ")));
+        return error(
+            1,
+            format!(
+                "missing column '{missing}' (expected: {})",
+                COLUMNS.join(", ")
+            ),
+        );
     }
     if let Some(extra) = header.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
-        return error(1, format!("unknown column '{extra}' (expected: {})", COLUMNS.join(", ")));
+        return error(
+            1,
+            format!(
+                "unknown column '{extra}' (expected: {})",
+                COLUMNS.join(", ")
+            ),
+        );
     }
-    error(1, format!("columns out of order or repeated (expected: {})", COLUMNS.join(", ")))
+    error(
+        1,
+        format!(
+            "columns out of order or repeated (expected: {})",
+            COLUMNS.join(", ")
+        ),
+    )
 }
 
 fn row(line: u64, record: &csv::StringRecord) -> Result<Nomination, String> {
     if record.len() != COLUMNS.len() {
-        let which = if record.len() < COLUMNS.len() { "missing column" } else { "extra column" };
-        return Err(format!("{which}: expected {} fields, found {}", COLUMNS.len(), record.len()));
+        let which = if record.len() < COLUMNS.len() {
+            "missing column"
+        } else {
+            "extra column"
+        };
+        return Err(format!(
+            "{which}: expected {} fields, found {}",
+            COLUMNS.len(),
+            record.len()
+        ));
     }
     let field = |i: usize| record.get(i).unwrap_or("").trim();
     for (i, name) in COLUMNS.iter().enumerate() {
@@ -145,23 +194,47 @@ fn row(line: u64, record: &csv::StringRecord) -> Result<Nomination, String> {
         }
     }
     let email = |i: usize| {
-        EmailAddress::parse(field(i)).ok_or_else(|| format!("{} is not a valid email address: '{}'", COLUMNS[i], field(i)))
+        EmailAddress::parse(field(i)).ok_or_else(|| {
+            format!(
+                "{} is not a valid email address: '{}'",
+                COLUMNS[i],
+                field(i)
+            )
+        })
     };
     let name = |i: usize| -> Result<String, String> {
         let v = field(i);
         if v.chars().any(char::is_control) {
-            return Err(format!("{} contains a line break or control character", COLUMNS[i]));
+            return Err(format!(
+                "{} contains a line break or control character",
+                COLUMNS[i]
+            ));
         }
         if v.chars().count() > MAX_NAME {
-            return Err(format!("{} is longer than {MAX_NAME} characters", COLUMNS[i]));
+            return Err(format!(
+                "{} is longer than {MAX_NAME} characters",
+                COLUMNS[i]
+            ));
         }
         Ok(v.to_owned())
     };
-    let subject = Person { email: email(0)?, name: name(1)? };
-    let supervisor = Person { email: email(2)?, name: name(3)? };
-    let rater = Person { email: email(4)?, name: name(5)? };
+    let subject = Person {
+        email: email(0)?,
+        name: name(1)?,
+    };
+    let supervisor = Person {
+        email: email(2)?,
+        name: name(3)?,
+    };
+    let rater = Person {
+        email: email(4)?,
+        name: name(5)?,
+    };
     let relationship = Relationship::parse(&field(6).to_ascii_lowercase()).ok_or_else(|| {
-        format!("unknown relationship '{}' (expected customer, peer, team, self or supervisor)", field(6))
+        format!(
+            "unknown relationship '{}' (expected customer, peer, team, self or supervisor)",
+            field(6)
+        )
     })?;
     let locale = Locale::parse(&field(7).to_ascii_lowercase())
         .ok_or_else(|| format!("unknown locale '{}' (expected zh or en)", field(7)))?;
@@ -171,25 +244,45 @@ fn row(line: u64, record: &csv::StringRecord) -> Result<Nomination, String> {
     }
     match relationship {
         Relationship::SelfReview if rater.email != subject.email => {
-            return Err(format!("a self row must have the KAM as rater ({} is not {})", rater.email, subject.email))
+            return Err(format!(
+                "a self row must have the KAM as rater ({} is not {})",
+                rater.email, subject.email
+            ))
         }
         Relationship::Supervisor if rater.email != supervisor.email => {
-            return Err(format!("a supervisor row must have the KAM's supervisor as rater ({} is not {})", rater.email, supervisor.email))
+            return Err(format!(
+                "a supervisor row must have the KAM's supervisor as rater ({} is not {})",
+                rater.email, supervisor.email
+            ))
         }
         Relationship::Customer | Relationship::Peer | Relationship::Team => {
             if rater.email == subject.email {
                 return Err("the KAM cannot rate themselves except in a self row".into());
             }
             if rater.email == supervisor.email {
-                return Err("the KAM's supervisor rates in a supervisor row, not as customer, peer or team".into());
+                return Err(
+                    "the KAM's supervisor rates in a supervisor row, not as customer, peer or team"
+                        .into(),
+                );
             }
             if organization.is_empty() {
-                return Err("organization is empty (the customer's company or the colleague's department)".into());
+                return Err(
+                    "organization is empty (the customer's company or the colleague's department)"
+                        .into(),
+                );
             }
         }
         _ => {}
     }
-    Ok(Nomination { line, subject, supervisor, rater, relationship, locale, organization })
+    Ok(Nomination {
+        line,
+        subject,
+        supervisor,
+        rater,
+        relationship,
+        locale,
+        organization,
+    })
 }
 
 /// Duplicates and conflicting supervisors across rows.
@@ -200,12 +293,21 @@ fn cross_row_errors(rows: &[Nomination]) -> Vec<ImportError> {
     for n in rows {
         if let Some(first) = pairs.insert((&n.subject.email, &n.rater.email), n.line) {
             pairs.insert((&n.subject.email, &n.rater.email), first);
-            errors.push(error(n.line, format!("duplicate nomination: {} already rates {} on line {first}", n.rater.email, n.subject.email)));
+            errors.push(error(
+                n.line,
+                format!(
+                    "duplicate nomination: {} already rates {} on line {first}",
+                    n.rater.email, n.subject.email
+                ),
+            ));
         }
         match supervisors.get(&n.subject.email) {
             Some((sup, first)) if *sup != &n.supervisor.email => errors.push(error(
                 n.line,
-                format!("{} has two different supervisors: {} (line {first}) and {}", n.subject.email, sup, n.supervisor.email),
+                format!(
+                    "{} has two different supervisors: {} (line {first}) and {}",
+                    n.subject.email, sup, n.supervisor.email
+                ),
             )),
             Some(_) => {}
             None => {
@@ -232,15 +334,24 @@ mod tests {
     }
 
     fn reasons(rows: &[&str]) -> Vec<String> {
-        parse(&file(rows)).expect_err("should fail").iter().map(|e| e.to_string()).collect()
+        parse(&file(rows))
+            .expect_err("should fail")
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
     }
 
-    const OK: &str = "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh,Client Co";
+    const OK: &str =
+        "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh,Client Co";
 
     #[test]
     fn a_good_file_parses_with_a_bom() {
         let mut bytes = b"\xEF\xBB\xBF".to_vec();
-        bytes.extend(file(&[OK, "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,kam@t.cn,Wang Fang,self,en,", "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,boss@t.cn,Li Ming,supervisor,zh,"]));
+        bytes.extend(file(&[
+            OK,
+            "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,kam@t.cn,Wang Fang,self,en,",
+            "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,boss@t.cn,Li Ming,supervisor,zh,",
+        ]));
         let rows = parse(&bytes).expect("valid");
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].line, 2);
@@ -250,16 +361,35 @@ mod tests {
 
     #[test]
     fn missing_and_extra_columns_are_named() {
-        let r = reasons(&["kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh", &format!("{OK},x")]);
-        assert_eq!(r, vec!["line 2: missing column: expected 9 fields, found 8", "line 3: extra column: expected 9 fields, found 10"]);
+        let r = reasons(&[
+            "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh",
+            &format!("{OK},x"),
+        ]);
+        assert_eq!(
+            r,
+            vec![
+                "line 2: missing column: expected 9 fields, found 8",
+                "line 3: extra column: expected 9 fields, found 10"
+            ]
+        );
     }
 
     #[test]
     fn bad_header_is_line_1() {
         let e = parse(b"subject_email,name\n").expect_err("bad");
-        assert!(e[0].to_string().starts_with("line 1: missing column 'subject_name'"), "{:?}", e);
+        assert!(
+            e[0].to_string()
+                .starts_with("line 1: missing column 'subject_name'"),
+            "{:?}",
+            e
+        );
         let e = parse(format!("{},notes\n", HEADER.trim_end()).as_bytes()).expect_err("bad");
-        assert!(e[0].to_string().starts_with("line 1: unknown column 'notes'"), "{:?}", e);
+        assert!(
+            e[0].to_string()
+                .starts_with("line 1: unknown column 'notes'"),
+            "{:?}",
+            e
+        );
     }
 
     #[test]
@@ -269,15 +399,24 @@ mod tests {
             "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c2@client.cn,Zhao Lei,friend,zh,Client",
             "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c3@client.cn,Zhao Lei,customer,fr,Client",
         ]);
-        assert!(r[0].starts_with("line 2: rater_email is not a valid email address"), "{r:?}");
-        assert!(r[1].starts_with("line 3: unknown relationship 'friend'"), "{r:?}");
+        assert!(
+            r[0].starts_with("line 2: rater_email is not a valid email address"),
+            "{r:?}"
+        );
+        assert!(
+            r[1].starts_with("line 3: unknown relationship 'friend'"),
+            "{r:?}"
+        );
         assert!(r[2].starts_with("line 4: unknown locale 'fr'"), "{r:?}");
     }
 
     #[test]
     fn duplicates_are_named_with_the_first_line() {
         let r = reasons(&[OK, OK]);
-        assert_eq!(r, vec!["line 3: duplicate nomination: c1@client.cn already rates kam@t.cn on line 2"]);
+        assert_eq!(
+            r,
+            vec!["line 3: duplicate nomination: c1@client.cn already rates kam@t.cn on line 2"]
+        );
     }
 
     #[test]
@@ -286,19 +425,36 @@ mod tests {
             "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,other@t.cn,Other,self,zh,",
             "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,other2@t.cn,Other,supervisor,zh,",
         ]);
-        assert!(r[0].starts_with("line 2: a self row must have the KAM as rater"), "{r:?}");
-        assert!(r[1].starts_with("line 3: a supervisor row must have the KAM's supervisor as rater"), "{r:?}");
+        assert!(
+            r[0].starts_with("line 2: a self row must have the KAM as rater"),
+            "{r:?}"
+        );
+        assert!(
+            r[1].starts_with("line 3: a supervisor row must have the KAM's supervisor as rater"),
+            "{r:?}"
+        );
     }
 
     #[test]
     fn two_supervisors_for_one_kam_are_refused() {
-        let r = reasons(&[OK, "kam@t.cn,Wang Fang,boss2@t.cn,Chen,c2@client.cn,Zhao,customer,zh,Client"]);
-        assert_eq!(r, vec!["line 3: kam@t.cn has two different supervisors: boss@t.cn (line 2) and boss2@t.cn"]);
+        let r = reasons(&[
+            OK,
+            "kam@t.cn,Wang Fang,boss2@t.cn,Chen,c2@client.cn,Zhao,customer,zh,Client",
+        ]);
+        assert_eq!(
+            r,
+            vec![
+                "line 3: kam@t.cn has two different supervisors: boss@t.cn (line 2) and boss2@t.cn"
+            ]
+        );
     }
 
     #[test]
     fn empty_required_fields_are_named() {
-        let r = reasons(&["kam@t.cn,,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh,Client", "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c2@client.cn,Zhao Lei,customer,zh,"]);
+        let r = reasons(&[
+            "kam@t.cn,,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh,Client",
+            "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c2@client.cn,Zhao Lei,customer,zh,",
+        ]);
         assert_eq!(r[0], "line 2: subject_name is empty");
         assert!(r[1].starts_with("line 3: organization is empty"), "{r:?}");
     }
@@ -308,26 +464,39 @@ mod tests {
         let mut bytes = file(&[OK]);
         bytes.extend(b"kam@t.cn,Wang \xff\xfe,boss@t.cn,Li,c9@client.cn,Z,customer,zh,C\n");
         let e = parse(&bytes).expect_err("bad");
-        assert_eq!(e[0].to_string(), "line 3: the file is not valid UTF-8 (save it as UTF-8 and import again)");
+        assert_eq!(
+            e[0].to_string(),
+            "line 3: the file is not valid UTF-8 (save it as UTF-8 and import again)"
+        );
     }
 
     #[test]
     fn more_than_10000_rows_are_refused() {
-        let rows: Vec<String> = (0..=MAX_ROWS).map(|i| format!("kam@t.cn,K,boss@t.cn,B,r{i}@c.cn,R,customer,zh,C")).collect();
+        let rows: Vec<String> = (0..=MAX_ROWS)
+            .map(|i| format!("kam@t.cn,K,boss@t.cn,B,r{i}@c.cn,R,customer,zh,C"))
+            .collect();
         let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
         let r = reasons(&refs);
-        assert_eq!(r, vec!["line 10002: the file has more than 10000 rows; split it into smaller files"]);
+        assert_eq!(
+            r,
+            vec!["line 10002: the file has more than 10000 rows; split it into smaller files"]
+        );
     }
 
     #[test]
     fn empty_file_and_header_only_are_refused() {
         assert_eq!(parse(b"").expect_err("empty")[0].line, 1);
-        assert!(parse(HEADER.as_bytes()).expect_err("no rows")[0].reason.contains("no nominations"));
+        assert!(parse(HEADER.as_bytes()).expect_err("no rows")[0]
+            .reason
+            .contains("no nominations"));
     }
 
     #[test]
     fn names_with_line_breaks_are_refused() {
         let r = reasons(&["kam@t.cn,\"Wang\r\nBcc: x@y.z\",boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh,Client"]);
-        assert_eq!(r, vec!["line 2: subject_name contains a line break or control character"]);
+        assert_eq!(
+            r,
+            vec!["line 2: subject_name contains a line break or control character"]
+        );
     }
 }

@@ -42,7 +42,10 @@ impl Relationship {
 
     /// Customer, peer and team answers are confidential (SPEC §7); supervisor and self are not.
     pub fn is_confidential(self) -> bool {
-        matches!(self, Relationship::Customer | Relationship::Peer | Relationship::Team)
+        matches!(
+            self,
+            Relationship::Customer | Relationship::Peer | Relationship::Team
+        )
     }
 }
 

@@ -100,7 +100,8 @@ impl Rubric {
         let raw: RawRubric = value
             .try_into()
             .map_err(|e: toml::de::Error| err("(structure)".into(), e.message().to_owned()))?;
-        raw.validate().map_err(|(field, problem)| err(field, problem))
+        raw.validate()
+            .map_err(|(field, problem)| err(field, problem))
     }
 
     /// Serialises the rubric for a cycle snapshot.
@@ -224,7 +225,9 @@ fn text(field: &str, zh: &str, en: &str) -> Result<Text, FieldProblem> {
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && !id.contains("__")
         && !RESERVED_IDS.contains(&id)
 }
@@ -232,19 +235,34 @@ fn valid_id(id: &str) -> bool {
 impl RawRubric {
     fn validate(self) -> Result<Rubric, FieldProblem> {
         if self.schema_version != 1 {
-            return Err(("schema_version".into(), format!("unsupported version {}", self.schema_version)));
+            return Err((
+                "schema_version".into(),
+                format!("unsupported version {}", self.schema_version),
+            ));
         }
         let title = text("title", &self.title_zh, &self.title_en)?;
         for (i, g) in self.rater_group_ids.iter().enumerate() {
-            Relationship::parse(g)
-                .ok_or_else(|| (format!("rater_group_ids[{i}]"), format!("unknown rater group '{g}'")))?;
+            Relationship::parse(g).ok_or_else(|| {
+                (
+                    format!("rater_group_ids[{i}]"),
+                    format!("unknown rater group '{g}'"),
+                )
+            })?;
         }
         for (i, g) in self.rater_groups.iter().enumerate() {
             let field = format!("rater_groups[{i}]");
-            Relationship::parse(&g.id)
-                .ok_or_else(|| (format!("{field}.id"), format!("unknown rater group '{}'", g.id)))?;
+            Relationship::parse(&g.id).ok_or_else(|| {
+                (
+                    format!("{field}.id"),
+                    format!("unknown rater group '{}'", g.id),
+                )
+            })?;
             text(&format!("{field}.name"), &g.name_zh, &g.name_en)?;
-            text(&format!("{field}.description"), &g.description_zh, &g.description_en)?;
+            text(
+                &format!("{field}.description"),
+                &g.description_zh,
+                &g.description_en,
+            )?;
         }
         let scale = scale(&self.levels)?;
         let mut criteria: Vec<(i64, Criterion)> = Vec::new();
@@ -255,7 +273,10 @@ impl RawRubric {
                 return Err((format!("criteria[{i}].id"), format!("invalid id '{}' (lowercase letters, digits and single underscores; not a form field name)", c.id)));
             }
             if !seen.insert(c.id.clone()) {
-                return Err((format!("criteria[{i}].id"), format!("duplicate id '{}'", c.id)));
+                return Err((
+                    format!("criteria[{i}].id"),
+                    format!("duplicate id '{}'", c.id),
+                ));
             }
             criteria.push((c.order, criterion(&field, c)?));
         }
@@ -272,7 +293,10 @@ impl RawRubric {
         }
         for (i, (_, c)) in criteria.iter().enumerate() {
             if !area_ids.contains(c.area_id.as_str()) {
-                return Err((format!("criteria[{i}] ({}).area", c.id), format!("unknown area '{}'", c.area_id)));
+                return Err((
+                    format!("criteria[{i}] ({}).area", c.id),
+                    format!("unknown area '{}'", c.area_id),
+                ));
             }
         }
         areas_raw.sort_by_key(|a| a.order);
@@ -282,21 +306,36 @@ impl RawRubric {
             for id in &a.criteria {
                 let owner = criteria.iter().find(|(_, c)| &c.id == id);
                 match owner {
-                    None => return Err((format!("areas ({}).criteria", a.id), format!("unknown criterion '{id}'"))),
+                    None => {
+                        return Err((
+                            format!("areas ({}).criteria", a.id),
+                            format!("unknown criterion '{id}'"),
+                        ))
+                    }
                     Some((_, c)) if c.area_id != a.id => {
-                        return Err((format!("areas ({}).criteria", a.id), format!("criterion '{id}' belongs to area '{}'", c.area_id)))
+                        return Err((
+                            format!("areas ({}).criteria", a.id),
+                            format!("criterion '{id}' belongs to area '{}'", c.area_id),
+                        ))
                     }
                     Some(_) => {
                         if !listed.insert(id.clone()) {
-                            return Err((format!("areas ({}).criteria", a.id), format!("criterion '{id}' listed twice")));
+                            return Err((
+                                format!("areas ({}).criteria", a.id),
+                                format!("criterion '{id}' listed twice"),
+                            ));
                         }
                     }
                 }
             }
-            let mut own: Vec<&(i64, Criterion)> = criteria.iter().filter(|(_, c)| c.area_id == a.id).collect();
+            let mut own: Vec<&(i64, Criterion)> =
+                criteria.iter().filter(|(_, c)| c.area_id == a.id).collect();
             own.sort_by_key(|(order, _)| *order);
             if own.is_empty() {
-                return Err((format!("areas ({}).criteria", a.id), "an area needs at least one criterion".into()));
+                return Err((
+                    format!("areas ({}).criteria", a.id),
+                    "an area needs at least one criterion".into(),
+                ));
             }
             areas.push(Area {
                 id: a.id.clone(),
@@ -305,21 +344,35 @@ impl RawRubric {
             });
         }
         if let Some((_, c)) = criteria.iter().find(|(_, c)| !listed.contains(&c.id)) {
-            return Err((format!("criteria ({}).area", c.id), format!("not listed in area '{}'", c.area_id)));
+            return Err((
+                format!("criteria ({}).area", c.id),
+                format!("not listed in area '{}'", c.area_id),
+            ));
         }
-        Ok(Rubric { id: self.rubric_id, title, scale, areas })
+        Ok(Rubric {
+            id: self.rubric_id,
+            title,
+            scale,
+            areas,
+        })
     }
 }
 
 fn scale(levels: &[RawLevel]) -> Result<Vec<ScaleLevel>, FieldProblem> {
     if levels.len() != 4 {
-        return Err(("levels".into(), format!("expected 4 levels (1–4), found {}", levels.len())));
+        return Err((
+            "levels".into(),
+            format!("expected 4 levels (1–4), found {}", levels.len()),
+        ));
     }
     let mut out = Vec::new();
     for (i, l) in levels.iter().enumerate() {
         let field = format!("levels[{i}]");
         if l.id != (i as i64) + 1 {
-            return Err((format!("{field}.id"), format!("unknown level {} (expected {})", l.id, i + 1)));
+            return Err((
+                format!("{field}.id"),
+                format!("unknown level {} (expected {})", l.id, i + 1),
+            ));
         }
         out.push(ScaleLevel {
             level: (i + 1) as u8,
@@ -333,7 +386,10 @@ fn scale(levels: &[RawLevel]) -> Result<Vec<ScaleLevel>, FieldProblem> {
 fn criterion(field: &str, c: &RawCriterion) -> Result<Criterion, FieldProblem> {
     let name = text(&format!("{field}.name"), &c.name_zh, &c.name_en)?;
     if c.levels.len() != 4 {
-        return Err((format!("{field}.levels"), format!("expected 4 levels (1–4), found {}", c.levels.len())));
+        return Err((
+            format!("{field}.levels"),
+            format!("expected 4 levels (1–4), found {}", c.levels.len()),
+        ));
     }
     let mut descriptors: Vec<Option<Text>> = vec![None, None, None, None];
     for (j, d) in c.levels.iter().enumerate() {
@@ -343,26 +399,45 @@ fn criterion(field: &str, c: &RawCriterion) -> Result<Criterion, FieldProblem> {
             .filter(|s| *s < 4)
             .ok_or_else(|| (format!("{lf}.level"), format!("unknown level {}", d.level)))?;
         if descriptors[slot].is_some() {
-            return Err((format!("{lf}.level"), format!("level {} given twice", d.level)));
+            return Err((
+                format!("{lf}.level"),
+                format!("level {} given twice", d.level),
+            ));
         }
         descriptors[slot] = Some(text(&lf, &d.zh, &d.en)?);
     }
     let descriptors: Vec<Text> = descriptors.into_iter().flatten().collect();
     let mut raters = Vec::new();
     for (j, r) in c.raters.iter().enumerate() {
-        let group = Relationship::parse(r)
-            .ok_or_else(|| (format!("{field}.raters[{j}]"), format!("unknown rater group '{r}'")))?;
+        let group = Relationship::parse(r).ok_or_else(|| {
+            (
+                format!("{field}.raters[{j}]"),
+                format!("unknown rater group '{r}'"),
+            )
+        })?;
         if raters.contains(&group) {
-            return Err((format!("{field}.raters[{j}]"), format!("rater group '{r}' listed twice")));
+            return Err((
+                format!("{field}.raters[{j}]"),
+                format!("rater group '{r}' listed twice"),
+            ));
         }
         raters.push(group);
     }
     for needed in [Relationship::Supervisor, Relationship::SelfReview] {
         if !raters.contains(&needed) {
-            return Err((format!("{field}.raters"), format!("must include '{}'", needed.as_str())));
+            return Err((
+                format!("{field}.raters"),
+                format!("must include '{}'", needed.as_str()),
+            ));
         }
     }
-    Ok(Criterion { id: c.id.clone(), area_id: c.area.clone(), name, descriptors, raters })
+    Ok(Criterion {
+        id: c.id.clone(),
+        area_id: c.area.clone(),
+        name,
+        descriptors,
+        raters,
+    })
 }
 
 #[cfg(test)]
@@ -388,7 +463,10 @@ mod tests {
         assert!(r.criteria().all(|c| c.descriptors.len() == 4));
         assert_eq!(r.scale[0].label.zh, "不满意");
         assert_eq!(r.scale[3].label.en, "Outstanding");
-        assert_eq!(r.criteria().next().map(|c| c.id.as_str()), Some("relationship_quality"));
+        assert_eq!(
+            r.criteria().next().map(|c| c.id.as_str()),
+            Some("relationship_quality")
+        );
         assert_eq!(r.criteria_for(Relationship::Supervisor).count(), 19);
     }
 
@@ -415,12 +493,21 @@ mod tests {
 
     #[test]
     fn criterion_without_four_levels_is_refused() {
-        let start = SHIPPED.find("  [[criteria.levels]]\n  level = 4").expect("fixture");
-        let end = SHIPPED[start..].find("\n\n").map(|i| start + i).expect("fixture");
+        let start = SHIPPED
+            .find("  [[criteria.levels]]\n  level = 4")
+            .expect("fixture");
+        let end = SHIPPED[start..]
+            .find("\n\n")
+            .map(|i| start + i)
+            .expect("fixture");
         let text = format!("{}{}", &SHIPPED[..start], &SHIPPED[end + 2..]);
         let e = load(&text).expect_err("refused");
         assert!(e.problem.contains("expected 4 levels"), "{e}");
-        assert!(e.to_string().starts_with("kam.toml: criteria[0] (relationship_quality).levels"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("kam.toml: criteria[0] (relationship_quality).levels"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -431,15 +518,24 @@ mod tests {
 
     #[test]
     fn unknown_rater_group_is_refused() {
-        let e = broken("raters = [\"customer\", \"supervisor\", \"self\"]", "raters = [\"client\", \"supervisor\", \"self\"]");
+        let e = broken(
+            "raters = [\"customer\", \"supervisor\", \"self\"]",
+            "raters = [\"client\", \"supervisor\", \"self\"]",
+        );
         assert!(e.problem.contains("unknown rater group 'client'"), "{e}");
         assert!(e.field.ends_with(".raters[0]"), "{e}");
     }
 
     #[test]
     fn duplicate_criterion_id_is_refused() {
-        let e = broken("id = \"initiative_needs_sensitivity\"", "id = \"relationship_quality\"");
-        assert!(e.problem.contains("duplicate id 'relationship_quality'"), "{e}");
+        let e = broken(
+            "id = \"initiative_needs_sensitivity\"",
+            "id = \"relationship_quality\"",
+        );
+        assert!(
+            e.problem.contains("duplicate id 'relationship_quality'"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -451,11 +547,17 @@ mod tests {
 
     #[test]
     fn missing_en_descriptor_is_refused() {
-        let e = broken("  en = \"Has difficulty cooperating", "  en = \"\"\n  xx = \"Has difficulty cooperating");
+        let e = broken(
+            "  en = \"Has difficulty cooperating",
+            "  en = \"\"\n  xx = \"Has difficulty cooperating",
+        );
         // the unknown key is reported first: structure is checked before content
         assert!(e.problem.contains("unknown field"), "{e}");
         let e = broken("  en = \"Has difficulty cooperating", "  en = \" \"\n  #");
-        assert_eq!(e.field, "criteria[0] (relationship_quality).levels[0]_en", "{e}");
+        assert_eq!(
+            e.field, "criteria[0] (relationship_quality).levels[0]_en",
+            "{e}"
+        );
     }
 
     #[test]
@@ -466,7 +568,10 @@ mod tests {
 
     #[test]
     fn supervisor_and_self_must_observe_every_criterion() {
-        let e = broken("raters = [\"customer\", \"supervisor\", \"self\"]", "raters = [\"customer\", \"supervisor\"]");
+        let e = broken(
+            "raters = [\"customer\", \"supervisor\", \"self\"]",
+            "raters = [\"customer\", \"supervisor\"]",
+        );
         assert!(e.problem.contains("must include 'self'"), "{e}");
     }
 

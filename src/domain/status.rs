@@ -53,7 +53,10 @@ text_enum!(
 impl AssignmentStatus {
     /// The rater can still save or submit answers.
     pub fn is_answerable(self) -> bool {
-        matches!(self, Self::Pending | Self::Invited | Self::Opened | Self::Draft)
+        matches!(
+            self,
+            Self::Pending | Self::Invited | Self::Opened | Self::Draft
+        )
     }
 
     /// The rater has given their final word (submitted or declined).
@@ -68,7 +71,16 @@ mod tests {
 
     #[test]
     fn identifiers_round_trip() {
-        for s in ["pending", "invited", "opened", "draft", "submitted", "declined", "revoked", "expired"] {
+        for s in [
+            "pending",
+            "invited",
+            "opened",
+            "draft",
+            "submitted",
+            "declined",
+            "revoked",
+            "expired",
+        ] {
             assert_eq!(AssignmentStatus::parse(s).map(|x| x.as_str()), Some(s));
         }
         assert_eq!(CycleStatus::parse("open"), Some(CycleStatus::Open));

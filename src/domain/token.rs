@@ -17,7 +17,9 @@ pub struct IssuedToken {
 
 impl std::fmt::Debug for IssuedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedToken").field("hash", &self.hash).finish_non_exhaustive()
+        f.debug_struct("IssuedToken")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,7 +43,9 @@ pub fn hash(token: &str) -> String {
 /// Whether `s` has the shape of a token (43 base64url characters); anything else is a 404
 /// without touching the database.
 pub fn well_formed(s: &str) -> bool {
-    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

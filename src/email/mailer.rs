@@ -35,14 +35,14 @@ pub struct Mailer {
 impl Mailer {
     /// Builds the transport named in the settings.
     pub fn new(s: &EmailSettings) -> anyhow::Result<Mailer> {
-        let from: Mailbox = s
-            .from
-            .parse()
-            .map_err(|e| anyhow::anyhow!("configuration: email.from is not a valid address: {e}"))?;
+        let from: Mailbox = s.from.parse().map_err(|e| {
+            anyhow::anyhow!("configuration: email.from is not a valid address: {e}")
+        })?;
         let inner = match s.transport {
             Transport::File => {
-                std::fs::create_dir_all(&s.file_dir)
-                    .map_err(|e| anyhow::anyhow!("cannot create email.file_dir {}: {e}", s.file_dir.display()))?;
+                std::fs::create_dir_all(&s.file_dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create email.file_dir {}: {e}", s.file_dir.display())
+                })?;
                 Inner::File(AsyncFileTransport::new(&s.file_dir))
             }
             Transport::Smtp => {
@@ -69,11 +69,18 @@ impl Mailer {
 
     /// Builds the MIME message of an outbox row (stable Message-ID, text + HTML).
     pub fn build(&self, row: &OutboxRow) -> Result<Message, SendError> {
-        let permanent = |message: String| SendError { transient: false, message };
-        let to: Mailbox = format!("{} <{}>", quote_name(&row.recipient_name), row.recipient_email)
-            .parse()
-            .or_else(|_| row.recipient_email.parse().map(|a| Mailbox::new(None, a)))
-            .map_err(|e| permanent(format!("bad recipient: {e}")))?;
+        let permanent = |message: String| SendError {
+            transient: false,
+            message,
+        };
+        let to: Mailbox = format!(
+            "{} <{}>",
+            quote_name(&row.recipient_name),
+            row.recipient_email
+        )
+        .parse()
+        .or_else(|_| row.recipient_email.parse().map(|a| Mailbox::new(None, a)))
+        .map_err(|e| permanent(format!("bad recipient: {e}")))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -81,8 +88,16 @@ impl Mailer {
             .message_id(Some(row.message_id.clone()))
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone()))
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(row.body_html.clone())),
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(row.body_text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(row.body_html.clone()),
+                    ),
             )
             .map_err(|e| permanent(format!("cannot build message: {e}")))
     }
@@ -105,6 +120,9 @@ impl Mailer {
 
 /// A display name safe inside a header: control characters dropped, quoted.
 fn quote_name(name: &str) -> String {
-    let clean: String = name.chars().filter(|c| !c.is_control() && *c != '"' && *c != '\\').collect();
+    let clean: String = name
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
+        .collect();
     format!("\"{clean}\"")
 }

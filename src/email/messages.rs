@@ -55,7 +55,12 @@ pub fn minutes_for(criteria: usize) -> usize {
 }
 
 /// Renders a link-carrying message into an outbox row.
-pub fn link_message(templates: &Templates, contact: &str, m: &LinkMail<'_>, now: NaiveDateTime) -> anyhow::Result<NewMessage> {
+pub fn link_message(
+    templates: &Templates,
+    contact: &str,
+    m: &LinkMail<'_>,
+    now: NaiveDateTime,
+) -> anyhow::Result<NewMessage> {
     let group_key = format!("group.{}", m.relationship.as_str());
     let ctx = LinkContext {
         recipient_name: m.rater_name,
@@ -117,7 +122,12 @@ struct ReadyContext<'a> {
 }
 
 /// Renders the supervisor notification (one per review).
-pub fn ready_message(templates: &Templates, contact: &str, m: &ReadyMail<'_>, now: NaiveDateTime) -> anyhow::Result<NewMessage> {
+pub fn ready_message(
+    templates: &Templates,
+    contact: &str,
+    m: &ReadyMail<'_>,
+    now: NaiveDateTime,
+) -> anyhow::Result<NewMessage> {
     let ctx = ReadyContext {
         recipient_name: m.supervisor_name,
         cycle_name: m.cycle_name,
@@ -128,7 +138,11 @@ pub fn ready_message(templates: &Templates, contact: &str, m: &ReadyMail<'_>, no
         link: m.link,
         answered: m.answered,
         invited: m.invited,
-        reason: if m.all_answered { "all_answered" } else { "cycle_closed" },
+        reason: if m.all_answered {
+            "all_answered"
+        } else {
+            "cycle_closed"
+        },
     };
     let r = templates.render(Kind::SupervisorReady, m.locale, &ctx)?;
     Ok(new_message(

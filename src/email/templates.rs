@@ -19,14 +19,30 @@ macro_rules! embedded {
 /// Every built-in template, by name.
 const BUILT_IN: &[(&str, &str)] = embedded!(
     "base.html.j2",
-    "invitation/en.subject.j2", "invitation/en.txt.j2", "invitation/en.html.j2",
-    "invitation/zh.subject.j2", "invitation/zh.txt.j2", "invitation/zh.html.j2",
-    "reminder/en.subject.j2", "reminder/en.txt.j2", "reminder/en.html.j2",
-    "reminder/zh.subject.j2", "reminder/zh.txt.j2", "reminder/zh.html.j2",
-    "resend/en.subject.j2", "resend/en.txt.j2", "resend/en.html.j2",
-    "resend/zh.subject.j2", "resend/zh.txt.j2", "resend/zh.html.j2",
-    "supervisor_ready/en.subject.j2", "supervisor_ready/en.txt.j2", "supervisor_ready/en.html.j2",
-    "supervisor_ready/zh.subject.j2", "supervisor_ready/zh.txt.j2", "supervisor_ready/zh.html.j2",
+    "invitation/en.subject.j2",
+    "invitation/en.txt.j2",
+    "invitation/en.html.j2",
+    "invitation/zh.subject.j2",
+    "invitation/zh.txt.j2",
+    "invitation/zh.html.j2",
+    "reminder/en.subject.j2",
+    "reminder/en.txt.j2",
+    "reminder/en.html.j2",
+    "reminder/zh.subject.j2",
+    "reminder/zh.txt.j2",
+    "reminder/zh.html.j2",
+    "resend/en.subject.j2",
+    "resend/en.txt.j2",
+    "resend/en.html.j2",
+    "resend/zh.subject.j2",
+    "resend/zh.txt.j2",
+    "resend/zh.html.j2",
+    "supervisor_ready/en.subject.j2",
+    "supervisor_ready/en.txt.j2",
+    "supervisor_ready/en.html.j2",
+    "supervisor_ready/zh.subject.j2",
+    "supervisor_ready/zh.txt.j2",
+    "supervisor_ready/zh.html.j2",
 );
 
 /// A rendered message.
@@ -60,22 +76,40 @@ impl Templates {
                 let path = dir.join(name);
                 if !name.contains("..") && path.is_file() {
                     return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("cannot read {}: {e}", path.display()))
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("cannot read {}: {e}", path.display()),
+                        )
                     });
                 }
             }
-            Ok(BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, t)| (*t).to_owned()))
+            Ok(BUILT_IN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| (*t).to_owned()))
         });
         Ok(Templates { env })
     }
 
     /// Renders the three parts of `kind` in `locale`.
-    pub fn render<C: Serialize>(&self, kind: Kind, locale: Locale, ctx: &C) -> Result<Rendered, minijinja::Error> {
+    pub fn render<C: Serialize>(
+        &self,
+        kind: Kind,
+        locale: Locale,
+        ctx: &C,
+    ) -> Result<Rendered, minijinja::Error> {
         let part = |ext: &str| -> Result<String, minijinja::Error> {
             let name = format!("{}/{}.{ext}.j2", kind.as_str(), locale.as_str());
             self.env.get_template(&name)?.render(ctx)
         };
-        let subject = part("subject")?.split_whitespace().collect::<Vec<_>>().join(" ");
-        Ok(Rendered { subject, text: part("txt")?, html: part("html")? })
+        let subject = part("subject")?
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(Rendered {
+            subject,
+            text: part("txt")?,
+            html: part("html")?,
+        })
     }
 }

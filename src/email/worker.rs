@@ -39,14 +39,23 @@ pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<Flus
     let mut report = FlushReport::default();
     loop {
         let now = db::now();
-        let claimed = db.write(move |c| outbox::claim_next(c, now, now + LEASE).map_err(AppError::from)).await?;
-        let Some(row) = claimed else { return Ok(report) };
+        let claimed = db
+            .write(move |c| outbox::claim_next(c, now, now + LEASE).map_err(AppError::from))
+            .await?;
+        let Some(row) = claimed else {
+            return Ok(report);
+        };
         let outcome = mailer.send(&row).await;
         let now = db::now();
         let max_age = TimeDelta::hours(settings.email.max_age_hours);
         let base = settings.email.retry_base_seconds;
-        let (id, attempts, kind, assignment, created) =
-            (row.id.clone(), row.attempts, row.kind.clone(), row.assignment_id.clone(), row.created_at);
+        let (id, attempts, kind, assignment, created) = (
+            row.id.clone(),
+            row.attempts,
+            row.kind.clone(),
+            row.assignment_id.clone(),
+            row.created_at,
+        );
         match outcome {
             Ok(()) => {
                 db.write(move |c| {
@@ -65,7 +74,10 @@ pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<Flus
                 let next: Option<NaiveDateTime> = (!give_up).then(|| now + backoff(attempts, base));
                 tracing::warn!(message_id = %row.message_id, attempts, transient = e.transient, "email not delivered: {}", e.message);
                 let msg = e.message.clone();
-                db.write(move |c| outbox::mark_unsent(c, &id, attempts, &msg, next).map_err(AppError::from)).await?;
+                db.write(move |c| {
+                    outbox::mark_unsent(c, &id, attempts, &msg, next).map_err(AppError::from)
+                })
+                .await?;
                 if give_up {
                     report.failed += 1;
                 } else {
@@ -78,12 +90,20 @@ pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<Flus
 
 /// Runs until `shutdown` resolves: every couple of seconds, queue what is due (reminders,
 /// closings) and deliver.
-pub async fn run(db: Db, mailer: Arc<Mailer>, settings: Arc<Settings>, templates: Arc<super::Templates>) {
+pub async fn run(
+    db: Db,
+    mailer: Arc<Mailer>,
+    settings: Arc<Settings>,
+    templates: Arc<super::Templates>,
+) {
     loop {
         let now = db::now();
         let t = templates.clone();
         let s = settings.clone();
-        if let Err(e) = db.write(move |c| crate::actions::schedule::due_work(c, &t, &s, now)).await {
+        if let Err(e) = db
+            .write(move |c| crate::actions::schedule::due_work(c, &t, &s, now))
+            .await
+        {
             tracing::error!(error = ?e, "scheduling failed");
         }
         if let Err(e) = flush(&db, &mailer, &settings).await {
@@ -102,7 +122,10 @@ mod tests {
         for attempts in 1..6 {
             let d = backoff(attempts, 30).num_milliseconds();
             let nominal = 30_000 * 2i64.pow(attempts as u32 - 1);
-            assert!(d >= nominal * 3 / 4 && d <= nominal * 5 / 4, "{attempts}: {d}");
+            assert!(
+                d >= nominal * 3 / 4 && d <= nominal * 5 / 4,
+                "{attempts}: {d}"
+            );
         }
         assert!(backoff(40, 30).num_seconds() <= 3600);
     }

@@ -28,7 +28,9 @@ impl RubricCache {
             return Ok(r);
         }
         let id = cycle_id.to_owned();
-        let (rubric, _) = db.read(move |c| crate::actions::load_snapshots(c, &id)).await?;
+        let (rubric, _) = db
+            .read(move |c| crate::actions::load_snapshots(c, &id))
+            .await?;
         let rubric = Arc::new(rubric);
         if let Ok(mut m) = self.0.lock() {
             m.insert(cycle_id.to_owned(), rubric.clone());
@@ -62,10 +64,14 @@ async fn health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
         .db
         .read(|c| {
             use diesel::RunQueryDsl;
-            diesel::sql_query("SELECT 1").execute(c).map_err(AppError::from)
+            diesel::sql_query("SELECT 1")
+                .execute(c)
+                .map_err(AppError::from)
         })
         .await?;
-    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok"))
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ok"))
 }
 
 /// Builds the HTTP server on a bound listener.
@@ -97,7 +103,12 @@ pub async fn serve(ctx: Context) -> anyhow::Result<()> {
         templates: ctx.templates.clone(),
         rubrics: RubricCache::default(),
     });
-    let worker = tokio::spawn(crate::email::worker::run(ctx.db.clone(), mailer, ctx.settings.clone(), ctx.templates.clone()));
+    let worker = tokio::spawn(crate::email::worker::run(
+        ctx.db.clone(),
+        mailer,
+        ctx.settings.clone(),
+        ctx.templates.clone(),
+    ));
     let result = build(listener, state)?.await;
     worker.abort();
     result.map_err(Into::into)

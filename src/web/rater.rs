@@ -24,14 +24,23 @@ const ANSWERABLE: [&str; 4] = ["pending", "invited", "opened", "draft"];
 fn chosen_lang(req: &HttpRequest) -> Option<Locale> {
     web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .ok()
-        .and_then(|q| q.iter().find(|(k, _)| k == "lang").and_then(|(_, v)| Locale::parse(v)))
+        .and_then(|q| {
+            q.iter()
+                .find(|(k, _)| k == "lang")
+                .and_then(|(_, v)| Locale::parse(v))
+        })
 }
 
 /// The page language: `?lang`, then the rater's locale, then Accept-Language, then zh.
 fn locale(req: &HttpRequest, rater: Option<Locale>) -> Locale {
     chosen_lang(req)
         .or(rater)
-        .or_else(|| req.headers().get("accept-language").and_then(|v| v.to_str().ok()).and_then(Locale::negotiate))
+        .or_else(|| {
+            req.headers()
+                .get("accept-language")
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::negotiate)
+        })
         .unwrap_or(Locale::Zh)
 }
 
@@ -59,11 +68,17 @@ fn see_other(to: String) -> HttpResponse {
 
 /// Any unknown URL.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    html(StatusCode::NOT_FOUND, view::problem(locale(&req, None), "notfound", None))
+    html(
+        StatusCode::NOT_FOUND,
+        view::problem(locale(&req, None), "notfound", None),
+    )
 }
 
 fn bad_request(l: Locale, detail: &str) -> HttpResponse {
-    html(StatusCode::BAD_REQUEST, view::problem(l, "bad", Some(detail)))
+    html(
+        StatusCode::BAD_REQUEST,
+        view::problem(l, "bad", Some(detail)),
+    )
 }
 
 fn conflict(l: Locale) -> HttpResponse {
@@ -81,7 +96,11 @@ async fn resolve(state: &AppState, req: &HttpRequest, token: &str) -> AppResult<
         return Ok(Link::Done(not_found(req.clone()).await));
     }
     let hash = token::hash(token);
-    let Some(ctx) = state.db.read(move |c| db::assignments::context_by_token_hash(c, &hash).map_err(AppError::from)).await? else {
+    let Some(ctx) = state
+        .db
+        .read(move |c| db::assignments::context_by_token_hash(c, &hash).map_err(AppError::from))
+        .await?
+    else {
         return Ok(Link::Done(not_found(req.clone()).await));
     };
     let l = locale(req, Locale::parse(&ctx.assignment.locale));
@@ -92,14 +111,42 @@ async fn resolve(state: &AppState, req: &HttpRequest, token: &str) -> AppResult<
     let cycle_open = ctx.cycle_status == CycleStatus::Open.as_str() && ctx.closes_at > db::now();
     let page = match status {
         Some(AssignmentStatus::Submitted) => {
-            let date = ctx.assignment.submitted_at.map(|d| d.date().to_string()).unwrap_or_default();
-            Some(html(StatusCode::OK, view::already_submitted(l, &ctx.subject_name, &date, &switch)))
+            let date = ctx
+                .assignment
+                .submitted_at
+                .map(|d| d.date().to_string())
+                .unwrap_or_default();
+            Some(html(
+                StatusCode::OK,
+                view::already_submitted(l, &ctx.subject_name, &date, &switch),
+            ))
         }
-        Some(AssignmentStatus::Declined) => Some(html(StatusCode::OK, view::declined(l, &ctx.subject_name, &switch))),
-        Some(AssignmentStatus::Revoked) => Some(html(StatusCode::GONE, view::unavailable(l, "revoked", &ctx.cycle_name, &deadline, contact, Some(&switch)))),
-        _ if !cycle_open || status == Some(AssignmentStatus::Expired) => {
-            Some(html(StatusCode::GONE, view::unavailable(l, "closed", &ctx.cycle_name, &deadline, contact, Some(&switch))))
-        }
+        Some(AssignmentStatus::Declined) => Some(html(
+            StatusCode::OK,
+            view::declined(l, &ctx.subject_name, &switch),
+        )),
+        Some(AssignmentStatus::Revoked) => Some(html(
+            StatusCode::GONE,
+            view::unavailable(
+                l,
+                "revoked",
+                &ctx.cycle_name,
+                &deadline,
+                contact,
+                Some(&switch),
+            ),
+        )),
+        _ if !cycle_open || status == Some(AssignmentStatus::Expired) => Some(html(
+            StatusCode::GONE,
+            view::unavailable(
+                l,
+                "closed",
+                &ctx.cycle_name,
+                &deadline,
+                contact,
+                Some(&switch),
+            ),
+        )),
         _ => None,
     };
     Ok(match page {
@@ -108,14 +155,20 @@ async fn resolve(state: &AppState, req: &HttpRequest, token: &str) -> AppResult<
     })
 }
 
-fn header<'a>(state: &'a AppState, req: &HttpRequest, token: &str, ctx: &'a RaterContext) -> FormHeader<'a> {
+fn header<'a>(
+    state: &'a AppState,
+    req: &HttpRequest,
+    token: &str,
+    ctx: &'a RaterContext,
+) -> FormHeader<'a> {
     let l = locale(req, Locale::parse(&ctx.assignment.locale));
     let explicit = chosen_lang(req);
     FormHeader {
         locale: l,
         subject_name: &ctx.subject_name,
         cycle_name: &ctx.cycle_name,
-        relationship: Relationship::parse(&ctx.assignment.relationship).unwrap_or(Relationship::Customer),
+        relationship: Relationship::parse(&ctx.assignment.relationship)
+            .unwrap_or(Relationship::Customer),
         deadline: deadline_date(ctx.closes_at).to_string(),
         min_group_size: state.settings.min_group_size(),
         contact: &state.settings.email.contact,
@@ -126,7 +179,11 @@ fn header<'a>(state: &'a AppState, req: &HttpRequest, token: &str, ctx: &'a Rate
 }
 
 fn stored_answers(ctx: &RaterContext, rows: Vec<RatingRow>) -> Answers {
-    let mut a = Answers { strengths: ctx.strengths.clone().unwrap_or_default(), improvements: ctx.improvements.clone().unwrap_or_default(), ..Answers::default() };
+    let mut a = Answers {
+        strengths: ctx.strengths.clone().unwrap_or_default(),
+        improvements: ctx.improvements.clone().unwrap_or_default(),
+        ..Answers::default()
+    };
     for r in rows {
         let choice = match (r.level, r.not_observed) {
             (_, true) => Some(Choice::NotObserved),
@@ -144,7 +201,11 @@ fn stored_answers(ctx: &RaterContext, rows: Vec<RatingRow>) -> Answers {
 }
 
 /// `GET /r/{token}`: the form, filled with the saved draft.
-pub async fn show(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let token = path.into_inner();
     let ctx = match resolve(&state, &req, &token).await? {
         Link::Done(r) => return Ok(r),
@@ -154,17 +215,32 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest, path: web::Path<
     let id = ctx.assignment.id.clone();
     let first_visit = matches!(ctx.assignment.status.as_str(), "pending" | "invited");
     let rows = if first_visit {
-        state.db.write(move |c| {
-            db::assignments::transition(c, &id, &["pending", "invited"], "opened", db::now())?;
-            db::responses::ratings_for(c, &id).map_err(AppError::from)
-        }).await?
+        state
+            .db
+            .write(move |c| {
+                db::assignments::transition(c, &id, &["pending", "invited"], "opened", db::now())?;
+                db::responses::ratings_for(c, &id).map_err(AppError::from)
+            })
+            .await?
     } else {
-        state.db.read(move |c| db::responses::ratings_for(c, &id).map_err(AppError::from)).await?
+        state
+            .db
+            .read(move |c| db::responses::ratings_for(c, &id).map_err(AppError::from))
+            .await?
     };
     let answers = stored_answers(&ctx, rows);
     let saved = req.query_string().split('&').any(|p| p == "saved=1");
     let h = header(&state, &req, &token, &ctx);
-    Ok(html(StatusCode::OK, view::form(&h, &rubric, &answers, &[], if saved { Notice::Saved } else { Notice::None })))
+    Ok(html(
+        StatusCode::OK,
+        view::form(
+            &h,
+            &rubric,
+            &answers,
+            &[],
+            if saved { Notice::Saved } else { Notice::None },
+        ),
+    ))
 }
 
 /// Reads an urlencoded body of at most 64 KiB.
@@ -183,7 +259,9 @@ async fn read_form(mut payload: web::Payload) -> Result<Vec<(String, String)>, &
 fn refusal_text(l: Locale, r: &Refusal) -> String {
     match r {
         Refusal::UnknownField(f) => tf(l, "bad.unknown_field", &[("field", f)]),
-        Refusal::BadLevel { field, value } => tf(l, "bad.level", &[("field", field), ("value", value)]),
+        Refusal::BadLevel { field, value } => {
+            tf(l, "bad.level", &[("field", field), ("value", value)])
+        }
         Refusal::CommentTooLong(f) => tf(l, "bad.comment_long", &[("field", f)]),
         Refusal::TextTooLong(f) => tf(l, "bad.text_long", &[("field", f)]),
         Refusal::Duplicate(f) => tf(l, "bad.duplicate", &[("field", f)]),
@@ -192,11 +270,19 @@ fn refusal_text(l: Locale, r: &Refusal) -> String {
 }
 
 /// `POST /r/{token}`: save a draft or submit (SPEC §5).
-pub async fn answer(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>, payload: web::Payload) -> AppResult<HttpResponse> {
+pub async fn answer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
     let token = path.into_inner();
     let early = locale(&req, None);
     if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(html(StatusCode::FORBIDDEN, view::problem(early, "bad", Some(&tf(early, "bad.origin", &[])))));
+        return Ok(html(
+            StatusCode::FORBIDDEN,
+            view::problem(early, "bad", Some(&tf(early, "bad.origin", &[]))),
+        ));
     }
     let body = read_form(payload).await;
     let ctx = match resolve(&state, &req, &token).await? {
@@ -219,7 +305,10 @@ pub async fn answer(state: web::Data<AppState>, req: HttpRequest, path: web::Pat
     if action == Action::Submit && !missing.is_empty() {
         let h = header(&state, &req, &token, &ctx);
         let n = missing.len();
-        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, view::form(&h, &rubric, &answers, &missing, Notice::Missing(n))));
+        return Ok(html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            view::form(&h, &rubric, &answers, &missing, Notice::Missing(n)),
+        ));
     }
     let id = ctx.assignment.id.clone();
     let rows: Vec<RatingRow> = rubric
@@ -230,22 +319,32 @@ pub async fn answer(state: web::Data<AppState>, req: HttpRequest, path: web::Pat
             RatingRow {
                 assignment_id: id.clone(),
                 criterion_id: c.id.clone(),
-                level: match choice { Some(Choice::Level(l)) => Some(i32::from(l)), _ => None },
+                level: match choice {
+                    Some(Choice::Level(l)) => Some(i32::from(l)),
+                    _ => None,
+                },
                 not_observed: choice == Some(Choice::NotObserved),
                 comment: answers.comments.get(&c.id).cloned().unwrap_or_default(),
             }
         })
         .collect();
     let (strengths, improvements) = (answers.strengths.clone(), answers.improvements.clone());
-    let to = if action == Action::Submit { "submitted" } else { "draft" };
-    let moved = state.db.write(move |c| {
-        let now = db::now();
-        if !db::assignments::transition(c, &id, &ANSWERABLE, to, now)? {
-            return Ok(false);
-        }
-        db::responses::replace(c, &id, &rows, &strengths, &improvements, now)?;
-        Ok::<_, AppError>(true)
-    }).await?;
+    let to = if action == Action::Submit {
+        "submitted"
+    } else {
+        "draft"
+    };
+    let moved = state
+        .db
+        .write(move |c| {
+            let now = db::now();
+            if !db::assignments::transition(c, &id, &ANSWERABLE, to, now)? {
+                return Ok(false);
+            }
+            db::responses::replace(c, &id, &rows, &strengths, &improvements, now)?;
+            Ok::<_, AppError>(true)
+        })
+        .await?;
     if !moved {
         return Ok(conflict(l));
     }
@@ -260,13 +359,21 @@ pub async fn answer(state: web::Data<AppState>, req: HttpRequest, path: web::Pat
 }
 
 /// `GET /r/{token}/done`: the thank-you page.
-pub async fn done(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn done(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let token = path.into_inner();
     if !token::well_formed(&token) {
         return Ok(not_found(req).await);
     }
     let hash = token::hash(&token);
-    let Some(ctx) = state.db.read(move |c| db::assignments::context_by_token_hash(c, &hash).map_err(AppError::from)).await? else {
+    let Some(ctx) = state
+        .db
+        .read(move |c| db::assignments::context_by_token_hash(c, &hash).map_err(AppError::from))
+        .await?
+    else {
         return Ok(not_found(req).await);
     };
     if ctx.assignment.status != "submitted" {
@@ -277,7 +384,11 @@ pub async fn done(state: web::Data<AppState>, req: HttpRequest, path: web::Path<
 }
 
 /// `GET /r/{token}/decline`: confirm declining.
-pub async fn decline_form(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn decline_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let token = path.into_inner();
     let ctx = match resolve(&state, &req, &token).await? {
         Link::Done(r) => return Ok(r),
@@ -290,17 +401,28 @@ pub async fn decline_form(state: web::Data<AppState>, req: HttpRequest, path: we
         &ctx.subject_name,
         &with_lang(&format!("/r/{token}/decline"), explicit),
         &with_lang(&format!("/r/{token}"), explicit),
-        &with_lang(&format!("/r/{token}/decline"), Some(super::views::layout::other(l))),
+        &with_lang(
+            &format!("/r/{token}/decline"),
+            Some(super::views::layout::other(l)),
+        ),
     );
     Ok(html(StatusCode::OK, page))
 }
 
 /// `POST /r/{token}/decline`: decline with an optional reason; the link then accepts nothing.
-pub async fn decline(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>, payload: web::Payload) -> AppResult<HttpResponse> {
+pub async fn decline(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
     let token = path.into_inner();
     let early = locale(&req, None);
     if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(html(StatusCode::FORBIDDEN, view::problem(early, "bad", Some(&tf(early, "bad.origin", &[])))));
+        return Ok(html(
+            StatusCode::FORBIDDEN,
+            view::problem(early, "bad", Some(&tf(early, "bad.origin", &[]))),
+        ));
     }
     let body = read_form(payload).await;
     let ctx = match resolve(&state, &req, &token).await? {
@@ -316,19 +438,34 @@ pub async fn decline(state: web::Data<AppState>, req: HttpRequest, path: web::Pa
     let mut reason = String::new();
     for (k, v) in pairs {
         if k != "reason" {
-            return Ok(bad_request(l, &tf(l, "bad.unknown_field", &[("field", &k)])));
+            return Ok(bad_request(
+                l,
+                &tf(l, "bad.unknown_field", &[("field", &k)]),
+            ));
         }
         if v.chars().count() > MAX_TEXT {
-            return Ok(bad_request(l, &tf(l, "bad.text_long", &[("field", "reason")])));
+            return Ok(bad_request(
+                l,
+                &tf(l, "bad.text_long", &[("field", "reason")]),
+            ));
         }
         reason = v.trim().to_owned();
     }
     let id = ctx.assignment.id.clone();
-    let moved = state.db.write(move |c| db::assignments::decline(c, &id, &ANSWERABLE, &reason, db::now()).map_err(AppError::from)).await?;
+    let moved = state
+        .db
+        .write(move |c| {
+            db::assignments::decline(c, &id, &ANSWERABLE, &reason, db::now())
+                .map_err(AppError::from)
+        })
+        .await?;
     if !moved {
         return Ok(conflict(l));
     }
-    Ok(see_other(with_lang(&format!("/r/{token}"), chosen_lang(&req))))
+    Ok(see_other(with_lang(
+        &format!("/r/{token}"),
+        chosen_lang(&req),
+    )))
 }
 
 impl actix_web::ResponseError for AppError {
@@ -352,6 +489,13 @@ impl actix_web::ResponseError for AppError {
                 "error"
             }
         };
-        html(status, view::problem(Locale::Zh, key, Some(crate::i18n::t(Locale::En, &format!("{key}.body")))))
+        html(
+            status,
+            view::problem(
+                Locale::Zh,
+                key,
+                Some(crate::i18n::t(Locale::En, &format!("{key}.body"))),
+            ),
+        )
     }
 }

@@ -42,12 +42,23 @@ pub fn other(locale: Locale) -> Locale {
 }
 
 /// A simple page with a heading and one paragraph.
-pub fn message(locale: Locale, title: &str, body: &str, switch: Option<&str>, extra: Markup) -> Markup {
-    page(locale, title, switch, html! {
-        section.message {
-            h1 { (title) }
-            p { (body) }
-            (extra)
-        }
-    })
+pub fn message(
+    locale: Locale,
+    title: &str,
+    body: &str,
+    switch: Option<&str>,
+    extra: Markup,
+) -> Markup {
+    page(
+        locale,
+        title,
+        switch,
+        html! {
+            section.message {
+                h1 { (title) }
+                p { (body) }
+                (extra)
+            }
+        },
+    )
 }

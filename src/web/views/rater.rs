@@ -35,13 +35,30 @@ pub enum Notice {
 }
 
 /// The rater form, filled with `answers`; `missing` criteria are marked.
-pub fn form(h: &FormHeader<'_>, rubric: &Rubric, answers: &Answers, missing: &[&str], notice: Notice) -> Markup {
+pub fn form(
+    h: &FormHeader<'_>,
+    rubric: &Rubric,
+    answers: &Answers,
+    missing: &[&str],
+    notice: Notice,
+) -> Markup {
     let l = h.locale;
     let group = h.relationship;
     let total = rubric.criteria_for(group).count();
-    let answered = rubric.criteria_for(group).filter(|c| answers.choices.contains_key(&c.id)).count();
-    let title = if group == Relationship::SelfReview { t(l, "form.title.self").to_owned() } else { tf(l, "form.title", &[("subject", h.subject_name)]) };
-    let areas: Vec<_> = rubric.areas.iter().filter(|a| a.criteria.iter().any(|c| c.observable_by(group))).collect();
+    let answered = rubric
+        .criteria_for(group)
+        .filter(|c| answers.choices.contains_key(&c.id))
+        .count();
+    let title = if group == Relationship::SelfReview {
+        t(l, "form.title.self").to_owned()
+    } else {
+        tf(l, "form.title", &[("subject", h.subject_name)])
+    };
+    let areas: Vec<_> = rubric
+        .areas
+        .iter()
+        .filter(|a| a.criteria.iter().any(|c| c.observable_by(group)))
+        .collect();
     let body = html! {
         header.form-head {
             h1 { (title) }
@@ -142,46 +159,90 @@ pub fn form(h: &FormHeader<'_>, rubric: &Rubric, answers: &Answers, missing: &[&
 
 /// After a successful submit.
 pub fn thanks(locale: Locale, subject_name: &str) -> Markup {
-    message(locale, t(locale, "thanks.title"), &tf(locale, "thanks.body", &[("subject", subject_name)]), None, html! {})
+    message(
+        locale,
+        t(locale, "thanks.title"),
+        &tf(locale, "thanks.body", &[("subject", subject_name)]),
+        None,
+        html! {},
+    )
 }
 
 /// The link was used to submit already: no answers shown.
 pub fn already_submitted(locale: Locale, subject_name: &str, date: &str, switch: &str) -> Markup {
-    message(locale, t(locale, "submitted.title"), &tf(locale, "submitted.body", &[("subject", subject_name), ("date", date)]), Some(switch), html! {})
+    message(
+        locale,
+        t(locale, "submitted.title"),
+        &tf(
+            locale,
+            "submitted.body",
+            &[("subject", subject_name), ("date", date)],
+        ),
+        Some(switch),
+        html! {},
+    )
 }
 
 /// Confirm a decline, with an optional reason.
-pub fn decline_form(locale: Locale, subject_name: &str, action: &str, back: &str, switch: &str) -> Markup {
+pub fn decline_form(
+    locale: Locale,
+    subject_name: &str,
+    action: &str,
+    back: &str,
+    switch: &str,
+) -> Markup {
     let title = t(locale, "decline.title");
-    page(locale, title, Some(switch), html! {
-        section.message {
-            h1 { (title) }
-            p { (tf(locale, "decline.body", &[("subject", subject_name)])) }
-            form method="post" action=(action) {
-                div.comment {
-                    label for="reason" { (t(locale, "decline.reason")) }
-                    textarea name="reason" id="reason" rows="3" maxlength=(MAX_TEXT) {}
-                }
-                div.actions {
-                    a.button.secondary href=(back) { (t(locale, "decline.back")) }
-                    button.primary type="submit" { (t(locale, "decline.confirm")) }
+    page(
+        locale,
+        title,
+        Some(switch),
+        html! {
+            section.message {
+                h1 { (title) }
+                p { (tf(locale, "decline.body", &[("subject", subject_name)])) }
+                form method="post" action=(action) {
+                    div.comment {
+                        label for="reason" { (t(locale, "decline.reason")) }
+                        textarea name="reason" id="reason" rows="3" maxlength=(MAX_TEXT) {}
+                    }
+                    div.actions {
+                        a.button.secondary href=(back) { (t(locale, "decline.back")) }
+                        button.primary type="submit" { (t(locale, "decline.confirm")) }
+                    }
                 }
             }
-        }
-    })
+        },
+    )
 }
 
 /// The rater declined.
 pub fn declined(locale: Locale, subject_name: &str, switch: &str) -> Markup {
-    message(locale, t(locale, "declined.title"), &tf(locale, "declined.body", &[("subject", subject_name)]), Some(switch), html! {})
+    message(
+        locale,
+        t(locale, "declined.title"),
+        &tf(locale, "declined.body", &[("subject", subject_name)]),
+        Some(switch),
+        html! {},
+    )
 }
 
 /// A link that no longer accepts answers (`closed.*`, `revoked.*`), with the cycle contact.
-pub fn unavailable(locale: Locale, key: &str, cycle: &str, date: &str, contact: &str, switch: Option<&str>) -> Markup {
+pub fn unavailable(
+    locale: Locale,
+    key: &str,
+    cycle: &str,
+    date: &str,
+    contact: &str,
+    switch: Option<&str>,
+) -> Markup {
     message(
         locale,
         t(locale, &format!("{key}.title")),
-        &tf(locale, &format!("{key}.body"), &[("cycle", cycle), ("date", date)]),
+        &tf(
+            locale,
+            &format!("{key}.body"),
+            &[("cycle", cycle), ("date", date)],
+        ),
         switch,
         html! { p.contact { (tf(locale, "form.contact", &[("contact", contact)])) } },
     )
@@ -189,7 +250,13 @@ pub fn unavailable(locale: Locale, key: &str, cycle: &str, date: &str, contact: 
 
 /// A 4xx/5xx page: `key` names the `title`/`body` pair; `detail` is an extra sentence.
 pub fn problem(locale: Locale, key: &str, detail: Option<&str>) -> Markup {
-    message(locale, t(locale, &format!("{key}.title")), t(locale, &format!("{key}.body")), None, html! {
-        @if let Some(d) = detail { p.detail { (d) } }
-    })
+    message(
+        locale,
+        t(locale, &format!("{key}.title")),
+        t(locale, &format!("{key}.body")),
+        None,
+        html! {
+            @if let Some(d) = detail { p.detail { (d) } }
+        },
+    )
 }

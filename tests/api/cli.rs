@@ -1,0 +1,289 @@
+//! The command line of SPEC §10, run as a real process.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::fixtures::{future, standard};
+use crate::helpers::{fresh_postgres_url, root};
+
+/// Runs `kam360 args…` in `dir` with the database at `url` and mail into `dir/mail`.
+fn kam360(dir: &Path, url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kam360"))
+        .args(args)
+        .current_dir(dir)
+        .env("KAM360__DATABASE__URL", url)
+        .env("KAM360__EMAIL__FILE_DIR", dir.join("mail"))
+        .env(
+            "KAM360__RUBRIC__PATH",
+            root().join("config/rubric/kam.toml"),
+        )
+        .env_remove("KAM360_CONFIG")
+        .output()
+        .expect("run kam360")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn sqlite(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("cli.db").display())
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let dir = tempfile::tempdir().expect("dir");
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["demo", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["cycle", "create", "--help"],
+        vec!["cycle", "import", "--help"],
+        vec!["cycle", "launch", "--help"],
+        vec!["cycle", "close", "--help"],
+        vec!["report", "--help"],
+        vec!["outbox", "flush", "--help"],
+        vec!["outbox", "list", "--help"],
+        vec!["outbox", "retry", "--help"],
+    ] {
+        let o = kam360(dir.path(), &sqlite(dir.path()), &args);
+        assert!(o.status.success(), "{args:?}: {}", err(&o));
+        assert!(out(&o).contains("Usage:"), "{args:?}");
+    }
+}
+
+/// create → import → launch → flush → close → report, on one database URL.
+fn full_cycle(dir: &Path, url: &str) {
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Admin@Example.cn",
+            "--name",
+            "Admin",
+            "--admin",
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o)
+        .lines()
+        .any(|l| l.starts_with("password: ") && l.len() == "password: ".len() + 20));
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "admin@example.cn",
+            "--name",
+            "Admin",
+            "--supervisor",
+        ],
+    );
+    assert!(!o.status.success() && err(&o).contains("already has an account"));
+
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "cycle",
+            "create",
+            "--name",
+            "2026 annual",
+            "--closes-at",
+            &future(20).to_string(),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let id = out(&o).lines().last().expect("id line").to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        standard()
+            .raw("kam@t.cn,K,boss@t.cn,B,nope,R,customer,zh,O")
+            .raw("kam@t.cn,K,boss@t.cn,B,x@y.cn,R,customer,fr,O")
+            .csv(),
+    )
+    .expect("write");
+    let o = kam360(
+        dir,
+        url,
+        &["cycle", "import", &id, bad.to_str().expect("path")],
+    );
+    assert!(!o.status.success());
+    let lines: Vec<String> = err(&o).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("line 13: ") && lines[1].starts_with("line 14: "),
+        "{lines:?}"
+    );
+
+    let good = dir.join("good.csv");
+    std::fs::write(&good, format!("\u{feff}{}", standard().csv())).expect("write");
+    let o = kam360(
+        dir,
+        url,
+        &["cycle", "import", &id, good.to_str().expect("path")],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let o = kam360(dir, url, &["cycle", "launch", &id]);
+    assert!(
+        o.status.success() && out(&o).contains("11 invitations"),
+        "{}",
+        err(&o)
+    );
+    let o = kam360(dir, url, &["cycle", "launch", &id]);
+    assert!(
+        !o.status.success() && err(&o).lines().count() == 1,
+        "{}",
+        err(&o)
+    );
+    let o = kam360(dir, url, &["outbox", "flush"]);
+    assert!(
+        o.status.success() && out(&o).contains("11 sent"),
+        "{} {}",
+        out(&o),
+        err(&o)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.join("mail")).expect("mail").count(),
+        11
+    );
+    let o = kam360(dir, url, &["cycle", "close", &id]);
+    assert!(o.status.success(), "{}", err(&o));
+
+    let o = kam360(dir, url, &["report", &id, "--format", "csv"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let csv = out(&o);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("subject_email,subject_name,area_id,criterion_id,self_level,supervisor_level,customer_mean,customer_n,peer_mean,peer_n,team_mean,team_n,others_mean,others_n,proposed_level,final_level,flags"));
+    assert_eq!(lines.count(), 19);
+    let json_file = dir.join("r.json");
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "report",
+            &id,
+            "--format",
+            "json",
+            "--out",
+            json_file.to_str().expect("path"),
+        ],
+    );
+    assert!(o.status.success() && out(&o).is_empty(), "{}", err(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_file).expect("json")).expect("valid");
+    assert_eq!(v.as_array().map(Vec::len), Some(19));
+}
+
+#[test]
+fn the_whole_cycle_from_the_command_line_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    full_cycle(dir.path(), &sqlite(dir.path()));
+}
+
+#[test]
+fn the_whole_cycle_from_the_command_line_on_postgres() {
+    let Some((url, _guard)) = fresh_postgres_url() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    full_cycle(dir.path(), &url);
+    assert!(!dir.path().join("cli.db").exists());
+}
+
+#[test]
+fn bad_configuration_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let o = kam360(dir.path(), "mysql://root:hunter2@db/x", &["migrate"]);
+    assert!(!o.status.success());
+    let e = err(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(
+        e.contains("unsupported database URL scheme 'mysql'") && !e.contains("hunter2"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        0,
+        "no file created"
+    );
+
+    let cfg = dir.path().join("extra.toml");
+    std::fs::write(&cfg, "[server]\ncolour = \"red\"\n").expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_kam360"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env("KAM360_CONFIG", &cfg)
+        .env("KAM360__DATABASE__URL", sqlite(dir.path()))
+        .output()
+        .expect("run");
+    assert!(
+        !o.status.success() && err(&o).contains("colour"),
+        "{}",
+        err(&o)
+    );
+
+    let o = kam360(
+        dir.path(),
+        &sqlite(dir.path()),
+        &[
+            "cycle",
+            "create",
+            "--name",
+            "x",
+            "--closes-at",
+            "2026-13-40",
+        ],
+    );
+    assert!(!o.status.success());
+    let o = kam360(
+        dir.path(),
+        &sqlite(dir.path()),
+        &["cycle", "launch", "nope"],
+    );
+    assert!(
+        !o.status.success() && err(&o).trim() == "error: 'nope' is not a cycle id (a UUID)",
+        "{}",
+        err(&o)
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_kam360"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env("KAM360__DATABASE__URL", sqlite(dir.path()))
+        .env("KAM360__CONFIDENTIALITY__MIN_GROUP_SIZE", "2")
+        .output()
+        .expect("run");
+    assert!(
+        !o.status.success() && err(&o).contains("min_group_size"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn demo_seeds_an_open_cycle_and_prints_logins_and_links() {
+    let dir = tempfile::tempdir().expect("dir");
+    let o = kam360(dir.path(), &sqlite(dir.path()), &["demo", "--no-serve"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let text = out(&o);
+    assert!(
+        text.contains("admin@demo.kam360") && text.contains("zhang.wei@demo.kam360"),
+        "{text}"
+    );
+    assert!(text.matches("/r/").count() >= 5, "{text}");
+    assert!(text.contains("answers already in"));
+}

@@ -1,0 +1,133 @@
+//! Builders for test data: nominations CSVs and cycles launched through the real actions.
+
+use chrono::NaiveDate;
+use kam360::actions::cycles::{self, IssuedLink};
+
+use crate::helpers::TestApp;
+
+/// The CSV header.
+pub const HEADER: &str = "subject_email,subject_name,supervisor_email,supervisor_name,rater_email,rater_name,relationship,locale,organization";
+
+/// Builds a nominations file for one or more KAMs.
+#[derive(Default, Clone)]
+pub struct Nominations {
+    rows: Vec<String>,
+}
+
+impl Nominations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a KAM with self and supervisor rows.
+    pub fn kam(mut self, kam: &str, name: &str, supervisor: &str) -> Self {
+        self.rows.push(format!(
+            "{kam},{name},{supervisor},Supervisor {supervisor},{kam},{name},self,en,"
+        ));
+        self.rows.push(format!("{kam},{name},{supervisor},Supervisor {supervisor},{supervisor},Supervisor {supervisor},supervisor,en,"));
+        self
+    }
+
+    /// Adds a rater for `kam` (whose supervisor is `supervisor`).
+    pub fn rater(
+        mut self,
+        kam: &str,
+        supervisor: &str,
+        rater: &str,
+        relationship: &str,
+        locale: &str,
+    ) -> Self {
+        let name = kam.split('@').next().unwrap_or(kam);
+        self.rows.push(format!("{kam},{name},{supervisor},Supervisor {supervisor},{rater},Rater {rater},{relationship},{locale},Org of {rater}"));
+        self
+    }
+
+    /// A raw row.
+    pub fn raw(mut self, row: &str) -> Self {
+        self.rows.push(row.to_owned());
+        self
+    }
+
+    /// The file's bytes.
+    pub fn csv(&self) -> String {
+        let mut s = HEADER.to_owned();
+        for r in &self.rows {
+            s.push('\n');
+            s.push_str(r);
+        }
+        s.push('\n');
+        s
+    }
+}
+
+/// A launched cycle and the links it issued.
+pub struct Launched {
+    pub cycle_id: String,
+    pub links: Vec<IssuedLink>,
+}
+
+impl Launched {
+    /// The link of the rater with this email.
+    pub fn link(&self, rater: &str) -> String {
+        let l = self
+            .links
+            .iter()
+            .find(|l| l.rater_email == rater)
+            .unwrap_or_else(|| panic!("no link for {rater}"));
+        crate::helpers::path_of(&l.link)
+    }
+}
+
+/// Today plus `days`.
+pub fn future(days: i64) -> NaiveDate {
+    (chrono::Utc::now() + chrono::TimeDelta::days(days)).date_naive()
+}
+
+/// Creates a draft cycle with these nominations.
+pub fn draft_cycle(app: &TestApp, n: &Nominations) -> String {
+    let (s, t, r) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        app.rubric.clone(),
+    );
+    let csv = n.csv();
+    app.write(move |c| {
+        let now = kam360::db::now();
+        let id = cycles::create(c, &s, &r, "Test cycle", future(14), now)?;
+        cycles::import(c, &t, &s, &id, csv.as_bytes(), now)?;
+        Ok(id)
+    })
+    .expect("draft cycle")
+}
+
+/// Creates and launches a cycle with these nominations.
+pub fn launched_cycle(app: &TestApp, n: &Nominations) -> Launched {
+    let cycle_id = draft_cycle(app, n);
+    let (s, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        cycle_id.clone(),
+    );
+    let links = app
+        .write(move |c| cycles::launch(c, &t, &s, &id, kam360::db::now()))
+        .expect("launch");
+    Launched { cycle_id, links }
+}
+
+/// One KAM with a supervisor, self, 3 customers, 3 peers and 3 team members.
+pub fn standard() -> Nominations {
+    let (k, s) = ("kam@t.cn", "boss@t.cn");
+    let mut n = Nominations::new().kam(k, "Wang Fang", s);
+    for i in 1..=3 {
+        n = n.rater(
+            k,
+            s,
+            &format!("c{i}@client.cn"),
+            "customer",
+            if i == 1 { "zh" } else { "en" },
+        );
+        n = n.rater(k, s, &format!("p{i}@t.cn"), "peer", "en");
+        n = n.rater(k, s, &format!("t{i}@t.cn"), "team", "zh");
+    }
+    n
+}

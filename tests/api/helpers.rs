@@ -1,0 +1,272 @@
+//! `spawn_app()`: a real server on a random port over a fresh database (an SQLite file in a
+//! temporary folder, or a new PostgreSQL database dropped afterwards), with helpers to drive it.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::web;
+use kam360::config::Settings;
+use kam360::db::Db;
+use kam360::domain::rubric::Rubric;
+use kam360::email::Templates;
+use kam360::web::{AppState, RubricCache};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the PostgreSQL tests create their databases.
+pub fn postgres_admin_url() -> String {
+    std::env::var("KAM360_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A fresh PostgreSQL database URL, or `None` (with a notice) when the server is unreachable
+/// outside CI. In CI an unreachable server fails the test.
+pub fn fresh_postgres_url() -> Option<(String, PgGuard)> {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    let admin = postgres_admin_url();
+    let mut conn = match PgConnection::establish(&admin) {
+        Ok(c) => c,
+        Err(e) if !in_ci() => {
+            eprintln!("PostgreSQL unreachable ({e}); skipping the PostgreSQL variant. Set KAM360_TEST_POSTGRES_URL to run it.");
+            return None;
+        }
+        Err(e) => panic!("CI=true but PostgreSQL is unreachable at {admin}: {e}"),
+    };
+    let name = format!("kam360_t_{}", uuid::Uuid::new_v4().simple());
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .expect("url with a database");
+    Some((format!("{base}/{name}"), PgGuard { admin, name }))
+}
+
+/// Drops its test database when the test ends.
+pub struct PgGuard {
+    admin: String,
+    name: String,
+}
+
+impl Drop for PgGuard {
+    fn drop(&mut self) {
+        use diesel::{Connection, PgConnection, RunQueryDsl};
+        if let Ok(mut c) = PgConnection::establish(&self.admin) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut c);
+        }
+    }
+}
+
+/// A running server and everything a test needs to poke at it.
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub templates: Arc<Templates>,
+    pub rubric: Rubric,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    pub database_url: String,
+    _pg: Option<PgGuard>,
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Test settings over `database_url`, writing mail into `dir`.
+pub fn settings_for(database_url: &str, dir: &std::path::Path, port: u16) -> Settings {
+    let mut s = Settings::load_from(&root().join("config/default.toml"), None, false)
+        .expect("default settings");
+    s.database.url = database_url.to_owned().into();
+    s.database.pool_size = 4;
+    s.server.bind = format!("127.0.0.1:{port}");
+    s.server.public_base_url = format!("http://127.0.0.1:{port}");
+    s.email.file_dir = dir.join("mail");
+    s.rubric.path = root().join("config/rubric/kam.toml");
+    s
+}
+
+/// Spawns the app on `backend`; `None` when PostgreSQL is unavailable outside CI.
+pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (database_url, pg) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("test.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let (url, guard) = fresh_postgres_url()?;
+            (url, Some(guard))
+        }
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let settings = settings_for(&database_url, dir.path(), port);
+    let db = Db::connect(&database_url, 4).expect("connect");
+    db.migrate().expect("migrate");
+    let rubric = kam360::cli::load_rubric(&settings).expect("rubric");
+    let templates = Arc::new(Templates::new(None).expect("templates"));
+    let settings = Arc::new(settings);
+    let state = web::Data::new(AppState {
+        db: db.clone(),
+        settings: settings.clone(),
+        templates: templates.clone(),
+        rubrics: RubricCache::default(),
+    });
+    let server = kam360::web::build(listener, state).expect("server");
+    tokio::spawn(server);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    Some(TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        db,
+        settings,
+        templates,
+        rubric,
+        client,
+        dir,
+        database_url,
+        _pg: pg,
+    })
+}
+
+/// Spawns the app on SQLite.
+pub async fn spawn_app() -> TestApp {
+    try_spawn_app(Backend::Sqlite).await.expect("sqlite app")
+}
+
+/// Runs one test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::helpers::try_spawn_app($crate::helpers::Backend::Sqlite).await.expect("sqlite");
+                    super::$name(app).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::try_spawn_app($crate::helpers::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )+
+    };
+}
+
+impl TestApp {
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// GET a path, returning status and body.
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        (r.status().as_u16(), r.text().await.expect("body"))
+    }
+
+    /// POST an urlencoded body.
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+        let body = serde_urlencoded::to_string(pairs).expect("encode");
+        self.post_raw(path, body).await
+    }
+
+    /// POST a raw urlencoded body.
+    pub async fn post_raw(&self, path: &str, body: String) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Runs `f` in one write transaction.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut kam360::db::AnyConnection) -> kam360::error::AppResult<T>,
+    ) -> kam360::error::AppResult<T> {
+        self.db.write_blocking(f)
+    }
+
+    /// Runs `f` on a read connection.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&mut kam360::db::AnyConnection) -> kam360::error::AppResult<T>,
+    ) -> kam360::error::AppResult<T> {
+        self.db.read_blocking(f)
+    }
+
+    /// The `.eml` files written so far.
+    pub fn mail_files(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("mail"))
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+/// The path of a link URL (`/r/TOKEN`).
+pub fn path_of(link: &str) -> String {
+    let at = link.find("/r/").expect("a rater link");
+    link[at..].to_owned()
+}
+
+/// A captured email, decoded.
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub message_id: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Parses an `.eml` file.
+pub fn read_mail(path: &std::path::Path) -> Mail {
+    let bytes = std::fs::read(path).expect("eml");
+    let m = mail_parser::MessageParser::default()
+        .parse(&bytes)
+        .expect("a MIME message");
+    Mail {
+        to: m
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_owned(),
+        subject: m.subject().unwrap_or_default().to_owned(),
+        message_id: m.message_id().unwrap_or_default().to_owned(),
+        text: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+        html: m.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: one binary, every test on a fresh database, on SQLite and PostgreSQL.
+
+mod fixtures;
+mod helpers;
+
+mod cli;
+mod import;
+mod outbox;
+mod rater_form;
+mod report;
+mod storage;

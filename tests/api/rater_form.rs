@@ -1,0 +1,445 @@
+//! The rater form contract (SPEC §4, §5).
+
+use kam360::db;
+use kam360::domain::relationship::Relationship;
+
+use crate::both_backends;
+use crate::fixtures::{launched_cycle, standard, Launched};
+use crate::helpers::TestApp;
+
+fn customer_criteria(app: &TestApp) -> Vec<String> {
+    app.rubric
+        .criteria_for(Relationship::Customer)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+fn full_answers(app: &TestApp) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = customer_criteria(app)
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            (
+                id,
+                if i == 0 {
+                    "na".into()
+                } else {
+                    ((i % 4) + 1).to_string()
+                },
+            )
+        })
+        .collect();
+    v.push(("action".into(), "submit".into()));
+    v
+}
+
+fn encode(pairs: &[(String, String)]) -> String {
+    serde_urlencoded::to_string(pairs).expect("encode")
+}
+
+fn status_of(app: &TestApp, l: &Launched, rater: &str) -> String {
+    let id = l
+        .links
+        .iter()
+        .find(|x| x.rater_email == rater)
+        .map(|x| x.assignment_id.clone())
+        .expect("link");
+    app.read(move |c| {
+        use diesel::prelude::*;
+        use kam360::db::schema::assignments;
+        Ok(assignments::table
+            .find(id)
+            .select(assignments::status)
+            .first::<String>(c)?)
+    })
+    .expect("status")
+}
+
+fn ratings_count(app: &TestApp) -> i64 {
+    app.read(|c| {
+        use diesel::prelude::*;
+        Ok(kam360::db::schema::ratings::table
+            .count()
+            .get_result::<i64>(c)?)
+    })
+    .expect("count")
+}
+
+async fn form_shows_header_and_only_observable_criteria(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let r = app
+        .get(&format!("{}?lang=en", l.link("c2@client.cn")))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap_or("")
+        .contains("script-src 'self'"));
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("Wang Fang") && body.contains("Test cycle") && body.contains("Customer"),
+        "header"
+    );
+    assert!(
+        body.contains(&crate::fixtures::future(14).to_string()),
+        "deadline shown"
+    );
+    let criteria = customer_criteria(&app);
+    assert_eq!(body.matches("<fieldset").count(), criteria.len());
+    for id in &criteria {
+        for v in ["1", "2", "3", "4", "na"] {
+            assert!(
+                body.contains(&format!("name=\"{id}\" id=\"{id}-{v}\" value=\"{v}\"")),
+                "{id} {v}"
+            );
+        }
+        assert!(body.contains(&format!("name=\"{id}__comment\"")));
+    }
+    assert!(
+        !body.contains("name=\"team_leadership\""),
+        "not observable by customers"
+    );
+    // the full behavioural descriptor labels each level
+    let first = app.rubric.criterion(&criteria[0]).expect("criterion");
+    assert!(body.contains(&first.descriptors[3].en));
+    for f in [
+        "name=\"strengths\"",
+        "name=\"improvements\"",
+        "name=\"action\" value=\"save\"",
+        "name=\"action\" value=\"submit\"",
+        "/decline",
+    ] {
+        assert!(body.contains(f), "{f}");
+    }
+    assert!(
+        body.contains("at least 3"),
+        "confidentiality note for a customer"
+    );
+    assert_eq!(status_of(&app, &l, "c2@client.cn"), "opened");
+}
+
+async fn language_follows_the_nomination_then_the_switch(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let zh = app
+        .client
+        .get(format!("{}{}", app.address, l.link("c1@client.cn")))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        zh.contains("lang=\"zh-CN\"") && zh.contains("不满意") && zh.contains("不了解/无法评价"),
+        "nomination locale wins"
+    );
+    let (_, en) = app
+        .get_text(&format!("{}?lang=en", l.link("c1@client.cn")))
+        .await;
+    assert!(
+        en.contains("lang=\"en\"")
+            && en.contains("Not able to judge")
+            && en.contains("Unsatisfactory")
+    );
+    assert!(
+        en.contains("?lang=en\""),
+        "the form keeps the chosen language"
+    );
+}
+
+async fn supervisor_and_self_forms_have_every_criterion_and_say_they_are_identifiable(
+    app: TestApp,
+) {
+    let l = launched_cycle(&app, &standard());
+    for (rater, words) in [
+        ("boss@t.cn", "identifiable"),
+        ("kam@t.cn", "self-assessment"),
+    ] {
+        let (s, body) = app.get_text(&format!("{}?lang=en", l.link(rater))).await;
+        assert_eq!(s, 200);
+        assert_eq!(body.matches("<fieldset").count(), 19, "{rater}");
+        assert!(body.contains(words), "{rater}");
+    }
+}
+
+async fn a_draft_is_saved_and_shown_again(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let link = l.link("c2@client.cn");
+    let ids = customer_criteria(&app);
+    let r = app
+        .post_form(
+            &link,
+            &[
+                (&ids[0], "3"),
+                (&format!("{}__comment", ids[0]), "Very <b>responsive</b>"),
+                (&ids[1], "na"),
+                ("strengths", "Listens"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(to.starts_with(&link) && to.contains("saved=1"), "{to}");
+    let (s, body) = app.get_text(&to).await;
+    assert_eq!(s, 200);
+    assert!(body.contains(&format!("id=\"{}-3\" value=\"3\" checked", ids[0])));
+    assert!(body.contains(&format!("id=\"{}-na\" value=\"na\" checked", ids[1])));
+    assert!(
+        body.contains("Very &lt;b&gt;responsive&lt;/b&gt;"),
+        "comment kept and escaped"
+    );
+    assert!(body.contains(">Listens</textarea>"));
+    assert!(body.contains("role=\"status\""), "saved notice");
+    assert_eq!(status_of(&app, &l, "c2@client.cn"), "draft");
+}
+
+async fn submit_with_missing_answers_is_422_and_keeps_everything(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let link = l.link("c2@client.cn");
+    let ids = customer_criteria(&app);
+    let r = app
+        .post_form(
+            &link,
+            &[
+                (&ids[0], "4"),
+                (&format!("{}__comment", ids[1]), "typed but unrated"),
+                ("improvements", "More follow-up"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains(&format!("id=\"{}-4\" value=\"4\" checked", ids[0])));
+    assert!(
+        body.contains(">typed but unrated</textarea>")
+            && body.contains(">More follow-up</textarea>")
+    );
+    assert_eq!(
+        body.matches("class=\"criterion missing\"").count(),
+        ids.len() - 1
+    );
+    assert!(body.contains("id=\"error-summary\""));
+    assert_eq!(ratings_count(&app), 0, "nothing stored");
+    assert_eq!(status_of(&app, &l, "c2@client.cn"), "pending", "unchanged");
+}
+
+async fn submit_then_thanks_then_read_only(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let link = l.link("c2@client.cn");
+    let mut pairs = full_answers(&app);
+    pairs.push(("strengths".into(), "SECRET-STRENGTH".into()));
+    let r = app.post_raw(&link, encode(&pairs)).await;
+    assert_eq!(r.status(), 303);
+    let done = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert_eq!(done, format!("{link}/done"));
+    let (s, thanks) = app.get_text(&done).await;
+    assert_eq!(s, 200);
+    assert!(thanks.contains("Thank you") || thanks.contains("谢谢"));
+    assert_eq!(status_of(&app, &l, "c2@client.cn"), "submitted");
+    let (s, again) = app.get_text(&link).await;
+    assert_eq!(s, 200);
+    assert!(
+        !again.contains("SECRET-STRENGTH") && !again.contains("<fieldset"),
+        "answers not shown again"
+    );
+    let before = ratings_count(&app);
+    let r = app.post_raw(&link, encode(&full_answers(&app))).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(ratings_count(&app), before);
+}
+
+async fn bad_bodies_are_400_and_store_nothing(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let link = l.link("c3@client.cn");
+    let ids = customer_criteria(&app);
+    let long = "x".repeat(2001);
+    let cases: Vec<Vec<(String, String)>> = vec![
+        vec![
+            ("unknown_field".into(), "1".into()),
+            ("action".into(), "save".into()),
+        ],
+        vec![
+            ("team_leadership".into(), "3".into()),
+            ("action".into(), "save".into()),
+        ],
+        vec![
+            (ids[0].clone(), "5".into()),
+            ("action".into(), "save".into()),
+        ],
+        vec![
+            (ids[0].clone(), "0".into()),
+            ("action".into(), "submit".into()),
+        ],
+        vec![
+            (format!("{}__comment", ids[0]), long),
+            ("action".into(), "save".into()),
+        ],
+        vec![
+            (ids[0].clone(), "3".into()),
+            ("action".into(), "publish".into()),
+        ],
+    ];
+    for pairs in cases {
+        let r = app.post_raw(&link, encode(&pairs)).await;
+        assert_eq!(r.status(), 400, "{pairs:?}");
+    }
+    let huge = format!("strengths={}&action=save", "a".repeat(65 * 1024));
+    assert_eq!(app.post_raw(&link, huge).await.status(), 400);
+    assert_eq!(ratings_count(&app), 0);
+    assert_eq!(status_of(&app, &l, "c3@client.cn"), "pending", "unchanged");
+}
+
+async fn concurrent_submits_exactly_one_wins(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let link = l.link("p1@t.cn");
+    let pairs: Vec<(String, String)> = app
+        .rubric
+        .criteria_for(Relationship::Peer)
+        .map(|c| (c.id.clone(), "3".to_owned()))
+        .chain([("action".to_owned(), "submit".to_owned())])
+        .collect();
+    let body = encode(&pairs);
+    let (a, b) = tokio::join!(
+        app.post_raw(&link, body.clone()),
+        app.post_raw(&link, body.clone())
+    );
+    let mut codes = vec![a.status().as_u16(), b.status().as_u16()];
+    codes.sort();
+    assert_eq!(codes, vec![303, 409]);
+}
+
+async fn decline_stops_the_link(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let link = l.link("t1@t.cn");
+    let (s, page) = app.get_text(&format!("{link}/decline?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("name=\"reason\""));
+    let r = app
+        .post_form(
+            &format!("{link}/decline"),
+            &[("reason", "I joined last week")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, &l, "t1@t.cn"), "declined");
+    let (s, page) = app.get_text(&format!("{link}?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("You declined"));
+    assert_eq!(
+        app.post_form(&link, &[("action", "save")]).await.status(),
+        409
+    );
+}
+
+async fn unknown_revoked_and_closed_links(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    assert_eq!(
+        app.get("/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.get("/r/short").await.status(), 404);
+    let revoked = l
+        .links
+        .iter()
+        .find(|x| x.rater_email == "c1@client.cn")
+        .expect("link")
+        .assignment_id
+        .clone();
+    app.write(move |c| {
+        Ok(db::assignments::transition(
+            c,
+            &revoked,
+            &["invited", "pending"],
+            "revoked",
+            db::now(),
+        )?)
+    })
+    .expect("revoke");
+    let (s, page) = app.get_text(&l.link("c1@client.cn")).await;
+    assert_eq!(s, 410);
+    assert!(
+        page.contains("已被管理员撤回"),
+        "in the rater's language (zh)"
+    );
+    let (st, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        l.cycle_id.clone(),
+    );
+    app.write(move |c| kam360::actions::cycles::close(c, &t, &st, &id, db::now()))
+        .expect("close");
+    let link = l.link("c2@client.cn");
+    let (s, page) = app.get_text(&format!("{link}?lang=en")).await;
+    assert_eq!(s, 410);
+    assert!(page.contains("closed") && page.contains(&app.settings.email.contact));
+    assert_eq!(
+        app.post_raw(&link, encode(&full_answers(&app)))
+            .await
+            .status(),
+        410
+    );
+    assert_eq!(ratings_count(&app), 0);
+}
+
+async fn names_are_escaped(app: TestApp) {
+    let n = crate::fixtures::Nominations::new()
+        .raw("x@t.cn,<script>alert(1)</script>,boss@t.cn,Boss,c@c.cn,C,customer,en,Org");
+    let l = launched_cycle(&app, &n);
+    let (_, body) = app.get_text(&l.link("c@c.cn")).await;
+    assert!(!body.contains("<script>alert"), "raw markup never echoed");
+    assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+async fn cross_site_posts_are_refused(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let link = l.link("c2@client.cn");
+    let r = app
+        .client
+        .post(format!("{}{link}", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body("action=save")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+    let r = app
+        .client
+        .post(format!("{}{link}", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://evil.example")
+        .body("action=save")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+    assert_eq!(status_of(&app, &l, "c2@client.cn"), "pending", "unchanged");
+}
+
+both_backends!(
+    form_shows_header_and_only_observable_criteria,
+    language_follows_the_nomination_then_the_switch,
+    supervisor_and_self_forms_have_every_criterion_and_say_they_are_identifiable,
+    a_draft_is_saved_and_shown_again,
+    submit_with_missing_answers_is_422_and_keeps_everything,
+    submit_then_thanks_then_read_only,
+    bad_bodies_are_400_and_store_nothing,
+    concurrent_submits_exactly_one_wins,
+    decline_stops_the_link,
+    unknown_revoked_and_closed_links,
+    names_are_escaped,
+    cross_site_posts_are_refused,
+);

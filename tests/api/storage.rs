@@ -1,0 +1,135 @@
+//! Storage guarantees: equivalent schemas, concurrent SQLite writers, the append-only audit trail.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use kam360::db::{self, Db};
+use kam360::error::AppError;
+
+use crate::helpers::{spawn_app, try_spawn_app, Backend};
+
+#[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    nullable: String,
+}
+
+fn normalise(rows: Vec<Column>) -> BTreeMap<String, Vec<(String, bool)>> {
+    let mut m: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
+    for r in rows
+        .into_iter()
+        .filter(|r| !r.table_name.starts_with("__diesel"))
+    {
+        m.entry(r.table_name)
+            .or_default()
+            .push((r.column_name, r.nullable == "YES"));
+    }
+    for v in m.values_mut() {
+        v.sort();
+    }
+    m
+}
+
+#[tokio::test]
+async fn both_migration_trees_give_the_same_tables_and_columns() {
+    let sqlite = spawn_app().await;
+    let lite = sqlite.read(|c| {
+        Ok(diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name, CASE WHEN p.\"notnull\" = 0 AND p.pk = 0 THEN 'YES' ELSE 'NO' END AS nullable \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        )
+        .load::<Column>(c)?)
+    });
+    let Some(pg) = try_spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let pgcols = pg.read(|c| {
+        Ok(diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, is_nullable::text AS nullable \
+             FROM information_schema.columns WHERE table_schema = 'public'",
+        )
+        .load::<Column>(c)?)
+    });
+    let (lite, pgcols) = (
+        normalise(lite.expect("sqlite")),
+        normalise(pgcols.expect("pg")),
+    );
+    assert_eq!(lite.len(), 13);
+    assert_eq!(lite, pgcols);
+}
+
+fn write_many(db: &Db, tag: &str, n: usize) -> Result<(), AppError> {
+    for i in 0..n {
+        let email = format!("{tag}-{i}@load.test");
+        db.write_blocking(move |c| {
+            db::people::ensure(c, &email, "Writer", db::now())?;
+            Ok::<_, AppError>(())
+        })?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_sqlite_writers_never_see_database_is_locked() {
+    let app = spawn_app().await;
+    // two handles = two writer connections on one file, as with two processes
+    let other = Db::connect(&app.database_url, 2).expect("second handle");
+    let mut threads = Vec::new();
+    for t in 0..6 {
+        let db = if t % 2 == 0 {
+            app.db.clone()
+        } else {
+            other.clone()
+        };
+        threads.push(std::thread::spawn(move || {
+            write_many(&db, &format!("w{t}"), 25)
+        }));
+    }
+    for t in threads {
+        t.join().expect("thread").expect("no write failed");
+    }
+    let n: i64 = app
+        .read(|c| Ok(db::schema::people::table.count().get_result(c)?))
+        .expect("count");
+    assert_eq!(n, 150);
+}
+
+#[tokio::test]
+async fn the_audit_trail_refuses_updates_and_deletes_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = try_spawn_app(backend).await else {
+            continue;
+        };
+        app.write(|c| {
+            db::audit::record(
+                c,
+                &db::audit::NewEvent {
+                    id: db::new_id(),
+                    at: db::now(),
+                    action: "test",
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+        .expect("insert");
+        let upd = app
+            .write(|c| Ok(diesel::sql_query("UPDATE audit_events SET action = 'x'").execute(c)?));
+        assert!(upd.is_err(), "{backend:?} update refused");
+        let del = app.write(|c| Ok(diesel::sql_query("DELETE FROM audit_events").execute(c)?));
+        assert!(del.is_err(), "{backend:?} delete refused");
+    }
+}
+
+#[test]
+fn an_unknown_url_scheme_is_refused_without_creating_anything() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("mysql://{}", dir.path().join("x.db").display());
+    assert!(Db::connect(&url, 1).is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+}
