@@ -3,6 +3,7 @@
 mod fixtures;
 mod helpers;
 
+mod browser;
 mod cli;
 mod import;
 mod outbox;
