@@ -72,7 +72,7 @@ pub fn form(
                 @match group {
                     Relationship::Supervisor => (t(l, "form.identifiable.supervisor")),
                     Relationship::SelfReview => (t(l, "form.identifiable.self")),
-                    _ => (tf(l, "form.confidential", &[("group", t(l, &format!("group.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])),
+                    _ => (tf(l, "form.confidential", &[("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])),
                 }
             }
             p.intro { (t(l, "form.intro")) }
