@@ -190,6 +190,7 @@ fn answer(
         &rows,
         "Knows our business well.",
         "Could follow up faster after meetings.",
+        false,
         now,
     )?;
     if !db::assignments::transition(

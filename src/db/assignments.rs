@@ -5,7 +5,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{assignments, cycles, organizations, people, rater_links, responses, reviews};
+use super::schema::{
+    assignments, cycles, organizations, people, rater_links, rater_sessions, responses, reviews,
+};
 use super::AnyConnection;
 
 /// A stored assignment.
@@ -61,7 +63,16 @@ pub fn exists(conn: &mut AnyConnection, review_id: &str, rater_id: &str) -> Quer
     .get_result(conn)
 }
 
-/// Everything the rater form needs about one link, found by its token hash in one query.
+/// How a rater proves access: the link's token, or a browser session that opened the link.
+#[derive(Debug, Clone)]
+pub enum RaterKey {
+    /// SHA-256 of the link's token.
+    TokenHash(String),
+    /// SHA-256 of the session cookie, and the assignment it claims.
+    Session { hash: String, assignment_id: String },
+}
+
+/// Everything the rater form needs about one link, found in one query.
 #[derive(Debug, Clone)]
 pub struct RaterContext {
     pub assignment: AssignmentRow,
@@ -87,18 +98,14 @@ type ContextTuple = (
     Option<String>,
 );
 
-/// The link with this token hash.
-pub fn context_by_token_hash(
-    conn: &mut AnyConnection,
-    hash: &str,
-) -> QueryResult<Option<RaterContext>> {
+/// The assignment `key` gives access to.
+pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<RaterContext>> {
     let subjects = diesel::alias!(people as subjects);
-    let row: Option<ContextTuple> = rater_links::table
-        .inner_join(assignments::table.inner_join(reviews::table.inner_join(cycles::table)))
+    let query = assignments::table
+        .inner_join(reviews::table.inner_join(cycles::table))
         .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
         .inner_join(subjects.on(subjects.field(people::id).eq(reviews::subject_id)))
         .left_join(responses::table.on(responses::assignment_id.eq(assignments::id)))
-        .filter(rater_links::token_hash.eq(hash))
         .select((
             AssignmentRow::as_select(),
             people::name,
@@ -110,8 +117,29 @@ pub fn context_by_token_hash(
             responses::strengths.nullable(),
             responses::improvements.nullable(),
         ))
-        .first(conn)
-        .optional()?;
+        .into_boxed();
+    let query = match key {
+        RaterKey::TokenHash(h) => query.filter(
+            assignments::id.eq_any(
+                rater_links::table
+                    .filter(rater_links::token_hash.eq(h.clone()))
+                    .select(rater_links::assignment_id),
+            ),
+        ),
+        RaterKey::Session {
+            hash,
+            assignment_id,
+        } => query
+            .filter(assignments::id.eq(assignment_id.clone()))
+            .filter(
+                assignments::id.eq_any(
+                    rater_sessions::table
+                        .filter(rater_sessions::session_hash.eq(hash.clone()))
+                        .select(rater_sessions::assignment_id),
+                ),
+            ),
+    };
+    let row: Option<ContextTuple> = query.first(conn).optional()?;
     Ok(row.map(
         |(
             assignment,
@@ -135,6 +163,31 @@ pub fn context_by_token_hash(
             improvements,
         },
     ))
+}
+
+/// Lets the browser session `session_hash` reach `assignment_id` (idempotent).
+pub fn grant_session(
+    conn: &mut AnyConnection,
+    session_hash: &str,
+    assignment_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        rater_sessions::table
+            .filter(rater_sessions::session_hash.eq(session_hash))
+            .filter(rater_sessions::assignment_id.eq(assignment_id)),
+    ))
+    .get_result(conn)?;
+    if !exists {
+        diesel::insert_into(rater_sessions::table)
+            .values((
+                rater_sessions::session_hash.eq(session_hash),
+                rater_sessions::assignment_id.eq(assignment_id),
+                rater_sessions::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// One assignment with the people involved, for launch, reminders and progress.

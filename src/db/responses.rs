@@ -26,17 +26,22 @@ pub fn ratings_for(conn: &mut AnyConnection, assignment_id: &str) -> QueryResult
         .load(conn)
 }
 
-/// Replaces an assignment's answers with `rows` and the overall comments.
+/// Replaces an assignment's answers with `rows` and the overall comments. `had_draft` says
+/// whether answers may already be stored; when not, the delete and the update are skipped
+/// (fewer statements on the common first submit).
 pub fn replace(
     conn: &mut AnyConnection,
     assignment_id: &str,
     rows: &[RatingRow],
     strengths: &str,
     improvements: &str,
+    had_draft: bool,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::delete(ratings::table.filter(ratings::assignment_id.eq(assignment_id)))
-        .execute(conn)?;
+    if had_draft {
+        diesel::delete(ratings::table.filter(ratings::assignment_id.eq(assignment_id)))
+            .execute(conn)?;
+    }
     if !rows.is_empty() {
         // batch inserts need the concrete backend
         match conn {
@@ -48,13 +53,17 @@ pub fn replace(
                 .execute(c)?,
         };
     }
-    let updated = diesel::update(responses::table.find(assignment_id))
-        .set((
-            responses::strengths.eq(strengths),
-            responses::improvements.eq(improvements),
-            responses::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let updated = if !had_draft {
+        0
+    } else {
+        diesel::update(responses::table.find(assignment_id))
+            .set((
+                responses::strengths.eq(strengths),
+                responses::improvements.eq(improvements),
+                responses::updated_at.eq(now),
+            ))
+            .execute(conn)?
+    };
     if updated == 0 {
         diesel::insert_into(responses::table)
             .values((

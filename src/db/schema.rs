@@ -97,6 +97,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    rater_sessions (session_hash, assignment_id) {
+        session_hash -> Text,
+        assignment_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     responses (assignment_id) {
         assignment_id -> Text,
         strengths -> Text,
@@ -173,6 +181,7 @@ diesel::joinable!(assignments -> reviews (review_id));
 diesel::joinable!(assignments -> people (rater_id));
 diesel::joinable!(assignments -> organizations (organization_id));
 diesel::joinable!(rater_links -> assignments (assignment_id));
+diesel::joinable!(rater_sessions -> assignments (assignment_id));
 diesel::joinable!(responses -> assignments (assignment_id));
 diesel::joinable!(ratings -> assignments (assignment_id));
 diesel::joinable!(decisions -> reviews (review_id));
@@ -186,6 +195,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reviews,
     assignments,
     rater_links,
+    rater_sessions,
     responses,
     ratings,
     decisions,

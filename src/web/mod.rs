@@ -1,6 +1,7 @@
 //! The web server: shared state, the route table, and start-up with the email worker.
 
 pub mod rater;
+pub mod rater_access;
 pub mod security;
 pub mod views;
 
@@ -52,11 +53,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health))
         .route("/static/app.css", web::get().to(views::assets::css))
         .route("/static/form.js", web::get().to(views::assets::js))
-        .route("/r/{token}", web::get().to(rater::show))
-        .route("/r/{token}", web::post().to(rater::answer))
-        .route("/r/{token}/done", web::get().to(rater::done))
-        .route("/r/{token}/decline", web::get().to(rater::decline_form))
-        .route("/r/{token}/decline", web::post().to(rater::decline));
+        .route("/r/{token}", web::get().to(rater::open))
+        .route("/r/{token}", web::post().to(rater::answer_by_token))
+        .route("/r/{token}/done", web::get().to(rater::done_by_token))
+        .route(
+            "/r/{token}/decline",
+            web::get().to(rater::decline_form_by_token),
+        )
+        .route(
+            "/r/{token}/decline",
+            web::post().to(rater::decline_by_token),
+        )
+        .route("/f/{assignment}", web::get().to(rater::show))
+        .route("/f/{assignment}", web::post().to(rater::answer_in_session))
+        .route(
+            "/f/{assignment}/done",
+            web::get().to(rater::done_in_session),
+        )
+        .route(
+            "/f/{assignment}/decline",
+            web::get().to(rater::decline_form_in_session),
+        )
+        .route(
+            "/f/{assignment}/decline",
+            web::post().to(rater::decline_in_session),
+        );
 }
 
 async fn health(state: web::Data<AppState>) -> AppResult<HttpResponse> {

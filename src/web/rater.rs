@@ -1,11 +1,15 @@
-//! Rater handlers: the tokenised link (SPEC §4) and the form contract (SPEC §5). The token is
-//! the capability: it is hashed at once and never logged.
+//! Rater handlers: the form contract of SPEC §5 behind the access rules of
+//! [`super::rater_access`]. The token is hashed at once and never logged.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use maud::Markup;
 
+use super::rater_access::{
+    chosen_lang, html, locale, not_found_page, resolve, see_other, session_cookie, session_value,
+    with_lang, Access, Link,
+};
+use super::views::layout::other;
 use super::views::rater::{self as view, FormHeader, Notice};
 use super::AppState;
 use crate::actions::cycles::deadline_date;
@@ -13,65 +17,15 @@ use crate::db::{self, assignments::RaterContext, responses::RatingRow};
 use crate::domain::answers::{self, Action, Answers, Choice, Refusal, MAX_BODY, MAX_TEXT};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
-use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::tf;
 
 const ANSWERABLE: [&str; 4] = ["pending", "invited", "opened", "draft"];
 
-/// `?lang=zh|en`, if given.
-fn chosen_lang(req: &HttpRequest) -> Option<Locale> {
-    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| {
-            q.iter()
-                .find(|(k, _)| k == "lang")
-                .and_then(|(_, v)| Locale::parse(v))
-        })
-}
-
-/// The page language: `?lang`, then the rater's locale, then Accept-Language, then zh.
-fn locale(req: &HttpRequest, rater: Option<Locale>) -> Locale {
-    chosen_lang(req)
-        .or(rater)
-        .or_else(|| {
-            req.headers()
-                .get("accept-language")
-                .and_then(|v| v.to_str().ok())
-                .and_then(Locale::negotiate)
-        })
-        .unwrap_or(Locale::Zh)
-}
-
-fn with_lang(path: &str, lang: Option<Locale>) -> String {
-    match lang {
-        Some(l) => format!("{path}?lang={}", l.as_str()),
-        None => path.to_owned(),
-    }
-}
-
-fn html(status: StatusCode, body: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .body(body.into_string())
-}
-
-fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", to))
-        .insert_header(("Cache-Control", "no-store"))
-        .finish()
-}
-
 /// Any unknown URL.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    html(
-        StatusCode::NOT_FOUND,
-        view::problem(locale(&req, None), "notfound", None),
-    )
+    not_found_page(&req)
 }
 
 fn bad_request(l: Locale, detail: &str) -> HttpResponse {
@@ -85,82 +39,79 @@ fn conflict(l: Locale) -> HttpResponse {
     html(StatusCode::CONFLICT, view::problem(l, "conflict", None))
 }
 
-/// The link's context, or the response for a link that cannot be answered.
-enum Link {
-    Answerable(Box<RaterContext>),
-    Done(HttpResponse),
+/// `GET /r/{token}`: validates the link, lets this browser's session reach the assignment, and
+/// redirects to the token-free form URL. Links that accept nothing show their page directly and
+/// write nothing.
+pub async fn open(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let access = Access::Token(path.into_inner());
+    let ctx = match resolve(&state, &req, &access).await? {
+        Link::Done(r) => return Ok(r),
+        Link::Answerable(ctx) => ctx,
+    };
+    let cookie = session_value(&req, &state.settings).unwrap_or_else(|| token::issue().token);
+    let hash = token::hash(&cookie);
+    let id = ctx.assignment.id.clone();
+    state
+        .db
+        .write(move |c| {
+            let now = db::now();
+            db::assignments::grant_session(c, &hash, &id, now)?;
+            db::assignments::transition(c, &id, &["pending", "invited"], "opened", now)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    let mut res = see_other(with_lang(
+        &format!("/f/{}", ctx.assignment.id),
+        chosen_lang(&req),
+    ));
+    res.add_cookie(&session_cookie(&state.settings, cookie, ctx.closes_at))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(res)
 }
 
-async fn resolve(state: &AppState, req: &HttpRequest, token: &str) -> AppResult<Link> {
-    if !token::well_formed(token) {
-        return Ok(Link::Done(not_found(req.clone()).await));
-    }
-    let hash = token::hash(token);
-    let Some(ctx) = state
+/// `GET /f/{assignment}`: the form, filled with the saved draft.
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let access = Access::Session(path.into_inner());
+    let ctx = match resolve(&state, &req, &access).await? {
+        Link::Done(r) => return Ok(r),
+        Link::Answerable(ctx) => ctx,
+    };
+    let rubric = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
+    let id = ctx.assignment.id.clone();
+    let rows = state
         .db
-        .read(move |c| db::assignments::context_by_token_hash(c, &hash).map_err(AppError::from))
-        .await?
-    else {
-        return Ok(Link::Done(not_found(req.clone()).await));
-    };
-    let l = locale(req, Locale::parse(&ctx.assignment.locale));
-    let switch = with_lang(&format!("/r/{token}"), Some(super::views::layout::other(l)));
-    let deadline = deadline_date(ctx.closes_at).to_string();
-    let contact = &state.settings.email.contact;
-    let status = AssignmentStatus::parse(&ctx.assignment.status);
-    let cycle_open = ctx.cycle_status == CycleStatus::Open.as_str() && ctx.closes_at > db::now();
-    let page = match status {
-        Some(AssignmentStatus::Submitted) => {
-            let date = ctx
-                .assignment
-                .submitted_at
-                .map(|d| d.date().to_string())
-                .unwrap_or_default();
-            Some(html(
-                StatusCode::OK,
-                view::already_submitted(l, &ctx.subject_name, &date, &switch),
-            ))
-        }
-        Some(AssignmentStatus::Declined) => Some(html(
-            StatusCode::OK,
-            view::declined(l, &ctx.subject_name, &switch),
-        )),
-        Some(AssignmentStatus::Revoked) => Some(html(
-            StatusCode::GONE,
-            view::unavailable(
-                l,
-                "revoked",
-                &ctx.cycle_name,
-                &deadline,
-                contact,
-                Some(&switch),
-            ),
-        )),
-        _ if !cycle_open || status == Some(AssignmentStatus::Expired) => Some(html(
-            StatusCode::GONE,
-            view::unavailable(
-                l,
-                "closed",
-                &ctx.cycle_name,
-                &deadline,
-                contact,
-                Some(&switch),
-            ),
-        )),
-        _ => None,
-    };
-    Ok(match page {
-        Some(p) => Link::Done(p),
-        None => Link::Answerable(Box::new(ctx)),
-    })
+        .read(move |c| db::responses::ratings_for(c, &id).map_err(AppError::from))
+        .await?;
+    let answers = stored_answers(&ctx, rows);
+    let saved = req.query_string().split('&').any(|p| p == "saved=1");
+    let h = header(&state, &req, &access, &ctx);
+    Ok(html(
+        StatusCode::OK,
+        view::form(
+            &h,
+            &rubric,
+            &answers,
+            &[],
+            if saved { Notice::Saved } else { Notice::None },
+        ),
+    ))
 }
 
 fn header<'a>(
     state: &'a AppState,
     req: &HttpRequest,
-    token: &str,
+    access: &Access,
     ctx: &'a RaterContext,
 ) -> FormHeader<'a> {
+    let base = access.base();
     let l = locale(req, Locale::parse(&ctx.assignment.locale));
     let explicit = chosen_lang(req);
     FormHeader {
@@ -172,9 +123,9 @@ fn header<'a>(
         deadline: deadline_date(ctx.closes_at).to_string(),
         min_group_size: state.settings.min_group_size(),
         contact: &state.settings.email.contact,
-        action: with_lang(&format!("/r/{token}"), explicit),
-        decline_href: with_lang(&format!("/r/{token}/decline"), explicit),
-        switch_href: with_lang(&format!("/r/{token}"), Some(super::views::layout::other(l))),
+        action: with_lang(&base, explicit),
+        decline_href: with_lang(&format!("{base}/decline"), explicit),
+        switch_href: with_lang(&base, Some(other(l))),
     }
 }
 
@@ -198,49 +149,6 @@ fn stored_answers(ctx: &RaterContext, rows: Vec<RatingRow>) -> Answers {
         }
     }
     a
-}
-
-/// `GET /r/{token}`: the form, filled with the saved draft.
-pub async fn show(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let token = path.into_inner();
-    let ctx = match resolve(&state, &req, &token).await? {
-        Link::Done(r) => return Ok(r),
-        Link::Answerable(ctx) => ctx,
-    };
-    let rubric = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
-    let id = ctx.assignment.id.clone();
-    let first_visit = matches!(ctx.assignment.status.as_str(), "pending" | "invited");
-    let rows = if first_visit {
-        state
-            .db
-            .write(move |c| {
-                db::assignments::transition(c, &id, &["pending", "invited"], "opened", db::now())?;
-                db::responses::ratings_for(c, &id).map_err(AppError::from)
-            })
-            .await?
-    } else {
-        state
-            .db
-            .read(move |c| db::responses::ratings_for(c, &id).map_err(AppError::from))
-            .await?
-    };
-    let answers = stored_answers(&ctx, rows);
-    let saved = req.query_string().split('&').any(|p| p == "saved=1");
-    let h = header(&state, &req, &token, &ctx);
-    Ok(html(
-        StatusCode::OK,
-        view::form(
-            &h,
-            &rubric,
-            &answers,
-            &[],
-            if saved { Notice::Saved } else { Notice::None },
-        ),
-    ))
 }
 
 /// Reads an urlencoded body of at most 64 KiB.
@@ -269,26 +177,50 @@ fn refusal_text(l: Locale, r: &Refusal) -> String {
     }
 }
 
-/// `POST /r/{token}`: save a draft or submit (SPEC §5).
-pub async fn answer(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+/// Checks the origin and reads the body; `Err` is the response to give instead.
+async fn guarded_body(
+    state: &AppState,
+    req: &HttpRequest,
     payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    let token = path.into_inner();
-    let early = locale(&req, None);
-    if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(html(
+) -> Result<Result<Vec<(String, String)>, &'static str>, HttpResponse> {
+    if !super::security::same_origin(req, state.settings.base_url()) {
+        let l = locale(req, None);
+        return Err(html(
             StatusCode::FORBIDDEN,
-            view::problem(early, "bad", Some(&tf(early, "bad.origin", &[]))),
+            view::problem(l, "bad", Some(&tf(l, "bad.origin", &[]))),
         ));
     }
-    let body = read_form(payload).await;
-    let ctx = match resolve(&state, &req, &token).await? {
-        Link::Answerable(ctx) => ctx,
-        Link::Done(r) if r.status() == StatusCode::OK => return Ok(conflict(locale(&req, None))),
-        Link::Done(r) => return Ok(r),
+    Ok(read_form(payload).await)
+}
+
+/// The context of an answerable link for a POST: state pages that show fine on GET (submitted,
+/// declined) mean 409 here.
+async fn answerable(
+    state: &AppState,
+    req: &HttpRequest,
+    access: &Access,
+) -> AppResult<Result<Box<RaterContext>, HttpResponse>> {
+    Ok(match resolve(state, req, access).await? {
+        Link::Answerable(ctx) => Ok(ctx),
+        Link::Done(r) if r.status() == StatusCode::OK => Err(conflict(locale(req, None))),
+        Link::Done(r) => Err(r),
+    })
+}
+
+/// Save a draft or submit (SPEC §5), through either kind of access.
+async fn answer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    access: Access,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let body = match guarded_body(&state, &req, payload).await {
+        Ok(b) => b,
+        Err(r) => return Ok(r),
+    };
+    let ctx = match answerable(&state, &req, &access).await? {
+        Ok(ctx) => ctx,
+        Err(r) => return Ok(r),
     };
     let l = locale(&req, Locale::parse(&ctx.assignment.locale));
     let pairs = match body {
@@ -303,7 +235,7 @@ pub async fn answer(
     };
     let missing = answers.missing(&rubric, group);
     if action == Action::Submit && !missing.is_empty() {
-        let h = header(&state, &req, &token, &ctx);
+        let h = header(&state, &req, &access, &ctx);
         let n = missing.len();
         return Ok(html(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -338,97 +270,103 @@ pub async fn answer(
         .db
         .write(move |c| {
             let now = db::now();
-            if !db::assignments::transition(c, &id, &ANSWERABLE, to, now)? {
+            // compare-and-set: exactly one of two concurrent submits moves the assignment
+            let had_draft = db::assignments::transition(c, &id, &["draft"], to, now)?;
+            if !had_draft
+                && !db::assignments::transition(c, &id, &["pending", "invited", "opened"], to, now)?
+            {
                 return Ok(false);
             }
-            db::responses::replace(c, &id, &rows, &strengths, &improvements, now)?;
+            db::responses::replace(c, &id, &rows, &strengths, &improvements, had_draft, now)?;
             Ok::<_, AppError>(true)
         })
         .await?;
     if !moved {
         return Ok(conflict(l));
     }
+    let base = access.base();
     let explicit = chosen_lang(&req);
     Ok(match action {
-        Action::Submit => see_other(with_lang(&format!("/r/{token}/done"), explicit)),
+        Action::Submit => see_other(with_lang(&format!("{base}/done"), explicit)),
         Action::Save => see_other(match explicit {
-            Some(x) => format!("/r/{token}?lang={}&saved=1#progress", x.as_str()),
-            None => format!("/r/{token}?saved=1#progress"),
+            Some(x) => format!("{base}?lang={}&saved=1#progress", x.as_str()),
+            None => format!("{base}?saved=1#progress"),
         }),
     })
 }
 
-/// `GET /r/{token}/done`: the thank-you page.
-pub async fn done(
+/// The thank-you page (the form again if nothing was submitted).
+async fn done(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    access: Access,
 ) -> AppResult<HttpResponse> {
-    let token = path.into_inner();
-    if !token::well_formed(&token) {
-        return Ok(not_found(req).await);
-    }
-    let hash = token::hash(&token);
+    let key = match &access {
+        Access::Token(t) if token::well_formed(t) => {
+            db::assignments::RaterKey::TokenHash(token::hash(t))
+        }
+        Access::Session(id) if uuid::Uuid::parse_str(id).is_ok() => {
+            match session_value(&req, &state.settings) {
+                Some(v) => db::assignments::RaterKey::Session {
+                    hash: token::hash(&v),
+                    assignment_id: id.clone(),
+                },
+                None => return Ok(see_other(access.base())),
+            }
+        }
+        _ => return Ok(not_found_page(&req)),
+    };
     let Some(ctx) = state
         .db
-        .read(move |c| db::assignments::context_by_token_hash(c, &hash).map_err(AppError::from))
+        .read(move |c| db::assignments::context(c, &key).map_err(AppError::from))
         .await?
     else {
-        return Ok(not_found(req).await);
+        return Ok(not_found_page(&req));
     };
     if ctx.assignment.status != "submitted" {
-        return Ok(see_other(format!("/r/{token}")));
+        return Ok(see_other(access.base()));
     }
     let l = locale(&req, Locale::parse(&ctx.assignment.locale));
     Ok(html(StatusCode::OK, view::thanks(l, &ctx.subject_name)))
 }
 
-/// `GET /r/{token}/decline`: confirm declining.
-pub async fn decline_form(
+/// Confirm declining.
+async fn decline_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    access: Access,
 ) -> AppResult<HttpResponse> {
-    let token = path.into_inner();
-    let ctx = match resolve(&state, &req, &token).await? {
+    let ctx = match resolve(&state, &req, &access).await? {
         Link::Done(r) => return Ok(r),
         Link::Answerable(ctx) => ctx,
     };
     let l = locale(&req, Locale::parse(&ctx.assignment.locale));
     let explicit = chosen_lang(&req);
+    let base = access.base();
     let page = view::decline_form(
         l,
         &ctx.subject_name,
-        &with_lang(&format!("/r/{token}/decline"), explicit),
-        &with_lang(&format!("/r/{token}"), explicit),
-        &with_lang(
-            &format!("/r/{token}/decline"),
-            Some(super::views::layout::other(l)),
-        ),
+        &with_lang(&format!("{base}/decline"), explicit),
+        &with_lang(&base, explicit),
+        &with_lang(&format!("{base}/decline"), Some(other(l))),
     );
     Ok(html(StatusCode::OK, page))
 }
 
-/// `POST /r/{token}/decline`: decline with an optional reason; the link then accepts nothing.
-pub async fn decline(
+/// Decline with an optional reason; the link then accepts nothing.
+async fn decline(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    access: Access,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let token = path.into_inner();
-    let early = locale(&req, None);
-    if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(html(
-            StatusCode::FORBIDDEN,
-            view::problem(early, "bad", Some(&tf(early, "bad.origin", &[]))),
-        ));
-    }
-    let body = read_form(payload).await;
-    let ctx = match resolve(&state, &req, &token).await? {
-        Link::Answerable(ctx) => ctx,
-        Link::Done(r) if r.status() == StatusCode::OK => return Ok(conflict(locale(&req, None))),
-        Link::Done(r) => return Ok(r),
+    let body = match guarded_body(&state, &req, payload).await {
+        Ok(b) => b,
+        Err(r) => return Ok(r),
+    };
+    let ctx = match answerable(&state, &req, &access).await? {
+        Ok(ctx) => ctx,
+        Err(r) => return Ok(r),
     };
     let l = locale(&req, Locale::parse(&ctx.assignment.locale));
     let pairs = match body {
@@ -462,10 +400,83 @@ pub async fn decline(
     if !moved {
         return Ok(conflict(l));
     }
-    Ok(see_other(with_lang(
-        &format!("/r/{token}"),
-        chosen_lang(&req),
-    )))
+    Ok(see_other(with_lang(&access.base(), chosen_lang(&req))))
+}
+
+/// `POST /r/{token}`
+pub async fn answer_by_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    answer(state, req, Access::Token(path.into_inner()), payload).await
+}
+
+/// `POST /f/{assignment}`
+pub async fn answer_in_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    answer(state, req, Access::Session(path.into_inner()), payload).await
+}
+
+/// `GET /r/{token}/done`
+pub async fn done_by_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    done(state, req, Access::Token(path.into_inner())).await
+}
+
+/// `GET /f/{assignment}/done`
+pub async fn done_in_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    done(state, req, Access::Session(path.into_inner())).await
+}
+
+/// `GET /r/{token}/decline`
+pub async fn decline_form_by_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    decline_form(state, req, Access::Token(path.into_inner())).await
+}
+
+/// `GET /f/{assignment}/decline`
+pub async fn decline_form_in_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    decline_form(state, req, Access::Session(path.into_inner())).await
+}
+
+/// `POST /r/{token}/decline`
+pub async fn decline_by_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    decline(state, req, Access::Token(path.into_inner()), payload).await
+}
+
+/// `POST /f/{assignment}/decline`
+pub async fn decline_in_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    decline(state, req, Access::Session(path.into_inner()), payload).await
 }
 
 impl actix_web::ResponseError for AppError {

@@ -25,7 +25,10 @@ impl Drop for Driver {
 }
 
 fn which(name: &str) -> Option<String> {
-    ["/usr/bin/", "/usr/local/bin/"].iter().map(|d| format!("{d}{name}")).find(|p| std::path::Path::new(p).exists())
+    ["/usr/bin/", "/usr/local/bin/"]
+        .iter()
+        .map(|d| format!("{d}{name}"))
+        .find(|p| std::path::Path::new(p).exists())
 }
 
 async fn start_browser() -> Option<(Driver, Client)> {
@@ -38,10 +41,23 @@ async fn start_browser() -> Option<(Driver, Client)> {
         eprintln!("chromium or chromedriver missing: skipping the browser test");
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-    let child = Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
     let profile = tempfile::tempdir().expect("profile dir");
-    let d = Driver { child, port, _profile: profile };
+    let d = Driver {
+        child,
+        port,
+        _profile: profile,
+    };
     let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
         "goog:chromeOptions": {
             "binary": chromium,
@@ -52,7 +68,12 @@ async fn start_browser() -> Option<(Driver, Client)> {
     }))
     .expect("caps");
     for _ in 0..50 {
-        if let Ok(c) = ClientBuilder::rustls().expect("tls").capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{}", d.port)).await {
+        if let Ok(c) = ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", d.port))
+            .await
+        {
             return Some((d, c));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -73,63 +94,174 @@ async fn full_page_shot(c: &Client, width: u32, name: &str) {
         return;
     }
     c.set_window_size(width, 900).await.expect("resize");
-    let h = c.execute("return document.documentElement.scrollHeight", vec![]).await.expect("height").as_u64().unwrap_or(900);
-    c.set_window_size(width, (h as u32).min(4000)).await.expect("resize");
+    let h = c
+        .execute("return document.documentElement.scrollHeight", vec![])
+        .await
+        .expect("height")
+        .as_u64()
+        .unwrap_or(900);
+    c.set_window_size(width, (h as u32).min(4000))
+        .await
+        .expect("resize");
     shot(c, name).await;
     c.set_window_size(1280, 900).await.expect("resize");
 }
 
 async fn answer_by_clicking_labels(c: &Client, app: &TestApp) {
     for (i, crit) in app.rubric.criteria_for(Relationship::Customer).enumerate() {
-        let value = if i == 1 { "na".to_owned() } else { ((i % 4) + 1).to_string() };
-        let label = c.find(Locator::Css(&format!("label[for='{}-{value}']", crit.id))).await.expect("label");
-        c.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&label).expect("el")]).await.expect("scroll");
+        let value = if i == 1 {
+            "na".to_owned()
+        } else {
+            ((i % 4) + 1).to_string()
+        };
+        let label = c
+            .find(Locator::Css(&format!("label[for='{}-{value}']", crit.id)))
+            .await
+            .expect("label");
+        c.execute(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            vec![serde_json::to_value(&label).expect("el")],
+        )
+        .await
+        .expect("scroll");
         label.click().await.expect("click label");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rater_answers_saves_reloads_and_submits_in_chromium() {
-    let Some((_driver, c)) = start_browser().await else { return };
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
     let app = spawn_app().await;
     let l = launched_cycle(&app, &standard());
     let url = format!("{}{}", app.address, l.link("c2@client.cn"));
 
     c.goto(&format!("{url}?lang=en")).await.expect("open link");
-    let h1 = c.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text");
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .expect("h1")
+        .text()
+        .await
+        .expect("text");
     assert_eq!(h1, "Feedback on Wang Fang");
     full_page_shot(&c, 1280, "rater-form-en-desktop").await;
     answer_by_clicking_labels(&c, &app).await;
-    let progress = c.find(Locator::Id("progress")).await.expect("progress").text().await.expect("text");
+    let progress = c
+        .find(Locator::Id("progress"))
+        .await
+        .expect("progress")
+        .text()
+        .await
+        .expect("text");
     let total = app.rubric.criteria_for(Relationship::Customer).count();
-    assert_eq!(progress, format!("{total} of {total} answered"), "the counter follows the clicks");
-    let first = app.rubric.criteria_for(Relationship::Customer).next().expect("criterion").id.clone();
-    c.find(Locator::Id(&format!("{first}__comment"))).await.expect("comment").send_keys("Prepares every meeting well").await.expect("type");
-    c.find(Locator::Css("button[value='save']")).await.expect("save").click().await.expect("click save");
-    c.wait().for_element(Locator::Css(".saved")).await.expect("saved notice");
+    assert_eq!(
+        progress,
+        format!("{total} of {total} answered"),
+        "the counter follows the clicks"
+    );
+    let first = app
+        .rubric
+        .criteria_for(Relationship::Customer)
+        .next()
+        .expect("criterion")
+        .id
+        .clone();
+    c.find(Locator::Id(&format!("{first}__comment")))
+        .await
+        .expect("comment")
+        .send_keys("Prepares every meeting well")
+        .await
+        .expect("type");
+    c.find(Locator::Css("button[value='save']"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click save");
+    c.wait()
+        .for_element(Locator::Css(".saved"))
+        .await
+        .expect("saved notice");
 
     // reload: the draft is there, as a fresh visit from another device would see it
     c.goto(&format!("{url}?lang=en")).await.expect("reload");
-    let checked = c.find(Locator::Css(&format!("input[name='{first}'][value='1']"))).await.expect("radio").prop("checked").await.expect("prop");
+    let checked = c
+        .find(Locator::Css(&format!("input[name='{first}'][value='1']")))
+        .await
+        .expect("radio")
+        .prop("checked")
+        .await
+        .expect("prop");
     assert_eq!(checked.as_deref(), Some("true"));
-    let comment = c.find(Locator::Id(&format!("{first}__comment"))).await.expect("comment").prop("value").await.expect("value");
+    let comment = c
+        .find(Locator::Id(&format!("{first}__comment")))
+        .await
+        .expect("comment")
+        .prop("value")
+        .await
+        .expect("value");
     assert_eq!(comment.as_deref(), Some("Prepares every meeting well"));
 
-    c.find(Locator::Css("button[value='submit']")).await.expect("submit").click().await.expect("click submit");
-    let h1 = c.wait().for_element(Locator::Css("h1")).await.expect("h1").text().await.expect("text");
+    c.find(Locator::Css("button[value='submit']"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click submit");
+    for _ in 0..50 {
+        if c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/done")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(c
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .ends_with("/done"));
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .expect("h1")
+        .text()
+        .await
+        .expect("text");
     assert_eq!(h1, "Thank you");
-    assert!(c.current_url().await.expect("url").path().ends_with("/done"));
     shot(&c, "rater-thanks-en").await;
 
     if std::env::var("KAM360_SCREENSHOTS").is_ok() {
         // the other pages people see, for docs/screenshots
-        c.goto(&format!("{}{}", app.address, l.link("c1@client.cn"))).await.expect("zh");
+        c.goto(&format!("{}{}", app.address, l.link("c1@client.cn")))
+            .await
+            .expect("zh");
         full_page_shot(&c, 1280, "rater-form-zh-desktop").await;
         full_page_shot(&c, 360, "rater-form-zh-360").await;
-        c.goto(&format!("{}{}?lang=en", app.address, l.link("c3@client.cn"))).await.expect("en");
+        c.goto(&format!(
+            "{}{}?lang=en",
+            app.address,
+            l.link("c3@client.cn")
+        ))
+        .await
+        .expect("en");
         full_page_shot(&c, 360, "rater-form-en-360").await;
-        c.find(Locator::Css("button[value='submit']")).await.expect("submit").click().await.expect("click");
-        c.wait().for_element(Locator::Id("error-summary")).await.expect("summary");
+        c.find(Locator::Css("button[value='submit']"))
+            .await
+            .expect("submit")
+            .click()
+            .await
+            .expect("click");
+        c.wait()
+            .for_element(Locator::Id("error-summary"))
+            .await
+            .expect("summary");
         full_page_shot(&c, 1280, "rater-form-en-missing").await;
     }
     c.close().await.expect("close browser");

@@ -193,6 +193,24 @@ impl TestApp {
         (r.status().as_u16(), r.text().await.expect("body"))
     }
 
+    /// GET a path and follow up to three redirects (keeping cookies): (final path, status, body).
+    pub async fn open(&self, path: &str) -> (String, u16, String) {
+        let mut at = path.to_owned();
+        for _ in 0..4 {
+            let r = self.get(&at).await;
+            if r.status().is_redirection() {
+                at = r.headers()["location"]
+                    .to_str()
+                    .expect("location")
+                    .to_owned();
+                continue;
+            }
+            let status = r.status().as_u16();
+            return (at, status, r.text().await.expect("body"));
+        }
+        panic!("too many redirects from {path}");
+    }
+
     /// POST an urlencoded body.
     pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
         let body = serde_urlencoded::to_string(pairs).expect("encode");
@@ -269,4 +287,13 @@ pub fn read_mail(path: &std::path::Path) -> Mail {
         text: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
         html: m.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
     }
+}
+
+/// The `action` of the page's rater form.
+pub fn form_action(html: &str) -> String {
+    let at = html
+        .find("<form class=\"rater-form\" method=\"post\" action=\"")
+        .expect("a rater form");
+    let rest = &html[at + "<form class=\"rater-form\" method=\"post\" action=\"".len()..];
+    rest[..rest.find('"').expect("end of action")].replace("&amp;", "&")
 }

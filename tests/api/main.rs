@@ -8,5 +8,6 @@ mod cli;
 mod import;
 mod outbox;
 mod rater_form;
+mod rater_links;
 mod report;
 mod storage;

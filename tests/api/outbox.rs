@@ -70,7 +70,7 @@ async fn launch_invites_everyone_once_in_their_language(app: TestApp) {
     assert!(en.text.contains("at least 3"), "confidentiality promise");
     let ids: std::collections::HashSet<_> = mails.iter().map(|m| m.message_id.clone()).collect();
     assert_eq!(ids.len(), 11, "one Message-ID per message");
-    assert_eq!(app.get(&path_of(&link)).await.status(), 200);
+    assert_eq!(app.open(&path_of(&link)).await.1, 200);
     let bodies: i64 = app
         .read(|c| {
             Ok(email_outbox::table

@@ -5,7 +5,7 @@ use kam360::domain::relationship::Relationship;
 
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard, Launched};
-use crate::helpers::TestApp;
+use crate::helpers::{form_action, TestApp};
 
 fn customer_criteria(app: &TestApp) -> Vec<String> {
     app.rubric
@@ -67,9 +67,26 @@ fn ratings_count(app: &TestApp) -> i64 {
 
 async fn form_shows_header_and_only_observable_criteria(app: TestApp) {
     let l = launched_cycle(&app, &standard());
-    let r = app
-        .get(&format!("{}?lang=en", l.link("c2@client.cn")))
-        .await;
+    let link = l.link("c2@client.cn");
+    // the token is exchanged for a session cookie and a token-free URL
+    let first = app.get(&format!("{link}?lang=en")).await;
+    assert_eq!(first.status(), 303);
+    assert_eq!(first.headers()["referrer-policy"], "no-referrer");
+    let to = first.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(to.starts_with("/f/") && !to.contains(&link[3..]), "{to}");
+    let cookie = first.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains(&link[3..]), "the cookie is not the token");
+    let r = app.get(&to).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["referrer-policy"], "no-referrer");
     assert_eq!(r.headers()["cache-control"], "no-store");
@@ -117,14 +134,37 @@ async fn form_shows_header_and_only_observable_criteria(app: TestApp) {
         body.contains("at least 3"),
         "confidentiality note for a customer"
     );
+    // no third-party resources: every absolute URL in the page is ours
+    assert!(
+        !body.contains("http://") && !body.contains("https://"),
+        "no absolute URLs"
+    );
     assert_eq!(status_of(&app, &l, "c2@client.cn"), "opened");
+    // another browser without the cookie cannot use the token-free URL
+    let stranger = reqwest::Client::new()
+        .get(format!("{}{to}", app.address))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(stranger.status(), 403);
 }
 
 async fn language_follows_the_nomination_then_the_switch(app: TestApp) {
     let l = launched_cycle(&app, &standard());
-    let zh = app
+    let first = app
         .client
         .get(format!("{}{}", app.address, l.link("c1@client.cn")))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("get");
+    let to = first.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let zh = app
+        .client
+        .get(format!("{}{to}", app.address))
         .header("accept-language", "en")
         .send()
         .await
@@ -136,8 +176,8 @@ async fn language_follows_the_nomination_then_the_switch(app: TestApp) {
         zh.contains("lang=\"zh-CN\"") && zh.contains("不满意") && zh.contains("不了解/无法评价"),
         "nomination locale wins"
     );
-    let (_, en) = app
-        .get_text(&format!("{}?lang=en", l.link("c1@client.cn")))
+    let (_, _, en) = app
+        .open(&format!("{}?lang=en", l.link("c1@client.cn")))
         .await;
     assert!(
         en.contains("lang=\"en\"")
@@ -158,7 +198,7 @@ async fn supervisor_and_self_forms_have_every_criterion_and_say_they_are_identif
         ("boss@t.cn", "identifiable"),
         ("kam@t.cn", "self-assessment"),
     ] {
-        let (s, body) = app.get_text(&format!("{}?lang=en", l.link(rater))).await;
+        let (_, s, body) = app.open(&format!("{}?lang=en", l.link(rater))).await;
         assert_eq!(s, 200);
         assert_eq!(body.matches("<fieldset").count(), 19, "{rater}");
         assert!(body.contains(words), "{rater}");
@@ -167,11 +207,13 @@ async fn supervisor_and_self_forms_have_every_criterion_and_say_they_are_identif
 
 async fn a_draft_is_saved_and_shown_again(app: TestApp) {
     let l = launched_cycle(&app, &standard());
-    let link = l.link("c2@client.cn");
+    let (page, _, body) = app.open(&l.link("c2@client.cn")).await;
+    let action = form_action(&body);
+    assert_eq!(action, page);
     let ids = customer_criteria(&app);
     let r = app
         .post_form(
-            &link,
+            &action,
             &[
                 (&ids[0], "3"),
                 (&format!("{}__comment", ids[0]), "Very <b>responsive</b>"),
@@ -186,7 +228,7 @@ async fn a_draft_is_saved_and_shown_again(app: TestApp) {
         .to_str()
         .expect("location")
         .to_owned();
-    assert!(to.starts_with(&link) && to.contains("saved=1"), "{to}");
+    assert!(to.starts_with(&action) && to.contains("saved=1"), "{to}");
     let (s, body) = app.get_text(&to).await;
     assert_eq!(s, 200);
     assert!(body.contains(&format!("id=\"{}-3\" value=\"3\" checked", ids[0])));
@@ -198,6 +240,25 @@ async fn a_draft_is_saved_and_shown_again(app: TestApp) {
     assert!(body.contains(">Listens</textarea>"));
     assert!(body.contains("role=\"status\""), "saved notice");
     assert_eq!(status_of(&app, &l, "c2@client.cn"), "draft");
+    // another device: a fresh browser opening the same emailed link sees the draft too
+    let other = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let body = other
+        .get(format!("{}{}", app.address, l.link("c2@client.cn")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(body.contains(">Listens</textarea>"));
+    // and a draft submitted later keeps exactly what was sent last
+    let mut pairs = full_answers(&app);
+    pairs.push(("strengths".into(), "Final".into()));
+    assert_eq!(app.post_raw(&action, encode(&pairs)).await.status(), 303);
+    assert_eq!(ratings_count(&app), customer_criteria(&app).len() as i64);
 }
 
 async fn submit_with_missing_answers_is_422_and_keeps_everything(app: TestApp) {
@@ -247,7 +308,7 @@ async fn submit_then_thanks_then_read_only(app: TestApp) {
     assert_eq!(s, 200);
     assert!(thanks.contains("Thank you") || thanks.contains("谢谢"));
     assert_eq!(status_of(&app, &l, "c2@client.cn"), "submitted");
-    let (s, again) = app.get_text(&link).await;
+    let (_, s, again) = app.open(&link).await;
     assert_eq!(s, 200);
     assert!(
         !again.contains("SECRET-STRENGTH") && !again.contains("<fieldset"),
@@ -333,7 +394,7 @@ async fn decline_stops_the_link(app: TestApp) {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, &l, "t1@t.cn"), "declined");
-    let (s, page) = app.get_text(&format!("{link}?lang=en")).await;
+    let (_, s, page) = app.open(&format!("{link}?lang=en")).await;
     assert_eq!(s, 200);
     assert!(page.contains("You declined"));
     assert_eq!(
@@ -398,7 +459,7 @@ async fn names_are_escaped(app: TestApp) {
     let n = crate::fixtures::Nominations::new()
         .raw("x@t.cn,<script>alert(1)</script>,boss@t.cn,Boss,c@c.cn,C,customer,en,Org");
     let l = launched_cycle(&app, &n);
-    let (_, body) = app.get_text(&l.link("c@c.cn")).await;
+    let (_, _, body) = app.open(&l.link("c@c.cn")).await;
     assert!(!body.contains("<script>alert"), "raw markup never echoed");
     assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 }

@@ -3,6 +3,7 @@ DROP TABLE audit_events;
 DROP TABLE decisions;
 DROP TABLE ratings;
 DROP TABLE responses;
+DROP TABLE rater_sessions;
 DROP TABLE rater_links;
 DROP TABLE assignments;
 DROP TABLE reviews;

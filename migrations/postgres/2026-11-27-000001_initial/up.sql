@@ -89,6 +89,15 @@ CREATE TABLE rater_links (
 );
 CREATE INDEX rater_links_assignment ON rater_links (assignment_id);
 
+-- A browser's rater session (cookie) and the assignments it opened through their links, so
+-- that pages after the first are reached by token-free URLs. Only the cookie's hash is kept.
+CREATE TABLE rater_sessions (
+    session_hash TEXT NOT NULL,
+    assignment_id TEXT NOT NULL REFERENCES assignments (id),
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (session_hash, assignment_id)
+);
+
 CREATE TABLE responses (
     assignment_id TEXT PRIMARY KEY NOT NULL REFERENCES assignments (id),
     strengths TEXT NOT NULL DEFAULT '',

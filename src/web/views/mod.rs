@@ -3,3 +3,29 @@
 pub mod assets;
 pub mod layout;
 pub mod rater;
+
+#[cfg(test)]
+mod tests {
+    /// XSS-2: nothing bypasses maud's escaping; a future exception must be added here on purpose.
+    #[test]
+    fn no_pre_escaped_markup_anywhere() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut stack = vec![std::path::PathBuf::from(root)];
+        let needle = ["Pre", "Escaped"].concat();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).expect("src") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("read");
+                    assert!(
+                        !text.contains(&needle),
+                        "{} uses unescaped markup",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}

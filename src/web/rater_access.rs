@@ -1,0 +1,227 @@
+//! How a rater reaches their form: the emailed link (`/r/{token}`), exchanged on first visit for
+//! a session cookie and a token-free URL (`/f/{assignment}`), and re-validated on every request
+//! (SPEC §4). Also the page language and the responses shared by the rater handlers.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::Markup;
+
+use super::views::layout::other;
+use super::views::rater as view;
+use super::AppState;
+use crate::actions::cycles::deadline_date;
+use crate::config::Settings;
+use crate::db::{self, assignments::RaterContext, assignments::RaterKey};
+use crate::domain::locale::Locale;
+use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::token;
+use crate::error::{AppError, AppResult};
+
+/// The credential a request carries.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// The link's token, straight from the email.
+    Token(String),
+    /// A token-free URL, authorised by the session cookie.
+    Session(String),
+}
+
+impl Access {
+    /// The URL prefix of this rater's pages.
+    pub fn base(&self) -> String {
+        match self {
+            Access::Token(t) => format!("/r/{t}"),
+            Access::Session(id) => format!("/f/{id}"),
+        }
+    }
+}
+
+/// The session cookie's name: `__Host-` (which requires `Secure`) when served over https.
+pub fn cookie_name(settings: &Settings) -> &'static str {
+    if secure(settings) {
+        "__Host-kam360_rater"
+    } else {
+        "kam360_rater"
+    }
+}
+
+fn secure(settings: &Settings) -> bool {
+    settings.base_url().starts_with("https://")
+}
+
+/// The session cookie carrying `value`, living until the cycle closes (at most 60 days).
+pub fn session_cookie(
+    settings: &Settings,
+    value: String,
+    closes_at: chrono::NaiveDateTime,
+) -> Cookie<'static> {
+    let seconds = (closes_at - db::now())
+        .num_seconds()
+        .clamp(60, 60 * 24 * 3600);
+    Cookie::build(cookie_name(settings), value)
+        .path("/")
+        .http_only(true)
+        .secure(secure(settings))
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(seconds))
+        .finish()
+}
+
+/// The session cookie's value, if the request has a well-formed one.
+pub fn session_value(req: &HttpRequest, settings: &Settings) -> Option<String> {
+    req.cookie(cookie_name(settings))
+        .map(|c| c.value().to_owned())
+        .filter(|v| token::well_formed(v))
+}
+
+/// `?lang=zh|en`, if given.
+pub fn chosen_lang(req: &HttpRequest) -> Option<Locale> {
+    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| {
+            q.iter()
+                .find(|(k, _)| k == "lang")
+                .and_then(|(_, v)| Locale::parse(v))
+        })
+}
+
+/// The page language: `?lang`, then the rater's locale, then Accept-Language, then en.
+pub fn locale(req: &HttpRequest, rater: Option<Locale>) -> Locale {
+    chosen_lang(req)
+        .or(rater)
+        .or_else(|| {
+            req.headers()
+                .get("accept-language")
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::negotiate)
+        })
+        .unwrap_or(Locale::En)
+}
+
+/// `path`, keeping an explicitly chosen language.
+pub fn with_lang(path: &str, lang: Option<Locale>) -> String {
+    match lang {
+        Some(l) => format!("{path}?lang={}", l.as_str()),
+        None => path.to_owned(),
+    }
+}
+
+/// An HTML response with the survey pages' headers.
+pub fn html(status: StatusCode, body: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .body(body.into_string())
+}
+
+/// 303 See Other.
+pub fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}
+
+/// The 404 page, in the visitor's language.
+pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
+    html(
+        StatusCode::NOT_FOUND,
+        view::problem(locale(req, None), "notfound", None),
+    )
+}
+
+/// What a request may do with the assignment it names.
+pub enum Link {
+    /// The form can be shown and answered.
+    Answerable(Box<RaterContext>),
+    /// A page to show instead (unknown, expired session, submitted, declined, revoked, closed).
+    Done(HttpResponse),
+}
+
+/// Looks up and re-validates the assignment behind `access`.
+pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> AppResult<Link> {
+    let key = match access {
+        Access::Token(t) if token::well_formed(t) => RaterKey::TokenHash(token::hash(t)),
+        Access::Session(id) if uuid::Uuid::parse_str(id).is_ok() => {
+            match session_value(req, &state.settings) {
+                Some(v) => RaterKey::Session {
+                    hash: token::hash(&v),
+                    assignment_id: id.clone(),
+                },
+                None => return Ok(Link::Done(session_expired(req))),
+            }
+        }
+        _ => return Ok(Link::Done(not_found_page(req))),
+    };
+    let session = matches!(key, RaterKey::Session { .. });
+    let Some(ctx) = state
+        .db
+        .read(move |c| db::assignments::context(c, &key).map_err(AppError::from))
+        .await?
+    else {
+        return Ok(Link::Done(if session {
+            session_expired(req)
+        } else {
+            not_found_page(req)
+        }));
+    };
+    let l = locale(req, Locale::parse(&ctx.assignment.locale));
+    let switch = with_lang(&access.base(), Some(other(l)));
+    let deadline = deadline_date(ctx.closes_at).to_string();
+    let contact = &state.settings.email.contact;
+    let status = AssignmentStatus::parse(&ctx.assignment.status);
+    let cycle_open = ctx.cycle_status == CycleStatus::Open.as_str() && ctx.closes_at > db::now();
+    let page = match status {
+        Some(AssignmentStatus::Submitted) => {
+            let date = ctx
+                .assignment
+                .submitted_at
+                .map(|d| d.date().to_string())
+                .unwrap_or_default();
+            Some(html(
+                StatusCode::OK,
+                view::already_submitted(l, &ctx.subject_name, &date, &switch),
+            ))
+        }
+        Some(AssignmentStatus::Declined) => Some(html(
+            StatusCode::OK,
+            view::declined(l, &ctx.subject_name, &switch),
+        )),
+        Some(AssignmentStatus::Revoked) => Some(html(
+            StatusCode::GONE,
+            view::unavailable(
+                l,
+                "revoked",
+                &ctx.cycle_name,
+                &deadline,
+                contact,
+                Some(&switch),
+            ),
+        )),
+        _ if !cycle_open || status == Some(AssignmentStatus::Expired) => Some(html(
+            StatusCode::GONE,
+            view::unavailable(
+                l,
+                "closed",
+                &ctx.cycle_name,
+                &deadline,
+                contact,
+                Some(&switch),
+            ),
+        )),
+        _ => None,
+    };
+    Ok(match page {
+        Some(p) => Link::Done(p),
+        None => Link::Answerable(Box::new(ctx)),
+    })
+}
+
+fn session_expired(req: &HttpRequest) -> HttpResponse {
+    html(
+        StatusCode::FORBIDDEN,
+        view::problem(locale(req, None), "session", None),
+    )
+}
