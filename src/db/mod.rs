@@ -81,10 +81,29 @@ pub enum DbError {
     Setup(String),
 }
 
+/// Counts the SQL statements a pool runs (transaction control excluded), for the statement
+/// budget test and the benchmarks.
+pub type StatementCounter = std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+fn count_statements<C: Connection>(conn: &mut C, counter: &Option<StatementCounter>) {
+    use diesel::connection::InstrumentationEvent;
+    let Some(counter) = counter.clone() else { return };
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            let sql = query.to_string();
+            let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"].iter().any(|k| sql.starts_with(k));
+            if !control {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    });
+}
+
 /// Opens connections for the pool, setting SQLite's pragmas on each.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Manager {
     backend: Backend,
+    counter: Option<StatementCounter>,
 }
 
 impl ManageConnection for Manager {
@@ -103,11 +122,14 @@ impl ManageConnection for Manager {
                     .and_then(|_| diesel::sql_query("PRAGMA synchronous = FULL").execute(&mut c))
                     .and_then(|_| diesel::sql_query("PRAGMA foreign_keys = ON").execute(&mut c))
                     .map_err(r2d2::Error::QueryError)?;
+                count_statements(&mut c, &self.counter);
                 Ok(AnyConnection::Sqlite(c))
             }
-            Backend::Postgres(url) => PgConnection::establish(url)
-                .map(AnyConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+            Backend::Postgres(url) => {
+                let mut c = PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                count_statements(&mut c, &self.counter);
+                Ok(AnyConnection::Postgresql(c))
+            }
         }
     }
 
@@ -118,8 +140,12 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        match conn {
+            AnyConnection::Postgresql(c) => c.is_broken(),
+            AnyConnection::Sqlite(c) => c.is_broken(),
+        }
     }
 }
 
@@ -138,6 +164,11 @@ pub struct Db {
 impl Db {
     /// Connects (creating the SQLite file and its folder if needed).
     pub fn connect(url: &str, pool_size: u32) -> Result<Db, DbError> {
+        Self::connect_counting(url, pool_size, None)
+    }
+
+    /// [`Db::connect`], counting every statement into `counter`.
+    pub fn connect_counting(url: &str, pool_size: u32, counter: Option<StatementCounter>) -> Result<Db, DbError> {
         let backend = Backend::of_url(url).map_err(DbError::Setup)?;
         if let Backend::Sqlite(path) = &backend {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -147,11 +178,14 @@ impl Db {
         }
         let manager = Manager {
             backend: backend.clone(),
+            counter,
         };
         let build = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(0))
+                // no ping per checkout: a broken connection is noticed by has_broken and dropped
+                .test_on_check_out(false)
                 .connection_timeout(Duration::from_secs(10))
                 .build(manager.clone())
                 .map_err(|e| {

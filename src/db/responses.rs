@@ -10,6 +10,8 @@ use super::AnyConnection;
 /// One stored rating.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ratings, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+// NULL rather than DEFAULT for None: lets SQLite take all rows in one INSERT
+#[diesel(treat_none_as_default_value = false)]
 pub struct RatingRow {
     pub assignment_id: String,
     pub criterion_id: String,

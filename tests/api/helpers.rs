@@ -82,6 +82,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     pub database_url: String,
+    /// Statements run by the server's pools so far.
+    pub statements: kam360::db::StatementCounter,
     _pg: Option<PgGuard>,
 }
 
@@ -119,7 +121,8 @@ pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let settings = settings_for(&database_url, dir.path(), port);
-    let db = Db::connect(&database_url, 4).expect("connect");
+    let statements = kam360::db::StatementCounter::default();
+    let db = Db::connect_counting(&database_url, 4, Some(statements.clone())).expect("connect");
     db.migrate().expect("migrate");
     let rubric = kam360::cli::load_rubric(&settings).expect("rubric");
     let templates = Arc::new(Templates::new(None).expect("templates"));
@@ -146,6 +149,7 @@ pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
         client,
         dir,
         database_url,
+        statements,
         _pg: pg,
     })
 }
@@ -178,6 +182,11 @@ macro_rules! both_backends {
 }
 
 impl TestApp {
+    /// Statements run since the last call.
+    pub fn take_statements(&self) -> u64 {
+        self.statements.swap(0, std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// GET a path.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client

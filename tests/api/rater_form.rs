@@ -490,7 +490,28 @@ async fn cross_site_posts_are_refused(app: TestApp) {
     assert_eq!(status_of(&app, &l, "c2@client.cn"), "pending", "unchanged");
 }
 
+async fn form_requests_stay_within_their_statement_budget(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let (page, _, _) = app.open(&l.link("c2@client.cn")).await;
+    app.take_statements();
+    assert_eq!(app.get(&page).await.status(), 200);
+    let get = app.take_statements();
+    assert!(get <= 3, "GET form ran {get} statements");
+    let r = app.post_raw(&page, encode(&full_answers(&app))).await;
+    assert_eq!(r.status(), 303);
+    let submit = app.take_statements();
+    assert!(submit <= 5, "submit ran {submit} statements");
+    // a draft saved earlier costs no more at submit
+    let (page, _, _) = app.open(&l.link("c3@client.cn")).await;
+    assert_eq!(app.post_form(&page, &[("strengths", "draft"), ("action", "save")]).await.status(), 303);
+    app.take_statements();
+    assert_eq!(app.post_raw(&page, encode(&full_answers(&app))).await.status(), 303);
+    let submit = app.take_statements();
+    assert!(submit <= 5, "submit after a draft ran {submit} statements");
+}
+
 both_backends!(
+    form_requests_stay_within_their_statement_budget,
     form_shows_header_and_only_observable_criteria,
     language_follows_the_nomination_then_the_switch,
     supervisor_and_self_forms_have_every_criterion_and_say_they_are_identifiable,
