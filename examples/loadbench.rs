@@ -38,7 +38,13 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { backend: "sqlite".into(), seconds: 10, rounds: 3, connections: 64, links: 0 };
+    let mut a = Args {
+        backend: "sqlite".into(),
+        seconds: 10,
+        rounds: 3,
+        connections: 64,
+        links: 0,
+    };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i + 1 < v.len() {
@@ -67,10 +73,13 @@ fn database(backend: &str, dir: &Path) -> String {
         "sqlite" => format!("sqlite://{}", dir.join("bench.db").display()),
         "postgres" => {
             use diesel::{Connection, PgConnection, RunQueryDsl};
-            let admin = std::env::var("KAM360_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let admin = std::env::var("KAM360_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
             let mut c = PgConnection::establish(&admin).expect("PostgreSQL");
             let name = format!("kam360_bench_{}", uuid::Uuid::new_v4().simple());
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .expect("create database");
             format!("{}/{name}", admin.rsplit_once('/').expect("url").0)
         }
         other => panic!("--backend sqlite|postgres, not {other}"),
@@ -82,7 +91,16 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
     let rubric = kam360::cli::load_rubric(settings).expect("rubric");
     let s = settings.clone();
     let cycle = db
-        .write_blocking(move |c| cycles::create(c, &s, &rubric, "Benchmark", (chrono::Utc::now() + chrono::TimeDelta::days(30)).date_naive(), db::now()))
+        .write_blocking(move |c| {
+            cycles::create(
+                c,
+                &s,
+                &rubric,
+                "Benchmark",
+                (chrono::Utc::now() + chrono::TimeDelta::days(30)).date_naive(),
+                db::now(),
+            )
+        })
         .expect("cycle");
     let templates = Templates::new(None).expect("templates");
     let mut out = Vec::new();
@@ -97,7 +115,8 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
                 csv.push_str(&format!("kam{b}-{kam}@bench.test,KAM {kam},boss{b}-{kam}@bench.test,Boss,c{b}-{i}@client.test,Customer {i},customer,en,Client {kam}\n"));
             }
             let (s, t, id) = (settings.clone(), &templates, cycle.clone());
-            db.write_blocking(|c| cycles::import(c, t, &s, &id, csv.as_bytes(), db::now())).expect("import");
+            db.write_blocking(|c| cycles::import(c, t, &s, &id, csv.as_bytes(), db::now()))
+                .expect("import");
             row += take;
         }
         // issue links directly (no invitation mail: the benchmark is about the form)
@@ -107,10 +126,18 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
                 let mut v = Vec::new();
                 for r in db::reviews::list_for_cycle(c, &id)? {
                     for a in db::assignments::list_for_review(c, &r.review.id)? {
-                        if a.assignment.status == "pending" && a.rater_email.starts_with(&format!("c{b}-")) {
+                        if a.assignment.status == "pending"
+                            && a.rater_email.starts_with(&format!("c{b}-"))
+                        {
                             let t = token::issue();
                             db::assignments::add_link(c, &a.assignment.id, &t.hash, db::now())?;
-                            db::assignments::transition(c, &a.assignment.id, &["pending"], "invited", db::now())?;
+                            db::assignments::transition(
+                                c,
+                                &a.assignment.id,
+                                &["pending"],
+                                "invited",
+                                db::now(),
+                            )?;
                             v.push((a.assignment.id.clone(), t.token));
                         }
                     }
@@ -122,22 +149,45 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
         out.push(links);
     }
     let id = cycle.clone();
-    db.write_blocking(move |c| db::cycles::transition(c, &id, "draft", "open", db::now()).map_err(AppError::from)).expect("open");
+    db.write_blocking(move |c| {
+        db::cycles::transition(c, &id, "draft", "open", db::now()).map_err(AppError::from)
+    })
+    .expect("open");
     out
 }
 
 /// The body of a full customer submission.
 fn submission(settings: &Settings) -> String {
     let rubric = kam360::cli::load_rubric(settings).expect("rubric");
-    let mut pairs: Vec<(String, String)> = rubric.criteria_for(Relationship::Customer).enumerate().map(|(i, c)| (c.id.clone(), ((i % 4) + 1).to_string())).collect();
-    pairs.push((format!("{}__comment", rubric.criteria_for(Relationship::Customer).next().expect("c").id), "Well prepared, follows up".into()));
+    let mut pairs: Vec<(String, String)> = rubric
+        .criteria_for(Relationship::Customer)
+        .enumerate()
+        .map(|(i, c)| (c.id.clone(), ((i % 4) + 1).to_string()))
+        .collect();
+    pairs.push((
+        format!(
+            "{}__comment",
+            rubric
+                .criteria_for(Relationship::Customer)
+                .next()
+                .expect("c")
+                .id
+        ),
+        "Well prepared, follows up".into(),
+    ));
     pairs.push(("strengths".into(), "Knows our business".into()));
     pairs.push(("action".into(), "submit".into()));
     serde_urlencoded::to_string(pairs).expect("encode")
 }
 
 /// A wrk script rotating over `requests` (method, path, cookie), each thread on its own share.
-fn script(dir: &Path, name: &str, method: &str, body: &str, requests: &[(String, String)]) -> String {
+fn script(
+    dir: &Path,
+    name: &str,
+    method: &str,
+    body: &str,
+    requests: &[(String, String)],
+) -> String {
     let mut lua = String::from("local reqs = {\n");
     for (path, cookie) in requests {
         lua.push_str(&format!("  {{\"{path}\", \"{cookie}\"}},\n"));
@@ -179,13 +229,29 @@ struct Sample {
 
 fn wrk(url: &str, script: &str, seconds: u64, connections: usize) -> Sample {
     let out = Command::new("wrk")
-        .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", "-s", script, url])
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-s",
+            script,
+            url,
+        ])
         .output()
         .expect("wrk (apt-get install wrk)");
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.starts_with("RESULT ")).unwrap_or_else(|| panic!("wrk said: {text}"));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("RESULT "))
+        .unwrap_or_else(|| panic!("wrk said: {text}"));
     let f: Vec<&str> = line.split_whitespace().collect();
-    Sample { rate: f[1].parse().unwrap_or(0.0), p50: f[2].parse().unwrap_or(0.0), p99: f[3].parse().unwrap_or(0.0), errors: f[4].parse().unwrap_or(0) }
+    Sample {
+        rate: f[1].parse().unwrap_or(0.0),
+        p50: f[2].parse().unwrap_or(0.0),
+        p99: f[3].parse().unwrap_or(0.0),
+        errors: f[4].parse().unwrap_or(0),
+    }
 }
 
 /// The same transaction as a submit, in a closed loop on one connection, without HTTP.
@@ -201,7 +267,17 @@ fn raw_writer(db: &Db, links: &[(String, String)], body_rows: usize, seconds: u6
         db.write_blocking(move |c| -> AppResult<()> {
             let now = db::now();
             let rows: Vec<db::responses::RatingRow> = (0..body_rows)
-                .map(|i| db::responses::RatingRow { assignment_id: id.clone(), criterion_id: format!("criterion_{i}"), level: Some(3), not_observed: false, comment: if i == 0 { "Well prepared, follows up".into() } else { String::new() } })
+                .map(|i| db::responses::RatingRow {
+                    assignment_id: id.clone(),
+                    criterion_id: format!("criterion_{i}"),
+                    level: Some(3),
+                    not_observed: false,
+                    comment: if i == 0 {
+                        "Well prepared, follows up".into()
+                    } else {
+                        String::new()
+                    },
+                })
                 .collect();
             db::assignments::transition(c, &id, &["invited"], "submitted", now)?;
             db::responses::replace(c, &id, &rows, "Knows our business", "", false, now)?;
@@ -213,7 +289,12 @@ fn raw_writer(db: &Db, links: &[(String, String)], body_rows: usize, seconds: u6
     let secs = start.elapsed().as_secs_f64();
     let n = lat.len();
     lat.sort_by(f64::total_cmp);
-    Sample { rate: n as f64 / secs, p50: lat[n / 2], p99: lat[(n * 99 / 100).min(n - 1)], errors: 0 }
+    Sample {
+        rate: n as f64 / secs,
+        p50: lat[n / 2],
+        p99: lat[(n * 99 / 100).min(n - 1)],
+        errors: 0,
+    }
 }
 
 fn median(v: &[Sample]) -> String {
@@ -226,7 +307,13 @@ fn median(v: &[Sample]) -> String {
     let errors: u64 = v.iter().map(|s| s.errors).sum();
     format!(
         "{:.0} [{:.0}–{:.0}] | {:.2} | {:.2} [{:.2}–{:.2}] | {errors}",
-        r[r.len() / 2], r[0], r[r.len() - 1], p50[p50.len() / 2], p99[p99.len() / 2], p99[0], p99[p99.len() - 1]
+        r[r.len() / 2],
+        r[0],
+        r[r.len() - 1],
+        p50[p50.len() / 2],
+        p99[p99.len() / 2],
+        p99[0],
+        p99[p99.len() - 1]
     )
 }
 
@@ -243,38 +330,83 @@ async fn main() {
     let url = database(&a.backend, dir.path());
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let mut settings = Settings::load_from(Path::new("config/default.toml"), None, false).expect("settings");
+    let mut settings =
+        Settings::load_from(Path::new("config/default.toml"), None, false).expect("settings");
     settings.database.url = url.clone().into();
     settings.server.public_base_url = format!("http://127.0.0.1:{port}");
     settings.email.file_dir = dir.path().join("mail");
     let counter = db::StatementCounter::default();
-    let db = Db::connect_counting(&url, settings.database.pool_size, Some(counter.clone())).expect("connect");
+    let db = Db::connect_counting(&url, settings.database.pool_size, Some(counter.clone()))
+        .expect("connect");
     db.migrate().expect("migrate");
-    eprintln!("seeding {} rounds × {} links on {} …", a.rounds, a.links, a.backend);
+    eprintln!(
+        "seeding {} rounds × {} links on {} …",
+        a.rounds, a.links, a.backend
+    );
     // per round: one batch for HTTP submits, one for the raw writer; plus one for GETs
     let batches = seed(&db, &settings, a.rounds * 2 + 1, a.links);
     let settings = Arc::new(settings);
-    let state = web::Data::new(AppState { db: db.clone(), settings: settings.clone(), templates: Arc::new(Templates::new(None).expect("t")), rubrics: RubricCache::default() });
+    let state = web::Data::new(AppState {
+        db: db.clone(),
+        settings: settings.clone(),
+        templates: Arc::new(Templates::new(None).expect("t")),
+        rubrics: RubricCache::default(),
+    });
     let server = kam360::web::build(listener, state).expect("server");
     let handle = server.handle();
     tokio::spawn(server);
     let base = format!("http://127.0.0.1:{port}");
 
     // sessions for the GET runs: open 2,000 links like a browser does
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
     let mut gets = Vec::new();
     for (_, t) in batches[0].iter().take(2000) {
-        let r = client.get(format!("{base}/r/{t}")).send().await.expect("open");
-        let path = r.headers()["location"].to_str().expect("location").to_owned();
-        let cookie = r.headers()["set-cookie"].to_str().expect("cookie").split(';').next().expect("pair").to_owned();
+        let r = client
+            .get(format!("{base}/r/{t}"))
+            .send()
+            .await
+            .expect("open");
+        let path = r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        let cookie = r.headers()["set-cookie"]
+            .to_str()
+            .expect("cookie")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
         gets.push((path, cookie));
     }
-    let page = client.get(format!("{base}{}", gets[0].0)).header("cookie", &gets[0].1).send().await.expect("page").text().await.expect("body");
+    let page = client
+        .get(format!("{base}{}", gets[0].0))
+        .header("cookie", &gets[0].1)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
     counter.store(0, std::sync::atomic::Ordering::SeqCst);
-    let _ = client.get(format!("{base}{}", gets[1].0)).header("cookie", &gets[1].1).send().await.expect("page");
+    let _ = client
+        .get(format!("{base}{}", gets[1].0))
+        .header("cookie", &gets[1].1)
+        .send()
+        .await
+        .expect("page");
     let get_statements = counter.swap(0, std::sync::atomic::Ordering::SeqCst);
     let body = submission(&settings);
-    let r = client.post(format!("{base}/r/{}", batches[1][0].1)).header("content-type", "application/x-www-form-urlencoded").body(body.clone()).send().await.expect("submit");
+    let r = client
+        .post(format!("{base}/r/{}", batches[1][0].1))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("submit");
     assert_eq!(r.status(), 303);
     let submit_statements = counter.swap(0, std::sync::atomic::Ordering::SeqCst);
 
@@ -284,10 +416,18 @@ async fn main() {
     let static_page = web::Bytes::from(page.clone());
     let cserver = HttpServer::new(move || {
         let p = static_page.clone();
-        App::new().route("/page", web::get().to(move || {
-            let p = p.clone();
-            async move { HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Cache-Control", "no-store")).body(p) }
-        }))
+        App::new().route(
+            "/page",
+            web::get().to(move || {
+                let p = p.clone();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .insert_header(("Cache-Control", "no-store"))
+                        .body(p)
+                }
+            }),
+        )
     })
     .listen(ceiling)
     .expect("listen")
@@ -297,37 +437,108 @@ async fn main() {
 
     let scripts = tempfile::tempdir().expect("scripts");
     let get_script = script(scripts.path(), "get", "GET", "", &gets);
-    let static_script = script(scripts.path(), "static", "GET", "", &[("/page".to_owned(), String::new())]);
-    let (mut ceil, mut form, mut submit, mut raw) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let static_script = script(
+        scripts.path(),
+        "static",
+        "GET",
+        "",
+        &[("/page".to_owned(), String::new())],
+    );
+    let (mut ceil, mut form, mut submit, mut raw) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let rows = body.matches("=").count() - 3;
     for round in 0..a.rounds {
         eprintln!("round {} …", round + 1);
         let s = a.seconds;
         let c = a.connections;
-        ceil.push(tokio::task::spawn_blocking({ let u = format!("http://127.0.0.1:{cport}"); let sc = static_script.clone(); move || wrk(&u, &sc, s, c) }).await.expect("wrk"));
+        ceil.push(
+            tokio::task::spawn_blocking({
+                let u = format!("http://127.0.0.1:{cport}");
+                let sc = static_script.clone();
+                move || wrk(&u, &sc, s, c)
+            })
+            .await
+            .expect("wrk"),
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
-        form.push(tokio::task::spawn_blocking({ let u = base.clone(); let sc = get_script.clone(); move || wrk(&u, &sc, s, c) }).await.expect("wrk"));
+        form.push(
+            tokio::task::spawn_blocking({
+                let u = base.clone();
+                let sc = get_script.clone();
+                move || wrk(&u, &sc, s, c)
+            })
+            .await
+            .expect("wrk"),
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let posts: Vec<(String, String)> = batches[1 + round * 2].iter().skip(usize::from(round == 0)).map(|(_, t)| (format!("/r/{t}"), String::new())).collect();
-        let post_script = script(scripts.path(), &format!("post{round}"), "POST", &body, &posts);
-        submit.push(tokio::task::spawn_blocking({ let u = base.clone(); move || wrk(&u, &post_script, s, c) }).await.expect("wrk"));
+        let posts: Vec<(String, String)> = batches[1 + round * 2]
+            .iter()
+            .skip(usize::from(round == 0))
+            .map(|(_, t)| (format!("/r/{t}"), String::new()))
+            .collect();
+        let post_script = script(
+            scripts.path(),
+            &format!("post{round}"),
+            "POST",
+            &body,
+            &posts,
+        );
+        submit.push(
+            tokio::task::spawn_blocking({
+                let u = base.clone();
+                move || wrk(&u, &post_script, s, c)
+            })
+            .await
+            .expect("wrk"),
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
         let raw_links = batches[2 + round * 2].clone();
         let rdb = db.clone();
-        raw.push(tokio::task::spawn_blocking(move || raw_writer(&rdb, &raw_links, rows, s)).await.expect("raw"));
+        raw.push(
+            tokio::task::spawn_blocking(move || raw_writer(&rdb, &raw_links, rows, s))
+                .await
+                .expect("raw"),
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     handle.stop(true).await;
     chandle.stop(true).await;
 
-    println!("### {} — {} rounds × {} s, wrk -t2 -c{}, page {} bytes\n", a.backend, a.rounds, a.seconds, a.connections, page.len());
-    println!("| what | req/s or tx/s median [min–max] | p50 ms | p99 ms median [min–max] | errors |");
+    println!(
+        "### {} — {} rounds × {} s, wrk -t2 -c{}, page {} bytes\n",
+        a.backend,
+        a.rounds,
+        a.seconds,
+        a.connections,
+        page.len()
+    );
+    println!(
+        "| what | req/s or tx/s median [min–max] | p50 ms | p99 ms median [min–max] | errors |"
+    );
     println!("|---|---|---|---|---|");
-    println!("| ceiling: static copy of the form page (bench-only actix endpoint) | {} |", median(&ceil));
-    println!("| GET form over 2,000 links (session cookie) | {} |", median(&form));
-    println!("| POST full submission over distinct links | {} |", median(&submit));
-    println!("| raw single writer, same transaction, no HTTP | {} |", median(&raw));
+    println!(
+        "| ceiling: static copy of the form page (bench-only actix endpoint) | {} |",
+        median(&ceil)
+    );
+    println!(
+        "| GET form over 2,000 links (session cookie) | {} |",
+        median(&form)
+    );
+    println!(
+        "| POST full submission over distinct links | {} |",
+        median(&submit)
+    );
+    println!(
+        "| raw single writer, same transaction, no HTTP | {} |",
+        median(&raw)
+    );
     println!();
-    println!("- GET form / ceiling: **{:.0} %**; statements per GET: **{get_statements}**", 100.0 * med(&form) / med(&ceil));
-    println!("- submit / raw single writer: **{:.0} %**; statements per submit: **{submit_statements}**", 100.0 * med(&submit) / med(&raw));
+    println!(
+        "- GET form / ceiling: **{:.0} %**; statements per GET: **{get_statements}**",
+        100.0 * med(&form) / med(&ceil)
+    );
+    println!(
+        "- submit / raw single writer: **{:.0} %**; statements per submit: **{submit_statements}**",
+        100.0 * med(&submit) / med(&raw)
+    );
 }

@@ -78,6 +78,8 @@ pub struct EmailSettings {
     pub reminder_days: Vec<i64>,
     pub retry_base_seconds: i64,
     pub max_age_hours: i64,
+    pub lease_seconds: i64,
+    pub concurrency: usize,
     pub template_dir: String,
 }
 
@@ -173,6 +175,12 @@ impl Settings {
         }
         if self.email.reminder_days.iter().any(|d| *d < 1) {
             anyhow::bail!("configuration: email.reminder_days must be whole days >= 1");
+        }
+        if self.email.lease_seconds < 1 || self.email.concurrency < 1 || self.email.concurrency > 64
+        {
+            anyhow::bail!(
+                "configuration: email.lease_seconds must be >= 1 and email.concurrency 1–64"
+            );
         }
         if self.email.retry_base_seconds < 1 || self.email.max_age_hours < 1 {
             anyhow::bail!(

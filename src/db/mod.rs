@@ -87,11 +87,15 @@ pub type StatementCounter = std::sync::Arc<std::sync::atomic::AtomicU64>;
 
 fn count_statements<C: Connection>(conn: &mut C, counter: &Option<StatementCounter>) {
     use diesel::connection::InstrumentationEvent;
-    let Some(counter) = counter.clone() else { return };
+    let Some(counter) = counter.clone() else {
+        return;
+    };
     conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
         if let InstrumentationEvent::StartQuery { query, .. } = event {
             let sql = query.to_string();
-            let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"].iter().any(|k| sql.starts_with(k));
+            let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+                .iter()
+                .any(|k| sql.starts_with(k));
             if !control {
                 counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
@@ -168,7 +172,11 @@ impl Db {
     }
 
     /// [`Db::connect`], counting every statement into `counter`.
-    pub fn connect_counting(url: &str, pool_size: u32, counter: Option<StatementCounter>) -> Result<Db, DbError> {
+    pub fn connect_counting(
+        url: &str,
+        pool_size: u32,
+        counter: Option<StatementCounter>,
+    ) -> Result<Db, DbError> {
         let backend = Backend::of_url(url).map_err(DbError::Setup)?;
         if let Backend::Sqlite(path) = &backend {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

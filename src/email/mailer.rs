@@ -1,16 +1,12 @@
 //! Delivery of one outbox message: SMTP (pooled, timeouts, TLS none/STARTTLS/implicit, optional
 //! auth) or `.eml` files. Errors say whether a retry may help.
 
-use std::time::Duration;
-
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use secrecy::ExposeSecret;
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::config::{EmailSettings, SmtpTls, Transport};
+use super::smtp::SmtpPool;
+use crate::config::{EmailSettings, Transport};
 use crate::db::outbox::OutboxRow;
 
 /// Why a message was not delivered.
@@ -23,7 +19,7 @@ pub struct SendError {
 
 enum Inner {
     File(AsyncFileTransport<Tokio1Executor>),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
 }
 
 /// The configured transport and sender.
@@ -45,24 +41,7 @@ impl Mailer {
                 })?;
                 Inner::File(AsyncFileTransport::new(&s.file_dir))
             }
-            Transport::Smtp => {
-                let tls = || TlsParameters::new(s.smtp_host.clone());
-                let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.smtp_host)
-                    .port(s.smtp_port)
-                    .timeout(Some(Duration::from_secs(s.smtp_timeout_seconds)));
-                b = match s.smtp_tls {
-                    SmtpTls::None => b.tls(Tls::None),
-                    SmtpTls::Starttls => b.tls(Tls::Required(tls()?)),
-                    SmtpTls::Tls => b.tls(Tls::Wrapper(tls()?)),
-                };
-                if !s.smtp_username.is_empty() {
-                    b = b.credentials(Credentials::new(
-                        s.smtp_username.clone(),
-                        s.smtp_password.expose_secret().to_owned(),
-                    ));
-                }
-                Inner::Smtp(b.build())
-            }
+            Transport::Smtp => Inner::Smtp(SmtpPool::new(s)),
         };
         Ok(Mailer { inner, from })
     }
@@ -110,10 +89,7 @@ impl Mailer {
                 transient: true,
                 message: format!("file transport: {e}"),
             }),
-            Inner::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
-                transient: !e.is_permanent(),
-                message: format!("smtp: {e}"),
-            }),
+            Inner::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
         }
     }
 }
@@ -125,4 +101,73 @@ fn quote_name(name: &str) -> String {
         .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
         .collect();
     format!("\"{clean}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, subject: &str) -> OutboxRow {
+        let now = crate::db::now();
+        OutboxRow {
+            id: "1".into(),
+            idempotency_key: "k".into(),
+            kind: "invitation".into(),
+            assignment_id: None,
+            review_id: None,
+            recipient_email: "rater@example.cn".into(),
+            recipient_name: name.into(),
+            locale: "zh".into(),
+            subject: subject.into(),
+            body_text: "正文 text".into(),
+            body_html: "<p>正文</p>".into(),
+            message_id: "<abc@kam360>".into(),
+            status: "sending".into(),
+            attempts: 1,
+            next_attempt_at: now,
+            lease_until: None,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+
+    fn mailer() -> Mailer {
+        let settings =
+            crate::config::Settings::load_from(std::path::Path::new("/nonexistent"), None, false)
+                .expect("defaults");
+        let mut email = settings.email;
+        email.transport = crate::config::Transport::Smtp;
+        Mailer::new(&email).expect("mailer")
+    }
+
+    #[test]
+    fn names_and_subjects_cannot_inject_headers() {
+        let m = mailer()
+            .build(&row(
+                "Evil\r\nBcc: victim@example.com",
+                "Hi\r\nBcc: victim2@example.com",
+            ))
+            .expect("built");
+        let raw = String::from_utf8(m.formatted()).expect("utf8");
+        let headers = &raw[..raw.find("\r\n\r\n").expect("end of headers")];
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{headers}"
+        );
+    }
+
+    #[test]
+    fn chinese_names_are_encoded_and_the_message_id_is_stable() {
+        let m = mailer()
+            .build(&row("王芳", "请为王芳提供反馈"))
+            .expect("built");
+        let raw = String::from_utf8(m.formatted()).expect("utf8");
+        let headers = &raw[..raw.find("\r\n\r\n").expect("end of headers")];
+        assert!(headers.is_ascii(), "headers are encoded: {headers}");
+        assert!(headers.contains("Message-ID: <abc@kam360>"));
+        assert!(raw.contains("multipart/alternative"));
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod mailer;
 pub mod messages;
+pub mod smtp;
 pub mod templates;
 pub mod worker;
 

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::TimeDelta;
 use rand::Rng;
 
 use super::Mailer;
@@ -22,9 +22,6 @@ pub struct FlushReport {
     pub failed: usize,
 }
 
-/// How long a claim lasts before another worker may take the message over.
-const LEASE: TimeDelta = TimeDelta::seconds(120);
-
 /// The delay before attempt `attempts + 1`: base · 2^(attempts−1), ±25 % jitter, at most 1 h.
 pub fn backoff(attempts: i32, base_seconds: i64) -> TimeDelta {
     let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(0);
@@ -34,57 +31,74 @@ pub fn backoff(attempts: i32, base_seconds: i64) -> TimeDelta {
     TimeDelta::milliseconds((capped * 1000.0) as i64)
 }
 
-/// Delivers every message that is due now, then returns.
+/// Delivers every message that is due now, `email.concurrency` at a time, then returns.
 pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<FlushReport, AppError> {
     let mut report = FlushReport::default();
+    let lease = TimeDelta::seconds(settings.email.lease_seconds);
+    let batch_size = settings.email.concurrency.max(1);
     loop {
         let now = db::now();
-        let claimed = db
-            .write(move |c| outbox::claim_next(c, now, now + LEASE).map_err(AppError::from))
+        // claim a batch: each claim is its own compare-and-set, so racing workers split the queue
+        let batch = db
+            .write(move |c| {
+                let mut rows = Vec::new();
+                while rows.len() < batch_size {
+                    match outbox::claim_next(c, now, now + lease)? {
+                        Some(r) => rows.push(r),
+                        None => break,
+                    }
+                }
+                Ok::<_, AppError>(rows)
+            })
             .await?;
-        let Some(row) = claimed else {
+        if batch.is_empty() {
             return Ok(report);
-        };
-        let outcome = mailer.send(&row).await;
+        }
+        let outcomes =
+            futures_util::future::join_all(batch.iter().map(|row| mailer.send(row))).await;
         let now = db::now();
         let max_age = TimeDelta::hours(settings.email.max_age_hours);
         let base = settings.email.retry_base_seconds;
-        let (id, attempts, kind, assignment, created) = (
-            row.id.clone(),
-            row.attempts,
-            row.kind.clone(),
-            row.assignment_id.clone(),
-            row.created_at,
-        );
-        match outcome {
-            Ok(()) => {
-                db.write(move |c| {
-                    if outbox::mark_sent(c, &id, attempts, now)? && kind == "invitation" {
-                        if let Some(a) = assignment {
-                            db::assignments::mark_invited(c, &a, now)?;
-                        }
+        let mut updates = Vec::new();
+        for (row, outcome) in batch.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => {
+                    report.sent += 1;
+                    updates.push((row, Ok(())));
+                }
+                Err(e) => {
+                    let give_up = !e.transient || now - row.created_at >= max_age;
+                    tracing::warn!(message_id = %row.message_id, attempts = row.attempts, transient = e.transient, "email not delivered: {}", e.message);
+                    if give_up {
+                        report.failed += 1;
+                    } else {
+                        report.retried += 1;
                     }
-                    Ok::<_, AppError>(())
-                })
-                .await?;
-                report.sent += 1;
-            }
-            Err(e) => {
-                let give_up = !e.transient || now - created >= max_age;
-                let next: Option<NaiveDateTime> = (!give_up).then(|| now + backoff(attempts, base));
-                tracing::warn!(message_id = %row.message_id, attempts, transient = e.transient, "email not delivered: {}", e.message);
-                let msg = e.message.clone();
-                db.write(move |c| {
-                    outbox::mark_unsent(c, &id, attempts, &msg, next).map_err(AppError::from)
-                })
-                .await?;
-                if give_up {
-                    report.failed += 1;
-                } else {
-                    report.retried += 1;
+                    let next = (!give_up).then(|| now + backoff(row.attempts, base));
+                    updates.push((row, Err((e.message, next))));
                 }
             }
         }
+        db.write(move |c| {
+            for (row, outcome) in &updates {
+                match outcome {
+                    Ok(()) => {
+                        if outbox::mark_sent(c, &row.id, row.attempts, now)?
+                            && row.kind == "invitation"
+                        {
+                            if let Some(a) = &row.assignment_id {
+                                db::assignments::mark_invited(c, a, now)?;
+                            }
+                        }
+                    }
+                    Err((message, next)) => {
+                        outbox::mark_unsent(c, &row.id, row.attempts, message, *next)?;
+                    }
+                }
+            }
+            Ok::<_, AppError>(())
+        })
+        .await?;
     }
 }
 

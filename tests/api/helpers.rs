@@ -107,6 +107,14 @@ pub fn settings_for(database_url: &str, dir: &std::path::Path, port: u16) -> Set
 
 /// Spawns the app on `backend`; `None` when PostgreSQL is unavailable outside CI.
 pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
+    try_spawn_app_with(backend, |_| {}).await
+}
+
+/// [`try_spawn_app`] with settings adjusted by `adjust` (e.g. an SMTP relay).
+pub async fn try_spawn_app_with(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("tempdir");
     let (database_url, pg) = match backend {
         Backend::Sqlite => (
@@ -120,7 +128,8 @@ pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let settings = settings_for(&database_url, dir.path(), port);
+    let mut settings = settings_for(&database_url, dir.path(), port);
+    adjust(&mut settings);
     let statements = kam360::db::StatementCounter::default();
     let db = Db::connect_counting(&database_url, 4, Some(statements.clone())).expect("connect");
     db.migrate().expect("migrate");

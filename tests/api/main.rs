@@ -5,9 +5,11 @@ mod helpers;
 
 mod browser;
 mod cli;
+mod email;
 mod import;
 mod outbox;
 mod rater_form;
 mod rater_links;
 mod report;
+mod smtp_server;
 mod storage;

@@ -503,9 +503,19 @@ async fn form_requests_stay_within_their_statement_budget(app: TestApp) {
     assert!(submit <= 5, "submit ran {submit} statements");
     // a draft saved earlier costs no more at submit
     let (page, _, _) = app.open(&l.link("c3@client.cn")).await;
-    assert_eq!(app.post_form(&page, &[("strengths", "draft"), ("action", "save")]).await.status(), 303);
+    assert_eq!(
+        app.post_form(&page, &[("strengths", "draft"), ("action", "save")])
+            .await
+            .status(),
+        303
+    );
     app.take_statements();
-    assert_eq!(app.post_raw(&page, encode(&full_answers(&app))).await.status(), 303);
+    assert_eq!(
+        app.post_raw(&page, encode(&full_answers(&app)))
+            .await
+            .status(),
+        303
+    );
     let submit = app.take_statements();
     assert!(submit <= 5, "submit after a draft ran {submit} statements");
 }

@@ -1,0 +1,322 @@
+//! Mail over real SMTP (SPEC §8; reliability rows MAIL-*): a server on a loopback TCP port with
+//! scripted failures; every message delivered exactly once per cause.
+
+use std::time::{Duration, Instant};
+
+use kam360::config::{Settings, SmtpTls, Transport};
+use kam360::db;
+use kam360::email::{worker, Mailer};
+
+use crate::fixtures::{launched_cycle, standard, Nominations};
+use crate::helpers::{try_spawn_app_with, Backend, TestApp};
+use crate::smtp_server::SmtpServer;
+
+fn smtp(port: u16) -> impl FnOnce(&mut Settings) {
+    move |s: &mut Settings| {
+        s.email.transport = Transport::Smtp;
+        s.email.smtp_host = "127.0.0.1".into();
+        s.email.smtp_port = port;
+        s.email.smtp_tls = SmtpTls::None;
+        s.email.smtp_timeout_seconds = 5;
+        s.email.retry_base_seconds = 1;
+    }
+}
+
+async fn app_with_smtp(backend: Backend, port: u16) -> Option<TestApp> {
+    try_spawn_app_with(backend, smtp(port)).await
+}
+
+async fn flush(app: &TestApp) -> worker::FlushReport {
+    let mailer = Mailer::new(&app.settings.email).expect("mailer");
+    worker::flush(&app.db, &mailer, &app.settings)
+        .await
+        .expect("flush")
+}
+
+/// Flushes until `done` or 15 s.
+async fn flush_until(app: &TestApp, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() && start.elapsed() < Duration::from_secs(15) {
+        flush(app).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn one_rater() -> Nominations {
+    Nominations::new()
+        .raw("kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh,Client Co")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_arrive_over_smtp_in_each_language_and_their_links_work() {
+    let server = SmtpServer::start().await;
+    let app = app_with_smtp(Backend::Sqlite, server.port)
+        .await
+        .expect("app");
+    let l = launched_cycle(&app, &standard());
+    assert_eq!(flush(&app).await.sent, 11);
+    let got = server.messages();
+    assert_eq!(got.len(), 11);
+    let parse = |to: &str| {
+        let r = got
+            .iter()
+            .find(|m| m.rcpt == vec![to.to_owned()])
+            .unwrap_or_else(|| panic!("mail to {to}"));
+        let m = mail_parser::MessageParser::default()
+            .parse(r.data.as_bytes())
+            .expect("mime");
+        (
+            m.subject().unwrap_or_default().to_owned(),
+            m.body_text(0).unwrap_or_default().into_owned(),
+            m.body_html(0).unwrap_or_default().into_owned(),
+        )
+    };
+    let (zh_subject, zh_text, zh_html) = parse("c1@client.cn");
+    assert!(
+        zh_subject.contains("Wang Fang") && zh_text.contains("客户"),
+        "{zh_subject}"
+    );
+    assert!(zh_html.contains("lang=\"zh-CN\""));
+    let (en_subject, en_text, _) = parse("c2@client.cn");
+    assert!(
+        en_subject.starts_with("Your feedback on Wang Fang"),
+        "{en_subject}"
+    );
+    let link = l
+        .links
+        .iter()
+        .find(|x| x.rater_email == "c2@client.cn")
+        .expect("link")
+        .link
+        .clone();
+    assert!(en_text.contains(&link) && link.starts_with(&app.settings.server.public_base_url));
+    assert_eq!(
+        app.open(&crate::helpers::path_of(&link)).await.1,
+        200,
+        "the mailed link opens the form"
+    );
+    assert_eq!(flush(&app).await.sent, 0, "nothing sent twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_down_at_launch_then_up_delivers_every_message_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let app = app_with_smtp(Backend::Sqlite, port).await.expect("app");
+    launched_cycle(&app, &standard());
+    let r = flush(&app).await;
+    assert_eq!(
+        (r.sent, r.retried, r.failed),
+        (0, 11, 0),
+        "refused connections are transient"
+    );
+    let server = SmtpServer::start_on(port).await;
+    flush_until(&app, || server.messages().len() >= 11).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    flush(&app).await;
+    let ids: std::collections::HashSet<String> =
+        server.messages().iter().map(|m| m.message_id()).collect();
+    assert_eq!(server.messages().len(), 11);
+    assert_eq!(ids.len(), 11);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_451s_then_250_delivers_on_the_third_attempt_with_growing_intervals() {
+    let server = SmtpServer::start().await;
+    server
+        .script
+        .lock()
+        .expect("lock")
+        .data_replies
+        .extend([451, 451]);
+    let app = app_with_smtp(Backend::Sqlite, server.port)
+        .await
+        .expect("app");
+    launched_cycle(&app, &one_rater());
+    flush_until(&app, || !server.messages().is_empty()).await;
+    let at = server.attempts.lock().expect("lock").clone();
+    assert_eq!(at.len(), 3, "three attempts");
+    let (g1, g2) = (at[1] - at[0], at[2] - at[1]);
+    assert!(
+        g1 >= Duration::from_millis(700) && g2 > g1,
+        "back-off grows: {g1:?} then {g2:?}"
+    );
+    let ids: Vec<String> = server.messages().iter().map(|m| m.message_id()).collect();
+    assert_eq!(ids.len(), 1);
+    let row = app
+        .read(|c| Ok(db::outbox::list(c, None)?))
+        .expect("outbox")
+        .remove(0);
+    assert_eq!((row.status.as_str(), row.attempts), ("sent", 3));
+    assert_eq!(
+        format!("<{}>", ids[0]),
+        row.message_id,
+        "the same Message-ID on every attempt"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_550_fails_that_recipient_only_and_can_be_retried() {
+    let server = SmtpServer::start().await;
+    server
+        .script
+        .lock()
+        .expect("lock")
+        .reject_rcpt
+        .insert("c1@client.cn".into());
+    let app = app_with_smtp(Backend::Sqlite, server.port)
+        .await
+        .expect("app");
+    launched_cycle(&app, &standard());
+    let r = flush(&app).await;
+    assert_eq!((r.sent, r.failed, r.retried), (10, 1, 0));
+    let failed = app
+        .read(|c| Ok(db::outbox::list(c, Some("failed"))?))
+        .expect("failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].recipient_email, "c1@client.cn");
+    assert!(failed[0]
+        .last_error
+        .as_deref()
+        .unwrap_or("")
+        .contains("550"));
+    server.script.lock().expect("lock").reject_rcpt.clear();
+    let n = app
+        .write(|c| Ok(db::outbox::retry_failed(c, None, db::now())?))
+        .expect("retry");
+    assert_eq!(n, 1);
+    assert_eq!(flush(&app).await.sent, 1);
+    assert_eq!(server.messages().len(), 11);
+}
+
+async fn two_workers_racing_never_send_a_message_twice(backend: Backend) {
+    let server = SmtpServer::start().await;
+    server.script.lock().expect("lock").delay = Duration::from_millis(5);
+    let Some(app) = app_with_smtp(backend, server.port).await else {
+        return;
+    };
+    let mut n = standard();
+    for i in 0..30 {
+        n = n.rater(
+            "kam@t.cn",
+            "boss@t.cn",
+            &format!("extra{i}@client.cn"),
+            "customer",
+            "en",
+        );
+    }
+    launched_cycle(&app, &n);
+    let other = db::Db::connect(&app.database_url, 2).expect("second instance");
+    let (m1, m2) = (
+        Mailer::new(&app.settings.email).expect("m"),
+        Mailer::new(&app.settings.email).expect("m"),
+    );
+    let (a, b) = tokio::join!(
+        worker::flush(&app.db, &m1, &app.settings),
+        worker::flush(&other, &m2, &app.settings)
+    );
+    let (a, b) = (a.expect("a"), b.expect("b"));
+    assert_eq!(a.sent + b.sent, 41);
+    let got = server.messages();
+    let ids: std::collections::HashSet<String> = got.iter().map(|m| m.message_id()).collect();
+    assert_eq!((got.len(), ids.len()), (41, 41));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_racing_on_sqlite() {
+    two_workers_racing_never_send_a_message_twice(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_racing_on_postgres() {
+    two_workers_racing_never_send_a_message_twice(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_queue_loses_nothing_and_duplicates_at_most_one() {
+    let server = SmtpServer::start().await;
+    server.script.lock().expect("lock").delay = Duration::from_millis(150);
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("kill.db").display());
+    let run = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kam360"));
+        c.args(args)
+            .current_dir(dir.path())
+            .env("KAM360__DATABASE__URL", &url)
+            .env(
+                "KAM360__RUBRIC__PATH",
+                crate::helpers::root().join("config/rubric/kam.toml"),
+            )
+            .env("KAM360__EMAIL__TRANSPORT", "smtp")
+            .env("KAM360__EMAIL__SMTP_HOST", "127.0.0.1")
+            .env("KAM360__EMAIL__SMTP_PORT", server.port.to_string())
+            .env("KAM360__EMAIL__CONCURRENCY", "1")
+            .env("KAM360__EMAIL__LEASE_SECONDS", "1");
+        c
+    };
+    let o = run(&[
+        "cycle",
+        "create",
+        "--name",
+        "Kill",
+        "--closes-at",
+        &crate::fixtures::future(10).to_string(),
+    ])
+    .output()
+    .expect("create");
+    let id = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .last()
+        .expect("id")
+        .to_owned();
+    let mut n = Nominations::new();
+    for i in 0..20 {
+        n = n.rater(
+            "kam@t.cn",
+            "boss@t.cn",
+            &format!("r{i}@client.cn"),
+            "customer",
+            "en",
+        );
+    }
+    std::fs::write(dir.path().join("n.csv"), n.csv()).expect("csv");
+    assert!(run(&["cycle", "import", &id, "n.csv"])
+        .status()
+        .expect("import")
+        .success());
+    assert!(run(&["cycle", "launch", &id])
+        .status()
+        .expect("launch")
+        .success());
+    let mut child = run(&["outbox", "flush"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("flush");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let before = server.messages().len();
+    assert!(before > 0 && before < 20, "killed mid-queue after {before}");
+    tokio::time::sleep(Duration::from_millis(1200)).await; // the dead worker's lease runs out
+    assert!(run(&["outbox", "flush"]).status().expect("flush").success());
+    let got = server.messages();
+    let mut per_rcpt = std::collections::HashMap::<String, Vec<String>>::new();
+    for m in &got {
+        per_rcpt
+            .entry(m.rcpt[0].clone())
+            .or_default()
+            .push(m.message_id());
+    }
+    assert_eq!(per_rcpt.len(), 20, "nothing lost");
+    let dupes: Vec<_> = per_rcpt.values().filter(|v| v.len() > 1).collect();
+    assert!(dupes.len() <= 1, "at most one duplicate: {dupes:?}");
+    for d in dupes {
+        assert!(
+            d.iter().all(|x| x == &d[0]),
+            "a duplicate keeps its Message-ID"
+        );
+    }
+}

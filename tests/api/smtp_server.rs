@@ -1,0 +1,162 @@
+//! A real SMTP server on a loopback TCP port for the mail tests, with scripted replies: a queue
+//! of codes to give after DATA (e.g. 451, 451 before the default 250), recipients to refuse
+//! with 550, and an optional delay per message.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// One accepted message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub rcpt: Vec<String>,
+    pub data: String,
+}
+
+impl Received {
+    /// The Message-ID header.
+    pub fn message_id(&self) -> String {
+        mail_parser::MessageParser::default()
+            .parse(self.data.as_bytes())
+            .and_then(|m| m.message_id().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+/// What the server will answer.
+#[derive(Debug, Default)]
+pub struct Script {
+    pub data_replies: VecDeque<u16>,
+    pub reject_rcpt: HashSet<String>,
+    pub delay: Duration,
+}
+
+/// The server's shared state.
+#[derive(Clone, Default)]
+pub struct SmtpServer {
+    pub port: u16,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    pub attempts: Arc<Mutex<Vec<Instant>>>,
+    pub script: Arc<Mutex<Script>>,
+}
+
+impl SmtpServer {
+    /// Starts on a free port.
+    pub async fn start() -> SmtpServer {
+        Self::start_on(0).await
+    }
+
+    /// Starts on `port` (0 = any).
+    pub async fn start_on(port: u16) -> SmtpServer {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind smtp");
+        let server = SmtpServer {
+            port: listener.local_addr().expect("addr").port(),
+            ..Default::default()
+        };
+        let s = server.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let _ = s.session(socket).await;
+                });
+            }
+        });
+        server
+    }
+
+    /// Messages accepted so far.
+    pub fn messages(&self) -> Vec<Received> {
+        self.received.lock().expect("lock").clone()
+    }
+
+    async fn session(&self, socket: tokio::net::TcpStream) -> std::io::Result<()> {
+        let (read, mut write) = socket.into_split();
+        let mut lines = BufReader::new(read);
+        write.write_all(b"220 kam360-test ESMTP\r\n").await?;
+        let mut rcpt: Vec<String> = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if lines.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            let upper = line.to_ascii_uppercase();
+            if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                write
+                    .write_all(b"250-kam360-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+                    .await?;
+            } else if upper.starts_with("MAIL FROM") {
+                rcpt.clear();
+                write.write_all(b"250 2.1.0 OK\r\n").await?;
+            } else if upper.starts_with("RCPT TO") {
+                let addr = line
+                    .split(['<', '>'])
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let refused = self
+                    .script
+                    .lock()
+                    .expect("lock")
+                    .reject_rcpt
+                    .contains(&addr);
+                if refused {
+                    write.write_all(b"550 5.1.1 no such mailbox\r\n").await?;
+                } else {
+                    rcpt.push(addr);
+                    write.write_all(b"250 2.1.5 OK\r\n").await?;
+                }
+            } else if upper.starts_with("DATA") {
+                write.write_all(b"354 go ahead\r\n").await?;
+                let mut data = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).await? == 0 {
+                        return Ok(());
+                    }
+                    if line == ".\r\n" || line == ".\n" {
+                        break;
+                    }
+                    data.push_str(
+                        line.strip_prefix('.')
+                            .filter(|_| line.starts_with(".."))
+                            .unwrap_or(&line),
+                    );
+                }
+                self.attempts.lock().expect("lock").push(Instant::now());
+                let (code, delay) = {
+                    let mut s = self.script.lock().expect("lock");
+                    (s.data_replies.pop_front().unwrap_or(250), s.delay)
+                };
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                if code == 250 {
+                    self.received.lock().expect("lock").push(Received {
+                        rcpt: rcpt.clone(),
+                        data,
+                    });
+                    write.write_all(b"250 2.0.0 queued\r\n").await?;
+                } else {
+                    write
+                        .write_all(format!("{code} try again later\r\n").as_bytes())
+                        .await?;
+                }
+            } else if upper.starts_with("RSET") || upper.starts_with("NOOP") {
+                rcpt.clear();
+                write.write_all(b"250 OK\r\n").await?;
+            } else if upper.starts_with("QUIT") {
+                write.write_all(b"221 bye\r\n").await?;
+                return Ok(());
+            } else {
+                write.write_all(b"502 not implemented\r\n").await?;
+            }
+        }
+    }
+}
