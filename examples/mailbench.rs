@@ -132,6 +132,7 @@ async fn main() {
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
     let _ = sink.kill();
+    let _ = sink.wait();
     let med = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         (v[v.len() / 2], v[0], v[v.len() - 1])
