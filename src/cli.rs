@@ -89,6 +89,23 @@ pub enum CycleCommand {
     Launch(CycleIdArgs),
     /// Close the cycle: no more answers; reviews move to reconciliation.
     Close(CycleIdArgs),
+    /// Revoke a rater's link (it and any open session stop working at once).
+    Revoke(CycleRaterArgs),
+    /// Re-issue a rater's link: the old one stops working and a new one is mailed.
+    Reissue(CycleRaterArgs),
+}
+
+/// One nomination in a cycle.
+#[derive(Debug, Args)]
+pub struct CycleRaterArgs {
+    /// The cycle id.
+    pub cycle: String,
+    /// The KAM's email.
+    #[arg(long)]
+    pub subject: String,
+    /// The rater's email.
+    #[arg(long)]
+    pub rater: String,
 }
 
 /// `cycle create` options.
@@ -152,7 +169,7 @@ pub enum OutboxCommand {
 /// `outbox list` options.
 #[derive(Debug, Args)]
 pub struct OutboxListArgs {
-    /// Only messages in this state: pending, sending, sent or failed.
+    /// Only messages in this state: pending, sending, sent, failed or cancelled.
     #[arg(long)]
     pub status: Option<String>,
 }
@@ -288,6 +305,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .write_blocking(|c| actions::cycles::close(c, &t, &s, &a.cycle, now))?;
             writeln!(out, "cycle closed: {n} reviews ready to reconcile")?;
         }
+        Command::Cycle(CycleCommand::Revoke(a)) => {
+            ctx.db.write_blocking(|c| {
+                actions::cycles::revoke(c, &a.cycle, &a.subject, &a.rater, now)
+            })?;
+            writeln!(out, "link revoked")?;
+        }
+        Command::Cycle(CycleCommand::Reissue(a)) => {
+            ctx.db.write_blocking(|c| {
+                actions::cycles::reissue(c, &t, &s, &a.cycle, &a.subject, &a.rater, now)
+            })?;
+            writeln!(out, "new link queued for {}", a.rater.trim().to_lowercase())?;
+        }
         Command::Report(a) => {
             let rows = ctx
                 .db
@@ -313,8 +342,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Outbox(OutboxCommand::List(a)) => {
             if let Some(st) = &a.status {
-                if !["pending", "sending", "sent", "failed"].contains(&st.as_str()) {
-                    anyhow::bail!("unknown status '{st}' (pending, sending, sent or failed)");
+                if !["pending", "sending", "sent", "failed", "cancelled"].contains(&st.as_str()) {
+                    anyhow::bail!(
+                        "unknown status '{st}' (pending, sending, sent, failed or cancelled)"
+                    );
                 }
             }
             let rows = ctx.db.read_blocking(|c| {

@@ -247,8 +247,14 @@ pub fn add_link(
         .map(|_| ())
 }
 
-/// Deletes every link of an assignment (revocation and re-issue).
+/// Ends every browser session of an assignment (revocation and re-issue).
+pub fn delete_sessions(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(rater_sessions::table.filter(rater_sessions::assignment_id.eq(id))).execute(conn)
+}
+
+/// Deletes every link and browser session of an assignment (re-issue: old links become unknown).
 pub fn delete_links(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+    delete_sessions(conn, id)?;
     diesel::delete(rater_links::table.filter(rater_links::assignment_id.eq(id))).execute(conn)
 }
 

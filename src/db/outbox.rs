@@ -215,3 +215,19 @@ pub fn retry_failed(
     ))
     .execute(conn)
 }
+
+/// Cancels the unsent messages of an assignment (its links were revoked or replaced).
+pub fn cancel_for_assignment(conn: &mut AnyConnection, assignment_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        email_outbox::table
+            .filter(email_outbox::assignment_id.eq(assignment_id))
+            .filter(email_outbox::status.eq("pending")),
+    )
+    .set((
+        email_outbox::status.eq("cancelled"),
+        email_outbox::last_error.eq("cancelled: the link was revoked or replaced"),
+        email_outbox::body_text.eq(""),
+        email_outbox::body_html.eq(""),
+    ))
+    .execute(conn)
+}

@@ -84,7 +84,7 @@ pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<Flus
                 match outcome {
                     Ok(()) => {
                         if outbox::mark_sent(c, &row.id, row.attempts, now)?
-                            && row.kind == "invitation"
+                            && (row.kind == "invitation" || row.kind == "resend")
                         {
                             if let Some(a) = &row.assignment_id {
                                 db::assignments::mark_invited(c, a, now)?;

@@ -150,17 +150,70 @@ fn full_cycle(dir: &Path, url: &str) {
         "{}",
         err(&o)
     );
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "cycle",
+            "reissue",
+            &id,
+            "--subject",
+            "kam@t.cn",
+            "--rater",
+            "C1@client.cn",
+        ],
+    );
+    assert!(
+        o.status.success() && out(&o).contains("new link queued"),
+        "{}",
+        err(&o)
+    );
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "cycle",
+            "revoke",
+            &id,
+            "--subject",
+            "kam@t.cn",
+            "--rater",
+            "c2@client.cn",
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "cycle",
+            "revoke",
+            &id,
+            "--subject",
+            "kam@t.cn",
+            "--rater",
+            "nobody@client.cn",
+        ],
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("not nominated"),
+        "{}",
+        err(&o)
+    );
     let o = kam360(dir, url, &["outbox", "flush"]);
     assert!(
-        o.status.success() && out(&o).contains("11 sent"),
+        o.status.success() && out(&o).contains("10 sent"),
         "{} {}",
         out(&o),
         err(&o)
     );
+    // 11 invitations − c1's (replaced) − c2's (revoked) + c1's re-issued link
     assert_eq!(
         std::fs::read_dir(dir.join("mail")).expect("mail").count(),
-        11
+        10
     );
+    let o = kam360(dir, url, &["outbox", "list", "--status", "cancelled"]);
+    assert_eq!(out(&o).lines().count(), 2, "{}", out(&o));
     let o = kam360(dir, url, &["cycle", "close", &id]);
     assert!(o.status.success(), "{}", err(&o));
 

@@ -86,3 +86,87 @@ async fn launch_invites_everyone_once_in_their_language(app: TestApp) {
 }
 
 both_backends!(launch_invites_everyone_once_in_their_language);
+
+async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let mailer = Mailer::new(&app.settings.email).expect("mailer");
+    worker::flush(&app.db, &mailer, &app.settings)
+        .await
+        .expect("flush");
+    let old = l.link("c2@client.cn");
+    let (_, s, _) = app.open(&old).await;
+    assert_eq!(s, 200);
+    let (st, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        l.cycle_id.clone(),
+    );
+    let issued = app
+        .write(move |c| {
+            kam360::actions::cycles::reissue(
+                c,
+                &t,
+                &st,
+                &id,
+                "kam@t.cn",
+                "c2@client.cn",
+                kam360::db::now(),
+            )
+        })
+        .expect("reissue");
+    assert_eq!(
+        app.get(&old).await.status(),
+        404,
+        "the old link stops working"
+    );
+    let r = worker::flush(&app.db, &mailer, &app.settings)
+        .await
+        .expect("flush");
+    assert_eq!(r.sent, 1);
+    let mails: Vec<_> = app
+        .mail_files()
+        .iter()
+        .map(|f| crate::helpers::read_mail(f))
+        .collect();
+    let resend = mails
+        .iter()
+        .filter(|m| m.to == "c2@client.cn")
+        .find(|m| m.text.contains(&issued.link))
+        .expect("the new link was mailed");
+    assert!(
+        resend.text.contains("no longer works") || resend.text.contains("no longer"),
+        "{}",
+        resend.text
+    );
+    assert_eq!(
+        app.open(&path_of(&issued.link)).await.1,
+        200,
+        "the new link opens the form"
+    );
+    // revoke, then re-issue: the link works again
+    let (id, id2) = (l.cycle_id.clone(), l.cycle_id.clone());
+    app.write(move |c| {
+        kam360::actions::cycles::revoke(c, &id, "kam@t.cn", "c3@client.cn", kam360::db::now())
+    })
+    .expect("revoke");
+    let (_, s, page) = app.open(&l.link("c3@client.cn")).await;
+    assert_eq!(s, 410, "a revoked link says so");
+    assert!(page.contains("已被管理员撤回") || page.contains("withdrawn"));
+    let (st, t) = (app.settings.clone(), app.templates.clone());
+    let again = app
+        .write(move |c| {
+            kam360::actions::cycles::reissue(
+                c,
+                &t,
+                &st,
+                &id2,
+                "kam@t.cn",
+                "c3@client.cn",
+                kam360::db::now(),
+            )
+        })
+        .expect("reissue after revoke");
+    assert_eq!(app.open(&path_of(&again.link)).await.1, 200);
+}
+
+both_backends!(a_reissued_link_replaces_the_old_one_and_is_mailed);

@@ -153,7 +153,7 @@ CREATE TABLE email_outbox (
     body_text TEXT NOT NULL,
     body_html TEXT NOT NULL,
     message_id TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMP NOT NULL,
     lease_until TIMESTAMP,
