@@ -100,46 +100,43 @@ type ContextTuple = (
 
 /// The assignment `key` gives access to.
 pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<RaterContext>> {
-    let subjects = diesel::alias!(people as subjects);
-    let query = assignments::table
-        .inner_join(reviews::table.inner_join(cycles::table))
-        .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
-        .inner_join(subjects.on(subjects.field(people::id).eq(reviews::subject_id)))
-        .left_join(responses::table.on(responses::assignment_id.eq(assignments::id)))
-        .select((
-            AssignmentRow::as_select(),
-            people::name,
-            subjects.field(people::name),
-            cycles::id,
-            cycles::name,
-            cycles::status,
-            cycles::closes_at,
-            responses::strengths.nullable(),
-            responses::improvements.nullable(),
-        ))
-        .into_boxed();
-    let query = match key {
-        RaterKey::TokenHash(h) => query.filter(
-            assignments::id.eq_any(
-                rater_links::table
-                    .filter(rater_links::token_hash.eq(h.clone()))
-                    .select(rater_links::assignment_id),
-            ),
-        ),
+    // Two static queries rather than one boxed query: static queries stay in diesel's
+    // prepared-statement cache, which matters on the rater's hot path.
+    macro_rules! context_query {
+        ($from:expr) => {{
+            let subjects = diesel::alias!(people as subjects);
+            $from
+                .inner_join(assignments::table.inner_join(reviews::table.inner_join(cycles::table)))
+                .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
+                .inner_join(subjects.on(subjects.field(people::id).eq(reviews::subject_id)))
+                .left_join(responses::table.on(responses::assignment_id.eq(assignments::id)))
+                .select((
+                    AssignmentRow::as_select(),
+                    people::name,
+                    subjects.field(people::name),
+                    cycles::id,
+                    cycles::name,
+                    cycles::status,
+                    cycles::closes_at,
+                    responses::strengths.nullable(),
+                    responses::improvements.nullable(),
+                ))
+        }};
+    }
+    let row: Option<ContextTuple> = match key {
+        RaterKey::TokenHash(h) => context_query!(rater_links::table)
+            .filter(rater_links::token_hash.eq(h))
+            .first(conn)
+            .optional()?,
         RaterKey::Session {
             hash,
             assignment_id,
-        } => query
-            .filter(assignments::id.eq(assignment_id.clone()))
-            .filter(
-                assignments::id.eq_any(
-                    rater_sessions::table
-                        .filter(rater_sessions::session_hash.eq(hash.clone()))
-                        .select(rater_sessions::assignment_id),
-                ),
-            ),
+        } => context_query!(rater_sessions::table)
+            .filter(rater_sessions::session_hash.eq(hash))
+            .filter(rater_sessions::assignment_id.eq(assignment_id))
+            .first(conn)
+            .optional()?,
     };
-    let row: Option<ContextTuple> = query.first(conn).optional()?;
     Ok(row.map(
         |(
             assignment,
@@ -271,6 +268,35 @@ pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Q
     ))
     .execute(conn)
     .map(|_| ())
+}
+
+/// Moves an assignment from exactly `from` to `to` (a cacheable compare-and-set for the hot
+/// path); returns whether it moved.
+pub fn advance(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = assignments::table
+        .filter(assignments::id.eq(id))
+        .filter(assignments::status.eq(from));
+    let n = match to {
+        "draft" => diesel::update(target)
+            .set((assignments::status.eq(to), assignments::saved_at.eq(now)))
+            .execute(conn)?,
+        "submitted" => diesel::update(target)
+            .set((
+                assignments::status.eq(to),
+                assignments::submitted_at.eq(now),
+            ))
+            .execute(conn)?,
+        _ => diesel::update(target)
+            .set(assignments::status.eq(to))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
 }
 
 /// Moves an assignment to `to` if its status is one of `from`; returns whether it moved. This

@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::rater_access::{
-    chosen_lang, html, locale, not_found_page, resolve, see_other, session_cookie, session_value,
-    with_lang, Access, Link,
+    chosen_lang, html, locale, not_found_page, resolve, resolve_with, see_other, session_cookie,
+    session_value, with_lang, Access, Link,
 };
 use super::views::layout::other;
 use super::views::rater::{self as view, FormHeader, Notice};
@@ -80,16 +80,11 @@ pub async fn show(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let access = Access::Session(path.into_inner());
-    let ctx = match resolve(&state, &req, &access).await? {
-        Link::Done(r) => return Ok(r),
-        Link::Answerable(ctx) => ctx,
+    let (ctx, rows) = match resolve_with(&state, &req, &access, true).await? {
+        (Link::Done(r), _) => return Ok(r),
+        (Link::Answerable(ctx), rows) => (ctx, rows),
     };
     let rubric = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
-    let id = ctx.assignment.id.clone();
-    let rows = state
-        .db
-        .read(move |c| db::responses::ratings_for(c, &id).map_err(AppError::from))
-        .await?;
     let answers = stored_answers(&ctx, rows);
     let saved = req.query_string().split('&').any(|p| p == "saved=1");
     let h = header(&state, &req, &access, &ctx);
@@ -266,15 +261,15 @@ async fn answer(
     } else {
         "draft"
     };
+    let from = ctx.assignment.status.clone();
+    let had_draft = from == "draft";
     let moved = state
         .db
         .write(move |c| {
             let now = db::now();
-            // compare-and-set: exactly one of two concurrent submits moves the assignment
-            let had_draft = db::assignments::transition(c, &id, &["draft"], to, now)?;
-            if !had_draft
-                && !db::assignments::transition(c, &id, &["pending", "invited", "opened"], to, now)?
-            {
+            // compare-and-set from the status we read: exactly one of two concurrent requests
+            // moves the assignment; the other sees 0 rows and answers 409
+            if !db::assignments::advance(c, &id, &from, to, now)? {
                 return Ok(false);
             }
             db::responses::replace(c, &id, &rows, &strengths, &improvements, had_draft, now)?;

@@ -12,7 +12,7 @@ use super::views::rater as view;
 use super::AppState;
 use crate::actions::cycles::deadline_date;
 use crate::config::Settings;
-use crate::db::{self, assignments::RaterContext, assignments::RaterKey};
+use crate::db::{self, assignments::RaterContext, assignments::RaterKey, responses::RatingRow};
 use crate::domain::locale::Locale;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::token;
@@ -142,6 +142,18 @@ pub enum Link {
 
 /// Looks up and re-validates the assignment behind `access`.
 pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> AppResult<Link> {
+    resolve_with(state, req, access, false)
+        .await
+        .map(|(link, _)| link)
+}
+
+/// [`resolve`], also reading the saved ratings in the same round trip when `with_ratings`.
+pub async fn resolve_with(
+    state: &AppState,
+    req: &HttpRequest,
+    access: &Access,
+    with_ratings: bool,
+) -> AppResult<(Link, Vec<RatingRow>)> {
     let key = match access {
         Access::Token(t) if token::well_formed(t) => RaterKey::TokenHash(token::hash(t)),
         Access::Session(id) if uuid::Uuid::parse_str(id).is_ok() => {
@@ -150,22 +162,35 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
                     hash: token::hash(&v),
                     assignment_id: id.clone(),
                 },
-                None => return Ok(Link::Done(session_expired(req))),
+                None => return Ok((Link::Done(session_expired(req)), Vec::new())),
             }
         }
-        _ => return Ok(Link::Done(not_found_page(req))),
+        _ => return Ok((Link::Done(not_found_page(req)), Vec::new())),
     };
     let session = matches!(key, RaterKey::Session { .. });
-    let Some(ctx) = state
+    let found = state
         .db
-        .read(move |c| db::assignments::context(c, &key).map_err(AppError::from))
-        .await?
-    else {
-        return Ok(Link::Done(if session {
+        .read(move |c| {
+            let Some(ctx) = db::assignments::context(c, &key)? else {
+                return Ok::<_, AppError>(None);
+            };
+            let answerable = AssignmentStatus::parse(&ctx.assignment.status)
+                .is_some_and(AssignmentStatus::is_answerable);
+            let ratings = if with_ratings && answerable {
+                db::responses::ratings_for(c, &ctx.assignment.id)?
+            } else {
+                Vec::new()
+            };
+            Ok(Some((ctx, ratings)))
+        })
+        .await?;
+    let Some((ctx, ratings)) = found else {
+        let page = if session {
             session_expired(req)
         } else {
             not_found_page(req)
-        }));
+        };
+        return Ok((Link::Done(page), Vec::new()));
     };
     let l = locale(req, Locale::parse(&ctx.assignment.locale));
     let switch = with_lang(&access.base(), Some(other(l)));
@@ -214,8 +239,8 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
         _ => None,
     };
     Ok(match page {
-        Some(p) => Link::Done(p),
-        None => Link::Answerable(Box::new(ctx)),
+        Some(p) => (Link::Done(p), Vec::new()),
+        None => (Link::Answerable(Box::new(ctx)), ratings),
     })
 }
 
