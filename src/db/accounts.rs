@@ -51,7 +51,7 @@ pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Optio
             accounts::password_hash,
             accounts::disabled,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

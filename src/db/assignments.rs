@@ -126,7 +126,7 @@ pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<R
     let row: Option<ContextTuple> = match key {
         RaterKey::TokenHash(h) => context_query!(rater_links::table)
             .filter(rater_links::token_hash.eq(h))
-            .first(conn)
+            .get_result(conn)
             .optional()?,
         RaterKey::Session {
             hash,
@@ -134,7 +134,7 @@ pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<R
         } => context_query!(rater_sessions::table)
             .filter(rater_sessions::session_hash.eq(hash))
             .filter(rater_sessions::assignment_id.eq(assignment_id))
-            .first(conn)
+            .get_result(conn)
             .optional()?,
     };
     Ok(row.map(

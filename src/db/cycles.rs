@@ -47,7 +47,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CycleRow>>
     cycles::table
         .find(id)
         .select(CycleRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -64,7 +64,7 @@ pub fn snapshots(conn: &mut AnyConnection, id: &str) -> QueryResult<(String, Str
     cycles::table
         .find(id)
         .select((cycles::rubric_snapshot, cycles::policy_snapshot))
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Moves a cycle from `from` to `to`; returns whether it was in `from`.

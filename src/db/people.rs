@@ -21,7 +21,7 @@ pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Optio
     people::table
         .filter(people::email.eq(email))
         .select(PersonRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -30,7 +30,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<PersonRow> {
     people::table
         .find(id)
         .select(PersonRow::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// The id of the person with this email, created with `name` if new (an existing name is kept).
@@ -64,7 +64,7 @@ pub fn ensure_organization(
     let found: Option<String> = organizations::table
         .filter(organizations::name.eq(name))
         .select(organizations::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     if let Some(id) = found {
         return Ok(id);

@@ -41,7 +41,7 @@ pub fn find_for_subject(
         .filter(reviews::cycle_id.eq(cycle_id))
         .filter(reviews::subject_id.eq(subject_id))
         .select(ReviewRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

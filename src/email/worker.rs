@@ -102,23 +102,28 @@ pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<Flus
     }
 }
 
-/// Runs until `shutdown` resolves: every couple of seconds, queue what is due (reminders,
-/// closings) and deliver.
+/// Runs until the server stops: delivers the outbox every two seconds and queues what falls
+/// due with time (closings, reminders, supervisor notices) every minute.
 pub async fn run(
     db: Db,
     mailer: Arc<Mailer>,
     settings: Arc<Settings>,
     templates: Arc<super::Templates>,
 ) {
+    // what falls due with time (closings, reminders, notices) is scanned once a minute; the
+    // outbox, which request handlers fill, every two seconds
+    let mut last_scan: Option<std::time::Instant> = None;
     loop {
-        let now = db::now();
-        let t = templates.clone();
-        let s = settings.clone();
-        if let Err(e) = db
-            .write(move |c| crate::actions::schedule::due_work(c, &t, &s, now))
-            .await
-        {
-            tracing::error!(error = ?e, "scheduling failed");
+        if last_scan.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            last_scan = Some(std::time::Instant::now());
+            let now = db::now();
+            let (t, s) = (templates.clone(), settings.clone());
+            if let Err(e) = db
+                .write(move |c| crate::actions::schedule::due_work(c, &t, &s, now))
+                .await
+            {
+                tracing::error!(error = ?e, "scheduling failed");
+            }
         }
         if let Err(e) = flush(&db, &mailer, &settings).await {
             tracing::error!(error = ?e, "outbox flush failed");
