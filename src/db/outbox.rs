@@ -78,31 +78,36 @@ pub fn has_key(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-/// Claims the oldest due message by compare-and-set on its lease: pending and due, or
-/// `sending` with an expired lease (its worker died). Returns the claimed row.
-pub fn claim_next(
+/// Claims up to `n` due messages (pending and due, then expired leases), each by its own
+/// compare-and-set, with one candidate query per kind instead of one per message.
+pub fn claim_batch(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-) -> QueryResult<Option<OutboxRow>> {
-    for _ in 0..5 {
-        let candidate: Option<OutboxRow> = email_outbox::table
-            .filter(
-                email_outbox::status
-                    .eq("pending")
-                    .and(email_outbox::next_attempt_at.le(now))
-                    .or(email_outbox::status
-                        .eq("sending")
-                        .and(email_outbox::lease_until.le(now))),
-            )
-            .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
-            .select(OutboxRow::as_select())
-            .first(conn)
-            .optional()?;
-        let Some(row) = candidate else {
-            return Ok(None);
-        };
-        let claimed = diesel::update(
+    n: usize,
+) -> QueryResult<Vec<OutboxRow>> {
+    let limit = i64::try_from(n).unwrap_or(i64::MAX);
+    let mut candidates: Vec<OutboxRow> = email_outbox::table
+        .filter(email_outbox::status.eq("pending"))
+        .filter(email_outbox::next_attempt_at.le(now))
+        .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)?;
+    if candidates.len() < n {
+        candidates.extend(
+            email_outbox::table
+                .filter(email_outbox::status.eq("sending"))
+                .filter(email_outbox::lease_until.le(now))
+                .order(email_outbox::lease_until.asc())
+                .limit(limit - candidates.len() as i64)
+                .select(OutboxRow::as_select())
+                .load::<OutboxRow>(conn)?,
+        );
+    }
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for row in candidates {
+        let n = diesel::update(
             email_outbox::table
                 .filter(email_outbox::id.eq(&row.id))
                 .filter(email_outbox::status.eq(&row.status))
@@ -114,16 +119,16 @@ pub fn claim_next(
             email_outbox::lease_until.eq(lease_until),
         ))
         .execute(conn)?;
-        if claimed == 1 {
-            return Ok(Some(OutboxRow {
+        if n == 1 {
+            claimed.push(OutboxRow {
                 status: "sending".into(),
                 attempts: row.attempts + 1,
                 lease_until: Some(lease_until),
                 ..row
-            }));
+            });
         }
     }
-    Ok(None)
+    Ok(claimed)
 }
 
 /// Marks a claimed message sent (only if this worker still holds it). The rendered bodies,

@@ -6,11 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::TimeDelta;
+use chrono::{NaiveDateTime, TimeDelta};
 use rand::Rng;
 
 use super::Mailer;
 use crate::config::Settings;
+use crate::db::outbox::OutboxRow;
 use crate::db::{self, outbox, Db};
 use crate::error::AppError;
 
@@ -35,71 +36,94 @@ pub fn backoff(attempts: i32, base_seconds: i64) -> TimeDelta {
 pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<FlushReport, AppError> {
     let mut report = FlushReport::default();
     let lease = TimeDelta::seconds(settings.email.lease_seconds);
-    let batch_size = settings.email.concurrency.max(1);
+    // claim several rounds of work per transaction (each claim and each record is a durable
+    // commit), then send `concurrency` at a time
+    let concurrency = settings.email.concurrency.max(1);
+    let batch_size = concurrency * 8;
     loop {
         let now = db::now();
         // claim a batch: each claim is its own compare-and-set, so racing workers split the queue
         let batch = db
             .write(move |c| {
-                let mut rows = Vec::new();
-                while rows.len() < batch_size {
-                    match outbox::claim_next(c, now, now + lease)? {
-                        Some(r) => rows.push(r),
-                        None => break,
-                    }
-                }
+                let rows = outbox::claim_batch(c, now, now + lease, batch_size)?;
                 Ok::<_, AppError>(rows)
             })
             .await?;
         if batch.is_empty() {
             return Ok(report);
         }
-        let outcomes =
-            futures_util::future::join_all(batch.iter().map(|row| mailer.send(row))).await;
-        let now = db::now();
-        let max_age = TimeDelta::hours(settings.email.max_age_hours);
-        let base = settings.email.retry_base_seconds;
-        let mut updates = Vec::new();
-        for (row, outcome) in batch.into_iter().zip(outcomes) {
-            match outcome {
-                Ok(()) => {
-                    report.sent += 1;
-                    updates.push((row, Ok(())));
+        // each chunk's outcomes are recorded before the next chunk is sent: a worker that dies
+        // can re-send at most the messages it had in flight (same Message-ID)
+        let mut batch = batch;
+        while !batch.is_empty() {
+            let rest = batch.split_off(concurrency.min(batch.len()));
+            let chunk = std::mem::replace(&mut batch, rest);
+            let outcomes =
+                futures_util::future::join_all(chunk.iter().map(|row| mailer.send(row))).await;
+            let updates = settle(chunk, outcomes, settings, &mut report);
+            let now = db::now();
+            db.write(move |c| record(c, &updates, now)).await?;
+        }
+    }
+}
+
+type Outcome = (OutboxRow, Result<(), (String, Option<NaiveDateTime>)>);
+
+/// Decides, for each sent or failed message, what to store (and counts it).
+fn settle(
+    chunk: Vec<OutboxRow>,
+    outcomes: Vec<Result<(), super::mailer::SendError>>,
+    settings: &Settings,
+    report: &mut FlushReport,
+) -> Vec<Outcome> {
+    let now = db::now();
+    let max_age = TimeDelta::hours(settings.email.max_age_hours);
+    let base = settings.email.retry_base_seconds;
+    chunk
+        .into_iter()
+        .zip(outcomes)
+        .map(|(row, outcome)| match outcome {
+            Ok(()) => {
+                report.sent += 1;
+                (row, Ok(()))
+            }
+            Err(e) => {
+                let give_up = !e.transient || now - row.created_at >= max_age;
+                tracing::warn!(message_id = %row.message_id, attempts = row.attempts, transient = e.transient, "email not delivered: {}", e.message);
+                if give_up {
+                    report.failed += 1;
+                } else {
+                    report.retried += 1;
                 }
-                Err(e) => {
-                    let give_up = !e.transient || now - row.created_at >= max_age;
-                    tracing::warn!(message_id = %row.message_id, attempts = row.attempts, transient = e.transient, "email not delivered: {}", e.message);
-                    if give_up {
-                        report.failed += 1;
-                    } else {
-                        report.retried += 1;
+                let next = (!give_up).then(|| now + backoff(row.attempts, base));
+                (row, Err((e.message, next)))
+            }
+        })
+        .collect()
+}
+
+/// Stores the outcomes of one chunk; a delivered invitation or resend marks its rater invited.
+fn record(
+    c: &mut db::AnyConnection,
+    updates: &[Outcome],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    for (row, outcome) in updates {
+        match outcome {
+            Ok(()) => {
+                let linked = row.kind == "invitation" || row.kind == "resend";
+                if outbox::mark_sent(c, &row.id, row.attempts, now)? && linked {
+                    if let Some(a) = &row.assignment_id {
+                        db::assignments::mark_invited(c, a, now)?;
                     }
-                    let next = (!give_up).then(|| now + backoff(row.attempts, base));
-                    updates.push((row, Err((e.message, next))));
                 }
+            }
+            Err((message, next)) => {
+                outbox::mark_unsent(c, &row.id, row.attempts, message, *next)?;
             }
         }
-        db.write(move |c| {
-            for (row, outcome) in &updates {
-                match outcome {
-                    Ok(()) => {
-                        if outbox::mark_sent(c, &row.id, row.attempts, now)?
-                            && (row.kind == "invitation" || row.kind == "resend")
-                        {
-                            if let Some(a) = &row.assignment_id {
-                                db::assignments::mark_invited(c, a, now)?;
-                            }
-                        }
-                    }
-                    Err((message, next)) => {
-                        outbox::mark_unsent(c, &row.id, row.attempts, message, *next)?;
-                    }
-                }
-            }
-            Ok::<_, AppError>(())
-        })
-        .await?;
     }
+    Ok(())
 }
 
 /// Runs until the server stops: delivers the outbox every two seconds and queues what falls

@@ -161,7 +161,9 @@ CREATE TABLE email_outbox (
     created_at TIMESTAMP NOT NULL,
     sent_at TIMESTAMP
 );
-CREATE INDEX email_outbox_due ON email_outbox (status, next_attempt_at);
+CREATE INDEX email_outbox_due ON email_outbox (status, next_attempt_at, id);
+CREATE INDEX email_outbox_lease ON email_outbox (status, lease_until);
+CREATE INDEX email_outbox_assignment ON email_outbox (assignment_id);
 
 -- The audit trail is append-only.
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
