@@ -506,9 +506,13 @@ async fn main() {
     drop(db);
     if a.backend == "postgres" {
         use diesel::{Connection, PgConnection, RunQueryDsl};
-        let admin = std::env::var("KAM360_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        if let (Ok(mut c), Some((_, name))) = (PgConnection::establish(&admin), url.rsplit_once('/')) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+        let admin = std::env::var("KAM360_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        if let (Ok(mut c), Some((_, name))) =
+            (PgConnection::establish(&admin), url.rsplit_once('/'))
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut c);
         }
     }
 

@@ -91,11 +91,7 @@ fn queue(dir: &Path, n: usize, port: u16, concurrency: usize) -> (Db, Settings, 
     let rows = db
         .read_blocking(|c| db::outbox::list(c, None).map_err(kam360::error::AppError::from))
         .expect("rows");
-    let size = rows
-        .iter()
-        .map(|r| r.body_text.len() + r.body_html.len() + 600)
-        .sum::<usize>()
-        / rows.len().max(1);
+    let size = rows.iter().map(|r| r.mime.len()).sum::<usize>() / rows.len().max(1);
     (db, s, size)
 }
 

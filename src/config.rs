@@ -170,6 +170,12 @@ impl Settings {
                 "configuration: server.public_base_url must start with http:// or https://"
             );
         }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            anyhow::bail!(
+                "configuration: email.from is not a valid address: {}",
+                self.email.from
+            );
+        }
         if self.database.pool_size == 0 {
             anyhow::bail!("configuration: database.pool_size must be at least 1");
         }

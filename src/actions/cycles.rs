@@ -284,7 +284,7 @@ fn invite(
             let locale = Locale::parse(&a.assignment.locale).unwrap_or(Locale::Zh);
             let message = messages::link_message(
                 templates,
-                &settings.email.contact,
+                &settings.email,
                 &LinkMail {
                     kind: Kind::Invitation,
                     slot: "1",
@@ -405,7 +405,7 @@ pub fn notify_supervisor(
     let link = format!("{}/reviews/{}", settings.base_url(), review.review.id);
     let message = messages::ready_message(
         templates,
-        &settings.email.contact,
+        &settings.email,
         &ReadyMail {
             review_id: &review.review.id,
             supervisor_email: &review.supervisor_email,
@@ -530,7 +530,7 @@ pub fn reissue(
     let slot = db::new_id();
     let message = messages::link_message(
         templates,
-        &settings.email.contact,
+        &settings.email,
         &LinkMail {
             kind: Kind::Resend,
             slot: &slot,

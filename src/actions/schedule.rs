@@ -104,7 +104,7 @@ pub fn due_work(
                     .unwrap_or(Relationship::Customer);
                 let message = messages::link_message(
                     templates,
-                    &settings.email.contact,
+                    &settings.email,
                     &LinkMail {
                         kind: Kind::Reminder,
                         slot: &key_slot,

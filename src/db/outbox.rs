@@ -20,8 +20,7 @@ pub struct OutboxRow {
     pub recipient_name: String,
     pub locale: String,
     pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
+    pub mime: String,
     pub message_id: String,
     pub status: String,
     pub attempts: i32,
@@ -45,8 +44,7 @@ pub struct NewMessage {
     pub recipient_name: String,
     pub locale: String,
     pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
+    pub mime: String,
     pub message_id: String,
     pub status: String,
     pub attempts: i32,
@@ -131,8 +129,8 @@ pub fn claim_batch(
     Ok(claimed)
 }
 
-/// Marks a claimed message sent (only if this worker still holds it). The rendered bodies,
-/// which carry the rater's link, are cleared once delivered.
+/// Marks a claimed message sent (only if this worker still holds it). The message, which
+/// carries the rater's link, is cleared once delivered.
 pub fn mark_sent(
     conn: &mut AnyConnection,
     id: &str,
@@ -150,8 +148,7 @@ pub fn mark_sent(
         email_outbox::sent_at.eq(now),
         email_outbox::lease_until.eq(None::<NaiveDateTime>),
         email_outbox::last_error.eq(None::<String>),
-        email_outbox::body_text.eq(""),
-        email_outbox::body_html.eq(""),
+        email_outbox::mime.eq(""),
     ))
     .execute(conn)?;
     Ok(n == 1)
@@ -231,8 +228,7 @@ pub fn cancel_for_assignment(conn: &mut AnyConnection, assignment_id: &str) -> Q
     .set((
         email_outbox::status.eq("cancelled"),
         email_outbox::last_error.eq("cancelled: the link was revoked or replaced"),
-        email_outbox::body_text.eq(""),
-        email_outbox::body_html.eq(""),
+        email_outbox::mime.eq(""),
     ))
     .execute(conn)
 }

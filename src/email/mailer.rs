@@ -1,6 +1,7 @@
 //! Delivery of one outbox message: SMTP (pooled, timeouts, TLS none/STARTTLS/implicit, optional
 //! auth) or `.eml` files. Errors say whether a retry may help.
 
+use lettre::address::{Address, Envelope};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
@@ -46,52 +47,73 @@ impl Mailer {
         Ok(Mailer { inner, from })
     }
 
-    /// Builds the MIME message of an outbox row (stable Message-ID, text + HTML).
-    pub fn build(&self, row: &OutboxRow) -> Result<Message, SendError> {
+    /// Sends one queued message as composed.
+    pub async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
         let permanent = |message: String| SendError {
             transient: false,
             message,
         };
-        let to: Mailbox = format!(
-            "{} <{}>",
-            quote_name(&row.recipient_name),
-            row.recipient_email
-        )
-        .parse()
-        .or_else(|_| row.recipient_email.parse().map(|a| Mailbox::new(None, a)))
-        .map_err(|e| permanent(format!("bad recipient: {e}")))?;
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(&row.subject)
-            .message_id(Some(row.message_id.clone()))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(row.body_text.clone()),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(row.body_html.clone()),
-                    ),
-            )
-            .map_err(|e| permanent(format!("cannot build message: {e}")))
-    }
-
-    /// Sends one message.
-    pub async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
-        let message = self.build(row)?;
+        let to: Address = row
+            .recipient_email
+            .parse()
+            .map_err(|e| permanent(format!("bad recipient: {e}")))?;
+        let envelope = Envelope::new(self.from.email.clone().into(), vec![to])
+            .map_err(|e| permanent(format!("bad envelope: {e}")))?;
+        if row.mime.is_empty() {
+            return Err(permanent(
+                "the message was cleared (already delivered or cancelled)".into(),
+            ));
+        }
         match &self.inner {
-            Inner::File(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
-                transient: true,
-                message: format!("file transport: {e}"),
-            }),
-            Inner::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
+            Inner::File(t) => t
+                .send_raw(&envelope, row.mime.as_bytes())
+                .await
+                .map(|_| ())
+                .map_err(|e| SendError {
+                    transient: true,
+                    message: format!("file transport: {e}"),
+                }),
+            Inner::Smtp(pool) => pool.send(&envelope, row.mime.as_bytes()).await,
         }
     }
+}
+
+/// Composes a whole message (text and HTML alternatives, a stable Message-ID); what the outbox
+/// stores, so that retries send the very same bytes and the worker does no encoding.
+pub fn compose(
+    from: &str,
+    (name, email): (&str, &str),
+    subject: &str,
+    text: String,
+    html: String,
+    message_id: &str,
+) -> Result<String, String> {
+    let from: Mailbox = from.parse().map_err(|e| format!("bad sender: {e}"))?;
+    let to: Mailbox = format!("{} <{}>", quote_name(name), email)
+        .parse()
+        .or_else(|_| email.parse().map(|a| Mailbox::new(None, a)))
+        .map_err(|e| format!("bad recipient: {e}"))?;
+    let subject: String = subject.chars().filter(|c| !c.is_control()).collect();
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .message_id(Some(message_id.to_owned()))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html),
+                ),
+        )
+        .map_err(|e| format!("cannot build the message: {e}"))?;
+    String::from_utf8(message.formatted()).map_err(|e| format!("not UTF-8: {e}"))
 }
 
 /// A display name safe inside a header: control characters dropped, quoted.
@@ -107,67 +129,43 @@ fn quote_name(name: &str) -> String {
 mod tests {
     use super::*;
 
-    fn row(name: &str, subject: &str) -> OutboxRow {
-        let now = crate::db::now();
-        OutboxRow {
-            id: "1".into(),
-            idempotency_key: "k".into(),
-            kind: "invitation".into(),
-            assignment_id: None,
-            review_id: None,
-            recipient_email: "rater@example.cn".into(),
-            recipient_name: name.into(),
-            locale: "zh".into(),
-            subject: subject.into(),
-            body_text: "正文 text".into(),
-            body_html: "<p>正文</p>".into(),
-            message_id: "<abc@kam360>".into(),
-            status: "sending".into(),
-            attempts: 1,
-            next_attempt_at: now,
-            lease_until: None,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        }
-    }
-
-    fn mailer() -> Mailer {
-        let settings =
-            crate::config::Settings::load_from(std::path::Path::new("/nonexistent"), None, false)
-                .expect("defaults");
-        let mut email = settings.email;
-        email.transport = crate::config::Transport::Smtp;
-        Mailer::new(&email).expect("mailer")
+    fn headers(raw: &str) -> &str {
+        &raw[..raw.find("\r\n\r\n").expect("end of headers")]
     }
 
     #[test]
     fn names_and_subjects_cannot_inject_headers() {
-        let m = mailer()
-            .build(&row(
-                "Evil\r\nBcc: victim@example.com",
-                "Hi\r\nBcc: victim2@example.com",
-            ))
-            .expect("built");
-        let raw = String::from_utf8(m.formatted()).expect("utf8");
-        let headers = &raw[..raw.find("\r\n\r\n").expect("end of headers")];
+        let raw = compose(
+            "kam360 <no-reply@kam360.test>",
+            ("Evil\r\nBcc: victim@example.com", "rater@example.cn"),
+            "Hi\r\nBcc: victim2@example.com",
+            "text".into(),
+            "<p>html</p>".into(),
+            "<abc@kam360>",
+        )
+        .expect("composed");
+        let h = headers(&raw);
         assert!(
-            !headers
-                .lines()
+            !h.lines()
                 .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
-            "{headers}"
+            "{h}"
         );
     }
 
     #[test]
-    fn chinese_names_are_encoded_and_the_message_id_is_stable() {
-        let m = mailer()
-            .build(&row("王芳", "请为王芳提供反馈"))
-            .expect("built");
-        let raw = String::from_utf8(m.formatted()).expect("utf8");
-        let headers = &raw[..raw.find("\r\n\r\n").expect("end of headers")];
-        assert!(headers.is_ascii(), "headers are encoded: {headers}");
-        assert!(headers.contains("Message-ID: <abc@kam360>"));
+    fn chinese_names_are_encoded_and_the_message_id_is_kept() {
+        let raw = compose(
+            "kam360 <no-reply@kam360.test>",
+            ("王芳", "rater@example.cn"),
+            "请为王芳提供反馈",
+            "正文".into(),
+            "<p>正文</p>".into(),
+            "<abc@kam360>",
+        )
+        .expect("composed");
+        let h = headers(&raw);
+        assert!(h.is_ascii(), "headers are encoded: {h}");
+        assert!(h.contains("Message-ID: <abc@kam360>"));
         assert!(raw.contains("multipart/alternative"));
     }
 }

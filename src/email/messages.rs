@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use super::{Kind, Templates};
+use crate::config::EmailSettings;
 use crate::db::outbox::NewMessage;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
@@ -57,7 +58,7 @@ pub fn minutes_for(criteria: usize) -> usize {
 /// Renders a link-carrying message into an outbox row.
 pub fn link_message(
     templates: &Templates,
-    contact: &str,
+    email: &EmailSettings,
     m: &LinkMail<'_>,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
@@ -66,7 +67,7 @@ pub fn link_message(
         recipient_name: m.rater_name,
         cycle_name: m.cycle_name,
         deadline: m.deadline.to_string(),
-        contact,
+        contact: &email.contact,
         html_lang: m.locale.html_lang(),
         subject_name: m.subject_name,
         relationship: i18n::t(m.locale, &group_key),
@@ -79,7 +80,8 @@ pub fn link_message(
         days_left: m.days_left,
     };
     let r = templates.render(m.kind, m.locale, &ctx)?;
-    Ok(new_message(
+    new_message(
+        &email.from,
         format!("{}:{}:{}", m.kind.as_str(), m.assignment_id, m.slot),
         m.kind,
         Some(m.assignment_id.to_owned()),
@@ -88,7 +90,7 @@ pub fn link_message(
         m.locale,
         r,
         now,
-    ))
+    )
 }
 
 /// The supervisor's notice that a review is ready to reconcile.
@@ -124,7 +126,7 @@ struct ReadyContext<'a> {
 /// Renders the supervisor notification (one per review).
 pub fn ready_message(
     templates: &Templates,
-    contact: &str,
+    email: &EmailSettings,
     m: &ReadyMail<'_>,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
@@ -132,7 +134,7 @@ pub fn ready_message(
         recipient_name: m.supervisor_name,
         cycle_name: m.cycle_name,
         deadline: m.deadline.to_string(),
-        contact,
+        contact: &email.contact,
         html_lang: m.locale.html_lang(),
         subject_name: m.subject_name,
         link: m.link,
@@ -145,7 +147,8 @@ pub fn ready_message(
         },
     };
     let r = templates.render(Kind::SupervisorReady, m.locale, &ctx)?;
-    Ok(new_message(
+    new_message(
+        &email.from,
         format!("supervisor_ready:{}", m.review_id),
         Kind::SupervisorReady,
         None,
@@ -154,11 +157,12 @@ pub fn ready_message(
         m.locale,
         r,
         now,
-    ))
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
 fn new_message(
+    from: &str,
     key: String,
     kind: Kind,
     assignment_id: Option<String>,
@@ -167,10 +171,13 @@ fn new_message(
     locale: Locale,
     r: super::templates::Rendered,
     now: NaiveDateTime,
-) -> NewMessage {
+) -> anyhow::Result<NewMessage> {
     let id = crate::db::new_id();
-    NewMessage {
-        message_id: format!("<{id}@kam360>"),
+    let message_id = format!("<{id}@kam360>");
+    let mime = super::mailer::compose(from, (name, email), &r.subject, r.text, r.html, &message_id)
+        .map_err(|e| anyhow::anyhow!("cannot compose the message to {email}: {e}"))?;
+    Ok(NewMessage {
+        message_id,
         id,
         idempotency_key: key,
         kind: kind.as_str().to_owned(),
@@ -180,11 +187,10 @@ fn new_message(
         recipient_name: name.to_owned(),
         locale: locale.as_str().to_owned(),
         subject: r.subject,
-        body_text: r.text,
-        body_html: r.html,
+        mime,
         status: "pending".to_owned(),
         attempts: 0,
         next_attempt_at: now,
         created_at: now,
-    }
+    })
 }

@@ -74,7 +74,7 @@ async fn launch_invites_everyone_once_in_their_language(app: TestApp) {
     let bodies: i64 = app
         .read(|c| {
             Ok(email_outbox::table
-                .filter(email_outbox::body_text.ne(""))
+                .filter(email_outbox::mime.ne(""))
                 .count()
                 .get_result(c)?)
         })

@@ -28,13 +28,7 @@ fn all_text(app: &TestApp) -> Vec<String> {
         ("rater_sessions", vec!["session_hash"]),
         (
             "email_outbox",
-            vec![
-                "idempotency_key",
-                "subject",
-                "body_text",
-                "body_html",
-                "message_id",
-            ],
+            vec!["idempotency_key", "subject", "mime", "message_id"],
         ),
         ("audit_events", vec!["action"]),
         ("cycles", vec!["name", "rubric_snapshot"]),

@@ -150,8 +150,8 @@ CREATE TABLE email_outbox (
     recipient_name TEXT NOT NULL,
     locale TEXT NOT NULL CHECK (locale IN ('zh', 'en')),
     subject TEXT NOT NULL,
-    body_text TEXT NOT NULL,
-    body_html TEXT NOT NULL,
+    -- the whole RFC 5322 message, composed when queued; cleared once delivered
+    mime TEXT NOT NULL,
     message_id TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
     attempts INTEGER NOT NULL DEFAULT 0,
