@@ -27,7 +27,7 @@ use kam360::domain::relationship::Relationship;
 use kam360::domain::token;
 use kam360::email::Templates;
 use kam360::error::{AppError, AppResult};
-use kam360::web::{AppState, RubricCache};
+use kam360::web::AppState;
 
 struct Args {
     backend: String,
@@ -346,12 +346,11 @@ async fn main() {
     // per round: one batch for HTTP submits, one for the raw writer; plus one for GETs
     let batches = seed(&db, &settings, a.rounds * 2 + 1, a.links);
     let settings = Arc::new(settings);
-    let state = web::Data::new(AppState {
-        db: db.clone(),
-        settings: settings.clone(),
-        templates: Arc::new(Templates::new(None).expect("t")),
-        rubrics: RubricCache::default(),
-    });
+    let state = web::Data::new(AppState::new(
+        db.clone(),
+        settings.clone(),
+        Arc::new(Templates::new(None).expect("templates")),
+    ));
     let server = kam360::web::build(listener, state).expect("server");
     let handle = server.handle();
     tokio::spawn(server);

@@ -3,6 +3,7 @@
 
 pub mod cycles;
 pub mod demo;
+pub mod progress;
 pub mod report;
 pub mod schedule;
 pub mod users;

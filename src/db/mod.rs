@@ -11,6 +11,7 @@ pub mod people;
 pub mod responses;
 pub mod reviews;
 pub mod schema;
+pub mod sessions;
 
 use std::path::PathBuf;
 use std::time::Duration;

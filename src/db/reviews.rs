@@ -116,3 +116,73 @@ pub fn start_reconciling_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> 
     ))
     .execute(conn)
 }
+
+/// A supervisor's review with its cycle.
+#[derive(Debug, Clone)]
+pub struct SupervisedReview {
+    pub listing: ReviewListing,
+    pub cycle_name: String,
+    pub cycle_status: String,
+    pub closes_at: NaiveDateTime,
+    pub min_group_size: i32,
+}
+
+type SupervisedTuple = (
+    ReviewRow,
+    (String, String),
+    (String, String),
+    (String, String, NaiveDateTime, i32),
+);
+
+/// Every review whose supervisor is `person_id`, newest cycle first, then by KAM.
+pub fn list_for_supervisor(
+    conn: &mut AnyConnection,
+    person_id: &str,
+) -> QueryResult<Vec<SupervisedReview>> {
+    use super::schema::cycles;
+    let supervisors = diesel::alias!(people as supervisors);
+    let rows: Vec<SupervisedTuple> = reviews::table
+        .inner_join(cycles::table)
+        .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
+        .inner_join(supervisors.on(supervisors.field(people::id).eq(reviews::supervisor_id)))
+        .filter(reviews::supervisor_id.eq(person_id))
+        .order((cycles::created_at.desc(), people::name.asc()))
+        .select((
+            ReviewRow::as_select(),
+            (people::email, people::name),
+            (
+                supervisors.field(people::email),
+                supervisors.field(people::name),
+            ),
+            (
+                cycles::name,
+                cycles::status,
+                cycles::closes_at,
+                cycles::min_group_size,
+            ),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                review,
+                (subject_email, subject_name),
+                (supervisor_email, supervisor_name),
+                (cycle_name, cycle_status, closes_at, min_group_size),
+            )| SupervisedReview {
+                listing: ReviewListing {
+                    review,
+                    subject_email,
+                    subject_name,
+                    supervisor_email,
+                    supervisor_name,
+                },
+                cycle_name,
+                cycle_status,
+                closes_at,
+                min_group_size,
+            },
+        )
+        .collect())
+}

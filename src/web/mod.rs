@@ -3,6 +3,7 @@
 pub mod rater;
 pub mod rater_access;
 pub mod security;
+pub mod staff;
 pub mod views;
 
 use std::collections::HashMap;
@@ -46,11 +47,35 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub templates: Arc<Templates>,
     pub rubrics: RubricCache,
+    /// Failed sign-ins per account and per address.
+    pub throttle: Mutex<crate::domain::throttle::Throttle>,
+}
+
+impl AppState {
+    /// The state shared by every worker of one server.
+    pub fn new(db: Db, settings: Arc<Settings>, templates: Arc<Templates>) -> AppState {
+        AppState {
+            db,
+            settings,
+            templates,
+            rubrics: RubricCache::default(),
+            // 5 failures per account or address per 15 minutes
+            throttle: Mutex::new(crate::domain::throttle::Throttle::new(
+                5,
+                std::time::Duration::from_secs(15 * 60),
+            )),
+        }
+    }
 }
 
 /// The whole route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health))
+        .route("/", web::get().to(staff::home))
+        .route("/login", web::get().to(staff::login_form))
+        .route("/login", web::post().to(staff::login))
+        .route("/logout", web::post().to(staff::logout))
+        .route("/rate/{assignment}", web::post().to(staff::rate))
         .route("/static/app.css", web::get().to(views::assets::css))
         .route("/static/form.js", web::get().to(views::assets::js))
         .route("/r/{token}", web::get().to(rater::open))
@@ -101,6 +126,11 @@ pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Resu
         App::new()
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(16 * 1024)
+                    .error_handler(|e, _| AppError::Invalid(e.to_string()).into()),
+            )
             .wrap(security::headers())
             .wrap(actix_web::middleware::from_fn(security::log_requests))
             .configure(routes)
@@ -118,12 +148,11 @@ pub async fn serve(ctx: Context) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", ctx.settings.server.bind))?;
     tracing::info!(address = %ctx.settings.server.bind, backend = ctx.db.backend().name(), "kam360 listening");
     let mailer = Arc::new(Mailer::new(&ctx.settings.email)?);
-    let state = web::Data::new(AppState {
-        db: ctx.db.clone(),
-        settings: ctx.settings.clone(),
-        templates: ctx.templates.clone(),
-        rubrics: RubricCache::default(),
-    });
+    let state = web::Data::new(AppState::new(
+        ctx.db.clone(),
+        ctx.settings.clone(),
+        ctx.templates.clone(),
+    ));
     let worker = tokio::spawn(crate::email::worker::run(
         ctx.db.clone(),
         mailer,

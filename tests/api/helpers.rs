@@ -10,7 +10,7 @@ use kam360::config::Settings;
 use kam360::db::Db;
 use kam360::domain::rubric::Rubric;
 use kam360::email::Templates;
-use kam360::web::{AppState, RubricCache};
+use kam360::web::AppState;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,12 +136,11 @@ pub async fn try_spawn_app_with(
     let rubric = kam360::cli::load_rubric(&settings).expect("rubric");
     let templates = Arc::new(Templates::new(None).expect("templates"));
     let settings = Arc::new(settings);
-    let state = web::Data::new(AppState {
-        db: db.clone(),
-        settings: settings.clone(),
-        templates: templates.clone(),
-        rubrics: RubricCache::default(),
-    });
+    let state = web::Data::new(AppState::new(
+        db.clone(),
+        settings.clone(),
+        templates.clone(),
+    ));
     let server = kam360::web::build(listener, state).expect("server");
     tokio::spawn(server);
     let client = reqwest::Client::builder()

@@ -12,4 +12,5 @@ mod rater_form;
 mod rater_links;
 mod report;
 mod smtp_server;
+mod staff;
 mod storage;

@@ -1,0 +1,326 @@
+//! Staff sign-in (admins and supervisors): Argon2id passwords, server-side sessions with idle
+//! and absolute time-outs, throttled failures with one generic message, a per-session CSRF
+//! token on every staff form plus the same-origin check, and the home pages.
+
+use std::time::Instant;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::TimeDelta;
+use subtle::ConstantTimeEq;
+
+use super::rater_access::{html, locale, see_other};
+use super::views::staff as view;
+use super::AppState;
+use crate::actions::users;
+use crate::db::{self, sessions::StaffSession};
+use crate::domain::locale::Locale;
+use crate::domain::progress;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::AssignmentStatus;
+use crate::domain::token;
+use crate::error::{AppError, AppResult};
+use crate::i18n::t;
+
+/// The staff session cookie: `__Host-` (which requires `Secure`) when served over https.
+fn cookie_name(state: &AppState) -> &'static str {
+    if state.settings.base_url().starts_with("https://") {
+        "__Host-kam360_staff"
+    } else {
+        "kam360_staff"
+    }
+}
+
+fn session_cookie(state: &AppState, value: String, max_age: TimeDelta) -> Cookie<'static> {
+    Cookie::build(cookie_name(state), value)
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.base_url().starts_with("https://"))
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            max_age.num_seconds().max(0),
+        ))
+        .finish()
+}
+
+/// The signed-in staff member, if the session is live (not idle too long, not past its
+/// absolute limit, account not disabled). Activity is recorded at most once a minute.
+pub async fn current(state: &AppState, req: &HttpRequest) -> AppResult<Option<StaffSession>> {
+    let Some(value) = req
+        .cookie(cookie_name(state))
+        .map(|c| c.value().to_owned())
+        .filter(|v| token::well_formed(v))
+    else {
+        return Ok(None);
+    };
+    let hash = token::hash(&value);
+    let idle = TimeDelta::minutes(state.settings.server.session_idle_minutes);
+    let session = state
+        .db
+        .write(move |c| {
+            let now = db::now();
+            let Some(s) = db::sessions::find(c, &hash)? else {
+                return Ok::<_, AppError>(None);
+            };
+            if s.disabled || s.expires_at <= now || s.last_seen_at + idle <= now {
+                db::sessions::delete(c, &hash)?;
+                return Ok(None);
+            }
+            if now - s.last_seen_at >= TimeDelta::minutes(1) {
+                db::sessions::touch(c, &hash, now)?;
+            }
+            Ok(Some(s))
+        })
+        .await?;
+    Ok(session)
+}
+
+/// Whether a staff form carries this session's CSRF token and comes from our own pages.
+fn csrf_ok(state: &AppState, req: &HttpRequest, session: &StaffSession, sent: &str) -> bool {
+    super::security::same_origin(req, state.settings.base_url())
+        && bool::from(session.csrf_token.as_bytes().ct_eq(sent.as_bytes()))
+}
+
+fn forbidden(l: Locale) -> HttpResponse {
+    html(
+        StatusCode::FORBIDDEN,
+        view::message(l, t(l, "staff.login.title"), t(l, "staff.forbidden")),
+    )
+}
+
+/// `GET /login`
+pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    if current(&state, &req).await?.is_some() {
+        return Ok(see_other("/".into()));
+    }
+    let l = locale(&req, None);
+    Ok(html(StatusCode::OK, view::login(l, "", None)))
+}
+
+/// The login form's fields.
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+}
+
+/// `POST /login`: one generic failure for every reason; throttled per account and address.
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    if !super::security::same_origin(&req, state.settings.base_url()) {
+        return Ok(forbidden(l));
+    }
+    let LoginForm { email, password } = form.into_inner();
+    let email = email.trim().to_lowercase();
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
+    let allowed = state.throttle.lock().map(|mut t| {
+        let now = Instant::now();
+        t.allowed(&account_key, now) && t.allowed(&address_key, now)
+    });
+    if !allowed.unwrap_or(false) {
+        return Ok(html(
+            StatusCode::TOO_MANY_REQUESTS,
+            view::login(l, &email, Some(t(l, "staff.throttled"))),
+        ));
+    }
+    let lookup = email.clone();
+    let account = state
+        .db
+        .read(move |c| db::accounts::find_by_email(c, &lookup).map_err(AppError::from))
+        .await?;
+    let hash = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| users::dummy_hash().to_owned());
+    let matches = web::block(move || users::verify_password(&hash, &password))
+        .await
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    let account = account.filter(|a| matches && !a.disabled);
+    let Some(account) = account else {
+        if let Ok(mut t) = state.throttle.lock() {
+            let now = Instant::now();
+            t.fail(&account_key, now);
+            t.fail(&address_key, now);
+        }
+        tracing::info!(route = "/login", "failed staff sign-in");
+        return Ok(html(
+            StatusCode::UNAUTHORIZED,
+            view::login(l, &email, Some(t(l, "staff.failed"))),
+        ));
+    };
+    if let Ok(mut t) = state.throttle.lock() {
+        t.reset(&account_key);
+    }
+    // a new session id at every sign-in (no fixation); the old cookie's session ends
+    let old = req
+        .cookie(cookie_name(&state))
+        .map(|c| token::hash(c.value()));
+    let (id, csrf) = (token::issue(), token::issue());
+    let absolute = TimeDelta::hours(state.settings.server.session_absolute_hours);
+    let person = account.person_id.clone();
+    let (id_hash, csrf_token) = (id.hash.clone(), csrf.token.clone());
+    state
+        .db
+        .write(move |c| {
+            let now = db::now();
+            if let Some(h) = old {
+                db::sessions::delete(c, &h)?;
+            }
+            db::sessions::create(c, &id_hash, &person, &csrf_token, now, now + absolute)?;
+            db::audit::record(
+                c,
+                &db::audit::NewEvent {
+                    id: db::new_id(),
+                    at: now,
+                    actor_id: Some(&person),
+                    action: "staff.login",
+                    ..Default::default()
+                },
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    let mut res = see_other("/".into());
+    res.add_cookie(&session_cookie(&state, id.token, absolute))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(res)
+}
+
+/// A form with only the CSRF token.
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /logout`
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    let Some(session) = current(&state, &req).await? else {
+        return Ok(see_other("/login".into()));
+    };
+    if !csrf_ok(&state, &req, &session, &form.csrf) {
+        return Ok(forbidden(l));
+    }
+    let hash = session.id_hash.clone();
+    state
+        .db
+        .write(move |c| db::sessions::delete(c, &hash).map_err(AppError::from))
+        .await?;
+    let mut res = see_other("/login".into());
+    res.add_cookie(&session_cookie(&state, String::new(), TimeDelta::zero()))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(res)
+}
+
+/// `GET /`: the signed-in person's home (their KAMs for a supervisor, the cycles for an admin).
+pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let Some(session) = current(&state, &req).await? else {
+        return Ok(see_other("/login".into()));
+    };
+    let l = locale(&req, None);
+    if session.role == "admin" {
+        let cycles = state
+            .db
+            .read(crate::actions::progress::cycles_overview)
+            .await?;
+        return Ok(html(StatusCode::OK, view::admin_home(l, &session, &cycles)));
+    }
+    let person = session.person_id.clone();
+    let rows = state
+        .db
+        .read(move |c| {
+            let mut out = Vec::new();
+            for r in db::reviews::list_for_supervisor(c, &person)? {
+                let assignments = db::assignments::list_for_review(c, &r.listing.review.id)?;
+                let statuses: Vec<(Relationship, AssignmentStatus)> = assignments
+                    .iter()
+                    .filter_map(|a| {
+                        Some((
+                            Relationship::parse(&a.assignment.relationship)?,
+                            AssignmentStatus::parse(&a.assignment.status)?,
+                        ))
+                    })
+                    .collect();
+                let k = usize::try_from(r.min_group_size).unwrap_or(3);
+                let own = assignments
+                    .iter()
+                    .find(|a| {
+                        a.assignment.rater_id == person && a.assignment.relationship == "supervisor"
+                    })
+                    .map(|a| (a.assignment.id.clone(), a.assignment.status.clone()));
+                out.push(view::SupervisedRow {
+                    review: r,
+                    progress: progress::per_group(&statuses, k),
+                    own,
+                });
+            }
+            Ok::<_, AppError>(out)
+        })
+        .await?;
+    Ok(html(
+        StatusCode::OK,
+        view::supervisor_home(l, &session, &rows, state.settings.min_group_size()),
+    ))
+}
+
+/// `POST /rate/{assignment}`: a signed-in supervisor opens their own rating form for a KAM,
+/// the same form raters use.
+pub async fn rate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    let Some(session) = current(&state, &req).await? else {
+        return Ok(see_other("/login".into()));
+    };
+    if !csrf_ok(&state, &req, &session, &form.csrf) {
+        return Ok(forbidden(l));
+    }
+    let id = path.into_inner();
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return Err(AppError::NotFound);
+    }
+    let cookie = super::rater_access::session_value(&req, &state.settings)
+        .unwrap_or_else(|| token::issue().token);
+    let (hash, person, aid) = (token::hash(&cookie), session.person_id.clone(), id.clone());
+    let closes_at = state
+        .db
+        .write(move |c| {
+            use db::schema::{assignments, cycles, reviews};
+            use diesel::prelude::*;
+            // only the supervisor's own assignment; anything else is "not found"
+            let closes_at: chrono::NaiveDateTime = assignments::table
+                .inner_join(reviews::table.inner_join(cycles::table))
+                .filter(assignments::id.eq(&aid))
+                .filter(assignments::rater_id.eq(&person))
+                .filter(assignments::relationship.eq("supervisor"))
+                .select(cycles::closes_at)
+                .get_result(c)?;
+            db::assignments::grant_session(c, &hash, &aid, db::now())?;
+            Ok::<_, AppError>(closes_at)
+        })
+        .await?;
+    let mut res = see_other(format!("/f/{id}"));
+    res.add_cookie(&super::rater_access::session_cookie(
+        &state.settings,
+        cookie,
+        closes_at,
+    ))
+    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(res)
+}

@@ -1,0 +1,204 @@
+//! Staff sign-in, sessions and the home pages (issue 5's first part): generic failures,
+//! throttling, CSRF on every staff form, idle time-out, a supervisor sees only their own KAMs.
+
+use diesel::prelude::*;
+use kam360::actions::users::{self, Role};
+use kam360::db;
+
+use crate::both_backends;
+use crate::fixtures::{launched_cycle, standard};
+use crate::helpers::TestApp;
+
+fn account(app: &TestApp, email: &str, role: Role) -> String {
+    let email = email.to_owned();
+    app.write(move |c| users::add(c, &email, "Staff Member", role, db::now()))
+        .expect("account")
+}
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.post_form("/login", &[("email", email), ("password", password)])
+        .await
+}
+
+fn csrf(page: &str) -> String {
+    let at =
+        page.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
+    page[at..at + page[at..].find('"').expect("end")].to_owned()
+}
+
+async fn a_supervisor_signs_in_sees_their_kams_and_signs_out(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let password = account(&app, "boss@t.cn", Role::Supervisor);
+    assert_eq!(app.get("/").await.headers()["location"], "/login");
+    let r = sign_in(&app, "Boss@T.cn", &password).await;
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let (s, home) = app.get_text("/?lang=en").await;
+    assert_eq!(s, 200);
+    assert!(
+        home.contains("Wang Fang") && home.contains("Test cycle"),
+        "their KAM"
+    );
+    assert!(
+        home.contains("fewer than 3"),
+        "no confidential count below k"
+    );
+    // their own rating: the same form as raters use, with every criterion
+    let own = l
+        .links
+        .iter()
+        .find(|x| x.rater_email == "boss@t.cn")
+        .expect("own")
+        .assignment_id
+        .clone();
+    let r = app
+        .post_form(&format!("/rate/{own}"), &[("csrf", &csrf(&home))])
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let (s, form) = app.get_text(&to).await;
+    assert_eq!(s, 200);
+    assert_eq!(form.matches("<fieldset").count(), 19);
+    // sign out needs the token
+    assert_eq!(
+        app.post_form("/logout", &[("csrf", "forged")])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.post_form("/logout", &[("csrf", &csrf(&home))])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(app.get("/").await.headers()["location"], "/login");
+}
+
+async fn failures_are_generic_and_throttled(app: TestApp) {
+    let password = account(&app, "boss@t.cn", Role::Supervisor);
+    let wrong = sign_in(&app, "boss@t.cn", "wrong").await;
+    assert_eq!(wrong.status(), 401);
+    let wrong = wrong.text().await.expect("body");
+    let unknown = sign_in(&app, "nobody@t.cn", "wrong").await;
+    assert_eq!(unknown.status(), 401);
+    let unknown = unknown.text().await.expect("body");
+    let message = |page: &str| {
+        page[page.find("role=\"alert\"").expect("alert")..]
+            .split("</p>")
+            .next()
+            .expect("p")
+            .to_owned()
+    };
+    assert_eq!(
+        message(&wrong),
+        message(&unknown),
+        "one message for every failure"
+    );
+    assert!(
+        wrong.contains("value=\"boss@t.cn\""),
+        "the typed email is kept"
+    );
+    for _ in 0..4 {
+        sign_in(&app, "boss@t.cn", "wrong").await;
+    }
+    assert_eq!(
+        sign_in(&app, "boss@t.cn", &password).await.status(),
+        429,
+        "throttled even with the right password"
+    );
+}
+
+async fn a_supervisor_sees_only_their_own_kams(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let password = account(&app, "other@t.cn", Role::Supervisor);
+    assert_eq!(sign_in(&app, "other@t.cn", &password).await.status(), 303);
+    let (_, home) = app.get_text("/?lang=en").await;
+    assert!(!home.contains("Wang Fang"));
+    let theirs = l
+        .links
+        .iter()
+        .find(|x| x.rater_email == "boss@t.cn")
+        .expect("own")
+        .assignment_id
+        .clone();
+    assert_eq!(
+        app.post_form(&format!("/rate/{theirs}"), &[("csrf", &csrf(&home))])
+            .await
+            .status(),
+        404
+    );
+}
+
+async fn idle_and_disabled_sessions_end(app: TestApp) {
+    let password = account(&app, "boss@t.cn", Role::Supervisor);
+    assert_eq!(sign_in(&app, "boss@t.cn", &password).await.status(), 303);
+    assert_eq!(app.get("/").await.status(), 200);
+    app.write(|c| {
+        use db::schema::staff_sessions;
+        diesel::update(staff_sessions::table)
+            .set(staff_sessions::last_seen_at.eq(db::now() - chrono::TimeDelta::hours(2)))
+            .execute(c)?;
+        Ok(())
+    })
+    .expect("age the session");
+    assert_eq!(
+        app.get("/").await.headers()["location"],
+        "/login",
+        "idle time-out"
+    );
+    assert_eq!(sign_in(&app, "boss@t.cn", &password).await.status(), 303);
+    app.write(|c| {
+        use db::schema::accounts;
+        diesel::update(accounts::table)
+            .set(accounts::disabled.eq(true))
+            .execute(c)?;
+        Ok(())
+    })
+    .expect("disable");
+    assert_eq!(
+        app.get("/").await.headers()["location"],
+        "/login",
+        "a disabled account's session ends"
+    );
+    assert_eq!(sign_in(&app, "boss@t.cn", &password).await.status(), 401);
+}
+
+async fn an_admin_sees_progress_counts_only(app: TestApp) {
+    launched_cycle(&app, &standard());
+    let password = account(&app, "admin@t.cn", Role::Admin);
+    assert_eq!(sign_in(&app, "admin@t.cn", &password).await.status(), 303);
+    let (s, home) = app.get_text("/?lang=en").await;
+    assert_eq!(s, 200);
+    assert!(
+        home.contains("Test cycle") && home.contains("0 of 11"),
+        "counts"
+    );
+    let cross = app
+        .client
+        .post(format!("{}/login", app.address))
+        .header("origin", "https://evil.example")
+        .form(&[("email", "admin@t.cn"), ("password", password.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(cross.status(), 403, "cross-site sign-in refused");
+}
+
+both_backends!(
+    a_supervisor_signs_in_sees_their_kams_and_signs_out,
+    failures_are_generic_and_throttled,
+    a_supervisor_sees_only_their_own_kams,
+    idle_and_disabled_sessions_end,
+    an_admin_sees_progress_counts_only,
+);
