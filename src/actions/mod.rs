@@ -4,6 +4,7 @@
 pub mod cycles;
 pub mod demo;
 pub mod progress;
+pub mod reconcile;
 pub mod report;
 pub mod schedule;
 pub mod users;

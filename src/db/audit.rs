@@ -55,3 +55,17 @@ pub fn for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<Ev
         .select(EventRow::as_select())
         .load(conn)
 }
+
+/// The events of a review with the actor's name, oldest first.
+pub fn for_review(
+    conn: &mut AnyConnection,
+    review_id: &str,
+) -> QueryResult<Vec<(EventRow, Option<String>)>> {
+    use super::schema::people;
+    audit_events::table
+        .left_join(people::table.on(people::id.nullable().eq(audit_events::actor_id)))
+        .filter(audit_events::review_id.eq(review_id))
+        .order((audit_events::at.asc(), audit_events::id.asc()))
+        .select((EventRow::as_select(), people::name.nullable()))
+        .load(conn)
+}

@@ -107,3 +107,30 @@ pub fn submitted_for_cycle(
         ))
         .load(conn)
 }
+
+/// A submitted answer of one review with its group (no rater identity), for reconciliation.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReviewAnswer {
+    pub relationship: String,
+    pub criterion_id: String,
+    pub level: Option<i32>,
+    pub comment: String,
+}
+
+/// Every rating of every submitted assignment of one review.
+pub fn submitted_for_review(
+    conn: &mut AnyConnection,
+    review_id: &str,
+) -> QueryResult<Vec<ReviewAnswer>> {
+    ratings::table
+        .inner_join(assignments::table)
+        .filter(assignments::review_id.eq(review_id))
+        .filter(assignments::status.eq("submitted"))
+        .select((
+            assignments::relationship,
+            ratings::criterion_id,
+            ratings::level,
+            ratings::comment,
+        ))
+        .load(conn)
+}

@@ -186,3 +186,104 @@ pub fn list_for_supervisor(
         )
         .collect())
 }
+
+/// A review with its people and cycle.
+pub fn find(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<SupervisedReview>> {
+    use super::schema::cycles;
+    let supervisors = diesel::alias!(people as supervisors);
+    let row: Option<SupervisedTuple> = reviews::table
+        .inner_join(cycles::table)
+        .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
+        .inner_join(supervisors.on(supervisors.field(people::id).eq(reviews::supervisor_id)))
+        .filter(reviews::id.eq(review_id))
+        .select((
+            ReviewRow::as_select(),
+            (people::email, people::name),
+            (
+                supervisors.field(people::email),
+                supervisors.field(people::name),
+            ),
+            (
+                cycles::name,
+                cycles::status,
+                cycles::closes_at,
+                cycles::min_group_size,
+            ),
+        ))
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(
+        |(
+            review,
+            (subject_email, subject_name),
+            (supervisor_email, supervisor_name),
+            (cycle_name, cycle_status, closes_at, min_group_size),
+        )| SupervisedReview {
+            listing: ReviewListing {
+                review,
+                subject_email,
+                subject_name,
+                supervisor_email,
+                supervisor_name,
+            },
+            cycle_name,
+            cycle_status,
+            closes_at,
+            min_group_size,
+        },
+    ))
+}
+
+/// Compare-and-set on the review's version (optimistic concurrency for two tabs): moves it to
+/// `status` and bumps the version if it is still at `version` and not finalized.
+pub fn bump(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    version: i32,
+    status: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        reviews::table
+            .filter(reviews::id.eq(review_id))
+            .filter(reviews::version.eq(version))
+            .filter(reviews::status.ne("finalized")),
+    )
+    .set((reviews::version.eq(version + 1), reviews::status.eq(status)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Signs a review off (read-only from then on).
+pub fn finalize(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    by: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(reviews::table.filter(reviews::id.eq(review_id)))
+        .set((
+            reviews::status.eq("finalized"),
+            reviews::finalized_at.eq(now),
+            reviews::finalized_by.eq(by),
+            reviews::version.eq(reviews::version + 1),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Reopens a finalized review (an admin's decision, audited by the caller).
+pub fn reopen(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        reviews::table
+            .filter(reviews::id.eq(review_id))
+            .filter(reviews::status.eq("finalized")),
+    )
+    .set((
+        reviews::status.eq("reconciling"),
+        reviews::finalized_at.eq(None::<NaiveDateTime>),
+        reviews::finalized_by.eq(None::<String>),
+        reviews::version.eq(reviews::version + 1),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -8,6 +8,7 @@ pub mod export;
 pub mod locale;
 pub mod nomination;
 pub mod progress;
+pub mod reconciliation;
 pub mod relationship;
 pub mod rubric;
 pub mod status;

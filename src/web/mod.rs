@@ -2,6 +2,7 @@
 
 pub mod rater;
 pub mod rater_access;
+pub mod reconcile;
 pub mod security;
 pub mod staff;
 pub mod views;
@@ -76,6 +77,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(staff::login))
         .route("/logout", web::post().to(staff::logout))
         .route("/rate/{assignment}", web::post().to(staff::rate))
+        .route("/reviews/{review}", web::get().to(reconcile::show))
+        .route("/reviews/{review}", web::post().to(reconcile::save))
+        .route(
+            "/reviews/{review}/reopen",
+            web::post().to(reconcile::reopen),
+        )
         .route("/static/app.css", web::get().to(views::assets::css))
         .route("/static/form.js", web::get().to(views::assets::js))
         .route("/r/{token}", web::get().to(rater::open))

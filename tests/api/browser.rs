@@ -266,3 +266,118 @@ async fn a_rater_answers_saves_reloads_and_submits_in_chromium() {
     }
     c.close().await.expect("close browser");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_reconciles_in_chromium() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let l = launched_cycle(&app, &standard());
+    // everyone answers, through the real form
+    for x in &l.links {
+        let mut pairs: Vec<(String, String)> = app
+            .rubric
+            .criteria_for(x.relationship)
+            .enumerate()
+            .map(|(i, cr)| {
+                (
+                    cr.id.clone(),
+                    (1 + (i + x.rater_email.len()) % 4).to_string(),
+                )
+            })
+            .collect();
+        pairs.push(("action".into(), "submit".into()));
+        let r = app
+            .post_raw(
+                &crate::helpers::path_of(&x.link),
+                serde_urlencoded::to_string(&pairs).expect("enc"),
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let password = app
+        .write(|conn| {
+            kam360::actions::users::add(
+                conn,
+                "boss@t.cn",
+                "Li Ming",
+                kam360::actions::users::Role::Supervisor,
+                kam360::db::now(),
+            )
+        })
+        .expect("account");
+    c.goto(&format!("{}/login?lang=en", app.address))
+        .await
+        .expect("login page");
+    shot(&c, "staff-login-en").await;
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email")
+        .send_keys("boss@t.cn")
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(&password)
+        .await
+        .expect("type");
+    c.find(Locator::Css("button[type='submit']"))
+        .await
+        .expect("sign in")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css(".staff-bar"))
+        .await
+        .expect("home");
+    full_page_shot(&c, 1280, "supervisor-home").await;
+    c.find(Locator::Css("a.button[href^='/reviews/']"))
+        .await
+        .expect("open")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("select[name^='final__']"))
+        .await
+        .expect("reconciliation page");
+    full_page_shot(&c, 1280, "reconcile-desktop").await;
+    // depart from the first proposal with a reason, then save
+    let first = app.rubric.criteria().next().expect("criterion").id.clone();
+    let select = c
+        .find(Locator::Id(&format!("final__{first}")))
+        .await
+        .expect("select");
+    let current = select
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    let other = if current == "1" { "2" } else { "1" };
+    select.select_by_value(other).await.expect("choose");
+    c.find(Locator::Id(&format!("rationale__{first}")))
+        .await
+        .expect("rationale")
+        .send_keys("Seen directly in the March negotiation")
+        .await
+        .expect("type");
+    c.find(Locator::Css("button[value='save']"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css(".saved"))
+        .await
+        .expect("saved");
+    let page = c.source().await.expect("source");
+    assert!(
+        page.contains("Seen directly in the March negotiation"),
+        "kept and in the audit trail"
+    );
+    c.close().await.expect("close browser");
+}

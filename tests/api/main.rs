@@ -10,6 +10,7 @@ mod import;
 mod outbox;
 mod rater_form;
 mod rater_links;
+mod reconcile;
 mod report;
 mod smtp_server;
 mod staff;

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod layout;
 pub mod rater;
+pub mod reconcile;
 pub mod staff;
 
 #[cfg(test)]

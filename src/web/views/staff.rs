@@ -111,7 +111,8 @@ pub fn supervisor_home(l: Locale, s: &StaffSession, rows: &[SupervisedRow], k: u
                     }
                     h3 { (t(l, "home.progress")) }
                     ul.progress-list { @for p in &r.progress { (progress_cell(l, p, usize::try_from(rv.min_group_size).unwrap_or(k))) } }
-                    @if let Some((id, status)) = &r.own {
+                    p { a.button.secondary href={ "/reviews/" (rv.listing.review.id) } { (t(l, "rec.open")) } }
+                @if let Some((id, status)) = &r.own {
                         @if status == "submitted" {
                             p.done { (t(l, "home.rated")) }
                         } @else if rv.cycle_status == "open" {

@@ -1,0 +1,339 @@
+//! Reconciliation of one review (SPEC §6, §7): the evidence per criterion as the supervisor may
+//! see it, the proposals, the decisions with their audit trail, saving and signing off.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+
+use super::load_snapshots;
+use crate::db::{self, AnyConnection};
+use crate::domain::confidentiality::{
+    comment_visibility, figures, stable_order, visibility, CommentVisibility, CriterionFigures,
+    GroupCounts,
+};
+use crate::domain::consolidation::{gap, propose, Evidence, Gap, Level, Proposal};
+use crate::domain::progress::{self, GroupProgress};
+use crate::domain::reconciliation::{check, Entry, Problem};
+use crate::domain::relationship::Relationship;
+use crate::domain::rubric::Rubric;
+use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::error::{AppError, AppResult};
+
+/// Comments as they may be shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Comments {
+    PerGroup(Vec<(Relationship, Vec<String>)>),
+    Pooled(Vec<String>),
+    Hidden,
+    None,
+}
+
+/// One criterion on the reconciliation page.
+#[derive(Debug, Clone)]
+pub struct CriterionRow {
+    pub id: String,
+    pub figures: CriterionFigures,
+    /// Level distribution (1..=4) per group, when per-group figures may be shown.
+    pub distribution: Option<Vec<(Relationship, [usize; 4])>>,
+    pub proposal: Proposal,
+    pub gap: Option<Gap>,
+    pub comments: Comments,
+    pub decision: Option<db::decisions::DecisionRow>,
+}
+
+/// Everything the page shows.
+pub struct Reconciliation {
+    pub review: db::reviews::SupervisedReview,
+    pub rubric: Rubric,
+    pub visible: bool,
+    pub k: usize,
+    pub progress: Vec<GroupProgress>,
+    pub criteria: Vec<CriterionRow>,
+    pub audit: Vec<(db::audit::EventRow, Option<String>)>,
+}
+
+/// Loads the review for `viewer` (its supervisor, or an admin); `None` for anyone else.
+pub fn load(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    viewer: &str,
+    admin: bool,
+) -> AppResult<Option<Reconciliation>> {
+    if uuid::Uuid::parse_str(review_id).is_err() {
+        return Ok(None);
+    }
+    let Some(review) = db::reviews::find(conn, review_id)? else {
+        return Ok(None);
+    };
+    if !admin && review.listing.review.supervisor_id != viewer {
+        return Ok(None);
+    }
+    let (rubric, policy) = load_snapshots(conn, &review.listing.review.cycle_id)?;
+    let k = usize::try_from(review.min_group_size).unwrap_or(3);
+    let assignments = db::assignments::list_for_review(conn, review_id)?;
+    let statuses: Vec<(Relationship, AssignmentStatus)> = assignments
+        .iter()
+        .filter_map(|a| {
+            Some((
+                Relationship::parse(&a.assignment.relationship)?,
+                AssignmentStatus::parse(&a.assignment.status)?,
+            ))
+        })
+        .collect();
+    let live: Vec<_> = statuses
+        .iter()
+        .filter(|(_, s)| *s != AssignmentStatus::Revoked)
+        .collect();
+    let cycle_done = matches!(
+        CycleStatus::parse(&review.cycle_status),
+        Some(CycleStatus::Closed | CycleStatus::Archived)
+    );
+    let visible = cycle_done || (!live.is_empty() && live.iter().all(|(_, s)| s.has_answered()));
+    let mut evidence: HashMap<String, Evidence> = HashMap::new();
+    let mut comments: HashMap<String, Vec<(Relationship, String)>> = HashMap::new();
+    for a in db::responses::submitted_for_review(conn, review_id)? {
+        let Some(group) = Relationship::parse(&a.relationship) else {
+            continue;
+        };
+        if group.is_confidential() && !a.comment.is_empty() {
+            comments
+                .entry(a.criterion_id.clone())
+                .or_default()
+                .push((group, a.comment.clone()));
+        }
+        let Some(level) = a.level.and_then(|l| Level::try_from(l).ok()) else {
+            continue;
+        };
+        let e = evidence.entry(a.criterion_id).or_default();
+        match group {
+            Relationship::Customer => e.customer.push(level),
+            Relationship::Peer => e.peer.push(level),
+            Relationship::Team => e.team.push(level),
+            Relationship::Supervisor => e.supervisor = Some(level),
+            Relationship::SelfReview => e.self_level = Some(level),
+        }
+    }
+    let decisions: HashMap<String, db::decisions::DecisionRow> =
+        db::decisions::for_review(conn, review_id)?
+            .into_iter()
+            .map(|d| (d.criterion_id.clone(), d))
+            .collect();
+    let empty = Evidence::default();
+    let criteria = rubric
+        .criteria()
+        .map(|c| {
+            let e = evidence.get(&c.id).unwrap_or(&empty);
+            let counts = GroupCounts {
+                customer: e.customer.len(),
+                peer: e.peer.len(),
+                team: e.team.len(),
+            };
+            let per_group = visible && visibility(counts, k).per_group;
+            let distribution = per_group.then(|| {
+                [
+                    (Relationship::Customer, &e.customer),
+                    (Relationship::Peer, &e.peer),
+                    (Relationship::Team, &e.team),
+                ]
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(g, v)| {
+                    let mut d = [0usize; 4];
+                    for l in v.iter() {
+                        d[usize::from(*l - 1)] += 1;
+                    }
+                    (g, d)
+                })
+                .collect()
+            });
+            CriterionRow {
+                id: c.id.clone(),
+                figures: figures(e, &policy, k, visible),
+                distribution,
+                proposal: propose(e, &policy),
+                gap: if visible { gap(e) } else { None },
+                comments: shown_comments(comments.remove(&c.id).unwrap_or_default(), k, visible),
+                decision: decisions.get(&c.id).cloned(),
+            }
+        })
+        .collect();
+    let audit = db::audit::for_review(conn, review_id)?;
+    Ok(Some(Reconciliation {
+        progress: progress::per_group(&statuses, k),
+        review,
+        rubric,
+        visible,
+        k,
+        criteria,
+        audit,
+    }))
+}
+
+/// Applies §7 to one criterion's comments, in a stable order that hides who wrote first.
+fn shown_comments(all: Vec<(Relationship, String)>, k: usize, visible: bool) -> Comments {
+    if all.is_empty() {
+        return Comments::None;
+    }
+    if !visible {
+        return Comments::Hidden;
+    }
+    let count = |g| all.iter().filter(|(x, _)| *x == g).count();
+    let counts = GroupCounts {
+        customer: count(Relationship::Customer),
+        peer: count(Relationship::Peer),
+        team: count(Relationship::Team),
+    };
+    match comment_visibility(counts, k) {
+        CommentVisibility::PerGroup => Comments::PerGroup(
+            [
+                Relationship::Customer,
+                Relationship::Peer,
+                Relationship::Team,
+            ]
+            .into_iter()
+            .map(|g| {
+                (
+                    g,
+                    stable_order(
+                        all.iter()
+                            .filter(|(x, _)| *x == g)
+                            .map(|(_, c)| c.clone())
+                            .collect(),
+                    ),
+                )
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect(),
+        ),
+        CommentVisibility::Pooled => {
+            Comments::Pooled(stable_order(all.into_iter().map(|(_, c)| c).collect()))
+        }
+        CommentVisibility::Hidden => Comments::Hidden,
+    }
+}
+
+/// What a save did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    Stored,
+    /// Someone saved since this page was loaded: nothing was written.
+    Conflict,
+    /// Rationales missing (or final levels, on sign-off): nothing was written.
+    Invalid(BTreeMap<String, Problem>),
+}
+
+/// Stores the supervisor's entries (and signs off when asked), all or nothing, auditing every
+/// change; `version` is the review's version the page was loaded at.
+pub fn save(
+    conn: &mut AnyConnection,
+    data: &Reconciliation,
+    actor: &str,
+    version: i32,
+    entries: &BTreeMap<String, Entry>,
+    signoff: bool,
+    now: NaiveDateTime,
+) -> AppResult<Saved> {
+    if !data.visible {
+        return Err(AppError::Invalid("results are not visible yet".into()));
+    }
+    let review_id = data.review.listing.review.id.clone();
+    let proposals: Vec<(String, Option<Level>)> = data
+        .criteria
+        .iter()
+        .map(|c| (c.id.clone(), c.proposal.proposed))
+        .collect();
+    let problems = check(&proposals, entries, signoff);
+    if !problems.is_empty() {
+        return Ok(Saved::Invalid(problems));
+    }
+    if !db::reviews::bump(conn, &review_id, version, "reconciling")? {
+        return Ok(Saved::Conflict);
+    }
+    let cycle = Some(data.review.listing.review.cycle_id.as_str());
+    for c in &data.criteria {
+        let e = entries.get(&c.id).cloned().unwrap_or_default();
+        let old = c.decision.as_ref();
+        let unchanged = old.map(|d| (d.final_level, d.rationale.as_str()))
+            == Some((e.final_level.map(i32::from), e.rationale.trim()));
+        if unchanged || (old.is_none() && e.final_level.is_none() && e.rationale.trim().is_empty())
+        {
+            continue;
+        }
+        let row = db::decisions::DecisionRow {
+            review_id: review_id.clone(),
+            criterion_id: c.id.clone(),
+            proposed_level: c.proposal.proposed.map(i32::from),
+            final_level: e.final_level.map(i32::from),
+            rationale: e.rationale.trim().to_owned(),
+            decided_by: actor.to_owned(),
+            decided_at: now,
+        };
+        db::decisions::put(conn, &row)?;
+        let fmt = |l: Option<i32>| l.map(|x| x.to_string()).unwrap_or_else(|| "—".into());
+        db::audit::record(
+            conn,
+            &db::audit::NewEvent {
+                id: db::new_id(),
+                at: now,
+                actor_id: Some(actor),
+                action: "decision",
+                cycle_id: cycle,
+                review_id: Some(&review_id),
+                target: Some(&c.id),
+                old_value: Some(&fmt(old.and_then(|d| d.final_level))),
+                new_value: Some(&fmt(row.final_level)),
+                rationale: Some(&row.rationale),
+            },
+        )?;
+    }
+    if signoff {
+        db::reviews::finalize(conn, &review_id, actor, now)?;
+        db::audit::record(
+            conn,
+            &db::audit::NewEvent {
+                id: db::new_id(),
+                at: now,
+                actor_id: Some(actor),
+                action: "review.signoff",
+                cycle_id: cycle,
+                review_id: Some(&review_id),
+                new_value: Some("finalized"),
+                ..Default::default()
+            },
+        )?;
+    }
+    Ok(Saved::Stored)
+}
+
+/// An admin reopens a finalized review (audited with the reason).
+pub fn reopen(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    actor: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if reason.trim().is_empty() {
+        return Err(AppError::Invalid(
+            "a reason is required to reopen a review".into(),
+        ));
+    }
+    if !db::reviews::reopen(conn, review_id)? {
+        return Err(AppError::Conflict("the review is not finalized".into()));
+    }
+    db::audit::record(
+        conn,
+        &db::audit::NewEvent {
+            id: db::new_id(),
+            at: now,
+            actor_id: Some(actor),
+            action: "review.reopen",
+            review_id: Some(review_id),
+            old_value: Some("finalized"),
+            new_value: Some("reconciling"),
+            rationale: Some(reason.trim()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}

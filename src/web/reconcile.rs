@@ -1,0 +1,219 @@
+//! Reconciliation handlers: the KAM's supervisor decides, an admin may read and reopen; anyone
+//! else gets 404. Every POST carries the session's CSRF token and the review's version.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use subtle::ConstantTimeEq;
+
+use super::rater_access::{html, locale, see_other};
+use super::staff::current;
+use super::views::reconcile::{self as view, PageState};
+use super::AppState;
+use crate::actions::reconcile::{self, Reconciliation, Saved};
+use crate::db::{self, sessions::StaffSession};
+use crate::domain::consolidation::Level;
+use crate::domain::reconciliation::Entry;
+use crate::error::{AppError, AppResult};
+use crate::i18n::t;
+
+fn stored_entries(r: &Reconciliation) -> BTreeMap<String, Entry> {
+    r.criteria
+        .iter()
+        .map(|c| {
+            let e = match &c.decision {
+                Some(d) => Entry {
+                    final_level: d.final_level.and_then(|x| Level::try_from(x).ok()),
+                    rationale: d.rationale.clone(),
+                },
+                // the control defaults to the proposal
+                None => Entry {
+                    final_level: c.proposal.proposed,
+                    rationale: String::new(),
+                },
+            };
+            (c.id.clone(), e)
+        })
+        .collect()
+}
+
+fn share_percent(state: &AppState) -> String {
+    format!(
+        "{:.0}",
+        state.settings.consolidation.supervisor_share * 100.0
+    )
+}
+
+async fn load(
+    state: &AppState,
+    session: &StaffSession,
+    review_id: String,
+) -> AppResult<Reconciliation> {
+    let (viewer, admin) = (session.person_id.clone(), session.role == "admin");
+    state
+        .db
+        .read(move |c| reconcile::load(c, &review_id, &viewer, admin))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `GET /reviews/{review}`
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = current(&state, &req).await? else {
+        return Ok(see_other("/login".into()));
+    };
+    let r = load(&state, &session, path.into_inner()).await?;
+    let l = locale(&req, None);
+    let saved = req.query_string().split('&').any(|p| p == "saved=1");
+    let st = PageState {
+        session: &session,
+        entries: stored_entries(&r),
+        problems: BTreeMap::new(),
+        saved,
+        share_percent: share_percent(&state),
+    };
+    Ok(html(StatusCode::OK, view::page_for(l, &r, &st)))
+}
+
+/// `POST /reviews/{review}`: save progress or sign off, all or nothing.
+pub async fn save(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    let Some(session) = current(&state, &req).await? else {
+        return Ok(see_other("/login".into()));
+    };
+    let review_id = path.into_inner();
+    let r = load(&state, &session, review_id.clone()).await?;
+    if session.role != "supervisor" {
+        return Err(AppError::NotFound);
+    }
+    let mut csrf = String::new();
+    let mut version = None;
+    let mut signoff = None;
+    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
+    for (k, v) in form.into_inner() {
+        match k.as_str() {
+            "csrf" => csrf = v,
+            "version" => version = v.parse::<i32>().ok(),
+            "action" => signoff = Some(v == "signoff").filter(|_| v == "save" || v == "signoff"),
+            _ => {
+                let (field, id) = k
+                    .split_once("__")
+                    .ok_or_else(|| AppError::Invalid(format!("unknown field {k}")))?;
+                if r.rubric.criterion(id).is_none() {
+                    return Err(AppError::Invalid(format!("unknown field {k}")));
+                }
+                let e = entries.entry(id.to_owned()).or_default();
+                match field {
+                    "final" if v.is_empty() => e.final_level = None,
+                    "final" => {
+                        e.final_level = Some(
+                            v.parse::<Level>()
+                                .ok()
+                                .filter(|x| (1..=4).contains(x))
+                                .ok_or_else(|| {
+                                    AppError::Invalid(format!("'{v}' is not a level"))
+                                })?,
+                        )
+                    }
+                    "rationale" if v.chars().count() <= 2000 => e.rationale = v,
+                    "rationale" => {
+                        return Err(AppError::Invalid(
+                            "a rationale is longer than 2,000 characters".into(),
+                        ))
+                    }
+                    _ => return Err(AppError::Invalid(format!("unknown field {k}"))),
+                }
+            }
+        }
+    }
+    let ok_origin = super::security::same_origin(&req, state.settings.base_url());
+    if !ok_origin || !bool::from(session.csrf_token.as_bytes().ct_eq(csrf.as_bytes())) {
+        return Ok(html(
+            StatusCode::FORBIDDEN,
+            super::views::staff::message(l, t(l, "staff.login.title"), t(l, "staff.forbidden")),
+        ));
+    }
+    let (Some(version), Some(signoff)) = (version, signoff) else {
+        return Err(AppError::Invalid("the form is incomplete".into()));
+    };
+    if r.review.listing.review.status == "finalized" {
+        return Ok(html(StatusCode::CONFLICT, view::conflict(l, &review_id)));
+    }
+    let actor = session.person_id.clone();
+    let typed = entries.clone();
+    let outcome = state
+        .db
+        .write(move |c| {
+            // re-read inside the transaction so that decisions compare with what is stored now
+            let fresh = reconcile::load(c, &review_id, &actor, false)?.ok_or(AppError::NotFound)?;
+            reconcile::save(c, &fresh, &actor, version, &entries, signoff, db::now())
+        })
+        .await?;
+    let id = &r.review.listing.review.id;
+    Ok(match outcome {
+        Saved::Stored => see_other(format!("/reviews/{id}?saved=1")),
+        Saved::Conflict => html(StatusCode::CONFLICT, view::conflict(l, id)),
+        Saved::Invalid(problems) => {
+            let st = PageState {
+                session: &session,
+                entries: typed,
+                problems,
+                saved: false,
+                share_percent: share_percent(&state),
+            };
+            html(StatusCode::UNPROCESSABLE_ENTITY, view::page_for(l, &r, &st))
+        }
+    })
+}
+
+/// The reopen form's fields.
+#[derive(serde::Deserialize)]
+pub struct ReopenForm {
+    csrf: String,
+    reason: String,
+}
+
+/// `POST /reviews/{review}/reopen`: admins only, with a reason, audited.
+pub async fn reopen(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<ReopenForm>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    let Some(session) = current(&state, &req).await? else {
+        return Ok(see_other("/login".into()));
+    };
+    if session.role != "admin" {
+        return Err(AppError::NotFound);
+    }
+    let ok_origin = super::security::same_origin(&req, state.settings.base_url());
+    if !ok_origin || !bool::from(session.csrf_token.as_bytes().ct_eq(form.csrf.as_bytes())) {
+        return Ok(html(
+            StatusCode::FORBIDDEN,
+            super::views::staff::message(l, t(l, "staff.login.title"), t(l, "staff.forbidden")),
+        ));
+    }
+    let review_id = path.into_inner();
+    load(&state, &session, review_id.clone()).await?;
+    let (actor, reason, id) = (
+        session.person_id.clone(),
+        form.reason.clone(),
+        review_id.clone(),
+    );
+    state
+        .db
+        .write(move |c| reconcile::reopen(c, &id, &actor, &reason, db::now()))
+        .await?;
+    Ok(see_other(format!("/reviews/{review_id}")))
+}

@@ -1,0 +1,314 @@
+//! The reconciliation page: for every criterion the evidence §7 allows, the proposal with the
+//! inputs that produced it, the flags in words, the final-level control and rationale, then the
+//! area and overall levels and the audit trail.
+
+use std::collections::BTreeMap;
+
+use maud::{html, Markup};
+
+use super::layout::page;
+use crate::actions::reconcile::{Comments, CriterionRow, Reconciliation};
+use crate::db::sessions::StaffSession;
+use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, Rational};
+use crate::domain::locale::Locale;
+use crate::domain::reconciliation::{Entry, Problem};
+use crate::domain::relationship::Relationship;
+use crate::i18n::{t, tf};
+
+/// How the page is shown.
+pub struct PageState<'a> {
+    pub session: &'a StaffSession,
+    /// What to show in the controls (the stored decisions, or what was just typed).
+    pub entries: BTreeMap<String, Entry>,
+    pub problems: BTreeMap<String, Problem>,
+    pub saved: bool,
+    /// The policy's supervisor share, in percent, for the explanation.
+    pub share_percent: String,
+}
+
+fn level_name(l: Locale, r: &Reconciliation, level: Level) -> String {
+    let label = r
+        .rubric
+        .scale
+        .get(usize::from(level.saturating_sub(1)))
+        .map(|s| s.label.get(l))
+        .unwrap_or("");
+    format!("{level} · {label}")
+}
+
+fn cell(l: Locale, mean: &Option<String>, n: &Option<usize>) -> Markup {
+    html! {
+        @match (mean, n) {
+            (Some(m), Some(n)) => (tf(l, "rec.mean_n", &[("mean", m), ("n", &n.to_string())])),
+            (None, Some(0)) => span.muted { (t(l, "rec.n_zero")) },
+            _ => span.muted { (t(l, "rec.none")) },
+        }
+    }
+}
+
+fn evidence(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
+    let f = &c.figures;
+    let per_group = c.distribution.is_some();
+    html! {
+        table.evidence {
+            tbody {
+                tr { th scope="row" { (t(l, "rec.self")) } td { @match f.self_level { Some(x) => (level_name(l, r, x)), None => span.muted { (t(l, "rec.none")) } } } }
+                tr { th scope="row" { (t(l, "rec.supervisor")) } td { @match f.supervisor_level { Some(x) => (level_name(l, r, x)), None => span.muted { (t(l, "rec.none")) } } } }
+                @if per_group {
+                    @for (g, mean, n) in [(Relationship::Customer, &f.customer_mean, &f.customer_n), (Relationship::Peer, &f.peer_mean, &f.peer_n), (Relationship::Team, &f.team_mean, &f.team_n)] {
+                        tr {
+                            th scope="row" { (t(l, &format!("group.{}", g.as_str()))) }
+                            td {
+                                (cell(l, mean, n))
+                                @if let Some(d) = c.distribution.as_ref().and_then(|v| v.iter().find(|(x, _)| *x == g)).map(|(_, d)| d) {
+                                    span.distribution { " · " (tf(l, "rec.distribution", &[("d1", &d[0].to_string()), ("d2", &d[1].to_string()), ("d3", &d[2].to_string()), ("d4", &d[3].to_string())])) }
+                                }
+                            }
+                        }
+                    }
+                }
+                tr {
+                    th scope="row" { (t(l, "rec.others")) }
+                    td { @if f.others_n.is_some() { (cell(l, &f.others_mean, &f.others_n)) } @else { span.muted { (t(l, "rec.hidden")) } } }
+                }
+            }
+        }
+        @if !per_group && (f.others_n.is_some_and(|n| n > 0)) {
+            p.hint { (tf(l, "rec.group_hidden", &[("k", &r.k.to_string())])) }
+        }
+    }
+}
+
+fn explanation(l: Locale, r: &Reconciliation, c: &CriterionRow, share: &str) -> Markup {
+    let p = &c.proposal;
+    // M is shown only where group figures are: with the pooled mean it could give a small group away
+    let m = p
+        .multi_rater_mean
+        .filter(|_| c.distribution.is_some())
+        .map(|m: Rational| fmt_decimal(m, 2));
+    let s = p.supervisor.map(|s| s.to_string());
+    let k = r.k.to_string();
+    let text = match (&s, p.multi_rater_mean, &m) {
+        (Some(s), Some(_), Some(m)) => tf(
+            l,
+            "rec.inputs.both",
+            &[("s", s), ("m", m), ("share", share)],
+        ),
+        (Some(s), Some(_), None) => tf(
+            l,
+            "rec.inputs.both_hidden",
+            &[("s", s), ("k", &k), ("share", share)],
+        ),
+        (Some(s), None, _) => tf(l, "rec.inputs.only_s", &[("s", s)]),
+        (None, Some(_), Some(m)) => tf(l, "rec.inputs.only_m", &[("m", m)]),
+        (None, Some(_), None) => t(l, "rec.inputs.only_m_hidden").to_owned(),
+        (None, None, _) => String::new(),
+    };
+    html! {
+        p.proposal {
+            strong { (t(l, "rec.proposed")) ": " }
+            @match p.proposed { Some(x) => (level_name(l, r, x)), None => (t(l, "rec.not_rated")) }
+        }
+        @if !text.is_empty() { p.hint { (text) } }
+        @let flags = p.flags.names();
+        @if !flags.is_empty() {
+            ul.flags { @for f in flags { li { (t(l, &format!("rec.flag.{f}"))) } } }
+        }
+        @match c.gap {
+            Some(Gap::BlindSpot) => p.gap { (t(l, "rec.gap.blind")) },
+            Some(Gap::HiddenStrength) => p.gap { (t(l, "rec.gap.hidden")) },
+            None => {},
+        }
+    }
+}
+
+fn comments(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
+    html! {
+        @match &c.comments {
+            Comments::None => {},
+            Comments::Hidden => p.hint { (tf(l, "rec.comments.hidden", &[("k", &r.k.to_string())])) },
+            Comments::Pooled(v) => details.comments { summary { (t(l, "rec.comments")) " · " (t(l, "rec.comments.pooled")) } ul { @for x in v { li { (x) } } } },
+            Comments::PerGroup(groups) => details.comments {
+                summary { (t(l, "rec.comments")) }
+                @for (g, v) in groups { h4 { (t(l, &format!("group.{}", g.as_str()))) } ul { @for x in v { li { (x) } } } }
+            },
+        }
+    }
+}
+
+fn decision(
+    l: Locale,
+    r: &Reconciliation,
+    c: &CriterionRow,
+    st: &PageState<'_>,
+    locked: bool,
+) -> Markup {
+    let e = st.entries.get(&c.id).cloned().unwrap_or_default();
+    let problem = st.problems.get(&c.id).copied();
+    let (sel, rat) = (format!("final__{}", c.id), format!("rationale__{}", c.id));
+    html! {
+        div.decision.missing[problem.is_some()] {
+            @match problem {
+                Some(Problem::RationaleRequired) => p.field-error { (t(l, "rec.rationale.required")) },
+                Some(Problem::FinalLevelRequired) => p.field-error { (t(l, "rec.final.required")) },
+                None => {},
+            }
+            div.field {
+                label for=(sel) { (t(l, "rec.final")) }
+                select name=(sel) id=(sel) disabled[locked] {
+                    option value="" selected[e.final_level.is_none()] { (t(l, "rec.final.undecided")) }
+                    @for level in 1..=4u8 {
+                        option value=(level) selected[e.final_level == Some(level)] { (level_name(l, r, level)) }
+                    }
+                }
+            }
+            div.field {
+                label for=(rat) { (t(l, "rec.rationale")) }
+                textarea name=(rat) id=(rat) rows="2" maxlength="2000" disabled[locked] aria-describedby={ "hint-" (c.id) } { (e.rationale) }
+                p.hint id={ "hint-" (c.id) } { (t(l, "rec.rationale.hint")) }
+            }
+        }
+    }
+}
+
+fn levels_summary(l: Locale, r: &Reconciliation) -> Markup {
+    let finals: BTreeMap<&str, Level> = r
+        .criteria
+        .iter()
+        .filter_map(|c| {
+            Some((
+                c.id.as_str(),
+                c.decision
+                    .as_ref()?
+                    .final_level
+                    .and_then(|x| Level::try_from(x).ok())?,
+            ))
+        })
+        .collect();
+    let all: Vec<Level> = finals.values().copied().collect();
+    html! {
+        table.evidence.summary {
+            tbody {
+                @for area in &r.rubric.areas {
+                    @let levels: Vec<Level> = area.criteria.iter().filter_map(|c| finals.get(c.id.as_str()).copied()).collect();
+                    tr { th scope="row" { (area.name.get(l)) } td { @match mean_one_decimal(&levels) { Some(m) => (fmt_decimal(m, 1)), None => span.muted { (t(l, "rec.none")) } } } }
+                }
+                tr.overall { th scope="row" { (t(l, "rec.overall")) } td { @match (all.len() == r.rubric.criteria().count()).then(|| mean_one_decimal(&all)).flatten() { Some(m) => (fmt_decimal(m, 1)), None => span.muted { (t(l, "rec.none")) } } } }
+            }
+        }
+    }
+}
+
+fn audit(l: Locale, r: &Reconciliation) -> Markup {
+    html! {
+        section.area {
+            h2 { (t(l, "rec.audit")) }
+            @if r.audit.is_empty() { p.muted { (t(l, "home.none")) } }
+            @else {
+                table.overview {
+                    thead { tr { th scope="col" { (t(l, "rec.audit.when")) } th scope="col" { (t(l, "rec.audit.who")) } th scope="col" { (t(l, "rec.audit.what")) } th scope="col" { (t(l, "rec.audit.change")) } th scope="col" { (t(l, "rec.audit.why")) } } }
+                    tbody {
+                        @for (e, who) in &r.audit {
+                            tr {
+                                td { time datetime=(e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string()) { (e.at.format("%Y-%m-%d %H:%M").to_string()) " UTC" } }
+                                td { (who.as_deref().unwrap_or("—")) }
+                                td { (e.action) @if let Some(target) = e.target.as_deref().and_then(|id| r.rubric.criterion(id)) { " · " (target.name.get(l)) } }
+                                td { (e.old_value.as_deref().unwrap_or("")) " → " (e.new_value.as_deref().unwrap_or("")) }
+                                td { (e.rationale.as_deref().unwrap_or("")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The whole page.
+pub fn page_for(l: Locale, r: &Reconciliation, st: &PageState<'_>) -> Markup {
+    let listing = &r.review.listing;
+    let title = tf(l, "rec.title", &[("name", &listing.subject_name)]);
+    let locked = listing.review.status == "finalized" || st.session.role != "supervisor";
+    page(
+        l,
+        &title,
+        None,
+        html! {
+            h1 { (title) }
+            dl.meta {
+                div { dt { (t(l, "home.cycle")) } dd { (r.review.cycle_name) } }
+                div { dt { (t(l, "home.status")) } dd { (t(l, &format!("status.{}", listing.review.status))) } }
+            }
+            ul.progress-list {
+                @for p in &r.progress {
+                    li { span.group { (t(l, &format!("group.{}", p.group.as_str()))) } ": " span.count {
+                        @match p.answered { Some(a) => (tf(l, "home.answered", &[("answered", &a.to_string()), ("invited", &p.invited.to_string())])), None => (tf(l, "home.hidden", &[("k", &r.k.to_string())])) }
+                    } }
+                }
+            }
+            @if !r.visible {
+                p.notice { (t(l, "rec.not_visible")) }
+            } @else {
+                @if let Some(at) = listing.review.finalized_at { p.notice { (tf(l, "rec.finalized", &[("date", &at.date().to_string())])) } }
+                @if st.saved { div.status.saved role="status" { (t(l, "rec.saved")) } }
+                @if !st.problems.is_empty() {
+                    div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
+                        p { (tf(l, "rec.problems", &[("count", &st.problems.len().to_string())])) }
+                        ul { @for id in st.problems.keys() { @if let Some(c) = r.rubric.criterion(id) { li { a href={ "#c-" (id) } { (c.name.get(l)) } } } } }
+                    }
+                }
+                form method="post" action={ "/reviews/" (listing.review.id) } {
+                    input type="hidden" name="csrf" value=(st.session.csrf_token);
+                    input type="hidden" name="version" value=(listing.review.version);
+                    @for area in &r.rubric.areas {
+                        section.area {
+                            h2 { (area.name.get(l)) }
+                            @for c in r.criteria.iter().filter(|c| area.criteria.iter().any(|x| x.id == c.id)) {
+                                @let name = r.rubric.criterion(&c.id).map(|x| x.name.get(l)).unwrap_or("");
+                                article.criterion-review id={ "c-" (c.id) } {
+                                    h3 { (name) }
+                                    div.columns {
+                                        div { (evidence(l, r, c)) (comments(l, r, c)) }
+                                        div { (explanation(l, r, c, &st.share_percent)) (decision(l, r, c, st, locked)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    section.area {
+                        h2 { (t(l, "rec.area_level")) " · " (t(l, "rec.overall")) }
+                        (levels_summary(l, r))
+                    }
+                    @if !locked {
+                        div.actions {
+                            button.secondary type="submit" name="action" value="save" { (t(l, "rec.save")) }
+                            button.primary type="submit" name="action" value="signoff" { (t(l, "rec.signoff")) }
+                        }
+                        p.hint { (t(l, "rec.signoff.hint")) }
+                    }
+                }
+                @if listing.review.status == "finalized" && st.session.role == "admin" {
+                    form.reopen method="post" action={ "/reviews/" (listing.review.id) "/reopen" } {
+                        input type="hidden" name="csrf" value=(st.session.csrf_token);
+                        div.field { label for="reason" { (t(l, "rec.reopen.reason")) } textarea name="reason" id="reason" rows="2" required {} }
+                        button.secondary type="submit" { (t(l, "rec.reopen")) }
+                    }
+                }
+            }
+            (audit(l, r))
+        },
+    )
+}
+
+/// Two tabs, one save: the second gets this page, nothing overwritten.
+pub fn conflict(l: Locale, review_id: &str) -> Markup {
+    super::layout::message(
+        l,
+        t(l, "rec.conflict.title"),
+        t(l, "rec.conflict.body"),
+        None,
+        html! {
+            p { a.button.primary href={ "/reviews/" (review_id) } { (t(l, "rec.reload")) } }
+        },
+    )
+}

@@ -1,0 +1,362 @@
+//! Reconciliation end to end: visibility, proposals, rationale rule, optimistic concurrency,
+//! sign-off, admin reopen, the audit trail and the report's final levels.
+
+use kam360::actions::users::{self, Role};
+use kam360::actions::{cycles, report};
+use kam360::db;
+use kam360::domain::relationship::Relationship;
+
+use crate::both_backends;
+use crate::fixtures::{launched_cycle, standard, Launched};
+use crate::helpers::TestApp;
+
+async fn submit(app: &TestApp, l: &Launched, rater: &str, level: &str) {
+    let rel = l
+        .links
+        .iter()
+        .find(|x| x.rater_email == rater)
+        .expect("link")
+        .relationship;
+    let mut pairs: Vec<(String, String)> = app
+        .rubric
+        .criteria_for(rel)
+        .map(|c| (c.id.clone(), level.to_owned()))
+        .collect();
+    if rel == Relationship::Customer {
+        pairs.push((
+            "relationship_quality__comment".into(),
+            format!("Comment from a customer ({level})"),
+        ));
+    }
+    pairs.push(("action".into(), "submit".into()));
+    assert_eq!(
+        app.post_raw(
+            &l.link(rater),
+            serde_urlencoded::to_string(&pairs).expect("enc")
+        )
+        .await
+        .status(),
+        303
+    );
+}
+
+fn csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("csrf") + "name=\"csrf\" value=\"".len();
+    page[at..at + page[at..].find('"').expect("end")].to_owned()
+}
+
+fn version(page: &str) -> String {
+    let at = page.find("name=\"version\" value=\"").expect("version")
+        + "name=\"version\" value=\"".len();
+    page[at..at + page[at..].find('"').expect("end")].to_owned()
+}
+
+async fn sign_in(app: &TestApp, email: &str, role: Role) {
+    let e = email.to_owned();
+    let password = app
+        .write(move |c| users::add(c, &e, "Staff", role, db::now()))
+        .expect("account");
+    assert_eq!(
+        app.post_form("/login", &[("email", email), ("password", &password)])
+            .await
+            .status(),
+        303
+    );
+}
+
+/// A closed cycle where everyone answered: customers 4, peers 2 (3 of them), team 3, boss 3, self 4.
+async fn closed(app: &TestApp) -> (Launched, String) {
+    let l = launched_cycle(app, &standard());
+    for c in ["c1@client.cn", "c2@client.cn", "c3@client.cn"] {
+        submit(app, &l, c, "4").await;
+    }
+    for p in ["p1@t.cn", "p2@t.cn", "p3@t.cn"] {
+        submit(app, &l, p, "2").await;
+    }
+    for t in ["t1@t.cn", "t2@t.cn", "t3@t.cn", "boss@t.cn"] {
+        submit(app, &l, t, "3").await;
+    }
+    submit(app, &l, "kam@t.cn", "4").await;
+    let (s, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        l.cycle_id.clone(),
+    );
+    app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
+        .expect("close");
+    let review = app
+        .read(|c| Ok(db::reviews::list_for_cycle(c, &l.cycle_id.clone())?))
+        .expect("reviews")[0]
+        .review
+        .id
+        .clone();
+    (l, review)
+}
+
+fn all_finals(app: &TestApp, page: &str, level: &str) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf(page)),
+        ("version".into(), version(page)),
+    ];
+    for c in app.rubric.criteria() {
+        v.push((format!("final__{}", c.id), level.to_owned()));
+        v.push((format!("rationale__{}", c.id), String::new()));
+    }
+    v
+}
+
+async fn results_stay_hidden_until_everyone_answered_or_the_cycle_closed(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    submit(&app, &l, "c1@client.cn", "4").await;
+    sign_in(&app, "boss@t.cn", Role::Supervisor).await;
+    let review = app
+        .read(|c| Ok(db::reviews::list_for_cycle(c, &l.cycle_id.clone())?))
+        .expect("r")[0]
+        .review
+        .id
+        .clone();
+    let (s, page) = app.get_text(&format!("/reviews/{review}?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Results appear when the cycle closes"));
+    assert!(
+        !page.contains("Comment from a customer"),
+        "no comment while answers are arriving"
+    );
+    assert!(!page.contains("name=\"final__"), "no decisions yet");
+}
+
+async fn the_supervisor_reconciles_with_rationales_and_signs_off(app: TestApp) {
+    let (l, review) = closed(&app).await;
+    sign_in(&app, "boss@t.cn", Role::Supervisor).await;
+    let url = format!("/reviews/{review}?lang=en");
+    let (s, page) = app.get_text(&url).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Proposed level"), "proposals shown");
+    assert!(
+        page.contains("Divergent") || page.contains("Low agreement"),
+        "flags in words"
+    );
+    assert!(
+        page.contains("Comment from a customer (4)"),
+        "comments of a group of 3"
+    );
+    assert!(
+        page.contains("Blind spot") || page.contains("Hidden strength") || page.contains("Self"),
+        "gap analysis"
+    );
+    // relationship_quality: customers 4 ×3, S = 3 → P = 4; choosing 3 needs a rationale
+    let mut form = all_finals(&app, &page, "3");
+    let r = app
+        .post_form(
+            &format!("/reviews/{review}"),
+            &form
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .chain([("action", "save")])
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status(), 422, "departures need a rationale");
+    let body = r.text().await.expect("body");
+    assert!(body.contains("Please give a rationale"));
+    for (k, v) in form.iter_mut() {
+        if k.starts_with("rationale__") {
+            *v = "Observed directly in the Q3 account reviews".into();
+        }
+    }
+    let pairs: Vec<(&str, &str)> = form
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .chain([("action", "save")])
+        .collect();
+    let r = app.post_form(&format!("/reviews/{review}"), &pairs).await;
+    assert_eq!(r.status(), 303);
+    // a second tab with the old version: conflict, nothing overwritten
+    let stale: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                if k.starts_with("final__") {
+                    "1".into()
+                } else {
+                    v.clone()
+                },
+            )
+        })
+        .collect();
+    let r = app
+        .post_form(
+            &format!("/reviews/{review}"),
+            &stale
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .chain([("action", "save")])
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let id = l.cycle_id.clone();
+    let rows = app.read(move |c| report::build(c, &id)).expect("report");
+    assert!(
+        rows.iter().all(|r| r.final_level == Some(3)),
+        "final levels in the report"
+    );
+    // sign off with the current version
+    let (_, page) = app.get_text(&url).await;
+    assert!(
+        page.contains("Observed directly in the Q3 account reviews"),
+        "audit trail shows the why"
+    );
+    let form = all_finals(&app, &page, "3");
+    let mut pairs: Vec<(String, String)> = form.clone();
+    for (k, v) in pairs.iter_mut() {
+        if k.starts_with("rationale__") {
+            *v = "Observed directly in the Q3 account reviews".into();
+        }
+    }
+    let r = app
+        .post_form(
+            &format!("/reviews/{review}"),
+            &pairs
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .chain([("action", "signoff")])
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text(&url).await;
+    assert!(
+        page.contains("read-only") && !page.contains("value=\"signoff\""),
+        "finalized and locked"
+    );
+    let r = app
+        .post_form(
+            &format!("/reviews/{review}"),
+            &pairs
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .chain([("action", "save")])
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status(), 409, "no changes after sign-off");
+}
+
+async fn others_get_404_and_forms_need_the_token(app: TestApp) {
+    let (_, review) = closed(&app).await;
+    assert_eq!(
+        app.get(&format!("/reviews/{review}")).await.headers()["location"],
+        "/login"
+    );
+    sign_in(&app, "other@t.cn", Role::Supervisor).await;
+    assert_eq!(app.get(&format!("/reviews/{review}")).await.status(), 404);
+    assert_eq!(app.get("/reviews/not-a-uuid").await.status(), 404);
+    let fresh = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let boss = app
+        .write(|c| users::add(c, "boss@t.cn", "Boss", Role::Supervisor, db::now()))
+        .expect("boss");
+    fresh
+        .post(format!("{}/login", app.address))
+        .form(&[("email", "boss@t.cn"), ("password", boss.as_str())])
+        .send()
+        .await
+        .expect("login");
+    let page = fresh
+        .get(format!("{}/reviews/{review}", app.address))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let mut form = all_finals(&app, &page, "3");
+    form.retain(|(k, _)| k != "csrf");
+    form.push(("action".into(), "save".into()));
+    let r = fresh
+        .post(format!("{}/reviews/{review}", app.address))
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403, "no CSRF token, no change");
+}
+
+async fn an_admin_reads_and_reopens_with_a_reason(app: TestApp) {
+    let (_, review) = closed(&app).await;
+    let boss = app
+        .write(|c| users::add(c, "boss@t.cn", "Boss", Role::Supervisor, db::now()))
+        .expect("boss");
+    let sup = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    sup.post(format!("{}/login", app.address))
+        .form(&[("email", "boss@t.cn"), ("password", boss.as_str())])
+        .send()
+        .await
+        .expect("login");
+    let page = sup
+        .get(format!("{}/reviews/{review}", app.address))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let mut form = all_finals(&app, &page, "3");
+    for (k, v) in form.iter_mut() {
+        if k.starts_with("rationale__") {
+            *v = "agreed in calibration".into();
+        }
+    }
+    form.push(("action".into(), "signoff".into()));
+    assert_eq!(
+        sup.post(format!("{}/reviews/{review}", app.address))
+            .form(&form)
+            .send()
+            .await
+            .expect("post")
+            .status(),
+        303
+    );
+    sign_in(&app, "admin@t.cn", Role::Admin).await;
+    let (s, page) = app.get_text(&format!("/reviews/{review}?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("Reopen") && !page.contains("value=\"signoff\""),
+        "admins read, they do not decide"
+    );
+    let r = app
+        .post_form(
+            &format!("/reviews/{review}/reopen"),
+            &[("csrf", &csrf(&page)), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a reason is required");
+    let r = app
+        .post_form(
+            &format!("/reviews/{review}/reopen"),
+            &[("csrf", &csrf(&page)), ("reason", "Wrong KAM data")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text(&format!("/reviews/{review}?lang=en")).await;
+    assert!(
+        page.contains("Wrong KAM data") && page.contains("review.reopen"),
+        "audited"
+    );
+}
+
+both_backends!(
+    results_stay_hidden_until_everyone_answered_or_the_cycle_closed,
+    the_supervisor_reconciles_with_rationales_and_signs_off,
+    others_get_404_and_forms_need_the_token,
+    an_admin_reads_and_reopens_with_a_reason,
+);
