@@ -69,6 +69,18 @@ impl AppState {
     }
 }
 
+/// Every route behind staff sign-in, as (method, pattern): the authorization matrix and the
+/// CSRF table in the tests are generated from it, and a unit test keeps it in step with
+/// [`routes`].
+pub const STAFF_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("POST", "/logout"),
+    ("POST", "/rate/{assignment}"),
+    ("GET", "/reviews/{review}"),
+    ("POST", "/reviews/{review}"),
+    ("POST", "/reviews/{review}/reopen"),
+];
+
 /// The whole route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health))
@@ -169,4 +181,45 @@ pub async fn serve(ctx: Context) -> anyhow::Result<()> {
     let result = build(listener, state)?.await;
     worker.abort();
     result.map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every route registered in `routes` that is not public (health, assets, sign-in, rater
+    /// links) is listed in `STAFF_ROUTES`, so the generated matrices cover it.
+    #[test]
+    fn staff_routes_match_the_route_table() {
+        let src = include_str!("mod.rs");
+        let body = &src[src.find("pub fn routes(").expect("routes")
+            ..src.find("async fn health(").expect("health")];
+        let mut registered = Vec::new();
+        for part in body.split(".route(").skip(1) {
+            let path = part.split('"').nth(1).expect("path").to_owned();
+            let method = if part.contains("web::post()") {
+                "POST"
+            } else {
+                "GET"
+            };
+            registered.push((method.to_owned(), path));
+        }
+        let public = |p: &str| {
+            p == "/healthz"
+                || p.starts_with("/static/")
+                || p == "/login"
+                || p.starts_with("/r/")
+                || p.starts_with("/f/")
+        };
+        for (method, path) in registered.iter().filter(|(_, p)| !public(p)) {
+            assert!(
+                super::STAFF_ROUTES.contains(&(method.as_str(), path.as_str())),
+                "{method} {path} is missing from STAFF_ROUTES"
+            );
+        }
+        for (method, path) in super::STAFF_ROUTES {
+            assert!(
+                registered.contains(&(method.to_string(), path.to_string())),
+                "{method} {path} is not registered"
+            );
+        }
+    }
 }

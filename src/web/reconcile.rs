@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use subtle::ConstantTimeEq;
 
 use super::rater_access::{html, locale, see_other};
-use super::staff::current;
+use super::staff::{csrf_ok, current, forbidden};
 use super::views::reconcile::{self as view, PageState};
 use super::AppState;
 use crate::actions::reconcile::{self, Reconciliation, Saved};
@@ -16,7 +15,6 @@ use crate::db::{self, sessions::StaffSession};
 use crate::domain::consolidation::Level;
 use crate::domain::reconciliation::Entry;
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
 
 fn stored_entries(r: &Reconciliation) -> BTreeMap<String, Entry> {
     r.criteria
@@ -96,13 +94,22 @@ pub async fn save(
     if session.role != "supervisor" {
         return Err(AppError::NotFound);
     }
-    let mut csrf = String::new();
+    // the token and the origin first: a forged request learns nothing about the form
+    let form = form.into_inner();
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    if !csrf_ok(&state, &req, &session, &csrf) {
+        return Ok(forbidden(l));
+    }
     let mut version = None;
     let mut signoff = None;
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
-    for (k, v) in form.into_inner() {
+    for (k, v) in form {
         match k.as_str() {
-            "csrf" => csrf = v,
+            "csrf" => {}
             "version" => version = v.parse::<i32>().ok(),
             "action" => signoff = Some(v == "signoff").filter(|_| v == "save" || v == "signoff"),
             _ => {
@@ -135,13 +142,6 @@ pub async fn save(
                 }
             }
         }
-    }
-    let ok_origin = super::security::same_origin(&req, state.settings.base_url());
-    if !ok_origin || !bool::from(session.csrf_token.as_bytes().ct_eq(csrf.as_bytes())) {
-        return Ok(html(
-            StatusCode::FORBIDDEN,
-            super::views::staff::message(l, t(l, "staff.login.title"), t(l, "staff.forbidden")),
-        ));
     }
     let (Some(version), Some(signoff)) = (version, signoff) else {
         return Err(AppError::Invalid("the form is incomplete".into()));
@@ -197,12 +197,8 @@ pub async fn reopen(
     if session.role != "admin" {
         return Err(AppError::NotFound);
     }
-    let ok_origin = super::security::same_origin(&req, state.settings.base_url());
-    if !ok_origin || !bool::from(session.csrf_token.as_bytes().ct_eq(form.csrf.as_bytes())) {
-        return Ok(html(
-            StatusCode::FORBIDDEN,
-            super::views::staff::message(l, t(l, "staff.login.title"), t(l, "staff.forbidden")),
-        ));
+    if !csrf_ok(&state, &req, &session, &form.csrf) {
+        return Ok(forbidden(l));
     }
     let review_id = path.into_inner();
     load(&state, &session, review_id.clone()).await?;

@@ -77,12 +77,13 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> AppResult<Option<St
 }
 
 /// Whether a staff form carries this session's CSRF token and comes from our own pages.
-fn csrf_ok(state: &AppState, req: &HttpRequest, session: &StaffSession, sent: &str) -> bool {
+pub fn csrf_ok(state: &AppState, req: &HttpRequest, session: &StaffSession, sent: &str) -> bool {
     super::security::same_origin(req, state.settings.base_url())
         && bool::from(session.csrf_token.as_bytes().ct_eq(sent.as_bytes()))
 }
 
-fn forbidden(l: Locale) -> HttpResponse {
+/// The "session ended or form out of date" page (403).
+pub fn forbidden(l: Locale) -> HttpResponse {
     html(
         StatusCode::FORBIDDEN,
         view::message(l, t(l, "staff.login.title"), t(l, "staff.forbidden")),

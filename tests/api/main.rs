@@ -3,6 +3,7 @@
 mod fixtures;
 mod helpers;
 
+mod authz;
 mod browser;
 mod cli;
 mod email;
