@@ -307,13 +307,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Cycle(CycleCommand::Revoke(a)) => {
             ctx.db.write_blocking(|c| {
-                actions::cycles::revoke(c, &a.cycle, &a.subject, &a.rater, now)
+                actions::links::revoke(c, &a.cycle, &a.subject, &a.rater, now)
             })?;
             writeln!(out, "link revoked")?;
         }
         Command::Cycle(CycleCommand::Reissue(a)) => {
             ctx.db.write_blocking(|c| {
-                actions::cycles::reissue(c, &t, &s, &a.cycle, &a.subject, &a.rater, now)
+                actions::links::reissue(c, &t, &s, &a.cycle, &a.subject, &a.rater, now)
             })?;
             writeln!(out, "new link queued for {}", a.rater.trim().to_lowercase())?;
         }

@@ -11,8 +11,7 @@ use crate::domain::nomination::{self, ImportError};
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
-use crate::domain::token;
-use crate::email::messages::{self, LinkMail, ReadyMail};
+use crate::email::messages::{self, ReadyMail};
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
 
@@ -278,55 +277,21 @@ fn invite(
             if !wanted || a.assignment.status != AssignmentStatus::Pending.as_str() {
                 continue;
             }
-            let link = issue_link(conn, settings, &a.assignment.id, now)?;
-            let relationship =
-                Relationship::parse(&a.assignment.relationship).unwrap_or(Relationship::Customer);
-            let locale = Locale::parse(&a.assignment.locale).unwrap_or(Locale::Zh);
-            let message = messages::link_message(
+            links.push(super::links::send_link(
+                conn,
                 templates,
-                &settings.email,
-                &LinkMail {
-                    kind: Kind::Invitation,
-                    slot: "1",
-                    assignment_id: &a.assignment.id,
-                    rater_email: &a.rater_email,
-                    rater_name: &a.rater_name,
-                    locale,
-                    relationship,
-                    subject_name: &review.subject_name,
-                    cycle_name: &cycle.name,
-                    deadline: deadline_date(cycle.closes_at),
-                    link: &link,
-                    criteria_count: rubric.criteria_for(relationship).count(),
-                    min_group_size: usize::try_from(cycle.min_group_size).unwrap_or(3),
-                    days_left: (cycle.closes_at - now).num_days(),
-                },
+                settings,
+                &cycle,
+                &rubric,
+                &review.subject_name,
+                &a,
+                Kind::Invitation,
+                "1",
                 now,
-            )?;
-            db::outbox::enqueue(conn, &message)?;
-            links.push(IssuedLink {
-                assignment_id: a.assignment.id.clone(),
-                rater_name: a.rater_name.clone(),
-                rater_email: a.rater_email.clone(),
-                relationship,
-                subject_name: review.subject_name.clone(),
-                link,
-            });
+            )?);
         }
     }
     Ok(links)
-}
-
-/// Issues a new link for an assignment and returns its URL (the token is not stored).
-pub fn issue_link(
-    conn: &mut AnyConnection,
-    settings: &Settings,
-    assignment_id: &str,
-    now: NaiveDateTime,
-) -> AppResult<String> {
-    let issued = token::issue();
-    db::assignments::add_link(conn, assignment_id, &issued.hash, now)?;
-    Ok(format!("{}/r/{}", settings.base_url(), issued.token))
 }
 
 /// Closes an open cycle: unanswered links expire, reviews move to reconciling and each
@@ -422,152 +387,4 @@ pub fn notify_supervisor(
         now,
     )?;
     Ok(db::outbox::enqueue(conn, &message)?)
-}
-
-/// The assignment of `rater_email` for the KAM `subject_email` in a cycle.
-fn find_assignment(
-    conn: &mut AnyConnection,
-    cycle_id: &str,
-    subject_email: &str,
-    rater_email: &str,
-) -> AppResult<(
-    db::cycles::CycleRow,
-    db::reviews::ReviewListing,
-    db::assignments::AssignmentListing,
-)> {
-    let cycle = find_cycle(conn, cycle_id)?;
-    let (subject, rater) = (
-        subject_email.trim().to_lowercase(),
-        rater_email.trim().to_lowercase(),
-    );
-    let review = db::reviews::list_for_cycle(conn, cycle_id)?
-        .into_iter()
-        .find(|r| r.subject_email == subject)
-        .ok_or_else(|| AppError::Invalid(format!("{subject} is not reviewed in this cycle")))?;
-    let assignment = db::assignments::list_for_review(conn, &review.review.id)?
-        .into_iter()
-        .find(|a| a.rater_email == rater)
-        .ok_or_else(|| {
-            AppError::Invalid(format!(
-                "{rater} is not nominated for {subject} in this cycle"
-            ))
-        })?;
-    Ok((cycle, review, assignment))
-}
-
-/// Revokes a rater's links: every link and browser session of the assignment stops working
-/// (the links then show a "withdrawn" page).
-pub fn revoke(
-    conn: &mut AnyConnection,
-    cycle_id: &str,
-    subject_email: &str,
-    rater_email: &str,
-    now: NaiveDateTime,
-) -> AppResult<()> {
-    let (_, review, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
-    let from = ["pending", "invited", "opened", "draft"];
-    if !db::assignments::transition(conn, &a.assignment.id, &from, "revoked", now)? {
-        return Err(AppError::Invalid(format!(
-            "the link is {}: only an unanswered link can be revoked",
-            a.assignment.status
-        )));
-    }
-    // the links stay known so that they show "withdrawn" in the rater's language
-    db::assignments::delete_sessions(conn, &a.assignment.id)?;
-    db::outbox::cancel_for_assignment(conn, &a.assignment.id)?;
-    db::audit::record(
-        conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
-            action: "link.revoke",
-            cycle_id: Some(cycle_id),
-            review_id: Some(&review.review.id),
-            target: Some(&a.assignment.id),
-            old_value: Some(&a.assignment.status),
-            new_value: Some("revoked"),
-            ..Default::default()
-        },
-    )?;
-    Ok(())
-}
-
-/// Re-issues a rater's link: the old links and sessions stop working, a new link is mailed.
-pub fn reissue(
-    conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
-    cycle_id: &str,
-    subject_email: &str,
-    rater_email: &str,
-    now: NaiveDateTime,
-) -> AppResult<IssuedLink> {
-    let (cycle, review, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
-    if cycle.status != CycleStatus::Open.as_str() || cycle.closes_at <= now {
-        return Err(AppError::Invalid(
-            "links can be re-issued only while the cycle is open".into(),
-        ));
-    }
-    let status = AssignmentStatus::parse(&a.assignment.status);
-    if matches!(
-        status,
-        Some(AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired)
-    ) {
-        return Err(AppError::Invalid(format!(
-            "the rater has {}: there is nothing to re-issue",
-            a.assignment.status
-        )));
-    }
-    db::assignments::delete_links(conn, &a.assignment.id)?;
-    db::outbox::cancel_for_assignment(conn, &a.assignment.id)?;
-    if status == Some(AssignmentStatus::Revoked) {
-        db::assignments::transition(conn, &a.assignment.id, &["revoked"], "invited", now)?;
-    }
-    let link = issue_link(conn, settings, &a.assignment.id, now)?;
-    let relationship =
-        Relationship::parse(&a.assignment.relationship).unwrap_or(Relationship::Customer);
-    let (rubric, _) = load_snapshots(conn, cycle_id)?;
-    let slot = db::new_id();
-    let message = messages::link_message(
-        templates,
-        &settings.email,
-        &LinkMail {
-            kind: Kind::Resend,
-            slot: &slot,
-            assignment_id: &a.assignment.id,
-            rater_email: &a.rater_email,
-            rater_name: &a.rater_name,
-            locale: Locale::parse(&a.assignment.locale).unwrap_or(Locale::Zh),
-            relationship,
-            subject_name: &review.subject_name,
-            cycle_name: &cycle.name,
-            deadline: deadline_date(cycle.closes_at),
-            link: &link,
-            criteria_count: rubric.criteria_for(relationship).count(),
-            min_group_size: usize::try_from(cycle.min_group_size).unwrap_or(3),
-            days_left: (cycle.closes_at - now).num_days(),
-        },
-        now,
-    )?;
-    db::outbox::enqueue(conn, &message)?;
-    db::audit::record(
-        conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
-            action: "link.reissue",
-            cycle_id: Some(cycle_id),
-            review_id: Some(&review.review.id),
-            target: Some(&a.assignment.id),
-            ..Default::default()
-        },
-    )?;
-    Ok(IssuedLink {
-        assignment_id: a.assignment.id.clone(),
-        rater_name: a.rater_name,
-        rater_email: a.rater_email,
-        relationship,
-        subject_name: review.subject_name,
-        link,
-    })
 }

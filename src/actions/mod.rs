@@ -3,6 +3,7 @@
 
 pub mod cycles;
 pub mod demo;
+pub mod links;
 pub mod progress;
 pub mod reconcile;
 pub mod report;

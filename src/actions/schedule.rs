@@ -4,14 +4,11 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use super::cycles::{self, deadline_date};
+use super::cycles;
 use super::load_snapshots;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::locale::Locale;
-use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
-use crate::email::messages::{self, LinkMail};
 use crate::email::{Kind, Templates};
 use crate::error::AppResult;
 
@@ -99,33 +96,19 @@ pub fn due_work(
                 {
                     continue;
                 }
-                let link = cycles::issue_link(conn, settings, &a.assignment.id, now)?;
-                let relationship = Relationship::parse(&a.assignment.relationship)
-                    .unwrap_or(Relationship::Customer);
-                let message = messages::link_message(
+                super::links::send_link(
+                    conn,
                     templates,
-                    &settings.email,
-                    &LinkMail {
-                        kind: Kind::Reminder,
-                        slot: &key_slot,
-                        assignment_id: &a.assignment.id,
-                        rater_email: &a.rater_email,
-                        rater_name: &a.rater_name,
-                        locale: Locale::parse(&a.assignment.locale).unwrap_or(Locale::Zh),
-                        relationship,
-                        subject_name: &review.subject_name,
-                        cycle_name: &cycle.name,
-                        deadline: deadline_date(cycle.closes_at),
-                        link: &link,
-                        criteria_count: rubric.criteria_for(relationship).count(),
-                        min_group_size: usize::try_from(cycle.min_group_size).unwrap_or(3),
-                        days_left: (cycle.closes_at - now).num_days().max(1),
-                    },
+                    settings,
+                    &cycle,
+                    &rubric,
+                    &review.subject_name,
+                    a,
+                    Kind::Reminder,
+                    &key_slot,
                     now,
                 )?;
-                if db::outbox::enqueue(conn, &message)? {
-                    report.reminders += 1;
-                }
+                report.reminders += 1;
             }
         }
     }

@@ -103,7 +103,7 @@ async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
     );
     let issued = app
         .write(move |c| {
-            kam360::actions::cycles::reissue(
+            kam360::actions::links::reissue(
                 c,
                 &t,
                 &st,
@@ -146,7 +146,7 @@ async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
     // revoke, then re-issue: the link works again
     let (id, id2) = (l.cycle_id.clone(), l.cycle_id.clone());
     app.write(move |c| {
-        kam360::actions::cycles::revoke(c, &id, "kam@t.cn", "c3@client.cn", kam360::db::now())
+        kam360::actions::links::revoke(c, &id, "kam@t.cn", "c3@client.cn", kam360::db::now())
     })
     .expect("revoke");
     let (_, s, page) = app.open(&l.link("c3@client.cn")).await;
@@ -155,7 +155,7 @@ async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
     let (st, t) = (app.settings.clone(), app.templates.clone());
     let again = app
         .write(move |c| {
-            kam360::actions::cycles::reissue(
+            kam360::actions::links::reissue(
                 c,
                 &t,
                 &st,
