@@ -2,6 +2,7 @@
 
 pub mod rater;
 pub mod rater_access;
+pub mod rater_decline;
 pub mod reconcile;
 pub mod security;
 pub mod staff;
@@ -102,11 +103,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/r/{token}/done", web::get().to(rater::done_by_token))
         .route(
             "/r/{token}/decline",
-            web::get().to(rater::decline_form_by_token),
+            web::get().to(rater_decline::decline_form_by_token),
         )
         .route(
             "/r/{token}/decline",
-            web::post().to(rater::decline_by_token),
+            web::post().to(rater_decline::decline_by_token),
         )
         .route("/f/{assignment}", web::get().to(rater::show))
         .route("/f/{assignment}", web::post().to(rater::answer_in_session))
@@ -116,11 +117,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/f/{assignment}/decline",
-            web::get().to(rater::decline_form_in_session),
+            web::get().to(rater_decline::decline_form_in_session),
         )
         .route(
             "/f/{assignment}/decline",
-            web::post().to(rater::decline_in_session),
+            web::post().to(rater_decline::decline_in_session),
         );
 }
 

@@ -14,28 +14,28 @@ use super::views::rater::{self as view, FormHeader, Notice};
 use super::AppState;
 use crate::actions::cycles::deadline_date;
 use crate::db::{self, assignments::RaterContext, responses::RatingRow};
-use crate::domain::answers::{self, Action, Answers, Choice, Refusal, MAX_BODY, MAX_TEXT};
+use crate::domain::answers::{self, Action, Answers, Choice, Refusal, MAX_BODY};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::tf;
 
-const ANSWERABLE: [&str; 4] = ["pending", "invited", "opened", "draft"];
+pub(super) const ANSWERABLE: [&str; 4] = ["pending", "invited", "opened", "draft"];
 
 /// Any unknown URL.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     not_found_page(&req)
 }
 
-fn bad_request(l: Locale, detail: &str) -> HttpResponse {
+pub(super) fn bad_request(l: Locale, detail: &str) -> HttpResponse {
     html(
         StatusCode::BAD_REQUEST,
         view::problem(l, "bad", Some(detail)),
     )
 }
 
-fn conflict(l: Locale) -> HttpResponse {
+pub(super) fn conflict(l: Locale) -> HttpResponse {
     html(StatusCode::CONFLICT, view::problem(l, "conflict", None))
 }
 
@@ -173,7 +173,7 @@ fn refusal_text(l: Locale, r: &Refusal) -> String {
 }
 
 /// Checks the origin and reads the body; `Err` is the response to give instead.
-async fn guarded_body(
+pub(super) async fn guarded_body(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
@@ -190,7 +190,7 @@ async fn guarded_body(
 
 /// The context of an answerable link for a POST: state pages that show fine on GET (submitted,
 /// declined) mean 409 here.
-async fn answerable(
+pub(super) async fn answerable(
     state: &AppState,
     req: &HttpRequest,
     access: &Access,
@@ -325,79 +325,6 @@ async fn done(
     Ok(html(StatusCode::OK, view::thanks(l, &ctx.subject_name)))
 }
 
-/// Confirm declining.
-async fn decline_form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    access: Access,
-) -> AppResult<HttpResponse> {
-    let ctx = match resolve(&state, &req, &access).await? {
-        Link::Done(r) => return Ok(r),
-        Link::Answerable(ctx) => ctx,
-    };
-    let l = locale(&req, Locale::parse(&ctx.assignment.locale));
-    let explicit = chosen_lang(&req);
-    let base = access.base();
-    let page = view::decline_form(
-        l,
-        &ctx.subject_name,
-        &with_lang(&format!("{base}/decline"), explicit),
-        &with_lang(&base, explicit),
-        &with_lang(&format!("{base}/decline"), Some(other(l))),
-    );
-    Ok(html(StatusCode::OK, page))
-}
-
-/// Decline with an optional reason; the link then accepts nothing.
-async fn decline(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    access: Access,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    let body = match guarded_body(&state, &req, payload).await {
-        Ok(b) => b,
-        Err(r) => return Ok(r),
-    };
-    let ctx = match answerable(&state, &req, &access).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
-    let l = locale(&req, Locale::parse(&ctx.assignment.locale));
-    let pairs = match body {
-        Ok(p) => p,
-        Err(key) => return Ok(bad_request(l, &tf(l, key, &[]))),
-    };
-    let mut reason = String::new();
-    for (k, v) in pairs {
-        if k != "reason" {
-            return Ok(bad_request(
-                l,
-                &tf(l, "bad.unknown_field", &[("field", &k)]),
-            ));
-        }
-        if v.chars().count() > MAX_TEXT {
-            return Ok(bad_request(
-                l,
-                &tf(l, "bad.text_long", &[("field", "reason")]),
-            ));
-        }
-        reason = v.trim().to_owned();
-    }
-    let id = ctx.assignment.id.clone();
-    let moved = state
-        .db
-        .write(move |c| {
-            db::assignments::decline(c, &id, &ANSWERABLE, &reason, db::now())
-                .map_err(AppError::from)
-        })
-        .await?;
-    if !moved {
-        return Ok(conflict(l));
-    }
-    Ok(see_other(with_lang(&access.base(), chosen_lang(&req))))
-}
-
 /// `POST /r/{token}`
 pub async fn answer_by_token(
     state: web::Data<AppState>,
@@ -434,44 +361,6 @@ pub async fn done_in_session(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     done(state, req, Access::Session(path.into_inner())).await
-}
-
-/// `GET /r/{token}/decline`
-pub async fn decline_form_by_token(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    decline_form(state, req, Access::Token(path.into_inner())).await
-}
-
-/// `GET /f/{assignment}/decline`
-pub async fn decline_form_in_session(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    decline_form(state, req, Access::Session(path.into_inner())).await
-}
-
-/// `POST /r/{token}/decline`
-pub async fn decline_by_token(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    decline(state, req, Access::Token(path.into_inner()), payload).await
-}
-
-/// `POST /f/{assignment}/decline`
-pub async fn decline_in_session(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    decline(state, req, Access::Session(path.into_inner()), payload).await
 }
 
 impl actix_web::ResponseError for AppError {

@@ -1,0 +1,127 @@
+//! Declining: a rater who cannot give feedback says so (with an optional reason) and the link
+//! accepts nothing more.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::rater::{answerable, bad_request, conflict, guarded_body, ANSWERABLE};
+use super::rater_access::{chosen_lang, html, locale, resolve, see_other, with_lang, Access, Link};
+use super::views::layout::other;
+use super::views::rater as view;
+use super::AppState;
+use crate::db;
+use crate::domain::answers::MAX_TEXT;
+use crate::domain::locale::Locale;
+use crate::error::{AppError, AppResult};
+use crate::i18n::tf;
+
+/// Confirm declining.
+async fn decline_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    access: Access,
+) -> AppResult<HttpResponse> {
+    let ctx = match resolve(&state, &req, &access).await? {
+        Link::Done(r) => return Ok(r),
+        Link::Answerable(ctx) => ctx,
+    };
+    let l = locale(&req, Locale::parse(&ctx.assignment.locale));
+    let explicit = chosen_lang(&req);
+    let base = access.base();
+    let page = view::decline_form(
+        l,
+        &ctx.subject_name,
+        &with_lang(&format!("{base}/decline"), explicit),
+        &with_lang(&base, explicit),
+        &with_lang(&format!("{base}/decline"), Some(other(l))),
+    );
+    Ok(html(StatusCode::OK, page))
+}
+
+/// Decline with an optional reason; the link then accepts nothing.
+async fn decline(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    access: Access,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let body = match guarded_body(&state, &req, payload).await {
+        Ok(b) => b,
+        Err(r) => return Ok(r),
+    };
+    let ctx = match answerable(&state, &req, &access).await? {
+        Ok(ctx) => ctx,
+        Err(r) => return Ok(r),
+    };
+    let l = locale(&req, Locale::parse(&ctx.assignment.locale));
+    let pairs = match body {
+        Ok(p) => p,
+        Err(key) => return Ok(bad_request(l, &tf(l, key, &[]))),
+    };
+    let mut reason = String::new();
+    for (k, v) in pairs {
+        if k != "reason" {
+            return Ok(bad_request(
+                l,
+                &tf(l, "bad.unknown_field", &[("field", &k)]),
+            ));
+        }
+        if v.chars().count() > MAX_TEXT {
+            return Ok(bad_request(
+                l,
+                &tf(l, "bad.text_long", &[("field", "reason")]),
+            ));
+        }
+        reason = v.trim().to_owned();
+    }
+    let id = ctx.assignment.id.clone();
+    let moved = state
+        .db
+        .write(move |c| {
+            db::assignments::decline(c, &id, &ANSWERABLE, &reason, db::now())
+                .map_err(AppError::from)
+        })
+        .await?;
+    if !moved {
+        return Ok(conflict(l));
+    }
+    Ok(see_other(with_lang(&access.base(), chosen_lang(&req))))
+}
+
+/// `GET /r/{token}/decline`
+pub async fn decline_form_by_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    decline_form(state, req, Access::Token(path.into_inner())).await
+}
+
+/// `GET /f/{assignment}/decline`
+pub async fn decline_form_in_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    decline_form(state, req, Access::Session(path.into_inner())).await
+}
+
+/// `POST /r/{token}/decline`
+pub async fn decline_by_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    decline(state, req, Access::Token(path.into_inner()), payload).await
+}
+
+/// `POST /f/{assignment}/decline`
+pub async fn decline_in_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    decline(state, req, Access::Session(path.into_inner()), payload).await
+}
