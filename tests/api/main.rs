@@ -6,6 +6,7 @@ mod helpers;
 mod authz;
 mod browser;
 mod cli;
+mod confidentiality;
 mod email;
 mod import;
 mod outbox;
