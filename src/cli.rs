@@ -58,6 +58,16 @@ pub struct DemoArgs {
 pub enum UserCommand {
     /// Create a staff account and print its generated password.
     Add(UserAddArgs),
+    /// Disable a staff account and end all its sessions.
+    Disable(UserDisableArgs),
+}
+
+/// `user disable` options.
+#[derive(Debug, Args)]
+pub struct UserDisableArgs {
+    /// The account's email address.
+    #[arg(long)]
+    pub email: String,
 }
 
 /// `user add` options.
@@ -267,6 +277,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 a.email.trim().to_lowercase()
             )?;
             writeln!(out, "password: {password}")?;
+        }
+        Command::User(UserCommand::Disable(a)) => {
+            ctx.db
+                .write_blocking(|c| actions::users::disable(c, &a.email, now))?;
+            writeln!(out, "account disabled; its sessions have ended")?;
         }
         Command::Cycle(CycleCommand::Create(a)) => {
             let rubric = load_rubric(&s)?;

@@ -98,6 +98,42 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
     })
 }
 
+/// Whether a stored hash was made with other parameters than today's (Argon2id, OWASP's
+/// m = 19 MiB, t = 2, p = 1) and should be replaced at the next successful sign-in.
+pub fn needs_rehash(hash: &str) -> bool {
+    use argon2::password_hash::PasswordHash;
+    let Ok(h) = PasswordHash::new(hash) else {
+        return true;
+    };
+    let current = argon2::Params::default();
+    let param = |name: &str| h.params.get_decimal(name);
+    h.algorithm.as_str() != "argon2id"
+        || param("m") != Some(current.m_cost())
+        || param("t") != Some(current.t_cost())
+        || param("p") != Some(current.p_cost())
+}
+
+/// Disables an account and ends all its sessions (audited).
+pub fn disable(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> AppResult<()> {
+    let email = EmailAddress::parse(email)
+        .ok_or_else(|| AppError::Invalid(format!("'{email}' is not a valid email address")))?;
+    let account = db::accounts::find_by_email(conn, email.as_str())?
+        .ok_or_else(|| AppError::Invalid(format!("{email} has no account")))?;
+    db::accounts::set_disabled(conn, email.as_str(), true, now)?;
+    db::sessions::delete_for_person(conn, &account.person_id)?;
+    db::audit::record(
+        conn,
+        &db::audit::NewEvent {
+            id: db::new_id(),
+            at: now,
+            action: "user.disable",
+            target: Some(email.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
 /// A hash of a random password, verified against when the account does not exist, so that an
 /// unknown email takes as long to refuse as a wrong password.
 pub fn dummy_hash() -> &'static str {
@@ -118,5 +154,19 @@ mod tests {
         assert!(!verify_password("not a hash", "x"));
         assert!(!verify_password(dummy_hash(), ""));
         assert_eq!(generate_password().len(), 20);
+        assert!(!needs_rehash(&h));
+        let weak = {
+            use argon2::password_hash::{PasswordHasher, SaltString};
+            let params = argon2::Params::new(8 * 1024, 1, 1, None).expect("params");
+            let a = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+            a.hash_password(
+                b"pw",
+                &SaltString::encode_b64(b"0123456789abcdef").expect("salt"),
+            )
+            .expect("hash")
+            .to_string()
+        };
+        assert!(needs_rehash(&weak));
+        assert!(verify_password(&weak, "pw"));
     }
 }

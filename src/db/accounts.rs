@@ -72,3 +72,39 @@ pub fn set_password(
         ))
         .execute(conn)
 }
+
+/// Replaces the password hash of the account of `person_id` (re-hashing with current
+/// parameters after a successful sign-in).
+pub fn set_hash(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(accounts::table.find(person_id))
+        .set((
+            accounts::password_hash.eq(password_hash),
+            accounts::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Disables (or enables) the account of the person with this email; returns whether one exists.
+pub fn set_disabled(
+    conn: &mut AnyConnection,
+    email: &str,
+    disabled: bool,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let person = people::table
+        .filter(people::email.eq(email))
+        .select(people::id);
+    let n = diesel::update(accounts::table.filter(accounts::person_id.eq_any(person)))
+        .set((
+            accounts::disabled.eq(disabled),
+            accounts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}

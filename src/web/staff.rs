@@ -84,6 +84,7 @@ pub fn csrf_ok(state: &AppState, req: &HttpRequest, session: &StaffSession, sent
 
 /// The "session ended or form out of date" page (403).
 pub fn forbidden(l: Locale) -> HttpResponse {
+    tracing::warn!("staff form refused: missing or wrong CSRF token, or another site");
     html(
         StatusCode::FORBIDDEN,
         view::message(l, t(l, "staff.login.title"), t(l, "staff.forbidden")),
@@ -142,9 +143,17 @@ pub async fn login(
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| users::dummy_hash().to_owned());
-    let matches = web::block(move || users::verify_password(&hash, &password))
-        .await
-        .map_err(|e| AppError::Unexpected(e.into()))?;
+    let stored = hash.clone();
+    let (matches, rehashed) = web::block(move || {
+        let ok = users::verify_password(&hash, &password);
+        // outdated parameters are upgraded while the password is at hand
+        let rehashed = (ok && users::needs_rehash(&stored))
+            .then(|| users::hash_password(&password).ok())
+            .flatten();
+        (ok, rehashed)
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(e.into()))?;
     let account = account.filter(|a| matches && !a.disabled);
     let Some(account) = account else {
         if let Ok(mut t) = state.throttle.lock() {
@@ -152,7 +161,7 @@ pub async fn login(
             t.fail(&account_key, now);
             t.fail(&address_key, now);
         }
-        tracing::info!(route = "/login", "failed staff sign-in");
+        tracing::warn!(route = "/login", "failed staff sign-in");
         return Ok(html(
             StatusCode::UNAUTHORIZED,
             view::login(l, &email, Some(t(l, "staff.failed"))),
@@ -177,6 +186,9 @@ pub async fn login(
                 db::sessions::delete(c, &h)?;
             }
             db::sessions::create(c, &id_hash, &person, &csrf_token, now, now + absolute)?;
+            if let Some(h) = &rehashed {
+                db::accounts::set_hash(c, &person, h, now)?;
+            }
             db::audit::record(
                 c,
                 &db::audit::NewEvent {

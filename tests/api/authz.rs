@@ -284,6 +284,49 @@ async fn sessions_are_renewed_ended_and_bounded(app: TestApp) {
         replay(cookie2.clone()).await.expect("current").status(),
         200
     );
+    // logging out kills the session server-side: replaying its cookie fails
+    let third = login(&c).await.expect("third");
+    let cookie3 = third.headers()["set-cookie"]
+        .to_str()
+        .expect("c")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let page = replay(cookie3.clone())
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    let at = page.find("name=\"csrf\" value=\"").expect("csrf") + "name=\"csrf\" value=\"".len();
+    let token = page[at..at + page[at..].find('"').expect("end")].to_owned();
+    let out = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("c")
+        .post(format!("{}/logout", app.address))
+        .header("cookie", cookie3.clone())
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 303);
+    assert_eq!(
+        replay(cookie3).await.expect("replay").status(),
+        303,
+        "a logged-out cookie is dead"
+    );
+    let cookie2 = {
+        let again = login(&c).await.expect("login");
+        again.headers()["set-cookie"]
+            .to_str()
+            .expect("c")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned()
+    };
     // only hashes are stored
     let value = cookie2.split_once('=').expect("value").1.to_owned();
     let stored: Vec<String> = app

@@ -43,6 +43,7 @@ fn every_subcommand_has_help() {
         vec!["migrate", "--help"],
         vec!["demo", "--help"],
         vec!["user", "add", "--help"],
+        vec!["user", "disable", "--help"],
         vec!["cycle", "create", "--help"],
         vec!["cycle", "import", "--help"],
         vec!["cycle", "launch", "--help"],
@@ -91,6 +92,26 @@ fn full_cycle(dir: &Path, url: &str) {
         ],
     );
     assert!(!o.status.success() && err(&o).contains("already has an account"));
+    let o = kam360(
+        dir,
+        url,
+        &["user", "disable", "--email", "admin@example.cn"],
+    );
+    assert!(
+        o.status.success() && out(&o).contains("disabled"),
+        "{}",
+        err(&o)
+    );
+    let o = kam360(
+        dir,
+        url,
+        &["user", "disable", "--email", "nobody@example.cn"],
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("has no account"),
+        "{}",
+        err(&o)
+    );
 
     let o = kam360(
         dir,

@@ -202,3 +202,67 @@ both_backends!(
     idle_and_disabled_sessions_end,
     an_admin_sees_progress_counts_only,
 );
+
+async fn outdated_hashes_are_upgraded_and_disabling_ends_every_session(app: TestApp) {
+    account(&app, "boss@t.cn", Role::Supervisor);
+    let weak = {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let params = argon2::Params::new(8 * 1024, 1, 1, None).expect("params");
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password(
+                b"an old password",
+                &SaltString::encode_b64(b"0123456789abcdef").expect("salt"),
+            )
+            .expect("hash")
+            .to_string()
+    };
+    let w = weak.clone();
+    app.write(move |c| {
+        let id = db::people::find_by_email(c, "boss@t.cn")?
+            .expect("person")
+            .id;
+        Ok(db::accounts::set_hash(c, &id, &w, db::now())?)
+    })
+    .expect("weak hash");
+    // two browsers signed in
+    let other = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    assert_eq!(
+        sign_in(&app, "boss@t.cn", "an old password").await.status(),
+        303
+    );
+    other
+        .post(format!("{}/login", app.address))
+        .form(&[("email", "boss@t.cn"), ("password", "an old password")])
+        .send()
+        .await
+        .expect("login");
+    let stored = app
+        .read(|c| {
+            Ok(db::accounts::find_by_email(c, "boss@t.cn")?
+                .expect("account")
+                .password_hash)
+        })
+        .expect("hash");
+    assert_ne!(stored, weak);
+    assert!(stored.contains("m=19456,t=2,p=1"), "{stored}");
+    assert!(!users::needs_rehash(&stored));
+    app.write(|c| users::disable(c, "boss@t.cn", db::now()))
+        .expect("disable");
+    assert_eq!(app.get("/").await.headers()["location"], "/login");
+    assert_eq!(
+        other
+            .get(format!("{}/", app.address))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        303,
+        "every session ended"
+    );
+}
+
+both_backends!(outdated_hashes_are_upgraded_and_disabling_ends_every_session);
