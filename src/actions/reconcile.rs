@@ -36,6 +36,9 @@ pub struct CriterionRow {
     /// Level distribution (1..=4) per group, when per-group figures may be shown.
     pub distribution: Option<Vec<(Relationship, [usize; 4])>>,
     pub proposal: Proposal,
+    /// The weighted multi-rater mean M as it may be shown: only where group figures are, since
+    /// together with the pooled mean it could give a small group away.
+    pub shown_mean: Option<crate::domain::consolidation::Rational>,
     pub gap: Option<Gap>,
     pub comments: Comments,
     pub decision: Option<db::decisions::DecisionRow>,
@@ -146,11 +149,13 @@ pub fn load(
                 })
                 .collect()
             });
+            let proposal = propose(e, &policy);
             CriterionRow {
                 id: c.id.clone(),
                 figures: figures(e, &policy, k, visible),
+                shown_mean: proposal.multi_rater_mean.filter(|_| per_group),
                 distribution,
-                proposal: propose(e, &policy),
+                proposal,
                 gap: if visible { gap(e) } else { None },
                 comments: shown_comments(comments.remove(&c.id).unwrap_or_default(), k, visible),
                 decision: decisions.get(&c.id).cloned(),

@@ -81,11 +81,7 @@ fn evidence(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
 
 fn explanation(l: Locale, r: &Reconciliation, c: &CriterionRow, share: &str) -> Markup {
     let p = &c.proposal;
-    // M is shown only where group figures are: with the pooled mean it could give a small group away
-    let m = p
-        .multi_rater_mean
-        .filter(|_| c.distribution.is_some())
-        .map(|m: Rational| fmt_decimal(m, 2));
+    let m = c.shown_mean.map(|m: Rational| fmt_decimal(m, 2));
     let s = p.supervisor.map(|s| s.to_string());
     let k = r.k.to_string();
     let text = match (&s, p.multi_rater_mean, &m) {
