@@ -373,3 +373,24 @@ pub fn expire_unanswered(
     .set(assignments::status.eq("expired"))
     .execute(conn)
 }
+
+/// Assignment counts per (cycle, status) over every cycle, in one grouped query.
+pub fn status_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    assignments::table
+        .inner_join(reviews::table)
+        .group_by((reviews::cycle_id, assignments::status))
+        .select((
+            reviews::cycle_id,
+            assignments::status,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)
+}
+
+/// Review counts per cycle, in one grouped query.
+pub fn review_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+    reviews::table
+        .group_by(reviews::cycle_id)
+        .select((reviews::cycle_id, diesel::dsl::count_star()))
+        .load(conn)
+}

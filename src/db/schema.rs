@@ -201,3 +201,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     email_outbox,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(reviews::cycle_id, assignments::status);
