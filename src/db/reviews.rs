@@ -134,18 +134,19 @@ type SupervisedTuple = (
     (String, String, NaiveDateTime, i32),
 );
 
-/// Every review whose supervisor is `person_id`, newest cycle first, then by KAM.
-pub fn list_for_supervisor(
-    conn: &mut AnyConnection,
-    person_id: &str,
-) -> QueryResult<Vec<SupervisedReview>> {
+/// Which supervised reviews to load.
+enum Which<'a> {
+    Supervisor(&'a str),
+    Review(&'a str),
+}
+
+fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<SupervisedReview>> {
     use super::schema::cycles;
     let supervisors = diesel::alias!(people as supervisors);
-    let rows: Vec<SupervisedTuple> = reviews::table
+    let query = reviews::table
         .inner_join(cycles::table)
         .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
         .inner_join(supervisors.on(supervisors.field(people::id).eq(reviews::supervisor_id)))
-        .filter(reviews::supervisor_id.eq(person_id))
         .order((cycles::created_at.desc(), people::name.asc()))
         .select((
             ReviewRow::as_select(),
@@ -161,7 +162,12 @@ pub fn list_for_supervisor(
                 cycles::min_group_size,
             ),
         ))
-        .load(conn)?;
+        .into_boxed();
+    let query = match which {
+        Which::Supervisor(id) => query.filter(reviews::supervisor_id.eq(id.to_owned())),
+        Which::Review(id) => query.filter(reviews::id.eq(id.to_owned())),
+    };
+    let rows: Vec<SupervisedTuple> = query.load(conn)?;
     Ok(rows
         .into_iter()
         .map(
@@ -187,51 +193,17 @@ pub fn list_for_supervisor(
         .collect())
 }
 
+/// Every review whose supervisor is `person_id`, newest cycle first, then by KAM.
+pub fn list_for_supervisor(
+    conn: &mut AnyConnection,
+    person_id: &str,
+) -> QueryResult<Vec<SupervisedReview>> {
+    supervised(conn, Which::Supervisor(person_id))
+}
+
 /// A review with its people and cycle.
 pub fn find(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<SupervisedReview>> {
-    use super::schema::cycles;
-    let supervisors = diesel::alias!(people as supervisors);
-    let row: Option<SupervisedTuple> = reviews::table
-        .inner_join(cycles::table)
-        .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
-        .inner_join(supervisors.on(supervisors.field(people::id).eq(reviews::supervisor_id)))
-        .filter(reviews::id.eq(review_id))
-        .select((
-            ReviewRow::as_select(),
-            (people::email, people::name),
-            (
-                supervisors.field(people::email),
-                supervisors.field(people::name),
-            ),
-            (
-                cycles::name,
-                cycles::status,
-                cycles::closes_at,
-                cycles::min_group_size,
-            ),
-        ))
-        .get_result(conn)
-        .optional()?;
-    Ok(row.map(
-        |(
-            review,
-            (subject_email, subject_name),
-            (supervisor_email, supervisor_name),
-            (cycle_name, cycle_status, closes_at, min_group_size),
-        )| SupervisedReview {
-            listing: ReviewListing {
-                review,
-                subject_email,
-                subject_name,
-                supervisor_email,
-                supervisor_name,
-            },
-            cycle_name,
-            cycle_status,
-            closes_at,
-            min_group_size,
-        },
-    ))
+    Ok(supervised(conn, Which::Review(review_id))?.pop())
 }
 
 /// Compare-and-set on the review's version (optimistic concurrency for two tabs): moves it to
