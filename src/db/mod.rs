@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod assignments;
 pub mod audit;
+pub mod committer;
 pub mod cycles;
 pub mod decisions;
 pub mod outbox;
@@ -164,6 +165,8 @@ pub struct Db {
     backend: Backend,
     read: Pool,
     write: Pool,
+    /// SQLite only: the group-commit writer every write goes through.
+    committer: Option<std::sync::Arc<committer::Committer>>,
 }
 
 impl Db {
@@ -213,10 +216,15 @@ impl Db {
         };
         // fail fast on an unreachable server or an unwritable file
         drop(write.get()?);
+        let committer = match backend {
+            Backend::Sqlite(_) => Some(std::sync::Arc::new(committer::Committer::start(&manager)?)),
+            Backend::Postgres(_) => None,
+        };
         Ok(Db {
             backend,
             read,
             write,
+            committer,
         })
     }
 
@@ -268,8 +276,17 @@ impl Db {
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
+        if let Some(committer) = &self.committer {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            committer.submit(committer::job(f, move |r| {
+                let _ = reply.send(r);
+            }))?;
+            return answer.await.map_err(|_| {
+                E::from(DbError::Task("the database writer dropped a write".into()))
+            })?;
+        }
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.write_blocking(f))
             .await

@@ -133,3 +133,49 @@ fn an_unknown_url_scheme_is_refused_without_creating_anything() {
     assert!(Db::connect(&url, 1).is_err());
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_sqlite_writes_fail_alone_and_a_panic_harms_no_other_write() {
+    let app = spawn_app().await;
+    let writes = (0..60).map(|i| {
+        let db = app.db.clone();
+        async move {
+            db.write(move |c| {
+                db::people::ensure(c, &format!("g{i}@group.test"), "Grouped", db::now())?;
+                if i % 3 == 0 {
+                    return Err(AppError::Invalid("refused on purpose".into()));
+                }
+                Ok(())
+            })
+            .await
+        }
+    });
+    let results = futures_util::future::join_all(writes).await;
+    assert_eq!(results.iter().filter(|r| r.is_err()).count(), 20);
+    let emails: Vec<String> = app
+        .read(|c| {
+            Ok(db::schema::people::table
+                .select(db::schema::people::email)
+                .load(c)?)
+        })
+        .expect("emails");
+    for i in 0..60 {
+        assert_eq!(
+            emails.contains(&format!("g{i}@group.test")),
+            i % 3 != 0,
+            "write {i}"
+        );
+    }
+    let panicked = app
+        .db
+        .write(|_c| -> Result<(), AppError> { panic!("a bug in one handler") })
+        .await;
+    assert!(panicked.is_err());
+    app.db
+        .write(|c| {
+            db::people::ensure(c, "after@group.test", "After", db::now())?;
+            Ok::<_, AppError>(())
+        })
+        .await
+        .expect("the writer still works after a panic");
+}
