@@ -21,13 +21,30 @@ use crate::domain::rubric::Rubric;
 use crate::email::{Mailer, Templates};
 use crate::error::{AppError, AppResult};
 
+/// A cycle's rubric and its form texts, escaped once per language.
+pub struct CycleForm {
+    pub rubric: Rubric,
+    zh: views::fragments::FormText,
+    en: views::fragments::FormText,
+}
+
+impl CycleForm {
+    /// The escaped texts in `locale`.
+    pub fn text(&self, locale: crate::domain::locale::Locale) -> &views::fragments::FormText {
+        match locale {
+            crate::domain::locale::Locale::Zh => &self.zh,
+            crate::domain::locale::Locale::En => &self.en,
+        }
+    }
+}
+
 /// Parsed rubric snapshots by cycle id (snapshots never change, so entries never go stale).
 #[derive(Default)]
-pub struct RubricCache(Mutex<HashMap<String, Arc<Rubric>>>);
+pub struct RubricCache(Mutex<HashMap<String, Arc<CycleForm>>>);
 
 impl RubricCache {
-    /// The rubric of a cycle, loading its snapshot on first use.
-    pub async fn get(&self, db: &Db, cycle_id: &str) -> AppResult<Arc<Rubric>> {
+    /// The rubric of a cycle with its escaped texts, loading its snapshot on first use.
+    pub async fn get(&self, db: &Db, cycle_id: &str) -> AppResult<Arc<CycleForm>> {
         if let Some(r) = self.0.lock().ok().and_then(|m| m.get(cycle_id).cloned()) {
             return Ok(r);
         }
@@ -35,11 +52,15 @@ impl RubricCache {
         let (rubric, _) = db
             .read(move |c| crate::actions::load_snapshots(c, &id))
             .await?;
-        let rubric = Arc::new(rubric);
+        let form = Arc::new(CycleForm {
+            zh: views::fragments::FormText::new(&rubric, crate::domain::locale::Locale::Zh),
+            en: views::fragments::FormText::new(&rubric, crate::domain::locale::Locale::En),
+            rubric,
+        });
         if let Ok(mut m) = self.0.lock() {
-            m.insert(cycle_id.to_owned(), rubric.clone());
+            m.insert(cycle_id.to_owned(), form.clone());
         }
-        Ok(rubric)
+        Ok(form)
     }
 }
 

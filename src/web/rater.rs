@@ -84,7 +84,7 @@ pub async fn show(
         (Link::Done(r), _) => return Ok(r),
         (Link::Answerable(ctx), rows) => (ctx, rows),
     };
-    let rubric = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
+    let form = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
     let answers = stored_answers(&ctx, rows);
     let saved = req.query_string().split('&').any(|p| p == "saved=1");
     let h = header(&state, &req, &access, &ctx);
@@ -92,7 +92,7 @@ pub async fn show(
         StatusCode::OK,
         view::form(
             &h,
-            &rubric,
+            &form,
             &answers,
             &[],
             if saved { Notice::Saved } else { Notice::None },
@@ -222,19 +222,20 @@ async fn answer(
         Ok(p) => p,
         Err(key) => return Ok(bad_request(l, &tf(l, key, &[]))),
     };
-    let rubric = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
+    let form = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
+    let rubric = &form.rubric;
     let group = Relationship::parse(&ctx.assignment.relationship).unwrap_or(Relationship::Customer);
-    let (action, answers) = match answers::parse(&rubric, group, pairs) {
+    let (action, answers) = match answers::parse(rubric, group, pairs) {
         Ok(x) => x,
         Err(r) => return Ok(bad_request(l, &refusal_text(l, &r))),
     };
-    let missing = answers.missing(&rubric, group);
+    let missing = answers.missing(rubric, group);
     if action == Action::Submit && !missing.is_empty() {
         let h = header(&state, &req, &access, &ctx);
         let n = missing.len();
         return Ok(html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            view::form(&h, &rubric, &answers, &missing, Notice::Missing(n)),
+            view::form(&h, &form, &answers, &missing, Notice::Missing(n)),
         ));
     }
     let id = ctx.assignment.id.clone();

@@ -7,7 +7,6 @@ use super::layout::{message, page};
 use crate::domain::answers::{Answers, Choice, MAX_COMMENT, MAX_TEXT};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
-use crate::domain::rubric::Rubric;
 use crate::i18n::{t, tf};
 
 /// What the form header shows.
@@ -37,13 +36,15 @@ pub enum Notice {
 /// The rater form, filled with `answers`; `missing` criteria are marked.
 pub fn form(
     h: &FormHeader<'_>,
-    rubric: &Rubric,
+    cycle: &crate::web::CycleForm,
     answers: &Answers,
     missing: &[&str],
     notice: Notice,
 ) -> Markup {
     let l = h.locale;
     let group = h.relationship;
+    let rubric = &cycle.rubric;
+    let text = cycle.text(l);
     let total = rubric.criteria_for(group).count();
     let answered = rubric
         .criteria_for(group)
@@ -96,30 +97,31 @@ pub fn form(
             @for (n, area) in areas.iter().enumerate() {
                 section.area aria-labelledby={ "area-" (area.id) } {
                     p.area-count { (tf(l, "form.area", &[("n", &(n + 1).to_string()), ("total", &areas.len().to_string())])) }
-                    h2 id={ "area-" (area.id) } { (area.name.get(l)) }
+                    h2 id={ "area-" (area.id) } { @if let Some(name) = text.areas.get(&area.id) { (name) } }
                     @for c in area.criteria.iter().filter(|c| c.observable_by(group)) {
                         @let is_missing = missing.contains(&c.id.as_str());
                         @let chosen = answers.choices.get(&c.id).copied();
+                        @let ct = text.criteria.get(&c.id);
                         fieldset.criterion.missing[is_missing] id={ "c-" (c.id) } aria-describedby=[is_missing.then(|| format!("err-{}", c.id))] {
-                            legend { (c.name.get(l)) }
+                            legend { @if let Some(ct) = ct { (ct.name) } }
                             @if is_missing {
                                 p.field-error id={ "err-" (c.id) } { (t(l, "form.missing.one")) }
                             }
                             div.levels {
-                                @for (i, descriptor) in c.descriptors.iter().enumerate() {
+                                @for (i, (label, descriptor)) in ct.map(|ct| ct.levels.as_slice()).unwrap_or_default().iter().enumerate() {
                                     @let level = (i + 1) as u8;
                                     @let id = format!("{}-{}", c.id, level);
                                     label.level for=(id) {
                                         input type="radio" name=(c.id) id=(id) value=(level) checked[chosen == Some(Choice::Level(level))];
-                                        span.level-name { (level) " · " (rubric.scale[i].label.get(l)) }
-                                        span.descriptor { (descriptor.get(l)) }
+                                        span.level-name { (label) }
+                                        span.descriptor { (descriptor) }
                                     }
                                 }
                                 @let na_id = format!("{}-na", c.id);
                                 label.level.na for=(na_id) {
                                     input type="radio" name=(c.id) id=(na_id) value="na" checked[chosen == Some(Choice::NotObserved)];
-                                    span.level-name { (t(l, "level.na")) }
-                                    span.descriptor { (t(l, "level.na.hint")) }
+                                    span.level-name { (text.na) }
+                                    span.descriptor { (text.na_hint) }
                                 }
                             }
                             @let comment_id = format!("{}__comment", c.id);
