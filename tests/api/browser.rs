@@ -81,6 +81,21 @@ async fn start_browser() -> Option<(Driver, Client)> {
     panic!("chromedriver did not answer");
 }
 
+/// Clicks the element `at` points to.
+async fn click(c: &Client, at: Locator<'_>) {
+    c.find(at)
+        .await
+        .expect("element to click")
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Waits until the element `at` points to is on the page.
+async fn wait_for(c: &Client, at: Locator<'_>) {
+    c.wait().for_element(at).await.expect("element to appear");
+}
+
 async fn shot(c: &Client, name: &str) {
     if let Ok(dir) = std::env::var("KAM360_SCREENSHOTS") {
         let png = c.screenshot().await.expect("screenshot");
@@ -174,16 +189,8 @@ async fn a_rater_answers_saves_reloads_and_submits_in_chromium() {
         .send_keys("Prepares every meeting well")
         .await
         .expect("type");
-    c.find(Locator::Css("button[value='save']"))
-        .await
-        .expect("save")
-        .click()
-        .await
-        .expect("click save");
-    c.wait()
-        .for_element(Locator::Css(".saved"))
-        .await
-        .expect("saved notice");
+    click(&c, Locator::Css("button[value='save']")).await;
+    wait_for(&c, Locator::Css(".saved")).await;
 
     // reload: the draft is there, as a fresh visit from another device would see it
     c.goto(&format!("{url}?lang=en")).await.expect("reload");
@@ -204,12 +211,7 @@ async fn a_rater_answers_saves_reloads_and_submits_in_chromium() {
         .expect("value");
     assert_eq!(comment.as_deref(), Some("Prepares every meeting well"));
 
-    c.find(Locator::Css("button[value='submit']"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click submit");
+    click(&c, Locator::Css("button[value='submit']")).await;
     for _ in 0..50 {
         if c.current_url()
             .await
@@ -252,16 +254,8 @@ async fn a_rater_answers_saves_reloads_and_submits_in_chromium() {
         .await
         .expect("en");
         full_page_shot(&c, 360, "rater-form-en-360").await;
-        c.find(Locator::Css("button[value='submit']"))
-            .await
-            .expect("submit")
-            .click()
-            .await
-            .expect("click");
-        c.wait()
-            .for_element(Locator::Id("error-summary"))
-            .await
-            .expect("summary");
+        click(&c, Locator::Css("button[value='submit']")).await;
+        wait_for(&c, Locator::Id("error-summary")).await;
         full_page_shot(&c, 1280, "rater-form-en-missing").await;
     }
     c.close().await.expect("close browser");
@@ -323,27 +317,11 @@ async fn a_supervisor_reconciles_in_chromium() {
         .send_keys(&password)
         .await
         .expect("type");
-    c.find(Locator::Css("button[type='submit']"))
-        .await
-        .expect("sign in")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css(".staff-bar"))
-        .await
-        .expect("home");
+    click(&c, Locator::Css("button[type='submit']")).await;
+    wait_for(&c, Locator::Css(".staff-bar")).await;
     full_page_shot(&c, 1280, "supervisor-home").await;
-    c.find(Locator::Css("a.button[href^='/reviews/']"))
-        .await
-        .expect("open")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css("select[name^='final__']"))
-        .await
-        .expect("reconciliation page");
+    click(&c, Locator::Css("a.button[href^='/reviews/']")).await;
+    wait_for(&c, Locator::Css("select[name^='final__']")).await;
     full_page_shot(&c, 1280, "reconcile-desktop").await;
     // depart from the first proposal with a reason, then save
     let first = app.rubric.criteria().next().expect("criterion").id.clone();
@@ -364,16 +342,8 @@ async fn a_supervisor_reconciles_in_chromium() {
         .send_keys("Seen directly in the March negotiation")
         .await
         .expect("type");
-    c.find(Locator::Css("button[value='save']"))
-        .await
-        .expect("save")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css(".saved"))
-        .await
-        .expect("saved");
+    click(&c, Locator::Css("button[value='save']")).await;
+    wait_for(&c, Locator::Css(".saved")).await;
     let page = c.source().await.expect("source");
     assert!(
         page.contains("Seen directly in the March negotiation"),
