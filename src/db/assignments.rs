@@ -270,8 +270,9 @@ pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Q
     .map(|_| ())
 }
 
-/// Moves an assignment from exactly `from` to `to` (a cacheable compare-and-set for the hot
-/// path); returns whether it moved.
+/// Moves an assignment from exactly `from` to `to`, stamping the step's time; returns whether
+/// it moved. A single-status filter keeps the statement in the prepared-statement cache (an
+/// `IN` list does not on SQLite), which matters on the submit path.
 pub fn advance(
     conn: &mut AnyConnection,
     id: &str,
@@ -282,35 +283,6 @@ pub fn advance(
     let target = assignments::table
         .filter(assignments::id.eq(id))
         .filter(assignments::status.eq(from));
-    let n = match to {
-        "draft" => diesel::update(target)
-            .set((assignments::status.eq(to), assignments::saved_at.eq(now)))
-            .execute(conn)?,
-        "submitted" => diesel::update(target)
-            .set((
-                assignments::status.eq(to),
-                assignments::submitted_at.eq(now),
-            ))
-            .execute(conn)?,
-        _ => diesel::update(target)
-            .set(assignments::status.eq(to))
-            .execute(conn)?,
-    };
-    Ok(n == 1)
-}
-
-/// Moves an assignment to `to` if its status is one of `from`; returns whether it moved. This
-/// compare-and-set is what makes exactly one of two concurrent submits win.
-pub fn transition(
-    conn: &mut AnyConnection,
-    id: &str,
-    from: &[&str],
-    to: &str,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let target = assignments::table
-        .filter(assignments::id.eq(id))
-        .filter(assignments::status.eq_any(from));
     let n = match to {
         "opened" => diesel::update(target)
             .set((assignments::status.eq(to), assignments::opened_at.eq(now)))
@@ -332,6 +304,23 @@ pub fn transition(
             .execute(conn)?,
     };
     Ok(n == 1)
+}
+
+/// Moves an assignment to `to` if its status is one of `from`; returns whether it moved. Each
+/// step is a compare-and-set, which is what makes exactly one of two concurrent requests win.
+pub fn transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    for status in from {
+        if advance(conn, id, status, to, now)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Declines an answerable assignment with an optional reason; returns whether it moved.

@@ -1,5 +1,6 @@
 //! The web server: shared state, the route table, and start-up with the email worker.
 
+pub mod errors;
 pub mod rater;
 pub mod rater_access;
 pub mod rater_decline;

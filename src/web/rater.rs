@@ -363,35 +363,3 @@ pub async fn done_in_session(
 ) -> AppResult<HttpResponse> {
     done(state, req, Access::Session(path.into_inner())).await
 }
-
-impl actix_web::ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        let key = match self {
-            AppError::NotFound => "notfound",
-            AppError::Invalid(_) => "bad",
-            AppError::Conflict(_) => "conflict",
-            AppError::Unexpected(_) => {
-                tracing::error!(error = ?self, "request failed");
-                "error"
-            }
-        };
-        html(
-            status,
-            view::problem(
-                Locale::Zh,
-                key,
-                Some(crate::i18n::t(Locale::En, &format!("{key}.body"))),
-            ),
-        )
-    }
-}
