@@ -90,7 +90,7 @@ pub async fn save(
         return Ok(see_other("/login".into()));
     };
     let review_id = path.into_inner();
-    let r = load(&state, &session, review_id.clone()).await?;
+    let r = std::sync::Arc::new(load(&state, &session, review_id.clone()).await?);
     if session.role != "supervisor" {
         return Err(AppError::NotFound);
     }
@@ -153,10 +153,11 @@ pub async fn save(
     let typed = entries.clone();
     let outcome = state
         .db
-        .write(move |c| {
-            // re-read inside the transaction so that decisions compare with what is stored now
-            let fresh = reconcile::load(c, &review_id, &actor, false)?.ok_or(AppError::NotFound)?;
-            reconcile::save(c, &fresh, &actor, version, &entries, signoff, db::now())
+        .write({
+            // what was read above is still what is stored if the version compare-and-set in
+            // save succeeds; if anything changed meanwhile, save answers Conflict
+            let r = r.clone();
+            move |c| reconcile::save(c, &r, &actor, version, &entries, signoff, db::now())
         })
         .await?;
     let id = &r.review.listing.review.id;
