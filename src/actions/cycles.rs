@@ -351,17 +351,8 @@ pub fn notify_supervisor(
         return Ok(false);
     }
     let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
-    let live: Vec<_> = assignments
-        .iter()
-        .filter(|a| a.assignment.status != "revoked")
-        .collect();
-    let answered = live
-        .iter()
-        .filter(|a| {
-            AssignmentStatus::parse(&a.assignment.status)
-                .is_some_and(AssignmentStatus::has_answered)
-        })
-        .count();
+    let (invited, answered) =
+        crate::domain::progress::answered(super::progress::statuses(&assignments));
     let locale = assignments
         .iter()
         .find(|a| a.assignment.relationship == "supervisor")
@@ -381,7 +372,7 @@ pub fn notify_supervisor(
             deadline: deadline_date(cycle.closes_at),
             link: &link,
             answered,
-            invited: live.len(),
+            invited,
             all_answered,
         },
         now,

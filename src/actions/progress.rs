@@ -6,6 +6,14 @@ use crate::db::{self, AnyConnection};
 use crate::domain::status::AssignmentStatus;
 use crate::error::AppResult;
 
+/// The statuses of a review's assignments, as the domain rules take them.
+pub fn statuses(assignments: &[db::assignments::AssignmentListing]) -> Vec<AssignmentStatus> {
+    assignments
+        .iter()
+        .filter_map(|a| AssignmentStatus::parse(&a.assignment.status))
+        .collect()
+}
+
 /// One cycle and how far it has come.
 #[derive(Debug, Clone)]
 pub struct CycleOverview {

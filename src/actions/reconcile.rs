@@ -83,15 +83,10 @@ pub fn load(
             ))
         })
         .collect();
-    let live: Vec<_> = statuses
-        .iter()
-        .filter(|(_, s)| *s != AssignmentStatus::Revoked)
-        .collect();
-    let cycle_done = matches!(
+    let visible = progress::results_visible(
         CycleStatus::parse(&review.cycle_status),
-        Some(CycleStatus::Closed | CycleStatus::Archived)
+        statuses.iter().map(|(_, s)| *s),
     );
-    let visible = cycle_done || (!live.is_empty() && live.iter().all(|(_, s)| s.has_answered()));
     let mut evidence: HashMap<String, Evidence> = HashMap::new();
     let mut comments: HashMap<String, Vec<(Relationship, String)>> = HashMap::new();
     for a in db::responses::submitted_for_review(conn, review_id)? {

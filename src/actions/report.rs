@@ -10,8 +10,9 @@ use crate::db::{self, AnyConnection};
 use crate::domain::confidentiality::{figures, CriterionFigures};
 use crate::domain::consolidation::{Evidence, Level};
 use crate::domain::export::neutralize_formula;
+use crate::domain::progress;
 use crate::domain::relationship::Relationship;
-use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::status::CycleStatus;
 use crate::error::{AppError, AppResult};
 
 /// The CSV columns, in order.
@@ -51,10 +52,7 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, policy) = load_snapshots(conn, cycle_id)?;
     let k = usize::try_from(cycle.min_group_size).unwrap_or(3);
-    let cycle_done = matches!(
-        CycleStatus::parse(&cycle.status),
-        Some(CycleStatus::Closed | CycleStatus::Archived)
-    );
+    let cycle_status = CycleStatus::parse(&cycle.status);
     let mut evidence: HashMap<(String, String), Evidence> = HashMap::new();
     for r in db::responses::submitted_for_cycle(conn, cycle_id)? {
         let Some(level) = r.level.and_then(|l| Level::try_from(l).ok()) else {
@@ -83,7 +81,9 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
     let empty = Evidence::default();
     let mut rows = Vec::new();
     for review in db::reviews::list_for_cycle(conn, cycle_id)? {
-        let visible = cycle_done || everyone_answered(conn, &review.review.id)?;
+        let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
+        let visible =
+            progress::results_visible(cycle_status, super::progress::statuses(&assignments));
         for criterion in rubric.criteria() {
             let key = (review.review.id.clone(), criterion.id.clone());
             let e = evidence.get(&key).unwrap_or(&empty);
@@ -98,20 +98,6 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
         }
     }
     Ok(rows)
-}
-
-/// Whether every live (not revoked) assignment of a review has submitted or declined.
-pub fn everyone_answered(conn: &mut AnyConnection, review_id: &str) -> AppResult<bool> {
-    let all = db::assignments::list_for_review(conn, review_id)?;
-    let live: Vec<_> = all
-        .iter()
-        .filter(|a| a.assignment.status != "revoked")
-        .collect();
-    Ok(!live.is_empty()
-        && live.iter().all(|a| {
-            AssignmentStatus::parse(&a.assignment.status)
-                .is_some_and(AssignmentStatus::has_answered)
-        }))
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {

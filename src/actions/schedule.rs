@@ -57,22 +57,15 @@ pub fn due_work(
         let (rubric, _) = load_snapshots(conn, &cycle.id)?;
         for review in db::reviews::list_for_cycle(conn, &cycle.id)? {
             let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
-            let live: Vec<_> = assignments
-                .iter()
-                .filter(|a| a.assignment.status != "revoked")
-                .collect();
-            let all_answered = !live.is_empty()
-                && live.iter().all(|a| {
-                    AssignmentStatus::parse(&a.assignment.status)
-                        .is_some_and(AssignmentStatus::has_answered)
-                });
+            let all_answered =
+                crate::domain::progress::everyone_answered(super::progress::statuses(&assignments));
             if all_answered
                 && cycles::notify_supervisor(conn, templates, settings, &cycle, &review, true, now)?
             {
                 report.notified += 1;
             }
             let Some(days) = slot else { continue };
-            for a in live {
+            for a in &assignments {
                 let status = AssignmentStatus::parse(&a.assignment.status);
                 let waiting = matches!(
                     status,

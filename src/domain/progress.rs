@@ -2,7 +2,34 @@
 //! confidential group, how many answered is shown only once at least k have).
 
 use super::relationship::Relationship;
-use super::status::AssignmentStatus;
+use super::status::{AssignmentStatus, CycleStatus};
+
+/// How many live (not revoked) raters a review has, and how many of them have answered
+/// (submitted or declined).
+pub fn answered(statuses: impl IntoIterator<Item = AssignmentStatus>) -> (usize, usize) {
+    statuses
+        .into_iter()
+        .filter(|s| *s != AssignmentStatus::Revoked)
+        .fold((0, 0), |(live, done), s| {
+            (live + 1, done + usize::from(s.has_answered()))
+        })
+}
+
+/// Whether every live rater has answered (and there is at least one).
+pub fn everyone_answered(statuses: impl IntoIterator<Item = AssignmentStatus>) -> bool {
+    let (live, done) = answered(statuses);
+    live > 0 && live == done
+}
+
+/// SPEC §7: a review's results (figures, comments, proposals) are visible once its cycle has
+/// closed, or earlier once every invited rater has answered; never while answers are arriving.
+pub fn results_visible(
+    cycle: Option<CycleStatus>,
+    statuses: impl IntoIterator<Item = AssignmentStatus>,
+) -> bool {
+    matches!(cycle, Some(CycleStatus::Closed | CycleStatus::Archived))
+        || everyone_answered(statuses)
+}
 
 /// Progress of one rater group in one review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +69,24 @@ mod tests {
     use super::*;
     use AssignmentStatus::*;
     use Relationship::*;
+
+    #[test]
+    fn results_appear_after_close_or_when_everyone_answered() {
+        assert!(!results_visible(
+            Some(CycleStatus::Open),
+            [Submitted, Invited]
+        ));
+        assert!(results_visible(
+            Some(CycleStatus::Open),
+            [Submitted, Declined, Revoked]
+        ));
+        assert!(results_visible(Some(CycleStatus::Closed), [Invited]));
+        assert!(
+            !results_visible(Some(CycleStatus::Open), [Revoked]),
+            "nobody left to answer is not everyone"
+        );
+        assert_eq!(answered([Submitted, Draft, Revoked, Declined]), (3, 2));
+    }
 
     #[test]
     fn confidential_counts_appear_only_from_k_answers() {
