@@ -93,6 +93,15 @@ async fn closed(app: &TestApp) -> (Launched, String) {
     (l, review)
 }
 
+/// Gives every criterion the same rationale.
+fn with_rationale(form: &mut [(String, String)], why: &str) {
+    for (k, v) in form.iter_mut() {
+        if k.starts_with("rationale__") {
+            *v = why.into();
+        }
+    }
+}
+
 fn all_finals(app: &TestApp, page: &str, level: &str) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = vec![
         ("csrf".into(), csrf(page)),
@@ -159,11 +168,7 @@ async fn the_supervisor_reconciles_with_rationales_and_signs_off(app: TestApp) {
     assert_eq!(r.status(), 422, "departures need a rationale");
     let body = r.text().await.expect("body");
     assert!(body.contains("Please give a rationale"));
-    for (k, v) in form.iter_mut() {
-        if k.starts_with("rationale__") {
-            *v = "Observed directly in the Q3 account reviews".into();
-        }
-    }
+    with_rationale(&mut form, "Observed directly in the Q3 account reviews");
     let pairs: Vec<(&str, &str)> = form
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
@@ -210,11 +215,7 @@ async fn the_supervisor_reconciles_with_rationales_and_signs_off(app: TestApp) {
     );
     let form = all_finals(&app, &page, "3");
     let mut pairs: Vec<(String, String)> = form.clone();
-    for (k, v) in pairs.iter_mut() {
-        if k.starts_with("rationale__") {
-            *v = "Observed directly in the Q3 account reviews".into();
-        }
-    }
+    with_rationale(&mut pairs, "Observed directly in the Q3 account reviews");
     let r = app
         .post_form(
             &format!("/reviews/{review}"),
@@ -311,11 +312,7 @@ async fn an_admin_reads_and_reopens_with_a_reason(app: TestApp) {
         .await
         .expect("body");
     let mut form = all_finals(&app, &page, "3");
-    for (k, v) in form.iter_mut() {
-        if k.starts_with("rationale__") {
-            *v = "agreed in calibration".into();
-        }
-    }
+    with_rationale(&mut form, "agreed in calibration");
     form.push(("action".into(), "signoff".into()));
     assert_eq!(
         sup.post(format!("{}/reviews/{review}", app.address))
