@@ -91,7 +91,14 @@ fn queue(dir: &Path, n: usize, port: u16, concurrency: usize) -> (Db, Settings, 
     let rows = db
         .read_blocking(|c| db::outbox::list(c, None).map_err(kam360::error::AppError::from))
         .expect("rows");
-    let size = rows.iter().map(|r| r.mime.len()).sum::<usize>() / rows.len().max(1);
+    let size = db
+        .read_blocking(|c| {
+            rows.iter()
+                .map(|r| Ok(db::outbox::body(c, &r.id)?.unwrap_or_default().len()))
+                .sum::<Result<usize, kam360::error::AppError>>()
+        })
+        .expect("bodies")
+        / rows.len().max(1);
     (db, s, size)
 }
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::email_outbox;
+use super::schema::{email_bodies, email_outbox};
 use super::AnyConnection;
 
 /// A stored message.
@@ -20,7 +20,6 @@ pub struct OutboxRow {
     pub recipient_name: String,
     pub locale: String,
     pub subject: String,
-    pub mime: String,
     pub message_id: String,
     pub status: String,
     pub attempts: i32,
@@ -44,6 +43,8 @@ pub struct NewMessage {
     pub recipient_name: String,
     pub locale: String,
     pub subject: String,
+    /// The composed RFC 5322 message, stored in `email_bodies`.
+    #[diesel(skip_insertion)]
     pub mime: String,
     pub message_id: String,
     pub status: String,
@@ -65,6 +66,12 @@ pub fn enqueue(conn: &mut AnyConnection, m: &NewMessage) -> QueryResult<bool> {
     diesel::insert_into(email_outbox::table)
         .values(m)
         .execute(conn)?;
+    diesel::insert_into(email_bodies::table)
+        .values((
+            email_bodies::outbox_id.eq(&m.id),
+            email_bodies::mime.eq(&m.mime),
+        ))
+        .execute(conn)?;
     Ok(true)
 }
 
@@ -76,6 +83,13 @@ pub fn has_key(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// A claimed message and its composed body (empty if the body is gone).
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub row: OutboxRow,
+    pub mime: String,
+}
+
 /// Claims up to `n` due messages (pending and due, then expired leases), each by its own
 /// compare-and-set, with one candidate query per kind instead of one per message.
 pub fn claim_batch(
@@ -83,28 +97,31 @@ pub fn claim_batch(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     n: usize,
-) -> QueryResult<Vec<OutboxRow>> {
+) -> QueryResult<Vec<Outgoing>> {
     let limit = i64::try_from(n).unwrap_or(i64::MAX);
-    let mut candidates: Vec<OutboxRow> = email_outbox::table
+    let with_body = || {
+        email_outbox::table
+            .left_join(email_bodies::table)
+            .select((OutboxRow::as_select(), email_bodies::mime.nullable()))
+    };
+    let mut candidates: Vec<(OutboxRow, Option<String>)> = with_body()
         .filter(email_outbox::status.eq("pending"))
         .filter(email_outbox::next_attempt_at.le(now))
         .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
         .limit(limit)
-        .select(OutboxRow::as_select())
         .load(conn)?;
     if candidates.len() < n {
         candidates.extend(
-            email_outbox::table
+            with_body()
                 .filter(email_outbox::status.eq("sending"))
                 .filter(email_outbox::lease_until.le(now))
                 .order(email_outbox::lease_until.asc())
                 .limit(limit - candidates.len() as i64)
-                .select(OutboxRow::as_select())
-                .load::<OutboxRow>(conn)?,
+                .load::<(OutboxRow, Option<String>)>(conn)?,
         );
     }
     let mut claimed = Vec::with_capacity(candidates.len());
-    for row in candidates {
+    for (row, mime) in candidates {
         let n = diesel::update(
             email_outbox::table
                 .filter(email_outbox::id.eq(&row.id))
@@ -118,15 +135,52 @@ pub fn claim_batch(
         ))
         .execute(conn)?;
         if n == 1 {
-            claimed.push(OutboxRow {
-                status: "sending".into(),
-                attempts: row.attempts + 1,
-                lease_until: Some(lease_until),
-                ..row
+            claimed.push(Outgoing {
+                row: OutboxRow {
+                    status: "sending".into(),
+                    attempts: row.attempts + 1,
+                    lease_until: Some(lease_until),
+                    ..row
+                },
+                mime: mime.unwrap_or_default(),
             });
         }
     }
     Ok(claimed)
+}
+
+/// The composed body of a queued message, while it is kept.
+pub fn body(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<String>> {
+    email_bodies::table
+        .find(id)
+        .select(email_bodies::mime)
+        .get_result(conn)
+        .optional()
+}
+
+/// Gives claimed messages back unsent (only those this worker still holds), due at once, with
+/// the claim's attempt undone: their lease ran too short to start a send safely.
+pub fn release(
+    conn: &mut AnyConnection,
+    rows: &[(String, i32)],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for (id, attempts) in rows {
+        diesel::update(
+            email_outbox::table
+                .filter(email_outbox::id.eq(id))
+                .filter(email_outbox::status.eq("sending"))
+                .filter(email_outbox::attempts.eq(attempts)),
+        )
+        .set((
+            email_outbox::status.eq("pending"),
+            email_outbox::attempts.eq(attempts - 1),
+            email_outbox::lease_until.eq(None::<NaiveDateTime>),
+            email_outbox::next_attempt_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Marks a claimed message sent (only if this worker still holds it). The message, which
@@ -148,9 +202,11 @@ pub fn mark_sent(
         email_outbox::sent_at.eq(now),
         email_outbox::lease_until.eq(None::<NaiveDateTime>),
         email_outbox::last_error.eq(None::<String>),
-        email_outbox::mime.eq(""),
     ))
     .execute(conn)?;
+    if n == 1 {
+        diesel::delete(email_bodies::table.find(id)).execute(conn)?;
+    }
     Ok(n == 1)
 }
 
@@ -220,6 +276,17 @@ pub fn retry_failed(
 
 /// Cancels the unsent messages of an assignment (its links were revoked or replaced).
 pub fn cancel_for_assignment(conn: &mut AnyConnection, assignment_id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        email_bodies::table.filter(
+            email_bodies::outbox_id.eq_any(
+                email_outbox::table
+                    .filter(email_outbox::assignment_id.eq(assignment_id))
+                    .filter(email_outbox::status.eq("pending"))
+                    .select(email_outbox::id),
+            ),
+        ),
+    )
+    .execute(conn)?;
     diesel::update(
         email_outbox::table
             .filter(email_outbox::assignment_id.eq(assignment_id))
@@ -228,7 +295,6 @@ pub fn cancel_for_assignment(conn: &mut AnyConnection, assignment_id: &str) -> Q
     .set((
         email_outbox::status.eq("cancelled"),
         email_outbox::last_error.eq("cancelled: the link was revoked or replaced"),
-        email_outbox::mime.eq(""),
     ))
     .execute(conn)
 }

@@ -161,7 +161,6 @@ diesel::table! {
         recipient_name -> Text,
         locale -> Text,
         subject -> Text,
-        mime -> Text,
         message_id -> Text,
         status -> Text,
         attempts -> Integer,
@@ -173,6 +172,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    email_bodies (outbox_id) {
+        outbox_id -> Text,
+        mime -> Text,
+    }
+}
+
+diesel::joinable!(email_bodies -> email_outbox (outbox_id));
 diesel::joinable!(accounts -> people (person_id));
 diesel::joinable!(staff_sessions -> people (person_id));
 diesel::joinable!(reviews -> cycles (cycle_id));
@@ -198,6 +205,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     responses,
     ratings,
     decisions,
+    email_bodies,
     audit_events,
     email_outbox,
 );

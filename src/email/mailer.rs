@@ -47,8 +47,8 @@ impl Mailer {
         Ok(Mailer { inner, from })
     }
 
-    /// Sends one queued message as composed.
-    pub async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
+    /// Sends one queued message as composed (`mime`).
+    pub async fn send(&self, row: &OutboxRow, mime: &str) -> Result<(), SendError> {
         let permanent = |message: String| SendError {
             transient: false,
             message,
@@ -59,21 +59,21 @@ impl Mailer {
             .map_err(|e| permanent(format!("bad recipient: {e}")))?;
         let envelope = Envelope::new(self.from.email.clone().into(), vec![to])
             .map_err(|e| permanent(format!("bad envelope: {e}")))?;
-        if row.mime.is_empty() {
+        if mime.is_empty() {
             return Err(permanent(
                 "the message was cleared (already delivered or cancelled)".into(),
             ));
         }
         match &self.inner {
             Inner::File(t) => t
-                .send_raw(&envelope, row.mime.as_bytes())
+                .send_raw(&envelope, mime.as_bytes())
                 .await
                 .map(|_| ())
                 .map_err(|e| SendError {
                     transient: true,
                     message: format!("file transport: {e}"),
                 }),
-            Inner::Smtp(pool) => pool.send(&envelope, row.mime.as_bytes()).await,
+            Inner::Smtp(pool) => pool.send(&envelope, mime.as_bytes()).await,
         }
     }
 }

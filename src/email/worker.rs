@@ -11,7 +11,7 @@ use rand::Rng;
 
 use super::Mailer;
 use crate::config::Settings;
-use crate::db::outbox::OutboxRow;
+use crate::db::outbox::{OutboxRow, Outgoing};
 use crate::db::{self, outbox, Db};
 use crate::error::AppError;
 
@@ -32,95 +32,149 @@ pub fn backoff(attempts: i32, base_seconds: i64) -> TimeDelta {
     TimeDelta::milliseconds((capped * 1000.0) as i64)
 }
 
-/// Delivers every message that is due now, `email.concurrency` at a time, then returns.
+/// Delivers every message that is due now, then returns. `email.concurrency` lanes each send
+/// one message and wait for its outcome to be stored before taking the next, so a worker that
+/// dies re-sends at most one message per lane (with the same Message-ID); the lanes' stores are
+/// grouped into shared commits, so no lane waits for the slowest of a chunk.
 pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<FlushReport, AppError> {
-    let mut report = FlushReport::default();
-    let lease = TimeDelta::seconds(settings.email.lease_seconds);
-    // claim several rounds of work per transaction (each claim and each record is a durable
-    // commit), then send `concurrency` at a time
     let concurrency = settings.email.concurrency.max(1);
-    let batch_size = concurrency * 8;
-    loop {
-        let now = db::now();
-        // claim a batch: each claim is its own compare-and-set, so racing workers split the queue
-        let batch = db
-            .write(move |c| {
-                let rows = outbox::claim_batch(c, now, now + lease, batch_size)?;
-                Ok::<_, AppError>(rows)
-            })
-            .await?;
-        if batch.is_empty() {
-            return Ok(report);
-        }
-        // each chunk's outcomes are recorded before the next chunk is sent: a worker that dies
-        // can re-send at most the messages it had in flight (same Message-ID)
-        let mut batch = batch;
-        while !batch.is_empty() {
-            let rest = batch.split_off(concurrency.min(batch.len()));
-            let chunk = std::mem::replace(&mut batch, rest);
-            let outcomes =
-                futures_util::future::join_all(chunk.iter().map(|row| mailer.send(row))).await;
-            let updates = settle(chunk, outcomes, settings, &mut report);
+    let queue = Queue {
+        db,
+        lease: TimeDelta::seconds(settings.email.lease_seconds),
+        // several rounds of work per claim: each claim is a durable commit
+        batch_size: concurrency * 8,
+        state: tokio::sync::Mutex::new((std::collections::VecDeque::new(), false)),
+    };
+    let lanes = (0..concurrency).map(|_| lane(&queue, db, mailer, settings));
+    let mut report = FlushReport::default();
+    for lane in futures_util::future::join_all(lanes).await {
+        let r = lane?;
+        report.sent += r.sent;
+        report.retried += r.retried;
+        report.failed += r.failed;
+    }
+    Ok(report)
+}
+
+/// The claimed messages the lanes share; claims a new batch when it runs dry.
+struct Queue<'a> {
+    db: &'a Db,
+    lease: TimeDelta,
+    batch_size: usize,
+    /// The claimed rows not yet taken, and whether the outbox had nothing more due.
+    state: tokio::sync::Mutex<(std::collections::VecDeque<Outgoing>, bool)>,
+}
+
+impl Queue<'_> {
+    /// The next claimed message whose lease leaves time for a send (at least half of it), so
+    /// that no other worker can have re-claimed it while it is in flight. When the lease of
+    /// what is left has run that short, those messages are given back and claimed anew.
+    async fn next(&self) -> Result<Option<Outgoing>, AppError> {
+        let mut state = self.state.lock().await;
+        loop {
+            if state.0.is_empty() {
+                if state.1 {
+                    return Ok(None);
+                }
+                let now = db::now();
+                let (lease, size) = (self.lease, self.batch_size);
+                // each claim is its own compare-and-set, so racing workers split the queue
+                let batch = self
+                    .db
+                    .write(move |c| {
+                        Ok::<_, AppError>(outbox::claim_batch(c, now, now + lease, size)?)
+                    })
+                    .await?;
+                state.1 = batch.is_empty();
+                state.0.extend(batch);
+                continue;
+            }
             let now = db::now();
-            db.write(move |c| record(c, &updates, now)).await?;
+            let fresh = |m: &Outgoing| m.row.lease_until.is_some_and(|t| t - now >= self.lease / 2);
+            if state.0.front().is_some_and(fresh) {
+                return Ok(state.0.pop_front());
+            }
+            let stale: Vec<(String, i32)> = state
+                .0
+                .drain(..)
+                .map(|m| (m.row.id, m.row.attempts))
+                .collect();
+            tracing::info!(
+                messages = stale.len(),
+                "outbox lease running short: claiming again"
+            );
+            self.db
+                .write(move |c| Ok::<_, AppError>(outbox::release(c, &stale, now)?))
+                .await?;
         }
     }
 }
 
-type Outcome = (OutboxRow, Result<(), (String, Option<NaiveDateTime>)>);
-
-/// Decides, for each sent or failed message, what to store (and counts it).
-fn settle(
-    chunk: Vec<OutboxRow>,
-    outcomes: Vec<Result<(), super::mailer::SendError>>,
+/// One lane: send, store the outcome, repeat until nothing is due.
+async fn lane(
+    queue: &Queue<'_>,
+    db: &Db,
+    mailer: &Mailer,
     settings: &Settings,
-    report: &mut FlushReport,
-) -> Vec<Outcome> {
-    let now = db::now();
-    let max_age = TimeDelta::hours(settings.email.max_age_hours);
-    let base = settings.email.retry_base_seconds;
-    chunk
-        .into_iter()
-        .zip(outcomes)
-        .map(|(row, outcome)| match outcome {
-            Ok(()) => {
-                report.sent += 1;
-                (row, Ok(()))
-            }
-            Err(e) => {
-                let give_up = !e.transient || now - row.created_at >= max_age;
-                tracing::warn!(message_id = %row.message_id, attempts = row.attempts, transient = e.transient, "email not delivered: {}", e.message);
-                if give_up {
-                    report.failed += 1;
-                } else {
-                    report.retried += 1;
-                }
-                let next = (!give_up).then(|| now + backoff(row.attempts, base));
-                (row, Err((e.message, next)))
-            }
-        })
-        .collect()
+) -> Result<FlushReport, AppError> {
+    let mut report = FlushReport::default();
+    while let Some(Outgoing { row, mime }) = queue.next().await? {
+        let outcome = mailer.send(&row, &mime).await;
+        let update = settle(row, outcome, settings, &mut report);
+        let now = db::now();
+        db.write(move |c| record(c, &update, now)).await?;
+    }
+    Ok(report)
 }
 
-/// Stores the outcomes of one chunk; a delivered invitation or resend marks its rater invited.
+type Outcome = (OutboxRow, Result<(), (String, Option<NaiveDateTime>)>);
+
+/// Decides what to store for a sent or failed message (and counts it).
+fn settle(
+    row: OutboxRow,
+    outcome: Result<(), super::mailer::SendError>,
+    settings: &Settings,
+    report: &mut FlushReport,
+) -> Outcome {
+    match outcome {
+        Ok(()) => {
+            report.sent += 1;
+            (row, Ok(()))
+        }
+        Err(e) => {
+            let now = db::now();
+            let give_up = !e.transient
+                || now - row.created_at >= TimeDelta::hours(settings.email.max_age_hours);
+            tracing::warn!(message_id = %row.message_id, attempts = row.attempts, transient = e.transient, "email not delivered: {}", e.message);
+            if give_up {
+                report.failed += 1;
+            } else {
+                report.retried += 1;
+            }
+            let next =
+                (!give_up).then(|| now + backoff(row.attempts, settings.email.retry_base_seconds));
+            (row, Err((e.message, next)))
+        }
+    }
+}
+
+/// Stores the outcome of one message; a delivered invitation or resend marks its rater invited.
 fn record(
     c: &mut db::AnyConnection,
-    updates: &[Outcome],
+    (row, outcome): &Outcome,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    for (row, outcome) in updates {
-        match outcome {
-            Ok(()) => {
-                let linked = row.kind == "invitation" || row.kind == "resend";
-                if outbox::mark_sent(c, &row.id, row.attempts, now)? && linked {
-                    if let Some(a) = &row.assignment_id {
-                        db::assignments::mark_invited(c, a, now)?;
-                    }
+    match outcome {
+        Ok(()) => {
+            let linked = row.kind == "invitation" || row.kind == "resend";
+            if outbox::mark_sent(c, &row.id, row.attempts, now)? && linked {
+                if let Some(a) = &row.assignment_id {
+                    db::assignments::mark_invited(c, a, now)?;
                 }
             }
-            Err((message, next)) => {
-                outbox::mark_unsent(c, &row.id, row.attempts, message, *next)?;
-            }
+        }
+        Err((message, next)) => {
+            outbox::mark_unsent(c, &row.id, row.attempts, message, *next)?;
         }
     }
     Ok(())

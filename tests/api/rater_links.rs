@@ -28,8 +28,9 @@ fn all_text(app: &TestApp) -> Vec<String> {
         ("rater_sessions", vec!["session_hash"]),
         (
             "email_outbox",
-            vec!["idempotency_key", "subject", "mime", "message_id"],
+            vec!["idempotency_key", "subject", "message_id"],
         ),
+        ("email_bodies", vec!["mime"]),
         ("audit_events", vec!["action"]),
         ("cycles", vec!["name", "rubric_snapshot"]),
     ];

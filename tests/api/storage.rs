@@ -59,7 +59,7 @@ async fn both_migration_trees_give_the_same_tables_and_columns() {
         normalise(lite.expect("sqlite")),
         normalise(pgcols.expect("pg")),
     );
-    assert_eq!(lite.len(), 14);
+    assert_eq!(lite.len(), 15);
     assert_eq!(lite, pgcols);
 }
 
