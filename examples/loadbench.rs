@@ -35,6 +35,8 @@ struct Args {
     rounds: usize,
     connections: usize,
     links: usize,
+    /// Which measurements to run (all by default); e.g. `get` alone while profiling.
+    phases: Vec<String>,
 }
 
 fn args() -> Args {
@@ -44,6 +46,9 @@ fn args() -> Args {
         rounds: 3,
         connections: 64,
         links: 0,
+        phases: ["ceiling", "render", "get", "submit", "raw"]
+            .map(String::from)
+            .to_vec(),
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -55,6 +60,7 @@ fn args() -> Args {
             "--rounds" => a.rounds = val.parse().expect("--rounds N"),
             "--connections" => a.connections = val.parse().expect("--connections N"),
             "--links" => a.links = val.parse().expect("--links N"),
+            "--phases" => a.phases = val.split(',').map(String::from).collect(),
             other => panic!("unknown argument {other}"),
         }
         i += 2;
@@ -390,14 +396,16 @@ async fn main() {
         .text()
         .await
         .expect("body");
-    counter.store(0, std::sync::atomic::Ordering::SeqCst);
+    // count one GET and one submit, then measure with counting off (it renders each SQL)
+    counter.start();
     let _ = client
         .get(format!("{base}{}", gets[1].0))
         .header("cookie", &gets[1].1)
         .send()
         .await
         .expect("page");
-    let get_statements = counter.swap(0, std::sync::atomic::Ordering::SeqCst);
+    let get_statements = counter.stop();
+    counter.start();
     let body = submission(&settings);
     let r = client
         .post(format!("{base}/r/{}", batches[1][0].1))
@@ -407,26 +415,46 @@ async fn main() {
         .await
         .expect("submit");
     assert_eq!(r.status(), 303);
-    let submit_statements = counter.swap(0, std::sync::atomic::Ordering::SeqCst);
+    let submit_statements = counter.stop();
 
-    // the ceiling: a bench-only endpoint serving a static copy of the same page
+    // ceiling 1: a bench-only endpoint serving a static copy of the same page
     let ceiling = TcpListener::bind("127.0.0.1:0").expect("bind");
     let cport = ceiling.local_addr().expect("addr").port();
     let static_page = web::Bytes::from(page.clone());
+    // ceiling 2 (perf-anchors' "static maud page"): the same form rendered by maud on every
+    // request from memory — no session, no database
+    let cycle_id = db
+        .read_blocking(|c| Ok::<_, AppError>(db::cycles::list(c)?[0].id.clone()))
+        .expect("cycle");
+    let form_text = state_rubric(&db, &cycle_id).await;
     let cserver = HttpServer::new(move || {
         let p = static_page.clone();
-        App::new().route(
-            "/page",
-            web::get().to(move || {
-                let p = p.clone();
-                async move {
-                    HttpResponse::Ok()
-                        .content_type("text/html; charset=utf-8")
-                        .insert_header(("Cache-Control", "no-store"))
-                        .body(p)
-                }
-            }),
-        )
+        let f = form_text.clone();
+        App::new()
+            .route(
+                "/page",
+                web::get().to(move || {
+                    let p = p.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("text/html; charset=utf-8")
+                            .insert_header(("Cache-Control", "no-store"))
+                            .body(p)
+                    }
+                }),
+            )
+            .route(
+                "/render",
+                web::get().to(move || {
+                    let f = f.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("text/html; charset=utf-8")
+                            .insert_header(("Cache-Control", "no-store"))
+                            .body(render(&f).into_string())
+                    }
+                }),
+            )
     })
     .listen(ceiling)
     .expect("listen")
@@ -443,62 +471,78 @@ async fn main() {
         "",
         &[("/page".to_owned(), String::new())],
     );
-    let (mut ceil, mut form, mut submit, mut raw) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let render_script = script(
+        scripts.path(),
+        "render",
+        "GET",
+        "",
+        &[("/render".to_owned(), String::new())],
+    );
+    let (mut ceil, mut rendered, mut form, mut submit, mut raw) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let rows = body.matches("=").count() - 3;
+    let run = |phase: &str| a.phases.iter().any(|p| p == phase);
     for round in 0..a.rounds {
         eprintln!("round {} …", round + 1);
         let s = a.seconds;
         let c = a.connections;
-        ceil.push(
-            tokio::task::spawn_blocking({
-                let u = format!("http://127.0.0.1:{cport}");
-                let sc = static_script.clone();
-                move || wrk(&u, &sc, s, c)
-            })
-            .await
-            .expect("wrk"),
-        );
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        form.push(
-            tokio::task::spawn_blocking({
-                let u = base.clone();
-                let sc = get_script.clone();
-                move || wrk(&u, &sc, s, c)
-            })
-            .await
-            .expect("wrk"),
-        );
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let posts: Vec<(String, String)> = batches[1 + round * 2]
-            .iter()
-            .skip(usize::from(round == 0))
-            .map(|(_, t)| (format!("/r/{t}"), String::new()))
-            .collect();
-        let post_script = script(
-            scripts.path(),
-            &format!("post{round}"),
-            "POST",
-            &body,
-            &posts,
-        );
-        submit.push(
-            tokio::task::spawn_blocking({
-                let u = base.clone();
-                move || wrk(&u, &post_script, s, c)
-            })
-            .await
-            .expect("wrk"),
-        );
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let raw_links = batches[2 + round * 2].clone();
-        let rdb = db.clone();
-        raw.push(
-            tokio::task::spawn_blocking(move || raw_writer(&rdb, &raw_links, rows, s))
-                .await
-                .expect("raw"),
-        );
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        for (phase, url, sc, out) in [
+            (
+                "ceiling",
+                format!("http://127.0.0.1:{cport}"),
+                &static_script,
+                &mut ceil,
+            ),
+            (
+                "render",
+                format!("http://127.0.0.1:{cport}"),
+                &render_script,
+                &mut rendered,
+            ),
+            ("get", base.clone(), &get_script, &mut form),
+        ] {
+            if !run(phase) {
+                continue;
+            }
+            let sc = sc.clone();
+            out.push(
+                tokio::task::spawn_blocking(move || wrk(&url, &sc, s, c))
+                    .await
+                    .expect("wrk"),
+            );
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        if run("submit") {
+            let posts: Vec<(String, String)> = batches[1 + round * 2]
+                .iter()
+                .skip(usize::from(round == 0))
+                .map(|(_, t)| (format!("/r/{t}"), String::new()))
+                .collect();
+            let post_script = script(
+                scripts.path(),
+                &format!("post{round}"),
+                "POST",
+                &body,
+                &posts,
+            );
+            let u = base.clone();
+            submit.push(
+                tokio::task::spawn_blocking(move || wrk(&u, &post_script, s, c))
+                    .await
+                    .expect("wrk"),
+            );
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        if run("raw") {
+            let raw_links = batches[2 + round * 2].clone();
+            let rdb = db.clone();
+            raw.push(
+                tokio::task::spawn_blocking(move || raw_writer(&rdb, &raw_links, rows, s))
+                    .await
+                    .expect("raw"),
+            );
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
     }
     handle.stop(true).await;
     chandle.stop(true).await;
@@ -527,29 +571,70 @@ async fn main() {
         "| what | req/s or tx/s median [min–max] | p50 ms | p99 ms median [min–max] | errors |"
     );
     println!("|---|---|---|---|---|");
-    println!(
-        "| ceiling: static copy of the form page (bench-only actix endpoint) | {} |",
-        median(&ceil)
-    );
-    println!(
-        "| GET form over 2,000 links (session cookie) | {} |",
-        median(&form)
-    );
-    println!(
-        "| POST full submission over distinct links | {} |",
-        median(&submit)
-    );
-    println!(
-        "| raw single writer, same transaction, no HTTP | {} |",
-        median(&raw)
-    );
+    let rows = [
+        (
+            "ceiling 1: static copy of the form page (bench-only actix endpoint)",
+            &ceil,
+        ),
+        (
+            "ceiling 2: the same form rendered by maud per request, no session or database",
+            &rendered,
+        ),
+        ("GET form over 2,000 links (session cookie)", &form),
+        ("POST full submission over distinct links", &submit),
+        ("raw single writer, same transaction, no HTTP", &raw),
+    ];
+    for (what, v) in rows {
+        if !v.is_empty() {
+            println!("| {what} | {} |", median(v));
+        }
+    }
     println!();
-    println!(
-        "- GET form / ceiling: **{:.0} %**; statements per GET: **{get_statements}**",
-        100.0 * med(&form) / med(&ceil)
-    );
-    println!(
-        "- submit / raw single writer: **{:.0} %**; statements per submit: **{submit_statements}**",
-        100.0 * med(&submit) / med(&raw)
-    );
+    if !form.is_empty() {
+        for (name, c) in [
+            ("ceiling 1 (static bytes)", &ceil),
+            ("ceiling 2 (maud render)", &rendered),
+        ] {
+            if !c.is_empty() {
+                println!(
+                    "- GET form / {name}: **{:.0} %**",
+                    100.0 * med(&form) / med(c)
+                );
+            }
+        }
+        println!("- statements per GET: **{get_statements}**");
+    }
+    if !submit.is_empty() && !raw.is_empty() {
+        println!(
+            "- submit / raw single writer: **{:.0} %**; statements per submit: **{submit_statements}**",
+            100.0 * med(&submit) / med(&raw)
+        );
+    }
+}
+
+/// The cycle's rubric with its escaped texts, as the server caches it.
+async fn state_rubric(db: &Db, cycle_id: &str) -> Arc<kam360::web::CycleForm> {
+    kam360::web::RubricCache::default()
+        .get(db, cycle_id)
+        .await
+        .expect("rubric")
+}
+
+/// The customer form, empty, as a first visit renders it.
+fn render(form: &kam360::web::CycleForm) -> maud::Markup {
+    use kam360::domain::locale::Locale;
+    use kam360::web::views::rater::{form as page, FormHeader, Notice};
+    let h = FormHeader {
+        locale: Locale::En,
+        subject_name: "KAM 0",
+        cycle_name: "Benchmark",
+        relationship: Relationship::Customer,
+        deadline: "2026-12-27".into(),
+        min_group_size: 3,
+        contact: "hr@kam360.test",
+        action: "/f/01a2bc3d-0000-7000-8000-000000000000".into(),
+        decline_href: "/f/01a2bc3d-0000-7000-8000-000000000000/decline".into(),
+        switch_href: "/f/01a2bc3d-0000-7000-8000-000000000000?lang=zh".into(),
+    };
+    page(&h, form, &Default::default(), &[], Notice::None)
 }

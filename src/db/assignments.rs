@@ -124,18 +124,18 @@ pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<R
         }};
     }
     let row: Option<ContextTuple> = match key {
-        RaterKey::TokenHash(h) => context_query!(rater_links::table)
+        RaterKey::TokenHash(h) => super::native!(conn, |c| context_query!(rater_links::table)
             .filter(rater_links::token_hash.eq(h))
-            .get_result(conn)
-            .optional()?,
+            .get_result(c)
+            .optional())?,
         RaterKey::Session {
             hash,
             assignment_id,
-        } => context_query!(rater_sessions::table)
+        } => super::native!(conn, |c| context_query!(rater_sessions::table)
             .filter(rater_sessions::session_hash.eq(hash))
             .filter(rater_sessions::assignment_id.eq(assignment_id))
-            .get_result(conn)
-            .optional()?,
+            .get_result(c)
+            .optional())?,
     };
     Ok(row.map(
         |(

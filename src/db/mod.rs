@@ -28,6 +28,21 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/
 /// See [`SQLITE_MIGRATIONS`].
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Runs `$body` with `$c` bound to the backend's own connection (the body is compiled once per
+/// backend). Hot paths use it: diesel's `MultiConnection` re-serialises a query's whole SQL on
+/// every execution (its `SerializedQuery::walk_ast` renders the SQL even to collect binds),
+/// while the native connections find a static query's prepared statement by its type and only
+/// walk the AST for its binds — measured at a third of a rater-form GET.
+macro_rules! native {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+pub(crate) use native;
+
 /// A connection to either backend.
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {
@@ -84,25 +99,51 @@ pub enum DbError {
 }
 
 /// Counts the SQL statements a pool runs (transaction control excluded), for the statement
-/// budget test and the benchmarks.
-pub type StatementCounter = std::sync::Arc<std::sync::atomic::AtomicU64>;
+/// budget test and the benchmarks. Counting renders each statement's SQL, so it only runs
+/// while switched on: a benchmark counts one request, then measures with it off.
+#[derive(Clone, Default)]
+pub struct StatementCounter(
+    std::sync::Arc<(std::sync::atomic::AtomicBool, std::sync::atomic::AtomicU64)>,
+);
 
-fn count_statements<C: Connection>(conn: &mut C, counter: &Option<StatementCounter>) {
-    use diesel::connection::InstrumentationEvent;
-    let Some(counter) = counter.clone() else {
-        return;
-    };
-    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { query, .. } = event {
+impl StatementCounter {
+    /// Starts counting from zero.
+    pub fn start(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.0 .1.store(0, SeqCst);
+        self.0 .0.store(true, SeqCst);
+    }
+
+    /// Stops counting; returns the statements counted since [`StatementCounter::start`].
+    pub fn stop(&self) -> u64 {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.0 .0.store(false, SeqCst);
+        self.0 .1.swap(0, SeqCst)
+    }
+
+    fn record(&self, event: diesel::connection::InstrumentationEvent<'_>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if !self.0 .0.load(Relaxed) {
+            return;
+        }
+        if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
             let sql = query.to_string();
             let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
                 .iter()
                 .any(|k| sql.starts_with(k));
             if !control {
-                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.0 .1.fetch_add(1, Relaxed);
             }
         }
-    });
+    }
+}
+
+fn count_statements<C: Connection>(conn: &mut C, counter: &Option<StatementCounter>) {
+    if let Some(counter) = counter.clone() {
+        conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+            counter.record(event)
+        });
+    }
 }
 
 /// Opens connections for the pool, setting SQLite's pragmas on each.

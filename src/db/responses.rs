@@ -22,10 +22,10 @@ pub struct RatingRow {
 
 /// The ratings of one assignment.
 pub fn ratings_for(conn: &mut AnyConnection, assignment_id: &str) -> QueryResult<Vec<RatingRow>> {
-    ratings::table
+    super::native!(conn, |c| ratings::table
         .filter(ratings::assignment_id.eq(assignment_id))
         .select(RatingRow::as_select())
-        .load(conn)
+        .load(c))
 }
 
 /// Replaces an assignment's answers with `rows` and the overall comments. `had_draft` says
@@ -46,14 +46,9 @@ pub fn replace(
     }
     if !rows.is_empty() {
         // batch inserts need the concrete backend
-        match conn {
-            AnyConnection::Sqlite(c) => diesel::insert_into(ratings::table)
-                .values(rows)
-                .execute(c)?,
-            AnyConnection::Postgresql(c) => diesel::insert_into(ratings::table)
-                .values(rows)
-                .execute(c)?,
-        };
+        super::native!(conn, |c| diesel::insert_into(ratings::table)
+            .values(rows)
+            .execute(c))?;
     }
     let updated = if !had_draft {
         0

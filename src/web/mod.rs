@@ -104,35 +104,15 @@ pub const STAFF_ROUTES: &[(&str, &str)] = &[
     ("POST", "/reviews/{review}/reopen"),
 ];
 
-/// The whole route table.
+/// The whole route table. Routes are tried in order, each dynamic one by a regular
+/// expression, so the raters' hot paths come first.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health))
-        .route("/", web::get().to(staff::home))
-        .route("/login", web::get().to(staff::login_form))
-        .route("/login", web::post().to(staff::login))
-        .route("/logout", web::post().to(staff::logout))
-        .route("/rate/{assignment}", web::post().to(staff::rate))
-        .route("/reviews/{review}", web::get().to(reconcile::show))
-        .route("/reviews/{review}", web::post().to(reconcile::save))
-        .route(
-            "/reviews/{review}/reopen",
-            web::post().to(reconcile::reopen),
-        )
-        .route("/static/app.css", web::get().to(views::assets::css))
-        .route("/static/form.js", web::get().to(views::assets::js))
+    cfg.route("/f/{assignment}", web::get().to(rater::show))
+        .route("/f/{assignment}", web::post().to(rater::answer_in_session))
         .route("/r/{token}", web::get().to(rater::open))
         .route("/r/{token}", web::post().to(rater::answer_by_token))
-        .route("/r/{token}/done", web::get().to(rater::done_by_token))
-        .route(
-            "/r/{token}/decline",
-            web::get().to(rater_decline::decline_form_by_token),
-        )
-        .route(
-            "/r/{token}/decline",
-            web::post().to(rater_decline::decline_by_token),
-        )
-        .route("/f/{assignment}", web::get().to(rater::show))
-        .route("/f/{assignment}", web::post().to(rater::answer_in_session))
+        .route("/static/app.css", web::get().to(views::assets::css))
+        .route("/static/form.js", web::get().to(views::assets::js))
         .route(
             "/f/{assignment}/done",
             web::get().to(rater::done_in_session),
@@ -144,6 +124,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/f/{assignment}/decline",
             web::post().to(rater_decline::decline_in_session),
+        )
+        .route("/r/{token}/done", web::get().to(rater::done_by_token))
+        .route(
+            "/r/{token}/decline",
+            web::get().to(rater_decline::decline_form_by_token),
+        )
+        .route(
+            "/r/{token}/decline",
+            web::post().to(rater_decline::decline_by_token),
+        )
+        .route("/healthz", web::get().to(health))
+        .route("/", web::get().to(staff::home))
+        .route("/login", web::get().to(staff::login_form))
+        .route("/login", web::post().to(staff::login))
+        .route("/logout", web::post().to(staff::logout))
+        .route("/rate/{assignment}", web::post().to(staff::rate))
+        .route("/reviews/{review}", web::get().to(reconcile::show))
+        .route("/reviews/{review}", web::post().to(reconcile::save))
+        .route(
+            "/reviews/{review}/reopen",
+            web::post().to(reconcile::reopen),
         );
 }
 

@@ -34,11 +34,14 @@ pub async fn log_requests(
     let start = std::time::Instant::now();
     let method = req.method().clone();
     let res = next.call(req).await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "(unmatched)".into());
-    tracing::info!(%method, route = %route, status = res.status().as_u16(), ms = start.elapsed().as_millis() as u64, "request");
+    // finding the pattern matches the path against the route table again: only when logged
+    if tracing::enabled!(tracing::Level::INFO) {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "(unmatched)".into());
+        tracing::info!(%method, route = %route, status = res.status().as_u16(), ms = start.elapsed().as_millis() as u64, "request");
+    }
     Ok(res)
 }
 

@@ -131,6 +131,7 @@ pub async fn try_spawn_app_with(
     let mut settings = settings_for(&database_url, dir.path(), port);
     adjust(&mut settings);
     let statements = kam360::db::StatementCounter::default();
+    statements.start();
     let db = Db::connect_counting(&database_url, 4, Some(statements.clone())).expect("connect");
     db.migrate().expect("migrate");
     let rubric = kam360::cli::load_rubric(&settings).expect("rubric");
@@ -192,7 +193,9 @@ macro_rules! both_backends {
 impl TestApp {
     /// Statements run since the last call.
     pub fn take_statements(&self) -> u64 {
-        self.statements.swap(0, std::sync::atomic::Ordering::SeqCst)
+        let n = self.statements.stop();
+        self.statements.start();
+        n
     }
 
     /// GET a path.
