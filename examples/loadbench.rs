@@ -67,7 +67,7 @@ fn args() -> Args {
     }
     if a.links == 0 {
         // enough distinct links that no submit in a round hits an already-submitted one
-        let per_second = if a.backend == "sqlite" { 6000 } else { 3000 };
+        let per_second = if a.backend == "sqlite" { 16_000 } else { 4_000 };
         a.links = per_second * a.seconds as usize;
     }
     a

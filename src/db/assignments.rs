@@ -257,7 +257,7 @@ pub fn delete_links(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
 
 /// Marks an assignment invited once its invitation has been delivered.
 pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(
+    super::native!(conn, |c| diesel::update(
         assignments::table
             .filter(assignments::id.eq(id))
             .filter(assignments::status.eq("pending")),
@@ -266,7 +266,7 @@ pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Q
         assignments::status.eq("invited"),
         assignments::invited_at.eq(now),
     ))
-    .execute(conn)
+    .execute(c))
     .map(|_| ())
 }
 

@@ -98,55 +98,58 @@ pub fn claim_batch(
     lease_until: NaiveDateTime,
     n: usize,
 ) -> QueryResult<Vec<Outgoing>> {
-    let limit = i64::try_from(n).unwrap_or(i64::MAX);
-    let with_body = || {
-        email_outbox::table
-            .left_join(email_bodies::table)
-            .select((OutboxRow::as_select(), email_bodies::mime.nullable()))
-    };
-    let mut candidates: Vec<(OutboxRow, Option<String>)> = with_body()
-        .filter(email_outbox::status.eq("pending"))
-        .filter(email_outbox::next_attempt_at.le(now))
-        .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
-        .limit(limit)
-        .load(conn)?;
-    if candidates.len() < n {
-        candidates.extend(
-            with_body()
-                .filter(email_outbox::status.eq("sending"))
-                .filter(email_outbox::lease_until.le(now))
-                .order(email_outbox::lease_until.asc())
-                .limit(limit - candidates.len() as i64)
-                .load::<(OutboxRow, Option<String>)>(conn)?,
-        );
-    }
-    let mut claimed = Vec::with_capacity(candidates.len());
-    for (row, mime) in candidates {
-        let n = diesel::update(
+    // the worker's hot path: native connections keep these statements prepared
+    super::native!(conn, |c| {
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let with_body = || {
             email_outbox::table
-                .filter(email_outbox::id.eq(&row.id))
-                .filter(email_outbox::status.eq(&row.status))
-                .filter(email_outbox::attempts.eq(row.attempts)),
-        )
-        .set((
-            email_outbox::status.eq("sending"),
-            email_outbox::attempts.eq(row.attempts + 1),
-            email_outbox::lease_until.eq(lease_until),
-        ))
-        .execute(conn)?;
-        if n == 1 {
-            claimed.push(Outgoing {
-                row: OutboxRow {
-                    status: "sending".into(),
-                    attempts: row.attempts + 1,
-                    lease_until: Some(lease_until),
-                    ..row
-                },
-                mime: mime.unwrap_or_default(),
-            });
+                .left_join(email_bodies::table)
+                .select((OutboxRow::as_select(), email_bodies::mime.nullable()))
+        };
+        let mut candidates: Vec<(OutboxRow, Option<String>)> = with_body()
+            .filter(email_outbox::status.eq("pending"))
+            .filter(email_outbox::next_attempt_at.le(now))
+            .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
+            .limit(limit)
+            .load(c)?;
+        if candidates.len() < n {
+            candidates.extend(
+                with_body()
+                    .filter(email_outbox::status.eq("sending"))
+                    .filter(email_outbox::lease_until.le(now))
+                    .order(email_outbox::lease_until.asc())
+                    .limit(limit - candidates.len() as i64)
+                    .load::<(OutboxRow, Option<String>)>(c)?,
+            );
         }
-    }
-    Ok(claimed)
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for (row, mime) in candidates {
+            let n = diesel::update(
+                email_outbox::table
+                    .filter(email_outbox::id.eq(&row.id))
+                    .filter(email_outbox::status.eq(&row.status))
+                    .filter(email_outbox::attempts.eq(row.attempts)),
+            )
+            .set((
+                email_outbox::status.eq("sending"),
+                email_outbox::attempts.eq(row.attempts + 1),
+                email_outbox::lease_until.eq(lease_until),
+            ))
+            .execute(c)?;
+            if n == 1 {
+                claimed.push(Outgoing {
+                    row: OutboxRow {
+                        status: "sending".into(),
+                        attempts: row.attempts + 1,
+                        lease_until: Some(lease_until),
+                        ..row
+                    },
+                    mime: mime.unwrap_or_default(),
+                });
+            }
+        }
+        Ok(claimed)
+    })
 }
 
 /// The composed body of a queued message, while it is kept.
@@ -191,23 +194,25 @@ pub fn mark_sent(
     attempts: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let n = diesel::update(
-        email_outbox::table
-            .filter(email_outbox::id.eq(id))
-            .filter(email_outbox::status.eq("sending"))
-            .filter(email_outbox::attempts.eq(attempts)),
-    )
-    .set((
-        email_outbox::status.eq("sent"),
-        email_outbox::sent_at.eq(now),
-        email_outbox::lease_until.eq(None::<NaiveDateTime>),
-        email_outbox::last_error.eq(None::<String>),
-    ))
-    .execute(conn)?;
-    if n == 1 {
-        diesel::delete(email_bodies::table.find(id)).execute(conn)?;
-    }
-    Ok(n == 1)
+    super::native!(conn, |c| {
+        let n = diesel::update(
+            email_outbox::table
+                .filter(email_outbox::id.eq(id))
+                .filter(email_outbox::status.eq("sending"))
+                .filter(email_outbox::attempts.eq(attempts)),
+        )
+        .set((
+            email_outbox::status.eq("sent"),
+            email_outbox::sent_at.eq(now),
+            email_outbox::lease_until.eq(None::<NaiveDateTime>),
+            email_outbox::last_error.eq(None::<String>),
+        ))
+        .execute(c)?;
+        if n == 1 {
+            diesel::delete(email_bodies::table.find(id)).execute(c)?;
+        }
+        Ok(n == 1)
+    })
 }
 
 /// Puts a claimed message back for a later attempt, or fails it for good when `next` is `None`.
