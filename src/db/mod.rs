@@ -233,10 +233,15 @@ impl Db {
             backend: backend.clone(),
             counter,
         };
+        // PostgreSQL: every connection is opened here, before `build` returns, never later on a
+        // pool thread. A connection still being opened (TLS handshake) by r2d2's thread while
+        // the process exits crashed `kam360 outbox flush` with SIGSEGV in libpq/OpenSSL's exit
+        // handlers, once the worker's lanes made the pool grow on demand.
+        let eager = matches!(backend, Backend::Postgres(_));
         let build = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
-                .min_idle(Some(0))
+                .min_idle(Some(if eager { size } else { 0 }))
                 // no ping per checkout: a broken connection is noticed by has_broken and dropped
                 .test_on_check_out(false)
                 .connection_timeout(Duration::from_secs(10))
@@ -309,6 +314,25 @@ impl Db {
         })
         .await
         .map_err(|e| E::from(DbError::Task(e.to_string())))?
+    }
+
+    /// [`Db::read`] for a few indexed lookups on a request's hot path. On SQLite, with an idle
+    /// connection at hand, `f` runs right here on the async worker: a WAL reader never waits
+    /// for the writer, and a point lookup in cached pages costs less than the hop to the
+    /// blocking pool and back (measured on the rater form). Otherwise, and always on
+    /// PostgreSQL (a network round trip), it goes to the blocking pool like [`Db::read`].
+    pub async fn read_point<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        if matches!(self.backend, Backend::Sqlite(_)) {
+            if let Some(mut conn) = self.read.try_get() {
+                return f(&mut conn);
+            }
+        }
+        self.read(f).await
     }
 
     /// Runs `f` in one write transaction, off the async runtime: committed if it returns `Ok`,

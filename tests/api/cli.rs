@@ -224,7 +224,8 @@ fn full_cycle(dir: &Path, url: &str) {
     let o = kam360(dir, url, &["outbox", "flush"]);
     assert!(
         o.status.success() && out(&o).contains("10 sent"),
-        "{} {}",
+        "{:?} {} {}",
+        o.status,
         out(&o),
         err(&o)
     );
