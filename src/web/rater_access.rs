@@ -170,7 +170,7 @@ pub async fn resolve_with(
     let session = matches!(key, RaterKey::Session { .. });
     let found = state
         .db
-        .read(move |c| {
+        .read_point(move |c| {
             let Some(ctx) = db::assignments::context(c, &key)? else {
                 return Ok::<_, AppError>(None);
             };
