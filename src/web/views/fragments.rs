@@ -1,14 +1,16 @@
 //! The rubric's texts escaped once per cycle and language and reused for every rater's form:
 //! escaping the same ~20 KB of descriptors on every request was most of a form GET's cost.
-//! `Escaped` is the one place in the views that writes markup unescaped, and its only
-//! constructor escapes.
+//! Each criterion's radios and comment box are rendered once too, as the markup between the
+//! places where one rater's answers go. `Escaped` is the one place in the views that writes
+//! markup unescaped; it only ever holds what maud rendered.
 
 use std::collections::HashMap;
 
 use maud::{html, Render};
 
+use crate::domain::answers::{Choice, MAX_COMMENT};
 use crate::domain::locale::Locale;
-use crate::domain::rubric::Rubric;
+use crate::domain::rubric::{Criterion, Rubric};
 use crate::i18n::t;
 
 /// Text already HTML-escaped by maud.
@@ -19,6 +21,22 @@ impl Escaped {
     /// Escapes `text`.
     pub fn of(text: &str) -> Escaped {
         Escaped(html! { (text) }.into_string())
+    }
+}
+
+impl Escaped {
+    /// Markup maud rendered, cut in two at the first `marker` after `after`: the pieces between
+    /// which a rater's own answer goes.
+    fn split(markup: maud::Markup, after: &str, marker: &str) -> (Escaped, Escaped) {
+        let s = markup.into_string();
+        let from = s.find(after).unwrap_or(0);
+        match s[from..].find(marker) {
+            Some(i) => (
+                Escaped(s[..from + i].to_owned()),
+                Escaped(s[from + i + marker.len()..].to_owned()),
+            ),
+            None => (Escaped(s), Escaped(String::new())),
+        }
     }
 }
 
@@ -34,6 +52,81 @@ pub struct CriterionText {
     pub name: Escaped,
     /// For levels 1..=4: ("1 · 不满意", descriptor).
     pub levels: Vec<(Escaped, Escaped)>,
+    /// For each choice (levels 1..=4, then not observed): its labelled radio input, cut where
+    /// ` checked` goes when the rater chose it.
+    pub choices: Vec<(Choice, Escaped, Escaped)>,
+    /// The comment box, cut where the rater's comment goes.
+    pub comment: (Escaped, Escaped),
+}
+
+/// Marks where a rater's comment goes while the comment box is rendered once (a control
+/// character: maud leaves it as it is, and no text of the rubric or catalogue holds it).
+const COMMENT_SLOT: &str = "\u{1}";
+
+impl CriterionText {
+    fn new(c: &Criterion, rubric: &Rubric, l: Locale) -> CriterionText {
+        let levels: Vec<(Escaped, Escaped)> = c
+            .descriptors
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let label = rubric.scale.get(i).map(|s| s.label.get(l)).unwrap_or("");
+                (
+                    Escaped::of(&format!("{} · {label}", i + 1)),
+                    Escaped::of(d.get(l)),
+                )
+            })
+            .collect();
+        let radio = |value: &str, label: &Escaped, descriptor: &Escaped| {
+            let id = format!("{}-{value}", c.id);
+            Escaped::split(
+                html! {
+                    label.level.na[value == "na"] for=(id) {
+                        input type="radio" name=(c.id) id=(id) value=(value) checked;
+                        span.level-name { (label) }
+                        span.descriptor { (descriptor) }
+                    }
+                },
+                "<input",
+                " checked",
+            )
+        };
+        let mut choices: Vec<(Choice, Escaped, Escaped)> = levels
+            .iter()
+            .enumerate()
+            .map(|(i, (label, descriptor))| {
+                let level = (i + 1) as u8;
+                let (before, after) = radio(&level.to_string(), label, descriptor);
+                (Choice::Level(level), before, after)
+            })
+            .collect();
+        let (na, na_hint) = (
+            Escaped::of(t(l, "level.na")),
+            Escaped::of(t(l, "level.na.hint")),
+        );
+        let (before, after) = radio("na", &na, &na_hint);
+        choices.push((Choice::NotObserved, before, after));
+        let comment_id = format!("{}__comment", c.id);
+        let comment = Escaped::split(
+            html! {
+                div.comment {
+                    label for=(comment_id) { (t(l, "form.comment")) }
+                    textarea name=(comment_id) id=(comment_id) rows="2" maxlength=(MAX_COMMENT) aria-describedby={ "hint-" (c.id) } {
+                        (COMMENT_SLOT)
+                    }
+                    p.hint id={ "hint-" (c.id) } { (t(l, "form.comment.hint")) }
+                }
+            },
+            "<textarea",
+            COMMENT_SLOT,
+        );
+        CriterionText {
+            name: Escaped::of(c.name.get(l)),
+            levels,
+            choices,
+            comment,
+        }
+    }
 }
 
 /// Every text of a cycle's form in one language.
@@ -50,27 +143,7 @@ impl FormText {
     pub fn new(rubric: &Rubric, l: Locale) -> FormText {
         let criteria = rubric
             .criteria()
-            .map(|c| {
-                let levels = c
-                    .descriptors
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| {
-                        let label = rubric.scale.get(i).map(|s| s.label.get(l)).unwrap_or("");
-                        (
-                            Escaped::of(&format!("{} · {label}", i + 1)),
-                            Escaped::of(d.get(l)),
-                        )
-                    })
-                    .collect();
-                (
-                    c.id.clone(),
-                    CriterionText {
-                        name: Escaped::of(c.name.get(l)),
-                        levels,
-                    },
-                )
-            })
+            .map(|c| (c.id.clone(), CriterionText::new(c, rubric, l)))
             .collect();
         let areas = rubric
             .areas
@@ -89,6 +162,36 @@ impl FormText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_criterion_is_rendered_once_with_slots_for_the_answer_and_the_comment() {
+        let rubric = Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
+            .expect("rubric");
+        let c = rubric.criteria().next().expect("a criterion");
+        let ct = CriterionText::new(c, &rubric, Locale::En);
+        assert_eq!(ct.choices.len(), 5, "four levels and not observed");
+        let (choice, before, after) = &ct.choices[1];
+        assert_eq!(*choice, Choice::Level(2));
+        let whole = format!("{}{}{}", before.0, " checked", after.0);
+        assert!(
+            whole.starts_with(&format!(
+                "<label class=\"level\" for=\"{0}-2\"><input type=\"radio\" name=\"{0}\" id=\"{0}-2\" value=\"2\" checked>",
+                c.id
+            )),
+            "{whole}"
+        );
+        assert!(whole.ends_with("</span></label>"), "{whole}");
+        assert!(ct.choices[4].1 .0.starts_with("<label class=\"level na\""));
+        assert!(ct.choices[4].1 .0.ends_with("value=\"na\""));
+        let (open, close) = &ct.comment;
+        assert!(
+            open.0.ends_with('>') && open.0.contains("<textarea"),
+            "{}",
+            open.0
+        );
+        assert!(close.0.starts_with("</textarea>"), "{}", close.0);
+        assert!(!open.0.contains(COMMENT_SLOT) && !close.0.contains(COMMENT_SLOT));
+    }
 
     #[test]
     fn escaped_text_is_escaped() {

@@ -9,8 +9,9 @@ pub mod staff;
 
 #[cfg(test)]
 mod tests {
-    /// XSS-2: nothing bypasses maud's escaping except `fragments::Escaped`, whose only
-    /// constructor escapes; a future exception must be added here on purpose.
+    /// XSS-2: nothing bypasses maud's escaping except `fragments::Escaped`, which only holds
+    /// what maud rendered (escaped text, or rendered markup cut in two); a future exception
+    /// must be added here on purpose.
     #[test]
     fn no_pre_escaped_markup_anywhere() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");

@@ -4,7 +4,7 @@
 use maud::{html, Markup};
 
 use super::layout::{message, page};
-use crate::domain::answers::{Answers, Choice, MAX_COMMENT, MAX_TEXT};
+use crate::domain::answers::{Answers, MAX_TEXT};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::i18n::{t, tf};
@@ -107,30 +107,13 @@ pub fn form(
                             @if is_missing {
                                 p.field-error id={ "err-" (c.id) } { (t(l, "form.missing.one")) }
                             }
-                            div.levels {
-                                @for (i, (label, descriptor)) in ct.map(|ct| ct.levels.as_slice()).unwrap_or_default().iter().enumerate() {
-                                    @let level = (i + 1) as u8;
-                                    @let id = format!("{}-{}", c.id, level);
-                                    label.level for=(id) {
-                                        input type="radio" name=(c.id) id=(id) value=(level) checked[chosen == Some(Choice::Level(level))];
-                                        span.level-name { (label) }
-                                        span.descriptor { (descriptor) }
+                            @if let Some(ct) = ct {
+                                div.levels {
+                                    @for (choice, before, after) in &ct.choices {
+                                        (before) @if chosen == Some(*choice) { " checked" } (after)
                                     }
                                 }
-                                @let na_id = format!("{}-na", c.id);
-                                label.level.na for=(na_id) {
-                                    input type="radio" name=(c.id) id=(na_id) value="na" checked[chosen == Some(Choice::NotObserved)];
-                                    span.level-name { (text.na) }
-                                    span.descriptor { (text.na_hint) }
-                                }
-                            }
-                            @let comment_id = format!("{}__comment", c.id);
-                            div.comment {
-                                label for=(comment_id) { (t(l, "form.comment")) }
-                                textarea name=(comment_id) id=(comment_id) rows="2" maxlength=(MAX_COMMENT) aria-describedby={ "hint-" (c.id) } {
-                                    (answers.comments.get(&c.id).map(String::as_str).unwrap_or(""))
-                                }
-                                p.hint id={ "hint-" (c.id) } { (t(l, "form.comment.hint")) }
+                                (ct.comment.0) (answers.comments.get(&c.id).map(String::as_str).unwrap_or("")) (ct.comment.1)
                             }
                         }
                     }
