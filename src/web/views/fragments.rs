@@ -22,9 +22,7 @@ impl Escaped {
     pub fn of(text: &str) -> Escaped {
         Escaped(html! { (text) }.into_string())
     }
-}
 
-impl Escaped {
     /// Markup maud rendered, cut in two at the first `marker` after `after`: the pieces between
     /// which a rater's own answer goes.
     fn split(markup: maud::Markup, after: &str, marker: &str) -> (Escaped, Escaped) {
@@ -50,8 +48,6 @@ impl Render for Escaped {
 #[derive(Debug, Clone)]
 pub struct CriterionText {
     pub name: Escaped,
-    /// For levels 1..=4: ("1 · 不满意", descriptor).
-    pub levels: Vec<(Escaped, Escaped)>,
     /// For each choice (levels 1..=4, then not observed): its labelled radio input, cut where
     /// ` checked` goes when the rater chose it.
     pub choices: Vec<(Choice, Escaped, Escaped)>,
@@ -122,7 +118,6 @@ impl CriterionText {
         );
         CriterionText {
             name: Escaped::of(c.name.get(l)),
-            levels,
             choices,
             comment,
         }
