@@ -108,32 +108,26 @@ pub const STAFF_ROUTES: &[(&str, &str)] = &[
 /// expression, so the raters' hot paths come first.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/f/{assignment}", web::get().to(rater::show))
-        .route("/f/{assignment}", web::post().to(rater::answer_in_session))
+        .route("/f/{assignment}", web::post().to(rater::answer))
         .route("/r/{token}", web::get().to(rater::open))
-        .route("/r/{token}", web::post().to(rater::answer_by_token))
+        .route("/r/{token}", web::post().to(rater::answer))
         .route("/static/app.css", web::get().to(views::assets::css))
         .route("/static/form.js", web::get().to(views::assets::js))
+        .route("/f/{assignment}/done", web::get().to(rater::done))
         .route(
-            "/f/{assignment}/done",
-            web::get().to(rater::done_in_session),
+            "/f/{assignment}/decline",
+            web::get().to(rater_decline::decline_form),
         )
         .route(
             "/f/{assignment}/decline",
-            web::get().to(rater_decline::decline_form_in_session),
+            web::post().to(rater_decline::decline),
         )
-        .route(
-            "/f/{assignment}/decline",
-            web::post().to(rater_decline::decline_in_session),
-        )
-        .route("/r/{token}/done", web::get().to(rater::done_by_token))
+        .route("/r/{token}/done", web::get().to(rater::done))
         .route(
             "/r/{token}/decline",
-            web::get().to(rater_decline::decline_form_by_token),
+            web::get().to(rater_decline::decline_form),
         )
-        .route(
-            "/r/{token}/decline",
-            web::post().to(rater_decline::decline_by_token),
-        )
+        .route("/r/{token}/decline", web::post().to(rater_decline::decline))
         .route("/healthz", web::get().to(health))
         .route("/", web::get().to(staff::home))
         .route("/login", web::get().to(staff::login_form))

@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::rater_access::{
-    chosen_lang, html, locale, not_found_page, resolve, resolve_with, see_other, session_cookie,
-    session_value, with_lang, Access, Link,
+    chosen_lang, html, locale, not_found_page, rater_key, resolve, resolve_with, see_other,
+    session_cookie, session_value, with_lang, Access, KeyError, Link,
 };
 use super::views::layout::other;
 use super::views::rater::{self as view, FormHeader, Notice};
@@ -202,8 +202,8 @@ pub(super) async fn answerable(
     })
 }
 
-/// Save a draft or submit (SPEC §5), through either kind of access.
-async fn answer(
+/// `POST /r/{token}` and `POST /f/{assignment}`: save a draft or submit (SPEC §5).
+pub async fn answer(
     state: web::Data<AppState>,
     req: HttpRequest,
     access: Access,
@@ -291,26 +291,17 @@ async fn answer(
     })
 }
 
-/// The thank-you page (the form again if nothing was submitted).
-async fn done(
+/// `GET /r/{token}/done` and `GET /f/{assignment}/done`: the thank-you page (the form again if
+/// nothing was submitted).
+pub async fn done(
     state: web::Data<AppState>,
     req: HttpRequest,
     access: Access,
 ) -> AppResult<HttpResponse> {
-    let key = match &access {
-        Access::Token(t) if token::well_formed(t) => {
-            db::assignments::RaterKey::TokenHash(token::hash(t))
-        }
-        Access::Session(id) if uuid::Uuid::parse_str(id).is_ok() => {
-            match session_value(&req, &state.settings) {
-                Some(v) => db::assignments::RaterKey::Session {
-                    hash: token::hash(&v),
-                    assignment_id: id.clone(),
-                },
-                None => return Ok(see_other(access.base())),
-            }
-        }
-        _ => return Ok(not_found_page(&req)),
+    let key = match rater_key(&req, &state.settings, &access) {
+        Ok(key) => key,
+        Err(KeyError::NoSession) => return Ok(see_other(access.base())),
+        Err(KeyError::Malformed) => return Ok(not_found_page(&req)),
     };
     let Some(ctx) = state
         .db
@@ -324,42 +315,4 @@ async fn done(
     }
     let l = locale(&req, Locale::parse(&ctx.assignment.locale));
     Ok(html(StatusCode::OK, view::thanks(l, &ctx.subject_name)))
-}
-
-/// `POST /r/{token}`
-pub async fn answer_by_token(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    answer(state, req, Access::Token(path.into_inner()), payload).await
-}
-
-/// `POST /f/{assignment}`
-pub async fn answer_in_session(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    answer(state, req, Access::Session(path.into_inner()), payload).await
-}
-
-/// `GET /r/{token}/done`
-pub async fn done_by_token(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    done(state, req, Access::Token(path.into_inner())).await
-}
-
-/// `GET /f/{assignment}/done`
-pub async fn done_in_session(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    done(state, req, Access::Session(path.into_inner())).await
 }

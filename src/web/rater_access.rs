@@ -27,6 +27,54 @@ pub enum Access {
     Session(String),
 }
 
+/// A rater route names its credential by its placeholder: `{token}` under `/r/`,
+/// `{assignment}` under `/f/`; one handler serves both.
+impl actix_web::FromRequest for Access {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Access, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let info = req.match_info();
+        std::future::ready(match (info.get("token"), info.get("assignment")) {
+            (Some(t), _) => Ok(Access::Token(t.to_owned())),
+            (None, Some(id)) => Ok(Access::Session(id.to_owned())),
+            (None, None) => Err(actix_web::error::ErrorInternalServerError(
+                "a rater route without {token} or {assignment}",
+            )),
+        })
+    }
+}
+
+/// Why a request's credential cannot be looked up.
+pub enum KeyError {
+    /// Not a token or an assignment id at all.
+    Malformed,
+    /// A token-free URL without a usable session cookie.
+    NoSession,
+}
+
+/// The lookup key for `access`: the token's hash, or the session cookie's hash and the
+/// assignment it claims.
+pub fn rater_key(
+    req: &HttpRequest,
+    settings: &Settings,
+    access: &Access,
+) -> Result<RaterKey, KeyError> {
+    match access {
+        Access::Token(t) if token::well_formed(t) => Ok(RaterKey::TokenHash(token::hash(t))),
+        Access::Session(id) if uuid::Uuid::parse_str(id).is_ok() => {
+            match session_value(req, settings) {
+                Some(v) => Ok(RaterKey::Session {
+                    hash: token::hash(&v),
+                    assignment_id: id.clone(),
+                }),
+                None => Err(KeyError::NoSession),
+            }
+        }
+        _ => Err(KeyError::Malformed),
+    }
+}
+
 impl Access {
     /// The URL prefix of this rater's pages.
     pub fn base(&self) -> String {
@@ -154,18 +202,10 @@ pub async fn resolve_with(
     access: &Access,
     with_ratings: bool,
 ) -> AppResult<(Link, Vec<RatingRow>)> {
-    let key = match access {
-        Access::Token(t) if token::well_formed(t) => RaterKey::TokenHash(token::hash(t)),
-        Access::Session(id) if uuid::Uuid::parse_str(id).is_ok() => {
-            match session_value(req, &state.settings) {
-                Some(v) => RaterKey::Session {
-                    hash: token::hash(&v),
-                    assignment_id: id.clone(),
-                },
-                None => return Ok((Link::Done(session_expired(req)), Vec::new())),
-            }
-        }
-        _ => return Ok((Link::Done(not_found_page(req)), Vec::new())),
+    let key = match rater_key(req, &state.settings, access) {
+        Ok(key) => key,
+        Err(KeyError::NoSession) => return Ok((Link::Done(session_expired(req)), Vec::new())),
+        Err(KeyError::Malformed) => return Ok((Link::Done(not_found_page(req)), Vec::new())),
     };
     let session = matches!(key, RaterKey::Session { .. });
     let found = state

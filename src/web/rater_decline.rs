@@ -15,8 +15,8 @@ use crate::domain::locale::Locale;
 use crate::error::{AppError, AppResult};
 use crate::i18n::tf;
 
-/// Confirm declining.
-async fn decline_form(
+/// `GET /r/{token}/decline` and `GET /f/{assignment}/decline`: confirm declining.
+pub async fn decline_form(
     state: web::Data<AppState>,
     req: HttpRequest,
     access: Access,
@@ -38,8 +38,9 @@ async fn decline_form(
     Ok(html(StatusCode::OK, page))
 }
 
-/// Decline with an optional reason; the link then accepts nothing.
-async fn decline(
+/// `POST /r/{token}/decline` and `POST /f/{assignment}/decline`: decline with an optional
+/// reason; the link then accepts nothing.
+pub async fn decline(
     state: web::Data<AppState>,
     req: HttpRequest,
     access: Access,
@@ -86,42 +87,4 @@ async fn decline(
         return Ok(conflict(l));
     }
     Ok(see_other(with_lang(&access.base(), chosen_lang(&req))))
-}
-
-/// `GET /r/{token}/decline`
-pub async fn decline_form_by_token(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    decline_form(state, req, Access::Token(path.into_inner())).await
-}
-
-/// `GET /f/{assignment}/decline`
-pub async fn decline_form_in_session(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    decline_form(state, req, Access::Session(path.into_inner())).await
-}
-
-/// `POST /r/{token}/decline`
-pub async fn decline_by_token(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    decline(state, req, Access::Token(path.into_inner()), payload).await
-}
-
-/// `POST /f/{assignment}/decline`
-pub async fn decline_in_session(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    decline(state, req, Access::Session(path.into_inner()), payload).await
 }
