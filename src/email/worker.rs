@@ -43,7 +43,7 @@ pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<Flus
         lease: TimeDelta::seconds(settings.email.lease_seconds),
         // several rounds of work per claim: each claim is a durable commit
         batch_size: concurrency * 8,
-        state: tokio::sync::Mutex::new((std::collections::VecDeque::new(), false)),
+        state: tokio::sync::Mutex::new(Claimed::default()),
     };
     let lanes = (0..concurrency).map(|_| lane(&queue, db, mailer, settings));
     let mut report = FlushReport::default();
@@ -61,8 +61,16 @@ struct Queue<'a> {
     db: &'a Db,
     lease: TimeDelta,
     batch_size: usize,
-    /// The claimed rows not yet taken, and whether the outbox had nothing more due.
-    state: tokio::sync::Mutex<(std::collections::VecDeque<Outgoing>, bool)>,
+    state: tokio::sync::Mutex<Claimed>,
+}
+
+/// What a worker holds between claims.
+#[derive(Default)]
+struct Claimed {
+    /// Claimed messages no lane has taken yet.
+    rows: std::collections::VecDeque<Outgoing>,
+    /// The last claim found nothing due.
+    drained: bool,
 }
 
 impl Queue<'_> {
@@ -72,8 +80,8 @@ impl Queue<'_> {
     async fn next(&self) -> Result<Option<Outgoing>, AppError> {
         let mut state = self.state.lock().await;
         loop {
-            if state.0.is_empty() {
-                if state.1 {
+            if state.rows.is_empty() {
+                if state.drained {
                     return Ok(None);
                 }
                 let now = db::now();
@@ -85,17 +93,17 @@ impl Queue<'_> {
                         Ok::<_, AppError>(outbox::claim_batch(c, now, now + lease, size)?)
                     })
                     .await?;
-                state.1 = batch.is_empty();
-                state.0.extend(batch);
+                state.drained = batch.is_empty();
+                state.rows.extend(batch);
                 continue;
             }
             let now = db::now();
             let fresh = |m: &Outgoing| m.row.lease_until.is_some_and(|t| t - now >= self.lease / 2);
-            if state.0.front().is_some_and(fresh) {
-                return Ok(state.0.pop_front());
+            if state.rows.front().is_some_and(fresh) {
+                return Ok(state.rows.pop_front());
             }
             let stale: Vec<(String, i32)> = state
-                .0
+                .rows
                 .drain(..)
                 .map(|m| (m.row.id, m.row.attempts))
                 .collect();
