@@ -72,11 +72,22 @@ pub enum RaterKey {
     Session { hash: String, assignment_id: String },
 }
 
+/// What the rater's pages need of their assignment (the columns they read, nothing more: the
+/// form GET decodes this row on every request).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = assignments, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct RaterAssignment {
+    pub id: String,
+    pub relationship: String,
+    pub locale: String,
+    pub status: String,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
 /// Everything the rater form needs about one link, found in one query.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Queryable)]
 pub struct RaterContext {
-    pub assignment: AssignmentRow,
-    pub rater_name: String,
+    pub assignment: RaterAssignment,
     pub subject_name: String,
     pub cycle_id: String,
     pub cycle_name: String,
@@ -86,34 +97,19 @@ pub struct RaterContext {
     pub improvements: Option<String>,
 }
 
-type ContextTuple = (
-    AssignmentRow,
-    String,
-    String,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-    Option<String>,
-    Option<String>,
-);
-
 /// The assignment `key` gives access to.
 pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<RaterContext>> {
     // Two static queries rather than one boxed query: static queries stay in diesel's
     // prepared-statement cache, which matters on the rater's hot path.
     macro_rules! context_query {
         ($from:expr) => {{
-            let subjects = diesel::alias!(people as subjects);
             $from
                 .inner_join(assignments::table.inner_join(reviews::table.inner_join(cycles::table)))
-                .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
-                .inner_join(subjects.on(subjects.field(people::id).eq(reviews::subject_id)))
+                .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
                 .left_join(responses::table.on(responses::assignment_id.eq(assignments::id)))
                 .select((
-                    AssignmentRow::as_select(),
+                    RaterAssignment::as_select(),
                     people::name,
-                    subjects.field(people::name),
                     cycles::id,
                     cycles::name,
                     cycles::status,
@@ -123,11 +119,11 @@ pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<R
                 ))
         }};
     }
-    let row: Option<ContextTuple> = match key {
+    match key {
         RaterKey::TokenHash(h) => super::native!(conn, |c| context_query!(rater_links::table)
             .filter(rater_links::token_hash.eq(h))
             .get_result(c)
-            .optional())?,
+            .optional()),
         RaterKey::Session {
             hash,
             assignment_id,
@@ -135,31 +131,8 @@ pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<R
             .filter(rater_sessions::session_hash.eq(hash))
             .filter(rater_sessions::assignment_id.eq(assignment_id))
             .get_result(c)
-            .optional())?,
-    };
-    Ok(row.map(
-        |(
-            assignment,
-            rater_name,
-            subject_name,
-            cycle_id,
-            cycle_name,
-            cycle_status,
-            closes_at,
-            strengths,
-            improvements,
-        )| RaterContext {
-            assignment,
-            rater_name,
-            subject_name,
-            cycle_id,
-            cycle_name,
-            cycle_status,
-            closes_at,
-            strengths,
-            improvements,
-        },
-    ))
+            .optional()),
+    }
 }
 
 /// Lets the browser session `session_hash` reach `assignment_id` (idempotent).
