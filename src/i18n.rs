@@ -38,12 +38,33 @@ pub fn t(locale: Locale, key: &str) -> &'static str {
         .unwrap_or("(missing text)")
 }
 
-/// The text of `key` with `{name}` placeholders replaced.
+/// The text of `key` with `{name}` placeholders replaced (in one pass; a placeholder not in
+/// `vars` is left as it is).
 pub fn tf(locale: Locale, key: &str, vars: &[(&str, &str)]) -> String {
-    let mut s = t(locale, key).to_owned();
-    for (name, value) in vars {
-        s = s.replace(&format!("{{{name}}}"), value);
+    let mut rest = t(locale, key);
+    let mut s =
+        String::with_capacity(rest.len() + vars.iter().map(|(_, v)| v.len()).sum::<usize>());
+    while let Some(open) = rest.find('{') {
+        s.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                s.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                s.push('{');
+                rest = after;
+            }
+        }
     }
+    s.push_str(rest);
     s
 }
 
@@ -123,6 +144,25 @@ mod tests {
                 &[("answered", "2"), ("total", "5")]
             ),
             "2 of 5 answered"
+        );
+    }
+
+    /// A value is inserted as it is: a name that looks like a placeholder is not substituted
+    /// again, and a placeholder without a value stays visible.
+    #[test]
+    fn values_are_substituted_once() {
+        let s = tf(
+            Locale::En,
+            "submitted.body",
+            &[("subject", "{date} {"), ("date", "2026-12-01")],
+        );
+        assert!(
+            s.starts_with("Feedback on {date} { was submitted from this link on 2026-12-01."),
+            "{s}"
+        );
+        assert_eq!(
+            tf(Locale::En, "form.progress", &[("answered", "2")]),
+            "2 of {total} answered"
         );
     }
 }

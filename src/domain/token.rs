@@ -36,8 +36,14 @@ pub fn issue() -> IssuedToken {
 
 /// The stored form of a token: lowercase hex SHA-256.
 pub fn hash(token: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    s
 }
 
 /// Whether `s` has the shape of a token (43 base64url characters); anything else is a 404
