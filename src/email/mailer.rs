@@ -6,7 +6,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::smtp::SmtpPool;
+use super::smtp::{OpenMessage, SmtpPool};
 use crate::config::{EmailSettings, Transport};
 use crate::db::outbox::OutboxRow;
 
@@ -49,6 +49,17 @@ impl Mailer {
 
     /// Sends one queued message as composed (`mime`).
     pub async fn send(&self, row: &OutboxRow, mime: &str) -> Result<(), SendError> {
+        self.stage(row, mime).await?.deliver().await
+    }
+
+    /// Prepares the delivery of one queued message as far as it can go without the message
+    /// being delivered: over SMTP, the envelope is sent and accepted and DATA begun. The outbox
+    /// worker stores the previous message's outcome meanwhile.
+    pub async fn stage<'a>(
+        &'a self,
+        row: &OutboxRow,
+        mime: &'a str,
+    ) -> Result<Staged<'a>, SendError> {
         let permanent = |message: String| SendError {
             transient: false,
             message,
@@ -64,16 +75,39 @@ impl Mailer {
                 "the message was cleared (already delivered or cancelled)".into(),
             ));
         }
-        match &self.inner {
-            Inner::File(t) => t
-                .send_raw(&envelope, mime.as_bytes())
+        let step = match &self.inner {
+            Inner::File(t) => Step::File(t, envelope),
+            Inner::Smtp(pool) => Step::Smtp(Box::new(pool.open(&envelope, mime.as_bytes()).await?)),
+        };
+        Ok(Staged { step, mime })
+    }
+}
+
+/// A message ready to go: [`Staged::deliver`] delivers it; dropped, it is not delivered.
+pub struct Staged<'a> {
+    step: Step<'a>,
+    mime: &'a str,
+}
+
+enum Step<'a> {
+    File(&'a AsyncFileTransport<Tokio1Executor>, Envelope),
+    /// Boxed: an open SMTP connection is large beside a file path.
+    Smtp(Box<OpenMessage<'a>>),
+}
+
+impl Staged<'_> {
+    /// Delivers the message: the `.eml` file is written, or the SMTP server takes the content.
+    pub async fn deliver(self) -> Result<(), SendError> {
+        match self.step {
+            Step::File(t, envelope) => t
+                .send_raw(&envelope, self.mime.as_bytes())
                 .await
                 .map(|_| ())
                 .map_err(|e| SendError {
                     transient: true,
                     message: format!("file transport: {e}"),
                 }),
-            Inner::Smtp(pool) => pool.send(&envelope, mime.as_bytes()).await,
+            Step::Smtp(open) => open.send(self.mime.as_bytes()).await,
         }
     }
 }

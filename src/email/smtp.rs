@@ -9,7 +9,8 @@ use std::time::Duration;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
 
@@ -127,35 +128,106 @@ impl SmtpPool {
         Ok(conn)
     }
 
-    /// Sends one formatted message; the connection goes back to the pool if it is still good.
-    pub async fn send(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), SendError> {
+    /// Opens the mail transaction for `envelope` on a pooled connection: MAIL FROM, RCPT TO and
+    /// DATA, the same commands and options as lettre's `send`. The server has accepted nothing
+    /// until [`OpenMessage::send`] writes the content and its final dot.
+    pub async fn open(
+        &self,
+        envelope: &Envelope,
+        bytes: &[u8],
+    ) -> Result<OpenMessage<'_>, SendError> {
         let pooled = self.idle.lock().await.pop();
         let mut conn = match pooled {
             Some(c) => c,
             None => self.connect().await?,
         };
-        let result = tokio::time::timeout(self.timeout, conn.send(envelope, bytes)).await;
-        match result {
+        match tokio::time::timeout(self.timeout, start(&mut conn, envelope, bytes)).await {
+            Ok(Ok(())) => Ok(OpenMessage { pool: self, conn }),
+            Ok(Err(e)) => {
+                self.reset(conn).await;
+                Err(e)
+            }
+            Err(_) => Err(transient("smtp: the server did not answer in time".into())),
+        }
+    }
+
+    /// A connection after a refused command: still usable once reset, unless it broke.
+    async fn reset(&self, mut conn: AsyncSmtpConnection) {
+        if !conn.has_broken() && conn.command(Rset).await.is_ok() {
+            self.keep(conn).await;
+        }
+    }
+
+    /// Puts a connection back among the idle ones, if there is room.
+    async fn keep(&self, conn: AsyncSmtpConnection) {
+        let mut idle = self.idle.lock().await;
+        if idle.len() < self.max_idle && !conn.has_broken() {
+            idle.push(conn);
+        }
+    }
+}
+
+/// The mail transaction's first half, as lettre's `send` does it (SMTPUTF8 and 8BITMIME when
+/// the envelope or the content need them, which the server must then offer).
+async fn start(
+    conn: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    bytes: &[u8],
+) -> Result<(), SendError> {
+    let mut options = Vec::new();
+    let non_ascii = envelope
+        .from()
+        .into_iter()
+        .chain(envelope.to())
+        .any(|a| !AsRef::<str>::as_ref(a).is_ascii());
+    if non_ascii {
+        if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+            return Err(SendError {
+                transient: false,
+                message: "smtp: a non-ASCII address, and the server does not offer SMTPUTF8".into(),
+            });
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !bytes.is_ascii() {
+        if !conn.server_info().supports_feature(Extension::EightBitMime) {
+            return Err(SendError {
+                transient: false,
+                message: "smtp: non-ASCII content, and the server does not offer 8BITMIME".into(),
+            });
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    conn.command(Mail::new(envelope.from().cloned(), options))
+        .await
+        .map_err(classify)?;
+    for to in envelope.to() {
+        conn.command(Rcpt::new(to.clone(), vec![]))
+            .await
+            .map_err(classify)?;
+    }
+    conn.command(Data).await.map_err(classify)?;
+    Ok(())
+}
+
+/// A mail transaction the server has been told about (its envelope accepted, DATA begun) but
+/// that delivers nothing until [`OpenMessage::send`]. Dropped instead, the connection closes
+/// without the final dot and the server discards the message.
+pub struct OpenMessage<'a> {
+    pool: &'a SmtpPool,
+    conn: AsyncSmtpConnection,
+}
+
+impl OpenMessage<'_> {
+    /// Writes the content and the final dot: the server accepts the message when it answers.
+    pub async fn send(mut self, bytes: &[u8]) -> Result<(), SendError> {
+        match tokio::time::timeout(self.pool.timeout, self.conn.message(bytes)).await {
             Ok(Ok(_)) => {
-                let mut idle = self.idle.lock().await;
-                if idle.len() < self.max_idle && !conn.has_broken() {
-                    idle.push(conn);
-                }
+                self.pool.keep(self.conn).await;
                 Ok(())
             }
             Ok(Err(e)) => {
-                // after a refused recipient the session is still usable once reset
-                if !conn.has_broken()
-                    && conn
-                        .command(lettre::transport::smtp::commands::Rset)
-                        .await
-                        .is_ok()
-                {
-                    let mut idle = self.idle.lock().await;
-                    if idle.len() < self.max_idle {
-                        idle.push(conn);
-                    }
-                }
+                self.pool.reset(self.conn).await;
                 Err(classify(e))
             }
             Err(_) => Err(transient("smtp: the server did not answer in time".into())),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
+use futures_util::future::OptionFuture;
 use rand::Rng;
 
 use super::Mailer;
@@ -32,9 +33,9 @@ pub fn backoff(attempts: i32, base_seconds: i64) -> TimeDelta {
     TimeDelta::milliseconds((capped * 1000.0) as i64)
 }
 
-/// Delivers every message that is due now, then returns. `email.concurrency` lanes each send
-/// one message and wait for its outcome to be stored before taking the next, so a worker that
-/// dies re-sends at most one message per lane (with the same Message-ID); the lanes' stores are
+/// Delivers every message that is due now, then returns. `email.concurrency` lanes each deliver
+/// one message and have its outcome stored before delivering the next, so a worker that dies
+/// re-sends at most one message per lane (with the same Message-ID); the lanes' stores are
 /// grouped into shared commits, so no lane waits for the slowest of a chunk.
 pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<FlushReport, AppError> {
     let concurrency = settings.email.concurrency.max(1);
@@ -118,7 +119,10 @@ impl Queue<'_> {
     }
 }
 
-/// One lane: send, store the outcome, repeat until nothing is due.
+/// One lane: send, store the outcome, repeat until nothing is due. The next message is staged
+/// (its envelope sent and accepted) while the previous outcome is being stored, and delivered
+/// only once that outcome is stored: at any moment a lane has at most one message that the
+/// server accepted and the outbox does not yet know about.
 async fn lane(
     queue: &Queue<'_>,
     db: &Db,
@@ -126,13 +130,31 @@ async fn lane(
     settings: &Settings,
 ) -> Result<FlushReport, AppError> {
     let mut report = FlushReport::default();
+    let mut storing = None;
     while let Some(Outgoing { row, mime }) = queue.next().await? {
-        let outcome = mailer.send(&row, &mime).await;
+        let (staged, stored) = tokio::join!(
+            mailer.stage(&row, &mime),
+            OptionFuture::from(storing.take())
+        );
+        // on an error here the staged message is dropped undelivered
+        stored.transpose()?;
+        let outcome = match staged {
+            Ok(message) => message.deliver().await,
+            Err(e) => Err(e),
+        };
         let update = settle(row, outcome, settings, &mut report);
-        let now = db::now();
-        db.write(move |c| record(c, &update, now)).await?;
+        storing = Some(store(db, update));
+    }
+    if let Some(last) = storing {
+        last.await?;
     }
     Ok(report)
+}
+
+/// Stores one message's outcome (when awaited).
+fn store(db: &Db, update: Outcome) -> impl std::future::Future<Output = Result<(), AppError>> + '_ {
+    let now = db::now();
+    db.write(move |c| record(c, &update, now))
 }
 
 type Outcome = (OutboxRow, Result<(), (String, Option<NaiveDateTime>)>);

@@ -167,12 +167,18 @@ async fn a_550_fails_that_recipient_only_and_can_be_retried() {
         .expect("lock")
         .reject_rcpt
         .insert("c1@client.cn".into());
-    let app = app_with_smtp(Backend::Sqlite, server.port)
-        .await
-        .expect("app");
+    let port = server.port;
+    let app = try_spawn_app_with(Backend::Sqlite, move |s: &mut Settings| {
+        smtp(port)(s);
+        s.email.concurrency = 1;
+    })
+    .await
+    .expect("app");
     launched_cycle(&app, &standard());
     let r = flush(&app).await;
     assert_eq!((r.sent, r.failed, r.retried), (10, 1, 0));
+    // the refused transaction was reset and its one connection kept for the others
+    assert_eq!(server.sessions.load(std::sync::atomic::Ordering::SeqCst), 1);
     let failed = app
         .read(|c| Ok(db::outbox::list(c, Some("failed"))?))
         .expect("failed");

@@ -41,6 +41,8 @@ pub struct SmtpServer {
     pub received: Arc<Mutex<Vec<Received>>>,
     pub attempts: Arc<Mutex<Vec<Instant>>>,
     pub script: Arc<Mutex<Script>>,
+    /// SMTP sessions opened so far.
+    pub sessions: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpServer {
@@ -61,6 +63,7 @@ impl SmtpServer {
         let s = server.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
+                s.sessions.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let s = s.clone();
                 tokio::spawn(async move {
                     let _ = s.session(socket).await;
