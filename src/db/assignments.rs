@@ -93,11 +93,23 @@ pub struct RaterContext {
     pub cycle_name: String,
     pub cycle_status: String,
     pub closes_at: NaiveDateTime,
+    /// The cycle's k: the smallest group whose answers are shown (SPEC §7).
+    pub min_group_size: i32,
     pub strengths: Option<String>,
     pub improvements: Option<String>,
+    /// The saved ratings, as [`super::responses::DraftRatings`] gives them; see
+    /// [`RaterContext::draft`].
+    draft: String,
 }
 
-/// The assignment `key` gives access to.
+impl RaterContext {
+    /// The saved ratings (of a draft, or of the submitted answers).
+    pub fn draft(&self) -> QueryResult<Vec<super::responses::RatingRow>> {
+        super::responses::parse_draft(&self.assignment.id, &self.draft)
+    }
+}
+
+/// The assignment `key` gives access to, with its saved answers, in one statement.
 pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<RaterContext>> {
     // Two static queries rather than one boxed query: static queries stay in diesel's
     // prepared-statement cache, which matters on the rater's hot path.
@@ -114,8 +126,10 @@ pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<R
                     cycles::name,
                     cycles::status,
                     cycles::closes_at,
+                    cycles::min_group_size,
                     responses::strengths.nullable(),
                     responses::improvements.nullable(),
+                    super::responses::DraftRatings,
                 ))
         }};
     }

@@ -277,23 +277,16 @@ impl Db {
     /// for the writer, and a point lookup in cached pages costs less than the hop to the
     /// blocking pool and back (measured on the rater form). Otherwise, and always on
     /// PostgreSQL (a network round trip), it goes to the blocking pool like [`Db::read`].
-    ///
-    /// On SQLite the lookups share one read transaction: they see one snapshot, and the
-    /// WAL read lock (an `fcntl` under a mutex every connection of the process shares) is
-    /// taken once rather than once per statement, which perf showed contended between the
-    /// two workers on the form GET.
     pub async fn read_point<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         if matches!(self.backend, Backend::Sqlite(_)) {
-            let snapshot = |c: &mut AnyConnection| c.transaction(f);
-            return match self.read.try_get() {
-                Some(mut conn) => snapshot(&mut conn),
-                None => self.read(snapshot).await,
-            };
+            if let Some(mut conn) = self.read.try_get() {
+                return f(&mut conn);
+            }
         }
         self.read(f).await
     }

@@ -20,12 +20,77 @@ pub struct RatingRow {
     pub comment: String,
 }
 
-/// The ratings of one assignment.
-pub fn ratings_for(conn: &mut AnyConnection, assignment_id: &str) -> QueryResult<Vec<RatingRow>> {
-    super::native!(conn, |c| ratings::table
-        .filter(ratings::assignment_id.eq(assignment_id))
-        .select(RatingRow::as_select())
-        .load(c))
+/// An assignment's stored ratings as one JSON array of `[criterion, level, not_observed,
+/// comment]`, for the rater context's own statement (a correlated subquery on
+/// `assignments.id`): the form GET reads the link, its state and the draft in one statement,
+/// one round trip on PostgreSQL. The SQL is fixed per backend and the type has a static query
+/// id, so the whole query stays in diesel's prepared-statement cache.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct DraftRatings;
+
+impl diesel::expression::Expression for DraftRatings {
+    type SqlType = diesel::sql_types::Text;
+}
+
+impl<QS> diesel::expression::AppearsOnTable<QS> for DraftRatings {}
+
+impl<QS> diesel::expression::SelectableExpression<QS> for DraftRatings {}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for DraftRatings {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for DraftRatings {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        out.push_sql(
+            "(SELECT json_group_array(json_array(r.criterion_id, r.level, r.not_observed, \
+             r.comment)) FROM ratings r WHERE r.assignment_id = assignments.id)",
+        );
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for DraftRatings {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql(
+            "(SELECT COALESCE(json_agg(json_build_array(r.criterion_id, r.level, \
+             r.not_observed, r.comment))::text, '[]') FROM ratings r \
+             WHERE r.assignment_id = assignments.id)",
+        );
+        Ok(())
+    }
+}
+
+/// The ratings in a [`DraftRatings`] value, as rows of `assignment_id`.
+pub fn parse_draft(assignment_id: &str, json: &str) -> QueryResult<Vec<RatingRow>> {
+    /// SQLite gives a boolean column as 0 or 1, PostgreSQL as false or true.
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+    }
+    let items: Vec<(String, Option<i32>, Flag, String)> = serde_json::from_str(json)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    Ok(items
+        .into_iter()
+        .map(|(criterion_id, level, flag, comment)| RatingRow {
+            assignment_id: assignment_id.to_owned(),
+            criterion_id,
+            level,
+            not_observed: match flag {
+                Flag::Bool(b) => b,
+                Flag::Int(i) => i != 0,
+            },
+            comment,
+        })
+        .collect())
 }
 
 /// Replaces an assignment's answers with `rows` and the overall comments. `had_draft` says
@@ -128,4 +193,39 @@ pub fn submitted_for_review(
             ratings::comment,
         ))
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drafts_parse_from_either_backends_json() {
+        let sqlite = r#"[["a",3,0,"say \"hi\"\n好"],["b",null,1,""]]"#;
+        let pg = r#"[["a", 3, false, "say \"hi\"\n好"], ["b", null, true, ""]]"#;
+        for json in [sqlite, pg] {
+            let rows = parse_draft("x", json).expect("parsed");
+            assert_eq!(
+                rows,
+                vec![
+                    RatingRow {
+                        assignment_id: "x".into(),
+                        criterion_id: "a".into(),
+                        level: Some(3),
+                        not_observed: false,
+                        comment: "say \"hi\"\n好".into(),
+                    },
+                    RatingRow {
+                        assignment_id: "x".into(),
+                        criterion_id: "b".into(),
+                        level: None,
+                        not_observed: true,
+                        comment: String::new(),
+                    },
+                ]
+            );
+        }
+        assert!(parse_draft("x", "[]").expect("empty").is_empty());
+        assert!(parse_draft("x", "not json").is_err());
+    }
 }

@@ -47,13 +47,8 @@ impl Mailer {
         Ok(Mailer { inner, from })
     }
 
-    /// Sends one queued message as composed (`mime`).
-    pub async fn send(&self, row: &OutboxRow, mime: &str) -> Result<(), SendError> {
-        self.stage(row, mime).await?.deliver().await
-    }
-
-    /// Prepares the delivery of one queued message as far as it can go without the message
-    /// being delivered: over SMTP, the envelope is sent and accepted and DATA begun. The outbox
+    /// Prepares the delivery of one queued message (as composed: `mime`) as far as it can go
+    /// without the message being delivered: over SMTP, the envelope is sent and accepted and DATA begun. The outbox
     /// worker stores the previous message's outcome meanwhile.
     pub async fn stage<'a>(
         &'a self,

@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::rater_access::{
-    chosen_lang, html, locale, not_found_page, rater_key, resolve, resolve_with, see_other,
-    session_cookie, session_value, with_lang, Access, KeyError, Link,
+    chosen_lang, html, locale, not_found_page, rater_key, resolve, see_other, session_cookie,
+    session_value, with_lang, Access, KeyError, Link,
 };
 use super::views::layout::other;
 use super::views::rater::{self as view, FormHeader, Notice};
@@ -80,12 +80,12 @@ pub async fn show(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let access = Access::Session(path.into_inner());
-    let (ctx, rows) = match resolve_with(&state, &req, &access, true).await? {
-        (Link::Done(r), _) => return Ok(r),
-        (Link::Answerable(ctx), rows) => (ctx, rows),
+    let ctx = match resolve(&state, &req, &access).await? {
+        Link::Done(r) => return Ok(r),
+        Link::Answerable(ctx) => ctx,
     };
     let form = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
-    let answers = stored_answers(&ctx, rows);
+    let answers = stored_answers(&ctx, ctx.draft()?);
     let saved = req.query_string().split('&').any(|p| p == "saved=1");
     let h = header(&state, &req, &access, &ctx);
     Ok(html(
@@ -116,7 +116,8 @@ fn header<'a>(
         relationship: Relationship::parse(&ctx.assignment.relationship)
             .unwrap_or(Relationship::Customer),
         deadline: deadline_date(ctx.closes_at).to_string(),
-        min_group_size: state.settings.min_group_size(),
+        // the cycle's k, as its invitations promised and its reports apply
+        min_group_size: usize::try_from(ctx.min_group_size).unwrap_or(3),
         contact: &state.settings.email.contact,
         action: with_lang(&base, explicit),
         decline_href: with_lang(&format!("{base}/decline"), explicit),

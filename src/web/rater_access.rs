@@ -12,7 +12,7 @@ use super::views::rater as view;
 use super::AppState;
 use crate::actions::cycles::deadline_date;
 use crate::config::Settings;
-use crate::db::{self, assignments::RaterContext, assignments::RaterKey, responses::RatingRow};
+use crate::db::{self, assignments::RaterContext, assignments::RaterKey};
 use crate::domain::locale::Locale;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::token;
@@ -188,49 +188,26 @@ pub enum Link {
     Done(HttpResponse),
 }
 
-/// Looks up and re-validates the assignment behind `access`.
+/// Looks up and re-validates the assignment behind `access` (one statement, which also
+/// brings the saved answers: [`RaterContext::draft`]).
 pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> AppResult<Link> {
-    resolve_with(state, req, access, false)
-        .await
-        .map(|(link, _)| link)
-}
-
-/// [`resolve`], also reading the saved ratings in the same round trip when `with_ratings`.
-pub async fn resolve_with(
-    state: &AppState,
-    req: &HttpRequest,
-    access: &Access,
-    with_ratings: bool,
-) -> AppResult<(Link, Vec<RatingRow>)> {
     let key = match rater_key(req, &state.settings, access) {
         Ok(key) => key,
-        Err(KeyError::NoSession) => return Ok((Link::Done(session_expired(req)), Vec::new())),
-        Err(KeyError::Malformed) => return Ok((Link::Done(not_found_page(req)), Vec::new())),
+        Err(KeyError::NoSession) => return Ok(Link::Done(session_expired(req))),
+        Err(KeyError::Malformed) => return Ok(Link::Done(not_found_page(req))),
     };
     let session = matches!(key, RaterKey::Session { .. });
     let found = state
         .db
-        .read_point(move |c| {
-            let Some(ctx) = db::assignments::context(c, &key)? else {
-                return Ok::<_, AppError>(None);
-            };
-            let answerable = AssignmentStatus::parse(&ctx.assignment.status)
-                .is_some_and(AssignmentStatus::is_answerable);
-            let ratings = if with_ratings && answerable {
-                db::responses::ratings_for(c, &ctx.assignment.id)?
-            } else {
-                Vec::new()
-            };
-            Ok(Some((ctx, ratings)))
-        })
+        .read_point(move |c| Ok::<_, AppError>(db::assignments::context(c, &key)?))
         .await?;
-    let Some((ctx, ratings)) = found else {
+    let Some(ctx) = found else {
         let page = if session {
             session_expired(req)
         } else {
             not_found_page(req)
         };
-        return Ok((Link::Done(page), Vec::new()));
+        return Ok(Link::Done(page));
     };
     let l = locale(req, Locale::parse(&ctx.assignment.locale));
     let switch = with_lang(&access.base(), Some(other(l)));
@@ -279,8 +256,8 @@ pub async fn resolve_with(
         _ => None,
     };
     Ok(match page {
-        Some(p) => (Link::Done(p), Vec::new()),
-        None => (Link::Answerable(Box::new(ctx)), ratings),
+        Some(p) => Link::Done(p),
+        None => Link::Answerable(Box::new(ctx)),
     })
 }
 

@@ -520,7 +520,30 @@ async fn form_requests_stay_within_their_statement_budget(app: TestApp) {
     assert!(submit <= 5, "submit after a draft ran {submit} statements");
 }
 
+/// The confidentiality promise names the cycle's k (the one its reports apply), even when the
+/// configuration has changed since the cycle was created.
+async fn the_form_promises_the_cycles_k(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let cycle_id = l.cycle_id.clone();
+    app.write(move |c| {
+        use diesel::prelude::*;
+        use kam360::db::schema::cycles;
+        diesel::update(cycles::table.find(cycle_id))
+            .set(cycles::min_group_size.eq(5))
+            .execute(c)?;
+        Ok(())
+    })
+    .expect("k = 5");
+    let (_, status, body) = app
+        .open(&format!("{}?lang=en", l.link("c2@client.cn")))
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("at least 5 people"), "the cycle's k");
+    assert!(!body.contains("at least 3"), "not the configured k");
+}
+
 both_backends!(
+    the_form_promises_the_cycles_k,
     form_requests_stay_within_their_statement_budget,
     form_shows_header_and_only_observable_criteria,
     language_follows_the_nomination_then_the_switch,
