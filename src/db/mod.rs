@@ -401,6 +401,30 @@ mod tests {
         assert!(Backend::of_url("sqlite://").is_err());
     }
 
+    /// The bundled SQLite carries the build options of `.cargo/config.toml` (a build without
+    /// them still works, with the contended process-wide mutexes perf found on the form GET).
+    #[test]
+    fn sqlite_is_built_without_process_wide_contention() {
+        #[derive(QueryableByName)]
+        struct Opt {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut c = SqliteConnection::establish(":memory:").expect("in-memory SQLite");
+        let opts: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<Opt>(&mut c)
+            .expect("compile options")
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(opts.iter().any(|o| o == "THREADSAFE=2"), "{opts:?}");
+        assert!(opts.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{opts:?}");
+        assert!(
+            !opts.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{opts:?}"
+        );
+    }
+
     #[test]
     fn migration_trees_have_the_same_names() {
         let names = |dir: &str| {
