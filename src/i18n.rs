@@ -38,10 +38,23 @@ pub fn t(locale: Locale, key: &str) -> &'static str {
         .unwrap_or("(missing text)")
 }
 
-/// The text of `key` with `{name}` placeholders replaced (in one pass; a placeholder not in
-/// `vars` is left as it is).
+/// Every `(key, text)` of `locale`'s catalogue.
+pub fn entries(locale: Locale) -> impl Iterator<Item = (&'static str, &'static str)> {
+    catalogue(locale)
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// The text of `key` with `{name}` placeholders replaced.
 pub fn tf(locale: Locale, key: &str, vars: &[(&str, &str)]) -> String {
-    let mut rest = t(locale, key);
+    fill(t(locale, key), vars, |s, v| s.push_str(v))
+}
+
+/// `template` with each `{name}` placeholder of `vars` replaced by `push`ing its value, in one
+/// pass: a value is never searched for placeholders, and a placeholder not in `vars` is left as
+/// it is.
+pub fn fill(template: &str, vars: &[(&str, &str)], push: impl Fn(&mut String, &str)) -> String {
+    let mut rest = template;
     let mut s =
         String::with_capacity(rest.len() + vars.iter().map(|(_, v)| v.len()).sum::<usize>());
     while let Some(open) = rest.find('{') {
@@ -55,7 +68,7 @@ pub fn tf(locale: Locale, key: &str, vars: &[(&str, &str)]) -> String {
         });
         match value {
             Some((v, close)) => {
-                s.push_str(v);
+                push(&mut s, v);
                 rest = &after[close + 1..];
             }
             None => {

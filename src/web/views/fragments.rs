@@ -5,6 +5,7 @@
 //! markup unescaped; it only ever holds what maud rendered.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use maud::{html, Render};
 
@@ -12,6 +13,53 @@ use crate::domain::answers::{Choice, MAX_COMMENT};
 use crate::domain::locale::Locale;
 use crate::domain::rubric::{Criterion, Rubric};
 use crate::i18n::t;
+
+/// The interface text of `key` in `l`, escaped once per process; like [`crate::i18n::t`], it
+/// falls back to the other language, then to a visible marker.
+pub fn text(l: Locale, key: &str) -> &'static Escaped {
+    fn texts(l: Locale) -> &'static HashMap<&'static str, Escaped> {
+        static ZH: OnceLock<HashMap<&'static str, Escaped>> = OnceLock::new();
+        static EN: OnceLock<HashMap<&'static str, Escaped>> = OnceLock::new();
+        let cell = match l {
+            Locale::Zh => &ZH,
+            Locale::En => &EN,
+        };
+        cell.get_or_init(|| {
+            crate::i18n::entries(l)
+                .map(|(k, v)| (k, Escaped::of(v)))
+                .collect()
+        })
+    }
+    static MISSING: OnceLock<Escaped> = OnceLock::new();
+    let other = match l {
+        Locale::Zh => Locale::En,
+        Locale::En => Locale::Zh,
+    };
+    texts(l)
+        .get(key)
+        .or_else(|| texts(other).get(key))
+        .unwrap_or_else(|| MISSING.get_or_init(|| Escaped::of(t(l, key))))
+}
+
+/// The interface text of `key` with its `{name}` placeholders replaced, each value escaped as it
+/// is inserted into the escaped text (placeholders hold nothing an escape changes).
+pub fn textf(l: Locale, key: &str, vars: &[(&str, &str)]) -> Escaped {
+    Escaped(crate::i18n::fill(&text(l, key).0, vars, |s, v| {
+        use std::fmt::Write;
+        let _ = maud::Escaper::new(s).write_str(v);
+    }))
+}
+
+/// Renders nothing: makes room for `n` more bytes in the markup being rendered. maud sizes its
+/// buffer from the template's source, far less than a form with its pre-rendered criteria,
+/// which then grew by reallocating and copying several times per request.
+pub struct Reserve(pub usize);
+
+impl Render for Reserve {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.reserve(self.0);
+    }
+}
 
 /// Text already HTML-escaped by maud.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +175,8 @@ impl CriterionText {
 /// Every text of a cycle's form in one language.
 #[derive(Debug, Clone)]
 pub struct FormText {
+    /// About the size of a form with every criterion (for [`Reserve`]).
+    pub size_hint: usize,
     pub criteria: HashMap<String, CriterionText>,
     pub areas: HashMap<String, Escaped>,
     pub na: Escaped,
@@ -136,7 +186,7 @@ pub struct FormText {
 impl FormText {
     /// Escapes the rubric's texts in `locale`.
     pub fn new(rubric: &Rubric, l: Locale) -> FormText {
-        let criteria = rubric
+        let criteria: HashMap<String, CriterionText> = rubric
             .criteria()
             .map(|c| (c.id.clone(), CriterionText::new(c, rubric, l)))
             .collect();
@@ -145,7 +195,21 @@ impl FormText {
             .iter()
             .map(|a| (a.id.clone(), Escaped::of(a.name.get(l))))
             .collect();
+        let fragments: usize = criteria
+            .values()
+            .map(|c: &CriterionText| {
+                c.name.0.len()
+                    + c.comment.0 .0.len()
+                    + c.comment.1 .0.len()
+                    + c.choices
+                        .iter()
+                        .map(|(_, before, after)| before.0.len() + after.0.len() + 8)
+                        .sum::<usize>()
+            })
+            .sum();
         FormText {
+            // the criteria, and the page around them with room for the rater's own text
+            size_hint: fragments + 16 * 1024,
             criteria,
             areas,
             na: Escaped::of(t(l, "level.na")),
@@ -186,6 +250,30 @@ mod tests {
         );
         assert!(close.0.starts_with("</textarea>"), "{}", close.0);
         assert!(!open.0.contains(COMMENT_SLOT) && !close.0.contains(COMMENT_SLOT));
+    }
+
+    /// `text` and `textf` give exactly what maud makes of `t` and `tf`.
+    #[test]
+    fn escaped_interface_texts_match_escaping_on_each_use() {
+        for l in [Locale::Zh, Locale::En] {
+            for (key, _) in crate::i18n::entries(l) {
+                assert_eq!(text(l, key).0, html! { (t(l, key)) }.into_string(), "{key}");
+            }
+            let vars = [
+                ("subject", "<b>\"Tom\" & 'Jerry'</b> {date}"),
+                ("date", "2026-12-01"),
+            ];
+            assert_eq!(
+                textf(l, "submitted.body", &vars).0,
+                html! { (crate::i18n::tf(l, "submitted.body", &vars)) }.into_string()
+            );
+        }
+        assert_eq!(text(Locale::En, "no.such.key").0, "(missing text)");
+    }
+
+    #[test]
+    fn reserve_renders_nothing() {
+        assert_eq!(html! { (Reserve(1 << 16)) "x" }.into_string(), "x");
     }
 
     #[test]

@@ -2,12 +2,14 @@
 
 use maud::{html, Markup, DOCTYPE};
 
+use super::fragments::Reserve;
 use crate::domain::locale::Locale;
 use crate::i18n::t;
 
 /// Draws a whole page. `switch` is the URL of this page in the other language, if it has one.
 pub fn page(locale: Locale, title: &str, switch: Option<&str>, body: Markup) -> Markup {
     html! {
+        (Reserve(body.0.len() + 2048))
         (DOCTYPE)
         html lang=(locale.html_lang()) {
             head {

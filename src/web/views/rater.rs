@@ -3,6 +3,7 @@
 
 use maud::{html, Markup};
 
+use super::fragments::{text, textf, Reserve};
 use super::layout::{message, page};
 use crate::domain::answers::{Answers, MAX_TEXT};
 use crate::domain::locale::Locale;
@@ -44,7 +45,7 @@ pub fn form(
     let l = h.locale;
     let group = h.relationship;
     let rubric = &cycle.rubric;
-    let text = cycle.text(l);
+    let texts = cycle.text(l);
     let total = rubric.criteria_for(group).count();
     let answered = rubric
         .criteria_for(group)
@@ -61,27 +62,28 @@ pub fn form(
         .filter(|a| a.criteria.iter().any(|c| c.observable_by(group)))
         .collect();
     let body = html! {
+        (Reserve(texts.size_hint))
         header.form-head {
             h1 { (title) }
             dl.meta {
-                div { dt { (t(l, "form.cycle")) } dd { (h.cycle_name) } }
-                div { dt { (t(l, "form.role")) } dd { (t(l, &format!("group.{}", group.as_str()))) } }
-                div { dt { (t(l, "form.deadline")) } dd { time datetime=(h.deadline) { (h.deadline) } } }
+                div { dt { (text(l, "form.cycle")) } dd { (h.cycle_name) } }
+                div { dt { (text(l, "form.role")) } dd { (text(l, &format!("group.{}", group.as_str()))) } }
+                div { dt { (text(l, "form.deadline")) } dd { time datetime=(h.deadline) { (h.deadline) } } }
             }
-            p.duration { (tf(l, "form.duration", &[("minutes", &crate::email::messages::minutes_for(total).to_string()), ("count", &total.to_string())])) }
+            p.duration { (textf(l, "form.duration", &[("minutes", &crate::email::messages::minutes_for(total).to_string()), ("count", &total.to_string())])) }
             p.notice.confidential {
                 @match group {
-                    Relationship::Supervisor => (t(l, "form.identifiable.supervisor")),
-                    Relationship::SelfReview => (t(l, "form.identifiable.self")),
-                    _ => (tf(l, "form.confidential", &[("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])),
+                    Relationship::Supervisor => (text(l, "form.identifiable.supervisor")),
+                    Relationship::SelfReview => (text(l, "form.identifiable.self")),
+                    _ => (textf(l, "form.confidential", &[("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])),
                 }
             }
-            p.intro { (t(l, "form.intro")) }
+            p.intro { (text(l, "form.intro")) }
         }
         @match notice {
-            Notice::Saved => div.status.saved role="status" { (t(l, "form.saved")) },
+            Notice::Saved => div.status.saved role="status" { (text(l, "form.saved")) },
             Notice::Missing(n) => div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
-                p { (tf(l, "form.missing", &[("count", &n.to_string())])) }
+                p { (textf(l, "form.missing", &[("count", &n.to_string())])) }
                 ul {
                     @for id in missing {
                         @if let Some(c) = rubric.criterion(id) {
@@ -93,19 +95,19 @@ pub fn form(
             Notice::None => {},
         }
         form.rater-form method="post" action=(h.action) {
-            p.progress id="progress" aria-live="polite" data-total=(total) { (tf(l, "form.progress", &[("answered", &answered.to_string()), ("total", &total.to_string())])) }
+            p.progress id="progress" aria-live="polite" data-total=(total) { (textf(l, "form.progress", &[("answered", &answered.to_string()), ("total", &total.to_string())])) }
             @for (n, area) in areas.iter().enumerate() {
                 section.area aria-labelledby={ "area-" (area.id) } {
-                    p.area-count { (tf(l, "form.area", &[("n", &(n + 1).to_string()), ("total", &areas.len().to_string())])) }
-                    h2 id={ "area-" (area.id) } { @if let Some(name) = text.areas.get(&area.id) { (name) } }
+                    p.area-count { (textf(l, "form.area", &[("n", &(n + 1).to_string()), ("total", &areas.len().to_string())])) }
+                    h2 id={ "area-" (area.id) } { @if let Some(name) = texts.areas.get(&area.id) { (name) } }
                     @for c in area.criteria.iter().filter(|c| c.observable_by(group)) {
                         @let is_missing = missing.contains(&c.id.as_str());
                         @let chosen = answers.choices.get(&c.id).copied();
-                        @let ct = text.criteria.get(&c.id);
+                        @let ct = texts.criteria.get(&c.id);
                         fieldset.criterion.missing[is_missing] id={ "c-" (c.id) } aria-describedby=[is_missing.then(|| format!("err-{}", c.id))] {
                             legend { @if let Some(ct) = ct { (ct.name) } }
                             @if is_missing {
-                                p.field-error id={ "err-" (c.id) } { (t(l, "form.missing.one")) }
+                                p.field-error id={ "err-" (c.id) } { (text(l, "form.missing.one")) }
                             }
                             @if let Some(ct) = ct {
                                 div.levels {
@@ -120,24 +122,24 @@ pub fn form(
                 }
             }
             section.area.overall aria-labelledby="overall" {
-                h2 id="overall" { (t(l, "form.overall")) }
+                h2 id="overall" { (text(l, "form.overall")) }
                 div.comment {
-                    label for="strengths" { (tf(l, "form.strengths", &[("subject", h.subject_name)])) }
+                    label for="strengths" { (textf(l, "form.strengths", &[("subject", h.subject_name)])) }
                     textarea name="strengths" id="strengths" rows="4" maxlength=(MAX_TEXT) { (answers.strengths) }
                 }
                 div.comment {
-                    label for="improvements" { (tf(l, "form.improvements", &[("subject", h.subject_name)])) }
+                    label for="improvements" { (textf(l, "form.improvements", &[("subject", h.subject_name)])) }
                     textarea name="improvements" id="improvements" rows="4" maxlength=(MAX_TEXT) { (answers.improvements) }
                 }
             }
             div.actions {
-                button.secondary type="submit" name="action" value="save" formnovalidate { (t(l, "form.save")) }
-                button.primary type="submit" name="action" value="submit" { (t(l, "form.submit")) }
+                button.secondary type="submit" name="action" value="save" formnovalidate { (text(l, "form.save")) }
+                button.primary type="submit" name="action" value="submit" { (text(l, "form.submit")) }
             }
-            p.hint { (t(l, "form.submit.hint")) }
+            p.hint { (text(l, "form.submit.hint")) }
         }
-        p.decline-link { a href=(h.decline_href) { (t(l, "form.decline")) } }
-        p.contact { (tf(l, "form.contact", &[("contact", h.contact)])) }
+        p.decline-link { a href=(h.decline_href) { (text(l, "form.decline")) } }
+        p.contact { (textf(l, "form.contact", &[("contact", h.contact)])) }
     };
     page(l, &title, Some(&h.switch_href), body)
 }
