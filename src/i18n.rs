@@ -27,13 +27,9 @@ fn catalogue(locale: Locale) -> &'static Catalogue {
 /// The text of `key` in `locale`, else in the other language, else a visible marker (the
 /// parity test keeps both catalogues complete).
 pub fn t(locale: Locale, key: &str) -> &'static str {
-    let other = match locale {
-        Locale::Zh => Locale::En,
-        Locale::En => Locale::Zh,
-    };
     catalogue(locale)
         .get(key)
-        .or_else(|| catalogue(other).get(key))
+        .or_else(|| catalogue(locale.other()).get(key))
         .map(String::as_str)
         .unwrap_or("(missing text)")
 }

@@ -19,6 +19,14 @@ impl Locale {
         }
     }
 
+    /// The other language.
+    pub fn other(self) -> Locale {
+        match self {
+            Locale::Zh => Locale::En,
+            Locale::En => Locale::Zh,
+        }
+    }
+
     /// The BCP 47 tag for the HTML `lang` attribute.
     pub fn html_lang(self) -> &'static str {
         match self {

@@ -31,13 +31,9 @@ pub fn text(l: Locale, key: &str) -> &'static Escaped {
         })
     }
     static MISSING: OnceLock<Escaped> = OnceLock::new();
-    let other = match l {
-        Locale::Zh => Locale::En,
-        Locale::En => Locale::Zh,
-    };
     texts(l)
         .get(key)
-        .or_else(|| texts(other).get(key))
+        .or_else(|| texts(l.other()).get(key))
         .unwrap_or_else(|| MISSING.get_or_init(|| Escaped::of(t(l, key))))
 }
 

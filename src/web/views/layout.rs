@@ -37,10 +37,7 @@ pub fn page(locale: Locale, title: &str, switch: Option<&str>, body: Markup) -> 
 
 /// The other language.
 pub fn other(locale: Locale) -> Locale {
-    match locale {
-        Locale::Zh => Locale::En,
-        Locale::En => Locale::Zh,
-    }
+    locale.other()
 }
 
 /// A simple page with a heading and one paragraph.
