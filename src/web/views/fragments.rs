@@ -140,11 +140,7 @@ impl CriterionText {
                 (Choice::Level(level), before, after)
             })
             .collect();
-        let (na, na_hint) = (
-            Escaped::of(t(l, "level.na")),
-            Escaped::of(t(l, "level.na.hint")),
-        );
-        let (before, after) = radio("na", &na, &na_hint);
+        let (before, after) = radio("na", text(l, "level.na"), text(l, "level.na.hint"));
         choices.push((Choice::NotObserved, before, after));
         let comment_id = format!("{}__comment", c.id);
         let comment = Escaped::split(
@@ -175,8 +171,6 @@ pub struct FormText {
     pub size_hint: usize,
     pub criteria: HashMap<String, CriterionText>,
     pub areas: HashMap<String, Escaped>,
-    pub na: Escaped,
-    pub na_hint: Escaped,
 }
 
 impl FormText {
@@ -208,8 +202,6 @@ impl FormText {
             size_hint: fragments + 16 * 1024,
             criteria,
             areas,
-            na: Escaped::of(t(l, "level.na")),
-            na_hint: Escaped::of(t(l, "level.na.hint")),
         }
     }
 }
