@@ -169,21 +169,27 @@ pub fn release(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     for (id, attempts) in rows {
-        diesel::update(
-            email_outbox::table
-                .filter(email_outbox::id.eq(id))
-                .filter(email_outbox::status.eq("sending"))
-                .filter(email_outbox::attempts.eq(attempts)),
-        )
-        .set((
-            email_outbox::status.eq("pending"),
-            email_outbox::attempts.eq(attempts - 1),
-            email_outbox::lease_until.eq(None::<NaiveDateTime>),
-            email_outbox::next_attempt_at.eq(now),
-        ))
-        .execute(conn)?;
+        diesel::update(email_outbox::table.filter(held(id, *attempts)))
+            .set((
+                email_outbox::status.eq("pending"),
+                email_outbox::attempts.eq(attempts - 1),
+                email_outbox::lease_until.eq(None::<NaiveDateTime>),
+                email_outbox::next_attempt_at.eq(now),
+            ))
+            .execute(conn)?;
     }
     Ok(())
+}
+
+/// The message `id` as this worker claimed it: still being sent, at the attempt it claimed. A
+/// message whose lease ran out and that another worker claimed again no longer matches.
+#[diesel::dsl::auto_type]
+fn held<'a>(id: &'a str, attempts: i32) -> _ {
+    let sending: &'static str = "sending";
+    email_outbox::id
+        .eq(id)
+        .and(email_outbox::status.eq(sending))
+        .and(email_outbox::attempts.eq(attempts))
 }
 
 /// Marks a claimed message sent (only if this worker still holds it). The message, which
@@ -195,19 +201,14 @@ pub fn mark_sent(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     super::native!(conn, |c| {
-        let n = diesel::update(
-            email_outbox::table
-                .filter(email_outbox::id.eq(id))
-                .filter(email_outbox::status.eq("sending"))
-                .filter(email_outbox::attempts.eq(attempts)),
-        )
-        .set((
-            email_outbox::status.eq("sent"),
-            email_outbox::sent_at.eq(now),
-            email_outbox::lease_until.eq(None::<NaiveDateTime>),
-            email_outbox::last_error.eq(None::<String>),
-        ))
-        .execute(c)?;
+        let n = diesel::update(email_outbox::table.filter(held(id, attempts)))
+            .set((
+                email_outbox::status.eq("sent"),
+                email_outbox::sent_at.eq(now),
+                email_outbox::lease_until.eq(None::<NaiveDateTime>),
+                email_outbox::last_error.eq(None::<String>),
+            ))
+            .execute(c)?;
         if n == 1 {
             diesel::delete(email_bodies::table.find(id)).execute(c)?;
         }
@@ -223,10 +224,7 @@ pub fn mark_unsent(
     error: &str,
     next: Option<NaiveDateTime>,
 ) -> QueryResult<bool> {
-    let target = email_outbox::table
-        .filter(email_outbox::id.eq(id))
-        .filter(email_outbox::status.eq("sending"))
-        .filter(email_outbox::attempts.eq(attempts));
+    let target = email_outbox::table.filter(held(id, attempts));
     let n = match next {
         Some(at) => diesel::update(target)
             .set((
