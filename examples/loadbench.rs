@@ -505,12 +505,7 @@ async fn main() {
                 continue;
             }
             let sc = sc.clone();
-            out.push(
-                tokio::task::spawn_blocking(move || wrk(&url, &sc, s, c))
-                    .await
-                    .expect("wrk"),
-            );
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            out.push(measure(move || wrk(&url, &sc, s, c)).await);
         }
         if run("submit") {
             let posts: Vec<(String, String)> = batches[1 + round * 2]
@@ -526,22 +521,12 @@ async fn main() {
                 &posts,
             );
             let u = base.clone();
-            submit.push(
-                tokio::task::spawn_blocking(move || wrk(&u, &post_script, s, c))
-                    .await
-                    .expect("wrk"),
-            );
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            submit.push(measure(move || wrk(&u, &post_script, s, c)).await);
         }
         if run("raw") {
             let raw_links = batches[2 + round * 2].clone();
             let rdb = db.clone();
-            raw.push(
-                tokio::task::spawn_blocking(move || raw_writer(&rdb, &raw_links, rows, s))
-                    .await
-                    .expect("raw"),
-            );
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            raw.push(measure(move || raw_writer(&rdb, &raw_links, rows, s)).await);
         }
     }
     handle.stop(true).await;
@@ -610,6 +595,14 @@ async fn main() {
             100.0 * med(&submit) / med(&raw)
         );
     }
+}
+
+/// Runs one timed measurement off the runtime (the server keeps its workers), then pauses so
+/// that the next one starts on a quiet machine.
+async fn measure(f: impl FnOnce() -> Sample + Send + 'static) -> Sample {
+    let sample = tokio::task::spawn_blocking(f).await.expect("measurement");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    sample
 }
 
 /// The cycle's rubric with its escaped texts, as the server caches it.
