@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::rubric::Rubric;
 use crate::email::{Mailer, Templates};
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 
 /// kam360: multi-rater (360°) feedback for key account managers.
 #[derive(Debug, Parser)]
@@ -172,7 +172,8 @@ pub enum OutboxCommand {
     Flush,
     /// List messages (newest first).
     List(OutboxListArgs),
-    /// Put failed messages back in the queue.
+    /// Put failed messages back in the queue (a message with a rater's link is re-sent with a
+    /// fresh link).
     Retry(OutboxRetryArgs),
 }
 
@@ -349,6 +350,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Outbox(OutboxCommand::Flush) => {
             let mailer = Mailer::new(&s.email)?;
             let r = crate::email::worker::flush(&ctx.db, &mailer, &s).await?;
+            ctx.db.scrub().await?;
             writeln!(
                 out,
                 "outbox: {} sent, {} to retry, {} failed",
@@ -380,13 +382,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Outbox(OutboxCommand::Retry(a)) => {
-            let n = ctx.db.write_blocking(|c| -> AppResult<usize> {
-                Ok(db::outbox::retry_failed(c, a.id.as_deref(), now)?)
+            let r = ctx.db.write_blocking(|c| {
+                actions::outbox::retry(c, &t, &s, a.id.as_deref(), now)
             })?;
-            if n == 0 && a.id.is_some() {
-                anyhow::bail!("no failed message with that id");
+            for (id, reason) in &r.skipped {
+                writeln!(out, "not retried {id}: {reason}")?;
             }
-            writeln!(out, "{n} messages queued again")?;
+            writeln!(
+                out,
+                "{} messages queued again ({} with a fresh link)",
+                r.queued(),
+                r.relinked
+            )?;
         }
     }
     Ok(())

@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::locale::Locale;
 use crate::domain::nomination::{self, ImportError};
+use crate::domain::progress::VisibleBecause;
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
@@ -124,6 +125,8 @@ pub fn import(
     let mut summary = ImportSummary::default();
     let mut errors: Vec<ImportError> = Vec::new();
     let mut new_assignments = Vec::new();
+    // reviews whose results are visible: their raters are frozen (SPEC §7)
+    let mut frozen: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     for n in &rows {
         let subject_id = db::people::ensure(conn, n.subject.email.as_str(), &n.subject.name, now)?;
         let supervisor_id =
@@ -140,12 +143,25 @@ pub fn import(
                 });
                 continue;
             }
-            Some(r) => r.id,
+            Some(r) => {
+                if !frozen.contains_key(&r.id) {
+                    let is = super::visibility::is_frozen(conn, &cycle, &r)?;
+                    frozen.insert(r.id.clone(), is);
+                }
+                r.id
+            }
             None => db::reviews::insert(conn, cycle_id, &subject_id, &supervisor_id, now)?,
         };
         let rater_id = db::people::ensure(conn, n.rater.email.as_str(), &n.rater.name, now)?;
         if db::assignments::exists(conn, &review_id, &rater_id)? {
             summary.unchanged += 1;
+            continue;
+        }
+        if frozen.get(&review_id).copied().unwrap_or(false) {
+            errors.push(ImportError {
+                line: n.line,
+                reason: super::visibility::frozen(n.subject.email.as_str()),
+            });
             continue;
         }
         let organization_id = if n.organization.is_empty() {
@@ -315,11 +331,18 @@ pub fn close(
             "the cycle was closed by someone else".into(),
         ));
     }
-    let answerable: Vec<&str> = ["pending", "invited", "opened", "draft"].to_vec();
+    let answerable = AssignmentStatus::ANSWERABLE.map(AssignmentStatus::as_str);
     db::assignments::expire_unanswered(conn, cycle_id, &answerable)?;
     db::reviews::start_reconciling_for_cycle(conn, cycle_id)?;
     let reviews = db::reviews::list_for_cycle(conn, cycle_id)?;
     for review in &reviews {
+        super::visibility::latch(
+            conn,
+            cycle_id,
+            &review.review.id,
+            VisibleBecause::CycleClosed,
+            now,
+        )?;
         notify_supervisor(conn, templates, settings, &cycle, review, false, now)?;
     }
     db::audit::record(

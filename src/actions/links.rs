@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use super::cycles::{deadline_date, IssuedLink};
-use super::{find_cycle, load_snapshots};
+use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::locale::Locale;
@@ -118,8 +118,9 @@ pub fn revoke(
     rater_email: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (_, review, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
-    let from = ["pending", "invited", "opened", "draft"];
+    let (cycle, review, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
+    visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
+    let from = AssignmentStatus::ANSWERABLE.map(AssignmentStatus::as_str);
     if !db::assignments::transition(conn, &a.assignment.id, &from, "revoked", now)? {
         return Err(AppError::Invalid(format!(
             "the link is {}: only an unanswered link can be revoked",
@@ -143,6 +144,8 @@ pub fn revoke(
             ..Default::default()
         },
     )?;
+    // revoking the last unanswered link can make the results visible: the latch closes now
+    visibility::latch_if_visible(conn, &cycle, &review.review.id, now)?;
     Ok(())
 }
 
@@ -157,6 +160,7 @@ pub fn reissue(
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
     let (cycle, review, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
+    visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
     if cycle.status != CycleStatus::Open.as_str() || cycle.closes_at <= now {
         return Err(AppError::Invalid(
             "links can be re-issued only while the cycle is open".into(),

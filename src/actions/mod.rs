@@ -4,11 +4,13 @@
 pub mod cycles;
 pub mod demo;
 pub mod links;
+pub mod outbox;
 pub mod progress;
 pub mod reconcile;
 pub mod report;
 pub mod schedule;
 pub mod users;
+pub mod visibility;
 
 use crate::db::{self, AnyConnection};
 use crate::domain::consolidation::Policy;

@@ -7,40 +7,21 @@ use chrono::NaiveDateTime;
 
 use super::load_snapshots;
 use crate::db::{self, AnyConnection};
-use crate::domain::confidentiality::{
-    comment_visibility, figures, stable_order, visibility, CommentVisibility, CriterionFigures,
-    GroupCounts,
-};
-use crate::domain::consolidation::{gap, propose, Evidence, Gap, Level, Proposal};
+use crate::domain::consolidation::{Evidence, Level};
 use crate::domain::progress::{self, GroupProgress};
 use crate::domain::reconciliation::{check, Entry, Problem};
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
+use crate::domain::shown::{self, Shown};
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::error::{AppError, AppResult};
-
-/// Comments as they may be shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Comments {
-    PerGroup(Vec<(Relationship, Vec<String>)>),
-    Pooled(Vec<String>),
-    Hidden,
-    None,
-}
 
 /// One criterion on the reconciliation page.
 #[derive(Debug, Clone)]
 pub struct CriterionRow {
     pub id: String,
-    pub figures: CriterionFigures,
-    /// Level distribution (1..=4) per group, when per-group figures may be shown.
-    pub distribution: Option<Vec<(Relationship, [usize; 4])>>,
-    pub proposal: Proposal,
-    /// The weighted multi-rater mean M as it may be shown: only where group figures are, since
-    /// together with the pooled mean it could give a small group away.
-    pub shown_mean: Option<crate::domain::consolidation::Rational>,
-    pub gap: Option<Gap>,
-    pub comments: Comments,
+    /// Everything §7 lets the page show of this criterion (built by `domain::shown`).
+    pub shown: Shown,
     pub decision: Option<db::decisions::DecisionRow>,
 }
 
@@ -84,6 +65,7 @@ pub fn load(
         })
         .collect();
     let visible = progress::results_visible(
+        review.listing.review.results_visible_at.is_some(),
         CycleStatus::parse(&review.cycle_status),
         statuses.iter().map(|(_, s)| *s),
     );
@@ -119,42 +101,16 @@ pub fn load(
     let empty = Evidence::default();
     let criteria = rubric
         .criteria()
-        .map(|c| {
-            let e = evidence.get(&c.id).unwrap_or(&empty);
-            let counts = GroupCounts {
-                customer: e.customer.len(),
-                peer: e.peer.len(),
-                team: e.team.len(),
-            };
-            let per_group = visible && visibility(counts, k).per_group;
-            let distribution = per_group.then(|| {
-                [
-                    (Relationship::Customer, &e.customer),
-                    (Relationship::Peer, &e.peer),
-                    (Relationship::Team, &e.team),
-                ]
-                .into_iter()
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(g, v)| {
-                    let mut d = [0usize; 4];
-                    for l in v.iter() {
-                        d[usize::from(*l - 1)] += 1;
-                    }
-                    (g, d)
-                })
-                .collect()
-            });
-            let proposal = propose(e, &policy);
-            CriterionRow {
-                id: c.id.clone(),
-                figures: figures(e, &policy, k, visible),
-                shown_mean: proposal.multi_rater_mean.filter(|_| per_group),
-                distribution,
-                proposal,
-                gap: if visible { gap(e) } else { None },
-                comments: shown_comments(comments.remove(&c.id).unwrap_or_default(), k, visible),
-                decision: decisions.get(&c.id).cloned(),
-            }
+        .map(|c| CriterionRow {
+            id: c.id.clone(),
+            shown: shown::criterion(
+                evidence.get(&c.id).unwrap_or(&empty),
+                comments.get(&c.id).map_or(&[], Vec::as_slice),
+                &policy,
+                k,
+                visible,
+            ),
+            decision: decisions.get(&c.id).cloned(),
         })
         .collect();
     let audit = db::audit::for_review(conn, review_id)?;
@@ -167,49 +123,6 @@ pub fn load(
         criteria,
         audit,
     }))
-}
-
-/// Applies §7 to one criterion's comments, in a stable order that hides who wrote first.
-fn shown_comments(all: Vec<(Relationship, String)>, k: usize, visible: bool) -> Comments {
-    if all.is_empty() {
-        return Comments::None;
-    }
-    if !visible {
-        return Comments::Hidden;
-    }
-    let count = |g| all.iter().filter(|(x, _)| *x == g).count();
-    let counts = GroupCounts {
-        customer: count(Relationship::Customer),
-        peer: count(Relationship::Peer),
-        team: count(Relationship::Team),
-    };
-    match comment_visibility(counts, k) {
-        CommentVisibility::PerGroup => Comments::PerGroup(
-            [
-                Relationship::Customer,
-                Relationship::Peer,
-                Relationship::Team,
-            ]
-            .into_iter()
-            .map(|g| {
-                (
-                    g,
-                    stable_order(
-                        all.iter()
-                            .filter(|(x, _)| *x == g)
-                            .map(|(_, c)| c.clone())
-                            .collect(),
-                    ),
-                )
-            })
-            .filter(|(_, v)| !v.is_empty())
-            .collect(),
-        ),
-        CommentVisibility::Pooled => {
-            Comments::Pooled(stable_order(all.into_iter().map(|(_, c)| c).collect()))
-        }
-        CommentVisibility::Hidden => Comments::Hidden,
-    }
 }
 
 /// What a save did.
@@ -240,7 +153,7 @@ pub fn save(
     let proposals: Vec<(String, Option<Level>)> = data
         .criteria
         .iter()
-        .map(|c| (c.id.clone(), c.proposal.proposed))
+        .map(|c| (c.id.clone(), c.shown.proposal.proposed))
         .collect();
     let problems = check(&proposals, entries, signoff);
     if !problems.is_empty() {
@@ -262,7 +175,7 @@ pub fn save(
         let row = db::decisions::DecisionRow {
             review_id: review_id.clone(),
             criterion_id: c.id.clone(),
-            proposed_level: c.proposal.proposed.map(i32::from),
+            proposed_level: c.shown.proposal.proposed.map(i32::from),
             final_level: e.final_level.map(i32::from),
             rationale: e.rationale.trim().to_owned(),
             decided_by: actor.to_owned(),

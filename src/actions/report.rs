@@ -7,11 +7,11 @@ use serde::Serialize;
 
 use super::{find_cycle, load_snapshots};
 use crate::db::{self, AnyConnection};
-use crate::domain::confidentiality::{figures, CriterionFigures};
 use crate::domain::consolidation::{Evidence, Level};
 use crate::domain::export::neutralize_formula;
 use crate::domain::progress;
 use crate::domain::relationship::Relationship;
+use crate::domain::shown::{figures, CriterionFigures};
 use crate::domain::status::CycleStatus;
 use crate::error::{AppError, AppResult};
 
@@ -82,8 +82,11 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
     let mut rows = Vec::new();
     for review in db::reviews::list_for_cycle(conn, cycle_id)? {
         let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
-        let visible =
-            progress::results_visible(cycle_status, super::progress::statuses(&assignments));
+        let visible = progress::results_visible(
+            review.review.results_visible_at.is_some(),
+            cycle_status,
+            super::progress::statuses(&assignments),
+        );
         for criterion in rubric.criteria() {
             let key = (review.review.id.clone(), criterion.id.clone());
             let e = evidence.get(&key).unwrap_or(&empty);

@@ -59,10 +59,13 @@ pub fn due_work(
             let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
             let all_answered =
                 crate::domain::progress::everyone_answered(super::progress::statuses(&assignments));
-            if all_answered
-                && cycles::notify_supervisor(conn, templates, settings, &cycle, &review, true, now)?
-            {
-                report.notified += 1;
+            if all_answered {
+                // the last rater answered since the previous pass: the latch closes now
+                super::visibility::latch_if_visible(conn, &cycle, &review.review.id, now)?;
+                if cycles::notify_supervisor(conn, templates, settings, &cycle, &review, true, now)?
+                {
+                    report.notified += 1;
+                }
             }
             let Some(days) = slot else { continue };
             for a in &assignments {

@@ -214,6 +214,30 @@ pub fn list_for_review(
         .collect())
 }
 
+/// One assignment with its rater, by id.
+pub fn find_listing(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AssignmentListing>> {
+    let row: Option<(AssignmentRow, String, String, Option<String>)> = assignments::table
+        .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
+        .left_join(organizations::table)
+        .filter(assignments::id.eq(id))
+        .select((
+            AssignmentRow::as_select(),
+            people::email,
+            people::name,
+            organizations::name.nullable(),
+        ))
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(
+        |(assignment, rater_email, rater_name, organization)| AssignmentListing {
+            assignment,
+            rater_email,
+            rater_name,
+            organization,
+        },
+    ))
+}
+
 /// Adds a live link (by its token hash) to an assignment.
 pub fn add_link(
     conn: &mut AnyConnection,
@@ -344,6 +368,21 @@ pub fn expire_unanswered(
     diesel::update(
         assignments::table
             .filter(assignments::review_id.eq_any(review_ids))
+            .filter(assignments::status.eq_any(answerable)),
+    )
+    .set(assignments::status.eq("expired"))
+    .execute(conn)
+}
+
+/// Marks the unanswered assignments of one review as expired (its results became visible).
+pub fn expire_unanswered_in_review(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    answerable: &[&str],
+) -> QueryResult<usize> {
+    diesel::update(
+        assignments::table
+            .filter(assignments::review_id.eq(review_id))
             .filter(assignments::status.eq_any(answerable)),
     )
     .set(assignments::status.eq("expired"))

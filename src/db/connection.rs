@@ -73,6 +73,9 @@ impl ManageConnection for Manager {
                     .and_then(|_| diesel::sql_query("PRAGMA journal_mode = WAL").execute(&mut c))
                     .and_then(|_| diesel::sql_query("PRAGMA synchronous = FULL").execute(&mut c))
                     .and_then(|_| diesel::sql_query("PRAGMA foreign_keys = ON").execute(&mut c))
+                    // deleted rows (a delivered message's body holds a live rater link) are
+                    // overwritten with zeros, not left readable in free pages (SPEC §7)
+                    .and_then(|_| diesel::sql_query("PRAGMA secure_delete = ON").execute(&mut c))
                     .map_err(r2d2::Error::QueryError)?;
                 count_statements(&mut c, &self.counter);
                 Ok(AnyConnection::Sqlite(c))

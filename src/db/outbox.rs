@@ -217,6 +217,8 @@ pub fn mark_sent(
 }
 
 /// Puts a claimed message back for a later attempt, or fails it for good when `next` is `None`.
+/// A message that fails for good loses its body if it carries a rater's link (SPEC §7): the
+/// admin's retry issues a fresh link instead (`actions::outbox::retry`).
 pub fn mark_unsent(
     conn: &mut AnyConnection,
     id: &str,
@@ -234,14 +236,64 @@ pub fn mark_unsent(
                 email_outbox::last_error.eq(error),
             ))
             .execute(conn)?,
-        None => diesel::update(target)
-            .set((
-                email_outbox::status.eq("failed"),
-                email_outbox::lease_until.eq(None::<NaiveDateTime>),
-                email_outbox::last_error.eq(error),
-            ))
-            .execute(conn)?,
+        None => {
+            let n = diesel::update(target)
+                .set((
+                    email_outbox::status.eq("failed"),
+                    email_outbox::lease_until.eq(None::<NaiveDateTime>),
+                    email_outbox::last_error.eq(error),
+                ))
+                .execute(conn)?;
+            if n == 1 {
+                delete_link_bodies(conn, &[id])?;
+            }
+            n
+        }
     };
+    Ok(n == 1)
+}
+
+/// Deletes the bodies of those of these messages that carry a rater's link.
+fn delete_link_bodies(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<usize> {
+    diesel::delete(
+        email_bodies::table.filter(
+            email_bodies::outbox_id.eq_any(
+                email_outbox::table
+                    .filter(email_outbox::id.eq_any(ids))
+                    .filter(email_outbox::assignment_id.is_not_null())
+                    .select(email_outbox::id),
+            ),
+        ),
+    )
+    .execute(conn)
+}
+
+/// One failed message, for the admin's retry.
+pub fn failed(conn: &mut AnyConnection, id: Option<&str>) -> QueryResult<Vec<OutboxRow>> {
+    let mut q = email_outbox::table
+        .filter(email_outbox::status.eq("failed"))
+        .select(OutboxRow::as_select())
+        .into_boxed();
+    if let Some(id) = id {
+        q = q.filter(email_outbox::id.eq(id.to_owned()));
+    }
+    q.order((email_outbox::created_at.asc(), email_outbox::id.asc()))
+        .load(conn)
+}
+
+/// Marks a failed message replaced: a fresh message (with a new link) was queued in its place.
+pub fn mark_replaced(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        email_outbox::table
+            .filter(email_outbox::id.eq(id))
+            .filter(email_outbox::status.eq("failed")),
+    )
+    .set((
+        email_outbox::status.eq("cancelled"),
+        email_outbox::last_error.eq("replaced: a fresh link was sent in a new message"),
+    ))
+    .execute(conn)?;
+    delete_link_bodies(conn, &[id])?;
     Ok(n == 1)
 }
 
@@ -257,14 +309,20 @@ pub fn list(conn: &mut AnyConnection, status: Option<&str>) -> QueryResult<Vec<O
         .load(conn)
 }
 
-/// Puts failed messages back in the queue (all, or the one with `id`); returns how many.
+/// Puts failed messages that carry no rater link back in the queue (all, or the one with
+/// `id`); returns how many. A failed link message has no body left: see
+/// `actions::outbox::retry`.
 pub fn retry_failed(
     conn: &mut AnyConnection,
     id: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let mut q =
-        diesel::update(email_outbox::table.filter(email_outbox::status.eq("failed"))).into_boxed();
+    let mut q = diesel::update(
+        email_outbox::table
+            .filter(email_outbox::status.eq("failed"))
+            .filter(email_outbox::assignment_id.is_null()),
+    )
+    .into_boxed();
     if let Some(id) = id {
         q = q.filter(email_outbox::id.eq(id.to_owned()));
     }

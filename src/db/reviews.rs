@@ -19,6 +19,8 @@ pub struct ReviewRow {
     pub created_at: NaiveDateTime,
     pub finalized_at: Option<NaiveDateTime>,
     pub finalized_by: Option<String>,
+    /// When the review's results first became visible (SPEC §7 latch); `None` before.
+    pub results_visible_at: Option<NaiveDateTime>,
 }
 
 /// A review with the names and emails of its KAM and supervisor.
@@ -101,6 +103,23 @@ pub fn list_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<V
             },
         )
         .collect())
+}
+
+/// Closes the results latch of one review (SPEC §7) unless it is closed already; returns
+/// whether this call closed it.
+pub fn latch_results(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        reviews::table
+            .filter(reviews::id.eq(review_id))
+            .filter(reviews::results_visible_at.is_null()),
+    )
+    .set(reviews::results_visible_at.eq(now))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Moves every `collecting` review of a cycle to `reconciling` (the cycle closed).

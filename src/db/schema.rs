@@ -65,6 +65,7 @@ diesel::table! {
         created_at -> Timestamp,
         finalized_at -> Nullable<Timestamp>,
         finalized_by -> Nullable<Text>,
+        results_visible_at -> Nullable<Timestamp>,
     }
 }
 

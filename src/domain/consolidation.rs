@@ -5,9 +5,16 @@
 //! `round_half_up(x) = floor(x + 1/2)`, so 2.5 → 3. Self-ratings never enter the
 //! multi-rater mean `M` or the proposal `P`; they only feed the gap analysis.
 //!
+//! Amended 2026-12-01: `M`, the flags and the gap analysis are built only from figures that
+//! SPEC §7 lets a page show (the weighted group means when every answering group has at least
+//! `k` levels, else the pooled mean when the pool has at least `k`), so that the proposal can
+//! never be used to decode a hidden group. Every function that needs that rule takes `k`.
+//!
 //! Pure functions, no I/O.
 
 use num_rational::Ratio;
+
+use super::confidentiality::{visibility, GroupCounts, Visibility};
 
 /// Exact rational number used for means, shares and figures.
 pub type Rational = Ratio<i64>;
@@ -127,12 +134,26 @@ pub struct Evidence {
 
 impl Evidence {
     /// All multi-rater levels (customer ∪ peer ∪ team), in that order.
-    fn multi_rater(&self) -> impl Iterator<Item = Level> + '_ {
+    pub fn multi_rater(&self) -> impl Iterator<Item = Level> + '_ {
         self.customer
             .iter()
             .chain(&self.peer)
             .chain(&self.team)
             .copied()
+    }
+
+    /// How many levels each confidential group gave.
+    pub fn counts(&self) -> GroupCounts {
+        GroupCounts {
+            customer: self.customer.len(),
+            peer: self.peer.len(),
+            team: self.team.len(),
+        }
+    }
+
+    /// What SPEC §7 lets a page show of these levels with group size `k`.
+    pub fn visibility(&self, k: usize) -> Visibility {
+        visibility(self.counts(), k)
     }
 }
 
@@ -141,9 +162,9 @@ impl Evidence {
 pub struct Flags {
     /// S and M are both present and |S − M| ≥ 1.
     pub divergent: bool,
-    /// At least 2 multi-rater levels and max − min ≥ 2.
+    /// At least k multi-rater levels (the pool is shown) and max − min ≥ 2.
     pub low_agreement: bool,
-    /// Fewer than 2 multi-rater levels.
+    /// Fewer than k multi-rater levels (the pool is hidden).
     pub thin_evidence: bool,
 }
 
@@ -166,13 +187,31 @@ impl Flags {
     }
 }
 
+/// Which shown figure the multi-rater mean `M` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeanSource {
+    /// Every answering group has at least k levels: the weighted mean of the group means.
+    Groups,
+    /// Some answering group has fewer than k levels, the pool at least k: the pooled mean.
+    Pool,
+}
+
+/// The multi-rater mean `M` and the figures it was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mean {
+    /// The value of `M`.
+    pub value: Rational,
+    /// Which shown figures it comes from.
+    pub source: MeanSource,
+}
+
 /// The system's proposal for one criterion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {
     /// The supervisor's level `S`, if given.
     pub supervisor: Option<Level>,
-    /// The weighted multi-rater mean `M`, if any multi-rater level was given.
-    pub multi_rater_mean: Option<Rational>,
+    /// The multi-rater mean `M`, absent when §7 shows no multi-rater figure.
+    pub multi_rater_mean: Option<Mean>,
     /// The proposed level `P` (`None`: not rated).
     pub proposed: Option<Level>,
     /// Warning flags.
@@ -241,8 +280,31 @@ fn weighted_mean_exact(groups: &[(u32, &[Level])]) -> Option<Option<Rational>> {
     to_rational(num, den.checked_mul(total_w)?).map(Some)
 }
 
-/// `M` for the evidence under the policy (groups with weight 0 are ignored).
-fn multi_rater_mean(e: &Evidence, p: &Policy) -> Option<Rational> {
+/// `M` as SPEC §6 builds it from shown figures only: the weighted group means when every
+/// answering group has at least `k` levels, else the pooled mean when the pool has at least
+/// `k`, else absent.
+pub fn multi_rater_mean(e: &Evidence, p: &Policy, k: usize) -> Option<Mean> {
+    let shown = e.visibility(k);
+    if shown.per_group {
+        if let Some(value) = weighted_group_mean(e, p) {
+            return Some(Mean {
+                value,
+                source: MeanSource::Groups,
+            });
+        }
+    }
+    if shown.pooled {
+        let pool: Vec<Level> = e.multi_rater().collect();
+        return mean(&pool).map(|value| Mean {
+            value,
+            source: MeanSource::Pool,
+        });
+    }
+    None
+}
+
+/// `Σ w_g·mean(R_g) / Σ w_g` over the groups with levels (groups with weight 0 are ignored).
+fn weighted_group_mean(e: &Evidence, p: &Policy) -> Option<Rational> {
     let groups = [
         (p.weight_customer, e.customer.as_slice()),
         (p.weight_peer, e.peer.as_slice()),
@@ -285,15 +347,17 @@ fn normalised_share(p: &Policy) -> (i128, i128) {
     (a.clamp(0, b), b)
 }
 
-/// Computes the proposal for one criterion (SPEC §6).
+/// Computes the proposal for one criterion (SPEC §6) with minimum group size `k`.
 ///
-/// `M = Σ w_g·mean(R_g) / Σ w_g` over the groups with levels; `P` is
+/// `M` is [`multi_rater_mean`] (shown figures only); `P` is
 /// `round_half_up(alpha·S + (1 − alpha)·M)` when both exist, `S` alone, `round_half_up(M)`
-/// alone, or `None`. Self never enters `M` or `P`. Nothing is clamped: `P` lies in 1..=4
-/// whenever the inputs do. (A hand-built policy with a share outside [0, 1] is treated as
-/// the nearest bound; [`Policy::new`] refuses such shares.)
-pub fn propose(e: &Evidence, p: &Policy) -> Proposal {
-    let m = multi_rater_mean(e, p);
+/// alone, or `None`. Self never enters `M` or `P`. `low_agreement` needs a shown pool (at
+/// least `k` levels), `thin_evidence` is a hidden one (fewer than `k`). Nothing is clamped:
+/// `P` lies in 1..=4 whenever the inputs do. (A hand-built policy with a share outside
+/// [0, 1] is treated as the nearest bound; [`Policy::new`] refuses such shares.)
+pub fn propose(e: &Evidence, p: &Policy, k: usize) -> Proposal {
+    let mean = multi_rater_mean(e, p, k);
+    let m = mean.map(|m| m.value);
     let s = e.supervisor;
     let proposed = match (s, m) {
         (Some(s), Some(m)) => {
@@ -325,12 +389,12 @@ pub fn propose(e: &Evidence, p: &Policy) -> Proposal {
         });
     let flags = Flags {
         divergent,
-        low_agreement: count >= 2 && max - min >= 2,
-        thin_evidence: count < 2,
+        low_agreement: count >= k && count > 0 && max - min >= 2,
+        thin_evidence: count < k,
     };
     Proposal {
         supervisor: s,
-        multi_rater_mean: m,
+        multi_rater_mean: mean,
         proposed,
         flags,
     }
@@ -345,18 +409,21 @@ pub enum Gap {
     HiddenStrength,
 }
 
-/// `others` = plain mean of every non-self level (supervisor + customer + peer + team);
-/// `None` if there is no such level.
-pub fn others_mean(e: &Evidence) -> Option<Rational> {
+/// `others` = plain mean of the supervisor's level and the pooled customer, peer and team
+/// levels, computed only when that pool is shown (at least `k` levels); `None` otherwise.
+pub fn others_mean(e: &Evidence, k: usize) -> Option<Rational> {
+    if !e.visibility(k).pooled {
+        return None;
+    }
     let levels: Vec<Level> = e.supervisor.into_iter().chain(e.multi_rater()).collect();
     mean(&levels)
 }
 
 /// `BlindSpot` when self − others ≥ 1, `HiddenStrength` when others − self ≥ 1, else `None`
-/// (also `None` if self or others is absent).
-pub fn gap(e: &Evidence) -> Option<Gap> {
+/// (also `None` if self is absent or the pool is hidden, see [`others_mean`]).
+pub fn gap(e: &Evidence, k: usize) -> Option<Gap> {
     let s = e.self_level?;
-    let o = others_mean(e)?;
+    let o = others_mean(e, k)?;
     let (on, od) = (i128::from(*o.numer()), i128::from(*o.denom()));
     let diff = i128::from(s) * od - on; // (self − others)·od
     if diff >= od {

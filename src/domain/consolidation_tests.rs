@@ -90,30 +90,86 @@ fn mean_of_levels() {
     assert_eq!(mean(&[4, 4, 3]), Some(r(11, 3)));
 }
 
-// ---- propose: branches ----
+// ---- propose: branches (SPEC §6 as amended 2026-12-01; k = 3 unless said) ----
+
+const K: usize = 3;
+
+fn m_of(p: &Proposal) -> Option<Rational> {
+    p.multi_rater_mean.map(|m| m.value)
+}
 
 #[test]
-fn both_supervisor_and_multi_rater() {
-    // S = 4, M = 2 → 0.5·4 + 0.5·2 = 3
-    let p = propose(&ev(Some(4), &[2], &[2], &[]), &Policy::default());
+fn m_from_groups_when_every_answering_group_has_k() {
+    // S = 4, M = 2 (both groups of three at 2) → 0.5·4 + 0.5·2 = 3
+    let p = propose(
+        &ev(Some(4), &[2, 2, 2], &[2, 2, 2], &[]),
+        &Policy::default(),
+        K,
+    );
     assert_eq!(p.supervisor, Some(4));
-    assert_eq!(p.multi_rater_mean, Some(r(2, 1)));
+    assert_eq!(
+        p.multi_rater_mean,
+        Some(Mean {
+            value: r(2, 1),
+            source: MeanSource::Groups
+        })
+    );
     assert_eq!(p.proposed, Some(3));
+}
+
+#[test]
+fn m_from_the_pool_when_a_group_is_below_k() {
+    // customer 4,4,4 and one peer at 1: the groups are hidden, the pool (4 levels) is shown.
+    // M is the pooled mean 13/4, never the weighted (2·4 + 1)/3 = 3 that needs the lone peer.
+    let p = propose(&ev(None, &[4, 4, 4], &[1], &[]), &Policy::default(), K);
+    assert_eq!(
+        p.multi_rater_mean,
+        Some(Mean {
+            value: r(13, 4),
+            source: MeanSource::Pool
+        })
+    );
+    assert_eq!(p.proposed, Some(3));
+}
+
+#[test]
+fn m_absent_when_the_pool_is_below_k() {
+    // one customer and one team member: nothing multi-rater is shown, so M is absent
+    let p = propose(&ev(Some(3), &[1], &[], &[4]), &Policy::default(), K);
+    assert_eq!(p.multi_rater_mean, None);
+    assert_eq!(p.proposed, Some(3), "P = S");
+    assert_eq!(p.flags.joined(), "thin_evidence");
+    // and without S the criterion is not rated
+    let p = propose(&ev(None, &[1], &[], &[4]), &Policy::default(), K);
+    assert_eq!(p.proposed, None);
+}
+
+#[test]
+fn a_hidden_level_never_moves_the_proposal() {
+    // the issue-10 attack: one customer, the supervisor at 3
+    let shown: Vec<Proposal> = (1..=4)
+        .map(|c| propose(&ev(Some(3), &[c], &[], &[]), &Policy::default(), K))
+        .collect();
+    assert!(shown.windows(2).all(|w| w[0] == w[1]), "{shown:?}");
 }
 
 #[test]
 fn both_with_half_rounds_up() {
     // S = 3, M = 2 → 2.5 → 3
-    let p = propose(&ev(Some(3), &[2, 2], &[], &[]), &Policy::default());
+    let p = propose(&ev(Some(3), &[2, 2, 2], &[], &[]), &Policy::default(), K);
     assert_eq!(p.proposed, Some(3));
     // S = 2, M = 1 → 1.5 → 2
-    let p = propose(&ev(Some(2), &[1], &[1], &[]), &Policy::default());
+    let p = propose(
+        &ev(Some(2), &[1, 1, 1], &[1, 1, 1], &[]),
+        &Policy::default(),
+        K,
+    );
     assert_eq!(p.proposed, Some(2));
 }
 
 #[test]
 fn only_supervisor() {
-    let p = propose(&ev(Some(2), &[], &[], &[]), &Policy::default());
+    let p = propose(&ev(Some(2), &[], &[], &[]), &Policy::default(), K);
     assert_eq!(p.multi_rater_mean, None);
     assert_eq!(p.proposed, Some(2));
 }
@@ -121,14 +177,14 @@ fn only_supervisor() {
 #[test]
 fn only_multi_rater_rounds_half_up() {
     // M = 2.5 → 3
-    let p = propose(&ev(None, &[2, 3], &[], &[]), &Policy::default());
-    assert_eq!(p.multi_rater_mean, Some(r(5, 2)));
+    let p = propose(&ev(None, &[2, 3, 2, 3], &[], &[]), &Policy::default(), K);
+    assert_eq!(m_of(&p), Some(r(5, 2)));
     assert_eq!(p.proposed, Some(3));
 }
 
 #[test]
 fn neither_is_not_rated() {
-    let p = propose(&Evidence::default(), &Policy::default());
+    let p = propose(&Evidence::default(), &Policy::default(), K);
     assert_eq!(p.proposed, None);
     assert_eq!(p.multi_rater_mean, None);
     assert_eq!(p.flags.joined(), "thin_evidence");
@@ -137,40 +193,49 @@ fn neither_is_not_rated() {
 #[test]
 fn group_weights_are_applied() {
     // (2·4 + 1·1) / 3 = 3
-    let p = propose(&ev(None, &[4], &[1], &[]), &Policy::default());
-    assert_eq!(p.multi_rater_mean, Some(r(3, 1)));
+    let p = propose(
+        &ev(None, &[4, 4, 4], &[1, 1, 1], &[]),
+        &Policy::default(),
+        K,
+    );
+    assert_eq!(m_of(&p), Some(r(3, 1)));
     assert_eq!(p.proposed, Some(3));
     // group means, not pooled: customer mean 4 (w 2), team mean 1.5 (w 1) → 9.5/3
-    let p = propose(&ev(None, &[4], &[], &[1, 2]), &Policy::default());
-    assert_eq!(p.multi_rater_mean, Some(r(19, 6)));
+    let p = propose(
+        &ev(None, &[4, 4, 4], &[], &[1, 2, 1, 2]),
+        &Policy::default(),
+        K,
+    );
+    assert_eq!(m_of(&p), Some(r(19, 6)));
     // custom weights
     let pol = Policy::new(0.5, 1, 3, 1).expect("valid");
-    let p = propose(&ev(None, &[4], &[1], &[]), &pol);
-    assert_eq!(p.multi_rater_mean, Some(r(7, 4)));
+    let p = propose(&ev(None, &[4, 4, 4], &[1, 1, 1], &[]), &pol, K);
+    assert_eq!(m_of(&p), Some(r(7, 4)));
     assert_eq!(p.proposed, Some(2));
 }
 
 #[test]
 fn self_is_ignored() {
-    let mut e = ev(Some(2), &[2], &[2], &[]);
-    let before = propose(&e, &Policy::default());
+    let mut e = ev(Some(2), &[2, 2, 2], &[2, 2, 2], &[]);
+    let before = propose(&e, &Policy::default(), K);
     e.self_level = Some(4);
-    assert_eq!(propose(&e, &Policy::default()), before);
+    assert_eq!(propose(&e, &Policy::default(), K), before);
     // self alone: not rated
     let only_self = Evidence {
         self_level: Some(4),
         ..Evidence::default()
     };
-    assert_eq!(propose(&only_self, &Policy::default()).proposed, None);
+    assert_eq!(propose(&only_self, &Policy::default(), K).proposed, None);
 }
 
 #[test]
 fn alpha_zero_and_one() {
-    let e = ev(Some(4), &[1], &[1], &[2]); // M = (2+1+2)/4 = 5/4
-    assert_eq!(propose(&e, &policy(0.0)).proposed, Some(1));
-    assert_eq!(propose(&e, &policy(1.0)).proposed, Some(4));
+    // M = (2·1 + 1 + 2)/4 = 5/4
+    let e = ev(Some(4), &[1, 1, 1], &[1, 1, 1], &[2, 2, 2]);
+    assert_eq!(propose(&e, &policy(0.0), K).proposed, Some(1));
+    assert_eq!(propose(&e, &policy(1.0), K).proposed, Some(4));
     // 0.3·4 + 0.7·1.25 = 2.075 → 2
-    assert_eq!(propose(&e, &policy(0.3)).proposed, Some(2));
+    assert_eq!(propose(&e, &policy(0.3), K).proposed, Some(2));
 }
 
 // ---- flags ----
@@ -178,58 +243,62 @@ fn alpha_zero_and_one() {
 #[test]
 fn divergent_boundary() {
     // |S − M| = 1 exactly → divergent
-    let p = propose(&ev(Some(3), &[2, 2], &[], &[]), &Policy::default());
+    let p = propose(&ev(Some(3), &[2, 2, 2], &[], &[]), &Policy::default(), K);
     assert!(p.flags.divergent);
     // |S − M| = 2/3 → not
-    let p = propose(&ev(Some(3), &[2, 2, 3], &[], &[]), &Policy::default());
+    let p = propose(&ev(Some(3), &[2, 2, 3], &[], &[]), &Policy::default(), K);
     assert!(!p.flags.divergent);
-    // M above S by exactly 1
-    let p = propose(&ev(Some(2), &[3], &[3], &[]), &Policy::default());
+    // M above S by exactly 1, M from the pool
+    let p = propose(&ev(Some(2), &[3, 3, 3], &[3], &[]), &Policy::default(), K);
+    assert_eq!(p.multi_rater_mean.map(|m| m.source), Some(MeanSource::Pool));
     assert!(p.flags.divergent);
-    // S or M absent → never divergent
-    assert!(
-        !propose(&ev(Some(1), &[], &[], &[]), &Policy::default())
-            .flags
-            .divergent
-    );
-    assert!(
-        !propose(&ev(None, &[4, 4], &[], &[]), &Policy::default())
-            .flags
-            .divergent
-    );
+    // S or M absent → never divergent (a hidden pool makes M absent)
+    let never = [
+        ev(Some(1), &[], &[], &[]),
+        ev(None, &[4, 4, 4], &[], &[]),
+        ev(Some(1), &[4], &[4], &[]),
+    ];
+    for e in never {
+        assert!(!propose(&e, &Policy::default(), K).flags.divergent, "{e:?}");
+    }
 }
 
 #[test]
 fn low_agreement_boundary() {
-    // spread 2 across groups → on
-    let p = propose(&ev(None, &[1], &[], &[3]), &Policy::default());
+    // spread 2 across groups, pool shown → on
+    let p = propose(
+        &ev(None, &[1, 1, 1], &[], &[3, 3, 3]),
+        &Policy::default(),
+        K,
+    );
+    assert!(p.flags.low_agreement);
+    // spread 2 in a pool of exactly k with hidden groups → on
+    let p = propose(&ev(None, &[1, 1], &[3], &[]), &Policy::default(), K);
     assert!(p.flags.low_agreement);
     // spread 1 → off
-    let p = propose(&ev(None, &[1], &[2], &[]), &Policy::default());
+    let p = propose(
+        &ev(None, &[1, 1, 1], &[2, 2, 2], &[]),
+        &Policy::default(),
+        K,
+    );
     assert!(!p.flags.low_agreement);
-    // a single level is never low agreement, supervisor and self don't count
-    let mut e = ev(Some(4), &[1], &[], &[]);
+    // a hidden pool is never low agreement, however far apart its levels
+    let p = propose(&ev(None, &[1], &[], &[4]), &Policy::default(), K);
+    assert!(!p.flags.low_agreement);
+    // supervisor and self don't count
+    let mut e = ev(Some(4), &[1, 1, 1], &[], &[]);
     e.self_level = Some(4);
-    assert!(!propose(&e, &Policy::default()).flags.low_agreement);
+    assert!(!propose(&e, &Policy::default(), K).flags.low_agreement);
 }
 
 #[test]
 fn thin_evidence_boundary() {
-    assert!(
-        propose(&ev(Some(3), &[3], &[], &[]), &Policy::default())
-            .flags
-            .thin_evidence
-    );
-    assert!(
-        !propose(&ev(Some(3), &[3], &[], &[3]), &Policy::default())
-            .flags
-            .thin_evidence
-    );
-    assert!(
-        !propose(&ev(None, &[], &[2, 2], &[]), &Policy::default())
-            .flags
-            .thin_evidence
-    );
+    let thin = |e: &Evidence, k| propose(e, &Policy::default(), k).flags.thin_evidence;
+    assert!(thin(&ev(Some(3), &[3], &[], &[]), K));
+    assert!(thin(&ev(Some(3), &[3], &[], &[3]), K), "two levels < k");
+    assert!(!thin(&ev(Some(3), &[3], &[3], &[3]), K), "k levels");
+    assert!(!thin(&ev(None, &[], &[2, 2, 2], &[]), K));
+    assert!(thin(&ev(None, &[], &[2, 2, 2], &[]), 4), "k is the cycle's");
 }
 
 #[test]
@@ -253,27 +322,31 @@ fn flags_names_and_joined_order() {
 
 #[test]
 fn hand_built_policy_does_not_panic() {
-    let e = ev(Some(4), &[1], &[], &[]);
+    let e = ev(Some(4), &[1, 1, 1], &[], &[]);
     let wild = Policy {
         supervisor_share: r(i64::MAX, i64::MAX - 1),
         weight_customer: u32::MAX,
         weight_peer: u32::MAX,
         weight_team: u32::MAX,
     };
-    assert_eq!(propose(&e, &wild).proposed, Some(4));
+    assert_eq!(propose(&e, &wild, K).proposed, Some(4));
     let zero = Policy {
         supervisor_share: r(-3, 1),
         weight_customer: 0,
         weight_peer: 0,
         weight_team: 0,
     };
-    let p = propose(&e, &zero);
+    let p = propose(&ev(Some(4), &[1], &[], &[]), &zero, K);
     assert_eq!((p.multi_rater_mean, p.proposed), (None, Some(4)));
+    // weights of 0 leave the weighted mean empty: M falls back to the shown pool, and the
+    // share of −3 counts as 0, so P = M
+    let p = propose(&e, &zero, K);
+    assert_eq!((m_of(&p), p.proposed), (Some(r(1, 1)), Some(1)));
     let tiny = Policy {
         supervisor_share: r(1, i64::MAX),
         ..Policy::default()
     };
-    assert_eq!(propose(&e, &tiny).proposed, Some(1));
+    assert_eq!(propose(&e, &tiny, K).proposed, Some(1));
 }
 
 #[test]
@@ -302,8 +375,8 @@ fn huge_groups_with_huge_weights_fall_back_without_panicking() {
         None,
         "exact path should overflow"
     );
-    let p = propose(&e, &wild);
-    let m = p.multi_rater_mean.expect("fallback mean");
+    let p = propose(&e, &wild, K);
+    let m = m_of(&p).expect("fallback mean");
     assert!(m > r(2, 1) && m < r(3, 1));
     assert_eq!(p.proposed, Some(2));
 }
@@ -314,36 +387,44 @@ fn huge_groups_with_huge_weights_fall_back_without_panicking() {
 fn others_mean_includes_supervisor_excludes_self() {
     let mut e = ev(Some(4), &[1], &[2], &[3]);
     e.self_level = Some(1);
-    assert_eq!(others_mean(&e), Some(r(10, 4)));
-    assert_eq!(others_mean(&Evidence::default()), None);
+    assert_eq!(others_mean(&e, K), Some(r(10, 4)));
+    assert_eq!(others_mean(&Evidence::default(), K), None);
     let only_self = Evidence {
         self_level: Some(3),
         ..Evidence::default()
     };
-    assert_eq!(others_mean(&only_self), None);
+    assert_eq!(others_mean(&only_self, K), None);
+}
+
+#[test]
+fn others_mean_needs_a_shown_pool() {
+    let mut e = ev(Some(4), &[1], &[2], &[]);
+    e.self_level = Some(1);
+    assert_eq!(others_mean(&e, K), None, "a pool of two is hidden");
+    assert_eq!(gap(&e, K), None);
 }
 
 #[test]
 fn gap_boundaries() {
-    let mut e = ev(Some(2), &[2], &[], &[]);
+    let mut e = ev(Some(2), &[2, 2, 2], &[], &[]);
     e.self_level = Some(3); // self − others = 1
-    assert_eq!(gap(&e), Some(Gap::BlindSpot));
+    assert_eq!(gap(&e, K), Some(Gap::BlindSpot));
     e.self_level = Some(1); // others − self = 1
-    assert_eq!(gap(&e), Some(Gap::HiddenStrength));
+    assert_eq!(gap(&e, K), Some(Gap::HiddenStrength));
     e.self_level = Some(2);
-    assert_eq!(gap(&e), None);
-    let mut e = ev(Some(2), &[3], &[], &[]); // others 2.5
-    e.self_level = Some(3); // 0.5 → none
-    assert_eq!(gap(&e), None);
-    e.self_level = Some(4); // 1.5 → blind spot
-    assert_eq!(gap(&e), Some(Gap::BlindSpot));
+    assert_eq!(gap(&e, K), None);
+    let mut e = ev(Some(2), &[3, 3, 3], &[], &[]); // others 11/4
+    e.self_level = Some(3); // 0.25 → none
+    assert_eq!(gap(&e, K), None);
+    e.self_level = Some(4); // 1.25 → blind spot
+    assert_eq!(gap(&e, K), Some(Gap::BlindSpot));
     e.self_level = None;
-    assert_eq!(gap(&e), None);
+    assert_eq!(gap(&e, K), None);
     let only_self = Evidence {
         self_level: Some(3),
         ..Evidence::default()
     };
-    assert_eq!(gap(&only_self), None);
+    assert_eq!(gap(&only_self, K), None);
 }
 
 // ---- area / overall ----
@@ -410,22 +491,26 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn proposal_stays_in_range(e in evidence(), pol in any_policy()) {
-        let p = propose(&e, &pol);
-        let has_m = !(e.customer.is_empty() && e.peer.is_empty() && e.team.is_empty());
+    fn proposal_stays_in_range(e in evidence(), pol in any_policy(), k in 1usize..=4) {
+        let p = propose(&e, &pol, k);
+        // M exists exactly when the pool is shown (a shown set of groups is a shown pool)
+        let pool = e.multi_rater().count();
+        let has_m = pool > 0 && pool >= k;
+        prop_assert_eq!(p.multi_rater_mean.is_some(), has_m);
+        prop_assert_eq!(p.flags.thin_evidence, pool < k);
         prop_assert_eq!(p.proposed.is_some(), e.supervisor.is_some() || has_m);
         if let Some(level) = p.proposed {
             prop_assert!((1..=4).contains(&level));
         }
-        if let Some(m) = p.multi_rater_mean {
+        if let Some(m) = m_of(&p) {
             prop_assert!(m >= r(1, 1) && m <= r(4, 1));
         }
     }
 
     #[test]
-    fn proposal_lies_between_s_and_rounded_m(e in evidence(), pol in any_policy()) {
-        let p = propose(&e, &pol);
-        if let (Some(s), Some(m), Some(level)) = (e.supervisor, p.multi_rater_mean, p.proposed) {
+    fn proposal_lies_between_s_and_rounded_m(e in evidence(), pol in any_policy(), k in 1usize..=4) {
+        let p = propose(&e, &pol, k);
+        if let (Some(s), Some(m), Some(level)) = (e.supervisor, m_of(&p), p.proposed) {
             let (s, rm) = (i64::from(s), round_half_up(m));
             let level = i64::from(level);
             prop_assert!(s.min(rm) <= level && level <= s.max(rm));
@@ -436,7 +521,7 @@ proptest! {
     fn self_never_changes_proposal(e in evidence(), other_self in prop::option::of(1u8..=4), pol in any_policy()) {
         let mut changed = e.clone();
         changed.self_level = other_self;
-        prop_assert_eq!(propose(&e, &pol), propose(&changed, &pol));
+        prop_assert_eq!(propose(&e, &pol, K), propose(&changed, &pol, K));
     }
 
     #[test]
@@ -453,11 +538,11 @@ proptest! {
         // With equal weights, M of a single group is that group's plain mean.
         let pol = Policy::new(0.5, 1, 1, 1).expect("valid");
         let single = Evidence { customer: e.customer.clone(), ..Evidence::default() };
-        prop_assert_eq!(propose(&single, &pol).multi_rater_mean, mean(&e.customer));
+        prop_assert_eq!(m_of(&propose(&single, &pol, 1)), mean(&e.customer));
         // An absent supervisor (na) leaves P = round_half_up(M).
         let no_s = Evidence { supervisor: None, ..e.clone() };
-        let p = propose(&no_s, &pol);
-        prop_assert_eq!(p.proposed.map(i64::from), p.multi_rater_mean.map(round_half_up));
+        let p = propose(&no_s, &pol, K);
+        prop_assert_eq!(p.proposed.map(i64::from), m_of(&p).map(round_half_up));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod progress;
 pub mod reconciliation;
 pub mod relationship;
 pub mod rubric;
+pub mod shown;
 pub mod status;
 pub mod throttle;
 pub mod token;

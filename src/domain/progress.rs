@@ -21,14 +21,50 @@ pub fn everyone_answered(statuses: impl IntoIterator<Item = AssignmentStatus>) -
     live > 0 && live == done
 }
 
-/// SPEC §7: a review's results (figures, comments, proposals) are visible once its cycle has
-/// closed, or earlier once every invited rater has answered; never while answers are arriving.
+/// Why a review's results became visible (SPEC §7), as the audit trail records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisibleBecause {
+    /// The cycle closed (by an admin or at its deadline).
+    CycleClosed,
+    /// Every invited rater submitted or declined.
+    EveryoneAnswered,
+}
+
+impl VisibleBecause {
+    /// The words of the audit trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisibleBecause::CycleClosed => "the cycle closed",
+            VisibleBecause::EveryoneAnswered => "every invited rater answered",
+        }
+    }
+}
+
+/// SPEC §7: a review's results (figures, comments, proposals) become visible once its cycle
+/// has closed, or earlier once every invited rater has answered; never while answers are
+/// arriving. `None` while neither holds.
+pub fn visible_because(
+    cycle: Option<CycleStatus>,
+    statuses: impl IntoIterator<Item = AssignmentStatus>,
+) -> Option<VisibleBecause> {
+    if matches!(cycle, Some(CycleStatus::Closed | CycleStatus::Archived)) {
+        Some(VisibleBecause::CycleClosed)
+    } else if everyone_answered(statuses) {
+        Some(VisibleBecause::EveryoneAnswered)
+    } else {
+        None
+    }
+}
+
+/// SPEC §7: visibility is a one-way latch. Results are visible once the latch has closed
+/// (`latched`), or as soon as [`visible_because`] holds, before anyone has recorded it; from
+/// then on the review's evidence is frozen.
 pub fn results_visible(
+    latched: bool,
     cycle: Option<CycleStatus>,
     statuses: impl IntoIterator<Item = AssignmentStatus>,
 ) -> bool {
-    matches!(cycle, Some(CycleStatus::Closed | CycleStatus::Archived))
-        || everyone_answered(statuses)
+    latched || visible_because(cycle, statuses).is_some()
 }
 
 /// Progress of one rater group in one review.
@@ -72,20 +108,31 @@ mod tests {
 
     #[test]
     fn results_appear_after_close_or_when_everyone_answered() {
-        assert!(!results_visible(
-            Some(CycleStatus::Open),
-            [Submitted, Invited]
-        ));
-        assert!(results_visible(
-            Some(CycleStatus::Open),
-            [Submitted, Declined, Revoked]
-        ));
-        assert!(results_visible(Some(CycleStatus::Closed), [Invited]));
-        assert!(
-            !results_visible(Some(CycleStatus::Open), [Revoked]),
+        let open = Some(CycleStatus::Open);
+        assert!(!results_visible(false, open, [Submitted, Invited]));
+        assert_eq!(
+            visible_because(open, [Submitted, Declined, Revoked]),
+            Some(VisibleBecause::EveryoneAnswered)
+        );
+        assert_eq!(
+            visible_because(Some(CycleStatus::Closed), [Invited]),
+            Some(VisibleBecause::CycleClosed)
+        );
+        assert_eq!(
+            visible_because(open, [Revoked]),
+            None,
             "nobody left to answer is not everyone"
         );
         assert_eq!(answered([Submitted, Draft, Revoked, Declined]), (3, 2));
+    }
+
+    #[test]
+    fn a_latched_review_stays_visible_whatever_its_raters_become() {
+        // the differencing attack of issue 10: visible after a revoke, then a reissue would
+        // make it "not everyone answered" again; the latch keeps it visible (and frozen)
+        let open = Some(CycleStatus::Open);
+        assert!(results_visible(true, open, [Submitted, Invited]));
+        assert!(results_visible(true, open, [Pending]));
     }
 
     #[test]

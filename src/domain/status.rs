@@ -51,12 +51,13 @@ text_enum!(
 );
 
 impl AssignmentStatus {
+    /// The states in which the rater can still save or submit answers.
+    pub const ANSWERABLE: [AssignmentStatus; 4] =
+        [Self::Pending, Self::Invited, Self::Opened, Self::Draft];
+
     /// The rater can still save or submit answers.
     pub fn is_answerable(self) -> bool {
-        matches!(
-            self,
-            Self::Pending | Self::Invited | Self::Opened | Self::Draft
-        )
+        Self::ANSWERABLE.contains(&self)
     }
 
     /// The rater has given their final word (submitted or declined).

@@ -29,4 +29,16 @@ impl Kind {
             Kind::SupervisorReady => "supervisor_ready",
         }
     }
+
+    /// Parses a stored identifier.
+    pub fn parse(s: &str) -> Option<Kind> {
+        [
+            Kind::Invitation,
+            Kind::Reminder,
+            Kind::Resend,
+            Kind::SupervisorReady,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
 }

@@ -233,8 +233,15 @@ pub async fn run(
                 tracing::error!(error = ?e, "scheduling failed");
             }
         }
-        if let Err(e) = flush(&db, &mailer, &settings).await {
-            tracing::error!(error = ?e, "outbox flush failed");
+        match flush(&db, &mailer, &settings).await {
+            // delivered or failed bodies were deleted: leave none of their bytes in the files
+            Ok(r) if r.sent + r.failed > 0 => {
+                if let Err(e) = db.scrub().await {
+                    tracing::error!(error = ?e, "scrubbing deleted bodies failed");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = ?e, "outbox flush failed"),
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }

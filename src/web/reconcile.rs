@@ -27,7 +27,7 @@ fn stored_entries(r: &Reconciliation) -> BTreeMap<String, Entry> {
                 },
                 // the control defaults to the proposal
                 None => Entry {
-                    final_level: c.proposal.proposed,
+                    final_level: c.shown.proposal.proposed,
                     rationale: String::new(),
                 },
             };

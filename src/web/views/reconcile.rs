@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use maud::{html, Markup};
 
 use super::layout::page;
-use crate::actions::reconcile::{Comments, CriterionRow, Reconciliation};
+use crate::actions::reconcile::{CriterionRow, Reconciliation};
 use crate::db::sessions::StaffSession;
-use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, Rational};
+use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, MeanSource};
 use crate::domain::locale::Locale;
 use crate::domain::reconciliation::{Entry, Problem};
 use crate::domain::relationship::Relationship;
+use crate::domain::shown::Comments;
 use crate::i18n::{t, tf};
 
 /// How the page is shown.
@@ -47,8 +48,8 @@ fn cell(l: Locale, mean: &Option<String>, n: &Option<usize>) -> Markup {
 }
 
 fn evidence(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
-    let f = &c.figures;
-    let per_group = c.distribution.is_some();
+    let f = &c.shown.figures;
+    let per_group = c.shown.distribution.is_some();
     html! {
         table.evidence {
             tbody {
@@ -60,7 +61,7 @@ fn evidence(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
                             th scope="row" { (t(l, &format!("group.{}", g.as_str()))) }
                             td {
                                 (cell(l, mean, n))
-                                @if let Some(d) = c.distribution.as_ref().and_then(|v| v.iter().find(|(x, _)| *x == g)).map(|(_, d)| d) {
+                                @if let Some(d) = c.shown.distribution.as_ref().and_then(|v| v.iter().find(|(x, _)| *x == g)).map(|(_, d)| d) {
                                     span.distribution { " · " (tf(l, "rec.distribution", &[("d1", &d[0].to_string()), ("d2", &d[1].to_string()), ("d3", &d[2].to_string()), ("d4", &d[3].to_string())])) }
                                 }
                             }
@@ -80,25 +81,27 @@ fn evidence(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
 }
 
 fn explanation(l: Locale, r: &Reconciliation, c: &CriterionRow, share: &str) -> Markup {
-    let p = &c.proposal;
-    let m = c.shown_mean.map(|m: Rational| fmt_decimal(m, 2));
+    let p = &c.shown.proposal;
     let s = p.supervisor.map(|s| s.to_string());
-    let k = r.k.to_string();
-    let text = match (&s, p.multi_rater_mean, &m) {
-        (Some(s), Some(_), Some(m)) => tf(
+    // M is always a figure the page shows (SPEC §6): the weighted group means or the pool
+    let m = p
+        .multi_rater_mean
+        .map(|m| (fmt_decimal(m.value, 2), m.source));
+    let text = match (&s, &m) {
+        (Some(s), Some((m, MeanSource::Groups))) => tf(
             l,
             "rec.inputs.both",
             &[("s", s), ("m", m), ("share", share)],
         ),
-        (Some(s), Some(_), None) => tf(
+        (Some(s), Some((m, MeanSource::Pool))) => tf(
             l,
-            "rec.inputs.both_hidden",
-            &[("s", s), ("k", &k), ("share", share)],
+            "rec.inputs.both_pooled",
+            &[("s", s), ("m", m), ("share", share)],
         ),
-        (Some(s), None, _) => tf(l, "rec.inputs.only_s", &[("s", s)]),
-        (None, Some(_), Some(m)) => tf(l, "rec.inputs.only_m", &[("m", m)]),
-        (None, Some(_), None) => t(l, "rec.inputs.only_m_hidden").to_owned(),
-        (None, None, _) => String::new(),
+        (Some(s), None) => tf(l, "rec.inputs.only_s", &[("s", s), ("k", &r.k.to_string())]),
+        (None, Some((m, MeanSource::Groups))) => tf(l, "rec.inputs.only_m", &[("m", m)]),
+        (None, Some((m, MeanSource::Pool))) => tf(l, "rec.inputs.only_m_pooled", &[("m", m)]),
+        (None, None) => String::new(),
     };
     html! {
         p.proposal {
@@ -108,9 +111,9 @@ fn explanation(l: Locale, r: &Reconciliation, c: &CriterionRow, share: &str) -> 
         @if !text.is_empty() { p.hint { (text) } }
         @let flags = p.flags.names();
         @if !flags.is_empty() {
-            ul.flags { @for f in flags { li { (t(l, &format!("rec.flag.{f}"))) } } }
+            ul.flags { @for f in flags { li { (tf(l, &format!("rec.flag.{f}"), &[("k", &r.k.to_string())])) } } }
         }
-        @match c.gap {
+        @match c.shown.gap {
             Some(Gap::BlindSpot) => p.gap { (t(l, "rec.gap.blind")) },
             Some(Gap::HiddenStrength) => p.gap { (t(l, "rec.gap.hidden")) },
             None => {},
@@ -120,7 +123,7 @@ fn explanation(l: Locale, r: &Reconciliation, c: &CriterionRow, share: &str) -> 
 
 fn comments(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
     html! {
-        @match &c.comments {
+        @match &c.shown.comments {
             Comments::None => {},
             Comments::Hidden => p.hint { (tf(l, "rec.comments.hidden", &[("k", &r.k.to_string())])) },
             Comments::Pooled(v) => details.comments { summary { (t(l, "rec.comments")) " · " (t(l, "rec.comments.pooled")) } ul { @for x in v { li { (x) } } } },

@@ -1,0 +1,123 @@
+//! The admin's retry of failed email (SPEC §7, §8). A message that carries a rater's link
+//! lost its body when it failed for good (a stored link is a live credential), so retrying it
+//! means issuing a fresh link in a new message of the same kind; the old message is marked
+//! replaced. A message without a link (the supervisor's notice) is simply queued again.
+
+use chrono::NaiveDateTime;
+
+use super::{find_cycle, load_snapshots, visibility};
+use crate::config::Settings;
+use crate::db::{self, AnyConnection};
+use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::email::{Kind, Templates};
+use crate::error::{AppError, AppResult};
+
+/// What a retry did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retried {
+    /// Messages queued again as they were.
+    pub requeued: usize,
+    /// Link messages replaced by a new message with a fresh link.
+    pub relinked: usize,
+    /// Messages left failed, each with the reason (message id, reason).
+    pub skipped: Vec<(String, String)>,
+}
+
+impl Retried {
+    /// Messages queued in all.
+    pub fn queued(&self) -> usize {
+        self.requeued + self.relinked
+    }
+}
+
+/// Retries every failed message, or the one with `id`.
+///
+/// # Errors
+///
+/// `Invalid` when `id` names no failed message.
+pub fn retry(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    id: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<Retried> {
+    let failed = db::outbox::failed(conn, id)?;
+    if failed.is_empty() && id.is_some() {
+        return Err(AppError::Invalid("no failed message with that id".into()));
+    }
+    let mut out = Retried::default();
+    for row in failed {
+        let Some(assignment_id) = row.assignment_id.as_deref() else {
+            out.requeued += db::outbox::retry_failed(conn, Some(&row.id), now)?;
+            continue;
+        };
+        match relink(conn, templates, settings, &row, assignment_id, now)? {
+            Ok(()) => out.relinked += 1,
+            Err(reason) => out.skipped.push((row.id.clone(), reason)),
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces one failed link message with a fresh link; `Ok(Err(reason))` when the rater can no
+/// longer answer, so a new link would be useless.
+fn relink(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    row: &db::outbox::OutboxRow,
+    assignment_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Result<(), String>> {
+    let Some(a) = db::assignments::find_listing(conn, assignment_id)? else {
+        return Ok(Err("the nomination no longer exists".into()));
+    };
+    let Some(review) = db::reviews::find(conn, &a.assignment.review_id)? else {
+        return Ok(Err("the review no longer exists".into()));
+    };
+    let cycle = find_cycle(conn, &review.listing.review.cycle_id)?;
+    if cycle.status != CycleStatus::Open.as_str() || cycle.closes_at <= now {
+        return Ok(Err(format!("the cycle is {}", cycle.status)));
+    }
+    if !AssignmentStatus::parse(&a.assignment.status).is_some_and(AssignmentStatus::is_answerable)
+    {
+        return Ok(Err(format!("the rater's link is {}", a.assignment.status)));
+    }
+    if visibility::is_frozen(conn, &cycle, &review.listing.review)? {
+        return Ok(Err(visibility::frozen(&review.listing.subject_email)));
+    }
+    // the undelivered link dies with its message; the new one is the only live link
+    db::assignments::delete_links(conn, assignment_id)?;
+    db::outbox::cancel_for_assignment(conn, assignment_id)?;
+    let (rubric, _) = load_snapshots(conn, &cycle.id)?;
+    let kind = Kind::parse(&row.kind).unwrap_or(Kind::Resend);
+    super::links::send_link(
+        conn,
+        templates,
+        settings,
+        &cycle,
+        &rubric,
+        &review.listing.subject_name,
+        &a,
+        kind,
+        &db::new_id(),
+        now,
+    )?;
+    db::outbox::mark_replaced(conn, &row.id)?;
+    db::audit::record(
+        conn,
+        &db::audit::NewEvent {
+            id: db::new_id(),
+            at: now,
+            action: "email.retry",
+            cycle_id: Some(&cycle.id),
+            review_id: Some(&review.listing.review.id),
+            target: Some(assignment_id),
+            old_value: Some(&row.id),
+            new_value: Some("fresh link queued"),
+            ..Default::default()
+        },
+    )?;
+    Ok(Ok(()))
+}

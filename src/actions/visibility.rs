@@ -1,0 +1,99 @@
+//! The results latch of SPEC §7: a review's results become visible once and stay visible, and
+//! from that moment its evidence is frozen. No nomination is added to it, no link of it is
+//! reissued or revoked, no further answer is accepted (its open assignments expire). Figures
+//! shown once never change, so no sequence of admin actions can isolate one rater's answers
+//! by difference.
+//!
+//! The latch closes in the transaction that makes the results visible when an admin causes
+//! it (revoking the last unanswered link, closing the cycle), and within the scheduler's next
+//! pass when the last rater answers (the rater's submit stays a single-row write). In between,
+//! [`ensure_not_frozen`] already treats the review as frozen, because the rule it reads is the
+//! same one that closes the latch.
+
+use chrono::NaiveDateTime;
+
+use super::progress::statuses;
+use crate::db::{self, AnyConnection};
+use crate::domain::progress::{visible_because, VisibleBecause};
+use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::error::{AppError, AppResult};
+
+/// Whether a review's results are visible (latched, or visible now and not yet recorded).
+pub fn is_frozen(
+    conn: &mut AnyConnection,
+    cycle: &db::cycles::CycleRow,
+    review: &db::reviews::ReviewRow,
+) -> AppResult<bool> {
+    if review.results_visible_at.is_some() {
+        return Ok(true);
+    }
+    let assignments = db::assignments::list_for_review(conn, &review.id)?;
+    Ok(visible_because(CycleStatus::parse(&cycle.status), statuses(&assignments)).is_some())
+}
+
+/// The refusal for a change to a frozen review's raters, naming the KAM.
+pub fn frozen(subject_email: &str) -> String {
+    format!(
+        "the results of {subject_email}'s review are already visible, so its raters are frozen: \
+         no rater can be added, re-invited or revoked"
+    )
+}
+
+/// Refuses (with [`frozen`]'s words) when the review's results are visible.
+pub fn ensure_not_frozen(
+    conn: &mut AnyConnection,
+    cycle: &db::cycles::CycleRow,
+    review: &db::reviews::ReviewRow,
+    subject_email: &str,
+) -> AppResult<()> {
+    if is_frozen(conn, cycle, review)? {
+        return Err(AppError::Invalid(frozen(subject_email)));
+    }
+    Ok(())
+}
+
+/// Closes the latch of a review whose results are visible now; returns whether it closed in
+/// this call.
+pub fn latch_if_visible(
+    conn: &mut AnyConnection,
+    cycle: &db::cycles::CycleRow,
+    review_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let assignments = db::assignments::list_for_review(conn, review_id)?;
+    match visible_because(CycleStatus::parse(&cycle.status), statuses(&assignments)) {
+        Some(because) => latch(conn, &cycle.id, review_id, because, now),
+        None => Ok(false),
+    }
+}
+
+/// Closes a review's latch (unless it is closed already): its open assignments expire, and the
+/// audit trail records when and why. Returns whether it closed in this call.
+pub fn latch(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    review_id: &str,
+    because: VisibleBecause,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    if !db::reviews::latch_results(conn, review_id, now)? {
+        return Ok(false);
+    }
+    let answerable = AssignmentStatus::ANSWERABLE.map(AssignmentStatus::as_str);
+    let expired = db::assignments::expire_unanswered_in_review(conn, review_id, &answerable)?;
+    db::audit::record(
+        conn,
+        &db::audit::NewEvent {
+            id: db::new_id(),
+            at: now,
+            action: "review.results_visible",
+            cycle_id: Some(cycle_id),
+            review_id: Some(review_id),
+            old_value: Some("collecting"),
+            new_value: Some(&format!("visible; evidence frozen; {expired} open links expired")),
+            rationale: Some(because.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(true)
+}
