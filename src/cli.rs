@@ -350,7 +350,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Outbox(OutboxCommand::Flush) => {
             let mailer = Mailer::new(&s.email)?;
             let r = crate::email::worker::flush(&ctx.db, &mailer, &s).await?;
-            ctx.db.scrub().await?;
             writeln!(
                 out,
                 "outbox: {} sent, {} to retry, {} failed",
@@ -382,9 +381,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Outbox(OutboxCommand::Retry(a)) => {
-            let r = ctx.db.write_blocking(|c| {
-                actions::outbox::retry(c, &t, &s, a.id.as_deref(), now)
-            })?;
+            let r = ctx
+                .db
+                .write_blocking(|c| actions::outbox::retry(c, &t, &s, a.id.as_deref(), now))?;
             for (id, reason) in &r.skipped {
                 writeln!(out, "not retried {id}: {reason}")?;
             }

@@ -80,8 +80,7 @@ fn relink(
     if cycle.status != CycleStatus::Open.as_str() || cycle.closes_at <= now {
         return Ok(Err(format!("the cycle is {}", cycle.status)));
     }
-    if !AssignmentStatus::parse(&a.assignment.status).is_some_and(AssignmentStatus::is_answerable)
-    {
+    if !AssignmentStatus::parse(&a.assignment.status).is_some_and(AssignmentStatus::is_answerable) {
         return Ok(Err(format!("the rater's link is {}", a.assignment.status)));
     }
     if visibility::is_frozen(conn, &cycle, &review.listing.review)? {

@@ -90,7 +90,9 @@ pub fn latch(
             cycle_id: Some(cycle_id),
             review_id: Some(review_id),
             old_value: Some("collecting"),
-            new_value: Some(&format!("visible; evidence frozen; {expired} open links expired")),
+            new_value: Some(&format!(
+                "visible; evidence frozen; {expired} open links expired"
+            )),
             rationale: Some(because.as_str()),
             ..Default::default()
         },

@@ -54,6 +54,10 @@ pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<Flus
         report.retried += r.retried;
         report.failed += r.failed;
     }
+    // delivered or failed link bodies were deleted: leave none of their bytes in the files
+    if report.sent + report.failed > 0 {
+        db.scrub().await?;
+    }
     Ok(report)
 }
 
@@ -232,16 +236,13 @@ pub async fn run(
             {
                 tracing::error!(error = ?e, "scheduling failed");
             }
-        }
-        match flush(&db, &mailer, &settings).await {
-            // delivered or failed bodies were deleted: leave none of their bytes in the files
-            Ok(r) if r.sent + r.failed > 0 => {
-                if let Err(e) = db.scrub().await {
-                    tracing::error!(error = ?e, "scrubbing deleted bodies failed");
-                }
+            // bodies deleted by a revoke or a reissue since the last pass leave no bytes behind
+            if let Err(e) = db.scrub().await {
+                tracing::error!(error = ?e, "scrubbing the database files failed");
             }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = ?e, "outbox flush failed"),
+        }
+        if let Err(e) = flush(&db, &mailer, &settings).await {
+            tracing::error!(error = ?e, "outbox flush failed");
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }

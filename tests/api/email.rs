@@ -11,7 +11,7 @@ use crate::fixtures::{launched_cycle, standard, Nominations};
 use crate::helpers::{try_spawn_app_with, Backend, TestApp};
 use crate::smtp_server::SmtpServer;
 
-fn smtp(port: u16) -> impl FnOnce(&mut Settings) {
+pub(crate) fn smtp(port: u16) -> impl FnOnce(&mut Settings) {
     move |s: &mut Settings| {
         s.email.transport = Transport::Smtp;
         s.email.smtp_host = "127.0.0.1".into();
@@ -190,12 +190,16 @@ async fn a_550_fails_that_recipient_only_and_can_be_retried() {
         .unwrap_or("")
         .contains("550"));
     server.script.lock().expect("lock").reject_rcpt.clear();
-    let n = app
-        .write(|c| Ok(db::outbox::retry_failed(c, None, db::now())?))
+    // the failed invitation kept no body (it held a live link): the retry sends a fresh link
+    let (s, t) = (app.settings.clone(), app.templates.clone());
+    let r = app
+        .write(move |c| kam360::actions::outbox::retry(c, &t, &s, None, db::now()))
         .expect("retry");
-    assert_eq!(n, 1);
+    assert_eq!((r.queued(), r.relinked), (1, 1));
     assert_eq!(flush(&app).await.sent, 1);
-    assert_eq!(server.messages().len(), 11);
+    let got = server.messages();
+    assert_eq!(got.len(), 11);
+    assert!(got[10].rcpt == ["c1@client.cn"]);
 }
 
 async fn two_workers_racing_never_send_a_message_twice(backend: Backend) {

@@ -78,6 +78,25 @@ impl Launched {
     }
 }
 
+/// Submits `level` for every criterion on the rater's form (through the form's POST).
+pub async fn answer_all(app: &TestApp, l: &Launched, rater: &str, level: &str) {
+    let rel = l
+        .links
+        .iter()
+        .find(|x| x.rater_email == rater)
+        .unwrap_or_else(|| panic!("no link for {rater}"))
+        .relationship;
+    let mut pairs: Vec<(String, String)> = app
+        .rubric
+        .criteria_for(rel)
+        .map(|c| (c.id.clone(), level.to_owned()))
+        .collect();
+    pairs.push(("action".into(), "submit".into()));
+    let body = serde_urlencoded::to_string(&pairs).expect("encode");
+    let r = app.post_raw(&l.link(rater), body).await;
+    assert_eq!(r.status(), 303, "submit of {rater}");
+}
+
 /// Today plus `days`.
 pub fn future(days: i64) -> NaiveDate {
     (chrono::Utc::now() + chrono::TimeDelta::days(days)).date_naive()

@@ -264,6 +264,30 @@ impl TestApp {
         self.db.read_blocking(f)
     }
 
+    /// Creates a staff account and signs this app's client in as it.
+    pub async fn sign_in(&self, email: &str, role: kam360::actions::users::Role) {
+        let e = email.to_owned();
+        let password = self
+            .write(move |c| kam360::actions::users::add(c, &e, "Staff", role, kam360::db::now()))
+            .expect("account");
+        let r = self
+            .post_form("/login", &[("email", email), ("password", &password)])
+            .await;
+        assert_eq!(r.status(), 303, "sign-in of {email}");
+    }
+
+    /// The SQLite database file and its WAL and shared-memory files, as they are on disk now
+    /// (empty on PostgreSQL).
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let Some(path) = self.database_url.strip_prefix("sqlite://") else {
+            return Vec::new();
+        };
+        ["", "-wal", "-shm"]
+            .iter()
+            .flat_map(|suffix| std::fs::read(format!("{path}{suffix}")).unwrap_or_default())
+            .collect()
+    }
+
     /// The `.eml` files written so far.
     pub fn mail_files(&self) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("mail"))
@@ -307,6 +331,13 @@ pub fn read_mail(path: &std::path::Path) -> Mail {
         text: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
         html: m.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
     }
+}
+
+/// The value of the page's `csrf` field.
+pub fn csrf_of(page: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let at = page.find(marker).expect("a csrf field") + marker.len();
+    page[at..at + page[at..].find('"').expect("end of csrf")].to_owned()
 }
 
 /// The `action` of the page's rater form.

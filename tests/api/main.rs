@@ -3,6 +3,7 @@
 mod fixtures;
 mod helpers;
 
+mod attacks;
 mod authz;
 mod browser;
 mod cli;

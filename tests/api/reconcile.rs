@@ -8,7 +8,7 @@ use kam360::domain::relationship::Relationship;
 
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard, Launched};
-use crate::helpers::TestApp;
+use crate::helpers::{csrf_of, TestApp};
 
 async fn submit(app: &TestApp, l: &Launched, rater: &str, level: &str) {
     let rel = l
@@ -38,11 +38,6 @@ async fn submit(app: &TestApp, l: &Launched, rater: &str, level: &str) {
         .status(),
         303
     );
-}
-
-fn csrf(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("csrf") + "name=\"csrf\" value=\"".len();
-    page[at..at + page[at..].find('"').expect("end")].to_owned()
 }
 
 fn version(page: &str) -> String {
@@ -104,7 +99,7 @@ fn with_rationale(form: &mut [(String, String)], why: &str) {
 
 fn all_finals(app: &TestApp, page: &str, level: &str) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = vec![
-        ("csrf".into(), csrf(page)),
+        ("csrf".into(), csrf_of(page)),
         ("version".into(), version(page)),
     ];
     for c in app.rubric.criteria() {
@@ -333,14 +328,14 @@ async fn an_admin_reads_and_reopens_with_a_reason(app: TestApp) {
     let r = app
         .post_form(
             &format!("/reviews/{review}/reopen"),
-            &[("csrf", &csrf(&page)), ("reason", "")],
+            &[("csrf", &csrf_of(&page)), ("reason", "")],
         )
         .await;
     assert_eq!(r.status(), 400, "a reason is required");
     let r = app
         .post_form(
             &format!("/reviews/{review}/reopen"),
-            &[("csrf", &csrf(&page)), ("reason", "Wrong KAM data")],
+            &[("csrf", &csrf_of(&page)), ("reason", "Wrong KAM data")],
         )
         .await;
     assert_eq!(r.status(), 303);

@@ -1,0 +1,402 @@
+//! The three ways to reveal a confidential rater found in issue 10, replayed against the real
+//! actions, pages and exports (SPEC §6, §7 as amended 2026-12-01). Each failed on the code
+//! before the amendment.
+
+use kam360::actions::users::Role;
+use kam360::actions::{cycles, links, outbox, report, schedule};
+use kam360::config::Settings;
+use kam360::db;
+use kam360::email::worker;
+
+use crate::both_backends;
+use crate::fixtures::{answer_all, launched_cycle, standard, Launched, Nominations};
+use crate::helpers::{try_spawn_app_with, Backend, TestApp};
+use crate::smtp_server::SmtpServer;
+
+fn report_rows(app: &TestApp, cycle: &str) -> Vec<report::ReportRow> {
+    let id = cycle.to_owned();
+    app.read(move |c| report::build(c, &id)).expect("report")
+}
+
+fn close(app: &TestApp, cycle: &str) {
+    let (s, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        cycle.to_owned(),
+    );
+    app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
+        .expect("close");
+}
+
+fn due_work(app: &TestApp) {
+    let (s, t) = (app.settings.clone(), app.templates.clone());
+    app.write(move |c| schedule::due_work(c, &t, &s, db::now()))
+        .expect("due work");
+}
+
+/// The criteria part of the reconciliation page (everything the page derives from answers).
+fn criteria_section(page: &str) -> String {
+    let start = page.find("<article").expect("criteria");
+    let end = page.find("</form>").expect("end of the form");
+    page[start..end].to_owned()
+}
+
+/// Attack 1: one customer per KAM, supervisor at 3 everywhere. Before the amendment the
+/// proposal and the `divergent` flag decoded the customer's level on 9 of 9 criteria.
+async fn a_lone_customer_cannot_be_decoded(app: TestApp) {
+    let n = Nominations::new()
+        .kam("a@t.cn", "Kam A", "boss-a@t.cn")
+        .rater("a@t.cn", "boss-a@t.cn", "ca@client.cn", "customer", "en")
+        .kam("b@t.cn", "Kam B", "boss-b@t.cn")
+        .rater("b@t.cn", "boss-b@t.cn", "cb@client.cn", "customer", "en");
+    let l = launched_cycle(&app, &n);
+    answer_all(&app, &l, "ca@client.cn", "1").await;
+    answer_all(&app, &l, "cb@client.cn", "4").await;
+    for who in ["a@t.cn", "b@t.cn", "boss-a@t.cn", "boss-b@t.cn"] {
+        answer_all(&app, &l, who, "3").await;
+    }
+    close(&app, &l.cycle_id);
+
+    // the report: every field but the KAM's name and email is the same for both
+    let rows = report_rows(&app, &l.cycle_id);
+    let of = |kam: &str| -> Vec<_> {
+        rows.iter()
+            .filter(|r| r.subject_email == kam)
+            .map(|r| (r.criterion_id.clone(), r.figures.clone(), r.final_level))
+            .collect()
+    };
+    assert_eq!(of("a@t.cn").len(), 19);
+    assert_eq!(
+        of("a@t.cn"),
+        of("b@t.cn"),
+        "a hidden customer moved the report"
+    );
+    let rq = rows
+        .iter()
+        .find(|r| r.criterion_id == "relationship_quality")
+        .expect("row");
+    assert_eq!(
+        rq.figures.proposed_level,
+        Some(3),
+        "P = S while M is absent"
+    );
+    assert_eq!(rq.figures.flags, "thin_evidence");
+    let csv = report::to_csv(&rows).expect("csv");
+    let body = |kam: &str| -> Vec<String> {
+        csv.lines()
+            .filter(|line| line.starts_with(kam))
+            .map(|line| line.splitn(3, ',').nth(2).unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(body("a@t.cn"), body("b@t.cn"));
+
+    // the reconciliation page, as an admin sees both: proposals, flags, texts all the same
+    app.sign_in("admin@t.cn", Role::Admin).await;
+    let reviews = app
+        .read(move |c| Ok(db::reviews::list_for_cycle(c, &l.cycle_id)?))
+        .expect("reviews");
+    let mut sections = Vec::new();
+    for r in &reviews {
+        let (status, page) = app.get_text(&format!("/reviews/{}", r.review.id)).await;
+        assert_eq!(status, 200);
+        sections.push(criteria_section(&page));
+    }
+    assert_eq!(sections.len(), 2);
+    assert_eq!(sections[0], sections[1], "a hidden customer moved the page");
+    assert!(sections[0].contains("fewer than 3 other raters gave a level"));
+}
+
+/// Attack 2: 3 of 4 customers answered → revoke the fourth (visible, n = 3) → reissue (hidden
+/// again) → the fourth answers (visible, n = 4): the difference was that rater's answers. Now
+/// the first visibility freezes the review and every later step is refused.
+async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
+    let mut n = Nominations::new().kam("kam@t.cn", "Wang Fang", "boss@t.cn");
+    for i in 1..=4 {
+        n = n.rater(
+            "kam@t.cn",
+            "boss@t.cn",
+            &format!("c{i}@client.cn"),
+            "customer",
+            "en",
+        );
+    }
+    let l = launched_cycle(&app, &n);
+    for c in ["c1@client.cn", "c2@client.cn", "c3@client.cn"] {
+        answer_all(&app, &l, c, "2").await;
+    }
+    answer_all(&app, &l, "kam@t.cn", "3").await;
+    answer_all(&app, &l, "boss@t.cn", "3").await;
+    let hidden = report_rows(&app, &l.cycle_id);
+    assert!(
+        hidden.iter().all(|r| r.figures.others_n.is_none()),
+        "3 of 4"
+    );
+
+    let (s, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        l.cycle_id.clone(),
+    );
+    let revoke = {
+        let id = id.clone();
+        move |c: &mut db::AnyConnection| {
+            links::revoke(c, &id, "kam@t.cn", "c4@client.cn", db::now())
+        }
+    };
+    app.write(revoke).expect("revoke");
+    let shown = report_rows(&app, &l.cycle_id);
+    let rq = |rows: &[report::ReportRow]| {
+        rows.iter()
+            .find(|r| r.criterion_id == "relationship_quality")
+            .expect("row")
+            .figures
+            .clone()
+    };
+    assert_eq!(
+        rq(&shown).others_n,
+        Some(3),
+        "visible once the last link is revoked"
+    );
+
+    // the latch closed in the revoke's transaction, with when and why in the audit trail
+    let review = app
+        .read({
+            let id = id.clone();
+            move |c| Ok(db::reviews::list_for_cycle(c, &id)?.remove(0).review)
+        })
+        .expect("review");
+    assert!(review.results_visible_at.is_some());
+    let events = app
+        .read({
+            let rid = review.id.clone();
+            move |c| Ok(db::audit::for_review(c, &rid)?)
+        })
+        .expect("audit");
+    let latch = events
+        .iter()
+        .find(|(e, _)| e.action == "review.results_visible")
+        .expect("the latch is audited");
+    assert_eq!(
+        latch.0.rationale.as_deref(),
+        Some("every invited rater answered")
+    );
+
+    // reissuing the revoked link is refused, with a clear reason
+    let reissue = {
+        let (s, t, id) = (s.clone(), t.clone(), id.clone());
+        move |c: &mut db::AnyConnection| {
+            links::reissue(c, &t, &s, &id, "kam@t.cn", "c4@client.cn", db::now())
+        }
+    };
+    let err = app.write(reissue).expect_err("refused").to_string();
+    assert!(err.contains("already visible"), "{err}");
+    // so is adding a rater (the 7-of-7 variant of the attack), naming the line
+    let csv = Nominations::new()
+        .rater("kam@t.cn", "boss@t.cn", "c5@client.cn", "customer", "en")
+        .csv();
+    let import =
+        move |c: &mut db::AnyConnection| cycles::import(c, &t, &s, &id, csv.as_bytes(), db::now());
+    let err = app.write(import).expect_err("refused").to_string();
+    assert!(
+        err.contains("line 2: the results of kam@t.cn's review are already visible"),
+        "{err}"
+    );
+    assert_eq!(report_rows(&app, &l.cycle_id), shown, "nothing changed");
+
+    // the supervisor hears once, however often the scheduler looks
+    due_work(&app);
+    due_work(&app);
+    let ready = app
+        .read(|c| Ok(db::outbox::list(c, None)?))
+        .expect("outbox")
+        .into_iter()
+        .filter(|m| m.kind == "supervisor_ready")
+        .count();
+    assert_eq!(ready, 1);
+}
+
+/// Everyone answered, so the results are visible before any scheduler pass recorded it: an
+/// import is refused already, and the pass then closes the latch for good.
+async fn a_visible_review_takes_no_new_rater(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    for rater in l
+        .links
+        .iter()
+        .map(|x| x.rater_email.clone())
+        .collect::<Vec<_>>()
+    {
+        answer_all(&app, &l, &rater, "3").await;
+    }
+    let (s, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        l.cycle_id.clone(),
+    );
+    let csv = Nominations::new()
+        .rater("kam@t.cn", "boss@t.cn", "c9@client.cn", "customer", "en")
+        .csv();
+    let import = {
+        let (s, t, id) = (s.clone(), t.clone(), id.clone());
+        move |c: &mut db::AnyConnection| {
+            cycles::import(c, &t, &s, &id, csv.as_bytes(), db::now()).map(|_| ())
+        }
+    };
+    let err = app.write(import.clone()).expect_err("refused").to_string();
+    assert!(err.contains("already visible"), "{err}");
+    due_work(&app);
+    let latched = app
+        .read(move |c| Ok(db::reviews::list_for_cycle(c, &id)?.remove(0).review))
+        .expect("review")
+        .results_visible_at;
+    assert!(latched.is_some(), "the scheduler pass closes the latch");
+    assert!(app.write(import).is_err(), "still refused");
+}
+
+both_backends!(
+    a_lone_customer_cannot_be_decoded,
+    revoke_then_reissue_cannot_isolate_a_rater,
+    a_visible_review_takes_no_new_rater,
+);
+
+/// The token of a link URL.
+fn token(link: &str) -> String {
+    link.rsplit('/').next().expect("token").to_owned()
+}
+
+/// Every `/r/…` token in a received message's text part.
+fn tokens_in(data: &str) -> Vec<String> {
+    let text = mail_parser::MessageParser::default()
+        .parse(data.as_bytes())
+        .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
+        .unwrap_or_default();
+    text.match_indices("/r/")
+        .map(|(i, _)| {
+            text[i + 3..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// Whether `token` can be read in `bytes` as stored: plain, in a quoted-printable body (soft
+/// line breaks) or in a base64 body (any alignment, line breaks removed).
+fn readable(bytes: &[u8], token: &str) -> bool {
+    use base64::Engine;
+    let strip = |pattern: &[u8]| -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i..].starts_with(pattern) {
+                i += pattern.len();
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        out
+    };
+    let haystacks = [bytes.to_vec(), strip(b"=\r\n"), strip(b"\r\n")];
+    let mut needles = vec![token.as_bytes().to_vec()];
+    for shift in 0..3 {
+        let mut padded = vec![0u8; shift];
+        padded.extend_from_slice(token.as_bytes());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&padded);
+        // the characters that depend only on the token's own bytes
+        needles.push(encoded.as_bytes()[4..encoded.len() - 4].to_vec());
+    }
+    haystacks.iter().any(|h| {
+        needles
+            .iter()
+            .any(|n| h.windows(n.len()).any(|w| w == n.as_slice()))
+    })
+}
+
+fn assert_nowhere_at_rest(app: &TestApp, tokens: &[String], when: &str) {
+    let bytes = app.database_bytes();
+    assert!(!bytes.is_empty());
+    for t in tokens {
+        assert!(
+            !readable(&bytes, t),
+            "{when}: a live link's token is readable in the database files"
+        );
+    }
+}
+
+/// Attack 3: live links at rest. After delivery, after a permanent failure and after a
+/// revoke purged an unsent message, no token of any link is left in the SQLite file or WAL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_live_link_is_left_in_the_database_file() {
+    let server = SmtpServer::start().await;
+    server
+        .script
+        .lock()
+        .expect("lock")
+        .reject_rcpt
+        .insert("c1@client.cn".into());
+    let port = server.port;
+    let app = try_spawn_app_with(Backend::Sqlite, move |s: &mut Settings| {
+        crate::email::smtp(port)(s);
+        s.email.concurrency = 2;
+    })
+    .await
+    .expect("app");
+    let l: Launched = launched_cycle(&app, &standard());
+    let issued: Vec<String> = l.links.iter().map(|x| token(&x.link)).collect();
+    assert_eq!(issued.len(), 11);
+    // the scan finds a queued message's link (it is stored until delivered)
+    let queued = app.database_bytes();
+    assert!(
+        issued.iter().all(|t| readable(&queued, t)),
+        "the scan sees queued links"
+    );
+    let mailer = kam360::email::Mailer::new(&app.settings.email).expect("mailer");
+    let r = worker::flush(&app.db, &mailer, &app.settings)
+        .await
+        .expect("flush");
+    assert_eq!((r.sent, r.failed), (10, 1), "c1 refused with 550");
+    assert_nowhere_at_rest(&app, &issued, "after delivery and a permanent failure");
+
+    // the admin's retry issues a fresh link; the undelivered old one is dead
+    server.script.lock().expect("lock").reject_rcpt.clear();
+    let (s, t) = (app.settings.clone(), app.templates.clone());
+    let retried = app
+        .write(move |c| outbox::retry(c, &t, &s, None, db::now()))
+        .expect("retry");
+    assert_eq!((retried.relinked, retried.requeued), (1, 0));
+    assert_eq!(app.get(&l.link("c1@client.cn")).await.status(), 404);
+    let r = worker::flush(&app.db, &mailer, &app.settings)
+        .await
+        .expect("flush");
+    assert_eq!(r.sent, 1);
+    let fresh = server
+        .messages()
+        .into_iter()
+        .filter(|m| m.rcpt.iter().any(|x| x == "c1@client.cn"))
+        .flat_map(|m| tokens_in(&m.data))
+        .collect::<Vec<_>>();
+    assert_eq!(fresh.len(), 1, "one fresh link, delivered once");
+    let (_, status, _) = app.open(&format!("/r/{}", fresh[0])).await;
+    assert_eq!(status, 200, "the fresh link works");
+    assert_nowhere_at_rest(&app, &fresh, "after the retried message was delivered");
+
+    // an unsent invitation purged by a revoke leaves nothing behind either
+    let (s, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        l.cycle_id.clone(),
+    );
+    let csv = Nominations::new()
+        .rater("kam@t.cn", "boss@t.cn", "c4@client.cn", "customer", "en")
+        .csv();
+    let (_, new_links) = app
+        .write(move |c| cycles::import(c, &t, &s, &id, csv.as_bytes(), db::now()))
+        .expect("import");
+    let id = l.cycle_id.clone();
+    app.write(move |c| links::revoke(c, &id, "kam@t.cn", "c4@client.cn", db::now()))
+        .expect("revoke");
+    app.db.scrub().await.expect("scrub");
+    let purged: Vec<String> = new_links.iter().map(|x| token(&x.link)).collect();
+    assert_eq!(purged.len(), 1);
+    assert_nowhere_at_rest(&app, &purged, "after a revoke purged an unsent message");
+}
