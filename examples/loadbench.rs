@@ -13,6 +13,9 @@
 //! submission over distinct links, and the raw single-writer rate of the same transaction
 //! without HTTP. It prints a Markdown table with medians [min–max] for `docs/benchmarks.md`.
 
+// a benchmark run by hand: a failed setup step should stop it loudly
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;

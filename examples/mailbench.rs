@@ -10,6 +10,9 @@
 //! reference), and kam360's outbox worker delivers that many queued invitations to it. Prints
 //! messages/s for both and their ratio.
 
+// a benchmark run by hand: a failed setup step should stop it loudly
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::Instant;

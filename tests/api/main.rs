@@ -1,5 +1,8 @@
 //! Integration tests: one binary, every test on a fresh database, on SQLite and PostgreSQL.
 
+// test code: a failed step should fail the test loudly
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod fixtures;
 mod helpers;
 
