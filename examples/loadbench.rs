@@ -135,7 +135,7 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
                 let mut v = Vec::new();
                 for r in db::reviews::list_for_cycle(c, &id)? {
                     for a in db::assignments::list_for_review(c, &r.review.id)? {
-                        if a.assignment.status == "pending"
+                        if a.assignment.status == kam360::domain::status::AssignmentStatus::Pending
                             && a.rater_email.starts_with(&format!("c{b}-"))
                         {
                             let t = token::issue();
@@ -143,8 +143,8 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
                             db::assignments::transition(
                                 c,
                                 &a.assignment.id,
-                                &["pending"],
-                                "invited",
+                                &[kam360::domain::status::AssignmentStatus::Pending],
+                                kam360::domain::status::AssignmentStatus::Invited,
                                 db::now(),
                             )?;
                             v.push((a.assignment.id.clone(), t.token));
@@ -159,7 +159,14 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
     }
     let id = cycle.clone();
     db.write_blocking(move |c| {
-        db::cycles::transition(c, &id, "draft", "open", db::now()).map_err(AppError::from)
+        db::cycles::transition(
+            c,
+            &id,
+            kam360::domain::status::CycleStatus::Draft,
+            kam360::domain::status::CycleStatus::Open,
+            db::now(),
+        )
+        .map_err(AppError::from)
     })
     .expect("open");
     out
@@ -288,7 +295,13 @@ fn raw_writer(db: &Db, links: &[(String, String)], body_rows: usize, seconds: u6
                     },
                 })
                 .collect();
-            db::assignments::transition(c, &id, &["invited"], "submitted", now)?;
+            db::assignments::transition(
+                c,
+                &id,
+                &[kam360::domain::status::AssignmentStatus::Invited],
+                kam360::domain::status::AssignmentStatus::Submitted,
+                now,
+            )?;
             db::responses::replace(c, &id, &rows, "Knows our business", "", false, now)?;
             Ok(())
         })

@@ -12,6 +12,7 @@ use crate::actions::{self, users::Role};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::rubric::Rubric;
+use crate::domain::status::OutboxStatus;
 use crate::email::{Mailer, Templates};
 use crate::error::AppError;
 
@@ -357,16 +358,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )?;
         }
         Command::Outbox(OutboxCommand::List(a)) => {
-            if let Some(st) = &a.status {
-                if !["pending", "sending", "sent", "failed", "cancelled"].contains(&st.as_str()) {
-                    anyhow::bail!(
+            let status = match a.status.as_deref() {
+                None => None,
+                Some(st) => Some(OutboxStatus::parse(st).ok_or_else(|| {
+                    anyhow::anyhow!(
                         "unknown status '{st}' (pending, sending, sent, failed or cancelled)"
-                    );
-                }
-            }
-            let rows = ctx.db.read_blocking(|c| {
-                db::outbox::list(c, a.status.as_deref()).map_err(AppError::from)
-            })?;
+                    )
+                })?),
+            };
+            let rows = ctx
+                .db
+                .read_blocking(|c| db::outbox::list(c, status).map_err(AppError::from))?;
             for r in rows {
                 writeln!(
                     out,

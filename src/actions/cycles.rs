@@ -61,7 +61,7 @@ pub fn create(
         &db::cycles::NewCycle {
             id: &id,
             name,
-            status: CycleStatus::Draft.as_str(),
+            status: CycleStatus::Draft,
             closes_at,
             rubric_snapshot: &rubric.to_snapshot(),
             policy_snapshot: &policy,
@@ -114,8 +114,8 @@ pub fn import(
     now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
     let cycle = find_cycle(conn, cycle_id)?;
-    let status = CycleStatus::parse(&cycle.status);
-    if !matches!(status, Some(CycleStatus::Draft | CycleStatus::Open)) {
+    let status = cycle.status;
+    if !matches!(status, CycleStatus::Draft | CycleStatus::Open) {
         return Err(AppError::Invalid(format!(
             "the cycle is {}: nominations can be imported only while it is draft or open",
             cycle.status
@@ -176,10 +176,10 @@ pub fn import(
                 id: &id,
                 review_id: &review_id,
                 rater_id: &rater_id,
-                relationship: n.relationship.as_str(),
-                locale: n.locale.as_str(),
+                relationship: n.relationship,
+                locale: n.locale,
                 organization_id: organization_id.as_deref(),
-                status: AssignmentStatus::Pending.as_str(),
+                status: AssignmentStatus::Pending,
                 created_at: now,
             },
         )?;
@@ -204,7 +204,7 @@ pub fn import(
         },
     )?;
     let mut links = Vec::new();
-    if status == Some(CycleStatus::Open) {
+    if status == CycleStatus::Open {
         links = invite(
             conn,
             templates,
@@ -237,7 +237,7 @@ pub fn launch(
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
     let cycle = find_cycle(conn, cycle_id)?;
-    if cycle.status != CycleStatus::Draft.as_str() {
+    if cycle.status != CycleStatus::Draft {
         return Err(AppError::Invalid(format!(
             "the cycle is {}: only a draft cycle can be launched",
             cycle.status
@@ -248,7 +248,7 @@ pub fn launch(
             "the cycle's closing date has passed".into(),
         ));
     }
-    if !db::cycles::transition(conn, cycle_id, "draft", "open", now)? {
+    if !db::cycles::transition(conn, cycle_id, CycleStatus::Draft, CycleStatus::Open, now)? {
         return Err(AppError::Conflict(
             "the cycle was launched by someone else".into(),
         ));
@@ -266,8 +266,8 @@ pub fn launch(
             at: now,
             action: "cycle.launch",
             cycle_id: Some(cycle_id),
-            old_value: Some("draft"),
-            new_value: Some("open"),
+            old_value: Some(CycleStatus::Draft.as_str()),
+            new_value: Some(CycleStatus::Open.as_str()),
             ..Default::default()
         },
     )?;
@@ -290,7 +290,7 @@ fn invite(
     for review in db::reviews::list_for_cycle(conn, cycle_id)? {
         for a in db::assignments::list_for_review(conn, &review.review.id)? {
             let wanted = only.is_none_or(|ids| ids.contains(&a.assignment.id));
-            if !wanted || a.assignment.status != AssignmentStatus::Pending.as_str() {
+            if !wanted || a.assignment.status != AssignmentStatus::Pending {
                 continue;
             }
             links.push(super::links::send_link(
@@ -320,19 +320,18 @@ pub fn close(
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let cycle = find_cycle(conn, cycle_id)?;
-    if cycle.status != CycleStatus::Open.as_str() {
+    if cycle.status != CycleStatus::Open {
         return Err(AppError::Invalid(format!(
             "the cycle is {}: only an open cycle can be closed",
             cycle.status
         )));
     }
-    if !db::cycles::transition(conn, cycle_id, "open", "closed", now)? {
+    if !db::cycles::transition(conn, cycle_id, CycleStatus::Open, CycleStatus::Closed, now)? {
         return Err(AppError::Conflict(
             "the cycle was closed by someone else".into(),
         ));
     }
-    let answerable = AssignmentStatus::ANSWERABLE.map(AssignmentStatus::as_str);
-    db::assignments::expire_unanswered(conn, cycle_id, &answerable)?;
+    db::assignments::expire_unanswered(conn, cycle_id)?;
     db::reviews::start_reconciling_for_cycle(conn, cycle_id)?;
     let reviews = db::reviews::list_for_cycle(conn, cycle_id)?;
     for review in &reviews {
@@ -352,8 +351,8 @@ pub fn close(
             at: now,
             action: "cycle.close",
             cycle_id: Some(cycle_id),
-            old_value: Some("open"),
-            new_value: Some("closed"),
+            old_value: Some(CycleStatus::Open.as_str()),
+            new_value: Some(CycleStatus::Closed.as_str()),
             ..Default::default()
         },
     )?;
@@ -378,8 +377,8 @@ pub fn notify_supervisor(
         crate::domain::progress::answered(super::progress::statuses(&assignments));
     let locale = assignments
         .iter()
-        .find(|a| a.assignment.relationship == "supervisor")
-        .and_then(|a| Locale::parse(&a.assignment.locale))
+        .find(|a| a.assignment.relationship == Relationship::Supervisor)
+        .map(|a| a.assignment.locale)
         .unwrap_or(Locale::Zh);
     let link = format!("{}/reviews/{}", settings.base_url(), review.review.id);
     let message = messages::ready_message(

@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
+use crate::domain::status::AssignmentStatus;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
@@ -34,14 +35,20 @@ pub fn nominations_csv() -> String {
                 "{email},{name},{sup_email},{sup_name},{rater},{rater_name},{rel},{loc},{org}"
             );
         };
-        row(email, name, "self", locale, "");
-        row(sup_email, sup_name, "supervisor", "zh", "");
+        row(email, name, Relationship::SelfReview.as_str(), locale, "");
+        row(
+            sup_email,
+            sup_name,
+            Relationship::Supervisor.as_str(),
+            "zh",
+            "",
+        );
         for c in 1..=4 {
             let loc = if c % 2 == 0 { "en" } else { "zh" };
             row(
                 &format!("customer{c}.k{i}@client{c}.example"),
                 &format!("客户代表{c}"),
-                "customer",
+                Relationship::Customer.as_str(),
                 loc,
                 &format!("Client {c} Ltd"),
             );
@@ -50,7 +57,7 @@ pub fn nominations_csv() -> String {
             row(
                 &format!("peer{p}.k{i}@demo.kam360"),
                 &format!("Peer {p}"),
-                "peer",
+                Relationship::Peer.as_str(),
                 "en",
                 ["Network", "Product", "Finance"][p - 1],
             );
@@ -59,7 +66,7 @@ pub fn nominations_csv() -> String {
             row(
                 &format!("team{t}.k{i}@demo.kam360"),
                 &format!("组员{t}"),
-                "team",
+                Relationship::Team.as_str(),
                 "zh",
                 "Account team",
             );
@@ -196,8 +203,8 @@ fn answer(
     if !db::assignments::transition(
         conn,
         &link.assignment_id,
-        &["pending", "invited", "opened", "draft"],
-        "submitted",
+        &AssignmentStatus::ANSWERABLE,
+        AssignmentStatus::Submitted,
         now,
     )? {
         return Err(AppError::Conflict(

@@ -7,8 +7,6 @@ use super::cycles::{deadline_date, IssuedLink};
 use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::locale::Locale;
-use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::token;
@@ -44,8 +42,7 @@ pub fn send_link(
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
     let link = issue_link(conn, settings, &a.assignment.id, now)?;
-    let relationship =
-        Relationship::parse(&a.assignment.relationship).unwrap_or(Relationship::Customer);
+    let relationship = a.assignment.relationship;
     let message = messages::link_message(
         templates,
         &settings.email,
@@ -55,7 +52,7 @@ pub fn send_link(
             assignment_id: &a.assignment.id,
             rater_email: &a.rater_email,
             rater_name: &a.rater_name,
-            locale: Locale::parse(&a.assignment.locale).unwrap_or(Locale::Zh),
+            locale: a.assignment.locale,
             relationship,
             subject_name,
             cycle_name: &cycle.name,
@@ -120,8 +117,14 @@ pub fn revoke(
 ) -> AppResult<()> {
     let (cycle, review, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
-    let from = AssignmentStatus::ANSWERABLE.map(AssignmentStatus::as_str);
-    if !db::assignments::transition(conn, &a.assignment.id, &from, "revoked", now)? {
+    let from = AssignmentStatus::ANSWERABLE;
+    if !db::assignments::transition(
+        conn,
+        &a.assignment.id,
+        &from,
+        AssignmentStatus::Revoked,
+        now,
+    )? {
         return Err(AppError::Invalid(format!(
             "the link is {}: only an unanswered link can be revoked",
             a.assignment.status
@@ -139,8 +142,8 @@ pub fn revoke(
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
             target: Some(&a.assignment.id),
-            old_value: Some(&a.assignment.status),
-            new_value: Some("revoked"),
+            old_value: Some(a.assignment.status.as_str()),
+            new_value: Some(AssignmentStatus::Revoked.as_str()),
             ..Default::default()
         },
     )?;
@@ -161,15 +164,15 @@ pub fn reissue(
 ) -> AppResult<IssuedLink> {
     let (cycle, review, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
-    if cycle.status != CycleStatus::Open.as_str() || cycle.closes_at <= now {
+    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
         return Err(AppError::Invalid(
             "links can be re-issued only while the cycle is open".into(),
         ));
     }
-    let status = AssignmentStatus::parse(&a.assignment.status);
+    let status = a.assignment.status;
     if matches!(
         status,
-        Some(AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired)
+        AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired
     ) {
         return Err(AppError::Invalid(format!(
             "the rater has {}: there is nothing to re-issue",
@@ -178,8 +181,14 @@ pub fn reissue(
     }
     db::assignments::delete_links(conn, &a.assignment.id)?;
     db::outbox::cancel_for_assignment(conn, &a.assignment.id)?;
-    if status == Some(AssignmentStatus::Revoked) {
-        db::assignments::transition(conn, &a.assignment.id, &["revoked"], "invited", now)?;
+    if status == AssignmentStatus::Revoked {
+        db::assignments::transition(
+            conn,
+            &a.assignment.id,
+            &[AssignmentStatus::Revoked],
+            AssignmentStatus::Invited,
+            now,
+        )?;
     }
     let (rubric, _) = load_snapshots(conn, cycle_id)?;
     let slot = db::new_id();

@@ -8,8 +8,8 @@ use chrono::NaiveDateTime;
 use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::status::{AssignmentStatus, CycleStatus};
-use crate::email::{Kind, Templates};
+use crate::domain::status::CycleStatus;
+use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 /// What a retry did.
@@ -77,10 +77,10 @@ fn relink(
         return Ok(Err("the review no longer exists".into()));
     };
     let cycle = find_cycle(conn, &review.listing.review.cycle_id)?;
-    if cycle.status != CycleStatus::Open.as_str() || cycle.closes_at <= now {
+    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
         return Ok(Err(format!("the cycle is {}", cycle.status)));
     }
-    if !AssignmentStatus::parse(&a.assignment.status).is_some_and(AssignmentStatus::is_answerable) {
+    if !a.assignment.status.is_answerable() {
         return Ok(Err(format!("the rater's link is {}", a.assignment.status)));
     }
     if visibility::is_frozen(conn, &cycle, &review.listing.review)? {
@@ -90,7 +90,7 @@ fn relink(
     db::assignments::delete_links(conn, assignment_id)?;
     db::outbox::cancel_for_assignment(conn, assignment_id)?;
     let (rubric, _) = load_snapshots(conn, &cycle.id)?;
-    let kind = Kind::parse(&row.kind).unwrap_or(Kind::Resend);
+    let kind = row.kind;
     super::links::send_link(
         conn,
         templates,

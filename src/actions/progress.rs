@@ -8,10 +8,7 @@ use crate::error::AppResult;
 
 /// The statuses of a review's assignments, as the domain rules take them.
 pub fn statuses(assignments: &[db::assignments::AssignmentListing]) -> Vec<AssignmentStatus> {
-    assignments
-        .iter()
-        .filter_map(|a| AssignmentStatus::parse(&a.assignment.status))
-        .collect()
+    assignments.iter().map(|a| a.assignment.status).collect()
 }
 
 /// One cycle and how far it has come.
@@ -28,14 +25,13 @@ pub fn cycles_overview(conn: &mut AnyConnection) -> AppResult<Vec<CycleOverview>
     let reviews: HashMap<String, i64> = db::assignments::review_counts(conn)?.into_iter().collect();
     let mut raters: HashMap<String, (usize, usize)> = HashMap::new();
     for (cycle, status, n) in db::assignments::status_counts(conn)? {
-        let status = AssignmentStatus::parse(&status);
-        if status == Some(AssignmentStatus::Revoked) {
+        if status == AssignmentStatus::Revoked {
             continue;
         }
         let n = usize::try_from(n).unwrap_or(0);
         let e = raters.entry(cycle).or_default();
         e.0 += n;
-        if status.is_some_and(AssignmentStatus::has_answered) {
+        if status.has_answered() {
             e.1 += n;
         }
     }

@@ -13,7 +13,7 @@ use crate::domain::reconciliation::{check, Entry, Problem};
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
 use crate::domain::shown::{self, Shown};
-use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::status::{AssignmentStatus, ReviewStatus};
 use crate::error::{AppError, AppResult};
 
 /// One criterion on the reconciliation page.
@@ -57,24 +57,17 @@ pub fn load(
     let assignments = db::assignments::list_for_review(conn, review_id)?;
     let statuses: Vec<(Relationship, AssignmentStatus)> = assignments
         .iter()
-        .filter_map(|a| {
-            Some((
-                Relationship::parse(&a.assignment.relationship)?,
-                AssignmentStatus::parse(&a.assignment.status)?,
-            ))
-        })
+        .map(|a| (a.assignment.relationship, a.assignment.status))
         .collect();
     let visible = progress::results_visible(
         review.listing.review.results_visible_at.is_some(),
-        CycleStatus::parse(&review.cycle_status),
+        review.cycle_status,
         statuses.iter().map(|(_, s)| *s),
     );
     let mut evidence: HashMap<String, Evidence> = HashMap::new();
     let mut comments: HashMap<String, Vec<(Relationship, String)>> = HashMap::new();
     for a in db::responses::submitted_for_review(conn, review_id)? {
-        let Some(group) = Relationship::parse(&a.relationship) else {
-            continue;
-        };
+        let group = a.relationship;
         if group.is_confidential() && !a.comment.is_empty() {
             comments
                 .entry(a.criterion_id.clone())
@@ -84,14 +77,10 @@ pub fn load(
         let Some(level) = a.level.and_then(|l| Level::try_from(l).ok()) else {
             continue;
         };
-        let e = evidence.entry(a.criterion_id).or_default();
-        match group {
-            Relationship::Customer => e.customer.push(level),
-            Relationship::Peer => e.peer.push(level),
-            Relationship::Team => e.team.push(level),
-            Relationship::Supervisor => e.supervisor = Some(level),
-            Relationship::SelfReview => e.self_level = Some(level),
-        }
+        evidence
+            .entry(a.criterion_id)
+            .or_default()
+            .add(group, level);
     }
     let decisions: HashMap<String, db::decisions::DecisionRow> =
         db::decisions::for_review(conn, review_id)?
@@ -159,7 +148,7 @@ pub fn save(
     if !problems.is_empty() {
         return Ok(Saved::Invalid(problems));
     }
-    if !db::reviews::bump(conn, &review_id, version, "reconciling")? {
+    if !db::reviews::bump(conn, &review_id, version, ReviewStatus::Reconciling)? {
         return Ok(Saved::Conflict);
     }
     let cycle = Some(data.review.listing.review.cycle_id.as_str());
@@ -210,7 +199,7 @@ pub fn save(
                 action: "review.signoff",
                 cycle_id: cycle,
                 review_id: Some(&review_id),
-                new_value: Some("finalized"),
+                new_value: Some(ReviewStatus::Finalized.as_str()),
                 ..Default::default()
             },
         )?;
@@ -242,8 +231,8 @@ pub fn reopen(
             actor_id: Some(actor),
             action: "review.reopen",
             review_id: Some(review_id),
-            old_value: Some("finalized"),
-            new_value: Some("reconciling"),
+            old_value: Some(ReviewStatus::Finalized.as_str()),
+            new_value: Some(ReviewStatus::Reconciling.as_str()),
             rationale: Some(reason.trim()),
             ..Default::default()
         },

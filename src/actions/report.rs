@@ -10,9 +10,7 @@ use crate::db::{self, AnyConnection};
 use crate::domain::consolidation::{Evidence, Level};
 use crate::domain::export::neutralize_formula;
 use crate::domain::progress;
-use crate::domain::relationship::Relationship;
 use crate::domain::shown::{figures, CriterionFigures};
-use crate::domain::status::CycleStatus;
 use crate::error::{AppError, AppResult};
 
 /// The CSV columns, in order.
@@ -52,21 +50,16 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, policy) = load_snapshots(conn, cycle_id)?;
     let k = usize::try_from(cycle.min_group_size).unwrap_or(3);
-    let cycle_status = CycleStatus::parse(&cycle.status);
+    let cycle_status = cycle.status;
     let mut evidence: HashMap<(String, String), Evidence> = HashMap::new();
     for r in db::responses::submitted_for_cycle(conn, cycle_id)? {
         let Some(level) = r.level.and_then(|l| Level::try_from(l).ok()) else {
             continue;
         };
-        let e = evidence.entry((r.review_id, r.criterion_id)).or_default();
-        match Relationship::parse(&r.relationship) {
-            Some(Relationship::Customer) => e.customer.push(level),
-            Some(Relationship::Peer) => e.peer.push(level),
-            Some(Relationship::Team) => e.team.push(level),
-            Some(Relationship::Supervisor) => e.supervisor = Some(level),
-            Some(Relationship::SelfReview) => e.self_level = Some(level),
-            None => {}
-        }
+        evidence
+            .entry((r.review_id, r.criterion_id))
+            .or_default()
+            .add(r.relationship, level);
     }
     let finals: HashMap<(String, String), Option<Level>> =
         db::decisions::for_cycle(conn, cycle_id)?

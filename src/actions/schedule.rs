@@ -50,7 +50,7 @@ pub fn due_work(
         report.closed += 1;
     }
     for cycle in db::cycles::list(conn)? {
-        if cycle.status != CycleStatus::Open.as_str() {
+        if cycle.status != CycleStatus::Open {
             continue;
         }
         let slot = due_slot(&settings.email.reminder_days, cycle.closes_at, now);
@@ -69,14 +69,9 @@ pub fn due_work(
             }
             let Some(days) = slot else { continue };
             for a in &assignments {
-                let status = AssignmentStatus::parse(&a.assignment.status);
                 let waiting = matches!(
-                    status,
-                    Some(
-                        AssignmentStatus::Invited
-                            | AssignmentStatus::Opened
-                            | AssignmentStatus::Draft
-                    )
+                    a.assignment.status,
+                    AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
                 );
                 let recently_invited = a
                     .assignment

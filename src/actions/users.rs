@@ -10,22 +10,7 @@ use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
 use crate::error::{AppError, AppResult};
 
-/// A staff role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Supervisor,
-}
-
-impl Role {
-    /// The stored identifier.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Supervisor => "supervisor",
-        }
-    }
-}
+pub use crate::domain::status::Role;
 
 /// A new random password (20 alphanumeric characters, ~119 bits).
 pub fn generate_password() -> String {
@@ -67,13 +52,7 @@ pub fn add(
     }
     let person = db::people::ensure(conn, email.as_str(), name, now)?;
     let password = generate_password();
-    db::accounts::insert(
-        conn,
-        &person,
-        role.as_str(),
-        &hash_password(&password)?,
-        now,
-    )?;
+    db::accounts::insert(conn, &person, role, &hash_password(&password)?, now)?;
     db::audit::record(
         conn,
         &db::audit::NewEvent {

@@ -15,7 +15,7 @@ use chrono::NaiveDateTime;
 use super::progress::statuses;
 use crate::db::{self, AnyConnection};
 use crate::domain::progress::{visible_because, VisibleBecause};
-use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::status::ReviewStatus;
 use crate::error::{AppError, AppResult};
 
 /// Whether a review's results are visible (latched, or visible now and not yet recorded).
@@ -28,7 +28,7 @@ pub fn is_frozen(
         return Ok(true);
     }
     let assignments = db::assignments::list_for_review(conn, &review.id)?;
-    Ok(visible_because(CycleStatus::parse(&cycle.status), statuses(&assignments)).is_some())
+    Ok(visible_because(cycle.status, statuses(&assignments)).is_some())
 }
 
 /// The refusal for a change to a frozen review's raters, naming the KAM.
@@ -61,7 +61,7 @@ pub fn latch_if_visible(
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     let assignments = db::assignments::list_for_review(conn, review_id)?;
-    match visible_because(CycleStatus::parse(&cycle.status), statuses(&assignments)) {
+    match visible_because(cycle.status, statuses(&assignments)) {
         Some(because) => latch(conn, &cycle.id, review_id, because, now),
         None => Ok(false),
     }
@@ -79,8 +79,7 @@ pub fn latch(
     if !db::reviews::latch_results(conn, review_id, now)? {
         return Ok(false);
     }
-    let answerable = AssignmentStatus::ANSWERABLE.map(AssignmentStatus::as_str);
-    let expired = db::assignments::expire_unanswered_in_review(conn, review_id, &answerable)?;
+    let expired = db::assignments::expire_unanswered_in_review(conn, review_id)?;
     db::audit::record(
         conn,
         &db::audit::NewEvent {
@@ -89,7 +88,7 @@ pub fn latch(
             action: "review.results_visible",
             cycle_id: Some(cycle_id),
             review_id: Some(review_id),
-            old_value: Some("collecting"),
+            old_value: Some(ReviewStatus::Collecting.as_str()),
             new_value: Some(&format!(
                 "visible; evidence frozen; {expired} open links expired"
             )),

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{accounts, people};
 use super::AnyConnection;
+use crate::domain::status::Role;
 
 /// A staff account with its person.
 #[derive(Debug, Clone, Queryable)]
@@ -12,7 +13,7 @@ pub struct AccountRow {
     pub person_id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub disabled: bool,
 }
@@ -21,7 +22,7 @@ pub struct AccountRow {
 pub fn insert(
     conn: &mut AnyConnection,
     person_id: &str,
-    role: &str,
+    role: Role,
     password_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {

@@ -9,6 +9,9 @@ use super::schema::{
     assignments, cycles, organizations, people, rater_links, rater_sessions, responses, reviews,
 };
 use super::AnyConnection;
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::{AssignmentStatus, CycleStatus};
 
 /// A stored assignment.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -17,10 +20,10 @@ pub struct AssignmentRow {
     pub id: String,
     pub review_id: String,
     pub rater_id: String,
-    pub relationship: String,
-    pub locale: String,
+    pub relationship: Relationship,
+    pub locale: Locale,
     pub organization_id: Option<String>,
-    pub status: String,
+    pub status: AssignmentStatus,
     pub created_at: NaiveDateTime,
     pub invited_at: Option<NaiveDateTime>,
     pub opened_at: Option<NaiveDateTime>,
@@ -38,10 +41,10 @@ pub struct NewAssignment<'a> {
     pub id: &'a str,
     pub review_id: &'a str,
     pub rater_id: &'a str,
-    pub relationship: &'a str,
-    pub locale: &'a str,
+    pub relationship: Relationship,
+    pub locale: Locale,
     pub organization_id: Option<&'a str>,
-    pub status: &'a str,
+    pub status: AssignmentStatus,
     pub created_at: NaiveDateTime,
 }
 
@@ -78,9 +81,9 @@ pub enum RaterKey {
 #[diesel(table_name = assignments, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct RaterAssignment {
     pub id: String,
-    pub relationship: String,
-    pub locale: String,
-    pub status: String,
+    pub relationship: Relationship,
+    pub locale: Locale,
+    pub status: AssignmentStatus,
     pub submitted_at: Option<NaiveDateTime>,
 }
 
@@ -91,7 +94,7 @@ pub struct RaterContext {
     pub subject_name: String,
     pub cycle_id: String,
     pub cycle_name: String,
-    pub cycle_status: String,
+    pub cycle_status: CycleStatus,
     pub closes_at: NaiveDateTime,
     /// The cycle's k: the smallest group whose answers are shown (SPEC §7).
     pub min_group_size: i32,
@@ -147,6 +150,23 @@ pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<R
             .get_result(c)
             .optional()),
     }
+}
+
+/// The deadline of `assignment_id` if it is `person_id`'s own supervisor rating (the only
+/// assignment a signed-in supervisor may open from their home page).
+pub fn own_supervisor_deadline(
+    conn: &mut AnyConnection,
+    assignment_id: &str,
+    person_id: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
+    assignments::table
+        .inner_join(reviews::table.inner_join(cycles::table))
+        .filter(assignments::id.eq(assignment_id))
+        .filter(assignments::rater_id.eq(person_id))
+        .filter(assignments::relationship.eq(Relationship::Supervisor))
+        .select(cycles::closes_at)
+        .get_result(conn)
+        .optional()
 }
 
 /// Lets the browser session `session_hash` reach `assignment_id` (idempotent).
@@ -271,10 +291,10 @@ pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Q
     super::native!(conn, |c| diesel::update(
         assignments::table
             .filter(assignments::id.eq(id))
-            .filter(assignments::status.eq("pending")),
+            .filter(assignments::status.eq(AssignmentStatus::Pending)),
     )
     .set((
-        assignments::status.eq("invited"),
+        assignments::status.eq(AssignmentStatus::Invited),
         assignments::invited_at.eq(now),
     ))
     .execute(c))
@@ -287,30 +307,31 @@ pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Q
 pub fn advance(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: AssignmentStatus,
+    to: AssignmentStatus,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    use AssignmentStatus as S;
     let target = assignments::table
         .filter(assignments::id.eq(id))
         .filter(assignments::status.eq(from));
     let n = match to {
-        "opened" => diesel::update(target)
+        S::Opened => diesel::update(target)
             .set((assignments::status.eq(to), assignments::opened_at.eq(now)))
             .execute(conn)?,
-        "draft" => diesel::update(target)
+        S::Draft => diesel::update(target)
             .set((assignments::status.eq(to), assignments::saved_at.eq(now)))
             .execute(conn)?,
-        "submitted" => diesel::update(target)
+        S::Submitted => diesel::update(target)
             .set((
                 assignments::status.eq(to),
                 assignments::submitted_at.eq(now),
             ))
             .execute(conn)?,
-        "revoked" => diesel::update(target)
+        S::Revoked => diesel::update(target)
             .set((assignments::status.eq(to), assignments::revoked_at.eq(now)))
             .execute(conn)?,
-        _ => diesel::update(target)
+        S::Pending | S::Invited | S::Declined | S::Expired => diesel::update(target)
             .set(assignments::status.eq(to))
             .execute(conn)?,
     };
@@ -322,11 +343,11 @@ pub fn advance(
 pub fn transition(
     conn: &mut AnyConnection,
     id: &str,
-    from: &[&str],
-    to: &str,
+    from: &[AssignmentStatus],
+    to: AssignmentStatus,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    for status in from {
+    for &status in from {
         if advance(conn, id, status, to, now)? {
             return Ok(true);
         }
@@ -338,17 +359,16 @@ pub fn transition(
 pub fn decline(
     conn: &mut AnyConnection,
     id: &str,
-    from: &[&str],
     reason: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let n = diesel::update(
         assignments::table
             .filter(assignments::id.eq(id))
-            .filter(assignments::status.eq_any(from)),
+            .filter(assignments::status.eq_any(AssignmentStatus::ANSWERABLE)),
     )
     .set((
-        assignments::status.eq("declined"),
+        assignments::status.eq(AssignmentStatus::Declined),
         assignments::declined_at.eq(now),
         assignments::decline_reason.eq(reason),
     ))
@@ -357,20 +377,16 @@ pub fn decline(
 }
 
 /// Marks every unanswered assignment of a cycle's reviews as expired (the cycle closed).
-pub fn expire_unanswered(
-    conn: &mut AnyConnection,
-    cycle_id: &str,
-    answerable: &[&str],
-) -> QueryResult<usize> {
+pub fn expire_unanswered(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<usize> {
     let review_ids = reviews::table
         .filter(reviews::cycle_id.eq(cycle_id))
         .select(reviews::id);
     diesel::update(
         assignments::table
             .filter(assignments::review_id.eq_any(review_ids))
-            .filter(assignments::status.eq_any(answerable)),
+            .filter(assignments::status.eq_any(AssignmentStatus::ANSWERABLE)),
     )
-    .set(assignments::status.eq("expired"))
+    .set(assignments::status.eq(AssignmentStatus::Expired))
     .execute(conn)
 }
 
@@ -378,19 +394,20 @@ pub fn expire_unanswered(
 pub fn expire_unanswered_in_review(
     conn: &mut AnyConnection,
     review_id: &str,
-    answerable: &[&str],
 ) -> QueryResult<usize> {
     diesel::update(
         assignments::table
             .filter(assignments::review_id.eq(review_id))
-            .filter(assignments::status.eq_any(answerable)),
+            .filter(assignments::status.eq_any(AssignmentStatus::ANSWERABLE)),
     )
-    .set(assignments::status.eq("expired"))
+    .set(assignments::status.eq(AssignmentStatus::Expired))
     .execute(conn)
 }
 
 /// Assignment counts per (cycle, status) over every cycle, in one grouped query.
-pub fn status_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String, i64)>> {
+pub fn status_counts(
+    conn: &mut AnyConnection,
+) -> QueryResult<Vec<(String, AssignmentStatus, i64)>> {
     assignments::table
         .inner_join(reviews::table)
         .group_by((reviews::cycle_id, assignments::status))

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::cycles;
 use super::AnyConnection;
+use crate::domain::status::CycleStatus;
 
 /// A cycle without its (large) snapshots.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -12,7 +13,7 @@ use super::AnyConnection;
 pub struct CycleRow {
     pub id: String,
     pub name: String,
-    pub status: String,
+    pub status: CycleStatus,
     pub closes_at: NaiveDateTime,
     pub min_group_size: i32,
     pub created_at: NaiveDateTime,
@@ -26,7 +27,7 @@ pub struct CycleRow {
 pub struct NewCycle<'a> {
     pub id: &'a str,
     pub name: &'a str,
-    pub status: &'a str,
+    pub status: CycleStatus,
     pub closes_at: NaiveDateTime,
     pub rubric_snapshot: &'a str,
     pub policy_snapshot: &'a str,
@@ -71,21 +72,21 @@ pub fn snapshots(conn: &mut AnyConnection, id: &str) -> QueryResult<(String, Str
 pub fn transition(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: CycleStatus,
+    to: CycleStatus,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let target = cycles::table
         .filter(cycles::id.eq(id))
         .filter(cycles::status.eq(from));
     let n = match to {
-        "open" => diesel::update(target)
+        CycleStatus::Open => diesel::update(target)
             .set((cycles::status.eq(to), cycles::launched_at.eq(now)))
             .execute(conn)?,
-        "closed" => diesel::update(target)
+        CycleStatus::Closed => diesel::update(target)
             .set((cycles::status.eq(to), cycles::closed_at.eq(now)))
             .execute(conn)?,
-        _ => diesel::update(target)
+        CycleStatus::Draft | CycleStatus::Archived => diesel::update(target)
             .set(cycles::status.eq(to))
             .execute(conn)?,
     };
@@ -98,7 +99,7 @@ pub fn open_past_deadline(
     now: NaiveDateTime,
 ) -> QueryResult<Vec<String>> {
     cycles::table
-        .filter(cycles::status.eq("open"))
+        .filter(cycles::status.eq(CycleStatus::Open))
         .filter(cycles::closes_at.le(now))
         .select(cycles::id)
         .load(conn)

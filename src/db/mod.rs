@@ -8,6 +8,7 @@ pub mod committer;
 mod connection;
 pub mod cycles;
 pub mod decisions;
+mod enums;
 pub mod outbox;
 pub mod people;
 pub mod responses;

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::{email_bodies, email_outbox};
 use super::AnyConnection;
+use crate::domain::locale::Locale;
+use crate::domain::status::{EmailKind, OutboxStatus};
 
 /// A stored message.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -13,15 +15,15 @@ use super::AnyConnection;
 pub struct OutboxRow {
     pub id: String,
     pub idempotency_key: String,
-    pub kind: String,
+    pub kind: EmailKind,
     pub assignment_id: Option<String>,
     pub review_id: Option<String>,
     pub recipient_email: String,
     pub recipient_name: String,
-    pub locale: String,
+    pub locale: Locale,
     pub subject: String,
     pub message_id: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub lease_until: Option<NaiveDateTime>,
@@ -36,18 +38,18 @@ pub struct OutboxRow {
 pub struct NewMessage {
     pub id: String,
     pub idempotency_key: String,
-    pub kind: String,
+    pub kind: EmailKind,
     pub assignment_id: Option<String>,
     pub review_id: Option<String>,
     pub recipient_email: String,
     pub recipient_name: String,
-    pub locale: String,
+    pub locale: Locale,
     pub subject: String,
     /// The composed RFC 5322 message, stored in `email_bodies`.
     #[diesel(skip_insertion)]
     pub mime: String,
     pub message_id: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
@@ -107,7 +109,7 @@ pub fn claim_batch(
                 .select((OutboxRow::as_select(), email_bodies::mime.nullable()))
         };
         let mut candidates: Vec<(OutboxRow, Option<String>)> = with_body()
-            .filter(email_outbox::status.eq("pending"))
+            .filter(email_outbox::status.eq(OutboxStatus::Pending))
             .filter(email_outbox::next_attempt_at.le(now))
             .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
             .limit(limit)
@@ -115,7 +117,7 @@ pub fn claim_batch(
         if candidates.len() < n {
             candidates.extend(
                 with_body()
-                    .filter(email_outbox::status.eq("sending"))
+                    .filter(email_outbox::status.eq(OutboxStatus::Sending))
                     .filter(email_outbox::lease_until.le(now))
                     .order(email_outbox::lease_until.asc())
                     .limit(limit - candidates.len() as i64)
@@ -131,7 +133,7 @@ pub fn claim_batch(
                     .filter(email_outbox::attempts.eq(row.attempts)),
             )
             .set((
-                email_outbox::status.eq("sending"),
+                email_outbox::status.eq(OutboxStatus::Sending),
                 email_outbox::attempts.eq(row.attempts + 1),
                 email_outbox::lease_until.eq(lease_until),
             ))
@@ -139,7 +141,7 @@ pub fn claim_batch(
             if n == 1 {
                 claimed.push(Outgoing {
                     row: OutboxRow {
-                        status: "sending".into(),
+                        status: OutboxStatus::Sending,
                         attempts: row.attempts + 1,
                         lease_until: Some(lease_until),
                         ..row
@@ -171,7 +173,7 @@ pub fn release(
     for (id, attempts) in rows {
         diesel::update(email_outbox::table.filter(held(id, *attempts)))
             .set((
-                email_outbox::status.eq("pending"),
+                email_outbox::status.eq(OutboxStatus::Pending),
                 email_outbox::attempts.eq(attempts - 1),
                 email_outbox::lease_until.eq(None::<NaiveDateTime>),
                 email_outbox::next_attempt_at.eq(now),
@@ -185,7 +187,7 @@ pub fn release(
 /// message whose lease ran out and that another worker claimed again no longer matches.
 #[diesel::dsl::auto_type]
 fn held<'a>(id: &'a str, attempts: i32) -> _ {
-    let sending: &'static str = "sending";
+    let sending: OutboxStatus = OutboxStatus::Sending;
     email_outbox::id
         .eq(id)
         .and(email_outbox::status.eq(sending))
@@ -203,7 +205,7 @@ pub fn mark_sent(
     super::native!(conn, |c| {
         let n = diesel::update(email_outbox::table.filter(held(id, attempts)))
             .set((
-                email_outbox::status.eq("sent"),
+                email_outbox::status.eq(OutboxStatus::Sent),
                 email_outbox::sent_at.eq(now),
                 email_outbox::lease_until.eq(None::<NaiveDateTime>),
                 email_outbox::last_error.eq(None::<String>),
@@ -230,7 +232,7 @@ pub fn mark_unsent(
     let n = match next {
         Some(at) => diesel::update(target)
             .set((
-                email_outbox::status.eq("pending"),
+                email_outbox::status.eq(OutboxStatus::Pending),
                 email_outbox::next_attempt_at.eq(at),
                 email_outbox::lease_until.eq(None::<NaiveDateTime>),
                 email_outbox::last_error.eq(error),
@@ -239,7 +241,7 @@ pub fn mark_unsent(
         None => {
             let n = diesel::update(target)
                 .set((
-                    email_outbox::status.eq("failed"),
+                    email_outbox::status.eq(OutboxStatus::Failed),
                     email_outbox::lease_until.eq(None::<NaiveDateTime>),
                     email_outbox::last_error.eq(error),
                 ))
@@ -271,7 +273,7 @@ fn delete_link_bodies(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<usi
 /// One failed message, for the admin's retry.
 pub fn failed(conn: &mut AnyConnection, id: Option<&str>) -> QueryResult<Vec<OutboxRow>> {
     let mut q = email_outbox::table
-        .filter(email_outbox::status.eq("failed"))
+        .filter(email_outbox::status.eq(OutboxStatus::Failed))
         .select(OutboxRow::as_select())
         .into_boxed();
     if let Some(id) = id {
@@ -286,10 +288,10 @@ pub fn mark_replaced(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
     let n = diesel::update(
         email_outbox::table
             .filter(email_outbox::id.eq(id))
-            .filter(email_outbox::status.eq("failed")),
+            .filter(email_outbox::status.eq(OutboxStatus::Failed)),
     )
     .set((
-        email_outbox::status.eq("cancelled"),
+        email_outbox::status.eq(OutboxStatus::Cancelled),
         email_outbox::last_error.eq("replaced: a fresh link was sent in a new message"),
     ))
     .execute(conn)?;
@@ -298,12 +300,12 @@ pub fn mark_replaced(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
 }
 
 /// Messages, newest first, optionally only those with `status`.
-pub fn list(conn: &mut AnyConnection, status: Option<&str>) -> QueryResult<Vec<OutboxRow>> {
+pub fn list(conn: &mut AnyConnection, status: Option<OutboxStatus>) -> QueryResult<Vec<OutboxRow>> {
     let mut q = email_outbox::table
         .select(OutboxRow::as_select())
         .into_boxed();
     if let Some(s) = status {
-        q = q.filter(email_outbox::status.eq(s.to_owned()));
+        q = q.filter(email_outbox::status.eq(s));
     }
     q.order((email_outbox::created_at.desc(), email_outbox::id.desc()))
         .load(conn)
@@ -319,7 +321,7 @@ pub fn retry_failed(
 ) -> QueryResult<usize> {
     let mut q = diesel::update(
         email_outbox::table
-            .filter(email_outbox::status.eq("failed"))
+            .filter(email_outbox::status.eq(OutboxStatus::Failed))
             .filter(email_outbox::assignment_id.is_null()),
     )
     .into_boxed();
@@ -327,7 +329,7 @@ pub fn retry_failed(
         q = q.filter(email_outbox::id.eq(id.to_owned()));
     }
     q.set((
-        email_outbox::status.eq("pending"),
+        email_outbox::status.eq(OutboxStatus::Pending),
         email_outbox::next_attempt_at.eq(now),
         email_outbox::created_at.eq(now),
         email_outbox::last_error.eq(None::<String>),
@@ -342,7 +344,7 @@ pub fn cancel_for_assignment(conn: &mut AnyConnection, assignment_id: &str) -> Q
             email_bodies::outbox_id.eq_any(
                 email_outbox::table
                     .filter(email_outbox::assignment_id.eq(assignment_id))
-                    .filter(email_outbox::status.eq("pending"))
+                    .filter(email_outbox::status.eq(OutboxStatus::Pending))
                     .select(email_outbox::id),
             ),
         ),
@@ -351,10 +353,10 @@ pub fn cancel_for_assignment(conn: &mut AnyConnection, assignment_id: &str) -> Q
     diesel::update(
         email_outbox::table
             .filter(email_outbox::assignment_id.eq(assignment_id))
-            .filter(email_outbox::status.eq("pending")),
+            .filter(email_outbox::status.eq(OutboxStatus::Pending)),
     )
     .set((
-        email_outbox::status.eq("cancelled"),
+        email_outbox::status.eq(OutboxStatus::Cancelled),
         email_outbox::last_error.eq("cancelled: the link was revoked or replaced"),
     ))
     .execute(conn)

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::{assignments, ratings, responses, reviews};
 use super::AnyConnection;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::AssignmentStatus;
 
 /// One stored rating.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -143,7 +145,7 @@ pub fn replace(
 #[derive(Debug, Clone, Queryable)]
 pub struct SubmittedRating {
     pub review_id: String,
-    pub relationship: String,
+    pub relationship: Relationship,
     pub criterion_id: String,
     pub level: Option<i32>,
     pub comment: String,
@@ -157,7 +159,7 @@ pub fn submitted_for_cycle(
     ratings::table
         .inner_join(assignments::table.inner_join(reviews::table))
         .filter(reviews::cycle_id.eq(cycle_id))
-        .filter(assignments::status.eq("submitted"))
+        .filter(assignments::status.eq(AssignmentStatus::Submitted))
         .select((
             reviews::id,
             assignments::relationship,
@@ -171,7 +173,7 @@ pub fn submitted_for_cycle(
 /// A submitted answer of one review with its group (no rater identity), for reconciliation.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReviewAnswer {
-    pub relationship: String,
+    pub relationship: Relationship,
     pub criterion_id: String,
     pub level: Option<i32>,
     pub comment: String,
@@ -185,7 +187,7 @@ pub fn submitted_for_review(
     ratings::table
         .inner_join(assignments::table)
         .filter(assignments::review_id.eq(review_id))
-        .filter(assignments::status.eq("submitted"))
+        .filter(assignments::status.eq(AssignmentStatus::Submitted))
         .select((
             assignments::relationship,
             ratings::criterion_id,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{people, reviews};
 use super::AnyConnection;
+use crate::domain::status::{CycleStatus, ReviewStatus};
 
 /// A stored review.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -14,7 +15,7 @@ pub struct ReviewRow {
     pub cycle_id: String,
     pub subject_id: String,
     pub supervisor_id: String,
-    pub status: String,
+    pub status: ReviewStatus,
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub finalized_at: Option<NaiveDateTime>,
@@ -62,7 +63,7 @@ pub fn insert(
             reviews::cycle_id.eq(cycle_id),
             reviews::subject_id.eq(subject_id),
             reviews::supervisor_id.eq(supervisor_id),
-            reviews::status.eq("collecting"),
+            reviews::status.eq(ReviewStatus::Collecting),
             reviews::version.eq(0),
             reviews::created_at.eq(now),
         ))
@@ -127,10 +128,10 @@ pub fn start_reconciling_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> 
     diesel::update(
         reviews::table
             .filter(reviews::cycle_id.eq(cycle_id))
-            .filter(reviews::status.eq("collecting")),
+            .filter(reviews::status.eq(ReviewStatus::Collecting)),
     )
     .set((
-        reviews::status.eq("reconciling"),
+        reviews::status.eq(ReviewStatus::Reconciling),
         reviews::version.eq(reviews::version + 1),
     ))
     .execute(conn)
@@ -141,7 +142,7 @@ pub fn start_reconciling_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> 
 pub struct SupervisedReview {
     pub listing: ReviewListing,
     pub cycle_name: String,
-    pub cycle_status: String,
+    pub cycle_status: CycleStatus,
     pub closes_at: NaiveDateTime,
     pub min_group_size: i32,
 }
@@ -150,7 +151,7 @@ type SupervisedTuple = (
     ReviewRow,
     (String, String),
     (String, String),
-    (String, String, NaiveDateTime, i32),
+    (String, CycleStatus, NaiveDateTime, i32),
 );
 
 /// Which supervised reviews to load.
@@ -231,13 +232,13 @@ pub fn bump(
     conn: &mut AnyConnection,
     review_id: &str,
     version: i32,
-    status: &str,
+    status: ReviewStatus,
 ) -> QueryResult<bool> {
     let n = diesel::update(
         reviews::table
             .filter(reviews::id.eq(review_id))
             .filter(reviews::version.eq(version))
-            .filter(reviews::status.ne("finalized")),
+            .filter(reviews::status.ne(ReviewStatus::Finalized)),
     )
     .set((reviews::version.eq(version + 1), reviews::status.eq(status)))
     .execute(conn)?;
@@ -253,7 +254,7 @@ pub fn finalize(
 ) -> QueryResult<()> {
     diesel::update(reviews::table.filter(reviews::id.eq(review_id)))
         .set((
-            reviews::status.eq("finalized"),
+            reviews::status.eq(ReviewStatus::Finalized),
             reviews::finalized_at.eq(now),
             reviews::finalized_by.eq(by),
             reviews::version.eq(reviews::version + 1),
@@ -267,10 +268,10 @@ pub fn reopen(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
     let n = diesel::update(
         reviews::table
             .filter(reviews::id.eq(review_id))
-            .filter(reviews::status.eq("finalized")),
+            .filter(reviews::status.eq(ReviewStatus::Finalized)),
     )
     .set((
-        reviews::status.eq("reconciling"),
+        reviews::status.eq(ReviewStatus::Reconciling),
         reviews::finalized_at.eq(None::<NaiveDateTime>),
         reviews::finalized_by.eq(None::<String>),
         reviews::version.eq(reviews::version + 1),

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{accounts, people, staff_sessions};
 use super::AnyConnection;
+use crate::domain::status::Role;
 
 /// A live session with its account.
 #[derive(Debug, Clone, Queryable)]
@@ -18,7 +19,7 @@ pub struct StaffSession {
     pub expires_at: NaiveDateTime,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
 }
 

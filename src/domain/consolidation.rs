@@ -15,6 +15,7 @@
 use num_rational::Ratio;
 
 use super::confidentiality::{visibility, GroupCounts, Visibility};
+use super::relationship::Relationship;
 
 /// Exact rational number used for means, shares and figures.
 pub type Rational = Ratio<i64>;
@@ -140,6 +141,17 @@ impl Evidence {
             .chain(&self.peer)
             .chain(&self.team)
             .copied()
+    }
+
+    /// Adds one rater's level to the group it belongs to.
+    pub fn add(&mut self, group: Relationship, level: Level) {
+        match group {
+            Relationship::Customer => self.customer.push(level),
+            Relationship::Peer => self.peer.push(level),
+            Relationship::Team => self.team.push(level),
+            Relationship::Supervisor => self.supervisor = Some(level),
+            Relationship::SelfReview => self.self_level = Some(level),
+        }
     }
 
     /// How many levels each confidential group gave.

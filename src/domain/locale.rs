@@ -96,6 +96,16 @@ fn parse_q(v: &str) -> Option<u32> {
     (q <= 1000).then_some(q)
 }
 
+impl super::status::TextEnum for Locale {
+    const WHAT: &'static str = "locale";
+    fn as_str(self) -> &'static str {
+        Locale::as_str(self)
+    }
+    fn parse(s: &str) -> Option<Self> {
+        Locale::parse(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

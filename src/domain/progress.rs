@@ -44,10 +44,10 @@ impl VisibleBecause {
 /// has closed, or earlier once every invited rater has answered; never while answers are
 /// arriving. `None` while neither holds.
 pub fn visible_because(
-    cycle: Option<CycleStatus>,
+    cycle: CycleStatus,
     statuses: impl IntoIterator<Item = AssignmentStatus>,
 ) -> Option<VisibleBecause> {
-    if matches!(cycle, Some(CycleStatus::Closed | CycleStatus::Archived)) {
+    if matches!(cycle, CycleStatus::Closed | CycleStatus::Archived) {
         Some(VisibleBecause::CycleClosed)
     } else if everyone_answered(statuses) {
         Some(VisibleBecause::EveryoneAnswered)
@@ -61,7 +61,7 @@ pub fn visible_because(
 /// then on the review's evidence is frozen.
 pub fn results_visible(
     latched: bool,
-    cycle: Option<CycleStatus>,
+    cycle: CycleStatus,
     statuses: impl IntoIterator<Item = AssignmentStatus>,
 ) -> bool {
     latched || visible_because(cycle, statuses).is_some()
@@ -108,14 +108,14 @@ mod tests {
 
     #[test]
     fn results_appear_after_close_or_when_everyone_answered() {
-        let open = Some(CycleStatus::Open);
+        let open = CycleStatus::Open;
         assert!(!results_visible(false, open, [Submitted, Invited]));
         assert_eq!(
             visible_because(open, [Submitted, Declined, Revoked]),
             Some(VisibleBecause::EveryoneAnswered)
         );
         assert_eq!(
-            visible_because(Some(CycleStatus::Closed), [Invited]),
+            visible_because(CycleStatus::Closed, [Invited]),
             Some(VisibleBecause::CycleClosed)
         );
         assert_eq!(
@@ -130,7 +130,7 @@ mod tests {
     fn a_latched_review_stays_visible_whatever_its_raters_become() {
         // the differencing attack of issue 10: visible after a revoke, then a reissue would
         // make it "not everyone answered" again; the latch keeps it visible (and frozen)
-        let open = Some(CycleStatus::Open);
+        let open = CycleStatus::Open;
         assert!(results_visible(true, open, [Submitted, Invited]));
         assert!(results_visible(true, open, [Pending]));
     }

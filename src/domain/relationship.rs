@@ -40,12 +40,29 @@ impl Relationship {
         Relationship::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// The confidential groups, in report order.
+    pub const CONFIDENTIAL: [Relationship; 3] = [
+        Relationship::Customer,
+        Relationship::Peer,
+        Relationship::Team,
+    ];
+
     /// Customer, peer and team answers are confidential (SPEC §7); supervisor and self are not.
     pub fn is_confidential(self) -> bool {
         matches!(
             self,
             Relationship::Customer | Relationship::Peer | Relationship::Team
         )
+    }
+}
+
+impl super::status::TextEnum for Relationship {
+    const WHAT: &'static str = "relationship";
+    fn as_str(self) -> &'static str {
+        Relationship::as_str(self)
+    }
+    fn parse(s: &str) -> Option<Self> {
+        Relationship::parse(s)
     }
 }
 

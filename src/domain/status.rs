@@ -1,12 +1,28 @@
-//! Lifecycle states (SPEC §3) of cycles, reviews and assignments, stored as text.
+//! The closed sets of values the database stores as text: lifecycle states (SPEC §3) of
+//! cycles, reviews and assignments, staff roles, email kinds and outbox states. Each is an enum
+//! here; `db::enums` gives every [`TextEnum`] its column mapping, so no status is ever a string
+//! outside this file and the migrations' `CHECK` constraints.
+
+/// A value stored as one of a fixed set of identifiers.
+pub trait TextEnum: Copy + Sized + 'static {
+    /// What the value is, for error messages ("assignment status").
+    const WHAT: &'static str;
+    /// The stored identifier.
+    fn as_str(self) -> &'static str;
+    /// Parses a stored identifier (exact).
+    fn parse(s: &str) -> Option<Self>;
+}
 
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident ($what:literal) { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
             /// The stored identifier.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -15,6 +31,16 @@ macro_rules! text_enum {
             /// Parses a stored identifier.
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl $crate::domain::status::TextEnum for $name {
+            const WHAT: &'static str = $what;
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+            fn parse(s: &str) -> Option<Self> {
+                $name::parse(s)
             }
         }
 
@@ -28,17 +54,50 @@ macro_rules! text_enum {
 
 text_enum!(
     /// draft → open → closed → archived
-    CycleStatus { Draft => "draft", Open => "open", Closed => "closed", Archived => "archived" }
+    CycleStatus ("cycle status") { Draft => "draft", Open => "open", Closed => "closed", Archived => "archived" }
 );
 
 text_enum!(
     /// One KAM in one cycle: collecting → reconciling → finalized.
-    ReviewStatus { Collecting => "collecting", Reconciling => "reconciling", Finalized => "finalized" }
+    ReviewStatus ("review status") { Collecting => "collecting", Reconciling => "reconciling", Finalized => "finalized" }
+);
+
+text_enum!(
+    /// A staff account's role.
+    Role ("role") { Admin => "admin", Supervisor => "supervisor" }
+);
+
+text_enum!(
+    /// The kinds of message (SPEC §8); also the template folder's name.
+    EmailKind ("email kind") {
+        Invitation => "invitation",
+        Reminder => "reminder",
+        Resend => "resend",
+        SupervisorReady => "supervisor_ready",
+    }
+);
+
+impl EmailKind {
+    /// Whether a message of this kind carries a rater's personal link.
+    pub fn carries_link(self) -> bool {
+        !matches!(self, EmailKind::SupervisorReady)
+    }
+}
+
+text_enum!(
+    /// Where a queued message stands: pending → sending → sent, or failed, or cancelled.
+    OutboxStatus ("outbox status") {
+        Pending => "pending",
+        Sending => "sending",
+        Sent => "sent",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
 );
 
 text_enum!(
     /// One rater for one review.
-    AssignmentStatus {
+    AssignmentStatus ("assignment status") {
         Pending => "pending",
         Invited => "invited",
         Opened => "opened",

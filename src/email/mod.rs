@@ -11,34 +11,4 @@ pub use mailer::Mailer;
 pub use templates::Templates;
 
 /// The kinds of message (SPEC §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Invitation,
-    Reminder,
-    Resend,
-    SupervisorReady,
-}
-
-impl Kind {
-    /// The template folder and stored identifier.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Invitation => "invitation",
-            Kind::Reminder => "reminder",
-            Kind::Resend => "resend",
-            Kind::SupervisorReady => "supervisor_ready",
-        }
-    }
-
-    /// Parses a stored identifier.
-    pub fn parse(s: &str) -> Option<Kind> {
-        [
-            Kind::Invitation,
-            Kind::Reminder,
-            Kind::Resend,
-            Kind::SupervisorReady,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+pub use crate::domain::status::EmailKind as Kind;

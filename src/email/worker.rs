@@ -10,7 +10,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use futures_util::future::OptionFuture;
 use rand::Rng;
 
-use super::Mailer;
+use super::{Kind, Mailer};
 use crate::config::Settings;
 use crate::db::outbox::{OutboxRow, Outgoing};
 use crate::db::{self, outbox, Db};
@@ -200,7 +200,7 @@ fn record(
 ) -> Result<(), AppError> {
     match outcome {
         Ok(()) => {
-            let linked = row.kind == "invitation" || row.kind == "resend";
+            let linked = matches!(row.kind, Kind::Invitation | Kind::Resend);
             if outbox::mark_sent(c, &row.id, row.attempts, now)? && linked {
                 if let Some(a) = &row.assignment_id {
                     db::assignments::mark_invited(c, a, now)?;

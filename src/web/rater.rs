@@ -16,12 +16,10 @@ use crate::actions::cycles::deadline_date;
 use crate::db::{self, assignments::RaterContext, responses::RatingRow};
 use crate::domain::answers::{self, Action, Answers, Choice, Refusal, MAX_BODY};
 use crate::domain::locale::Locale;
-use crate::domain::relationship::Relationship;
+use crate::domain::status::AssignmentStatus;
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::tf;
-
-pub(super) const ANSWERABLE: [&str; 4] = ["pending", "invited", "opened", "draft"];
 
 /// Any unknown URL.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -60,7 +58,13 @@ pub async fn open(
         .write(move |c| {
             let now = db::now();
             db::assignments::grant_session(c, &hash, &id, now)?;
-            db::assignments::transition(c, &id, &["pending", "invited"], "opened", now)?;
+            db::assignments::transition(
+                c,
+                &id,
+                &[AssignmentStatus::Pending, AssignmentStatus::Invited],
+                AssignmentStatus::Opened,
+                now,
+            )?;
             Ok::<_, AppError>(())
         })
         .await?;
@@ -107,14 +111,13 @@ fn header<'a>(
     ctx: &'a RaterContext,
 ) -> FormHeader<'a> {
     let base = access.base();
-    let l = locale(req, Locale::parse(&ctx.assignment.locale));
+    let l = locale(req, Some(ctx.assignment.locale));
     let explicit = chosen_lang(req);
     FormHeader {
         locale: l,
         subject_name: &ctx.subject_name,
         cycle_name: &ctx.cycle_name,
-        relationship: Relationship::parse(&ctx.assignment.relationship)
-            .unwrap_or(Relationship::Customer),
+        relationship: ctx.assignment.relationship,
         deadline: deadline_date(ctx.closes_at).to_string(),
         // the cycle's k, as its invitations promised and its reports apply
         min_group_size: usize::try_from(ctx.min_group_size).unwrap_or(3),
@@ -218,14 +221,14 @@ pub async fn answer(
         Ok(ctx) => ctx,
         Err(r) => return Ok(r),
     };
-    let l = locale(&req, Locale::parse(&ctx.assignment.locale));
+    let l = locale(&req, Some(ctx.assignment.locale));
     let pairs = match body {
         Ok(p) => p,
         Err(key) => return Ok(bad_request(l, &tf(l, key, &[]))),
     };
     let form = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
     let rubric = &form.rubric;
-    let group = Relationship::parse(&ctx.assignment.relationship).unwrap_or(Relationship::Customer);
+    let group = ctx.assignment.relationship;
     let (action, answers) = match answers::parse(rubric, group, pairs) {
         Ok(x) => x,
         Err(r) => return Ok(bad_request(l, &refusal_text(l, &r))),
@@ -259,19 +262,19 @@ pub async fn answer(
         .collect();
     let (strengths, improvements) = (answers.strengths.clone(), answers.improvements.clone());
     let to = if action == Action::Submit {
-        "submitted"
+        AssignmentStatus::Submitted
     } else {
-        "draft"
+        AssignmentStatus::Draft
     };
-    let from = ctx.assignment.status.clone();
-    let had_draft = from == "draft";
+    let from = ctx.assignment.status;
+    let had_draft = from == AssignmentStatus::Draft;
     let moved = state
         .db
         .write(move |c| {
             let now = db::now();
             // compare-and-set from the status we read: exactly one of two concurrent requests
             // moves the assignment; the other sees 0 rows and answers 409
-            if !db::assignments::advance(c, &id, &from, to, now)? {
+            if !db::assignments::advance(c, &id, from, to, now)? {
                 return Ok(false);
             }
             db::responses::replace(c, &id, &rows, &strengths, &improvements, had_draft, now)?;
@@ -311,9 +314,9 @@ pub async fn done(
     else {
         return Ok(not_found_page(&req));
     };
-    if ctx.assignment.status != "submitted" {
+    if ctx.assignment.status != AssignmentStatus::Submitted {
         return Ok(see_other(access.base()));
     }
-    let l = locale(&req, Locale::parse(&ctx.assignment.locale));
+    let l = locale(&req, Some(ctx.assignment.locale));
     Ok(html(StatusCode::OK, view::thanks(l, &ctx.subject_name)))
 }

@@ -209,14 +209,13 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
         };
         return Ok(Link::Done(page));
     };
-    let l = locale(req, Locale::parse(&ctx.assignment.locale));
+    let l = locale(req, Some(ctx.assignment.locale));
     let switch = with_lang(&access.base(), Some(other(l)));
     let deadline = deadline_date(ctx.closes_at).to_string();
     let contact = &state.settings.email.contact;
-    let status = AssignmentStatus::parse(&ctx.assignment.status);
-    let cycle_open = ctx.cycle_status == CycleStatus::Open.as_str() && ctx.closes_at > db::now();
-    let page = match status {
-        Some(AssignmentStatus::Submitted) => {
+    let cycle_open = ctx.cycle_status == CycleStatus::Open && ctx.closes_at > db::now();
+    let page = match ctx.assignment.status {
+        AssignmentStatus::Submitted => {
             let date = ctx
                 .assignment
                 .submitted_at
@@ -227,11 +226,11 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
                 view::already_submitted(l, &ctx.subject_name, &date, &switch),
             ))
         }
-        Some(AssignmentStatus::Declined) => Some(html(
+        AssignmentStatus::Declined => Some(html(
             StatusCode::OK,
             view::declined(l, &ctx.subject_name, &switch),
         )),
-        Some(AssignmentStatus::Revoked) => Some(html(
+        AssignmentStatus::Revoked => Some(html(
             StatusCode::GONE,
             view::unavailable(
                 l,
@@ -242,7 +241,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
                 Some(&switch),
             ),
         )),
-        _ if !cycle_open || status == Some(AssignmentStatus::Expired) => Some(html(
+        _ if !cycle_open || ctx.assignment.status == AssignmentStatus::Expired => Some(html(
             StatusCode::GONE,
             view::unavailable(
                 l,

@@ -4,14 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::rater::{answerable, bad_request, conflict, guarded_body, ANSWERABLE};
+use super::rater::{answerable, bad_request, conflict, guarded_body};
 use super::rater_access::{chosen_lang, html, locale, resolve, see_other, with_lang, Access, Link};
 use super::views::layout::other;
 use super::views::rater as view;
 use super::AppState;
 use crate::db;
 use crate::domain::answers::MAX_TEXT;
-use crate::domain::locale::Locale;
 use crate::error::{AppError, AppResult};
 use crate::i18n::tf;
 
@@ -25,7 +24,7 @@ pub async fn decline_form(
         Link::Done(r) => return Ok(r),
         Link::Answerable(ctx) => ctx,
     };
-    let l = locale(&req, Locale::parse(&ctx.assignment.locale));
+    let l = locale(&req, Some(ctx.assignment.locale));
     let explicit = chosen_lang(&req);
     let base = access.base();
     let page = view::decline_form(
@@ -54,7 +53,7 @@ pub async fn decline(
         Ok(ctx) => ctx,
         Err(r) => return Ok(r),
     };
-    let l = locale(&req, Locale::parse(&ctx.assignment.locale));
+    let l = locale(&req, Some(ctx.assignment.locale));
     let pairs = match body {
         Ok(p) => p,
         Err(key) => return Ok(bad_request(l, &tf(l, key, &[]))),
@@ -79,8 +78,7 @@ pub async fn decline(
     let moved = state
         .db
         .write(move |c| {
-            db::assignments::decline(c, &id, &ANSWERABLE, &reason, db::now())
-                .map_err(AppError::from)
+            db::assignments::decline(c, &id, &reason, db::now()).map_err(AppError::from)
         })
         .await?;
     if !moved {

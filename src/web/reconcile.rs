@@ -14,6 +14,7 @@ use crate::actions::reconcile::{self, Reconciliation, Saved};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::consolidation::Level;
 use crate::domain::reconciliation::Entry;
+use crate::domain::status::{ReviewStatus, Role};
 use crate::error::{AppError, AppResult};
 
 fn stored_entries(r: &Reconciliation) -> BTreeMap<String, Entry> {
@@ -48,7 +49,7 @@ async fn load(
     session: &StaffSession,
     review_id: String,
 ) -> AppResult<Reconciliation> {
-    let (viewer, admin) = (session.person_id.clone(), session.role == "admin");
+    let (viewer, admin) = (session.person_id.clone(), session.role == Role::Admin);
     state
         .db
         .read(move |c| reconcile::load(c, &review_id, &viewer, admin))
@@ -91,7 +92,7 @@ pub async fn save(
     };
     let review_id = path.into_inner();
     let r = std::sync::Arc::new(load(&state, &session, review_id.clone()).await?);
-    if session.role != "supervisor" {
+    if session.role != Role::Supervisor {
         return Err(AppError::NotFound);
     }
     // the token and the origin first: a forged request learns nothing about the form
@@ -146,7 +147,7 @@ pub async fn save(
     let (Some(version), Some(signoff)) = (version, signoff) else {
         return Err(AppError::Invalid("the form is incomplete".into()));
     };
-    if r.review.listing.review.status == "finalized" {
+    if r.review.listing.review.status == ReviewStatus::Finalized {
         return Ok(html(StatusCode::CONFLICT, view::conflict(l, &review_id)));
     }
     let actor = session.person_id.clone();
@@ -195,7 +196,7 @@ pub async fn reopen(
     let Some(session) = current(&state, &req).await? else {
         return Ok(see_other("/login".into()));
     };
-    if session.role != "admin" {
+    if session.role != Role::Admin {
         return Err(AppError::NotFound);
     }
     if !csrf_ok(&state, &req, &session, &form.csrf) {

@@ -19,6 +19,7 @@ use crate::domain::locale::Locale;
 use crate::domain::progress;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::AssignmentStatus;
+use crate::domain::status::Role;
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -244,7 +245,7 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
         return Ok(see_other("/login".into()));
     };
     let l = locale(&req, None);
-    if session.role == "admin" {
+    if session.role == Role::Admin {
         let cycles = state
             .db
             .read(crate::actions::progress::cycles_overview)
@@ -260,20 +261,16 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
                 let assignments = db::assignments::list_for_review(c, &r.listing.review.id)?;
                 let statuses: Vec<(Relationship, AssignmentStatus)> = assignments
                     .iter()
-                    .filter_map(|a| {
-                        Some((
-                            Relationship::parse(&a.assignment.relationship)?,
-                            AssignmentStatus::parse(&a.assignment.status)?,
-                        ))
-                    })
+                    .map(|a| (a.assignment.relationship, a.assignment.status))
                     .collect();
                 let k = usize::try_from(r.min_group_size).unwrap_or(3);
                 let own = assignments
                     .iter()
                     .find(|a| {
-                        a.assignment.rater_id == person && a.assignment.relationship == "supervisor"
+                        a.assignment.rater_id == person
+                            && a.assignment.relationship == Relationship::Supervisor
                     })
-                    .map(|a| (a.assignment.id.clone(), a.assignment.status.clone()));
+                    .map(|a| (a.assignment.id.clone(), a.assignment.status));
                 out.push(view::SupervisedRow {
                     review: r,
                     progress: progress::per_group(&statuses, k),
@@ -314,16 +311,9 @@ pub async fn rate(
     let closes_at = state
         .db
         .write(move |c| {
-            use db::schema::{assignments, cycles, reviews};
-            use diesel::prelude::*;
             // only the supervisor's own assignment; anything else is "not found"
-            let closes_at: chrono::NaiveDateTime = assignments::table
-                .inner_join(reviews::table.inner_join(cycles::table))
-                .filter(assignments::id.eq(&aid))
-                .filter(assignments::rater_id.eq(&person))
-                .filter(assignments::relationship.eq("supervisor"))
-                .select(cycles::closes_at)
-                .get_result(c)?;
+            let closes_at = db::assignments::own_supervisor_deadline(c, &aid, &person)?
+                .ok_or(AppError::NotFound)?;
             db::assignments::grant_session(c, &hash, &aid, db::now())?;
             Ok::<_, AppError>(closes_at)
         })

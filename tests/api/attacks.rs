@@ -210,7 +210,7 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
         .read(|c| Ok(db::outbox::list(c, None)?))
         .expect("outbox")
         .into_iter()
-        .filter(|m| m.kind == "supervisor_ready")
+        .filter(|m| m.kind == kam360::email::Kind::SupervisorReady)
         .count();
     assert_eq!(ready, 1);
 }

@@ -67,8 +67,8 @@ fn scenario(
                     db::assignments::transition(
                         c,
                         &a.assignment_id,
-                        &["pending"],
-                        "submitted",
+                        &[kam360::domain::status::AssignmentStatus::Pending],
+                        kam360::domain::status::AssignmentStatus::Submitted,
                         now,
                     )?;
                 }
@@ -86,7 +86,7 @@ fn scenario(
                 expires_at: now,
                 email: "boss@t.cn".into(),
                 name: "Boss".into(),
-                role: "supervisor".into(),
+                role: kam360::domain::status::Role::Supervisor,
                 disabled: false,
             };
             let st = PageState {

@@ -180,7 +180,12 @@ async fn a_550_fails_that_recipient_only_and_can_be_retried() {
     // the refused transaction was reset and its one connection kept for the others
     assert_eq!(server.sessions.load(std::sync::atomic::Ordering::SeqCst), 1);
     let failed = app
-        .read(|c| Ok(db::outbox::list(c, Some("failed"))?))
+        .read(|c| {
+            Ok(db::outbox::list(
+                c,
+                Some(kam360::domain::status::OutboxStatus::Failed),
+            )?)
+        })
         .expect("failed");
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].recipient_email, "c1@client.cn");

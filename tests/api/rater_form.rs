@@ -423,8 +423,11 @@ async fn unknown_revoked_and_closed_links(app: TestApp) {
         Ok(db::assignments::transition(
             c,
             &revoked,
-            &["invited", "pending"],
-            "revoked",
+            &[
+                kam360::domain::status::AssignmentStatus::Invited,
+                kam360::domain::status::AssignmentStatus::Pending,
+            ],
+            kam360::domain::status::AssignmentStatus::Revoked,
             db::now(),
         )?)
     })

@@ -14,6 +14,7 @@ use crate::domain::locale::Locale;
 use crate::domain::reconciliation::{Entry, Problem};
 use crate::domain::relationship::Relationship;
 use crate::domain::shown::Comments;
+use crate::domain::status::{ReviewStatus, Role};
 use crate::i18n::{t, tf};
 
 /// How the page is shown.
@@ -227,7 +228,8 @@ fn audit(l: Locale, r: &Reconciliation) -> Markup {
 pub fn page_for(l: Locale, r: &Reconciliation, st: &PageState<'_>) -> Markup {
     let listing = &r.review.listing;
     let title = tf(l, "rec.title", &[("name", &listing.subject_name)]);
-    let locked = listing.review.status == "finalized" || st.session.role != "supervisor";
+    let locked =
+        listing.review.status == ReviewStatus::Finalized || st.session.role != Role::Supervisor;
     page(
         l,
         &title,
@@ -286,7 +288,7 @@ pub fn page_for(l: Locale, r: &Reconciliation, st: &PageState<'_>) -> Markup {
                         p.hint { (t(l, "rec.signoff.hint")) }
                     }
                 }
-                @if listing.review.status == "finalized" && st.session.role == "admin" {
+                @if listing.review.status == ReviewStatus::Finalized && st.session.role == Role::Admin {
                     form.reopen method="post" action={ "/reviews/" (listing.review.id) "/reopen" } {
                         input type="hidden" name="csrf" value=(st.session.csrf_token);
                         div.field { label for="reason" { (t(l, "rec.reopen.reason")) } textarea name="reason" id="reason" rows="2" required {} }

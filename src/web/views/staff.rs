@@ -9,6 +9,7 @@ use crate::db::reviews::SupervisedReview;
 use crate::db::sessions::StaffSession;
 use crate::domain::locale::Locale;
 use crate::domain::progress::GroupProgress;
+use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::i18n::{t, tf};
 
 /// A one-paragraph page.
@@ -85,7 +86,7 @@ pub struct SupervisedRow {
     pub review: SupervisedReview,
     pub progress: Vec<GroupProgress>,
     /// The supervisor's own assignment (id, status), if they were nominated.
-    pub own: Option<(String, String)>,
+    pub own: Option<(String, AssignmentStatus)>,
 }
 
 /// A supervisor's home: their KAMs in each cycle.
@@ -113,9 +114,9 @@ pub fn supervisor_home(l: Locale, s: &StaffSession, rows: &[SupervisedRow], k: u
                     ul.progress-list { @for p in &r.progress { (progress_cell(l, p, usize::try_from(rv.min_group_size).unwrap_or(k))) } }
                     p { a.button.secondary href={ "/reviews/" (rv.listing.review.id) } { (t(l, "rec.open")) } }
                 @if let Some((id, status)) = &r.own {
-                        @if status == "submitted" {
+                        @if *status == AssignmentStatus::Submitted {
                             p.done { (t(l, "home.rated")) }
-                        } @else if rv.cycle_status == "open" {
+                        } @else if rv.cycle_status == CycleStatus::Open {
                             form method="post" action={ "/rate/" (id) } {
                                 input type="hidden" name="csrf" value=(s.csrf_token);
                                 button.primary type="submit" { (tf(l, "home.rate", &[("name", &rv.listing.subject_name)])) }
