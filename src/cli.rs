@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::actions::{self, users::Role};
 use crate::config::Settings;
 use crate::db::{self, Db};
+use crate::domain::export;
 use crate::domain::rubric::Rubric;
 use crate::domain::status::OutboxStatus;
 use crate::email::{Mailer, Templates};
@@ -339,8 +340,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .db
                 .read_blocking(|c| actions::report::build(c, &a.cycle))?;
             let text = match a.format {
-                Format::Csv => actions::report::to_csv(&rows)?,
-                Format::Json => actions::report::to_json(&rows)? + "\n",
+                Format::Csv => export::to_csv(&rows)?,
+                Format::Json => export::to_json(&rows)? + "\n",
             };
             match a.out {
                 Some(path) => std::fs::write(&path, text)

@@ -1,11 +1,12 @@
 //! Cycles: create (freezing rubric and policy), import nominations, launch (queue one
 //! invitation with its own link per nomination), close.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{find_cycle, load_snapshots, PolicySnapshot};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::dates::{closing_instant, deadline_date};
 use crate::domain::locale::Locale;
 use crate::domain::nomination::{self, ImportError};
 use crate::domain::progress::VisibleBecause;
@@ -15,16 +16,6 @@ use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::email::messages::{self, ReadyMail};
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
-
-/// The moment a cycle that "closes on" `date` stops accepting answers: the end of that day (UTC).
-pub fn closing_instant(date: NaiveDate) -> NaiveDateTime {
-    date.succ_opt().unwrap_or(date).and_time(NaiveTime::MIN)
-}
-
-/// The last day on which answers are accepted.
-pub fn deadline_date(closes_at: NaiveDateTime) -> NaiveDate {
-    (closes_at - chrono::TimeDelta::seconds(1)).date()
-}
 
 /// Creates a draft cycle with frozen snapshots of the rubric and policy; returns its id.
 pub fn create(

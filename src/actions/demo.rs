@@ -9,6 +9,7 @@ use super::cycles::{self, IssuedLink};
 use super::users::{self, Role};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::password;
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
 use crate::domain::status::AssignmentStatus;
@@ -100,8 +101,9 @@ pub fn seed(
         let password = match db::accounts::find_by_email(conn, email)? {
             None => users::add(conn, email, person, role, now)?,
             Some(_) => {
-                let password = users::generate_password();
-                db::accounts::set_password(conn, email, &users::hash_password(&password)?, now)?;
+                let password = password::generate();
+                let hash = password::hash(&password).map_err(|e| AppError::Unexpected(e.into()))?;
+                db::accounts::set_password(conn, email, &hash, now)?;
                 password
             }
         };

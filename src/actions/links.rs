@@ -3,10 +3,11 @@
 
 use chrono::NaiveDateTime;
 
-use super::cycles::{deadline_date, IssuedLink};
+use super::cycles::IssuedLink;
 use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::dates::deadline_date;
 use crate::domain::rubric::Rubric;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::token;

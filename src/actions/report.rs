@@ -1,49 +1,16 @@
 //! `kam360 report`: one row per review × criterion (rubric order) with the figures SPEC §7
-//! allows, the proposal of §6 and the supervisor's final level, as CSV or JSON.
+//! allows, the proposal of §6 and the supervisor's final level. `domain::export` writes the
+//! rows as CSV or JSON.
 
 use std::collections::HashMap;
-
-use serde::Serialize;
 
 use super::{find_cycle, load_snapshots};
 use crate::db::{self, AnyConnection};
 use crate::domain::consolidation::{Evidence, Level};
-use crate::domain::export::neutralize_formula;
+use crate::domain::export::ReportRow;
 use crate::domain::progress;
-use crate::domain::shown::{figures, CriterionFigures};
-use crate::error::{AppError, AppResult};
-
-/// The CSV columns, in order.
-pub const COLUMNS: [&str; 17] = [
-    "subject_email",
-    "subject_name",
-    "area_id",
-    "criterion_id",
-    "self_level",
-    "supervisor_level",
-    "customer_mean",
-    "customer_n",
-    "peer_mean",
-    "peer_n",
-    "team_mean",
-    "team_n",
-    "others_mean",
-    "others_n",
-    "proposed_level",
-    "final_level",
-    "flags",
-];
-
-/// One row of the report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportRow {
-    pub subject_email: String,
-    pub subject_name: String,
-    pub area_id: String,
-    pub criterion_id: String,
-    pub figures: CriterionFigures,
-    pub final_level: Option<Level>,
-}
+use crate::domain::shown::figures;
+use crate::error::AppResult;
 
 /// Builds the report of a cycle.
 pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRow>> {
@@ -94,105 +61,4 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
         }
     }
     Ok(rows)
-}
-
-fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map(ToString::to_string).unwrap_or_default()
-}
-
-impl ReportRow {
-    /// The CSV cells, in column order, before formula neutralisation.
-    fn cells(&self) -> [String; 17] {
-        let f = &self.figures;
-        [
-            self.subject_email.clone(),
-            self.subject_name.clone(),
-            self.area_id.clone(),
-            self.criterion_id.clone(),
-            opt(&f.self_level),
-            opt(&f.supervisor_level),
-            opt(&f.customer_mean),
-            opt(&f.customer_n),
-            opt(&f.peer_mean),
-            opt(&f.peer_n),
-            opt(&f.team_mean),
-            opt(&f.team_n),
-            opt(&f.others_mean),
-            opt(&f.others_n),
-            opt(&f.proposed_level),
-            opt(&self.final_level),
-            f.flags.clone(),
-        ]
-    }
-}
-
-/// The report as CSV (header + rows), every cell safe against spreadsheet formula injection.
-pub fn to_csv(rows: &[ReportRow]) -> AppResult<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(COLUMNS)
-        .map_err(|e| AppError::Unexpected(e.into()))?;
-    for r in rows {
-        let cells = r.cells();
-        w.write_record(cells.iter().map(|c| neutralize_formula(c).into_owned()))
-            .map_err(|e| AppError::Unexpected(e.into()))?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Unexpected(e.into()))
-}
-
-#[derive(Serialize)]
-struct JsonRow<'a> {
-    subject_email: &'a str,
-    subject_name: &'a str,
-    area_id: &'a str,
-    criterion_id: &'a str,
-    self_level: Option<Level>,
-    supervisor_level: Option<Level>,
-    customer_mean: Option<f64>,
-    customer_n: Option<usize>,
-    peer_mean: Option<f64>,
-    peer_n: Option<usize>,
-    team_mean: Option<f64>,
-    team_n: Option<usize>,
-    others_mean: Option<f64>,
-    others_n: Option<usize>,
-    proposed_level: Option<Level>,
-    final_level: Option<Level>,
-    flags: &'a str,
-}
-
-fn number(s: &Option<String>) -> Option<f64> {
-    s.as_deref().and_then(|v| v.parse().ok())
-}
-
-/// The report as a JSON array with the same fields (means as numbers, empty fields as null).
-pub fn to_json(rows: &[ReportRow]) -> AppResult<String> {
-    let out: Vec<JsonRow<'_>> = rows
-        .iter()
-        .map(|r| {
-            let f = &r.figures;
-            JsonRow {
-                subject_email: &r.subject_email,
-                subject_name: &r.subject_name,
-                area_id: &r.area_id,
-                criterion_id: &r.criterion_id,
-                self_level: f.self_level,
-                supervisor_level: f.supervisor_level,
-                customer_mean: number(&f.customer_mean),
-                customer_n: f.customer_n,
-                peer_mean: number(&f.peer_mean),
-                peer_n: f.peer_n,
-                team_mean: number(&f.team_mean),
-                team_n: f.team_n,
-                others_mean: number(&f.others_mean),
-                others_n: f.others_n,
-                proposed_level: f.proposed_level,
-                final_level: r.final_level,
-                flags: &f.flags,
-            }
-        })
-        .collect();
-    serde_json::to_string_pretty(&out).map_err(|e| AppError::Unexpected(e.into()))
 }

@@ -153,6 +153,12 @@ fn normalise(s: &str) -> String {
         .to_owned()
 }
 
+/// About how many minutes a form of `criteria` criteria takes (shown on the form and in the
+/// invitation).
+pub fn minutes_for(criteria: usize) -> usize {
+    criteria + 5
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,12 @@
 pub mod answers;
 pub mod confidentiality;
 pub mod consolidation;
+pub mod dates;
 pub mod email_address;
 pub mod export;
 pub mod locale;
 pub mod nomination;
+pub mod password;
 pub mod progress;
 pub mod reconciliation;
 pub mod relationship;

@@ -5,6 +5,10 @@
 use std::collections::BTreeMap;
 
 use super::consolidation::Level;
+use super::rubric::Rubric;
+
+/// The longest rationale accepted, in characters.
+pub const MAX_RATIONALE: usize = 2000;
 
 /// What the supervisor entered for one criterion.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,9 +50,166 @@ pub fn check(
     problems
 }
 
+/// A parsed reconciliation form (`POST /reviews/{review}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// The review's version the page was loaded at (optimistic concurrency).
+    pub version: i32,
+    /// Sign off (`action=signoff`) rather than save progress (`action=save`).
+    pub signoff: bool,
+    /// What was entered per criterion id (`final__{id}`, `rationale__{id}`).
+    pub entries: BTreeMap<String, Entry>,
+}
+
+/// Why a reconciliation form is refused as a whole (400): nothing is stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// A field that is not on the form.
+    #[error("unknown field {0}")]
+    UnknownField(String),
+    /// A final level outside 1–4.
+    #[error("'{0}' is not a level")]
+    NotALevel(String),
+    /// A rationale over [`MAX_RATIONALE`] characters.
+    #[error("a rationale is longer than 2,000 characters")]
+    RationaleTooLong,
+    /// `version` or `action` missing or malformed.
+    #[error("the form is incomplete")]
+    Incomplete,
+}
+
+/// Parses the reconciliation form against the cycle's rubric. The `csrf` field is the
+/// handler's business and is skipped here.
+///
+/// # Errors
+///
+/// A [`Refusal`] for the first field that cannot be taken.
+pub fn parse(rubric: &Rubric, form: Vec<(String, String)>) -> Result<Submission, Refusal> {
+    let mut version = None;
+    let mut signoff = None;
+    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
+    for (k, v) in form {
+        match k.as_str() {
+            "csrf" => {}
+            "version" => version = v.parse::<i32>().ok(),
+            "action" => signoff = Some(v == "signoff").filter(|_| v == "save" || v == "signoff"),
+            _ => {
+                let Some((field, id)) = k.split_once("__") else {
+                    return Err(Refusal::UnknownField(k));
+                };
+                if rubric.criterion(id).is_none() {
+                    return Err(Refusal::UnknownField(k));
+                }
+                let e = entries.entry(id.to_owned()).or_default();
+                match field {
+                    "final" if v.is_empty() => e.final_level = None,
+                    "final" => {
+                        let level = v.parse::<Level>().ok().filter(|x| (1..=4).contains(x));
+                        e.final_level = Some(level.ok_or(Refusal::NotALevel(v))?);
+                    }
+                    "rationale" if v.chars().count() <= MAX_RATIONALE => e.rationale = v,
+                    "rationale" => return Err(Refusal::RationaleTooLong),
+                    _ => return Err(Refusal::UnknownField(k)),
+                }
+            }
+        }
+    }
+    match (version, signoff) {
+        (Some(version), Some(signoff)) => Ok(Submission {
+            version,
+            signoff,
+            entries,
+        }),
+        _ => Err(Refusal::Incomplete),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rubric() -> Rubric {
+        Rubric::from_toml("kam.toml", include_str!("../../config/rubric/kam.toml")).expect("rubric")
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_form_parses_into_entries() {
+        let r = rubric();
+        let id = r.criteria().next().expect("a criterion").id.clone();
+        let s = parse(
+            &r,
+            form(&[
+                ("csrf", "t"),
+                ("version", "4"),
+                ("action", "signoff"),
+                (&format!("final__{id}"), "2"),
+                (&format!("rationale__{id}"), "seen in the QBR"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!((s.version, s.signoff), (4, true));
+        assert_eq!(
+            s.entries.get(&id),
+            Some(&Entry {
+                final_level: Some(2),
+                rationale: "seen in the QBR".into()
+            })
+        );
+        let empty = parse(
+            &r,
+            form(&[
+                ("version", "1"),
+                ("action", "save"),
+                (&format!("final__{id}"), ""),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(empty.entries.get(&id).and_then(|e| e.final_level), None);
+    }
+
+    #[test]
+    fn a_bad_form_is_refused_whole() {
+        let r = rubric();
+        let id = r.criteria().next().expect("a criterion").id.clone();
+        let ok = [("version", "1"), ("action", "save")];
+        let with = |extra: (&str, &str)| {
+            let mut v = form(&ok);
+            v.push((extra.0.to_owned(), extra.1.to_owned()));
+            parse(&r, v)
+        };
+        assert_eq!(
+            with(("final__nope", "2")),
+            Err(Refusal::UnknownField("final__nope".into()))
+        );
+        assert_eq!(
+            with(("bogus", "x")),
+            Err(Refusal::UnknownField("bogus".into()))
+        );
+        assert_eq!(
+            with((&format!("final__{id}"), "5")),
+            Err(Refusal::NotALevel("5".into()))
+        );
+        let long = "x".repeat(MAX_RATIONALE + 1);
+        assert_eq!(
+            with((&format!("rationale__{id}"), &long)),
+            Err(Refusal::RationaleTooLong)
+        );
+        assert_eq!(
+            parse(&r, form(&[("action", "save")])),
+            Err(Refusal::Incomplete)
+        );
+        assert_eq!(
+            parse(&r, form(&[("version", "1"), ("action", "publish")])),
+            Err(Refusal::Incomplete)
+        );
+    }
 
     fn entries(v: &[(&str, Option<Level>, &str)]) -> BTreeMap<String, Entry> {
         v.iter()

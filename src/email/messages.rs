@@ -50,11 +50,6 @@ struct LinkContext<'a> {
     days_left: i64,
 }
 
-/// About how many minutes a form of `criteria` criteria takes.
-pub fn minutes_for(criteria: usize) -> usize {
-    criteria + 5
-}
-
 /// Renders a link-carrying message into an outbox row.
 pub fn link_message(
     templates: &Templates,
@@ -72,7 +67,7 @@ pub fn link_message(
         subject_name: m.subject_name,
         relationship: i18n::t(m.locale, &group_key),
         link: m.link,
-        minutes: minutes_for(m.criteria_count),
+        minutes: crate::domain::answers::minutes_for(m.criteria_count),
         criteria_count: m.criteria_count,
         confidential: m.relationship.is_confidential(),
         min_group_size: m.min_group_size,

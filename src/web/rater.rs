@@ -12,9 +12,9 @@ use super::rater_access::{
 use super::views::layout::other;
 use super::views::rater::{self as view, FormHeader, Notice};
 use super::AppState;
-use crate::actions::cycles::deadline_date;
 use crate::db::{self, assignments::RaterContext, responses::RatingRow};
 use crate::domain::answers::{self, Action, Answers, Choice, Refusal, MAX_BODY};
+use crate::domain::dates::deadline_date;
 use crate::domain::locale::Locale;
 use crate::domain::status::AssignmentStatus;
 use crate::domain::token;

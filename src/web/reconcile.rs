@@ -13,7 +13,7 @@ use super::AppState;
 use crate::actions::reconcile::{self, Reconciliation, Saved};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::consolidation::Level;
-use crate::domain::reconciliation::Entry;
+use crate::domain::reconciliation::{self, Entry, Submission};
 use crate::domain::status::{ReviewStatus, Role};
 use crate::error::{AppError, AppResult};
 
@@ -105,48 +105,11 @@ pub async fn save(
     if !csrf_ok(&state, &req, &session, &csrf) {
         return Ok(forbidden(l));
     }
-    let mut version = None;
-    let mut signoff = None;
-    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
-    for (k, v) in form {
-        match k.as_str() {
-            "csrf" => {}
-            "version" => version = v.parse::<i32>().ok(),
-            "action" => signoff = Some(v == "signoff").filter(|_| v == "save" || v == "signoff"),
-            _ => {
-                let (field, id) = k
-                    .split_once("__")
-                    .ok_or_else(|| AppError::Invalid(format!("unknown field {k}")))?;
-                if r.rubric.criterion(id).is_none() {
-                    return Err(AppError::Invalid(format!("unknown field {k}")));
-                }
-                let e = entries.entry(id.to_owned()).or_default();
-                match field {
-                    "final" if v.is_empty() => e.final_level = None,
-                    "final" => {
-                        e.final_level = Some(
-                            v.parse::<Level>()
-                                .ok()
-                                .filter(|x| (1..=4).contains(x))
-                                .ok_or_else(|| {
-                                    AppError::Invalid(format!("'{v}' is not a level"))
-                                })?,
-                        )
-                    }
-                    "rationale" if v.chars().count() <= 2000 => e.rationale = v,
-                    "rationale" => {
-                        return Err(AppError::Invalid(
-                            "a rationale is longer than 2,000 characters".into(),
-                        ))
-                    }
-                    _ => return Err(AppError::Invalid(format!("unknown field {k}"))),
-                }
-            }
-        }
-    }
-    let (Some(version), Some(signoff)) = (version, signoff) else {
-        return Err(AppError::Invalid("the form is incomplete".into()));
-    };
+    let Submission {
+        version,
+        signoff,
+        entries,
+    } = reconciliation::parse(&r.rubric, form).map_err(|e| AppError::Invalid(e.to_string()))?;
     if r.review.listing.review.status == ReviewStatus::Finalized {
         return Ok(html(StatusCode::CONFLICT, view::conflict(l, &review_id)));
     }

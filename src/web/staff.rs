@@ -13,9 +13,9 @@ use subtle::ConstantTimeEq;
 use super::rater_access::{html, locale, see_other};
 use super::views::staff as view;
 use super::AppState;
-use crate::actions::users;
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::locale::Locale;
+use crate::domain::password as passwords;
 use crate::domain::progress;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::AssignmentStatus;
@@ -143,13 +143,13 @@ pub async fn login(
     let hash = account
         .as_ref()
         .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| users::dummy_hash().to_owned());
+        .unwrap_or_else(|| passwords::dummy_hash().to_owned());
     let stored = hash.clone();
     let (matches, rehashed) = web::block(move || {
-        let ok = users::verify_password(&hash, &password);
+        let ok = passwords::verify(&hash, &password);
         // outdated parameters are upgraded while the password is at hand
-        let rehashed = (ok && users::needs_rehash(&stored))
-            .then(|| users::hash_password(&password).ok())
+        let rehashed = (ok && passwords::needs_rehash(&stored))
+            .then(|| passwords::hash(&password).ok())
             .flatten();
         (ok, rehashed)
     })

@@ -13,7 +13,7 @@ use crate::fixtures::{answer_all, launched_cycle, standard, Launched, Nomination
 use crate::helpers::{try_spawn_app_with, Backend, TestApp};
 use crate::smtp_server::SmtpServer;
 
-fn report_rows(app: &TestApp, cycle: &str) -> Vec<report::ReportRow> {
+fn report_rows(app: &TestApp, cycle: &str) -> Vec<kam360::domain::export::ReportRow> {
     let id = cycle.to_owned();
     app.read(move |c| report::build(c, &id)).expect("report")
 }
@@ -81,7 +81,7 @@ async fn a_lone_customer_cannot_be_decoded(app: TestApp) {
         "P = S while M is absent"
     );
     assert_eq!(rq.figures.flags, "thin_evidence");
-    let csv = report::to_csv(&rows).expect("csv");
+    let csv = kam360::domain::export::to_csv(&rows).expect("csv");
     let body = |kam: &str| -> Vec<String> {
         csv.lines()
             .filter(|line| line.starts_with(kam))
@@ -145,7 +145,7 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
     };
     app.write(revoke).expect("revoke");
     let shown = report_rows(&app, &l.cycle_id);
-    let rq = |rows: &[report::ReportRow]| {
+    let rq = |rows: &[kam360::domain::export::ReportRow]| {
         rows.iter()
             .find(|r| r.criterion_id == "relationship_quality")
             .expect("row")

@@ -70,7 +70,7 @@ pub fn form(
                 div { dt { (text(l, "form.role")) } dd { (text(l, &format!("group.{}", group.as_str()))) } }
                 div { dt { (text(l, "form.deadline")) } dd { time datetime=(h.deadline) { (h.deadline) } } }
             }
-            p.duration { (textf(l, "form.duration", &[("minutes", &crate::email::messages::minutes_for(total).to_string()), ("count", &total.to_string())])) }
+            p.duration { (textf(l, "form.duration", &[("minutes", &crate::domain::answers::minutes_for(total).to_string()), ("count", &total.to_string())])) }
             p.notice.confidential {
                 @match group {
                     Relationship::Supervisor => (text(l, "form.identifiable.supervisor")),

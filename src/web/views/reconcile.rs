@@ -11,7 +11,7 @@ use crate::actions::reconcile::{CriterionRow, Reconciliation};
 use crate::db::sessions::StaffSession;
 use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, MeanSource};
 use crate::domain::locale::Locale;
-use crate::domain::reconciliation::{Entry, Problem};
+use crate::domain::reconciliation::{Entry, Problem, MAX_RATIONALE};
 use crate::domain::relationship::Relationship;
 use crate::domain::shown::Comments;
 use crate::domain::status::{ReviewStatus, Role};
@@ -164,7 +164,7 @@ fn decision(
             }
             div.field {
                 label for=(rat) { (t(l, "rec.rationale")) }
-                textarea name=(rat) id=(rat) rows="2" maxlength="2000" disabled[locked] aria-describedby={ "hint-" (c.id) } { (e.rationale) }
+                textarea name=(rat) id=(rat) rows="2" maxlength=(MAX_RATIONALE) disabled[locked] aria-describedby={ "hint-" (c.id) } { (e.rationale) }
                 p.hint id={ "hint-" (c.id) } { (t(l, "rec.rationale.hint")) }
             }
         }

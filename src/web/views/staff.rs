@@ -3,10 +3,10 @@
 use maud::{html, Markup};
 
 use super::layout::{message as simple, page};
-use crate::actions::cycles::deadline_date;
 use crate::actions::progress::CycleOverview;
 use crate::db::reviews::SupervisedReview;
 use crate::db::sessions::StaffSession;
+use crate::domain::dates::deadline_date;
 use crate::domain::locale::Locale;
 use crate::domain::progress::GroupProgress;
 use crate::domain::status::{AssignmentStatus, CycleStatus};

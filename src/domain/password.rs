@@ -1,0 +1,98 @@
+//! Staff passwords: generated at random, stored as Argon2id PHC strings (OWASP's parameters),
+//! verified in constant time, and re-hashed at sign-in when the parameters have changed.
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use argon2::Argon2;
+use rand::distr::{Alphanumeric, SampleString};
+use rand::TryRngCore;
+
+/// Why a password could not be hashed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    /// The operating system's random number generator failed.
+    #[error("random: {0}")]
+    Random(String),
+    /// The hasher refused its input.
+    #[error("hash: {0}")]
+    Hash(String),
+}
+
+/// A new random password (20 alphanumeric characters, ~119 bits).
+pub fn generate() -> String {
+    Alphanumeric.sample_string(&mut rand::rngs::OsRng.unwrap_err(), 20)
+}
+
+/// The Argon2id PHC string of `password`.
+pub fn hash(password: &str) -> Result<String, PasswordError> {
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut salt)
+        .map_err(|e| PasswordError::Random(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| PasswordError::Hash(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PasswordError::Hash(e.to_string()))
+}
+
+/// Whether `password` matches the PHC string `hash` (false for a malformed hash).
+pub fn verify(hash: &str, password: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Whether a stored hash was made with other parameters than today's (Argon2id, OWASP's
+/// m = 19 MiB, t = 2, p = 1) and should be replaced at the next successful sign-in.
+pub fn needs_rehash(hash: &str) -> bool {
+    use argon2::password_hash::PasswordHash;
+    let Ok(h) = PasswordHash::new(hash) else {
+        return true;
+    };
+    let current = argon2::Params::default();
+    let param = |name: &str| h.params.get_decimal(name);
+    h.algorithm.as_str() != "argon2id"
+        || param("m") != Some(current.m_cost())
+        || param("t") != Some(current.t_cost())
+        || param("p") != Some(current.p_cost())
+}
+
+/// A hash of a random password, verified against when the account does not exist, so that an
+/// unknown email takes as long to refuse as a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash(&generate()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let h = hash("correct horse").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify(&h, "correct horse"));
+        assert!(!verify(&h, "Correct horse"));
+        assert!(!verify("not a hash", "x"));
+        assert!(!verify(dummy_hash(), ""));
+        assert_eq!(generate().len(), 20);
+        assert!(!needs_rehash(&h));
+        let weak = {
+            use argon2::password_hash::{PasswordHasher, SaltString};
+            let params = argon2::Params::new(8 * 1024, 1, 1, None).expect("params");
+            let a = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+            a.hash_password(
+                b"pw",
+                &SaltString::encode_b64(b"0123456789abcdef").expect("salt"),
+            )
+            .expect("hash")
+            .to_string()
+        };
+        assert!(needs_rehash(&weak));
+        assert!(verify(&weak, "pw"));
+    }
+}
