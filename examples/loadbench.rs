@@ -97,7 +97,7 @@ fn database(backend: &str, dir: &Path) -> String {
 
 /// Seeds one open cycle with `n` customer links per batch; returns the batches' link paths.
 fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(String, String)>> {
-    let rubric = kam360::cli::load_rubric(settings).expect("rubric");
+    let rubric = kam360::startup::load_rubric(settings).expect("rubric");
     let s = settings.clone();
     let cycle = db
         .write_blocking(move |c| {
@@ -174,7 +174,7 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
 
 /// The body of a full customer submission.
 fn submission(settings: &Settings) -> String {
-    let rubric = kam360::cli::load_rubric(settings).expect("rubric");
+    let rubric = kam360::startup::load_rubric(settings).expect("rubric");
     let mut pairs: Vec<(String, String)> = rubric
         .criteria_for(Relationship::Customer)
         .enumerate()
@@ -622,7 +622,7 @@ async fn measure(f: impl FnOnce() -> Sample + Send + 'static) -> Sample {
 }
 
 /// The cycle's rubric with its escaped texts, as the server caches it.
-async fn state_rubric(db: &Db, cycle_id: &str) -> Arc<kam360::web::CycleForm> {
+async fn state_rubric(db: &Db, cycle_id: &str) -> Arc<kam360::web::views::fragments::CycleForm> {
     kam360::web::RubricCache::default()
         .get(db, cycle_id)
         .await
@@ -630,7 +630,7 @@ async fn state_rubric(db: &Db, cycle_id: &str) -> Arc<kam360::web::CycleForm> {
 }
 
 /// The customer form, empty, as a first visit renders it.
-fn render(form: &kam360::web::CycleForm) -> maud::Markup {
+fn render(form: &kam360::web::views::fragments::CycleForm) -> maud::Markup {
     use kam360::domain::locale::Locale;
     use kam360::web::views::rater::{form as page, FormHeader, Notice};
     let h = FormHeader {

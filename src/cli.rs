@@ -3,19 +3,18 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::actions::{self, users::Role};
 use crate::config::Settings;
-use crate::db::{self, Db};
+use crate::db::{self};
 use crate::domain::export;
-use crate::domain::rubric::Rubric;
 use crate::domain::status::OutboxStatus;
-use crate::email::{Mailer, Templates};
+use crate::email::Mailer;
 use crate::error::AppError;
+use crate::startup;
 
 /// kam360: multi-rater (360°) feedback for key account managers.
 #[derive(Debug, Parser)]
@@ -203,44 +202,10 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))
 }
 
-/// Loads the configured rubric file.
-pub fn load_rubric(settings: &Settings) -> anyhow::Result<Rubric> {
-    let path = &settings.rubric.path;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read the rubric: {e}", path.display()))?;
-    Rubric::from_toml(&path.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// Everything a command needs.
-pub struct Context {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub templates: Arc<Templates>,
-}
-
-impl Context {
-    /// Loads settings, connects and migrates.
-    pub fn open(settings: Settings) -> anyhow::Result<Context> {
-        let db = Db::connect(
-            secrecy::ExposeSecret::expose_secret(&settings.database.url),
-            settings.database.pool_size,
-        )?;
-        db.migrate()?;
-        let dir = (!settings.email.template_dir.is_empty())
-            .then(|| PathBuf::from(&settings.email.template_dir));
-        let templates = Templates::new(dir)?;
-        Ok(Context {
-            settings: Arc::new(settings),
-            db,
-            templates: Arc::new(templates),
-        })
-    }
-}
-
 /// Runs a parsed command line. `Err` carries the message for stderr.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    let ctx = Context::open(settings)?;
+    let ctx = startup::Context::open(settings)?;
     let s = ctx.settings.clone();
     let t = ctx.templates.clone();
     let now = db::now();
@@ -248,12 +213,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             drop(out);
-            load_rubric(&s)?;
-            crate::web::serve(ctx).await?;
+            startup::load_rubric(&s)?;
+            startup::serve(ctx).await?;
         }
         Command::Migrate => writeln!(out, "migrations applied ({})", ctx.db.backend().name())?,
         Command::Demo(args) => {
-            let rubric = load_rubric(&s)?;
+            let rubric = startup::load_rubric(&s)?;
             let text = ctx
                 .db
                 .write_blocking(|c| actions::demo::seed(c, &t, &s, &rubric, db::now()))?;
@@ -261,7 +226,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             out.flush()?;
             drop(out);
             if !args.no_serve {
-                crate::web::serve(ctx).await?;
+                startup::serve(ctx).await?;
             }
         }
         Command::User(UserCommand::Add(a)) => {
@@ -287,7 +252,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             writeln!(out, "account disabled; its sessions have ended")?;
         }
         Command::Cycle(CycleCommand::Create(a)) => {
-            let rubric = load_rubric(&s)?;
+            let rubric = startup::load_rubric(&s)?;
             let id = ctx.db.write_blocking(|c| {
                 actions::cycles::create(c, &s, &rubric, &a.name, a.closes_at, now)
             })?;

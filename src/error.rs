@@ -1,9 +1,11 @@
 //! The one error type at the boundaries (web handlers and CLI commands).
 //!
-//! Policy: user-correctable problems are `Invalid` (400 on the web, exit 2 in the CLI) and carry
-//! a message fit to show; `NotFound` and `Conflict` map to 404 and 409; everything else is
-//! `Unexpected`, logged with its cause chain and shown only as a generic 500. Form validation
-//! failures that re-render a form are not errors: handlers answer 422 with the form.
+//! Policy: user-correctable problems are `Invalid` (400 on the web, shown with their message
+//! and logged at `info`; exit status 2 in the CLI) and carry a message fit to show (English:
+//! pages that know the reader's language render their own refusals); `NotFound` and `Conflict`
+//! map to 404 and 409; everything else is `Unexpected`, logged with its cause chain and shown
+//! only as a generic 500 (exit status 1). Form validation failures that re-render a form are
+//! not errors: handlers answer 422 with the form.
 
 use crate::db::DbError;
 
@@ -50,6 +52,16 @@ impl From<diesel::result::Error> for AppError {
                 AppError::Conflict(format!("already exists ({})", info.message()))
             }
             other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl AppError {
+    /// The CLI's exit status for this error: 2 for a refused input, 1 for anything else.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            AppError::Invalid(_) => 2,
+            _ => 1,
         }
     }
 }

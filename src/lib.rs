@@ -11,5 +11,6 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod i18n;
+pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -20,7 +20,11 @@ async fn main() -> std::process::ExitCode {
             } else {
                 eprintln!("error: {text}");
             }
-            std::process::ExitCode::FAILURE
+            // a refused input (a bad CSV row, an unknown cycle) exits 2, anything else 1
+            let status = e
+                .downcast_ref::<kam360::error::AppError>()
+                .map_or(1, kam360::error::AppError::exit_status);
+            std::process::ExitCode::from(status)
         }
     }
 }

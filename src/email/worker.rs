@@ -3,9 +3,6 @@
 //! and anything older than `email.max_age_hours` fails for good. Runs inside `kam360 serve`
 //! and as `kam360 outbox flush`.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::{NaiveDateTime, TimeDelta};
 use futures_util::future::OptionFuture;
 use rand::Rng;
@@ -212,40 +209,6 @@ fn record(
         }
     }
     Ok(())
-}
-
-/// Runs until the server stops: delivers the outbox every two seconds and queues what falls
-/// due with time (closings, reminders, supervisor notices) every minute.
-pub async fn run(
-    db: Db,
-    mailer: Arc<Mailer>,
-    settings: Arc<Settings>,
-    templates: Arc<super::Templates>,
-) {
-    // what falls due with time (closings, reminders, notices) is scanned once a minute; the
-    // outbox, which request handlers fill, every two seconds
-    let mut last_scan: Option<std::time::Instant> = None;
-    loop {
-        if last_scan.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
-            last_scan = Some(std::time::Instant::now());
-            let now = db::now();
-            let (t, s) = (templates.clone(), settings.clone());
-            if let Err(e) = db
-                .write(move |c| crate::actions::schedule::due_work(c, &t, &s, now))
-                .await
-            {
-                tracing::error!(error = ?e, "scheduling failed");
-            }
-            // bodies deleted by a revoke or a reissue since the last pass leave no bytes behind
-            if let Err(e) = db.scrub().await {
-                tracing::error!(error = ?e, "scrubbing the database files failed");
-            }
-        }
-        if let Err(e) = flush(&db, &mailer, &settings).await {
-            tracing::error!(error = ?e, "outbox flush failed");
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
 }
 
 #[cfg(test)]

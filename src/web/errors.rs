@@ -1,13 +1,15 @@
 //! How an [`AppError`] reaches a browser: its status code and a page in both languages (the
-//! request's language is not known here); 5xx causes are logged, never shown.
+//! request's language is not known here). A refused input (`Invalid`) shows its message and is
+//! logged at `info`; 5xx causes are logged at `error`, never shown.
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-use super::rater_access::html;
-use super::views::rater as view;
+use super::response::html;
+use super::views::layout;
 use crate::domain::locale::Locale;
 use crate::error::AppError;
+use crate::i18n::t;
 
 impl actix_web::ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
@@ -20,23 +22,71 @@ impl actix_web::ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        let key = match self {
-            AppError::NotFound => "notfound",
-            AppError::Invalid(_) => "bad",
-            AppError::Conflict(_) => "conflict",
+        let key = page_key(self);
+        let detail = match self {
+            AppError::Invalid(message) | AppError::Conflict(message) => {
+                tracing::info!(reason = %message, "request refused");
+                Some(message.as_str())
+            }
             AppError::Unexpected(_) => {
                 tracing::error!(error = ?self, "request failed");
-                "error"
+                None
             }
+            AppError::NotFound => None,
+        };
+        let body = t(Locale::En, &format!("{key}.body"));
+        let detail = match detail {
+            Some(d) => format!("{body} {d}"),
+            None => body.to_owned(),
         };
         html(
-            status,
-            view::problem(
-                Locale::Zh,
-                key,
-                Some(crate::i18n::t(Locale::En, &format!("{key}.body"))),
-            ),
+            self.status_code(),
+            layout::problem(Locale::Zh, key, Some(&detail)),
         )
+    }
+}
+
+/// The i18n key of the page an error shows.
+fn page_key(e: &AppError) -> &'static str {
+    match e {
+        AppError::NotFound => "notfound",
+        AppError::Invalid(_) => "bad",
+        AppError::Conflict(_) => "conflict",
+        AppError::Unexpected(_) => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::MessageBody;
+    use actix_web::ResponseError;
+
+    use super::*;
+
+    fn page(e: &AppError) -> (u16, String) {
+        let r = e.error_response();
+        let status = r.status().as_u16();
+        let bytes = r.into_body().try_into_bytes().expect("a complete body");
+        (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
+    }
+
+    #[test]
+    fn each_error_has_its_status_and_page() {
+        let (s, body) = page(&AppError::NotFound);
+        assert_eq!(s, 404);
+        assert!(body.contains(t(Locale::Zh, "notfound.title")));
+        let (s, body) = page(&AppError::Invalid("'x<y>' is not a level".into()));
+        assert_eq!(s, 400);
+        assert!(
+            body.contains("&#39;x&lt;y&gt;&#39; is not a level")
+                || body.contains("'x&lt;y&gt;' is not a level"),
+            "the refusal's reason is shown, escaped: {body}"
+        );
+        let (s, body) = page(&AppError::Conflict("the review is not finalized".into()));
+        assert_eq!(s, 409);
+        assert!(body.contains("the review is not finalized"));
+        let (s, body) = page(&AppError::Unexpected(anyhow::anyhow!("secret db detail")));
+        assert_eq!(s, 500);
+        assert!(!body.contains("secret db detail"), "causes are never shown");
     }
 }

@@ -1,10 +1,12 @@
-//! The web server: shared state, the route table, and start-up with the email worker.
+//! The web server: shared state and the route table (`startup` runs it).
 
 pub mod errors;
+pub mod extractors;
 pub mod rater;
 pub mod rater_access;
 pub mod rater_decline;
 pub mod reconcile;
+pub mod response;
 pub mod security;
 pub mod staff;
 pub mod views;
@@ -15,29 +17,11 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
 
-use crate::cli::Context;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::rubric::Rubric;
-use crate::email::{Mailer, Templates};
+use crate::email::Templates;
 use crate::error::{AppError, AppResult};
-
-/// A cycle's rubric and its form texts, escaped once per language.
-pub struct CycleForm {
-    pub rubric: Rubric,
-    zh: views::fragments::FormText,
-    en: views::fragments::FormText,
-}
-
-impl CycleForm {
-    /// The escaped texts in `locale`.
-    pub fn text(&self, locale: crate::domain::locale::Locale) -> &views::fragments::FormText {
-        match locale {
-            crate::domain::locale::Locale::Zh => &self.zh,
-            crate::domain::locale::Locale::En => &self.en,
-        }
-    }
-}
+use views::fragments::CycleForm;
 
 /// Parsed rubric snapshots by cycle id (snapshots never change, so entries never go stale).
 #[derive(Default)]
@@ -53,11 +37,7 @@ impl RubricCache {
         let (rubric, _) = db
             .read(move |c| crate::actions::load_snapshots(c, &id))
             .await?;
-        let form = Arc::new(CycleForm {
-            zh: views::fragments::FormText::new(&rubric, crate::domain::locale::Locale::Zh),
-            en: views::fragments::FormText::new(&rubric, crate::domain::locale::Locale::En),
-            rubric,
-        });
+        let form = Arc::new(CycleForm::new(rubric));
         if let Ok(mut m) = self.0.lock() {
             m.insert(cycle_id.to_owned(), form.clone());
         }
@@ -92,54 +72,67 @@ impl AppState {
     }
 }
 
-/// Every route behind staff sign-in, as (method, pattern): the authorization matrix and the
-/// CSRF table in the tests are generated from it, and a unit test keeps it in step with
-/// [`routes`].
-pub const STAFF_ROUTES: &[(&str, &str)] = &[
-    ("GET", "/"),
-    ("POST", "/logout"),
-    ("POST", "/rate/{assignment}"),
-    ("GET", "/reviews/{review}"),
-    ("POST", "/reviews/{review}"),
-    ("POST", "/reviews/{review}/reopen"),
-];
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health, assets, sign-in).
+    Public,
+    /// A rater, by link or by the session it opened.
+    Rater,
+    /// A signed-in staff member (the handler's extractor says which role).
+    Staff,
+}
 
-/// The whole route table. Routes are tried in order, each dynamic one by a regular
-/// expression, so the raters' hot paths come first.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/f/{assignment}", web::get().to(rater::show))
-        .route("/f/{assignment}", web::post().to(rater::answer))
-        .route("/r/{token}", web::get().to(rater::open))
-        .route("/r/{token}", web::post().to(rater::answer))
-        .route("/static/app.css", web::get().to(views::assets::css))
-        .route("/static/form.js", web::get().to(views::assets::js))
-        .route("/f/{assignment}/done", web::get().to(rater::done))
-        .route(
-            "/f/{assignment}/decline",
-            web::get().to(rater_decline::decline_form),
-        )
-        .route(
-            "/f/{assignment}/decline",
-            web::post().to(rater_decline::decline),
-        )
-        .route("/r/{token}/done", web::get().to(rater::done))
-        .route(
-            "/r/{token}/decline",
-            web::get().to(rater_decline::decline_form),
-        )
-        .route("/r/{token}/decline", web::post().to(rater_decline::decline))
-        .route("/healthz", web::get().to(health))
-        .route("/", web::get().to(staff::home))
-        .route("/login", web::get().to(staff::login_form))
-        .route("/login", web::post().to(staff::login))
-        .route("/logout", web::post().to(staff::logout))
-        .route("/rate/{assignment}", web::post().to(staff::rate))
-        .route("/reviews/{review}", web::get().to(reconcile::show))
-        .route("/reviews/{review}", web::post().to(reconcile::save))
-        .route(
-            "/reviews/{review}/reopen",
-            web::post().to(reconcile::reopen),
-        );
+/// Writes the route table once, as data: [`ROUTES`] lists (method, pattern, access) for the
+/// tests' authorization and CSRF matrices, and [`routes`] registers exactly those routes, so
+/// the two cannot drift apart.
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path, $access:ident;)+) => {
+        /// Every route as (method, pattern, access), in registration order.
+        pub const ROUTES: &[(&str, &str, Access)] = &[
+            $((route_table!(@verb $method), $path, Access::$access)),+
+        ];
+
+        /// The whole route table. Routes are tried in order, each dynamic one by a regular
+        /// expression, so the raters' hot paths come first.
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)+
+        }
+    };
+    (@verb get) => { "GET" };
+    (@verb post) => { "POST" };
+}
+
+route_table! {
+    get "/f/{assignment}" => rater::show, Rater;
+    post "/f/{assignment}" => rater::answer, Rater;
+    get "/r/{token}" => rater::open, Rater;
+    post "/r/{token}" => rater::answer, Rater;
+    get "/static/app.css" => views::assets::css, Public;
+    get "/static/form.js" => views::assets::js, Public;
+    get "/f/{assignment}/done" => rater::done, Rater;
+    get "/f/{assignment}/decline" => rater_decline::decline_form, Rater;
+    post "/f/{assignment}/decline" => rater_decline::decline, Rater;
+    get "/r/{token}/done" => rater::done, Rater;
+    get "/r/{token}/decline" => rater_decline::decline_form, Rater;
+    post "/r/{token}/decline" => rater_decline::decline, Rater;
+    get "/healthz" => health, Public;
+    get "/" => staff::home, Staff;
+    get "/login" => staff::login_form, Public;
+    post "/login" => staff::login, Public;
+    post "/logout" => staff::logout, Staff;
+    post "/rate/{assignment}" => staff::rate, Staff;
+    get "/reviews/{review}" => reconcile::show, Staff;
+    post "/reviews/{review}" => reconcile::save, Staff;
+    post "/reviews/{review}/reopen" => reconcile::reopen, Staff;
+}
+
+/// The routes behind staff sign-in, as (method, pattern).
+pub fn staff_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ROUTES
+        .iter()
+        .filter(|(_, _, access)| *access == Access::Staff)
+        .map(|&(method, path, _)| (method, path))
 }
 
 async fn health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -179,65 +172,24 @@ pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Resu
     Ok(server)
 }
 
-/// Serves until interrupted, with the email worker running beside the server.
-pub async fn serve(ctx: Context) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(&ctx.settings.server.bind)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", ctx.settings.server.bind))?;
-    tracing::info!(address = %ctx.settings.server.bind, backend = ctx.db.backend().name(), "kam360 listening");
-    let mailer = Arc::new(Mailer::new(&ctx.settings.email)?);
-    let state = web::Data::new(AppState::new(
-        ctx.db.clone(),
-        ctx.settings.clone(),
-        ctx.templates.clone(),
-    ));
-    let worker = tokio::spawn(crate::email::worker::run(
-        ctx.db.clone(),
-        mailer,
-        ctx.settings.clone(),
-        ctx.templates.clone(),
-    ));
-    let result = build(listener, state)?.await;
-    worker.abort();
-    result.map_err(Into::into)
-}
-
 #[cfg(test)]
 mod tests {
-    /// Every route registered in `routes` that is not public (health, assets, sign-in, rater
-    /// links) is listed in `STAFF_ROUTES`, so the generated matrices cover it.
+    use super::*;
+
+    /// Staff routes are exactly those whose pattern is not public or a rater's, so a new
+    /// route cannot be listed with the wrong access by mistake.
     #[test]
-    fn staff_routes_match_the_route_table() {
-        let src = include_str!("mod.rs");
-        let body = &src[src.find("pub fn routes(").expect("routes")
-            ..src.find("async fn health(").expect("health")];
-        let mut registered = Vec::new();
-        for part in body.split(".route(").skip(1) {
-            let path = part.split('"').nth(1).expect("path").to_owned();
-            let method = if part.contains("web::post()") {
-                "POST"
+    fn access_follows_the_pattern() {
+        for &(method, path, access) in ROUTES {
+            let expected = if path.starts_with("/r/") || path.starts_with("/f/") {
+                Access::Rater
+            } else if path == "/healthz" || path == "/login" || path.starts_with("/static/") {
+                Access::Public
             } else {
-                "GET"
+                Access::Staff
             };
-            registered.push((method.to_owned(), path));
+            assert_eq!(access, expected, "{method} {path}");
         }
-        let public = |p: &str| {
-            p == "/healthz"
-                || p.starts_with("/static/")
-                || p == "/login"
-                || p.starts_with("/r/")
-                || p.starts_with("/f/")
-        };
-        for (method, path) in registered.iter().filter(|(_, p)| !public(p)) {
-            assert!(
-                super::STAFF_ROUTES.contains(&(method.as_str(), path.as_str())),
-                "{method} {path} is missing from STAFF_ROUTES"
-            );
-        }
-        for (method, path) in super::STAFF_ROUTES {
-            assert!(
-                registered.contains(&(method.to_string(), path.to_string())),
-                "{method} {path} is not registered"
-            );
-        }
+        assert_eq!(staff_routes().count(), 6);
     }
 }

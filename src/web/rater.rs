@@ -6,10 +6,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::rater_access::{
-    chosen_lang, html, locale, not_found_page, rater_key, resolve, see_other, session_cookie,
-    session_value, with_lang, Access, KeyError, Link,
+    rater_key, resolve, session_cookie, session_value, Access, KeyError, Link,
 };
-use super::views::layout::other;
+use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
+use super::views::layout;
 use super::views::rater::{self as view, FormHeader, Notice};
 use super::AppState;
 use crate::db::{self, assignments::RaterContext, responses::RatingRow};
@@ -29,12 +29,12 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 pub(super) fn bad_request(l: Locale, detail: &str) -> HttpResponse {
     html(
         StatusCode::BAD_REQUEST,
-        view::problem(l, "bad", Some(detail)),
+        layout::problem(l, "bad", Some(detail)),
     )
 }
 
 pub(super) fn conflict(l: Locale) -> HttpResponse {
-    html(StatusCode::CONFLICT, view::problem(l, "conflict", None))
+    html(StatusCode::CONFLICT, layout::problem(l, "conflict", None))
 }
 
 /// `GET /r/{token}`: validates the link, lets this browser's session reach the assignment, and
@@ -124,7 +124,7 @@ fn header<'a>(
         contact: &state.settings.email.contact,
         action: with_lang(&base, explicit),
         decline_href: with_lang(&format!("{base}/decline"), explicit),
-        switch_href: with_lang(&base, Some(other(l))),
+        switch_href: with_lang(&base, Some(l.other())),
     }
 }
 
@@ -186,7 +186,7 @@ pub(super) async fn guarded_body(
         let l = locale(req, None);
         return Err(html(
             StatusCode::FORBIDDEN,
-            view::problem(l, "bad", Some(&tf(l, "bad.origin", &[]))),
+            layout::problem(l, "bad", Some(&tf(l, "bad.origin", &[]))),
         ));
     }
     Ok(read_form(payload).await)

@@ -1,19 +1,17 @@
 //! How a rater reaches their form: the emailed link (`/r/{token}`), exchanged on first visit for
 //! a session cookie and a token-free URL (`/f/{assignment}`), and re-validated on every request
-//! (SPEC §4). Also the page language and the responses shared by the rater handlers.
+//! (SPEC §4).
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use maud::Markup;
+use actix_web::{HttpRequest, HttpResponse};
 
-use super::views::layout::other;
-use super::views::rater as view;
+use super::response::{html, locale, not_found_page, with_lang};
+use super::views::{layout, rater as view};
 use super::AppState;
 use crate::config::Settings;
 use crate::db::{self, assignments::RaterContext, assignments::RaterKey};
 use crate::domain::dates::deadline_date;
-use crate::domain::locale::Locale;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
@@ -123,63 +121,6 @@ pub fn session_value(req: &HttpRequest, settings: &Settings) -> Option<String> {
         .filter(|v| token::well_formed(v))
 }
 
-/// `?lang=zh|en`, if given.
-pub fn chosen_lang(req: &HttpRequest) -> Option<Locale> {
-    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| {
-            q.iter()
-                .find(|(k, _)| k == "lang")
-                .and_then(|(_, v)| Locale::parse(v))
-        })
-}
-
-/// The page language: `?lang`, then the rater's locale, then Accept-Language, then en.
-pub fn locale(req: &HttpRequest, rater: Option<Locale>) -> Locale {
-    chosen_lang(req)
-        .or(rater)
-        .or_else(|| {
-            req.headers()
-                .get("accept-language")
-                .and_then(|v| v.to_str().ok())
-                .and_then(Locale::negotiate)
-        })
-        .unwrap_or(Locale::En)
-}
-
-/// `path`, keeping an explicitly chosen language.
-pub fn with_lang(path: &str, lang: Option<Locale>) -> String {
-    match lang {
-        Some(l) => format!("{path}?lang={}", l.as_str()),
-        None => path.to_owned(),
-    }
-}
-
-/// An HTML response with the survey pages' headers.
-pub fn html(status: StatusCode, body: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .body(body.into_string())
-}
-
-/// 303 See Other.
-pub fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", to))
-        .insert_header(("Cache-Control", "no-store"))
-        .finish()
-}
-
-/// The 404 page, in the visitor's language.
-pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
-    html(
-        StatusCode::NOT_FOUND,
-        view::problem(locale(req, None), "notfound", None),
-    )
-}
-
 /// What a request may do with the assignment it names.
 pub enum Link {
     /// The form can be shown and answered.
@@ -210,7 +151,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
         return Ok(Link::Done(page));
     };
     let l = locale(req, Some(ctx.assignment.locale));
-    let switch = with_lang(&access.base(), Some(other(l)));
+    let switch = with_lang(&access.base(), Some(l.other()));
     let deadline = deadline_date(ctx.closes_at).to_string();
     let contact = &state.settings.email.contact;
     let cycle_open = ctx.cycle_status == CycleStatus::Open && ctx.closes_at > db::now();
@@ -263,6 +204,6 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
 fn session_expired(req: &HttpRequest) -> HttpResponse {
     html(
         StatusCode::FORBIDDEN,
-        view::problem(locale(req, None), "session", None),
+        layout::problem(locale(req, None), "session", None),
     )
 }

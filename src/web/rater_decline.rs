@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::rater::{answerable, bad_request, conflict, guarded_body};
-use super::rater_access::{chosen_lang, html, locale, resolve, see_other, with_lang, Access, Link};
-use super::views::layout::other;
+use super::rater_access::{resolve, Access, Link};
+use super::response::{chosen_lang, html, locale, see_other, with_lang};
 use super::views::rater as view;
 use super::AppState;
 use crate::db;
@@ -32,7 +32,7 @@ pub async fn decline_form(
         &ctx.subject_name,
         &with_lang(&format!("{base}/decline"), explicit),
         &with_lang(&base, explicit),
-        &with_lang(&format!("{base}/decline"), Some(other(l))),
+        &with_lang(&format!("{base}/decline"), Some(l.other())),
     );
     Ok(html(StatusCode::OK, page))
 }

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::rater_access::{html, locale, see_other};
-use super::staff::{csrf_ok, current, forbidden};
+use super::extractors::{Admin, Staff, Supervisor};
+use super::response::{html, locale, see_other};
+use super::staff::{csrf_ok, forbidden, viewer};
 use super::views::reconcile::{self as view, PageState};
 use super::AppState;
 use crate::actions::reconcile::{self, Reconciliation, Saved};
@@ -37,6 +38,49 @@ fn stored_entries(r: &Reconciliation) -> BTreeMap<String, Entry> {
         .collect()
 }
 
+/// The page's view of a loaded review.
+pub fn page_model(r: &Reconciliation) -> view::ReviewPage<'_> {
+    let review = &r.review.listing.review;
+    view::ReviewPage {
+        review_id: &review.id,
+        subject_name: &r.review.listing.subject_name,
+        cycle_name: &r.review.cycle_name,
+        status: review.status,
+        version: review.version,
+        finalized_at: review.finalized_at,
+        visible: r.visible,
+        k: r.k,
+        rubric: &r.rubric,
+        progress: &r.progress,
+        criteria: r
+            .criteria
+            .iter()
+            .map(|c| view::CriterionView {
+                id: &c.id,
+                shown: &c.shown,
+                final_level: c
+                    .decision
+                    .as_ref()
+                    .and_then(|d| d.final_level)
+                    .and_then(|x| Level::try_from(x).ok()),
+            })
+            .collect(),
+        audit: r
+            .audit
+            .iter()
+            .map(|(e, who)| view::AuditLine {
+                at: e.at,
+                who: who.as_deref(),
+                action: &e.action,
+                target: e.target.as_deref(),
+                old_value: e.old_value.as_deref(),
+                new_value: e.new_value.as_deref(),
+                rationale: e.rationale.as_deref(),
+            })
+            .collect(),
+    }
+}
+
 fn share_percent(state: &AppState) -> String {
     format!(
         "{:.0}",
@@ -59,42 +103,38 @@ async fn load(
 
 /// `GET /reviews/{review}`
 pub async fn show(
+    Staff(session): Staff,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let Some(session) = current(&state, &req).await? else {
-        return Ok(see_other("/login".into()));
-    };
     let r = load(&state, &session, path.into_inner()).await?;
     let l = locale(&req, None);
     let saved = req.query_string().split('&').any(|p| p == "saved=1");
     let st = PageState {
-        session: &session,
+        viewer: viewer(&session),
         entries: stored_entries(&r),
         problems: BTreeMap::new(),
         saved,
         share_percent: share_percent(&state),
     };
-    Ok(html(StatusCode::OK, view::page_for(l, &r, &st)))
+    Ok(html(
+        StatusCode::OK,
+        view::page_for(l, &page_model(&r), &st),
+    ))
 }
 
 /// `POST /reviews/{review}`: save progress or sign off, all or nothing.
 pub async fn save(
+    Supervisor(session): Supervisor,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
-    let Some(session) = current(&state, &req).await? else {
-        return Ok(see_other("/login".into()));
-    };
     let review_id = path.into_inner();
     let r = std::sync::Arc::new(load(&state, &session, review_id.clone()).await?);
-    if session.role != Role::Supervisor {
-        return Err(AppError::NotFound);
-    }
     // the token and the origin first: a forged request learns nothing about the form
     let form = form.into_inner();
     let csrf = form
@@ -130,13 +170,16 @@ pub async fn save(
         Saved::Conflict => html(StatusCode::CONFLICT, view::conflict(l, id)),
         Saved::Invalid(problems) => {
             let st = PageState {
-                session: &session,
+                viewer: viewer(&session),
                 entries: typed,
                 problems,
                 saved: false,
                 share_percent: share_percent(&state),
             };
-            html(StatusCode::UNPROCESSABLE_ENTITY, view::page_for(l, &r, &st))
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                view::page_for(l, &page_model(&r), &st),
+            )
         }
     })
 }
@@ -150,18 +193,13 @@ pub struct ReopenForm {
 
 /// `POST /reviews/{review}/reopen`: admins only, with a reason, audited.
 pub async fn reopen(
+    Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<ReopenForm>,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
-    let Some(session) = current(&state, &req).await? else {
-        return Ok(see_other("/login".into()));
-    };
-    if session.role != Role::Admin {
-        return Err(AppError::NotFound);
-    }
     if !csrf_ok(&state, &req, &session, &form.csrf) {
         return Ok(forbidden(l));
     }

@@ -10,10 +10,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::TimeDelta;
 use subtle::ConstantTimeEq;
 
-use super::rater_access::{html, locale, see_other};
+use super::extractors::Staff;
+use super::response::{html, locale, see_other};
 use super::views::staff as view;
 use super::AppState;
 use crate::db::{self, sessions::StaffSession};
+use crate::domain::dates::deadline_date;
 use crate::domain::locale::Locale;
 use crate::domain::password as passwords;
 use crate::domain::progress;
@@ -75,6 +77,15 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> AppResult<Option<St
         })
         .await?;
     Ok(session)
+}
+
+/// What the staff pages show of the session.
+pub fn viewer(s: &StaffSession) -> view::Viewer<'_> {
+    view::Viewer {
+        name: &s.name,
+        csrf: &s.csrf_token,
+        role: s.role,
+    }
 }
 
 /// Whether a staff form carries this session's CSRF token and comes from our own pages.
@@ -217,14 +228,12 @@ pub struct CsrfForm {
 
 /// `POST /logout`
 pub async fn logout(
+    Staff(session): Staff,
     state: web::Data<AppState>,
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
-    let Some(session) = current(&state, &req).await? else {
-        return Ok(see_other("/login".into()));
-    };
     if !csrf_ok(&state, &req, &session, &form.csrf) {
         return Ok(forbidden(l));
     }
@@ -240,17 +249,32 @@ pub async fn logout(
 }
 
 /// `GET /`: the signed-in person's home (their KAMs for a supervisor, the cycles for an admin).
-pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let Some(session) = current(&state, &req).await? else {
-        return Ok(see_other("/login".into()));
-    };
+pub async fn home(
+    Staff(session): Staff,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
     if session.role == Role::Admin {
         let cycles = state
             .db
             .read(crate::actions::progress::cycles_overview)
             .await?;
-        return Ok(html(StatusCode::OK, view::admin_home(l, &session, &cycles)));
+        let rows: Vec<view::CycleRow> = cycles
+            .into_iter()
+            .map(|c| view::CycleRow {
+                deadline: deadline_date(c.cycle.closes_at),
+                name: c.cycle.name,
+                status: c.cycle.status,
+                reviews: c.reviews,
+                invited: c.invited,
+                answered: c.answered,
+            })
+            .collect();
+        return Ok(html(
+            StatusCode::OK,
+            view::admin_home(l, &viewer(&session), &rows),
+        ));
     }
     let person = session.person_id.clone();
     let rows = state
@@ -272,7 +296,13 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
                     })
                     .map(|a| (a.assignment.id.clone(), a.assignment.status));
                 out.push(view::SupervisedRow {
-                    review: r,
+                    review_id: r.listing.review.id,
+                    subject_name: r.listing.subject_name,
+                    cycle_name: r.cycle_name,
+                    cycle_status: r.cycle_status,
+                    deadline: deadline_date(r.closes_at),
+                    review_status: r.listing.review.status,
+                    k,
                     progress: progress::per_group(&statuses, k),
                     own,
                 });
@@ -282,22 +312,20 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
         .await?;
     Ok(html(
         StatusCode::OK,
-        view::supervisor_home(l, &session, &rows, state.settings.min_group_size()),
+        view::supervisor_home(l, &viewer(&session), &rows, state.settings.min_group_size()),
     ))
 }
 
 /// `POST /rate/{assignment}`: a signed-in supervisor opens their own rating form for a KAM,
 /// the same form raters use.
 pub async fn rate(
+    Staff(session): Staff,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
-    let Some(session) = current(&state, &req).await? else {
-        return Ok(see_other("/login".into()));
-    };
     if !csrf_ok(&state, &req, &session, &form.csrf) {
         return Ok(forbidden(l));
     }

@@ -1,11 +1,11 @@
-//! The authorization matrix and the CSRF table, generated from `web::STAFF_ROUTES`: every staff
+//! The authorization matrix and the CSRF table, generated from `web::ROUTES`: every staff
 //! route × {anonymous, the KAM's supervisor, another supervisor, an admin}; every unsafe route
 //! without a token or from another site. Plus session renewal, logout replay and lifetimes.
 
 use diesel::prelude::*;
 use kam360::actions::users::{self, Role};
 use kam360::db;
-use kam360::web::STAFF_ROUTES;
+use kam360::web::staff_routes;
 
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard};
@@ -101,15 +101,15 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
         client: client(),
         csrf: String::new(),
     };
-    for (method, pattern) in STAFF_ROUTES {
-        if *pattern == "/logout" {
+    for (method, pattern) in staff_routes() {
+        if pattern == "/logout" {
             continue; // checked last: it ends the session
         }
         let path = pattern
             .replace("{assignment}", &own)
             .replace("{review}", &review);
         let expect = |role: &str| -> &[u16] {
-            match (role, *method, *pattern) {
+            match (role, method, pattern) {
                 ("anonymous", _, _) => &[303],
                 (_, "GET", "/") => &[200],
                 ("boss", "POST", "/rate/{assignment}") => &[303],
@@ -167,7 +167,7 @@ async fn every_unsafe_route_refuses_a_missing_token_or_another_site(app: TestApp
         .clone();
     let boss = signed_in(&app, "boss@t.cn", Role::Supervisor).await;
     let admin = signed_in(&app, "admin@t.cn", Role::Admin).await;
-    for (method, pattern) in STAFF_ROUTES.iter().filter(|(m, _)| *m == "POST") {
+    for (method, pattern) in staff_routes().filter(|(m, _)| *m == "POST") {
         let path = pattern
             .replace("{assignment}", &own)
             .replace("{review}", &review);

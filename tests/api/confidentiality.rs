@@ -9,7 +9,9 @@ use kam360::db::{self, Db};
 use kam360::domain::locale::Locale;
 use kam360::email::Templates;
 use kam360::error::AppResult;
+use kam360::web::reconcile::page_model;
 use kam360::web::views::reconcile::{page_for, PageState};
+use kam360::web::views::staff::Viewer;
 use proptest::prelude::*;
 
 use crate::fixtures::{future, Nominations};
@@ -28,7 +30,7 @@ fn scenario(
     let settings = Arc::new(settings_for(&url, dir.path(), 1));
     let db = Db::connect(&url, 2).expect("db");
     db.migrate().expect("migrate");
-    let rubric = kam360::cli::load_rubric(&settings).expect("rubric");
+    let rubric = kam360::startup::load_rubric(&settings).expect("rubric");
     let templates = Templates::new(None).expect("templates");
     let mut n = Nominations::new().kam("kam@t.cn", "Wang Fang", "boss@t.cn");
     let groups = [("customer", customers), ("peer", peers), ("team", team)];
@@ -77,26 +79,18 @@ fn scenario(
             let review = db::reviews::list_for_cycle(c, &id)?.remove(0).review.id;
             let boss = db::people::find_by_email(c, "boss@t.cn")?.expect("boss").id;
             let data = reconcile::load(c, &review, &boss, false)?.expect("own review");
-            let session = db::sessions::StaffSession {
-                id_hash: String::new(),
-                person_id: boss,
-                csrf_token: "t".into(),
-                created_at: now,
-                last_seen_at: now,
-                expires_at: now,
-                email: "boss@t.cn".into(),
-                name: "Boss".into(),
-                role: kam360::domain::status::Role::Supervisor,
-                disabled: false,
-            };
             let st = PageState {
-                session: &session,
+                viewer: Viewer {
+                    name: "Boss",
+                    csrf: "t",
+                    role: kam360::domain::status::Role::Supervisor,
+                },
                 entries: Default::default(),
                 problems: Default::default(),
                 saved: false,
                 share_percent: "50".into(),
             };
-            Ok(page_for(Locale::En, &data, &st).into_string())
+            Ok(page_for(Locale::En, &page_model(&data), &st).into_string())
         })
         .expect("scenario");
     let start = html

@@ -134,7 +134,7 @@ pub async fn try_spawn_app_with(
     statements.start();
     let db = Db::connect_counting(&database_url, 4, Some(statements.clone())).expect("connect");
     db.migrate().expect("migrate");
-    let rubric = kam360::cli::load_rubric(&settings).expect("rubric");
+    let rubric = kam360::startup::load_rubric(&settings).expect("rubric");
     let templates = Arc::new(Templates::new(None).expect("templates"));
     let settings = Arc::new(settings);
     let state = web::Data::new(AppState::new(

@@ -206,6 +206,32 @@ impl FormText {
     }
 }
 
+/// A cycle's rubric and its form texts, escaped once per language.
+pub struct CycleForm {
+    pub rubric: Rubric,
+    zh: FormText,
+    en: FormText,
+}
+
+impl CycleForm {
+    /// Escapes the rubric's texts in both languages.
+    pub fn new(rubric: Rubric) -> CycleForm {
+        CycleForm {
+            zh: FormText::new(&rubric, Locale::Zh),
+            en: FormText::new(&rubric, Locale::En),
+            rubric,
+        }
+    }
+
+    /// The escaped texts in `locale`.
+    pub fn text(&self, locale: Locale) -> &FormText {
+        match locale {
+            Locale::Zh => &self.zh,
+            Locale::En => &self.en,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ pub fn page(locale: Locale, title: &str, switch: Option<&str>, body: Markup) -> 
                     span.brand { "kam360" }
                     @if let Some(href) = switch {
                         nav aria-label=(t(locale, "lang.label")) {
-                            a.lang href=(href) lang=(other(locale).html_lang()) hreflang=(other(locale).as_str()) { (t(locale, "lang.switch")) }
+                            a.lang href=(href) lang=(locale.other().html_lang()) hreflang=(locale.other().as_str()) { (t(locale, "lang.switch")) }
                         }
                     }
                 }
@@ -33,11 +33,6 @@ pub fn page(locale: Locale, title: &str, switch: Option<&str>, body: Markup) -> 
             }
         }
     }
-}
-
-/// The other language.
-pub fn other(locale: Locale) -> Locale {
-    locale.other()
 }
 
 /// A simple page with a heading and one paragraph.
@@ -58,6 +53,19 @@ pub fn message(
                 p { (body) }
                 (extra)
             }
+        },
+    )
+}
+
+/// A problem page (`{key}.title`, `{key}.body` in `locale`) with an optional detail line.
+pub fn problem(locale: Locale, key: &str, detail: Option<&str>) -> Markup {
+    message(
+        locale,
+        t(locale, &format!("{key}.title")),
+        t(locale, &format!("{key}.body")),
+        None,
+        html! {
+            @if let Some(d) = detail { p.detail { (d) } }
         },
     )
 }

@@ -37,7 +37,7 @@ pub enum Notice {
 /// The rater form, filled with `answers`; `missing` criteria are marked.
 pub fn form(
     h: &FormHeader<'_>,
-    cycle: &crate::web::CycleForm,
+    cycle: &super::fragments::CycleForm,
     answers: &Answers,
     missing: &[&str],
     notice: Notice,
@@ -232,18 +232,5 @@ pub fn unavailable(
         ),
         switch,
         html! { p.contact { (tf(locale, "form.contact", &[("contact", contact)])) } },
-    )
-}
-
-/// A 4xx/5xx page: `key` names the `title`/`body` pair; `detail` is an extra sentence.
-pub fn problem(locale: Locale, key: &str, detail: Option<&str>) -> Markup {
-    message(
-        locale,
-        t(locale, &format!("{key}.title")),
-        t(locale, &format!("{key}.body")),
-        None,
-        html! {
-            @if let Some(d) = detail { p.detail { (d) } }
-        },
     )
 }

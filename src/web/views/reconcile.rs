@@ -7,19 +7,61 @@ use std::collections::BTreeMap;
 use maud::{html, Markup};
 
 use super::layout::page;
-use crate::actions::reconcile::{CriterionRow, Reconciliation};
-use crate::db::sessions::StaffSession;
+use super::staff::Viewer;
 use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, MeanSource};
+use chrono::NaiveDateTime;
+
 use crate::domain::locale::Locale;
+use crate::domain::progress::GroupProgress;
 use crate::domain::reconciliation::{Entry, Problem, MAX_RATIONALE};
 use crate::domain::relationship::Relationship;
-use crate::domain::shown::Comments;
+use crate::domain::rubric::Rubric;
+use crate::domain::shown::{Comments, Shown};
 use crate::domain::status::{ReviewStatus, Role};
 use crate::i18n::{t, tf};
 
+/// A review as the reconciliation page shows it.
+pub struct ReviewPage<'a> {
+    pub review_id: &'a str,
+    pub subject_name: &'a str,
+    pub cycle_name: &'a str,
+    pub status: ReviewStatus,
+    /// The review's version the page's form carries (optimistic concurrency).
+    pub version: i32,
+    pub finalized_at: Option<NaiveDateTime>,
+    /// Results are visible (SPEC §7); before that, only progress is shown.
+    pub visible: bool,
+    /// The cycle's k.
+    pub k: usize,
+    pub rubric: &'a Rubric,
+    pub progress: &'a [GroupProgress],
+    /// In rubric order.
+    pub criteria: Vec<CriterionView<'a>>,
+    pub audit: Vec<AuditLine<'a>>,
+}
+
+/// One criterion: what §7 lets the page show, and the stored final level.
+pub struct CriterionView<'a> {
+    pub id: &'a str,
+    pub shown: &'a Shown,
+    pub final_level: Option<Level>,
+}
+
+/// One line of the audit trail.
+pub struct AuditLine<'a> {
+    pub at: NaiveDateTime,
+    pub who: Option<&'a str>,
+    pub action: &'a str,
+    /// A criterion id, for decisions.
+    pub target: Option<&'a str>,
+    pub old_value: Option<&'a str>,
+    pub new_value: Option<&'a str>,
+    pub rationale: Option<&'a str>,
+}
+
 /// How the page is shown.
 pub struct PageState<'a> {
-    pub session: &'a StaffSession,
+    pub viewer: Viewer<'a>,
     /// What to show in the controls (the stored decisions, or what was just typed).
     pub entries: BTreeMap<String, Entry>,
     pub problems: BTreeMap<String, Problem>,
@@ -28,7 +70,7 @@ pub struct PageState<'a> {
     pub share_percent: String,
 }
 
-fn level_name(l: Locale, r: &Reconciliation, level: Level) -> String {
+fn level_name(l: Locale, r: &ReviewPage<'_>, level: Level) -> String {
     let label = r
         .rubric
         .scale
@@ -48,7 +90,7 @@ fn cell(l: Locale, mean: &Option<String>, n: &Option<usize>) -> Markup {
     }
 }
 
-fn evidence(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
+fn evidence(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
     let f = &c.shown.figures;
     let per_group = c.shown.distribution.is_some();
     html! {
@@ -81,7 +123,7 @@ fn evidence(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
     }
 }
 
-fn explanation(l: Locale, r: &Reconciliation, c: &CriterionRow, share: &str) -> Markup {
+fn explanation(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>, share: &str) -> Markup {
     let p = &c.shown.proposal;
     let s = p.supervisor.map(|s| s.to_string());
     // M is always a figure the page shows (SPEC §6): the weighted group means or the pool
@@ -122,7 +164,7 @@ fn explanation(l: Locale, r: &Reconciliation, c: &CriterionRow, share: &str) -> 
     }
 }
 
-fn comments(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
+fn comments(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
     html! {
         @match &c.shown.comments {
             Comments::None => {},
@@ -138,13 +180,13 @@ fn comments(l: Locale, r: &Reconciliation, c: &CriterionRow) -> Markup {
 
 fn decision(
     l: Locale,
-    r: &Reconciliation,
-    c: &CriterionRow,
+    r: &ReviewPage<'_>,
+    c: &CriterionView<'_>,
     st: &PageState<'_>,
     locked: bool,
 ) -> Markup {
-    let e = st.entries.get(&c.id).cloned().unwrap_or_default();
-    let problem = st.problems.get(&c.id).copied();
+    let e = st.entries.get(c.id).cloned().unwrap_or_default();
+    let problem = st.problems.get(c.id).copied();
     let (sel, rat) = (format!("final__{}", c.id), format!("rationale__{}", c.id));
     html! {
         div.decision.missing[problem.is_some()] {
@@ -171,19 +213,11 @@ fn decision(
     }
 }
 
-fn levels_summary(l: Locale, r: &Reconciliation) -> Markup {
+fn levels_summary(l: Locale, r: &ReviewPage<'_>) -> Markup {
     let finals: BTreeMap<&str, Level> = r
         .criteria
         .iter()
-        .filter_map(|c| {
-            Some((
-                c.id.as_str(),
-                c.decision
-                    .as_ref()?
-                    .final_level
-                    .and_then(|x| Level::try_from(x).ok())?,
-            ))
-        })
+        .filter_map(|c| Some((c.id, c.final_level?)))
         .collect();
     let all: Vec<Level> = finals.values().copied().collect();
     html! {
@@ -199,7 +233,7 @@ fn levels_summary(l: Locale, r: &Reconciliation) -> Markup {
     }
 }
 
-fn audit(l: Locale, r: &Reconciliation) -> Markup {
+fn audit(l: Locale, r: &ReviewPage<'_>) -> Markup {
     html! {
         section.area {
             h2 { (t(l, "rec.audit")) }
@@ -208,13 +242,13 @@ fn audit(l: Locale, r: &Reconciliation) -> Markup {
                 table.overview {
                     thead { tr { th scope="col" { (t(l, "rec.audit.when")) } th scope="col" { (t(l, "rec.audit.who")) } th scope="col" { (t(l, "rec.audit.what")) } th scope="col" { (t(l, "rec.audit.change")) } th scope="col" { (t(l, "rec.audit.why")) } } }
                     tbody {
-                        @for (e, who) in &r.audit {
+                        @for e in &r.audit {
                             tr {
                                 td { time datetime=(e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string()) { (e.at.format("%Y-%m-%d %H:%M").to_string()) " UTC" } }
-                                td { (who.as_deref().unwrap_or("—")) }
-                                td { (e.action) @if let Some(target) = e.target.as_deref().and_then(|id| r.rubric.criterion(id)) { " · " (target.name.get(l)) } }
-                                td { (e.old_value.as_deref().unwrap_or("")) " → " (e.new_value.as_deref().unwrap_or("")) }
-                                td { (e.rationale.as_deref().unwrap_or("")) }
+                                td { (e.who.unwrap_or("—")) }
+                                td { (e.action) @if let Some(target) = e.target.and_then(|id| r.rubric.criterion(id)) { " · " (target.name.get(l)) } }
+                                td { (e.old_value.unwrap_or("")) " → " (e.new_value.unwrap_or("")) }
+                                td { (e.rationale.unwrap_or("")) }
                             }
                         }
                     }
@@ -225,11 +259,9 @@ fn audit(l: Locale, r: &Reconciliation) -> Markup {
 }
 
 /// The whole page.
-pub fn page_for(l: Locale, r: &Reconciliation, st: &PageState<'_>) -> Markup {
-    let listing = &r.review.listing;
-    let title = tf(l, "rec.title", &[("name", &listing.subject_name)]);
-    let locked =
-        listing.review.status == ReviewStatus::Finalized || st.session.role != Role::Supervisor;
+pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
+    let title = tf(l, "rec.title", &[("name", r.subject_name)]);
+    let locked = r.status == ReviewStatus::Finalized || st.viewer.role != Role::Supervisor;
     page(
         l,
         &title,
@@ -237,11 +269,11 @@ pub fn page_for(l: Locale, r: &Reconciliation, st: &PageState<'_>) -> Markup {
         html! {
             h1 { (title) }
             dl.meta {
-                div { dt { (t(l, "home.cycle")) } dd { (r.review.cycle_name) } }
-                div { dt { (t(l, "home.status")) } dd { (t(l, &format!("status.{}", listing.review.status))) } }
+                div { dt { (t(l, "home.cycle")) } dd { (r.cycle_name) } }
+                div { dt { (t(l, "home.status")) } dd { (t(l, &format!("status.{}", r.status))) } }
             }
             ul.progress-list {
-                @for p in &r.progress {
+                @for p in r.progress {
                     li { span.group { (t(l, &format!("group.{}", p.group.as_str()))) } ": " span.count {
                         @match p.answered { Some(a) => (tf(l, "home.answered", &[("answered", &a.to_string()), ("invited", &p.invited.to_string())])), None => (tf(l, "home.hidden", &[("k", &r.k.to_string())])) }
                     } }
@@ -250,7 +282,7 @@ pub fn page_for(l: Locale, r: &Reconciliation, st: &PageState<'_>) -> Markup {
             @if !r.visible {
                 p.notice { (t(l, "rec.not_visible")) }
             } @else {
-                @if let Some(at) = listing.review.finalized_at { p.notice { (tf(l, "rec.finalized", &[("date", &at.date().to_string())])) } }
+                @if let Some(at) = r.finalized_at { p.notice { (tf(l, "rec.finalized", &[("date", &at.date().to_string())])) } }
                 @if st.saved { div.status.saved role="status" { (t(l, "rec.saved")) } }
                 @if !st.problems.is_empty() {
                     div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
@@ -258,14 +290,14 @@ pub fn page_for(l: Locale, r: &Reconciliation, st: &PageState<'_>) -> Markup {
                         ul { @for id in st.problems.keys() { @if let Some(c) = r.rubric.criterion(id) { li { a href={ "#c-" (id) } { (c.name.get(l)) } } } } }
                     }
                 }
-                form method="post" action={ "/reviews/" (listing.review.id) } {
-                    input type="hidden" name="csrf" value=(st.session.csrf_token);
-                    input type="hidden" name="version" value=(listing.review.version);
+                form method="post" action={ "/reviews/" (r.review_id) } {
+                    input type="hidden" name="csrf" value=(st.viewer.csrf);
+                    input type="hidden" name="version" value=(r.version);
                     @for area in &r.rubric.areas {
                         section.area {
                             h2 { (area.name.get(l)) }
                             @for c in r.criteria.iter().filter(|c| area.criteria.iter().any(|x| x.id == c.id)) {
-                                @let name = r.rubric.criterion(&c.id).map(|x| x.name.get(l)).unwrap_or("");
+                                @let name = r.rubric.criterion(c.id).map(|x| x.name.get(l)).unwrap_or("");
                                 article.criterion-review id={ "c-" (c.id) } {
                                     h3 { (name) }
                                     div.columns {
@@ -288,9 +320,9 @@ pub fn page_for(l: Locale, r: &Reconciliation, st: &PageState<'_>) -> Markup {
                         p.hint { (t(l, "rec.signoff.hint")) }
                     }
                 }
-                @if listing.review.status == ReviewStatus::Finalized && st.session.role == Role::Admin {
-                    form.reopen method="post" action={ "/reviews/" (listing.review.id) "/reopen" } {
-                        input type="hidden" name="csrf" value=(st.session.csrf_token);
+                @if r.status == ReviewStatus::Finalized && st.viewer.role == Role::Admin {
+                    form.reopen method="post" action={ "/reviews/" (r.review_id) "/reopen" } {
+                        input type="hidden" name="csrf" value=(st.viewer.csrf);
                         div.field { label for="reason" { (t(l, "rec.reopen.reason")) } textarea name="reason" id="reason" rows="2" required {} }
                         button.secondary type="submit" { (t(l, "rec.reopen")) }
                     }

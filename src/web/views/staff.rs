@@ -2,15 +2,22 @@
 
 use maud::{html, Markup};
 
+use chrono::NaiveDate;
+
 use super::layout::{message as simple, page};
-use crate::actions::progress::CycleOverview;
-use crate::db::reviews::SupervisedReview;
-use crate::db::sessions::StaffSession;
-use crate::domain::dates::deadline_date;
 use crate::domain::locale::Locale;
 use crate::domain::progress::GroupProgress;
-use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::status::{AssignmentStatus, CycleStatus, ReviewStatus, Role};
 use crate::i18n::{t, tf};
+
+/// Who is looking at a staff page.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer<'a> {
+    pub name: &'a str,
+    /// The session's CSRF token, for every form on the page.
+    pub csrf: &'a str,
+    pub role: Role,
+}
 
 /// A one-paragraph page.
 pub fn message(l: Locale, title: &str, body: &str) -> Markup {
@@ -53,12 +60,12 @@ pub fn login(l: Locale, email: &str, error: Option<&str>) -> Markup {
     )
 }
 
-fn bar(l: Locale, s: &StaffSession) -> Markup {
+fn bar(l: Locale, s: &Viewer<'_>) -> Markup {
     html! {
         div.staff-bar {
-            span { (tf(l, "staff.signed_in_as", &[("name", &s.name)])) }
+            span { (tf(l, "staff.signed_in_as", &[("name", s.name)])) }
             form method="post" action="/logout" {
-                input type="hidden" name="csrf" value=(s.csrf_token);
+                input type="hidden" name="csrf" value=(s.csrf);
                 button.secondary type="submit" { (t(l, "staff.logout")) }
             }
         }
@@ -83,14 +90,33 @@ fn progress_cell(l: Locale, p: &GroupProgress, k: usize) -> Markup {
 
 /// One of a supervisor's reviews with its progress and their own rating.
 pub struct SupervisedRow {
-    pub review: SupervisedReview,
+    pub review_id: String,
+    pub subject_name: String,
+    pub cycle_name: String,
+    pub cycle_status: CycleStatus,
+    /// The last day answers are accepted.
+    pub deadline: NaiveDate,
+    pub review_status: ReviewStatus,
+    /// The cycle's k.
+    pub k: usize,
     pub progress: Vec<GroupProgress>,
     /// The supervisor's own assignment (id, status), if they were nominated.
     pub own: Option<(String, AssignmentStatus)>,
 }
 
+/// One cycle on the admin's home page.
+pub struct CycleRow {
+    pub name: String,
+    pub status: CycleStatus,
+    /// The last day answers are accepted.
+    pub deadline: NaiveDate,
+    pub reviews: usize,
+    pub invited: usize,
+    pub answered: usize,
+}
+
 /// A supervisor's home: their KAMs in each cycle.
-pub fn supervisor_home(l: Locale, s: &StaffSession, rows: &[SupervisedRow], k: usize) -> Markup {
+pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usize) -> Markup {
     let title = t(l, "home.title");
     page(
         l,
@@ -102,24 +128,23 @@ pub fn supervisor_home(l: Locale, s: &StaffSession, rows: &[SupervisedRow], k: u
             p { (tf(l, "home.supervisor.intro", &[("k", &k.to_string())])) }
             @if rows.is_empty() { p.empty { (t(l, "home.none")) } }
             @for r in rows {
-                @let rv = &r.review;
                 section.area.review {
-                    h2 { (rv.listing.subject_name) }
+                    h2 { (r.subject_name) }
                     dl.meta {
-                        div { dt { (t(l, "home.cycle")) } dd { (rv.cycle_name) " · " (t(l, &format!("status.{}", rv.cycle_status))) } }
-                        div { dt { (t(l, "home.deadline")) } dd { (deadline_date(rv.closes_at).to_string()) } }
-                        div { dt { (t(l, "home.status")) } dd { (t(l, &format!("status.{}", rv.listing.review.status))) } }
+                        div { dt { (t(l, "home.cycle")) } dd { (r.cycle_name) " · " (t(l, &format!("status.{}", r.cycle_status))) } }
+                        div { dt { (t(l, "home.deadline")) } dd { (r.deadline.to_string()) } }
+                        div { dt { (t(l, "home.status")) } dd { (t(l, &format!("status.{}", r.review_status))) } }
                     }
                     h3 { (t(l, "home.progress")) }
-                    ul.progress-list { @for p in &r.progress { (progress_cell(l, p, usize::try_from(rv.min_group_size).unwrap_or(k))) } }
-                    p { a.button.secondary href={ "/reviews/" (rv.listing.review.id) } { (t(l, "rec.open")) } }
+                    ul.progress-list { @for p in &r.progress { (progress_cell(l, p, r.k)) } }
+                    p { a.button.secondary href={ "/reviews/" (r.review_id) } { (t(l, "rec.open")) } }
                 @if let Some((id, status)) = &r.own {
                         @if *status == AssignmentStatus::Submitted {
                             p.done { (t(l, "home.rated")) }
-                        } @else if rv.cycle_status == CycleStatus::Open {
+                        } @else if r.cycle_status == CycleStatus::Open {
                             form method="post" action={ "/rate/" (id) } {
-                                input type="hidden" name="csrf" value=(s.csrf_token);
-                                button.primary type="submit" { (tf(l, "home.rate", &[("name", &rv.listing.subject_name)])) }
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                button.primary type="submit" { (tf(l, "home.rate", &[("name", &r.subject_name)])) }
                             }
                         }
                     }
@@ -130,7 +155,7 @@ pub fn supervisor_home(l: Locale, s: &StaffSession, rows: &[SupervisedRow], k: u
 }
 
 /// An admin's home: every cycle with counts.
-pub fn admin_home(l: Locale, s: &StaffSession, cycles: &[CycleOverview]) -> Markup {
+pub fn admin_home(l: Locale, s: &Viewer<'_>, cycles: &[CycleRow]) -> Markup {
     let title = t(l, "home.admin.title");
     page(
         l,
@@ -153,9 +178,9 @@ pub fn admin_home(l: Locale, s: &StaffSession, cycles: &[CycleOverview]) -> Mark
                     tbody {
                         @for c in cycles {
                             tr {
-                                th scope="row" { (c.cycle.name) }
-                                td { (t(l, &format!("status.{}", c.cycle.status))) }
-                                td { (deadline_date(c.cycle.closes_at).to_string()) }
+                                th scope="row" { (c.name) }
+                                td { (t(l, &format!("status.{}", c.status))) }
+                                td { (c.deadline.to_string()) }
                                 td { (c.reviews) }
                                 td { (tf(l, "home.answered", &[("answered", &c.answered.to_string()), ("invited", &c.invited.to_string())])) }
                             }

@@ -1,0 +1,105 @@
+//! Start-up: settings, the database (connected and migrated), the email templates, and
+//! `serve`, which runs the web server with its background loop beside it. The CLI calls in
+//! here; nothing here is called by `web`, `email` or `actions`, so start-up has no cycle.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::web;
+
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::domain::rubric::Rubric;
+use crate::email::{worker, Mailer, Templates};
+use crate::web::AppState;
+
+/// Loads the configured rubric file.
+pub fn load_rubric(settings: &Settings) -> anyhow::Result<Rubric> {
+    let path = &settings.rubric.path;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read the rubric: {e}", path.display()))?;
+    Rubric::from_toml(&path.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Everything a command needs.
+pub struct Context {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub templates: Arc<Templates>,
+}
+
+impl Context {
+    /// Loads settings, connects and migrates.
+    pub fn open(settings: Settings) -> anyhow::Result<Context> {
+        let db = Db::connect(
+            secrecy::ExposeSecret::expose_secret(&settings.database.url),
+            settings.database.pool_size,
+        )?;
+        db.migrate()?;
+        let dir = (!settings.email.template_dir.is_empty())
+            .then(|| PathBuf::from(&settings.email.template_dir));
+        let templates = Templates::new(dir)?;
+        Ok(Context {
+            settings: Arc::new(settings),
+            db,
+            templates: Arc::new(templates),
+        })
+    }
+}
+
+/// Serves until interrupted, with the background loop running beside the server.
+pub async fn serve(ctx: Context) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(&ctx.settings.server.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", ctx.settings.server.bind))?;
+    tracing::info!(address = %ctx.settings.server.bind, backend = ctx.db.backend().name(), "kam360 listening");
+    let mailer = Arc::new(Mailer::new(&ctx.settings.email)?);
+    let state = web::Data::new(AppState::new(
+        ctx.db.clone(),
+        ctx.settings.clone(),
+        ctx.templates.clone(),
+    ));
+    let background = tokio::spawn(background(
+        ctx.db.clone(),
+        mailer,
+        ctx.settings.clone(),
+        ctx.templates.clone(),
+    ));
+    let result = crate::web::build(listener, state)?.await;
+    background.abort();
+    result.map_err(Into::into)
+}
+
+/// Runs until the server stops: queues what falls due with time (closings, reminders,
+/// supervisor notices) and scrubs the database files once a minute, and delivers the outbox,
+/// which request handlers fill, every two seconds.
+async fn background(
+    db: Db,
+    mailer: Arc<Mailer>,
+    settings: Arc<Settings>,
+    templates: Arc<Templates>,
+) {
+    let mut last_scan: Option<Instant> = None;
+    loop {
+        if last_scan.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            last_scan = Some(Instant::now());
+            let now = db::now();
+            let (t, s) = (templates.clone(), settings.clone());
+            if let Err(e) = db
+                .write(move |c| crate::actions::schedule::due_work(c, &t, &s, now))
+                .await
+            {
+                tracing::error!(error = ?e, "scheduling failed");
+            }
+            // bodies deleted by a revoke or a reissue since the last pass leave no bytes behind
+            if let Err(e) = db.scrub().await {
+                tracing::error!(error = ?e, "scrubbing the database files failed");
+            }
+        }
+        if let Err(e) = worker::flush(&db, &mailer, &settings).await {
+            tracing::error!(error = ?e, "outbox flush failed");
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}

@@ -1,0 +1,67 @@
+//! The responses every handler shares: HTML with the pages' cache and referrer headers, 303
+//! redirects, the 404 page, and the page language (`?lang`, then the person's, then
+//! Accept-Language).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::Markup;
+
+use super::views::layout;
+use crate::domain::locale::Locale;
+
+/// `?lang=zh|en`, if given.
+pub fn chosen_lang(req: &HttpRequest) -> Option<Locale> {
+    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| {
+            q.iter()
+                .find(|(k, _)| k == "lang")
+                .and_then(|(_, v)| Locale::parse(v))
+        })
+}
+
+/// The page language: `?lang`, then the rater's locale, then Accept-Language, then en.
+pub fn locale(req: &HttpRequest, rater: Option<Locale>) -> Locale {
+    chosen_lang(req)
+        .or(rater)
+        .or_else(|| {
+            req.headers()
+                .get("accept-language")
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::negotiate)
+        })
+        .unwrap_or(Locale::En)
+}
+
+/// `path`, keeping an explicitly chosen language.
+pub fn with_lang(path: &str, lang: Option<Locale>) -> String {
+    match lang {
+        Some(l) => format!("{path}?lang={}", l.as_str()),
+        None => path.to_owned(),
+    }
+}
+
+/// An HTML response with the survey pages' headers.
+pub fn html(status: StatusCode, body: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .body(body.into_string())
+}
+
+/// 303 See Other.
+pub fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}
+
+/// The 404 page, in the visitor's language.
+pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
+    html(
+        StatusCode::NOT_FOUND,
+        layout::problem(locale(req, None), "notfound", None),
+    )
+}
