@@ -197,7 +197,7 @@ impl Settings {
     }
 
     /// The consolidation policy of SPEC §6 as exact numbers.
-    pub fn policy(&self) -> Result<Policy, String> {
+    pub fn policy(&self) -> Result<Policy, crate::domain::consolidation::PolicyError> {
         let c = &self.consolidation;
         Policy::new(
             c.supervisor_share,

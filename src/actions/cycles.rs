@@ -288,12 +288,14 @@ fn invite(
                 conn,
                 templates,
                 settings,
-                &cycle,
-                &rubric,
-                &review.subject_name,
-                &a,
-                Kind::Invitation,
-                "1",
+                &super::links::LinkRequest {
+                    cycle: &cycle,
+                    rubric: &rubric,
+                    subject_name: &review.subject_name,
+                    assignment: &a,
+                    kind: Kind::Invitation,
+                    slot: "1",
+                },
                 now,
             )?);
         }

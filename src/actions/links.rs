@@ -27,21 +27,36 @@ pub fn issue_link(
     Ok(format!("{}/r/{}", settings.base_url(), issued.token))
 }
 
-/// Issues a new link for an assignment and queues the `kind` message that carries it (an
-/// invitation, a reminder, a re-issued link), in the caller's transaction.
-#[allow(clippy::too_many_arguments)]
+/// A link to issue and the message to carry it.
+pub struct LinkRequest<'a> {
+    pub cycle: &'a db::cycles::CycleRow,
+    pub rubric: &'a Rubric,
+    /// The KAM being rated.
+    pub subject_name: &'a str,
+    pub assignment: &'a db::assignments::AssignmentListing,
+    /// An invitation, a reminder or a re-issued link.
+    pub kind: Kind,
+    /// Distinguishes causes of the same kind (the reminder's day, a resend's id).
+    pub slot: &'a str,
+}
+
+/// Issues a new link for an assignment and queues the message that carries it, in the
+/// caller's transaction.
 pub fn send_link(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
-    cycle: &db::cycles::CycleRow,
-    rubric: &Rubric,
-    subject_name: &str,
-    a: &db::assignments::AssignmentListing,
-    kind: Kind,
-    slot: &str,
+    req: &LinkRequest<'_>,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
+    let LinkRequest {
+        cycle,
+        rubric,
+        subject_name,
+        assignment: a,
+        kind,
+        slot,
+    } = *req;
     let link = issue_link(conn, settings, &a.assignment.id, now)?;
     let relationship = a.assignment.relationship;
     let message = messages::link_message(
@@ -197,12 +212,14 @@ pub fn reissue(
         conn,
         templates,
         settings,
-        &cycle,
-        &rubric,
-        &review.subject_name,
-        &a,
-        Kind::Resend,
-        &slot,
+        &LinkRequest {
+            cycle: &cycle,
+            rubric: &rubric,
+            subject_name: &review.subject_name,
+            assignment: &a,
+            kind: Kind::Resend,
+            slot: &slot,
+        },
         now,
     )?;
     db::audit::record(

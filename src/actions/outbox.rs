@@ -95,12 +95,14 @@ fn relink(
         conn,
         templates,
         settings,
-        &cycle,
-        &rubric,
-        &review.listing.subject_name,
-        &a,
-        kind,
-        &db::new_id(),
+        &super::links::LinkRequest {
+            cycle: &cycle,
+            rubric: &rubric,
+            subject_name: &review.listing.subject_name,
+            assignment: &a,
+            kind,
+            slot: &db::new_id(),
+        },
         now,
     )?;
     db::outbox::mark_replaced(conn, &row.id)?;

@@ -91,12 +91,14 @@ pub fn due_work(
                     conn,
                     templates,
                     settings,
-                    &cycle,
-                    &rubric,
-                    &review.subject_name,
-                    a,
-                    Kind::Reminder,
-                    &key_slot,
+                    &super::links::LinkRequest {
+                        cycle: &cycle,
+                        rubric: &rubric,
+                        subject_name: &review.subject_name,
+                        assignment: a,
+                        kind: Kind::Reminder,
+                        slot: &key_slot,
+                    },
                     now,
                 )?;
                 report.reminders += 1;

@@ -23,13 +23,24 @@ pub enum Backend {
     Postgres(String),
 }
 
+/// Why a database URL is refused. The message names the scheme only: URLs may hold passwords.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// `sqlite://` without a path.
+    #[error("sqlite:// needs a file path, e.g. sqlite://var/kam360.db")]
+    SqliteWithoutPath,
+    /// Anything but `sqlite://` and `postgres://`.
+    #[error("unsupported database URL scheme '{0}': use sqlite://PATH or postgres://…")]
+    UnsupportedScheme(String),
+}
+
 impl Backend {
     /// `sqlite://PATH` or `postgres://…` / `postgresql://…`; anything else is refused (never
     /// silently an SQLite file). The message names the scheme only: URLs may hold passwords.
-    pub fn of_url(url: &str) -> Result<Backend, String> {
+    pub fn of_url(url: &str) -> Result<Backend, UrlError> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err("sqlite:// needs a file path, e.g. sqlite://var/kam360.db".into());
+                return Err(UrlError::SqliteWithoutPath);
             }
             return Ok(Backend::Sqlite(PathBuf::from(path)));
         }
@@ -37,9 +48,7 @@ impl Backend {
             return Ok(Backend::Postgres(url.to_owned()));
         }
         let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("(none)");
-        Err(format!(
-            "unsupported database URL scheme '{scheme}': use sqlite://PATH or postgres://…"
-        ))
+        Err(UrlError::UnsupportedScheme(scheme.to_owned()))
     }
 
     /// `sqlite` or `postgres`.
@@ -122,7 +131,9 @@ mod tests {
             Backend::of_url("postgresql://u@h/db"),
             Ok(Backend::Postgres(_))
         ));
-        let e = Backend::of_url("mysql://root:secret@h/db").expect_err("refused");
+        let e = Backend::of_url("mysql://root:secret@h/db")
+            .expect_err("refused")
+            .to_string();
         assert!(e.contains("'mysql'") && !e.contains("secret"), "{e}");
         assert!(Backend::of_url("var/kam360.db").is_err());
         assert!(Backend::of_url("sqlite://").is_err());

@@ -88,7 +88,7 @@ impl Db {
         pool_size: u32,
         counter: Option<StatementCounter>,
     ) -> Result<Db, DbError> {
-        let backend = Backend::of_url(url).map_err(DbError::Setup)?;
+        let backend = Backend::of_url(url).map_err(|e| DbError::Setup(e.to_string()))?;
         if let Backend::Sqlite(path) = &backend {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)

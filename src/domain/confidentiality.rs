@@ -54,18 +54,21 @@ pub fn visibility(c: GroupCounts, k: usize) -> Visibility {
 /// The smallest `confidentiality.min_group_size` accepted; configured values below it are refused.
 pub const MIN_GROUP_SIZE_FLOOR: usize = 3;
 
+/// A configured `confidentiality.min_group_size` below [`MIN_GROUP_SIZE_FLOOR`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("confidentiality.min_group_size must be at least {MIN_GROUP_SIZE_FLOOR} (got {0})")]
+pub struct MinGroupSizeError(pub i64);
+
 /// Validates a configured `confidentiality.min_group_size`: it must be a whole number of at
-/// least [`MIN_GROUP_SIZE_FLOOR`]; the error is an English sentence naming the key.
+/// least [`MIN_GROUP_SIZE_FLOOR`].
 ///
 /// # Errors
 ///
 /// Any value below [`MIN_GROUP_SIZE_FLOOR`] (negative values included).
-pub fn validate_min_group_size(k: i64) -> Result<usize, String> {
+pub fn validate_min_group_size(k: i64) -> Result<usize, MinGroupSizeError> {
     match usize::try_from(k) {
-        Ok(k) if k >= MIN_GROUP_SIZE_FLOOR => Ok(k),
-        _ => Err(format!(
-            "confidentiality.min_group_size must be at least {MIN_GROUP_SIZE_FLOOR} (got {k})"
-        )),
+        Ok(n) if n >= MIN_GROUP_SIZE_FLOOR => Ok(n),
+        _ => Err(MinGroupSizeError(k)),
     }
 }
 
@@ -161,7 +164,10 @@ mod tests {
         assert_eq!(validate_min_group_size(10), Ok(10));
         for bad in [2, 0, -1, i64::MIN] {
             let err = validate_min_group_size(bad).expect_err("refused");
-            assert!(err.contains("confidentiality.min_group_size"), "{err}");
+            assert!(
+                err.to_string().contains("confidentiality.min_group_size"),
+                "{err}"
+            );
         }
     }
 

@@ -40,6 +40,25 @@ pub struct Policy {
     pub weight_team: u32,
 }
 
+/// Why a configured policy is refused; each names its configuration key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PolicyError {
+    /// The share is NaN, infinite or outside [0, 1].
+    #[error("consolidation.supervisor_share must be a number from 0 to 1 (got {0})")]
+    ShareOutOfRange(f64),
+    /// The share has more decimal places than an exact conversion allows.
+    #[error("consolidation.supervisor_share has too many decimal places (got {0})")]
+    ShareTooPrecise(f64),
+    /// A weight outside 1..=[`MAX_WEIGHT`].
+    #[error("{key} must be a whole number from 1 to {MAX_WEIGHT} (got {got})")]
+    WeightOutOfRange {
+        /// The configuration key.
+        key: &'static str,
+        /// The configured value.
+        got: u32,
+    },
+}
+
 impl Policy {
     /// Validates and builds a policy from configuration values.
     ///
@@ -58,7 +77,7 @@ impl Policy {
         weight_customer: u32,
         weight_peer: u32,
         weight_team: u32,
-    ) -> Result<Policy, String> {
+    ) -> Result<Policy, PolicyError> {
         let share = share_to_rational(supervisor_share)?;
         for (key, w) in [
             ("consolidation.weight_customer", weight_customer),
@@ -66,9 +85,7 @@ impl Policy {
             ("consolidation.weight_team", weight_team),
         ] {
             if !(1..=MAX_WEIGHT).contains(&w) {
-                return Err(format!(
-                    "{key} must be a whole number from 1 to {MAX_WEIGHT} (got {w})"
-                ));
+                return Err(PolicyError::WeightOutOfRange { key, got: w });
             }
         }
         Ok(Policy {
@@ -93,16 +110,15 @@ impl Default for Policy {
 }
 
 /// Converts a configured share to an exact rational via its shortest decimal form.
-fn share_to_rational(x: f64) -> Result<Rational, String> {
-    const KEY: &str = "consolidation.supervisor_share";
+fn share_to_rational(x: f64) -> Result<Rational, PolicyError> {
     if !x.is_finite() || !(0.0..=1.0).contains(&x) {
-        return Err(format!("{KEY} must be a number from 0 to 1 (got {x})"));
+        return Err(PolicyError::ShareOutOfRange(x));
     }
     // `Display` for f64 never uses exponent notation and gives the shortest round-trip digits.
     let text = format!("{x}");
     let unsigned = text.trim_start_matches('-');
     let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-    let too_precise = || format!("{KEY} has too many decimal places (got {x})");
+    let too_precise = || PolicyError::ShareTooPrecise(x);
     let places = u32::try_from(frac_part.len()).map_err(|_| too_precise())?;
     let den = 10_i64.checked_pow(places).ok_or_else(too_precise)?;
     let int: i64 = int_part.parse().map_err(|_| too_precise())?;

@@ -53,20 +53,26 @@ fn invalid_share_is_refused_naming_the_key() {
         1e-300,
     ] {
         let err = Policy::new(bad, 2, 1, 1).expect_err("must be refused");
-        assert!(err.contains("consolidation.supervisor_share"), "{err}");
+        assert!(
+            err.to_string().contains("consolidation.supervisor_share"),
+            "{err}"
+        );
     }
 }
 
 #[test]
 fn invalid_weights_are_refused_naming_the_key() {
     let e = Policy::new(0.5, 0, 1, 1).expect_err("zero weight");
-    assert!(e.contains("consolidation.weight_customer"), "{e}");
+    assert!(
+        e.to_string().contains("consolidation.weight_customer"),
+        "{e}"
+    );
     let e = Policy::new(0.5, 2, 0, 1).expect_err("zero weight");
-    assert!(e.contains("consolidation.weight_peer"), "{e}");
+    assert!(e.to_string().contains("consolidation.weight_peer"), "{e}");
     let e = Policy::new(0.5, 2, 1, 0).expect_err("zero weight");
-    assert!(e.contains("consolidation.weight_team"), "{e}");
+    assert!(e.to_string().contains("consolidation.weight_team"), "{e}");
     let e = Policy::new(0.5, 2, 1, MAX_WEIGHT + 1).expect_err("too large");
-    assert!(e.contains("consolidation.weight_team"), "{e}");
+    assert!(e.to_string().contains("consolidation.weight_team"), "{e}");
     assert!(Policy::new(0.5, MAX_WEIGHT, 1, 1).is_ok());
 }
 

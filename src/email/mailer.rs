@@ -107,6 +107,20 @@ impl Staged<'_> {
     }
 }
 
+/// Why a message could not be composed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// `email.from` is not a mailbox.
+    #[error("bad sender: {0}")]
+    Sender(String),
+    /// The recipient's address is not a mailbox.
+    #[error("bad recipient: {0}")]
+    Recipient(String),
+    /// lettre refused to build the message.
+    #[error("cannot build the message: {0}")]
+    Build(String),
+}
+
 /// Composes a whole message (text and HTML alternatives, a stable Message-ID); what the outbox
 /// stores, so that retries send the very same bytes and the worker does no encoding.
 pub fn compose(
@@ -116,12 +130,14 @@ pub fn compose(
     text: String,
     html: String,
     message_id: &str,
-) -> Result<String, String> {
-    let from: Mailbox = from.parse().map_err(|e| format!("bad sender: {e}"))?;
+) -> Result<String, ComposeError> {
+    let from: Mailbox = from
+        .parse()
+        .map_err(|e: lettre::address::AddressError| ComposeError::Sender(e.to_string()))?;
     let to: Mailbox = format!("{} <{}>", quote_name(name), email)
         .parse()
         .or_else(|_| email.parse().map(|a| Mailbox::new(None, a)))
-        .map_err(|e| format!("bad recipient: {e}"))?;
+        .map_err(|e: lettre::address::AddressError| ComposeError::Recipient(e.to_string()))?;
     let subject: String = subject.chars().filter(|c| !c.is_control()).collect();
     let message = Message::builder()
         .from(from)
@@ -141,8 +157,8 @@ pub fn compose(
                         .body(html),
                 ),
         )
-        .map_err(|e| format!("cannot build the message: {e}"))?;
-    String::from_utf8(message.formatted()).map_err(|e| format!("not UTF-8: {e}"))
+        .map_err(|e| ComposeError::Build(e.to_string()))?;
+    String::from_utf8(message.formatted()).map_err(|e| ComposeError::Build(e.to_string()))
 }
 
 /// A display name safe inside a header: control characters dropped, quoted.

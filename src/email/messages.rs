@@ -77,12 +77,14 @@ pub fn link_message(
     let r = templates.render(m.kind, m.locale, &ctx)?;
     new_message(
         &email.from,
-        format!("{}:{}:{}", m.kind.as_str(), m.assignment_id, m.slot),
-        m.kind,
-        Some(m.assignment_id.to_owned()),
-        None,
-        (m.rater_email, m.rater_name),
-        m.locale,
+        Envelope {
+            key: format!("{}:{}:{}", m.kind.as_str(), m.assignment_id, m.slot),
+            kind: m.kind,
+            about: About::Assignment(m.assignment_id),
+            email: m.rater_email,
+            name: m.rater_name,
+            locale: m.locale,
+        },
         r,
         now,
     )
@@ -144,29 +146,54 @@ pub fn ready_message(
     let r = templates.render(Kind::SupervisorReady, m.locale, &ctx)?;
     new_message(
         &email.from,
-        format!("supervisor_ready:{}", m.review_id),
-        Kind::SupervisorReady,
-        None,
-        Some(m.review_id.to_owned()),
-        (m.supervisor_email, m.supervisor_name),
-        m.locale,
+        Envelope {
+            key: format!("supervisor_ready:{}", m.review_id),
+            kind: Kind::SupervisorReady,
+            about: About::Review(m.review_id),
+            email: m.supervisor_email,
+            name: m.supervisor_name,
+            locale: m.locale,
+        },
         r,
         now,
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn new_message(
-    from: &str,
+/// What a message is about: a rater's assignment (it carries their link) or a review.
+enum About<'a> {
+    Assignment(&'a str),
+    Review(&'a str),
+}
+
+/// Who a message goes to, in which language, and its cause.
+struct Envelope<'a> {
+    /// The idempotency key: one message per cause.
     key: String,
     kind: Kind,
-    assignment_id: Option<String>,
-    review_id: Option<String>,
-    (email, name): (&str, &str),
+    about: About<'a>,
+    email: &'a str,
+    name: &'a str,
     locale: Locale,
+}
+
+fn new_message(
+    from: &str,
+    e: Envelope<'_>,
     r: super::templates::Rendered,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
+    let Envelope {
+        key,
+        kind,
+        about,
+        email,
+        name,
+        locale,
+    } = e;
+    let (assignment_id, review_id) = match about {
+        About::Assignment(id) => (Some(id.to_owned()), None),
+        About::Review(id) => (None, Some(id.to_owned())),
+    };
     let id = crate::db::new_id();
     let message_id = format!("<{id}@kam360>");
     let mime = super::mailer::compose(from, (name, email), &r.subject, r.text, r.html, &message_id)
