@@ -177,7 +177,7 @@ fn refusal_text(l: Locale, r: &Refusal) -> String {
 }
 
 /// Checks the origin and reads the body; `Err` is the response to give instead.
-pub(super) async fn guarded_body(
+async fn guarded_body(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
@@ -192,9 +192,41 @@ pub(super) async fn guarded_body(
     Ok(read_form(payload).await)
 }
 
+/// A rater's POST once its origin, body and link have been checked.
+pub(super) struct RaterPost {
+    pub ctx: Box<RaterContext>,
+    /// The page language.
+    pub l: Locale,
+    /// The urlencoded body's fields.
+    pub pairs: Vec<(String, String)>,
+}
+
+/// The preamble every rater POST shares (answer, decline): same origin, a readable body, a link
+/// that can still answer. `Err` is the response to give instead.
+pub(super) async fn rater_post(
+    state: &AppState,
+    req: &HttpRequest,
+    access: &Access,
+    payload: web::Payload,
+) -> AppResult<Result<RaterPost, HttpResponse>> {
+    let body = match guarded_body(state, req, payload).await {
+        Ok(b) => b,
+        Err(r) => return Ok(Err(r)),
+    };
+    let ctx = match answerable(state, req, access).await? {
+        Ok(ctx) => ctx,
+        Err(r) => return Ok(Err(r)),
+    };
+    let l = locale(req, Some(ctx.assignment.locale));
+    Ok(match body {
+        Ok(pairs) => Ok(RaterPost { ctx, l, pairs }),
+        Err(key) => Err(bad_request(l, &tf(l, key, &[]))),
+    })
+}
+
 /// The context of an answerable link for a POST: state pages that show fine on GET (submitted,
 /// declined) mean 409 here.
-pub(super) async fn answerable(
+async fn answerable(
     state: &AppState,
     req: &HttpRequest,
     access: &Access,
@@ -213,18 +245,9 @@ pub async fn answer(
     access: Access,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let body = match guarded_body(&state, &req, payload).await {
-        Ok(b) => b,
+    let RaterPost { ctx, l, pairs } = match rater_post(&state, &req, &access, payload).await? {
+        Ok(post) => post,
         Err(r) => return Ok(r),
-    };
-    let ctx = match answerable(&state, &req, &access).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
-    let l = locale(&req, Some(ctx.assignment.locale));
-    let pairs = match body {
-        Ok(p) => p,
-        Err(key) => return Ok(bad_request(l, &tf(l, key, &[]))),
     };
     let form = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
     let rubric = &form.rubric;

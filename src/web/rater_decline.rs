@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::rater::{answerable, bad_request, conflict, guarded_body};
+use super::rater::{bad_request, conflict, rater_post, RaterPost};
 use super::rater_access::{resolve, Access, Link};
 use super::response::{chosen_lang, html, locale, see_other, with_lang};
 use super::views::rater as view;
@@ -45,18 +45,9 @@ pub async fn decline(
     access: Access,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let body = match guarded_body(&state, &req, payload).await {
-        Ok(b) => b,
+    let RaterPost { ctx, l, pairs } = match rater_post(&state, &req, &access, payload).await? {
+        Ok(post) => post,
         Err(r) => return Ok(r),
-    };
-    let ctx = match answerable(&state, &req, &access).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(r),
-    };
-    let l = locale(&req, Some(ctx.assignment.locale));
-    let pairs = match body {
-        Ok(p) => p,
-        Err(key) => return Ok(bad_request(l, &tf(l, key, &[]))),
     };
     let mut reason = String::new();
     for (k, v) in pairs {

@@ -9,48 +9,7 @@ use kam360::web::staff_routes;
 
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard};
-use crate::helpers::TestApp;
-
-struct Who {
-    client: reqwest::Client,
-    csrf: String,
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-async fn signed_in(app: &TestApp, email: &str, role: Role) -> Who {
-    let e = email.to_owned();
-    let password = app
-        .write(move |c| users::add(c, &e, "Staff", role, db::now()))
-        .expect("account");
-    let client = client();
-    let r = client
-        .post(format!("{}/login", app.address))
-        .form(&[("email", email), ("password", password.as_str())])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), 303);
-    let home = client
-        .get(format!("{}/", app.address))
-        .send()
-        .await
-        .expect("home")
-        .text()
-        .await
-        .expect("body");
-    let at = home.find("name=\"csrf\" value=\"").expect("csrf") + "name=\"csrf\" value=\"".len();
-    Who {
-        csrf: home[at..at + home[at..].find('"').expect("end")].to_owned(),
-        client,
-    }
-}
+use crate::helpers::{cookie_pair, csrf_of, new_client, StaffClient, TestApp};
 
 async fn call(
     app: &TestApp,
@@ -94,11 +53,11 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
         .id
         .clone();
     let version = "0";
-    let boss = signed_in(&app, "boss@t.cn", Role::Supervisor).await;
-    let other = signed_in(&app, "other@t.cn", Role::Supervisor).await;
-    let admin = signed_in(&app, "admin@t.cn", Role::Admin).await;
-    let anonymous = Who {
-        client: client(),
+    let boss = app.staff("boss@t.cn", Role::Supervisor).await;
+    let other = app.staff("other@t.cn", Role::Supervisor).await;
+    let admin = app.staff("admin@t.cn", Role::Admin).await;
+    let anonymous = StaffClient {
+        client: new_client(),
         csrf: String::new(),
     };
     for (method, pattern) in staff_routes() {
@@ -165,8 +124,8 @@ async fn every_unsafe_route_refuses_a_missing_token_or_another_site(app: TestApp
         .review
         .id
         .clone();
-    let boss = signed_in(&app, "boss@t.cn", Role::Supervisor).await;
-    let admin = signed_in(&app, "admin@t.cn", Role::Admin).await;
+    let boss = app.staff("boss@t.cn", Role::Supervisor).await;
+    let admin = app.staff("admin@t.cn", Role::Admin).await;
     for (method, pattern) in staff_routes().filter(|(m, _)| *m == "POST") {
         let path = pattern
             .replace("{assignment}", &own)
@@ -243,28 +202,16 @@ async fn sessions_are_renewed_ended_and_bounded(app: TestApp) {
     let password = app
         .write(|c| users::add(c, "boss@t.cn", "Boss", Role::Supervisor, db::now()))
         .expect("account");
-    let c = client();
+    let c = new_client();
     let login = |c: &reqwest::Client| {
         c.post(format!("{}/login", app.address))
             .form(&[("email", "boss@t.cn"), ("password", password.as_str())])
             .send()
     };
     let first = login(&c).await.expect("login");
-    let cookie1 = first.headers()["set-cookie"]
-        .to_str()
-        .expect("c")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    let cookie1 = cookie_pair(&first);
     let second = login(&c).await.expect("login again");
-    let cookie2 = second.headers()["set-cookie"]
-        .to_str()
-        .expect("c")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    let cookie2 = cookie_pair(&second);
     assert_ne!(cookie1, cookie2, "a new session at every sign-in");
     let replay = |cookie: String| {
         reqwest::Client::builder()
@@ -286,21 +233,14 @@ async fn sessions_are_renewed_ended_and_bounded(app: TestApp) {
     );
     // logging out kills the session server-side: replaying its cookie fails
     let third = login(&c).await.expect("third");
-    let cookie3 = third.headers()["set-cookie"]
-        .to_str()
-        .expect("c")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    let cookie3 = cookie_pair(&third);
     let page = replay(cookie3.clone())
         .await
         .expect("home")
         .text()
         .await
         .expect("body");
-    let at = page.find("name=\"csrf\" value=\"").expect("csrf") + "name=\"csrf\" value=\"".len();
-    let token = page[at..at + page[at..].find('"').expect("end")].to_owned();
+    let token = csrf_of(&page);
     let out = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -317,16 +257,7 @@ async fn sessions_are_renewed_ended_and_bounded(app: TestApp) {
         303,
         "a logged-out cookie is dead"
     );
-    let cookie2 = {
-        let again = login(&c).await.expect("login");
-        again.headers()["set-cookie"]
-            .to_str()
-            .expect("c")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_owned()
-    };
+    let cookie2 = cookie_pair(&login(&c).await.expect("login"));
     // only hashes are stored
     let value = cookie2.split_once('=').expect("value").1.to_owned();
     let stored: Vec<String> = app

@@ -264,6 +264,35 @@ impl TestApp {
         self.db.read_blocking(f)
     }
 
+    /// Creates a staff account and signs a client of its own in as it (crates.io's
+    /// `with_user`): the client keeps its cookies, and the home page's CSRF token comes along.
+    pub async fn staff(&self, email: &str, role: kam360::actions::users::Role) -> StaffClient {
+        let e = email.to_owned();
+        let password = self
+            .write(move |c| kam360::actions::users::add(c, &e, "Staff", role, kam360::db::now()))
+            .expect("account");
+        let client = new_client();
+        let r = client
+            .post(format!("{}/login", self.address))
+            .form(&[("email", email), ("password", password.as_str())])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status(), 303, "sign-in of {email}");
+        let home = client
+            .get(format!("{}/", self.address))
+            .send()
+            .await
+            .expect("home")
+            .text()
+            .await
+            .expect("body");
+        StaffClient {
+            csrf: csrf_of(&home),
+            client,
+        }
+    }
+
     /// Creates a staff account and signs this app's client in as it.
     pub async fn sign_in(&self, email: &str, role: kam360::actions::users::Role) {
         let e = email.to_owned();
@@ -331,6 +360,32 @@ pub fn read_mail(path: &std::path::Path) -> Mail {
         text: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
         html: m.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
     }
+}
+
+/// A signed-in staff member's own client and their session's CSRF token.
+pub struct StaffClient {
+    pub client: reqwest::Client,
+    pub csrf: String,
+}
+
+/// A client that keeps cookies and does not follow redirects.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The `name=value` pair of the response's `Set-Cookie`.
+pub fn cookie_pair(r: &reqwest::Response) -> String {
+    r.headers()["set-cookie"]
+        .to_str()
+        .expect("an ASCII cookie")
+        .split(';')
+        .next()
+        .expect("a name=value pair")
+        .to_owned()
 }
 
 /// The value of the page's `csrf` field.

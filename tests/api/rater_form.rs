@@ -114,10 +114,23 @@ async fn form_shows_header_and_only_observable_criteria(app: TestApp) {
         }
         assert!(body.contains(&format!("name=\"{id}__comment\"")));
     }
+    // every criterion customers cannot observe is absent (derived from the rubric)
+    let hidden: Vec<String> = app
+        .rubric
+        .criteria()
+        .map(|c| c.id.clone())
+        .filter(|id| !criteria.contains(id))
+        .collect();
     assert!(
-        !body.contains("name=\"team_leadership\""),
-        "not observable by customers"
+        !hidden.is_empty(),
+        "the rubric hides some criteria from customers"
     );
+    for id in &hidden {
+        assert!(
+            !body.contains(&format!("name=\"{id}\"")),
+            "{id} is not observable by customers"
+        );
+    }
     // the full behavioural descriptor labels each level
     let first = app.rubric.criterion(&criteria[0]).expect("criterion");
     assert!(body.contains(&first.descriptors[3].en));

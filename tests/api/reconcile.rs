@@ -46,19 +46,6 @@ fn version(page: &str) -> String {
     page[at..at + page[at..].find('"').expect("end")].to_owned()
 }
 
-async fn sign_in(app: &TestApp, email: &str, role: Role) {
-    let e = email.to_owned();
-    let password = app
-        .write(move |c| users::add(c, &e, "Staff", role, db::now()))
-        .expect("account");
-    assert_eq!(
-        app.post_form("/login", &[("email", email), ("password", &password)])
-            .await
-            .status(),
-        303
-    );
-}
-
 /// A closed cycle where everyone answered: customers 4, peers 2 (3 of them), team 3, boss 3, self 4.
 async fn closed(app: &TestApp) -> (Launched, String) {
     let l = launched_cycle(app, &standard());
@@ -112,7 +99,7 @@ fn all_finals(app: &TestApp, page: &str, level: &str) -> Vec<(String, String)> {
 async fn results_stay_hidden_until_everyone_answered_or_the_cycle_closed(app: TestApp) {
     let l = launched_cycle(&app, &standard());
     submit(&app, &l, "c1@client.cn", "4").await;
-    sign_in(&app, "boss@t.cn", Role::Supervisor).await;
+    app.sign_in("boss@t.cn", Role::Supervisor).await;
     let review = app
         .read(|c| Ok(db::reviews::list_for_cycle(c, &l.cycle_id.clone())?))
         .expect("r")[0]
@@ -131,7 +118,7 @@ async fn results_stay_hidden_until_everyone_answered_or_the_cycle_closed(app: Te
 
 async fn the_supervisor_reconciles_with_rationales_and_signs_off(app: TestApp) {
     let (l, review) = closed(&app).await;
-    sign_in(&app, "boss@t.cn", Role::Supervisor).await;
+    app.sign_in("boss@t.cn", Role::Supervisor).await;
     let url = format!("/reviews/{review}?lang=en");
     let (s, page) = app.get_text(&url).await;
     assert_eq!(s, 200);
@@ -246,7 +233,7 @@ async fn others_get_404_and_forms_need_the_token(app: TestApp) {
         app.get(&format!("/reviews/{review}")).await.headers()["location"],
         "/login"
     );
-    sign_in(&app, "other@t.cn", Role::Supervisor).await;
+    app.sign_in("other@t.cn", Role::Supervisor).await;
     assert_eq!(app.get(&format!("/reviews/{review}")).await.status(), 404);
     assert_eq!(app.get("/reviews/not-a-uuid").await.status(), 404);
     let fresh = reqwest::Client::builder()
@@ -318,7 +305,7 @@ async fn an_admin_reads_and_reopens_with_a_reason(app: TestApp) {
             .status(),
         303
     );
-    sign_in(&app, "admin@t.cn", Role::Admin).await;
+    app.sign_in("admin@t.cn", Role::Admin).await;
     let (s, page) = app.get_text(&format!("/reviews/{review}?lang=en")).await;
     assert_eq!(s, 200);
     assert!(

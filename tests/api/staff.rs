@@ -7,7 +7,7 @@ use kam360::db;
 
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard};
-use crate::helpers::TestApp;
+use crate::helpers::{csrf_of, TestApp};
 
 fn account(app: &TestApp, email: &str, role: Role) -> String {
     let email = email.to_owned();
@@ -18,12 +18,6 @@ fn account(app: &TestApp, email: &str, role: Role) -> String {
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     app.post_form("/login", &[("email", email), ("password", password)])
         .await
-}
-
-fn csrf(page: &str) -> String {
-    let at =
-        page.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
-    page[at..at + page[at..].find('"').expect("end")].to_owned()
 }
 
 async fn a_supervisor_signs_in_sees_their_kams_and_signs_out(app: TestApp) {
@@ -59,7 +53,7 @@ async fn a_supervisor_signs_in_sees_their_kams_and_signs_out(app: TestApp) {
         .assignment_id
         .clone();
     let r = app
-        .post_form(&format!("/rate/{own}"), &[("csrf", &csrf(&home))])
+        .post_form(&format!("/rate/{own}"), &[("csrf", &csrf_of(&home))])
         .await;
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"]
@@ -77,7 +71,7 @@ async fn a_supervisor_signs_in_sees_their_kams_and_signs_out(app: TestApp) {
         403
     );
     assert_eq!(
-        app.post_form("/logout", &[("csrf", &csrf(&home))])
+        app.post_form("/logout", &[("csrf", &csrf_of(&home))])
             .await
             .status(),
         303
@@ -133,7 +127,7 @@ async fn a_supervisor_sees_only_their_own_kams(app: TestApp) {
         .assignment_id
         .clone();
     assert_eq!(
-        app.post_form(&format!("/rate/{theirs}"), &[("csrf", &csrf(&home))])
+        app.post_form(&format!("/rate/{theirs}"), &[("csrf", &csrf_of(&home))])
             .await
             .status(),
         404

@@ -10,27 +10,58 @@ pub mod staff;
 #[cfg(test)]
 mod tests {
     /// XSS-2: nothing bypasses maud's escaping except `fragments::Escaped`, which only holds
-    /// what maud rendered (escaped text, or rendered markup cut in two); a future exception
-    /// must be added here on purpose.
+    /// what maud rendered (escaped text, or rendered markup cut in two). The guard checks the
+    /// property, not a word: no pre-escaped maud markup anywhere, no `impl Render` (a type that writes its
+    /// own bytes) outside `fragments.rs`, and `Escaped` cannot be built outside that file.
     #[test]
-    fn no_pre_escaped_markup_anywhere() {
+    fn only_fragments_write_markup_maud_did_not_escape() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let fragments = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/views/fragments.rs");
+        let pre_escaped = ["Pre", "Escaped"].concat();
+        let renders = [
+            ["impl ", "Render for"].concat(),
+            ["impl maud::", "Render for"].concat(),
+        ];
         let mut stack = vec![std::path::PathBuf::from(root)];
-        let needle = ["Pre", "Escaped"].concat();
+        let mut seen_render = 0;
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(dir).expect("src") {
                 let path = entry.expect("entry").path();
                 if path.is_dir() {
                     stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).expect("read");
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("read");
+                let shown = path.display();
+                assert!(
+                    !text.contains(&pre_escaped),
+                    "{shown} uses unescaped markup"
+                );
+                let impls = renders
+                    .iter()
+                    .map(|r| text.matches(r.as_str()).count())
+                    .sum::<usize>();
+                if path == std::path::Path::new(fragments) {
+                    seen_render += impls;
+                    let public = ["pub struct Escaped(", "pub "].concat();
                     assert!(
-                        !text.contains(&needle),
-                        "{} uses unescaped markup",
-                        path.display()
+                        !text.contains(&public),
+                        "Escaped's contents must stay private"
+                    );
+                } else {
+                    assert_eq!(
+                        impls, 0,
+                        "{shown} implements Render: write markup with html!"
                     );
                 }
             }
         }
+        assert!(
+            seen_render > 0,
+            "the scan found fragments.rs's own Render impl"
+        );
     }
 }
