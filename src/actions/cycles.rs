@@ -7,6 +7,7 @@ use super::{find_cycle, load_snapshots, PolicySnapshot};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::dates::{closing_instant, deadline_date};
+use crate::domain::ids::{CycleId, ReviewId};
 use crate::domain::locale::Locale;
 use crate::domain::nomination::{self, ImportError};
 use crate::domain::progress::VisibleBecause;
@@ -62,9 +63,8 @@ pub fn create(
     )?;
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "cycle.create",
             cycle_id: Some(&id),
             new_value: Some(name),
@@ -182,9 +182,8 @@ pub fn import(
     }
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "cycle.import",
             cycle_id: Some(cycle_id),
             new_value: Some(&format!(
@@ -252,9 +251,8 @@ pub fn launch(
     }
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "cycle.launch",
             cycle_id: Some(cycle_id),
             old_value: Some(CycleStatus::Draft.as_str()),
@@ -330,8 +328,8 @@ pub fn close(
     for review in &reviews {
         super::visibility::latch(
             conn,
-            cycle_id,
-            &review.review.id,
+            &CycleId::stored(cycle_id),
+            &ReviewId::stored(review.review.id.as_str()),
             VisibleBecause::CycleClosed,
             now,
         )?;
@@ -339,9 +337,8 @@ pub fn close(
     }
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "cycle.close",
             cycle_id: Some(cycle_id),
             old_value: Some(CycleStatus::Open.as_str()),

@@ -151,9 +151,8 @@ pub fn revoke(
     db::outbox::cancel_for_assignment(conn, &a.assignment.id)?;
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "link.revoke",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
@@ -224,9 +223,8 @@ pub fn reissue(
     )?;
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "link.reissue",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),

@@ -51,10 +51,11 @@ pub fn load_snapshots(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<(Ru
 
 /// The cycle with this id, or a clear "no such cycle".
 pub fn find_cycle(conn: &mut AnyConnection, id: &str) -> AppResult<db::cycles::CycleRow> {
-    if uuid::Uuid::parse_str(id).is_err() {
+    let Some(cycle) = crate::domain::ids::CycleId::parse(id) else {
         return Err(AppError::Invalid(format!(
             "'{id}' is not a cycle id (a UUID)"
         )));
-    }
-    db::cycles::find(conn, id)?.ok_or_else(|| AppError::Invalid(format!("no cycle with id {id}")))
+    };
+    db::cycles::find(conn, cycle.as_str())?
+        .ok_or_else(|| AppError::Invalid(format!("no cycle with id {id}")))
 }

@@ -108,9 +108,8 @@ fn relink(
     db::outbox::mark_replaced(conn, &row.id)?;
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "email.retry",
             cycle_id: Some(&cycle.id),
             review_id: Some(&review.listing.review.id),

@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use super::load_snapshots;
 use crate::db::{self, AnyConnection};
 use crate::domain::consolidation::{Evidence, Level};
+use crate::domain::ids::{PersonId, ReviewId};
 use crate::domain::progress::{self, GroupProgress};
 use crate::domain::reconciliation::{check, Entry, Problem};
 use crate::domain::relationship::Relationship;
@@ -39,17 +40,15 @@ pub struct Reconciliation {
 /// Loads the review for `viewer` (its supervisor, or an admin); `None` for anyone else.
 pub fn load(
     conn: &mut AnyConnection,
-    review_id: &str,
-    viewer: &str,
+    review: &ReviewId,
+    viewer: &PersonId,
     admin: bool,
 ) -> AppResult<Option<Reconciliation>> {
-    if uuid::Uuid::parse_str(review_id).is_err() {
-        return Ok(None);
-    }
+    let review_id = review.as_str();
     let Some(review) = db::reviews::find(conn, review_id)? else {
         return Ok(None);
     };
-    if !admin && review.listing.review.supervisor_id != viewer {
+    if !admin && review.listing.review.supervisor_id != viewer.as_str() {
         return Ok(None);
     }
     let (rubric, policy) = load_snapshots(conn, &review.listing.review.cycle_id)?;
@@ -174,9 +173,8 @@ pub fn save(
         let fmt = |l: Option<i32>| l.map(|x| x.to_string()).unwrap_or_else(|| "—".into());
         db::audit::record(
             conn,
-            &db::audit::NewEvent {
-                id: db::new_id(),
-                at: now,
+            now,
+            &db::audit::Event {
                 actor_id: Some(actor),
                 action: "decision",
                 cycle_id: cycle,
@@ -192,9 +190,8 @@ pub fn save(
         db::reviews::finalize(conn, &review_id, actor, now)?;
         db::audit::record(
             conn,
-            &db::audit::NewEvent {
-                id: db::new_id(),
-                at: now,
+            now,
+            &db::audit::Event {
                 actor_id: Some(actor),
                 action: "review.signoff",
                 cycle_id: cycle,
@@ -210,11 +207,12 @@ pub fn save(
 /// An admin reopens a finalized review (audited with the reason).
 pub fn reopen(
     conn: &mut AnyConnection,
-    review_id: &str,
-    actor: &str,
+    review: &ReviewId,
+    actor: &PersonId,
     reason: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let (review_id, actor) = (review.as_str(), actor.as_str());
     if reason.trim().is_empty() {
         return Err(AppError::Invalid(
             "a reason is required to reopen a review".into(),
@@ -225,9 +223,8 @@ pub fn reopen(
     }
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             actor_id: Some(actor),
             action: "review.reopen",
             review_id: Some(review_id),

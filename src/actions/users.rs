@@ -34,9 +34,8 @@ pub fn add(
     db::accounts::insert(conn, &person, role, &hash, now)?;
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "user.add",
             target: Some(email.as_str()),
             new_value: Some(role.as_str()),
@@ -56,9 +55,8 @@ pub fn disable(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> App
     db::sessions::delete_for_person(conn, &account.person_id)?;
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "user.disable",
             target: Some(email.as_str()),
             ..Default::default()

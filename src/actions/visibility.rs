@@ -14,6 +14,7 @@ use chrono::NaiveDateTime;
 
 use super::progress::statuses;
 use crate::db::{self, AnyConnection};
+use crate::domain::ids::{CycleId, ReviewId};
 use crate::domain::progress::{visible_because, VisibleBecause};
 use crate::domain::status::ReviewStatus;
 use crate::error::{AppError, AppResult};
@@ -62,7 +63,13 @@ pub fn latch_if_visible(
 ) -> AppResult<bool> {
     let assignments = db::assignments::list_for_review(conn, review_id)?;
     match visible_because(cycle.status, statuses(&assignments)) {
-        Some(because) => latch(conn, &cycle.id, review_id, because, now),
+        Some(because) => latch(
+            conn,
+            &CycleId::stored(cycle.id.as_str()),
+            &ReviewId::stored(review_id),
+            because,
+            now,
+        ),
         None => Ok(false),
     }
 }
@@ -71,20 +78,20 @@ pub fn latch_if_visible(
 /// audit trail records when and why. Returns whether it closed in this call.
 pub fn latch(
     conn: &mut AnyConnection,
-    cycle_id: &str,
-    review_id: &str,
+    cycle: &CycleId,
+    review: &ReviewId,
     because: VisibleBecause,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
+    let (cycle_id, review_id) = (cycle.as_str(), review.as_str());
     if !db::reviews::latch_results(conn, review_id, now)? {
         return Ok(false);
     }
     let expired = db::assignments::expire_unanswered_in_review(conn, review_id)?;
     db::audit::record(
         conn,
-        &db::audit::NewEvent {
-            id: db::new_id(),
-            at: now,
+        now,
+        &db::audit::Event {
             action: "review.results_visible",
             cycle_id: Some(cycle_id),
             review_id: Some(review_id),

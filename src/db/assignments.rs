@@ -9,6 +9,7 @@ use super::schema::{
     assignments, cycles, organizations, people, rater_links, rater_sessions, responses, reviews,
 };
 use super::AnyConnection;
+use crate::domain::ids::{AssignmentId, PersonId};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
@@ -156,13 +157,13 @@ pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<R
 /// assignment a signed-in supervisor may open from their home page).
 pub fn own_supervisor_deadline(
     conn: &mut AnyConnection,
-    assignment_id: &str,
-    person_id: &str,
+    assignment: &AssignmentId,
+    person: &PersonId,
 ) -> QueryResult<Option<NaiveDateTime>> {
     assignments::table
         .inner_join(reviews::table.inner_join(cycles::table))
-        .filter(assignments::id.eq(assignment_id))
-        .filter(assignments::rater_id.eq(person_id))
+        .filter(assignments::id.eq(assignment.as_str()))
+        .filter(assignments::rater_id.eq(person.as_str()))
         .filter(assignments::relationship.eq(Relationship::Supervisor))
         .select(cycles::closes_at)
         .get_result(conn)

@@ -7,12 +7,10 @@ use diesel::prelude::*;
 use super::schema::audit_events;
 use super::AnyConnection;
 
-/// One event to record.
+/// One event to record (its id and time are given by [`record`]).
 #[derive(Debug, Clone, Default, Insertable)]
 #[diesel(table_name = audit_events)]
-pub struct NewEvent<'a> {
-    pub id: String,
-    pub at: NaiveDateTime,
+pub struct Event<'a> {
     pub actor_id: Option<&'a str>,
     pub action: &'a str,
     pub cycle_id: Option<&'a str>,
@@ -39,10 +37,14 @@ pub struct EventRow {
     pub rationale: Option<String>,
 }
 
-/// Appends an event.
-pub fn record(conn: &mut AnyConnection, event: &NewEvent<'_>) -> QueryResult<()> {
+/// Appends an event that happened at `at`, under a new id.
+pub fn record(conn: &mut AnyConnection, at: NaiveDateTime, event: &Event<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
-        .values(event)
+        .values((
+            audit_events::id.eq(super::new_id()),
+            audit_events::at.eq(at),
+            event,
+        ))
         .execute(conn)
         .map(|_| ())
 }

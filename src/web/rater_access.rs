@@ -12,6 +12,7 @@ use super::AppState;
 use crate::config::Settings;
 use crate::db::{self, assignments::RaterContext, assignments::RaterKey};
 use crate::domain::dates::deadline_date;
+use crate::domain::ids::AssignmentId;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
@@ -60,7 +61,7 @@ pub fn rater_key(
 ) -> Result<RaterKey, KeyError> {
     match access {
         Access::Token(t) if token::well_formed(t) => Ok(RaterKey::TokenHash(token::hash(t))),
-        Access::Session(id) if uuid::Uuid::parse_str(id).is_ok() => {
+        Access::Session(id) if AssignmentId::parse(id).is_some() => {
             match session_value(req, settings) {
                 Some(v) => Ok(RaterKey::Session {
                     hash: token::hash(&v),

@@ -14,6 +14,7 @@ use super::AppState;
 use crate::actions::reconcile::{self, Reconciliation, Saved};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::consolidation::Level;
+use crate::domain::ids::{PersonId, ReviewId};
 use crate::domain::reconciliation::{self, Entry, Submission};
 use crate::domain::status::{ReviewStatus, Role};
 use crate::error::{AppError, AppResult};
@@ -88,15 +89,13 @@ fn share_percent(state: &AppState) -> String {
     )
 }
 
-async fn load(
-    state: &AppState,
-    session: &StaffSession,
-    review_id: String,
-) -> AppResult<Reconciliation> {
-    let (viewer, admin) = (session.person_id.clone(), session.role == Role::Admin);
+async fn load(state: &AppState, session: &StaffSession, review: &str) -> AppResult<Reconciliation> {
+    let review = ReviewId::parse(review).ok_or(AppError::NotFound)?;
+    let viewer = PersonId::stored(session.person_id.as_str());
+    let admin = session.role == Role::Admin;
     state
         .db
-        .read(move |c| reconcile::load(c, &review_id, &viewer, admin))
+        .read(move |c| reconcile::load(c, &review, &viewer, admin))
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -108,7 +107,7 @@ pub async fn show(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let r = load(&state, &session, path.into_inner()).await?;
+    let r = load(&state, &session, &path).await?;
     let l = locale(&req, None);
     let saved = req.query_string().split('&').any(|p| p == "saved=1");
     let st = PageState {
@@ -134,7 +133,7 @@ pub async fn save(
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
     let review_id = path.into_inner();
-    let r = std::sync::Arc::new(load(&state, &session, review_id.clone()).await?);
+    let r = std::sync::Arc::new(load(&state, &session, &review_id).await?);
     // the token and the origin first: a forged request learns nothing about the form
     let form = form.into_inner();
     let csrf = form
@@ -203,16 +202,16 @@ pub async fn reopen(
     if !csrf_ok(&state, &req, &session, &form.csrf) {
         return Ok(forbidden(l));
     }
-    let review_id = path.into_inner();
-    load(&state, &session, review_id.clone()).await?;
-    let (actor, reason, id) = (
-        session.person_id.clone(),
+    let r = load(&state, &session, &path).await?;
+    let review = ReviewId::stored(r.review.listing.review.id.as_str());
+    let (actor, reason) = (
+        PersonId::stored(session.person_id.as_str()),
         form.reason.clone(),
-        review_id.clone(),
     );
+    let id = review.clone();
     state
         .db
         .write(move |c| reconcile::reopen(c, &id, &actor, &reason, db::now()))
         .await?;
-    Ok(see_other(format!("/reviews/{review_id}")))
+    Ok(see_other(format!("/reviews/{review}")))
 }

@@ -16,6 +16,7 @@ use super::views::staff as view;
 use super::AppState;
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::dates::deadline_date;
+use crate::domain::ids::{AssignmentId, PersonId};
 use crate::domain::locale::Locale;
 use crate::domain::password as passwords;
 use crate::domain::progress;
@@ -203,9 +204,8 @@ pub async fn login(
             }
             db::audit::record(
                 c,
-                &db::audit::NewEvent {
-                    id: db::new_id(),
-                    at: now,
+                now,
+                &db::audit::Event {
                     actor_id: Some(&person),
                     action: "staff.login",
                     ..Default::default()
@@ -329,20 +329,21 @@ pub async fn rate(
     if !csrf_ok(&state, &req, &session, &form.csrf) {
         return Ok(forbidden(l));
     }
-    let id = path.into_inner();
-    if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(AppError::NotFound);
-    }
+    let id = AssignmentId::parse(&path).ok_or(AppError::NotFound)?;
     let cookie = super::rater_access::session_value(&req, &state.settings)
         .unwrap_or_else(|| token::issue().token);
-    let (hash, person, aid) = (token::hash(&cookie), session.person_id.clone(), id.clone());
+    let (hash, person, aid) = (
+        token::hash(&cookie),
+        PersonId::stored(session.person_id.as_str()),
+        id.clone(),
+    );
     let closes_at = state
         .db
         .write(move |c| {
             // only the supervisor's own assignment; anything else is "not found"
             let closes_at = db::assignments::own_supervisor_deadline(c, &aid, &person)?
                 .ok_or(AppError::NotFound)?;
-            db::assignments::grant_session(c, &hash, &aid, db::now())?;
+            db::assignments::grant_session(c, &hash, aid.as_str(), db::now())?;
             Ok::<_, AppError>(closes_at)
         })
         .await?;

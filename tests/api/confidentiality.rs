@@ -78,7 +78,13 @@ fn scenario(
             cycles::close(c, t, &s, &id, now)?;
             let review = db::reviews::list_for_cycle(c, &id)?.remove(0).review.id;
             let boss = db::people::find_by_email(c, "boss@t.cn")?.expect("boss").id;
-            let data = reconcile::load(c, &review, &boss, false)?.expect("own review");
+            let data = reconcile::load(
+                c,
+                &kam360::domain::ids::ReviewId::stored(review),
+                &kam360::domain::ids::PersonId::stored(boss),
+                false,
+            )?
+            .expect("own review");
             let st = PageState {
                 viewer: Viewer {
                     name: "Boss",

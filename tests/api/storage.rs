@@ -136,9 +136,8 @@ async fn the_audit_trail_refuses_updates_and_deletes_on_both_backends() {
         app.write(|c| {
             db::audit::record(
                 c,
-                &db::audit::NewEvent {
-                    id: db::new_id(),
-                    at: db::now(),
+                db::now(),
+                &db::audit::Event {
                     action: "test",
                     ..Default::default()
                 },
