@@ -75,7 +75,7 @@ pub fn send_link(
             deadline: deadline_date(cycle.closes_at),
             link: &link,
             criteria_count: rubric.criteria_for(relationship).count(),
-            min_group_size: usize::try_from(cycle.min_group_size).unwrap_or(3),
+            min_group_size: crate::domain::confidentiality::stored_k(cycle.min_group_size),
             days_left: (cycle.closes_at - now).num_days().max(0),
         },
         now,

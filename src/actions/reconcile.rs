@@ -52,7 +52,7 @@ pub fn load(
         return Ok(None);
     }
     let (rubric, policy) = load_snapshots(conn, &review.listing.review.cycle_id)?;
-    let k = usize::try_from(review.min_group_size).unwrap_or(3);
+    let k = crate::domain::confidentiality::stored_k(review.min_group_size);
     let assignments = db::assignments::list_for_review(conn, review_id)?;
     let statuses: Vec<(Relationship, AssignmentStatus)> = assignments
         .iter()

@@ -16,7 +16,7 @@ use crate::error::AppResult;
 pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRow>> {
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, policy) = load_snapshots(conn, cycle_id)?;
-    let k = usize::try_from(cycle.min_group_size).unwrap_or(3);
+    let k = crate::domain::confidentiality::stored_k(cycle.min_group_size);
     let cycle_status = cycle.status;
     let mut evidence: HashMap<(String, String), Evidence> = HashMap::new();
     for r in db::responses::submitted_for_cycle(conn, cycle_id)? {

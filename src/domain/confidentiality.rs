@@ -54,6 +54,14 @@ pub fn visibility(c: GroupCounts, k: usize) -> Visibility {
 /// The smallest `confidentiality.min_group_size` accepted; configured values below it are refused.
 pub const MIN_GROUP_SIZE_FLOOR: usize = 3;
 
+/// A cycle's stored k as a count, never below [`MIN_GROUP_SIZE_FLOOR`] (the column's `CHECK`
+/// already guarantees that; a corrupted value errs on the side of hiding).
+pub fn stored_k(min_group_size: i32) -> usize {
+    usize::try_from(min_group_size)
+        .unwrap_or(0)
+        .max(MIN_GROUP_SIZE_FLOOR)
+}
+
 /// A configured `confidentiality.min_group_size` below [`MIN_GROUP_SIZE_FLOOR`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("confidentiality.min_group_size must be at least {MIN_GROUP_SIZE_FLOOR} (got {0})")]

@@ -120,7 +120,7 @@ fn header<'a>(
         relationship: ctx.assignment.relationship,
         deadline: deadline_date(ctx.closes_at).to_string(),
         // the cycle's k, as its invitations promised and its reports apply
-        min_group_size: usize::try_from(ctx.min_group_size).unwrap_or(3),
+        min_group_size: crate::domain::confidentiality::stored_k(ctx.min_group_size),
         contact: &state.settings.email.contact,
         action: with_lang(&base, explicit),
         decline_href: with_lang(&format!("{base}/decline"), explicit),

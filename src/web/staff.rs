@@ -287,7 +287,7 @@ pub async fn home(
                     .iter()
                     .map(|a| (a.assignment.relationship, a.assignment.status))
                     .collect();
-                let k = usize::try_from(r.min_group_size).unwrap_or(3);
+                let k = crate::domain::confidentiality::stored_k(r.min_group_size);
                 let own = assignments
                     .iter()
                     .find(|a| {
