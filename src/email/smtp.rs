@@ -1,3 +1,5 @@
+// TODO(lettre > 0.11.23): lettre sets TCP_NODELAY itself from its next release; then this
+// module's own `connect` can go.
 //! SMTP delivery over a small pool of reused connections. lettre 0.11 speaks the protocol; we
 //! open the TCP stream ourselves so that TCP_NODELAY is set: without it every message on a
 //! reused connection waits ~40 ms for the peer's delayed ACK (lettre does not set the flag).
