@@ -54,7 +54,8 @@ pub fn ensure_not_frozen(
 }
 
 /// Closes the latch of a review whose results are visible now; returns whether it closed in
-/// this call.
+/// this call. When the last answer made them visible, the latch is dated at that answer (or
+/// revocation), not at the moment this pass noticed it.
 pub fn latch_if_visible(
     conn: &mut AnyConnection,
     cycle: &db::cycles::CycleRow,
@@ -62,16 +63,27 @@ pub fn latch_if_visible(
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     let assignments = db::assignments::list_for_review(conn, review_id)?;
-    match visible_because(cycle.status, statuses(&assignments)) {
-        Some(because) => latch(
-            conn,
-            &CycleId::stored(cycle.id.as_str()),
-            &ReviewId::stored(review_id),
-            because,
-            now,
-        ),
-        None => Ok(false),
-    }
+    let Some(because) = visible_because(cycle.status, statuses(&assignments)) else {
+        return Ok(false);
+    };
+    let at = match because {
+        VisibleBecause::EveryoneAnswered => assignments
+            .iter()
+            .filter_map(|a| {
+                let a = &a.assignment;
+                a.submitted_at.or(a.declined_at).or(a.revoked_at)
+            })
+            .max()
+            .unwrap_or(now),
+        VisibleBecause::CycleClosed => now,
+    };
+    latch(
+        conn,
+        &CycleId::stored(cycle.id.as_str()),
+        &ReviewId::stored(review_id),
+        because,
+        at,
+    )
 }
 
 /// Closes a review's latch (unless it is closed already): its open assignments expire, and the

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod locale;
 pub mod nomination;
 pub mod password;
+pub mod policy;
 pub mod progress;
 pub mod reconciliation;
 pub mod relationship;
