@@ -42,6 +42,8 @@ pub struct ServerSettings {
     pub public_base_url: String,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// The longest a request may take, its body included (a slow sender gets 408).
+    pub request_timeout_seconds: u64,
 }
 
 /// How mail leaves the process.
@@ -175,6 +177,9 @@ impl Settings {
                 "configuration: email.from is not a valid address: {}",
                 self.email.from
             );
+        }
+        if !(1..=600).contains(&self.server.request_timeout_seconds) {
+            anyhow::bail!("configuration: server.request_timeout_seconds must be 1–600");
         }
         if self.database.pool_size == 0 {
             anyhow::bail!("configuration: database.pool_size must be at least 1");

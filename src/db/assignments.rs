@@ -170,6 +170,14 @@ pub fn own_supervisor_deadline(
         .optional()
 }
 
+/// Whether a rater session with this hash exists (the server issued it).
+pub fn session_known(conn: &mut AnyConnection, session_hash: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        rater_sessions::table.filter(rater_sessions::session_hash.eq(session_hash)),
+    ))
+    .get_result(conn)
+}
+
 /// Lets the browser session `session_hash` reach `assignment_id` (idempotent).
 pub fn grant_session(
     conn: &mut AnyConnection,

@@ -17,5 +17,7 @@ pub mod relationship;
 pub mod rubric;
 pub mod shown;
 pub mod status;
+pub mod text;
 pub mod throttle;
 pub mod token;
+pub mod urlencoded;

@@ -53,7 +53,8 @@ pub struct ImportError {
 
 impl std::fmt::Display for ImportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.reason)
+        // the reason may quote the file: nothing in it may drive the terminal or forge a line
+        write!(f, "line {}: {}", self.line, super::text::printable(&self.reason))
     }
 }
 
@@ -62,6 +63,13 @@ fn error(line: u64, reason: impl Into<String>) -> ImportError {
         line,
         reason: reason.into(),
     }
+}
+
+/// The line (1-based) that starts at or contains byte `offset`, counting `\n` whatever the
+/// line endings (`\r\n` as Excel writes them, or `\n`).
+fn line_at(bytes: &[u8], offset: u64) -> u64 {
+    let end = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+    1 + bytes[..end].iter().filter(|b| **b == b'\n').count() as u64
 }
 
 /// Parses the whole file. `Err` holds every problem found, in line order.
@@ -112,12 +120,12 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Nomination>, Vec<ImportError>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map_or(0, |p| line_at(bytes, p.byte()));
                 errors.push(error(line, format!("unreadable row: {e}")));
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record.position().map_or(0, |p| line_at(bytes, p.byte()));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // blank line
         }
@@ -204,9 +212,9 @@ fn row(line: u64, record: &csv::StringRecord) -> Result<Nomination, String> {
     };
     let name = |i: usize| -> Result<String, String> {
         let v = field(i);
-        if v.chars().any(char::is_control) {
+        if v.chars().any(super::text::is_unsafe) {
             return Err(format!(
-                "{} contains a line break or control character",
+                "{} contains a line break, a control character or a text-direction control",
                 COLUMNS[i]
             ));
         }
@@ -343,6 +351,35 @@ mod tests {
 
     const OK: &str =
         "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh,Client Co";
+
+    #[test]
+    fn crlf_files_name_the_right_lines() {
+        // Excel writes \r\n: the header is line 1 whatever the line endings
+        let text = format!(
+            "{}\r\n{OK}\r\nkam@t.cn,Wang Fang,boss@t.cn,Li Ming,nope,X,customer,zh,Co\r\n{OK}\r\n",
+            HEADER.trim_end()
+        );
+        let errors = parse(text.as_bytes()).expect_err("bad row");
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert!(lines.contains(&3), "{errors:?}");
+        assert!(errors.iter().all(|e| e.line == 3 || e.line == 4), "{errors:?}");
+    }
+
+    #[test]
+    fn control_and_direction_characters_never_reach_a_terminal() {
+        let evil = "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c2@client.cn,Zhao\u{1b}[2J\u{7}Lei,customer,zh,Co";
+        let got = reasons(&[evil]).join("\n");
+        assert!(!got.contains('\u{1b}') && !got.contains('\u{7}'), "{got:?}");
+        let bidi = "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c2@client.cn,Zhao\u{202E}ieL,customer,zh,Co";
+        let got = reasons(&[bidi]);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].contains("text-direction control"), "{got:?}");
+        // a bad address is quoted in the message, escaped
+        let quoted = "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,x\u{1b}]0;pwned\u{7}@@,Z,customer,zh,Co";
+        let got = reasons(&[quoted]).join("\n");
+        assert!(got.contains("\\u{1b}") && !got.contains('\u{1b}'), "{got:?}");
+        assert_eq!(got.lines().count(), 1, "no forged line: {got:?}");
+    }
 
     #[test]
     fn a_good_file_parses_with_a_bom() {

@@ -165,7 +165,7 @@ pub fn compose(
 fn quote_name(name: &str) -> String {
     let clean: String = name
         .chars()
-        .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
+        .filter(|c| !crate::domain::text::is_unsafe(*c) && *c != '"' && *c != '\\')
         .collect();
     format!("\"{clean}\"")
 }
@@ -173,6 +173,11 @@ fn quote_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_lose_controls_and_direction_overrides() {
+        assert_eq!(quote_name("Ann\u{202E}a \"x\"\n"), "\"Anna x\"");
+    }
 
     fn headers(raw: &str) -> &str {
         &raw[..raw.find("\r\n\r\n").expect("end of headers")]

@@ -94,13 +94,19 @@ macro_rules! route_table {
         ];
 
         /// The whole route table. Routes are tried in order, each dynamic one by a regular
-        /// expression, so the raters' hot paths come first.
+        /// expression, so the raters' hot paths come first; every GET route also answers HEAD
+        /// (health checkers use it), registered last so that it costs the hot paths nothing.
         pub fn routes(cfg: &mut web::ServiceConfig) {
             $(cfg.route($path, web::$method().to($handler));)+
+            $(route_table!(@head cfg $method $path $handler);)+
         }
     };
     (@verb get) => { "GET" };
     (@verb post) => { "POST" };
+    (@head $cfg:ident get $path:literal $handler:path) => {
+        $cfg.route($path, web::head().to($handler));
+    };
+    (@head $cfg:ident post $path:literal $handler:path) => {};
 }
 
 route_table! {
@@ -117,6 +123,7 @@ route_table! {
     get "/r/{token}/decline" => rater_decline::decline_form, Rater;
     post "/r/{token}/decline" => rater_decline::decline, Rater;
     get "/healthz" => health, Public;
+    get "/readyz" => ready, Public;
     get "/" => staff::home, Staff;
     get "/login" => staff::login_form, Public;
     post "/login" => staff::login, Public;
@@ -135,8 +142,16 @@ pub fn staff_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
         .map(|&(method, path, _)| (method, path))
 }
 
-async fn health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    state
+/// `GET /healthz`: the process is up (no database call).
+async fn health() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ok")
+}
+
+/// `GET /readyz`: the database answers (503 otherwise, so a balancer stops sending traffic).
+async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let reachable = state
         .db
         .read(|c| {
             use diesel::RunQueryDsl;
@@ -144,14 +159,23 @@ async fn health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
                 .execute(c)
                 .map_err(AppError::from)
         })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body("ok"))
+        .await;
+    match reachable {
+        Ok(_) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ready"),
+        Err(e) => {
+            tracing::error!(error = ?e, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body("database unreachable")
+        }
+    }
 }
 
 /// Builds the HTTP server on a bound listener.
 pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+    let limit = std::time::Duration::from_secs(state.settings.server.request_timeout_seconds);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -162,6 +186,9 @@ pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Resu
                     .error_handler(|e, _| AppError::Invalid(e.to_string()).into()),
             )
             .wrap(security::headers())
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                security::time_limit(limit, req, next)
+            }))
             .wrap(actix_web::middleware::from_fn(security::log_requests))
             .configure(routes)
             .default_service(web::to(rater::not_found))
@@ -183,7 +210,11 @@ mod tests {
         for &(method, path, access) in ROUTES {
             let expected = if path.starts_with("/r/") || path.starts_with("/f/") {
                 Access::Rater
-            } else if path == "/healthz" || path == "/login" || path.starts_with("/static/") {
+            } else if path == "/healthz"
+                || path == "/readyz"
+                || path == "/login"
+                || path.starts_with("/static/")
+            {
                 Access::Public
             } else {
                 Access::Staff

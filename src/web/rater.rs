@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::rater_access::{
-    rater_key, resolve, session_cookie, session_value, Access, KeyError, Link,
+    issued_session, rater_key, resolve, session_cookie, session_value, Access, KeyError, Link,
 };
 use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
 use super::views::layout;
@@ -50,14 +50,14 @@ pub async fn open(
         Link::Done(r) => return Ok(r),
         Link::Answerable(ctx) => ctx,
     };
-    let cookie = session_value(&req, &state.settings).unwrap_or_else(|| token::issue().token);
-    let hash = token::hash(&cookie);
+    let offered = session_value(&req, &state.settings);
     let id = ctx.assignment.id.clone();
-    state
+    let cookie = state
         .db
         .write(move |c| {
             let now = db::now();
-            db::assignments::grant_session(c, &hash, &id, now)?;
+            let cookie = issued_session(c, offered)?;
+            db::assignments::grant_session(c, &token::hash(&cookie), &id, now)?;
             db::assignments::transition(
                 c,
                 &id,
@@ -65,7 +65,7 @@ pub async fn open(
                 AssignmentStatus::Opened,
                 now,
             )?;
-            Ok::<_, AppError>(())
+            Ok::<_, AppError>(cookie)
         })
         .await?;
     let mut res = see_other(with_lang(
@@ -160,7 +160,7 @@ async fn read_form(mut payload: web::Payload) -> Result<Vec<(String, String)>, &
         }
         body.extend_from_slice(&chunk);
     }
-    serde_urlencoded::from_bytes(&body).map_err(|_| "bad.encoding")
+    crate::domain::urlencoded::parse(&body).map_err(|_| "bad.encoding")
 }
 
 fn refusal_text(l: Locale, r: &Refusal) -> String {

@@ -115,6 +115,19 @@ pub fn session_cookie(
         .finish()
 }
 
+/// The rater session value to bind, in the caller's transaction: the browser's own if the
+/// server issued it (it already reaches an assignment), else a new one. A value the client
+/// made up is never adopted, so a planted cookie cannot share a victim's form (fixation).
+pub fn issued_session(
+    conn: &mut db::AnyConnection,
+    offered: Option<String>,
+) -> diesel::QueryResult<String> {
+    Ok(match offered {
+        Some(v) if db::assignments::session_known(conn, &token::hash(&v))? => v,
+        _ => token::issue().token,
+    })
+}
+
 /// The session cookie's value, if the request has a well-formed one.
 pub fn session_value(req: &HttpRequest, settings: &Settings) -> Option<String> {
     req.cookie(cookie_name(settings))

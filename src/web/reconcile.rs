@@ -129,13 +129,15 @@ pub async fn save(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
     let review_id = path.into_inner();
     let r = std::sync::Arc::new(load(&state, &session, &review_id).await?);
-    // the token and the origin first: a forged request learns nothing about the form
-    let form = form.into_inner();
+    // the token and the origin first: a forged request learns nothing about the form; the body
+    // is decoded strictly (bad UTF-8 is refused, never stored as U+FFFD in a rationale)
+    let form =
+        crate::domain::urlencoded::parse(&body).map_err(|e| AppError::Invalid(e.to_string()))?;
     let csrf = form
         .iter()
         .find(|(k, _)| k == "csrf")

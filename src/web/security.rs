@@ -2,7 +2,7 @@
 //! logs that name the route pattern and never the path (paths carry survey tokens), and the
 //! same-origin check for unsafe methods.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, Next};
@@ -45,9 +45,32 @@ pub async fn log_requests(
     Ok(res)
 }
 
+/// Bounds the time a request may take, reading its body included: a client that trickles its
+/// body gets 408 and the connection is freed (actix bounds only the time to send headers).
+pub async fn time_limit(
+    limit: std::time::Duration,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let http = req.request().clone();
+    match tokio::time::timeout(limit, next.call(req)).await {
+        Ok(res) => res.map(ServiceResponse::map_into_boxed_body),
+        Err(_) => {
+            tracing::info!(route = %http.match_pattern().unwrap_or_default(), "request timed out");
+            Ok(ServiceResponse::new(
+                http,
+                actix_web::HttpResponse::RequestTimeout()
+                    .insert_header((header::CONNECTION, "close"))
+                    .finish(),
+            ))
+        }
+    }
+}
+
 /// Whether an unsafe request comes from our own pages: `Sec-Fetch-Site` when the browser sends
-/// it, else `Origin` against the request's own host and the public base URL. Requests with
-/// neither (scripts, old clients) pass; the token or session still guards them.
+/// it, else `Origin` against the configured public base URL (never the request's own `Host`,
+/// which the sender chooses). Requests with neither (scripts, old clients) pass; the token or
+/// session still guards them.
 pub fn same_origin(req: &HttpRequest, public_base_url: &str) -> bool {
     if let Some(site) = req
         .headers()
@@ -63,7 +86,32 @@ pub fn same_origin(req: &HttpRequest, public_base_url: &str) -> bool {
     else {
         return true;
     };
-    let host = req.connection_info().host().to_owned();
-    let own = [format!("http://{host}"), format!("https://{host}")];
-    origin == public_base_url.trim_end_matches('/') || own.iter().any(|o| o == origin)
+    origin == public_base_url.trim_end_matches('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn the_origin_is_compared_with_the_configured_url_not_the_host() {
+        let base = "http://127.0.0.1:8080";
+        let forged = TestRequest::default()
+            .insert_header(("host", "evil.example"))
+            .insert_header(("origin", "http://evil.example"))
+            .to_http_request();
+        assert!(!same_origin(&forged, base), "a chosen Host proves nothing");
+        let ours = TestRequest::default()
+            .insert_header(("host", "127.0.0.1:8080"))
+            .insert_header(("origin", base))
+            .to_http_request();
+        assert!(same_origin(&ours, base));
+        let cross = TestRequest::default()
+            .insert_header(("sec-fetch-site", "cross-site"))
+            .insert_header(("origin", base))
+            .to_http_request();
+        assert!(!same_origin(&cross, base));
+    }
 }

@@ -174,7 +174,26 @@ pub async fn login(
             t.fail(&account_key, now);
             t.fail(&address_key, now);
         }
-        tracing::warn!(route = "/login", "failed staff sign-in");
+        // who and from where, without the address in the clear: the account's hash
+        let account_hash = token::hash(&email);
+        tracing::warn!(route = "/login", account = %&account_hash[..16], client = %address, "failed staff sign-in");
+        let client = address.clone();
+        state
+            .db
+            .write(move |c| {
+                db::audit::record(
+                    c,
+                    db::now(),
+                    &db::audit::Event {
+                        action: "staff.login_failed",
+                        target: Some(&account_hash),
+                        new_value: Some(&client),
+                        ..Default::default()
+                    },
+                )
+                .map_err(AppError::from)
+            })
+            .await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
             view::login(l, &email, Some(t(l, "staff.failed"))),
@@ -330,21 +349,17 @@ pub async fn rate(
         return Ok(forbidden(l));
     }
     let id = AssignmentId::parse(&path).ok_or(AppError::NotFound)?;
-    let cookie = super::rater_access::session_value(&req, &state.settings)
-        .unwrap_or_else(|| token::issue().token);
-    let (hash, person, aid) = (
-        token::hash(&cookie),
-        PersonId::stored(session.person_id.as_str()),
-        id.clone(),
-    );
-    let closes_at = state
+    let offered = super::rater_access::session_value(&req, &state.settings);
+    let (person, aid) = (PersonId::stored(session.person_id.as_str()), id.clone());
+    let (cookie, closes_at) = state
         .db
         .write(move |c| {
             // only the supervisor's own assignment; anything else is "not found"
             let closes_at = db::assignments::own_supervisor_deadline(c, &aid, &person)?
                 .ok_or(AppError::NotFound)?;
-            db::assignments::grant_session(c, &hash, aid.as_str(), db::now())?;
-            Ok::<_, AppError>(closes_at)
+            let cookie = super::rater_access::issued_session(c, offered)?;
+            db::assignments::grant_session(c, &token::hash(&cookie), aid.as_str(), db::now())?;
+            Ok::<_, AppError>((cookie, closes_at))
         })
         .await?;
     let mut res = see_other(format!("/f/{id}"));

@@ -8,6 +8,7 @@ mod helpers;
 
 mod attacks;
 mod authz;
+mod hardening;
 mod browser;
 mod cli;
 mod confidentiality;
