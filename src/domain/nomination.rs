@@ -54,7 +54,12 @@ pub struct ImportError {
 impl std::fmt::Display for ImportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // the reason may quote the file: nothing in it may drive the terminal or forge a line
-        write!(f, "line {}: {}", self.line, super::text::printable(&self.reason))
+        write!(
+            f,
+            "line {}: {}",
+            self.line,
+            super::text::printable(&self.reason)
+        )
     }
 }
 
@@ -65,11 +70,48 @@ fn error(line: u64, reason: impl Into<String>) -> ImportError {
     }
 }
 
-/// The line (1-based) that starts at or contains byte `offset`, counting `\n` whatever the
-/// line endings (`\r\n` as Excel writes them, or `\n`).
-fn line_at(bytes: &[u8], offset: u64) -> u64 {
-    let end = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
-    1 + bytes[..end].iter().filter(|b| **b == b'\n').count() as u64
+/// Line numbers (1-based) from byte offsets, counting `\n` whatever the line endings
+/// (`\r\n` as Excel writes them, or `\n`). Offsets come in increasing order, so each byte is
+/// counted once.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record that the reader says starts at `offset`.
+    fn of(&mut self, offset: u64) -> u64 {
+        let mut end = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        // with \r\n endings the reader ends a record at \r, so the next one "starts" at \n
+        while self
+            .bytes
+            .get(end)
+            .is_some_and(|b| *b == b'\n' || *b == b'\r')
+        {
+            end += 1;
+        }
+        if end < self.at {
+            self.at = 0;
+            self.line = 1;
+        }
+        self.line += self.bytes[self.at..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.at = end;
+        self.line
+    }
 }
 
 /// Parses the whole file. `Err` holds every problem found, in line order.
@@ -116,16 +158,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Nomination>, Vec<ImportError>> {
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut count = 0usize;
+    let mut lines = Lines::new(bytes);
     for record in records {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| line_at(bytes, p.byte()));
+                let line = e.position().map_or(0, |p| lines.of(p.byte()));
                 errors.push(error(line, format!("unreadable row: {e}")));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| line_at(bytes, p.byte()));
+        let line = record.position().map_or(0, |p| lines.of(p.byte()));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // blank line
         }
@@ -361,8 +404,8 @@ mod tests {
         );
         let errors = parse(text.as_bytes()).expect_err("bad row");
         let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
-        assert!(lines.contains(&3), "{errors:?}");
-        assert!(errors.iter().all(|e| e.line == 3 || e.line == 4), "{errors:?}");
+        assert_eq!(lines, [3, 4], "{errors:?}");
+        assert!(errors[1].reason.contains("on line 2"), "{errors:?}");
     }
 
     #[test]
@@ -370,14 +413,18 @@ mod tests {
         let evil = "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c2@client.cn,Zhao\u{1b}[2J\u{7}Lei,customer,zh,Co";
         let got = reasons(&[evil]).join("\n");
         assert!(!got.contains('\u{1b}') && !got.contains('\u{7}'), "{got:?}");
-        let bidi = "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c2@client.cn,Zhao\u{202E}ieL,customer,zh,Co";
+        let bidi =
+            "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c2@client.cn,Zhao\u{202E}ieL,customer,zh,Co";
         let got = reasons(&[bidi]);
         assert_eq!(got.len(), 1, "{got:?}");
         assert!(got[0].contains("text-direction control"), "{got:?}");
         // a bad address is quoted in the message, escaped
         let quoted = "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,x\u{1b}]0;pwned\u{7}@@,Z,customer,zh,Co";
         let got = reasons(&[quoted]).join("\n");
-        assert!(got.contains("\\u{1b}") && !got.contains('\u{1b}'), "{got:?}");
+        assert!(
+            got.contains("\\u{1b}") && !got.contains('\u{1b}'),
+            "{got:?}"
+        );
         assert_eq!(got.lines().count(), 1, "no forged line: {got:?}");
     }
 
@@ -533,7 +580,7 @@ mod tests {
         let r = reasons(&["kam@t.cn,\"Wang\r\nBcc: x@y.z\",boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh,Client"]);
         assert_eq!(
             r,
-            vec!["line 2: subject_name contains a line break or control character"]
+            vec!["line 2: subject_name contains a line break, a control character or a text-direction control"]
         );
     }
 }

@@ -75,7 +75,14 @@ mod tests {
 
     #[test]
     fn broken_escapes_and_invalid_utf8_are_refused() {
-        for bad in [&b"a=%FF"[..], b"a=%E7%8E", b"a=%zz", b"a=%4", b"a=\xff", b"%C3%28=1"] {
+        for bad in [
+            &b"a=%FF"[..],
+            b"a=%E7%8E",
+            b"a=%zz",
+            b"a=%4",
+            b"a=\xff",
+            b"%C3%28=1",
+        ] {
             assert_eq!(parse(bad), Err(Malformed), "{bad:?}");
         }
     }

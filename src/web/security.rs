@@ -52,17 +52,18 @@ pub async fn time_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let http = req.request().clone();
+    // the request cannot be cloned here: routing needs it unshared
     match tokio::time::timeout(limit, next.call(req)).await {
         Ok(res) => res.map(ServiceResponse::map_into_boxed_body),
         Err(_) => {
-            tracing::info!(route = %http.match_pattern().unwrap_or_default(), "request timed out");
-            Ok(ServiceResponse::new(
-                http,
-                actix_web::HttpResponse::RequestTimeout()
-                    .insert_header((header::CONNECTION, "close"))
-                    .finish(),
-            ))
+            tracing::info!("request timed out");
+            let response = actix_web::HttpResponse::RequestTimeout()
+                .insert_header((header::CONNECTION, "close"))
+                .finish();
+            Err(
+                actix_web::error::InternalError::from_response("request timed out", response)
+                    .into(),
+            )
         }
     }
 }

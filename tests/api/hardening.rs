@@ -30,8 +30,15 @@ async fn a_planted_rater_cookie_is_not_adopted(app: TestApp) {
         .expect("open");
     assert_eq!(r.status(), 303);
     let issued = cookie_pair(&r);
-    assert_ne!(issued, format!("kam360_rater={planted}"), "the server chose the value");
-    let form = r.headers()["location"].to_str().expect("location").to_owned();
+    assert_ne!(
+        issued,
+        format!("kam360_rater={planted}"),
+        "the server chose the value"
+    );
+    let form = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
     let attacker = victim
         .get(format!("{}{form}", app.address))
         .header("cookie", format!("kam360_rater={planted}"))
@@ -99,7 +106,10 @@ async fn head_and_readiness_answer(app: TestApp) {
             .await
             .expect("head");
         assert_eq!(r.status(), 200, "HEAD {path}");
-        assert!(r.bytes().await.expect("body").is_empty(), "HEAD {path} has no body");
+        assert!(
+            r.bytes().await.expect("body").is_empty(),
+            "HEAD {path} has no body"
+        );
     }
     assert_eq!(app.get_text("/readyz").await, (200, "ready".into()));
     assert_eq!(app.get_text("/healthz").await, (200, "ok".into()));
@@ -148,7 +158,9 @@ async fn a_slow_body_times_out() {
         .await
         .expect("app");
     let addr = app.address.trim_start_matches("http://").to_owned();
-    let mut conn = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut conn = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
     let head = format!(
         "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail="
     );
@@ -161,5 +173,9 @@ async fn a_slow_body_times_out() {
         .expect("read");
     let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }

@@ -8,11 +8,11 @@ mod helpers;
 
 mod attacks;
 mod authz;
-mod hardening;
 mod browser;
 mod cli;
 mod confidentiality;
 mod email;
+mod hardening;
 mod import;
 mod outbox;
 mod rater_form;
