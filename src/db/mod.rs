@@ -11,6 +11,7 @@ pub mod decisions;
 mod enums;
 pub mod outbox;
 pub mod people;
+pub mod rater_access;
 pub mod responses;
 pub mod reviews;
 pub mod schema;

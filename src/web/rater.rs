@@ -12,7 +12,7 @@ use super::response::{chosen_lang, html, locale, not_found_page, see_other, with
 use super::views::layout;
 use super::views::rater::{self as view, FormHeader, Notice};
 use super::AppState;
-use crate::db::{self, assignments::RaterContext, responses::RatingRow};
+use crate::db::{self, rater_access::RaterContext, responses::RatingRow};
 use crate::domain::answers::{self, Action, Answers, Choice, Refusal, MAX_BODY};
 use crate::domain::dates::deadline_date;
 use crate::domain::locale::Locale;
@@ -57,7 +57,7 @@ pub async fn open(
         .write(move |c| {
             let now = db::now();
             let cookie = issued_session(c, offered)?;
-            db::assignments::grant_session(c, &token::hash(&cookie), &id, now)?;
+            db::rater_access::grant_session(c, &token::hash(&cookie), &id, now)?;
             db::assignments::transition(
                 c,
                 &id,
@@ -332,7 +332,7 @@ pub async fn done(
     };
     let Some(ctx) = state
         .db
-        .read(move |c| db::assignments::context(c, &key).map_err(AppError::from))
+        .read(move |c| db::rater_access::context(c, &key).map_err(AppError::from))
         .await?
     else {
         return Ok(not_found_page(&req));

@@ -10,7 +10,7 @@ use super::response::{html, locale, not_found_page, with_lang};
 use super::views::{layout, rater as view};
 use super::AppState;
 use crate::config::Settings;
-use crate::db::{self, assignments::RaterContext, assignments::RaterKey};
+use crate::db::{self, rater_access::RaterContext, rater_access::RaterKey};
 use crate::domain::dates::deadline_date;
 use crate::domain::ids::AssignmentId;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
@@ -123,7 +123,7 @@ pub fn issued_session(
     offered: Option<String>,
 ) -> diesel::QueryResult<String> {
     Ok(match offered {
-        Some(v) if db::assignments::session_known(conn, &token::hash(&v))? => v,
+        Some(v) if db::rater_access::session_known(conn, &token::hash(&v))? => v,
         _ => token::issue().token,
     })
 }
@@ -154,7 +154,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
     let session = matches!(key, RaterKey::Session { .. });
     let found = state
         .db
-        .read_point(move |c| Ok::<_, AppError>(db::assignments::context(c, &key)?))
+        .read_point(move |c| Ok::<_, AppError>(db::rater_access::context(c, &key)?))
         .await?;
     let Some(ctx) = found else {
         let page = if session {

@@ -355,10 +355,10 @@ pub async fn rate(
         .db
         .write(move |c| {
             // only the supervisor's own assignment; anything else is "not found"
-            let closes_at = db::assignments::own_supervisor_deadline(c, &aid, &person)?
+            let closes_at = db::rater_access::own_supervisor_deadline(c, &aid, &person)?
                 .ok_or(AppError::NotFound)?;
             let cookie = super::rater_access::issued_session(c, offered)?;
-            db::assignments::grant_session(c, &token::hash(&cookie), aid.as_str(), db::now())?;
+            db::rater_access::grant_session(c, &token::hash(&cookie), aid.as_str(), db::now())?;
             Ok::<_, AppError>((cookie, closes_at))
         })
         .await?;

@@ -1,0 +1,149 @@
+//! How a rater's requests find their assignment: by the link's token hash or by a browser
+//! session the link opened, in one statement that also brings the saved answers (the form
+//! GET's hot path: native connections, static queries). Also the sessions themselves.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{assignments, cycles, people, rater_links, rater_sessions, responses, reviews};
+use super::AnyConnection;
+use crate::domain::ids::{AssignmentId, PersonId};
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::{AssignmentStatus, CycleStatus};
+
+/// How a rater proves access: the link's token, or a browser session that opened the link.
+#[derive(Debug, Clone)]
+pub enum RaterKey {
+    /// SHA-256 of the link's token.
+    TokenHash(String),
+    /// SHA-256 of the session cookie, and the assignment it claims.
+    Session { hash: String, assignment_id: String },
+}
+
+/// What the rater's pages need of their assignment (the columns they read, nothing more: the
+/// form GET decodes this row on every request).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = assignments, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct RaterAssignment {
+    pub id: String,
+    pub relationship: Relationship,
+    pub locale: Locale,
+    pub status: AssignmentStatus,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+/// Everything the rater form needs about one link, found in one query.
+#[derive(Debug, Clone, Queryable)]
+pub struct RaterContext {
+    pub assignment: RaterAssignment,
+    pub subject_name: String,
+    pub cycle_id: String,
+    pub cycle_name: String,
+    pub cycle_status: CycleStatus,
+    pub closes_at: NaiveDateTime,
+    /// The cycle's k: the smallest group whose answers are shown (SPEC §7).
+    pub min_group_size: i32,
+    pub strengths: Option<String>,
+    pub improvements: Option<String>,
+    /// The saved ratings, as [`super::responses::DraftRatings`] gives them; see
+    /// [`RaterContext::draft`].
+    draft: String,
+}
+
+impl RaterContext {
+    /// The saved ratings (of a draft, or of the submitted answers).
+    pub fn draft(&self) -> QueryResult<Vec<super::responses::RatingRow>> {
+        super::responses::parse_draft(&self.assignment.id, &self.draft)
+    }
+}
+
+/// The assignment `key` gives access to, with its saved answers, in one statement.
+pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<RaterContext>> {
+    // Two static queries rather than one boxed query: static queries stay in diesel's
+    // prepared-statement cache, which matters on the rater's hot path.
+    macro_rules! context_query {
+        ($from:expr) => {{
+            $from
+                .inner_join(assignments::table.inner_join(reviews::table.inner_join(cycles::table)))
+                .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
+                .left_join(responses::table.on(responses::assignment_id.eq(assignments::id)))
+                .select((
+                    RaterAssignment::as_select(),
+                    people::name,
+                    cycles::id,
+                    cycles::name,
+                    cycles::status,
+                    cycles::closes_at,
+                    cycles::min_group_size,
+                    responses::strengths.nullable(),
+                    responses::improvements.nullable(),
+                    super::responses::DraftRatings,
+                ))
+        }};
+    }
+    match key {
+        RaterKey::TokenHash(h) => super::native!(conn, |c| context_query!(rater_links::table)
+            .filter(rater_links::token_hash.eq(h))
+            .get_result(c)
+            .optional()),
+        RaterKey::Session {
+            hash,
+            assignment_id,
+        } => super::native!(conn, |c| context_query!(rater_sessions::table)
+            .filter(rater_sessions::session_hash.eq(hash))
+            .filter(rater_sessions::assignment_id.eq(assignment_id))
+            .get_result(c)
+            .optional()),
+    }
+}
+
+/// The deadline of `assignment_id` if it is `person_id`'s own supervisor rating (the only
+/// assignment a signed-in supervisor may open from their home page).
+pub fn own_supervisor_deadline(
+    conn: &mut AnyConnection,
+    assignment: &AssignmentId,
+    person: &PersonId,
+) -> QueryResult<Option<NaiveDateTime>> {
+    assignments::table
+        .inner_join(reviews::table.inner_join(cycles::table))
+        .filter(assignments::id.eq(assignment.as_str()))
+        .filter(assignments::rater_id.eq(person.as_str()))
+        .filter(assignments::relationship.eq(Relationship::Supervisor))
+        .select(cycles::closes_at)
+        .get_result(conn)
+        .optional()
+}
+
+/// Whether a rater session with this hash exists (the server issued it).
+pub fn session_known(conn: &mut AnyConnection, session_hash: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        rater_sessions::table.filter(rater_sessions::session_hash.eq(session_hash)),
+    ))
+    .get_result(conn)
+}
+
+/// Lets the browser session `session_hash` reach `assignment_id` (idempotent).
+pub fn grant_session(
+    conn: &mut AnyConnection,
+    session_hash: &str,
+    assignment_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        rater_sessions::table
+            .filter(rater_sessions::session_hash.eq(session_hash))
+            .filter(rater_sessions::assignment_id.eq(assignment_id)),
+    ))
+    .get_result(conn)?;
+    if !exists {
+        diesel::insert_into(rater_sessions::table)
+            .values((
+                rater_sessions::session_hash.eq(session_hash),
+                rater_sessions::assignment_id.eq(assignment_id),
+                rater_sessions::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
