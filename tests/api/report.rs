@@ -3,30 +3,8 @@
 use kam360::actions::{cycles, report};
 
 use crate::both_backends;
-use crate::fixtures::{launched_cycle, standard, Launched};
+use crate::fixtures::{answer_all, launched_cycle, standard};
 use crate::helpers::TestApp;
-
-async fn submit(app: &TestApp, l: &Launched, rater: &str, level: &str) {
-    let rel = l
-        .links
-        .iter()
-        .find(|x| x.rater_email == rater)
-        .expect("link")
-        .relationship;
-    let mut pairs: Vec<(String, String)> = app
-        .rubric
-        .criteria_for(rel)
-        .map(|c| (c.id.clone(), level.to_owned()))
-        .collect();
-    pairs.push(("action".into(), "submit".into()));
-    let r = app
-        .post_raw(
-            &l.link(rater),
-            serde_urlencoded::to_string(&pairs).expect("encode"),
-        )
-        .await;
-    assert_eq!(r.status(), 303, "{rater}");
-}
 
 fn csv(app: &TestApp, cycle: &str) -> Vec<Vec<String>> {
     let id = cycle.to_owned();
@@ -51,15 +29,15 @@ fn row<'a>(rows: &'a [Vec<String>], criterion: &str) -> &'a [String] {
 async fn figures_follow_confidentiality_and_consolidation(app: TestApp) {
     let l = launched_cycle(&app, &standard());
     for c in ["c1@client.cn", "c2@client.cn", "c3@client.cn"] {
-        submit(&app, &l, c, "4").await;
+        answer_all(&app, &l, c, "4").await;
     }
     for p in ["p1@t.cn", "p2@t.cn"] {
-        submit(&app, &l, p, "2").await;
+        answer_all(&app, &l, p, "2").await;
     }
     for t in ["t1@t.cn", "t2@t.cn", "t3@t.cn", "boss@t.cn"] {
-        submit(&app, &l, t, "3").await;
+        answer_all(&app, &l, t, "3").await;
     }
-    submit(&app, &l, "kam@t.cn", "4").await;
+    answer_all(&app, &l, "kam@t.cn", "4").await;
 
     // while p3 has not answered and the cycle is open, nothing derived from others is shown
     let open = csv(&app, &l.cycle_id);
