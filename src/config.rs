@@ -44,6 +44,8 @@ pub struct ServerSettings {
     pub session_absolute_hours: i64,
     /// The longest a request may take, its body included (a slow sender gets 408).
     pub request_timeout_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (IP addresses).
+    pub trusted_proxies: Vec<String>,
 }
 
 /// How mail leaves the process.
@@ -177,6 +179,14 @@ impl Settings {
                 "configuration: email.from is not a valid address: {}",
                 self.email.from
             );
+        }
+        if let Some(bad) = self
+            .server
+            .trusted_proxies
+            .iter()
+            .find(|p| p.parse::<std::net::IpAddr>().is_err())
+        {
+            anyhow::bail!("configuration: server.trusted_proxies: '{bad}' is not an IP address");
         }
         if !(1..=600).contains(&self.server.request_timeout_seconds) {
             anyhow::bail!("configuration: server.request_timeout_seconds must be 1–600");

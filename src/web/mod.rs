@@ -51,7 +51,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub templates: Arc<Templates>,
     pub rubrics: RubricCache,
-    /// Failed sign-ins per account and per address.
+    /// Sign-in attempts per account at an address, and per account.
     pub throttle: Mutex<crate::domain::throttle::Throttle>,
 }
 
@@ -64,10 +64,7 @@ impl AppState {
             templates,
             rubrics: RubricCache::default(),
             // 5 failures per account or address per 15 minutes
-            throttle: Mutex::new(crate::domain::throttle::Throttle::new(
-                5,
-                std::time::Duration::from_secs(15 * 60),
-            )),
+            throttle: Mutex::new(crate::domain::throttle::Throttle::new()),
         }
     }
 }

@@ -68,6 +68,32 @@ pub async fn time_limit(
     }
 }
 
+/// The client's address: the peer's, or, when the peer is one of the `trusted` proxies, the
+/// last address in `X-Forwarded-For` that is not a trusted proxy (the one the outermost
+/// trusted proxy saw). A client's own `X-Forwarded-For` is never believed.
+pub fn client_address(req: &HttpRequest, trusted: &[String]) -> String {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|t| t.parse().ok() == Some(*ip));
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return String::new();
+    };
+    if !is_trusted(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .unwrap_or(peer)
+        .to_string()
+}
+
 /// Whether an unsafe request comes from our own pages: `Sec-Fetch-Site` when the browser sends
 /// it, else `Origin` against the configured public base URL (never the request's own `Host`,
 /// which the sender chooses). Requests with neither (scripts, old clients) pass; the token or
@@ -95,6 +121,31 @@ mod tests {
     use actix_web::test::TestRequest;
 
     use super::*;
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let proxies = ["10.0.0.5".to_owned()];
+        let req = |peer: &str, xff: &str| {
+            TestRequest::default()
+                .peer_addr(format!("{peer}:40000").parse().expect("addr"))
+                .insert_header(("x-forwarded-for", xff))
+                .to_http_request()
+        };
+        // a client's own header is ignored
+        assert_eq!(
+            client_address(&req("203.0.113.9", "1.2.3.4"), &proxies),
+            "203.0.113.9"
+        );
+        // through the proxy: the address it saw, not what the client prepended
+        assert_eq!(
+            client_address(&req("10.0.0.5", "1.2.3.4, 198.51.100.7"), &proxies),
+            "198.51.100.7"
+        );
+        assert_eq!(
+            client_address(&req("10.0.0.5", "garbage"), &proxies),
+            "10.0.0.5"
+        );
+    }
 
     #[test]
     fn the_origin_is_compared_with_the_configured_url_not_the_host() {

@@ -2,7 +2,7 @@
 //! and absolute time-outs, throttled failures with one generic message, a per-session CSRF
 //! token on every staff form plus the same-origin check, and the home pages.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -23,6 +23,7 @@ use crate::domain::progress;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::AssignmentStatus;
 use crate::domain::status::Role;
+use crate::domain::throttle::Rule;
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -120,6 +121,43 @@ pub struct LoginForm {
     password: String,
 }
 
+/// The throttle keys of one sign-in attempt.
+struct LoginKeys {
+    pair: String,
+    account: String,
+}
+
+impl LoginKeys {
+    fn rules(&self) -> [(&str, Rule); 2] {
+        const MINUTES_15: Duration = Duration::from_secs(15 * 60);
+        [
+            (
+                &self.pair,
+                Rule {
+                    free: 5,
+                    max_delay: MINUTES_15,
+                    window: MINUTES_15,
+                },
+            ),
+            (
+                &self.account,
+                Rule {
+                    free: 20,
+                    max_delay: MINUTES_15,
+                    window: MINUTES_15,
+                },
+            ),
+        ]
+    }
+}
+
+fn login_keys(email: &str, address: &str) -> LoginKeys {
+    LoginKeys {
+        pair: format!("{email}\u{0}{address}"),
+        account: email.to_owned(),
+    }
+}
+
 /// `POST /login`: one generic failure for every reason; throttled per account and address.
 pub async fn login(
     state: web::Data<AppState>,
@@ -132,16 +170,15 @@ pub async fn login(
     }
     let LoginForm { email, password } = form.into_inner();
     let email = email.trim().to_lowercase();
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
-    let allowed = state.throttle.lock().map(|mut t| {
-        let now = Instant::now();
-        t.allowed(&account_key, now) && t.allowed(&address_key, now)
-    });
-    if !allowed.unwrap_or(false) {
+    let address = super::security::client_address(&req, &state.settings.server.trusted_proxies);
+    // growing delays per account at this address, and (looser) per account from anywhere:
+    // never a hard lock, and colleagues behind the same NAT are not locked out together
+    let keys = login_keys(&email, &address);
+    let begun = state
+        .throttle
+        .lock()
+        .map(|mut t| t.begin(&keys.rules(), Instant::now()));
+    if !matches!(begun, Ok(Ok(()))) {
         return Ok(html(
             StatusCode::TOO_MANY_REQUESTS,
             view::login(l, &email, Some(t(l, "staff.throttled"))),
@@ -170,9 +207,7 @@ pub async fn login(
     let account = account.filter(|a| matches && !a.disabled);
     let Some(account) = account else {
         if let Ok(mut t) = state.throttle.lock() {
-            let now = Instant::now();
-            t.fail(&account_key, now);
-            t.fail(&address_key, now);
+            t.failed(&[&keys.pair, &keys.account], Instant::now());
         }
         // who and from where, without the address in the clear: the account's hash
         let account_hash = token::hash(&email);
@@ -200,7 +235,7 @@ pub async fn login(
         ));
     };
     if let Ok(mut t) = state.throttle.lock() {
-        t.reset(&account_key);
+        t.succeeded(&[&keys.pair, &keys.account]);
     }
     // a new session id at every sign-in (no fixation); the old cookie's session ends
     let old = req

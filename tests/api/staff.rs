@@ -260,3 +260,48 @@ async fn outdated_hashes_are_upgraded_and_disabling_ends_every_session(app: Test
 }
 
 both_backends!(outdated_hashes_are_upgraded_and_disabling_ends_every_session);
+
+/// Issue 15: 40 concurrent wrong passwords got 32 real checks; now the attempt is counted
+/// when it starts, so at most the 5 free ones are checked.
+async fn a_burst_of_wrong_passwords_gets_five_checks(app: TestApp) {
+    account(&app, "boss@t.cn", Role::Supervisor);
+    let url = format!("{}/login", app.address);
+    let attempts = (0..40).map(|_| {
+        let url = url.clone();
+        async move {
+            crate::helpers::new_client()
+                .post(url)
+                .form(&[("email", "boss@t.cn"), ("password", "wrong")])
+                .send()
+                .await
+                .expect("login")
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, throttled), (5, 35), "{statuses:?}");
+}
+
+/// Issue 15: five failures on one account from an address locked every account out from that
+/// address. Now only that account at that address waits.
+async fn failures_on_one_account_do_not_lock_out_colleagues(app: TestApp) {
+    account(&app, "boss@t.cn", Role::Supervisor);
+    let other = account(&app, "other@t.cn", Role::Supervisor);
+    for _ in 0..6 {
+        sign_in(&app, "boss@t.cn", "wrong").await;
+    }
+    assert_eq!(sign_in(&app, "boss@t.cn", "wrong").await.status(), 429);
+    assert_eq!(
+        sign_in(&app, "other@t.cn", &other).await.status(),
+        303,
+        "a colleague behind the same address signs in"
+    );
+}
+
+both_backends!(
+    a_burst_of_wrong_passwords_gets_five_checks,
+    failures_on_one_account_do_not_lock_out_colleagues,
+);
