@@ -44,6 +44,24 @@ pub enum Command {
     /// Inspect and deliver the email outbox.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Write a consistent copy of the SQLite database to FILE while the server runs.
+    Backup(BackupArgs),
+    /// Replace the SQLite database with the backup FILE (refused while a server runs).
+    Restore(RestoreArgs),
+}
+
+/// `backup` options.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write (must not exist).
+    pub file: PathBuf,
+}
+
+/// `restore` options.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file written by `kam360 backup`.
+    pub file: PathBuf,
 }
 
 /// `demo` options.
@@ -197,6 +215,14 @@ pub struct OutboxRetryArgs {
     pub all: bool,
 }
 
+/// A backup or restore the user can correct is a refused input (exit 2).
+fn refused(e: db::backup::BackupError) -> anyhow::Error {
+    match e {
+        db::backup::BackupError::Db(d) => anyhow::Error::from(d),
+        other => AppError::Invalid(other.to_string()).into(),
+    }
+}
+
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))
@@ -205,6 +231,13 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// Runs a parsed command line. `Err` carries the message for stderr.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
+    // a restore must not hold the database it replaces: it runs before anything connects
+    if let Command::Restore(a) = &cli.command {
+        let url = secrecy::ExposeSecret::expose_secret(&settings.database.url).to_owned();
+        db::backup::restore(&url, &a.file).map_err(refused)?;
+        writeln!(std::io::stdout(), "restored {}", a.file.display())?;
+        return Ok(());
+    }
     let ctx = startup::Context::open(settings)?;
     let s = ctx.settings.clone();
     let t = ctx.templates.clone();
@@ -314,6 +347,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => out.write_all(text.as_bytes())?,
             }
         }
+        Command::Backup(a) => {
+            db::backup::backup(&ctx.db, &a.file).map_err(refused)?;
+            writeln!(out, "backup written to {}", a.file.display())?;
+        }
+        Command::Restore(_) => unreachable!("handled before connecting"),
         Command::Outbox(OutboxCommand::Flush) => {
             let mailer = Mailer::new(&s.email)?;
             let r = crate::email::worker::flush(&ctx.db, &mailer, &s).await?;

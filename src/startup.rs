@@ -28,15 +28,17 @@ pub struct Context {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub templates: Arc<Templates>,
+    /// A shared lock on an SQLite database, taken before connecting and held for as long as
+    /// this process uses it: `kam360 restore` needs it exclusively.
+    _held: Option<std::fs::File>,
 }
 
 impl Context {
     /// Loads settings, connects and migrates.
     pub fn open(settings: Settings) -> anyhow::Result<Context> {
-        let db = Db::connect(
-            secrecy::ExposeSecret::expose_secret(&settings.database.url),
-            settings.database.pool_size,
-        )?;
+        let url = secrecy::ExposeSecret::expose_secret(&settings.database.url);
+        let held = db::backup::hold(&db::Backend::of_url(url)?)?;
+        let db = Db::connect(url, settings.database.pool_size)?;
         db.migrate()?;
         let dir = (!settings.email.template_dir.is_empty())
             .then(|| PathBuf::from(&settings.email.template_dir));
@@ -45,6 +47,7 @@ impl Context {
             settings: Arc::new(settings),
             db,
             templates: Arc::new(templates),
+            _held: held,
         })
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod assignments;
 pub mod audit;
+pub mod backup;
 pub mod committer;
 mod connection;
 pub mod cycles;

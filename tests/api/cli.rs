@@ -51,6 +51,8 @@ fn every_subcommand_has_help() {
         vec!["cycle", "revoke", "--help"],
         vec!["cycle", "reissue", "--help"],
         vec!["report", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
         vec!["outbox", "flush", "--help"],
         vec!["outbox", "list", "--help"],
         vec!["outbox", "retry", "--help"],
@@ -366,4 +368,118 @@ fn demo_seeds_an_open_cycle_and_prints_logins_and_links() {
     );
     assert!(text.matches("/r/").count() >= 5, "{text}");
     assert!(text.contains("answers already in"));
+}
+
+/// SPEC §14: an online backup while answers are being written, a restore refused while a
+/// server holds the database, and a restored database whose report is the source's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_under_load_then_restore() {
+    use crate::fixtures::{answer_all, launched_cycle};
+    let app = crate::helpers::spawn_app().await;
+    let l = launched_cycle(&app, &standard());
+    let dir = app.dir.path().to_owned();
+    let source = app.database_url.clone();
+    // Act: the backup runs while every rater answers through the web form
+    let raters: Vec<String> = l.links.iter().map(|x| x.rater_email.clone()).collect();
+    let (d, u) = (dir.clone(), source.clone());
+    let during = tokio::task::spawn_blocking(move || {
+        let file = d.join("during.db");
+        let o = kam360(&d, &u, &["backup", file.to_str().expect("path")]);
+        (o, file)
+    });
+    for r in &raters {
+        answer_all(&app, &l, r, "3").await;
+    }
+    let (o, during_file) = during.await.expect("backup task");
+    assert!(o.status.success(), "{}", err(&o));
+    // Assert: the copy taken under load restores and reports
+    let target = sqlite(&dir.join("r1"));
+    std::fs::create_dir_all(dir.join("r1")).expect("dir");
+    let o = kam360(
+        &dir,
+        &target,
+        &["restore", during_file.to_str().expect("path")],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let o = kam360(&dir, &target, &["report", &l.cycle_id, "--format", "csv"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o).lines().count(), 20, "a header and 19 rows");
+    // a backup after the load restores to the same report as the source
+    let after = dir.join("after.db");
+    let o = kam360(&dir, &source, &["backup", after.to_str().expect("path")]);
+    assert!(o.status.success(), "{}", err(&o));
+    let o = kam360(&dir, &source, &["backup", after.to_str().expect("path")]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an existing file is never overwritten"
+    );
+    let target2 = sqlite(&dir.join("r2"));
+    std::fs::create_dir_all(dir.join("r2")).expect("dir");
+    let o = kam360(&dir, &target2, &["restore", after.to_str().expect("path")]);
+    assert!(o.status.success(), "{}", err(&o));
+    let report = |url: &str| {
+        out(&kam360(
+            &dir,
+            url,
+            &["report", &l.cycle_id, "--format", "csv"],
+        ))
+    };
+    assert_eq!(report(&target2), report(&source));
+    // a server holding the database refuses the restore; stopped, it is allowed
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_kam360"))
+        .arg("serve")
+        .current_dir(&dir)
+        .env("KAM360__DATABASE__URL", &target2)
+        .env("KAM360__SERVER__BIND", "127.0.0.1:0")
+        .env("KAM360__EMAIL__FILE_DIR", dir.join("mail2"))
+        .env(
+            "KAM360__RUBRIC__PATH",
+            root().join("config/rubric/kam.toml"),
+        )
+        .env_remove("KAM360_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    let lock = dir.join("r2").join("cli.db.lock");
+    let mut refused = None;
+    for _ in 0..50 {
+        if lock.exists() {
+            let o = kam360(&dir, &target2, &["restore", after.to_str().expect("path")]);
+            if !o.status.success() {
+                refused = Some(o);
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let refused = refused.expect("the restore was refused while serve ran");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        err(&refused).contains("stop it before restoring"),
+        "{}",
+        err(&refused)
+    );
+    let o = kam360(&dir, &target2, &["restore", after.to_str().expect("path")]);
+    assert!(o.status.success(), "{}", err(&o));
+    // a file that is not a backup is refused and nothing is replaced
+    let junk = dir.join("junk.db");
+    std::fs::write(&junk, b"not a database").expect("write");
+    let o = kam360(&dir, &target2, &["restore", junk.to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert_eq!(report(&target2), report(&source));
+}
+
+#[test]
+fn backup_on_postgres_names_pg_dump() {
+    let Some((url, _guard)) = fresh_postgres_url() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let o = kam360(dir.path(), &url, &["backup", "x.db"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("pg_dump"), "{}", err(&o));
 }

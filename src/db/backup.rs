@@ -1,0 +1,138 @@
+//! Online backup and restore of an SQLite database (SPEC §14). A backup is `VACUUM INTO`: a
+//! consistent, compact copy taken while the server keeps serving. A restore replaces the
+//! database file, so it is refused while a server (or any other kam360 command) holds the
+//! database: every process keeps a shared lock on `{database}.lock`, taken before it connects,
+//! and restore needs it exclusively.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+
+use diesel::prelude::*;
+
+use super::{AnyConnection, Backend, Db, DbError};
+
+/// Why a backup or restore cannot be done.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// PostgreSQL has its own tools.
+    #[error("backup and restore work on SQLite; for PostgreSQL use pg_dump and pg_restore")]
+    Postgres,
+    /// The target of a backup exists already.
+    #[error("{0} exists already: choose a new file name")]
+    Exists(PathBuf),
+    /// A server is running on the database.
+    #[error("a kam360 server is using {0}: stop it before restoring")]
+    InUse(PathBuf),
+    /// The file to restore is not a kam360 SQLite database.
+    #[error("{0} is not a kam360 SQLite backup ({1})")]
+    NotABackup(PathBuf, String),
+    /// Reading or writing a file failed.
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    /// The database refused.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+fn open_lock(db: &Path) -> Result<File, BackupError> {
+    let path = lock_path(db);
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| BackupError::Io(path, e))
+}
+
+/// Held by a running server: while it lives, [`restore`] is refused. `None` on PostgreSQL.
+pub fn hold(backend: &Backend) -> Result<Option<File>, BackupError> {
+    let Backend::Sqlite(path) = backend else {
+        return Ok(None);
+    };
+    let file = open_lock(path)?;
+    file.lock_shared()
+        .map_err(|e| BackupError::Io(lock_path(path), e))?;
+    Ok(Some(file))
+}
+
+/// Writes a consistent copy of the database to `to` while it is in use.
+pub fn backup(db: &Db, to: &Path) -> Result<(), BackupError> {
+    if !matches!(db.backend(), Backend::Sqlite(_)) {
+        return Err(BackupError::Postgres);
+    }
+    if to.exists() {
+        return Err(BackupError::Exists(to.to_owned()));
+    }
+    let target = to.to_string_lossy().into_owned();
+    db.read_blocking(|c: &mut AnyConnection| {
+        diesel::sql_query("VACUUM INTO ?")
+            .bind::<diesel::sql_types::Text, _>(&target)
+            .execute(c)
+            .map_err(DbError::from)
+    })?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Check {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    integrity_check: String,
+}
+
+/// Checks that `from` is an intact SQLite database made by kam360.
+fn verify(from: &Path) -> Result<(), BackupError> {
+    let not_a_backup = |why: String| BackupError::NotABackup(from.to_owned(), why);
+    if !from.is_file() {
+        return Err(not_a_backup("no such file".into()));
+    }
+    let mut c = SqliteConnection::establish(&from.to_string_lossy())
+        .map_err(|e| not_a_backup(e.to_string()))?;
+    let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+        .load(&mut c)
+        .map_err(|e| not_a_backup(e.to_string()))?;
+    if check.first().map(|r| r.integrity_check.as_str()) != Some("ok") {
+        return Err(not_a_backup("the integrity check failed".into()));
+    }
+    diesel::sql_query("SELECT 1 FROM __diesel_schema_migrations LIMIT 1")
+        .execute(&mut c)
+        .map_err(|_| not_a_backup("it has no kam360 migrations".into()))?;
+    Ok(())
+}
+
+/// Replaces the SQLite database at `url` with the backup `from` (refused while a server
+/// holds it), then applies this binary's migrations to it.
+pub fn restore(url: &str, from: &Path) -> Result<(), BackupError> {
+    let backend = Backend::of_url(url).map_err(|e| DbError::Setup(e.to_string()))?;
+    let Backend::Sqlite(db) = &backend else {
+        return Err(BackupError::Postgres);
+    };
+    verify(from)?;
+    let lock = open_lock(db)?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => return Err(BackupError::InUse(db.clone())),
+        Err(TryLockError::Error(e)) => return Err(BackupError::Io(lock_path(db), e)),
+    }
+    // the old database's WAL and shared-memory files must not be replayed onto the backup
+    for suffix in ["-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        match std::fs::remove_file(PathBuf::from(&name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(BackupError::Io(PathBuf::from(name), e))
+            }
+            _ => {}
+        }
+    }
+    std::fs::copy(from, db).map_err(|e| BackupError::Io(db.clone(), e))?;
+    let restored = Db::connect(url, 1)?;
+    restored.migrate()?;
+    drop(lock);
+    Ok(())
+}
