@@ -229,8 +229,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 /// Runs a parsed command line. `Err` carries the message for stderr.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load()?;
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     // a restore must not hold the database it replaces: it runs before anything connects
     if let Command::Restore(a) = &cli.command {
         let url = secrecy::ExposeSecret::expose_secret(&settings.database.url).to_owned();

@@ -22,6 +22,23 @@ pub struct Settings {
     pub confidentiality: ConfidentialitySettings,
     pub consolidation: ConsolidationSettings,
     pub rubric: RubricSettings,
+    pub log: LogSettings,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` for people, `json` (one object per line) for log collectors.
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// `[database]`

@@ -9,8 +9,16 @@ async fn main() -> std::process::ExitCode {
         cli.command,
         kam360::cli::Command::Serve | kam360::cli::Command::Demo(_)
     );
-    kam360::telemetry::init(if serving { "info" } else { "warn" });
-    match kam360::cli::run(cli).await {
+    let settings = kam360::config::Settings::load();
+    let format = settings
+        .as_ref()
+        .map_or(kam360::config::LogFormat::Text, |s| s.log.format);
+    kam360::telemetry::init(if serving { "info" } else { "warn" }, format);
+    let result = match settings {
+        Ok(settings) => kam360::cli::run(cli, settings).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             let text = e.to_string();

@@ -31,16 +31,22 @@ pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use tracing::Instrument;
     let start = std::time::Instant::now();
     let method = req.method().clone();
-    let res = next.call(req).await?;
+    // a request id ties the request's log lines together (random; never a secret)
+    let span =
+        tracing::info_span!("request", request_id = %format!("{:016x}", rand::random::<u64>()));
+    let res = next.call(req).instrument(span.clone()).await?;
     // finding the pattern matches the path against the route table again: only when logged
     if tracing::enabled!(tracing::Level::INFO) {
         let route = res
             .request()
             .match_pattern()
             .unwrap_or_else(|| "(unmatched)".into());
-        tracing::info!(%method, route = %route, status = res.status().as_u16(), ms = start.elapsed().as_millis() as u64, "request");
+        span.in_scope(|| {
+            tracing::info!(%method, route = %route, status = res.status().as_u16(), ms = start.elapsed().as_millis() as u64, "request");
+        });
     }
     Ok(res)
 }

@@ -483,3 +483,76 @@ fn backup_on_postgres_names_pg_dump() {
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("pg_dump"), "{}", err(&o));
 }
+
+/// SPEC §14: `log.format = json` writes one object per line with time, level, target, route
+/// pattern, status, latency and a request id, and never the token of a rater's link.
+#[test]
+fn json_logs_name_the_route_never_the_token() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_kam360"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("KAM360__DATABASE__URL", sqlite(dir.path()))
+        .env("KAM360__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("KAM360__LOG__FORMAT", "json")
+        .env("KAM360__EMAIL__FILE_DIR", dir.path().join("mail"))
+        .env(
+            "KAM360__RUBRIC__PATH",
+            root().join("config/rubric/kam.toml"),
+        )
+        .env_remove("KAM360_CONFIG")
+        .env_remove("KAM360_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let token = "QkFEQkFEQkFEQkFEQkFEQkFEQkFEQkFEQkFEQkFEQkE";
+    let get = |path: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut answer = String::new();
+        s.read_to_string(&mut answer)?;
+        Ok::<_, std::io::Error>(answer)
+    };
+    let mut up = false;
+    for _ in 0..100 {
+        if get("/healthz").is_ok_and(|a| a.starts_with("HTTP/1.1 200")) {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "serve answered /healthz");
+    let answer = get(&format!("/r/{token}")).expect("a rater link");
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    let _ = serve.kill();
+    let output = serve.wait_with_output().expect("stderr");
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!log.contains(token), "the token reached the log: {log}");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|v| v["route"] == "/r/{token}")
+        .unwrap_or_else(|| panic!("a request line for the rater route: {log}"));
+    for field in ["timestamp", "level", "target", "status", "ms", "method"] {
+        assert!(!request[field].is_null(), "{field} in {request}");
+    }
+    assert_eq!(request["status"], 404);
+    assert!(
+        request["span"]["request_id"]
+            .as_str()
+            .is_some_and(|id| id.len() == 16),
+        "{request}"
+    );
+}
