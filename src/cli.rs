@@ -122,6 +122,22 @@ pub enum CycleCommand {
     Revoke(CycleRaterArgs),
     /// Re-issue a rater's link: the old one stops working and a new one is mailed.
     Reissue(CycleRaterArgs),
+    /// Archive a closed cycle.
+    Archive(CycleIdArgs),
+    /// Delete an archived cycle's individual answers and comments, keeping the final levels,
+    /// rationales and audit trail.
+    Purge(CyclePurgeArgs),
+}
+
+/// `cycle purge` options.
+#[derive(Debug, Args)]
+pub struct CyclePurgeArgs {
+    /// The cycle id.
+    pub cycle: String,
+    /// Keep the consolidated (final) levels, their rationales and the audit trail (required:
+    /// a purge never removes them).
+    #[arg(long, required = true)]
+    pub keep_final: bool,
 }
 
 /// One nomination in a cycle.
@@ -319,6 +335,23 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .db
                 .write_blocking(|c| actions::cycles::close(c, &t, &s, &a.cycle, now))?;
             writeln!(out, "cycle closed: {n} reviews ready to reconcile")?;
+        }
+        Command::Cycle(CycleCommand::Archive(a)) => {
+            ctx.db
+                .write_blocking(|c| actions::retention::archive(c, &a.cycle, now))?;
+            writeln!(out, "cycle archived")?;
+        }
+        Command::Cycle(CycleCommand::Purge(a)) => {
+            let p = ctx
+                .db
+                .write_blocking(|c| actions::retention::purge_keep_final(c, &a.cycle, now))?;
+            // nothing of what was deleted may remain in the files
+            ctx.db.scrub().await?;
+            writeln!(
+                out,
+                "purged {} ratings and {} answers; final levels, rationales and the audit trail kept",
+                p.ratings, p.responses
+            )?;
         }
         Command::Cycle(CycleCommand::Revoke(a)) => {
             ctx.db.write_blocking(|c| {

@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod progress;
 pub mod reconcile;
 pub mod report;
+pub mod retention;
 pub mod schedule;
 pub mod users;
 pub mod visibility;

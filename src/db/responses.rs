@@ -197,6 +197,31 @@ pub fn submitted_for_review(
         .load(conn)
 }
 
+/// Deletes every rating and overall answer of a cycle's assignments, and their decline
+/// reasons and browser sessions; returns (ratings, responses) deleted.
+pub fn purge_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<(usize, usize)> {
+    use super::schema::rater_sessions;
+    let ids = || {
+        assignments::table
+            .inner_join(reviews::table)
+            .filter(reviews::cycle_id.eq(cycle_id))
+            .select(assignments::id)
+    };
+    let ratings = diesel::delete(ratings::table.filter(ratings::assignment_id.eq_any(ids())))
+        .execute(conn)?;
+    let responses = diesel::delete(responses::table.filter(responses::assignment_id.eq_any(ids())))
+        .execute(conn)?;
+    diesel::delete(rater_sessions::table.filter(rater_sessions::assignment_id.eq_any(ids())))
+        .execute(conn)?;
+    let reviews_of_cycle = reviews::table
+        .filter(reviews::cycle_id.eq(cycle_id))
+        .select(reviews::id);
+    diesel::update(assignments::table.filter(assignments::review_id.eq_any(reviews_of_cycle)))
+        .set(assignments::decline_reason.eq(None::<String>))
+        .execute(conn)?;
+    Ok((ratings, responses))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

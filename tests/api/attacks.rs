@@ -400,3 +400,92 @@ async fn no_live_link_is_left_in_the_database_file() {
     assert_eq!(purged.len(), 1);
     assert_nowhere_at_rest(&app, &purged, "after a revoke purged an unsent message");
 }
+
+/// SPEC §14 retention, and issue 10's "after a purge": an archived cycle's answers and
+/// comments are deleted and leave no bytes in the files; the final levels stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purge_keeps_final_levels_and_leaves_no_answer_behind() {
+    use kam360::actions::retention;
+    let app = crate::helpers::spawn_app().await;
+    let l = launched_cycle(&app, &standard());
+    let secret = format!("PURGE-ME-{}", uuid::Uuid::new_v4().simple());
+    let criterion = app.rubric.criteria().next().expect("criterion").id.clone();
+    let mut pairs: Vec<(String, String)> = app
+        .rubric
+        .criteria_for(kam360::domain::relationship::Relationship::Customer)
+        .map(|c| (c.id.clone(), "4".to_owned()))
+        .collect();
+    pairs.push((format!("{criterion}__comment"), secret.clone()));
+    pairs.push(("strengths".into(), format!("{secret}-strengths")));
+    pairs.push(("action".into(), "submit".into()));
+    let body = serde_urlencoded::to_string(&pairs).expect("encode");
+    assert_eq!(
+        app.post_raw(&l.link("c1@client.cn"), body).await.status(),
+        303
+    );
+    close(&app, &l.cycle_id);
+    let review = app
+        .read({
+            let id = l.cycle_id.clone();
+            move |c| Ok(db::reviews::list_for_cycle(c, &id)?.remove(0).review)
+        })
+        .expect("review");
+    let (rid, cid) = (review.id.clone(), criterion.clone());
+    let boss = app
+        .read(|c| Ok(db::people::find_by_email(c, "boss@t.cn")?.expect("boss").id))
+        .expect("boss");
+    app.write(move |c| {
+        db::decisions::put(
+            c,
+            &db::decisions::DecisionRow {
+                review_id: rid,
+                criterion_id: cid,
+                proposed_level: Some(4),
+                final_level: Some(3),
+                rationale: "seen in the QBR".into(),
+                decided_by: boss,
+                decided_at: db::now(),
+            },
+        )?;
+        Ok(())
+    })
+    .expect("decision");
+    let id = l.cycle_id.clone();
+    let refused = app
+        .write(move |c| retention::purge_keep_final(c, &id, db::now()))
+        .expect_err("a closed cycle is archived first");
+    assert!(
+        refused.to_string().contains("archive it first"),
+        "{refused}"
+    );
+    let before = app.database_bytes();
+    assert!(
+        before.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the scan sees the comment before the purge"
+    );
+    let id = l.cycle_id.clone();
+    let purged = app
+        .write(move |c| {
+            retention::archive(c, &id, db::now())?;
+            retention::purge_keep_final(c, &id, db::now())
+        })
+        .expect("purge");
+    assert!(purged.ratings > 0 && purged.responses > 0, "{purged:?}");
+    app.db.scrub().await.expect("scrub");
+    let after = app.database_bytes();
+    assert!(
+        !after.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "a purged comment is readable in the database files"
+    );
+    // the final level and its rationale stay, and the report still carries it
+    let rows = report_rows(&app, &l.cycle_id);
+    let row = rows
+        .iter()
+        .find(|r| r.criterion_id == criterion)
+        .expect("row");
+    assert_eq!(row.final_level, Some(3));
+    assert!(
+        rows.iter().all(|r| r.figures.others_n.is_none()),
+        "no answer is left"
+    );
+}

@@ -51,6 +51,8 @@ fn every_subcommand_has_help() {
         vec!["cycle", "revoke", "--help"],
         vec!["cycle", "reissue", "--help"],
         vec!["report", "--help"],
+        vec!["cycle", "archive", "--help"],
+        vec!["cycle", "purge", "--help"],
         vec!["backup", "--help"],
         vec!["restore", "--help"],
         vec!["outbox", "flush", "--help"],

@@ -1,0 +1,84 @@
+//! Retention (SPEC §14): a closed cycle is archived, and an archived cycle's individual
+//! answers can be purged, keeping what the organisation decided: the consolidated (final)
+//! levels with their rationales, and the audit trail. SQLite's `secure_delete` zeroes what is
+//! deleted; the caller scrubs the files afterwards.
+
+use chrono::NaiveDateTime;
+
+use super::find_cycle;
+use crate::db::{self, AnyConnection};
+use crate::domain::status::CycleStatus;
+use crate::error::{AppError, AppResult};
+
+/// What a purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Individual ratings (levels and comments).
+    pub ratings: usize,
+    /// Answers' overall texts (strengths, improvements).
+    pub responses: usize,
+}
+
+/// Archives a closed cycle (it can then be purged; nothing else changes).
+pub fn archive(conn: &mut AnyConnection, cycle_id: &str, now: NaiveDateTime) -> AppResult<()> {
+    let cycle = find_cycle(conn, cycle_id)?;
+    if cycle.status != CycleStatus::Closed {
+        return Err(AppError::Invalid(format!(
+            "the cycle is {}: only a closed cycle can be archived",
+            cycle.status
+        )));
+    }
+    if !db::cycles::transition(
+        conn,
+        &cycle.id,
+        CycleStatus::Closed,
+        CycleStatus::Archived,
+        now,
+    )? {
+        return Err(AppError::Conflict(
+            "the cycle was archived by someone else".into(),
+        ));
+    }
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            action: "cycle.archive",
+            cycle_id: Some(&cycle.id),
+            old_value: Some(CycleStatus::Closed.as_str()),
+            new_value: Some(CycleStatus::Archived.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Deletes an archived cycle's individual answers, comments, decline reasons and rater
+/// sessions; keeps the final levels, rationales and the audit trail.
+pub fn purge_keep_final(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Purged> {
+    let cycle = find_cycle(conn, cycle_id)?;
+    if cycle.status != CycleStatus::Archived {
+        return Err(AppError::Invalid(format!(
+            "the cycle is {}: archive it first (kam360 cycle archive), then purge",
+            cycle.status
+        )));
+    }
+    let (ratings, responses) = db::responses::purge_for_cycle(conn, &cycle.id)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            action: "cycle.purge",
+            cycle_id: Some(&cycle.id),
+            new_value: Some(&format!(
+                "{ratings} ratings and {responses} answers deleted; final levels kept"
+            )),
+            ..Default::default()
+        },
+    )?;
+    Ok(Purged { ratings, responses })
+}
