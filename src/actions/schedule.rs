@@ -45,6 +45,8 @@ pub fn due_work(
     now: NaiveDateTime,
 ) -> AppResult<DueReport> {
     let mut report = DueReport::default();
+    // sign-in attempts quiet for a day are forgotten (their window is 15 minutes)
+    db::throttle::forget_quiet(conn, now - TimeDelta::days(1))?;
     for id in db::cycles::open_past_deadline(conn, now)? {
         cycles::close(conn, templates, settings, &id, now)?;
         report.closed += 1;

@@ -18,6 +18,7 @@ pub mod reviews;
 pub mod schema;
 pub mod sessions;
 mod statements;
+pub mod throttle;
 
 pub use connection::{AnyConnection, Backend, Manager};
 

@@ -180,6 +180,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    login_attempts (key_hash) {
+        key_hash -> Text,
+        attempts -> Integer,
+        last_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(email_bodies -> email_outbox (outbox_id));
 diesel::joinable!(accounts -> people (person_id));
 diesel::joinable!(staff_sessions -> people (person_id));
@@ -194,6 +202,7 @@ diesel::joinable!(ratings -> assignments (assignment_id));
 diesel::joinable!(decisions -> reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    login_attempts,
     organizations,
     people,
     accounts,

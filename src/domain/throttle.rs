@@ -2,111 +2,68 @@
 //! client address; an account from anywhere) gets `free` attempts, then must wait 1 s, 2 s,
 //! 4 s … (at most `max_delay`) between attempts; a key quiet for `window` starts over.
 //!
-//! An attempt is counted when it *starts* ([`Throttle::begin`]), under the caller's lock, so
-//! that concurrent attempts cannot all pass the check before any of them is counted; a
-//! success forgets the keys ([`Throttle::succeeded`]). Pure, with time passed in.
+//! An attempt is counted when it *starts*, in the same transaction that checks it (see
+//! `db::throttle`), so concurrent attempts cannot all pass the check before any is counted,
+//! and every server instance on the database shares the counts. Pure, with time passed in.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use chrono::{NaiveDateTime, TimeDelta};
 
 /// How many attempts a kind of key gets before delays start.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     /// Attempts allowed without delay.
     pub free: u32,
     /// The longest delay between attempts.
-    pub max_delay: Duration,
+    pub max_delay: TimeDelta,
     /// A key quiet this long starts over.
-    pub window: Duration,
+    pub window: TimeDelta,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    attempts: u32,
-    last: Instant,
-}
-
-/// Attempts per key.
-#[derive(Debug, Default)]
-pub struct Throttle {
-    entries: HashMap<String, Entry>,
+/// A key's stored state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    /// Attempts counted so far (within the window).
+    pub count: u32,
+    /// When the last attempt started, or the last failure ended.
+    pub last: NaiveDateTime,
 }
 
 impl Rule {
-    /// The wait required after `attempts` attempts (zero while they are free).
-    pub fn delay(&self, attempts: u32) -> Duration {
-        if attempts < self.free {
-            return Duration::ZERO;
+    /// The wait required after `count` attempts (zero while they are free).
+    pub fn delay(&self, count: u32) -> TimeDelta {
+        if count < self.free {
+            return TimeDelta::zero();
         }
-        let doublings = (attempts - self.free).min(20);
-        Duration::from_secs(1u64 << doublings).min(self.max_delay)
-    }
-}
-
-impl Throttle {
-    /// An empty throttle.
-    pub fn new() -> Throttle {
-        Throttle::default()
+        let doublings = (count - self.free).min(20);
+        TimeDelta::seconds(1i64 << doublings).min(self.max_delay)
     }
 
-    fn current(&mut self, key: &str, rule: &Rule, now: Instant) -> Option<Entry> {
-        let e = *self.entries.get(key)?;
-        if now.saturating_duration_since(e.last) >= rule.window {
-            self.entries.remove(key);
-            return None;
-        }
-        Some(e)
-    }
-
-    /// Starts an attempt on every `(key, rule)`: counted at once if all keys allow it now;
-    /// otherwise nothing is counted and `Err` says how long to wait.
+    /// Whether a new attempt may start at `now` given the stored state: `Ok` with the state
+    /// to store (this attempt counted), or `Err` with the time left to wait.
     ///
     /// # Errors
     ///
-    /// The longest remaining wait among the keys that are not yet allowed.
-    pub fn begin(&mut self, keys: &[(&str, Rule)], now: Instant) -> Result<(), Duration> {
-        let mut wait = Duration::ZERO;
-        for (key, rule) in keys {
-            if let Some(e) = self.current(key, rule, now) {
-                let ready = e.last + rule.delay(e.attempts);
-                wait = wait.max(ready.saturating_duration_since(now));
+    /// The remaining wait when the key's delay has not passed.
+    pub fn admit(
+        &self,
+        stored: Option<Attempts>,
+        now: NaiveDateTime,
+    ) -> Result<Attempts, TimeDelta> {
+        let current = stored.filter(|a| now - a.last < self.window);
+        let count = match current {
+            None => 0,
+            Some(a) => {
+                let wait = a.last + self.delay(a.count) - now;
+                if wait > TimeDelta::zero() {
+                    return Err(wait);
+                }
+                a.count
             }
-        }
-        if !wait.is_zero() {
-            return Err(wait);
-        }
-        for (key, _) in keys {
-            let e = self.entries.entry((*key).to_owned()).or_insert(Entry {
-                attempts: 0,
-                last: now,
-            });
-            e.attempts = e.attempts.saturating_add(1);
-            e.last = now;
-        }
-        // bound memory under a flood of distinct keys
-        if self.entries.len() > 100_000 {
-            let window = keys.iter().map(|(_, r)| r.window).max().unwrap_or_default();
-            self.entries
-                .retain(|_, e| now.saturating_duration_since(e.last) < window);
-        }
-        Ok(())
-    }
-
-    /// Dates the wait from the end of a failed attempt (a slow password check does not eat
-    /// into the delay).
-    pub fn failed(&mut self, keys: &[&str], now: Instant) {
-        for key in keys {
-            if let Some(e) = self.entries.get_mut(*key) {
-                e.last = e.last.max(now);
-            }
-        }
-    }
-
-    /// Forgets `keys` after a successful sign-in.
-    pub fn succeeded(&mut self, keys: &[&str]) {
-        for key in keys {
-            self.entries.remove(*key);
-        }
+        };
+        Ok(Attempts {
+            count: count.saturating_add(1),
+            last: now,
+        })
     }
 }
 
@@ -116,61 +73,56 @@ mod tests {
 
     const RULE: Rule = Rule {
         free: 3,
-        max_delay: Duration::from_secs(60),
-        window: Duration::from_secs(900),
+        max_delay: TimeDelta::seconds(60),
+        window: TimeDelta::seconds(900),
     };
+
+    fn t(s: i64) -> NaiveDateTime {
+        chrono::DateTime::from_timestamp(1_800_000_000 + s, 0)
+            .expect("time")
+            .naive_utc()
+    }
 
     #[test]
     fn delays_grow_after_the_free_attempts_and_are_capped() {
-        assert_eq!(RULE.delay(2), Duration::ZERO);
-        assert_eq!(RULE.delay(3), Duration::from_secs(1));
-        assert_eq!(RULE.delay(4), Duration::from_secs(2));
-        assert_eq!(RULE.delay(40), Duration::from_secs(60));
+        assert_eq!(RULE.delay(2), TimeDelta::zero());
+        assert_eq!(RULE.delay(3), TimeDelta::seconds(1));
+        assert_eq!(RULE.delay(4), TimeDelta::seconds(2));
+        assert_eq!(RULE.delay(40), TimeDelta::seconds(60));
     }
 
     #[test]
     fn attempts_count_when_they_start_so_a_burst_cannot_slip_through() {
-        let mut t = Throttle::new();
-        let t0 = Instant::now();
-        let passed = (0..40)
-            .filter(|_| t.begin(&[("a", RULE)], t0).is_ok())
-            .count();
+        let mut state = None;
+        let mut passed = 0;
+        for _ in 0..40 {
+            if let Ok(next) = RULE.admit(state, t(0)) {
+                state = Some(next);
+                passed += 1;
+            }
+        }
         assert_eq!(
             passed, 3,
             "only the free attempts, however many arrive at once"
         );
-        assert_eq!(t.begin(&[("a", RULE)], t0), Err(Duration::from_secs(1)));
-        let t1 = t0 + Duration::from_secs(1);
-        assert!(
-            t.begin(&[("a", RULE)], t1).is_ok(),
-            "after the delay, one more"
-        );
-        assert_eq!(t.begin(&[("a", RULE)], t1), Err(Duration::from_secs(2)));
+        assert_eq!(RULE.admit(state, t(0)), Err(TimeDelta::seconds(1)));
+        let after = RULE.admit(state, t(1)).expect("after the delay, one more");
+        assert_eq!(RULE.admit(Some(after), t(1)), Err(TimeDelta::seconds(2)));
     }
 
     #[test]
-    fn keys_are_separate_and_a_success_or_quiet_window_forgets() {
-        let mut t = Throttle::new();
-        let t0 = Instant::now();
-        for _ in 0..3 {
-            t.begin(&[("a", RULE)], t0).expect("free");
-        }
-        assert!(t.begin(&[("a", RULE)], t0).is_err());
-        assert!(
-            t.begin(&[("b", RULE)], t0).is_ok(),
-            "another key is untouched"
+    fn a_quiet_window_starts_over() {
+        let busy = Attempts {
+            count: 30,
+            last: t(0),
+        };
+        assert!(RULE.admit(Some(busy), t(10)).is_err());
+        assert_eq!(
+            RULE.admit(Some(busy), t(900)),
+            Ok(Attempts {
+                count: 1,
+                last: t(900)
+            })
         );
-        assert!(
-            t.begin(&[("b", RULE), ("a", RULE)], t0).is_err(),
-            "all keys must allow"
-        );
-        t.succeeded(&["a"]);
-        assert!(t.begin(&[("a", RULE)], t0).is_ok());
-        for _ in 0..5 {
-            let _ = t.begin(&[("c", RULE)], t0);
-        }
-        assert!(t
-            .begin(&[("c", RULE)], t0 + Duration::from_secs(900))
-            .is_ok());
     }
 }

@@ -51,8 +51,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub templates: Arc<Templates>,
     pub rubrics: RubricCache,
-    /// Sign-in attempts per account at an address, and per account.
-    pub throttle: Mutex<crate::domain::throttle::Throttle>,
 }
 
 impl AppState {
@@ -64,7 +62,6 @@ impl AppState {
             templates,
             rubrics: RubricCache::default(),
             // 5 failures per account or address per 15 minutes
-            throttle: Mutex::new(crate::domain::throttle::Throttle::new()),
         }
     }
 }

@@ -2,8 +2,6 @@
 //! and absolute time-outs, throttled failures with one generic message, a per-session CSRF
 //! token on every staff form plus the same-origin check, and the home pages.
 
-use std::time::{Duration, Instant};
-
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -121,40 +119,44 @@ pub struct LoginForm {
     password: String,
 }
 
-/// The throttle keys of one sign-in attempt.
+/// The throttle keys of one sign-in attempt, hashed (no email or address is stored).
 struct LoginKeys {
     pair: String,
     account: String,
 }
 
 impl LoginKeys {
-    fn rules(&self) -> [(&str, Rule); 2] {
-        const MINUTES_15: Duration = Duration::from_secs(15 * 60);
-        [
+    fn rules(&self) -> Vec<(String, Rule)> {
+        let minutes_15 = TimeDelta::minutes(15);
+        vec![
             (
-                &self.pair,
+                self.pair.clone(),
                 Rule {
                     free: 5,
-                    max_delay: MINUTES_15,
-                    window: MINUTES_15,
+                    max_delay: minutes_15,
+                    window: minutes_15,
                 },
             ),
             (
-                &self.account,
+                self.account.clone(),
                 Rule {
                     free: 20,
-                    max_delay: MINUTES_15,
-                    window: MINUTES_15,
+                    max_delay: minutes_15,
+                    window: minutes_15,
                 },
             ),
         ]
+    }
+
+    fn hashes(&self) -> Vec<String> {
+        vec![self.pair.clone(), self.account.clone()]
     }
 }
 
 fn login_keys(email: &str, address: &str) -> LoginKeys {
     LoginKeys {
-        pair: format!("{email}\u{0}{address}"),
-        account: email.to_owned(),
+        pair: token::hash(&format!("pair\u{0}{email}\u{0}{address}")),
+        account: token::hash(&format!("account\u{0}{email}")),
     }
 }
 
@@ -174,11 +176,12 @@ pub async fn login(
     // growing delays per account at this address, and (looser) per account from anywhere:
     // never a hard lock, and colleagues behind the same NAT are not locked out together
     let keys = login_keys(&email, &address);
+    let (rules, now) = (keys.rules(), db::now());
     let begun = state
-        .throttle
-        .lock()
-        .map(|mut t| t.begin(&keys.rules(), Instant::now()));
-    if !matches!(begun, Ok(Ok(()))) {
+        .db
+        .write(move |c| db::throttle::begin(c, &rules, now).map_err(AppError::from))
+        .await?;
+    if begun.is_err() {
         return Ok(html(
             StatusCode::TOO_MANY_REQUESTS,
             view::login(l, &email, Some(t(l, "staff.throttled"))),
@@ -206,9 +209,11 @@ pub async fn login(
     .map_err(|e| AppError::Unexpected(e.into()))?;
     let account = account.filter(|a| matches && !a.disabled);
     let Some(account) = account else {
-        if let Ok(mut t) = state.throttle.lock() {
-            t.failed(&[&keys.pair, &keys.account], Instant::now());
-        }
+        let hashes = keys.hashes();
+        state
+            .db
+            .write(move |c| db::throttle::failed(c, &hashes, db::now()).map_err(AppError::from))
+            .await?;
         // who and from where, without the address in the clear: the account's hash
         let account_hash = token::hash(&email);
         tracing::warn!(route = "/login", account = %&account_hash[..16], client = %address, "failed staff sign-in");
@@ -234,9 +239,11 @@ pub async fn login(
             view::login(l, &email, Some(t(l, "staff.failed"))),
         ));
     };
-    if let Ok(mut t) = state.throttle.lock() {
-        t.succeeded(&[&keys.pair, &keys.account]);
-    }
+    let hashes = keys.hashes();
+    state
+        .db
+        .write(move |c| db::throttle::succeeded(c, &hashes).map_err(AppError::from))
+        .await?;
     // a new session id at every sign-in (no fixation); the old cookie's session ends
     let old = req
         .cookie(cookie_name(&state))

@@ -126,6 +126,21 @@ pub async fn try_spawn_app_with(
             (url, Some(guard))
         }
     };
+    Some(launch(database_url, dir, pg, adjust))
+}
+
+/// A second server on the same database as `app` (another instance behind the same balancer).
+pub fn spawn_beside(app: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    launch(app.database_url.clone(), dir, None, |_| {})
+}
+
+fn launch(
+    database_url: String,
+    dir: tempfile::TempDir,
+    pg: Option<PgGuard>,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let mut settings = settings_for(&database_url, dir.path(), port);
@@ -149,7 +164,7 @@ pub async fn try_spawn_app_with(
         .cookie_store(true)
         .build()
         .expect("client");
-    Some(TestApp {
+    TestApp {
         address: format!("http://127.0.0.1:{port}"),
         db,
         settings,
@@ -160,7 +175,7 @@ pub async fn try_spawn_app_with(
         database_url,
         statements,
         _pg: pg,
-    })
+    }
 }
 
 /// Spawns the app on SQLite.

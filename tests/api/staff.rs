@@ -305,3 +305,38 @@ both_backends!(
     a_burst_of_wrong_passwords_gets_five_checks,
     failures_on_one_account_do_not_lock_out_colleagues,
 );
+
+/// SPEC §14: two instances on one database share the sign-in throttle and the sessions (the
+/// throttle used to live in one process's memory, so each instance multiplied the attempts).
+async fn two_instances_share_throttle_and_sessions(app: TestApp) {
+    let password = account(&app, "boss@t.cn", Role::Supervisor);
+    let other = crate::helpers::spawn_beside(&app);
+    for _ in 0..5 {
+        assert_eq!(sign_in(&app, "boss@t.cn", "wrong").await.status(), 401);
+    }
+    let on_other = other
+        .post_form("/login", &[("email", "boss@t.cn"), ("password", &password)])
+        .await;
+    assert_eq!(
+        on_other.status(),
+        429,
+        "the other instance knows the failures"
+    );
+    // a session made by one instance is honoured by the other
+    let colleague = account(&app, "other@t.cn", Role::Supervisor);
+    let r = sign_in(&app, "other@t.cn", &colleague).await;
+    assert_eq!(r.status(), 303);
+    let cookie = crate::helpers::cookie_pair(&r);
+    let home = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}/", other.address))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(home.status(), 200);
+}
+
+both_backends!(two_instances_share_throttle_and_sessions);
