@@ -53,8 +53,11 @@ impl Rule {
         let count = match current {
             None => 0,
             Some(a) => {
-                let wait = a.last + self.delay(a.count) - now;
-                if wait > TimeDelta::zero() {
+                let delay = self.delay(a.count);
+                // a free attempt waits for nothing, even when a concurrent attempt that
+                // started later was stored first
+                let wait = a.last + delay - now;
+                if delay > TimeDelta::zero() && wait > TimeDelta::zero() {
                     return Err(wait);
                 }
                 a.count
@@ -108,6 +111,16 @@ mod tests {
         assert_eq!(RULE.admit(state, t(0)), Err(TimeDelta::seconds(1)));
         let after = RULE.admit(state, t(1)).expect("after the delay, one more");
         assert_eq!(RULE.admit(Some(after), t(1)), Err(TimeDelta::seconds(2)));
+    }
+
+    #[test]
+    fn a_free_attempt_is_admitted_whatever_the_order_of_clocks() {
+        // stored by an attempt whose clock read later than this one's
+        let later = Attempts {
+            count: 2,
+            last: t(5),
+        };
+        assert!(RULE.admit(Some(later), t(4)).is_ok());
     }
 
     #[test]

@@ -176,10 +176,11 @@ pub async fn login(
     // growing delays per account at this address, and (looser) per account from anywhere:
     // never a hard lock, and colleagues behind the same NAT are not locked out together
     let keys = login_keys(&email, &address);
-    let (rules, now) = (keys.rules(), db::now());
+    let rules = keys.rules();
     let begun = state
         .db
-        .write(move |c| db::throttle::begin(c, &rules, now).map_err(AppError::from))
+        // the time is read inside the transaction, in the order attempts are serialised
+        .write(move |c| db::throttle::begin(c, &rules, db::now()).map_err(AppError::from))
         .await?;
     if begun.is_err() {
         return Ok(html(
