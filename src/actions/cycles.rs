@@ -28,9 +28,12 @@ pub fn create(
     now: NaiveDateTime,
 ) -> AppResult<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > 200
+        || name.chars().any(crate::domain::text::is_unsafe)
+    {
         return Err(AppError::Invalid(
-            "the cycle name must be 1–200 characters on one line".into(),
+            "the cycle name must be 1–200 characters on one line, without control or text-direction characters".into(),
         ));
     }
     let closes_at = closing_instant(closes_on);

@@ -20,9 +20,12 @@ pub fn add(
     let email = EmailAddress::parse(email)
         .ok_or_else(|| AppError::Invalid(format!("'{email}' is not a valid email address")))?;
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > 200
+        || name.chars().any(crate::domain::text::is_unsafe)
+    {
         return Err(AppError::Invalid(
-            "the name must be 1–200 characters on one line".into(),
+            "the name must be 1–200 characters on one line, without control or text-direction characters".into(),
         ));
     }
     if db::accounts::find_by_email(conn, email.as_str())?.is_some() {
@@ -63,4 +66,25 @@ pub fn disable(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> App
         },
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_with_direction_overrides_are_refused() {
+        let mut c = AnyConnection::Sqlite(
+            diesel::Connection::establish(":memory:").expect("in-memory SQLite"),
+        );
+        let err = add(
+            &mut c,
+            "a@t.cn",
+            "Ann\u{202E}a",
+            Role::Admin,
+            crate::db::now(),
+        )
+        .expect_err("refused before any query");
+        assert!(err.to_string().contains("text-direction"), "{err}");
+    }
 }
