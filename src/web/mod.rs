@@ -2,6 +2,7 @@
 
 pub mod errors;
 pub mod extractors;
+pub mod login;
 pub mod rater;
 pub mod rater_access;
 pub mod rater_decline;
@@ -119,9 +120,9 @@ route_table! {
     get "/healthz" => health, Public;
     get "/readyz" => ready, Public;
     get "/" => staff::home, Staff;
-    get "/login" => staff::login_form, Public;
-    post "/login" => staff::login, Public;
-    post "/logout" => staff::logout, Staff;
+    get "/login" => login::login_form, Public;
+    post "/login" => login::login, Public;
+    post "/logout" => login::logout, Staff;
     post "/rate/{assignment}" => staff::rate, Staff;
     get "/reviews/{review}" => reconcile::show, Staff;
     post "/reviews/{review}" => reconcile::save, Staff;

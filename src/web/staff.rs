@@ -1,6 +1,6 @@
-//! Staff sign-in (admins and supervisors): Argon2id passwords, server-side sessions with idle
-//! and absolute time-outs, throttled failures with one generic message, a per-session CSRF
-//! token on every staff form plus the same-origin check, and the home pages.
+//! Staff sessions (admins and supervisors): server-side, with idle and absolute time-outs, a
+//! per-session CSRF token on every staff form plus the same-origin check; and the home pages.
+//! Signing in and out is `web::login`.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -16,18 +16,16 @@ use crate::db::{self, sessions::StaffSession};
 use crate::domain::dates::deadline_date;
 use crate::domain::ids::{AssignmentId, PersonId};
 use crate::domain::locale::Locale;
-use crate::domain::password as passwords;
 use crate::domain::progress;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::AssignmentStatus;
 use crate::domain::status::Role;
-use crate::domain::throttle::Rule;
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 
 /// The staff session cookie: `__Host-` (which requires `Secure`) when served over https.
-fn cookie_name(state: &AppState) -> &'static str {
+pub(super) fn cookie_name(state: &AppState) -> &'static str {
     if state.settings.base_url().starts_with("https://") {
         "__Host-kam360_staff"
     } else {
@@ -35,7 +33,11 @@ fn cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-fn session_cookie(state: &AppState, value: String, max_age: TimeDelta) -> Cookie<'static> {
+pub(super) fn session_cookie(
+    state: &AppState,
+    value: String,
+    max_age: TimeDelta,
+) -> Cookie<'static> {
     Cookie::build(cookie_name(state), value)
         .path("/")
         .http_only(true)
@@ -103,211 +105,10 @@ pub fn forbidden(l: Locale) -> HttpResponse {
     )
 }
 
-/// `GET /login`
-pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
-    if current(&state, &req).await?.is_some() {
-        return Ok(see_other("/".into()));
-    }
-    let l = locale(&req, None);
-    Ok(html(StatusCode::OK, view::login(l, "", None)))
-}
-
-/// The login form's fields.
-#[derive(serde::Deserialize)]
-pub struct LoginForm {
-    email: String,
-    password: String,
-}
-
-/// The throttle keys of one sign-in attempt, hashed (no email or address is stored).
-struct LoginKeys {
-    pair: String,
-    account: String,
-}
-
-impl LoginKeys {
-    fn rules(&self) -> Vec<(String, Rule)> {
-        let minutes_15 = TimeDelta::minutes(15);
-        vec![
-            (
-                self.pair.clone(),
-                Rule {
-                    free: 5,
-                    max_delay: minutes_15,
-                    window: minutes_15,
-                },
-            ),
-            (
-                self.account.clone(),
-                Rule {
-                    free: 20,
-                    max_delay: minutes_15,
-                    window: minutes_15,
-                },
-            ),
-        ]
-    }
-
-    fn hashes(&self) -> Vec<String> {
-        vec![self.pair.clone(), self.account.clone()]
-    }
-}
-
-fn login_keys(email: &str, address: &str) -> LoginKeys {
-    LoginKeys {
-        pair: token::hash(&format!("pair\u{0}{email}\u{0}{address}")),
-        account: token::hash(&format!("account\u{0}{email}")),
-    }
-}
-
-/// `POST /login`: one generic failure for every reason; throttled per account and address.
-pub async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<LoginForm>,
-) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
-    if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(forbidden(l));
-    }
-    let LoginForm { email, password } = form.into_inner();
-    let email = email.trim().to_lowercase();
-    let address = super::security::client_address(&req, &state.settings.server.trusted_proxies);
-    // growing delays per account at this address, and (looser) per account from anywhere:
-    // never a hard lock, and colleagues behind the same NAT are not locked out together
-    let keys = login_keys(&email, &address);
-    let rules = keys.rules();
-    let begun = state
-        .db
-        // the time is read inside the transaction, in the order attempts are serialised
-        .write(move |c| db::throttle::begin(c, &rules, db::now()).map_err(AppError::from))
-        .await?;
-    if begun.is_err() {
-        return Ok(html(
-            StatusCode::TOO_MANY_REQUESTS,
-            view::login(l, &email, Some(t(l, "staff.throttled"))),
-        ));
-    }
-    let lookup = email.clone();
-    let account = state
-        .db
-        .read(move |c| db::accounts::find_by_email(c, &lookup).map_err(AppError::from))
-        .await?;
-    let hash = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| passwords::dummy_hash().to_owned());
-    let stored = hash.clone();
-    let (matches, rehashed) = web::block(move || {
-        let ok = passwords::verify(&hash, &password);
-        // outdated parameters are upgraded while the password is at hand
-        let rehashed = (ok && passwords::needs_rehash(&stored))
-            .then(|| passwords::hash(&password).ok())
-            .flatten();
-        (ok, rehashed)
-    })
-    .await
-    .map_err(|e| AppError::Unexpected(e.into()))?;
-    let account = account.filter(|a| matches && !a.disabled);
-    let Some(account) = account else {
-        let hashes = keys.hashes();
-        state
-            .db
-            .write(move |c| db::throttle::failed(c, &hashes, db::now()).map_err(AppError::from))
-            .await?;
-        // who and from where, without the address in the clear: the account's hash
-        let account_hash = token::hash(&email);
-        tracing::warn!(route = "/login", account = %&account_hash[..16], client = %address, "failed staff sign-in");
-        let client = address.clone();
-        state
-            .db
-            .write(move |c| {
-                db::audit::record(
-                    c,
-                    db::now(),
-                    &db::audit::Event {
-                        action: "staff.login_failed",
-                        target: Some(&account_hash),
-                        new_value: Some(&client),
-                        ..Default::default()
-                    },
-                )
-                .map_err(AppError::from)
-            })
-            .await?;
-        return Ok(html(
-            StatusCode::UNAUTHORIZED,
-            view::login(l, &email, Some(t(l, "staff.failed"))),
-        ));
-    };
-    let hashes = keys.hashes();
-    state
-        .db
-        .write(move |c| db::throttle::succeeded(c, &hashes).map_err(AppError::from))
-        .await?;
-    // a new session id at every sign-in (no fixation); the old cookie's session ends
-    let old = req
-        .cookie(cookie_name(&state))
-        .map(|c| token::hash(c.value()));
-    let (id, csrf) = (token::issue(), token::issue());
-    let absolute = TimeDelta::hours(state.settings.server.session_absolute_hours);
-    let person = account.person_id.clone();
-    let (id_hash, csrf_token) = (id.hash.clone(), csrf.token.clone());
-    state
-        .db
-        .write(move |c| {
-            let now = db::now();
-            if let Some(h) = old {
-                db::sessions::delete(c, &h)?;
-            }
-            db::sessions::create(c, &id_hash, &person, &csrf_token, now, now + absolute)?;
-            if let Some(h) = &rehashed {
-                db::accounts::set_hash(c, &person, h, now)?;
-            }
-            db::audit::record(
-                c,
-                now,
-                &db::audit::Event {
-                    actor_id: Some(&person),
-                    action: "staff.login",
-                    ..Default::default()
-                },
-            )?;
-            Ok::<_, AppError>(())
-        })
-        .await?;
-    let mut res = see_other("/".into());
-    res.add_cookie(&session_cookie(&state, id.token, absolute))
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
-    Ok(res)
-}
-
 /// A form with only the CSRF token.
 #[derive(serde::Deserialize)]
 pub struct CsrfForm {
-    csrf: String,
-}
-
-/// `POST /logout`
-pub async fn logout(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
-    if !csrf_ok(&state, &req, &session, &form.csrf) {
-        return Ok(forbidden(l));
-    }
-    let hash = session.id_hash.clone();
-    state
-        .db
-        .write(move |c| db::sessions::delete(c, &hash).map_err(AppError::from))
-        .await?;
-    let mut res = see_other("/login".into());
-    res.add_cookie(&session_cookie(&state, String::new(), TimeDelta::zero()))
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
-    Ok(res)
+    pub(super) csrf: String,
 }
 
 /// `GET /`: the signed-in person's home (their KAMs for a supervisor, the cycles for an admin).
