@@ -355,3 +355,59 @@ async fn killed_mid_queue(lanes: usize) {
         );
     }
 }
+
+/// SMTP chaos (issue 15): the relay drops the connection right after taking a message in,
+/// three times, and keeps serving. Nothing is lost, and the only duplicates are the messages
+/// that were in flight when a connection dropped (at most `email.concurrency`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_dropping_mid_send_loses_nothing_and_duplicates_only_in_flight() {
+    let server = SmtpServer::start().await;
+    server.script.lock().expect("lock").drop_after_data = 3;
+    let port = server.port;
+    let app = try_spawn_app_with(Backend::Sqlite, move |s: &mut Settings| {
+        smtp(port)(s);
+        s.email.concurrency = 4;
+    })
+    .await
+    .expect("app");
+    let l = launched_cycle(&app, &standard());
+    flush_until(&app, || {
+        server.messages().len() >= l.links.len() + 3
+            || app
+                .read(|c| {
+                    Ok(db::outbox::list(
+                        c,
+                        Some(kam360::domain::status::OutboxStatus::Sent),
+                    )?)
+                })
+                .is_ok_and(|v| v.len() == l.links.len())
+    })
+    .await;
+    let sent = app
+        .read(|c| {
+            Ok(db::outbox::list(
+                c,
+                Some(kam360::domain::status::OutboxStatus::Sent),
+            )?)
+        })
+        .expect("outbox");
+    assert_eq!(sent.len(), l.links.len(), "every message ends up sent");
+    let got = server.messages();
+    for link in &l.links {
+        let copies = got
+            .iter()
+            .filter(|m| m.rcpt == vec![link.rater_email.clone()])
+            .count();
+        assert!(copies >= 1, "{} lost its invitation", link.rater_email);
+    }
+    let duplicates = got.len() - l.links.len();
+    assert!(
+        duplicates <= 3,
+        "only the dropped messages repeat: {duplicates}"
+    );
+    // a repeat carries the same Message-ID, so mail clients show it once
+    let mut ids: Vec<String> = got.iter().map(|m| m.message_id()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), l.links.len());
+}

@@ -32,6 +32,9 @@ pub struct Script {
     pub data_replies: VecDeque<u16>,
     pub reject_rcpt: HashSet<String>,
     pub delay: Duration,
+    /// The next this many messages are taken in and then the connection drops before the
+    /// reply (the relay accepted them, the sender cannot know): a relay failing mid-send.
+    pub drop_after_data: usize,
 }
 
 /// The server's shared state.
@@ -139,6 +142,19 @@ impl SmtpServer {
                 };
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
+                }
+                let drop = {
+                    let mut s = self.script.lock().expect("lock");
+                    let drop = s.drop_after_data > 0;
+                    s.drop_after_data = s.drop_after_data.saturating_sub(1);
+                    drop
+                };
+                if drop {
+                    self.received.lock().expect("lock").push(Received {
+                        rcpt: rcpt.clone(),
+                        data,
+                    });
+                    return Ok(()); // the connection closes with no reply
                 }
                 if code == 250 {
                     self.received.lock().expect("lock").push(Received {
