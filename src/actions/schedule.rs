@@ -63,7 +63,13 @@ pub fn due_work(
                 crate::domain::progress::everyone_answered(super::progress::statuses(&assignments));
             if all_answered {
                 // the last rater answered since the previous pass: the latch closes now
-                super::visibility::latch_if_visible(conn, &cycle, &review.review.id, now)?;
+                super::visibility::latch_if_visible_with(
+                    conn,
+                    &cycle,
+                    &review.review.id,
+                    &assignments,
+                    now,
+                )?;
                 if cycles::notify_supervisor(conn, templates, settings, &cycle, &review, true, now)?
                 {
                     report.notified += 1;

@@ -63,7 +63,18 @@ pub fn latch_if_visible(
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     let assignments = db::assignments::list_for_review(conn, review_id)?;
-    let Some(because) = visible_because(cycle.status, statuses(&assignments)) else {
+    latch_if_visible_with(conn, cycle, review_id, &assignments, now)
+}
+
+/// [`latch_if_visible`] with the review's assignments already at hand.
+pub fn latch_if_visible_with(
+    conn: &mut AnyConnection,
+    cycle: &db::cycles::CycleRow,
+    review_id: &str,
+    assignments: &[db::assignments::AssignmentListing],
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let Some(because) = visible_because(cycle.status, statuses(assignments)) else {
         return Ok(false);
     };
     let at = match because {

@@ -125,29 +125,26 @@ pub async fn login(
     .map_err(|e| AppError::Unexpected(e.into()))?;
     let account = account.filter(|a| matches && !a.disabled);
     let Some(account) = account else {
-        let hashes = keys.hashes();
-        state
-            .db
-            .write(move |c| db::throttle::failed(c, &hashes, db::now()).map_err(AppError::from))
-            .await?;
         // who and from where, without the address in the clear: the account's hash
         let account_hash = token::hash(&email);
         tracing::warn!(route = "/login", account = %&account_hash[..16], client = %address, "failed staff sign-in");
-        let client = address.clone();
+        let (hashes, client) = (keys.hashes(), address.clone());
         state
             .db
             .write(move |c| {
+                let now = db::now();
+                db::throttle::failed(c, &hashes, now)?;
                 db::audit::record(
                     c,
-                    db::now(),
+                    now,
                     &db::audit::Event {
                         action: "staff.login_failed",
                         target: Some(&account_hash),
                         new_value: Some(&client),
                         ..Default::default()
                     },
-                )
-                .map_err(AppError::from)
+                )?;
+                Ok::<_, AppError>(())
             })
             .await?;
         return Ok(html(
@@ -155,11 +152,6 @@ pub async fn login(
             view::login(l, &email, Some(t(l, "staff.failed"))),
         ));
     };
-    let hashes = keys.hashes();
-    state
-        .db
-        .write(move |c| db::throttle::succeeded(c, &hashes).map_err(AppError::from))
-        .await?;
     // a new session id at every sign-in (no fixation); the old cookie's session ends
     let old = req
         .cookie(cookie_name(&state))
@@ -168,6 +160,7 @@ pub async fn login(
     let absolute = TimeDelta::hours(state.settings.server.session_absolute_hours);
     let person = account.person_id.clone();
     let (id_hash, csrf_token) = (id.hash.clone(), csrf.token.clone());
+    let hashes = keys.hashes();
     state
         .db
         .write(move |c| {
@@ -175,6 +168,7 @@ pub async fn login(
             if let Some(h) = old {
                 db::sessions::delete(c, &h)?;
             }
+            db::throttle::succeeded(c, &hashes)?;
             db::sessions::create(c, &id_hash, &person, &csrf_token, now, now + absolute)?;
             if let Some(h) = &rehashed {
                 db::accounts::set_hash(c, &person, h, now)?;

@@ -4,14 +4,12 @@
 
 use kam360::actions::users::Role;
 use kam360::actions::{cycles, links, outbox, report, schedule};
-use kam360::config::Settings;
 use kam360::db;
 use kam360::email::worker;
 
 use crate::both_backends;
 use crate::fixtures::{answer_all, launched_cycle, standard, Launched, Nominations};
-use crate::helpers::{try_spawn_app_with, Backend, TestApp};
-use crate::smtp_server::SmtpServer;
+use crate::helpers::TestApp;
 
 fn report_rows(app: &TestApp, cycle: &str) -> Vec<kam360::domain::export::ReportRow> {
     let id = cycle.to_owned();
@@ -327,20 +325,7 @@ fn assert_nowhere_at_rest(app: &TestApp, tokens: &[String], when: &str) {
 /// revoke purged an unsent message, no token of any link is left in the SQLite file or WAL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_live_link_is_left_in_the_database_file() {
-    let server = SmtpServer::start().await;
-    server
-        .script
-        .lock()
-        .expect("lock")
-        .reject_rcpt
-        .insert("c1@client.cn".into());
-    let port = server.port;
-    let app = try_spawn_app_with(Backend::Sqlite, move |s: &mut Settings| {
-        crate::email::smtp(port)(s);
-        s.email.concurrency = 2;
-    })
-    .await
-    .expect("app");
+    let (server, app) = crate::email::refusing("c1@client.cn", 2).await;
     let l: Launched = launched_cycle(&app, &standard());
     let issued: Vec<String> = l.links.iter().map(|x| token(&x.link)).collect();
     assert_eq!(issued.len(), 11);

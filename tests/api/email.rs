@@ -158,22 +158,29 @@ async fn two_451s_then_250_delivers_on_the_third_attempt_with_growing_intervals(
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_550_fails_that_recipient_only_and_can_be_retried() {
+/// A test relay that refuses `rcpt` with 550, and an SQLite app sending to it over
+/// `concurrency` connections.
+pub(crate) async fn refusing(rcpt: &str, concurrency: usize) -> (SmtpServer, TestApp) {
     let server = SmtpServer::start().await;
     server
         .script
         .lock()
         .expect("lock")
         .reject_rcpt
-        .insert("c1@client.cn".into());
+        .insert(rcpt.to_owned());
     let port = server.port;
     let app = try_spawn_app_with(Backend::Sqlite, move |s: &mut Settings| {
         smtp(port)(s);
-        s.email.concurrency = 1;
+        s.email.concurrency = concurrency;
     })
     .await
     .expect("app");
+    (server, app)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_550_fails_that_recipient_only_and_can_be_retried() {
+    let (server, app) = refusing("c1@client.cn", 1).await;
     launched_cycle(&app, &standard());
     let r = flush(&app).await;
     assert_eq!((r.sent, r.failed, r.retried), (10, 1, 0));
