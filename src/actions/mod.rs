@@ -5,6 +5,7 @@ pub mod cycles;
 pub mod demo;
 pub mod links;
 pub mod outbox;
+pub mod password_reset;
 pub mod progress;
 pub mod reconcile;
 pub mod report;

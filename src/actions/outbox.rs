@@ -1,7 +1,8 @@
 //! The admin's retry of failed email (SPEC §7, §8). A message that carries a rater's link
 //! lost its body when it failed for good (a stored link is a live credential), so retrying it
 //! means issuing a fresh link in a new message of the same kind; the old message is marked
-//! replaced. A message without a link (the supervisor's notice) is simply queued again.
+//! replaced. A message without a link (the supervisor's notice) is simply queued again; a
+//! password reset is not (its owner asks for a new link).
 
 use chrono::NaiveDateTime;
 
@@ -48,6 +49,13 @@ pub fn retry(
     }
     let mut out = Retried::default();
     for row in failed {
+        if row.kind == crate::domain::status::EmailKind::PasswordReset {
+            out.skipped.push((
+                row.id.clone(),
+                "a password reset link is not sent again: the person can ask for a new one".into(),
+            ));
+            continue;
+        }
         let Some(assignment_id) = row.assignment_id.as_deref() else {
             out.requeued += db::outbox::retry_failed(conn, Some(&row.id), now)?;
             continue;

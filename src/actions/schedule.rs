@@ -47,6 +47,7 @@ pub fn due_work(
     let mut report = DueReport::default();
     // sign-in attempts quiet for a day are forgotten (their window is 15 minutes)
     db::throttle::forget_quiet(conn, now - TimeDelta::days(1))?;
+    db::password_resets::forget_expired(conn, now)?;
     for id in db::cycles::open_past_deadline(conn, now)? {
         cycles::close(conn, templates, settings, &id, now)?;
         report.closed += 1;

@@ -11,6 +11,7 @@ pub mod cycles;
 pub mod decisions;
 mod enums;
 pub mod outbox;
+pub mod password_resets;
 pub mod people;
 pub mod rater_access;
 pub mod responses;

@@ -255,14 +255,19 @@ pub fn mark_unsent(
     Ok(n == 1)
 }
 
-/// Deletes the bodies of those of these messages that carry a rater's link.
+/// Deletes the bodies of those of these messages that carry a secret link (a rater's, or a
+/// password reset).
 fn delete_link_bodies(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<usize> {
     diesel::delete(
         email_bodies::table.filter(
             email_bodies::outbox_id.eq_any(
                 email_outbox::table
                     .filter(email_outbox::id.eq_any(ids))
-                    .filter(email_outbox::assignment_id.is_not_null())
+                    .filter(
+                        email_outbox::assignment_id
+                            .is_not_null()
+                            .or(email_outbox::kind.eq(EmailKind::PasswordReset)),
+                    )
                     .select(email_outbox::id),
             ),
         ),
@@ -322,7 +327,9 @@ pub fn retry_failed(
     let mut q = diesel::update(
         email_outbox::table
             .filter(email_outbox::status.eq(OutboxStatus::Failed))
-            .filter(email_outbox::assignment_id.is_null()),
+            .filter(email_outbox::assignment_id.is_null())
+            // a reset link is never sent again: the person asks for a new one
+            .filter(email_outbox::kind.ne(EmailKind::PasswordReset)),
     )
     .into_boxed();
     if let Some(id) = id {

@@ -29,6 +29,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        person_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     staff_sessions (id_hash) {
         id_hash -> Text,
         person_id -> Text,
@@ -191,6 +200,7 @@ diesel::table! {
 diesel::joinable!(email_bodies -> email_outbox (outbox_id));
 diesel::joinable!(accounts -> people (person_id));
 diesel::joinable!(staff_sessions -> people (person_id));
+diesel::joinable!(password_resets -> people (person_id));
 diesel::joinable!(reviews -> cycles (cycle_id));
 diesel::joinable!(assignments -> reviews (review_id));
 diesel::joinable!(assignments -> people (rater_id));
@@ -203,6 +213,7 @@ diesel::joinable!(decisions -> reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
+    password_resets,
     organizations,
     people,
     accounts,

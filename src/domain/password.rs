@@ -60,6 +60,57 @@ pub fn needs_rehash(hash: &str) -> bool {
         || param("p") != Some(current.p_cost())
 }
 
+/// The shortest password a person may choose (NIST SP 800-63B asks for at least 8; 12 keeps
+/// an offline guess out of reach with Argon2id).
+pub const MIN_CHARS: usize = 12;
+/// The longest: enough for any passphrase, short enough to bound the hashing work.
+pub const MAX_CHARS: usize = 128;
+
+/// Why a password a person chose is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    TooShort,
+    TooLong,
+    /// The two fields differ.
+    Mismatch,
+    /// The password is the account's email address.
+    IsEmail,
+}
+
+impl Refused {
+    /// The message's key in the i18n tables.
+    pub fn key(self) -> &'static str {
+        match self {
+            Refused::TooShort => "password.too_short",
+            Refused::TooLong => "password.too_long",
+            Refused::Mismatch => "password.mismatch",
+            Refused::IsEmail => "password.is_email",
+        }
+    }
+}
+
+/// Checks a newly chosen password and its confirmation (length in characters, any script).
+///
+/// # Errors
+///
+/// The first rule the password breaks.
+pub fn check_new(password: &str, confirm: &str, email: &str) -> Result<(), Refused> {
+    let n = password.chars().count();
+    if n < MIN_CHARS {
+        return Err(Refused::TooShort);
+    }
+    if n > MAX_CHARS {
+        return Err(Refused::TooLong);
+    }
+    if password.trim().eq_ignore_ascii_case(email.trim()) {
+        return Err(Refused::IsEmail);
+    }
+    if password != confirm {
+        return Err(Refused::Mismatch);
+    }
+    Ok(())
+}
+
 /// A hash of a random password, verified against when the account does not exist, so that an
 /// unknown email takes as long to refuse as a wrong password.
 pub fn dummy_hash() -> &'static str {
@@ -70,6 +121,33 @@ pub fn dummy_hash() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chosen_passwords_follow_the_rules() {
+        assert_eq!(
+            check_new("short", "short", "a@t.cn"),
+            Err(Refused::TooShort)
+        );
+        let long = "x".repeat(MAX_CHARS + 1);
+        assert_eq!(check_new(&long, &long, "a@t.cn"), Err(Refused::TooLong));
+        assert_eq!(
+            check_new("ann.lee@t.cn", "ann.lee@t.cn", "Ann.Lee@t.cn"),
+            Err(Refused::IsEmail)
+        );
+        assert_eq!(
+            check_new("correct horse battery", "correct horse batery", "a@t.cn"),
+            Err(Refused::Mismatch)
+        );
+        // twelve characters in any script count as twelve
+        assert_eq!(
+            check_new(
+                "密码密码密码密码密码密码",
+                "密码密码密码密码密码密码",
+                "a@t.cn"
+            ),
+            Ok(())
+        );
+    }
 
     #[test]
     fn passwords_verify_only_against_their_hash() {

@@ -74,11 +74,12 @@ text_enum!(
         Reminder => "reminder",
         Resend => "resend",
         SupervisorReady => "supervisor_ready",
+        PasswordReset => "password_reset",
     }
 );
 
 impl EmailKind {
-    /// Whether a message of this kind carries a rater's personal link.
+    /// Whether a message of this kind carries a secret link (a rater's, or a password reset).
     pub fn carries_link(self) -> bool {
         !matches!(self, EmailKind::SupervisorReady)
     }

@@ -8,6 +8,17 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
+/// The stored key of a throttled thing (`parts` joined by NUL, hashed: no email or address is
+/// stored in the clear).
+pub fn key(parts: &[&str]) -> String {
+    super::token::hash(&parts.join("\u{0}"))
+}
+
+/// The key that throttles sign-in to one account from anywhere.
+pub fn account_key(email: &str) -> String {
+    key(&["account", email])
+}
+
 /// How many attempts a kind of key gets before delays start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {

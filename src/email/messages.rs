@@ -159,10 +159,63 @@ pub fn ready_message(
     )
 }
 
-/// What a message is about: a rater's assignment (it carries their link) or a review.
+/// A staff member's password reset link.
+#[derive(Debug, Clone)]
+pub struct ResetMail<'a> {
+    /// The stored hash of the link's token (the message's idempotency key).
+    pub token_hash: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub locale: Locale,
+    pub link: &'a str,
+    pub valid_minutes: i64,
+}
+
+#[derive(Serialize)]
+struct ResetContext<'a> {
+    recipient_name: &'a str,
+    contact: &'a str,
+    html_lang: &'a str,
+    link: &'a str,
+    valid_minutes: i64,
+}
+
+/// Renders a password reset message.
+pub fn reset_message(
+    templates: &Templates,
+    email: &EmailSettings,
+    m: &ResetMail<'_>,
+    now: NaiveDateTime,
+) -> anyhow::Result<NewMessage> {
+    let ctx = ResetContext {
+        recipient_name: m.name,
+        contact: &email.contact,
+        html_lang: m.locale.html_lang(),
+        link: m.link,
+        valid_minutes: m.valid_minutes,
+    };
+    let r = templates.render(Kind::PasswordReset, m.locale, &ctx)?;
+    new_message(
+        &email.from,
+        Envelope {
+            key: format!("password_reset:{}", m.token_hash),
+            kind: Kind::PasswordReset,
+            about: About::Account,
+            email: m.email,
+            name: m.name,
+            locale: m.locale,
+        },
+        r,
+        now,
+    )
+}
+
+/// What a message is about: a rater's assignment (it carries their link), a review, or a
+/// staff account.
 enum About<'a> {
     Assignment(&'a str),
     Review(&'a str),
+    Account,
 }
 
 /// Who a message goes to, in which language, and its cause.
@@ -193,6 +246,7 @@ fn new_message(
     let (assignment_id, review_id) = match about {
         About::Assignment(id) => (Some(id.to_owned()), None),
         About::Review(id) => (None, Some(id.to_owned())),
+        About::Account => (None, None),
     };
     let id = crate::db::new_id();
     let message_id = format!("<{id}@kam360>");

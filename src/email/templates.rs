@@ -43,6 +43,12 @@ const BUILT_IN: &[(&str, &str)] = embedded!(
     "supervisor_ready/zh.subject.j2",
     "supervisor_ready/zh.txt.j2",
     "supervisor_ready/zh.html.j2",
+    "password_reset/en.subject.j2",
+    "password_reset/en.txt.j2",
+    "password_reset/en.html.j2",
+    "password_reset/zh.subject.j2",
+    "password_reset/zh.txt.j2",
+    "password_reset/zh.html.j2",
 );
 
 /// A rendered message.

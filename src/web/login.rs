@@ -13,7 +13,7 @@ use super::views::staff as view;
 use super::AppState;
 use crate::db;
 use crate::domain::password as passwords;
-use crate::domain::throttle::Rule;
+use crate::domain::throttle::{self, Rule};
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -24,7 +24,9 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> AppResu
         return Ok(see_other("/".into()));
     }
     let l = locale(&req, None);
-    Ok(html(StatusCode::OK, view::login(l, "", None)))
+    let changed = req.query_string().split('&').any(|p| p == "reset=done");
+    let notice = changed.then(|| t(l, "staff.password_changed"));
+    Ok(html(StatusCode::OK, view::login(l, "", None, notice)))
 }
 
 /// The login form's fields.
@@ -70,8 +72,8 @@ impl LoginKeys {
 
 fn login_keys(email: &str, address: &str) -> LoginKeys {
     LoginKeys {
-        pair: token::hash(&format!("pair\u{0}{email}\u{0}{address}")),
-        account: token::hash(&format!("account\u{0}{email}")),
+        pair: throttle::key(&["pair", email, address]),
+        account: throttle::account_key(email),
     }
 }
 
@@ -100,7 +102,7 @@ pub async fn login(
     if begun.is_err() {
         return Ok(html(
             StatusCode::TOO_MANY_REQUESTS,
-            view::login(l, &email, Some(t(l, "staff.throttled"))),
+            view::login(l, &email, Some(t(l, "staff.throttled")), None),
         ));
     }
     let lookup = email.clone();
@@ -149,7 +151,7 @@ pub async fn login(
             .await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
-            view::login(l, &email, Some(t(l, "staff.failed"))),
+            view::login(l, &email, Some(t(l, "staff.failed")), None),
         ));
     };
     // a new session id at every sign-in (no fixation); the old cookie's session ends

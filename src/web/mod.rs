@@ -3,6 +3,7 @@
 pub mod errors;
 pub mod extractors;
 pub mod login;
+pub mod password_reset;
 pub mod rater;
 pub mod rater_access;
 pub mod rater_decline;
@@ -123,6 +124,10 @@ route_table! {
     get "/login" => login::login_form, Public;
     post "/login" => login::login, Public;
     post "/logout" => login::logout, Staff;
+    get "/password/forgot" => password_reset::forgot_form, Public;
+    post "/password/forgot" => password_reset::forgot, Public;
+    get "/password/reset/{token}" => password_reset::choose_form, Public;
+    post "/password/reset/{token}" => password_reset::choose, Public;
     post "/rate/{assignment}" => staff::rate, Staff;
     get "/reviews/{review}" => reconcile::show, Staff;
     post "/reviews/{review}" => reconcile::save, Staff;
@@ -208,6 +213,7 @@ mod tests {
             } else if path == "/healthz"
                 || path == "/readyz"
                 || path == "/login"
+                || path.starts_with("/password/")
                 || path.starts_with("/static/")
             {
                 Access::Public

@@ -15,6 +15,7 @@ mod email;
 mod hardening;
 mod import;
 mod outbox;
+mod password_reset;
 mod rater_form;
 mod rater_links;
 mod reconcile;

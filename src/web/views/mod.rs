@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod fragments;
 pub mod layout;
+pub mod password_reset;
 pub mod rater;
 pub mod reconcile;
 pub mod staff;

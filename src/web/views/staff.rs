@@ -30,8 +30,9 @@ pub fn message(l: Locale, title: &str, body: &str) -> Markup {
     )
 }
 
-/// The sign-in form, keeping the typed email; `error` is the one generic message.
-pub fn login(l: Locale, email: &str, error: Option<&str>) -> Markup {
+/// The sign-in form, keeping the typed email; `error` is the one generic message, `notice` a
+/// confirmation (the password was changed).
+pub fn login(l: Locale, email: &str, error: Option<&str>, notice: Option<&str>) -> Markup {
     let title = t(l, "staff.login.title");
     page(
         l,
@@ -44,6 +45,9 @@ pub fn login(l: Locale, email: &str, error: Option<&str>) -> Markup {
                 @if let Some(e) = error {
                     div.status.error-summary role="alert" { p { (e) } }
                 }
+                @if let Some(n) = notice {
+                    div.status role="status" { p { (n) } }
+                }
                 form method="post" action="/login" {
                     div.field {
                         label for="email" { (t(l, "staff.email")) }
@@ -55,6 +59,7 @@ pub fn login(l: Locale, email: &str, error: Option<&str>) -> Markup {
                     }
                     div.actions { button.primary type="submit" { (t(l, "staff.signin")) } }
                 }
+                p { a href="/password/forgot" { (t(l, "staff.forgot")) } }
             }
         },
     )

@@ -1,0 +1,119 @@
+//! Staff password reset by email (SPEC §14): a request queues a single-use link valid for one
+//! hour (§4 token rules: only its hash is stored) when the address has an active account, and
+//! does nothing visible otherwise; using the link sets the new password, ends every session of
+//! the account and lifts its sign-in delays. Each function is one user action, run in the
+//! caller's transaction.
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::config::Settings;
+use crate::db::{self, AnyConnection};
+use crate::domain::email_address::EmailAddress;
+use crate::domain::locale::Locale;
+use crate::domain::{throttle, token};
+use crate::email::messages::{reset_message, ResetMail};
+use crate::email::Templates;
+use crate::error::{AppError, AppResult};
+
+/// How long a reset link stays good.
+pub fn valid_for() -> TimeDelta {
+    TimeDelta::hours(1)
+}
+
+/// Queues a reset link for the active account at `email`, if there is one (the caller answers
+/// the same either way). A new request replaces the person's earlier links.
+pub fn request(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    email: &EmailAddress,
+    locale: Locale,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let Some(account) = db::accounts::find_by_email(conn, email.as_str())? else {
+        return Ok(());
+    };
+    if account.disabled {
+        return Ok(());
+    }
+    let issued = token::issue();
+    db::password_resets::replace(
+        conn,
+        &issued.hash,
+        &account.person_id,
+        now,
+        now + valid_for(),
+    )?;
+    let link = format!("{}/password/reset/{}", settings.base_url(), issued.token);
+    let message = reset_message(
+        templates,
+        &settings.email,
+        &ResetMail {
+            token_hash: &issued.hash,
+            email: &account.email,
+            name: &account.name,
+            locale,
+            link: &link,
+            valid_minutes: valid_for().num_minutes(),
+        },
+        now,
+    )
+    .map_err(AppError::Unexpected)?;
+    db::outbox::enqueue(conn, &message)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(&account.person_id),
+            action: "staff.password_reset_requested",
+            target: Some(&account.email),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// The active account a live link belongs to, as (person id, email).
+pub fn holder(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<(String, String)>> {
+    let Some(person) = db::password_resets::find_live(conn, token_hash, now)? else {
+        return Ok(None);
+    };
+    let email = db::people::find(conn, &person)?.email;
+    let active = db::accounts::find_by_email(conn, &email)?.is_some_and(|a| !a.disabled);
+    Ok(active.then_some((person, email)))
+}
+
+/// Uses the link: stores `password_hash` for its account, ends the account's sessions and
+/// sign-in delays. `None` when the link is no longer good (used, replaced, expired, or the
+/// account was disabled meanwhile); nothing is changed then.
+pub fn complete(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<String>> {
+    let Some((person, email)) = holder(conn, token_hash, now)? else {
+        return Ok(None);
+    };
+    if db::password_resets::consume(conn, token_hash, now)?.is_none() {
+        return Ok(None);
+    }
+    db::accounts::set_hash(conn, &person, password_hash, now)?;
+    db::sessions::delete_for_person(conn, &person)?;
+    db::throttle::succeeded(conn, &[throttle::account_key(&email)])?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(&person),
+            action: "staff.password_reset",
+            target: Some(&email),
+            ..Default::default()
+        },
+    )?;
+    Ok(Some(email))
+}

@@ -1,0 +1,190 @@
+//! Staff password reset by email (SPEC §14): `GET/POST /password/forgot` asks for a link and
+//! always gives the same answer; `GET/POST /password/reset/{token}` sets the new password.
+//! Requests are throttled per address and per client, through the database.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::TimeDelta;
+
+use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
+use super::staff::forbidden;
+use super::views::password_reset as view;
+use super::AppState;
+use crate::actions::password_reset as reset;
+use crate::db;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::locale::Locale;
+use crate::domain::throttle::{self, Rule};
+use crate::domain::{password as passwords, token};
+use crate::error::{AppError, AppResult};
+use crate::i18n::t;
+
+/// This page in the other language (keeping the path).
+fn switch(req: &HttpRequest, l: Locale) -> String {
+    with_lang(req.path(), Some(l.other()))
+}
+
+/// `GET /password/forgot`
+pub async fn forgot_form(req: HttpRequest) -> HttpResponse {
+    let l = locale(&req, None);
+    html(StatusCode::OK, view::forgot(l, &switch(&req, l), "", None))
+}
+
+/// The request form's one field.
+#[derive(serde::Deserialize)]
+pub struct ForgotForm {
+    email: String,
+}
+
+/// Reset requests: a few per address (whoever asks), more per client address; growing
+/// delays after that, never a hard lock.
+fn request_rules(email: &str, client: &str) -> Vec<(String, Rule)> {
+    let hour = TimeDelta::hours(1);
+    vec![
+        (
+            throttle::key(&["reset-email", email]),
+            Rule {
+                free: 3,
+                max_delay: hour,
+                window: hour,
+            },
+        ),
+        (
+            throttle::key(&["reset-client", client]),
+            Rule {
+                free: 10,
+                max_delay: hour,
+                window: hour,
+            },
+        ),
+    ]
+}
+
+/// `POST /password/forgot`: the same answer whether or not the address has an account.
+pub async fn forgot(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ForgotForm>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    if !super::security::same_origin(&req, state.settings.base_url()) {
+        return Ok(forbidden(l));
+    }
+    let typed = form.into_inner().email;
+    let Some(email) = EmailAddress::parse(typed.trim()) else {
+        return Ok(html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            view::forgot(
+                l,
+                &switch(&req, l),
+                &typed,
+                Some(t(l, "password.invalid_email")),
+            ),
+        ));
+    };
+    let client = super::security::client_address(&req, &state.settings.server.trusted_proxies);
+    let rules = request_rules(email.as_str(), &client);
+    let (templates, settings) = (state.templates.clone(), state.settings.clone());
+    let shown = email.as_str().to_owned();
+    let admitted = state
+        .db
+        .write(move |c| {
+            let now = db::now();
+            if db::throttle::begin(c, &rules, now)?.is_err() {
+                return Ok::<_, AppError>(false);
+            }
+            reset::request(c, &templates, &settings, &email, l, now)?;
+            Ok(true)
+        })
+        .await?;
+    if !admitted {
+        return Ok(html(StatusCode::TOO_MANY_REQUESTS, view::throttled(l)));
+    }
+    let minutes = reset::valid_for().num_minutes();
+    Ok(html(StatusCode::OK, view::sent(l, &shown, minutes)))
+}
+
+/// The token of a reset path, hashed; `None` (a 404 without a query) when it is malformed.
+fn token_hash(path: &web::Path<String>) -> Option<String> {
+    token::well_formed(path.as_str()).then(|| token::hash(path.as_str()))
+}
+
+/// `GET /password/reset/{token}`
+pub async fn choose_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    let Some(hash) = token_hash(&path) else {
+        return Ok(not_found_page(&req));
+    };
+    let live = state
+        .db
+        .read(move |c| reset::holder(c, &hash, db::now()))
+        .await?;
+    if live.is_none() {
+        return Ok(html(StatusCode::GONE, view::gone(l)));
+    }
+    let action = with_lang(req.path(), chosen_lang(&req));
+    Ok(html(
+        StatusCode::OK,
+        view::choose(l, &action, &switch(&req, l), None),
+    ))
+}
+
+/// The new password, twice.
+#[derive(serde::Deserialize)]
+pub struct ChooseForm {
+    password: String,
+    confirm: String,
+}
+
+/// `POST /password/reset/{token}`: sets the password, ends the account's sessions and sends
+/// the person to sign in.
+pub async fn choose(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<ChooseForm>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    if !super::security::same_origin(&req, state.settings.base_url()) {
+        return Ok(forbidden(l));
+    }
+    let Some(hash) = token_hash(&path) else {
+        return Ok(not_found_page(&req));
+    };
+    let lookup = hash.clone();
+    let Some((_, email)) = state
+        .db
+        .read(move |c| reset::holder(c, &lookup, db::now()))
+        .await?
+    else {
+        return Ok(html(StatusCode::GONE, view::gone(l)));
+    };
+    let ChooseForm { password, confirm } = form.into_inner();
+    if let Err(refused) = passwords::check_new(&password, &confirm, &email) {
+        let action = with_lang(req.path(), chosen_lang(&req));
+        return Ok(html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            view::choose(l, &action, &switch(&req, l), Some(t(l, refused.key()))),
+        ));
+    }
+    let password_hash = web::block(move || passwords::hash(&password))
+        .await
+        .map_err(|e| AppError::Unexpected(e.into()))?
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    let done = state
+        .db
+        .write(move |c| reset::complete(c, &hash, &password_hash, db::now()))
+        .await?;
+    if done.is_none() {
+        return Ok(html(StatusCode::GONE, view::gone(l)));
+    }
+    let to = match chosen_lang(&req) {
+        Some(lang) => format!("/login?reset=done&lang={}", lang.as_str()),
+        None => "/login?reset=done".to_owned(),
+    };
+    Ok(see_other(to))
+}

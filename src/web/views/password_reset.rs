@@ -1,0 +1,116 @@
+//! The staff's password reset pages: ask for a link, the neutral answer, choose a new password.
+
+use maud::{html, Markup};
+
+use super::layout::{message, page};
+use crate::domain::locale::Locale;
+use crate::i18n::{t, tf};
+
+/// `GET /password/forgot`: the address to send a link to, keeping what was typed.
+pub fn forgot(l: Locale, switch: &str, email: &str, error: Option<&str>) -> Markup {
+    let title = t(l, "password.forgot.title");
+    page(
+        l,
+        title,
+        Some(switch),
+        html! {
+            section.message.narrow {
+                h1 { (title) }
+                p { (t(l, "password.forgot.intro")) }
+                form method="post" action="/password/forgot" novalidate {
+                    div.field {
+                        label for="email" { (t(l, "staff.email")) }
+                        @if let Some(e) = error {
+                            p.field-error id="email-error" { (e) }
+                            input type="email" id="email" name="email" value=(email)
+                                autocomplete="username" required aria-invalid="true"
+                                aria-describedby="email-error";
+                        } @else {
+                            input type="email" id="email" name="email" value=(email)
+                                autocomplete="username" required;
+                        }
+                    }
+                    div.actions { button.primary type="submit" { (t(l, "password.forgot.send")) } }
+                }
+                p { a href="/login" { (t(l, "password.back_to_login")) } }
+            }
+        },
+    )
+}
+
+/// The same answer whether or not the address has an account.
+pub fn sent(l: Locale, email: &str, minutes: i64) -> Markup {
+    message(
+        l,
+        t(l, "password.sent.title"),
+        &tf(
+            l,
+            "password.sent.body",
+            &[("email", email), ("minutes", &minutes.to_string())],
+        ),
+        None,
+        html! { p { a href="/login" { (t(l, "password.back_to_login")) } } },
+    )
+}
+
+/// Too many requests for this address or from this client.
+pub fn throttled(l: Locale) -> Markup {
+    message(
+        l,
+        t(l, "password.forgot.title"),
+        t(l, "password.throttled"),
+        None,
+        html! { p { a href="/login" { (t(l, "password.back_to_login")) } } },
+    )
+}
+
+/// `GET /password/reset/{token}`: the new password, twice. Passwords are never sent back into
+/// the page; `error` says what to change.
+pub fn choose(l: Locale, action: &str, switch: &str, error: Option<&str>) -> Markup {
+    let title = t(l, "password.reset.title");
+    let hint = tf(
+        l,
+        "password.rules",
+        &[("min", &crate::domain::password::MIN_CHARS.to_string())],
+    );
+    page(
+        l,
+        title,
+        Some(switch),
+        html! {
+            section.message.narrow {
+                h1 { (title) }
+                @if let Some(e) = error {
+                    div.status.error-summary role="alert" { p { (e) } }
+                }
+                form method="post" action=(action) {
+                    div.field {
+                        label for="password" { (t(l, "password.new")) }
+                        p.hint id="password-hint" { (hint) }
+                        input type="password" id="password" name="password"
+                            autocomplete="new-password" required
+                            minlength=(crate::domain::password::MIN_CHARS)
+                            aria-describedby="password-hint";
+                    }
+                    div.field {
+                        label for="confirm" { (t(l, "password.confirm")) }
+                        input type="password" id="confirm" name="confirm"
+                            autocomplete="new-password" required;
+                    }
+                    div.actions { button.primary type="submit" { (t(l, "password.reset.save")) } }
+                }
+            }
+        },
+    )
+}
+
+/// A reset link that was used, replaced by a newer one, or has expired.
+pub fn gone(l: Locale) -> Markup {
+    message(
+        l,
+        t(l, "password.gone.title"),
+        t(l, "password.gone.body"),
+        None,
+        html! { p { a href="/password/forgot" { (t(l, "password.gone.again")) } } },
+    )
+}
