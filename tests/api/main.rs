@@ -11,6 +11,7 @@ mod authz;
 mod browser;
 mod cli;
 mod confidentiality;
+mod crash;
 mod email;
 mod hardening;
 mod import;
