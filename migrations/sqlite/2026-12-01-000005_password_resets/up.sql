@@ -1,5 +1,6 @@
 -- Password reset links for staff (SPEC 14): single-use, one hour, only the token's SHA-256
 -- stored (SPEC 4). A newer request replaces older unused links of the same person.
+-- The outbox also accepts the message a rater asks for at /links (SPEC 13).
 CREATE TABLE password_resets (
     token_hash TEXT PRIMARY KEY NOT NULL,
     person_id TEXT NOT NULL REFERENCES people (id),
@@ -14,7 +15,7 @@ CREATE INDEX password_resets_person ON password_resets (person_id);
 CREATE TABLE email_outbox_new (
     id TEXT PRIMARY KEY NOT NULL,
     idempotency_key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL CHECK (kind IN ('invitation', 'reminder', 'supervisor_ready', 'resend', 'password_reset')),
+    kind TEXT NOT NULL CHECK (kind IN ('invitation', 'reminder', 'supervisor_ready', 'resend', 'password_reset', 'links')),
     assignment_id TEXT REFERENCES assignments (id),
     review_id TEXT REFERENCES reviews (id),
     recipient_email TEXT NOT NULL,
