@@ -1,31 +1,182 @@
-// Progressive enhancement for the rater form: a live "answered x of n" counter.
-// The form works fully without it.
+// Progressive enhancement for the rater form (SPEC §13). The form works fully without it:
+// Save and Submit post it as they are. With it:
+// - the "x of n answered" count and the "next unanswered" link follow the answers;
+// - answers are saved as the rater goes (a POST of the form with action=save, within 2 s of
+//   a change), "Saved at HH:MM" is announced in a live region, and a save that fails for
+//   want of a connection is retried until it gets through;
+// - leaving the page with changes not yet saved asks first;
+// - Submit first shows a review of the answers, the unanswered ones first.
 (function () {
   "use strict";
+  var DELAY_MS = 1200, RETRY_MS = 4000;
+
   function init() {
     var form = document.querySelector("form.rater-form");
-    var progress = document.getElementById("progress");
-    if (!form || !progress) { return; }
-    var total = parseInt(progress.getAttribute("data-total"), 10) || 0;
-    var template = progress.textContent;
+    if (!form) { return; }
+    var progress = document.getElementById("progress-count");
+    var status = document.getElementById("save-status");
+    var bar = document.getElementById("progress");
+    var total = bar ? parseInt(bar.getAttribute("data-total"), 10) || 0 : 0;
+    var template = progress ? progress.textContent : "";
     var initial = template.match(/\d+/);
-    function count() {
-      var names = {};
-      form.querySelectorAll("input[type=radio]:checked").forEach(function (r) { names[r.name] = true; });
-      return Object.keys(names).length;
-    }
+    var criteria = Array.prototype.slice.call(form.querySelectorAll("fieldset.criterion"));
+
+    function answered(f) { return !!f.querySelector("input[type=radio]:checked"); }
+
     function update() {
-      var n = count();
-      if (initial) { progress.textContent = template.replace(initial[0], String(n)); }
-      form.querySelectorAll("fieldset.criterion").forEach(function (f) {
-        if (f.querySelector("input[type=radio]:checked")) { f.classList.add("answered"); f.classList.remove("missing"); }
+      var n = criteria.filter(answered).length;
+      if (progress && initial) { progress.textContent = template.replace(initial[0], String(n)); }
+      criteria.forEach(function (f) {
+        if (answered(f)) { f.classList.add("answered"); f.classList.remove("missing"); }
       });
-      progress.classList.toggle("complete", n === total);
+      var next = criteria.filter(function (f) { return !answered(f); })[0];
+      var link = document.getElementById("next-open");
+      if (link) {
+        if (next) { link.setAttribute("href", "#" + next.id); link.hidden = false; } else { link.hidden = true; }
+      }
+      if (bar) { bar.classList.toggle("complete", n === total); }
     }
-    form.addEventListener("change", update);
+
+    // --- autosave -------------------------------------------------------------------
+    var dirty = false, inFlight = false, timer = null, submitting = false;
+
+    function say(key, time) {
+      if (!status) { return; }
+      var text = status.getAttribute("data-" + key) || "";
+      status.textContent = time ? text.replace("{time}", time) : text;
+      status.className = "save-status " + key;
+    }
+
+    function hhmm() {
+      var d = new Date();
+      return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+    }
+
+    function body() {
+      var data = new FormData(form);
+      data.set("action", "save");
+      return new URLSearchParams(data);
+    }
+
+    function save() {
+      timer = null;
+      if (!dirty || submitting) { return; }
+      if (inFlight) { schedule(DELAY_MS); return; }
+      inFlight = true;
+      dirty = false;
+      say("saving");
+      fetch(form.getAttribute("action"), {
+        method: "POST", body: body(), credentials: "same-origin", redirect: "manual",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" }
+      }).then(function (r) {
+        inFlight = false;
+        // the server answers a stored draft with 303 back to the form
+        if (r.type === "opaqueredirect" || (r.status >= 200 && r.status < 400)) {
+          if (!dirty) { say("saved", hhmm()); }
+        } else {
+          dirty = true;
+          say("failed");
+        }
+      }).catch(function () {
+        inFlight = false;
+        dirty = true;
+        say("offline");
+        schedule(RETRY_MS);
+      });
+    }
+
+    function schedule(ms) {
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(save, ms);
+    }
+
+    function changed() {
+      dirty = true;
+      update();
+      schedule(DELAY_MS);
+    }
+
+    form.addEventListener("change", changed);
+    form.addEventListener("input", function (e) {
+      if (e.target && e.target.tagName === "TEXTAREA") { changed(); }
+    });
+    window.addEventListener("online", function () { if (dirty) { schedule(0); } });
+    window.addEventListener("beforeunload", function (e) {
+      if ((dirty || inFlight) && !submitting) { e.preventDefault(); e.returnValue = ""; }
+    });
+    form.addEventListener("submit", function () { submitting = true; });
+
+    // --- review before submit ------------------------------------------------------
+    var dialog = document.getElementById("review");
+    var submit = document.getElementById("submit");
+    if (dialog && submit && typeof dialog.showModal === "function") {
+      submit.addEventListener("click", function (e) {
+        e.preventDefault();
+        fillReview(dialog, criteria);
+        dialog.showModal();
+      });
+      var back = document.getElementById("review-back");
+      if (back) { back.addEventListener("click", function () { dialog.close(); }); }
+      dialog.addEventListener("click", function (e) {
+        var a = e.target && e.target.closest ? e.target.closest("a") : null;
+        if (a) { dialog.close(); }
+      });
+    }
+
     update();
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
   }
+
+  // The review: unanswered criteria first (each a link to its question), then the answers.
+  function fillReview(dialog, criteria) {
+    var list = document.getElementById("review-list");
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    var open = [], done = [];
+    criteria.forEach(function (f) {
+      var legend = f.querySelector("legend");
+      var name = legend ? legend.textContent : f.id;
+      var checked = f.querySelector("input[type=radio]:checked");
+      if (checked) {
+        var label = checked.closest("label");
+        var level = label ? label.querySelector(".level-name") : null;
+        done.push([f.id, name, level ? level.textContent : checked.value]);
+      } else {
+        open.push([f.id, name, ""]);
+      }
+    });
+    function section(title, rows, cls) {
+      var h = document.createElement("h3");
+      h.textContent = title + " (" + rows.length + ")";
+      list.appendChild(h);
+      var ul = document.createElement("ul");
+      ul.className = cls;
+      rows.forEach(function (r) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = "#" + r[0];
+        a.textContent = r[1];
+        li.appendChild(a);
+        if (r[2]) {
+          var s = document.createElement("span");
+          s.className = "chosen";
+          s.textContent = " — " + r[2];
+          li.appendChild(s);
+        }
+        ul.appendChild(li);
+      });
+      list.appendChild(ul);
+    }
+    if (open.length) {
+      section(dialog.getAttribute("data-missing"), open, "review-missing");
+    } else {
+      var p = document.createElement("p");
+      p.className = "review-complete";
+      p.textContent = dialog.getAttribute("data-none");
+      list.appendChild(p);
+    }
+    if (done.length) { section(dialog.getAttribute("data-answered"), done, "review-answered"); }
+  }
+
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

@@ -9,7 +9,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use kam360::domain::relationship::Relationship;
 
 use crate::fixtures::{launched_cycle, standard};
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::spawn_app;
 
 struct Driver {
     child: Child,
@@ -122,15 +122,127 @@ async fn full_page_shot(c: &Client, width: u32, name: &str) {
     c.set_window_size(1280, 900).await.expect("resize");
 }
 
-async fn answer_by_clicking_labels(c: &Client, app: &TestApp) {
-    for (i, crit) in app.rubric.criteria_for(Relationship::Customer).enumerate() {
+/// Runs `script` in the page and returns its value as f64.
+async fn number(c: &Client, script: &str) -> f64 {
+    c.execute(script, vec![])
+        .await
+        .expect("script")
+        .as_f64()
+        .unwrap_or(f64::NAN)
+}
+
+/// Waits until `script` returns true (at most 10 s).
+async fn until(c: &Client, script: &str, what: &str) {
+    for _ in 0..100 {
+        if c.execute(script, vec![])
+            .await
+            .expect("script")
+            .as_bool()
+            .unwrap_or(false)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = c
+        .execute("var s = document.getElementById('save-status'); return s ? s.className + ': ' + s.textContent : '';", vec![])
+        .await
+        .expect("script");
+    panic!("timed out waiting for {what} (save status: {status})");
+}
+
+/// Whether leaving the page now would ask first (a `beforeunload` the page cancels).
+async fn leaving_warns(c: &Client) -> bool {
+    c.execute(
+        "var e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented;",
+        vec![],
+    )
+    .await
+    .expect("script")
+    .as_bool()
+    .unwrap_or(false)
+}
+
+/// Sizes the window so that the page itself (the viewport) is `width` × `height`.
+async fn set_viewport(c: &Client, width: u32, height: u32) {
+    c.set_window_size(width, height).await.expect("resize");
+    let inner = number(c, "return window.innerHeight").await;
+    let chrome = (f64::from(height) - inner).max(0.0) as u32;
+    c.set_window_size(width, height + chrome)
+        .await
+        .expect("resize");
+}
+
+/// The page's height at `width` px (for the closing note's before/after figures).
+async fn page_height(c: &Client, width: u32) -> f64 {
+    c.set_window_size(width, 740).await.expect("resize");
+    number(c, "return document.documentElement.scrollHeight").await
+}
+
+/// SPEC §13 at 360 × 740: the first question on the first screen, descriptors across the
+/// width, comments on demand, answers saved as the rater goes (and kept over a reload), a
+/// warning before leaving unsaved changes, and a review with the unanswered criteria first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let l = launched_cycle(&app, &standard());
+    let url = format!("{}{}", app.address, l.link("c2@client.cn"));
+    let criteria: Vec<String> = app
+        .rubric
+        .criteria_for(Relationship::Customer)
+        .map(|c| c.id.clone())
+        .collect();
+    let (first, last) = (criteria[0].clone(), criteria[criteria.len() - 1].clone());
+
+    c.goto(&format!("{url}?lang=en")).await.expect("open link");
+    set_viewport(&c, 360, 740).await;
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .expect("h1")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(h1, "Feedback on Wang Fang");
+    let viewport = number(&c, "return window.innerHeight").await;
+    let question = number(
+        &c,
+        "return document.querySelector('fieldset.criterion label.level').getBoundingClientRect().top",
+    )
+    .await;
+    assert!(
+        question < viewport - 40.0,
+        "the first question starts on the first screen: {question} of {viewport}"
+    );
+    let share = number(
+        &c,
+        "return document.querySelector('.descriptor').getBoundingClientRect().width / document.documentElement.clientWidth",
+    )
+    .await;
+    assert!(share >= 0.85, "descriptors use {share:.2} of the width");
+    assert!(
+        number(
+            &c,
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        .await
+            <= 0.0,
+        "no sideways scrolling"
+    );
+    shot(&c, "rater-form-en-360-first-screen").await;
+
+    // answer all but the last two, by tapping the labels
+    for (i, crit) in criteria.iter().enumerate().take(criteria.len() - 2) {
         let value = if i == 1 {
             "na".to_owned()
         } else {
             ((i % 4) + 1).to_string()
         };
         let label = c
-            .find(Locator::Css(&format!("label[for='{}-{value}']", crit.id)))
+            .find(Locator::Css(&format!("label[for='{crit}-{value}']")))
             .await
             .expect("label");
         c.execute(
@@ -141,58 +253,74 @@ async fn answer_by_clicking_labels(c: &Client, app: &TestApp) {
         .expect("scroll");
         label.click().await.expect("click label");
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rater_answers_saves_reloads_and_submits_in_chromium() {
-    let Some((_driver, c)) = start_browser().await else {
-        return;
-    };
-    let app = spawn_app().await;
-    let l = launched_cycle(&app, &standard());
-    let url = format!("{}{}", app.address, l.link("c2@client.cn"));
-
-    c.goto(&format!("{url}?lang=en")).await.expect("open link");
-    let h1 = c
-        .find(Locator::Css("h1"))
-        .await
-        .expect("h1")
-        .text()
-        .await
-        .expect("text");
-    assert_eq!(h1, "Feedback on Wang Fang");
-    full_page_shot(&c, 1280, "rater-form-en-desktop").await;
-    answer_by_clicking_labels(&c, &app).await;
+    let total = criteria.len();
     let progress = c
-        .find(Locator::Id("progress"))
+        .find(Locator::Id("progress-count"))
         .await
         .expect("progress")
         .text()
         .await
         .expect("text");
-    let total = app.rubric.criteria_for(Relationship::Customer).count();
     assert_eq!(
         progress,
-        format!("{total} of {total} answered"),
-        "the counter follows the clicks"
+        format!("{} of {total} answered", total - 2),
+        "the counter follows the taps"
     );
-    let first = app
-        .rubric
-        .criteria_for(Relationship::Customer)
-        .next()
-        .expect("criterion")
-        .id
-        .clone();
-    c.find(Locator::Id(&format!("{first}__comment")))
+    let next = c
+        .find(Locator::Id("next-open"))
         .await
-        .expect("comment")
+        .expect("next")
+        .attr("href")
+        .await
+        .expect("href");
+    assert_eq!(
+        next.as_deref(),
+        Some(format!("#c-{}", criteria[total - 2]).as_str())
+    );
+    assert!(
+        leaving_warns(&c).await,
+        "unsaved changes: leaving asks first"
+    );
+
+    // the comment opens on demand
+    let comment = c
+        .find(Locator::Id(&format!("{first}__comment")))
+        .await
+        .expect("comment");
+    assert!(
+        !comment.is_displayed().await.expect("displayed"),
+        "folded while empty"
+    );
+    let summary = c
+        .find(Locator::Css(&format!("#c-{first} details.comment summary")))
+        .await
+        .expect("summary");
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'})",
+        vec![serde_json::to_value(&summary).expect("el")],
+    )
+    .await
+    .expect("scroll");
+    summary.click().await.expect("open comment");
+    comment
         .send_keys("Prepares every meeting well")
         .await
         .expect("type");
-    click(&c, Locator::Css("button[value='save']")).await;
-    wait_for(&c, Locator::Css(".saved")).await;
 
-    // reload: the draft is there, as a fresh visit from another device would see it
+    // saved without pressing Save, and announced
+    until(
+        &c,
+        "return /^Saved at \\d\\d:\\d\\d$/.test(document.getElementById('save-status').textContent)",
+        "the autosave",
+    )
+    .await;
+    assert!(
+        !leaving_warns(&c).await,
+        "nothing unsaved: leaving does not ask"
+    );
+    shot(&c, "rater-form-en-360-autosaved").await;
+
+    // come back (a reload, as another device would): everything is there
     c.goto(&format!("{url}?lang=en")).await.expect("reload");
     let checked = c
         .find(Locator::Css(&format!("input[name='{first}'][value='1']")))
@@ -205,13 +333,83 @@ async fn a_rater_answers_saves_reloads_and_submits_in_chromium() {
     let comment = c
         .find(Locator::Id(&format!("{first}__comment")))
         .await
-        .expect("comment")
-        .prop("value")
-        .await
-        .expect("value");
-    assert_eq!(comment.as_deref(), Some("Prepares every meeting well"));
+        .expect("comment");
+    assert_eq!(
+        comment.prop("value").await.expect("value").as_deref(),
+        Some("Prepares every meeting well")
+    );
+    assert!(
+        comment.is_displayed().await.expect("displayed"),
+        "a comment with text is shown open"
+    );
 
-    click(&c, Locator::Css("button[value='submit']")).await;
+    // submit: a review first, the unanswered criteria on top
+    click(&c, Locator::Id("submit")).await;
+    until(
+        &c,
+        "return document.getElementById('review').open",
+        "the review",
+    )
+    .await;
+    let missing = c
+        .find_all(Locator::Css("#review-list .review-missing li"))
+        .await
+        .expect("missing");
+    assert_eq!(missing.len(), 2, "the two unanswered criteria");
+    let first_listed = c
+        .find(Locator::Css("#review-list h3"))
+        .await
+        .expect("h3")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        first_listed.starts_with("Not answered yet"),
+        "{first_listed}"
+    );
+    full_page_shot(&c, 360, "rater-review-en-360").await;
+    click(&c, Locator::Id("review-back")).await;
+    until(
+        &c,
+        "return !document.getElementById('review').open",
+        "the review to close",
+    )
+    .await;
+    for crit in &criteria[total - 2..] {
+        let label = c
+            .find(Locator::Css(&format!("label[for='{crit}-3']")))
+            .await
+            .expect("label");
+        c.execute(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            vec![serde_json::to_value(&label).expect("el")],
+        )
+        .await
+        .expect("scroll");
+        label.click().await.expect("click");
+    }
+    assert!(
+        c.find(Locator::Id("next-open"))
+            .await
+            .expect("next")
+            .is_displayed()
+            .await
+            .ok()
+            != Some(true)
+    );
+    click(&c, Locator::Id("submit")).await;
+    until(
+        &c,
+        "return document.getElementById('review').open",
+        "the review",
+    )
+    .await;
+    assert!(c
+        .find_all(Locator::Css("#review-list .review-missing"))
+        .await
+        .expect("list")
+        .is_empty());
+    click(&c, Locator::Id("review-submit")).await;
     for _ in 0..50 {
         if c.current_url()
             .await
@@ -237,15 +435,41 @@ async fn a_rater_answers_saves_reloads_and_submits_in_chromium() {
         .await
         .expect("text");
     assert_eq!(h1, "Thank you");
-    shot(&c, "rater-thanks-en").await;
+    shot(&c, "rater-thanks-en-360").await;
+    let stored = app
+        .read(move |conn| {
+            use diesel::prelude::*;
+            use kam360::db::schema::ratings::dsl::*;
+            ratings
+                .filter(criterion_id.eq(&last))
+                .filter(level.eq(3))
+                .count()
+                .get_result::<i64>(conn)
+                .map_err(Into::into)
+        })
+        .expect("read");
+    assert_eq!(stored, 1, "the last answer made it in");
 
+    // heights at 360 px (before this page's redesign: 13,994 px en, 10,519 px zh; see
+    // docs/screenshots/README.md)
+    c.goto(&format!(
+        "{}{}?lang=en",
+        app.address,
+        l.link("c3@client.cn")
+    ))
+    .await
+    .expect("en");
+    let en = page_height(&c, 360).await;
+    c.goto(&format!(
+        "{}{}?lang=zh",
+        app.address,
+        l.link("c3@client.cn")
+    ))
+    .await
+    .expect("zh");
+    let zh = page_height(&c, 360).await;
+    println!("customer form at 360 px: {en} px in English, {zh} px in Chinese");
     if std::env::var("KAM360_SCREENSHOTS").is_ok() {
-        // the other pages people see, for docs/screenshots
-        c.goto(&format!("{}{}", app.address, l.link("c1@client.cn")))
-            .await
-            .expect("zh");
-        full_page_shot(&c, 1280, "rater-form-zh-desktop").await;
-        full_page_shot(&c, 360, "rater-form-zh-360").await;
         c.goto(&format!(
             "{}{}?lang=en",
             app.address,
@@ -253,10 +477,17 @@ async fn a_rater_answers_saves_reloads_and_submits_in_chromium() {
         ))
         .await
         .expect("en");
+        full_page_shot(&c, 1280, "rater-form-en-desktop").await;
         full_page_shot(&c, 360, "rater-form-en-360").await;
-        click(&c, Locator::Css("button[value='submit']")).await;
-        wait_for(&c, Locator::Id("error-summary")).await;
-        full_page_shot(&c, 1280, "rater-form-en-missing").await;
+        c.goto(&format!(
+            "{}{}?lang=zh",
+            app.address,
+            l.link("c1@client.cn")
+        ))
+        .await
+        .expect("zh");
+        full_page_shot(&c, 1280, "rater-form-zh-desktop").await;
+        full_page_shot(&c, 360, "rater-form-zh-360").await;
     }
     c.close().await.expect("close browser");
 }

@@ -164,7 +164,13 @@ async fn acknowledged_answers_survive_kill_9(app: TestApp) {
         let (kam, boss) = (format!("kam{k}@t.cn"), format!("boss{k}@t.cn"));
         n = n.kam(&kam, &format!("KAM {k}"), &boss);
         for c in 0..8 {
-            n = n.rater(&kam, &boss, &format!("c{k}-{c}@client.cn"), "customer", "en");
+            n = n.rater(
+                &kam,
+                &boss,
+                &format!("c{k}-{c}@client.cn"),
+                "customer",
+                "en",
+            );
         }
     }
     let l = launched_cycle(&app, &n);
@@ -247,10 +253,7 @@ async fn acknowledged_answers_survive_kill_9(app: TestApp) {
         let (strengths, status) = stored
             .get(assignment)
             .unwrap_or_else(|| panic!("acknowledged answers of {assignment} are missing"));
-        let kept: u64 = strengths
-            .trim_start_matches('m')
-            .parse()
-            .expect("a marker");
+        let kept: u64 = strengths.trim_start_matches('m').parse().expect("a marker");
         assert!(
             kept >= t.acked,
             "{assignment}: stored m{kept}, acknowledged m{}",

@@ -95,8 +95,22 @@ pub struct CriterionText {
     /// For each choice (levels 1..=4, then not observed): its labelled radio input, cut where
     /// ` checked` goes when the rater chose it.
     pub choices: Vec<(Choice, Escaped, Escaped)>,
-    /// The comment box, cut where the rater's comment goes.
+    /// The comment box, folded away (no comment yet: it opens on demand), cut where the
+    /// rater's comment goes.
     pub comment: (Escaped, Escaped),
+    /// The same box shown open, for a comment that holds text.
+    pub comment_open: (Escaped, Escaped),
+}
+
+impl CriterionText {
+    /// The comment box for `comment`: open when it holds text (SPEC §13).
+    pub fn comment_for(&self, comment: &str) -> &(Escaped, Escaped) {
+        if comment.is_empty() {
+            &self.comment
+        } else {
+            &self.comment_open
+        }
+    }
 }
 
 /// Marks where a rater's comment goes while the comment box is rendered once (a control
@@ -143,23 +157,27 @@ impl CriterionText {
         let (before, after) = radio("na", text(l, "level.na"), text(l, "level.na.hint"));
         choices.push((Choice::NotObserved, before, after));
         let comment_id = format!("{}__comment", c.id);
-        let comment = Escaped::split(
-            html! {
-                div.comment {
-                    label for=(comment_id) { (t(l, "form.comment")) }
-                    textarea name=(comment_id) id=(comment_id) rows="2" maxlength=(MAX_COMMENT) aria-describedby={ "hint-" (c.id) } {
-                        (COMMENT_SLOT)
+        let comment = |open: bool| {
+            Escaped::split(
+                html! {
+                    details.comment open[open] {
+                        summary { (t(l, "form.comment")) }
+                        label.visually-hidden for=(comment_id) { (t(l, "form.comment")) }
+                        textarea name=(comment_id) id=(comment_id) rows="2" maxlength=(MAX_COMMENT) aria-describedby={ "hint-" (c.id) } {
+                            (COMMENT_SLOT)
+                        }
+                        p.hint id={ "hint-" (c.id) } { (t(l, "form.comment.hint")) }
                     }
-                    p.hint id={ "hint-" (c.id) } { (t(l, "form.comment.hint")) }
-                }
-            },
-            "<textarea",
-            COMMENT_SLOT,
-        );
+                },
+                "<textarea",
+                COMMENT_SLOT,
+            )
+        };
         CriterionText {
             name: Escaped::of(c.name.get(l)),
             choices,
-            comment,
+            comment: comment(false),
+            comment_open: comment(true),
         }
     }
 }
@@ -264,6 +282,17 @@ mod tests {
         );
         assert!(close.0.starts_with("</textarea>"), "{}", close.0);
         assert!(!open.0.contains(COMMENT_SLOT) && !close.0.contains(COMMENT_SLOT));
+        assert!(
+            open.0.starts_with("<details class=\"comment\"><summary>"),
+            "folded when empty"
+        );
+        assert!(
+            ct.comment_for("text")
+                .0
+                 .0
+                .starts_with("<details class=\"comment\" open><summary>"),
+            "open when it holds text"
+        );
     }
 
     /// `text` and `textf` give exactly what maud makes of `t` and `tf`.

@@ -51,6 +51,10 @@ pub fn form(
         .criteria_for(group)
         .filter(|c| answers.choices.contains_key(&c.id))
         .count();
+    let next_open = rubric
+        .criteria_for(group)
+        .find(|c| !answers.choices.contains_key(&c.id))
+        .map(|c| c.id.as_str());
     let title = if group == Relationship::SelfReview {
         t(l, "form.title.self").to_owned()
     } else {
@@ -65,12 +69,11 @@ pub fn form(
         (Reserve(texts.size_hint))
         header.form-head {
             h1 { (title) }
-            dl.meta {
-                div { dt { (text(l, "form.cycle")) } dd { (h.cycle_name) } }
-                div { dt { (text(l, "form.role")) } dd { (text(l, &format!("group.{}", group.as_str()))) } }
-                div { dt { (text(l, "form.deadline")) } dd { time datetime=(h.deadline) { (h.deadline) } } }
+            ul.meta {
+                li { span.label { (text(l, "form.cycle")) } " " (h.cycle_name) }
+                li { span.label { (text(l, "form.role")) } " " (text(l, &format!("group.{}", group.as_str()))) }
+                li { span.label { (text(l, "form.deadline")) } " " strong { time datetime=(h.deadline) { (h.deadline) } } }
             }
-            p.duration { (textf(l, "form.duration", &[("minutes", &crate::domain::answers::minutes_for(total).to_string()), ("count", &total.to_string())])) }
             p.notice.confidential {
                 @match group {
                     Relationship::Supervisor => (text(l, "form.identifiable.supervisor")),
@@ -78,7 +81,10 @@ pub fn form(
                     _ => (textf(l, "form.confidential", &[("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])),
                 }
             }
-            p.intro { (text(l, "form.intro")) }
+            details.intro {
+                summary { (textf(l, "form.duration", &[("minutes", &crate::domain::answers::minutes_for(total).to_string()), ("count", &total.to_string())])) }
+                p { (text(l, "form.intro")) }
+            }
         }
         @match notice {
             Notice::Saved => div.status.saved role="status" { (text(l, "form.saved")) },
@@ -95,7 +101,6 @@ pub fn form(
             Notice::None => {},
         }
         form.rater-form method="post" action=(h.action) {
-            p.progress id="progress" aria-live="polite" data-total=(total) { (textf(l, "form.progress", &[("answered", &answered.to_string()), ("total", &total.to_string())])) }
             @for (n, area) in areas.iter().enumerate() {
                 section.area aria-labelledby={ "area-" (area.id) } {
                     p.area-count { (textf(l, "form.area", &[("n", &(n + 1).to_string()), ("total", &areas.len().to_string())])) }
@@ -115,7 +120,9 @@ pub fn form(
                                         (before) @if chosen == Some(*choice) { " checked" } (after)
                                     }
                                 }
-                                (ct.comment.0) (answers.comments.get(&c.id).map(String::as_str).unwrap_or("")) (ct.comment.1)
+                                @let comment = answers.comments.get(&c.id).map(String::as_str).unwrap_or("");
+                                @let (open, close) = ct.comment_for(comment);
+                                (open) (comment) (close)
                             }
                         }
                     }
@@ -125,18 +132,38 @@ pub fn form(
                 h2 id="overall" { (text(l, "form.overall")) }
                 div.comment {
                     label for="strengths" { (textf(l, "form.strengths", &[("subject", h.subject_name)])) }
-                    textarea name="strengths" id="strengths" rows="4" maxlength=(MAX_TEXT) { (answers.strengths) }
+                    textarea name="strengths" id="strengths" rows="3" maxlength=(MAX_TEXT) { (answers.strengths) }
                 }
                 div.comment {
                     label for="improvements" { (textf(l, "form.improvements", &[("subject", h.subject_name)])) }
-                    textarea name="improvements" id="improvements" rows="4" maxlength=(MAX_TEXT) { (answers.improvements) }
+                    textarea name="improvements" id="improvements" rows="3" maxlength=(MAX_TEXT) { (answers.improvements) }
                 }
             }
-            div.actions {
+            div.form-bar {
+                p.progress id="progress" data-total=(total) {
+                    span id="progress-count" { (textf(l, "form.progress", &[("answered", &answered.to_string()), ("total", &total.to_string())])) }
+                    @if let Some(next) = next_open {
+                        " " a id="next-open" href={ "#c-" (next) } { (text(l, "form.next_open")) }
+                    }
+                }
+                p.save-status id="save-status" role="status" aria-live="polite"
+                    data-saving=(text(l, "form.autosave.saving")) data-saved=(text(l, "form.autosave.saved"))
+                    data-offline=(text(l, "form.autosave.offline")) data-failed=(text(l, "form.autosave.failed")) {}
                 button.secondary type="submit" name="action" value="save" formnovalidate { (text(l, "form.save")) }
-                button.primary type="submit" name="action" value="submit" { (text(l, "form.submit")) }
             }
-            p.hint { (text(l, "form.submit.hint")) }
+            p.submit-hint { (text(l, "form.submit.hint")) }
+            div.actions {
+                button.primary type="submit" name="action" value="submit" id="submit" { (text(l, "form.submit")) }
+            }
+            dialog id="review" aria-labelledby="review-title" data-missing=(text(l, "form.review.missing")) data-answered=(text(l, "form.review.answered")) data-none=(text(l, "form.review.none")) {
+                h2 id="review-title" { (text(l, "form.review.title")) }
+                p { (text(l, "form.submit.hint")) }
+                div id="review-list" {}
+                div.actions {
+                    button.secondary type="button" id="review-back" { (text(l, "form.review.back")) }
+                    button.primary type="submit" name="action" value="submit" id="review-submit" { (text(l, "form.review.submit")) }
+                }
+            }
         }
         p.decline-link { a href=(h.decline_href) { (text(l, "form.decline")) } }
         p.contact { (textf(l, "form.contact", &[("contact", h.contact)])) }
