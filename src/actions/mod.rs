@@ -3,6 +3,7 @@
 
 pub mod cycles;
 pub mod demo;
+pub mod link_request;
 pub mod links;
 pub mod outbox;
 pub mod password_reset;

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::status::CycleStatus;
+use crate::domain::status::{CycleStatus, EmailKind};
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
@@ -49,10 +49,10 @@ pub fn retry(
     }
     let mut out = Retried::default();
     for row in failed {
-        if row.kind == crate::domain::status::EmailKind::PasswordReset {
+        if matches!(row.kind, EmailKind::PasswordReset | EmailKind::Links) {
             out.skipped.push((
                 row.id.clone(),
-                "a password reset link is not sent again: the person can ask for a new one".into(),
+                "links a person asked for are not sent again: they can ask for new ones".into(),
             ));
             continue;
         }

@@ -73,6 +73,24 @@ pub struct AssignmentListing {
     pub organization: Option<String>,
 }
 
+impl From<(AssignmentRow, String, String, Option<String>)> for AssignmentListing {
+    fn from(
+        (assignment, rater_email, rater_name, organization): (
+            AssignmentRow,
+            String,
+            String,
+            Option<String>,
+        ),
+    ) -> Self {
+        AssignmentListing {
+            assignment,
+            rater_email,
+            rater_name,
+            organization,
+        }
+    }
+}
+
 /// Every assignment of a review, in creation order.
 pub fn list_for_review(
     conn: &mut AnyConnection,
@@ -91,17 +109,7 @@ pub fn list_for_review(
             organizations::name.nullable(),
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(assignment, rater_email, rater_name, organization)| AssignmentListing {
-                assignment,
-                rater_email,
-                rater_name,
-                organization,
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(AssignmentListing::from).collect())
 }
 
 /// One assignment with its rater, by id.
@@ -126,6 +134,28 @@ pub fn find_listing(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<As
             organization,
         },
     ))
+}
+
+/// Every assignment of the rater with this email (for the rater's own request of their
+/// links at `/links`), oldest first.
+pub fn for_rater_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> QueryResult<Vec<AssignmentListing>> {
+    let rows: Vec<(AssignmentRow, String, String, Option<String>)> = assignments::table
+        .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
+        .left_join(organizations::table)
+        .filter(people::email.eq(email))
+        .order(assignments::created_at.asc())
+        .then_order_by(assignments::id.asc())
+        .select((
+            AssignmentRow::as_select(),
+            people::email,
+            people::name,
+            organizations::name.nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(AssignmentListing::from).collect())
 }
 
 /// Adds a live link (by its token hash) to an assignment.

@@ -75,6 +75,7 @@ text_enum!(
         Resend => "resend",
         SupervisorReady => "supervisor_ready",
         PasswordReset => "password_reset",
+        Links => "links",
     }
 );
 

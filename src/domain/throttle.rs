@@ -19,6 +19,22 @@ pub fn account_key(email: &str) -> String {
     key(&["account", email])
 }
 
+/// The throttle of a request that emails a link to a typed address (`kind`: a password reset,
+/// a rater's links): a few per address whoever asks, more per client address; growing delays
+/// after that (at most an hour), never a hard lock.
+pub fn email_request_rules(kind: &str, email: &str, client: &str) -> Vec<(String, Rule)> {
+    let hour = TimeDelta::hours(1);
+    let rule = |free| Rule {
+        free,
+        max_delay: hour,
+        window: hour,
+    };
+    vec![
+        (key(&[kind, "email", email]), rule(3)),
+        (key(&[kind, "client", client]), rule(10)),
+    ]
+}
+
 /// How many attempts a kind of key gets before delays start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {

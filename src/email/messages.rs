@@ -210,6 +210,65 @@ pub fn reset_message(
     )
 }
 
+/// One open request in a rater's own request for their links.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkEntry {
+    pub subject_name: String,
+    pub cycle_name: String,
+    pub deadline: String,
+    pub link: String,
+    pub is_self: bool,
+}
+
+/// The rater's own request for their links (`/links`): one message, a fresh link per open
+/// request.
+#[derive(Debug, Clone)]
+pub struct LinksMail<'a> {
+    /// Distinguishes this request (a new id each time).
+    pub request_id: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub locale: Locale,
+    pub entries: &'a [LinkEntry],
+}
+
+#[derive(Serialize)]
+struct LinksContext<'a> {
+    recipient_name: &'a str,
+    contact: &'a str,
+    html_lang: &'a str,
+    entries: &'a [LinkEntry],
+}
+
+/// Renders the message with a rater's fresh links.
+pub fn links_message(
+    templates: &Templates,
+    email: &EmailSettings,
+    m: &LinksMail<'_>,
+    now: NaiveDateTime,
+) -> anyhow::Result<NewMessage> {
+    let ctx = LinksContext {
+        recipient_name: m.name,
+        contact: &email.contact,
+        html_lang: m.locale.html_lang(),
+        entries: m.entries,
+    };
+    let r = templates.render(Kind::Links, m.locale, &ctx)?;
+    new_message(
+        &email.from,
+        Envelope {
+            key: format!("links:{}", m.request_id),
+            kind: Kind::Links,
+            about: About::Account,
+            email: m.email,
+            name: m.name,
+            locale: m.locale,
+        },
+        r,
+        now,
+    )
+}
+
 /// What a message is about: a rater's assignment (it carries their link), a review, or a
 /// staff account.
 enum About<'a> {

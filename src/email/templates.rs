@@ -49,6 +49,12 @@ const BUILT_IN: &[(&str, &str)] = embedded!(
     "password_reset/zh.subject.j2",
     "password_reset/zh.txt.j2",
     "password_reset/zh.html.j2",
+    "links/en.subject.j2",
+    "links/en.txt.j2",
+    "links/en.html.j2",
+    "links/zh.subject.j2",
+    "links/zh.txt.j2",
+    "links/zh.html.j2",
 );
 
 /// A rendered message.

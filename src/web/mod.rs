@@ -2,6 +2,7 @@
 
 pub mod errors;
 pub mod extractors;
+pub mod link_request;
 pub mod login;
 pub mod password_reset;
 pub mod rater;
@@ -118,6 +119,8 @@ route_table! {
     get "/r/{token}/done" => rater::done, Rater;
     get "/r/{token}/decline" => rater_decline::decline_form, Rater;
     post "/r/{token}/decline" => rater_decline::decline, Rater;
+    get "/links" => link_request::form, Public;
+    post "/links" => link_request::send, Public;
     get "/healthz" => health, Public;
     get "/readyz" => ready, Public;
     get "/" => staff::home, Staff;
@@ -214,6 +217,7 @@ mod tests {
                 || path == "/readyz"
                 || path == "/login"
                 || path.starts_with("/password/")
+                || path == "/links"
                 || path.starts_with("/static/")
             {
                 Access::Public

@@ -4,7 +4,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::TimeDelta;
 
 use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
 use super::staff::forbidden;
@@ -14,7 +13,7 @@ use crate::actions::password_reset as reset;
 use crate::db;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
-use crate::domain::throttle::{self, Rule};
+use crate::domain::throttle;
 use crate::domain::{password as passwords, token};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -34,30 +33,6 @@ pub async fn forgot_form(req: HttpRequest) -> HttpResponse {
 #[derive(serde::Deserialize)]
 pub struct ForgotForm {
     email: String,
-}
-
-/// Reset requests: a few per address (whoever asks), more per client address; growing
-/// delays after that, never a hard lock.
-fn request_rules(email: &str, client: &str) -> Vec<(String, Rule)> {
-    let hour = TimeDelta::hours(1);
-    vec![
-        (
-            throttle::key(&["reset-email", email]),
-            Rule {
-                free: 3,
-                max_delay: hour,
-                window: hour,
-            },
-        ),
-        (
-            throttle::key(&["reset-client", client]),
-            Rule {
-                free: 10,
-                max_delay: hour,
-                window: hour,
-            },
-        ),
-    ]
 }
 
 /// `POST /password/forgot`: the same answer whether or not the address has an account.
@@ -83,7 +58,7 @@ pub async fn forgot(
         ));
     };
     let client = super::security::client_address(&req, &state.settings.server.trusted_proxies);
-    let rules = request_rules(email.as_str(), &client);
+    let rules = throttle::email_request_rules("reset", email.as_str(), &client);
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
     let shown = email.as_str().to_owned();
     let admitted = state

@@ -8,6 +8,7 @@ use maud::Markup;
 
 use super::views::layout;
 use crate::domain::locale::Locale;
+use crate::i18n::t;
 
 /// `?lang=zh|en`, if given.
 pub fn chosen_lang(req: &HttpRequest) -> Option<Locale> {
@@ -58,10 +59,17 @@ pub fn see_other(to: String) -> HttpResponse {
         .finish()
 }
 
-/// The 404 page, in the visitor's language.
+/// The 404 page, in the visitor's language, with the way to get one's links again.
 pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
+    let l = locale(req, None);
     html(
         StatusCode::NOT_FOUND,
-        layout::problem(locale(req, None), "notfound", None),
+        layout::message(
+            l,
+            t(l, "notfound.title"),
+            t(l, "notfound.body"),
+            None,
+            maud::html! { p { a href="/links" { (t(l, "links.lost")) } } },
+        ),
     )
 }

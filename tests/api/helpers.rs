@@ -183,6 +183,27 @@ pub async fn spawn_app() -> TestApp {
     try_spawn_app(Backend::Sqlite).await.expect("sqlite app")
 }
 
+/// Runs one test body, given the backend, on SQLite and on PostgreSQL (for bodies that spawn
+/// their app themselves, e.g. with an SMTP relay).
+#[macro_export]
+macro_rules! each_backend {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                use $crate::helpers::Backend;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(Backend::Sqlite).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name(Backend::Postgres).await;
+                }
+            }
+        )+
+    };
+}
+
 /// Runs one test body on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! both_backends {

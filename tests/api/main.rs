@@ -15,6 +15,7 @@ mod crash;
 mod email;
 mod hardening;
 mod import;
+mod link_request;
 mod outbox;
 mod password_reset;
 mod rater_form;

@@ -295,25 +295,7 @@ async fn requests_are_throttled_per_address_and_per_client(backend: Backend) {
     assert_eq!(r.status(), 403);
 }
 
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        $(
-            mod $name {
-                use crate::helpers::Backend;
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name(Backend::Sqlite).await;
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$name(Backend::Postgres).await;
-                }
-            }
-        )+
-    };
-}
-
-on_both!(
+crate::each_backend!(
     a_forgotten_password_is_reset_once_by_the_emailed_link,
     unknown_and_disabled_addresses_get_the_same_answer_and_no_mail,
     only_the_newest_unexpired_link_works,

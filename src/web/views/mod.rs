@@ -1,8 +1,10 @@
 //! Pure functions from data to HTML (maud escapes every interpolation).
 
 pub mod assets;
+pub mod email_request;
 pub mod fragments;
 pub mod layout;
+pub mod link_request;
 pub mod password_reset;
 pub mod rater;
 pub mod reconcile;

@@ -2,65 +2,44 @@
 
 use maud::{html, Markup};
 
+use super::email_request::{self, Request};
 use super::layout::{message, page};
 use crate::domain::locale::Locale;
 use crate::i18n::{t, tf};
 
+/// The request form's texts.
+pub fn request(l: Locale) -> Request<'static> {
+    Request {
+        action: "/password/forgot",
+        title: t(l, "password.forgot.title"),
+        intro: t(l, "password.forgot.intro"),
+        button: t(l, "password.forgot.send"),
+        back: ("/login", t(l, "password.back_to_login")),
+    }
+}
+
 /// `GET /password/forgot`: the address to send a link to, keeping what was typed.
 pub fn forgot(l: Locale, switch: &str, email: &str, error: Option<&str>) -> Markup {
-    let title = t(l, "password.forgot.title");
-    page(
-        l,
-        title,
-        Some(switch),
-        html! {
-            section.message.narrow {
-                h1 { (title) }
-                p { (t(l, "password.forgot.intro")) }
-                form method="post" action="/password/forgot" novalidate {
-                    div.field {
-                        label for="email" { (t(l, "staff.email")) }
-                        @if let Some(e) = error {
-                            p.field-error id="email-error" { (e) }
-                            input type="email" id="email" name="email" value=(email)
-                                autocomplete="username" required aria-invalid="true"
-                                aria-describedby="email-error";
-                        } @else {
-                            input type="email" id="email" name="email" value=(email)
-                                autocomplete="username" required;
-                        }
-                    }
-                    div.actions { button.primary type="submit" { (t(l, "password.forgot.send")) } }
-                }
-                p { a href="/login" { (t(l, "password.back_to_login")) } }
-            }
-        },
-    )
+    email_request::form(l, &request(l), switch, email, error)
 }
 
 /// The same answer whether or not the address has an account.
 pub fn sent(l: Locale, email: &str, minutes: i64) -> Markup {
-    message(
+    let body = tf(
         l,
-        t(l, "password.sent.title"),
-        &tf(
-            l,
-            "password.sent.body",
-            &[("email", email), ("minutes", &minutes.to_string())],
-        ),
-        None,
-        html! { p { a href="/login" { (t(l, "password.back_to_login")) } } },
-    )
+        "password.sent.body",
+        &[("email", email), ("minutes", &minutes.to_string())],
+    );
+    email_request::answer(l, &request(l), t(l, "password.sent.title"), &body)
 }
 
 /// Too many requests for this address or from this client.
 pub fn throttled(l: Locale) -> Markup {
-    message(
+    email_request::answer(
         l,
+        &request(l),
         t(l, "password.forgot.title"),
         t(l, "password.throttled"),
-        None,
-        html! { p { a href="/login" { (t(l, "password.back_to_login")) } } },
     )
 }
 

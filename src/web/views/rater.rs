@@ -258,6 +258,9 @@ pub fn unavailable(
             &[("cycle", cycle), ("date", date)],
         ),
         switch,
-        html! { p.contact { (tf(locale, "form.contact", &[("contact", contact)])) } },
+        html! {
+            p { a href="/links" { (t(locale, "links.lost")) } }
+            p.contact { (tf(locale, "form.contact", &[("contact", contact)])) }
+        },
     )
 }

@@ -1,0 +1,85 @@
+//! A rater who lost their email asks for their links (SPEC §13, `/links`): one message with a
+//! fresh link for each request that can still be answered. Earlier links keep working; the
+//! caller answers the same whether or not the address has anything open.
+
+use chrono::NaiveDateTime;
+
+use super::{find_cycle, visibility};
+use crate::config::Settings;
+use crate::db::{self, AnyConnection};
+use crate::domain::dates::deadline_date;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::CycleStatus;
+use crate::email::messages::{links_message, LinkEntry, LinksMail};
+use crate::email::Templates;
+use crate::error::{AppError, AppResult};
+
+/// Queues the message with fresh links to every open request of `email`; returns how many
+/// links it carries (0: nothing is sent).
+pub fn send(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    email: &EmailAddress,
+    locale: Locale,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let mut entries = Vec::new();
+    let mut name = String::new();
+    for a in db::assignments::for_rater_email(conn, email.as_str())? {
+        if !a.assignment.status.is_answerable() {
+            continue;
+        }
+        let Some(review) = db::reviews::find(conn, &a.assignment.review_id)? else {
+            continue;
+        };
+        let cycle = find_cycle(conn, &review.listing.review.cycle_id)?;
+        if cycle.status != CycleStatus::Open
+            || cycle.closes_at <= now
+            || visibility::is_frozen(conn, &cycle, &review.listing.review)?
+        {
+            continue;
+        }
+        let link = super::links::issue_link(conn, settings, &a.assignment.id, now)?;
+        name.clone_from(&a.rater_name);
+        entries.push(LinkEntry {
+            subject_name: review.listing.subject_name.clone(),
+            cycle_name: cycle.name.clone(),
+            deadline: deadline_date(cycle.closes_at).to_string(),
+            link,
+            is_self: a.assignment.relationship == Relationship::SelfReview,
+        });
+    }
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let request_id = db::new_id();
+    let message = links_message(
+        templates,
+        &settings.email,
+        &LinksMail {
+            request_id: &request_id,
+            email: email.as_str(),
+            name: &name,
+            locale,
+            entries: &entries,
+        },
+        now,
+    )
+    .map_err(AppError::Unexpected)?;
+    db::outbox::enqueue(conn, &message)?;
+    let count = entries.len().to_string();
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            action: "rater.links_requested",
+            target: Some(email.as_str()),
+            new_value: Some(&count),
+            ..Default::default()
+        },
+    )?;
+    Ok(entries.len())
+}

@@ -1,0 +1,130 @@
+//! `/links` (SPEC §13): a rater who lost their email gets one message with a fresh link for
+//! each open request, over real SMTP; the same answer for every address; throttled; dead-end
+//! pages point there.
+
+use kam360::email::{worker, Mailer};
+
+use crate::email::smtp;
+use crate::fixtures::{answer_all, launched_cycle, standard};
+use crate::helpers::{try_spawn_app_with, Backend, TestApp};
+use crate::smtp_server::SmtpServer;
+
+async fn flush(app: &TestApp) {
+    let mailer = Mailer::new(&app.settings.email).expect("mailer");
+    worker::flush(&app.db, &mailer, &app.settings)
+        .await
+        .expect("flush");
+}
+
+async fn ask(app: &TestApp, email: &str) -> (u16, String) {
+    let r = app.post_form("/links?lang=en", &[("email", email)]).await;
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+/// The messages `server` got for `rcpt` whose subject is the links message's.
+fn links_mail(server: &SmtpServer, rcpt: &str) -> Vec<String> {
+    server
+        .messages()
+        .into_iter()
+        .filter(|m| m.rcpt == vec![rcpt.to_owned()])
+        .filter_map(|m| {
+            let parsed = mail_parser::MessageParser::default().parse(m.data.as_bytes())?;
+            (parsed.subject()? == "Your 360° feedback links")
+                .then(|| parsed.body_text(0).map(|t| t.into_owned()))
+                .flatten()
+        })
+        .collect()
+}
+
+async fn a_rater_who_lost_the_email_gets_fresh_links(backend: Backend) {
+    let server = SmtpServer::start().await;
+    let Some(app) = try_spawn_app_with(backend, smtp(server.port)).await else {
+        return;
+    };
+    let l = launched_cycle(&app, &standard());
+    let (s, page) = app.get_text("/links?lang=en").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("name=\"email\""), "{page}");
+
+    let (s, known) = ask(&app, "C1@Client.cn").await;
+    let (s2, unknown) = ask(&app, "nobody@client.cn").await;
+    assert_eq!((s, s2), (200, 200));
+    assert_eq!(
+        known.replace("c1@client.cn", "X"),
+        unknown.replace("nobody@client.cn", "X"),
+        "one neutral answer"
+    );
+    flush(&app).await;
+    let got = links_mail(&server, "c1@client.cn");
+    assert_eq!(got.len(), 1, "one message");
+    assert!(got[0].contains("Feedback on Wang Fang"), "{}", got[0]);
+    let at = got[0].find("/r/").expect("a link");
+    let fresh = got[0][at..]
+        .split_whitespace()
+        .next()
+        .expect("link")
+        .to_owned();
+    assert_ne!(fresh, l.link("c1@client.cn"));
+    let (_, s, form) = app.open(&format!("{fresh}?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(form.contains("Feedback on Wang Fang"));
+    // the earlier link keeps working
+    let (_, s, _) = app.open(&l.link("c1@client.cn")).await;
+    assert_eq!(s, 200);
+    assert!(links_mail(&server, "nobody@client.cn").is_empty());
+
+    // once answered, nothing is open: nothing is sent, the answer is the same
+    answer_all(&app, &l, "c2@client.cn", "3").await;
+    let (s, _) = ask(&app, "c2@client.cn").await;
+    assert_eq!(s, 200);
+    flush(&app).await;
+    assert!(links_mail(&server, "c2@client.cn").is_empty());
+    let audited: i64 = app
+        .read(|c| {
+            use diesel::prelude::*;
+            use kam360::db::schema::audit_events::dsl::*;
+            audit_events
+                .filter(action.eq("rater.links_requested"))
+                .count()
+                .get_result(c)
+                .map_err(Into::into)
+        })
+        .expect("audit");
+    assert_eq!(audited, 1);
+}
+
+async fn requests_for_links_are_throttled_and_dead_ends_point_to_them(backend: Backend) {
+    let server = SmtpServer::start().await;
+    let Some(app) = try_spawn_app_with(backend, smtp(server.port)).await else {
+        return;
+    };
+    launched_cycle(&app, &standard());
+    for _ in 0..3 {
+        assert_eq!(ask(&app, "c1@client.cn").await.0, 200);
+    }
+    let (s, page) = ask(&app, "c1@client.cn").await;
+    assert_eq!(s, 429);
+    assert!(page.contains("Too many"), "{page}");
+    let (s, page) = ask(&app, "not an address").await;
+    assert_eq!(s, 422);
+    assert!(page.contains("value=\"not an address\""));
+    let (s, page) = app
+        .get_text("/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA?lang=en")
+        .await;
+    assert_eq!(s, 404);
+    assert!(page.contains("href=\"/links\""), "{page}");
+    let r = app
+        .client
+        .post(format!("{}/links", app.address))
+        .header("origin", "http://evil.example")
+        .form(&[("email", "c1@client.cn")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 403);
+}
+
+crate::each_backend!(
+    a_rater_who_lost_the_email_gets_fresh_links,
+    requests_for_links_are_throttled_and_dead_ends_point_to_them,
+);
