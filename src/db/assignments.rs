@@ -73,15 +73,11 @@ pub struct AssignmentListing {
     pub organization: Option<String>,
 }
 
-impl From<(AssignmentRow, String, String, Option<String>)> for AssignmentListing {
-    fn from(
-        (assignment, rater_email, rater_name, organization): (
-            AssignmentRow,
-            String,
-            String,
-            Option<String>,
-        ),
-    ) -> Self {
+/// An assignment row with its rater's email and name and the organisation's name.
+type ListingRow = (AssignmentRow, String, String, Option<String>);
+
+impl From<ListingRow> for AssignmentListing {
+    fn from((assignment, rater_email, rater_name, organization): ListingRow) -> Self {
         AssignmentListing {
             assignment,
             rater_email,
@@ -91,49 +87,42 @@ impl From<(AssignmentRow, String, String, Option<String>)> for AssignmentListing
     }
 }
 
+/// The query behind [`AssignmentListing`]s, written once; each caller adds its filter. (A
+/// macro rather than a boxed query, so that the statement stays cacheable on hot paths.)
+macro_rules! listings {
+    () => {
+        assignments::table
+            .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
+            .left_join(organizations::table)
+            .select((
+                AssignmentRow::as_select(),
+                people::email,
+                people::name,
+                organizations::name.nullable(),
+            ))
+    };
+}
+
 /// Every assignment of a review, in creation order.
 pub fn list_for_review(
     conn: &mut AnyConnection,
     review_id: &str,
 ) -> QueryResult<Vec<AssignmentListing>> {
-    let rows: Vec<(AssignmentRow, String, String, Option<String>)> = assignments::table
-        .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
-        .left_join(organizations::table)
+    let rows: Vec<ListingRow> = listings!()
         .filter(assignments::review_id.eq(review_id))
         .order(assignments::created_at.asc())
         .then_order_by(assignments::id.asc())
-        .select((
-            AssignmentRow::as_select(),
-            people::email,
-            people::name,
-            organizations::name.nullable(),
-        ))
         .load(conn)?;
     Ok(rows.into_iter().map(AssignmentListing::from).collect())
 }
 
 /// One assignment with its rater, by id.
 pub fn find_listing(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AssignmentListing>> {
-    let row: Option<(AssignmentRow, String, String, Option<String>)> = assignments::table
-        .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
-        .left_join(organizations::table)
+    let row: Option<ListingRow> = listings!()
         .filter(assignments::id.eq(id))
-        .select((
-            AssignmentRow::as_select(),
-            people::email,
-            people::name,
-            organizations::name.nullable(),
-        ))
         .get_result(conn)
         .optional()?;
-    Ok(row.map(
-        |(assignment, rater_email, rater_name, organization)| AssignmentListing {
-            assignment,
-            rater_email,
-            rater_name,
-            organization,
-        },
-    ))
+    Ok(row.map(AssignmentListing::from))
 }
 
 /// Every assignment of the rater with this email (for the rater's own request of their
@@ -142,18 +131,10 @@ pub fn for_rater_email(
     conn: &mut AnyConnection,
     email: &str,
 ) -> QueryResult<Vec<AssignmentListing>> {
-    let rows: Vec<(AssignmentRow, String, String, Option<String>)> = assignments::table
-        .inner_join(people::table.on(people::id.eq(assignments::rater_id)))
-        .left_join(organizations::table)
+    let rows: Vec<ListingRow> = listings!()
         .filter(people::email.eq(email))
         .order(assignments::created_at.asc())
         .then_order_by(assignments::id.asc())
-        .select((
-            AssignmentRow::as_select(),
-            people::email,
-            people::name,
-            organizations::name.nullable(),
-        ))
         .load(conn)?;
     Ok(rows.into_iter().map(AssignmentListing::from).collect())
 }

@@ -1,5 +1,6 @@
 //! The web server: shared state and the route table (`startup` runs it).
 
+pub mod email_request;
 pub mod errors;
 pub mod extractors;
 pub mod link_request;

@@ -5,15 +5,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::email_request::{self, AddressForm, Pages};
 use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
 use super::staff::forbidden;
 use super::views::password_reset as view;
 use super::AppState;
 use crate::actions::password_reset as reset;
 use crate::db;
-use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
-use crate::domain::throttle;
 use crate::domain::{password as passwords, token};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -29,54 +28,35 @@ pub async fn forgot_form(req: HttpRequest) -> HttpResponse {
     html(StatusCode::OK, view::forgot(l, &switch(&req, l), "", None))
 }
 
-/// The request form's one field.
-#[derive(serde::Deserialize)]
-pub struct ForgotForm {
-    email: String,
-}
+const PAGES: Pages = Pages {
+    form: view::forgot,
+    throttled: view::throttled,
+};
 
 /// `POST /password/forgot`: the same answer whether or not the address has an account.
 pub async fn forgot(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<ForgotForm>,
+    form: web::Form<AddressForm>,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
-    if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(forbidden(l));
-    }
-    let typed = form.into_inner().email;
-    let Some(email) = EmailAddress::parse(typed.trim()) else {
-        return Ok(html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            view::forgot(
-                l,
-                &switch(&req, l),
-                &typed,
-                Some(t(l, "password.invalid_email")),
-            ),
-        ));
-    };
-    let client = super::security::client_address(&req, &state.settings.server.trusted_proxies);
-    let rules = throttle::email_request_rules("reset", email.as_str(), &client);
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    let shown = email.as_str().to_owned();
-    let admitted = state
-        .db
-        .write(move |c| {
-            let now = db::now();
-            if db::throttle::begin(c, &rules, now)?.is_err() {
-                return Ok::<_, AppError>(false);
-            }
-            reset::request(c, &templates, &settings, &email, l, now)?;
-            Ok(true)
-        })
-        .await?;
-    if !admitted {
-        return Ok(html(StatusCode::TOO_MANY_REQUESTS, view::throttled(l)));
-    }
-    let minutes = reset::valid_for().num_minutes();
-    Ok(html(StatusCode::OK, view::sent(l, &shown, minutes)))
+    let asked = email_request::handle(
+        &state,
+        &req,
+        form.into_inner(),
+        "reset",
+        &PAGES,
+        move |c, email, now| reset::request(c, &templates, &settings, email, l, now),
+    )
+    .await?;
+    Ok(match asked {
+        Ok(email) => html(
+            StatusCode::OK,
+            view::sent(l, &email, reset::valid_for().num_minutes()),
+        ),
+        Err(refused) => refused,
+    })
 }
 
 /// The token of a reset path, hashed; `None` (a 404 without a query) when it is malformed.

@@ -91,6 +91,18 @@ async fn click(c: &Client, at: Locator<'_>) {
         .expect("click");
 }
 
+/// Scrolls the element `css` selects to the middle of the screen and taps it, as a thumb would.
+async fn tap(c: &Client, css: &str) {
+    let el = c.find(Locator::Css(css)).await.expect("element to tap");
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'})",
+        vec![serde_json::to_value(&el).expect("el")],
+    )
+    .await
+    .expect("scroll");
+    el.click().await.expect("tap");
+}
+
 /// Waits until the element `at` points to is on the page.
 async fn wait_for(c: &Client, at: Locator<'_>) {
     c.wait().for_element(at).await.expect("element to appear");
@@ -241,17 +253,7 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
         } else {
             ((i % 4) + 1).to_string()
         };
-        let label = c
-            .find(Locator::Css(&format!("label[for='{crit}-{value}']")))
-            .await
-            .expect("label");
-        c.execute(
-            "arguments[0].scrollIntoView({block: 'center'})",
-            vec![serde_json::to_value(&label).expect("el")],
-        )
-        .await
-        .expect("scroll");
-        label.click().await.expect("click label");
+        tap(&c, &format!("label[for='{crit}-{value}']")).await;
     }
     let total = criteria.len();
     let progress = c
@@ -291,17 +293,7 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
         !comment.is_displayed().await.expect("displayed"),
         "folded while empty"
     );
-    let summary = c
-        .find(Locator::Css(&format!("#c-{first} details.comment summary")))
-        .await
-        .expect("summary");
-    c.execute(
-        "arguments[0].scrollIntoView({block: 'center'})",
-        vec![serde_json::to_value(&summary).expect("el")],
-    )
-    .await
-    .expect("scroll");
-    summary.click().await.expect("open comment");
+    tap(&c, &format!("#c-{first} details.comment summary")).await;
     comment
         .send_keys("Prepares every meeting well")
         .await
@@ -376,17 +368,7 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
     )
     .await;
     for crit in &criteria[total - 2..] {
-        let label = c
-            .find(Locator::Css(&format!("label[for='{crit}-3']")))
-            .await
-            .expect("label");
-        c.execute(
-            "arguments[0].scrollIntoView({block: 'center'})",
-            vec![serde_json::to_value(&label).expect("el")],
-        )
-        .await
-        .expect("scroll");
-        label.click().await.expect("click");
+        tap(&c, &format!("label[for='{crit}-3']")).await;
     }
     assert!(
         c.find(Locator::Id("next-open"))
