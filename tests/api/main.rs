@@ -6,9 +6,11 @@
 mod fixtures;
 mod helpers;
 
+mod accessibility;
 mod attacks;
 mod authz;
 mod browser;
+mod chromium;
 mod cli;
 mod confidentiality;
 mod crash;

@@ -1,0 +1,154 @@
+//! axe-core in Chromium (WCAG 2.x A and AA rules) on every page a rater or a staff member can
+//! reach without signing in, in zh and en, at 360 px. axe comes from the npm registry:
+//! `KAM360_AXE` names `axe.min.js` (`.ci/run` installs it); outside CI the test is skipped
+//! without it, in CI it fails.
+
+use fantoccini::{Client, Locator};
+
+use crate::chromium::{click, set_viewport, start_browser, until};
+use crate::fixtures::{answer_all, launched_cycle, standard};
+use crate::helpers::spawn_app;
+
+fn axe_source() -> Option<String> {
+    match std::env::var("KAM360_AXE") {
+        Ok(path) => Some(std::fs::read_to_string(&path).expect("read KAM360_AXE")),
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but KAM360_AXE is not set (npm install axe-core; see .ci/run)")
+        }
+        Err(_) => {
+            eprintln!("KAM360_AXE not set: skipping the accessibility test");
+            None
+        }
+    }
+}
+
+/// axe's violations on the page as it is now, one line each (rule: elements).
+async fn violations(c: &Client, axe: &str) -> Vec<String> {
+    c.execute(&format!("{axe}\n;return typeof axe;"), vec![])
+        .await
+        .expect("inject axe");
+    let found = c
+        .execute_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})
+               .then(function (r) {
+                 done(r.violations.map(function (v) {
+                   return v.id + ': ' + v.nodes.map(function (n) { return n.target.join(' '); }).join(', ');
+                 }));
+               }, function (e) { done(['axe failed: ' + e]); });",
+            vec![],
+        )
+        .await
+        .expect("run axe");
+    serde_json::from_value(found).expect("a list of strings")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_public_page_passes_axe_in_both_languages_at_360_px() {
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let l = launched_cycle(&app, &standard());
+    answer_all(&app, &l, "c3@client.cn", "2").await;
+    let reset = kam360::domain::token::issue();
+    let hash = reset.hash.clone();
+    app.write(move |conn| {
+        let person = kam360::db::people::ensure(conn, "boss@t.cn", "Li Ming", kam360::db::now())?;
+        kam360::db::password_resets::replace(
+            conn,
+            &hash,
+            &person,
+            kam360::db::now(),
+            kam360::db::now() + chrono::TimeDelta::hours(1),
+        )?;
+        Ok(())
+    })
+    .expect("a reset link");
+    let base = app.address.clone();
+    let form = l.link("c2@client.cn");
+    let mut pages: Vec<String> = vec![
+        form.clone(),
+        format!("{form}/decline"),
+        l.link("c3@client.cn"),
+        "/links".into(),
+        "/login".into(),
+        "/login?reset=done".into(),
+        "/password/forgot".into(),
+        format!("/password/reset/{}", reset.token),
+        format!("/password/reset/{}", "A".repeat(43)),
+        "/no/such/page".into(),
+    ];
+    pages.sort();
+    let mut failures = Vec::new();
+    c.goto(&format!("{base}/login")).await.expect("open");
+    set_viewport(&c, 360, 740).await;
+    for lang in ["en", "zh"] {
+        for page in &pages {
+            let sep = if page.contains('?') { '&' } else { '?' };
+            c.goto(&format!("{base}{page}{sep}lang={lang}"))
+                .await
+                .expect("open");
+            for v in violations(&c, &axe).await {
+                failures.push(format!("{page} ({lang}): {v}"));
+            }
+        }
+        // the review before submit, open
+        c.goto(&format!("{base}{form}?lang={lang}"))
+            .await
+            .expect("open");
+        click(&c, Locator::Id("submit")).await;
+        until(
+            &c,
+            "return document.getElementById('review').open",
+            "the review",
+        )
+        .await;
+        for v in violations(&c, &axe).await {
+            failures.push(format!("review dialog ({lang}): {v}"));
+        }
+        // the answers to the two address forms, and a typo
+        for (path, typed) in [
+            ("/links", "c1@client.cn"),
+            ("/password/forgot", "boss@t.cn"),
+            ("/links", "not an address"),
+        ] {
+            c.goto(&format!("{base}{path}?lang={lang}"))
+                .await
+                .expect("open");
+            let field = c.find(Locator::Id("email")).await.expect("email");
+            field.send_keys(typed).await.expect("type");
+            click(&c, Locator::Css("form button[type='submit']")).await;
+            until(
+                &c,
+                "return document.readyState === 'complete' && !document.getElementById('email') || document.querySelector('[aria-invalid]') !== null",
+                "the answer",
+            )
+            .await;
+            for v in violations(&c, &axe).await {
+                failures.push(format!("POST {path} {typed} ({lang}): {v}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "axe violations:\n{}",
+        failures.join("\n")
+    );
+    // the check itself works: an image without a text alternative is caught
+    c.execute(
+        "var i = document.createElement('img'); i.src = '/static/none.png'; document.querySelector('main').appendChild(i); return true;",
+        vec![],
+    )
+    .await
+    .expect("add an image");
+    let caught = violations(&c, &axe).await;
+    assert!(
+        caught.iter().any(|v| v.starts_with("image-alt")),
+        "axe ran and saw the missing alt: {caught:?}"
+    );
+    c.close().await.expect("close browser");
+}
