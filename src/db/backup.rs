@@ -42,6 +42,10 @@ fn lock_path(db: &Path) -> PathBuf {
 
 fn open_lock(db: &Path) -> Result<File, BackupError> {
     let path = lock_path(db);
+    // the lock is taken before the first connection, which would create the directory
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| BackupError::Io(dir.to_owned(), e))?;
+    }
     OpenOptions::new()
         .create(true)
         .truncate(false)

@@ -372,6 +372,27 @@ fn demo_seeds_an_open_cycle_and_prints_logins_and_links() {
     assert!(text.contains("answers already in"));
 }
 
+/// The README's first command on a fresh checkout: the default database `var/kam360.db`,
+/// whose directory does not exist yet.
+#[test]
+fn demo_on_a_fresh_checkout_creates_its_database_directory() {
+    let dir = tempfile::tempdir().expect("dir");
+    let o = Command::new(env!("CARGO_BIN_EXE_kam360"))
+        .args(["demo", "--no-serve"])
+        .current_dir(dir.path())
+        .env(
+            "KAM360__RUBRIC__PATH",
+            root().join("config/rubric/kam.toml"),
+        )
+        .env_remove("KAM360__DATABASE__URL")
+        .env_remove("KAM360__EMAIL__FILE_DIR")
+        .env_remove("KAM360_CONFIG")
+        .output()
+        .expect("run kam360");
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(dir.path().join("var/kam360.db").is_file());
+}
+
 /// SPEC §14: an online backup while answers are being written, a restore refused while a
 /// server holds the database, and a restored database whose report is the source's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
