@@ -147,3 +147,37 @@ pub fn grant_session(
     }
     Ok(())
 }
+
+/// One request a browser session can still answer.
+#[derive(Debug, Clone, Queryable)]
+pub struct OpenRequest {
+    pub assignment_id: String,
+    pub subject_name: String,
+    pub relationship: Relationship,
+}
+
+/// The other requests this browser session opened that can still be answered at `now` (the
+/// thank-you page's next step), oldest first.
+pub fn open_in_session(
+    conn: &mut AnyConnection,
+    session_hash: &str,
+    except: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<OpenRequest>> {
+    rater_sessions::table
+        .inner_join(
+            assignments::table.inner_join(
+                reviews::table
+                    .inner_join(cycles::table)
+                    .inner_join(people::table.on(people::id.eq(reviews::subject_id))),
+            ),
+        )
+        .filter(rater_sessions::session_hash.eq(session_hash))
+        .filter(assignments::id.ne(except))
+        .filter(assignments::status.eq_any(AssignmentStatus::ANSWERABLE))
+        .filter(cycles::status.eq(CycleStatus::Open))
+        .filter(cycles::closes_at.gt(now))
+        .order((assignments::created_at.asc(), assignments::id.asc()))
+        .select((assignments::id, people::name, assignments::relationship))
+        .load(conn)
+}

@@ -341,5 +341,31 @@ pub async fn done(
         return Ok(see_other(access.base()));
     }
     let l = locale(&req, Some(ctx.assignment.locale));
-    Ok(html(StatusCode::OK, view::thanks(l, &ctx.subject_name)))
+    // the next step: what else this browser was asked and can still answer
+    let others = match session_value(&req, &state.settings) {
+        Some(v) => {
+            let (hash, except) = (token::hash(&v), ctx.assignment.id.clone());
+            state
+                .db
+                .read(move |c| {
+                    db::rater_access::open_in_session(c, &hash, &except, db::now())
+                        .map_err(AppError::from)
+                })
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let explicit = chosen_lang(&req);
+    let others: Vec<view::OtherRequest> = others
+        .into_iter()
+        .map(|o| view::OtherRequest {
+            href: with_lang(&format!("/f/{}", o.assignment_id), explicit),
+            subject_name: o.subject_name,
+            relationship: o.relationship,
+        })
+        .collect();
+    Ok(html(
+        StatusCode::OK,
+        view::thanks(l, &ctx.subject_name, &others),
+    ))
 }

@@ -129,10 +129,80 @@ async fn one_browser_can_hold_forms_for_two_kams(app: TestApp) {
     assert!(again_a.contains(">first</textarea>"));
 }
 
+/// SPEC §13: the thank-you page lists the other requests this browser opened and can still
+/// answer — and only those (another browser's, or an answered one, never appear).
+async fn the_thank_you_page_lists_the_other_open_requests_in_this_browser(app: TestApp) {
+    let n = standard()
+        .rater("kam2@t.cn", "boss@t.cn", "p1@t.cn", "peer", "en")
+        .kam("kam2@t.cn", "Li Na", "boss@t.cn")
+        .rater("kam3@t.cn", "boss@t.cn", "p1@t.cn", "peer", "en")
+        .kam("kam3@t.cn", "Zhou Jie", "boss@t.cn");
+    let l = launched_cycle(&app, &n);
+    let links: Vec<String> = l
+        .links
+        .iter()
+        .filter(|x| x.rater_email == "p1@t.cn")
+        .map(|x| crate::helpers::path_of(&x.link))
+        .collect();
+    assert_eq!(links.len(), 3, "p1 rates Wang Fang, Li Na and Zhou Jie");
+    // this browser opens two of the three
+    let (_, _, first) = app.open(&links[0]).await;
+    let (second, _, _) = app.open(&links[1]).await;
+    let criteria = |page: &str| -> Vec<(String, String)> {
+        app.rubric
+            .criteria_for(kam360::domain::relationship::Relationship::Peer)
+            .filter(|c| page.contains(&format!("name=\"{}\"", c.id)))
+            .map(|c| (c.id.clone(), "3".to_owned()))
+            .collect()
+    };
+    let mut pairs = criteria(&first);
+    pairs.push(("action".into(), "submit".into()));
+    let r = app
+        .post_raw(
+            &form_action(&first),
+            serde_urlencoded::to_string(&pairs).expect("encode"),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let done = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let (s, thanks) = app.get_text(&format!("{done}?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(
+        thanks.contains("Still waiting for your answer in this browser (1)"),
+        "{thanks}"
+    );
+    assert!(
+        thanks.contains(&format!("href=\"{second}?lang=en\"")),
+        "{thanks}"
+    );
+    assert!(
+        !thanks.contains("Zhou Jie"),
+        "a request this browser never opened"
+    );
+    // another browser that submitted its only request sees no list
+    let other = crate::helpers::new_client();
+    let r = other
+        .get(format!("{}{}", app.address, links[2]))
+        .send()
+        .await
+        .expect("open");
+    assert!(r.status().is_redirection() || r.status() == 200);
+    let (s, again) = app.get_text(&format!("{done}?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(
+        again.contains("(1)"),
+        "still only the one this browser opened"
+    );
+}
+
 both_backends!(
     tokens_are_stored_only_as_hashes_once_mail_is_sent,
     links_stop_at_the_deadline_even_before_the_cycle_is_closed,
     one_browser_can_hold_forms_for_two_kams,
+    the_thank_you_page_lists_the_other_open_requests_in_this_browser,
 );
 
 #[test]

@@ -42,7 +42,9 @@ pub fn form(l: Locale, r: &Request<'_>, switch: &str, email: &str, error: Option
                     }
                     div.actions { button.primary type="submit" { (r.button) } }
                 }
-                p { a href=(r.back.0) { (r.back.1) } }
+                @if r.back.0 != r.action {
+                    p { a href=(r.back.0) { (r.back.1) } }
+                }
             }
         },
     )

@@ -171,14 +171,39 @@ pub fn form(
     page(l, &title, Some(&h.switch_href), body)
 }
 
-/// After a successful submit.
-pub fn thanks(locale: Locale, subject_name: &str) -> Markup {
+/// Another request the rater can still answer, for the thank-you page.
+pub struct OtherRequest {
+    pub href: String,
+    pub subject_name: String,
+    pub relationship: Relationship,
+}
+
+/// After a successful submit, with the rater's other open requests in this browser.
+pub fn thanks(locale: Locale, subject_name: &str, others: &[OtherRequest]) -> Markup {
+    let l = locale;
     message(
-        locale,
-        t(locale, "thanks.title"),
-        &tf(locale, "thanks.body", &[("subject", subject_name)]),
+        l,
+        t(l, "thanks.title"),
+        &tf(l, "thanks.body", &[("subject", subject_name)]),
         None,
-        html! {},
+        html! {
+            @if !others.is_empty() {
+                h2 { (tf(l, "thanks.others", &[("count", &others.len().to_string())])) }
+                ul.others {
+                    @for o in others {
+                        li {
+                            a href=(o.href) {
+                                @if o.relationship == Relationship::SelfReview {
+                                    (t(l, "form.title.self"))
+                                } @else {
+                                    (tf(l, "form.title", &[("subject", &o.subject_name)]))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
     )
 }
 
