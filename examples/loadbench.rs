@@ -638,7 +638,12 @@ fn render(form: &kam360::web::views::fragments::CycleForm) -> maud::Markup {
         subject_name: "KAM 0",
         cycle_name: "Benchmark",
         relationship: Relationship::Customer,
-        deadline: "2026-12-27".into(),
+        deadline: kam360::domain::dates::Deadline::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 28)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .expect("date"),
+            "UTC",
+        ),
         min_group_size: 3,
         contact: "hr@kam360.test",
         action: "/f/01a2bc3d-0000-7000-8000-000000000000".into(),

@@ -23,6 +23,15 @@ pub struct Settings {
     pub consolidation: ConsolidationSettings,
     pub rubric: RubricSettings,
     pub log: LogSettings,
+    pub cycle: CycleSettings,
+}
+
+/// `[cycle]`: defaults for new cycles.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CycleSettings {
+    /// The IANA time zone a new cycle's deadline is in (SPEC §13).
+    pub time_zone: String,
 }
 
 /// `[log]`
@@ -208,6 +217,8 @@ impl Settings {
         if !(1..=600).contains(&self.server.request_timeout_seconds) {
             anyhow::bail!("configuration: server.request_timeout_seconds must be 1–600");
         }
+        crate::domain::dates::zone(&self.cycle.time_zone)
+            .map_err(|e| anyhow::anyhow!("configuration: cycle.time_zone: {e}"))?;
         if self.database.pool_size == 0 {
             anyhow::bail!("configuration: database.pool_size must be at least 1");
         }

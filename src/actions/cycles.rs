@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::{find_cycle, load_snapshots, PolicySnapshot};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::dates::{closing_instant, deadline_date};
+use crate::domain::dates::{closing_instant, zone};
 use crate::domain::ids::{CycleId, ReviewId};
 use crate::domain::locale::Locale;
 use crate::domain::nomination::{self, ImportError};
@@ -18,7 +18,8 @@ use crate::email::messages::{self, ReadyMail};
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
 
-/// Creates a draft cycle with frozen snapshots of the rubric and policy; returns its id.
+/// Creates a draft cycle with frozen snapshots of the rubric and policy, its deadline in the
+/// configured time zone (`cycle.time_zone`); returns its id.
 pub fn create(
     conn: &mut AnyConnection,
     settings: &Settings,
@@ -27,6 +28,20 @@ pub fn create(
     closes_on: NaiveDate,
     now: NaiveDateTime,
 ) -> AppResult<String> {
+    let zone = settings.cycle.time_zone.clone();
+    create_in(conn, settings, rubric, name, (closes_on, &zone), now)
+}
+
+/// [`create`], with the deadline's day in the named IANA time zone.
+pub fn create_in(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    rubric: &Rubric,
+    name: &str,
+    (closes_on, zone_name): (NaiveDate, &str),
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let zone = zone(zone_name).map_err(AppError::Invalid)?;
     let name = name.trim();
     if name.is_empty()
         || name.chars().count() > 200
@@ -36,7 +51,7 @@ pub fn create(
             "the cycle name must be 1–200 characters on one line, without control or text-direction characters".into(),
         ));
     }
-    let closes_at = closing_instant(closes_on);
+    let closes_at = closing_instant(closes_on, zone);
     if closes_at <= now {
         return Err(AppError::Invalid(format!(
             "the closing date {closes_on} is in the past"
@@ -62,6 +77,7 @@ pub fn create(
             policy_snapshot: &policy,
             min_group_size: i32::try_from(settings.min_group_size()).unwrap_or(3),
             created_at: now,
+            time_zone: zone.name(),
         },
     )?;
     db::audit::record(
@@ -384,7 +400,7 @@ pub fn notify_supervisor(
             locale,
             subject_name: &review.subject_name,
             cycle_name: &cycle.name,
-            deadline: deadline_date(cycle.closes_at),
+            deadline: cycle.deadline().label(),
             link: &link,
             answered,
             invited,

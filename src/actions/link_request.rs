@@ -7,7 +7,6 @@ use chrono::NaiveDateTime;
 use super::{find_cycle, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::dates::deadline_date;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
@@ -47,7 +46,7 @@ pub fn send(
         entries.push(LinkEntry {
             subject_name: review.listing.subject_name.clone(),
             cycle_name: cycle.name.clone(),
-            deadline: deadline_date(cycle.closes_at).to_string(),
+            deadline: cycle.deadline().label(),
             link,
             is_self: a.assignment.relationship == Relationship::SelfReview,
         });

@@ -7,7 +7,6 @@ use super::cycles::IssuedLink;
 use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::dates::deadline_date;
 use crate::domain::rubric::Rubric;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::token;
@@ -72,7 +71,7 @@ pub fn send_link(
             relationship,
             subject_name,
             cycle_name: &cycle.name,
-            deadline: deadline_date(cycle.closes_at),
+            deadline: cycle.deadline().label(),
             link: &link,
             criteria_count: rubric.criteria_for(relationship).count(),
             min_group_size: crate::domain::confidentiality::stored_k(cycle.min_group_size),

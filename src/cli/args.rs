@@ -148,9 +148,12 @@ pub struct CycleCreateArgs {
     /// The cycle's name, e.g. "2026 annual review".
     #[arg(long)]
     pub name: String,
-    /// The last day answers are accepted (YYYY-MM-DD).
+    /// The last day answers are accepted (YYYY-MM-DD), until its end in the time zone.
     #[arg(long, value_parser = parse_date)]
     pub closes_at: NaiveDate,
+    /// The deadline's IANA time zone, e.g. Asia/Shanghai (default: `cycle.time_zone`).
+    #[arg(long)]
+    pub time_zone: Option<String>,
 }
 
 /// `cycle import` arguments.

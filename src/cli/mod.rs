@@ -80,14 +80,19 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Cycle(CycleCommand::Create(a)) => {
             let rubric = startup::load_rubric(&s)?;
+            let zone = a.time_zone.as_deref().unwrap_or(&s.cycle.time_zone);
             let id = ctx.db.write_blocking(|c| {
-                actions::cycles::create(c, &s, &rubric, &a.name, a.closes_at, now)
+                actions::cycles::create_in(c, &s, &rubric, &a.name, (a.closes_at, zone), now)
             })?;
+            let deadline = ctx
+                .db
+                .read_blocking(|c| actions::find_cycle(c, &id))?
+                .deadline();
             writeln!(
                 out,
                 "created draft cycle \"{}\" closing {}",
                 a.name.trim(),
-                a.closes_at
+                deadline.label()
             )?;
             writeln!(out, "{id}")?;
         }

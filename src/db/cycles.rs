@@ -19,6 +19,15 @@ pub struct CycleRow {
     pub created_at: NaiveDateTime,
     pub launched_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    /// The IANA zone the deadline is shown in.
+    pub time_zone: String,
+}
+
+impl CycleRow {
+    /// The deadline with its zone.
+    pub fn deadline(&self) -> crate::domain::dates::Deadline {
+        crate::domain::dates::Deadline::new(self.closes_at, &self.time_zone)
+    }
 }
 
 /// A new cycle.
@@ -33,6 +42,7 @@ pub struct NewCycle<'a> {
     pub policy_snapshot: &'a str,
     pub min_group_size: i32,
     pub created_at: NaiveDateTime,
+    pub time_zone: &'a str,
 }
 
 /// Stores a new cycle.

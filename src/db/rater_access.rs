@@ -44,6 +44,8 @@ pub struct RaterContext {
     pub closes_at: NaiveDateTime,
     /// The cycle's k: the smallest group whose answers are shown (SPEC §7).
     pub min_group_size: i32,
+    /// The IANA zone the deadline is shown in.
+    pub time_zone: String,
     pub strengths: Option<String>,
     pub improvements: Option<String>,
     /// The saved ratings, as [`super::responses::DraftRatings`] gives them; see
@@ -52,6 +54,11 @@ pub struct RaterContext {
 }
 
 impl RaterContext {
+    /// The deadline with its zone.
+    pub fn deadline(&self) -> crate::domain::dates::Deadline {
+        crate::domain::dates::Deadline::new(self.closes_at, &self.time_zone)
+    }
+
     /// The saved ratings (of a draft, or of the submitted answers).
     pub fn draft(&self) -> QueryResult<Vec<super::responses::RatingRow>> {
         super::responses::parse_draft(&self.assignment.id, &self.draft)
@@ -76,6 +83,7 @@ pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<R
                     cycles::status,
                     cycles::closes_at,
                     cycles::min_group_size,
+                    cycles::time_zone,
                     responses::strengths.nullable(),
                     responses::improvements.nullable(),
                     super::responses::DraftRatings,

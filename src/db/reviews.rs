@@ -145,13 +145,22 @@ pub struct SupervisedReview {
     pub cycle_status: CycleStatus,
     pub closes_at: NaiveDateTime,
     pub min_group_size: i32,
+    /// The IANA zone the deadline is shown in.
+    pub time_zone: String,
+}
+
+impl SupervisedReview {
+    /// The deadline with its zone.
+    pub fn deadline(&self) -> crate::domain::dates::Deadline {
+        crate::domain::dates::Deadline::new(self.closes_at, &self.time_zone)
+    }
 }
 
 type SupervisedTuple = (
     ReviewRow,
     (String, String),
     (String, String),
-    (String, CycleStatus, NaiveDateTime, i32),
+    (String, CycleStatus, NaiveDateTime, i32, String),
 );
 
 /// Which supervised reviews to load.
@@ -180,6 +189,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 cycles::status,
                 cycles::closes_at,
                 cycles::min_group_size,
+                cycles::time_zone,
             ),
         ))
         .into_boxed();
@@ -195,7 +205,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 review,
                 (subject_email, subject_name),
                 (supervisor_email, supervisor_name),
-                (cycle_name, cycle_status, closes_at, min_group_size),
+                (cycle_name, cycle_status, closes_at, min_group_size, time_zone),
             )| SupervisedReview {
                 listing: ReviewListing {
                     review,
@@ -208,6 +218,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 cycle_status,
                 closes_at,
                 min_group_size,
+                time_zone,
             },
         )
         .collect())

@@ -60,6 +60,7 @@ diesel::table! {
         created_at -> Timestamp,
         launched_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        time_zone -> Text,
     }
 }
 

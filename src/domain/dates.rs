@@ -1,14 +1,85 @@
-//! Deadlines (SPEC §3): a cycle "closes on" a date, and answers are accepted until the end of
-//! that day; the stored instant is the first moment after it.
+//! Deadlines (SPEC §3, §13): a cycle "closes on" a date in its time zone, and answers are
+//! accepted until the end of that day there; the stored instant (UTC) is the first moment
+//! after it. Pages and emails show the deadline with the zone's offset, e.g.
+//! `2026-12-22 23:59 (UTC+08:00)`.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone};
+use chrono_tz::Tz;
 
-/// The moment a cycle that "closes on" `date` stops accepting answers: the end of that day (UTC).
-pub fn closing_instant(date: NaiveDate) -> NaiveDateTime {
-    date.succ_opt().unwrap_or(date).and_time(NaiveTime::MIN)
+/// A cycle's time zone, by its IANA name (`Asia/Shanghai`, `UTC`).
+///
+/// # Errors
+///
+/// The name, when it is not a known zone.
+pub fn zone(name: &str) -> Result<Tz, String> {
+    name.trim().parse::<Tz>().map_err(|_| {
+        format!("'{name}' is not a known time zone (use an IANA name such as Asia/Shanghai or UTC)")
+    })
 }
 
-/// The last day on which answers are accepted.
+/// A stored zone name, read back: UTC if it no longer parses (it was checked when stored).
+pub fn stored_zone(name: &str) -> Tz {
+    zone(name).unwrap_or(Tz::UTC)
+}
+
+/// The moment (UTC) a cycle that "closes on" `date` in `tz` stops accepting answers: the
+/// first moment of the next day there.
+pub fn closing_instant(date: NaiveDate, tz: Tz) -> NaiveDateTime {
+    let next = date.succ_opt().unwrap_or(date).and_time(NaiveTime::MIN);
+    // midnight can be skipped by a daylight-saving change: then the first moment after it
+    tz.from_local_datetime(&next)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(next + TimeDelta::hours(1)))
+                .earliest()
+        })
+        .map_or(next, |t| t.naive_utc())
+}
+
+/// A cycle's deadline: the closing instant and the zone it is shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// The first moment (UTC) answers are refused.
+    pub closes_at: NaiveDateTime,
+    pub zone: Tz,
+}
+
+impl Deadline {
+    /// The deadline of a cycle closing at `closes_at`, in the zone named `zone`.
+    pub fn new(closes_at: NaiveDateTime, zone: &str) -> Deadline {
+        Deadline {
+            closes_at,
+            zone: stored_zone(zone),
+        }
+    }
+
+    /// The last minute answers are accepted, in the cycle's zone.
+    fn last_minute(&self) -> chrono::DateTime<Tz> {
+        self.zone
+            .from_utc_datetime(&(self.closes_at - TimeDelta::minutes(1)))
+    }
+
+    /// The last day answers are accepted, in the cycle's zone.
+    pub fn last_day(&self) -> NaiveDate {
+        self.last_minute().date_naive()
+    }
+
+    /// `2026-12-22 23:59 (UTC+08:00)`: what people read.
+    pub fn label(&self) -> String {
+        let t = self.last_minute();
+        let offset = t.offset().fix().local_minus_utc();
+        let sign = if offset < 0 { '-' } else { '+' };
+        let (h, m) = (offset.abs() / 3600, offset.abs() % 3600 / 60);
+        format!("{} (UTC{sign}{h:02}:{m:02})", t.format("%Y-%m-%d %H:%M"))
+    }
+
+    /// `2026-12-22T23:59+08:00`: for `<time datetime>`.
+    pub fn iso(&self) -> String {
+        self.last_minute().format("%Y-%m-%dT%H:%M%:z").to_string()
+    }
+}
+
+/// The last day on which answers are accepted, in UTC (where no zone is at hand).
 pub fn deadline_date(closes_at: NaiveDateTime) -> NaiveDate {
     (closes_at - TimeDelta::seconds(1)).date()
 }
@@ -17,11 +88,44 @@ pub fn deadline_date(closes_at: NaiveDateTime) -> NaiveDate {
 mod tests {
     use super::*;
 
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 22).expect("date")
+    }
+
     #[test]
     fn the_deadline_is_the_closing_date_itself() {
-        let day = NaiveDate::from_ymd_opt(2026, 12, 22).expect("date");
-        let closes = closing_instant(day);
+        let closes = closing_instant(day(), Tz::UTC);
         assert_eq!(closes.to_string(), "2026-12-23 00:00:00");
-        assert_eq!(deadline_date(closes), day);
+        assert_eq!(deadline_date(closes), day());
+        let d = Deadline::new(closes, "UTC");
+        assert_eq!(d.label(), "2026-12-22 23:59 (UTC+00:00)");
+        assert_eq!(d.last_day(), day());
+    }
+
+    #[test]
+    fn a_zone_moves_the_instant_and_is_shown_with_its_offset() {
+        let shanghai = zone("Asia/Shanghai").expect("zone");
+        let closes = closing_instant(day(), shanghai);
+        assert_eq!(
+            closes.to_string(),
+            "2026-12-22 16:00:00",
+            "midnight in China, in UTC"
+        );
+        let d = Deadline::new(closes, "Asia/Shanghai");
+        assert_eq!(d.label(), "2026-12-22 23:59 (UTC+08:00)");
+        assert_eq!(d.iso(), "2026-12-22T23:59+08:00");
+        assert_eq!(d.last_day(), day());
+        let ny = Deadline::new(
+            closing_instant(day(), Tz::America__New_York),
+            "America/New_York",
+        );
+        assert_eq!(ny.label(), "2026-12-22 23:59 (UTC-05:00)");
+    }
+
+    #[test]
+    fn unknown_zones_are_refused_with_the_name() {
+        let e = zone("Mars/Olympus").expect_err("unknown");
+        assert!(e.contains("Mars/Olympus") && e.contains("IANA"), "{e}");
+        assert_eq!(stored_zone("garbage"), Tz::UTC);
     }
 }

@@ -2,7 +2,7 @@
 //! into an outbox row: rendered in the recipient's language with a stable Message-ID and an
 //! idempotency key per (assignment or review, kind, slot).
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::{Kind, Templates};
@@ -25,7 +25,8 @@ pub struct LinkMail<'a> {
     pub relationship: Relationship,
     pub subject_name: &'a str,
     pub cycle_name: &'a str,
-    pub deadline: NaiveDate,
+    /// The deadline as people read it, with its zone (`Deadline::label`).
+    pub deadline: String,
     pub link: &'a str,
     pub criteria_count: usize,
     pub min_group_size: usize,
@@ -61,7 +62,7 @@ pub fn link_message(
     let ctx = LinkContext {
         recipient_name: m.rater_name,
         cycle_name: m.cycle_name,
-        deadline: m.deadline.to_string(),
+        deadline: m.deadline.clone(),
         contact: &email.contact,
         html_lang: m.locale.html_lang(),
         subject_name: m.subject_name,
@@ -99,7 +100,8 @@ pub struct ReadyMail<'a> {
     pub locale: Locale,
     pub subject_name: &'a str,
     pub cycle_name: &'a str,
-    pub deadline: NaiveDate,
+    /// The deadline as people read it, with its zone (`Deadline::label`).
+    pub deadline: String,
     pub link: &'a str,
     pub answered: usize,
     pub invited: usize,
@@ -130,7 +132,7 @@ pub fn ready_message(
     let ctx = ReadyContext {
         recipient_name: m.supervisor_name,
         cycle_name: m.cycle_name,
-        deadline: m.deadline.to_string(),
+        deadline: m.deadline.clone(),
         contact: &email.contact,
         html_lang: m.locale.html_lang(),
         subject_name: m.subject_name,

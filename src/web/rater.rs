@@ -14,7 +14,6 @@ use super::views::rater::{self as view, FormHeader, Notice};
 use super::AppState;
 use crate::db::{self, rater_access::RaterContext, responses::RatingRow};
 use crate::domain::answers::{self, Action, Answers, Choice, Refusal, MAX_BODY};
-use crate::domain::dates::deadline_date;
 use crate::domain::locale::Locale;
 use crate::domain::status::AssignmentStatus;
 use crate::domain::token;
@@ -118,7 +117,7 @@ fn header<'a>(
         subject_name: &ctx.subject_name,
         cycle_name: &ctx.cycle_name,
         relationship: ctx.assignment.relationship,
-        deadline: deadline_date(ctx.closes_at).to_string(),
+        deadline: ctx.deadline(),
         // the cycle's k, as its invitations promised and its reports apply
         min_group_size: crate::domain::confidentiality::stored_k(ctx.min_group_size),
         contact: &state.settings.email.contact,

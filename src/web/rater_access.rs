@@ -11,7 +11,6 @@ use super::views::{layout, rater as view};
 use super::AppState;
 use crate::config::Settings;
 use crate::db::{self, rater_access::RaterContext, rater_access::RaterKey};
-use crate::domain::dates::deadline_date;
 use crate::domain::ids::AssignmentId;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::token;
@@ -166,7 +165,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
     };
     let l = locale(req, Some(ctx.assignment.locale));
     let switch = with_lang(&access.base(), Some(l.other()));
-    let deadline = deadline_date(ctx.closes_at).to_string();
+    let deadline = ctx.deadline().label();
     let contact = &state.settings.email.contact;
     let cycle_open = ctx.cycle_status == CycleStatus::Open && ctx.closes_at > db::now();
     let page = match ctx.assignment.status {

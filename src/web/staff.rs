@@ -13,7 +13,6 @@ use super::response::{html, locale, see_other};
 use super::views::staff as view;
 use super::AppState;
 use crate::db::{self, sessions::StaffSession};
-use crate::domain::dates::deadline_date;
 use crate::domain::ids::{AssignmentId, PersonId};
 use crate::domain::locale::Locale;
 use crate::domain::progress;
@@ -126,7 +125,7 @@ pub async fn home(
         let rows: Vec<view::CycleRow> = cycles
             .into_iter()
             .map(|c| view::CycleRow {
-                deadline: deadline_date(c.cycle.closes_at),
+                deadline: c.cycle.deadline(),
                 name: c.cycle.name,
                 status: c.cycle.status,
                 reviews: c.reviews,
@@ -158,12 +157,13 @@ pub async fn home(
                             && a.assignment.relationship == Relationship::Supervisor
                     })
                     .map(|a| (a.assignment.id.clone(), a.assignment.status));
+                let deadline = r.deadline();
                 out.push(view::SupervisedRow {
                     review_id: r.listing.review.id,
                     subject_name: r.listing.subject_name,
                     cycle_name: r.cycle_name,
                     cycle_status: r.cycle_status,
-                    deadline: deadline_date(r.closes_at),
+                    deadline,
                     review_status: r.listing.review.status,
                     k,
                     progress: progress::per_group(&statuses, k),

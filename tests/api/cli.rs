@@ -372,6 +372,82 @@ fn demo_seeds_an_open_cycle_and_prints_logins_and_links() {
     assert!(text.contains("answers already in"));
 }
 
+/// SPEC §13: a cycle's deadline is the end of its closing day in the cycle's time zone, and
+/// the invitation says so with the offset; an unknown zone is refused by name.
+#[test]
+fn a_cycle_in_a_time_zone_closes_at_the_end_of_its_day_there() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = sqlite(dir.path());
+    let day = future(20).to_string();
+    let o = kam360(
+        dir.path(),
+        &url,
+        &[
+            "cycle",
+            "create",
+            "--name",
+            "Q4",
+            "--closes-at",
+            &day,
+            "--time-zone",
+            "Mars/Base",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("'Mars/Base' is not a known time zone"),
+        "{}",
+        err(&o)
+    );
+    let o = kam360(
+        dir.path(),
+        &url,
+        &[
+            "cycle",
+            "create",
+            "--name",
+            "Q4",
+            "--closes-at",
+            &day,
+            "--time-zone",
+            "Asia/Shanghai",
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).contains(&format!("closing {day} 23:59 (UTC+08:00)")),
+        "{}",
+        out(&o)
+    );
+    let id = out(&o).lines().last().expect("id").to_owned();
+    let file = dir.path().join("n.csv");
+    std::fs::write(
+        &file,
+        crate::fixtures::Nominations::new()
+            .raw("kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,en,Client Co")
+            .csv(),
+    )
+    .expect("write");
+    for args in [
+        vec!["cycle", "import", &id, file.to_str().expect("path")],
+        vec!["cycle", "launch", &id],
+        vec!["outbox", "flush"],
+    ] {
+        let o = kam360(dir.path(), &url, &args);
+        assert!(o.status.success(), "{args:?}: {}", err(&o));
+    }
+    let mails: Vec<String> = std::fs::read_dir(dir.path().join("mail"))
+        .expect("mail dir")
+        .map(|e| crate::helpers::read_mail(&e.expect("entry").path()).text)
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].contains(&format!("{day} 23:59 (UTC+08:00)")),
+        "{}",
+        mails[0]
+    );
+}
+
 /// The README's first command on a fresh checkout: the default database `var/kam360.db`,
 /// whose directory does not exist yet.
 #[test]

@@ -100,8 +100,11 @@ async fn form_shows_header_and_only_observable_criteria(app: TestApp) {
         "header"
     );
     assert!(
-        body.contains(&crate::fixtures::future(14).to_string()),
-        "deadline shown"
+        body.contains(&format!(
+            "{} 23:59 (UTC+00:00)",
+            crate::fixtures::future(14)
+        )),
+        "deadline shown with its time zone"
     );
     let criteria = customer_criteria(&app);
     assert_eq!(body.matches("<fieldset").count(), criteria.len());

@@ -16,7 +16,7 @@ pub struct FormHeader<'a> {
     pub subject_name: &'a str,
     pub cycle_name: &'a str,
     pub relationship: Relationship,
-    pub deadline: String,
+    pub deadline: crate::domain::dates::Deadline,
     pub min_group_size: usize,
     pub contact: &'a str,
     /// Where the form posts (token URL, with `?lang=` when chosen explicitly).
@@ -72,7 +72,7 @@ pub fn form(
             ul.meta {
                 li { span.label { (text(l, "form.cycle")) } " " (h.cycle_name) }
                 li { span.label { (text(l, "form.role")) } " " (text(l, &format!("group.{}", group.as_str()))) }
-                li { span.label { (text(l, "form.deadline")) } " " strong { time datetime=(h.deadline) { (h.deadline) } } }
+                li { span.label { (text(l, "form.deadline")) } " " strong { time datetime=(h.deadline.iso()) { (h.deadline.label()) } } }
             }
             p.notice.confidential {
                 @match group {

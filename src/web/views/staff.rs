@@ -2,8 +2,6 @@
 
 use maud::{html, Markup};
 
-use chrono::NaiveDate;
-
 use super::layout::{message as simple, page};
 use crate::domain::locale::Locale;
 use crate::domain::progress::GroupProgress;
@@ -100,7 +98,7 @@ pub struct SupervisedRow {
     pub cycle_name: String,
     pub cycle_status: CycleStatus,
     /// The last day answers are accepted.
-    pub deadline: NaiveDate,
+    pub deadline: crate::domain::dates::Deadline,
     pub review_status: ReviewStatus,
     /// The cycle's k.
     pub k: usize,
@@ -114,7 +112,7 @@ pub struct CycleRow {
     pub name: String,
     pub status: CycleStatus,
     /// The last day answers are accepted.
-    pub deadline: NaiveDate,
+    pub deadline: crate::domain::dates::Deadline,
     pub reviews: usize,
     pub invited: usize,
     pub answered: usize,
@@ -137,7 +135,7 @@ pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usi
                     h2 { (r.subject_name) }
                     dl.meta {
                         div { dt { (t(l, "home.cycle")) } dd { (r.cycle_name) " · " (t(l, &format!("status.{}", r.cycle_status))) } }
-                        div { dt { (t(l, "home.deadline")) } dd { (r.deadline.to_string()) } }
+                        div { dt { (t(l, "home.deadline")) } dd { time datetime=(r.deadline.iso()) { (r.deadline.label()) } } }
                         div { dt { (t(l, "home.status")) } dd { (t(l, &format!("status.{}", r.review_status))) } }
                     }
                     h3 { (t(l, "home.progress")) }
@@ -185,7 +183,7 @@ pub fn admin_home(l: Locale, s: &Viewer<'_>, cycles: &[CycleRow]) -> Markup {
                             tr {
                                 th scope="row" { (c.name) }
                                 td { (t(l, &format!("status.{}", c.status))) }
-                                td { (c.deadline.to_string()) }
+                                td { time datetime=(c.deadline.iso()) { (c.deadline.label()) } }
                                 td { (c.reviews) }
                                 td { (tf(l, "home.answered", &[("answered", &c.answered.to_string()), ("invited", &c.invited.to_string())])) }
                             }
