@@ -633,7 +633,9 @@ async fn state_rubric(db: &Db, cycle_id: &str) -> Arc<kam360::web::views::fragme
 fn render(form: &kam360::web::views::fragments::CycleForm) -> maud::Markup {
     use kam360::domain::locale::Locale;
     use kam360::web::views::rater::{form as page, FormHeader, Notice};
+    let brand = kam360::web::views::layout::Brand::default();
     let h = FormHeader {
+        brand: &brand,
         locale: Locale::En,
         subject_name: "KAM 0",
         cycle_name: "Benchmark",

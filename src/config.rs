@@ -24,7 +24,23 @@ pub struct Settings {
     pub rubric: RubricSettings,
     pub log: LogSettings,
     pub cycle: CycleSettings,
+    pub branding: BrandingSettings,
 }
+
+/// `[branding]` (SPEC §13): who asks for the feedback, on rater pages and in emails.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandingSettings {
+    /// The organisation's name; empty: pages and emails name only kam360.
+    pub organization: String,
+    /// A PNG, JPEG, SVG or WebP file shown beside the name; empty: none.
+    pub logo: PathBuf,
+    /// The accent colour (`#rrggbb`) of buttons and links.
+    pub accent: String,
+}
+
+/// The largest logo file served.
+pub const MAX_LOGO_BYTES: u64 = 512 * 1024;
 
 /// `[cycle]`: defaults for new cycles.
 #[derive(Debug, Clone, Deserialize)]
@@ -217,6 +233,33 @@ impl Settings {
         if !(1..=600).contains(&self.server.request_timeout_seconds) {
             anyhow::bail!("configuration: server.request_timeout_seconds must be 1–600");
         }
+        crate::domain::brand::accent(&self.branding.accent)
+            .map_err(|e| anyhow::anyhow!("configuration: branding.accent: {e}"))?;
+        if self
+            .branding
+            .organization
+            .chars()
+            .any(crate::domain::text::is_unsafe)
+            || self.branding.organization.chars().count() > 100
+        {
+            anyhow::bail!("configuration: branding.organization must be at most 100 characters on one line, without control or text-direction characters");
+        }
+        if !self.branding.logo.as_os_str().is_empty() {
+            self.logo_type()?;
+            let size = std::fs::metadata(&self.branding.logo)
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "configuration: branding.logo {}: {e}",
+                        self.branding.logo.display()
+                    )
+                })?
+                .len();
+            if size > MAX_LOGO_BYTES {
+                anyhow::bail!(
+                    "configuration: branding.logo is {size} bytes; at most {MAX_LOGO_BYTES}"
+                );
+            }
+        }
         crate::domain::dates::zone(&self.cycle.time_zone)
             .map_err(|e| anyhow::anyhow!("configuration: cycle.time_zone: {e}"))?;
         if self.database.pool_size == 0 {
@@ -253,6 +296,35 @@ impl Settings {
     /// k of SPEC §7, already validated.
     pub fn min_group_size(&self) -> usize {
         usize::try_from(self.confidentiality.min_group_size).unwrap_or(3)
+    }
+
+    /// The From of every email: `email.from`, naming the organisation when it is configured
+    /// and the sender names nobody else (SPEC §13).
+    pub fn sender(&self) -> String {
+        crate::domain::brand::sender(&self.email.from, &self.branding.organization)
+    }
+
+    /// The logo's media type, from its extension.
+    ///
+    /// # Errors
+    ///
+    /// A file type browsers do not show as an image.
+    pub fn logo_type(&self) -> anyhow::Result<&'static str> {
+        let ext = self
+            .branding
+            .logo
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        Ok(match ext.as_deref() {
+            Some("png") => "image/png",
+            Some("jpg" | "jpeg") => "image/jpeg",
+            Some("svg") => "image/svg+xml",
+            Some("webp") => "image/webp",
+            _ => anyhow::bail!(
+                "configuration: branding.logo must be a .png, .jpg, .svg or .webp file"
+            ),
+        })
     }
 
     /// The public base URL without a trailing slash.

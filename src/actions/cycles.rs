@@ -392,7 +392,7 @@ pub fn notify_supervisor(
     let link = format!("{}/reviews/{}", settings.base_url(), review.review.id);
     let message = messages::ready_message(
         templates,
-        &settings.email,
+        settings,
         &ReadyMail {
             review_id: &review.review.id,
             supervisor_email: &review.supervisor_email,

@@ -57,7 +57,7 @@ pub fn send(
     let request_id = db::new_id();
     let message = links_message(
         templates,
-        &settings.email,
+        settings,
         &LinksMail {
             request_id: &request_id,
             email: email.as_str(),

@@ -60,7 +60,7 @@ pub fn send_link(
     let relationship = a.assignment.relationship;
     let message = messages::link_message(
         templates,
-        &settings.email,
+        settings,
         &LinkMail {
             kind,
             slot,

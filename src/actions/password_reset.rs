@@ -47,7 +47,7 @@ pub fn request(
     let link = format!("{}/password/reset/{}", settings.base_url(), issued.token);
     let message = reset_message(
         templates,
-        &settings.email,
+        settings,
         &ResetMail {
             token_hash: &issued.hash,
             email: &account.email,

@@ -6,11 +6,39 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::{Kind, Templates};
-use crate::config::EmailSettings;
+use crate::config::Settings;
 use crate::db::outbox::NewMessage;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::i18n;
+
+/// Who asks, for every template: the organisation's name and its logo's address (empty when
+/// not configured).
+#[derive(Serialize)]
+struct BrandContext {
+    organization: String,
+    logo_url: String,
+    /// The accent colour of buttons and links (`#rrggbb`, validated at start-up).
+    accent: String,
+}
+
+impl BrandContext {
+    fn of(settings: &Settings) -> BrandContext {
+        let logo = !settings.branding.logo.as_os_str().is_empty();
+        BrandContext {
+            organization: settings.branding.organization.trim().to_owned(),
+            logo_url: if logo {
+                format!("{}/static/logo", settings.base_url())
+            } else {
+                String::new()
+            },
+            accent: crate::domain::brand::accent(&settings.branding.accent).map_or_else(
+                |_| crate::domain::brand::DEFAULT_ACCENT.to_owned(),
+                |c| c.hex(),
+            ),
+        }
+    }
+}
 
 /// A message that carries a rater's personal link.
 #[derive(Debug, Clone)]
@@ -49,12 +77,14 @@ struct LinkContext<'a> {
     min_group_size: usize,
     is_self: bool,
     days_left: i64,
+    #[serde(flatten)]
+    brand: BrandContext,
 }
 
 /// Renders a link-carrying message into an outbox row.
 pub fn link_message(
     templates: &Templates,
-    email: &EmailSettings,
+    settings: &Settings,
     m: &LinkMail<'_>,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
@@ -63,7 +93,8 @@ pub fn link_message(
         recipient_name: m.rater_name,
         cycle_name: m.cycle_name,
         deadline: m.deadline.clone(),
-        contact: &email.contact,
+        contact: &settings.email.contact,
+        brand: BrandContext::of(settings),
         html_lang: m.locale.html_lang(),
         subject_name: m.subject_name,
         relationship: i18n::t(m.locale, &group_key),
@@ -77,7 +108,7 @@ pub fn link_message(
     };
     let r = templates.render(m.kind, m.locale, &ctx)?;
     new_message(
-        &email.from,
+        &settings.sender(),
         Envelope {
             key: format!("{}:{}:{}", m.kind.as_str(), m.assignment_id, m.slot),
             kind: m.kind,
@@ -120,12 +151,14 @@ struct ReadyContext<'a> {
     answered: usize,
     invited: usize,
     reason: &'a str,
+    #[serde(flatten)]
+    brand: BrandContext,
 }
 
 /// Renders the supervisor notification (one per review).
 pub fn ready_message(
     templates: &Templates,
-    email: &EmailSettings,
+    settings: &Settings,
     m: &ReadyMail<'_>,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
@@ -133,7 +166,8 @@ pub fn ready_message(
         recipient_name: m.supervisor_name,
         cycle_name: m.cycle_name,
         deadline: m.deadline.clone(),
-        contact: &email.contact,
+        contact: &settings.email.contact,
+        brand: BrandContext::of(settings),
         html_lang: m.locale.html_lang(),
         subject_name: m.subject_name,
         link: m.link,
@@ -147,7 +181,7 @@ pub fn ready_message(
     };
     let r = templates.render(Kind::SupervisorReady, m.locale, &ctx)?;
     new_message(
-        &email.from,
+        &settings.sender(),
         Envelope {
             key: format!("supervisor_ready:{}", m.review_id),
             kind: Kind::SupervisorReady,
@@ -180,25 +214,28 @@ struct ResetContext<'a> {
     html_lang: &'a str,
     link: &'a str,
     valid_minutes: i64,
+    #[serde(flatten)]
+    brand: BrandContext,
 }
 
 /// Renders a password reset message.
 pub fn reset_message(
     templates: &Templates,
-    email: &EmailSettings,
+    settings: &Settings,
     m: &ResetMail<'_>,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
     let ctx = ResetContext {
         recipient_name: m.name,
-        contact: &email.contact,
+        contact: &settings.email.contact,
+        brand: BrandContext::of(settings),
         html_lang: m.locale.html_lang(),
         link: m.link,
         valid_minutes: m.valid_minutes,
     };
     let r = templates.render(Kind::PasswordReset, m.locale, &ctx)?;
     new_message(
-        &email.from,
+        &settings.sender(),
         Envelope {
             key: format!("password_reset:{}", m.token_hash),
             kind: Kind::PasswordReset,
@@ -240,24 +277,27 @@ struct LinksContext<'a> {
     contact: &'a str,
     html_lang: &'a str,
     entries: &'a [LinkEntry],
+    #[serde(flatten)]
+    brand: BrandContext,
 }
 
 /// Renders the message with a rater's fresh links.
 pub fn links_message(
     templates: &Templates,
-    email: &EmailSettings,
+    settings: &Settings,
     m: &LinksMail<'_>,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
     let ctx = LinksContext {
         recipient_name: m.name,
-        contact: &email.contact,
+        contact: &settings.email.contact,
+        brand: BrandContext::of(settings),
         html_lang: m.locale.html_lang(),
         entries: m.entries,
     };
     let r = templates.render(Kind::Links, m.locale, &ctx)?;
     new_message(
-        &email.from,
+        &settings.sender(),
         Envelope {
             key: format!("links:{}", m.request_id),
             kind: Kind::Links,

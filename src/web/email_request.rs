@@ -11,6 +11,7 @@ use maud::Markup;
 
 use super::response::{html, locale, with_lang};
 use super::staff::forbidden;
+use super::views::layout::Brand;
 use super::AppState;
 use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
@@ -27,10 +28,10 @@ pub struct AddressForm {
 
 /// The pages of one kind of request.
 pub struct Pages {
-    /// The form: (locale, language switch, typed address, error next to the field).
-    pub form: fn(Locale, &str, &str, Option<&str>) -> Markup,
+    /// The form: (brand, locale, language switch, typed address, error next to the field).
+    pub form: fn(&Brand, Locale, &str, &str, Option<&str>) -> Markup,
     /// Too many requests.
-    pub throttled: fn(Locale) -> Markup,
+    pub throttled: fn(&Brand, Locale) -> Markup,
 }
 
 /// Runs one request of `kind`; `Ok(Ok(address))` when the action ran (whatever it found to
@@ -55,7 +56,13 @@ where
         let switch = with_lang(req.path(), Some(l.other()));
         return Ok(Err(html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            (pages.form)(l, &switch, &typed, Some(t(l, "password.invalid_email"))),
+            (pages.form)(
+                &state.brand,
+                l,
+                &switch,
+                &typed,
+                Some(t(l, "password.invalid_email")),
+            ),
         )));
     };
     let client = super::security::client_address(req, &state.settings.server.trusted_proxies);
@@ -75,7 +82,7 @@ where
     if !admitted {
         return Ok(Err(html(
             StatusCode::TOO_MANY_REQUESTS,
-            (pages.throttled)(l),
+            (pages.throttled)(&state.brand, l),
         )));
     }
     Ok(Ok(shown))

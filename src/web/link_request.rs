@@ -13,10 +13,13 @@ use crate::actions::link_request;
 use crate::error::AppResult;
 
 /// `GET /links`
-pub async fn form(req: HttpRequest) -> HttpResponse {
+pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let l = locale(&req, None);
     let switch = with_lang(req.path(), Some(l.other()));
-    html(StatusCode::OK, view::form(l, &switch, "", None))
+    html(
+        StatusCode::OK,
+        view::form(&state.brand, l, &switch, "", None),
+    )
 }
 
 const PAGES: Pages = Pages {
@@ -46,7 +49,7 @@ pub async fn send(
     Ok(match asked {
         Ok(email) => html(
             StatusCode::OK,
-            view::sent(l, &email, &state.settings.email.contact),
+            view::sent(&state.brand, l, &email, &state.settings.email.contact),
         ),
         Err(refused) => refused,
     })

@@ -1,5 +1,6 @@
 //! The web server: shared state and the route table (`startup` runs it).
 
+pub mod assets;
 pub mod email_request;
 pub mod errors;
 pub mod extractors;
@@ -55,17 +56,37 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub templates: Arc<Templates>,
     pub rubrics: RubricCache,
+    /// Who asks for the feedback, as the rater pages show it.
+    pub brand: views::layout::Brand,
+    /// The organisation's logo (bytes, media type), read once at start.
+    pub logo: Option<(Vec<u8>, &'static str)>,
 }
 
 impl AppState {
     /// The state shared by every worker of one server.
     pub fn new(db: Db, settings: Arc<Settings>, templates: Arc<Templates>) -> AppState {
+        // the settings were validated: the logo is readable and of a known type
+        let logo = (!settings.branding.logo.as_os_str().is_empty())
+            .then(|| {
+                let bytes = std::fs::read(&settings.branding.logo).ok()?;
+                Some((bytes, settings.logo_type().ok()?))
+            })
+            .flatten();
+        let brand = views::layout::Brand {
+            organization: settings.branding.organization.trim().to_owned(),
+            logo: logo.is_some(),
+            accent: !settings
+                .branding
+                .accent
+                .eq_ignore_ascii_case(crate::domain::brand::DEFAULT_ACCENT),
+        };
         AppState {
             db,
             settings,
             templates,
             rubrics: RubricCache::default(),
-            // 5 failures per account or address per 15 minutes
+            brand,
+            logo,
         }
     }
 }
@@ -114,6 +135,8 @@ route_table! {
     post "/r/{token}" => rater::answer, Rater;
     get "/static/app.css" => views::assets::css, Public;
     get "/static/form.js" => views::assets::js, Public;
+    get "/static/brand.css" => assets::brand_css, Public;
+    get "/static/logo" => assets::logo, Public;
     get "/f/{assignment}/done" => rater::done, Rater;
     get "/f/{assignment}/decline" => rater_decline::decline_form, Rater;
     post "/f/{assignment}/decline" => rater_decline::decline, Rater;

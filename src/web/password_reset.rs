@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::email_request::{self, AddressForm, Pages};
 use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
 use super::staff::forbidden;
+use super::views::layout::Brand;
 use super::views::password_reset as view;
 use super::AppState;
 use crate::actions::password_reset as reset;
@@ -25,7 +26,10 @@ fn switch(req: &HttpRequest, l: Locale) -> String {
 /// `GET /password/forgot`
 pub async fn forgot_form(req: HttpRequest) -> HttpResponse {
     let l = locale(&req, None);
-    html(StatusCode::OK, view::forgot(l, &switch(&req, l), "", None))
+    html(
+        StatusCode::OK,
+        view::forgot(&Brand::default(), l, &switch(&req, l), "", None),
+    )
 }
 
 const PAGES: Pages = Pages {

@@ -113,6 +113,7 @@ fn header<'a>(
     let l = locale(req, Some(ctx.assignment.locale));
     let explicit = chosen_lang(req);
     FormHeader {
+        brand: &state.brand,
         locale: l,
         subject_name: &ctx.subject_name,
         cycle_name: &ctx.cycle_name,
@@ -365,6 +366,6 @@ pub async fn done(
         .collect();
     Ok(html(
         StatusCode::OK,
-        view::thanks(l, &ctx.subject_name, &others),
+        view::thanks(&state.brand, l, &ctx.subject_name, &others),
     ))
 }

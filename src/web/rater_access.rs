@@ -177,16 +177,17 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
                 .unwrap_or_default();
             Some(html(
                 StatusCode::OK,
-                view::already_submitted(l, &ctx.subject_name, &date, &switch),
+                view::already_submitted(&state.brand, l, &ctx.subject_name, &date, &switch),
             ))
         }
         AssignmentStatus::Declined => Some(html(
             StatusCode::OK,
-            view::declined(l, &ctx.subject_name, &switch),
+            view::declined(&state.brand, l, &ctx.subject_name, &switch),
         )),
         AssignmentStatus::Revoked => Some(html(
             StatusCode::GONE,
             view::unavailable(
+                &state.brand,
                 l,
                 "revoked",
                 &ctx.cycle_name,
@@ -198,6 +199,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
         _ if !cycle_open || ctx.assignment.status == AssignmentStatus::Expired => Some(html(
             StatusCode::GONE,
             view::unavailable(
+                &state.brand,
                 l,
                 "closed",
                 &ctx.cycle_name,

@@ -28,6 +28,7 @@ pub async fn decline_form(
     let explicit = chosen_lang(&req);
     let base = access.base();
     let page = view::decline_form(
+        &state.brand,
         l,
         &ctx.subject_name,
         &with_lang(&format!("{base}/decline"), explicit),

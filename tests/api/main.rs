@@ -9,6 +9,7 @@ mod helpers;
 mod accessibility;
 mod attacks;
 mod authz;
+mod branding;
 mod browser;
 mod chromium;
 mod cli;

@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::layout::{message, page};
+use super::layout::{rater_message, rater_page, Brand};
 use crate::domain::locale::Locale;
 use crate::i18n::t;
 
@@ -15,11 +15,14 @@ pub struct Request<'a> {
     pub button: &'a str,
     /// Where "back" goes, with its words.
     pub back: (&'a str, &'a str),
+    /// Who asks (the rater's pages name the organisation; staff pages do not).
+    pub brand: &'a Brand,
 }
 
 /// The address form, keeping what was typed; `error` sits next to the field.
 pub fn form(l: Locale, r: &Request<'_>, switch: &str, email: &str, error: Option<&str>) -> Markup {
-    page(
+    rater_page(
+        r.brand,
         l,
         r.title,
         Some(switch),
@@ -52,10 +55,10 @@ pub fn form(l: Locale, r: &Request<'_>, switch: &str, email: &str, error: Option
 
 /// A one-paragraph answer with the way back.
 pub fn answer(l: Locale, r: &Request<'_>, title: &str, body: &str) -> Markup {
-    message(
+    rater_message(
+        r.brand,
         l,
-        title,
-        body,
+        (title, body),
         None,
         html! { p { a href=(r.back.0) { (r.back.1) } } },
     )

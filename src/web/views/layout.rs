@@ -6,8 +6,41 @@ use super::fragments::Reserve;
 use crate::domain::locale::Locale;
 use crate::i18n::t;
 
+/// Who asks for the feedback, on the pages raters see (SPEC §13).
+#[derive(Debug, Clone, Default)]
+pub struct Brand {
+    /// The organisation's name; empty: kam360 alone.
+    pub organization: String,
+    /// Whether `/static/logo` serves a logo.
+    pub logo: bool,
+    /// Whether `/static/brand.css` sets another accent colour.
+    pub accent: bool,
+}
+
 /// Draws a whole page. `switch` is the URL of this page in the other language, if it has one.
 pub fn page(locale: Locale, title: &str, switch: Option<&str>, body: Markup) -> Markup {
+    shell(locale, title, switch, None, body)
+}
+
+/// [`page`] for raters: the organisation that asks is named in the header.
+pub fn rater_page(
+    brand: &Brand,
+    locale: Locale,
+    title: &str,
+    switch: Option<&str>,
+    body: Markup,
+) -> Markup {
+    shell(locale, title, switch, Some(brand), body)
+}
+
+fn shell(
+    locale: Locale,
+    title: &str,
+    switch: Option<&str>,
+    brand: Option<&Brand>,
+    body: Markup,
+) -> Markup {
+    let named = brand.filter(|b| !b.organization.is_empty());
     html! {
         (Reserve(body.0.len() + 2048))
         (DOCTYPE)
@@ -18,11 +51,19 @@ pub fn page(locale: Locale, title: &str, switch: Option<&str>, body: Markup) -> 
                 meta name="referrer" content="no-referrer";
                 title { (title) " · kam360" }
                 link rel="stylesheet" href="/static/app.css";
+                @if brand.is_some_and(|b| b.accent) {
+                    link rel="stylesheet" href="/static/brand.css";
+                }
                 script src="/static/form.js" defer {}
             }
             body {
                 header.top {
-                    span.brand { "kam360" }
+                    span.brand {
+                        @if brand.is_some_and(|b| b.logo) {
+                            img.logo src="/static/logo" alt="";
+                        }
+                        @if let Some(b) = named { (b.organization) } @else { "kam360" }
+                    }
                     @if let Some(href) = switch {
                         nav aria-label=(t(locale, "lang.label")) {
                             a.lang href=(href) lang=(locale.other().html_lang()) hreflang=(locale.other().as_str()) { (t(locale, "lang.switch")) }
@@ -43,10 +84,32 @@ pub fn message(
     switch: Option<&str>,
     extra: Markup,
 ) -> Markup {
-    page(
+    branded_message(None, locale, (title, body), switch, extra)
+}
+
+/// [`message`] for raters, naming the organisation that asks.
+pub fn rater_message(
+    brand: &Brand,
+    locale: Locale,
+    (title, body): (&str, &str),
+    switch: Option<&str>,
+    extra: Markup,
+) -> Markup {
+    branded_message(Some(brand), locale, (title, body), switch, extra)
+}
+
+fn branded_message(
+    brand: Option<&Brand>,
+    locale: Locale,
+    (title, body): (&str, &str),
+    switch: Option<&str>,
+    extra: Markup,
+) -> Markup {
+    shell(
         locale,
         title,
         switch,
+        brand,
         html! {
             section.message {
                 h1 { (title) }

@@ -3,11 +3,13 @@
 use maud::Markup;
 
 use super::email_request::{self, Request};
+use super::layout::Brand;
 use crate::domain::locale::Locale;
 use crate::i18n::{t, tf};
 
-fn request(l: Locale) -> Request<'static> {
+fn request(brand: &Brand, l: Locale) -> Request<'_> {
     Request {
+        brand,
         action: "/links",
         title: t(l, "links.title"),
         intro: t(l, "links.intro"),
@@ -17,21 +19,26 @@ fn request(l: Locale) -> Request<'static> {
 }
 
 /// `GET /links`
-pub fn form(l: Locale, switch: &str, email: &str, error: Option<&str>) -> Markup {
-    email_request::form(l, &request(l), switch, email, error)
+pub fn form(brand: &Brand, l: Locale, switch: &str, email: &str, error: Option<&str>) -> Markup {
+    email_request::form(l, &request(brand, l), switch, email, error)
 }
 
 /// The same answer whether or not the address has open requests.
-pub fn sent(l: Locale, email: &str, contact: &str) -> Markup {
+pub fn sent(brand: &Brand, l: Locale, email: &str, contact: &str) -> Markup {
     let body = tf(
         l,
         "links.sent.body",
         &[("email", email), ("contact", contact)],
     );
-    email_request::answer(l, &request(l), t(l, "links.sent.title"), &body)
+    email_request::answer(l, &request(brand, l), t(l, "links.sent.title"), &body)
 }
 
 /// Too many requests for this address or from this client.
-pub fn throttled(l: Locale) -> Markup {
-    email_request::answer(l, &request(l), t(l, "links.title"), t(l, "links.throttled"))
+pub fn throttled(brand: &Brand, l: Locale) -> Markup {
+    email_request::answer(
+        l,
+        &request(brand, l),
+        t(l, "links.title"),
+        t(l, "links.throttled"),
+    )
 }

@@ -3,13 +3,20 @@
 use maud::{html, Markup};
 
 use super::email_request::{self, Request};
+use super::layout::Brand;
 use super::layout::{message, page};
 use crate::domain::locale::Locale;
 use crate::i18n::{t, tf};
 
 /// The request form's texts.
 pub fn request(l: Locale) -> Request<'static> {
+    static UNBRANDED: Brand = Brand {
+        organization: String::new(),
+        logo: false,
+        accent: false,
+    };
     Request {
+        brand: &UNBRANDED,
         action: "/password/forgot",
         title: t(l, "password.forgot.title"),
         intro: t(l, "password.forgot.intro"),
@@ -19,7 +26,7 @@ pub fn request(l: Locale) -> Request<'static> {
 }
 
 /// `GET /password/forgot`: the address to send a link to, keeping what was typed.
-pub fn forgot(l: Locale, switch: &str, email: &str, error: Option<&str>) -> Markup {
+pub fn forgot(_: &Brand, l: Locale, switch: &str, email: &str, error: Option<&str>) -> Markup {
     email_request::form(l, &request(l), switch, email, error)
 }
 
@@ -34,7 +41,7 @@ pub fn sent(l: Locale, email: &str, minutes: i64) -> Markup {
 }
 
 /// Too many requests for this address or from this client.
-pub fn throttled(l: Locale) -> Markup {
+pub fn throttled(_: &Brand, l: Locale) -> Markup {
     email_request::answer(
         l,
         &request(l),

@@ -4,7 +4,7 @@
 use maud::{html, Markup};
 
 use super::fragments::{text, textf, Reserve};
-use super::layout::{message, page};
+use super::layout::{rater_message, rater_page, Brand};
 use crate::domain::answers::{Answers, MAX_TEXT};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
@@ -12,6 +12,7 @@ use crate::i18n::{t, tf};
 
 /// What the form header shows.
 pub struct FormHeader<'a> {
+    pub brand: &'a Brand,
     pub locale: Locale,
     pub subject_name: &'a str,
     pub cycle_name: &'a str,
@@ -168,7 +169,7 @@ pub fn form(
         p.decline-link { a href=(h.decline_href) { (text(l, "form.decline")) } }
         p.contact { (textf(l, "form.contact", &[("contact", h.contact)])) }
     };
-    page(l, &title, Some(&h.switch_href), body)
+    rater_page(h.brand, l, &title, Some(&h.switch_href), body)
 }
 
 /// Another request the rater can still answer, for the thank-you page.
@@ -179,12 +180,20 @@ pub struct OtherRequest {
 }
 
 /// After a successful submit, with the rater's other open requests in this browser.
-pub fn thanks(locale: Locale, subject_name: &str, others: &[OtherRequest]) -> Markup {
+pub fn thanks(
+    brand: &Brand,
+    locale: Locale,
+    subject_name: &str,
+    others: &[OtherRequest],
+) -> Markup {
     let l = locale;
-    message(
+    rater_message(
+        brand,
         l,
-        t(l, "thanks.title"),
-        &tf(l, "thanks.body", &[("subject", subject_name)]),
+        (
+            t(l, "thanks.title"),
+            &tf(l, "thanks.body", &[("subject", subject_name)]),
+        ),
         None,
         html! {
             @if !others.is_empty() {
@@ -208,14 +217,23 @@ pub fn thanks(locale: Locale, subject_name: &str, others: &[OtherRequest]) -> Ma
 }
 
 /// The link was used to submit already: no answers shown.
-pub fn already_submitted(locale: Locale, subject_name: &str, date: &str, switch: &str) -> Markup {
-    message(
+pub fn already_submitted(
+    brand: &Brand,
+    locale: Locale,
+    subject_name: &str,
+    date: &str,
+    switch: &str,
+) -> Markup {
+    rater_message(
+        brand,
         locale,
-        t(locale, "submitted.title"),
-        &tf(
-            locale,
-            "submitted.body",
-            &[("subject", subject_name), ("date", date)],
+        (
+            t(locale, "submitted.title"),
+            &tf(
+                locale,
+                "submitted.body",
+                &[("subject", subject_name), ("date", date)],
+            ),
         ),
         Some(switch),
         html! {},
@@ -224,6 +242,7 @@ pub fn already_submitted(locale: Locale, subject_name: &str, date: &str, switch:
 
 /// Confirm a decline, with an optional reason.
 pub fn decline_form(
+    brand: &Brand,
     locale: Locale,
     subject_name: &str,
     action: &str,
@@ -231,7 +250,8 @@ pub fn decline_form(
     switch: &str,
 ) -> Markup {
     let title = t(locale, "decline.title");
-    page(
+    rater_page(
+        brand,
         locale,
         title,
         Some(switch),
@@ -255,11 +275,14 @@ pub fn decline_form(
 }
 
 /// The rater declined.
-pub fn declined(locale: Locale, subject_name: &str, switch: &str) -> Markup {
-    message(
+pub fn declined(brand: &Brand, locale: Locale, subject_name: &str, switch: &str) -> Markup {
+    rater_message(
+        brand,
         locale,
-        t(locale, "declined.title"),
-        &tf(locale, "declined.body", &[("subject", subject_name)]),
+        (
+            t(locale, "declined.title"),
+            &tf(locale, "declined.body", &[("subject", subject_name)]),
+        ),
         Some(switch),
         html! {},
     )
@@ -267,6 +290,7 @@ pub fn declined(locale: Locale, subject_name: &str, switch: &str) -> Markup {
 
 /// A link that no longer accepts answers (`closed.*`, `revoked.*`), with the cycle contact.
 pub fn unavailable(
+    brand: &Brand,
     locale: Locale,
     key: &str,
     cycle: &str,
@@ -274,13 +298,16 @@ pub fn unavailable(
     contact: &str,
     switch: Option<&str>,
 ) -> Markup {
-    message(
+    rater_message(
+        brand,
         locale,
-        t(locale, &format!("{key}.title")),
-        &tf(
-            locale,
-            &format!("{key}.body"),
-            &[("cycle", cycle), ("date", date)],
+        (
+            t(locale, &format!("{key}.title")),
+            &tf(
+                locale,
+                &format!("{key}.body"),
+                &[("cycle", cycle), ("date", date)],
+            ),
         ),
         switch,
         html! {
