@@ -49,7 +49,7 @@ fn args() -> Args {
         rounds: 3,
         connections: 64,
         links: 0,
-        phases: ["ceiling", "render", "get", "submit", "raw"]
+        phases: ["ceiling", "render", "get", "save", "submit", "raw"]
             .map(String::from)
             .to_vec(),
     };
@@ -494,8 +494,16 @@ async fn main() {
         "",
         &[("/render".to_owned(), String::new())],
     );
-    let (mut ceil, mut rendered, mut form, mut submit, mut raw) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut ceil, mut rendered, mut form, mut save, mut submit, mut raw) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    // an autosave (SPEC §13) is the same POST with action=save, again and again on a draft
+    let save_body = body.replace("action=submit", "action=save");
     let rows = body.matches("=").count() - 3;
     let run = |phase: &str| a.phases.iter().any(|p| p == phase);
     for round in 0..a.rounds {
@@ -522,6 +530,24 @@ async fn main() {
             }
             let sc = sc.clone();
             out.push(measure(move || wrk(&url, &sc, s, c)).await);
+        }
+        if run("save") {
+            // before this round's submits, on the same links (their drafts)
+            let saves: Vec<(String, String)> = batches[1 + round * 2]
+                .iter()
+                .skip(usize::from(round == 0))
+                .take(2_000)
+                .map(|(_, t)| (format!("/r/{t}"), String::new()))
+                .collect();
+            let save_script = script(
+                scripts.path(),
+                &format!("save{round}"),
+                "POST",
+                &save_body,
+                &saves,
+            );
+            let u = base.clone();
+            save.push(measure(move || wrk(&u, &save_script, s, c)).await);
         }
         if run("submit") {
             let posts: Vec<(String, String)> = batches[1 + round * 2]
@@ -582,6 +608,7 @@ async fn main() {
             &rendered,
         ),
         ("GET form over 2,000 links (session cookie)", &form),
+        ("POST action=save (an autosave) over 2,000 drafts", &save),
         ("POST full submission over distinct links", &submit),
         ("raw single writer, same transaction, no HTTP", &raw),
     ];
@@ -604,6 +631,12 @@ async fn main() {
             }
         }
         println!("- statements per GET: **{get_statements}**");
+    }
+    if !save.is_empty() && !raw.is_empty() {
+        println!(
+            "- save (autosave) / raw single writer: **{:.0} %**",
+            100.0 * med(&save) / med(&raw)
+        );
     }
     if !submit.is_empty() && !raw.is_empty() {
         println!(

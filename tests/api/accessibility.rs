@@ -57,6 +57,14 @@ async fn every_public_page_passes_axe_in_both_languages_at_360_px() {
     let reset = kam360::domain::token::issue();
     let hash = reset.hash.clone();
     app.write(move |conn| {
+        // an account, so that the reset request below sends its email too
+        kam360::actions::users::add(
+            conn,
+            "boss@t.cn",
+            "Li Ming",
+            kam360::actions::users::Role::Supervisor,
+            kam360::db::now(),
+        )?;
         let person = kam360::db::people::ensure(conn, "boss@t.cn", "Li Ming", kam360::db::now())?;
         kam360::db::password_resets::replace(
             conn,
