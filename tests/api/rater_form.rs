@@ -106,6 +106,13 @@ async fn form_shows_header_and_only_observable_criteria(app: TestApp) {
         )),
         "deadline shown with its time zone"
     );
+    assert!(
+        body.contains(&format!(
+            "<a href=\"mailto:{0}\">{0}</a>",
+            app.settings.email.contact
+        )),
+        "the contact can be tapped"
+    );
     let criteria = customer_criteria(&app);
     assert_eq!(body.matches("<fieldset").count(), criteria.len());
     for id in &criteria {

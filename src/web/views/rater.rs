@@ -167,9 +167,18 @@ pub fn form(
             }
         }
         p.decline-link { a href=(h.decline_href) { (text(l, "form.decline")) } }
-        p.contact { (textf(l, "form.contact", &[("contact", h.contact)])) }
+        (contact_line(l, h.contact))
     };
     rater_page(h.brand, l, &title, Some(&h.switch_href), body)
+}
+
+/// "Questions? Contact …" with the address as a link a phone can tap.
+fn contact_line(l: Locale, contact: &str) -> Markup {
+    let text = t(l, "form.contact");
+    let (before, after) = text.split_once("{contact}").unwrap_or((text, ""));
+    html! {
+        p.contact { (before) a href={ "mailto:" (contact) } { (contact) } (after) }
+    }
 }
 
 /// Another request the rater can still answer, for the thank-you page.
@@ -312,7 +321,7 @@ pub fn unavailable(
         switch,
         html! {
             p { a href="/links" { (t(locale, "links.lost")) } }
-            p.contact { (tf(locale, "form.contact", &[("contact", contact)])) }
+            (contact_line(locale, contact))
         },
     )
 }
