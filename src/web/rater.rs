@@ -311,10 +311,16 @@ pub async fn answer(
     let explicit = chosen_lang(&req);
     Ok(match action {
         Action::Submit => see_other(with_lang(&format!("{base}/done"), explicit)),
-        Action::Save => see_other(match explicit {
-            Some(x) => format!("{base}?lang={}&saved=1#progress", x.as_str()),
-            None => format!("{base}?saved=1#progress"),
-        }),
+        // back where the rater goes on: the next unanswered question (or the overall comments)
+        Action::Save => {
+            let anchor = missing
+                .first()
+                .map_or_else(|| "overall".to_owned(), |id| format!("c-{id}"));
+            see_other(match explicit {
+                Some(x) => format!("{base}?lang={}&saved=1#{anchor}", x.as_str()),
+                None => format!("{base}?saved=1#{anchor}"),
+            })
+        }
     })
 }
 

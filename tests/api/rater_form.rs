@@ -252,6 +252,10 @@ async fn a_draft_is_saved_and_shown_again(app: TestApp) {
         .expect("location")
         .to_owned();
     assert!(to.starts_with(&action) && to.contains("saved=1"), "{to}");
+    assert!(
+        to.ends_with(&format!("#c-{}", ids[2])),
+        "back at the next unanswered question: {to}"
+    );
     let (s, body) = app.get_text(&to).await;
     assert_eq!(s, 200);
     assert!(body.contains(&format!("id=\"{}-3\" value=\"3\" checked", ids[0])));
@@ -262,6 +266,10 @@ async fn a_draft_is_saved_and_shown_again(app: TestApp) {
     );
     assert!(body.contains(">Listens</textarea>"));
     assert!(body.contains("role=\"status\""), "saved notice");
+    assert!(
+        body.contains("<p class=\"save-status saved\" id=\"save-status\" role=\"status\""),
+        "the notice sits in the bar that stays on screen"
+    );
     assert_eq!(status_of(&app, &l, "c2@client.cn"), "draft");
     // another device: a fresh browser opening the same emailed link sees the draft too
     let other = reqwest::Client::builder()

@@ -88,7 +88,6 @@ pub fn form(
             }
         }
         @match notice {
-            Notice::Saved => div.status.saved role="status" { (text(l, "form.saved")) },
             Notice::Missing(n) => div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
                 p { (textf(l, "form.missing", &[("count", &n.to_string())])) }
                 ul {
@@ -99,7 +98,7 @@ pub fn form(
                     }
                 }
             },
-            Notice::None => {},
+            Notice::Saved | Notice::None => {},
         }
         form.rater-form method="post" action=(h.action) {
             @for (n, area) in areas.iter().enumerate() {
@@ -147,9 +146,13 @@ pub fn form(
                         " " a id="next-open" href={ "#c-" (next) } { (text(l, "form.next_open")) }
                     }
                 }
-                p.save-status id="save-status" role="status" aria-live="polite"
+                // a saved draft (without JavaScript, after the Save button) is said here, in the
+                // bar that stays on screen; the script says its own saves here too
+                p.save-status.saved[notice == Notice::Saved] id="save-status" role="status" aria-live="polite"
                     data-saving=(text(l, "form.autosave.saving")) data-saved=(text(l, "form.autosave.saved"))
-                    data-offline=(text(l, "form.autosave.offline")) data-failed=(text(l, "form.autosave.failed")) {}
+                    data-offline=(text(l, "form.autosave.offline")) data-failed=(text(l, "form.autosave.failed")) {
+                    @if notice == Notice::Saved { (text(l, "form.saved")) }
+                }
                 button.secondary type="submit" name="action" value="save" formnovalidate { (text(l, "form.save")) }
             }
             p.submit-hint { (text(l, "form.submit.hint")) }
