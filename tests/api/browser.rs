@@ -157,6 +157,48 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
         "a comment with text is shown open"
     );
 
+    // the connection drops during a change: the page says so, and saves once it is back
+    c.execute(
+        "var real = window.fetch; window.fetch = function () { window.fetch = real; return Promise.reject(new TypeError('offline')); }; return true;",
+        vec![],
+    )
+    .await
+    .expect("cut the connection");
+    tap(&c, &format!("label[for='{first}-4']")).await;
+    until(
+        &c,
+        "return document.getElementById('save-status').classList.contains('offline')",
+        "the offline notice",
+    )
+    .await;
+    assert!(leaving_warns(&c).await, "an unsaved change while offline");
+    c.execute(
+        "window.dispatchEvent(new Event('online')); return true;",
+        vec![],
+    )
+    .await
+    .expect("back online");
+    until(
+        &c,
+        "return /^Saved at /.test(document.getElementById('save-status').textContent)",
+        "the save once back online",
+    )
+    .await;
+    let first_id = first.clone();
+    let kept = app
+        .read(move |conn| {
+            use diesel::prelude::*;
+            use kam360::db::schema::ratings::dsl::*;
+            ratings
+                .filter(criterion_id.eq(&first_id))
+                .filter(level.eq(4))
+                .count()
+                .get_result::<i64>(conn)
+                .map_err(Into::into)
+        })
+        .expect("read");
+    assert_eq!(kept, 1, "the change made offline reached the server");
+
     // submit: a review first, the unanswered criteria on top
     click(&c, Locator::Id("submit")).await;
     until(
