@@ -12,6 +12,7 @@ pub mod rater_access;
 pub mod rater_decline;
 pub mod reconcile;
 pub mod response;
+pub mod review_report;
 pub mod security;
 pub mod staff;
 pub mod views;
@@ -159,6 +160,7 @@ route_table! {
     get "/reviews/{review}" => reconcile::show, Staff;
     post "/reviews/{review}" => reconcile::save, Staff;
     post "/reviews/{review}/reopen" => reconcile::reopen, Staff;
+    get "/reviews/{review}/report" => review_report::show, Staff;
 }
 
 /// The routes behind staff sign-in, as (method, pattern).
@@ -250,6 +252,6 @@ mod tests {
             };
             assert_eq!(access, expected, "{method} {path}");
         }
-        assert_eq!(staff_routes().count(), 6);
+        assert_eq!(staff_routes().count(), 7);
     }
 }

@@ -89,7 +89,12 @@ fn share_percent(state: &AppState) -> String {
     )
 }
 
-async fn load(state: &AppState, session: &StaffSession, review: &str) -> AppResult<Reconciliation> {
+/// The review, if `session` may see it (its supervisor, or an admin); else 404.
+pub async fn load(
+    state: &AppState,
+    session: &StaffSession,
+    review: &str,
+) -> AppResult<Reconciliation> {
     let review = ReviewId::parse(review).ok_or(AppError::NotFound)?;
     let viewer = PersonId::stored(session.person_id.as_str());
     let admin = session.role == Role::Admin;

@@ -22,6 +22,20 @@ fn axe_source() -> Option<String> {
     }
 }
 
+/// Fails with axe's violations on the page as it is now, if axe is at hand (see
+/// [`axe_source`]: mandatory under CI).
+pub(crate) async fn assert_axe_clean(c: &Client, what: &str) {
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let found = violations(c, &axe).await;
+    assert!(
+        found.is_empty(),
+        "axe violations on {what}:\n{}",
+        found.join("\n")
+    );
+}
+
 /// axe's violations on the page as it is now, one line each (rule: elements).
 async fn violations(c: &Client, axe: &str) -> Vec<String> {
     c.execute(&format!("{axe}\n;return typeof axe;"), vec![])

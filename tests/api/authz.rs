@@ -75,6 +75,8 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
                 ("boss", "GET", "/reviews/{review}") | ("admin", "GET", "/reviews/{review}") => {
                     &[200]
                 }
+                // the report: its supervisor and admins (a "not yet" page before results)
+                ("boss" | "admin", "GET", "/reviews/{review}/report") => &[200],
                 // results are not visible yet: the supervisor's save is refused as invalid
                 ("boss", "POST", "/reviews/{review}") => &[400],
                 ("admin", "POST", "/reviews/{review}/reopen") => &[409],

@@ -6,8 +6,8 @@ use fantoccini::Locator;
 use kam360::domain::relationship::Relationship;
 
 use crate::chromium::{
-    click, full_page_shot, leaving_warns, number, page_height, set_viewport, shot, start_browser,
-    tap, until, wait_for,
+    click, full_page_shot, leaving_warns, number, page_height, pdf_pages, print_pdf, set_viewport,
+    shot, start_browser, tap, until, wait_for,
 };
 
 use crate::fixtures::{launched_cycle, standard};
@@ -340,7 +340,7 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_reconciles_in_chromium() {
-    let Some((_driver, c)) = start_browser().await else {
+    let Some((driver, c)) = start_browser().await else {
         return;
     };
     let app = spawn_app().await;
@@ -400,6 +400,7 @@ async fn a_supervisor_reconciles_in_chromium() {
     click(&c, Locator::Css("a.button[href^='/reviews/']")).await;
     wait_for(&c, Locator::Css("select[name^='final__']")).await;
     full_page_shot(&c, 1280, "reconcile-desktop").await;
+    crate::accessibility::assert_axe_clean(&c, "the reconciliation page").await;
     // depart from the first proposal with a reason, then save
     let first = app.rubric.criteria().next().expect("criterion").id.clone();
     let select = c
@@ -425,6 +426,62 @@ async fn a_supervisor_reconciles_in_chromium() {
     assert!(
         page.contains("Seen directly in the March negotiation"),
         "kept and in the audit trail"
+    );
+
+    // the overview on top, and "flagged only" hides the others (no script needed)
+    let all = c
+        .find_all(Locator::Css("article.criterion-review"))
+        .await
+        .expect("criteria")
+        .len();
+    let flagged = c
+        .find_all(Locator::Css("article.criterion-review.flagged"))
+        .await
+        .expect("flagged")
+        .len();
+    tap(&c, "#flagged-only").await;
+    let mut visible = 0;
+    for a in c
+        .find_all(Locator::Css("article.criterion-review"))
+        .await
+        .expect("criteria")
+    {
+        if a.is_displayed().await.expect("displayed") {
+            visible += 1;
+        }
+    }
+    assert_eq!((all, visible), (app.rubric.criteria().count(), flagged));
+
+    // the report: on screen at both widths, and printed on A4
+    click(&c, Locator::Css("a[href$='/report']")).await;
+    wait_for(&c, Locator::Css("svg.chart")).await;
+    crate::accessibility::assert_axe_clean(&c, "the report").await;
+    full_page_shot(&c, 1280, "report-desktop").await;
+    full_page_shot(&c, 360, "report-360").await;
+    set_viewport(&c, 360, 740).await;
+    crate::accessibility::assert_axe_clean(&c, "the report at 360 px").await;
+    let wide = c
+        .execute("var w = document.documentElement.clientWidth; return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-scroll')).slice(0, 5).map(e => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right)).join(' | ');", vec![])
+        .await
+        .expect("script");
+    assert!(
+        number(
+            &c,
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        .await
+            <= 0.0,
+        "the page does not scroll sideways at 360 px (the overview scrolls inside its box): {wide}"
+    );
+    let pdf = print_pdf(&c, &driver).await;
+    if let Ok(dir) = std::env::var("KAM360_SCREENSHOTS") {
+        std::fs::write(format!("{dir}/report-print.pdf"), &pdf).expect("pdf");
+    }
+    let pages = pdf_pages(&pdf);
+    println!("the report prints on {pages} A4 pages");
+    assert!(
+        (2..=8).contains(&pages),
+        "19 criteria on at most 8 A4 pages: {pages}"
     );
     c.close().await.expect("close browser");
 }

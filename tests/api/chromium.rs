@@ -10,7 +10,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 
 pub(crate) struct Driver {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     _profile: tempfile::TempDir,
 }
 
@@ -186,4 +186,45 @@ pub(crate) async fn set_viewport(c: &Client, width: u32, height: u32) {
 pub(crate) async fn page_height(c: &Client, width: u32) -> f64 {
     c.set_window_size(width, 740).await.expect("resize");
     number(c, "return document.documentElement.scrollHeight").await
+}
+
+/// The page printed to PDF by Chromium (WebDriver's Print Page: A4, backgrounds on).
+pub(crate) async fn print_pdf(c: &Client, driver: &Driver) -> Vec<u8> {
+    use base64::Engine;
+    let session = c
+        .session_id()
+        .await
+        .expect("session")
+        .expect("a session id");
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{}/session/{session}/print",
+            driver.port
+        ))
+        .header("content-type", "application/json")
+        .body(
+            serde_json::json!({
+                "page": {"width": 21.0, "height": 29.7},
+                "background": true,
+                "shrinkToFit": false
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("print")
+        .text()
+        .await
+        .map(|t| serde_json::from_str(&t).expect("json"))
+        .expect("body");
+    let b64 = r["value"].as_str().expect("a PDF");
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64")
+}
+
+/// The number of pages of a PDF (its `/Type /Page` objects).
+pub(crate) fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
 }

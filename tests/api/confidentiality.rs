@@ -1,5 +1,5 @@
 //! Confidentiality as a property (SPEC §7; CONF-1…CONF-3): for random group sizes, levels and
-//! comments, the reconciliation page never shows a figure, a weighted mean or a comment that
+//! comments, the reconciliation page and the report (SPEC §12) never show a figure, a weighted mean or a comment that
 //! would let a group below k be read off, and comments never carry group labels when pooled.
 
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use kam360::email::Templates;
 use kam360::error::AppResult;
 use kam360::web::reconcile::page_model;
 use kam360::web::views::reconcile::{page_for, PageState};
+use kam360::web::views::review_report::report;
 use kam360::web::views::staff::Viewer;
 use proptest::prelude::*;
 
@@ -19,12 +20,13 @@ use crate::helpers::settings_for;
 
 const CRITERION: &str = "product_service_knowledge"; // observable by customers, peers and team
 
+/// The criterion's section of the reconciliation page and of the report, and the group sizes.
 fn scenario(
     customers: &[u8],
     peers: &[u8],
     team: &[u8],
     commenting: [usize; 3],
-) -> (String, [usize; 3]) {
+) -> (String, String, [usize; 3]) {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("p.db").display());
     let settings = Arc::new(settings_for(&url, dir.path(), 1));
@@ -41,8 +43,8 @@ fn scenario(
     }
     let csv = n.csv();
     let (s, t) = (settings.clone(), &templates);
-    let html = db
-        .write_blocking(|c| -> AppResult<String> {
+    let (html, report_html) = db
+        .write_blocking(|c| -> AppResult<(String, String)> {
             let now = db::now();
             let id = cycles::create(c, &s, &rubric, "Prop", future(10), now)?;
             cycles::import(c, t, &s, &id, csv.as_bytes(), now)?;
@@ -96,7 +98,11 @@ fn scenario(
                 saved: false,
                 share_percent: "50".into(),
             };
-            Ok(page_for(Locale::En, &page_model(&data), &st).into_string())
+            let model = page_model(&data);
+            Ok((
+                page_for(Locale::En, &model, &st).into_string(),
+                report(Locale::En, &model).into_string(),
+            ))
         })
         .expect("scenario");
     let start = html
@@ -106,8 +112,14 @@ fn scenario(
         .find("<article")
         .map(|e| start + e)
         .unwrap_or(html.len());
+    let at = report_html
+        .find(&format!("id=\"r-{CRITERION}\""))
+        .expect("the report's criterion section");
+    let report_section =
+        report_html[at..at + report_html[at..].find("</article>").expect("end")].to_owned();
     (
         html[start..end].to_owned(),
+        report_section,
         [customers.len(), peers.len(), team.len()],
     )
 }
@@ -122,7 +134,7 @@ proptest! {
     #[test]
     fn no_hidden_group_can_be_read_off_the_page(c in levels(), p in levels(), t in levels(), commenting in (0usize..6, 0usize..6, 0usize..6)) {
         let commenting = [commenting.0.min(c.len()), commenting.1.min(p.len()), commenting.2.min(t.len())];
-        let (section, n) = scenario(&c, &p, &t, commenting);
+        let (section, report, n) = scenario(&c, &p, &t, commenting);
         let k = 3;
         let per_group = n.iter().all(|&x| x == 0 || x >= k);
         let pooled = n.iter().sum::<usize>() >= k;
@@ -148,6 +160,21 @@ proptest! {
         }
         if !c_per_group {
             prop_assert!(!section.contains("<h4>"), "pooled comments carry no group label");
+        }
+        // the report (its chart, its table, its distribution and comments) follows the same rules
+        for (g, label) in ["Customers (n=", "Peers (n=", "Team (n="].iter().enumerate() {
+            prop_assert_eq!(report.contains(label), per_group && n[g] > 0, "report group figure {}", label);
+        }
+        prop_assert_eq!(report.contains("How many chose each level"), per_group && n.iter().sum::<usize>() > 0);
+        prop_assert_eq!(report.contains("All others (n="), pooled, "report pooled figure");
+        let in_report: Vec<bool> = (0..3).flat_map(|g| (0..ccount[g]).map(move |i| (g, i))).map(|(g, i)| report.contains(&format!("CMT-{}-{i}", ["customer", "peer", "team"][g]))).collect();
+        if c_per_group || c_pooled {
+            prop_assert!(in_report.iter().all(|x| *x), "report comments shown when allowed");
+        } else {
+            prop_assert!(in_report.iter().all(|x| !*x), "no report comment below k");
+        }
+        if !c_per_group {
+            prop_assert!(!report.contains("<h5>"), "pooled report comments carry no group label");
         }
     }
 }

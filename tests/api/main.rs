@@ -25,6 +25,7 @@ mod rater_form;
 mod rater_links;
 mod reconcile;
 mod report;
+mod review_report;
 mod smtp_server;
 mod staff;
 mod storage;

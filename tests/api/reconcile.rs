@@ -10,7 +10,7 @@ use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard, Launched};
 use crate::helpers::{csrf_of, TestApp};
 
-async fn submit(app: &TestApp, l: &Launched, rater: &str, level: &str) {
+pub(crate) async fn submit(app: &TestApp, l: &Launched, rater: &str, level: &str) {
     let rel = l
         .links
         .iter()
@@ -47,7 +47,7 @@ fn version(page: &str) -> String {
 }
 
 /// A closed cycle where everyone answered: customers 4, peers 2 (3 of them), team 3, boss 3, self 4.
-async fn closed(app: &TestApp) -> (Launched, String) {
+pub(crate) async fn closed(app: &TestApp) -> (Launched, String) {
     let l = launched_cycle(app, &standard());
     for c in ["c1@client.cn", "c2@client.cn", "c3@client.cn"] {
         submit(app, &l, c, "4").await;

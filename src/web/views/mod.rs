@@ -1,6 +1,7 @@
 //! Pure functions from data to HTML (maud escapes every interpolation).
 
 pub mod assets;
+pub mod charts;
 pub mod email_request;
 pub mod fragments;
 pub mod layout;
@@ -8,6 +9,8 @@ pub mod link_request;
 pub mod password_reset;
 pub mod rater;
 pub mod reconcile;
+pub mod review_model;
+pub mod review_report;
 pub mod staff;
 
 #[cfg(test)]

@@ -9,55 +9,14 @@ use maud::{html, Markup};
 use super::layout::page;
 use super::staff::Viewer;
 use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, MeanSource};
-use chrono::NaiveDateTime;
-
 use crate::domain::locale::Locale;
-use crate::domain::progress::GroupProgress;
 use crate::domain::reconciliation::{Entry, Problem, MAX_RATIONALE};
 use crate::domain::relationship::Relationship;
-use crate::domain::rubric::Rubric;
-use crate::domain::shown::{Comments, Shown};
+use crate::domain::shown::Comments;
 use crate::domain::status::{ReviewStatus, Role};
 use crate::i18n::{t, tf};
 
-/// A review as the reconciliation page shows it.
-pub struct ReviewPage<'a> {
-    pub review_id: &'a str,
-    pub subject_name: &'a str,
-    pub cycle_name: &'a str,
-    pub status: ReviewStatus,
-    /// The review's version the page's form carries (optimistic concurrency).
-    pub version: i32,
-    pub finalized_at: Option<NaiveDateTime>,
-    /// Results are visible (SPEC §7); before that, only progress is shown.
-    pub visible: bool,
-    /// The cycle's k.
-    pub k: usize,
-    pub rubric: &'a Rubric,
-    pub progress: &'a [GroupProgress],
-    /// In rubric order.
-    pub criteria: Vec<CriterionView<'a>>,
-    pub audit: Vec<AuditLine<'a>>,
-}
-
-/// One criterion: what §7 lets the page show, and the stored final level.
-pub struct CriterionView<'a> {
-    pub id: &'a str,
-    pub shown: &'a Shown,
-    pub final_level: Option<Level>,
-}
-
-/// One line of the audit trail.
-pub struct AuditLine<'a> {
-    pub at: NaiveDateTime,
-    pub who: Option<&'a str>,
-    pub action: &'a str,
-    /// A criterion id, for decisions.
-    pub target: Option<&'a str>,
-    pub old_value: Option<&'a str>,
-    pub new_value: Option<&'a str>,
-    pub rationale: Option<&'a str>,
-}
+pub use super::review_model::{AuditLine, CriterionView, ReviewPage};
 
 /// How the page is shown.
 pub struct PageState<'a> {
@@ -290,6 +249,17 @@ pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
                         ul { @for id in st.problems.keys() { @if let Some(c) = r.rubric.criterion(id) { li { a href={ "#c-" (id) } { (c.name.get(l)) } } } } }
                     }
                 }
+                // where to look first: every criterion on one screen, flagged ones marked; the
+                // checkbox hides the unflagged criteria below (CSS only, nothing is sent)
+                section.area.rec-overview aria-labelledby="overview-title" {
+                    h2 id="overview-title" { (t(l, "report.overview")) }
+                    p { a href={ "/reviews/" (r.review_id) "/report" } { (t(l, "report.open")) } }
+                    (super::review_report::overview(l, r, "c-"))
+                    p.filter {
+                        input type="checkbox" id="flagged-only";
+                        " " label for="flagged-only" { (t(l, "report.flagged_only")) }
+                    }
+                }
                 form method="post" action={ "/reviews/" (r.review_id) } {
                     input type="hidden" name="csrf" value=(st.viewer.csrf);
                     input type="hidden" name="version" value=(r.version);
@@ -298,7 +268,7 @@ pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
                             h2 { (area.name.get(l)) }
                             @for c in r.criteria.iter().filter(|c| area.criteria.iter().any(|x| x.id == c.id)) {
                                 @let name = r.rubric.criterion(c.id).map(|x| x.name.get(l)).unwrap_or("");
-                                article.criterion-review id={ "c-" (c.id) } {
+                                article.criterion-review.flagged[!c.shown.proposal.flags.names().is_empty()] id={ "c-" (c.id) } {
                                     h3 { (name) }
                                     div.columns {
                                         div { (evidence(l, r, c)) (comments(l, r, c)) }

@@ -1,0 +1,49 @@
+//! A review's results as the reconciliation page and the report show them (view models: plain
+//! data, built by the handlers from `actions::reconcile`).
+
+use chrono::NaiveDateTime;
+
+use crate::domain::consolidation::Level;
+use crate::domain::progress::GroupProgress;
+use crate::domain::rubric::Rubric;
+use crate::domain::shown::Shown;
+use crate::domain::status::ReviewStatus;
+
+/// A review as the reconciliation page and the report show it.
+pub struct ReviewPage<'a> {
+    pub review_id: &'a str,
+    pub subject_name: &'a str,
+    pub cycle_name: &'a str,
+    pub status: ReviewStatus,
+    /// The review's version the page's form carries (optimistic concurrency).
+    pub version: i32,
+    pub finalized_at: Option<NaiveDateTime>,
+    /// Results are visible (SPEC §7); before that, only progress is shown.
+    pub visible: bool,
+    /// The cycle's k.
+    pub k: usize,
+    pub rubric: &'a Rubric,
+    pub progress: &'a [GroupProgress],
+    /// In rubric order.
+    pub criteria: Vec<CriterionView<'a>>,
+    pub audit: Vec<AuditLine<'a>>,
+}
+
+/// One criterion: what §7 lets the page show, and the stored final level.
+pub struct CriterionView<'a> {
+    pub id: &'a str,
+    pub shown: &'a Shown,
+    pub final_level: Option<Level>,
+}
+
+/// One line of the audit trail.
+pub struct AuditLine<'a> {
+    pub at: NaiveDateTime,
+    pub who: Option<&'a str>,
+    pub action: &'a str,
+    /// A criterion id, for decisions.
+    pub target: Option<&'a str>,
+    pub old_value: Option<&'a str>,
+    pub new_value: Option<&'a str>,
+    pub rationale: Option<&'a str>,
+}

@@ -1,0 +1,308 @@
+//! The review report (SPEC §12): all criteria at a glance, area summaries, blind spots and
+//! hidden strengths, then per area and criterion a chart on the 1–4 scale beside a table of
+//! the same figures, the distribution where §7 allows it, and the comments under §7. Built
+//! only from [`Shown`](crate::domain::shown::Shown): nothing §7 hides is at hand here. Prints
+//! as an A4 document (the stylesheet's `@media print`).
+
+use maud::{html, Markup};
+
+use super::charts::{self, Mark, Row};
+use super::layout::page;
+use super::review_model::{CriterionView, ReviewPage};
+use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level};
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::domain::shown::Comments;
+use crate::i18n::{t, tf};
+
+const GROUPS: [Relationship; 3] = [
+    Relationship::Customer,
+    Relationship::Peer,
+    Relationship::Team,
+];
+
+/// A group's shown (mean, n), if §7 shows it.
+fn group_figure<'a>(c: &'a CriterionView<'_>, g: Relationship) -> Option<(&'a str, usize)> {
+    let f = &c.shown.figures;
+    let (mean, n) = match g {
+        Relationship::Customer => (&f.customer_mean, f.customer_n),
+        Relationship::Peer => (&f.peer_mean, f.peer_n),
+        _ => (&f.team_mean, f.team_n),
+    };
+    Some((mean.as_deref()?, n?))
+}
+
+fn level_cell(level: Option<Level>) -> Markup {
+    html! { @match level { Some(x) => (x), None => span.muted { "–" } } }
+}
+
+fn mean_cell(figure: Option<(&str, usize)>) -> Markup {
+    html! { @match figure { Some((m, _)) => (m), None => span.muted { "–" } } }
+}
+
+fn flag_names(l: Locale, c: &CriterionView<'_>) -> Vec<&'static str> {
+    c.shown
+        .proposal
+        .flags
+        .names()
+        .into_iter()
+        .map(|f| t(l, &format!("report.flag.{f}")))
+        .collect()
+}
+
+fn name<'a>(r: &'a ReviewPage<'_>, l: Locale, id: &str) -> &'a str {
+    r.rubric.criterion(id).map_or("", |c| c.name.get(l))
+}
+
+/// All criteria at a glance: one row each, flagged rows marked; `anchor` is the prefix of the
+/// criterion's section id on this page (`c-` on the reconciliation page, `r-` here).
+pub fn overview(l: Locale, r: &ReviewPage<'_>, anchor: &str) -> Markup {
+    html! {
+        div.table-scroll tabindex="0" role="region" aria-label=(t(l, "report.overview")) {
+            table.overview-grid {
+                caption.visually-hidden { (t(l, "report.overview")) }
+                thead {
+                    tr {
+                        th scope="col" { (t(l, "report.criterion")) }
+                        th scope="col" { (t(l, "report.self")) }
+                        th scope="col" { (t(l, "report.supervisor")) }
+                        @for g in GROUPS { th scope="col" { (t(l, &format!("report.group.{}", g.as_str()))) } }
+                        th scope="col" { (t(l, "report.others")) }
+                        th scope="col" { (t(l, "report.proposed")) }
+                        th scope="col" { (t(l, "report.final")) }
+                        th scope="col" { (t(l, "report.flags")) }
+                    }
+                }
+                @for area in &r.rubric.areas {
+                    tbody {
+                        tr.area-row { th scope="colgroup" colspan="10" { (area.name.get(l)) } }
+                        @for c in r.criteria.iter().filter(|c| area.criteria.iter().any(|x| x.id == c.id)) {
+                            @let f = &c.shown.figures;
+                            @let flags = flag_names(l, c);
+                            tr.flagged[!flags.is_empty()] {
+                                th scope="row" { a href={ "#" (anchor) (c.id) } { (name(r, l, c.id)) } }
+                                td { (level_cell(f.self_level)) }
+                                td { (level_cell(f.supervisor_level)) }
+                                @for g in GROUPS { td { (mean_cell(group_figure(c, g))) } }
+                                td { (mean_cell(f.others_mean.as_deref().zip(f.others_n))) }
+                                td { (level_cell(f.proposed_level)) }
+                                td.final { (level_cell(c.final_level)) }
+                                td.flag-cell { @if !flags.is_empty() { span.flag-mark aria-hidden="true" { "⚑ " } (flags.join(", ")) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p.hint { (tf(l, "report.hidden_note", &[("k", &r.k.to_string())])) }
+    }
+}
+
+fn chart_rows(l: Locale, c: &CriterionView<'_>) -> Vec<(Row, String)> {
+    let f = &c.shown.figures;
+    let mut rows = Vec::new();
+    let level_row = |label: &str, level: Option<Level>, mark: Mark| {
+        level.map(|v| {
+            (
+                Row {
+                    label: label.to_owned(),
+                    value: f64::from(v),
+                    mark,
+                },
+                v.to_string(),
+            )
+        })
+    };
+    rows.extend(level_row(
+        t(l, "report.self"),
+        f.self_level,
+        Mark::SelfLevel,
+    ));
+    rows.extend(level_row(
+        t(l, "report.supervisor"),
+        f.supervisor_level,
+        Mark::Supervisor,
+    ));
+    let mean_row = |label: String, figure: Option<(&str, usize)>, mark: Mark| {
+        figure.and_then(|(m, n)| {
+            let value = m.parse::<f64>().ok()?;
+            Some((
+                Row {
+                    label: tf(
+                        l,
+                        "report.with_n",
+                        &[("what", &label), ("n", &n.to_string())],
+                    ),
+                    value,
+                    mark,
+                },
+                m.to_owned(),
+            ))
+        })
+    };
+    for g in GROUPS {
+        let label = t(l, &format!("report.group.{}", g.as_str())).to_owned();
+        rows.extend(mean_row(label, group_figure(c, g), Mark::Group));
+    }
+    rows.extend(mean_row(
+        t(l, "report.others").to_owned(),
+        f.others_mean.as_deref().zip(f.others_n),
+        Mark::Others,
+    ));
+    rows.extend(level_row(
+        t(l, "report.proposed"),
+        f.proposed_level,
+        Mark::Proposed,
+    ));
+    rows.extend(level_row(t(l, "report.final"), c.final_level, Mark::Final));
+    rows
+}
+
+fn criterion(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
+    let title = name(r, l, c.id);
+    let rows = chart_rows(l, c);
+    let flags = flag_names(l, c);
+    html! {
+        article.report-criterion.flagged[!flags.is_empty()] id={ "r-" (c.id) } {
+            h3 { (title) }
+            @if rows.is_empty() {
+                p.muted { (t(l, "report.no_figures")) }
+            } @else {
+                div.chart-pair {
+                    (charts::levels(c.id, &tf(l, "report.chart_title", &[("criterion", title)]), &rows.iter().map(|(row, _)| row.clone()).collect::<Vec<_>>()))
+                    table.figures {
+                        caption.visually-hidden { (tf(l, "report.chart_title", &[("criterion", title)])) }
+                        thead { tr { th scope="col" { (t(l, "report.figure")) } th scope="col" { (t(l, "report.value")) } } }
+                        tbody { @for (row, value) in &rows { tr { th scope="row" { (row.label) } td { (value) } } } }
+                    }
+                @if let Some(dist) = &c.shown.distribution {
+                    table.distribution-table {
+                        caption { (t(l, "report.distribution")) }
+                        thead { tr { th scope="col" { (t(l, "report.group")) } @for level in 1..=4u8 { th scope="col" { (level) } } } }
+                        tbody {
+                            @for (g, counts) in dist {
+                                tr { th scope="row" { (t(l, &format!("report.group.{}", g.as_str()))) } @for n in counts { td { (n) } } }
+                            }
+                        }
+                    }
+                }
+                }
+            }
+            @if !flags.is_empty() { p.flags-line { span.flag-mark aria-hidden="true" { "⚑ " } (flags.join(" · ")) } }
+            @match c.shown.gap {
+                Some(Gap::BlindSpot) => p.gap { (t(l, "rec.gap.blind")) },
+                Some(Gap::HiddenStrength) => p.gap { (t(l, "rec.gap.hidden")) },
+                None => {},
+            }
+            @match &c.shown.comments {
+                Comments::None => {},
+                Comments::Hidden => p.hint { (tf(l, "rec.comments.hidden", &[("k", &r.k.to_string())])) },
+                Comments::Pooled(v) => div.report-comments { h4 { (t(l, "rec.comments")) " · " (t(l, "rec.comments.pooled")) } ul { @for x in v { li { (x) } } } },
+                Comments::PerGroup(groups) => div.report-comments {
+                    h4 { (t(l, "rec.comments")) }
+                    @for (g, v) in groups { h5 { (t(l, &format!("report.group.{}", g.as_str()))) } ul { @for x in v { li { (x) } } } }
+                },
+            }
+        }
+    }
+}
+
+fn area_summary(l: Locale, r: &ReviewPage<'_>) -> Markup {
+    html! {
+        div.table-scroll tabindex="0" role="region" aria-label=(t(l, "report.areas")) {
+        table.summary-table {
+            caption.visually-hidden { (t(l, "report.areas")) }
+            thead { tr { th scope="col" { (t(l, "report.area")) } th scope="col" { (t(l, "report.area.proposed")) } th scope="col" { (t(l, "report.area.final")) } th scope="col" { (t(l, "report.area.flagged")) } } }
+            tbody {
+                @for area in &r.rubric.areas {
+                    @let cs: Vec<&CriterionView<'_>> = r.criteria.iter().filter(|c| area.criteria.iter().any(|x| x.id == c.id)).collect();
+                    @let proposed: Vec<Level> = cs.iter().filter_map(|c| c.shown.figures.proposed_level).collect();
+                    @let finals: Vec<Level> = cs.iter().filter_map(|c| c.final_level).collect();
+                    @let flagged = cs.iter().filter(|c| !c.shown.proposal.flags.names().is_empty()).count();
+                    tr {
+                        th scope="row" { a href={ "#area-" (area.id) } { (area.name.get(l)) } }
+                        td { @match mean_one_decimal(&proposed) { Some(m) => (fmt_decimal(m, 1)), None => span.muted { "–" } } }
+                        td { @match mean_one_decimal(&finals) { Some(m) => (fmt_decimal(m, 1)), None => span.muted { "–" } } }
+                        td { (flagged) " / " (cs.len()) }
+                    }
+                }
+            }
+        }
+        }
+    }
+}
+
+fn gaps(l: Locale, r: &ReviewPage<'_>) -> Markup {
+    let listed: Vec<(&CriterionView<'_>, Gap)> = r
+        .criteria
+        .iter()
+        .filter_map(|c| Some((c, c.shown.gap?)))
+        .collect();
+    html! {
+        @if listed.is_empty() {
+            p.muted { (t(l, "report.gaps.none")) }
+        } @else {
+            ul.gap-list {
+                @for (c, g) in &listed {
+                    li {
+                        strong { @match g { Gap::BlindSpot => (t(l, "report.blind")), Gap::HiddenStrength => (t(l, "report.strength")) } }
+                        ": " a href={ "#r-" (c.id) } { (name(r, l, c.id)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The whole report; `back` links to the reconciliation page.
+pub fn report(l: Locale, r: &ReviewPage<'_>) -> Markup {
+    let title = tf(l, "report.title", &[("name", r.subject_name)]);
+    page(
+        l,
+        &title,
+        None,
+        html! {
+            header.report-head {
+                h1 { (title) }
+                p.meta-line {
+                    (r.cycle_name) " · "
+                    @match r.finalized_at {
+                        Some(at) => (tf(l, "report.signed_off", &[("date", &at.date().to_string())])),
+                        None => (t(l, "report.not_signed_off")),
+                    }
+                }
+                p.no-print { a href={ "/reviews/" (r.review_id) } { (t(l, "report.back")) } " · " (t(l, "report.print_hint")) }
+            }
+            section.report-section aria-labelledby="overview-title" {
+                h2 id="overview-title" { (t(l, "report.overview")) }
+                (overview(l, r, "r-"))
+            }
+            section.report-section aria-labelledby="areas-title" {
+                h2 id="areas-title" { (t(l, "report.areas")) }
+                (area_summary(l, r))
+                h3 { (t(l, "report.gaps")) }
+                (gaps(l, r))
+                p.hint { (t(l, "report.legend")) }
+            }
+            @for area in &r.rubric.areas {
+                section.report-area aria-labelledby={ "area-" (area.id) } {
+                    h2 id={ "area-" (area.id) } { (area.name.get(l)) }
+                    @for c in r.criteria.iter().filter(|c| area.criteria.iter().any(|x| x.id == c.id)) {
+                        (criterion(l, r, c))
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// Before results are visible (SPEC §7) the report has nothing to show.
+pub fn not_yet(l: Locale, r: &ReviewPage<'_>) -> Markup {
+    super::layout::message(
+        l,
+        &tf(l, "report.title", &[("name", r.subject_name)]),
+        t(l, "rec.not_visible"),
+        None,
+        html! { p { a href={ "/reviews/" (r.review_id) } { (t(l, "report.back")) } } },
+    )
+}
