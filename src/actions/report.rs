@@ -62,3 +62,11 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
     }
     Ok(rows)
 }
+
+/// The report of a cycle as an `.xlsx` file (SPEC §12): the same rows, with names in zh and en.
+pub fn spreadsheet(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<u8>> {
+    let rows = build(conn, cycle_id)?;
+    let (rubric, _) = load_snapshots(conn, cycle_id)?;
+    crate::domain::export_xlsx::to_xlsx(&rows, &rubric)
+        .map_err(|e| crate::error::AppError::Unexpected(anyhow::anyhow!("spreadsheet: {e}")))
+}

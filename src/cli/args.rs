@@ -177,6 +177,8 @@ pub struct CycleIdArgs {
 pub enum Format {
     Csv,
     Json,
+    /// A spreadsheet (needs --out).
+    Xlsx,
 }
 
 /// `report` options.

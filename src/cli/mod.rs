@@ -150,17 +150,32 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             writeln!(out, "new link queued for {}", a.rater.trim().to_lowercase())?;
         }
         Command::Report(a) => {
-            let rows = ctx
-                .db
-                .read_blocking(|c| actions::report::build(c, &a.cycle))?;
-            let text = match a.format {
-                Format::Csv => export::to_csv(&rows)?,
-                Format::Json => export::to_json(&rows)? + "\n",
+            let bytes = match a.format {
+                Format::Xlsx => {
+                    if a.out.is_none() {
+                        return Err(AppError::Invalid(
+                            "--format xlsx writes a file: add --out FILE".into(),
+                        )
+                        .into());
+                    }
+                    ctx.db
+                        .read_blocking(|c| actions::report::spreadsheet(c, &a.cycle))?
+                }
+                Format::Csv | Format::Json => {
+                    let rows = ctx
+                        .db
+                        .read_blocking(|c| actions::report::build(c, &a.cycle))?;
+                    match a.format {
+                        Format::Json => export::to_json(&rows)? + "\n",
+                        _ => export::to_csv(&rows)?,
+                    }
+                    .into_bytes()
+                }
             };
             match a.out {
-                Some(path) => std::fs::write(&path, text)
+                Some(path) => std::fs::write(&path, bytes)
                     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-                None => out.write_all(text.as_bytes())?,
+                None => out.write_all(&bytes)?,
             }
         }
         Command::Backup(a) => {

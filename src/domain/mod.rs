@@ -7,6 +7,7 @@ pub mod consolidation;
 pub mod dates;
 pub mod email_address;
 pub mod export;
+pub mod export_xlsx;
 pub mod ids;
 pub mod locale;
 pub mod nomination;

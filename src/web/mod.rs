@@ -1,5 +1,6 @@
 //! The web server: shared state and the route table (`startup` runs it).
 
+pub mod admin_report;
 pub mod assets;
 pub mod email_request;
 pub mod errors;
@@ -161,6 +162,9 @@ route_table! {
     post "/reviews/{review}" => reconcile::save, Staff;
     post "/reviews/{review}/reopen" => reconcile::reopen, Staff;
     get "/reviews/{review}/report" => review_report::show, Staff;
+    get "/admin/cycles/{cycle}/report.csv" => admin_report::csv, Staff;
+    get "/admin/cycles/{cycle}/report.json" => admin_report::json, Staff;
+    get "/admin/cycles/{cycle}/report.xlsx" => admin_report::xlsx, Staff;
 }
 
 /// The routes behind staff sign-in, as (method, pattern).
@@ -252,6 +256,6 @@ mod tests {
             };
             assert_eq!(access, expected, "{method} {path}");
         }
-        assert_eq!(staff_routes().count(), 7);
+        assert_eq!(staff_routes().count(), 10);
     }
 }

@@ -66,7 +66,8 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
         }
         let path = pattern
             .replace("{assignment}", &own)
-            .replace("{review}", &review);
+            .replace("{review}", &review)
+            .replace("{cycle}", &l.cycle_id);
         let expect = |role: &str| -> &[u16] {
             match (role, method, pattern) {
                 ("anonymous", _, _) => &[303],
@@ -77,6 +78,8 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
                 }
                 // the report: its supervisor and admins (a "not yet" page before results)
                 ("boss" | "admin", "GET", "/reviews/{review}/report") => &[200],
+                // the cycle report downloads: admins only
+                ("admin", "GET", p) if p.starts_with("/admin/cycles/{cycle}/report.") => &[200],
                 // results are not visible yet: the supervisor's save is refused as invalid
                 ("boss", "POST", "/reviews/{review}") => &[400],
                 ("admin", "POST", "/reviews/{review}/reopen") => &[409],
@@ -131,7 +134,8 @@ async fn every_unsafe_route_refuses_a_missing_token_or_another_site(app: TestApp
     for (method, pattern) in staff_routes().filter(|(m, _)| *m == "POST") {
         let path = pattern
             .replace("{assignment}", &own)
-            .replace("{review}", &review);
+            .replace("{review}", &review)
+            .replace("{cycle}", &l.cycle_id);
         let who = if pattern.ends_with("/reopen") {
             &admin
         } else {

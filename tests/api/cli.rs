@@ -271,6 +271,31 @@ fn full_cycle(dir: &Path, url: &str) {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_file).expect("json")).expect("valid");
     assert_eq!(v.as_array().map(Vec::len), Some(19));
+    // the spreadsheet: a file only, a summary sheet and one per area
+    let o = kam360(dir, url, &["report", &id, "--format", "xlsx"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("add --out FILE"), "{}", err(&o));
+    let xlsx = dir.join("r.xlsx");
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "report",
+            &id,
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().expect("path"),
+        ],
+    );
+    assert!(o.status.success() && out(&o).is_empty(), "{}", err(&o));
+    let bytes = std::fs::read(&xlsx).expect("xlsx");
+    assert!(bytes.starts_with(b"PK"), "a zip container");
+    let names = String::from_utf8_lossy(&bytes);
+    assert!(
+        names.contains("xl/worksheets/sheet6.xml") && !names.contains("xl/worksheets/sheet7.xml"),
+        "summary + 5 areas"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod fixtures;
 mod helpers;
 
 mod accessibility;
+mod admin_report;
 mod attacks;
 mod authz;
 mod branding;

@@ -1,0 +1,98 @@
+//! The cycle report as downloads for admins (SPEC §11, §12): CSV and JSON byte for byte what
+//! `kam360 report` prints, and the spreadsheet. Anyone but an admin gets 404.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+use super::extractors::Admin;
+use super::AppState;
+use crate::actions;
+use crate::db;
+use crate::domain::export;
+use crate::domain::ids::CycleId;
+use crate::error::{AppError, AppResult};
+
+/// The cycle's id, if it names a cycle (else 404 rather than the CLI's message).
+async fn cycle(state: &AppState, id: &str) -> AppResult<String> {
+    let id = CycleId::parse(id)
+        .ok_or(AppError::NotFound)?
+        .as_str()
+        .to_owned();
+    let lookup = id.clone();
+    state
+        .db
+        .read(move |c| db::cycles::find(c, &lookup).map_err(AppError::from))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(id)
+}
+
+fn download(bytes: Vec<u8>, media_type: &str, name: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes)
+}
+
+/// `GET /admin/cycles/{cycle}/report.csv`
+pub async fn csv(
+    Admin(_): Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = cycle(&state, &path).await?;
+    let key = id.clone();
+    let rows = state
+        .db
+        .read(move |c| actions::report::build(c, &key))
+        .await?;
+    let text = export::to_csv(&rows).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(download(
+        text.into_bytes(),
+        "text/csv; charset=utf-8",
+        format!("kam360-report-{id}.csv"),
+    ))
+}
+
+/// `GET /admin/cycles/{cycle}/report.json`
+pub async fn json(
+    Admin(_): Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = cycle(&state, &path).await?;
+    let key = id.clone();
+    let rows = state
+        .db
+        .read(move |c| actions::report::build(c, &key))
+        .await?;
+    let text = export::to_json(&rows).map_err(|e| AppError::Unexpected(e.into()))? + "\n";
+    Ok(download(
+        text.into_bytes(),
+        "application/json",
+        format!("kam360-report-{id}.json"),
+    ))
+}
+
+/// `GET /admin/cycles/{cycle}/report.xlsx`
+pub async fn xlsx(
+    Admin(_): Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = cycle(&state, &path).await?;
+    let key = id.clone();
+    let bytes = state
+        .db
+        .read(move |c| actions::report::spreadsheet(c, &key))
+        .await?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("kam360-report-{id}.xlsx"),
+    ))
+}
