@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod password_reset;
 pub mod progress;
 pub mod reconcile;
+pub mod release;
 pub mod report;
 pub mod retention;
 pub mod schedule;

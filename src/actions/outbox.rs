@@ -49,10 +49,10 @@ pub fn retry(
     }
     let mut out = Retried::default();
     for row in failed {
-        if matches!(row.kind, EmailKind::PasswordReset | EmailKind::Links) {
+        if EmailKind::SELF_SERVICE.contains(&row.kind) {
             out.skipped.push((
                 row.id.clone(),
-                "links a person asked for are not sent again: they can ask for new ones".into(),
+                "a personal link is not sent again: its owner asks for a new one (a report: release it again)".into(),
             ));
             continue;
         }

@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod password_resets;
 pub mod people;
 pub mod rater_access;
+pub mod releases;
 pub mod responses;
 pub mod reviews;
 pub mod schema;

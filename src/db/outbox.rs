@@ -263,9 +263,11 @@ fn delete_link_bodies(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<usi
             email_bodies::outbox_id.eq_any(
                 email_outbox::table
                     .filter(email_outbox::id.eq_any(ids))
-                    .filter(email_outbox::assignment_id.is_not_null().or(
-                        email_outbox::kind.eq_any([EmailKind::PasswordReset, EmailKind::Links]),
-                    ))
+                    .filter(
+                        email_outbox::assignment_id
+                            .is_not_null()
+                            .or(email_outbox::kind.eq_any(EmailKind::SELF_SERVICE)),
+                    )
                     .select(email_outbox::id),
             ),
         ),
@@ -327,7 +329,7 @@ pub fn retry_failed(
             .filter(email_outbox::status.eq(OutboxStatus::Failed))
             .filter(email_outbox::assignment_id.is_null())
             // a reset link is never sent again: the person asks for a new one
-            .filter(email_outbox::kind.ne_all([EmailKind::PasswordReset, EmailKind::Links])),
+            .filter(email_outbox::kind.ne_all(EmailKind::SELF_SERVICE)),
     )
     .into_boxed();
     if let Some(id) = id {

@@ -38,6 +38,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_releases (review_id) {
+        review_id -> Text,
+        released_at -> Timestamp,
+        released_by -> Text,
+        acknowledged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    kam_links (token_hash) {
+        token_hash -> Text,
+        review_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    development_goals (id) {
+        id -> Text,
+        review_id -> Text,
+        position -> Integer,
+        criterion_id -> Text,
+        goal -> Text,
+        actions -> Text,
+        target_date -> Date,
+        supervisor_comment -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     staff_sessions (id_hash) {
         id_hash -> Text,
         person_id -> Text,
@@ -215,6 +246,9 @@ diesel::joinable!(decisions -> reviews (review_id));
 diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     password_resets,
+    report_releases,
+    kam_links,
+    development_goals,
     organizations,
     people,
     accounts,

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod locale;
 pub mod nomination;
 pub mod password;
+pub mod plan;
 pub mod policy;
 pub mod progress;
 pub mod reconciliation;

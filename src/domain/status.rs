@@ -76,10 +76,20 @@ text_enum!(
         SupervisorReady => "supervisor_ready",
         PasswordReset => "password_reset",
         Links => "links",
+        ReportReleased => "report_released",
     }
 );
 
 impl EmailKind {
+    /// Messages with a secret link that is not a rater's (a password reset, a rater's own
+    /// request for links, a KAM's report): their body goes when they fail, and an admin's
+    /// retry does not send them again (their owner asks, or the report is released again).
+    pub const SELF_SERVICE: [EmailKind; 3] = [
+        EmailKind::PasswordReset,
+        EmailKind::Links,
+        EmailKind::ReportReleased,
+    ];
+
     /// Whether a message of this kind carries a secret link (a rater's, or a password reset).
     pub fn carries_link(self) -> bool {
         !matches!(self, EmailKind::SupervisorReady)

@@ -311,6 +311,64 @@ pub fn links_message(
     )
 }
 
+/// The KAM's notice that their report was released, with their link.
+#[derive(Debug, Clone)]
+pub struct ReleaseMail<'a> {
+    pub review_id: &'a str,
+    /// Distinguishes releases of the same review (a new link each time).
+    pub slot: &'a str,
+    pub kam_email: &'a str,
+    pub kam_name: &'a str,
+    pub supervisor_name: &'a str,
+    pub cycle_name: &'a str,
+    pub locale: Locale,
+    pub link: &'a str,
+}
+
+#[derive(Serialize)]
+struct ReleaseContext<'a> {
+    recipient_name: &'a str,
+    supervisor_name: &'a str,
+    cycle_name: &'a str,
+    contact: &'a str,
+    html_lang: &'a str,
+    link: &'a str,
+    #[serde(flatten)]
+    brand: BrandContext,
+}
+
+/// Renders the KAM's report-released message.
+pub fn release_message(
+    templates: &Templates,
+    settings: &Settings,
+    m: &ReleaseMail<'_>,
+    now: NaiveDateTime,
+) -> anyhow::Result<NewMessage> {
+    let ctx = ReleaseContext {
+        recipient_name: m.kam_name,
+        supervisor_name: m.supervisor_name,
+        cycle_name: m.cycle_name,
+        contact: &settings.email.contact,
+        html_lang: m.locale.html_lang(),
+        link: m.link,
+        brand: BrandContext::of(settings),
+    };
+    let r = templates.render(Kind::ReportReleased, m.locale, &ctx)?;
+    new_message(
+        &settings.sender(),
+        Envelope {
+            key: format!("report_released:{}:{}", m.review_id, m.slot),
+            kind: Kind::ReportReleased,
+            about: About::Review(m.review_id),
+            email: m.kam_email,
+            name: m.kam_name,
+            locale: m.locale,
+        },
+        r,
+        now,
+    )
+}
+
 /// What a message is about: a rater's assignment (it carries their link), a review, or a
 /// staff account.
 enum About<'a> {

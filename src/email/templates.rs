@@ -55,6 +55,12 @@ const BUILT_IN: &[(&str, &str)] = embedded!(
     "links/zh.subject.j2",
     "links/zh.txt.j2",
     "links/zh.html.j2",
+    "report_released/en.subject.j2",
+    "report_released/en.txt.j2",
+    "report_released/en.html.j2",
+    "report_released/zh.subject.j2",
+    "report_released/zh.txt.j2",
+    "report_released/zh.html.j2",
 );
 
 /// A rendered message.

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod email_request;
 pub mod errors;
 pub mod extractors;
+pub mod kam;
 pub mod link_request;
 pub mod login;
 pub mod password_reset;
@@ -145,6 +146,9 @@ route_table! {
     get "/r/{token}/done" => rater::done, Rater;
     get "/r/{token}/decline" => rater_decline::decline_form, Rater;
     post "/r/{token}/decline" => rater_decline::decline, Rater;
+    get "/k/{token}" => kam::show, Public;
+    post "/k/{token}/acknowledge" => kam::acknowledge, Public;
+    post "/k/{token}/plan" => kam::plan, Public;
     get "/links" => link_request::form, Public;
     post "/links" => link_request::send, Public;
     get "/healthz" => health, Public;
@@ -162,6 +166,8 @@ route_table! {
     post "/reviews/{review}" => reconcile::save, Staff;
     post "/reviews/{review}/reopen" => reconcile::reopen, Staff;
     get "/reviews/{review}/report" => review_report::show, Staff;
+    post "/reviews/{review}/release" => review_report::release, Staff;
+    post "/reviews/{review}/plan" => review_report::comment, Staff;
     get "/admin/cycles/{cycle}/report.csv" => admin_report::csv, Staff;
     get "/admin/cycles/{cycle}/report.json" => admin_report::json, Staff;
     get "/admin/cycles/{cycle}/report.xlsx" => admin_report::xlsx, Staff;
@@ -248,6 +254,7 @@ mod tests {
                 || path == "/login"
                 || path.starts_with("/password/")
                 || path == "/links"
+                || path.starts_with("/k/")
                 || path.starts_with("/static/")
             {
                 Access::Public
@@ -256,6 +263,6 @@ mod tests {
             };
             assert_eq!(access, expected, "{method} {path}");
         }
-        assert_eq!(staff_routes().count(), 10);
+        assert_eq!(staff_routes().count(), 12);
     }
 }

@@ -64,6 +64,11 @@ pub fn page_model(r: &Reconciliation) -> view::ReviewPage<'_> {
                     .as_ref()
                     .and_then(|d| d.final_level)
                     .and_then(|x| Level::try_from(x).ok()),
+                rationale: c
+                    .decision
+                    .as_ref()
+                    .map(|d| d.rationale.as_str())
+                    .filter(|r| !r.trim().is_empty()),
             })
             .collect(),
         audit: r

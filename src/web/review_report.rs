@@ -1,15 +1,47 @@
-//! `GET /reviews/{review}/report` (SPEC §12): the review's supervisor and admins, once results
-//! are visible; anyone else gets 404, as for the reconciliation page.
+//! The review report for staff (SPEC §12): `GET /reviews/{review}/report` for the review's
+//! supervisor and admins once results are visible, with the release to the KAM
+//! (`POST …/release`) and the KAM's development plan, which the supervisor comments on
+//! (`POST …/plan`). Anyone else gets 404, as for the reconciliation page.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use maud::html;
 
 use super::extractors::Staff;
 use super::reconcile::{load, page_model};
-use super::response::{html, locale};
+use super::response::{html, locale, see_other};
+use super::staff::{csrf_ok, forbidden, CsrfForm};
+use super::views::release::{self as release_view, GoalView, ReleaseView};
 use super::views::review_report as view;
 use super::AppState;
-use crate::error::AppResult;
+use crate::actions::release;
+use crate::db;
+use crate::domain::status::{ReviewStatus, Role};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{t, tf};
+
+/// The release and the plan of a review.
+struct Released {
+    release: Option<db::releases::ReleaseRow>,
+    goals: Vec<db::releases::GoalRow>,
+}
+
+async fn released(state: &AppState, review_id: &str) -> AppResult<Released> {
+    let id = review_id.to_owned();
+    state
+        .db
+        .read(move |c| {
+            Ok::<_, AppError>(Released {
+                release: db::releases::find(c, &id)?,
+                goals: db::releases::goals(c, &id)?,
+            })
+        })
+        .await
+}
+
+fn flag(req: &HttpRequest, name: &str) -> bool {
+    req.query_string().split('&').any(|p| p == name)
+}
 
 /// `GET /reviews/{review}/report`
 pub async fn show(
@@ -21,12 +53,125 @@ pub async fn show(
     let r = load(&state, &session, &path).await?;
     let l = locale(&req, None);
     let model = page_model(&r);
-    Ok(html(
-        StatusCode::OK,
-        if r.visible {
-            view::report(l, &model)
+    if !r.visible {
+        return Ok(html(StatusCode::OK, view::not_yet(l, &model)));
+    }
+    let rel = released(&state, model.review_id).await?;
+    let own = r.review.listing.review.supervisor_id == session.person_id;
+    let base = format!("/reviews/{}", model.review_id);
+    let goals: Vec<GoalView<'_>> = rel
+        .goals
+        .iter()
+        .map(|g| GoalView {
+            position: g.position,
+            criterion_name: r
+                .rubric
+                .criterion(&g.criterion_id)
+                .map_or("", |c| c.name.get(l)),
+            goal: &g.goal,
+            actions: &g.actions,
+            target_date: g.target_date,
+            comment: &g.supervisor_comment,
+        })
+        .collect();
+    let may_release = own || session.role == Role::Admin;
+    let frame = view::Frame {
+        title: tf(l, "report.title", &[("name", model.subject_name)]),
+        back: Some((base.clone(), t(l, "report.back"))),
+        top: release_view::release_box(
+            l,
+            &ReleaseView {
+                kam_name: model.subject_name,
+                finalized: model.status == ReviewStatus::Finalized,
+                released_at: rel.release.as_ref().map(|x| x.released_at),
+                acknowledged_at: rel.release.as_ref().and_then(|x| x.acknowledged_at),
+                form: may_release.then(|| (session.csrf_token.as_str(), format!("{base}/release"))),
+                sent: flag(&req, "released=1"),
+            },
+        ),
+        bottom: if rel.release.is_some() {
+            release_view::staff_plan(
+                l,
+                &goals,
+                own.then(|| (session.csrf_token.as_str(), format!("{base}/plan"))),
+                flag(&req, "commented=1"),
+            )
         } else {
-            view::not_yet(l, &model)
+            html! {}
         },
-    ))
+    };
+    Ok(html(StatusCode::OK, view::report(l, &model, &frame)))
+}
+
+/// `POST /reviews/{review}/release`: releases the signed-off report to the KAM, or sends the
+/// KAM's link again.
+pub async fn release(
+    Staff(session): Staff,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    if !csrf_ok(&state, &req, &session, &form.csrf) {
+        return Ok(forbidden(l));
+    }
+    let r = load(&state, &session, &path).await?;
+    let own = r.review.listing.review.supervisor_id == session.person_id;
+    if !(own || session.role == Role::Admin) {
+        return Err(AppError::NotFound);
+    }
+    let id = r.review.listing.review.id.clone();
+    let (templates, settings, actor) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        session.person_id.clone(),
+    );
+    let review = id.clone();
+    state
+        .db
+        .write(move |c| release::release(c, &templates, &settings, &review, &actor, db::now()))
+        .await?;
+    Ok(see_other(format!("/reviews/{id}/report?released=1")))
+}
+
+/// `POST /reviews/{review}/plan`: the supervisor's comments on the KAM's goals
+/// (`comment1` … `comment5`).
+pub async fn comment(
+    Staff(session): Staff,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    let fields = form.into_inner();
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if !csrf_ok(&state, &req, &session, csrf) {
+        return Ok(forbidden(l));
+    }
+    let r = load(&state, &session, &path).await?;
+    if r.review.listing.review.supervisor_id != session.person_id {
+        return Err(AppError::NotFound);
+    }
+    let comments: Vec<(i32, String)> = fields
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let n = k.strip_prefix("comment")?.parse::<i32>().ok()?;
+            (1..=5).contains(&n).then_some((n, v))
+        })
+        .collect();
+    let id = r.review.listing.review.id.clone();
+    let (review, actor) = (id.clone(), session.person_id.clone());
+    state
+        .db
+        .write(move |c| release::comment_plan(c, &review, &comments, &actor, db::now()))
+        .await?;
+    Ok(see_other(format!(
+        "/reviews/{id}/report?commented=1#plan-title"
+    )))
 }

@@ -78,6 +78,9 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
                 }
                 // the report: its supervisor and admins (a "not yet" page before results)
                 ("boss" | "admin", "GET", "/reviews/{review}/report") => &[200],
+                // releasing needs a signed-off review; comments are the supervisor's alone
+                ("boss" | "admin", "POST", "/reviews/{review}/release") => &[400],
+                ("boss", "POST", "/reviews/{review}/plan") => &[400],
                 // the cycle report downloads: admins only
                 ("admin", "GET", p) if p.starts_with("/admin/cycles/{cycle}/report.") => &[200],
                 // results are not visible yet: the supervisor's save is refused as invalid

@@ -11,7 +11,7 @@ use kam360::email::Templates;
 use kam360::error::AppResult;
 use kam360::web::reconcile::page_model;
 use kam360::web::views::reconcile::{page_for, PageState};
-use kam360::web::views::review_report::report;
+use kam360::web::views::review_report::{report, Frame};
 use kam360::web::views::staff::Viewer;
 use proptest::prelude::*;
 
@@ -101,7 +101,17 @@ fn scenario(
             let model = page_model(&data);
             Ok((
                 page_for(Locale::En, &model, &st).into_string(),
-                report(Locale::En, &model).into_string(),
+                report(
+                    Locale::En,
+                    &model,
+                    &Frame {
+                        title: "Report".into(),
+                        back: None,
+                        top: maud::html! {},
+                        bottom: maud::html! {},
+                    },
+                )
+                .into_string(),
             ))
         })
         .expect("scenario");

@@ -40,7 +40,7 @@ pub(crate) async fn submit(app: &TestApp, l: &Launched, rater: &str, level: &str
     );
 }
 
-fn version(page: &str) -> String {
+pub(crate) fn version(page: &str) -> String {
     let at = page.find("name=\"version\" value=\"").expect("version")
         + "name=\"version\" value=\"".len();
     page[at..at + page[at..].find('"').expect("end")].to_owned()
@@ -76,7 +76,7 @@ pub(crate) async fn closed(app: &TestApp) -> (Launched, String) {
 }
 
 /// Gives every criterion the same rationale.
-fn with_rationale(form: &mut [(String, String)], why: &str) {
+pub(crate) fn with_rationale(form: &mut [(String, String)], why: &str) {
     for (k, v) in form.iter_mut() {
         if k.starts_with("rationale__") {
             *v = why.into();
@@ -84,7 +84,7 @@ fn with_rationale(form: &mut [(String, String)], why: &str) {
     }
 }
 
-fn all_finals(app: &TestApp, page: &str, level: &str) -> Vec<(String, String)> {
+pub(crate) fn all_finals(app: &TestApp, page: &str, level: &str) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = vec![
         ("csrf".into(), csrf_of(page)),
         ("version".into(), version(page)),

@@ -30,6 +30,7 @@ fn family(declared: &str) -> String {
         "integer" | "int4" | "bigint" | "int8" => "integer",
         "boolean" | "bool" => "boolean",
         "timestamp" | "timestamp without time zone" => "timestamp",
+        "date" => "date",
         other => return format!("unexpected type {other}"),
     }
     .to_owned()

@@ -9,6 +9,7 @@ pub mod link_request;
 pub mod password_reset;
 pub mod rater;
 pub mod reconcile;
+pub mod release;
 pub mod review_model;
 pub mod review_report;
 pub mod staff;

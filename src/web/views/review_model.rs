@@ -34,6 +34,8 @@ pub struct CriterionView<'a> {
     pub id: &'a str,
     pub shown: &'a Shown,
     pub final_level: Option<Level>,
+    /// The supervisor's reason for the final level, if they gave one.
+    pub rationale: Option<&'a str>,
 }
 
 /// One line of the audit trail.

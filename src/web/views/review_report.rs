@@ -188,6 +188,9 @@ fn criterion(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
                 }
                 }
             }
+            @if let Some(why) = c.rationale {
+                p.rationale { strong { (t(l, "report.rationale")) ": " } (why) }
+            }
             @if !flags.is_empty() { p.flags-line { span.flag-mark aria-hidden="true" { "⚑ " } (flags.join(" · ")) } }
             @match c.shown.gap {
                 Some(Gap::BlindSpot) => p.gap { (t(l, "rec.gap.blind")) },
@@ -254,12 +257,24 @@ fn gaps(l: Locale, r: &ReviewPage<'_>) -> Markup {
     }
 }
 
-/// The whole report; `back` links to the reconciliation page.
-pub fn report(l: Locale, r: &ReviewPage<'_>) -> Markup {
-    let title = tf(l, "report.title", &[("name", r.subject_name)]);
+/// What frames the report for its reader: the staff's page (a way back to reconciliation,
+/// the release) or the KAM's (acknowledgement, development plan).
+pub struct Frame<'a> {
+    pub title: String,
+    /// Where "back" goes, with its words.
+    pub back: Option<(String, &'a str)>,
+    /// Shown under the header (release or acknowledgement).
+    pub top: Markup,
+    /// Shown after the criteria (the development plan).
+    pub bottom: Markup,
+}
+
+/// The whole report.
+pub fn report(l: Locale, r: &ReviewPage<'_>, frame: &Frame<'_>) -> Markup {
+    let title = &frame.title;
     page(
         l,
-        &title,
+        title,
         None,
         html! {
             header.report-head {
@@ -271,8 +286,12 @@ pub fn report(l: Locale, r: &ReviewPage<'_>) -> Markup {
                         None => (t(l, "report.not_signed_off")),
                     }
                 }
-                p.no-print { a href={ "/reviews/" (r.review_id) } { (t(l, "report.back")) } " · " (t(l, "report.print_hint")) }
+                p.no-print {
+                    @if let Some((href, words)) = &frame.back { a href=(href) { (words) } " · " }
+                    (t(l, "report.print_hint"))
+                }
             }
+            (frame.top)
             section.report-section aria-labelledby="overview-title" {
                 h2 id="overview-title" { (t(l, "report.overview")) }
                 (overview(l, r, "r-"))
@@ -292,6 +311,7 @@ pub fn report(l: Locale, r: &ReviewPage<'_>) -> Markup {
                     }
                 }
             }
+            (frame.bottom)
         },
     )
 }

@@ -1,0 +1,164 @@
+//! Releasing a signed-off review to its KAM (SPEC §12): the KAM gets an email with a personal
+//! link (§4 token rules), acknowledges the report, and writes a development plan that the
+//! supervisor comments on. Each function is one user action in the caller's transaction,
+//! and every one is audited.
+
+use chrono::NaiveDateTime;
+
+use crate::config::Settings;
+use crate::db::{self, AnyConnection};
+use crate::domain::locale::Locale;
+use crate::domain::plan::Goal;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::ReviewStatus;
+use crate::domain::token;
+use crate::email::messages::{release_message, ReleaseMail};
+use crate::email::Templates;
+use crate::error::{AppError, AppResult};
+
+/// Releases the signed-off review (or sends its KAM a fresh link again) on behalf of `actor`.
+///
+/// # Errors
+///
+/// `NotFound` for an unknown review; `Invalid` before sign-off.
+pub fn release(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    review_id: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let review = db::reviews::find(conn, review_id)?.ok_or(AppError::NotFound)?;
+    let r = &review.listing.review;
+    if r.status != ReviewStatus::Finalized {
+        return Err(AppError::Invalid(
+            "sign the review off before releasing it to the KAM".into(),
+        ));
+    }
+    let again = db::releases::find(conn, review_id)?.is_some();
+    db::releases::insert(conn, review_id, actor, now)?;
+    let issued = token::issue();
+    db::releases::add_link(conn, &issued.hash, review_id, now)?;
+    // the KAM reads in the language of their own nomination
+    let locale = db::assignments::list_for_review(conn, review_id)?
+        .into_iter()
+        .find(|a| {
+            a.assignment.relationship == Relationship::SelfReview
+                && a.assignment.rater_id == r.subject_id
+        })
+        .map_or(Locale::En, |a| a.assignment.locale);
+    let link = format!("{}/k/{}", settings.base_url(), issued.token);
+    let slot = db::new_id();
+    let message = release_message(
+        templates,
+        settings,
+        &ReleaseMail {
+            review_id,
+            slot: &slot,
+            kam_email: &review.listing.subject_email,
+            kam_name: &review.listing.subject_name,
+            supervisor_name: &review.listing.supervisor_name,
+            cycle_name: &review.cycle_name,
+            locale,
+            link: &link,
+        },
+        now,
+    )
+    .map_err(AppError::Unexpected)?;
+    db::outbox::enqueue(conn, &message)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(actor),
+            action: if again {
+                "review.link_resent"
+            } else {
+                "review.released"
+            },
+            cycle_id: Some(&r.cycle_id),
+            review_id: Some(review_id),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// The released review a KAM's link opens.
+pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> AppResult<Option<String>> {
+    Ok(db::releases::review_for_link(conn, token_hash)?)
+}
+
+/// The KAM confirms they read the report (once).
+pub fn acknowledge(conn: &mut AnyConnection, review_id: &str, now: NaiveDateTime) -> AppResult<()> {
+    if db::releases::acknowledge(conn, review_id, now)? {
+        db::audit::record(
+            conn,
+            now,
+            &db::audit::Event {
+                action: "review.acknowledged",
+                review_id: Some(review_id),
+                ..Default::default()
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The KAM stores their development plan (replacing the previous one).
+pub fn save_plan(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    goals: &[Goal],
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    db::releases::replace_goals(conn, review_id, goals, now)?;
+    let count = goals.len().to_string();
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            action: "plan.saved",
+            review_id: Some(review_id),
+            new_value: Some(&count),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// The supervisor's comments on the plan's goals, by position (1..=5).
+pub fn comment_plan(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    comments: &[(i32, String)],
+    actor: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if db::releases::find(conn, review_id)?.is_none() {
+        return Err(AppError::Invalid(
+            "the report has not been released: there is no plan to comment on yet".into(),
+        ));
+    }
+    for (position, comment) in comments {
+        if comment.chars().count() > crate::domain::plan::MAX_ACTIONS {
+            return Err(AppError::Invalid(format!(
+                "a comment is longer than {} characters",
+                crate::domain::plan::MAX_ACTIONS
+            )));
+        }
+        db::releases::set_comment(conn, review_id, *position, comment.trim(), now)?;
+    }
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(actor),
+            action: "plan.commented",
+            review_id: Some(review_id),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}

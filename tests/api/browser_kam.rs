@@ -1,0 +1,120 @@
+//! The KAM's released report in Chromium (SPEC §12): read at 360 px and on a desktop,
+//! acknowledged, a development plan written, printed on A4; axe-clean.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use kam360::actions::users::Role;
+use kam360::email::{worker, Mailer};
+
+use crate::chromium::{
+    click, full_page_shot, pdf_pages, print_pdf, set_viewport, start_browser, wait_for,
+};
+use crate::helpers::{csrf_of, read_mail, spawn_app};
+use crate::reconcile::closed;
+use crate::release::sign_off;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kam_reads_acknowledges_plans_and_prints_in_chromium() {
+    let Some((driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (_, review) = closed(&app).await;
+    let boss = app.staff("boss@t.cn", Role::Supervisor).await;
+    sign_off(&app, &boss, &review).await;
+    let report = boss
+        .client
+        .get(format!("{}/reviews/{review}/report", app.address))
+        .send()
+        .await
+        .expect("report")
+        .text()
+        .await
+        .expect("body");
+    let r = boss
+        .client
+        .post(format!("{}/reviews/{review}/release", app.address))
+        .form(&[("csrf", csrf_of(&report))])
+        .send()
+        .await
+        .expect("release");
+    assert_eq!(r.status(), 303);
+    let mailer = Mailer::new(&app.settings.email).expect("mailer");
+    worker::flush(&app.db, &mailer, &app.settings)
+        .await
+        .expect("flush");
+    let mail = app
+        .mail_files()
+        .into_iter()
+        .map(|f| read_mail(&f))
+        .find(|m| m.to == "kam@t.cn" && m.subject.starts_with("Your 360° report"))
+        .expect("the KAM's email");
+    let at = mail.text.find("/k/").expect("link");
+    let link = mail.text[at..]
+        .split_whitespace()
+        .next()
+        .expect("link")
+        .to_owned();
+
+    c.goto(&format!("{}{link}?lang=en", app.address))
+        .await
+        .expect("open");
+    wait_for(&c, Locator::Css("svg.chart")).await;
+    crate::accessibility::assert_axe_clean(&c, "the KAM's report").await;
+    full_page_shot(&c, 1280, "kam-report-desktop").await;
+    set_viewport(&c, 360, 740).await;
+    crate::accessibility::assert_axe_clean(&c, "the KAM's report at 360 px").await;
+    full_page_shot(&c, 360, "kam-report-360").await;
+
+    click(&c, Locator::Css("form[action*='/acknowledge'] button")).await;
+    wait_for(&c, Locator::Css("#ack-title + p.status")).await;
+    let criterion = app.rubric.criteria().nth(1).expect("c").id.clone();
+    let select = c
+        .find(Locator::Id("goal1_criterion"))
+        .await
+        .expect("select");
+    select.select_by_value(&criterion).await.expect("choose");
+    c.find(Locator::Id("goal1_text"))
+        .await
+        .expect("goal")
+        .send_keys("Propose one new service to each key customer")
+        .await
+        .expect("type");
+    c.execute(
+        "document.getElementById('goal1_date').value = '2030-06-30'; return true;",
+        vec![],
+    )
+    .await
+    .expect("date");
+    click(
+        &c,
+        Locator::Css("form[action*='/plan'] button[type='submit']"),
+    )
+    .await;
+    for _ in 0..50 {
+        if c.source()
+            .await
+            .expect("source")
+            .contains("Your plan was saved.")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(c
+        .source()
+        .await
+        .expect("source")
+        .contains("Your plan was saved."));
+    crate::accessibility::assert_axe_clean(&c, "the KAM's report with a plan").await;
+
+    let pdf = print_pdf(&c, &driver).await;
+    if let Ok(dir) = std::env::var("KAM360_SCREENSHOTS") {
+        std::fs::write(format!("{dir}/kam-report-print.pdf"), &pdf).expect("pdf");
+    }
+    let pages = pdf_pages(&pdf);
+    println!("the KAM's report prints on {pages} A4 pages");
+    assert!((2..=8).contains(&pages), "at most 8 A4 pages: {pages}");
+    c.close().await.expect("close browser");
+}
