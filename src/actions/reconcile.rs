@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 
-use super::load_snapshots;
+use super::{find_cycle, load_snapshots};
 use crate::db::{self, AnyConnection};
 use crate::domain::consolidation::{Evidence, Level};
 use crate::domain::ids::{PersonId, ReviewId};
@@ -35,6 +35,9 @@ pub struct Reconciliation {
     pub progress: Vec<GroupProgress>,
     pub criteria: Vec<CriterionRow>,
     pub audit: Vec<(db::audit::EventRow, Option<String>)>,
+    /// The KAM's final levels in their latest earlier finalized review: (cycle name, levels
+    /// by criterion id).
+    pub previous: Option<(String, HashMap<String, Level>)>,
 }
 
 /// Loads the review for `viewer` (its supervisor, or an admin); `None` for anyone else.
@@ -102,7 +105,20 @@ pub fn load(
         })
         .collect();
     let audit = db::audit::for_review(conn, review_id)?;
+    let created = find_cycle(conn, &review.listing.review.cycle_id)?.created_at;
+    let previous =
+        match db::reviews::previous_finalized(conn, &review.listing.review.subject_id, created)? {
+            Some((earlier, cycle_name)) => {
+                let levels = db::decisions::for_review(conn, &earlier)?
+                    .into_iter()
+                    .filter_map(|d| Some((d.criterion_id, Level::try_from(d.final_level?).ok()?)))
+                    .collect();
+                Some((cycle_name, levels))
+            }
+            None => None,
+        };
     Ok(Some(Reconciliation {
+        previous,
         progress: progress::per_group(&statuses, k),
         review,
         rubric,

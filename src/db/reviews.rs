@@ -290,3 +290,22 @@ pub fn reopen(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// The KAM's latest finalized review in a cycle created before `before` (SPEC §12's previous
+/// cycles): (review id, cycle name).
+pub fn previous_finalized(
+    conn: &mut AnyConnection,
+    subject_id: &str,
+    before: NaiveDateTime,
+) -> QueryResult<Option<(String, String)>> {
+    use super::schema::cycles;
+    reviews::table
+        .inner_join(cycles::table)
+        .filter(reviews::subject_id.eq(subject_id))
+        .filter(reviews::status.eq(ReviewStatus::Finalized))
+        .filter(cycles::created_at.lt(before))
+        .order(cycles::created_at.desc())
+        .select((reviews::id, cycles::name))
+        .first(conn)
+        .optional()
+}

@@ -69,8 +69,13 @@ pub fn page_model(r: &Reconciliation) -> view::ReviewPage<'_> {
                     .as_ref()
                     .map(|d| d.rationale.as_str())
                     .filter(|r| !r.trim().is_empty()),
+                previous_level: r
+                    .previous
+                    .as_ref()
+                    .and_then(|(_, levels)| levels.get(&c.id).copied()),
             })
             .collect(),
+        previous_cycle: r.previous.as_ref().map(|(name, _)| name.as_str()),
         audit: r
             .audit
             .iter()

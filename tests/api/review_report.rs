@@ -8,7 +8,7 @@ use kam360::db;
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard};
 use crate::helpers::TestApp;
-use crate::reconcile::{closed, submit};
+use crate::reconcile::{all_finals, closed, submit, with_rationale};
 
 async fn every_criterion_has_a_chart_and_a_table_with_the_same_figures(app: TestApp) {
     let (_, review) = closed(&app).await;
@@ -130,7 +130,68 @@ async fn before_results_are_visible_the_report_says_so(app: TestApp) {
     );
 }
 
+/// SPEC §12: where the KAM has a finalized review in an earlier cycle, each criterion shows the
+/// earlier final level and the change.
+async fn an_earlier_cycle_shows_its_final_levels_and_the_change(app: TestApp) {
+    let (_, first) = closed(&app).await;
+    let boss = app.staff("boss@t.cn", Role::Supervisor).await;
+    let page = boss
+        .client
+        .get(format!("{}/reviews/{first}", app.address))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let mut form = all_finals(&app, &page, "2");
+    with_rationale(&mut form, "last year");
+    form.push(("action".into(), "signoff".into()));
+    let r = boss
+        .client
+        .post(format!("{}/reviews/{first}", app.address))
+        .form(&form)
+        .send()
+        .await
+        .expect("sign off");
+    assert_eq!(r.status(), 303);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (_, second) = closed(&app).await;
+    let report = boss
+        .client
+        .get(format!("{}/reviews/{second}/report?lang=en", app.address))
+        .send()
+        .await
+        .expect("report")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        report.contains("<th scope=\"col\">Final in Test cycle</th>"),
+        "{report}"
+    );
+    assert_eq!(
+        report
+            .matches("<th scope=\"row\">Final in Test cycle</th><td>2 (")
+            .count(),
+        app.rubric.criteria().count(),
+        "each criterion's table has the earlier level"
+    );
+    // the first review itself has no earlier one
+    let report = boss
+        .client
+        .get(format!("{}/reviews/{first}/report?lang=en", app.address))
+        .send()
+        .await
+        .expect("report")
+        .text()
+        .await
+        .expect("body");
+    assert!(!report.contains("Final in "));
+}
+
 both_backends!(
+    an_earlier_cycle_shows_its_final_levels_and_the_change,
     every_criterion_has_a_chart_and_a_table_with_the_same_figures,
     a_group_below_k_stays_out_of_the_report,
     before_results_are_visible_the_report_says_so,

@@ -27,6 +27,8 @@ pub struct ReviewPage<'a> {
     /// In rubric order.
     pub criteria: Vec<CriterionView<'a>>,
     pub audit: Vec<AuditLine<'a>>,
+    /// The name of the cycle of the KAM's previous finalized review, if there is one.
+    pub previous_cycle: Option<&'a str>,
 }
 
 /// One criterion: what §7 lets the page show, and the stored final level.
@@ -36,6 +38,8 @@ pub struct CriterionView<'a> {
     pub final_level: Option<Level>,
     /// The supervisor's reason for the final level, if they gave one.
     pub rationale: Option<&'a str>,
+    /// The final level in the KAM's previous finalized review.
+    pub previous_level: Option<Level>,
 }
 
 /// One line of the audit trail.

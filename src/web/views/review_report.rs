@@ -70,12 +70,16 @@ pub fn overview(l: Locale, r: &ReviewPage<'_>, anchor: &str) -> Markup {
                         th scope="col" { (t(l, "report.others")) }
                         th scope="col" { (t(l, "report.proposed")) }
                         th scope="col" { (t(l, "report.final")) }
+                        @if let Some(cycle) = r.previous_cycle {
+                            th scope="col" { (tf(l, "report.previous", &[("cycle", cycle)])) }
+                            th scope="col" { (t(l, "report.change")) }
+                        }
                         th scope="col" { (t(l, "report.flags")) }
                     }
                 }
                 @for area in &r.rubric.areas {
                     tbody {
-                        tr.area-row { th scope="colgroup" colspan="10" { (area.name.get(l)) } }
+                        tr.area-row { th scope="colgroup" colspan=(if r.previous_cycle.is_some() { 12 } else { 10 }) { (area.name.get(l)) } }
                         @for c in r.criteria.iter().filter(|c| area.criteria.iter().any(|x| x.id == c.id)) {
                             @let f = &c.shown.figures;
                             @let flags = flag_names(l, c);
@@ -87,6 +91,10 @@ pub fn overview(l: Locale, r: &ReviewPage<'_>, anchor: &str) -> Markup {
                                 td { (mean_cell(f.others_mean.as_deref().zip(f.others_n))) }
                                 td { (level_cell(f.proposed_level)) }
                                 td.final { (level_cell(c.final_level)) }
+                                @if r.previous_cycle.is_some() {
+                                    td { (level_cell(c.previous_level)) }
+                                    td { (change(c)) }
+                                }
                                 td.flag-cell { @if !flags.is_empty() { span.flag-mark aria-hidden="true" { "⚑ " } (flags.join(", ")) } }
                             }
                         }
@@ -95,6 +103,23 @@ pub fn overview(l: Locale, r: &ReviewPage<'_>, anchor: &str) -> Markup {
             }
         }
         p.hint { (tf(l, "report.hidden_note", &[("k", &r.k.to_string())])) }
+    }
+}
+
+/// The final level against the previous cycle's: `+1`, `−1`, `0`, or `–` when either is
+/// missing.
+fn change(c: &CriterionView<'_>) -> Markup {
+    let diff = c
+        .final_level
+        .zip(c.previous_level)
+        .map(|(now, before)| i16::from(now) - i16::from(before));
+    html! {
+        @match diff {
+            Some(d) if d > 0 => span.up { "↑ +" (d) },
+            Some(d) if d < 0 => span.down { "↓ −" (-d) },
+            Some(_) => span { "0" },
+            None => span.muted { "–" },
+        }
     }
 }
 
@@ -173,7 +198,12 @@ fn criterion(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
                     table.figures {
                         caption.visually-hidden { (tf(l, "report.chart_title", &[("criterion", title)])) }
                         thead { tr { th scope="col" { (t(l, "report.figure")) } th scope="col" { (t(l, "report.value")) } } }
-                        tbody { @for (row, value) in &rows { tr { th scope="row" { (row.label) } td { (value) } } } }
+                        tbody {
+                            @for (row, value) in &rows { tr { th scope="row" { (row.label) } td { (value) } } }
+                            @if let (Some(cycle), Some(level)) = (r.previous_cycle, c.previous_level) {
+                                tr.previous { th scope="row" { (tf(l, "report.previous", &[("cycle", cycle)])) } td { (level) " (" (change(c)) ")" } }
+                            }
+                        }
                     }
                 @if let Some(dist) = &c.shown.distribution {
                     table.distribution-table {
