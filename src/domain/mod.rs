@@ -9,6 +9,7 @@ pub mod email_address;
 pub mod export;
 pub mod export_xlsx;
 pub mod ids;
+pub mod insights;
 pub mod locale;
 pub mod nomination;
 pub mod password;

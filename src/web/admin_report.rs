@@ -1,5 +1,6 @@
-//! The cycle report as downloads for admins (SPEC §11, §12): CSV and JSON byte for byte what
-//! `kam360 report` prints, and the spreadsheet. Anyone but an admin gets 404.
+//! The cycle report for admins (SPEC §11, §12): the insights page, and the downloads — CSV
+//! and JSON byte for byte what `kam360 report` prints, and the spreadsheet. Anyone but an
+//! admin gets 404.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -94,5 +95,36 @@ pub async fn xlsx(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!("kam360-report-{id}.xlsx"),
+    ))
+}
+
+/// `GET /admin/cycles/{cycle}/insights`
+pub async fn insights(
+    Admin(_): Admin,
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = cycle(&state, &path).await?;
+    let key = id.clone();
+    let (name, rubric, rows, supervisors) = state
+        .db
+        .read(move |c| {
+            let cycle = actions::find_cycle(c, &key)?;
+            let (rubric, _) = actions::load_snapshots(c, &key)?;
+            let rows = actions::report::build(c, &key)?;
+            let supervisors: std::collections::HashMap<String, String> =
+                db::reviews::list_for_cycle(c, &key)?
+                    .into_iter()
+                    .map(|r| (r.subject_email, r.supervisor_name))
+                    .collect();
+            Ok::<_, AppError>((cycle.name, rubric, rows, supervisors))
+        })
+        .await?;
+    let l = super::response::locale(&req, None);
+    let i = crate::domain::insights::compute(&rows, &supervisors);
+    Ok(super::response::html(
+        actix_web::http::StatusCode::OK,
+        super::views::insights::insights(l, &name, &id, &rubric, &i),
     ))
 }

@@ -168,6 +168,7 @@ route_table! {
     get "/reviews/{review}/report" => review_report::show, Staff;
     post "/reviews/{review}/release" => review_report::release, Staff;
     post "/reviews/{review}/plan" => review_report::comment, Staff;
+    get "/admin/cycles/{cycle}/insights" => admin_report::insights, Staff;
     get "/admin/cycles/{cycle}/report.csv" => admin_report::csv, Staff;
     get "/admin/cycles/{cycle}/report.json" => admin_report::json, Staff;
     get "/admin/cycles/{cycle}/report.xlsx" => admin_report::xlsx, Staff;
@@ -263,6 +264,6 @@ mod tests {
             };
             assert_eq!(access, expected, "{method} {path}");
         }
-        assert_eq!(staff_routes().count(), 12);
+        assert_eq!(staff_routes().count(), 13);
     }
 }

@@ -125,6 +125,7 @@ pub async fn home(
         let rows: Vec<view::CycleRow> = cycles
             .into_iter()
             .map(|c| view::CycleRow {
+                id: c.cycle.id.clone(),
                 deadline: c.cycle.deadline(),
                 name: c.cycle.name,
                 status: c.cycle.status,

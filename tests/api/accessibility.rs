@@ -160,6 +160,56 @@ async fn every_public_page_passes_axe_in_both_languages_at_360_px() {
         "axe violations:\n{}",
         failures.join("\n")
     );
+    // the admin's insights page, signed in through the form
+    let password = app
+        .write(|conn| {
+            kam360::actions::users::add(
+                conn,
+                "admin@t.cn",
+                "Admin",
+                kam360::actions::users::Role::Admin,
+                kam360::db::now(),
+            )
+        })
+        .expect("admin");
+    c.goto(&format!("{base}/login?lang=en"))
+        .await
+        .expect("login");
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email")
+        .send_keys("admin@t.cn")
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(&password)
+        .await
+        .expect("type");
+    click(&c, Locator::Css("form button[type='submit']")).await;
+    until(
+        &c,
+        "return document.querySelector('.staff-bar') !== null",
+        "the admin's home",
+    )
+    .await;
+    for lang in ["en", "zh"] {
+        c.goto(&format!(
+            "{base}/admin/cycles/{}/insights?lang={lang}",
+            l.cycle_id
+        ))
+        .await
+        .expect("insights");
+        for v in violations(&c, &axe).await {
+            failures.push(format!("insights ({lang}): {v}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "axe violations:\n{}",
+        failures.join("\n")
+    );
     // the check itself works: an image without a text alternative is caught
     c.execute(
         "var i = document.createElement('img'); i.src = '/static/none.png'; document.querySelector('main').appendChild(i); return true;",

@@ -46,6 +46,22 @@ async fn an_admin_downloads_the_report_in_three_formats(app: TestApp) {
     let bytes = r.bytes().await.expect("xlsx");
     assert!(bytes.starts_with(b"PK"));
 
+    // the admin's home links to the insights and the downloads
+    let home = get("/?lang=en".into()).await.text().await.expect("home");
+    assert!(home.contains(&format!("href=\"/admin/cycles/{}/insights\"", l.cycle_id)));
+    // the insights page: heat map, distribution, calibration
+    let r = get(format!("/admin/cycles/{}/insights?lang=en", l.cycle_id)).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("<th scope=\"row\">Wang Fang</th>"),
+        "a heat map row per KAM"
+    );
+    assert_eq!(
+        page.matches("<abbr title=").count(),
+        app.rubric.criteria().count()
+    );
+    assert!(page.contains("Calibration per supervisor") && page.contains("Supervisor boss@t.cn"));
     for bad in ["00000000-0000-7000-8000-000000000000", "not-a-cycle"] {
         let r = get(format!("/admin/cycles/{bad}/report.csv")).await;
         assert_eq!(r.status(), 404, "{bad}");

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod charts;
 pub mod email_request;
 pub mod fragments;
+pub mod insights;
 pub mod layout;
 pub mod link_request;
 pub mod password_reset;

@@ -109,6 +109,7 @@ pub struct SupervisedRow {
 
 /// One cycle on the admin's home page.
 pub struct CycleRow {
+    pub id: String,
     pub name: String,
     pub status: CycleStatus,
     /// The last day answers are accepted.
@@ -181,7 +182,15 @@ pub fn admin_home(l: Locale, s: &Viewer<'_>, cycles: &[CycleRow]) -> Markup {
                     tbody {
                         @for c in cycles {
                             tr {
-                                th scope="row" { (c.name) }
+                                th scope="row" {
+                                    (c.name)
+                                    br;
+                                    span.row-links {
+                                        a href={ "/admin/cycles/" (c.id) "/insights" } { (t(l, "insights.open")) } " · "
+                                        a href={ "/admin/cycles/" (c.id) "/report.xlsx" } { (t(l, "insights.xlsx")) } " · "
+                                        a href={ "/admin/cycles/" (c.id) "/report.csv" } { "CSV" }
+                                    }
+                                }
                                 td { (t(l, &format!("status.{}", c.status))) }
                                 td { time datetime=(c.deadline.iso()) { (c.deadline.label()) } }
                                 td { (c.reviews) }
