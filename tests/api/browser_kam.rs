@@ -116,5 +116,43 @@ async fn the_kam_reads_acknowledges_plans_and_prints_in_chromium() {
     let pages = pdf_pages(&pdf);
     println!("the KAM's report prints on {pages} A4 pages");
     assert!((2..=8).contains(&pages), "at most 8 A4 pages: {pages}");
+
+    // the admin's insights over this (signed-off) cycle, for the screenshots
+    let password = app
+        .write(|conn| {
+            kam360::actions::users::add(conn, "admin@t.cn", "Admin", Role::Admin, kam360::db::now())
+        })
+        .expect("admin");
+    set_viewport(&c, 1280, 900).await;
+    c.goto(&format!("{}/login?lang=en", app.address))
+        .await
+        .expect("login");
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email")
+        .send_keys("admin@t.cn")
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(&password)
+        .await
+        .expect("type");
+    click(&c, Locator::Css("form button[type='submit']")).await;
+    wait_for(&c, Locator::Css(".staff-bar")).await;
+    click(&c, Locator::Css("a[href$='/insights']")).await;
+    wait_for(&c, Locator::Css("table.heat")).await;
+    let cells = c
+        .find_all(Locator::Css("table.heat td.lv3"))
+        .await
+        .expect("cells")
+        .len();
+    assert_eq!(
+        cells,
+        app.rubric.criteria().count(),
+        "every final level of the signed-off review"
+    );
+    full_page_shot(&c, 1280, "insights-desktop").await;
     c.close().await.expect("close browser");
 }
