@@ -14,20 +14,48 @@ use crate::error::AppResult;
 
 /// Builds the report of a cycle.
 pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRow>> {
+    let mut rows = Vec::new();
+    each_row(conn, cycle_id, |r| {
+        rows.push(r);
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Produces the report of a cycle row by row (review by review, in rubric order), so that a
+/// large cycle's report can be written as it is made instead of held in memory.
+pub fn each_row(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    mut emit: impl FnMut(ReportRow) -> AppResult<()>,
+) -> AppResult<()> {
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, policy) = load_snapshots(conn, cycle_id)?;
     let k = crate::domain::confidentiality::stored_k(cycle.min_group_size);
     let cycle_status = cycle.status;
-    let mut evidence: HashMap<(String, String), Evidence> = HashMap::new();
-    for r in db::responses::submitted_for_cycle(conn, cycle_id)? {
-        let Some(level) = r.level.and_then(|l| Level::try_from(l).ok()) else {
-            continue;
+    // evidence per (review, criterion) in a flat table, indexed: no key strings per rating
+    let reviews = db::reviews::list_for_cycle(conn, cycle_id)?;
+    let review_index: HashMap<&str, usize> = reviews
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.review.id.as_str(), i))
+        .collect();
+    let criteria: Vec<&str> = rubric.criteria().map(|c| c.id.as_str()).collect();
+    let criterion_index: HashMap<&str, usize> =
+        criteria.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let mut evidence = vec![Evidence::default(); reviews.len() * criteria.len()];
+    db::responses::each_submitted_level(conn, cycle_id, |review, group, criterion, level| {
+        let (Some(r), Some(c), Ok(level)) = (
+            review_index.get(review),
+            criterion_index.get(criterion),
+            Level::try_from(level),
+        ) else {
+            return;
         };
-        evidence
-            .entry((r.review_id, r.criterion_id))
-            .or_default()
-            .add(r.relationship, level);
-    }
+        if let Some(e) = evidence.get_mut(r * criteria.len() + c) {
+            e.add(group, level);
+        }
+    })?;
     let finals: HashMap<(String, String), Option<Level>> =
         db::decisions::for_cycle(conn, cycle_id)?
             .into_iter()
@@ -39,28 +67,27 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
             })
             .collect();
     let empty = Evidence::default();
-    let mut rows = Vec::new();
-    for review in db::reviews::list_for_cycle(conn, cycle_id)? {
+    for (ri, review) in reviews.iter().enumerate() {
         let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
         let visible = progress::results_visible(
             review.review.results_visible_at.is_some(),
             cycle_status,
             super::progress::statuses(&assignments),
         );
-        for criterion in rubric.criteria() {
+        for (ci, criterion) in rubric.criteria().enumerate() {
             let key = (review.review.id.clone(), criterion.id.clone());
-            let e = evidence.get(&key).unwrap_or(&empty);
-            rows.push(ReportRow {
+            let e = evidence.get(ri * criteria.len() + ci).unwrap_or(&empty);
+            emit(ReportRow {
                 subject_email: review.subject_email.clone(),
                 subject_name: review.subject_name.clone(),
                 area_id: criterion.area_id.clone(),
                 criterion_id: criterion.id.clone(),
                 figures: figures(e, &policy, k, visible),
                 final_level: finals.get(&key).copied().flatten(),
-            });
+            })?;
         }
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// The report of a cycle as an `.xlsx` file (SPEC §12): the same rows, with names in zh and en.

@@ -23,6 +23,37 @@ fn refused(e: db::backup::BackupError) -> anyhow::Error {
     }
 }
 
+/// Writes a file whole or not at all: into `{path}.partial`, then renamed over `path`. A path
+/// that is not a regular file (`/dev/stdout`, a pipe) is written directly: renaming over it
+/// would replace the device.
+fn write_whole(
+    path: &std::path::Path,
+    fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        fill(&mut w)?;
+        return Ok(w.flush()?);
+    }
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let file = std::fs::File::create(&partial)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let written = fill(&mut w).and_then(|()| Ok(w.flush()?));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
+    std::fs::rename(&partial, path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
 /// Runs a parsed command line. `Err` carries the message for stderr.
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     // a restore must not hold the database it replaces: it runs before anything connects
@@ -150,32 +181,38 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             writeln!(out, "new link queued for {}", a.rater.trim().to_lowercase())?;
         }
         Command::Report(a) => {
-            let bytes = match a.format {
-                Format::Xlsx => {
-                    if a.out.is_none() {
-                        return Err(AppError::Invalid(
-                            "--format xlsx writes a file: add --out FILE".into(),
-                        )
-                        .into());
-                    }
-                    ctx.db
-                        .read_blocking(|c| actions::report::spreadsheet(c, &a.cycle))?
-                }
-                Format::Csv | Format::Json => {
-                    let rows = ctx
-                        .db
-                        .read_blocking(|c| actions::report::build(c, &a.cycle))?;
-                    match a.format {
-                        Format::Json => export::to_json(&rows)? + "\n",
-                        _ => export::to_csv(&rows)?,
-                    }
-                    .into_bytes()
-                }
+            if let Format::Xlsx = a.format {
+                let Some(path) = &a.out else {
+                    return Err(AppError::Invalid(
+                        "--format xlsx writes a file: add --out FILE".into(),
+                    )
+                    .into());
+                };
+                let bytes = ctx
+                    .db
+                    .read_blocking(|c| actions::report::spreadsheet(c, &a.cycle))?;
+                write_whole(path, |w| Ok(w.write_all(&bytes)?))?;
+                return Ok(());
+            }
+            // CSV and JSON are written as the rows are made: a large cycle's report is never
+            // held in memory as a whole
+            let json = matches!(a.format, Format::Json);
+            // an unknown cycle is refused before anything is written
+            ctx.db.read_blocking(|c| actions::find_cycle(c, &a.cycle))?;
+            let stream = |w: &mut dyn Write| -> anyhow::Result<()> {
+                let mut sink = export::Streamed::start(w, json)?;
+                ctx.db.read_blocking(|c| {
+                    actions::report::each_row(c, &a.cycle, |row| {
+                        sink.row(&row)
+                            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
+                    })
+                })?;
+                sink.finish()?.flush()?;
+                Ok(())
             };
-            match a.out {
-                Some(path) => std::fs::write(&path, bytes)
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-                None => out.write_all(&bytes)?,
+            match &a.out {
+                Some(path) => write_whole(path, |w| stream(w))?,
+                None => stream(&mut std::io::BufWriter::new(&mut out))?,
             }
         }
         Command::Backup(a) => {

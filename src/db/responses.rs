@@ -141,33 +141,33 @@ pub fn replace(
     Ok(())
 }
 
-/// A submitted rating with the rater's group, for consolidation and reports.
-#[derive(Debug, Clone, Queryable)]
-pub struct SubmittedRating {
-    pub review_id: String,
-    pub relationship: Relationship,
-    pub criterion_id: String,
-    pub level: Option<i32>,
-    pub comment: String,
-}
-
-/// Every rating of every submitted assignment in a cycle (no rater identity).
-pub fn submitted_for_cycle(
+/// Feeds every level given in a submitted assignment of a cycle to `f` as (review id, group,
+/// criterion id, level), row by row: the report of a large cycle never holds all its ratings
+/// (nor any comment) in memory at once.
+pub fn each_submitted_level(
     conn: &mut AnyConnection,
     cycle_id: &str,
-) -> QueryResult<Vec<SubmittedRating>> {
-    ratings::table
+    mut f: impl FnMut(&str, Relationship, &str, i32),
+) -> QueryResult<()> {
+    let rows = ratings::table
         .inner_join(assignments::table.inner_join(reviews::table))
         .filter(reviews::cycle_id.eq(cycle_id))
         .filter(assignments::status.eq(AssignmentStatus::Submitted))
+        .filter(ratings::level.is_not_null())
         .select((
             reviews::id,
             assignments::relationship,
             ratings::criterion_id,
-            ratings::level,
-            ratings::comment,
+            ratings::level.assume_not_null(),
         ))
-        .load(conn)
+        .load_iter::<(String, Relationship, String, i32), diesel::connection::DefaultLoadingMode>(
+            conn,
+        )?;
+    for row in rows {
+        let (review, group, criterion, level) = row?;
+        f(&review, group, &criterion, level);
+    }
+    Ok(())
 }
 
 /// A submitted answer of one review with its group (no rater identity), for reconciliation.

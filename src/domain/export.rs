@@ -97,20 +97,93 @@ impl ReportRow {
     }
 }
 
+/// Writes the report row by row, as CSV or JSON, byte for byte what [`to_csv`] and
+/// [`to_json`] (with its final newline) give for the same rows.
+pub struct Streamed<W: std::io::Write> {
+    out: W,
+    json: bool,
+    rows: usize,
+}
+
+impl<W: std::io::Write> Streamed<W> {
+    /// Starts the CSV (its header) or the JSON array.
+    ///
+    /// # Errors
+    ///
+    /// The writer's.
+    pub fn start(mut out: W, json: bool) -> Result<Streamed<W>, ExportError> {
+        let io = |e: std::io::Error| ExportError::Csv(e.to_string());
+        if !json {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(COLUMNS)
+                .map_err(|e| ExportError::Csv(e.to_string()))?;
+            out.write_all(
+                &w.into_inner()
+                    .map_err(|e| ExportError::Csv(e.to_string()))?,
+            )
+            .map_err(io)?;
+        }
+        Ok(Streamed { out, json, rows: 0 })
+    }
+
+    /// Writes one row.
+    ///
+    /// # Errors
+    ///
+    /// The writer's.
+    pub fn row(&mut self, r: &ReportRow) -> Result<(), ExportError> {
+        let io = |e: std::io::Error| ExportError::Json(e.to_string());
+        if self.json {
+            // serde_json's pretty array: "[", each element on indented lines, "," between
+            let object = serde_json::to_string_pretty(&json_row(r))
+                .map_err(|e| ExportError::Json(e.to_string()))?;
+            let lead = if self.rows == 0 { "[\n" } else { ",\n" };
+            self.out.write_all(lead.as_bytes()).map_err(io)?;
+            for (i, line) in object.lines().enumerate() {
+                if i > 0 {
+                    self.out.write_all(b"\n").map_err(io)?;
+                }
+                self.out.write_all(b"  ").map_err(io)?;
+                self.out.write_all(line.as_bytes()).map_err(io)?;
+            }
+        } else {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::with_capacity(256));
+            let cells = r.cells();
+            w.write_record(cells.iter().map(|c| neutralize_formula(c).into_owned()))
+                .map_err(|e| ExportError::Csv(e.to_string()))?;
+            let bytes = w
+                .into_inner()
+                .map_err(|e| ExportError::Csv(e.to_string()))?;
+            self.out.write_all(&bytes).map_err(io)?;
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Ends the JSON array (and its line) and returns the writer.
+    ///
+    /// # Errors
+    ///
+    /// The writer's.
+    pub fn finish(mut self) -> Result<W, ExportError> {
+        let io = |e: std::io::Error| ExportError::Json(e.to_string());
+        if self.json {
+            let end: &[u8] = if self.rows == 0 { b"[]\n" } else { b"\n]\n" };
+            self.out.write_all(end).map_err(io)?;
+        }
+        Ok(self.out)
+    }
+}
+
 /// The report as CSV (header + rows), every cell safe against spreadsheet formula injection.
 pub fn to_csv(rows: &[ReportRow]) -> Result<String, ExportError> {
-    let csv = |e: csv::Error| ExportError::Csv(e.to_string());
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(COLUMNS).map_err(csv)?;
+    let mut w = Streamed::start(Vec::new(), false)?;
     for r in rows {
-        let cells = r.cells();
-        w.write_record(cells.iter().map(|c| neutralize_formula(c).into_owned()))
-            .map_err(csv)?;
+        w.row(r)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ExportError::Csv(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| ExportError::Csv(e.to_string()))
+    String::from_utf8(w.finish()?).map_err(|e| ExportError::Csv(e.to_string()))
 }
 
 #[derive(Serialize)]
@@ -138,33 +211,32 @@ fn number(s: &Option<String>) -> Option<f64> {
     s.as_deref().and_then(|v| v.parse().ok())
 }
 
+fn json_row(r: &ReportRow) -> JsonRow<'_> {
+    let f = &r.figures;
+    JsonRow {
+        subject_email: &r.subject_email,
+        subject_name: &r.subject_name,
+        area_id: &r.area_id,
+        criterion_id: &r.criterion_id,
+        self_level: f.self_level,
+        supervisor_level: f.supervisor_level,
+        customer_mean: number(&f.customer_mean),
+        customer_n: f.customer_n,
+        peer_mean: number(&f.peer_mean),
+        peer_n: f.peer_n,
+        team_mean: number(&f.team_mean),
+        team_n: f.team_n,
+        others_mean: number(&f.others_mean),
+        others_n: f.others_n,
+        proposed_level: f.proposed_level,
+        final_level: r.final_level,
+        flags: &f.flags,
+    }
+}
+
 /// The report as a JSON array with the same fields (means as numbers, empty fields as null).
 pub fn to_json(rows: &[ReportRow]) -> Result<String, ExportError> {
-    let out: Vec<JsonRow<'_>> = rows
-        .iter()
-        .map(|r| {
-            let f = &r.figures;
-            JsonRow {
-                subject_email: &r.subject_email,
-                subject_name: &r.subject_name,
-                area_id: &r.area_id,
-                criterion_id: &r.criterion_id,
-                self_level: f.self_level,
-                supervisor_level: f.supervisor_level,
-                customer_mean: number(&f.customer_mean),
-                customer_n: f.customer_n,
-                peer_mean: number(&f.peer_mean),
-                peer_n: f.peer_n,
-                team_mean: number(&f.team_mean),
-                team_n: f.team_n,
-                others_mean: number(&f.others_mean),
-                others_n: f.others_n,
-                proposed_level: f.proposed_level,
-                final_level: r.final_level,
-                flags: &f.flags,
-            }
-        })
-        .collect();
+    let out: Vec<JsonRow<'_>> = rows.iter().map(json_row).collect();
     serde_json::to_string_pretty(&out).map_err(|e| ExportError::Json(e.to_string()))
 }
 
@@ -172,6 +244,40 @@ pub fn to_json(rows: &[ReportRow]) -> Result<String, ExportError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn streamed_json_is_byte_for_byte_the_whole_document() {
+        let row = |i: usize| ReportRow {
+            subject_email: format!("k{i}@t.cn"),
+            subject_name: "Wang \"Fang\"".into(),
+            area_id: "a".into(),
+            criterion_id: format!("c{i}"),
+            figures: crate::domain::shown::CriterionFigures {
+                self_level: Some(3),
+                supervisor_level: None,
+                customer_mean: Some("2.33".into()),
+                customer_n: Some(3),
+                peer_mean: None,
+                peer_n: Some(0),
+                team_mean: None,
+                team_n: None,
+                others_mean: Some("2.50".into()),
+                others_n: Some(4),
+                proposed_level: Some(3),
+                flags: "divergent".into(),
+            },
+            final_level: None,
+        };
+        for n in [0, 1, 3] {
+            let rows: Vec<ReportRow> = (0..n).map(row).collect();
+            let mut w = Streamed::start(Vec::new(), true).expect("start");
+            for r in &rows {
+                w.row(r).expect("row");
+            }
+            let streamed = String::from_utf8(w.finish().expect("finish")).expect("utf-8");
+            assert_eq!(streamed, to_json(&rows).expect("json") + "\n", "{n} rows");
+        }
+    }
 
     #[test]
     fn dangerous_prefixes_are_neutralized() {

@@ -271,6 +271,39 @@ fn full_cycle(dir: &Path, url: &str) {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_file).expect("json")).expect("valid");
     assert_eq!(v.as_array().map(Vec::len), Some(19));
+    // a report to a device is written there, not renamed over it; a file is written whole
+    let o = kam360(
+        dir,
+        url,
+        &["report", &id, "--format", "csv", "--out", "/dev/null"],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let null = std::fs::metadata("/dev/null").expect("/dev/null");
+    assert!(!null.is_file(), "/dev/null is still a device");
+    let before = std::fs::read_to_string(&json_file).expect("json");
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "report",
+            "01a2324d-b6b0-7469-b907-3a7a051f7d64",
+            "--format",
+            "csv",
+            "--out",
+            json_file.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).is_empty(), "nothing on stdout");
+    assert_eq!(
+        std::fs::read_to_string(&json_file).expect("json"),
+        before,
+        "the earlier file stands"
+    );
+    assert!(
+        !dir.join("r.json.partial").exists(),
+        "no half-written file left"
+    );
     // the spreadsheet: a file only, a summary sheet and one per area
     let o = kam360(dir, url, &["report", &id, "--format", "xlsx"]);
     assert_eq!(o.status.code(), Some(2));
