@@ -79,6 +79,15 @@ impl Deadline {
     }
 }
 
+/// A date as people read it in `locale`: `1 December 2026`, `2026年12月1日`.
+pub fn long_date(locale: super::locale::Locale, d: NaiveDate) -> String {
+    use chrono::Datelike;
+    match locale {
+        super::locale::Locale::Zh => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        super::locale::Locale::En => d.format("%-d %B %Y").to_string(),
+    }
+}
+
 /// The last day on which answers are accepted, in UTC (where no zone is at hand).
 pub fn deadline_date(closes_at: NaiveDateTime) -> NaiveDate {
     (closes_at - TimeDelta::seconds(1)).date()
@@ -120,6 +129,13 @@ mod tests {
             "America/New_York",
         );
         assert_eq!(ny.label(), "2026-12-22 23:59 (UTC-05:00)");
+    }
+
+    #[test]
+    fn dates_read_as_each_language_writes_them() {
+        use crate::domain::locale::Locale;
+        assert_eq!(long_date(Locale::En, day()), "22 December 2026");
+        assert_eq!(long_date(Locale::Zh, day()), "2026年12月22日");
     }
 
     #[test]

@@ -154,6 +154,19 @@ async fn the_kam_reads_acknowledges_and_plans_and_the_supervisor_comments(app: T
     );
     let (_, page) = get(&app, &kam, &format!("{link}?lang=en")).await;
     assert!(page.contains("You confirmed reading this report on"));
+    // dates as each language writes them
+    let today = kam360::db::now().date();
+    assert!(page.contains(&kam360::domain::dates::long_date(
+        kam360::domain::locale::Locale::En,
+        today
+    )));
+    let (_, zh) = get(&app, &kam, &format!("{link}?lang=zh")).await;
+    assert!(
+        zh.contains(&kam360::domain::dates::long_date(
+            kam360::domain::locale::Locale::Zh,
+            today
+        )) && zh.contains("您的 360° 评估报告")
+    );
 
     // a plan with problems is refused with everything kept; then a good one
     let criterion = app.rubric.criteria().next().expect("c").id.clone();

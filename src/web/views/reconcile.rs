@@ -9,6 +9,7 @@ use maud::{html, Markup};
 use super::layout::page;
 use super::staff::Viewer;
 use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, MeanSource};
+use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
 use crate::domain::reconciliation::{Entry, Problem, MAX_RATIONALE};
 use crate::domain::relationship::Relationship;
@@ -241,7 +242,7 @@ pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
             @if !r.visible {
                 p.notice { (t(l, "rec.not_visible")) }
             } @else {
-                @if let Some(at) = r.finalized_at { p.notice { (tf(l, "rec.finalized", &[("date", &at.date().to_string())])) } }
+                @if let Some(at) = r.finalized_at { p.notice { (tf(l, "rec.finalized", &[("date", &long_date(l, at.date()))])) } }
                 @if st.saved { div.status.saved role="status" { (t(l, "rec.saved")) } }
                 @if !st.problems.is_empty() {
                     div.status.error-summary role="alert" id="error-summary" tabindex="-1" {

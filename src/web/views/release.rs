@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use maud::{html, Markup};
 
+use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
 use crate::domain::plan::{Problem, Typed, MAX_ACTIONS, MAX_GOAL, MAX_GOALS};
 use crate::domain::rubric::Rubric;
@@ -40,9 +41,9 @@ pub fn release_box(l: Locale, v: &ReleaseView<'_>) -> Markup {
                     }
                 },
                 (true, Some(at)) => {
-                    p { (tf(l, "release.done", &[("name", v.kam_name), ("date", &at.date().to_string())])) " "
+                    p { (tf(l, "release.done", &[("name", v.kam_name), ("date", &long_date(l, at.date()))])) " "
                         @match v.acknowledged_at {
-                            Some(a) => (tf(l, "release.ack", &[("name", v.kam_name), ("date", &a.date().to_string())])),
+                            Some(a) => (tf(l, "release.ack", &[("name", v.kam_name), ("date", &long_date(l, a.date()))])),
                             None => (tf(l, "release.not_ack", &name)),
                         }
                     }
@@ -71,7 +72,7 @@ pub struct GoalView<'a> {
 fn goal_text(l: Locale, g: &GoalView<'_>) -> Markup {
     html! {
         h3 { (tf(l, "plan.goal_n", &[("n", &g.position.to_string())])) " · " (g.criterion_name) }
-        p { strong { (g.goal) } " — " (tf(l, "plan.by", &[("date", &g.target_date.to_string())])) }
+        p { strong { (g.goal) } " — " (tf(l, "plan.by", &[("date", &long_date(l, g.target_date))])) }
         @if !g.actions.is_empty() { p.plan-actions { (g.actions) } }
     }
 }
@@ -122,7 +123,7 @@ pub fn kam_ack(l: Locale, acknowledged_at: Option<NaiveDateTime>, action: &str) 
         section.report-section aria-labelledby="ack-title" {
             h2 id="ack-title" { (t(l, "kam.ack.title")) }
             @match acknowledged_at {
-                Some(at) => p.status.saved role="status" { (tf(l, "kam.ack.done", &[("date", &at.date().to_string())])) },
+                Some(at) => p.status.saved role="status" { (tf(l, "kam.ack.done", &[("date", &long_date(l, at.date()))])) },
                 None => {
                     p { (t(l, "kam.ack.hint")) }
                     form.no-print method="post" action=(action) {

@@ -10,6 +10,7 @@ use super::charts::{self, Mark, Row};
 use super::layout::page;
 use super::review_model::{CriterionView, ReviewPage};
 use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level};
+use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::shown::Comments;
@@ -312,7 +313,7 @@ pub fn report(l: Locale, r: &ReviewPage<'_>, frame: &Frame<'_>) -> Markup {
                 p.meta-line {
                     (r.cycle_name) " · "
                     @match r.finalized_at {
-                        Some(at) => (tf(l, "report.signed_off", &[("date", &at.date().to_string())])),
+                        Some(at) => (tf(l, "report.signed_off", &[("date", &long_date(l, at.date()))])),
                         None => (t(l, "report.not_signed_off")),
                     }
                 }
