@@ -11,7 +11,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::CycleStatus;
-use crate::email::messages::{links_message, LinkEntry, LinksMail};
+use crate::email::account_messages::{links_message, LinkEntry, LinksMail};
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 

@@ -11,7 +11,7 @@ use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
 use crate::domain::{throttle, token};
-use crate::email::messages::{reset_message, ResetMail};
+use crate::email::account_messages::{reset_message, ResetMail};
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 

@@ -12,7 +12,7 @@ use crate::domain::plan::Goal;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::ReviewStatus;
 use crate::domain::token;
-use crate::email::messages::{release_message, ReleaseMail};
+use crate::email::account_messages::{release_message, ReleaseMail};
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 

@@ -15,7 +15,7 @@ use crate::i18n;
 /// Who asks, for every template: the organisation's name and its logo's address (empty when
 /// not configured).
 #[derive(Serialize)]
-struct BrandContext {
+pub(super) struct BrandContext {
     organization: String,
     logo_url: String,
     /// The accent colour of buttons and links (`#rrggbb`, validated at start-up).
@@ -23,7 +23,7 @@ struct BrandContext {
 }
 
 impl BrandContext {
-    fn of(settings: &Settings) -> BrandContext {
+    pub(super) fn of(settings: &Settings) -> BrandContext {
         let logo = !settings.branding.logo.as_os_str().is_empty();
         BrandContext {
             organization: settings.branding.organization.trim().to_owned(),
@@ -195,200 +195,26 @@ pub fn ready_message(
     )
 }
 
-/// A staff member's password reset link.
-#[derive(Debug, Clone)]
-pub struct ResetMail<'a> {
-    /// The stored hash of the link's token (the message's idempotency key).
-    pub token_hash: &'a str,
-    pub email: &'a str,
-    pub name: &'a str,
-    pub locale: Locale,
-    pub link: &'a str,
-    pub valid_minutes: i64,
-}
-
-#[derive(Serialize)]
-struct ResetContext<'a> {
-    recipient_name: &'a str,
-    contact: &'a str,
-    html_lang: &'a str,
-    link: &'a str,
-    valid_minutes: i64,
-    #[serde(flatten)]
-    brand: BrandContext,
-}
-
-/// Renders a password reset message.
-pub fn reset_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &ResetMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let ctx = ResetContext {
-        recipient_name: m.name,
-        contact: &settings.email.contact,
-        brand: BrandContext::of(settings),
-        html_lang: m.locale.html_lang(),
-        link: m.link,
-        valid_minutes: m.valid_minutes,
-    };
-    let r = templates.render(Kind::PasswordReset, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
-        Envelope {
-            key: format!("password_reset:{}", m.token_hash),
-            kind: Kind::PasswordReset,
-            about: About::Account,
-            email: m.email,
-            name: m.name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
-}
-
-/// One open request in a rater's own request for their links.
-#[derive(Debug, Clone, Serialize)]
-pub struct LinkEntry {
-    pub subject_name: String,
-    pub cycle_name: String,
-    pub deadline: String,
-    pub link: String,
-    pub is_self: bool,
-}
-
-/// The rater's own request for their links (`/links`): one message, a fresh link per open
-/// request.
-#[derive(Debug, Clone)]
-pub struct LinksMail<'a> {
-    /// Distinguishes this request (a new id each time).
-    pub request_id: &'a str,
-    pub email: &'a str,
-    pub name: &'a str,
-    pub locale: Locale,
-    pub entries: &'a [LinkEntry],
-}
-
-#[derive(Serialize)]
-struct LinksContext<'a> {
-    recipient_name: &'a str,
-    contact: &'a str,
-    html_lang: &'a str,
-    entries: &'a [LinkEntry],
-    #[serde(flatten)]
-    brand: BrandContext,
-}
-
-/// Renders the message with a rater's fresh links.
-pub fn links_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &LinksMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let ctx = LinksContext {
-        recipient_name: m.name,
-        contact: &settings.email.contact,
-        brand: BrandContext::of(settings),
-        html_lang: m.locale.html_lang(),
-        entries: m.entries,
-    };
-    let r = templates.render(Kind::Links, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
-        Envelope {
-            key: format!("links:{}", m.request_id),
-            kind: Kind::Links,
-            about: About::Account,
-            email: m.email,
-            name: m.name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
-}
-
-/// The KAM's notice that their report was released, with their link.
-#[derive(Debug, Clone)]
-pub struct ReleaseMail<'a> {
-    pub review_id: &'a str,
-    /// Distinguishes releases of the same review (a new link each time).
-    pub slot: &'a str,
-    pub kam_email: &'a str,
-    pub kam_name: &'a str,
-    pub supervisor_name: &'a str,
-    pub cycle_name: &'a str,
-    pub locale: Locale,
-    pub link: &'a str,
-}
-
-#[derive(Serialize)]
-struct ReleaseContext<'a> {
-    recipient_name: &'a str,
-    supervisor_name: &'a str,
-    cycle_name: &'a str,
-    contact: &'a str,
-    html_lang: &'a str,
-    link: &'a str,
-    #[serde(flatten)]
-    brand: BrandContext,
-}
-
-/// Renders the KAM's report-released message.
-pub fn release_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &ReleaseMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let ctx = ReleaseContext {
-        recipient_name: m.kam_name,
-        supervisor_name: m.supervisor_name,
-        cycle_name: m.cycle_name,
-        contact: &settings.email.contact,
-        html_lang: m.locale.html_lang(),
-        link: m.link,
-        brand: BrandContext::of(settings),
-    };
-    let r = templates.render(Kind::ReportReleased, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
-        Envelope {
-            key: format!("report_released:{}:{}", m.review_id, m.slot),
-            kind: Kind::ReportReleased,
-            about: About::Review(m.review_id),
-            email: m.kam_email,
-            name: m.kam_name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
-}
-
 /// What a message is about: a rater's assignment (it carries their link), a review, or a
 /// staff account.
-enum About<'a> {
+pub(super) enum About<'a> {
     Assignment(&'a str),
     Review(&'a str),
     Account,
 }
 
 /// Who a message goes to, in which language, and its cause.
-struct Envelope<'a> {
+pub(super) struct Envelope<'a> {
     /// The idempotency key: one message per cause.
-    key: String,
-    kind: Kind,
-    about: About<'a>,
-    email: &'a str,
-    name: &'a str,
-    locale: Locale,
+    pub(super) key: String,
+    pub(super) kind: Kind,
+    pub(super) about: About<'a>,
+    pub(super) email: &'a str,
+    pub(super) name: &'a str,
+    pub(super) locale: Locale,
 }
 
-fn new_message(
+pub(super) fn new_message(
     from: &str,
     e: Envelope<'_>,
     r: super::templates::Rendered,
