@@ -39,24 +39,42 @@ fn download(bytes: Vec<u8>, media_type: &str, name: String) -> HttpResponse {
         .body(bytes)
 }
 
+/// The report as the CLI prints it, CSV or JSON.
+async fn text_report(state: &AppState, path: &str, json: bool) -> AppResult<HttpResponse> {
+    let id = cycle(state, path).await?;
+    let key = id.clone();
+    let rows = state
+        .db
+        .read(move |c| actions::report::build(c, &key))
+        .await?;
+    let unexpected = |e: export::ExportError| AppError::Unexpected(e.into());
+    let (text, media_type, ext) = if json {
+        (
+            export::to_json(&rows).map_err(unexpected)? + "\n",
+            "application/json",
+            "json",
+        )
+    } else {
+        (
+            export::to_csv(&rows).map_err(unexpected)?,
+            "text/csv; charset=utf-8",
+            "csv",
+        )
+    };
+    Ok(download(
+        text.into_bytes(),
+        media_type,
+        format!("kam360-report-{id}.{ext}"),
+    ))
+}
+
 /// `GET /admin/cycles/{cycle}/report.csv`
 pub async fn csv(
     Admin(_): Admin,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = cycle(&state, &path).await?;
-    let key = id.clone();
-    let rows = state
-        .db
-        .read(move |c| actions::report::build(c, &key))
-        .await?;
-    let text = export::to_csv(&rows).map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(download(
-        text.into_bytes(),
-        "text/csv; charset=utf-8",
-        format!("kam360-report-{id}.csv"),
-    ))
+    text_report(&state, &path, false).await
 }
 
 /// `GET /admin/cycles/{cycle}/report.json`
@@ -65,18 +83,7 @@ pub async fn json(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = cycle(&state, &path).await?;
-    let key = id.clone();
-    let rows = state
-        .db
-        .read(move |c| actions::report::build(c, &key))
-        .await?;
-    let text = export::to_json(&rows).map_err(|e| AppError::Unexpected(e.into()))? + "\n";
-    Ok(download(
-        text.into_bytes(),
-        "application/json",
-        format!("kam360-report-{id}.json"),
-    ))
+    text_report(&state, &path, true).await
 }
 
 /// `GET /admin/cycles/{cycle}/report.xlsx`

@@ -172,28 +172,7 @@ async fn every_public_page_passes_axe_in_both_languages_at_360_px() {
             )
         })
         .expect("admin");
-    c.goto(&format!("{base}/login?lang=en"))
-        .await
-        .expect("login");
-    c.find(Locator::Id("email"))
-        .await
-        .expect("email")
-        .send_keys("admin@t.cn")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(&password)
-        .await
-        .expect("type");
-    click(&c, Locator::Css("form button[type='submit']")).await;
-    until(
-        &c,
-        "return document.querySelector('.staff-bar') !== null",
-        "the admin's home",
-    )
-    .await;
+    crate::chromium::sign_in_with_form(&c, &base, "admin@t.cn", &password).await;
     for lang in ["en", "zh"] {
         c.goto(&format!(
             "{base}/admin/cycles/{}/insights?lang={lang}",

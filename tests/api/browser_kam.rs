@@ -124,23 +124,7 @@ async fn the_kam_reads_acknowledges_plans_and_prints_in_chromium() {
         })
         .expect("admin");
     set_viewport(&c, 1280, 900).await;
-    c.goto(&format!("{}/login?lang=en", app.address))
-        .await
-        .expect("login");
-    c.find(Locator::Id("email"))
-        .await
-        .expect("email")
-        .send_keys("admin@t.cn")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(&password)
-        .await
-        .expect("type");
-    click(&c, Locator::Css("form button[type='submit']")).await;
-    wait_for(&c, Locator::Css(".staff-bar")).await;
+    crate::chromium::sign_in_with_form(&c, &app.address, "admin@t.cn", &password).await;
     click(&c, Locator::Css("a[href$='/insights']")).await;
     wait_for(&c, Locator::Css("table.heat")).await;
     let cells = c

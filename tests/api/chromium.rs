@@ -228,3 +228,24 @@ pub(crate) fn pdf_pages(pdf: &[u8]) -> usize {
     let text = String::from_utf8_lossy(pdf);
     text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
 }
+
+/// Signs in through the sign-in form as `email` and waits for the home page.
+pub(crate) async fn sign_in_with_form(c: &Client, base: &str, email: &str, password: &str) {
+    c.goto(&format!("{base}/login?lang=en"))
+        .await
+        .expect("login page");
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email")
+        .send_keys(email)
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(password)
+        .await
+        .expect("type");
+    click(c, Locator::Css("form button[type='submit']")).await;
+    wait_for(c, Locator::Css(".staff-bar")).await;
+}
