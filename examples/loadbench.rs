@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
-use kam360::actions::cycles;
+use kam360::actions::{cycles, nominations};
 use kam360::config::Settings;
 use kam360::db::{self, Db};
 use kam360::domain::relationship::Relationship;
@@ -124,7 +124,7 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
                 csv.push_str(&format!("kam{b}-{kam}@bench.test,KAM {kam},boss{b}-{kam}@bench.test,Boss,c{b}-{i}@client.test,Customer {i},customer,en,Client {kam}\n"));
             }
             let (s, t, id) = (settings.clone(), &templates, cycle.clone());
-            db.write_blocking(|c| cycles::import(c, t, &s, &id, csv.as_bytes(), db::now()))
+            db.write_blocking(|c| nominations::import(c, t, &s, &id, csv.as_bytes(), db::now()))
                 .expect("import");
             row += take;
         }

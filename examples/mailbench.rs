@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::Instant;
 
-use kam360::actions::cycles;
+use kam360::actions::{cycles, nominations};
 use kam360::config::{Settings, SmtpTls, Transport};
 use kam360::db::{self, Db};
 use kam360::email::{worker, Mailer, Templates};
@@ -87,7 +87,7 @@ fn queue(dir: &Path, n: usize, port: u16, concurrency: usize) -> (Db, Settings, 
             (chrono::Utc::now() + chrono::TimeDelta::days(20)).date_naive(),
             db::now(),
         )?;
-        cycles::import(c, &t, &st, &id, csv.as_bytes(), db::now())?;
+        nominations::import(c, &t, &st, &id, csv.as_bytes(), db::now())?;
         cycles::launch(c, &t, &st, &id, db::now())
     })
     .expect("launch");

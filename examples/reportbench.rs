@@ -16,7 +16,7 @@
 
 use std::time::Instant;
 
-use kam360::actions::{cycles, reconcile};
+use kam360::actions::{cycles, nominations, reconcile};
 use kam360::config::Settings;
 use kam360::db::{self, Db};
 use kam360::domain::ids::{PersonId, ReviewId};
@@ -73,6 +73,7 @@ fn main() {
                 let frame = kam360::web::views::review_report::Frame {
                     title: "Report".into(),
                     back: None,
+                    switch: None,
                     top: maud::html! {},
                     bottom: maud::html! {},
                 };
@@ -139,7 +140,7 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> Str
             }
         }
         let (s, id) = (settings.clone(), cycle.clone());
-        db.write_blocking(|c| cycles::import(c, templates, &s, &id, csv.as_bytes(), now))
+        db.write_blocking(|c| nominations::import(c, templates, &s, &id, csv.as_bytes(), now))
             .expect("import");
     }
     let id = cycle.clone();

@@ -6,10 +6,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::{find_cycle, load_snapshots, PolicySnapshot};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::dates::{closing_instant, zone};
+use crate::domain::cycle_settings::{self, CycleInput, CycleSettings};
 use crate::domain::ids::{CycleId, ReviewId};
 use crate::domain::locale::Locale;
-use crate::domain::nomination::{self, ImportError};
 use crate::domain::progress::VisibleBecause;
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
@@ -32,7 +31,7 @@ pub fn create(
     create_in(conn, settings, rubric, name, (closes_on, &zone), now)
 }
 
-/// [`create`], with the deadline's day in the named IANA time zone.
+/// [`create`], with the deadline's day in the named IANA time zone (the CLI's `cycle create`).
 pub fn create_in(
     conn: &mut AnyConnection,
     settings: &Settings,
@@ -41,22 +40,44 @@ pub fn create_in(
     (closes_on, zone_name): (NaiveDate, &str),
     now: NaiveDateTime,
 ) -> AppResult<String> {
-    let zone = zone(zone_name).map_err(AppError::Invalid)?;
-    let name = name.trim();
-    if name.is_empty()
-        || name.chars().count() > 200
-        || name.chars().any(crate::domain::text::is_unsafe)
-    {
-        return Err(AppError::Invalid(
-            "the cycle name must be 1–200 characters on one line, without control or text-direction characters".into(),
-        ));
+    let input = CycleInput {
+        name: name.to_owned(),
+        closes_at: closes_on.format("%Y-%m-%d").to_string(),
+        time_zone: zone_name.to_owned(),
+        ..Default::default()
+    };
+    let checked = cycle_settings::check(&input, defaults(settings), now).map_err(refused)?;
+    create_with(conn, settings, rubric, &checked, None, now)
+}
+
+/// The defaults of the cycle form's optional fields.
+pub fn defaults(settings: &Settings) -> cycle_settings::Defaults<'_> {
+    cycle_settings::Defaults {
+        min_group_size: settings.min_group_size(),
+        time_zone: &settings.cycle.time_zone,
     }
-    let closes_at = closing_instant(closes_on, zone);
-    if closes_at <= now {
-        return Err(AppError::Invalid(format!(
-            "the closing date {closes_on} is in the past"
-        )));
-    }
+}
+
+/// The problems of a refused cycle form, in English on one line (the CLI's words).
+fn refused(problems: Vec<cycle_settings::Problem>) -> AppError {
+    AppError::Invalid(
+        problems
+            .iter()
+            .map(|p| crate::i18n::t(Locale::En, p.key))
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+/// Creates a draft cycle from checked settings (the admin console's form); returns its id.
+pub fn create_with(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    rubric: &Rubric,
+    cycle: &CycleSettings,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<String> {
     let c = &settings.consolidation;
     let policy = serde_json::to_string(&PolicySnapshot {
         supervisor_share: c.supervisor_share,
@@ -70,35 +91,67 @@ pub fn create_in(
         conn,
         &db::cycles::NewCycle {
             id: &id,
-            name,
+            name: &cycle.name,
             status: CycleStatus::Draft,
-            closes_at,
+            closes_at: cycle.closes_at,
             rubric_snapshot: &rubric.to_snapshot(),
             policy_snapshot: &policy,
-            min_group_size: i32::try_from(settings.min_group_size()).unwrap_or(3),
+            min_group_size: i32::try_from(cycle.min_group_size).unwrap_or(3),
             created_at: now,
-            time_zone: zone.name(),
+            time_zone: cycle.zone.name(),
+            nominations: cycle.nominations,
+            reminder_days: &cycle.stored_reminder_days(),
         },
     )?;
     db::audit::record(
         conn,
         now,
         &db::audit::Event {
+            actor_id: actor,
             action: "cycle.create",
             cycle_id: Some(&id),
-            new_value: Some(name),
+            new_value: Some(&cycle.name),
             ..Default::default()
         },
     )?;
     Ok(id)
 }
 
-/// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImportSummary {
-    pub added: usize,
-    pub unchanged: usize,
-    pub invited: usize,
+/// Changes a draft cycle's settings (once launched they are fixed: raters were told them).
+pub fn update(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    cycle: &CycleSettings,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let current = find_cycle(conn, cycle_id)?;
+    if current.status != CycleStatus::Draft {
+        return Err(AppError::Invalid(format!(
+            "the cycle is {}: only a draft cycle can be edited",
+            current.status
+        )));
+    }
+    if current.nominations != cycle.nominations && db::reviews::count_for_cycle(conn, cycle_id)? > 0
+    {
+        return Err(AppError::Invalid(
+            "the cycle has nominations: its nomination mode can no longer change".into(),
+        ));
+    }
+    db::cycles::update_settings(conn, cycle_id, cycle)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "cycle.edit",
+            cycle_id: Some(cycle_id),
+            old_value: Some(&current.name),
+            new_value: Some(&cycle.name),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
 }
 
 /// A link issued while this call ran (only the caller sees the token; the database keeps its hash).
@@ -112,137 +165,23 @@ pub struct IssuedLink {
     pub link: String,
 }
 
-/// Imports nominations, all or nothing: any bad row fails the whole file with every problem as
-/// `line N: reason` (one per line of the `Invalid` message). Existing nominations are left
-/// alone. In an open cycle the new raters are invited at once.
-pub fn import(
-    conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
-    cycle_id: &str,
-    bytes: &[u8],
-    now: NaiveDateTime,
-) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
-    let cycle = find_cycle(conn, cycle_id)?;
-    let status = cycle.status;
-    if !matches!(status, CycleStatus::Draft | CycleStatus::Open) {
-        return Err(AppError::Invalid(format!(
-            "the cycle is {}: nominations can be imported only while it is draft or open",
-            cycle.status
-        )));
-    }
-    let rows = nomination::parse(bytes).map_err(lines)?;
-    let mut summary = ImportSummary::default();
-    let mut errors: Vec<ImportError> = Vec::new();
-    let mut new_assignments = Vec::new();
-    // reviews whose results are visible: their raters are frozen (SPEC §7)
-    let mut frozen: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
-    for n in &rows {
-        let subject_id = db::people::ensure(conn, n.subject.email.as_str(), &n.subject.name, now)?;
-        let supervisor_id =
-            db::people::ensure(conn, n.supervisor.email.as_str(), &n.supervisor.name, now)?;
-        let review_id = match db::reviews::find_for_subject(conn, cycle_id, &subject_id)? {
-            Some(r) if r.supervisor_id != supervisor_id => {
-                let current = db::people::find(conn, &r.supervisor_id)?;
-                errors.push(ImportError {
-                    line: n.line,
-                    reason: format!(
-                        "{} already has supervisor {} in this cycle, not {}",
-                        n.subject.email, current.email, n.supervisor.email
-                    ),
-                });
-                continue;
-            }
-            Some(r) => {
-                if !frozen.contains_key(&r.id) {
-                    let is = super::visibility::is_frozen(conn, &cycle, &r)?;
-                    frozen.insert(r.id.clone(), is);
-                }
-                r.id
-            }
-            None => db::reviews::insert(conn, cycle_id, &subject_id, &supervisor_id, now)?,
-        };
-        let rater_id = db::people::ensure(conn, n.rater.email.as_str(), &n.rater.name, now)?;
-        if db::assignments::exists(conn, &review_id, &rater_id)? {
-            summary.unchanged += 1;
-            continue;
-        }
-        if frozen.get(&review_id).copied().unwrap_or(false) {
-            errors.push(ImportError {
-                line: n.line,
-                reason: super::visibility::frozen(n.subject.email.as_str()),
-            });
-            continue;
-        }
-        let organization_id = if n.organization.is_empty() {
-            None
-        } else {
-            Some(db::people::ensure_organization(conn, &n.organization, now)?)
-        };
-        let id = db::new_id();
-        db::assignments::insert(
-            conn,
-            &db::assignments::NewAssignment {
-                id: &id,
-                review_id: &review_id,
-                rater_id: &rater_id,
-                relationship: n.relationship,
-                locale: n.locale,
-                organization_id: organization_id.as_deref(),
-                status: AssignmentStatus::Pending,
-                created_at: now,
-            },
-        )?;
-        summary.added += 1;
-        new_assignments.push(id);
-    }
-    if !errors.is_empty() {
-        return Err(lines(errors));
-    }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            action: "cycle.import",
-            cycle_id: Some(cycle_id),
-            new_value: Some(&format!(
-                "{} added, {} unchanged",
-                summary.added, summary.unchanged
-            )),
-            ..Default::default()
-        },
-    )?;
-    let mut links = Vec::new();
-    if status == CycleStatus::Open {
-        links = invite(
-            conn,
-            templates,
-            settings,
-            cycle_id,
-            Some(&new_assignments),
-            now,
-        )?;
-        summary.invited = links.len();
-    }
-    Ok((summary, links))
-}
-
-fn lines(errors: Vec<ImportError>) -> AppError {
-    AppError::Invalid(
-        errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
-}
-
 /// Opens a draft cycle and queues one invitation, with its own link, for every nomination.
 pub fn launch(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
     cycle_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Vec<IssuedLink>> {
+    launch_by(conn, (templates, settings), cycle_id, None, now)
+}
+
+/// [`launch`] by a signed-in admin (`actor`, for the audit trail).
+pub fn launch_by(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle_id: &str,
+    actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
     let cycle = find_cycle(conn, cycle_id)?;
@@ -263,6 +202,7 @@ pub fn launch(
         ));
     }
     let links = invite(conn, templates, settings, cycle_id, None, now)?;
+    super::proposals::request_all(conn, (templates, settings), cycle_id, now)?;
     if links.is_empty() {
         return Err(AppError::Invalid(
             "the cycle has no nominations: import some before launching".into(),
@@ -272,6 +212,7 @@ pub fn launch(
         conn,
         now,
         &db::audit::Event {
+            actor_id: actor,
             action: "cycle.launch",
             cycle_id: Some(cycle_id),
             old_value: Some(CycleStatus::Draft.as_str()),
@@ -284,7 +225,7 @@ pub fn launch(
 
 /// Issues a link and queues an invitation for every pending assignment of the cycle (or only
 /// those in `only`).
-fn invite(
+pub(super) fn invite(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
@@ -329,6 +270,17 @@ pub fn close(
     cycle_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
+    close_by(conn, (templates, settings), cycle_id, None, now)
+}
+
+/// [`close`] by a signed-in admin (`actor`, for the audit trail).
+pub fn close_by(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle_id: &str,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     let cycle = find_cycle(conn, cycle_id)?;
     if cycle.status != CycleStatus::Open {
         return Err(AppError::Invalid(format!(
@@ -358,6 +310,7 @@ pub fn close(
         conn,
         now,
         &db::audit::Event {
+            actor_id: actor,
             action: "cycle.close",
             cycle_id: Some(cycle_id),
             old_value: Some(CycleStatus::Open.as_str()),

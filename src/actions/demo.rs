@@ -6,6 +6,7 @@ use std::fmt::Write;
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::cycles::{self, IssuedLink};
+use super::nominations;
 use super::users::{self, Role};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
@@ -87,7 +88,7 @@ pub fn seed(
     let name = "Demo review 2026".to_owned();
     let closes = (now + TimeDelta::days(21)).date();
     let cycle_id = cycles::create(conn, settings, rubric, &name, closes, now)?;
-    cycles::import(
+    nominations::import(
         conn,
         templates,
         settings,

@@ -121,6 +121,32 @@ fn find_assignment(
     Ok((cycle, review, assignment))
 }
 
+/// A nomination of a cycle, by id (the admin console's rows).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub cycle_id: &'a str,
+    pub assignment_id: &'a str,
+}
+
+/// The nomination a target names, with its cycle and review (another cycle's: not found).
+fn find_target(
+    conn: &mut AnyConnection,
+    t: &Target<'_>,
+) -> AppResult<(
+    db::cycles::CycleRow,
+    db::reviews::ReviewListing,
+    db::assignments::AssignmentListing,
+)> {
+    let cycle = find_cycle(conn, t.cycle_id)?;
+    let a = db::assignments::find_listing(conn, t.assignment_id)?.ok_or(AppError::NotFound)?;
+    let review =
+        db::reviews::find_listing(conn, &a.assignment.review_id)?.ok_or(AppError::NotFound)?;
+    if review.review.cycle_id != cycle.id {
+        return Err(AppError::NotFound);
+    }
+    Ok((cycle, review, a))
+}
+
 /// Revokes a rater's links: every link and browser session of the assignment stops working
 /// (the links then show a "withdrawn" page).
 pub fn revoke(
@@ -130,7 +156,23 @@ pub fn revoke(
     rater_email: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (cycle, review, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
+    let (_, _, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
+    let target = Target {
+        cycle_id,
+        assignment_id: &a.assignment.id,
+    };
+    revoke_assignment(conn, &target, None, now)
+}
+
+/// [`revoke`] of a nomination by id, by `actor`.
+pub fn revoke_assignment(
+    conn: &mut AnyConnection,
+    target: &Target<'_>,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (cycle, review, a) = find_target(conn, target)?;
+    let cycle_id = cycle.id.as_str();
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
     let from = AssignmentStatus::ANSWERABLE;
     if !db::assignments::transition(
@@ -152,6 +194,7 @@ pub fn revoke(
         conn,
         now,
         &db::audit::Event {
+            actor_id: actor,
             action: "link.revoke",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
@@ -176,7 +219,24 @@ pub fn reissue(
     rater_email: &str,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
-    let (cycle, review, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
+    let (_, _, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
+    let target = Target {
+        cycle_id,
+        assignment_id: &a.assignment.id,
+    };
+    reissue_assignment(conn, (templates, settings), &target, None, now)
+}
+
+/// [`reissue`] of a nomination by id, by `actor`.
+pub fn reissue_assignment(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    target: &Target<'_>,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<IssuedLink> {
+    let (cycle, review, a) = find_target(conn, target)?;
+    let cycle_id = cycle.id.as_str();
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
     if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
         return Err(AppError::Invalid(
@@ -224,6 +284,7 @@ pub fn reissue(
         conn,
         now,
         &db::audit::Event {
+            actor_id: actor,
             action: "link.reissue",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),

@@ -21,6 +21,16 @@ pub struct Purged {
 
 /// Archives a closed cycle (it can then be purged; nothing else changes).
 pub fn archive(conn: &mut AnyConnection, cycle_id: &str, now: NaiveDateTime) -> AppResult<()> {
+    archive_by(conn, cycle_id, None, now)
+}
+
+/// [`archive`] by a signed-in admin (`actor`, for the audit trail).
+pub fn archive_by(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let cycle = find_cycle(conn, cycle_id)?;
     if cycle.status != CycleStatus::Closed {
         return Err(AppError::Invalid(format!(
@@ -43,6 +53,7 @@ pub fn archive(conn: &mut AnyConnection, cycle_id: &str, now: NaiveDateTime) -> 
         conn,
         now,
         &db::audit::Event {
+            actor_id: actor,
             action: "cycle.archive",
             cycle_id: Some(&cycle.id),
             old_value: Some(CycleStatus::Closed.as_str()),

@@ -2,7 +2,12 @@
 
 use chrono::NaiveDateTime;
 
+use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::locale::Locale;
+use crate::domain::token;
+use crate::email::account_messages::{invite_message, InviteMail};
+use crate::email::Templates;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::password;
 use crate::error::{AppError, AppResult};
@@ -62,6 +67,184 @@ pub fn disable(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> App
         &db::audit::Event {
             action: "user.disable",
             target: Some(email.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// How long a staff invitation's link stays good.
+pub fn invitation_valid_for() -> chrono::TimeDelta {
+    chrono::TimeDelta::days(7)
+}
+
+/// A person to invite, as the users page sends it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct InviteInput {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub locale: String,
+}
+
+/// A refused invitation field: (form field, i18n key of the reason).
+pub type FieldProblem = (&'static str, &'static str);
+
+/// Checks an invitation form field by field.
+///
+/// # Errors
+///
+/// Every refused field with the i18n key of its reason.
+pub fn check_invite(input: &InviteInput) -> Result<(EmailAddress, String, Role, Locale), Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    let email = EmailAddress::parse(&input.email);
+    if email.is_none() {
+        problems.push(("email", "users.error.email"));
+    }
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(crate::domain::text::is_unsafe) {
+        problems.push(("name", "users.error.name"));
+    }
+    let role = Role::parse(input.role.trim());
+    if role.is_none() {
+        problems.push(("role", "users.error.role"));
+    }
+    let locale = Locale::parse(input.locale.trim()).unwrap_or(Locale::Zh);
+    match (email, role) {
+        (Some(email), Some(role)) if problems.is_empty() => Ok((email, name.to_owned(), role, locale)),
+        _ => Err(problems),
+    }
+}
+
+/// Invites a staff member: the account is created without a usable password and a
+/// single-use link to choose one (valid 7 days, only its hash stored) is emailed.
+pub fn invite(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    (email, name, role, locale): (&EmailAddress, &str, Role, Locale),
+    actor: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if db::accounts::find_by_email(conn, email.as_str())?.is_some() {
+        return Err(AppError::Invalid(format!("{email} already has an account")));
+    }
+    let person = db::people::ensure(conn, email.as_str(), name, now)?;
+    // a password nobody knows: the account can be used once its owner chooses one
+    let unusable = password::hash(&password::generate()).map_err(|e| AppError::Unexpected(e.into()))?;
+    db::accounts::insert(conn, &person, role, &unusable, now)?;
+    db::accounts::set_locale(conn, &person, locale)?;
+    send_invitation(conn, (templates, settings), &person, actor, now)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(actor),
+            action: "user.invite",
+            target: Some(email.as_str()),
+            new_value: Some(role.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Sends (again) the link to choose a password; an earlier link stops working.
+pub fn send_invitation(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    person_id: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
+    if account.disabled {
+        return Err(AppError::Invalid(format!("{} is disabled: enable the account first", account.email)));
+    }
+    let inviter = db::people::find(conn, actor)?.name;
+    let locale = db::accounts::locale_of(conn, person_id)?.unwrap_or(Locale::Zh);
+    let issued = token::issue();
+    db::password_resets::replace(conn, &issued.hash, person_id, now, now + invitation_valid_for())?;
+    let link = format!("{}/password/reset/{}", settings.base_url(), issued.token);
+    let message = invite_message(
+        templates,
+        settings,
+        &InviteMail {
+            token_hash: &issued.hash,
+            email: &account.email,
+            name: &account.name,
+            locale,
+            role: account.role,
+            inviter: &inviter,
+            link: &link,
+            valid_days: invitation_valid_for().num_days(),
+        },
+        now,
+    )
+    .map_err(AppError::Unexpected)?;
+    db::outbox::enqueue(conn, &message)?;
+    Ok(())
+}
+
+/// Changes a staff member's role (never the last enabled admin's, never one's own).
+pub fn set_role(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    role: Role,
+    actor: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
+    if account.role == role {
+        return Ok(());
+    }
+    if person_id == actor {
+        return Err(AppError::Invalid("users.error.own_role".into()));
+    }
+    db::accounts::set_role(conn, person_id, role, now)?;
+    // a session carries its role: the person signs in again with the new one
+    db::sessions::delete_for_person(conn, person_id)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(actor),
+            action: "user.role",
+            target: Some(&account.email),
+            old_value: Some(account.role.as_str()),
+            new_value: Some(role.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Disables (ending every session) or enables a staff member; never oneself.
+pub fn set_enabled(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    enabled: bool,
+    actor: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
+    if person_id == actor {
+        return Err(AppError::Invalid("users.error.own_account".into()));
+    }
+    db::accounts::set_disabled(conn, &account.email, !enabled, now)?;
+    if !enabled {
+        db::sessions::delete_for_person(conn, person_id)?;
+    }
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(actor),
+            action: if enabled { "user.enable" } else { "user.disable" },
+            target: Some(&account.email),
             ..Default::default()
         },
     )?;

@@ -132,7 +132,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
             let (summary, _) = ctx
                 .db
-                .write_blocking(|c| actions::cycles::import(c, &t, &s, &a.cycle, &bytes, now))?;
+                .write_blocking(|c| actions::nominations::import(c, &t, &s, &a.cycle, &bytes, now))?;
             writeln!(
                 out,
                 "imported {} new nominations ({} already present, {} invited now)",

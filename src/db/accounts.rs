@@ -101,11 +101,106 @@ pub fn set_disabled(
     let person = people::table
         .filter(people::email.eq(email))
         .select(people::id);
+    // `updated_at` says when the password last changed (an invited account has none yet)
+    let _ = now;
     let n = diesel::update(accounts::table.filter(accounts::person_id.eq_any(person)))
-        .set((
-            accounts::disabled.eq(disabled),
-            accounts::updated_at.eq(now),
-        ))
+        .set(accounts::disabled.eq(disabled))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// A staff account as the users page lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct StaffListing {
+    pub person_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    /// When the password last changed: equal to `created_at` for an invited account whose
+    /// owner has not chosen one yet.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Every staff account, by name.
+pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<StaffListing>> {
+    accounts::table
+        .inner_join(people::table)
+        .order((people::name.asc(), people::email.asc()))
+        .select((
+            accounts::person_id,
+            people::email,
+            people::name,
+            accounts::role,
+            accounts::disabled,
+            accounts::created_at,
+            accounts::updated_at,
+        ))
+        .load(conn)
+}
+
+/// The account of `person_id`.
+pub fn find(conn: &mut AnyConnection, person_id: &str) -> QueryResult<Option<AccountRow>> {
+    accounts::table
+        .inner_join(people::table)
+        .filter(accounts::person_id.eq(person_id))
+        .select((
+            accounts::person_id,
+            people::email,
+            people::name,
+            accounts::role,
+            accounts::password_hash,
+            accounts::disabled,
+        ))
+        .get_result(conn)
+        .optional()
+}
+
+/// How many enabled admins there are.
+pub fn active_admins(conn: &mut AnyConnection) -> QueryResult<i64> {
+    accounts::table
+        .filter(accounts::role.eq(Role::Admin))
+        .filter(accounts::disabled.eq(false))
+        .count()
+        .get_result(conn)
+}
+
+/// Changes the role of `person_id`'s account.
+pub fn set_role(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    role: Role,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let _ = now;
+    let n = diesel::update(accounts::table.find(person_id))
+        .set(accounts::role.eq(role))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Saves the page language `person_id` chose.
+pub fn set_locale(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    locale: crate::domain::locale::Locale,
+) -> QueryResult<()> {
+    diesel::update(accounts::table.find(person_id))
+        .set(accounts::locale.eq(Some(locale)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The page language `person_id` chose, if any.
+pub fn locale_of(
+    conn: &mut AnyConnection,
+    person_id: &str,
+) -> QueryResult<Option<crate::domain::locale::Locale>> {
+    accounts::table
+        .find(person_id)
+        .select(accounts::locale)
+        .get_result::<Option<crate::domain::locale::Locale>>(conn)
+        .optional()
+        .map(Option::flatten)
 }

@@ -116,6 +116,68 @@ pub fn list_for_review(
     Ok(rows.into_iter().map(AssignmentListing::from).collect())
 }
 
+/// Every assignment of these reviews, in creation order.
+pub fn list_for_reviews(
+    conn: &mut AnyConnection,
+    review_ids: &[&str],
+) -> QueryResult<Vec<AssignmentListing>> {
+    let rows: Vec<ListingRow> = listings!()
+        .filter(assignments::review_id.eq_any(review_ids))
+        .order(assignments::created_at.asc())
+        .then_order_by(assignments::id.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().map(AssignmentListing::from).collect())
+}
+
+/// Every assignment of a cycle still waiting for an answer (for "remind everyone").
+pub fn waiting_in_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<AssignmentListing>> {
+    let rows: Vec<ListingRow> = listings!()
+        .filter(
+            assignments::review_id.eq_any(
+                reviews::table
+                    .filter(reviews::cycle_id.eq(cycle_id))
+                    .select(reviews::id),
+            ),
+        )
+        .filter(assignments::status.eq_any([
+            AssignmentStatus::Invited,
+            AssignmentStatus::Opened,
+            AssignmentStatus::Draft,
+        ]))
+        .order(assignments::created_at.asc())
+        .then_order_by(assignments::id.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().map(AssignmentListing::from).collect())
+}
+
+/// Gives an assignment another rater (a corrected email address).
+pub fn set_rater(conn: &mut AnyConnection, id: &str, rater_id: &str) -> QueryResult<bool> {
+    let n = diesel::update(assignments::table.filter(assignments::id.eq(id)))
+        .set(assignments::rater_id.eq(rater_id))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Deletes a nomination that was never sent (a draft cycle's): its links, sessions and
+/// messages go with it; returns whether it was still pending.
+pub fn delete_pending(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    use super::schema::{email_bodies, email_outbox};
+    delete_links(conn, id)?;
+    let messages = email_outbox::table
+        .filter(email_outbox::assignment_id.eq(id))
+        .select(email_outbox::id);
+    diesel::delete(email_bodies::table.filter(email_bodies::outbox_id.eq_any(messages)))
+        .execute(conn)?;
+    diesel::delete(email_outbox::table.filter(email_outbox::assignment_id.eq(id))).execute(conn)?;
+    let n = diesel::delete(
+        assignments::table
+            .filter(assignments::id.eq(id))
+            .filter(assignments::status.eq(AssignmentStatus::Pending)),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// One assignment with its rater, by id.
 pub fn find_listing(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AssignmentListing>> {
     let row: Option<ListingRow> = listings!()

@@ -71,3 +71,66 @@ pub fn for_review(
         .select((EventRow::as_select(), people::name.nullable()))
         .load(conn)
 }
+
+/// An event with the name and email of whoever did it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub event: EventRow,
+    pub actor: Option<(String, String)>,
+}
+
+/// Which events the audit page shows.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub cycle_id: Option<String>,
+    /// A person's email: events they did or that name them.
+    pub person_email: Option<String>,
+}
+
+/// One page of events, newest first, and whether there are more.
+pub fn search(
+    conn: &mut AnyConnection,
+    s: &Search,
+    (offset, limit): (i64, i64),
+) -> QueryResult<(Vec<Listed>, bool)> {
+    use super::schema::people;
+    let actors = diesel::alias!(people as actors);
+    let mut q = audit_events::table
+        .left_join(actors.on(actors.field(people::id).nullable().eq(audit_events::actor_id)))
+        .into_boxed();
+    if let Some(c) = &s.cycle_id {
+        q = q.filter(audit_events::cycle_id.eq(c.clone()));
+    }
+    if let Some(e) = &s.person_email {
+        let person = people::table
+            .filter(people::email.eq(e.clone()))
+            .select(people::id.nullable());
+        let targets = super::schema::assignments::table
+            .inner_join(people::table.on(people::id.eq(super::schema::assignments::rater_id)))
+            .filter(people::email.eq(e.clone()))
+            .select(super::schema::assignments::id.nullable());
+        q = q.filter(
+            audit_events::actor_id
+                .eq_any(person)
+                .or(audit_events::target.eq(Some(e.clone())))
+                .or(audit_events::target.eq_any(targets)),
+        );
+    }
+    let rows: Vec<(EventRow, Option<(String, String)>)> = q
+        .order((audit_events::at.desc(), audit_events::id.desc()))
+        .offset(offset)
+        .limit(limit + 1)
+        .select((
+            EventRow::as_select(),
+            (actors.field(people::name), actors.field(people::email)).nullable(),
+        ))
+        .load(conn)?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(0);
+    Ok((
+        rows.into_iter()
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(|(event, actor)| Listed { event, actor })
+            .collect(),
+        more,
+    ))
+}

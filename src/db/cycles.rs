@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::cycles;
 use super::AnyConnection;
-use crate::domain::status::CycleStatus;
+use crate::domain::status::{CycleStatus, NominationMode};
 
 /// A cycle without its (large) snapshots.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -21,6 +21,11 @@ pub struct CycleRow {
     pub closed_at: Option<NaiveDateTime>,
     /// The IANA zone the deadline is shown in.
     pub time_zone: String,
+    /// Who gathers the nominations.
+    pub nominations: NominationMode,
+    /// Days before the deadline on which reminders go out, comma-separated; empty: the
+    /// configured ones.
+    pub reminder_days: String,
 }
 
 impl CycleRow {
@@ -43,6 +48,8 @@ pub struct NewCycle<'a> {
     pub min_group_size: i32,
     pub created_at: NaiveDateTime,
     pub time_zone: &'a str,
+    pub nominations: NominationMode,
+    pub reminder_days: &'a str,
 }
 
 /// Stores a new cycle.
@@ -113,4 +120,27 @@ pub fn open_past_deadline(
         .filter(cycles::closes_at.le(now))
         .select(cycles::id)
         .load(conn)
+}
+
+/// Replaces a draft cycle's settings; returns whether it was still a draft.
+pub fn update_settings(
+    conn: &mut AnyConnection,
+    id: &str,
+    s: &crate::domain::cycle_settings::CycleSettings,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        cycles::table
+            .filter(cycles::id.eq(id))
+            .filter(cycles::status.eq(CycleStatus::Draft)),
+    )
+    .set((
+        cycles::name.eq(&s.name),
+        cycles::closes_at.eq(s.closes_at),
+        cycles::time_zone.eq(s.zone.name()),
+        cycles::min_group_size.eq(i32::try_from(s.min_group_size).unwrap_or(3)),
+        cycles::nominations.eq(s.nominations),
+        cycles::reminder_days.eq(s.stored_reminder_days()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }

@@ -12,7 +12,8 @@ use diesel::sql_types::{Nullable, Text};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{
-    AssignmentStatus, CycleStatus, EmailKind, OutboxStatus, ReviewStatus, Role, TextEnum,
+    AssignmentStatus, CycleStatus, EmailKind, NominationMode, OutboxStatus, ProposalStatus,
+    ReviewStatus, Role, TextEnum,
 };
 
 macro_rules! text_columns {
@@ -96,6 +97,8 @@ text_columns!(
     Role,
     EmailKind,
     OutboxStatus,
+    NominationMode,
+    ProposalStatus,
     Relationship,
     Locale,
 );

@@ -368,3 +368,18 @@ pub fn cancel_for_assignment(conn: &mut AnyConnection, assignment_id: &str) -> Q
     ))
     .execute(conn)
 }
+
+/// Messages that need an admin's eye: failed, or pending after a failed attempt (retrying);
+/// newest first, at most `limit`.
+pub fn problems(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    email_outbox::table
+        .filter(
+            email_outbox::status.eq(OutboxStatus::Failed).or(email_outbox::status
+                .eq_any([OutboxStatus::Pending, OutboxStatus::Sending])
+                .and(email_outbox::attempts.gt(0))),
+        )
+        .order((email_outbox::created_at.desc(), email_outbox::id.desc()))
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}

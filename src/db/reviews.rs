@@ -71,39 +71,76 @@ pub fn insert(
     Ok(id)
 }
 
-type ListingTuple = (ReviewRow, (String, String), (String, String));
+/// A review row with (email, name) of its KAM and of its supervisor.
+pub(super) type ListingTuple = (ReviewRow, (String, String), (String, String));
+
+pub(super) fn listing(
+    (review, (subject_email, subject_name), (supervisor_email, supervisor_name)): ListingTuple,
+) -> ReviewListing {
+    ReviewListing {
+        review,
+        subject_email,
+        subject_name,
+        supervisor_email,
+        supervisor_name,
+    }
+}
+
+/// The query behind [`ReviewListing`]s; each caller adds its filter.
+macro_rules! listings {
+    () => {{
+        let supervisors = diesel::alias!(people as supervisors);
+        reviews::table
+            .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
+            .inner_join(supervisors.on(supervisors.field(people::id).eq(reviews::supervisor_id)))
+            .select((
+                ReviewRow::as_select(),
+                (people::email, people::name),
+                (
+                    supervisors.field(people::email),
+                    supervisors.field(people::name),
+                ),
+            ))
+    }};
+}
 
 /// Every review of a cycle with its people, ordered by the KAM's email.
 pub fn list_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<ReviewListing>> {
-    let supervisors = diesel::alias!(people as supervisors);
-    let rows: Vec<ListingTuple> = reviews::table
-        .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
-        .inner_join(supervisors.on(supervisors.field(people::id).eq(reviews::supervisor_id)))
+    let rows: Vec<ListingTuple> = listings!()
         .filter(reviews::cycle_id.eq(cycle_id))
         .order(people::email.asc())
-        .select((
-            ReviewRow::as_select(),
-            (people::email, people::name),
-            (
-                supervisors.field(people::email),
-                supervisors.field(people::name),
-            ),
-        ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(review, (subject_email, subject_name), (supervisor_email, supervisor_name))| {
-                ReviewListing {
-                    review,
-                    subject_email,
-                    subject_name,
-                    supervisor_email,
-                    supervisor_name,
-                }
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(listing).collect())
+}
+
+/// One review with its people.
+pub fn find_listing(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<ReviewListing>> {
+    let row: Option<ListingTuple> = listings!()
+        .filter(reviews::id.eq(review_id))
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(listing))
+}
+
+/// How many reviews (KAMs) a cycle has.
+pub fn count_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<i64> {
+    reviews::table
+        .filter(reviews::cycle_id.eq(cycle_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Deletes a review that has no assignments left (a draft cycle's KAM whose last nomination
+/// was removed); returns whether it did.
+pub fn delete_if_empty(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
+    use super::schema::assignments;
+    let n = diesel::delete(
+        reviews::table.filter(reviews::id.eq(review_id)).filter(diesel::dsl::not(
+            diesel::dsl::exists(assignments::table.filter(assignments::review_id.eq(review_id))),
+        )),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Closes the results latch of one review (SPEC §7) unless it is closed already; returns
@@ -147,6 +184,8 @@ pub struct SupervisedReview {
     pub min_group_size: i32,
     /// The IANA zone the deadline is shown in.
     pub time_zone: String,
+    /// When the cycle actually closed, if it did.
+    pub closed_at: Option<NaiveDateTime>,
 }
 
 impl SupervisedReview {
@@ -160,7 +199,7 @@ type SupervisedTuple = (
     ReviewRow,
     (String, String),
     (String, String),
-    (String, CycleStatus, NaiveDateTime, i32, String),
+    (String, CycleStatus, NaiveDateTime, i32, String, Option<NaiveDateTime>),
 );
 
 /// Which supervised reviews to load.
@@ -190,6 +229,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 cycles::closes_at,
                 cycles::min_group_size,
                 cycles::time_zone,
+                cycles::closed_at,
             ),
         ))
         .into_boxed();
@@ -205,7 +245,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 review,
                 (subject_email, subject_name),
                 (supervisor_email, supervisor_name),
-                (cycle_name, cycle_status, closes_at, min_group_size, time_zone),
+                (cycle_name, cycle_status, closes_at, min_group_size, time_zone, closed_at),
             )| SupervisedReview {
                 listing: ReviewListing {
                     review,
@@ -219,6 +259,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 closes_at,
                 min_group_size,
                 time_zone,
+                closed_at,
             },
         )
         .collect())

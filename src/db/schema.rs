@@ -25,6 +25,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        locale -> Nullable<Text>,
     }
 }
 
@@ -69,6 +70,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    nomination_requests (review_id) {
+        review_id -> Text,
+        status -> Text,
+        proposed_at -> Nullable<Timestamp>,
+        approved_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    nomination_links (token_hash) {
+        token_hash -> Text,
+        review_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposed_raters (id) {
+        id -> Text,
+        review_id -> Text,
+        email -> Text,
+        name -> Text,
+        relationship -> Text,
+        organization -> Text,
+        locale -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     staff_sessions (id_hash) {
         id_hash -> Text,
         person_id -> Text,
@@ -92,6 +124,8 @@ diesel::table! {
         launched_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
         time_zone -> Text,
+        nominations -> Text,
+        reminder_days -> Text,
     }
 }
 
@@ -244,6 +278,9 @@ diesel::joinable!(ratings -> assignments (assignment_id));
 diesel::joinable!(decisions -> reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    nomination_requests,
+    nomination_links,
+    proposed_raters,
     login_attempts,
     password_resets,
     report_releases,

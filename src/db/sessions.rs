@@ -21,6 +21,8 @@ pub struct StaffSession {
     pub name: String,
     pub role: Role,
     pub disabled: bool,
+    /// The page language the person chose, if they did.
+    pub locale: Option<crate::domain::locale::Locale>,
 }
 
 /// Stores a new session.
@@ -61,6 +63,7 @@ pub fn find(conn: &mut AnyConnection, id_hash: &str) -> QueryResult<Option<Staff
             people::name,
             accounts::role,
             accounts::disabled,
+            accounts::locale,
         ))
         .get_result(conn)
         .optional()

@@ -73,6 +73,27 @@ impl Deadline {
         format!("{} (UTC{sign}{h:02}:{m:02})", t.format("%Y-%m-%d %H:%M"))
     }
 
+    /// The day an instant (UTC) falls on in the cycle's zone.
+    pub fn local_date(&self, at: NaiveDateTime) -> NaiveDate {
+        self.zone.from_utc_datetime(&at).date_naive()
+    }
+
+    /// An instant (UTC) as `2026-12-01 14:03` in the cycle's zone.
+    pub fn local_minute(&self, at: NaiveDateTime) -> String {
+        self.zone
+            .from_utc_datetime(&at)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// The day a cycle that closed at `closed_at` shows: that day where it closed before its
+    /// deadline, else `None` (it closed at the deadline: the deadline says it).
+    pub fn closed_early(&self, closed_at: Option<NaiveDateTime>) -> Option<NaiveDate> {
+        closed_at
+            .filter(|at| *at < self.closes_at)
+            .map(|at| self.local_date(at))
+    }
+
     /// `2026-12-22T23:59+08:00`: for `<time datetime>`.
     pub fn iso(&self) -> String {
         self.last_minute().format("%Y-%m-%dT%H:%M%:z").to_string()
@@ -129,6 +150,22 @@ mod tests {
             "America/New_York",
         );
         assert_eq!(ny.label(), "2026-12-22 23:59 (UTC-05:00)");
+    }
+
+    #[test]
+    fn a_cycle_closed_early_shows_its_own_day_in_its_zone() {
+        let d = Deadline::new(closing_instant(day(), Tz::Asia__Shanghai), "Asia/Shanghai");
+        let early = NaiveDate::from_ymd_opt(2026, 12, 10)
+            .and_then(|d| d.and_hms_opt(17, 0, 0))
+            .expect("instant");
+        // 17:00 UTC is 01:00 the next day in Shanghai
+        assert_eq!(
+            d.closed_early(Some(early)),
+            NaiveDate::from_ymd_opt(2026, 12, 11)
+        );
+        assert_eq!(d.local_minute(early), "2026-12-11 01:00");
+        assert_eq!(d.closed_early(Some(d.closes_at)), None);
+        assert_eq!(d.closed_early(None), None);
     }
 
     #[test]

@@ -54,6 +54,10 @@ id_type!(
     /// A person (KAM, rater or staff member).
     PersonId
 );
+id_type!(
+    /// A message in the outbox.
+    MessageId
+);
 
 #[cfg(test)]
 mod tests {

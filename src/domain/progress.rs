@@ -72,7 +72,7 @@ pub fn results_visible(
 pub struct GroupProgress {
     pub group: Relationship,
     pub invited: usize,
-    /// `None` while a confidential group has fewer than k answers.
+    /// `None` while a confidential group has from 1 to k − 1 answers.
     pub answered: Option<usize>,
 }
 
@@ -90,7 +90,8 @@ pub fn per_group(assignments: &[(Relationship, AssignmentStatus)], k: usize) -> 
                 return None;
             }
             let answered = live.iter().filter(|(_, s)| s.has_answered()).count();
-            let shown = !group.is_confidential() || answered >= k;
+            // nobody having answered says nothing about anyone: "0 of 3", not "fewer than 3"
+            let shown = !group.is_confidential() || answered >= k || answered == 0;
             Some(GroupProgress {
                 group,
                 invited: live.len(),
@@ -182,5 +183,13 @@ mod tests {
             }
         );
         assert_eq!(p.len(), 4, "a group with only revoked links is left out");
+    }
+
+    #[test]
+    fn nobody_yet_is_said_plainly() {
+        let p = per_group(&[(Team, Invited), (Team, Opened), (Team, Draft)], 3);
+        assert_eq!(p[0].answered, Some(0), "0 of 3 reveals no one");
+        let p = per_group(&[(Team, Submitted), (Team, Opened), (Team, Draft)], 3);
+        assert_eq!(p[0].answered, None, "1 of 3 would");
     }
 }

@@ -63,6 +63,17 @@ text_enum!(
 );
 
 text_enum!(
+    /// Who gathers a cycle's nominations (SPEC §11): the admin (CSV and page), or each KAM,
+    /// whose supervisor approves.
+    NominationMode ("nomination mode") { Admin => "admin", Kam => "kam" }
+);
+
+text_enum!(
+    /// Where a KAM stands in proposing their raters (nomination mode `kam`).
+    ProposalStatus ("proposal status") { NotStarted => "not_started", Proposed => "proposed", Approved => "approved" }
+);
+
+text_enum!(
     /// A staff account's role.
     Role ("role") { Admin => "admin", Supervisor => "supervisor" }
 );
@@ -77,17 +88,22 @@ text_enum!(
         PasswordReset => "password_reset",
         Links => "links",
         ReportReleased => "report_released",
+        StaffInvite => "staff_invite",
+        NominationRequest => "nomination_request",
     }
 );
 
 impl EmailKind {
     /// Messages with a secret link that is not a rater's (a password reset, a rater's own
-    /// request for links, a KAM's report): their body goes when they fail, and an admin's
-    /// retry does not send them again (their owner asks, or the report is released again).
-    pub const SELF_SERVICE: [EmailKind; 3] = [
+    /// request for links, a KAM's report, a staff invitation, a KAM's nomination link): their
+    /// body goes when they fail, and an admin's retry does not send them again (their owner
+    /// asks, or the admin sends a fresh one).
+    pub const SELF_SERVICE: [EmailKind; 5] = [
         EmailKind::PasswordReset,
         EmailKind::Links,
         EmailKind::ReportReleased,
+        EmailKind::StaffInvite,
+        EmailKind::NominationRequest,
     ];
 
     /// Whether a message of this kind carries a secret link (a rater's, or a password reset).

@@ -184,3 +184,135 @@ pub fn release_message(
         now,
     )
 }
+
+/// A new staff member's invitation: a link to choose their password.
+#[derive(Debug, Clone)]
+pub struct InviteMail<'a> {
+    /// The stored hash of the link's token (the message's idempotency key).
+    pub token_hash: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub locale: Locale,
+    pub role: crate::domain::status::Role,
+    /// Who invited them.
+    pub inviter: &'a str,
+    pub link: &'a str,
+    pub valid_days: i64,
+}
+
+#[derive(Serialize)]
+struct InviteContext<'a> {
+    recipient_name: &'a str,
+    contact: &'a str,
+    html_lang: &'a str,
+    link: &'a str,
+    valid_days: i64,
+    role: &'static str,
+    role_text: &'static str,
+    inviter: &'a str,
+    sign_in: String,
+    #[serde(flatten)]
+    brand: BrandContext,
+}
+
+/// Renders a staff invitation.
+pub fn invite_message(
+    templates: &Templates,
+    settings: &Settings,
+    m: &InviteMail<'_>,
+    now: NaiveDateTime,
+) -> anyhow::Result<NewMessage> {
+    let role = m.role.as_str();
+    let ctx = InviteContext {
+        recipient_name: m.name,
+        contact: &settings.email.contact,
+        brand: BrandContext::of(settings),
+        html_lang: m.locale.html_lang(),
+        link: m.link,
+        valid_days: m.valid_days,
+        role: crate::i18n::t(m.locale, &format!("role.{role}")),
+        role_text: crate::i18n::t(m.locale, &format!("role.{role}.does")),
+        inviter: m.inviter,
+        sign_in: format!("{}/login", settings.base_url()),
+    };
+    let r = templates.render(Kind::StaffInvite, m.locale, &ctx)?;
+    new_message(
+        &settings.sender(),
+        Envelope {
+            key: format!("staff_invite:{}", m.token_hash),
+            kind: Kind::StaffInvite,
+            about: About::Account,
+            email: m.email,
+            name: m.name,
+            locale: m.locale,
+        },
+        r,
+        now,
+    )
+}
+
+/// A KAM's link to propose their raters (nomination mode `kam`).
+#[derive(Debug, Clone)]
+pub struct NominationMail<'a> {
+    pub review_id: &'a str,
+    /// Distinguishes this link's message (a new id each time).
+    pub slot: &'a str,
+    pub kam_email: &'a str,
+    pub kam_name: &'a str,
+    pub supervisor_name: &'a str,
+    pub locale: Locale,
+    pub cycle_name: &'a str,
+    pub deadline: String,
+    pub min_per_group: usize,
+    pub link: &'a str,
+}
+
+#[derive(Serialize)]
+struct NominationContext<'a> {
+    recipient_name: &'a str,
+    supervisor_name: &'a str,
+    cycle_name: &'a str,
+    deadline: &'a str,
+    min_per_group: usize,
+    max_per_group: usize,
+    contact: &'a str,
+    html_lang: &'a str,
+    link: &'a str,
+    #[serde(flatten)]
+    brand: BrandContext,
+}
+
+/// Renders the KAM's nomination request.
+pub fn nomination_message(
+    templates: &Templates,
+    settings: &Settings,
+    m: &NominationMail<'_>,
+    now: NaiveDateTime,
+) -> anyhow::Result<NewMessage> {
+    let ctx = NominationContext {
+        recipient_name: m.kam_name,
+        supervisor_name: m.supervisor_name,
+        cycle_name: m.cycle_name,
+        deadline: &m.deadline,
+        min_per_group: m.min_per_group,
+        max_per_group: crate::domain::proposal::MAX_PER_GROUP,
+        contact: &settings.email.contact,
+        html_lang: m.locale.html_lang(),
+        link: m.link,
+        brand: BrandContext::of(settings),
+    };
+    let r = templates.render(Kind::NominationRequest, m.locale, &ctx)?;
+    new_message(
+        &settings.sender(),
+        Envelope {
+            key: format!("nomination_request:{}:{}", m.review_id, m.slot),
+            kind: Kind::NominationRequest,
+            about: About::Review(m.review_id),
+            email: m.kam_email,
+            name: m.kam_name,
+            locale: m.locale,
+        },
+        r,
+        now,
+    )
+}

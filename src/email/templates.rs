@@ -61,6 +61,18 @@ const BUILT_IN: &[(&str, &str)] = embedded!(
     "report_released/zh.subject.j2",
     "report_released/zh.txt.j2",
     "report_released/zh.html.j2",
+    "staff_invite/en.subject.j2",
+    "staff_invite/en.txt.j2",
+    "staff_invite/en.html.j2",
+    "staff_invite/zh.subject.j2",
+    "staff_invite/zh.txt.j2",
+    "staff_invite/zh.html.j2",
+    "nomination_request/en.subject.j2",
+    "nomination_request/en.txt.j2",
+    "nomination_request/en.html.j2",
+    "nomination_request/zh.subject.j2",
+    "nomination_request/zh.txt.j2",
+    "nomination_request/zh.html.j2",
 );
 
 /// A rendered message.

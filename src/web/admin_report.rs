@@ -107,7 +107,7 @@ pub async fn xlsx(
 
 /// `GET /admin/cycles/{cycle}/insights`
 pub async fn insights(
-    Admin(_): Admin,
+    Admin(session): Admin,
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
     path: web::Path<String>,
@@ -128,10 +128,16 @@ pub async fn insights(
             Ok::<_, AppError>((cycle.name, rubric, rows, supervisors))
         })
         .await?;
-    let l = super::response::locale(&req, None);
+    let l = super::response::staff_locale(&req, &session);
     let i = crate::domain::insights::compute(&rows, &supervisors);
     Ok(super::response::html(
         actix_web::http::StatusCode::OK,
-        super::views::insights::insights(l, &name, &id, &rubric, &i),
+        super::views::insights::insights(
+            l,
+            &super::staff::viewer(&session, &req),
+            (&name, &id),
+            &rubric,
+            &i,
+        ),
     ))
 }

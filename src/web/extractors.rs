@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::response::see_other;
 use super::staff::current;
@@ -29,6 +29,10 @@ pub struct Supervisor(pub StaffSession);
 
 /// The live session of the request, or the response that replaces the handler's.
 async fn signed_in(req: HttpRequest) -> Result<StaffSession, actix_web::Error> {
+    // a staff POST's session was read already (`session_resume`)
+    if let Some(s) = req.extensions().get::<StaffSession>().cloned() {
+        return Ok(s);
+    }
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()

@@ -93,6 +93,7 @@ async fn page(
     let frame = view::Frame {
         title: t(l, "kam.title").to_owned(),
         back: None,
+        switch: Some(format!("/k/{raw}?lang={}", l.other().as_str())),
         top: release_view::kam_ack(
             l,
             rel.and_then(|x| x.acknowledged_at),

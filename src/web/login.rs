@@ -29,11 +29,23 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> AppResu
     Ok(html(StatusCode::OK, view::login(l, "", None, notice)))
 }
 
-/// The login form's fields.
+/// The login form's fields; `resume_to` and `resume` carry a form whose session had ended.
 #[derive(serde::Deserialize)]
 pub struct LoginForm {
     email: String,
     password: String,
+    #[serde(default)]
+    resume_to: String,
+    #[serde(default)]
+    resume: String,
+}
+
+/// The sign-in page again (after a refusal), carrying the form it carried.
+fn again(l: crate::domain::locale::Locale, email: &str, error: &str, carried: Option<(&str, &str)>) -> maud::Markup {
+    match carried {
+        Some(c) => view::login_carrying(l, email, Some(error), c),
+        None => view::login(l, email, Some(error), None),
+    }
 }
 
 /// The throttle keys of one sign-in attempt, hashed (no email or address is stored).
@@ -87,7 +99,14 @@ pub async fn login(
     if !super::security::same_origin(&req, state.settings.base_url()) {
         return Ok(forbidden(l));
     }
-    let LoginForm { email, password } = form.into_inner();
+    let LoginForm {
+        email,
+        password,
+        resume_to,
+        resume,
+    } = form.into_inner();
+    let carried = super::session_resume::safe_resume_path(&resume_to)
+        .then_some((resume_to.as_str(), resume.as_str()));
     let email = email.trim().to_lowercase();
     let address = super::security::client_address(&req, &state.settings.server.trusted_proxies);
     // growing delays per account at this address, and (looser) per account from anywhere:
@@ -102,7 +121,7 @@ pub async fn login(
     if begun.is_err() {
         return Ok(html(
             StatusCode::TOO_MANY_REQUESTS,
-            view::login(l, &email, Some(t(l, "staff.throttled")), None),
+            again(l, &email, t(l, "staff.throttled"), carried),
         ));
     }
     let lookup = email.clone();
@@ -151,7 +170,7 @@ pub async fn login(
             .await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
-            view::login(l, &email, Some(t(l, "staff.failed")), None),
+            again(l, &email, t(l, "staff.failed"), carried),
         ));
     };
     // a new session id at every sign-in (no fixation); the old cookie's session ends
@@ -187,7 +206,15 @@ pub async fn login(
             Ok::<_, AppError>(())
         })
         .await?;
-    let mut res = see_other("/".into());
+    let mut res = match carried {
+        // the form typed before the session ended, sent on with this session's token
+        Some((path, fields)) => {
+            let fields: Vec<(String, String)> =
+                serde_urlencoded::from_str(fields).unwrap_or_default();
+            html(StatusCode::OK, view::resume(l, path, &fields, &csrf.token))
+        }
+        None => see_other("/".into()),
+    };
     res.add_cookie(&session_cookie(&state, id.token, absolute))
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
     Ok(res)

@@ -1,6 +1,9 @@
 //! The web server: shared state and the route table (`startup` runs it).
 
+pub mod admin;
+pub mod admin_cycle;
 pub mod admin_report;
+pub mod admin_staff;
 pub mod assets;
 pub mod email_request;
 pub mod errors;
@@ -9,6 +12,7 @@ pub mod kam;
 pub mod link_request;
 pub mod login;
 pub mod password_reset;
+pub mod proposal;
 pub mod rater;
 pub mod rater_access;
 pub mod rater_decline;
@@ -16,6 +20,7 @@ pub mod reconcile;
 pub mod response;
 pub mod review_report;
 pub mod security;
+pub mod session_resume;
 pub mod staff;
 pub mod views;
 
@@ -146,6 +151,8 @@ route_table! {
     get "/r/{token}/done" => rater::done, Rater;
     get "/r/{token}/decline" => rater_decline::decline_form, Rater;
     post "/r/{token}/decline" => rater_decline::decline, Rater;
+    get "/n/{token}" => proposal::kam_show, Public;
+    post "/n/{token}" => proposal::kam_save, Public;
     get "/k/{token}" => kam::show, Public;
     post "/k/{token}/acknowledge" => kam::acknowledge, Public;
     post "/k/{token}/plan" => kam::plan, Public;
@@ -168,6 +175,39 @@ route_table! {
     get "/reviews/{review}/report" => review_report::show, Staff;
     post "/reviews/{review}/release" => review_report::release, Staff;
     post "/reviews/{review}/plan" => review_report::comment, Staff;
+    get "/reviews/{review}/nominations" => proposal::supervisor_show, Staff;
+    post "/reviews/{review}/nominations" => proposal::supervisor_save, Staff;
+    get "/admin" => admin::home, Staff;
+    get "/admin/cycles/new" => admin::new_form, Staff;
+    post "/admin/cycles" => admin::create, Staff;
+    get "/admin/users" => admin_staff::users, Staff;
+    post "/admin/users" => admin_staff::invite, Staff;
+    post "/admin/users/{person}/role" => admin_staff::set_role, Staff;
+    post "/admin/users/{person}/disable" => admin_staff::disable, Staff;
+    post "/admin/users/{person}/enable" => admin_staff::enable, Staff;
+    post "/admin/users/{person}/invite" => admin_staff::resend, Staff;
+    get "/admin/outbox" => admin_staff::outbox, Staff;
+    post "/admin/outbox/retry" => admin_staff::retry_all, Staff;
+    post "/admin/outbox/{message}/retry" => admin_staff::retry, Staff;
+    get "/admin/audit" => admin_staff::audit, Staff;
+    get "/admin/cycles/{cycle}" => admin_cycle::show, Staff;
+    get "/admin/cycles/{cycle}/edit" => admin::edit_form, Staff;
+    post "/admin/cycles/{cycle}/edit" => admin::update, Staff;
+    get "/admin/cycles/{cycle}/launch" => admin::launch_form, Staff;
+    post "/admin/cycles/{cycle}/launch" => admin::launch, Staff;
+    get "/admin/cycles/{cycle}/close" => admin::close_form, Staff;
+    post "/admin/cycles/{cycle}/close" => admin::close, Staff;
+    get "/admin/cycles/{cycle}/archive" => admin::archive_form, Staff;
+    post "/admin/cycles/{cycle}/archive" => admin::archive, Staff;
+    post "/admin/cycles/{cycle}/remind" => admin_cycle::remind_all, Staff;
+    post "/admin/cycles/{cycle}/nominations" => admin_cycle::upload, Staff;
+    post "/admin/cycles/{cycle}/nominations/add" => admin_cycle::add, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/remove" => admin_cycle::remove, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/remind" => admin_cycle::remind, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/reissue" => admin_cycle::reissue, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/revoke" => admin_cycle::revoke, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/email" => admin_cycle::correct_email, Staff;
+    post "/admin/cycles/{cycle}/kams/{review}/nudge" => admin_cycle::nudge, Staff;
     get "/admin/cycles/{cycle}/insights" => admin_report::insights, Staff;
     get "/admin/cycles/{cycle}/report.csv" => admin_report::csv, Staff;
     get "/admin/cycles/{cycle}/report.json" => admin_report::json, Staff;
@@ -225,6 +265,7 @@ pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Resu
                     .limit(16 * 1024)
                     .error_handler(|e, _| AppError::Invalid(e.to_string()).into()),
             )
+            .wrap(actix_web::middleware::from_fn(session_resume::keep_typed_work))
             .wrap(security::headers())
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 security::time_limit(limit, req, next)
@@ -256,6 +297,7 @@ mod tests {
                 || path.starts_with("/password/")
                 || path == "/links"
                 || path.starts_with("/k/")
+                || path.starts_with("/n/")
                 || path.starts_with("/static/")
             {
                 Access::Public
@@ -263,7 +305,13 @@ mod tests {
                 Access::Staff
             };
             assert_eq!(access, expected, "{method} {path}");
+            // the middleware that keeps typed work tells staff routes apart the same way
+            assert_eq!(
+                session_resume::is_staff_path(path),
+                access == Access::Staff,
+                "{method} {path}"
+            );
         }
-        assert_eq!(staff_routes().count(), 13);
+        assert_eq!(staff_routes().count(), 46);
     }
 }

@@ -372,6 +372,11 @@ pub async fn done(
         .collect();
     Ok(html(
         StatusCode::OK,
-        view::thanks(&state.brand, l, &ctx.subject_name, &others),
+        view::thanks(
+            &state.brand,
+            (l, ctx.assignment.relationship),
+            &ctx.subject_name,
+            &others,
+        ),
     ))
 }

@@ -6,11 +6,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::rater::{bad_request, conflict, rater_post, RaterPost};
 use super::rater_access::{resolve, Access, Link};
-use super::response::{chosen_lang, html, locale, see_other, with_lang};
+use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
 use super::views::rater as view;
 use super::AppState;
 use crate::db;
 use crate::domain::answers::MAX_TEXT;
+use crate::domain::relationship::Relationship;
 use crate::error::{AppError, AppResult};
 use crate::i18n::tf;
 
@@ -24,6 +25,10 @@ pub async fn decline_form(
         Link::Done(r) => return Ok(r),
         Link::Answerable(ctx) => ctx,
     };
+    // a supervisor's rating is part of their role: it cannot be declined
+    if ctx.assignment.relationship == Relationship::Supervisor {
+        return Ok(not_found_page(&req));
+    }
     let l = locale(&req, Some(ctx.assignment.locale));
     let explicit = chosen_lang(&req);
     let base = access.base();
@@ -50,6 +55,9 @@ pub async fn decline(
         Ok(post) => post,
         Err(r) => return Ok(r),
     };
+    if ctx.assignment.relationship == Relationship::Supervisor {
+        return Ok(not_found_page(&req));
+    }
     let mut reason = String::new();
     for (k, v) in pairs {
         if k != "reason" {

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extractors::{Admin, Staff, Supervisor};
-use super::response::{html, locale, see_other};
+use super::response::{html, see_other};
 use super::staff::{csrf_ok, forbidden, viewer};
 use super::views::reconcile::{self as view, PageState};
 use super::AppState;
@@ -123,10 +123,10 @@ pub async fn show(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
-    let l = locale(&req, None);
+    let l = super::response::staff_locale(&req, &session);
     let saved = req.query_string().split('&').any(|p| p == "saved=1");
     let st = PageState {
-        viewer: viewer(&session),
+        viewer: viewer(&session, &req),
         entries: stored_entries(&r),
         problems: BTreeMap::new(),
         saved,
@@ -146,7 +146,7 @@ pub async fn save(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
+    let l = super::response::staff_locale(&req, &session);
     let review_id = path.into_inner();
     let r = std::sync::Arc::new(load(&state, &session, &review_id).await?);
     // the token and the origin first: a forged request learns nothing about the form; the body
@@ -186,7 +186,7 @@ pub async fn save(
         Saved::Conflict => html(StatusCode::CONFLICT, view::conflict(l, id)),
         Saved::Invalid(problems) => {
             let st = PageState {
-                viewer: viewer(&session),
+                viewer: viewer(&session, &req),
                 entries: typed,
                 problems,
                 saved: false,
@@ -215,7 +215,7 @@ pub async fn reopen(
     path: web::Path<String>,
     form: web::Form<ReopenForm>,
 ) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
+    let l = super::response::staff_locale(&req, &session);
     if !csrf_ok(&state, &req, &session, &form.csrf) {
         return Ok(forbidden(l));
     }

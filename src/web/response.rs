@@ -34,6 +34,23 @@ pub fn locale(req: &HttpRequest, rater: Option<Locale>) -> Locale {
         .unwrap_or(Locale::En)
 }
 
+/// A staff page's language: `?lang`, then the person's saved choice, then Accept-Language.
+pub fn staff_locale(req: &HttpRequest, session: &crate::db::sessions::StaffSession) -> Locale {
+    locale(req, session.locale)
+}
+
+/// This page's URL in the other language (its other query parameters kept), for the switch.
+pub fn switch_url(req: &HttpRequest, l: Locale) -> String {
+    let mut pairs: Vec<(String, String)> =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(web::Query::into_inner)
+            .unwrap_or_default();
+    pairs.retain(|(k, _)| k != "lang");
+    pairs.push(("lang".into(), l.other().as_str().into()));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("{}?{query}", req.path())
+}
+
 /// `path`, keeping an explicitly chosen language.
 pub fn with_lang(path: &str, lang: Option<Locale>) -> String {
     match lang {

@@ -9,7 +9,7 @@ use maud::html;
 
 use super::extractors::Staff;
 use super::reconcile::{load, page_model};
-use super::response::{html, locale, see_other};
+use super::response::{html, see_other};
 use super::staff::{csrf_ok, forbidden, CsrfForm};
 use super::views::release::{self as release_view, GoalView, ReleaseView};
 use super::views::review_report as view;
@@ -51,7 +51,7 @@ pub async fn show(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
-    let l = locale(&req, None);
+    let l = super::response::staff_locale(&req, &session);
     let model = page_model(&r);
     if !r.visible {
         return Ok(html(StatusCode::OK, view::not_yet(l, &model)));
@@ -78,6 +78,7 @@ pub async fn show(
     let frame = view::Frame {
         title: tf(l, "report.title", &[("name", model.subject_name)]),
         back: Some((base.clone(), t(l, "report.back"))),
+        switch: Some(super::response::switch_url(&req, l)),
         top: release_view::release_box(
             l,
             &ReleaseView {
@@ -112,7 +113,7 @@ pub async fn release(
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
+    let l = super::response::staff_locale(&req, &session);
     if !csrf_ok(&state, &req, &session, &form.csrf) {
         return Ok(forbidden(l));
     }
@@ -144,7 +145,7 @@ pub async fn comment(
     path: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
+    let l = super::response::staff_locale(&req, &session);
     let fields = form.into_inner();
     let csrf = fields
         .iter()

@@ -9,7 +9,7 @@ use chrono::TimeDelta;
 use subtle::ConstantTimeEq;
 
 use super::extractors::Staff;
-use super::response::{html, locale, see_other};
+use super::response::{html, see_other};
 use super::views::staff as view;
 use super::AppState;
 use crate::db::{self, sessions::StaffSession};
@@ -60,6 +60,7 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> AppResult<Option<St
     };
     let hash = token::hash(&value);
     let idle = TimeDelta::minutes(state.settings.server.session_idle_minutes);
+    let chosen = super::response::chosen_lang(req);
     let session = state
         .db
         .write(move |c| {
@@ -74,18 +75,27 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> AppResult<Option<St
             if now - s.last_seen_at >= TimeDelta::minutes(1) {
                 db::sessions::touch(c, &hash, now)?;
             }
+            // `?lang=` on a staff page is the person's choice from now on
+            let mut s = s;
+            if let Some(l) = chosen.filter(|l| s.locale != Some(*l)) {
+                db::accounts::set_locale(c, &s.person_id, l)?;
+                s.locale = Some(l);
+            }
             Ok(Some(s))
         })
         .await?;
     Ok(session)
 }
 
-/// What the staff pages show of the session.
-pub fn viewer(s: &StaffSession) -> view::Viewer<'_> {
+/// What the staff pages show of the session, on the page `req` asked for.
+pub fn viewer<'a>(s: &'a StaffSession, req: &HttpRequest) -> view::Viewer<'a> {
+    let l = super::response::staff_locale(req, s);
     view::Viewer {
         name: &s.name,
         csrf: &s.csrf_token,
         role: s.role,
+        switch: super::response::switch_url(req, l),
+        here: req.path().to_owned(),
     }
 }
 
@@ -116,27 +126,12 @@ pub async fn home(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
+    let l = super::response::staff_locale(&req, &session);
     if session.role == Role::Admin {
-        let cycles = state
-            .db
-            .read(crate::actions::progress::cycles_overview)
-            .await?;
-        let rows: Vec<view::CycleRow> = cycles
-            .into_iter()
-            .map(|c| view::CycleRow {
-                id: c.cycle.id.clone(),
-                deadline: c.cycle.deadline(),
-                name: c.cycle.name,
-                status: c.cycle.status,
-                reviews: c.reviews,
-                invited: c.invited,
-                answered: c.answered,
-            })
-            .collect();
+        let rows = super::admin::cycle_rows(&state).await?;
         return Ok(html(
             StatusCode::OK,
-            view::admin_home(l, &viewer(&session), &rows),
+            super::views::admin::cycles(l, &viewer(&session, &req), &rows),
         ));
     }
     let person = session.person_id.clone();
@@ -159,12 +154,15 @@ pub async fn home(
                     })
                     .map(|a| (a.assignment.id.clone(), a.assignment.status));
                 let deadline = r.deadline();
+                let proposal = db::proposals::status(c, &r.listing.review.id)?;
                 out.push(view::SupervisedRow {
                     review_id: r.listing.review.id,
                     subject_name: r.listing.subject_name,
                     cycle_name: r.cycle_name,
                     cycle_status: r.cycle_status,
                     deadline,
+                    closed_at: r.closed_at,
+                    proposal,
                     review_status: r.listing.review.status,
                     k,
                     progress: progress::per_group(&statuses, k),
@@ -176,7 +174,7 @@ pub async fn home(
         .await?;
     Ok(html(
         StatusCode::OK,
-        view::supervisor_home(l, &viewer(&session), &rows, state.settings.min_group_size()),
+        view::supervisor_home(l, &viewer(&session, &req), &rows, state.settings.min_group_size()),
     ))
 }
 
@@ -189,7 +187,7 @@ pub async fn rate(
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
+    let l = super::response::staff_locale(&req, &session);
     if !csrf_ok(&state, &req, &session, &form.csrf) {
         return Ok(forbidden(l));
     }
@@ -207,7 +205,8 @@ pub async fn rate(
             Ok::<_, AppError>((cookie, closes_at))
         })
         .await?;
-    let mut res = see_other(format!("/f/{id}"));
+    // the supervisor's own form, in the language of their staff pages
+    let mut res = see_other(format!("/f/{id}?lang={}", l.as_str()));
     res.add_cookie(&super::rater_access::session_cookie(
         &state.settings,
         cookie,

@@ -3,7 +3,7 @@
 //! before the amendment.
 
 use kam360::actions::users::Role;
-use kam360::actions::{cycles, links, outbox, report, schedule};
+use kam360::actions::{cycles, links, nominations, outbox, report, schedule};
 use kam360::db;
 use kam360::email::worker;
 
@@ -193,7 +193,7 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
         .rater("kam@t.cn", "boss@t.cn", "c5@client.cn", "customer", "en")
         .csv();
     let import =
-        move |c: &mut db::AnyConnection| cycles::import(c, &t, &s, &id, csv.as_bytes(), db::now());
+        move |c: &mut db::AnyConnection| nominations::import(c, &t, &s, &id, csv.as_bytes(), db::now());
     let err = app.write(import).expect_err("refused").to_string();
     assert!(
         err.contains("line 2: the results of kam@t.cn's review are already visible"),
@@ -236,7 +236,7 @@ async fn a_visible_review_takes_no_new_rater(app: TestApp) {
     let import = {
         let (s, t, id) = (s.clone(), t.clone(), id.clone());
         move |c: &mut db::AnyConnection| {
-            cycles::import(c, &t, &s, &id, csv.as_bytes(), db::now()).map(|_| ())
+            nominations::import(c, &t, &s, &id, csv.as_bytes(), db::now()).map(|_| ())
         }
     };
     let err = app.write(import.clone()).expect_err("refused").to_string();
@@ -375,7 +375,7 @@ async fn no_live_link_is_left_in_the_database_file() {
         .rater("kam@t.cn", "boss@t.cn", "c4@client.cn", "customer", "en")
         .csv();
     let (_, new_links) = app
-        .write(move |c| cycles::import(c, &t, &s, &id, csv.as_bytes(), db::now()))
+        .write(move |c| nominations::import(c, &t, &s, &id, csv.as_bytes(), db::now()))
         .expect("import");
     let id = l.cycle_id.clone();
     app.write(move |c| links::revoke(c, &id, "kam@t.cn", "c4@client.cn", db::now()))

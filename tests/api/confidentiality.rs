@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use kam360::actions::{cycles, reconcile};
+use kam360::actions::{cycles, nominations, reconcile};
 use kam360::db::{self, Db};
 use kam360::domain::locale::Locale;
 use kam360::email::Templates;
@@ -47,7 +47,7 @@ fn scenario(
         .write_blocking(|c| -> AppResult<(String, String)> {
             let now = db::now();
             let id = cycles::create(c, &s, &rubric, "Prop", future(10), now)?;
-            cycles::import(c, t, &s, &id, csv.as_bytes(), now)?;
+            nominations::import(c, t, &s, &id, csv.as_bytes(), now)?;
             let links = cycles::launch(c, t, &s, &id, now)?;
             for (gi, (g, levels)) in groups.iter().enumerate() {
                 for (i, level) in levels.iter().enumerate() {
@@ -92,6 +92,8 @@ fn scenario(
                     name: "Boss",
                     csrf: "t",
                     role: kam360::domain::status::Role::Supervisor,
+                    switch: "/?lang=zh".into(),
+                    here: "/".into(),
                 },
                 entries: Default::default(),
                 problems: Default::default(),
@@ -107,6 +109,7 @@ fn scenario(
                     &Frame {
                         title: "Report".into(),
                         back: None,
+                        switch: None,
                         top: maud::html! {},
                         bottom: maud::html! {},
                     },

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use kam360::actions::cycles::{self, IssuedLink};
+use kam360::actions::nominations;
 
 use crate::helpers::TestApp;
 
@@ -113,7 +114,7 @@ pub fn draft_cycle(app: &TestApp, n: &Nominations) -> String {
     app.write(move |c| {
         let now = kam360::db::now();
         let id = cycles::create(c, &s, &r, "Test cycle", future(14), now)?;
-        cycles::import(c, &t, &s, &id, csv.as_bytes(), now)?;
+        nominations::import(c, &t, &s, &id, csv.as_bytes(), now)?;
         Ok(id)
     })
     .expect("draft cycle")

@@ -1,7 +1,7 @@
 //! Nominations import against the database: all or nothing, re-imports, open cycles.
 
 use diesel::prelude::*;
-use kam360::actions::cycles;
+use kam360::actions::{cycles, nominations};
 use kam360::db::schema::{assignments, email_outbox, people, reviews};
 use kam360::error::AppError;
 
@@ -20,13 +20,13 @@ fn count(app: &TestApp) -> (i64, i64, i64) {
     .expect("counts")
 }
 
-fn import(app: &TestApp, cycle: &str, csv: String) -> Result<cycles::ImportSummary, AppError> {
+fn import(app: &TestApp, cycle: &str, csv: String) -> Result<nominations::ImportSummary, AppError> {
     let (s, t, id) = (
         app.settings.clone(),
         app.templates.clone(),
         cycle.to_owned(),
     );
-    app.write(move |c| cycles::import(c, &t, &s, &id, csv.as_bytes(), kam360::db::now()))
+    app.write(move |c| nominations::import(c, &t, &s, &id, csv.as_bytes(), kam360::db::now()))
         .map(|(s, _)| s)
 }
 

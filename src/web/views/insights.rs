@@ -3,7 +3,6 @@
 
 use maud::{html, Markup};
 
-use super::layout::page;
 use crate::domain::insights::Insights;
 use crate::domain::locale::Locale;
 use crate::domain::rubric::Rubric;
@@ -22,15 +21,15 @@ fn signed(x: f64) -> String {
 /// The whole page.
 pub fn insights(
     l: Locale,
-    cycle_name: &str,
-    cycle_id: &str,
+    viewer: &super::staff::Viewer<'_>,
+    (cycle_name, cycle_id): (&str, &str),
     rubric: &Rubric,
     i: &Insights,
 ) -> Markup {
     let title = tf(l, "insights.title", &[("cycle", cycle_name)]);
     let number = |id: &str| i.criteria.iter().position(|c| c == id).map_or(0, |p| p + 1);
     html! {
-        (page(l, &title, None, html! {
+        (super::staff::staff_page(l, &title, viewer, html! {
             header.report-head {
                 h1 { (title) }
                 p.no-print {

@@ -1,5 +1,8 @@
 //! Pure functions from data to HTML (maud escapes every interpolation).
 
+pub mod admin;
+pub mod admin_cycle;
+pub mod admin_staff;
 pub mod assets;
 pub mod charts;
 pub mod email_request;
@@ -8,6 +11,7 @@ pub mod insights;
 pub mod layout;
 pub mod link_request;
 pub mod password_reset;
+pub mod proposal;
 pub mod rater;
 pub mod reconcile;
 pub mod release;

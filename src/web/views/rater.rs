@@ -169,7 +169,12 @@ pub fn form(
                 }
             }
         }
-        p.decline-link { a href=(h.decline_href) { (text(l, "form.decline")) } }
+        @if h.relationship == Relationship::Supervisor {
+            // the supervisor's own rating: no decline, and the way back to their reviews
+            p.decline-link { a href="/" { (text(l, "form.back_home")) } }
+        } @else {
+            p.decline-link { a href=(h.decline_href) { (text(l, "form.decline")) } }
+        }
         (contact_line(l, h.contact))
     };
     rater_page(h.brand, l, &title, Some(&h.switch_href), body)
@@ -194,7 +199,7 @@ pub struct OtherRequest {
 /// After a successful submit, with the rater's other open requests in this browser.
 pub fn thanks(
     brand: &Brand,
-    locale: Locale,
+    (locale, relationship): (Locale, Relationship),
     subject_name: &str,
     others: &[OtherRequest],
 ) -> Markup {
@@ -208,6 +213,9 @@ pub fn thanks(
         ),
         None,
         html! {
+            @if relationship == Relationship::Supervisor {
+                p { a href="/" { (t(l, "form.back_home")) } }
+            }
             @if !others.is_empty() {
                 h2 { (tf(l, "thanks.others", &[("count", &others.len().to_string())])) }
                 ul.others {

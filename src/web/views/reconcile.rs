@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use maud::{html, Markup};
 
-use super::layout::page;
 use super::staff::Viewer;
 use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, MeanSource};
 use crate::domain::dates::long_date;
@@ -222,10 +221,10 @@ fn audit(l: Locale, r: &ReviewPage<'_>) -> Markup {
 pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
     let title = tf(l, "rec.title", &[("name", r.subject_name)]);
     let locked = r.status == ReviewStatus::Finalized || st.viewer.role != Role::Supervisor;
-    page(
+    super::staff::staff_page(
         l,
         &title,
-        None,
+        &st.viewer,
         html! {
             h1 { (title) }
             dl.meta {

@@ -298,6 +298,8 @@ pub struct Frame<'a> {
     pub top: Markup,
     /// Shown after the criteria (the development plan).
     pub bottom: Markup,
+    /// This page in the other language.
+    pub switch: Option<String>,
 }
 
 /// The whole report.
@@ -306,7 +308,7 @@ pub fn report(l: Locale, r: &ReviewPage<'_>, frame: &Frame<'_>) -> Markup {
     page(
         l,
         title,
-        None,
+        frame.switch.as_deref(),
         html! {
             header.report-head {
                 h1 { (title) }

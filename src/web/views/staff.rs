@@ -5,16 +5,34 @@ use maud::{html, Markup};
 use super::layout::{message as simple, page};
 use crate::domain::locale::Locale;
 use crate::domain::progress::GroupProgress;
-use crate::domain::status::{AssignmentStatus, CycleStatus, ReviewStatus, Role};
+use crate::domain::status::{AssignmentStatus, CycleStatus, ProposalStatus, ReviewStatus, Role};
 use crate::i18n::{t, tf};
 
 /// Who is looking at a staff page.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Viewer<'a> {
     pub name: &'a str,
     /// The session's CSRF token, for every form on the page.
     pub csrf: &'a str,
     pub role: Role,
+    /// This page in the other language (the switch in the header).
+    pub switch: String,
+    /// The path of this page, to mark its place in the navigation.
+    pub here: String,
+}
+
+/// A staff page: the header's language switch, who is signed in, the navigation of their
+/// role, then `body`.
+pub fn staff_page(l: Locale, title: &str, s: &Viewer<'_>, body: Markup) -> Markup {
+    page(
+        l,
+        title,
+        Some(&s.switch),
+        html! {
+            (bar(l, s))
+            (body)
+        },
+    )
 }
 
 /// A one-paragraph page.
@@ -31,6 +49,46 @@ pub fn message(l: Locale, title: &str, body: &str) -> Markup {
 /// The sign-in form, keeping the typed email; `error` is the one generic message, `notice` a
 /// confirmation (the password was changed).
 pub fn login(l: Locale, email: &str, error: Option<&str>, notice: Option<&str>) -> Markup {
+    login_page(l, email, (error, notice), None)
+}
+
+/// The sign-in form after a session ended on a form: it carries what was typed (`path` the
+/// form's, `carried` its fields, url-encoded) through the sign-in.
+pub fn login_carrying(l: Locale, email: &str, error: Option<&str>, (path, carried): (&str, &str)) -> Markup {
+    let notice = (error.is_none()).then(|| t(l, "staff.session_ended"));
+    login_page(l, email, (error, notice), Some((path, carried)))
+}
+
+/// After signing in with a carried form: one press sends it on with the new session's token.
+pub fn resume(l: Locale, path: &str, fields: &[(String, String)], csrf: &str) -> Markup {
+    let title = t(l, "staff.resume.title");
+    page(
+        l,
+        title,
+        None,
+        html! {
+            section.message.narrow {
+                h1 { (title) }
+                p { (t(l, "staff.resume.body")) }
+                form method="post" action=(path) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    @for (k, v) in fields { input type="hidden" name=(k) value=(v); }
+                    div.actions {
+                        button.primary type="submit" { (t(l, "staff.resume.send")) }
+                        " " a.button.secondary href="/" { (t(l, "staff.resume.discard")) }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn login_page(
+    l: Locale,
+    email: &str,
+    (error, notice): (Option<&str>, Option<&str>),
+    carrying: Option<(&str, &str)>,
+) -> Markup {
     let title = t(l, "staff.login.title");
     page(
         l,
@@ -47,6 +105,10 @@ pub fn login(l: Locale, email: &str, error: Option<&str>, notice: Option<&str>) 
                     div.status role="status" { p { (n) } }
                 }
                 form method="post" action="/login" {
+                    @if let Some((path, carried)) = carrying {
+                        input type="hidden" name="resume_to" value=(path);
+                        input type="hidden" name="resume" value=(carried);
+                    }
                     div.field {
                         label for="email" { (t(l, "staff.email")) }
                         input type="email" id="email" name="email" value=(email) autocomplete="username" required;
@@ -64,9 +126,26 @@ pub fn login(l: Locale, email: &str, error: Option<&str>, notice: Option<&str>) 
 }
 
 fn bar(l: Locale, s: &Viewer<'_>) -> Markup {
+    let links: &[(&str, &str)] = match s.role {
+        Role::Admin => &[
+            ("/admin", "nav.cycles"),
+            ("/admin/users", "nav.users"),
+            ("/admin/outbox", "nav.outbox"),
+            ("/admin/audit", "nav.audit"),
+        ],
+        Role::Supervisor => &[("/", "nav.reviews")],
+    };
     html! {
         div.staff-bar {
-            span { (tf(l, "staff.signed_in_as", &[("name", s.name)])) }
+            nav.staff-nav aria-label=(t(l, "nav.label")) {
+                ul {
+                    @for (href, key) in links {
+                        @let current = s.here == *href || (*href != "/" && *href != "/admin" && s.here.starts_with(href)) || (*href == "/admin" && s.here.starts_with("/admin/cycles"));
+                        li { a href=(href) aria-current=[current.then_some("page")] { (t(l, key)) } }
+                    }
+                }
+            }
+            span.who { (tf(l, "staff.signed_in_as", &[("name", s.name)])) }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(s.csrf);
                 button.secondary type="submit" { (t(l, "staff.logout")) }
@@ -99,104 +178,87 @@ pub struct SupervisedRow {
     pub cycle_status: CycleStatus,
     /// The last day answers are accepted.
     pub deadline: crate::domain::dates::Deadline,
+    /// When the cycle actually closed, if it did.
+    pub closed_at: Option<chrono::NaiveDateTime>,
     pub review_status: ReviewStatus,
     /// The cycle's k.
     pub k: usize,
     pub progress: Vec<GroupProgress>,
     /// The supervisor's own assignment (id, status), if they were nominated.
     pub own: Option<(String, AssignmentStatus)>,
+    /// Where the KAM stands in proposing raters (nomination mode `kam`).
+    pub proposal: Option<ProposalStatus>,
 }
 
-/// One cycle on the admin's home page.
-pub struct CycleRow {
-    pub id: String,
-    pub name: String,
-    pub status: CycleStatus,
-    /// The last day answers are accepted.
-    pub deadline: crate::domain::dates::Deadline,
-    pub reviews: usize,
-    pub invited: usize,
-    pub answered: usize,
-}
+/// The supervisor's reviews in the order they call for attention.
+const SECTIONS: [(ReviewStatus, &str); 3] = [
+    (ReviewStatus::Reconciling, "home.section.ready"),
+    (ReviewStatus::Collecting, "home.section.collecting"),
+    (ReviewStatus::Finalized, "home.section.finalized"),
+];
 
-/// A supervisor's home: their KAMs in each cycle.
-pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usize) -> Markup {
-    let title = t(l, "home.title");
-    page(
-        l,
-        title,
-        None,
-        html! {
-            (bar(l, s))
-            h1 { (title) }
-            p { (tf(l, "home.supervisor.intro", &[("k", &k.to_string())])) }
-            @if rows.is_empty() { p.empty { (t(l, "home.none")) } }
-            @for r in rows {
-                section.area.review {
-                    h2 { (r.subject_name) }
-                    dl.meta {
-                        div { dt { (t(l, "home.cycle")) } dd { (r.cycle_name) " · " (t(l, &format!("status.{}", r.cycle_status))) } }
-                        div { dt { (t(l, "home.deadline")) } dd { time datetime=(r.deadline.iso()) { (r.deadline.label()) } } }
-                        div { dt { (t(l, "home.status")) } dd { (t(l, &format!("status.{}", r.review_status))) } }
-                    }
-                    h3 { (t(l, "home.progress")) }
-                    ul.progress-list { @for p in &r.progress { (progress_cell(l, p, r.k)) } }
-                    p { a.button.secondary href={ "/reviews/" (r.review_id) } { (t(l, "rec.open")) } }
-                @if let Some((id, status)) = &r.own {
-                        @if *status == AssignmentStatus::Submitted {
-                            p.done { (t(l, "home.rated")) }
-                        } @else if r.cycle_status == CycleStatus::Open {
-                            form method="post" action={ "/rate/" (id) } {
-                                input type="hidden" name="csrf" value=(s.csrf);
-                                button.primary type="submit" { (tf(l, "home.rate", &[("name", &r.subject_name)])) }
-                            }
-                        }
+fn review_card(l: Locale, s: &Viewer<'_>, r: &SupervisedRow) -> Markup {
+    html! {
+        section.area.review {
+            h3 { (r.subject_name) }
+            dl.meta {
+                div { dt { (t(l, "home.cycle")) } dd { (r.cycle_name) " · " (t(l, &format!("status.{}", r.cycle_status))) } }
+                div { dt { (t(l, "home.deadline")) } dd { (super::admin::closing(l, &r.deadline, r.closed_at)) } }
+            }
+            @if let Some(p) = r.proposal {
+                p.proposal-line {
+                    span.badge.{ "p-" (p) } { (t(l, &format!("proposal.{p}"))) } " "
+                    a href={ "/reviews/" (r.review_id) "/nominations" } {
+                        (t(l, if p == ProposalStatus::Approved { "home.proposal.view" } else { "home.proposal.review" }))
                     }
                 }
             }
-        },
-    )
+            h4 { (t(l, "home.progress")) }
+            ul.progress-list { @for p in &r.progress { (progress_cell(l, p, r.k)) } }
+            div.actions {
+                a.button.secondary href={ "/reviews/" (r.review_id) } { (t(l, if r.review_status == ReviewStatus::Finalized { "home.open_final" } else { "rec.open" })) }
+                @if r.review_status == ReviewStatus::Finalized {
+                    " " a.button.secondary href={ "/reviews/" (r.review_id) "/report" } { (t(l, "home.report")) }
+                }
+            }
+            @if let Some((id, status)) = &r.own {
+                @if *status == AssignmentStatus::Submitted {
+                    p.done { (t(l, "home.rated")) }
+                } @else if r.cycle_status == CycleStatus::Open {
+                    form method="post" action={ "/rate/" (id) } {
+                        input type="hidden" name="csrf" value=(s.csrf);
+                        button.primary type="submit" { (tf(l, "home.rate", &[("name", &r.subject_name)])) }
+                    }
+                }
+            }
+        }
+    }
 }
 
-/// An admin's home: every cycle with counts.
-pub fn admin_home(l: Locale, s: &Viewer<'_>, cycles: &[CycleRow]) -> Markup {
-    let title = t(l, "home.admin.title");
-    page(
+/// A supervisor's home: their KAMs, ready to reconcile first, then collecting, then signed off.
+pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usize) -> Markup {
+    let title = t(l, "home.title");
+    let count = |st: ReviewStatus| rows.iter().filter(|r| r.review_status == st).count();
+    staff_page(
         l,
         title,
-        None,
+        s,
         html! {
-            (bar(l, s))
             h1 { (title) }
-            p { (t(l, "home.admin.intro")) }
-            @if cycles.is_empty() { p.empty { (t(l, "home.none")) } }
-            @if !cycles.is_empty() {
-                table.overview {
-                    thead { tr {
-                        th scope="col" { (t(l, "home.cycle")) }
-                        th scope="col" { (t(l, "home.status")) }
-                        th scope="col" { (t(l, "home.deadline")) }
-                        th scope="col" { (t(l, "home.reviews")) }
-                        th scope="col" { (t(l, "home.progress")) }
-                    } }
-                    tbody {
-                        @for c in cycles {
-                            tr {
-                                th scope="row" {
-                                    (c.name)
-                                    br;
-                                    span.row-links {
-                                        a href={ "/admin/cycles/" (c.id) "/insights" } { (t(l, "insights.open")) } " · "
-                                        a href={ "/admin/cycles/" (c.id) "/report.xlsx" } { (t(l, "insights.xlsx")) } " · "
-                                        a href={ "/admin/cycles/" (c.id) "/report.csv" } { "CSV" }
-                                    }
-                                }
-                                td { (t(l, &format!("status.{}", c.status))) }
-                                td { time datetime=(c.deadline.iso()) { (c.deadline.label()) } }
-                                td { (c.reviews) }
-                                td { (tf(l, "home.answered", &[("answered", &c.answered.to_string()), ("invited", &c.invited.to_string())])) }
-                            }
-                        }
+            p { (tf(l, "home.supervisor.intro", &[("k", &k.to_string())])) }
+            @if rows.is_empty() { p.empty { (t(l, "home.none")) } }
+            @if !rows.is_empty() {
+                ul.summary-counts {
+                    @for (st, key) in SECTIONS {
+                        li { a href={ "#" (st) } { (t(l, key)) } " " span.count { (count(st)) } }
+                    }
+                }
+            }
+            @for (st, key) in SECTIONS {
+                @if count(st) > 0 {
+                    section.review-group id=(st) aria-labelledby={ (st) "-title" } {
+                        h2 id={ (st) "-title" } { (t(l, key)) " (" (count(st)) ")" }
+                        @for r in rows.iter().filter(|r| r.review_status == st) { (review_card(l, s, r)) }
                     }
                 }
             }

@@ -1,0 +1,76 @@
+-- The admin console (SPEC 11): how a cycle gathers its nominations (admin: CSV and page;
+-- kam: each KAM proposes, their supervisor approves), its own reminder days, and each staff
+-- member's saved page language.
+ALTER TABLE cycles ADD COLUMN nominations TEXT NOT NULL DEFAULT 'admin' CHECK (nominations IN ('admin', 'kam'));
+-- days before the deadline on which reminders go out, comma-separated; empty: the configured ones
+ALTER TABLE cycles ADD COLUMN reminder_days TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN locale TEXT CHECK (locale IN ('zh', 'en'));
+
+-- Nomination by the KAM: where each KAM stands, their links (token hashes only, SPEC 4) and
+-- the raters they propose until the supervisor approves the list.
+CREATE TABLE nomination_requests (
+    review_id TEXT PRIMARY KEY NOT NULL REFERENCES reviews (id),
+    status TEXT NOT NULL CHECK (status IN ('not_started', 'proposed', 'approved')),
+    proposed_at TIMESTAMP,
+    approved_at TIMESTAMP,
+    approved_by TEXT REFERENCES people (id)
+);
+CREATE TABLE nomination_links (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    review_id TEXT NOT NULL REFERENCES reviews (id),
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX nomination_links_review ON nomination_links (review_id);
+CREATE TABLE proposed_raters (
+    id TEXT PRIMARY KEY NOT NULL,
+    review_id TEXT NOT NULL REFERENCES reviews (id),
+    email TEXT NOT NULL,
+    name TEXT NOT NULL,
+    relationship TEXT NOT NULL CHECK (relationship IN ('customer', 'peer', 'team')),
+    organization TEXT NOT NULL,
+    locale TEXT NOT NULL CHECK (locale IN ('zh', 'en')),
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (review_id, email)
+);
+CREATE INDEX proposed_raters_review ON proposed_raters (review_id);
+-- SQLite cannot change a CHECK constraint in place: the outbox (and its bodies, which refer to
+-- it) are rebuilt with the new kind allowed. Renaming the new table rewrites the bodies'
+-- reference to it.
+CREATE TABLE email_outbox_new (
+    id TEXT PRIMARY KEY NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('invitation', 'reminder', 'supervisor_ready', 'resend', 'password_reset', 'links', 'report_released', 'staff_invite', 'nomination_request')),
+    assignment_id TEXT REFERENCES assignments (id),
+    review_id TEXT REFERENCES reviews (id),
+    recipient_email TEXT NOT NULL,
+    recipient_name TEXT NOT NULL,
+    locale TEXT NOT NULL CHECK (locale IN ('zh', 'en')),
+    subject TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TIMESTAMP NOT NULL,
+    lease_until TIMESTAMP,
+    last_error TEXT,
+    created_at TIMESTAMP NOT NULL,
+    sent_at TIMESTAMP
+);
+INSERT INTO email_outbox_new (id, idempotency_key, kind, assignment_id, review_id,
+    recipient_email, recipient_name, locale, subject, message_id, status, attempts,
+    next_attempt_at, lease_until, last_error, created_at, sent_at)
+SELECT id, idempotency_key, kind, assignment_id, review_id, recipient_email, recipient_name,
+    locale, subject, message_id, status, attempts, next_attempt_at, lease_until, last_error,
+    created_at, sent_at
+FROM email_outbox;
+CREATE TABLE email_bodies_new (
+    outbox_id TEXT PRIMARY KEY NOT NULL REFERENCES email_outbox_new (id),
+    mime TEXT NOT NULL
+);
+INSERT INTO email_bodies_new (outbox_id, mime) SELECT outbox_id, mime FROM email_bodies;
+DROP TABLE email_bodies;
+DROP TABLE email_outbox;
+ALTER TABLE email_outbox_new RENAME TO email_outbox;
+ALTER TABLE email_bodies_new RENAME TO email_bodies;
+CREATE INDEX email_outbox_due ON email_outbox (status, next_attempt_at, id);
+CREATE INDEX email_outbox_lease ON email_outbox (status, lease_until);
+CREATE INDEX email_outbox_assignment ON email_outbox (assignment_id);

@@ -1,0 +1,478 @@
+//! Nominations (SPEC §10, §11): the CSV import, all or nothing, and the single changes the
+//! admin console makes: add or remove one while the cycle is a draft; after launch, remind,
+//! and correct a rater's email address (a new link to the new address; the old one dies).
+
+use chrono::NaiveDateTime;
+
+use super::cycles::{invite, IssuedLink};
+use super::find_cycle;
+use crate::config::Settings;
+use crate::db::{self, AnyConnection};
+use crate::domain::nomination::{self, ImportError};
+use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::email_address::EmailAddress;
+use crate::domain::relationship::Relationship;
+use crate::email::{Kind, Templates};
+use crate::error::{AppError, AppResult};
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub added: usize,
+    pub unchanged: usize,
+    pub invited: usize,
+}
+
+/// Imports nominations, all or nothing: any bad row fails the whole file with every problem as
+/// `line N: reason` (one per line of the `Invalid` message). Existing nominations are left
+/// alone. In an open cycle the new raters are invited at once.
+pub fn import(
+    conn: &mut AnyConnection,
+    templates: &Templates,
+    settings: &Settings,
+    cycle_id: &str,
+    bytes: &[u8],
+    now: NaiveDateTime,
+) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
+    import_by(conn, (templates, settings), cycle_id, bytes, None, now)
+}
+
+/// [`import`] by a signed-in admin (`actor`, for the audit trail).
+pub fn import_by(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle_id: &str,
+    bytes: &[u8],
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
+    let cycle = find_cycle(conn, cycle_id)?;
+    let status = cycle.status;
+    if !matches!(status, CycleStatus::Draft | CycleStatus::Open) {
+        return Err(AppError::Invalid(format!(
+            "the cycle is {}: nominations can be imported only while it is draft or open",
+            cycle.status
+        )));
+    }
+    let rows = nomination::parse(bytes).map_err(lines)?;
+    let mut summary = ImportSummary::default();
+    let mut errors: Vec<ImportError> = Vec::new();
+    let mut new_assignments = Vec::new();
+    // reviews whose results are visible: their raters are frozen (SPEC §7)
+    let mut frozen: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let kam_mode = cycle.nominations == crate::domain::status::NominationMode::Kam;
+    for n in &rows {
+        if kam_mode && !matches!(n.relationship, Relationship::SelfReview | Relationship::Supervisor) {
+            errors.push(ImportError {
+                line: n.line,
+                reason: "in this cycle each key account manager proposes their own customers, peers and team members: list only self and supervisor rows".into(),
+            });
+            continue;
+        }
+        let subject_id = db::people::ensure(conn, n.subject.email.as_str(), &n.subject.name, now)?;
+        let supervisor_id =
+            db::people::ensure(conn, n.supervisor.email.as_str(), &n.supervisor.name, now)?;
+        let review_id = match db::reviews::find_for_subject(conn, cycle_id, &subject_id)? {
+            Some(r) if r.supervisor_id != supervisor_id => {
+                let current = db::people::find(conn, &r.supervisor_id)?;
+                errors.push(ImportError {
+                    line: n.line,
+                    reason: format!(
+                        "{} already has supervisor {} in this cycle, not {}",
+                        n.subject.email, current.email, n.supervisor.email
+                    ),
+                });
+                continue;
+            }
+            Some(r) => {
+                if !frozen.contains_key(&r.id) {
+                    let is = super::visibility::is_frozen(conn, &cycle, &r)?;
+                    frozen.insert(r.id.clone(), is);
+                }
+                r.id
+            }
+            None => db::reviews::insert(conn, cycle_id, &subject_id, &supervisor_id, now)?,
+        };
+        let rater_id = db::people::ensure(conn, n.rater.email.as_str(), &n.rater.name, now)?;
+        if db::assignments::exists(conn, &review_id, &rater_id)? {
+            summary.unchanged += 1;
+            continue;
+        }
+        if frozen.get(&review_id).copied().unwrap_or(false) {
+            errors.push(ImportError {
+                line: n.line,
+                reason: super::visibility::frozen(n.subject.email.as_str()),
+            });
+            continue;
+        }
+        let organization_id = if n.organization.is_empty() {
+            None
+        } else {
+            Some(db::people::ensure_organization(conn, &n.organization, now)?)
+        };
+        let id = db::new_id();
+        db::assignments::insert(
+            conn,
+            &db::assignments::NewAssignment {
+                id: &id,
+                review_id: &review_id,
+                rater_id: &rater_id,
+                relationship: n.relationship,
+                locale: n.locale,
+                organization_id: organization_id.as_deref(),
+                status: AssignmentStatus::Pending,
+                created_at: now,
+            },
+        )?;
+        summary.added += 1;
+        new_assignments.push(id);
+        if kam_mode {
+            // the self and supervisor nominations come together (SPEC §11)
+            if let Some(review) = db::reviews::find_for_subject(conn, cycle_id, &subject_id)? {
+                let created = super::proposals::ensure_fixed_raters(conn, &review, n.locale, now)?;
+                summary.added += created.len();
+                new_assignments.extend(created);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(lines(errors));
+    }
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "cycle.import",
+            cycle_id: Some(cycle_id),
+            new_value: Some(&format!(
+                "{} added, {} unchanged",
+                summary.added, summary.unchanged
+            )),
+            ..Default::default()
+        },
+    )?;
+    let mut links = Vec::new();
+    if status == CycleStatus::Open {
+        links = invite(
+            conn,
+            templates,
+            settings,
+            cycle_id,
+            Some(&new_assignments),
+            now,
+        )?;
+        summary.invited = links.len();
+        super::proposals::request_all(conn, (templates, settings), cycle_id, now)?;
+    }
+    Ok((summary, links))
+}
+
+fn lines(errors: Vec<ImportError>) -> AppError {
+    AppError::Invalid(
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+
+/// One nomination as the admin console's form sends it: the CSV's columns (SPEC §10).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct NominationInput {
+    #[serde(default)]
+    pub subject_email: String,
+    #[serde(default)]
+    pub subject_name: String,
+    #[serde(default)]
+    pub supervisor_email: String,
+    #[serde(default)]
+    pub supervisor_name: String,
+    #[serde(default)]
+    pub rater_email: String,
+    #[serde(default)]
+    pub rater_name: String,
+    #[serde(default)]
+    pub relationship: String,
+    #[serde(default)]
+    pub locale: String,
+    #[serde(default)]
+    pub organization: String,
+}
+
+impl NominationInput {
+    /// The nomination as a one-row CSV file, so that it passes exactly the checks (and gets
+    /// exactly the words) of an imported file.
+    pub fn to_csv(&self) -> AppResult<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(nomination::COLUMNS)
+            .and_then(|()| w.serialize(self))
+            .map_err(|e| AppError::Unexpected(e.into()))?;
+        w.into_inner().map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
+    }
+}
+
+/// Adds one nomination (a draft or open cycle; in an open one the rater is invited at once).
+/// A refused row answers `Invalid` with the reason alone (no line number: there is one row).
+pub fn add_one(
+    conn: &mut AnyConnection,
+    mail: (&Templates, &Settings),
+    cycle_id: &str,
+    input: &NominationInput,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<ImportSummary> {
+    let csv = input.to_csv()?;
+    match import_by(conn, mail, cycle_id, &csv, actor, now) {
+        Ok((summary, _)) if summary.added == 0 => Err(AppError::Invalid(
+            "this rater is already nominated for this key account manager".into(),
+        )),
+        Ok((summary, _)) => Ok(summary),
+        Err(AppError::Invalid(m)) => Err(AppError::Invalid(
+            m.lines()
+                .map(|l| l.strip_prefix("line 2: ").unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// The nomination `assignment_id` of `cycle_id`, with its review (anything else: not found).
+fn find_in_cycle(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    assignment_id: &str,
+) -> AppResult<(db::cycles::CycleRow, db::reviews::ReviewListing, db::assignments::AssignmentListing)> {
+    let cycle = find_cycle(conn, cycle_id)?;
+    let a = db::assignments::find_listing(conn, assignment_id)?.ok_or(AppError::NotFound)?;
+    let review = db::reviews::find_listing(conn, &a.assignment.review_id)?.ok_or(AppError::NotFound)?;
+    if review.review.cycle_id != cycle.id {
+        return Err(AppError::NotFound);
+    }
+    Ok((cycle, review, a))
+}
+
+/// Removes a nomination while the cycle is a draft (nobody was told yet); a KAM left without
+/// nominations leaves the cycle too.
+pub fn remove(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+    assignment_id: &str,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (cycle, review, a) = find_in_cycle(conn, cycle_id, assignment_id)?;
+    if cycle.status != CycleStatus::Draft {
+        return Err(AppError::Invalid(
+            "nominations can be removed only while the cycle is a draft; revoke the link instead"
+                .into(),
+        ));
+    }
+    if !db::assignments::delete_pending(conn, assignment_id)? {
+        return Err(AppError::Conflict("the nomination was changed by someone else".into()));
+    }
+    db::reviews::delete_if_empty(conn, &review.review.id)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "nomination.remove",
+            cycle_id: Some(cycle_id),
+            target: Some(&a.rater_email),
+            old_value: Some(a.assignment.relationship.as_str()),
+            new_value: Some(&review.subject_email),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Sends a reminder with a fresh link now (an open cycle, a rater who has not answered).
+pub fn remind(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle_id: &str,
+    assignment_id: &str,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (cycle, review, a) = find_in_cycle(conn, cycle_id, assignment_id)?;
+    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+        return Err(AppError::Invalid("reminders go out only while the cycle is open".into()));
+    }
+    if !matches!(
+        a.assignment.status,
+        AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
+    ) {
+        return Err(AppError::Invalid(format!(
+            "the rater is {}: only someone invited who has not answered can be reminded",
+            a.assignment.status
+        )));
+    }
+    send_reminder(conn, (templates, settings), &cycle, &review, &a, now)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "nomination.remind",
+            cycle_id: Some(cycle_id),
+            review_id: Some(&review.review.id),
+            target: Some(&a.assignment.id),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+fn send_reminder(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle: &db::cycles::CycleRow,
+    review: &db::reviews::ReviewListing,
+    a: &db::assignments::AssignmentListing,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
+    let slot = format!("now-{}", db::new_id());
+    super::links::send_link(
+        conn,
+        templates,
+        settings,
+        &super::links::LinkRequest {
+            cycle,
+            rubric: &rubric,
+            subject_name: &review.subject_name,
+            assignment: a,
+            kind: Kind::Reminder,
+            slot: &slot,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Reminds everyone in an open cycle who was invited and has not answered; returns how many.
+pub fn remind_all(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle_id: &str,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let cycle = find_cycle(conn, cycle_id)?;
+    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+        return Err(AppError::Invalid("reminders go out only while the cycle is open".into()));
+    }
+    let waiting = db::assignments::waiting_in_cycle(conn, cycle_id)?;
+    let reviews: std::collections::HashMap<String, db::reviews::ReviewListing> =
+        db::reviews::list_for_cycle(conn, cycle_id)?
+            .into_iter()
+            .map(|r| (r.review.id.clone(), r))
+            .collect();
+    for a in &waiting {
+        if let Some(review) = reviews.get(&a.assignment.review_id) {
+            send_reminder(conn, (templates, settings), &cycle, review, a, now)?;
+        }
+    }
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "cycle.remind_all",
+            cycle_id: Some(cycle_id),
+            new_value: Some(&waiting.len().to_string()),
+            ..Default::default()
+        },
+    )?;
+    Ok(waiting.len())
+}
+
+/// Corrects a rater's email address: the nomination moves to the new address, every link
+/// and browser session of the old one dies, and in an open cycle a new link goes to the new
+/// address. Only before any answer was saved (answers belong to whoever gave them).
+pub fn correct_email(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle_id: &str,
+    assignment_id: &str,
+    new_email: &str,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (cycle, review, a) = find_in_cycle(conn, cycle_id, assignment_id)?;
+    let email = EmailAddress::parse(new_email)
+        .ok_or_else(|| AppError::Invalid(format!("'{}' is not a valid email address", new_email.trim())))?;
+    if !matches!(
+        a.assignment.status,
+        AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
+    ) {
+        return Err(AppError::Invalid(format!(
+            "the rater is {}: an address can be corrected only before any answer was saved",
+            a.assignment.status
+        )));
+    }
+    if !matches!(cycle.status, CycleStatus::Draft | CycleStatus::Open) {
+        return Err(AppError::Invalid(format!(
+            "the cycle is {}: nothing can be sent any more",
+            cycle.status
+        )));
+    }
+    if matches!(a.assignment.relationship, Relationship::SelfReview | Relationship::Supervisor) {
+        return Err(AppError::Invalid(
+            "the self-assessment and the supervisor's rating go to the KAM and the supervisor themselves".into(),
+        ));
+    }
+    if email.as_str() == a.rater_email {
+        return Err(AppError::Invalid("this is already the rater's address".into()));
+    }
+    let rater = db::people::ensure(conn, email.as_str(), &a.rater_name, now)?;
+    if db::assignments::exists(conn, &review.review.id, &rater)? {
+        return Err(AppError::Invalid(format!(
+            "{email} is already nominated for {}",
+            review.subject_email
+        )));
+    }
+    db::assignments::set_rater(conn, assignment_id, &rater)?;
+    db::assignments::delete_links(conn, assignment_id)?;
+    db::outbox::cancel_for_assignment(conn, assignment_id)?;
+    if cycle.status == CycleStatus::Open {
+        let moved = db::assignments::find_listing(conn, assignment_id)?.ok_or(AppError::NotFound)?;
+        let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
+        let slot = format!("corrected-{}", db::new_id());
+        super::links::send_link(
+            conn,
+            templates,
+            settings,
+            &super::links::LinkRequest {
+                cycle: &cycle,
+                rubric: &rubric,
+                subject_name: &review.subject_name,
+                assignment: &moved,
+                kind: Kind::Invitation,
+                slot: &slot,
+            },
+            now,
+        )?;
+    }
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "nomination.correct_email",
+            cycle_id: Some(cycle_id),
+            review_id: Some(&review.review.id),
+            target: Some(assignment_id),
+            old_value: Some(&a.rater_email),
+            new_value: Some(email.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,311 @@
+//! Nomination by the KAM, approval by the supervisor (SPEC §11, mode `kam`). Launching emails
+//! each KAM a link (§4 rules) to propose their customers, peers and team members; the KAM
+//! saves the list (proposed); the supervisor adds, removes or corrects and approves, which
+//! creates the nominations and invites them at once. Each function is one user action, run in
+//! the caller's transaction, and audited.
+
+use chrono::NaiveDateTime;
+
+use super::find_cycle;
+use crate::config::Settings;
+use crate::db::{self, proposals::ProposedRow, AnyConnection};
+use crate::domain::proposal::Proposed;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode, ProposalStatus};
+use crate::domain::token;
+use crate::email::account_messages::{nomination_message, NominationMail};
+use crate::email::Templates;
+use crate::error::{AppError, AppResult};
+
+/// Opens a KAM's proposal if new and emails them a fresh link to it (earlier links die);
+/// returns the link.
+pub fn request(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle: &db::cycles::CycleRow,
+    review: &db::reviews::ReviewListing,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    db::proposals::start(conn, &review.review.id)?;
+    let issued = token::issue();
+    db::proposals::replace_link(conn, &review.review.id, &issued.hash, now)?;
+    let link = format!("{}/n/{}", settings.base_url(), issued.token);
+    let locale = kam_locale(conn, &review.review.id)?;
+    let slot = db::new_id();
+    let message = nomination_message(
+        templates,
+        settings,
+        &NominationMail {
+            review_id: &review.review.id,
+            slot: &slot,
+            kam_email: &review.subject_email,
+            kam_name: &review.subject_name,
+            supervisor_name: &review.supervisor_name,
+            locale,
+            cycle_name: &cycle.name,
+            deadline: cycle.deadline().label(),
+            min_per_group: crate::domain::confidentiality::stored_k(cycle.min_group_size),
+            link: &link,
+        },
+        now,
+    )
+    .map_err(AppError::Unexpected)?;
+    db::outbox::enqueue(conn, &message)?;
+    Ok(link)
+}
+
+/// The KAM's language: that of their self-assessment nomination (else Chinese).
+fn kam_locale(
+    conn: &mut AnyConnection,
+    review_id: &str,
+) -> AppResult<crate::domain::locale::Locale> {
+    Ok(db::assignments::list_for_review(conn, review_id)?
+        .iter()
+        .find(|a| a.assignment.relationship == Relationship::SelfReview)
+        .map_or(crate::domain::locale::Locale::Zh, |a| a.assignment.locale))
+}
+
+/// Sends every KAM of a `kam`-mode cycle who has no proposal yet their link (launch, and
+/// KAMs imported into an open cycle); returns how many.
+pub fn request_all(
+    conn: &mut AnyConnection,
+    mail: (&Templates, &Settings),
+    cycle_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let cycle = find_cycle(conn, cycle_id)?;
+    if cycle.nominations != NominationMode::Kam {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for review in db::reviews::list_for_cycle(conn, cycle_id)? {
+        if db::proposals::status(conn, &review.review.id)?.is_none() {
+            request(conn, mail, &cycle, &review, now)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// The admin's nudge: a fresh link to a KAM who has not had their list approved.
+pub fn nudge(
+    conn: &mut AnyConnection,
+    mail: (&Templates, &Settings),
+    (cycle_id, review_id): (&str, &str),
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (cycle, review) = open_review(conn, review_id)?;
+    if cycle.id != cycle_id {
+        return Err(AppError::NotFound);
+    }
+    if db::proposals::status(conn, review_id)? == Some(ProposalStatus::Approved) {
+        return Err(AppError::Invalid("proposal.refused.approved".into()));
+    }
+    request(conn, mail, &cycle, &review, now)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "proposal.nudge",
+            cycle_id: Some(cycle_id),
+            review_id: Some(review_id),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// The review of a `kam`-mode cycle that is open, with its cycle.
+fn open_review(
+    conn: &mut AnyConnection,
+    review_id: &str,
+) -> AppResult<(db::cycles::CycleRow, db::reviews::ReviewListing)> {
+    let review = db::reviews::find_listing(conn, review_id)?.ok_or(AppError::NotFound)?;
+    let cycle = find_cycle(conn, &review.review.cycle_id)?;
+    if cycle.nominations != NominationMode::Kam {
+        return Err(AppError::NotFound);
+    }
+    if cycle.status != CycleStatus::Open {
+        return Err(AppError::Invalid("proposal.refused.closed".into()));
+    }
+    Ok((cycle, review))
+}
+
+/// A proposal as the pages show it: the review, the cycle, where it stands and the raters.
+pub struct Loaded {
+    pub cycle: db::cycles::CycleRow,
+    pub review: db::reviews::ReviewListing,
+    pub status: ProposalStatus,
+    pub rows: Vec<ProposedRow>,
+    /// The KAM's language: that of their self-assessment.
+    pub kam_locale: crate::domain::locale::Locale,
+}
+
+/// Loads the proposal of a review (of a `kam`-mode cycle whose proposal was opened).
+pub fn load(conn: &mut AnyConnection, review_id: &str) -> AppResult<Loaded> {
+    let review = db::reviews::find_listing(conn, review_id)?.ok_or(AppError::NotFound)?;
+    let cycle = find_cycle(conn, &review.review.cycle_id)?;
+    let status = db::proposals::status(conn, review_id)?.ok_or(AppError::NotFound)?;
+    let rows = db::proposals::list(conn, review_id)?;
+    let kam_locale = kam_locale(conn, review_id)?;
+    Ok(Loaded {
+        cycle,
+        review,
+        status,
+        rows,
+        kam_locale,
+    })
+}
+
+fn rows_of(list: &[Proposed]) -> Vec<ProposedRow> {
+    list.iter()
+        .map(|p| ProposedRow {
+            email: p.email.as_str().to_owned(),
+            name: p.name.clone(),
+            relationship: p.relationship,
+            organization: p.organization.clone(),
+            locale: p.locale,
+        })
+        .collect()
+}
+
+/// Saves a checked list: the KAM's (actor `None`: the KAM by their link) or the supervisor's
+/// edits; the proposal is then "proposed". Refused once approved.
+pub fn save(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    list: &[Proposed],
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (cycle, review) = open_review(conn, review_id)?;
+    let moved = db::proposals::transition(
+        conn,
+        review_id,
+        &[ProposalStatus::NotStarted, ProposalStatus::Proposed],
+        ProposalStatus::Proposed,
+        (now, actor),
+    )?;
+    if !moved {
+        return Err(AppError::Invalid("proposal.refused.approved".into()));
+    }
+    db::proposals::replace(conn, review_id, &rows_of(list), now)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(actor.unwrap_or(&review.review.subject_id)),
+            action: "proposal.save",
+            cycle_id: Some(&cycle.id),
+            review_id: Some(review_id),
+            new_value: Some(&list.len().to_string()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// The supervisor approves a checked list: it is saved, each rater is nominated and invited
+/// at once; returns how many were invited.
+pub fn approve(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    review_id: &str,
+    list: &[Proposed],
+    actor: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let (cycle, review) = open_review(conn, review_id)?;
+    if review.review.supervisor_id != actor {
+        return Err(AppError::NotFound);
+    }
+    if !db::proposals::transition(
+        conn,
+        review_id,
+        &[ProposalStatus::NotStarted, ProposalStatus::Proposed],
+        ProposalStatus::Approved,
+        (now, Some(actor)),
+    )? {
+        return Err(AppError::Invalid("proposal.refused.approved".into()));
+    }
+    db::proposals::replace(conn, review_id, &rows_of(list), now)?;
+    let mut new = Vec::new();
+    for p in list {
+        let rater = db::people::ensure(conn, p.email.as_str(), &p.name, now)?;
+        if db::assignments::exists(conn, review_id, &rater)? {
+            continue;
+        }
+        let organization = db::people::ensure_organization(conn, &p.organization, now)?;
+        let id = db::new_id();
+        db::assignments::insert(
+            conn,
+            &db::assignments::NewAssignment {
+                id: &id,
+                review_id,
+                rater_id: &rater,
+                relationship: p.relationship,
+                locale: p.locale,
+                organization_id: Some(&organization),
+                status: AssignmentStatus::Pending,
+                created_at: now,
+            },
+        )?;
+        new.push(id);
+    }
+    let invited = super::cycles::invite(conn, templates, settings, &cycle.id, Some(&new), now)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(actor),
+            action: "proposal.approve",
+            cycle_id: Some(&cycle.id),
+            review_id: Some(review_id),
+            new_value: Some(&invited.len().to_string()),
+            ..Default::default()
+        },
+    )?;
+    Ok(invited.len())
+}
+
+/// Which KAM a nomination link belongs to (a live one of an existing proposal).
+pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> AppResult<Option<String>> {
+    Ok(db::proposals::review_for_link(conn, token_hash)?)
+}
+
+/// Makes sure a `kam`-mode review has its self and supervisor nominations (SPEC §11: they
+/// are created automatically); returns the ids of those it created.
+pub fn ensure_fixed_raters(
+    conn: &mut AnyConnection,
+    review: &db::reviews::ReviewRow,
+    locale: crate::domain::locale::Locale,
+    now: NaiveDateTime,
+) -> AppResult<Vec<String>> {
+    let mut created = Vec::new();
+    for (person, relationship) in [
+        (&review.subject_id, Relationship::SelfReview),
+        (&review.supervisor_id, Relationship::Supervisor),
+    ] {
+        if db::assignments::exists(conn, &review.id, person)? {
+            continue;
+        }
+        let id = db::new_id();
+        db::assignments::insert(
+            conn,
+            &db::assignments::NewAssignment {
+                id: &id,
+                review_id: &review.id,
+                rater_id: person,
+                relationship,
+                locale,
+                organization_id: None,
+                status: AssignmentStatus::Pending,
+                created_at: now,
+            },
+        )?;
+        created.push(id);
+    }
+    Ok(created)
+}

@@ -1,0 +1,289 @@
+//! A KAM's proposed raters (SPEC §11, mode `kam`): customers, colleagues from other
+//! departments and account-team members, at least k and at most 12 in each group, each with
+//! a name, an email, an organisation and a language. Pure: the form's fields in, the checked
+//! list or every problem out.
+
+use super::email_address::EmailAddress;
+use super::locale::Locale;
+use super::relationship::Relationship;
+
+/// The groups a KAM proposes, in form order.
+pub const GROUPS: [Relationship; 3] = [
+    Relationship::Customer,
+    Relationship::Peer,
+    Relationship::Team,
+];
+
+/// The most raters per group.
+pub const MAX_PER_GROUP: usize = 12;
+
+/// One row as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Typed {
+    pub name: String,
+    pub email: String,
+    pub organization: String,
+    pub locale: String,
+}
+
+impl Typed {
+    fn is_blank(&self) -> bool {
+        self.name.trim().is_empty()
+            && self.email.trim().is_empty()
+            && self.organization.trim().is_empty()
+    }
+}
+
+/// Every group's rows as typed (blank rows dropped), in form order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proposal {
+    pub groups: Vec<(Relationship, Vec<Typed>)>,
+}
+
+/// One checked rater.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposed {
+    pub relationship: Relationship,
+    pub name: String,
+    pub email: EmailAddress,
+    pub organization: String,
+    pub locale: Locale,
+}
+
+/// Where a problem is: a row's field, or a whole group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// (group, 0-based row, field name).
+    Field(Relationship, usize, &'static str),
+    Group(Relationship),
+}
+
+/// One problem: where, and the i18n key of the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Problem {
+    pub place: Place,
+    pub key: &'static str,
+}
+
+impl Proposal {
+    /// Reads the form's fields `{group}-{row}-{field}` (`customer-0-email`…).
+    pub fn from_fields(fields: &[(String, String)]) -> Proposal {
+        let mut groups: Vec<(Relationship, Vec<Typed>)> =
+            GROUPS.iter().map(|g| (*g, Vec::new())).collect();
+        for (key, value) in fields {
+            let mut parts = key.splitn(3, '-');
+            let (Some(group), Some(row), Some(field)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Some(slot) = groups.iter_mut().find(|(g, _)| g.as_str() == group) else {
+                continue;
+            };
+            let Ok(row) = row.parse::<usize>() else {
+                continue;
+            };
+            // a form has a few rows per group: anything far beyond is not ours
+            if row >= MAX_PER_GROUP * 2 {
+                continue;
+            }
+            if slot.1.len() <= row {
+                slot.1.resize(row + 1, Typed::default());
+            }
+            let t = &mut slot.1[row];
+            match field {
+                "name" => t.name.clone_from(value),
+                "email" => t.email.clone_from(value),
+                "organization" => t.organization.clone_from(value),
+                "locale" => t.locale.clone_from(value),
+                _ => {}
+            }
+        }
+        for (_, rows) in &mut groups {
+            rows.retain(|r| !r.is_blank());
+        }
+        Proposal { groups }
+    }
+
+    /// The rows of one group.
+    pub fn rows(&self, group: Relationship) -> &[Typed] {
+        self.groups
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map_or(&[], |(_, r)| r.as_slice())
+    }
+}
+
+fn clean(s: &str) -> Option<String> {
+    let s = s.trim();
+    (s.chars().count() <= 200 && !s.chars().any(super::text::is_unsafe)).then(|| s.to_owned())
+}
+
+/// Checks every row and group. `k` is the cycle's minimum group size; the KAM and their
+/// supervisor cannot be proposed (they rate as self and supervisor).
+///
+/// # Errors
+///
+/// Every problem, in form order.
+pub fn check(
+    p: &Proposal,
+    k: usize,
+    (kam_email, supervisor_email): (&str, &str),
+) -> Result<Vec<Proposed>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for group in GROUPS {
+        let rows = p.rows(group);
+        for (i, r) in rows.iter().enumerate() {
+            let mut field = |f, key| problems.push(Problem { place: Place::Field(group, i, f), key });
+            let name = clean(&r.name).filter(|n| !n.is_empty());
+            if name.is_none() {
+                field("name", "proposal.error.name");
+            }
+            let email = EmailAddress::parse(&r.email);
+            match &email {
+                None => field("email", "proposal.error.email"),
+                Some(e) if e.as_str() == kam_email || e.as_str() == supervisor_email => {
+                    field("email", "proposal.error.self");
+                }
+                Some(e) if seen.iter().any(|s| s == e.as_str()) => {
+                    field("email", "proposal.error.twice");
+                }
+                Some(e) => seen.push(e.as_str().to_owned()),
+            }
+            let organization = clean(&r.organization);
+            if organization.is_none() {
+                field("organization", "proposal.error.organization");
+            }
+            let locale = Locale::parse(r.locale.trim()).unwrap_or(Locale::Zh);
+            if let (Some(name), Some(email), Some(organization)) = (name, email, organization) {
+                out.push(Proposed {
+                    relationship: group,
+                    name,
+                    email,
+                    organization,
+                    locale,
+                });
+            }
+        }
+        if rows.len() < k {
+            problems.push(Problem {
+                place: Place::Group(group),
+                key: "proposal.error.too_few",
+            });
+        } else if rows.len() > MAX_PER_GROUP {
+            problems.push(Problem {
+                place: Place::Group(group),
+                key: "proposal.error.too_many",
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(rows: &[(&str, usize, &str, &str)]) -> Vec<(String, String)> {
+        let mut f = Vec::new();
+        for (group, i, name, email) in rows {
+            f.push((format!("{group}-{i}-name"), (*name).to_owned()));
+            f.push((format!("{group}-{i}-email"), (*email).to_owned()));
+            f.push((format!("{group}-{i}-organization"), "ACME".to_owned()));
+            f.push((format!("{group}-{i}-locale"), "en".to_owned()));
+        }
+        f
+    }
+
+    fn full() -> Vec<(&'static str, usize, String, String)> {
+        let mut rows = Vec::new();
+        for g in ["customer", "peer", "team"] {
+            for i in 0..3 {
+                rows.push((g, i, format!("{g} {i}"), format!("{g}{i}@x.cn")));
+            }
+        }
+        rows
+    }
+
+    fn as_fields(rows: &[(&'static str, usize, String, String)]) -> Vec<(String, String)> {
+        let borrowed: Vec<(&str, usize, &str, &str)> = rows
+            .iter()
+            .map(|(g, i, n, e)| (*g, *i, n.as_str(), e.as_str()))
+            .collect();
+        fields(&borrowed)
+    }
+
+    #[test]
+    fn a_complete_list_passes_in_form_order() {
+        let p = Proposal::from_fields(&as_fields(&full()));
+        let ok = check(&p, 3, ("kam@x.cn", "boss@x.cn")).expect("valid");
+        assert_eq!(ok.len(), 9);
+        assert_eq!(ok[0].relationship, Relationship::Customer);
+        assert_eq!(ok[8].relationship, Relationship::Team);
+        assert_eq!(ok[0].locale, Locale::En);
+    }
+
+    #[test]
+    fn blank_rows_are_dropped_and_groups_need_k() {
+        let mut f = as_fields(&full());
+        f.retain(|(k, _)| !k.starts_with("peer-2-"));
+        f.push(("peer-5-name".into(), "  ".into()));
+        let p = Proposal::from_fields(&f);
+        assert_eq!(p.rows(Relationship::Peer).len(), 2);
+        let problems = check(&p, 3, ("kam@x.cn", "boss@x.cn")).expect_err("too few");
+        assert_eq!(
+            problems,
+            [Problem {
+                place: Place::Group(Relationship::Peer),
+                key: "proposal.error.too_few"
+            }]
+        );
+    }
+
+    #[test]
+    fn bad_rows_duplicates_and_the_kam_themselves_are_refused() {
+        let mut rows = full();
+        rows[1].3 = "not-an-email".into();
+        rows[2].3 = rows[0].3.clone();
+        rows[3].3 = "KAM@x.cn".into();
+        rows[4].2 = String::new();
+        let p = Proposal::from_fields(&as_fields(&rows));
+        let problems = check(&p, 3, ("kam@x.cn", "boss@x.cn")).expect_err("refused");
+        let keys: Vec<&str> = problems.iter().map(|p| p.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "proposal.error.email",
+                "proposal.error.twice",
+                "proposal.error.self",
+                "proposal.error.name"
+            ]
+        );
+        assert_eq!(
+            problems[0].place,
+            Place::Field(Relationship::Customer, 1, "email")
+        );
+    }
+
+    #[test]
+    fn more_than_twelve_is_refused_and_stray_fields_ignored() {
+        let mut f = Vec::new();
+        for i in 0..13 {
+            f.extend(fields(&[("customer", i, "C", &format!("c{i}@x.cn"))]));
+        }
+        f.push(("customer-999-name".into(), "far".into()));
+        f.push(("boss-0-name".into(), "x".into()));
+        let p = Proposal::from_fields(&f);
+        assert_eq!(p.rows(Relationship::Customer).len(), 13);
+        let problems = check(&p, 3, ("kam@x.cn", "boss@x.cn")).expect_err("refused");
+        assert!(problems.contains(&Problem {
+            place: Place::Group(Relationship::Customer),
+            key: "proposal.error.too_many"
+        }));
+    }
+}

@@ -1,0 +1,489 @@
+//! The admin console's cycle lifecycle (SPEC §11): the list of cycles, creating and editing a
+//! draft, and launch / close / archive, each behind a page that says what will happen. Every
+//! route is for admins only ([`Admin`]: anyone else gets 404); every POST carries the CSRF
+//! token and passes the same-origin check, and is one transaction, audited.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::extractors::Admin;
+use super::response::{html, see_other, staff_locale};
+use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
+use super::views::admin::{self as view, CycleFormView, Step};
+use super::AppState;
+use crate::actions::{self, cycles, retention};
+use crate::db::{self, sessions::StaffSession};
+use crate::domain::cycle_settings::{self, CycleInput, Problem};
+use crate::domain::ids::CycleId;
+use crate::domain::locale::Locale;
+use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{t, tf};
+
+/// The rows of the cycle list.
+pub async fn cycle_rows(state: &AppState) -> AppResult<Vec<view::CycleRow>> {
+    let cycles = state
+        .db
+        .read(crate::actions::progress::cycles_overview)
+        .await?;
+    Ok(cycles
+        .into_iter()
+        .map(|c| view::CycleRow {
+            id: c.cycle.id.clone(),
+            deadline: c.cycle.deadline(),
+            closed_at: c.cycle.closed_at,
+            nominations: c.cycle.nominations,
+            name: c.cycle.name,
+            status: c.cycle.status,
+            reviews: c.reviews,
+            invited: c.invited,
+            answered: c.answered,
+        })
+        .collect())
+}
+
+/// `GET /admin`: every cycle with status, deadline and progress.
+pub async fn home(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let rows = cycle_rows(&state).await?;
+    Ok(html(
+        StatusCode::OK,
+        view::cycles(l, &viewer(&session, &req), &rows),
+    ))
+}
+
+/// The configured reminder days, as the form's hint shows them.
+fn default_reminders(state: &AppState) -> String {
+    cycle_settings::stored_days(&state.settings.email.reminder_days)
+}
+
+fn form_page(
+    state: &AppState,
+    (req, session, l): (&HttpRequest, &StaffSession, Locale),
+    (title, action, back): (&str, &str, &str),
+    (input, problems, mode_editable): (&CycleInput, &[Problem], bool),
+) -> maud::Markup {
+    let reminders = default_reminders(state);
+    view::cycle_form(
+        l,
+        &viewer(session, req),
+        title,
+        &CycleFormView {
+            action,
+            input,
+            problems,
+            default_k: state.settings.min_group_size(),
+            default_zone: &state.settings.cycle.time_zone,
+            default_reminders: &reminders,
+            back,
+            mode_editable,
+        },
+    )
+}
+
+/// `GET /admin/cycles/new`: the empty form.
+pub async fn new_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let input = CycleInput {
+        time_zone: state.settings.cycle.time_zone.clone(),
+        min_group_size: state.settings.min_group_size().to_string(),
+        nominations: NominationMode::Admin.as_str().into(),
+        ..Default::default()
+    };
+    Ok(html(
+        StatusCode::OK,
+        form_page(
+            &state,
+            (&req, &session, l),
+            (t(l, "admin.new_cycle"), "/admin/cycles", "/admin"),
+            (&input, &[], true),
+        ),
+    ))
+}
+
+/// The cycle form as posted: the fields and the CSRF token.
+#[derive(serde::Deserialize)]
+pub struct CycleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: CycleInput,
+}
+
+/// `POST /admin/cycles`: creates a draft cycle → 303 to its page; bad input → 422 with the
+/// form as typed and each error beside its field.
+pub async fn create(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CycleForm>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let form = form.into_inner();
+    if !csrf_ok(&state, &req, &session, &form.csrf) {
+        return Ok(forbidden(l));
+    }
+    let now = db::now();
+    let checked = cycle_settings::check(&form.input, cycles::defaults(&state.settings), now);
+    let settings = match checked {
+        Ok(s) => s,
+        Err(problems) => {
+            return Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(
+                    &state,
+                    (&req, &session, l),
+                    (t(l, "admin.new_cycle"), "/admin/cycles", "/admin"),
+                    (&form.input, &problems, true),
+                ),
+            ))
+        }
+    };
+    let (st, actor) = (state.settings.clone(), session.person_id.clone());
+    // the configured rubric, read when the cycle is made: the cycle keeps its own snapshot
+    let rubric = crate::startup::load_rubric(&state.settings).map_err(AppError::Unexpected)?;
+    let id = state
+        .db
+        .write(move |c| cycles::create_with(c, &st, &rubric, &settings, Some(&actor), now))
+        .await?;
+    Ok(see_other(format!("/admin/cycles/{id}?done=created")))
+}
+
+/// The cycle of the path, or 404.
+async fn find(state: &AppState, id: &str) -> AppResult<db::cycles::CycleRow> {
+    let id = CycleId::parse(id).ok_or(AppError::NotFound)?;
+    state
+        .db
+        .read(move |c| actions::find_cycle(c, id.as_str()).map_err(|_| AppError::NotFound))
+        .await
+}
+
+/// What a stored cycle looks like in its form.
+fn input_of(c: &db::cycles::CycleRow) -> CycleInput {
+    CycleInput {
+        name: c.name.clone(),
+        closes_at: c.deadline().last_day().format("%Y-%m-%d").to_string(),
+        min_group_size: c.min_group_size.to_string(),
+        time_zone: c.time_zone.clone(),
+        nominations: c.nominations.as_str().into(),
+        reminder_days: c.reminder_days.clone(),
+    }
+}
+
+/// `GET /admin/cycles/{cycle}/edit`: a draft's settings in the form.
+pub async fn edit_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let cycle = find(&state, &path).await?;
+    if cycle.status != CycleStatus::Draft {
+        return Ok(see_other(format!("/admin/cycles/{}", cycle.id)));
+    }
+    let has_kams = has_kams(&state, &cycle.id).await?;
+    let (action, back) = (
+        format!("/admin/cycles/{}/edit", cycle.id),
+        format!("/admin/cycles/{}", cycle.id),
+    );
+    let title = tf(l, "admin.edit_cycle", &[("cycle", &cycle.name)]);
+    Ok(html(
+        StatusCode::OK,
+        form_page(
+            &state,
+            (&req, &session, l),
+            (&title, &action, &back),
+            (&input_of(&cycle), &[], !has_kams),
+        ),
+    ))
+}
+
+async fn has_kams(state: &AppState, cycle_id: &str) -> AppResult<bool> {
+    let id = cycle_id.to_owned();
+    let n = state
+        .db
+        .read(move |c| Ok::<_, AppError>(db::reviews::count_for_cycle(c, &id)?))
+        .await?;
+    Ok(n > 0)
+}
+
+/// `POST /admin/cycles/{cycle}/edit`: saves a draft's settings → 303 to its page, or 422.
+pub async fn update(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CycleForm>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let form = form.into_inner();
+    if !csrf_ok(&state, &req, &session, &form.csrf) {
+        return Ok(forbidden(l));
+    }
+    let cycle = find(&state, &path).await?;
+    let now = db::now();
+    let has_kams = has_kams(&state, &cycle.id).await?;
+    let refuse = |problems: &[Problem]| {
+        let title = tf(l, "admin.edit_cycle", &[("cycle", &cycle.name)]);
+        let (action, back) = (
+            format!("/admin/cycles/{}/edit", cycle.id),
+            format!("/admin/cycles/{}", cycle.id),
+        );
+        html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(
+                &state,
+                (&req, &session, l),
+                (&title, &action, &back),
+                (&form.input, problems, !has_kams),
+            ),
+        )
+    };
+    let settings = match cycle_settings::check(&form.input, cycles::defaults(&state.settings), now)
+    {
+        Ok(s) => s,
+        Err(problems) => return Ok(refuse(&problems)),
+    };
+    let (id, actor) = (cycle.id.clone(), session.person_id.clone());
+    let done = state
+        .db
+        .write(move |c| cycles::update(c, &id, &settings, Some(&actor), now))
+        .await;
+    match done {
+        Ok(()) => Ok(see_other(format!("/admin/cycles/{}?done=edited", cycle.id))),
+        Err(AppError::Invalid(_)) => Ok(see_other(format!("/admin/cycles/{}", cycle.id))),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a step will do, in the admin's words, and why it cannot be taken now (if so).
+async fn effects(
+    state: &AppState,
+    l: Locale,
+    cycle: &db::cycles::CycleRow,
+    step: Step,
+) -> AppResult<(Vec<String>, Option<String>)> {
+    let id = cycle.id.clone();
+    let counts = state
+        .db
+        .read(move |c| {
+            let kams = db::reviews::count_for_cycle(c, &id)?;
+            let per_status = db::cycle_page::status_counts(c, &id)?;
+            Ok::<_, AppError>((kams, per_status))
+        })
+        .await?;
+    let (kams, per_status) = counts;
+    let count = |pred: &dyn Fn(AssignmentStatus) -> bool| -> i64 {
+        per_status
+            .iter()
+            .filter(|(s, _)| pred(*s))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let n = |v: i64| v.to_string();
+    let now = db::now();
+    let (expected, effects) = match step {
+        Step::Launch => {
+            let pending = count(&|s| s == AssignmentStatus::Pending);
+            let mut e = vec![tf(
+                l,
+                "admin.confirm.launch.invitations",
+                &[("n", &n(pending)), ("kams", &n(kams))],
+            )];
+            if cycle.nominations == NominationMode::Kam {
+                e.push(tf(l, "admin.confirm.launch.kam", &[("kams", &n(kams))]));
+            }
+            e.push(tf(
+                l,
+                "admin.confirm.launch.deadline",
+                &[("deadline", &cycle.deadline().label())],
+            ));
+            e.push(t(l, "admin.confirm.launch.fixed").to_owned());
+            let refusal = if pending == 0 {
+                Some(t(l, "admin.refused.no_nominations").to_owned())
+            } else if cycle.closes_at <= now {
+                Some(t(l, "admin.refused.deadline_passed").to_owned())
+            } else {
+                None
+            };
+            (CycleStatus::Draft, (e, refusal))
+        }
+        Step::Close => {
+            let waiting = count(&|s| s.is_answerable());
+            let e = vec![
+                tf(l, "admin.confirm.close.expire", &[("n", &n(waiting))]),
+                tf(l, "admin.confirm.close.supervisors", &[("kams", &n(kams))]),
+                t(l, "admin.confirm.close.final").to_owned(),
+            ];
+            (CycleStatus::Open, (e, None))
+        }
+        Step::Archive => {
+            let e = vec![
+                t(l, "admin.confirm.archive.read_only").to_owned(),
+                t(l, "admin.confirm.archive.purge").to_owned(),
+            ];
+            (CycleStatus::Closed, (e, None))
+        }
+    };
+    let (list, refusal) = effects;
+    let refusal = if cycle.status == expected {
+        refusal
+    } else {
+        Some(tf(
+            l,
+            &format!("admin.refused.{}", step.as_str()),
+            &[("status", t(l, &format!("status.{}", cycle.status)))],
+        ))
+    };
+    Ok((list, refusal))
+}
+
+async fn confirm_page(
+    session: &StaffSession,
+    state: &AppState,
+    req: &HttpRequest,
+    cycle_id: &str,
+    step: Step,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(req, session);
+    let cycle = find(state, cycle_id).await?;
+    let (effects, refusal) = effects(state, l, &cycle, step).await?;
+    Ok(html(
+        if refusal.is_some() {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::OK
+        },
+        view::confirm(
+            l,
+            &viewer(session, req),
+            (&cycle.id, &cycle.name),
+            step,
+            &effects,
+            refusal.as_deref(),
+        ),
+    ))
+}
+
+/// `GET /admin/cycles/{cycle}/launch`: what launching will do, and the button.
+pub async fn launch_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    confirm_page(&session, &state, &req, &path, Step::Launch).await
+}
+
+/// `GET /admin/cycles/{cycle}/close`.
+pub async fn close_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    confirm_page(&session, &state, &req, &path, Step::Close).await
+}
+
+/// `GET /admin/cycles/{cycle}/archive`.
+pub async fn archive_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    confirm_page(&session, &state, &req, &path, Step::Archive).await
+}
+
+/// Takes a lifecycle step: 303 to the cycle page with its notice; a step that cannot be taken
+/// now shows its confirmation page again with the reason (409).
+async fn step(
+    session: &StaffSession,
+    state: &AppState,
+    req: &HttpRequest,
+    (cycle_id, csrf): (&str, &str),
+    step: Step,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(req, session);
+    if !csrf_ok(state, req, session, csrf) {
+        return Ok(forbidden(l));
+    }
+    let cycle = find(state, cycle_id).await?;
+    let (templates, settings, actor, id) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        session.person_id.clone(),
+        cycle.id.clone(),
+    );
+    let now = db::now();
+    let done = state
+        .db
+        .write(move |c| {
+            let mail = (templates.as_ref(), settings.as_ref());
+            match step {
+                Step::Launch => cycles::launch_by(c, mail, &id, Some(&actor), now).map(|l| l.len()),
+                Step::Close => cycles::close_by(c, mail, &id, Some(&actor), now),
+                Step::Archive => retention::archive_by(c, &id, Some(&actor), now).map(|()| 0),
+            }
+        })
+        .await;
+    match done {
+        Ok(n) => {
+            let word = match step {
+                Step::Launch => "launched",
+                Step::Close => "closed",
+                Step::Archive => "archived",
+            };
+            Ok(see_other(format!(
+                "/admin/cycles/{}?done={word}&n={n}",
+                cycle.id
+            )))
+        }
+        Err(AppError::Invalid(_) | AppError::Conflict(_)) => {
+            confirm_page(session, state, req, &cycle.id, step).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /admin/cycles/{cycle}/launch`: opens the cycle and queues every invitation.
+pub async fn launch(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    step(&session, &state, &req, (&path, &form.csrf), Step::Launch).await
+}
+
+/// `POST /admin/cycles/{cycle}/close`.
+pub async fn close(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    step(&session, &state, &req, (&path, &form.csrf), Step::Close).await
+}
+
+/// `POST /admin/cycles/{cycle}/archive`.
+pub async fn archive(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    step(&session, &state, &req, (&path, &form.csrf), Step::Archive).await
+}

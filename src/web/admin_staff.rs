@@ -1,0 +1,409 @@
+//! The admin console's staff accounts, email problems and audit trail (SPEC §11). Admins only;
+//! every POST checks the CSRF token and the origin and is one audited transaction.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::extractors::Admin;
+use super::response::{html, see_other, staff_locale};
+use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
+use super::views::admin_staff::{self as view, AuditPage, UsersPage};
+use super::AppState;
+use crate::actions::users::{self, FieldProblem, InviteInput};
+use crate::db::{self, sessions::StaffSession};
+use crate::domain::ids::PersonId;
+use crate::domain::status::Role;
+use crate::error::{AppError, AppResult};
+use crate::i18n::t;
+
+/// The notice of the action that led to a page (`?done=…&n=…`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+    #[serde(default)]
+    n: Option<usize>,
+}
+
+async fn users_page(
+    state: &AppState,
+    (req, session): (&HttpRequest, &StaffSession),
+    (invite, problems, refusal): (&InviteInput, &[FieldProblem], Option<&str>),
+    (status, done): (StatusCode, &Done),
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(req, session);
+    let accounts = state
+        .db
+        .read(|c| Ok::<_, AppError>(db::accounts::list(c)?))
+        .await?;
+    let page = UsersPage {
+        accounts: &accounts,
+        me: &session.person_id,
+        invite,
+        problems,
+        refusal,
+        done: (&done.done, done.n.unwrap_or(0)),
+    };
+    Ok(html(status, view::users(l, &viewer(session, req), &page)))
+}
+
+/// `GET /admin/users`: staff accounts, with the invitation form.
+pub async fn users(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    done: web::Query<Done>,
+) -> AppResult<HttpResponse> {
+    users_page(
+        &state,
+        (&req, &session),
+        (&InviteInput::default(), &[], None),
+        (StatusCode::OK, &done),
+    )
+    .await
+}
+
+/// The invitation form as posted.
+#[derive(serde::Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: InviteInput,
+}
+
+/// `POST /admin/users`: invites a supervisor or admin (an email link to choose a password).
+pub async fn invite(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<InviteForm>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let form = form.into_inner();
+    if !csrf_ok(&state, &req, &session, &form.csrf) {
+        return Ok(forbidden(l));
+    }
+    let checked = match users::check_invite(&form.input) {
+        Ok(c) => c,
+        Err(problems) => {
+            return users_page(
+                &state,
+                (&req, &session),
+                (&form.input, &problems, None),
+                (StatusCode::UNPROCESSABLE_ENTITY, &Done::default()),
+            )
+            .await
+        }
+    };
+    let (templates, settings, actor) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        session.person_id.clone(),
+    );
+    let result = state
+        .db
+        .write(move |c| {
+            let (email, name, role, locale) = &checked;
+            users::invite(
+                c,
+                (templates.as_ref(), settings.as_ref()),
+                (email, name, *role, *locale),
+                &actor,
+                db::now(),
+            )
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(see_other("/admin/users?done=invited&n=1".into())),
+        Err(AppError::Invalid(_) | AppError::Conflict(_)) => {
+            let problems = [("email", "users.error.exists")];
+            users_page(
+                &state,
+                (&req, &session),
+                (&form.input, &problems, None),
+                (StatusCode::UNPROCESSABLE_ENTITY, &Done::default()),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs one action on an account: 303 back to the list with its notice, or the list again
+/// (422) with the reason.
+async fn on_account<F>(
+    state: &AppState,
+    (req, session): (&HttpRequest, &StaffSession),
+    csrf: &str,
+    done: &str,
+    f: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<()> + Send + 'static,
+{
+    let l = staff_locale(req, session);
+    if !csrf_ok(state, req, session, csrf) {
+        return Ok(forbidden(l));
+    }
+    let actor = session.person_id.clone();
+    match state.db.write(move |c| f(c, &actor)).await {
+        Ok(()) => Ok(see_other(format!("/admin/users?done={done}&n=1"))),
+        Err(AppError::Invalid(e) | AppError::Conflict(e)) => {
+            let reason = match t(l, &e) {
+                "(missing text)" => e.clone(),
+                text => text.to_owned(),
+            };
+            users_page(
+                state,
+                (req, session),
+                (&InviteInput::default(), &[], Some(&reason)),
+                (StatusCode::UNPROCESSABLE_ENTITY, &Done::default()),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn person(path: &str) -> AppResult<String> {
+    Ok(PersonId::parse(path)
+        .ok_or(AppError::NotFound)?
+        .as_str()
+        .to_owned())
+}
+
+/// The role form as posted.
+#[derive(serde::Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /admin/users/{person}/role`.
+pub async fn set_role(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<RoleForm>,
+) -> AppResult<HttpResponse> {
+    let who = person(&path)?;
+    let role = Role::parse(form.role.trim());
+    on_account(&state, (&req, &session), &form.csrf, "role", move |c, actor| {
+        let role = role.ok_or_else(|| AppError::Invalid("users.error.role".into()))?;
+        users::set_role(c, &who, role, actor, db::now())
+    })
+    .await
+}
+
+/// `POST /admin/users/{person}/disable`: the account stops working at once.
+pub async fn disable(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let who = person(&path)?;
+    on_account(&state, (&req, &session), &form.csrf, "disabled", move |c, actor| {
+        users::set_enabled(c, &who, false, actor, db::now())
+    })
+    .await
+}
+
+/// `POST /admin/users/{person}/enable`.
+pub async fn enable(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let who = person(&path)?;
+    on_account(&state, (&req, &session), &form.csrf, "enabled", move |c, actor| {
+        users::set_enabled(c, &who, true, actor, db::now())
+    })
+    .await
+}
+
+/// `POST /admin/users/{person}/invite`: the link to choose a password, again (the earlier
+/// one stops working).
+pub async fn resend(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let who = person(&path)?;
+    let (templates, settings) = (state.templates.clone(), state.settings.clone());
+    on_account(&state, (&req, &session), &form.csrf, "resent", move |c, actor| {
+        users::send_invitation(c, (templates.as_ref(), settings.as_ref()), &who, actor, db::now())
+    })
+    .await
+}
+
+/// The most problems the outbox page lists.
+const OUTBOX_LIMIT: i64 = 500;
+
+async fn outbox_page(
+    state: &AppState,
+    (req, session): (&HttpRequest, &StaffSession),
+    (status, done, refusal): (StatusCode, &Done, Option<&str>),
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(req, session);
+    let rows = state
+        .db
+        .read(|c| Ok::<_, AppError>(db::outbox::problems(c, OUTBOX_LIMIT)?))
+        .await?;
+    Ok(html(
+        status,
+        view::outbox(
+            l,
+            &viewer(session, req),
+            &rows,
+            (&done.done, done.n.unwrap_or(0)),
+            refusal,
+        ),
+    ))
+}
+
+/// `GET /admin/outbox`: messages retrying or failed, with the last error.
+pub async fn outbox(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    done: web::Query<Done>,
+) -> AppResult<HttpResponse> {
+    outbox_page(&state, (&req, &session), (StatusCode::OK, &done, None)).await
+}
+
+async fn retry_some(
+    state: &AppState,
+    (req, session): (&HttpRequest, &StaffSession),
+    csrf: &str,
+    id: Option<String>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(req, session);
+    if !csrf_ok(state, req, session, csrf) {
+        return Ok(forbidden(l));
+    }
+    let (templates, settings, actor) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        session.person_id.clone(),
+    );
+    let result = state
+        .db
+        .write(move |c| {
+            let now = db::now();
+            let r = crate::actions::outbox::retry(c, &templates, &settings, id.as_deref(), now)?;
+            db::audit::record(
+                c,
+                now,
+                &db::audit::Event {
+                    actor_id: Some(&actor),
+                    action: "outbox.retry",
+                    target: id.as_deref(),
+                    new_value: Some(&r.queued().to_string()),
+                    ..Default::default()
+                },
+            )?;
+            Ok::<_, AppError>(r)
+        })
+        .await;
+    match result {
+        Ok(r) => Ok(see_other(format!(
+            "/admin/outbox?done=retried&n={}",
+            r.queued()
+        ))),
+        Err(AppError::Invalid(e)) => {
+            outbox_page(
+                state,
+                (req, session),
+                (StatusCode::UNPROCESSABLE_ENTITY, &Done::default(), Some(&e)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /admin/outbox/{message}/retry`.
+pub async fn retry(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let id = crate::domain::ids::MessageId::parse(&path)
+        .ok_or(AppError::NotFound)?
+        .as_str()
+        .to_owned();
+    retry_some(&state, (&req, &session), &form.csrf, Some(id)).await
+}
+
+/// `POST /admin/outbox/retry`: every failed message.
+pub async fn retry_all(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    retry_some(&state, (&req, &session), &form.csrf, None).await
+}
+
+/// The audit page's query.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    cycle: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+/// Events per page.
+const AUDIT_PAGE: i64 = 100;
+
+/// `GET /admin/audit`: the trail, newest first, filterable by cycle and person.
+pub async fn audit(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let q = query.into_inner();
+    let page = q.page.unwrap_or(1).max(1);
+    let search = db::audit::Search {
+        cycle_id: Some(q.cycle.trim().to_owned()).filter(|c| !c.is_empty()),
+        person_email: Some(q.person.trim().to_lowercase()).filter(|p| !p.is_empty()),
+    };
+    let offset = i64::try_from(page - 1).unwrap_or(0).saturating_mul(AUDIT_PAGE);
+    let (events, more, cycles) = state
+        .db
+        .read(move |c| {
+            let (events, more) = db::audit::search(c, &search, (offset, AUDIT_PAGE))?;
+            let cycles: Vec<(String, String)> = db::cycles::list(c)?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect();
+            Ok::<_, AppError>((events, more, cycles))
+        })
+        .await?;
+    let p = AuditPage {
+        events: &events,
+        cycles: &cycles,
+        cycle: &q.cycle,
+        person: &q.person,
+        page,
+        more,
+    };
+    Ok(html(StatusCode::OK, view::audit(l, &viewer(&session, &req), &p)))
+}

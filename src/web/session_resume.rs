@@ -1,0 +1,76 @@
+//! Typed work survives an ended staff session (issue 12): a form posted to a staff route
+//! after the session timed out is not thrown away. Instead of a redirect to `/login`, the
+//! sign-in page comes back (401) carrying what was typed; signing in then shows a page that
+//! sends it on, with the new session's CSRF token, in one press. The live session found here
+//! is handed to the handler's extractor, so a staff POST still reads its session once.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+
+use super::response::{html, locale};
+use super::views::staff as view;
+use super::AppState;
+
+/// The largest form body carried through a sign-in.
+const MAX_CARRIED: usize = 64 * 1024;
+
+/// Whether `path` is a staff page (not public, not a rater's or KAM's link).
+pub fn is_staff_path(path: &str) -> bool {
+    !(path.starts_with("/r/")
+        || path.starts_with("/f/")
+        || path.starts_with("/k/")
+        || path.starts_with("/n/")
+        || path.starts_with("/static/")
+        || path.starts_with("/password/")
+        || matches!(path, "/login" | "/links" | "/healthz" | "/readyz"))
+}
+
+/// A path a sign-in may send a carried form on to: one of our own staff pages.
+pub fn safe_resume_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains(['\\', '?', '#', '\r', '\n'])
+        && path.len() <= 300
+        && path != "/logout"
+        && is_staff_path(path)
+}
+
+/// The middleware: see the module's documentation.
+pub async fn keep_typed_work(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if req.method() != Method::POST || !form || !safe_resume_path(req.path()) {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let session = super::staff::current(&state, req.request()).await?;
+    if let Some(session) = session {
+        req.extensions_mut().insert(session);
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
+    // the session has ended: keep what was typed (never the old CSRF token)
+    let body = req.extract::<web::Bytes>().await.unwrap_or_default();
+    if body.len() > MAX_CARRIED {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
+    let mut fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    fields.retain(|(k, _)| k != "csrf");
+    let carried = serde_urlencoded::to_string(&fields).unwrap_or_default();
+    let l = locale(req.request(), None);
+    tracing::info!("staff form posted after the session ended: kept for after sign-in");
+    let page = view::login_carrying(l, "", None, (req.path(), &carried));
+    let res = html(StatusCode::UNAUTHORIZED, page);
+    Ok(req.into_response(res).map_into_boxed_body())
+}

@@ -1,0 +1,448 @@
+//! The admin's page of one cycle (SPEC §11): its settings and next step, the nominations per
+//! KAM with each one's status and last email, the actions on each, the CSV upload and the
+//! single-nomination form. Admins see who answered, never what (§7): nothing here reads an
+//! answer.
+
+use chrono::NaiveDateTime;
+use maud::{html, Markup};
+
+use super::admin::{closing, progress};
+use super::staff::{staff_page, Viewer};
+use crate::actions::nominations::NominationInput;
+use crate::db::cycles::CycleRow;
+use crate::domain::cycle_settings::parse_stored_days;
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode, ProposalStatus};
+use crate::i18n::{t, tf};
+
+/// One nomination's line.
+pub struct NominationRow {
+    pub id: String,
+    pub rater_name: String,
+    pub rater_email: String,
+    pub relationship: Relationship,
+    pub status: AssignmentStatus,
+    pub last_email: Option<NaiveDateTime>,
+}
+
+/// One KAM with their nominations.
+pub struct KamBlock {
+    pub review_id: String,
+    pub subject_name: String,
+    pub subject_email: String,
+    pub supervisor_name: String,
+    /// Where the KAM stands in proposing raters (nomination mode `kam`).
+    pub proposal: Option<ProposalStatus>,
+    pub rows: Vec<NominationRow>,
+}
+
+/// What the filter asked for.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    pub q: String,
+    /// `unanswered`: only KAMs and nominations still waiting.
+    #[serde(default)]
+    pub show: String,
+    #[serde(default)]
+    pub page: Option<usize>,
+    /// The notice of the action that led here (`imported`, `launched`, …).
+    #[serde(default)]
+    pub done: String,
+    #[serde(default)]
+    pub n: Option<usize>,
+}
+
+impl PageQuery {
+    /// Only nominations still waiting for an answer.
+    pub fn unanswered(&self) -> bool {
+        self.show == "unanswered"
+    }
+}
+
+/// What a refused action leaves on the page.
+#[derive(Default)]
+pub struct Refusal<'a> {
+    /// The CSV's bad rows, `line N: reason` each.
+    pub import: Vec<String>,
+    /// The single-nomination form as typed, and why it was refused.
+    pub add: Option<(&'a NominationInput, String)>,
+    /// Any other refused action's reason.
+    pub other: Option<String>,
+}
+
+/// The whole page.
+pub struct CyclePage<'a> {
+    pub cycle: &'a CycleRow,
+    pub counts: &'a [(AssignmentStatus, usize)],
+    pub kams_total: usize,
+    pub kams: &'a [KamBlock],
+    pub query: &'a PageQuery,
+    pub page: usize,
+    pub pages: usize,
+    /// The configured reminder days, when the cycle has none of its own.
+    pub default_reminders: &'a str,
+    pub refusal: Refusal<'a>,
+}
+
+const PAGE_SIZE_NOTE: &str = "25";
+
+fn notice(l: Locale, q: &PageQuery) -> Option<String> {
+    let n = q.n.unwrap_or(0).to_string();
+    let key = match q.done.as_str() {
+        "imported" => "admin.done.imported",
+        "added" => "admin.done.added",
+        "removed" => "admin.done.removed",
+        "launched" => "admin.done.launched",
+        "closed" => "admin.done.closed",
+        "archived" => "admin.done.archived",
+        "created" => "admin.done.created",
+        "edited" => "admin.done.edited",
+        "reminded" => "admin.done.reminded",
+        "reissued" => "admin.done.reissued",
+        "revoked" => "admin.done.revoked",
+        "corrected" => "admin.done.corrected",
+        "nudged" => "admin.done.nudged",
+        _ => return None,
+    };
+    Some(tf(l, key, &[("n", &n)]))
+}
+
+/// The URL of this page with another page number.
+fn page_href(c: &CyclePage<'_>, page: usize) -> String {
+    let pairs = [
+        ("q", c.query.q.as_str()),
+        ("show", c.query.show.as_str()),
+        ("page", &page.to_string()),
+    ];
+    let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    format!(
+        "/admin/cycles/{}?{}",
+        c.cycle.id,
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    )
+}
+
+fn settings_list(l: Locale, c: &CyclePage<'_>) -> Markup {
+    let cy = c.cycle;
+    let days = parse_stored_days(&cy.reminder_days);
+    let reminders = if days.is_empty() {
+        c.default_reminders.to_owned()
+    } else {
+        crate::domain::cycle_settings::stored_days(&days)
+    };
+    html! {
+        dl.meta {
+            div { dt { (t(l, "home.status")) } dd { span.badge.{ "s-" (cy.status) } { (t(l, &format!("status.{}", cy.status))) } } }
+            div { dt { (t(l, "home.deadline")) } dd { (closing(l, &cy.deadline(), cy.closed_at)) } }
+            div { dt { (t(l, "cycle.field.min_group_size")) } dd { (cy.min_group_size) } }
+            div { dt { (t(l, "cycle.field.reminder_days")) } dd { (tf(l, "admin.days_before", &[("days", &reminders)])) } }
+            div { dt { (t(l, "cycle.field.nominations")) } dd { (t(l, &format!("admin.mode.{}", cy.nominations))) } }
+        }
+    }
+}
+
+fn next_steps(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
+    let id = &c.cycle.id;
+    html! {
+        div.actions.cycle-steps {
+            @match c.cycle.status {
+                CycleStatus::Draft => {
+                    a.button.primary href={ "/admin/cycles/" (id) "/launch" } { (t(l, "admin.launch")) }
+                    " " a.button.secondary href={ "/admin/cycles/" (id) "/edit" } { (t(l, "admin.edit")) }
+                }
+                CycleStatus::Open => {
+                    form.inline method="post" action={ "/admin/cycles/" (id) "/remind" } {
+                        input type="hidden" name="csrf" value=(s.csrf);
+                        button.primary type="submit" { (t(l, "admin.remind_all")) }
+                    }
+                    " " a.button.secondary href={ "/admin/cycles/" (id) "/close" } { (t(l, "admin.close")) }
+                }
+                CycleStatus::Closed => {
+                    a.button.secondary href={ "/admin/cycles/" (id) "/archive" } { (t(l, "admin.archive")) }
+                }
+                CycleStatus::Archived => {}
+            }
+        }
+        p.downloads {
+            (t(l, "admin.downloads")) " "
+            a href={ "/admin/cycles/" (id) "/report.csv" } download { "CSV" } " · "
+            a href={ "/admin/cycles/" (id) "/report.json" } download { "JSON" } " · "
+            a href={ "/admin/cycles/" (id) "/report.xlsx" } download { (t(l, "insights.xlsx")) } " · "
+            a href={ "/admin/cycles/" (id) "/insights" } { (t(l, "insights.open")) }
+        }
+    }
+}
+
+fn counts(l: Locale, c: &CyclePage<'_>) -> Markup {
+    let answered: usize = c
+        .counts
+        .iter()
+        .filter(|(st, _)| st.has_answered())
+        .map(|(_, n)| n)
+        .sum();
+    let invited: usize = c
+        .counts
+        .iter()
+        .filter(|(st, _)| *st != AssignmentStatus::Revoked)
+        .map(|(_, n)| n)
+        .sum();
+    html! {
+        section.counts aria-labelledby="counts-title" {
+            h2 #counts-title { (t(l, "admin.progress")) }
+            p { (tf(l, "admin.kams_count", &[("n", &c.kams_total.to_string())])) " · " (progress(l, answered, invited)) }
+            ul.status-counts {
+                @for st in AssignmentStatus::ALL {
+                    @let n = c.counts.iter().find(|(s, _)| s == st).map_or(0, |(_, n)| *n);
+                    @if n > 0 { li { span.badge.{ "a-" (st) } { (t(l, &format!("astatus.{st}"))) } " " (n) } }
+                }
+            }
+        }
+    }
+}
+
+fn row_actions(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, r: &NominationRow) -> Markup {
+    let base = format!("/admin/cycles/{}/nominations/{}", c.cycle.id, r.id);
+    let open = c.cycle.status == CycleStatus::Open;
+    let draft = c.cycle.status == CycleStatus::Draft;
+    let fixed = matches!(
+        r.relationship,
+        Relationship::SelfReview | Relationship::Supervisor
+    );
+    let button = |action: &str, key: &str| {
+        html! {
+            form.inline method="post" action={ (base) "/" (action) } {
+                input type="hidden" name="csrf" value=(s.csrf);
+                button.small.secondary type="submit" aria-label={ (t(l, key)) ": " (r.rater_name) } { (t(l, key)) }
+            }
+        }
+    };
+    let waiting = matches!(
+        r.status,
+        AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
+    );
+    let correctable = !fixed
+        && (draft || open)
+        && matches!(
+            r.status,
+            AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
+        );
+    html! {
+        @if open && waiting { (button("remind", "admin.action.remind")) }
+        @if open && !matches!(r.status, AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired) {
+            (button("reissue", "admin.action.reissue"))
+        }
+        @if open && r.status.is_answerable() { (button("revoke", "admin.action.revoke")) }
+        @if draft && r.status == AssignmentStatus::Pending { (button("remove", "admin.action.remove")) }
+        @if correctable {
+            details.correct {
+                summary { (t(l, "admin.action.correct")) }
+                form method="post" action={ (base) "/email" } {
+                    input type="hidden" name="csrf" value=(s.csrf);
+                    label for={ "email-" (r.id) } { (tf(l, "admin.correct.label", &[("name", &r.rater_name)])) }
+                    input type="email" id={ "email-" (r.id) } name="email" value=(r.rater_email) required;
+                    button.small.primary type="submit" { (t(l, "admin.correct.button")) }
+                }
+            }
+        }
+    }
+}
+
+fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Markup {
+    html! {
+        section.kam aria-labelledby={ "kam-" (k.review_id) } {
+            h3 id={ "kam-" (k.review_id) } {
+                (k.subject_name) " " span.hint { (k.subject_email) }
+            }
+            p.hint {
+                (tf(l, "admin.supervised_by", &[("name", &k.supervisor_name)]))
+                @if let Some(p) = k.proposal {
+                    " · " span.badge.{ "p-" (p) } { (t(l, &format!("proposal.{p}"))) }
+                    @if p != ProposalStatus::Approved && c.cycle.status == CycleStatus::Open {
+                        " "
+                        form.inline method="post" action={ "/admin/cycles/" (c.cycle.id) "/kams/" (k.review_id) "/nudge" } {
+                            input type="hidden" name="csrf" value=(s.csrf);
+                            button.small.secondary type="submit" { (t(l, "admin.nudge")) }
+                        }
+                    }
+                }
+            }
+            @if k.rows.is_empty() {
+                p.empty { (t(l, "admin.no_nominations")) }
+            } @else {
+                table.overview.stack.nominations {
+                    thead { tr {
+                        th scope="col" { (t(l, "admin.col.rater")) }
+                        th scope="col" { (t(l, "admin.col.relationship")) }
+                        th scope="col" { (t(l, "home.status")) }
+                        th scope="col" { (t(l, "admin.col.last_email")) }
+                        th scope="col" { span.visually-hidden { (t(l, "admin.col.actions")) } }
+                    } }
+                    tbody {
+                        @for r in &k.rows {
+                            tr {
+                                th scope="row" { (r.rater_name) br; span.hint.email { (r.rater_email) } }
+                                td data-label=(t(l, "admin.col.relationship")) { (t(l, &format!("group.{}", r.relationship.as_str()))) }
+                                td data-label=(t(l, "home.status")) { span.badge.{ "a-" (r.status) } { (t(l, &format!("astatus.{}", r.status))) } }
+                                td data-label=(t(l, "admin.col.last_email")) {
+                                    @match r.last_email {
+                                        Some(at) => time datetime=(at.format("%Y-%m-%dT%H:%MZ").to_string()) { (c.cycle.deadline().local_minute(at)) },
+                                        None => span.hint { (t(l, "admin.never")) },
+                                    }
+                                }
+                                td.row-actions { (row_actions(l, s, c, r)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn filter_form(l: Locale, c: &CyclePage<'_>) -> Markup {
+    html! {
+        form.filter method="get" action={ "/admin/cycles/" (c.cycle.id) } role="search" {
+            div.field.inline-field {
+                label for="q" { (t(l, "admin.search")) }
+                input type="search" id="q" name="q" value=(c.query.q);
+            }
+            label.choice {
+                input type="checkbox" name="show" value="unanswered" checked[c.query.unanswered()];
+                " " (t(l, "admin.only_unanswered"))
+            }
+            button.secondary type="submit" { (t(l, "admin.filter")) }
+        }
+    }
+}
+
+fn pager(l: Locale, c: &CyclePage<'_>) -> Markup {
+    html! {
+        @if c.pages > 1 {
+            nav.pager aria-label=(t(l, "admin.pages")) {
+                @if c.page > 1 { a rel="prev" href=(page_href(c, c.page - 1)) { (t(l, "admin.prev")) } }
+                span { (tf(l, "admin.page_of", &[("page", &c.page.to_string()), ("pages", &c.pages.to_string())])) }
+                @if c.page < c.pages { a rel="next" href=(page_href(c, c.page + 1)) { (t(l, "admin.next")) } }
+            }
+        }
+    }
+}
+
+fn upload(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
+    let id = &c.cycle.id;
+    let errors = &c.refusal.import;
+    html! {
+        section.upload aria-labelledby="upload-title" {
+            h2 #upload-title { (t(l, "admin.upload.title")) }
+            p.hint { (t(l, "admin.upload.columns")) " " code { (crate::domain::nomination::COLUMNS.join(", ")) } }
+            @if !errors.is_empty() {
+                div.status.error-summary role="alert" #import-errors {
+                    p { (tf(l, "admin.upload.refused", &[("n", &errors.len().to_string())])) }
+                    ul.import-errors { @for e in errors { li { (e) } } }
+                }
+            }
+            form method="post" action={ "/admin/cycles/" (id) "/nominations" } enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(s.csrf);
+                div.field {
+                    label for="file" { (t(l, "admin.upload.file")) }
+                    input type="file" id="file" name="file" accept=".csv,text/csv" required aria-describedby=[(!errors.is_empty()).then_some("import-errors")];
+                }
+                button.primary type="submit" { (t(l, "admin.upload.button")) }
+            }
+        }
+    }
+}
+
+fn add_form(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
+    let empty = NominationInput {
+        relationship: "customer".into(),
+        locale: l.as_str().into(),
+        ..Default::default()
+    };
+    let (typed, error) = match &c.refusal.add {
+        Some((typed, e)) => (*typed, Some(e.as_str())),
+        None => (&empty, None),
+    };
+    let text = |name: &str, value: &str, kind: &str| {
+        html! {
+            div.field {
+                label for={ "add-" (name) } { (t(l, &format!("admin.add.{name}"))) }
+                input type=(kind) id={ "add-" (name) } name=(name) value=(value) required[name != "organization"];
+            }
+        }
+    };
+    html! {
+        details.add-one open[error.is_some()] {
+            summary { (t(l, "admin.add.title")) }
+            @if let Some(e) = error {
+                div.status.error-summary role="alert" #add-error { p { (e) } }
+            }
+            form.grid-form method="post" action={ "/admin/cycles/" (c.cycle.id) "/nominations/add" } {
+                input type="hidden" name="csrf" value=(s.csrf);
+                (text("subject_email", &typed.subject_email, "email"))
+                (text("subject_name", &typed.subject_name, "text"))
+                (text("supervisor_email", &typed.supervisor_email, "email"))
+                (text("supervisor_name", &typed.supervisor_name, "text"))
+                (text("rater_email", &typed.rater_email, "email"))
+                (text("rater_name", &typed.rater_name, "text"))
+                div.field {
+                    label for="add-relationship" { (t(l, "admin.add.relationship")) }
+                    select id="add-relationship" name="relationship" {
+                        @for r in Relationship::ALL {
+                            option value=(r.as_str()) selected[typed.relationship == r.as_str()] { (t(l, &format!("group.{}", r.as_str()))) }
+                        }
+                    }
+                }
+                div.field {
+                    label for="add-locale" { (t(l, "admin.add.locale")) }
+                    select id="add-locale" name="locale" {
+                        option value="zh" selected[typed.locale == "zh"] { "中文" }
+                        option value="en" selected[typed.locale == "en"] { "English" }
+                    }
+                }
+                (text("organization", &typed.organization, "text"))
+                div.actions { button.primary type="submit" { (t(l, "admin.add.button")) } }
+            }
+        }
+    }
+}
+
+/// `GET /admin/cycles/{id}`.
+pub fn cycle_page(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
+    let cy = c.cycle;
+    let accepts_nominations = matches!(cy.status, CycleStatus::Draft | CycleStatus::Open)
+        && cy.nominations == NominationMode::Admin;
+    staff_page(
+        l,
+        &cy.name,
+        s,
+        html! {
+            p.breadcrumb { a href="/admin" { (t(l, "home.admin.title")) } }
+            h1 { (cy.name) }
+            @if let Some(n) = notice(l, c.query) { div.status.notice role="status" { p { (n) } } }
+            @if let Some(r) = &c.refusal.other { div.status.error-summary role="alert" { p { (r) } } }
+            (settings_list(l, c))
+            (next_steps(l, s, c))
+            (counts(l, c))
+            @if accepts_nominations {
+                (upload(l, s, c))
+                (add_form(l, s, c))
+            }
+            @if cy.nominations == NominationMode::Kam && cy.status == CycleStatus::Draft {
+                p.notice { (t(l, "admin.mode.kam.draft")) }
+                (upload(l, s, c))
+            }
+            section.nominations-list aria-labelledby="list-title" {
+                h2 #list-title { (t(l, "admin.nominations")) }
+                (filter_form(l, c))
+                @if c.kams.is_empty() {
+                    p.empty { (t(l, if c.kams_total == 0 && c.query.q.is_empty() && !c.query.unanswered() { "admin.no_kams" } else { "admin.no_match" })) }
+                }
+                @for k in c.kams { (kam_block(l, s, c, k)) }
+                (pager(l, c))
+                p.hint { (tf(l, "admin.per_page", &[("n", PAGE_SIZE_NOTE)])) }
+            }
+        },
+    )
+}
