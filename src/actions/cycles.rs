@@ -40,6 +40,8 @@ pub fn create_in(
     (closes_on, zone_name): (NaiveDate, &str),
     now: NaiveDateTime,
 ) -> AppResult<String> {
+    // the CLI names the zone it refuses
+    crate::domain::dates::zone(zone_name).map_err(AppError::Invalid)?;
     let input = CycleInput {
         name: name.to_owned(),
         closes_at: closes_on.format("%Y-%m-%d").to_string(),

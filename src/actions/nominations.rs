@@ -8,10 +8,10 @@ use super::cycles::{invite, IssuedLink};
 use super::find_cycle;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::nomination::{self, ImportError};
-use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::nomination::{self, ImportError};
 use crate::domain::relationship::Relationship;
+use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
 
@@ -62,7 +62,12 @@ pub fn import_by(
     let mut frozen: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     let kam_mode = cycle.nominations == crate::domain::status::NominationMode::Kam;
     for n in &rows {
-        if kam_mode && !matches!(n.relationship, Relationship::SelfReview | Relationship::Supervisor) {
+        if kam_mode
+            && !matches!(
+                n.relationship,
+                Relationship::SelfReview | Relationship::Supervisor
+            )
+        {
             errors.push(ImportError {
                 line: n.line,
                 reason: "in this cycle each key account manager proposes their own customers, peers and team members: list only self and supervisor rows".into(),
@@ -178,9 +183,8 @@ fn lines(errors: Vec<ImportError>) -> AppError {
     )
 }
 
-
 /// One nomination as the admin console's form sends it: the CSV's columns (SPEC §10).
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct NominationInput {
     #[serde(default)]
     pub subject_email: String,
@@ -207,10 +211,22 @@ impl NominationInput {
     /// exactly the words) of an imported file.
     pub fn to_csv(&self) -> AppResult<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
+        let row = [
+            &self.subject_email,
+            &self.subject_name,
+            &self.supervisor_email,
+            &self.supervisor_name,
+            &self.rater_email,
+            &self.rater_name,
+            &self.relationship,
+            &self.locale,
+            &self.organization,
+        ];
         w.write_record(nomination::COLUMNS)
-            .and_then(|()| w.serialize(self))
+            .and_then(|()| w.write_record(row))
             .map_err(|e| AppError::Unexpected(e.into()))?;
-        w.into_inner().map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
+        w.into_inner()
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
     }
 }
 
@@ -245,10 +261,15 @@ fn find_in_cycle(
     conn: &mut AnyConnection,
     cycle_id: &str,
     assignment_id: &str,
-) -> AppResult<(db::cycles::CycleRow, db::reviews::ReviewListing, db::assignments::AssignmentListing)> {
+) -> AppResult<(
+    db::cycles::CycleRow,
+    db::reviews::ReviewListing,
+    db::assignments::AssignmentListing,
+)> {
     let cycle = find_cycle(conn, cycle_id)?;
     let a = db::assignments::find_listing(conn, assignment_id)?.ok_or(AppError::NotFound)?;
-    let review = db::reviews::find_listing(conn, &a.assignment.review_id)?.ok_or(AppError::NotFound)?;
+    let review =
+        db::reviews::find_listing(conn, &a.assignment.review_id)?.ok_or(AppError::NotFound)?;
     if review.review.cycle_id != cycle.id {
         return Err(AppError::NotFound);
     }
@@ -272,7 +293,9 @@ pub fn remove(
         ));
     }
     if !db::assignments::delete_pending(conn, assignment_id)? {
-        return Err(AppError::Conflict("the nomination was changed by someone else".into()));
+        return Err(AppError::Conflict(
+            "the nomination was changed by someone else".into(),
+        ));
     }
     db::reviews::delete_if_empty(conn, &review.review.id)?;
     db::audit::record(
@@ -302,7 +325,9 @@ pub fn remind(
 ) -> AppResult<()> {
     let (cycle, review, a) = find_in_cycle(conn, cycle_id, assignment_id)?;
     if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
-        return Err(AppError::Invalid("reminders go out only while the cycle is open".into()));
+        return Err(AppError::Invalid(
+            "reminders go out only while the cycle is open".into(),
+        ));
     }
     if !matches!(
         a.assignment.status,
@@ -366,7 +391,9 @@ pub fn remind_all(
 ) -> AppResult<usize> {
     let cycle = find_cycle(conn, cycle_id)?;
     if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
-        return Err(AppError::Invalid("reminders go out only while the cycle is open".into()));
+        return Err(AppError::Invalid(
+            "reminders go out only while the cycle is open".into(),
+        ));
     }
     let waiting = db::assignments::waiting_in_cycle(conn, cycle_id)?;
     let reviews: std::collections::HashMap<String, db::reviews::ReviewListing> =
@@ -406,8 +433,12 @@ pub fn correct_email(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let (cycle, review, a) = find_in_cycle(conn, cycle_id, assignment_id)?;
-    let email = EmailAddress::parse(new_email)
-        .ok_or_else(|| AppError::Invalid(format!("'{}' is not a valid email address", new_email.trim())))?;
+    let email = EmailAddress::parse(new_email).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "'{}' is not a valid email address",
+            new_email.trim()
+        ))
+    })?;
     if !matches!(
         a.assignment.status,
         AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
@@ -423,13 +454,18 @@ pub fn correct_email(
             cycle.status
         )));
     }
-    if matches!(a.assignment.relationship, Relationship::SelfReview | Relationship::Supervisor) {
+    if matches!(
+        a.assignment.relationship,
+        Relationship::SelfReview | Relationship::Supervisor
+    ) {
         return Err(AppError::Invalid(
             "the self-assessment and the supervisor's rating go to the KAM and the supervisor themselves".into(),
         ));
     }
     if email.as_str() == a.rater_email {
-        return Err(AppError::Invalid("this is already the rater's address".into()));
+        return Err(AppError::Invalid(
+            "this is already the rater's address".into(),
+        ));
     }
     let rater = db::people::ensure(conn, email.as_str(), &a.rater_name, now)?;
     if db::assignments::exists(conn, &review.review.id, &rater)? {
@@ -442,7 +478,8 @@ pub fn correct_email(
     db::assignments::delete_links(conn, assignment_id)?;
     db::outbox::cancel_for_assignment(conn, assignment_id)?;
     if cycle.status == CycleStatus::Open {
-        let moved = db::assignments::find_listing(conn, assignment_id)?.ok_or(AppError::NotFound)?;
+        let moved =
+            db::assignments::find_listing(conn, assignment_id)?.ok_or(AppError::NotFound)?;
         let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
         let slot = format!("corrected-{}", db::new_id());
         super::links::send_link(

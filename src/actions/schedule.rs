@@ -56,7 +56,14 @@ pub fn due_work(
         if cycle.status != CycleStatus::Open {
             continue;
         }
-        let slot = due_slot(&settings.email.reminder_days, cycle.closes_at, now);
+        // the cycle's own reminder days, else the configured ones
+        let own = crate::domain::cycle_settings::parse_stored_days(&cycle.reminder_days);
+        let days = if own.is_empty() {
+            &settings.email.reminder_days
+        } else {
+            &own
+        };
+        let slot = due_slot(days, cycle.closes_at, now);
         let (rubric, _) = load_snapshots(conn, &cycle.id)?;
         for review in db::reviews::list_for_cycle(conn, &cycle.id)? {
             let assignments = db::assignments::list_for_review(conn, &review.review.id)?;

@@ -4,12 +4,12 @@ use chrono::NaiveDateTime;
 
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
+use crate::domain::password;
 use crate::domain::token;
 use crate::email::account_messages::{invite_message, InviteMail};
 use crate::email::Templates;
-use crate::domain::email_address::EmailAddress;
-use crate::domain::password;
 use crate::error::{AppError, AppResult};
 
 pub use crate::domain::status::Role;
@@ -99,14 +99,19 @@ pub type FieldProblem = (&'static str, &'static str);
 /// # Errors
 ///
 /// Every refused field with the i18n key of its reason.
-pub fn check_invite(input: &InviteInput) -> Result<(EmailAddress, String, Role, Locale), Vec<FieldProblem>> {
+pub fn check_invite(
+    input: &InviteInput,
+) -> Result<(EmailAddress, String, Role, Locale), Vec<FieldProblem>> {
     let mut problems = Vec::new();
     let email = EmailAddress::parse(&input.email);
     if email.is_none() {
         problems.push(("email", "users.error.email"));
     }
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(crate::domain::text::is_unsafe) {
+    if name.is_empty()
+        || name.chars().count() > 200
+        || name.chars().any(crate::domain::text::is_unsafe)
+    {
         problems.push(("name", "users.error.name"));
     }
     let role = Role::parse(input.role.trim());
@@ -115,7 +120,9 @@ pub fn check_invite(input: &InviteInput) -> Result<(EmailAddress, String, Role, 
     }
     let locale = Locale::parse(input.locale.trim()).unwrap_or(Locale::Zh);
     match (email, role) {
-        (Some(email), Some(role)) if problems.is_empty() => Ok((email, name.to_owned(), role, locale)),
+        (Some(email), Some(role)) if problems.is_empty() => {
+            Ok((email, name.to_owned(), role, locale))
+        }
         _ => Err(problems),
     }
 }
@@ -134,7 +141,8 @@ pub fn invite(
     }
     let person = db::people::ensure(conn, email.as_str(), name, now)?;
     // a password nobody knows: the account can be used once its owner chooses one
-    let unusable = password::hash(&password::generate()).map_err(|e| AppError::Unexpected(e.into()))?;
+    let unusable =
+        password::hash(&password::generate()).map_err(|e| AppError::Unexpected(e.into()))?;
     db::accounts::insert(conn, &person, role, &unusable, now)?;
     db::accounts::set_locale(conn, &person, locale)?;
     send_invitation(conn, (templates, settings), &person, actor, now)?;
@@ -162,12 +170,21 @@ pub fn send_invitation(
 ) -> AppResult<()> {
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
     if account.disabled {
-        return Err(AppError::Invalid(format!("{} is disabled: enable the account first", account.email)));
+        return Err(AppError::Invalid(format!(
+            "{} is disabled: enable the account first",
+            account.email
+        )));
     }
     let inviter = db::people::find(conn, actor)?.name;
     let locale = db::accounts::locale_of(conn, person_id)?.unwrap_or(Locale::Zh);
     let issued = token::issue();
-    db::password_resets::replace(conn, &issued.hash, person_id, now, now + invitation_valid_for())?;
+    db::password_resets::replace(
+        conn,
+        &issued.hash,
+        person_id,
+        now,
+        now + invitation_valid_for(),
+    )?;
     let link = format!("{}/password/reset/{}", settings.base_url(), issued.token);
     let message = invite_message(
         templates,
@@ -243,7 +260,11 @@ pub fn set_enabled(
         now,
         &db::audit::Event {
             actor_id: Some(actor),
-            action: if enabled { "user.enable" } else { "user.disable" },
+            action: if enabled {
+                "user.enable"
+            } else {
+                "user.disable"
+            },
             target: Some(&account.email),
             ..Default::default()
         },

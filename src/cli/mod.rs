@@ -130,9 +130,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Cycle(CycleCommand::Import(a)) => {
             let bytes = std::fs::read(&a.file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
-            let (summary, _) = ctx
-                .db
-                .write_blocking(|c| actions::nominations::import(c, &t, &s, &a.cycle, &bytes, now))?;
+            let (summary, _) = ctx.db.write_blocking(|c| {
+                actions::nominations::import(c, &t, &s, &a.cycle, &bytes, now)
+            })?;
             writeln!(
                 out,
                 "imported {} new nominations ({} already present, {} invited now)",

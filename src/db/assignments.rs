@@ -130,7 +130,10 @@ pub fn list_for_reviews(
 }
 
 /// Every assignment of a cycle still waiting for an answer (for "remind everyone").
-pub fn waiting_in_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<AssignmentListing>> {
+pub fn waiting_in_cycle(
+    conn: &mut AnyConnection,
+    cycle_id: &str,
+) -> QueryResult<Vec<AssignmentListing>> {
     let rows: Vec<ListingRow> = listings!()
         .filter(
             assignments::review_id.eq_any(

@@ -96,7 +96,12 @@ pub fn search(
     use super::schema::people;
     let actors = diesel::alias!(people as actors);
     let mut q = audit_events::table
-        .left_join(actors.on(actors.field(people::id).nullable().eq(audit_events::actor_id)))
+        .left_join(
+            actors.on(actors
+                .field(people::id)
+                .nullable()
+                .eq(audit_events::actor_id)),
+        )
         .into_boxed();
     if let Some(c) = &s.cycle_id {
         q = q.filter(audit_events::cycle_id.eq(c.clone()));

@@ -374,9 +374,11 @@ pub fn cancel_for_assignment(conn: &mut AnyConnection, assignment_id: &str) -> Q
 pub fn problems(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<OutboxRow>> {
     email_outbox::table
         .filter(
-            email_outbox::status.eq(OutboxStatus::Failed).or(email_outbox::status
-                .eq_any([OutboxStatus::Pending, OutboxStatus::Sending])
-                .and(email_outbox::attempts.gt(0))),
+            email_outbox::status
+                .eq(OutboxStatus::Failed)
+                .or(email_outbox::status
+                    .eq_any([OutboxStatus::Pending, OutboxStatus::Sending])
+                    .and(email_outbox::attempts.gt(0))),
         )
         .order((email_outbox::created_at.desc(), email_outbox::id.desc()))
         .limit(limit)

@@ -114,7 +114,10 @@ pub fn list_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<V
 }
 
 /// One review with its people.
-pub fn find_listing(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<ReviewListing>> {
+pub fn find_listing(
+    conn: &mut AnyConnection,
+    review_id: &str,
+) -> QueryResult<Option<ReviewListing>> {
     let row: Option<ListingTuple> = listings!()
         .filter(reviews::id.eq(review_id))
         .get_result(conn)
@@ -134,11 +137,11 @@ pub fn count_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<
 /// was removed); returns whether it did.
 pub fn delete_if_empty(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
     use super::schema::assignments;
-    let n = diesel::delete(
-        reviews::table.filter(reviews::id.eq(review_id)).filter(diesel::dsl::not(
-            diesel::dsl::exists(assignments::table.filter(assignments::review_id.eq(review_id))),
+    let n = diesel::delete(reviews::table.filter(reviews::id.eq(review_id)).filter(
+        diesel::dsl::not(diesel::dsl::exists(
+            assignments::table.filter(assignments::review_id.eq(review_id)),
         )),
-    )
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -199,7 +202,14 @@ type SupervisedTuple = (
     ReviewRow,
     (String, String),
     (String, String),
-    (String, CycleStatus, NaiveDateTime, i32, String, Option<NaiveDateTime>),
+    (
+        String,
+        CycleStatus,
+        NaiveDateTime,
+        i32,
+        String,
+        Option<NaiveDateTime>,
+    ),
 );
 
 /// Which supervised reviews to load.

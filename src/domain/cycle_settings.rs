@@ -181,7 +181,10 @@ pub fn check(
 /// Whole days separated by commas or spaces, each 1–90; largest first, no repeats.
 fn reminder_days(typed: &str) -> Option<Vec<i64>> {
     let mut days = Vec::new();
-    for part in typed.split([',', ' ', '，', '、']).filter(|p| !p.is_empty()) {
+    for part in typed
+        .split([',', ' ', '，', '、'])
+        .filter(|p| !p.is_empty())
+    {
         let d: i64 = part.parse().ok()?;
         if !(1..=MAX_REMINDER_DAYS).contains(&d) {
             return None;

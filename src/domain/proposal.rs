@@ -135,7 +135,12 @@ pub fn check(
     for group in GROUPS {
         let rows = p.rows(group);
         for (i, r) in rows.iter().enumerate() {
-            let mut field = |f, key| problems.push(Problem { place: Place::Field(group, i, f), key });
+            let mut field = |f, key| {
+                problems.push(Problem {
+                    place: Place::Field(group, i, f),
+                    key,
+                })
+            };
             let name = clean(&r.name).filter(|n| !n.is_empty());
             if name.is_none() {
                 field("name", "proposal.error.name");

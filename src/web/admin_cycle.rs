@@ -43,11 +43,7 @@ pub struct Loaded {
 
 /// Reads one page of the cycle: its counts, the page's KAMs with their nominations and the
 /// time of each one's last email (five queries, whatever the cycle's size).
-pub fn load(
-    c: &mut db::AnyConnection,
-    cycle_id: &str,
-    q: &PageQuery,
-) -> AppResult<Loaded> {
+pub fn load(c: &mut db::AnyConnection, cycle_id: &str, q: &PageQuery) -> AppResult<Loaded> {
     let cycle = actions::find_cycle(c, cycle_id).map_err(|_| AppError::NotFound)?;
     let counts: Vec<(AssignmentStatus, usize)> = db::cycle_page::status_counts(c, cycle_id)?
         .into_iter()
@@ -63,9 +59,14 @@ pub fn load(
     let (reviews, total) = db::cycle_page::reviews(c, cycle_id, &filter, (offset, size))?;
     let ids: Vec<&str> = reviews.iter().map(|r| r.review.id.as_str()).collect();
     let assignments = db::cycle_page::assignments_of(c, &ids)?;
-    let assignment_ids: Vec<&str> = assignments.iter().map(|a| a.assignment.id.as_str()).collect();
+    let assignment_ids: Vec<&str> = assignments
+        .iter()
+        .map(|a| a.assignment.id.as_str())
+        .collect();
     let last: HashMap<String, Option<chrono::NaiveDateTime>> =
-        db::cycle_page::last_emails(c, &assignment_ids)?.into_iter().collect();
+        db::cycle_page::last_emails(c, &assignment_ids)?
+            .into_iter()
+            .collect();
     let proposals: HashMap<String, crate::domain::status::ProposalStatus> =
         if cycle.nominations == NominationMode::Kam {
             db::proposals::statuses(c, &ids)?.into_iter().collect()
@@ -122,10 +123,7 @@ async fn render(
     let l = staff_locale(req, session);
     let id = CycleId::parse(cycle_id).ok_or(AppError::NotFound)?;
     let query = q.clone();
-    let loaded = state
-        .db
-        .read(move |c| load(c, id.as_str(), &query))
-        .await?;
+    let loaded = state.db.read(move |c| load(c, id.as_str(), &query)).await?;
     let reminders = crate::domain::cycle_settings::stored_days(&state.settings.email.reminder_days);
     let page = view::CyclePage {
         cycle: &loaded.cycle,
@@ -138,7 +136,10 @@ async fn render(
         default_reminders: &reminders,
         refusal,
     };
-    Ok(html(status, view::cycle_page(l, &viewer(session, req), &page)))
+    Ok(html(
+        status,
+        view::cycle_page(l, &viewer(session, req), &page),
+    ))
 }
 
 /// `GET /admin/cycles/{cycle}`.
@@ -231,11 +232,13 @@ pub async fn upload(
     let id = CycleId::parse(&path).ok_or(AppError::NotFound)?;
     let (mut csrf, mut file): (String, Option<Vec<u8>>) = (String::new(), None);
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| AppError::Invalid(format!("the upload is not a valid form: {e}")))?;
+        let mut field =
+            field.map_err(|e| AppError::Invalid(format!("the upload is not a valid form: {e}")))?;
         let name = field.name().unwrap_or("").to_owned();
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::Invalid(format!("the upload broke off: {e}")))?;
+            let chunk =
+                chunk.map_err(|e| AppError::Invalid(format!("the upload broke off: {e}")))?;
             if bytes.len() + chunk.len() > MAX_UPLOAD {
                 return Err(AppError::Invalid(format!(
                     "the file is larger than {} MB",
@@ -368,9 +371,15 @@ pub async fn remove(
 ) -> AppResult<HttpResponse> {
     let (cycle, assignment) = ids(&path)?;
     let c2 = cycle.clone();
-    act(&state, (&req, &session), (&cycle, &form.csrf), "removed", move |c, actor| {
-        nominations::remove(c, &c2, &assignment, Some(actor), db::now()).map(|()| 1)
-    })
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "removed",
+        move |c, actor| {
+            nominations::remove(c, &c2, &assignment, Some(actor), db::now()).map(|()| 1)
+        },
+    )
     .await
 }
 
@@ -383,11 +392,21 @@ pub async fn remind(
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let (cycle, assignment) = ids(&path)?;
-    let (templates, settings, c2) = (state.templates.clone(), state.settings.clone(), cycle.clone());
-    act(&state, (&req, &session), (&cycle, &form.csrf), "reminded", move |c, actor| {
-        let mail = (templates.as_ref(), settings.as_ref());
-        nominations::remind(c, mail, &c2, &assignment, Some(actor), db::now()).map(|()| 1)
-    })
+    let (templates, settings, c2) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        cycle.clone(),
+    );
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "reminded",
+        move |c, actor| {
+            let mail = (templates.as_ref(), settings.as_ref());
+            nominations::remind(c, mail, &c2, &assignment, Some(actor), db::now()).map(|()| 1)
+        },
+    )
     .await
 }
 
@@ -401,11 +420,25 @@ pub async fn reissue(
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let (cycle, assignment) = ids(&path)?;
-    let (templates, settings, c2) = (state.templates.clone(), state.settings.clone(), cycle.clone());
-    act(&state, (&req, &session), (&cycle, &form.csrf), "reissued", move |c, actor| {
-        let target = links::Target { cycle_id: &c2, assignment_id: &assignment };
-        links::reissue_assignment(c, (&templates, &settings), &target, Some(actor), db::now()).map(|_| 1)
-    })
+    let (templates, settings, c2) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        cycle.clone(),
+    );
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "reissued",
+        move |c, actor| {
+            let target = links::Target {
+                cycle_id: &c2,
+                assignment_id: &assignment,
+            };
+            links::reissue_assignment(c, (&templates, &settings), &target, Some(actor), db::now())
+                .map(|_| 1)
+        },
+    )
     .await
 }
 
@@ -419,10 +452,19 @@ pub async fn revoke(
 ) -> AppResult<HttpResponse> {
     let (cycle, assignment) = ids(&path)?;
     let c2 = cycle.clone();
-    act(&state, (&req, &session), (&cycle, &form.csrf), "revoked", move |c, actor| {
-        let target = links::Target { cycle_id: &c2, assignment_id: &assignment };
-        links::revoke_assignment(c, &target, Some(actor), db::now()).map(|()| 1)
-    })
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "revoked",
+        move |c, actor| {
+            let target = links::Target {
+                cycle_id: &c2,
+                assignment_id: &assignment,
+            };
+            links::revoke_assignment(c, &target, Some(actor), db::now()).map(|()| 1)
+        },
+    )
     .await
 }
 
@@ -449,7 +491,11 @@ pub async fn correct_email(
     let form = form.into_inner();
     if EmailAddress::parse(&form.email).is_none() && csrf_ok(&state, &req, &session, &form.csrf) {
         let refusal = Refusal {
-            other: Some(format!("{} ({})", t(l, "admin.error.email"), form.email.trim())),
+            other: Some(format!(
+                "{} ({})",
+                t(l, "admin.error.email"),
+                form.email.trim()
+            )),
             ..Default::default()
         };
         return render(
@@ -467,10 +513,17 @@ pub async fn correct_email(
         cycle.clone(),
         form.email.clone(),
     );
-    act(&state, (&req, &session), (&cycle, &form.csrf), "corrected", move |c, actor| {
-        let mail = (templates.as_ref(), settings.as_ref());
-        nominations::correct_email(c, mail, &c2, &assignment, &email, Some(actor), db::now()).map(|()| 1)
-    })
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "corrected",
+        move |c, actor| {
+            let mail = (templates.as_ref(), settings.as_ref());
+            nominations::correct_email(c, mail, &c2, &assignment, &email, Some(actor), db::now())
+                .map(|()| 1)
+        },
+    )
     .await
 }
 
@@ -482,12 +535,25 @@ pub async fn remind_all(
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    let cycle = CycleId::parse(&path).ok_or(AppError::NotFound)?.as_str().to_owned();
-    let (templates, settings, c2) = (state.templates.clone(), state.settings.clone(), cycle.clone());
-    act(&state, (&req, &session), (&cycle, &form.csrf), "reminded", move |c, actor| {
-        let mail = (templates.as_ref(), settings.as_ref());
-        nominations::remind_all(c, mail, &c2, Some(actor), db::now())
-    })
+    let cycle = CycleId::parse(&path)
+        .ok_or(AppError::NotFound)?
+        .as_str()
+        .to_owned();
+    let (templates, settings, c2) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        cycle.clone(),
+    );
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "reminded",
+        move |c, actor| {
+            let mail = (templates.as_ref(), settings.as_ref());
+            nominations::remind_all(c, mail, &c2, Some(actor), db::now())
+        },
+    )
     .await
 }
 
@@ -500,15 +566,28 @@ pub async fn nudge(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    let cycle = CycleId::parse(&path.0).ok_or(AppError::NotFound)?.as_str().to_owned();
+    let cycle = CycleId::parse(&path.0)
+        .ok_or(AppError::NotFound)?
+        .as_str()
+        .to_owned();
     let review = crate::domain::ids::ReviewId::parse(&path.1)
         .ok_or(AppError::NotFound)?
         .as_str()
         .to_owned();
-    let (templates, settings, c2) = (state.templates.clone(), state.settings.clone(), cycle.clone());
-    act(&state, (&req, &session), (&cycle, &form.csrf), "nudged", move |c, actor| {
-        let mail = (templates.as_ref(), settings.as_ref());
-        actions::proposals::nudge(c, mail, (&c2, &review), Some(actor), db::now()).map(|()| 1)
-    })
+    let (templates, settings, c2) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        cycle.clone(),
+    );
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "nudged",
+        move |c, actor| {
+            let mail = (templates.as_ref(), settings.as_ref());
+            actions::proposals::nudge(c, mail, (&c2, &review), Some(actor), db::now()).map(|()| 1)
+        },
+    )
     .await
 }

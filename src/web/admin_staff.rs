@@ -192,10 +192,16 @@ pub async fn set_role(
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
     let role = Role::parse(form.role.trim());
-    on_account(&state, (&req, &session), &form.csrf, "role", move |c, actor| {
-        let role = role.ok_or_else(|| AppError::Invalid("users.error.role".into()))?;
-        users::set_role(c, &who, role, actor, db::now())
-    })
+    on_account(
+        &state,
+        (&req, &session),
+        &form.csrf,
+        "role",
+        move |c, actor| {
+            let role = role.ok_or_else(|| AppError::Invalid("users.error.role".into()))?;
+            users::set_role(c, &who, role, actor, db::now())
+        },
+    )
     .await
 }
 
@@ -208,9 +214,13 @@ pub async fn disable(
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
-    on_account(&state, (&req, &session), &form.csrf, "disabled", move |c, actor| {
-        users::set_enabled(c, &who, false, actor, db::now())
-    })
+    on_account(
+        &state,
+        (&req, &session),
+        &form.csrf,
+        "disabled",
+        move |c, actor| users::set_enabled(c, &who, false, actor, db::now()),
+    )
     .await
 }
 
@@ -223,9 +233,13 @@ pub async fn enable(
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
-    on_account(&state, (&req, &session), &form.csrf, "enabled", move |c, actor| {
-        users::set_enabled(c, &who, true, actor, db::now())
-    })
+    on_account(
+        &state,
+        (&req, &session),
+        &form.csrf,
+        "enabled",
+        move |c, actor| users::set_enabled(c, &who, true, actor, db::now()),
+    )
     .await
 }
 
@@ -240,9 +254,21 @@ pub async fn resend(
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    on_account(&state, (&req, &session), &form.csrf, "resent", move |c, actor| {
-        users::send_invitation(c, (templates.as_ref(), settings.as_ref()), &who, actor, db::now())
-    })
+    on_account(
+        &state,
+        (&req, &session),
+        &form.csrf,
+        "resent",
+        move |c, actor| {
+            users::send_invitation(
+                c,
+                (templates.as_ref(), settings.as_ref()),
+                &who,
+                actor,
+                db::now(),
+            )
+        },
+    )
     .await
 }
 
@@ -385,7 +411,9 @@ pub async fn audit(
         cycle_id: Some(q.cycle.trim().to_owned()).filter(|c| !c.is_empty()),
         person_email: Some(q.person.trim().to_lowercase()).filter(|p| !p.is_empty()),
     };
-    let offset = i64::try_from(page - 1).unwrap_or(0).saturating_mul(AUDIT_PAGE);
+    let offset = i64::try_from(page - 1)
+        .unwrap_or(0)
+        .saturating_mul(AUDIT_PAGE);
     let (events, more, cycles) = state
         .db
         .read(move |c| {
@@ -405,5 +433,8 @@ pub async fn audit(
         page,
         more,
     };
-    Ok(html(StatusCode::OK, view::audit(l, &viewer(&session, &req), &p)))
+    Ok(html(
+        StatusCode::OK,
+        view::audit(l, &viewer(&session, &req), &p),
+    ))
 }

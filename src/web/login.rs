@@ -41,7 +41,12 @@ pub struct LoginForm {
 }
 
 /// The sign-in page again (after a refusal), carrying the form it carried.
-fn again(l: crate::domain::locale::Locale, email: &str, error: &str, carried: Option<(&str, &str)>) -> maud::Markup {
+fn again(
+    l: crate::domain::locale::Locale,
+    email: &str,
+    error: &str,
+    carried: Option<(&str, &str)>,
+) -> maud::Markup {
     match carried {
         Some(c) => view::login_carrying(l, email, Some(error), c),
         None => view::login(l, email, Some(error), None),

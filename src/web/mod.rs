@@ -265,7 +265,9 @@ pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Resu
                     .limit(16 * 1024)
                     .error_handler(|e, _| AppError::Invalid(e.to_string()).into()),
             )
-            .wrap(actix_web::middleware::from_fn(session_resume::keep_typed_work))
+            .wrap(actix_web::middleware::from_fn(
+                session_resume::keep_typed_work,
+            ))
             .wrap(security::headers())
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 security::time_limit(limit, req, next)

@@ -162,7 +162,13 @@ pub async fn kam_show(
     let loaded = load(&state, &review).await?;
     let l = locale(&req, kam_locale(&loaded));
     let saved = req.query_string().contains("saved=1");
-    let notice = saved.then(|| tf(l, "proposal.saved", &[("name", &loaded.review.supervisor_name)]));
+    let notice = saved.then(|| {
+        tf(
+            l,
+            "proposal.saved",
+            &[("name", &loaded.review.supervisor_name)],
+        )
+    });
     Ok(html(
         StatusCode::OK,
         kam_page(&state, (&req, &path), &loaded, None, notice),
@@ -191,15 +197,33 @@ pub async fn kam_save(
     let checked = proposal::check(
         &p,
         k,
-        (&loaded.review.subject_email, &loaded.review.supervisor_email),
+        (
+            &loaded.review.subject_email,
+            &loaded.review.supervisor_email,
+        ),
     );
     let list = match (adding, checked) {
         (false, Ok(list)) => list,
         (adding, checked) => {
-            let problems = if adding { Vec::new() } else { checked.err().unwrap_or_default() };
-            let status = if adding { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-            let sent = Sent { proposal: p, rows, problems };
-            return Ok(html(status, kam_page(&state, (&req, &path), &loaded, Some(sent), None)));
+            let problems = if adding {
+                Vec::new()
+            } else {
+                checked.err().unwrap_or_default()
+            };
+            let status = if adding {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let sent = Sent {
+                proposal: p,
+                rows,
+                problems,
+            };
+            return Ok(html(
+                status,
+                kam_page(&state, (&req, &path), &loaded, Some(sent), None),
+            ));
         }
     };
     let id = review.clone();
@@ -270,7 +294,11 @@ fn supervisor_page(
         notice,
         locale: l,
     };
-    let title = tf(l, "proposal.sup.title", &[("name", &loaded.review.subject_name)]);
+    let title = tf(
+        l,
+        "proposal.sup.title",
+        &[("name", &loaded.review.subject_name)],
+    );
     staff_page(
         l,
         &title,
@@ -295,9 +323,17 @@ pub async fn supervisor_show(
     let l = staff_locale(&req, &session);
     let invited = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .ok()
-        .and_then(|q| q.iter().find(|(k, _)| k == "approved").map(|(_, v)| v.clone()));
+        .and_then(|q| {
+            q.iter()
+                .find(|(k, _)| k == "approved")
+                .map(|(_, v)| v.clone())
+        });
     let notice = match req.query_string() {
-        _ if invited.is_some() => Some(tf(l, "proposal.sup.invited", &[("n", invited.as_deref().unwrap_or("0"))])),
+        _ if invited.is_some() => Some(tf(
+            l,
+            "proposal.sup.invited",
+            &[("n", invited.as_deref().unwrap_or("0"))],
+        )),
         q if q.contains("saved=1") => Some(t(l, "proposal.sup.saved").to_owned()),
         _ => None,
     };
@@ -336,15 +372,33 @@ pub async fn supervisor_save(
     let checked = proposal::check(
         &p,
         k,
-        (&loaded.review.subject_email, &loaded.review.supervisor_email),
+        (
+            &loaded.review.subject_email,
+            &loaded.review.supervisor_email,
+        ),
     );
     let list = match (adding, checked) {
         (false, Ok(list)) => list,
         (adding, checked) => {
-            let problems = if adding { Vec::new() } else { checked.err().unwrap_or_default() };
-            let status = if adding { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-            let sent = Sent { proposal: p, rows, problems };
-            return Ok(html(status, supervisor_page((&req, &session), &loaded, Some(sent), None)));
+            let problems = if adding {
+                Vec::new()
+            } else {
+                checked.err().unwrap_or_default()
+            };
+            let status = if adding {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let sent = Sent {
+                proposal: p,
+                rows,
+                problems,
+            };
+            return Ok(html(
+                status,
+                supervisor_page((&req, &session), &loaded, Some(sent), None),
+            ));
         }
     };
     let (id, actor) = (loaded.review.review.id.clone(), session.person_id.clone());

@@ -49,23 +49,34 @@ pub async fn keep_typed_work(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if req.method() != Method::POST || !form || !safe_resume_path(req.path()) {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let session = super::staff::current(&state, req.request()).await?;
     if let Some(session) = session {
         req.extensions_mut().insert(session);
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     }
     // the session has ended: keep what was typed (never the old CSRF token)
     let body = req.extract::<web::Bytes>().await.unwrap_or_default();
     if body.len() > MAX_CARRIED {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     }
-    let mut fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let mut fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     fields.retain(|(k, _)| k != "csrf");
     let carried = serde_urlencoded::to_string(&fields).unwrap_or_default();
     let l = locale(req.request(), None);

@@ -174,7 +174,12 @@ pub async fn home(
         .await?;
     Ok(html(
         StatusCode::OK,
-        view::supervisor_home(l, &viewer(&session, &req), &rows, state.settings.min_group_size()),
+        view::supervisor_home(
+            l,
+            &viewer(&session, &req),
+            &rows,
+            state.settings.min_group_size(),
+        ),
     ))
 }
 

@@ -46,8 +46,12 @@ async fn an_admin_downloads_the_report_in_three_formats(app: TestApp) {
     let bytes = r.bytes().await.expect("xlsx");
     assert!(bytes.starts_with(b"PK"));
 
-    // the admin's home links to the insights and the downloads
-    let home = get("/?lang=en".into()).await.text().await.expect("home");
+    // the cycle's page links to the insights and the downloads
+    let home = get(format!("/admin/cycles/{}?lang=en", l.cycle_id))
+        .await
+        .text()
+        .await
+        .expect("cycle page");
     assert!(home.contains(&format!("href=\"/admin/cycles/{}/insights\"", l.cycle_id)));
     // the insights page: heat map, distribution, calibration
     let r = get(format!("/admin/cycles/{}/insights?lang=en", l.cycle_id)).await;

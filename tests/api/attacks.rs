@@ -35,7 +35,7 @@ fn due_work(app: &TestApp) {
 /// The criteria part of the reconciliation page (everything the page derives from answers).
 fn criteria_section(page: &str) -> String {
     let start = page.find("<article").expect("criteria");
-    let end = page.find("</form>").expect("end of the form");
+    let end = start + page[start..].find("</form>").expect("end of the form");
     page[start..end].to_owned()
 }
 
@@ -192,8 +192,9 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
     let csv = Nominations::new()
         .rater("kam@t.cn", "boss@t.cn", "c5@client.cn", "customer", "en")
         .csv();
-    let import =
-        move |c: &mut db::AnyConnection| nominations::import(c, &t, &s, &id, csv.as_bytes(), db::now());
+    let import = move |c: &mut db::AnyConnection| {
+        nominations::import(c, &t, &s, &id, csv.as_bytes(), db::now())
+    };
     let err = app.write(import).expect_err("refused").to_string();
     assert!(
         err.contains("line 2: the results of kam@t.cn's review are already visible"),

@@ -11,33 +11,67 @@ use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard};
 use crate::helpers::{cookie_pair, csrf_of, new_client, StaffClient, TestApp};
 
-async fn call(
-    app: &TestApp,
-    who: &reqwest::Client,
-    method: &str,
-    path: &str,
-    csrf: &str,
-    version: &str,
-) -> u16 {
+/// The form every unsafe call sends: the fields the handlers read, none of them valid enough
+/// to change anything but what the route is for.
+const FIELDS: [(&str, &str); 3] = [("action", "save"), ("reason", "matrix"), ("version", "0")];
+
+/// Whether a route takes `multipart/form-data` (the CSV upload).
+fn multipart(path: &str) -> bool {
+    path.starts_with("/admin/cycles/") && path.ends_with("/nominations")
+}
+
+/// Sends `csrf` and [`FIELDS`] to `path` as the route expects them.
+fn post(who: &reqwest::Client, url: String, path: &str, csrf: &str) -> reqwest::RequestBuilder {
+    if multipart(path) {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"not,a,nominations,file\n".to_vec())
+                    .file_name("n.csv"),
+            );
+        who.post(url).multipart(form)
+    } else {
+        let mut fields = vec![("csrf", csrf)];
+        fields.extend(FIELDS);
+        who.post(url).form(&fields)
+    }
+}
+
+async fn call(app: &TestApp, who: &reqwest::Client, method: &str, path: &str, csrf: &str) -> u16 {
     let url = format!("{}{path}", app.address);
     let r = if method == "GET" {
         who.get(url).send().await
     } else {
-        who.post(url)
-            .form(&[
-                ("csrf", csrf),
-                ("version", version),
-                ("action", "save"),
-                ("reason", "matrix"),
-            ])
-            .send()
-            .await
+        post(who, url, path, csrf).send().await
     };
     r.expect("request").status().as_u16()
 }
 
-async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
-    let l = launched_cycle(&app, &standard());
+/// Fills a route pattern with the matrix's ids.
+struct Ids {
+    assignment: String,
+    review: String,
+    cycle: String,
+    person: String,
+    message: String,
+    /// A rater's link.
+    link: String,
+}
+
+impl Ids {
+    fn fill(&self, pattern: &str) -> String {
+        pattern
+            .replace("{assignment}", &self.assignment)
+            .replace("{review}", &self.review)
+            .replace("{cycle}", &self.cycle)
+            .replace("{person}", &self.person)
+            .replace("{message}", &self.message)
+    }
+}
+
+async fn matrix_ids(app: &TestApp) -> Ids {
+    let l = launched_cycle(app, &standard());
     let own = l
         .links
         .iter()
@@ -52,7 +86,50 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
         .review
         .id
         .clone();
-    let version = "0";
+    // a staff account the admin routes may change without touching the matrix's roles
+    app.write(|c| users::add(c, "spare@t.cn", "Spare", Role::Supervisor, db::now()))
+        .expect("spare");
+    let person = app
+        .read(|c| {
+            Ok(db::people::find_by_email(c, "spare@t.cn")?
+                .expect("spare")
+                .id)
+        })
+        .expect("person");
+    let message = app
+        .read(|c| Ok(db::outbox::list(c, None)?.remove(0).id))
+        .expect("a queued message");
+    Ids {
+        link: l.link("c1@client.cn"),
+        assignment: own,
+        review,
+        cycle: l.cycle_id.clone(),
+        person,
+        message,
+    }
+}
+
+/// What an admin gets from each admin route, called in route order on an open cycle (the
+/// matrix closes and archives it on the way, so later steps answer as for an archived one).
+fn admin_expects(method: &str, pattern: &str) -> &'static [u16] {
+    match (method, pattern) {
+        ("GET", "/admin/cycles/{cycle}/edit") => &[303], // open: nothing to edit
+        ("GET", "/admin/cycles/{cycle}/launch") | ("POST", "/admin/cycles/{cycle}/launch") => {
+            &[409] // launched already
+        }
+        ("GET", _) => &[200],
+        // refused input re-renders its page (422); the steps that take no input go through
+        ("POST", "/admin/cycles/{cycle}/close" | "/admin/cycles/{cycle}/archive") => &[303],
+        ("POST", "/admin/users/{person}/disable" | "/admin/users/{person}/enable") => &[303],
+        ("POST", "/admin/users/{person}/invite" | "/admin/outbox/retry") => &[303],
+        // a KAM's link exists only in nomination mode `kam`
+        ("POST", "/admin/cycles/{cycle}/kams/{review}/nudge") => &[404],
+        _ => &[422],
+    }
+}
+
+async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
+    let ids = matrix_ids(&app).await;
     let boss = app.staff("boss@t.cn", Role::Supervisor).await;
     let other = app.staff("other@t.cn", Role::Supervisor).await;
     let admin = app.staff("admin@t.cn", Role::Admin).await;
@@ -64,13 +141,14 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
         if pattern == "/logout" {
             continue; // checked last: it ends the session
         }
-        let path = pattern
-            .replace("{assignment}", &own)
-            .replace("{review}", &review)
-            .replace("{cycle}", &l.cycle_id);
+        let path = ids.fill(pattern);
         let expect = |role: &str| -> &[u16] {
             match (role, method, pattern) {
-                ("anonymous", _, _) => &[303],
+                // signed out: a GET goes to sign in; a form keeps what was typed (401 with
+                // the sign-in form carrying it), except the upload, which cannot be carried
+                ("anonymous", "GET", _) => &[303],
+                ("anonymous", "POST", p) if multipart(p) => &[303],
+                ("anonymous", "POST", _) => &[401],
                 (_, "GET", "/") => &[200],
                 ("boss", "POST", "/rate/{assignment}") => &[303],
                 ("boss", "GET", "/reviews/{review}") | ("admin", "GET", "/reviews/{review}") => {
@@ -81,11 +159,11 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
                 // releasing needs a signed-off review; comments are the supervisor's alone
                 ("boss" | "admin", "POST", "/reviews/{review}/release") => &[400],
                 ("boss", "POST", "/reviews/{review}/plan") => &[400],
-                // the cycle report downloads: admins only
-                ("admin", "GET", p) if p.starts_with("/admin/cycles/{cycle}/") => &[200],
                 // results are not visible yet: the supervisor's save is refused as invalid
                 ("boss", "POST", "/reviews/{review}") => &[400],
                 ("admin", "POST", "/reviews/{review}/reopen") => &[409],
+                // the console: admins only; everyone else is told nothing is there
+                ("admin", m, p) if p.starts_with("/admin") => admin_expects(m, p),
                 _ => &[404],
             }
         };
@@ -95,7 +173,7 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
             ("other", &other),
             ("admin", &admin),
         ] {
-            let status = call(&app, &who.client, method, &path, &who.csrf, version).await;
+            let status = call(&app, &who.client, method, &path, &who.csrf).await;
             assert!(
                 expect(role).contains(&status),
                 "{method} {pattern} as {role}: {status}"
@@ -104,12 +182,12 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
     }
     for (role, who) in [("boss", &boss), ("other", &other), ("admin", &admin)] {
         assert_eq!(
-            call(&app, &who.client, "POST", "/logout", &who.csrf, version).await,
+            call(&app, &who.client, "POST", "/logout", &who.csrf).await,
             303,
             "{role}"
         );
         assert_eq!(
-            call(&app, &who.client, "GET", "/", "", version).await,
+            call(&app, &who.client, "GET", "/", "").await,
             303,
             "{role} is signed out"
         );
@@ -117,73 +195,47 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
 }
 
 async fn every_unsafe_route_refuses_a_missing_token_or_another_site(app: TestApp) {
-    let l = launched_cycle(&app, &standard());
-    let own = l
-        .links
-        .iter()
-        .find(|x| x.rater_email == "boss@t.cn")
-        .expect("own")
-        .assignment_id
-        .clone();
-    let id = l.cycle_id.clone();
-    let review = app
-        .read(move |c| Ok(db::reviews::list_for_cycle(c, &id)?))
-        .expect("r")[0]
-        .review
-        .id
-        .clone();
+    let ids = matrix_ids(&app).await;
     let boss = app.staff("boss@t.cn", Role::Supervisor).await;
     let admin = app.staff("admin@t.cn", Role::Admin).await;
     for (method, pattern) in staff_routes().filter(|(m, _)| *m == "POST") {
-        let path = pattern
-            .replace("{assignment}", &own)
-            .replace("{review}", &review)
-            .replace("{cycle}", &l.cycle_id);
-        let who = if pattern.ends_with("/reopen") {
+        let path = ids.fill(pattern);
+        // each route as someone it is for: a refusal is then the token's or the origin's
+        let who = if pattern.ends_with("/reopen") || pattern.starts_with("/admin") {
             &admin
         } else {
             &boss
         };
         let url = format!("{}{path}", app.address);
-        let forged = who
-            .client
-            .post(&url)
-            .form(&[
-                ("csrf", "forged"),
-                ("version", "0"),
-                ("action", "save"),
-                ("reason", "x"),
-            ])
+        let forged = post(&who.client, url.clone(), &path, "forged")
             .send()
             .await
             .expect("post");
+        let allowed: &[u16] = if pattern.starts_with("/admin") || pattern == "/logout" {
+            &[403]
+        } else {
+            &[403, 404]
+        };
         assert!(
-            matches!(forged.status().as_u16(), 403 | 404),
+            allowed.contains(&forged.status().as_u16()),
             "{method} {pattern} with a forged token: {}",
             forged.status()
         );
-        let cross = who
-            .client
-            .post(&url)
+        let cross = post(&who.client, url, &path, &who.csrf)
             .header("sec-fetch-site", "cross-site")
-            .form(&[
-                ("csrf", who.csrf.as_str()),
-                ("version", "0"),
-                ("action", "save"),
-                ("reason", "x"),
-            ])
             .send()
             .await
             .expect("post");
         assert!(
-            matches!(cross.status().as_u16(), 403 | 404),
+            allowed.contains(&cross.status().as_u16()),
             "{method} {pattern} cross-site: {}",
             cross.status()
         );
     }
-    // still signed in: nothing above ended a session or changed a review
-    assert_eq!(call(&app, &boss.client, "GET", "/", "", "0").await, 200);
-    let id = review.clone();
+    // still signed in: nothing above ended a session or changed a review or the cycle
+    assert_eq!(call(&app, &boss.client, "GET", "/", "").await, 200);
+    assert_eq!(call(&app, &admin.client, "GET", "/admin", "").await, 200);
+    let id = ids.review.clone();
     let v: i32 = app
         .read(move |c| {
             Ok(db::schema::reviews::table
@@ -193,11 +245,19 @@ async fn every_unsafe_route_refuses_a_missing_token_or_another_site(app: TestApp
         })
         .expect("version");
     assert_eq!(v, 0);
+    let cycle = ids.cycle.clone();
+    let status = app
+        .read(move |c| Ok(db::cycles::find(c, &cycle)?.expect("cycle").status))
+        .expect("status");
+    assert_eq!(status, kam360::domain::status::CycleStatus::Open);
+    let spare = app
+        .read(|c| Ok(db::accounts::find_by_email(c, "spare@t.cn")?.expect("spare")))
+        .expect("spare");
+    assert!(!spare.disabled && spare.role == Role::Supervisor);
     // rater forms too: another site cannot post
-    let link = l.link("c1@client.cn");
     let r = app
         .client
-        .post(format!("{}{link}", app.address))
+        .post(format!("{}{}", app.address, ids.link))
         .header("sec-fetch-site", "cross-site")
         .header("content-type", "application/x-www-form-urlencoded")
         .body("action=save")

@@ -125,6 +125,9 @@ async fn the_kam_reads_acknowledges_plans_and_prints_in_chromium() {
         .expect("admin");
     set_viewport(&c, 1280, 900).await;
     crate::chromium::sign_in_with_form(&c, &app.address, "admin@t.cn", &password).await;
+    // from the list of cycles to the cycle's page, then its insights
+    click(&c, Locator::Css("table.overview th a")).await;
+    wait_for(&c, Locator::Css("a[href$='/insights']")).await;
     click(&c, Locator::Css("a[href$='/insights']")).await;
     wait_for(&c, Locator::Css("table.heat")).await;
     let cells = c

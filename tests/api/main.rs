@@ -7,6 +7,7 @@ mod fixtures;
 mod helpers;
 
 mod accessibility;
+mod admin_console;
 mod admin_report;
 mod attacks;
 mod authz;
@@ -21,6 +22,7 @@ mod email;
 mod hardening;
 mod import;
 mod link_request;
+mod nomination_by_kam;
 mod outbox;
 mod password_reset;
 mod rater_form;

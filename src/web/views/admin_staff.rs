@@ -43,7 +43,12 @@ pub struct UsersPage<'a> {
 }
 
 fn invite_form(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
-    let error = |field: &str| p.problems.iter().find(|(f, _)| *f == field).map(|(_, k)| *k);
+    let error = |field: &str| {
+        p.problems
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, k)| *k)
+    };
     let text = |field: &str, kind: &str, value: &str, auto: &str| {
         let e = error(field);
         html! {
@@ -167,9 +172,18 @@ pub fn users(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
 }
 
 /// `GET /admin/outbox`: messages retrying or failed, with the last error.
-pub fn outbox(l: Locale, s: &Viewer<'_>, rows: &[OutboxRow], done: (&str, usize), refusal: Option<&str>) -> Markup {
+pub fn outbox(
+    l: Locale,
+    s: &Viewer<'_>,
+    rows: &[OutboxRow],
+    done: (&str, usize),
+    refusal: Option<&str>,
+) -> Markup {
     let title = t(l, "outbox.title");
-    let failed = rows.iter().filter(|r| r.status == OutboxStatus::Failed).count();
+    let failed = rows
+        .iter()
+        .filter(|r| r.status == OutboxStatus::Failed)
+        .count();
     staff_page(
         l,
         title,
@@ -244,7 +258,10 @@ fn audit_href(p: &AuditPage<'_>, page: usize) -> String {
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    format!("/admin/audit?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+    format!(
+        "/admin/audit?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
 }
 
 /// `GET /admin/audit`: the trail, newest first, filterable by cycle and person.

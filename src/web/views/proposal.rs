@@ -39,7 +39,12 @@ pub struct EditorView<'a> {
     pub locale: Locale,
 }
 
-fn field_problem(problems: &[Problem], group: Relationship, row: usize, field: &str) -> Option<&'static str> {
+fn field_problem(
+    problems: &[Problem],
+    group: Relationship,
+    row: usize,
+    field: &str,
+) -> Option<&'static str> {
     problems
         .iter()
         .find(|p| p.place == Place::Field(group, row, field_static(field)))
@@ -55,7 +60,14 @@ fn field_static(field: &str) -> &'static str {
     }
 }
 
-fn row(l: Locale, v: &EditorView<'_>, group: Relationship, i: usize, typed: &Typed, locked: bool) -> Markup {
+fn row(
+    l: Locale,
+    v: &EditorView<'_>,
+    group: Relationship,
+    i: usize,
+    typed: &Typed,
+    locked: bool,
+) -> Markup {
     let id = |f: &str| format!("{}-{i}-{f}", group.as_str());
     let input = |f: &str, kind: &str, value: &str| {
         let error = field_problem(v.problems, group, i, f);

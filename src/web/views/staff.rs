@@ -54,7 +54,12 @@ pub fn login(l: Locale, email: &str, error: Option<&str>, notice: Option<&str>) 
 
 /// The sign-in form after a session ended on a form: it carries what was typed (`path` the
 /// form's, `carried` its fields, url-encoded) through the sign-in.
-pub fn login_carrying(l: Locale, email: &str, error: Option<&str>, (path, carried): (&str, &str)) -> Markup {
+pub fn login_carrying(
+    l: Locale,
+    email: &str,
+    error: Option<&str>,
+    (path, carried): (&str, &str),
+) -> Markup {
     let notice = (error.is_none()).then(|| t(l, "staff.session_ended"));
     login_page(l, email, (error, notice), Some((path, carried)))
 }

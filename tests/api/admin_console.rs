@@ -1,0 +1,656 @@
+//! The admin console (SPEC §11) over HTTP: a whole cycle run from the browser's forms, the
+//! contract's status codes and words, refusals that keep what was typed, and the audit of
+//! every step.
+
+use kam360::actions::users::Role;
+use kam360::db;
+use kam360::domain::status::{AssignmentStatus, CycleStatus};
+
+use crate::both_backends;
+use crate::fixtures::{future, standard, Nominations};
+use crate::helpers::{csrf_of, StaffClient, TestApp};
+
+/// An admin's browser.
+pub struct Console<'a> {
+    pub app: &'a TestApp,
+    pub staff: StaffClient,
+}
+
+impl<'a> Console<'a> {
+    pub async fn new(app: &'a TestApp) -> Console<'a> {
+        Console {
+            app,
+            staff: app.staff("admin@t.cn", Role::Admin).await,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .staff
+            .client
+            .get(format!("{}{path}", self.app.address))
+            .send()
+            .await
+            .expect("GET");
+        (r.status().as_u16(), r.text().await.expect("body"))
+    }
+
+    /// Posts a form with this session's token; returns the status and the Location or body.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let mut all = vec![("csrf", self.staff.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let r = self
+            .staff
+            .client
+            .post(format!("{}{path}", self.app.address))
+            .form(&all)
+            .send()
+            .await
+            .expect("POST");
+        located(r).await
+    }
+
+    /// Uploads a nominations file.
+    pub async fn upload(&self, cycle: &str, csv: &str) -> (u16, String) {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", self.staff.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+                    .file_name("nominations.csv")
+                    .mime_str("text/csv")
+                    .expect("mime"),
+            );
+        let r = self
+            .staff
+            .client
+            .post(format!(
+                "{}/admin/cycles/{cycle}/nominations",
+                self.app.address
+            ))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        located(r).await
+    }
+
+    /// Creates a cycle through the form; returns its id.
+    pub async fn create(&self, name: &str, mode: &str) -> String {
+        let closes = future(14).to_string();
+        let (s, to) = self
+            .post(
+                "/admin/cycles",
+                &[
+                    ("name", name),
+                    ("closes_at", &closes),
+                    ("min_group_size", "3"),
+                    ("time_zone", "Asia/Shanghai"),
+                    ("nominations", mode),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303, "{to}");
+        to.strip_prefix("/admin/cycles/")
+            .and_then(|r| r.split('?').next())
+            .expect("to the cycle page")
+            .to_owned()
+    }
+}
+
+async fn located(r: reqwest::Response) -> (u16, String) {
+    let status = r.status().as_u16();
+    match r.headers().get("location") {
+        Some(to) => (status, to.to_str().expect("ascii").to_owned()),
+        None => (status, r.text().await.expect("body")),
+    }
+}
+
+fn statuses(app: &TestApp, cycle: &str) -> Vec<(String, AssignmentStatus)> {
+    let id = cycle.to_owned();
+    app.read(move |c| {
+        let mut out = Vec::new();
+        for r in db::reviews::list_for_cycle(c, &id)? {
+            for a in db::assignments::list_for_review(c, &r.review.id)? {
+                out.push((a.rater_email, a.assignment.status));
+            }
+        }
+        Ok(out)
+    })
+    .expect("statuses")
+}
+
+fn status_of(app: &TestApp, cycle: &str, rater: &str) -> AssignmentStatus {
+    statuses(app, cycle)
+        .into_iter()
+        .find(|(e, _)| e == rater)
+        .map(|(_, s)| s)
+        .unwrap_or_else(|| panic!("no nomination of {rater}"))
+}
+
+/// The id of the nomination of `rater` (from the page's action URLs).
+fn assignment_of(app: &TestApp, cycle: &str, rater: &str) -> String {
+    let id = cycle.to_owned();
+    let rater = rater.to_owned();
+    app.read(move |c| {
+        for r in db::reviews::list_for_cycle(c, &id)? {
+            for a in db::assignments::list_for_review(c, &r.review.id)? {
+                if a.rater_email == rater {
+                    return Ok(a.assignment.id);
+                }
+            }
+        }
+        Err(kam360::error::AppError::NotFound)
+    })
+    .expect("assignment")
+}
+
+async fn a_cycle_is_created_refused_fields_keep_what_was_typed(app: TestApp) {
+    let admin = Console::new(&app).await;
+    let (s, list) = admin.get("/admin?lang=en").await;
+    assert_eq!(s, 200);
+    assert!(
+        list.contains("href=\"/admin/cycles/new\""),
+        "a way to create one"
+    );
+    let (s, form) = admin.get("/admin/cycles/new?lang=en").await;
+    assert_eq!(s, 200);
+    assert!(form.contains("name=\"closes_at\"") && form.contains("value=\"admin\" checked"));
+    // every bad field at once, each error beside its field, the typed values kept
+    let (s, page) = admin
+        .post(
+            "/admin/cycles?lang=en",
+            &[
+                ("name", "  "),
+                ("closes_at", "2020-01-01"),
+                ("min_group_size", "2"),
+                ("time_zone", "Mars/Olympus"),
+                ("nominations", "hr"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    for says in [
+        "Give the cycle a name.",
+        "k must be a whole number from 3 to 12.",
+        "This is not a known time zone.",
+        "Choose who nominates the raters.",
+    ] {
+        assert!(page.contains(says), "{says}: {page}");
+    }
+    assert!(page.contains("id=\"time_zone-error\""), "next to its field");
+    assert!(page.contains("value=\"Mars/Olympus\"") && page.contains("value=\"2020-01-01\""));
+    let (s, page) = admin
+        .post(
+            "/admin/cycles?lang=en",
+            &[("name", "Past"), ("closes_at", "2020-01-01")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("The closing date has already passed"),
+        "{page}"
+    );
+    let n: i64 = app
+        .read(|c| Ok(db::cycles::list(c)?.len() as i64))
+        .expect("cycles");
+    assert_eq!(n, 0, "nothing was created");
+
+    let id = admin.create("2026 H2", "admin").await;
+    let cycle = {
+        let id = id.clone();
+        app.read(move |c| Ok(db::cycles::find(c, &id)?.expect("cycle")))
+            .expect("cycle")
+    };
+    assert_eq!(cycle.status, CycleStatus::Draft);
+    assert_eq!(cycle.time_zone, "Asia/Shanghai");
+    assert_eq!(cycle.min_group_size, 3);
+    let (s, page) = admin
+        .get(&format!("/admin/cycles/{id}?done=created&lang=en"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("2026 H2") && page.contains("(UTC+08:00)"),
+        "{page}"
+    );
+    // a draft's settings can be edited; the edit is audited with its author
+    let closes = future(20).to_string();
+    let (s, to) = admin
+        .post(
+            &format!("/admin/cycles/{id}/edit"),
+            &[
+                ("name", "2026 H2 (Sales)"),
+                ("closes_at", &closes),
+                ("reminder_days", "5, 1"),
+                ("nominations", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, to.as_str()),
+        (303, format!("/admin/cycles/{id}?done=edited").as_str())
+    );
+    let (_, page) = admin.get(&format!("/admin/cycles/{id}?lang=en")).await;
+    assert!(page.contains("2026 H2 (Sales)") && page.contains("5,1 days before closing"));
+    let (_, audit) = admin.get(&format!("/admin/audit?cycle={id}&lang=en")).await;
+    assert!(
+        audit.contains("cycle.create") && audit.contains("cycle.edit"),
+        "{audit}"
+    );
+    assert!(audit.contains("admin@t.cn"), "who did it");
+}
+
+async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
+    let admin = Console::new(&app).await;
+    let id = admin.create("Console cycle", "admin").await;
+    // a bad file first: every bad row listed with the CLI's words, nothing imported
+    let bad = Nominations::new()
+        .kam("kam@t.cn", "Wang Fang", "boss@t.cn")
+        .raw("kam@t.cn,Wang Fang,boss@t.cn,Boss,not-an-email,X,customer,en,ACME")
+        .raw("kam@t.cn,Wang Fang,boss@t.cn,Boss,c9@client.cn,Y,friend,en,ACME")
+        .csv();
+    let (s, page) = admin.upload(&id, &bad).await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("line 4:") && page.contains("line 5:"),
+        "{page}"
+    );
+    assert!(statuses(&app, &id).is_empty(), "all or nothing");
+    let cli = kam360::domain::nomination::parse(bad.as_bytes()).expect_err("bad");
+    for e in &cli {
+        assert!(
+            page.contains(&maud::html! { (e.to_string()) }.into_string()),
+            "the CLI's words: {e}"
+        );
+    }
+    // the good file
+    let (s, to) = admin.upload(&id, &standard().csv()).await;
+    assert_eq!(
+        (s, to.as_str()),
+        (
+            303,
+            format!("/admin/cycles/{id}?done=imported&n=11").as_str()
+        )
+    );
+    let (_, page) = admin.get(&format!("{to}&lang=en")).await;
+    assert!(page.contains("11 nominations imported"), "{page}");
+    assert!(page.contains("c1@client.cn") && page.contains(">pending<"));
+    // one more by hand, and a refused one that keeps what was typed
+    let one = [
+        ("subject_email", "kam@t.cn"),
+        ("subject_name", "Wang Fang"),
+        ("supervisor_email", "boss@t.cn"),
+        ("supervisor_name", "Supervisor boss@t.cn"),
+        ("rater_email", "c4@client.cn"),
+        ("rater_name", "Zhao Lei"),
+        ("relationship", "customer"),
+        ("locale", "zh"),
+        ("organization", "ACME"),
+    ];
+    let mut typo = one.to_vec();
+    typo[4] = ("rater_email", "c4@client");
+    let (s, page) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/add?lang=en"),
+            &typo,
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("value=\"c4@client\"") && page.contains("value=\"Zhao Lei\""));
+    let (s, _) = admin
+        .post(&format!("/admin/cycles/{id}/nominations/add"), &one)
+        .await;
+    assert_eq!(s, 303);
+    let extra = assignment_of(&app, &id, "c4@client.cn");
+    let (s, _) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/{extra}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 303);
+    assert_eq!(statuses(&app, &id).len(), 11);
+
+    // launch: the confirmation says what will happen
+    let (s, confirm) = admin
+        .get(&format!("/admin/cycles/{id}/launch?lang=en"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(confirm.contains("This queues 11 invitations"), "{confirm}");
+    let (s, to) = admin.post(&format!("/admin/cycles/{id}/launch"), &[]).await;
+    assert_eq!(
+        (s, to.as_str()),
+        (
+            303,
+            format!("/admin/cycles/{id}?done=launched&n=11").as_str()
+        )
+    );
+    assert_eq!(
+        status_of(&app, &id, "c1@client.cn"),
+        AssignmentStatus::Pending
+    );
+    let sent = kam360::email::worker::flush(
+        &app.db,
+        &kam360::email::Mailer::new(&app.settings.email).expect("mailer"),
+        &app.settings,
+    )
+    .await
+    .expect("flush");
+    assert_eq!(sent.sent, 11);
+    assert_eq!(
+        status_of(&app, &id, "c1@client.cn"),
+        AssignmentStatus::Invited
+    );
+    let (_, page) = admin.get(&format!("/admin/cycles/{id}?lang=en")).await;
+    assert!(page.contains(">invited<"));
+    assert!(
+        !page.contains("none yet"),
+        "each row says when its last email went out"
+    );
+
+    // per nomination: remind, reissue, revoke, correct the address
+    let c1 = assignment_of(&app, &id, "c1@client.cn");
+    let c2 = assignment_of(&app, &id, "c2@client.cn");
+    let c3 = assignment_of(&app, &id, "c3@client.cn");
+    let before = app.mail_files().len();
+    for (action, who) in [("remind", &c1), ("reissue", &c2), ("revoke", &c3)] {
+        let (s, to) = admin
+            .post(
+                &format!("/admin/cycles/{id}/nominations/{who}/{action}"),
+                &[],
+            )
+            .await;
+        assert_eq!(s, 303, "{action}: {to}");
+    }
+    assert_eq!(
+        status_of(&app, &id, "c3@client.cn"),
+        AssignmentStatus::Revoked
+    );
+    // revoking again is refused with the reason, on the page
+    let (s, page) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/{c3}/revoke?lang=en"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("only an unanswered link can be revoked"),
+        "{page}"
+    );
+    let p1 = assignment_of(&app, &id, "p1@t.cn");
+    let (s, page) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/{p1}/email?lang=en"),
+            &[("email", "not an address")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("This is not a valid email address"));
+    let (s, _) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/{p1}/email"),
+            &[("email", "P1.Right@T.cn")],
+        )
+        .await;
+    assert_eq!(s, 303);
+    assert_eq!(
+        assignment_of(&app, &id, "p1.right@t.cn"),
+        p1,
+        "the same nomination"
+    );
+    // everyone who has not answered, at once
+    let (s, to) = admin.post(&format!("/admin/cycles/{id}/remind"), &[]).await;
+    assert_eq!(s, 303);
+    assert!(to.ends_with("done=reminded&n=10"), "{to}");
+    let sent = kam360::email::worker::flush(
+        &app.db,
+        &kam360::email::Mailer::new(&app.settings.email).expect("mailer"),
+        &app.settings,
+    )
+    .await
+    .expect("flush");
+    assert_eq!(sent.sent, 13, "remind + reissue + corrected + 10 reminders");
+    assert_eq!(app.mail_files().len(), before + 13);
+    // the filter shows those still waiting; admins never see what anyone answered
+    let (_, page) = admin
+        .get(&format!(
+            "/admin/cycles/{id}?show=unanswered&q=wang&lang=en"
+        ))
+        .await;
+    assert!(page.contains("Wang Fang") && page.contains("c1@client.cn"));
+    assert!(
+        !page.contains("c3@client.cn"),
+        "the revoked one is not waiting"
+    );
+    let (_, none) = admin
+        .get(&format!("/admin/cycles/{id}?q=nobody&lang=en"))
+        .await;
+    assert!(none.contains("No key account manager matches."));
+
+    // close, then archive, each behind its confirmation
+    let (s, confirm) = admin
+        .get(&format!("/admin/cycles/{id}/close?lang=en"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        confirm.contains("10 unanswered links stop working"),
+        "{confirm}"
+    );
+    let (s, _) = admin.post(&format!("/admin/cycles/{id}/close"), &[]).await;
+    assert_eq!(s, 303);
+    let (s, page) = admin
+        .get(&format!("/admin/cycles/{id}/launch?lang=en"))
+        .await;
+    assert_eq!(s, 409, "a closed cycle cannot be launched");
+    assert!(page.contains("Only a draft cycle can be launched"));
+    let (s, _) = admin
+        .post(&format!("/admin/cycles/{id}/archive"), &[])
+        .await;
+    assert_eq!(s, 303);
+    let (_, list) = admin.get("/admin?lang=en").await;
+    assert!(
+        list.contains("Archived") && list.contains("closed on"),
+        "closed early: {list}"
+    );
+    // the downloads are the CLI's bytes
+    let rows = {
+        let id = id.clone();
+        app.read(move |c| kam360::actions::report::build(c, &id))
+            .expect("rows")
+    };
+    let (s, csv) = admin.get(&format!("/admin/cycles/{id}/report.csv")).await;
+    assert_eq!(s, 200);
+    assert_eq!(csv, kam360::domain::export::to_csv(&rows).expect("csv"));
+    // every step is in the audit trail with its author
+    let (_, audit) = admin.get(&format!("/admin/audit?cycle={id}&lang=en")).await;
+    for action in [
+        "cycle.import",
+        "nomination.remove",
+        "cycle.launch",
+        "nomination.remind",
+        "link.reissue",
+        "link.revoke",
+        "nomination.correct_email",
+        "cycle.remind_all",
+        "cycle.close",
+        "cycle.archive",
+    ] {
+        assert!(audit.contains(action), "{action} audited");
+    }
+    let (_, by_person) = admin.get("/admin/audit?person=p1.right@t.cn&lang=en").await;
+    assert!(
+        by_person.contains("nomination.correct_email"),
+        "{by_person}"
+    );
+    assert!(!by_person.contains("cycle.launch"));
+}
+
+async fn staff_are_invited_disabled_and_given_roles(app: TestApp) {
+    let admin = Console::new(&app).await;
+    let (s, page) = admin
+        .post(
+            "/admin/users?lang=en",
+            &[("email", "li@t"), ("name", ""), ("role", "boss")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("Give a valid email address.") && page.contains("value=\"li@t\""));
+    let (s, to) = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "Li.Ming@T.cn"),
+                ("name", "Li Ming"),
+                ("role", "supervisor"),
+                ("locale", "en"),
+            ],
+        )
+        .await;
+    assert_eq!((s, to.as_str()), (303, "/admin/users?done=invited&n=1"));
+    let (s, page) = admin
+        .post(
+            "/admin/users?lang=en",
+            &[("email", "li.ming@t.cn"), ("name", "Li"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("already has an account"));
+    let (_, list) = admin.get("/admin/users?lang=en").await;
+    assert!(list.contains("li.ming@t.cn") && list.contains(">invited<"));
+    let person = app
+        .read(|c| {
+            Ok(db::people::find_by_email(c, "li.ming@t.cn")?
+                .expect("li")
+                .id)
+        })
+        .expect("person");
+    // the admin cannot change or disable themselves
+    let me = app
+        .read(|c| Ok(db::people::find_by_email(c, "admin@t.cn")?.expect("me").id))
+        .expect("me");
+    let (s, page) = admin
+        .post(&format!("/admin/users/{me}/disable?lang=en"), &[])
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("You cannot disable your own account."));
+    let (s, _) = admin
+        .post(&format!("/admin/users/{person}/role"), &[("role", "admin")])
+        .await;
+    assert_eq!(s, 303);
+    let (s, _) = admin
+        .post(&format!("/admin/users/{person}/disable"), &[])
+        .await;
+    assert_eq!(s, 303);
+    let account = app
+        .read(|c| Ok(db::accounts::find_by_email(c, "li.ming@t.cn")?.expect("li")))
+        .expect("account");
+    assert!(account.disabled && account.role == Role::Admin);
+    let (_, audit) = admin.get("/admin/audit?person=li.ming@t.cn&lang=en").await;
+    for a in ["user.invite", "user.role", "user.disable"] {
+        assert!(audit.contains(a), "{a}");
+    }
+}
+
+async fn staff_pages_speak_the_chosen_language_and_remember_it(app: TestApp) {
+    let admin = Console::new(&app).await;
+    let (_, page) = admin.get("/admin?lang=zh").await;
+    assert!(page.contains("lang=\"zh-CN\"") || page.contains("lang=\"zh\""));
+    assert!(
+        page.contains("新建周期") && page.contains("href=\"/admin?lang=en\""),
+        "a switch"
+    );
+    // the choice is the person's: the next page without ?lang is in Chinese too
+    let (_, next) = admin.get("/admin/users").await;
+    assert!(next.contains("员工账户"), "{next}");
+    let (_, back) = admin.get("/admin/outbox?lang=en").await;
+    assert!(back.contains("Email problems"));
+    let (_, after) = admin.get("/admin/audit").await;
+    assert!(after.contains("Audit trail"));
+}
+
+async fn an_ended_session_keeps_the_typed_form(app: TestApp) {
+    let admin = Console::new(&app).await;
+    let closes = future(10).to_string();
+    // the session times out while the admin types
+    app.write(|c| {
+        use diesel::prelude::*;
+        diesel::delete(db::schema::staff_sessions::table).execute(c)?;
+        Ok(())
+    })
+    .expect("end sessions");
+    let (s, page) = admin
+        .post(
+            "/admin/cycles?lang=en",
+            &[("name", "Typed before the timeout"), ("closes_at", &closes)],
+        )
+        .await;
+    assert_eq!(s, 401);
+    assert!(page.contains("They were kept"), "{page}");
+    assert!(page.contains("name=\"resume_to\" value=\"/admin/cycles\""));
+    assert!(page.contains("Typed+before+the+timeout"), "carried");
+    assert!(!page.contains(&admin.staff.csrf), "never the old token");
+    let resume = |field: &str| {
+        let marker = format!("name=\"{field}\" value=\"");
+        let at = page.find(&marker).expect(field) + marker.len();
+        page[at..at + page[at..].find('"').expect("end")]
+            .replace("&amp;", "&")
+            .replace("&quot;", "\"")
+    };
+    // signing in again shows one button that sends it on
+    let password = app
+        .write(|c| {
+            let p = kam360::domain::password::generate();
+            let h = kam360::domain::password::hash(&p).expect("hash");
+            db::accounts::set_password(c, "admin@t.cn", &h, db::now())?;
+            Ok(p)
+        })
+        .expect("password");
+    let r = admin
+        .staff
+        .client
+        .post(format!("{}/login?lang=en", app.address))
+        .form(&[
+            ("email", "admin@t.cn"),
+            ("password", password.as_str()),
+            ("resume_to", resume("resume_to").as_str()),
+            ("resume", resume("resume").as_str()),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("Send my changes") && page.contains("action=\"/admin/cycles\""));
+    assert!(
+        page.contains("value=\"Typed before the timeout\""),
+        "the typed values, carried"
+    );
+    let csrf = csrf_of(&page);
+    assert_ne!(csrf, admin.staff.csrf);
+    let r = admin
+        .staff
+        .client
+        .post(format!("{}/admin/cycles", app.address))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Typed before the timeout"),
+            ("closes_at", closes.as_str()),
+        ])
+        .send()
+        .await
+        .expect("send on");
+    assert_eq!(r.status(), 303);
+    let names: Vec<String> = app
+        .read(|c| Ok(db::cycles::list(c)?.into_iter().map(|c| c.name).collect()))
+        .expect("cycles");
+    assert_eq!(names, ["Typed before the timeout"]);
+}
+
+both_backends!(
+    a_cycle_is_created_refused_fields_keep_what_was_typed,
+    a_whole_cycle_runs_in_the_browser,
+    staff_are_invited_disabled_and_given_roles,
+    staff_pages_speak_the_chosen_language_and_remember_it,
+    an_ended_session_keeps_the_typed_form,
+);
