@@ -129,7 +129,7 @@ pub struct Target<'a> {
 }
 
 /// The nomination a target names, with its cycle and review (another cycle's: not found).
-fn find_target(
+pub(super) fn find_target(
     conn: &mut AnyConnection,
     t: &Target<'_>,
 ) -> AppResult<(

@@ -3,6 +3,7 @@
 
 pub mod cycles;
 pub mod demo;
+pub mod follow_up;
 pub mod link_request;
 pub mod links;
 pub mod nominations;

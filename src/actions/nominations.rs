@@ -1,6 +1,6 @@
 //! Nominations (SPEC §10, §11): the CSV import, all or nothing, and the single changes the
-//! admin console makes: add or remove one while the cycle is a draft; after launch, remind,
-//! and correct a rater's email address (a new link to the new address; the old one dies).
+//! admin console makes while the cycle is a draft: add, edit or remove one. After launch, see
+//! `follow_up` (remind, correct an address) and `links` (revoke, reissue).
 
 use chrono::NaiveDateTime;
 
@@ -8,11 +8,10 @@ use super::cycles::{invite, IssuedLink};
 use super::find_cycle;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::email_address::EmailAddress;
 use crate::domain::nomination::{self, ImportError};
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
-use crate::email::{Kind, Templates};
+use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 /// What an import did.
@@ -256,26 +255,6 @@ pub fn add_one(
     }
 }
 
-/// The nomination `assignment_id` of `cycle_id`, with its review (anything else: not found).
-fn find_in_cycle(
-    conn: &mut AnyConnection,
-    cycle_id: &str,
-    assignment_id: &str,
-) -> AppResult<(
-    db::cycles::CycleRow,
-    db::reviews::ReviewListing,
-    db::assignments::AssignmentListing,
-)> {
-    let cycle = find_cycle(conn, cycle_id)?;
-    let a = db::assignments::find_listing(conn, assignment_id)?.ok_or(AppError::NotFound)?;
-    let review =
-        db::reviews::find_listing(conn, &a.assignment.review_id)?.ok_or(AppError::NotFound)?;
-    if review.review.cycle_id != cycle.id {
-        return Err(AppError::NotFound);
-    }
-    Ok((cycle, review, a))
-}
-
 /// Removes a nomination while the cycle is a draft (nobody was told yet); a KAM left without
 /// nominations leaves the cycle too.
 pub fn remove(
@@ -285,7 +264,13 @@ pub fn remove(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (cycle, review, a) = find_in_cycle(conn, cycle_id, assignment_id)?;
+    let (cycle, review, a) = super::links::find_target(
+        conn,
+        &super::links::Target {
+            cycle_id,
+            assignment_id,
+        },
+    )?;
     if cycle.status != CycleStatus::Draft {
         return Err(AppError::Invalid(
             "nominations can be removed only while the cycle is a draft; revoke the link instead"
@@ -314,200 +299,91 @@ pub fn remove(
     Ok(())
 }
 
-/// Sends a reminder with a fresh link now (an open cycle, a rater who has not answered).
-pub fn remind(
+/// What the draft's "edit" form changes in one nomination.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct EditInput {
+    #[serde(default)]
+    pub rater_name: String,
+    #[serde(default)]
+    pub relationship: String,
+    #[serde(default)]
+    pub locale: String,
+    #[serde(default)]
+    pub organization: String,
+}
+
+/// Edits one nomination of a draft cycle (the rater's name, relationship, language and
+/// organisation), with exactly the checks of an imported row; the address is corrected with
+/// [`correct_email`].
+pub fn edit(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
     cycle_id: &str,
     assignment_id: &str,
+    input: &EditInput,
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (cycle, review, a) = find_in_cycle(conn, cycle_id, assignment_id)?;
-    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+    let (cycle, review, a) = super::links::find_target(
+        conn,
+        &super::links::Target {
+            cycle_id,
+            assignment_id,
+        },
+    )?;
+    if cycle.status != CycleStatus::Draft {
         return Err(AppError::Invalid(
-            "reminders go out only while the cycle is open".into(),
+            "nominations can be edited only while the cycle is a draft".into(),
         ));
     }
-    if !matches!(
-        a.assignment.status,
-        AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
-    ) {
-        return Err(AppError::Invalid(format!(
-            "the rater is {}: only someone invited who has not answered can be reminded",
-            a.assignment.status
-        )));
-    }
-    send_reminder(conn, (templates, settings), &cycle, &review, &a, now)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            action: "nomination.remind",
-            cycle_id: Some(cycle_id),
-            review_id: Some(&review.review.id),
-            target: Some(&a.assignment.id),
-            ..Default::default()
-        },
-    )?;
-    Ok(())
-}
-
-fn send_reminder(
-    conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
-    cycle: &db::cycles::CycleRow,
-    review: &db::reviews::ReviewListing,
-    a: &db::assignments::AssignmentListing,
-    now: NaiveDateTime,
-) -> AppResult<()> {
-    let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
-    let slot = format!("now-{}", db::new_id());
-    super::links::send_link(
-        conn,
-        templates,
-        settings,
-        &super::links::LinkRequest {
-            cycle,
-            rubric: &rubric,
-            subject_name: &review.subject_name,
-            assignment: a,
-            kind: Kind::Reminder,
-            slot: &slot,
-        },
-        now,
-    )?;
-    Ok(())
-}
-
-/// Reminds everyone in an open cycle who was invited and has not answered; returns how many.
-pub fn remind_all(
-    conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
-    cycle_id: &str,
-    actor: Option<&str>,
-    now: NaiveDateTime,
-) -> AppResult<usize> {
-    let cycle = find_cycle(conn, cycle_id)?;
-    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
-        return Err(AppError::Invalid(
-            "reminders go out only while the cycle is open".into(),
-        ));
-    }
-    let waiting = db::assignments::waiting_in_cycle(conn, cycle_id)?;
-    let reviews: std::collections::HashMap<String, db::reviews::ReviewListing> =
-        db::reviews::list_for_cycle(conn, cycle_id)?
-            .into_iter()
-            .map(|r| (r.review.id.clone(), r))
-            .collect();
-    for a in &waiting {
-        if let Some(review) = reviews.get(&a.assignment.review_id) {
-            send_reminder(conn, (templates, settings), &cycle, review, a, now)?;
-        }
-    }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            action: "cycle.remind_all",
-            cycle_id: Some(cycle_id),
-            new_value: Some(&waiting.len().to_string()),
-            ..Default::default()
-        },
-    )?;
-    Ok(waiting.len())
-}
-
-/// Corrects a rater's email address: the nomination moves to the new address, every link
-/// and browser session of the old one dies, and in an open cycle a new link goes to the new
-/// address. Only before any answer was saved (answers belong to whoever gave them).
-pub fn correct_email(
-    conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
-    cycle_id: &str,
-    assignment_id: &str,
-    new_email: &str,
-    actor: Option<&str>,
-    now: NaiveDateTime,
-) -> AppResult<()> {
-    let (cycle, review, a) = find_in_cycle(conn, cycle_id, assignment_id)?;
-    let email = EmailAddress::parse(new_email).ok_or_else(|| {
-        AppError::Invalid(format!(
-            "'{}' is not a valid email address",
-            new_email.trim()
-        ))
+    let row = NominationInput {
+        subject_email: review.subject_email.clone(),
+        subject_name: review.subject_name.clone(),
+        supervisor_email: review.supervisor_email.clone(),
+        supervisor_name: review.supervisor_name.clone(),
+        rater_email: a.rater_email.clone(),
+        rater_name: input.rater_name.clone(),
+        relationship: input.relationship.clone(),
+        locale: input.locale.clone(),
+        organization: input.organization.clone(),
+    };
+    let parsed = nomination::parse(&row.to_csv()?).map_err(|errors| {
+        AppError::Invalid(
+            errors
+                .iter()
+                .map(|e| e.reason.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
     })?;
-    if !matches!(
-        a.assignment.status,
-        AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
-    ) {
-        return Err(AppError::Invalid(format!(
-            "the rater is {}: an address can be corrected only before any answer was saved",
-            a.assignment.status
-        )));
-    }
-    if !matches!(cycle.status, CycleStatus::Draft | CycleStatus::Open) {
-        return Err(AppError::Invalid(format!(
-            "the cycle is {}: nothing can be sent any more",
-            cycle.status
-        )));
-    }
-    if matches!(
-        a.assignment.relationship,
-        Relationship::SelfReview | Relationship::Supervisor
-    ) {
-        return Err(AppError::Invalid(
-            "the self-assessment and the supervisor's rating go to the KAM and the supervisor themselves".into(),
+    let n = parsed.first().ok_or(AppError::NotFound)?;
+    let organization = if n.organization.is_empty() {
+        None
+    } else {
+        Some(db::people::ensure_organization(conn, &n.organization, now)?)
+    };
+    if !db::assignments::update_details(
+        conn,
+        assignment_id,
+        (n.relationship, n.locale, organization.as_deref()),
+    )? {
+        return Err(AppError::Conflict(
+            "the nomination was sent meanwhile".into(),
         ));
     }
-    if email.as_str() == a.rater_email {
-        return Err(AppError::Invalid(
-            "this is already the rater's address".into(),
-        ));
-    }
-    let rater = db::people::ensure(conn, email.as_str(), &a.rater_name, now)?;
-    if db::assignments::exists(conn, &review.review.id, &rater)? {
-        return Err(AppError::Invalid(format!(
-            "{email} is already nominated for {}",
-            review.subject_email
-        )));
-    }
-    db::assignments::set_rater(conn, assignment_id, &rater)?;
-    db::assignments::delete_links(conn, assignment_id)?;
-    db::outbox::cancel_for_assignment(conn, assignment_id)?;
-    if cycle.status == CycleStatus::Open {
-        let moved =
-            db::assignments::find_listing(conn, assignment_id)?.ok_or(AppError::NotFound)?;
-        let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
-        let slot = format!("corrected-{}", db::new_id());
-        super::links::send_link(
-            conn,
-            templates,
-            settings,
-            &super::links::LinkRequest {
-                cycle: &cycle,
-                rubric: &rubric,
-                subject_name: &review.subject_name,
-                assignment: &moved,
-                kind: Kind::Invitation,
-                slot: &slot,
-            },
-            now,
-        )?;
+    if n.rater.name != a.rater_name {
+        db::people::rename(conn, &a.assignment.rater_id, &n.rater.name)?;
     }
     db::audit::record(
         conn,
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "nomination.correct_email",
+            action: "nomination.edit",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
             target: Some(assignment_id),
-            old_value: Some(&a.rater_email),
-            new_value: Some(email.as_str()),
+            old_value: Some(a.assignment.relationship.as_str()),
+            new_value: Some(n.relationship.as_str()),
             ..Default::default()
         },
     )?;

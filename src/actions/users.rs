@@ -144,6 +144,7 @@ pub fn invite(
     let unusable =
         password::hash(&password::generate()).map_err(|e| AppError::Unexpected(e.into()))?;
     db::accounts::insert(conn, &person, role, &unusable, now)?;
+    db::accounts::mark_invited(conn, &person)?;
     db::accounts::set_locale(conn, &person, locale)?;
     send_invitation(conn, (templates, settings), &person, actor, now)?;
     db::audit::record(

@@ -69,6 +69,7 @@ pub fn set_password(
     diesel::update(accounts::table.filter(accounts::person_id.eq_any(person)))
         .set((
             accounts::password_hash.eq(password_hash),
+            accounts::password_set.eq(true),
             accounts::updated_at.eq(now),
         ))
         .execute(conn)
@@ -85,6 +86,7 @@ pub fn set_hash(
     diesel::update(accounts::table.find(person_id))
         .set((
             accounts::password_hash.eq(password_hash),
+            accounts::password_set.eq(true),
             accounts::updated_at.eq(now),
         ))
         .execute(conn)
@@ -101,10 +103,11 @@ pub fn set_disabled(
     let person = people::table
         .filter(people::email.eq(email))
         .select(people::id);
-    // `updated_at` says when the password last changed (an invited account has none yet)
-    let _ = now;
     let n = diesel::update(accounts::table.filter(accounts::person_id.eq_any(person)))
-        .set(accounts::disabled.eq(disabled))
+        .set((
+            accounts::disabled.eq(disabled),
+            accounts::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(n == 1)
 }
@@ -118,9 +121,8 @@ pub struct StaffListing {
     pub role: Role,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
-    /// When the password last changed: equal to `created_at` for an invited account whose
-    /// owner has not chosen one yet.
-    pub updated_at: NaiveDateTime,
+    /// Whether the owner has a password (an invited account has none until they choose one).
+    pub password_set: bool,
 }
 
 /// Every staff account, by name.
@@ -135,7 +137,7 @@ pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<StaffListing>> {
             accounts::role,
             accounts::disabled,
             accounts::created_at,
-            accounts::updated_at,
+            accounts::password_set,
         ))
         .load(conn)
 }
@@ -173,9 +175,8 @@ pub fn set_role(
     role: Role,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let _ = now;
     let n = diesel::update(accounts::table.find(person_id))
-        .set(accounts::role.eq(role))
+        .set((accounts::role.eq(role), accounts::updated_at.eq(now)))
         .execute(conn)?;
     Ok(n == 1)
 }
@@ -203,4 +204,12 @@ pub fn locale_of(
         .get_result::<Option<crate::domain::locale::Locale>>(conn)
         .optional()
         .map(Option::flatten)
+}
+
+/// Marks an account invited: its owner has no password until they choose one.
+pub fn mark_invited(conn: &mut AnyConnection, person_id: &str) -> QueryResult<()> {
+    diesel::update(accounts::table.find(person_id))
+        .set(accounts::password_set.eq(false))
+        .execute(conn)
+        .map(|_| ())
 }

@@ -153,6 +153,26 @@ pub fn waiting_in_cycle(
     Ok(rows.into_iter().map(AssignmentListing::from).collect())
 }
 
+/// Changes a pending nomination's relationship, language and organisation (a draft cycle).
+pub fn update_details(
+    conn: &mut AnyConnection,
+    id: &str,
+    (relationship, locale, organization_id): (Relationship, Locale, Option<&str>),
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        assignments::table
+            .filter(assignments::id.eq(id))
+            .filter(assignments::status.eq(AssignmentStatus::Pending)),
+    )
+    .set((
+        assignments::relationship.eq(relationship),
+        assignments::locale.eq(locale),
+        assignments::organization_id.eq(organization_id),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Gives an assignment another rater (a corrected email address).
 pub fn set_rater(conn: &mut AnyConnection, id: &str, rater_id: &str) -> QueryResult<bool> {
     let n = diesel::update(assignments::table.filter(assignments::id.eq(id)))

@@ -79,3 +79,11 @@ pub fn ensure_organization(
         .execute(conn)?;
     Ok(id)
 }
+
+/// Renames a person (an admin corrected a nominee's name).
+pub fn rename(conn: &mut AnyConnection, id: &str, name: &str) -> QueryResult<()> {
+    diesel::update(people::table.filter(people::id.eq(id)))
+        .set(people::name.eq(name))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,7 +1,7 @@
-//! The admin's page of one cycle and the actions on its nominations (SPEC §11): the CSV
-//! upload (all or nothing, every bad row listed), adding and removing one nomination while
-//! the cycle is a draft, and per nomination *remind now*, *reissue link*, *revoke* and
-//! *correct the email address*, plus "remind everyone who has not answered". Admins only;
+//! The admin's page of one cycle and the changes to its nominations (SPEC §11): the CSV
+//! upload (all or nothing, every bad row listed), and adding, editing and removing one
+//! nomination while the cycle is a draft (`admin_follow_up` has the actions of an open
+//! cycle). Admins only;
 //! every POST checks the CSRF token and the origin and is one audited transaction. A refused
 //! action re-renders the page (422) with the reason and what was typed.
 
@@ -17,11 +17,11 @@ use super::response::{html, see_other, staff_locale};
 use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
 use super::views::admin_cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
 use super::AppState;
+use crate::actions;
 use crate::actions::nominations::{self, NominationInput};
-use crate::actions::{self, links};
 use crate::db::{self, sessions::StaffSession};
-use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{AssignmentId, CycleId};
+use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, NominationMode};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -85,10 +85,16 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &str, q: &PageQuery) -> AppResu
                 id: a.assignment.id.clone(),
                 rater_name: a.rater_name.clone(),
                 rater_email: a.rater_email.clone(),
+                locale: a.assignment.locale,
+                organization: a.organization.clone().unwrap_or_default(),
                 relationship: a.assignment.relationship,
                 status: a.assignment.status,
                 last_email: last.get(&a.assignment.id).copied().flatten(),
             });
+    }
+    // per KAM, the groups in reporting order (customers, peers, team, supervisor, self)
+    for rows in by_review.values_mut() {
+        rows.sort_by_key(|r| Relationship::ALL.iter().position(|g| *g == r.relationship));
     }
     let kams = reviews
         .iter()
@@ -113,7 +119,7 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &str, q: &PageQuery) -> AppResu
 }
 
 /// Renders the page (after a read, or again after a refused action).
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
     cycle_id: &str,
@@ -172,7 +178,7 @@ fn refusal_text(l: crate::domain::locale::Locale, e: &str) -> String {
 
 /// Runs one nomination action and answers 303 to the cycle page with its notice, or the page
 /// again (422) with the reason.
-async fn act<F>(
+pub(super) async fn act<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
     (cycle_id, csrf): (&str, &str),
@@ -213,7 +219,7 @@ where
 }
 
 /// The cycle and nomination of a `/admin/cycles/{cycle}/nominations/{assignment}/…` path.
-fn ids(path: &(String, String)) -> AppResult<(String, String)> {
+pub(super) fn ids(path: &(String, String)) -> AppResult<(String, String)> {
     let cycle = CycleId::parse(&path.0).ok_or(AppError::NotFound)?;
     let assignment = AssignmentId::parse(&path.1).ok_or(AppError::NotFound)?;
     Ok((cycle.as_str().to_owned(), assignment.as_str().to_owned()))
@@ -383,210 +389,34 @@ pub async fn remove(
     .await
 }
 
-/// `POST /admin/cycles/{cycle}/nominations/{assignment}/remind`: a reminder with a fresh link now.
-pub async fn remind(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
-) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = ids(&path)?;
-    let (templates, settings, c2) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.clone(),
-    );
-    act(
-        &state,
-        (&req, &session),
-        (&cycle, &form.csrf),
-        "reminded",
-        move |c, actor| {
-            let mail = (templates.as_ref(), settings.as_ref());
-            nominations::remind(c, mail, &c2, &assignment, Some(actor), db::now()).map(|()| 1)
-        },
-    )
-    .await
-}
-
-/// `POST /admin/cycles/{cycle}/nominations/{assignment}/reissue`: the old links die, a new one
-/// is mailed.
-pub async fn reissue(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
-) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = ids(&path)?;
-    let (templates, settings, c2) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.clone(),
-    );
-    act(
-        &state,
-        (&req, &session),
-        (&cycle, &form.csrf),
-        "reissued",
-        move |c, actor| {
-            let target = links::Target {
-                cycle_id: &c2,
-                assignment_id: &assignment,
-            };
-            links::reissue_assignment(c, (&templates, &settings), &target, Some(actor), db::now())
-                .map(|_| 1)
-        },
-    )
-    .await
-}
-
-/// `POST /admin/cycles/{cycle}/nominations/{assignment}/revoke`.
-pub async fn revoke(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
-) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = ids(&path)?;
-    let c2 = cycle.clone();
-    act(
-        &state,
-        (&req, &session),
-        (&cycle, &form.csrf),
-        "revoked",
-        move |c, actor| {
-            let target = links::Target {
-                cycle_id: &c2,
-                assignment_id: &assignment,
-            };
-            links::revoke_assignment(c, &target, Some(actor), db::now()).map(|()| 1)
-        },
-    )
-    .await
-}
-
-/// The corrected address as posted.
+/// The draft's edit form as posted.
 #[derive(serde::Deserialize)]
-pub struct EmailForm {
+pub struct EditForm {
     #[serde(default)]
     csrf: String,
-    #[serde(default)]
-    email: String,
+    #[serde(flatten)]
+    input: nominations::EditInput,
 }
 
-/// `POST /admin/cycles/{cycle}/nominations/{assignment}/email`: a new link to the new address;
-/// the old link dies.
-pub async fn correct_email(
+/// `POST /admin/cycles/{cycle}/nominations/{assignment}/edit`: name, relationship, language
+/// and organisation of one nomination while the cycle is a draft.
+pub async fn edit(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    form: web::Form<EmailForm>,
+    form: web::Form<EditForm>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let (cycle, assignment) = ids(&path)?;
     let form = form.into_inner();
-    if EmailAddress::parse(&form.email).is_none() && csrf_ok(&state, &req, &session, &form.csrf) {
-        let refusal = Refusal {
-            other: Some(format!(
-                "{} ({})",
-                t(l, "admin.error.email"),
-                form.email.trim()
-            )),
-            ..Default::default()
-        };
-        return render(
-            &state,
-            (&req, &session),
-            &cycle,
-            PageQuery::default(),
-            (StatusCode::UNPROCESSABLE_ENTITY, refusal),
-        )
-        .await;
-    }
-    let (templates, settings, c2, email) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.clone(),
-        form.email.clone(),
-    );
+    let (c2, input) = (cycle.clone(), form.input);
     act(
         &state,
         (&req, &session),
         (&cycle, &form.csrf),
-        "corrected",
+        "edited_one",
         move |c, actor| {
-            let mail = (templates.as_ref(), settings.as_ref());
-            nominations::correct_email(c, mail, &c2, &assignment, &email, Some(actor), db::now())
-                .map(|()| 1)
-        },
-    )
-    .await
-}
-
-/// `POST /admin/cycles/{cycle}/remind`: everyone invited who has not answered, now.
-pub async fn remind_all(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    form: web::Form<CsrfForm>,
-) -> AppResult<HttpResponse> {
-    let cycle = CycleId::parse(&path)
-        .ok_or(AppError::NotFound)?
-        .as_str()
-        .to_owned();
-    let (templates, settings, c2) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.clone(),
-    );
-    act(
-        &state,
-        (&req, &session),
-        (&cycle, &form.csrf),
-        "reminded",
-        move |c, actor| {
-            let mail = (templates.as_ref(), settings.as_ref());
-            nominations::remind_all(c, mail, &c2, Some(actor), db::now())
-        },
-    )
-    .await
-}
-
-/// `POST /admin/cycles/{cycle}/kams/{review}/nudge`: a KAM who has not had their list
-/// approved gets a fresh link to it (nomination mode `kam`).
-pub async fn nudge(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
-) -> AppResult<HttpResponse> {
-    let cycle = CycleId::parse(&path.0)
-        .ok_or(AppError::NotFound)?
-        .as_str()
-        .to_owned();
-    let review = crate::domain::ids::ReviewId::parse(&path.1)
-        .ok_or(AppError::NotFound)?
-        .as_str()
-        .to_owned();
-    let (templates, settings, c2) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.clone(),
-    );
-    act(
-        &state,
-        (&req, &session),
-        (&cycle, &form.csrf),
-        "nudged",
-        move |c, actor| {
-            let mail = (templates.as_ref(), settings.as_ref());
-            actions::proposals::nudge(c, mail, (&c2, &review), Some(actor), db::now()).map(|()| 1)
+            nominations::edit(c, &c2, &assignment, &input, Some(actor), db::now()).map(|()| 1)
         },
     )
     .await

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod admin_cycle;
+pub mod admin_follow_up;
 pub mod admin_report;
 pub mod admin_staff;
 pub mod assets;
@@ -13,6 +14,7 @@ pub mod link_request;
 pub mod login;
 pub mod password_reset;
 pub mod proposal;
+pub mod proposal_review;
 pub mod rater;
 pub mod rater_access;
 pub mod rater_decline;
@@ -175,8 +177,8 @@ route_table! {
     get "/reviews/{review}/report" => review_report::show, Staff;
     post "/reviews/{review}/release" => review_report::release, Staff;
     post "/reviews/{review}/plan" => review_report::comment, Staff;
-    get "/reviews/{review}/nominations" => proposal::supervisor_show, Staff;
-    post "/reviews/{review}/nominations" => proposal::supervisor_save, Staff;
+    get "/reviews/{review}/nominations" => proposal_review::supervisor_show, Staff;
+    post "/reviews/{review}/nominations" => proposal_review::supervisor_save, Staff;
     get "/admin" => admin::home, Staff;
     get "/admin/cycles/new" => admin::new_form, Staff;
     post "/admin/cycles" => admin::create, Staff;
@@ -199,15 +201,16 @@ route_table! {
     post "/admin/cycles/{cycle}/close" => admin::close, Staff;
     get "/admin/cycles/{cycle}/archive" => admin::archive_form, Staff;
     post "/admin/cycles/{cycle}/archive" => admin::archive, Staff;
-    post "/admin/cycles/{cycle}/remind" => admin_cycle::remind_all, Staff;
+    post "/admin/cycles/{cycle}/remind" => admin_follow_up::remind_all, Staff;
     post "/admin/cycles/{cycle}/nominations" => admin_cycle::upload, Staff;
     post "/admin/cycles/{cycle}/nominations/add" => admin_cycle::add, Staff;
     post "/admin/cycles/{cycle}/nominations/{assignment}/remove" => admin_cycle::remove, Staff;
-    post "/admin/cycles/{cycle}/nominations/{assignment}/remind" => admin_cycle::remind, Staff;
-    post "/admin/cycles/{cycle}/nominations/{assignment}/reissue" => admin_cycle::reissue, Staff;
-    post "/admin/cycles/{cycle}/nominations/{assignment}/revoke" => admin_cycle::revoke, Staff;
-    post "/admin/cycles/{cycle}/nominations/{assignment}/email" => admin_cycle::correct_email, Staff;
-    post "/admin/cycles/{cycle}/kams/{review}/nudge" => admin_cycle::nudge, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/edit" => admin_cycle::edit, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/remind" => admin_follow_up::remind, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/reissue" => admin_follow_up::reissue, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/revoke" => admin_follow_up::revoke, Staff;
+    post "/admin/cycles/{cycle}/nominations/{assignment}/email" => admin_follow_up::correct_email, Staff;
+    post "/admin/cycles/{cycle}/kams/{review}/nudge" => admin_follow_up::nudge, Staff;
     get "/admin/cycles/{cycle}/insights" => admin_report::insights, Staff;
     get "/admin/cycles/{cycle}/report.csv" => admin_report::csv, Staff;
     get "/admin/cycles/{cycle}/report.json" => admin_report::json, Staff;
@@ -314,6 +317,6 @@ mod tests {
                 "{method} {path}"
             );
         }
-        assert_eq!(staff_routes().count(), 46);
+        assert_eq!(staff_routes().count(), 47);
     }
 }

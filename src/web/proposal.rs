@@ -6,16 +6,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::Staff;
-use super::response::{chosen_lang, html, locale, not_found_page, see_other, staff_locale};
-use super::staff::{csrf_ok, forbidden, viewer};
+use super::response::{chosen_lang, html, locale, not_found_page, see_other};
+use super::staff::forbidden;
 use super::views::layout::rater_page;
 use super::views::proposal::{editor, standing, Editor, EditorView};
-use super::views::staff::staff_page;
 use super::AppState;
 use crate::actions::proposals::{self, Loaded};
-use crate::db::{self, sessions::StaffSession};
-use crate::domain::ids::ReviewId;
+use crate::db;
 use crate::domain::locale::Locale;
 use crate::domain::proposal::{self, Problem, Proposal, GROUPS, MAX_PER_GROUP};
 use crate::domain::relationship::Relationship;
@@ -35,13 +32,13 @@ async fn review_of(state: &AppState, raw: &str) -> AppResult<Option<String>> {
         .await
 }
 
-async fn load(state: &AppState, review_id: &str) -> AppResult<Loaded> {
+pub(super) async fn load(state: &AppState, review_id: &str) -> AppResult<Loaded> {
     let id = review_id.to_owned();
     state.db.read(move |c| proposals::load(c, &id)).await
 }
 
 /// The stored list as the form shows it.
-fn stored(l: &Loaded) -> Proposal {
+pub(super) fn stored(l: &Loaded) -> Proposal {
     let fields: Vec<(String, String)> = GROUPS
         .iter()
         .flat_map(|g| {
@@ -65,7 +62,11 @@ fn stored(l: &Loaded) -> Proposal {
 
 /// Rows per group: what the form had (`{group}-rows`), at least k and what was typed, one
 /// more for the group whose "add a row" was pressed.
-fn row_counts(fields: &[(String, String)], p: &Proposal, k: usize) -> Vec<(Relationship, usize)> {
+pub(super) fn row_counts(
+    fields: &[(String, String)],
+    p: &Proposal,
+    k: usize,
+) -> Vec<(Relationship, usize)> {
     let more = fields
         .iter()
         .find(|(key, _)| key == "more")
@@ -88,10 +89,64 @@ fn row_counts(fields: &[(String, String)], p: &Proposal, k: usize) -> Vec<(Relat
 }
 
 /// The form as the KAM or supervisor sent it.
-struct Sent {
-    proposal: Proposal,
-    rows: Vec<(Relationship, usize)>,
-    problems: Vec<Problem>,
+pub(super) struct Sent {
+    pub(super) proposal: Proposal,
+    pub(super) rows: Vec<(Relationship, usize)>,
+    pub(super) problems: Vec<Problem>,
+}
+
+/// Reads a posted list: the checked raters, or (adding a row, or refused) the form to show
+/// again with its status.
+pub(super) fn read_list(
+    fields: &[(String, String)],
+    loaded: &Loaded,
+) -> Result<Vec<proposal::Proposed>, (StatusCode, Sent)> {
+    let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
+    let p = Proposal::from_fields(fields);
+    let rows = row_counts(fields, &p, k);
+    let adding = fields.iter().any(|(key, _)| key == "more");
+    let checked = proposal::check(
+        &p,
+        k,
+        (
+            &loaded.review.subject_email,
+            &loaded.review.supervisor_email,
+        ),
+    );
+    match (adding, checked) {
+        (false, Ok(list)) => Ok(list),
+        // "add a row" saves nothing and shows no errors yet
+        (true, _) => Err((
+            StatusCode::OK,
+            Sent {
+                proposal: p,
+                rows,
+                problems: Vec::new(),
+            },
+        )),
+        (false, Err(problems)) => Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Sent {
+                proposal: p,
+                rows,
+                problems,
+            },
+        )),
+    }
+}
+
+/// The form's state: what was sent, else the stored list.
+pub(super) fn form_state(loaded: &Loaded, sent: Option<Sent>) -> Sent {
+    sent.unwrap_or_else(|| {
+        let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
+        let proposal = stored(loaded);
+        let rows = row_counts(&[], &proposal, k);
+        Sent {
+            proposal,
+            rows,
+            problems: Vec::new(),
+        }
+    })
 }
 
 fn kam_page(
@@ -103,14 +158,11 @@ fn kam_page(
 ) -> maud::Markup {
     let l = locale(req, kam_locale(loaded));
     let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
-    let (proposal, rows, problems) = match sent {
-        Some(s) => (s.proposal, s.rows, s.problems),
-        None => {
-            let p = stored(loaded);
-            let rows = row_counts(&[], &p, k);
-            (p, rows, Vec::new())
-        }
-    };
+    let Sent {
+        proposal,
+        rows,
+        problems,
+    } = form_state(loaded, sent);
     let action = match chosen_lang(req) {
         Some(x) => format!("/n/{raw}?lang={}", x.as_str()),
         None => format!("/n/{raw}"),
@@ -189,41 +241,13 @@ pub async fn kam_save(
         return Ok(not_found_page(&req));
     };
     let loaded = load(&state, &review).await?;
-    let fields = form.into_inner();
-    let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
-    let p = Proposal::from_fields(&fields);
-    let rows = row_counts(&fields, &p, k);
-    let adding = fields.iter().any(|(key, _)| key == "more");
-    let checked = proposal::check(
-        &p,
-        k,
-        (
-            &loaded.review.subject_email,
-            &loaded.review.supervisor_email,
-        ),
-    );
-    let list = match (adding, checked) {
-        (false, Ok(list)) => list,
-        (adding, checked) => {
-            let problems = if adding {
-                Vec::new()
-            } else {
-                checked.err().unwrap_or_default()
-            };
-            let status = if adding {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let sent = Sent {
-                proposal: p,
-                rows,
-                problems,
-            };
+    let list = match read_list(&form.into_inner(), &loaded) {
+        Ok(list) => list,
+        Err((status, sent)) => {
             return Ok(html(
                 status,
                 kam_page(&state, (&req, &path), &loaded, Some(sent), None),
-            ));
+            ))
         }
     };
     let id = review.clone();
@@ -246,183 +270,6 @@ pub async fn kam_save(
             Ok(html(
                 StatusCode::CONFLICT,
                 kam_page(&state, (&req, &path), &loaded, None, notice),
-            ))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// The review of the path, if the signed-in person supervises it and it has a proposal.
-async fn own(state: &AppState, session: &StaffSession, path: &str) -> AppResult<Loaded> {
-    let id = ReviewId::parse(path).ok_or(AppError::NotFound)?;
-    let loaded = load(state, id.as_str()).await?;
-    if loaded.review.review.supervisor_id != session.person_id {
-        return Err(AppError::NotFound);
-    }
-    Ok(loaded)
-}
-
-fn supervisor_page(
-    (req, session): (&HttpRequest, &StaffSession),
-    loaded: &Loaded,
-    sent: Option<Sent>,
-    notice: Option<String>,
-) -> maud::Markup {
-    let l = staff_locale(req, session);
-    let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
-    let (proposal, rows, problems) = match sent {
-        Some(s) => (s.proposal, s.rows, s.problems),
-        None => {
-            let p = stored(loaded);
-            let rows = row_counts(&[], &p, k);
-            (p, rows, Vec::new())
-        }
-    };
-    let action = format!("/reviews/{}/nominations", loaded.review.review.id);
-    let s = viewer(session, req);
-    let v = EditorView {
-        editor: Editor::Supervisor,
-        action: &action,
-        csrf: Some(&session.csrf_token),
-        proposal: &proposal,
-        problems: &problems,
-        rows: &rows,
-        k,
-        status: loaded.status,
-        kam_name: &loaded.review.subject_name,
-        supervisor_name: &loaded.review.supervisor_name,
-        notice,
-        locale: l,
-    };
-    let title = tf(
-        l,
-        "proposal.sup.title",
-        &[("name", &loaded.review.subject_name)],
-    );
-    staff_page(
-        l,
-        &title,
-        &s,
-        maud::html! {
-            p.breadcrumb { a href="/" { (t(l, "home.title")) } }
-            h1 { (title) }
-            p { (standing(l, &v)) }
-            (editor(l, &v))
-        },
-    )
-}
-
-/// `GET /reviews/{review}/nominations`: the supervisor's review of the KAM's list.
-pub async fn supervisor_show(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let loaded = own(&state, &session, &path).await?;
-    let l = staff_locale(&req, &session);
-    let invited = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| {
-            q.iter()
-                .find(|(k, _)| k == "approved")
-                .map(|(_, v)| v.clone())
-        });
-    let notice = match req.query_string() {
-        _ if invited.is_some() => Some(tf(
-            l,
-            "proposal.sup.invited",
-            &[("n", invited.as_deref().unwrap_or("0"))],
-        )),
-        q if q.contains("saved=1") => Some(t(l, "proposal.sup.saved").to_owned()),
-        _ => None,
-    };
-    Ok(html(
-        StatusCode::OK,
-        supervisor_page((&req, &session), &loaded, None, notice),
-    ))
-}
-
-/// `POST /reviews/{review}/nominations`: save the supervisor's changes, add a row, or approve
-/// and invite.
-pub async fn supervisor_save(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
-) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
-    let fields = form.into_inner();
-    let csrf = fields
-        .iter()
-        .find(|(key, _)| key == "csrf")
-        .map_or("", |(_, v)| v.as_str());
-    if !csrf_ok(&state, &req, &session, csrf) {
-        return Ok(forbidden(l));
-    }
-    let loaded = own(&state, &session, &path).await?;
-    let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
-    let p = Proposal::from_fields(&fields);
-    let rows = row_counts(&fields, &p, k);
-    let adding = fields.iter().any(|(key, _)| key == "more");
-    let approving = fields
-        .iter()
-        .any(|(key, v)| key == "action" && v == "approve");
-    let checked = proposal::check(
-        &p,
-        k,
-        (
-            &loaded.review.subject_email,
-            &loaded.review.supervisor_email,
-        ),
-    );
-    let list = match (adding, checked) {
-        (false, Ok(list)) => list,
-        (adding, checked) => {
-            let problems = if adding {
-                Vec::new()
-            } else {
-                checked.err().unwrap_or_default()
-            };
-            let status = if adding {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let sent = Sent {
-                proposal: p,
-                rows,
-                problems,
-            };
-            return Ok(html(
-                status,
-                supervisor_page((&req, &session), &loaded, Some(sent), None),
-            ));
-        }
-    };
-    let (id, actor) = (loaded.review.review.id.clone(), session.person_id.clone());
-    let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    let done = state
-        .db
-        .write(move |c| {
-            let now = db::now();
-            if approving {
-                proposals::approve(c, (&templates, &settings), &id, &list, &actor, now)
-            } else {
-                proposals::save(c, &id, &list, Some(&actor), now).map(|()| 0)
-            }
-        })
-        .await;
-    let back = format!("/reviews/{}/nominations", loaded.review.review.id);
-    match done {
-        Ok(n) if approving => Ok(see_other(format!("{back}?approved={n}"))),
-        Ok(_) => Ok(see_other(format!("{back}?saved=1"))),
-        Err(AppError::Invalid(key)) => {
-            let loaded = own(&state, &session, &path).await?;
-            Ok(html(
-                StatusCode::CONFLICT,
-                supervisor_page((&req, &session), &loaded, None, Some(t(l, &key).to_owned())),
             ))
         }
         Err(e) => Err(e),

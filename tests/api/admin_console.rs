@@ -231,7 +231,7 @@ async fn a_cycle_is_created_refused_fields_keep_what_was_typed(app: TestApp) {
         (303, format!("/admin/cycles/{id}?done=edited").as_str())
     );
     let (_, page) = admin.get(&format!("/admin/cycles/{id}?lang=en")).await;
-    assert!(page.contains("2026 H2 (Sales)") && page.contains("5,1 days before closing"));
+    assert!(page.contains("2026 H2 (Sales)") && page.contains("5, 1 days before closing"));
     let (_, audit) = admin.get(&format!("/admin/audit?cycle={id}&lang=en")).await;
     assert!(
         audit.contains("cycle.create") && audit.contains("cycle.edit"),
@@ -302,6 +302,44 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         .await;
     assert_eq!(s, 303);
     let extra = assignment_of(&app, &id, "c4@client.cn");
+    // a draft's nomination can be edited, with the import's checks
+    let (s, page) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/{extra}/edit?lang=en"),
+            &[
+                ("rater_name", "Zhao Lei"),
+                ("relationship", "self"),
+                ("locale", "zh"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("self"), "the import's reason: {page}");
+    let (s, _) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/{extra}/edit"),
+            &[
+                ("rater_name", "Zhao Lei Jr"),
+                ("relationship", "peer"),
+                ("locale", "en"),
+                ("organization", "Finance"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let edited = {
+        let a = extra.clone();
+        app.read(move |c| Ok(db::assignments::find_listing(c, &a)?.expect("row")))
+            .expect("row")
+    };
+    assert_eq!(
+        edited.assignment.relationship,
+        kam360::domain::relationship::Relationship::Peer
+    );
+    assert_eq!(
+        (edited.rater_name.as_str(), edited.organization.as_deref()),
+        ("Zhao Lei Jr", Some("Finance"))
+    );
     let (s, _) = admin
         .post(
             &format!("/admin/cycles/{id}/nominations/{extra}/remove"),
@@ -466,6 +504,7 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
     let (_, audit) = admin.get(&format!("/admin/audit?cycle={id}&lang=en")).await;
     for action in [
         "cycle.import",
+        "nomination.edit",
         "nomination.remove",
         "cycle.launch",
         "nomination.remind",

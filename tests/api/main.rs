@@ -13,6 +13,7 @@ mod attacks;
 mod authz;
 mod branding;
 mod browser;
+mod browser_admin;
 mod browser_kam;
 mod chromium;
 mod cli;

@@ -6,6 +6,7 @@ ALTER TABLE email_outbox ADD CONSTRAINT email_outbox_kind_check
 DROP TABLE proposed_raters;
 DROP TABLE nomination_links;
 DROP TABLE nomination_requests;
+ALTER TABLE accounts DROP COLUMN password_set;
 ALTER TABLE accounts DROP COLUMN locale;
 ALTER TABLE cycles DROP COLUMN reminder_days;
 ALTER TABLE cycles DROP COLUMN nominations;

@@ -5,6 +5,8 @@ ALTER TABLE cycles ADD COLUMN nominations TEXT NOT NULL DEFAULT 'admin' CHECK (n
 -- days before the deadline on which reminders go out, comma-separated; empty: the configured ones
 ALTER TABLE cycles ADD COLUMN reminder_days TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN locale TEXT CHECK (locale IN ('zh', 'en'));
+-- false for an invited account until its owner chooses a password
+ALTER TABLE accounts ADD COLUMN password_set BOOLEAN NOT NULL DEFAULT TRUE;
 
 -- Nomination by the KAM: where each KAM stands, their links (token hashes only, SPEC 4) and
 -- the raters they propose until the supervisor approves the list.

@@ -21,6 +21,8 @@ pub struct NominationRow {
     pub id: String,
     pub rater_name: String,
     pub rater_email: String,
+    pub locale: crate::domain::locale::Locale,
+    pub organization: String,
     pub relationship: Relationship,
     pub status: AssignmentStatus,
     pub last_email: Option<NaiveDateTime>,
@@ -99,6 +101,7 @@ fn notice(l: Locale, q: &PageQuery) -> Option<String> {
         "archived" => "admin.done.archived",
         "created" => "admin.done.created",
         "edited" => "admin.done.edited",
+        "edited_one" => "admin.done.edited_one",
         "reminded" => "admin.done.reminded",
         "reissued" => "admin.done.reissued",
         "revoked" => "admin.done.revoked",
@@ -131,7 +134,8 @@ fn settings_list(l: Locale, c: &CyclePage<'_>) -> Markup {
         c.default_reminders.to_owned()
     } else {
         crate::domain::cycle_settings::stored_days(&days)
-    };
+    }
+    .replace(',', ", ");
     html! {
         dl.meta {
             div { dt { (t(l, "home.status")) } dd { span.badge.{ "s-" (cy.status) } { (t(l, &format!("status.{}", cy.status))) } } }
@@ -234,7 +238,31 @@ fn row_actions(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, r: &NominationRow) 
             (button("reissue", "admin.action.reissue"))
         }
         @if open && r.status.is_answerable() { (button("revoke", "admin.action.revoke")) }
-        @if draft && r.status == AssignmentStatus::Pending { (button("remove", "admin.action.remove")) }
+        @if draft && r.status == AssignmentStatus::Pending {
+            (button("remove", "admin.action.remove"))
+            details.correct {
+                summary { (t(l, "admin.action.edit")) }
+                form.edit-one method="post" action={ (base) "/edit" } {
+                    input type="hidden" name="csrf" value=(s.csrf);
+                    label for={ "name-" (r.id) } { (t(l, "admin.add.rater_name")) }
+                    input type="text" id={ "name-" (r.id) } name="rater_name" value=(r.rater_name) required;
+                    label for={ "rel-" (r.id) } { (t(l, "admin.add.relationship")) }
+                    select id={ "rel-" (r.id) } name="relationship" {
+                        @for rel in Relationship::ALL {
+                            option value=(rel.as_str()) selected[rel == r.relationship] { (t(l, &format!("group.{}", rel.as_str()))) }
+                        }
+                    }
+                    label for={ "loc-" (r.id) } { (t(l, "admin.add.locale")) }
+                    select id={ "loc-" (r.id) } name="locale" {
+                        option value="zh" selected[r.locale == crate::domain::locale::Locale::Zh] { "中文" }
+                        option value="en" selected[r.locale == crate::domain::locale::Locale::En] { "English" }
+                    }
+                    label for={ "org-" (r.id) } { (t(l, "admin.add.organization")) }
+                    input type="text" id={ "org-" (r.id) } name="organization" value=(r.organization);
+                    button.small.primary type="submit" { (t(l, "admin.edit.button")) }
+                }
+            }
+        }
         @if correctable {
             details.correct {
                 summary { (t(l, "admin.action.correct")) }
@@ -276,7 +304,7 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
                         th scope="col" { (t(l, "admin.col.rater")) }
                         th scope="col" { (t(l, "admin.col.relationship")) }
                         th scope="col" { (t(l, "home.status")) }
-                        th scope="col" { (t(l, "admin.col.last_email")) }
+                        th scope="col" { (t(l, "admin.col.last_email")) br; span.hint { (c.cycle.time_zone) } }
                         th scope="col" { span.visually-hidden { (t(l, "admin.col.actions")) } }
                     } }
                     tbody {
@@ -335,6 +363,7 @@ fn upload(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
     html! {
         section.upload aria-labelledby="upload-title" {
             h2 #upload-title { (t(l, "admin.upload.title")) }
+            @if c.cycle.status == CycleStatus::Open { p.hint { (t(l, "admin.upload.open")) } }
             p.hint { (t(l, "admin.upload.columns")) " " code { (crate::domain::nomination::COLUMNS.join(", ")) } }
             @if !errors.is_empty() {
                 div.status.error-summary role="alert" #import-errors {

@@ -122,10 +122,10 @@ pub fn users(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
                 } }
                 tbody {
                     @for a in p.accounts {
-                        @let invited = a.created_at == a.updated_at;
+                        @let invited = !a.password_set;
                         tr {
                             th scope="row" { (a.name) br; span.hint.email { (a.email) } }
-                            td data-label=(t(l, "users.field.role")) { (t(l, &format!("role.{}", a.role))) }
+                            td data-label=(t(l, "users.field.role")) { (t(l, &format!("users.role.{}", a.role))) }
                             td data-label=(t(l, "home.status")) {
                                 @if a.disabled { span.badge.a-revoked { (t(l, "users.disabled")) } }
                                 @else if invited { span.badge.a-invited { (t(l, "users.invited")) } }

@@ -121,6 +121,11 @@ pub fn editor(l: Locale, v: &EditorView<'_>) -> Markup {
         }
         form.proposal method="post" action=(v.action) novalidate {
             @if let Some(c) = v.csrf { input type="hidden" name="csrf" value=(c); }
+            @if !locked {
+                // Enter in a field saves (the first submit button is the form's default), it
+                // does not add a row
+                button.visually-hidden type="submit" name="action" value="save" tabindex="-1" aria-hidden="true" { (t(l, "proposal.save")) }
+            }
             @for g in GROUPS {
                 @let typed = v.proposal.rows(g);
                 @let count = v.rows.iter().find(|(rg, _)| *rg == g).map_or(typed.len(), |(_, n)| (*n).max(typed.len()));

@@ -1,0 +1,227 @@
+//! Following a running cycle (SPEC §11): a reminder to one rater now, to everyone who has not
+//! answered, and a corrected email address (a new link to the new address; the old one dies).
+//! Each function is one admin action in the caller's transaction, audited with its author.
+
+use chrono::NaiveDateTime;
+
+use super::find_cycle;
+use super::links::{find_target, Target};
+use crate::config::Settings;
+use crate::db::{self, AnyConnection};
+use crate::domain::email_address::EmailAddress;
+use crate::domain::relationship::Relationship;
+use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::email::{Kind, Templates};
+use crate::error::{AppError, AppResult};
+
+/// Sends a reminder with a fresh link now (an open cycle, a rater who has not answered).
+pub fn remind(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle_id: &str,
+    assignment_id: &str,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (cycle, review, a) = find_target(
+        conn,
+        &Target {
+            cycle_id,
+            assignment_id,
+        },
+    )?;
+    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+        return Err(AppError::Invalid(
+            "reminders go out only while the cycle is open".into(),
+        ));
+    }
+    if !matches!(
+        a.assignment.status,
+        AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
+    ) {
+        return Err(AppError::Invalid(format!(
+            "the rater is {}: only someone invited who has not answered can be reminded",
+            a.assignment.status
+        )));
+    }
+    send_reminder(conn, (templates, settings), &cycle, &review, &a, now)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "nomination.remind",
+            cycle_id: Some(cycle_id),
+            review_id: Some(&review.review.id),
+            target: Some(&a.assignment.id),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+fn send_reminder(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle: &db::cycles::CycleRow,
+    review: &db::reviews::ReviewListing,
+    a: &db::assignments::AssignmentListing,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
+    let slot = format!("now-{}", db::new_id());
+    super::links::send_link(
+        conn,
+        templates,
+        settings,
+        &super::links::LinkRequest {
+            cycle,
+            rubric: &rubric,
+            subject_name: &review.subject_name,
+            assignment: a,
+            kind: Kind::Reminder,
+            slot: &slot,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Reminds everyone in an open cycle who was invited and has not answered; returns how many.
+pub fn remind_all(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle_id: &str,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let cycle = find_cycle(conn, cycle_id)?;
+    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+        return Err(AppError::Invalid(
+            "reminders go out only while the cycle is open".into(),
+        ));
+    }
+    let waiting = db::assignments::waiting_in_cycle(conn, cycle_id)?;
+    let reviews: std::collections::HashMap<String, db::reviews::ReviewListing> =
+        db::reviews::list_for_cycle(conn, cycle_id)?
+            .into_iter()
+            .map(|r| (r.review.id.clone(), r))
+            .collect();
+    for a in &waiting {
+        if let Some(review) = reviews.get(&a.assignment.review_id) {
+            send_reminder(conn, (templates, settings), &cycle, review, a, now)?;
+        }
+    }
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "cycle.remind_all",
+            cycle_id: Some(cycle_id),
+            new_value: Some(&waiting.len().to_string()),
+            ..Default::default()
+        },
+    )?;
+    Ok(waiting.len())
+}
+
+/// Corrects a rater's email address: the nomination moves to the new address, every link
+/// and browser session of the old one dies, and in an open cycle a new link goes to the new
+/// address. Only before any answer was saved (answers belong to whoever gave them).
+pub fn correct_email(
+    conn: &mut AnyConnection,
+    (templates, settings): (&Templates, &Settings),
+    cycle_id: &str,
+    assignment_id: &str,
+    new_email: &str,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (cycle, review, a) = find_target(
+        conn,
+        &Target {
+            cycle_id,
+            assignment_id,
+        },
+    )?;
+    let email = EmailAddress::parse(new_email).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "'{}' is not a valid email address",
+            new_email.trim()
+        ))
+    })?;
+    if !matches!(
+        a.assignment.status,
+        AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
+    ) {
+        return Err(AppError::Invalid(format!(
+            "the rater is {}: an address can be corrected only before any answer was saved",
+            a.assignment.status
+        )));
+    }
+    if !matches!(cycle.status, CycleStatus::Draft | CycleStatus::Open) {
+        return Err(AppError::Invalid(format!(
+            "the cycle is {}: nothing can be sent any more",
+            cycle.status
+        )));
+    }
+    if matches!(
+        a.assignment.relationship,
+        Relationship::SelfReview | Relationship::Supervisor
+    ) {
+        return Err(AppError::Invalid(
+            "the self-assessment and the supervisor's rating go to the KAM and the supervisor themselves".into(),
+        ));
+    }
+    if email.as_str() == a.rater_email {
+        return Err(AppError::Invalid(
+            "this is already the rater's address".into(),
+        ));
+    }
+    let rater = db::people::ensure(conn, email.as_str(), &a.rater_name, now)?;
+    if db::assignments::exists(conn, &review.review.id, &rater)? {
+        return Err(AppError::Invalid(format!(
+            "{email} is already nominated for {}",
+            review.subject_email
+        )));
+    }
+    db::assignments::set_rater(conn, assignment_id, &rater)?;
+    db::assignments::delete_links(conn, assignment_id)?;
+    db::outbox::cancel_for_assignment(conn, assignment_id)?;
+    if cycle.status == CycleStatus::Open {
+        let moved =
+            db::assignments::find_listing(conn, assignment_id)?.ok_or(AppError::NotFound)?;
+        let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
+        let slot = format!("corrected-{}", db::new_id());
+        super::links::send_link(
+            conn,
+            templates,
+            settings,
+            &super::links::LinkRequest {
+                cycle: &cycle,
+                rubric: &rubric,
+                subject_name: &review.subject_name,
+                assignment: &moved,
+                kind: Kind::Invitation,
+                slot: &slot,
+            },
+            now,
+        )?;
+    }
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: actor,
+            action: "nomination.correct_email",
+            cycle_id: Some(cycle_id),
+            review_id: Some(&review.review.id),
+            target: Some(assignment_id),
+            old_value: Some(&a.rater_email),
+            new_value: Some(email.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! Following an open cycle from its page (SPEC §11): per nomination *remind now*, *reissue
+//! link*, *revoke* and *correct the email address*; "remind everyone who has not answered";
+//! a KAM's nomination link sent again. Admins only; each POST checks the CSRF token and the
+//! origin, is one audited transaction, and answers 303 to the cycle page with its notice or
+//! the page again (422) with the reason.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::admin_cycle::{act, ids, render};
+use super::extractors::Admin;
+use super::response::staff_locale;
+use super::staff::{csrf_ok, CsrfForm};
+use super::views::admin_cycle::{PageQuery, Refusal};
+use super::AppState;
+use crate::actions::{follow_up, links, proposals};
+use crate::db;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::{CycleId, ReviewId};
+use crate::error::{AppError, AppResult};
+use crate::i18n::t;
+
+/// The one-button actions on a nomination.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Remind,
+    Reissue,
+    Revoke,
+}
+
+/// Runs a one-button action on the nomination of the path.
+async fn step(
+    session: &crate::db::sessions::StaffSession,
+    state: &AppState,
+    req: &HttpRequest,
+    (path, csrf): (&(String, String), &str),
+    step: Step,
+) -> AppResult<HttpResponse> {
+    let (cycle, assignment) = ids(path)?;
+    let (templates, settings, c2) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        cycle.clone(),
+    );
+    let done = match step {
+        Step::Remind => "reminded",
+        Step::Reissue => "reissued",
+        Step::Revoke => "revoked",
+    };
+    act(
+        state,
+        (req, session),
+        (&cycle, csrf),
+        done,
+        move |c, actor| {
+            let (now, mail) = (db::now(), (templates.as_ref(), settings.as_ref()));
+            let target = links::Target {
+                cycle_id: &c2,
+                assignment_id: &assignment,
+            };
+            match step {
+                Step::Remind => follow_up::remind(c, mail, &c2, &assignment, Some(actor), now),
+                Step::Reissue => {
+                    links::reissue_assignment(c, mail, &target, Some(actor), now).map(|_| ())
+                }
+                Step::Revoke => links::revoke_assignment(c, &target, Some(actor), now),
+            }
+            .map(|()| 1)
+        },
+    )
+    .await
+}
+
+/// `POST /admin/cycles/{cycle}/nominations/{assignment}/remind`: a reminder with a fresh link now.
+pub async fn remind(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    step(&session, &state, &req, (&path, &form.csrf), Step::Remind).await
+}
+
+/// `POST /admin/cycles/{cycle}/nominations/{assignment}/reissue`: the old links die, a new one
+/// is mailed.
+pub async fn reissue(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    step(&session, &state, &req, (&path, &form.csrf), Step::Reissue).await
+}
+
+/// `POST /admin/cycles/{cycle}/nominations/{assignment}/revoke`.
+pub async fn revoke(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    step(&session, &state, &req, (&path, &form.csrf), Step::Revoke).await
+}
+
+/// The corrected address as posted.
+#[derive(serde::Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /admin/cycles/{cycle}/nominations/{assignment}/email`: a new link to the new address;
+/// the old link dies.
+pub async fn correct_email(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<EmailForm>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let (cycle, assignment) = ids(&path)?;
+    let form = form.into_inner();
+    if EmailAddress::parse(&form.email).is_none() && csrf_ok(&state, &req, &session, &form.csrf) {
+        let refusal = Refusal {
+            other: Some(format!(
+                "{} ({})",
+                t(l, "admin.error.email"),
+                form.email.trim()
+            )),
+            ..Default::default()
+        };
+        return render(
+            &state,
+            (&req, &session),
+            &cycle,
+            PageQuery::default(),
+            (StatusCode::UNPROCESSABLE_ENTITY, refusal),
+        )
+        .await;
+    }
+    let (templates, settings, c2, email) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        cycle.clone(),
+        form.email.clone(),
+    );
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "corrected",
+        move |c, actor| {
+            let mail = (templates.as_ref(), settings.as_ref());
+            follow_up::correct_email(c, mail, &c2, &assignment, &email, Some(actor), db::now())
+                .map(|()| 1)
+        },
+    )
+    .await
+}
+
+/// `POST /admin/cycles/{cycle}/remind`: everyone invited who has not answered, now.
+pub async fn remind_all(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let cycle = CycleId::parse(&path)
+        .ok_or(AppError::NotFound)?
+        .as_str()
+        .to_owned();
+    let (templates, settings, c2) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        cycle.clone(),
+    );
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "reminded",
+        move |c, actor| {
+            let mail = (templates.as_ref(), settings.as_ref());
+            follow_up::remind_all(c, mail, &c2, Some(actor), db::now())
+        },
+    )
+    .await
+}
+
+/// `POST /admin/cycles/{cycle}/kams/{review}/nudge`: a KAM who has not had their list
+/// approved gets a fresh link to it (nomination mode `kam`).
+pub async fn nudge(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let cycle = CycleId::parse(&path.0)
+        .ok_or(AppError::NotFound)?
+        .as_str()
+        .to_owned();
+    let review = ReviewId::parse(&path.1)
+        .ok_or(AppError::NotFound)?
+        .as_str()
+        .to_owned();
+    let (templates, settings, c2) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        cycle.clone(),
+    );
+    act(
+        &state,
+        (&req, &session),
+        (&cycle, &form.csrf),
+        "nudged",
+        move |c, actor| {
+            let mail = (templates.as_ref(), settings.as_ref());
+            proposals::nudge(c, mail, (&c2, &review), Some(actor), db::now()).map(|()| 1)
+        },
+    )
+    .await
+}

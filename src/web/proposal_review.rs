@@ -1,0 +1,166 @@
+//! The supervisor's review of a KAM's proposed raters (SPEC §11, mode `kam`):
+//! `GET|POST /reviews/{review}/nominations` — add, remove or correct, save, or approve and
+//! invite at once. Only the review's supervisor; a refused list re-renders as typed (422).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::extractors::Staff;
+use super::proposal::{form_state, load, read_list, Sent};
+use super::response::{html, see_other, staff_locale};
+use super::staff::{csrf_ok, forbidden, viewer};
+use super::views::proposal::{editor, standing, Editor, EditorView};
+use super::views::staff::staff_page;
+use super::AppState;
+use crate::actions::proposals::{self, Loaded};
+use crate::db::{self, sessions::StaffSession};
+use crate::domain::ids::ReviewId;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{t, tf};
+
+/// The review of the path, if the signed-in person supervises it and it has a proposal.
+async fn own(state: &AppState, session: &StaffSession, path: &str) -> AppResult<Loaded> {
+    let id = ReviewId::parse(path).ok_or(AppError::NotFound)?;
+    let loaded = load(state, id.as_str()).await?;
+    if loaded.review.review.supervisor_id != session.person_id {
+        return Err(AppError::NotFound);
+    }
+    Ok(loaded)
+}
+
+fn supervisor_page(
+    (req, session): (&HttpRequest, &StaffSession),
+    loaded: &Loaded,
+    sent: Option<Sent>,
+    notice: Option<String>,
+) -> maud::Markup {
+    let l = staff_locale(req, session);
+    let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
+    let Sent {
+        proposal,
+        rows,
+        problems,
+    } = form_state(loaded, sent);
+    let action = format!("/reviews/{}/nominations", loaded.review.review.id);
+    let s = viewer(session, req);
+    let v = EditorView {
+        editor: Editor::Supervisor,
+        action: &action,
+        csrf: Some(&session.csrf_token),
+        proposal: &proposal,
+        problems: &problems,
+        rows: &rows,
+        k,
+        status: loaded.status,
+        kam_name: &loaded.review.subject_name,
+        supervisor_name: &loaded.review.supervisor_name,
+        notice,
+        locale: l,
+    };
+    let title = tf(
+        l,
+        "proposal.sup.title",
+        &[("name", &loaded.review.subject_name)],
+    );
+    staff_page(
+        l,
+        &title,
+        &s,
+        maud::html! {
+            p.breadcrumb { a href="/" { (t(l, "home.title")) } }
+            h1 { (title) }
+            p { (standing(l, &v)) }
+            (editor(l, &v))
+        },
+    )
+}
+
+/// `GET /reviews/{review}/nominations`: the supervisor's review of the KAM's list.
+pub async fn supervisor_show(
+    Staff(session): Staff,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let loaded = own(&state, &session, &path).await?;
+    let l = staff_locale(&req, &session);
+    let invited = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| {
+            q.iter()
+                .find(|(k, _)| k == "approved")
+                .map(|(_, v)| v.clone())
+        });
+    let notice = match req.query_string() {
+        _ if invited.is_some() => Some(tf(
+            l,
+            "proposal.sup.invited",
+            &[("n", invited.as_deref().unwrap_or("0"))],
+        )),
+        q if q.contains("saved=1") => Some(t(l, "proposal.sup.saved").to_owned()),
+        _ => None,
+    };
+    Ok(html(
+        StatusCode::OK,
+        supervisor_page((&req, &session), &loaded, None, notice),
+    ))
+}
+
+/// `POST /reviews/{review}/nominations`: save the supervisor's changes, add a row, or approve
+/// and invite.
+pub async fn supervisor_save(
+    Staff(session): Staff,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let fields = form.into_inner();
+    let csrf = fields
+        .iter()
+        .find(|(key, _)| key == "csrf")
+        .map_or("", |(_, v)| v.as_str());
+    if !csrf_ok(&state, &req, &session, csrf) {
+        return Ok(forbidden(l));
+    }
+    let loaded = own(&state, &session, &path).await?;
+    let approving = fields
+        .iter()
+        .any(|(key, v)| key == "action" && v == "approve");
+    let list = match read_list(&fields, &loaded) {
+        Ok(list) => list,
+        Err((status, sent)) => {
+            return Ok(html(
+                status,
+                supervisor_page((&req, &session), &loaded, Some(sent), None),
+            ))
+        }
+    };
+    let (id, actor) = (loaded.review.review.id.clone(), session.person_id.clone());
+    let (templates, settings) = (state.templates.clone(), state.settings.clone());
+    let done = state
+        .db
+        .write(move |c| {
+            let now = db::now();
+            if approving {
+                proposals::approve(c, (&templates, &settings), &id, &list, &actor, now)
+            } else {
+                proposals::save(c, &id, &list, Some(&actor), now).map(|()| 0)
+            }
+        })
+        .await;
+    let back = format!("/reviews/{}/nominations", loaded.review.review.id);
+    match done {
+        Ok(n) if approving => Ok(see_other(format!("{back}?approved={n}"))),
+        Ok(_) => Ok(see_other(format!("{back}?saved=1"))),
+        Err(AppError::Invalid(key)) => {
+            let loaded = own(&state, &session, &path).await?;
+            Ok(html(
+                StatusCode::CONFLICT,
+                supervisor_page((&req, &session), &loaded, None, Some(t(l, &key).to_owned())),
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
