@@ -310,6 +310,9 @@ pub struct EditInput {
     pub locale: String,
     #[serde(default)]
     pub organization: String,
+    /// A corrected address (empty or unchanged: kept).
+    #[serde(default)]
+    pub email: String,
 }
 
 /// Edits one nomination of a draft cycle (the rater's name, relationship, language and

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extractors::Admin;
-use super::response::{html, see_other, staff_locale};
+use super::response::{html, see_other, see_other_with_notice, staff_locale};
 use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
 use super::views::admin::{self as view, CycleFormView, Step};
 use super::AppState;
@@ -154,7 +154,11 @@ pub async fn create(
         .db
         .write(move |c| cycles::create_with(c, &st, &rubric, &settings, Some(&actor), now))
         .await?;
-    Ok(see_other(format!("/admin/cycles/{id}?done=created")))
+    Ok(see_other_with_notice(
+        format!("/admin/cycles/{id}"),
+        ("created", 0),
+        state.settings.base_url().starts_with("https://"),
+    ))
 }
 
 /// The cycle of the path, or 404.
@@ -259,7 +263,11 @@ pub async fn update(
         .write(move |c| cycles::update(c, &id, &settings, Some(&actor), now))
         .await;
     match done {
-        Ok(()) => Ok(see_other(format!("/admin/cycles/{}?done=edited", cycle.id))),
+        Ok(()) => Ok(see_other_with_notice(
+            format!("/admin/cycles/{}", cycle.id),
+            ("edited", 0),
+            state.settings.base_url().starts_with("https://"),
+        )),
         Err(AppError::Invalid(_)) => Ok(see_other(format!("/admin/cycles/{}", cycle.id))),
         Err(e) => Err(e),
     }
@@ -443,10 +451,11 @@ async fn step(
                 Step::Close => "closed",
                 Step::Archive => "archived",
             };
-            Ok(see_other(format!(
-                "/admin/cycles/{}?done={word}&n={n}",
-                cycle.id
-            )))
+            Ok(see_other_with_notice(
+                format!("/admin/cycles/{}", cycle.id),
+                (word, n),
+                state.settings.base_url().starts_with("https://"),
+            ))
         }
         Err(AppError::Invalid(_) | AppError::Conflict(_)) => {
             confirm_page(session, state, req, &cycle.id, step).await

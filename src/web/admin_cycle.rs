@@ -13,7 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::extractors::Admin;
-use super::response::{html, see_other, staff_locale};
+use super::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
 use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
 use super::views::admin_cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
 use super::AppState;
@@ -142,7 +142,8 @@ pub(super) async fn render(
         default_reminders: &reminders,
         refusal,
     };
-    Ok(html(
+    Ok(html_after_notice(
+        req,
         status,
         view::cycle_page(l, &viewer(session, req), &page),
     ))
@@ -156,11 +157,16 @@ pub async fn show(
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
+    let mut q = query.into_inner();
+    if let Some((done, n)) = notice(&req) {
+        q.done = done;
+        q.n = Some(n);
+    }
     render(
         &state,
         (&req, &session),
         &path,
-        query.into_inner(),
+        q,
         (StatusCode::OK, Refusal::default()),
     )
     .await
@@ -196,10 +202,11 @@ where
     let actor = session.person_id.clone();
     let result = state.db.write(move |c| f(c, &actor)).await;
     match result {
-        Ok(n) => Ok(see_other(format!(
-            "/admin/cycles/{}?done={done}&n={n}",
-            id.as_str()
-        ))),
+        Ok(n) => Ok(see_other_with_notice(
+            format!("/admin/cycles/{}", id.as_str()),
+            (done, n),
+            state.settings.base_url().starts_with("https://"),
+        )),
         Err(AppError::Invalid(e) | AppError::Conflict(e)) => {
             let refusal = Refusal {
                 other: Some(refusal_text(l, &e)),
@@ -283,11 +290,11 @@ pub async fn upload(
         })
         .await;
     match result {
-        Ok((summary, _)) => Ok(see_other(format!(
-            "/admin/cycles/{}?done=imported&n={}",
-            id.as_str(),
-            summary.added
-        ))),
+        Ok((summary, _)) => Ok(see_other_with_notice(
+            format!("/admin/cycles/{}", id.as_str()),
+            ("imported", summary.added),
+            state.settings.base_url().starts_with("https://"),
+        )),
         Err(AppError::Invalid(e)) => {
             let refusal = Refusal {
                 import: e.lines().map(str::to_owned).collect(),
@@ -344,11 +351,11 @@ pub async fn add(
         })
         .await;
     match result {
-        Ok(s) => Ok(see_other(format!(
-            "/admin/cycles/{}?done=added&n={}",
-            id.as_str(),
-            s.added
-        ))),
+        Ok(s) => Ok(see_other_with_notice(
+            format!("/admin/cycles/{}", id.as_str()),
+            ("added", s.added),
+            state.settings.base_url().starts_with("https://"),
+        )),
         Err(AppError::Invalid(e)) => {
             let refusal = Refusal {
                 add: Some((&form.input, e)),
@@ -410,13 +417,33 @@ pub async fn edit(
     let (cycle, assignment) = ids(&path)?;
     let form = form.into_inner();
     let (c2, input) = (cycle.clone(), form.input);
+    let (templates, settings) = (state.templates.clone(), state.settings.clone());
     act(
         &state,
         (&req, &session),
         (&cycle, &form.csrf),
         "edited_one",
         move |c, actor| {
-            nominations::edit(c, &c2, &assignment, &input, Some(actor), db::now()).map(|()| 1)
+            let now = db::now();
+            nominations::edit(c, &c2, &assignment, &input, Some(actor), now)?;
+            // a corrected address, in the same transaction
+            let current = db::assignments::find_listing(c, &assignment)?
+                .ok_or(AppError::NotFound)?
+                .rater_email;
+            let typed = input.email.trim().to_lowercase();
+            if !typed.is_empty() && typed != current {
+                let mail = (templates.as_ref(), settings.as_ref());
+                actions::follow_up::correct_email(
+                    c,
+                    mail,
+                    &c2,
+                    &assignment,
+                    &input.email,
+                    Some(actor),
+                    now,
+                )?;
+            }
+            Ok(1)
         },
     )
     .await

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extractors::Admin;
-use super::response::{html, see_other, staff_locale};
+use super::response::{html, html_after_notice, notice, see_other_with_notice, staff_locale};
 use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
 use super::views::admin_staff::{self as view, AuditPage, UsersPage};
 use super::AppState;
@@ -16,13 +16,17 @@ use crate::domain::status::Role;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 
-/// The notice of the action that led to a page (`?done=…&n=…`).
-#[derive(Debug, Default, serde::Deserialize)]
+/// The notice of the action that led to a page (carried by the redirect's cookie).
+#[derive(Debug, Default)]
 pub struct Done {
-    #[serde(default)]
     done: String,
-    #[serde(default)]
     n: Option<usize>,
+}
+
+impl Done {
+    fn of(req: &HttpRequest) -> Done {
+        notice(req).map_or_else(Done::default, |(done, n)| Done { done, n: Some(n) })
+    }
 }
 
 async fn users_page(
@@ -44,7 +48,11 @@ async fn users_page(
         refusal,
         done: (&done.done, done.n.unwrap_or(0)),
     };
-    Ok(html(status, view::users(l, &viewer(session, req), &page)))
+    Ok(html_after_notice(
+        req,
+        status,
+        view::users(l, &viewer(session, req), &page),
+    ))
 }
 
 /// `GET /admin/users`: staff accounts, with the invitation form.
@@ -52,13 +60,12 @@ pub async fn users(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    done: web::Query<Done>,
 ) -> AppResult<HttpResponse> {
     users_page(
         &state,
         (&req, &session),
         (&InviteInput::default(), &[], None),
-        (StatusCode::OK, &done),
+        (StatusCode::OK, &Done::of(&req)),
     )
     .await
 }
@@ -115,7 +122,11 @@ pub async fn invite(
         })
         .await;
     match result {
-        Ok(()) => Ok(see_other("/admin/users?done=invited&n=1".into())),
+        Ok(()) => Ok(see_other_with_notice(
+            "/admin/users".into(),
+            ("invited", 1),
+            state.settings.base_url().starts_with("https://"),
+        )),
         Err(AppError::Invalid(_) | AppError::Conflict(_)) => {
             let problems = [("email", "users.error.exists")];
             users_page(
@@ -148,7 +159,11 @@ where
     }
     let actor = session.person_id.clone();
     match state.db.write(move |c| f(c, &actor)).await {
-        Ok(()) => Ok(see_other(format!("/admin/users?done={done}&n=1"))),
+        Ok(()) => Ok(see_other_with_notice(
+            "/admin/users".into(),
+            (done, 1),
+            state.settings.base_url().starts_with("https://"),
+        )),
         Err(AppError::Invalid(e) | AppError::Conflict(e)) => {
             let reason = match t(l, &e) {
                 "(missing text)" => e.clone(),
@@ -285,7 +300,8 @@ async fn outbox_page(
         .db
         .read(|c| Ok::<_, AppError>(db::outbox::problems(c, OUTBOX_LIMIT)?))
         .await?;
-    Ok(html(
+    Ok(html_after_notice(
+        req,
         status,
         view::outbox(
             l,
@@ -302,9 +318,13 @@ pub async fn outbox(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    done: web::Query<Done>,
 ) -> AppResult<HttpResponse> {
-    outbox_page(&state, (&req, &session), (StatusCode::OK, &done, None)).await
+    outbox_page(
+        &state,
+        (&req, &session),
+        (StatusCode::OK, &Done::of(&req), None),
+    )
+    .await
 }
 
 async fn retry_some(
@@ -342,10 +362,11 @@ async fn retry_some(
         })
         .await;
     match result {
-        Ok(r) => Ok(see_other(format!(
-            "/admin/outbox?done=retried&n={}",
-            r.queued()
-        ))),
+        Ok(r) => Ok(see_other_with_notice(
+            "/admin/outbox".into(),
+            ("retried", r.queued()),
+            state.settings.base_url().starts_with("https://"),
+        )),
         Err(AppError::Invalid(e)) => {
             outbox_page(
                 state,

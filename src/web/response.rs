@@ -68,6 +68,48 @@ pub fn html(status: StatusCode, body: Markup) -> HttpResponse {
         .body(body.into_string())
 }
 
+/// The cookie that carries a staff action's notice to the page it redirects to (so the
+/// redirect's URL stays the page's own).
+const NOTICE: &str = "kam360_notice";
+
+/// 303 to `to`, carrying the notice `done` (an action's word) with its count `n`.
+pub fn see_other_with_notice(to: String, (done, n): (&str, usize), secure: bool) -> HttpResponse {
+    let mut res = see_other(to);
+    let cookie = actix_web::cookie::Cookie::build(NOTICE, format!("{done}.{n}"))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(60))
+        .finish();
+    // a notice is a nicety: a response without it is still right
+    let _ = res.add_cookie(&cookie);
+    res
+}
+
+/// The notice a redirect carried (`done`, `n`), if any, well-formed.
+pub fn notice(req: &HttpRequest) -> Option<(String, usize)> {
+    let c = req.cookie(NOTICE)?;
+    let (done, n) = c.value().split_once('.')?;
+    let ok = !done.is_empty()
+        && done.len() <= 20
+        && done.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    Some((done.to_owned(), n.parse().ok()?)).filter(|_| ok)
+}
+
+/// Shows `body`, and forgets the notice it showed.
+pub fn html_after_notice(req: &HttpRequest, status: StatusCode, body: Markup) -> HttpResponse {
+    let mut res = html(status, body);
+    if req.cookie(NOTICE).is_some() {
+        let gone = actix_web::cookie::Cookie::build(NOTICE, "")
+            .path("/")
+            .max_age(actix_web::cookie::time::Duration::ZERO)
+            .finish();
+        let _ = res.add_cookie(&gone);
+    }
+    res
+}
+
 /// 303 See Other.
 pub fn see_other(to: String) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -1,3 +1,4 @@
+DROP INDEX assignments_review_status;
 DELETE FROM email_bodies WHERE outbox_id IN (SELECT id FROM email_outbox WHERE kind IN ('staff_invite', 'nomination_request'));
 DELETE FROM email_outbox WHERE kind IN ('staff_invite', 'nomination_request');
 ALTER TABLE email_outbox DROP CONSTRAINT email_outbox_kind_check;

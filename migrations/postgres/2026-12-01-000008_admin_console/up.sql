@@ -39,3 +39,5 @@ CREATE INDEX proposed_raters_review ON proposed_raters (review_id);
 ALTER TABLE email_outbox DROP CONSTRAINT email_outbox_kind_check;
 ALTER TABLE email_outbox ADD CONSTRAINT email_outbox_kind_check
     CHECK (kind IN ('invitation', 'reminder', 'supervisor_ready', 'resend', 'password_reset', 'links', 'report_released', 'staff_invite', 'nomination_request'));
+-- the cycle page counts a cycle's nominations per status from this index alone
+CREATE INDEX assignments_review_status ON assignments (review_id, status);

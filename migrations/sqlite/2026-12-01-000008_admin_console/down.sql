@@ -1,3 +1,4 @@
+DROP INDEX assignments_review_status;
 -- The outbox keeps its wider CHECK (rebuilding it back buys nothing); the new kinds' messages go.
 DELETE FROM email_bodies WHERE outbox_id IN (SELECT id FROM email_outbox WHERE kind IN ('staff_invite', 'nomination_request'));
 DELETE FROM email_outbox WHERE kind IN ('staff_invite', 'nomination_request');

@@ -76,3 +76,5 @@ ALTER TABLE email_bodies_new RENAME TO email_bodies;
 CREATE INDEX email_outbox_due ON email_outbox (status, next_attempt_at, id);
 CREATE INDEX email_outbox_lease ON email_outbox (status, lease_until);
 CREATE INDEX email_outbox_assignment ON email_outbox (assignment_id);
+-- the cycle page counts a cycle's nominations per status from this index alone
+CREATE INDEX assignments_review_status ON assignments (review_id, status);

@@ -49,10 +49,11 @@ pub struct PageQuery {
     pub show: String,
     #[serde(default)]
     pub page: Option<usize>,
-    /// The notice of the action that led here (`imported`, `launched`, …).
-    #[serde(default)]
+    /// The notice of the action that led here (`imported`, `launched`, …), from the
+    /// redirect's notice cookie (never from the URL).
+    #[serde(skip)]
     pub done: String,
-    #[serde(default)]
+    #[serde(skip)]
     pub n: Option<usize>,
 }
 
@@ -206,6 +207,8 @@ fn counts(l: Locale, c: &CyclePage<'_>) -> Markup {
     }
 }
 
+/// A row's actions: one form (one CSRF field) whose buttons post to their own action. The
+/// form's default button (what Enter in a field presses) is the one beside that field.
 fn row_actions(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, r: &NominationRow) -> Markup {
     let base = format!("/admin/cycles/{}/nominations/{}", c.cycle.id, r.id);
     let open = c.cycle.status == CycleStatus::Open;
@@ -216,62 +219,71 @@ fn row_actions(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, r: &NominationRow) 
     );
     let button = |action: &str, key: &str| {
         html! {
-            form.inline method="post" action={ (base) "/" (action) } {
-                input type="hidden" name="csrf" value=(s.csrf);
-                button.small.secondary type="submit" aria-label={ (t(l, key)) ": " (r.rater_name) } { (t(l, key)) }
-            }
+            button.small.secondary type="submit" formaction={ (base) "/" (action) } formnovalidate
+                aria-label={ (t(l, key)) ": " (r.rater_name) } { (t(l, key)) }
         }
     };
     let waiting = matches!(
         r.status,
         AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
     );
+    let reissuable = !matches!(
+        r.status,
+        AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired
+    );
+    let editable = draft && r.status == AssignmentStatus::Pending;
     let correctable = !fixed
-        && (draft || open)
+        && open
         && matches!(
             r.status,
             AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
         );
+    let any = editable || correctable || (open && (waiting || reissuable));
     html! {
-        @if open && waiting { (button("remind", "admin.action.remind")) }
-        @if open && !matches!(r.status, AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired) {
-            (button("reissue", "admin.action.reissue"))
-        }
-        @if open && r.status.is_answerable() { (button("revoke", "admin.action.revoke")) }
-        @if draft && r.status == AssignmentStatus::Pending {
-            (button("remove", "admin.action.remove"))
-            details.correct {
-                summary { (t(l, "admin.action.edit")) }
-                form.edit-one method="post" action={ (base) "/edit" } {
-                    input type="hidden" name="csrf" value=(s.csrf);
-                    label for={ "name-" (r.id) } { (t(l, "admin.add.rater_name")) }
-                    input type="text" id={ "name-" (r.id) } name="rater_name" value=(r.rater_name) required;
-                    label for={ "rel-" (r.id) } { (t(l, "admin.add.relationship")) }
-                    select id={ "rel-" (r.id) } name="relationship" {
-                        @for rel in Relationship::ALL {
-                            option value=(rel.as_str()) selected[rel == r.relationship] { (t(l, &format!("group.{}", rel.as_str()))) }
+        @if any {
+            form.row-form method="post" action={ (base) (if editable { "/edit" } else { "/email" }) } {
+                input type="hidden" name="csrf" value=(s.csrf);
+                @if editable {
+                    details.correct {
+                        summary { (t(l, "admin.action.edit")) }
+                        div.edit-one {
+                            label for={ "name-" (r.id) } { (t(l, "admin.add.rater_name")) }
+                            input type="text" id={ "name-" (r.id) } name="rater_name" value=(r.rater_name) required;
+                            @if !fixed {
+                                label for={ "email-" (r.id) } { (t(l, "admin.add.rater_email")) }
+                                input type="email" id={ "email-" (r.id) } name="email" value=(r.rater_email) required;
+                            }
+                            label for={ "rel-" (r.id) } { (t(l, "admin.add.relationship")) }
+                            select id={ "rel-" (r.id) } name="relationship" {
+                                @for rel in Relationship::ALL {
+                                    option value=(rel.as_str()) selected[rel == r.relationship] { (t(l, &format!("group.{}", rel.as_str()))) }
+                                }
+                            }
+                            label for={ "loc-" (r.id) } { (t(l, "admin.add.locale")) }
+                            select id={ "loc-" (r.id) } name="locale" {
+                                option value="zh" selected[r.locale == crate::domain::locale::Locale::Zh] { "中文" }
+                                option value="en" selected[r.locale == crate::domain::locale::Locale::En] { "English" }
+                            }
+                            label for={ "org-" (r.id) } { (t(l, "admin.add.organization")) }
+                            input type="text" id={ "org-" (r.id) } name="organization" value=(r.organization);
+                            button.small.primary type="submit" formaction={ (base) "/edit" } { (t(l, "admin.edit.button")) }
                         }
                     }
-                    label for={ "loc-" (r.id) } { (t(l, "admin.add.locale")) }
-                    select id={ "loc-" (r.id) } name="locale" {
-                        option value="zh" selected[r.locale == crate::domain::locale::Locale::Zh] { "中文" }
-                        option value="en" selected[r.locale == crate::domain::locale::Locale::En] { "English" }
+                    (button("remove", "admin.action.remove"))
+                }
+                @if correctable {
+                    details.correct {
+                        summary { (t(l, "admin.action.correct")) }
+                        div.edit-one {
+                            label for={ "email-" (r.id) } { (tf(l, "admin.correct.label", &[("name", &r.rater_name)])) }
+                            input type="email" id={ "email-" (r.id) } name="email" value=(r.rater_email) required;
+                            button.small.primary type="submit" formaction={ (base) "/email" } { (t(l, "admin.correct.button")) }
+                        }
                     }
-                    label for={ "org-" (r.id) } { (t(l, "admin.add.organization")) }
-                    input type="text" id={ "org-" (r.id) } name="organization" value=(r.organization);
-                    button.small.primary type="submit" { (t(l, "admin.edit.button")) }
                 }
-            }
-        }
-        @if correctable {
-            details.correct {
-                summary { (t(l, "admin.action.correct")) }
-                form method="post" action={ (base) "/email" } {
-                    input type="hidden" name="csrf" value=(s.csrf);
-                    label for={ "email-" (r.id) } { (tf(l, "admin.correct.label", &[("name", &r.rater_name)])) }
-                    input type="email" id={ "email-" (r.id) } name="email" value=(r.rater_email) required;
-                    button.small.primary type="submit" { (t(l, "admin.correct.button")) }
-                }
+                @if open && waiting { (button("remind", "admin.action.remind")) }
+                @if open && reissuable { (button("reissue", "admin.action.reissue")) }
+                @if open && r.status.is_answerable() { (button("revoke", "admin.action.revoke")) }
             }
         }
     }
