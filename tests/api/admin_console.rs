@@ -563,6 +563,61 @@ async fn staff_are_invited_disabled_and_given_roles(app: TestApp) {
     assert!(page.contains("already has an account"));
     let (_, list) = admin.get("/admin/users?lang=en").await;
     assert!(list.contains("li.ming@t.cn") && list.contains(">invited<"));
+    // the invitation: a link to choose a password, in the chosen language
+    kam360::email::worker::flush(
+        &app.db,
+        &kam360::email::Mailer::new(&app.settings.email).expect("mailer"),
+        &app.settings,
+    )
+    .await
+    .expect("flush");
+    let mail = app
+        .mail_files()
+        .iter()
+        .map(|p| crate::helpers::read_mail(p))
+        .find(|m| m.to == "li.ming@t.cn")
+        .expect("the invitation");
+    println!("{}\n\n{}", mail.subject, mail.text);
+    assert!(
+        mail.subject.contains("invited to kam360 as supervisor"),
+        "{}",
+        mail.subject
+    );
+    let at = mail
+        .text
+        .find("/password/reset/")
+        .expect("a link to choose a password");
+    let link = mail.text[at..]
+        .split_whitespace()
+        .next()
+        .expect("link")
+        .to_owned();
+    let (s, page) = app.get_text(&format!("{link}?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("name=\"confirm\""), "the password form");
+    // choosing the password makes the account usable, and no longer "invited"
+    let r = app
+        .post_form(
+            &format!("{link}?lang=en"),
+            &[
+                ("password", "three unrelated words"),
+                ("confirm", "three unrelated words"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let signed_in = crate::helpers::new_client()
+        .post(format!("{}/login", app.address))
+        .form(&[
+            ("email", "li.ming@t.cn"),
+            ("password", "three unrelated words"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(signed_in.status(), 303);
+    let (_, list) = admin.get("/admin/users?lang=en").await;
+    assert!(!list.contains(">invited<"), "{list}");
     let person = app
         .read(|c| {
             Ok(db::people::find_by_email(c, "li.ming@t.cn")?

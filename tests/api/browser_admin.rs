@@ -63,6 +63,33 @@ async fn flush(app: &TestApp) {
     .expect("flush");
 }
 
+/// Opens the HTML part of every distinct message sent so far (by subject) in the browser and
+/// checks it with axe, as a mail client would show it.
+async fn emails_pass_axe(c: &Client, app: &TestApp) {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut seen = std::collections::HashSet::new();
+    for (i, path) in app.mail_files().iter().enumerate() {
+        let mail = crate::helpers::read_mail(path);
+        // one of each kind of message is enough; subjects differ by kind and language
+        let kind: String = mail
+            .subject
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .take(24)
+            .collect();
+        if !seen.insert(kind) {
+            continue;
+        }
+        let file = dir.path().join(format!("mail-{i}.html"));
+        std::fs::write(&file, &mail.html).expect("html");
+        c.goto(&format!("file://{}", file.display()))
+            .await
+            .expect("open the email");
+        assert_axe_clean(c, &format!("the email \"{}\"", mail.subject)).await;
+    }
+    assert!(seen.len() >= 2, "emails were checked: {seen:?}");
+}
+
 /// Submits the form of the button `css` (scrolled into view first).
 async fn press(c: &Client, css: &str) {
     let el = c.find(Locator::Css(css)).await.expect("button");
@@ -271,6 +298,9 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
         .expect("zh cycle");
     assert!(text_of(&c).await.contains("提名"));
     look(&c, "cycle-closed-zh").await;
+    // the invitations, reminders, new links and the staff invitation sent on the way
+    flush(&app).await;
+    emails_pass_axe(&c, &app).await;
     c.close().await.expect("close browser");
 }
 
@@ -374,5 +404,8 @@ async fn a_kam_proposes_and_the_supervisor_approves_in_chromium() {
         })
         .expect("rows");
     assert_eq!(invited, 11);
+    // the KAM's nomination request among the messages
+    flush(&app).await;
+    emails_pass_axe(&c, &app).await;
     c.close().await.expect("close browser");
 }

@@ -91,6 +91,7 @@ async fn kams_propose_and_supervisors_approve(app: TestApp) {
         .find(|m| m.subject.contains("propose who should give you feedback"))
         .expect("the KAM's nomination email");
     assert_eq!(mail.to, "kam@t.cn");
+    println!("{}\n\n{}", mail.subject, mail.text);
     let at = mail.text.find("/n/").expect("a link");
     let link = mail.text[at..]
         .split_whitespace()
