@@ -79,12 +79,37 @@ pub fn holder(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> AppResult<Option<(String, String)>> {
+    Ok(holder_of(conn, token_hash, now)?.map(|h| (h.person_id, h.email)))
+}
+
+/// Whose a live link is.
+pub struct Holder {
+    pub person_id: String,
+    pub email: String,
+    /// An invited account choosing its first password (not a reset).
+    pub first: bool,
+}
+
+/// The active account a live link belongs to.
+pub fn holder_of(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<Holder>> {
     let Some(person) = db::password_resets::find_live(conn, token_hash, now)? else {
         return Ok(None);
     };
     let email = db::people::find(conn, &person)?.email;
     let active = db::accounts::find_by_email(conn, &email)?.is_some_and(|a| !a.disabled);
-    Ok(active.then_some((person, email)))
+    if !active {
+        return Ok(None);
+    }
+    let first = !db::accounts::has_password(conn, &person)?;
+    Ok(Some(Holder {
+        person_id: person,
+        email,
+        first,
+    }))
 }
 
 /// Uses the link: stores `password_hash` for its account, ends the account's sessions and

@@ -213,3 +213,11 @@ pub fn mark_invited(conn: &mut AnyConnection, person_id: &str) -> QueryResult<()
         .execute(conn)
         .map(|_| ())
 }
+
+/// Whether `person_id` has chosen a password (an invited account has not yet).
+pub fn has_password(conn: &mut AnyConnection, person_id: &str) -> QueryResult<bool> {
+    accounts::table
+        .find(person_id)
+        .select(accounts::password_set)
+        .get_result(conn)
+}

@@ -80,15 +80,15 @@ pub async fn choose_form(
     };
     let live = state
         .db
-        .read(move |c| reset::holder(c, &hash, db::now()))
+        .read(move |c| reset::holder_of(c, &hash, db::now()))
         .await?;
-    if live.is_none() {
+    let Some(holder) = live else {
         return Ok(html(StatusCode::GONE, view::gone(l)));
-    }
+    };
     let action = with_lang(req.path(), chosen_lang(&req));
     Ok(html(
         StatusCode::OK,
-        view::choose(l, &action, &switch(&req, l), None),
+        view::choose(l, (&action, holder.first), &switch(&req, l), None),
     ))
 }
 
@@ -115,19 +115,25 @@ pub async fn choose(
         return Ok(not_found_page(&req));
     };
     let lookup = hash.clone();
-    let Some((_, email)) = state
+    let Some(holder) = state
         .db
-        .read(move |c| reset::holder(c, &lookup, db::now()))
+        .read(move |c| reset::holder_of(c, &lookup, db::now()))
         .await?
     else {
         return Ok(html(StatusCode::GONE, view::gone(l)));
     };
+    let email = holder.email;
     let ChooseForm { password, confirm } = form.into_inner();
     if let Err(refused) = passwords::check_new(&password, &confirm, &email) {
         let action = with_lang(req.path(), chosen_lang(&req));
         return Ok(html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            view::choose(l, &action, &switch(&req, l), Some(t(l, refused.key()))),
+            view::choose(
+                l,
+                (&action, holder.first),
+                &switch(&req, l),
+                Some(t(l, refused.key())),
+            ),
         ));
     }
     let password_hash = web::block(move || passwords::hash(&password))

@@ -595,6 +595,10 @@ async fn staff_are_invited_disabled_and_given_roles(app: TestApp) {
     let (s, page) = app.get_text(&format!("{link}?lang=en")).await;
     assert_eq!(s, 200);
     assert!(page.contains("name=\"confirm\""), "the password form");
+    assert!(
+        page.contains("Welcome: choose your password"),
+        "a welcome, not a reset"
+    );
     // choosing the password makes the account usable, and no longer "invited"
     let r = app
         .post_form(

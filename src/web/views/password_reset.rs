@@ -52,8 +52,21 @@ pub fn throttled(_: &Brand, l: Locale) -> Markup {
 
 /// `GET /password/reset/{token}`: the new password, twice. Passwords are never sent back into
 /// the page; `error` says what to change.
-pub fn choose(l: Locale, action: &str, switch: &str, error: Option<&str>) -> Markup {
-    let title = t(l, "password.reset.title");
+/// `first`: an invited account choosing its first password (a welcome, not a reset).
+pub fn choose(
+    l: Locale,
+    (action, first): (&str, bool),
+    switch: &str,
+    error: Option<&str>,
+) -> Markup {
+    let title = t(
+        l,
+        if first {
+            "password.first.title"
+        } else {
+            "password.reset.title"
+        },
+    );
     let hint = tf(
         l,
         "password.rules",
@@ -66,6 +79,7 @@ pub fn choose(l: Locale, action: &str, switch: &str, error: Option<&str>) -> Mar
         html! {
             section.message.narrow {
                 h1 { (title) }
+                @if first { p { (t(l, "password.first.intro")) } }
                 @if let Some(e) = error {
                     div.status.error-summary role="alert" { p { (e) } }
                 }
