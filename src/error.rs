@@ -18,6 +18,13 @@ pub enum AppError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    /// A refusal in words from the interface catalogue (`key`, its `{name}` placeholders filled
+    /// from `vars`): pages say it in the reader's language, the CLI in English.
+    #[error("{}", refused_text(crate::domain::locale::Locale::En, .key, .vars))]
+    Refused {
+        key: &'static str,
+        vars: Vec<(&'static str, String)>,
+    },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -56,11 +63,43 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+fn refused_text(
+    l: crate::domain::locale::Locale,
+    key: &str,
+    vars: &[(&'static str, String)],
+) -> String {
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    crate::i18n::tf(l, key, &vars)
+}
+
 impl AppError {
+    /// A refusal with the catalogue's words for `key`.
+    pub fn refused(key: &'static str) -> AppError {
+        AppError::Refused {
+            key,
+            vars: Vec::new(),
+        }
+    }
+
+    /// [`refused`](AppError::refused) with values for the words' placeholders.
+    pub fn refused_with(key: &'static str, vars: Vec<(&'static str, String)>) -> AppError {
+        AppError::Refused { key, vars }
+    }
+
+    /// What a page shows for this error in `l` when it is a refusal the reader can act on
+    /// (not for "not found" or a failure).
+    pub fn refusal(&self, l: crate::domain::locale::Locale) -> Option<String> {
+        match self {
+            AppError::Refused { key, vars } => Some(refused_text(l, key, vars)),
+            AppError::Invalid(m) | AppError::Conflict(m) => Some(m.clone()),
+            AppError::NotFound | AppError::Unexpected(_) => None,
+        }
+    }
+
     /// The CLI's exit status for this error: 2 for a refused input, 1 for anything else.
     pub fn exit_status(&self) -> u8 {
         match self {
-            AppError::Invalid(_) => 2,
+            AppError::Invalid(_) | AppError::Refused { .. } => 2,
             _ => 1,
         }
     }

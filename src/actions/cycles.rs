@@ -129,16 +129,11 @@ pub fn update(
 ) -> AppResult<()> {
     let current = find_cycle(conn, cycle_id)?;
     if current.status != CycleStatus::Draft {
-        return Err(AppError::Invalid(format!(
-            "the cycle is {}: only a draft cycle can be edited",
-            current.status
-        )));
+        return Err(AppError::refused("cycle.error.not_draft"));
     }
     if current.nominations != cycle.nominations && db::reviews::count_for_cycle(conn, cycle_id)? > 0
     {
-        return Err(AppError::Invalid(
-            "the cycle has nominations: its nomination mode can no longer change".into(),
-        ));
+        return Err(AppError::refused("cycle.error.mode_fixed"));
     }
     db::cycles::update_settings(conn, cycle_id, cycle)?;
     db::audit::record(
@@ -226,7 +221,7 @@ pub fn launch_by(
 }
 
 /// Issues a link and queues an invitation for every pending assignment of the cycle (or only
-/// those in `only`).
+/// those in `only`, read by id: adding a few raters to a large cycle costs what they do).
 pub(super) fn invite(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -237,11 +232,40 @@ pub(super) fn invite(
 ) -> AppResult<Vec<IssuedLink>> {
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, _) = load_snapshots(conn, cycle_id)?;
+    // (review, its assignments to invite), in the cycle's order
+    let mut batches: Vec<(
+        db::reviews::ReviewListing,
+        Vec<db::assignments::AssignmentListing>,
+    )> = Vec::new();
+    match only {
+        None => {
+            for review in db::reviews::list_for_cycle(conn, cycle_id)? {
+                let listed = db::assignments::list_for_review(conn, &review.review.id)?;
+                batches.push((review, listed));
+            }
+        }
+        Some(ids) => {
+            let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+            for id in ids {
+                let Some(a) = db::assignments::find_listing(conn, id)? else {
+                    continue;
+                };
+                let review_id = a.assignment.review_id.clone();
+                if let Some(&i) = at.get(&review_id) {
+                    batches[i].1.push(a);
+                } else {
+                    let review =
+                        db::reviews::find_listing(conn, &review_id)?.ok_or(AppError::NotFound)?;
+                    at.insert(review_id, batches.len());
+                    batches.push((review, vec![a]));
+                }
+            }
+        }
+    }
     let mut links = Vec::new();
-    for review in db::reviews::list_for_cycle(conn, cycle_id)? {
-        for a in db::assignments::list_for_review(conn, &review.review.id)? {
-            let wanted = only.is_none_or(|ids| ids.contains(&a.assignment.id));
-            if !wanted || a.assignment.status != AssignmentStatus::Pending {
+    for (review, listed) in &batches {
+        for a in listed {
+            if a.assignment.status != AssignmentStatus::Pending {
                 continue;
             }
             links.push(super::links::send_link(
@@ -252,7 +276,7 @@ pub(super) fn invite(
                     cycle: &cycle,
                     rubric: &rubric,
                     subject_name: &review.subject_name,
-                    assignment: &a,
+                    assignment: a,
                     kind: Kind::Invitation,
                     slot: "1",
                 },

@@ -31,20 +31,23 @@ pub fn remind(
         },
     )?;
     if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
-        return Err(AppError::Invalid(
-            "reminders go out only while the cycle is open".into(),
-        ));
+        return Err(AppError::refused("refuse.remind_closed"));
     }
     if !matches!(
         a.assignment.status,
         AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
     ) {
-        return Err(AppError::Invalid(format!(
-            "the rater is {}: only someone invited who has not answered can be reminded",
-            a.assignment.status
-        )));
+        return Err(AppError::refused("refuse.remind_answered"));
     }
-    send_reminder(conn, (templates, settings), &cycle, &review, &a, now)?;
+    let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
+    send_reminder(
+        conn,
+        (templates, settings),
+        (&cycle, &rubric),
+        &review,
+        &a,
+        now,
+    )?;
     db::audit::record(
         conn,
         now,
@@ -63,12 +66,11 @@ pub fn remind(
 fn send_reminder(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
-    cycle: &db::cycles::CycleRow,
+    (cycle, rubric): (&db::cycles::CycleRow, &crate::domain::rubric::Rubric),
     review: &db::reviews::ReviewListing,
     a: &db::assignments::AssignmentListing,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
     let slot = format!("now-{}", db::new_id());
     super::links::send_link(
         conn,
@@ -76,7 +78,7 @@ fn send_reminder(
         settings,
         &super::links::LinkRequest {
             cycle,
-            rubric: &rubric,
+            rubric,
             subject_name: &review.subject_name,
             assignment: a,
             kind: Kind::Reminder,
@@ -97,11 +99,11 @@ pub fn remind_all(
 ) -> AppResult<usize> {
     let cycle = find_cycle(conn, cycle_id)?;
     if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
-        return Err(AppError::Invalid(
-            "reminders go out only while the cycle is open".into(),
-        ));
+        return Err(AppError::refused("refuse.remind_closed"));
     }
     let waiting = db::assignments::waiting_in_cycle(conn, cycle_id)?;
+    // the rubric is read once for every reminder of the cycle
+    let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
     let reviews: std::collections::HashMap<String, db::reviews::ReviewListing> =
         db::reviews::list_for_cycle(conn, cycle_id)?
             .into_iter()
@@ -109,7 +111,14 @@ pub fn remind_all(
             .collect();
     for a in &waiting {
         if let Some(review) = reviews.get(&a.assignment.review_id) {
-            send_reminder(conn, (templates, settings), &cycle, review, a, now)?;
+            send_reminder(
+                conn,
+                (templates, settings),
+                (&cycle, &rubric),
+                review,
+                a,
+                now,
+            )?;
         }
     }
     db::audit::record(
@@ -146,45 +155,41 @@ pub fn correct_email(
         },
     )?;
     let email = EmailAddress::parse(new_email).ok_or_else(|| {
-        AppError::Invalid(format!(
-            "'{}' is not a valid email address",
-            new_email.trim()
-        ))
+        AppError::refused_with(
+            "refuse.email_invalid",
+            vec![("email", new_email.trim().to_owned())],
+        )
     })?;
     if !matches!(
         a.assignment.status,
         AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
     ) {
-        return Err(AppError::Invalid(format!(
-            "the rater is {}: an address can be corrected only before any answer was saved",
-            a.assignment.status
-        )));
+        return Err(AppError::refused("refuse.correct_answered"));
     }
     if !matches!(cycle.status, CycleStatus::Draft | CycleStatus::Open) {
-        return Err(AppError::Invalid(format!(
-            "the cycle is {}: nothing can be sent any more",
-            cycle.status
-        )));
+        return Err(AppError::refused("refuse.correct_closed"));
     }
     if matches!(
         a.assignment.relationship,
         Relationship::SelfReview | Relationship::Supervisor
     ) {
-        return Err(AppError::Invalid(
-            "the self-assessment and the supervisor's rating go to the KAM and the supervisor themselves".into(),
-        ));
+        return Err(AppError::refused("refuse.correct_fixed"));
+    }
+    if email.as_str() == review.subject_email || email.as_str() == review.supervisor_email {
+        return Err(AppError::refused("refuse.correct_kam"));
     }
     if email.as_str() == a.rater_email {
-        return Err(AppError::Invalid(
-            "this is already the rater's address".into(),
-        ));
+        return Err(AppError::refused("refuse.correct_same"));
     }
     let rater = db::people::ensure(conn, email.as_str(), &a.rater_name, now)?;
     if db::assignments::exists(conn, &review.review.id, &rater)? {
-        return Err(AppError::Invalid(format!(
-            "{email} is already nominated for {}",
-            review.subject_email
-        )));
+        return Err(AppError::refused_with(
+            "refuse.correct_taken",
+            vec![
+                ("email", email.to_string()),
+                ("kam", review.subject_email.clone()),
+            ],
+        ));
     }
     db::assignments::set_rater(conn, assignment_id, &rater)?;
     db::assignments::delete_links(conn, assignment_id)?;
@@ -216,7 +221,8 @@ pub fn correct_email(
             actor_id: actor,
             action: "nomination.correct_email",
             cycle_id: Some(cycle_id),
-            review_id: Some(&review.review.id),
+            // a draft's KAM may leave the cycle later: only an open cycle's review is named
+            review_id: (cycle.status == CycleStatus::Open).then_some(review.review.id.as_str()),
             target: Some(assignment_id),
             old_value: Some(&a.rater_email),
             new_value: Some(email.as_str()),

@@ -182,10 +182,10 @@ pub fn revoke_assignment(
         AssignmentStatus::Revoked,
         now,
     )? {
-        return Err(AppError::Invalid(format!(
-            "the link is {}: only an unanswered link can be revoked",
-            a.assignment.status
-        )));
+        return Err(AppError::refused_with(
+            "refuse.revoke_answered",
+            vec![("status", a.assignment.status.to_string())],
+        ));
     }
     // the links stay known so that they show "withdrawn" in the rater's language
     db::assignments::delete_sessions(conn, &a.assignment.id)?;
@@ -239,19 +239,17 @@ pub fn reissue_assignment(
     let cycle_id = cycle.id.as_str();
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
     if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
-        return Err(AppError::Invalid(
-            "links can be re-issued only while the cycle is open".into(),
-        ));
+        return Err(AppError::refused("refuse.reissue_closed"));
     }
     let status = a.assignment.status;
     if matches!(
         status,
         AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired
     ) {
-        return Err(AppError::Invalid(format!(
-            "the rater has {}: there is nothing to re-issue",
-            a.assignment.status
-        )));
+        return Err(AppError::refused_with(
+            "refuse.reissue_answered",
+            vec![("status", a.assignment.status.to_string())],
+        ));
     }
     db::assignments::delete_links(conn, &a.assignment.id)?;
     db::outbox::cancel_for_assignment(conn, &a.assignment.id)?;

@@ -241,9 +241,7 @@ pub fn add_one(
 ) -> AppResult<ImportSummary> {
     let csv = input.to_csv()?;
     match import_by(conn, mail, cycle_id, &csv, actor, now) {
-        Ok((summary, _)) if summary.added == 0 => Err(AppError::Invalid(
-            "this rater is already nominated for this key account manager".into(),
-        )),
+        Ok((summary, _)) if summary.added == 0 => Err(AppError::refused("refuse.add_duplicate")),
         Ok((summary, _)) => Ok(summary),
         Err(AppError::Invalid(m)) => Err(AppError::Invalid(
             m.lines()
@@ -272,15 +270,10 @@ pub fn remove(
         },
     )?;
     if cycle.status != CycleStatus::Draft {
-        return Err(AppError::Invalid(
-            "nominations can be removed only while the cycle is a draft; revoke the link instead"
-                .into(),
-        ));
+        return Err(AppError::refused("refuse.remove_open"));
     }
     if !db::assignments::delete_pending(conn, assignment_id)? {
-        return Err(AppError::Conflict(
-            "the nomination was changed by someone else".into(),
-        ));
+        return Err(AppError::refused("refuse.changed"));
     }
     db::reviews::delete_if_empty(conn, &review.review.id)?;
     db::audit::record(
@@ -334,9 +327,7 @@ pub fn edit(
         },
     )?;
     if cycle.status != CycleStatus::Draft {
-        return Err(AppError::Invalid(
-            "nominations can be edited only while the cycle is a draft".into(),
-        ));
+        return Err(AppError::refused("refuse.edit_open"));
     }
     let row = NominationInput {
         subject_email: review.subject_email.clone(),
@@ -369,9 +360,7 @@ pub fn edit(
         assignment_id,
         (n.relationship, n.locale, organization.as_deref()),
     )? {
-        return Err(AppError::Conflict(
-            "the nomination was sent meanwhile".into(),
-        ));
+        return Err(AppError::refused("refuse.changed"));
     }
     if n.rater.name != a.rater_name {
         db::people::rename(conn, &a.assignment.rater_id, &n.rater.name)?;
@@ -383,7 +372,7 @@ pub fn edit(
             actor_id: actor,
             action: "nomination.edit",
             cycle_id: Some(cycle_id),
-            review_id: Some(&review.review.id),
+            // a draft's KAM may leave the cycle with their last nomination: no reference to it
             target: Some(assignment_id),
             old_value: Some(a.assignment.relationship.as_str()),
             new_value: Some(n.relationship.as_str()),

@@ -27,6 +27,12 @@ pub fn request(
     now: NaiveDateTime,
 ) -> AppResult<String> {
     db::proposals::start(conn, &review.review.id)?;
+    // an earlier message still waiting would carry the link this one replaces
+    db::outbox::cancel_pending_for_review(
+        conn,
+        &review.review.id,
+        crate::domain::status::EmailKind::NominationRequest,
+    )?;
     let issued = token::issue();
     db::proposals::replace_link(conn, &review.review.id, &issued.hash, now)?;
     let link = format!("{}/n/{}", settings.base_url(), issued.token);
@@ -95,12 +101,12 @@ pub fn nudge(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (cycle, review) = open_review(conn, review_id)?;
+    let (cycle, review) = open_review(conn, review_id, now)?;
     if cycle.id != cycle_id {
         return Err(AppError::NotFound);
     }
     if db::proposals::status(conn, review_id)? == Some(ProposalStatus::Approved) {
-        return Err(AppError::Invalid("proposal.refused.approved".into()));
+        return Err(AppError::refused("proposal.refused.approved"));
     }
     request(conn, mail, &cycle, &review, now)?;
     db::audit::record(
@@ -121,14 +127,15 @@ pub fn nudge(
 fn open_review(
     conn: &mut AnyConnection,
     review_id: &str,
+    now: NaiveDateTime,
 ) -> AppResult<(db::cycles::CycleRow, db::reviews::ReviewListing)> {
     let review = db::reviews::find_listing(conn, review_id)?.ok_or(AppError::NotFound)?;
     let cycle = find_cycle(conn, &review.review.cycle_id)?;
     if cycle.nominations != NominationMode::Kam {
         return Err(AppError::NotFound);
     }
-    if cycle.status != CycleStatus::Open {
-        return Err(AppError::Invalid("proposal.refused.closed".into()));
+    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+        return Err(AppError::refused("proposal.refused.closed"));
     }
     Ok((cycle, review))
 }
@@ -180,7 +187,7 @@ pub fn save(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (cycle, review) = open_review(conn, review_id)?;
+    let (cycle, review) = open_review(conn, review_id, now)?;
     let moved = db::proposals::transition(
         conn,
         review_id,
@@ -189,7 +196,7 @@ pub fn save(
         (now, actor),
     )?;
     if !moved {
-        return Err(AppError::Invalid("proposal.refused.approved".into()));
+        return Err(AppError::refused("proposal.refused.approved"));
     }
     db::proposals::replace(conn, review_id, &rows_of(list), now)?;
     db::audit::record(
@@ -217,10 +224,12 @@ pub fn approve(
     actor: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let (cycle, review) = open_review(conn, review_id)?;
+    let (cycle, review) = open_review(conn, review_id, now)?;
     if review.review.supervisor_id != actor {
         return Err(AppError::NotFound);
     }
+    // a review whose results are visible takes no new raters (SPEC §7)
+    super::visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
     if !db::proposals::transition(
         conn,
         review_id,
@@ -228,7 +237,7 @@ pub fn approve(
         ProposalStatus::Approved,
         (now, Some(actor)),
     )? {
-        return Err(AppError::Invalid("proposal.refused.approved".into()));
+        return Err(AppError::refused("proposal.refused.approved"));
     }
     db::proposals::replace(conn, review_id, &rows_of(list), now)?;
     let mut new = Vec::new();

@@ -61,10 +61,11 @@ pub fn load(
         .iter()
         .map(|a| (a.assignment.relationship, a.assignment.status))
         .collect();
+    let waiting = super::visibility::list_pending(conn, review_id)?;
     let visible = progress::results_visible(
         review.listing.review.results_visible_at.is_some(),
         review.cycle_status,
-        statuses.iter().map(|(_, s)| *s),
+        super::visibility::deciding(&assignments, waiting),
     );
     let mut evidence: HashMap<String, Evidence> = HashMap::new();
     let mut comments: HashMap<String, Vec<(Relationship, String)>> = HashMap::new();

@@ -67,12 +67,22 @@ pub fn each_row(
             })
             .collect();
     let empty = Evidence::default();
+    // KAM-nominated lists still waiting for approval: their reviews are not complete
+    let ids: Vec<&str> = reviews.iter().map(|r| r.review.id.as_str()).collect();
+    let mut waiting = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        for (id, status) in db::proposals::statuses(conn, chunk)? {
+            if status != crate::domain::status::ProposalStatus::Approved {
+                waiting.insert(id);
+            }
+        }
+    }
     for (ri, review) in reviews.iter().enumerate() {
         let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
         let visible = progress::results_visible(
             review.review.results_visible_at.is_some(),
             cycle_status,
-            super::progress::statuses(&assignments),
+            super::visibility::deciding(&assignments, waiting.contains(&review.review.id)),
         );
         for (ci, criterion) in rubric.criteria().enumerate() {
             let key = (review.review.id.clone(), criterion.id.clone());

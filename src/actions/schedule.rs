@@ -67,8 +67,10 @@ pub fn due_work(
         let (rubric, _) = load_snapshots(conn, &cycle.id)?;
         for review in db::reviews::list_for_cycle(conn, &cycle.id)? {
             let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
-            let all_answered =
-                crate::domain::progress::everyone_answered(super::progress::statuses(&assignments));
+            let waiting = super::visibility::list_pending(conn, &review.review.id)?;
+            let all_answered = crate::domain::progress::everyone_answered(
+                super::visibility::deciding(&assignments, waiting),
+            );
             if all_answered {
                 // the last rater answered since the previous pass: the latch closes now
                 super::visibility::latch_if_visible_with(

@@ -171,10 +171,10 @@ pub fn send_invitation(
 ) -> AppResult<()> {
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
     if account.disabled {
-        return Err(AppError::Invalid(format!(
-            "{} is disabled: enable the account first",
-            account.email
-        )));
+        return Err(AppError::refused_with(
+            "users.error.disabled",
+            vec![("email", account.email.clone())],
+        ));
     }
     let inviter = db::people::find(conn, actor)?.name;
     let locale = db::accounts::locale_of(conn, person_id)?.unwrap_or(Locale::Zh);
@@ -220,7 +220,7 @@ pub fn set_role(
         return Ok(());
     }
     if person_id == actor {
-        return Err(AppError::Invalid("users.error.own_role".into()));
+        return Err(AppError::refused("users.error.own_role"));
     }
     db::accounts::set_role(conn, person_id, role, now)?;
     // a session carries its role: the person signs in again with the new one
@@ -250,7 +250,7 @@ pub fn set_enabled(
 ) -> AppResult<()> {
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
     if person_id == actor {
-        return Err(AppError::Invalid("users.error.own_account".into()));
+        return Err(AppError::refused("users.error.own_account"));
     }
     db::accounts::set_disabled(conn, &account.email, !enabled, now)?;
     if !enabled {

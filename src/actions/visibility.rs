@@ -29,7 +29,28 @@ pub fn is_frozen(
         return Ok(true);
     }
     let assignments = db::assignments::list_for_review(conn, &review.id)?;
-    Ok(visible_because(cycle.status, statuses(&assignments)).is_some())
+    let waiting = list_pending(conn, &review.id)?;
+    Ok(visible_because(cycle.status, deciding(&assignments, waiting)).is_some())
+}
+
+/// Whether a KAM-nominated list of raters still waits for its supervisor's approval: its
+/// raters are still to come, so the review cannot count as "everyone answered" (SPEC §7, §11).
+pub fn list_pending(conn: &mut AnyConnection, review_id: &str) -> AppResult<bool> {
+    Ok(db::proposals::status(conn, review_id)?
+        .is_some_and(|s| s != crate::domain::status::ProposalStatus::Approved))
+}
+
+/// The statuses that decide whether a review's results are visible: its raters', plus one
+/// unanswered place while its list of raters waits for approval.
+pub fn deciding(
+    assignments: &[db::assignments::AssignmentListing],
+    list_pending: bool,
+) -> Vec<crate::domain::status::AssignmentStatus> {
+    let mut s = statuses(assignments);
+    if list_pending {
+        s.push(crate::domain::status::AssignmentStatus::Pending);
+    }
+    s
 }
 
 /// The refusal for a change to a frozen review's raters, naming the KAM.
@@ -48,7 +69,10 @@ pub fn ensure_not_frozen(
     subject_email: &str,
 ) -> AppResult<()> {
     if is_frozen(conn, cycle, review)? {
-        return Err(AppError::Invalid(frozen(subject_email)));
+        return Err(AppError::refused_with(
+            "refuse.frozen",
+            vec![("kam", subject_email.to_owned())],
+        ));
     }
     Ok(())
 }
@@ -74,7 +98,8 @@ pub fn latch_if_visible_with(
     assignments: &[db::assignments::AssignmentListing],
     now: NaiveDateTime,
 ) -> AppResult<bool> {
-    let Some(because) = visible_because(cycle.status, statuses(assignments)) else {
+    let waiting = list_pending(conn, review_id)?;
+    let Some(because) = visible_because(cycle.status, deciding(assignments, waiting)) else {
         return Ok(false);
     };
     let at = match because {

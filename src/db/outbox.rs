@@ -385,3 +385,28 @@ pub fn problems(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<OutboxR
         .select(OutboxRow::as_select())
         .load(conn)
 }
+
+/// Cancels the unsent messages of one kind about a review (their link was replaced).
+pub fn cancel_pending_for_review(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    kind: EmailKind,
+) -> QueryResult<usize> {
+    let pending = || {
+        email_outbox::table
+            .filter(email_outbox::review_id.eq(review_id.to_owned()))
+            .filter(email_outbox::kind.eq(kind))
+            .filter(email_outbox::status.eq(OutboxStatus::Pending))
+    };
+    diesel::delete(
+        email_bodies::table
+            .filter(email_bodies::outbox_id.eq_any(pending().select(email_outbox::id))),
+    )
+    .execute(conn)?;
+    diesel::update(pending())
+        .set((
+            email_outbox::status.eq(OutboxStatus::Cancelled),
+            email_outbox::last_error.eq("cancelled: a newer link replaced this one"),
+        ))
+        .execute(conn)
+}

@@ -100,8 +100,9 @@ pub fn parse_stored_days(s: &str) -> Vec<i64> {
 
 /// The smallest k a cycle may use (SPEC §7).
 pub const MIN_K: usize = 3;
-/// The largest k: beyond it no group could ever be shown.
-pub const MAX_K: usize = 12;
+/// The largest k accepted: a typing slip beyond it (SPEC §7 sets only the floor; a group of
+/// customers, peers or team members rarely has more than a dozen people).
+pub const MAX_K: usize = 50;
 /// Reminders further ahead than this many days are refused as a typing slip.
 pub const MAX_REMINDER_DAYS: i64 = 90;
 
@@ -285,7 +286,7 @@ mod tests {
         assert_eq!(s.nominations, NominationMode::Kam);
         assert_eq!(s.reminder_days, [7, 2]);
         assert_eq!(parse_stored_days(&s.stored_reminder_days()), [7, 2]);
-        for k in ["13", "-3", "3.5"] {
+        for k in ["51", "-3", "3.5", "2"] {
             let typed = CycleInput {
                 min_group_size: k.into(),
                 ..input("x", "2026-12-22")

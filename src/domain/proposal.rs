@@ -156,7 +156,8 @@ pub fn check(
                 }
                 Some(e) => seen.push(e.as_str().to_owned()),
             }
-            let organization = clean(&r.organization);
+            // as in the import: customers, colleagues and team members name their organisation
+            let organization = clean(&r.organization).filter(|o| !o.is_empty());
             if organization.is_none() {
                 field("organization", "proposal.error.organization");
             }

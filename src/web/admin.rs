@@ -268,7 +268,16 @@ pub async fn update(
             ("edited", 0),
             state.settings.base_url().starts_with("https://"),
         )),
-        Err(AppError::Invalid(_)) => Ok(see_other(format!("/admin/cycles/{}", cycle.id))),
+        // refused as a whole (launched meanwhile, or the mode fixed by its nominations): the
+        // form again, as typed, with the reason beside the field it concerns
+        Err(AppError::Refused { key, .. }) => {
+            let field = if key == "cycle.error.mode_fixed" {
+                cycle_settings::Field::Nominations
+            } else {
+                cycle_settings::Field::Name
+            };
+            Ok(refuse(&[Problem { field, key }]))
+        }
         Err(e) => Err(e),
     }
 }
@@ -457,7 +466,7 @@ async fn step(
                 state.settings.base_url().starts_with("https://"),
             ))
         }
-        Err(AppError::Invalid(_) | AppError::Conflict(_)) => {
+        Err(e) if e.refusal(l).is_some() => {
             confirm_page(session, state, req, &cycle.id, step).await
         }
         Err(e) => Err(e),

@@ -24,7 +24,6 @@ use crate::domain::ids::{AssignmentId, CycleId};
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, NominationMode};
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
 
 /// KAMs per page.
 pub const PAGE_SIZE: usize = 25;
@@ -172,16 +171,6 @@ pub async fn show(
     .await
 }
 
-/// A refused action's words: an i18n key where the action gave one, else its own message.
-fn refusal_text(l: crate::domain::locale::Locale, e: &str) -> String {
-    let translated = t(l, e);
-    if translated == "(missing text)" {
-        e.to_owned()
-    } else {
-        translated.to_owned()
-    }
-}
-
 /// Runs one nomination action and answers 303 to the cycle page with its notice, or the page
 /// again (422) with the reason.
 pub(super) async fn act<F>(
@@ -189,6 +178,20 @@ pub(super) async fn act<F>(
     (req, session): (&HttpRequest, &StaffSession),
     (cycle_id, csrf): (&str, &str),
     done: &str,
+    f: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<usize> + Send + 'static,
+{
+    act_keeping(state, (req, session), (cycle_id, csrf), (done, None), f).await
+}
+
+/// [`act`], keeping a typed address (nomination id, address) in its field when refused.
+pub(super) async fn act_keeping<F>(
+    state: &AppState,
+    (req, session): (&HttpRequest, &StaffSession),
+    (cycle_id, csrf): (&str, &str),
+    (done, typed): (&str, Option<(String, String)>),
     f: F,
 ) -> AppResult<HttpResponse>
 where
@@ -207,9 +210,10 @@ where
             (done, n),
             state.settings.base_url().starts_with("https://"),
         )),
-        Err(AppError::Invalid(e) | AppError::Conflict(e)) => {
+        Err(e) if e.refusal(l).is_some() => {
             let refusal = Refusal {
-                other: Some(refusal_text(l, &e)),
+                other: e.refusal(l),
+                email: typed,
                 ..Default::default()
             };
             render(
@@ -356,9 +360,9 @@ pub async fn add(
             ("added", s.added),
             state.settings.base_url().starts_with("https://"),
         )),
-        Err(AppError::Invalid(e)) => {
+        Err(e) if e.refusal(l).is_some() => {
             let refusal = Refusal {
-                add: Some((&form.input, e)),
+                add: Some((&form.input, e.refusal(l).unwrap_or_default())),
                 ..Default::default()
             };
             render(

@@ -4,21 +4,16 @@
 //! origin, is one audited transaction, and answers 303 to the cycle page with its notice or
 //! the page again (422) with the reason.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::admin_cycle::{act, ids, render};
+use super::admin_cycle::{act, act_keeping, ids};
 use super::extractors::Admin;
-use super::response::staff_locale;
-use super::staff::{csrf_ok, CsrfForm};
-use super::views::admin_cycle::{PageQuery, Refusal};
+use super::staff::CsrfForm;
 use super::AppState;
 use crate::actions::{follow_up, links, proposals};
 use crate::db;
-use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{CycleId, ReviewId};
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
 
 /// The one-button actions on a nomination.
 #[derive(Debug, Clone, Copy)]
@@ -123,42 +118,25 @@ pub async fn correct_email(
     path: web::Path<(String, String)>,
     form: web::Form<EmailForm>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let (cycle, assignment) = ids(&path)?;
     let form = form.into_inner();
-    if EmailAddress::parse(&form.email).is_none() && csrf_ok(&state, &req, &session, &form.csrf) {
-        let refusal = Refusal {
-            other: Some(format!(
-                "{} ({})",
-                t(l, "admin.error.email"),
-                form.email.trim()
-            )),
-            ..Default::default()
-        };
-        return render(
-            &state,
-            (&req, &session),
-            &cycle,
-            PageQuery::default(),
-            (StatusCode::UNPROCESSABLE_ENTITY, refusal),
-        )
-        .await;
-    }
-    let (templates, settings, c2, email) = (
+    let (templates, settings, c2, email, a2) = (
         state.templates.clone(),
         state.settings.clone(),
         cycle.clone(),
         form.email.clone(),
+        assignment.clone(),
     );
-    act(
+    // a refused address comes back in its field, as typed
+    let typed = Some((assignment, form.email.clone()));
+    act_keeping(
         &state,
         (&req, &session),
         (&cycle, &form.csrf),
-        "corrected",
+        ("corrected", typed),
         move |c, actor| {
             let mail = (templates.as_ref(), settings.as_ref());
-            follow_up::correct_email(c, mail, &c2, &assignment, &email, Some(actor), db::now())
-                .map(|()| 1)
+            follow_up::correct_email(c, mail, &c2, &a2, &email, Some(actor), db::now()).map(|()| 1)
         },
     )
     .await

@@ -14,7 +14,6 @@ use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::PersonId;
 use crate::domain::status::Role;
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
 
 /// The notice of the action that led to a page (carried by the redirect's cookie).
 #[derive(Debug, Default)]
@@ -164,11 +163,8 @@ where
             (done, 1),
             state.settings.base_url().starts_with("https://"),
         )),
-        Err(AppError::Invalid(e) | AppError::Conflict(e)) => {
-            let reason = match t(l, &e) {
-                "(missing text)" => e.clone(),
-                text => text.to_owned(),
-            };
+        Err(e) if e.refusal(l).is_some() => {
+            let reason = e.refusal(l).unwrap_or_default();
             users_page(
                 state,
                 (req, session),

@@ -15,7 +15,7 @@ impl actix_web::ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) | AppError::Refused { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -23,10 +23,11 @@ impl actix_web::ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let key = page_key(self);
+        let refused = self.refusal(Locale::En);
         let detail = match self {
-            AppError::Invalid(message) | AppError::Conflict(message) => {
-                tracing::info!(reason = %message, "request refused");
-                Some(message.as_str())
+            AppError::Invalid(_) | AppError::Conflict(_) | AppError::Refused { .. } => {
+                tracing::info!(reason = ?refused, "request refused");
+                refused.as_deref()
             }
             AppError::Unexpected(_) => {
                 tracing::error!(error = ?self, "request failed");
@@ -50,7 +51,7 @@ impl actix_web::ResponseError for AppError {
 fn page_key(e: &AppError) -> &'static str {
     match e {
         AppError::NotFound => "notfound",
-        AppError::Invalid(_) => "bad",
+        AppError::Invalid(_) | AppError::Refused { .. } => "bad",
         AppError::Conflict(_) => "conflict",
         AppError::Unexpected(_) => "error",
     }

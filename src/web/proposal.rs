@@ -17,8 +17,8 @@ use crate::domain::locale::Locale;
 use crate::domain::proposal::{self, Problem, Proposal, GROUPS, MAX_PER_GROUP};
 use crate::domain::relationship::Relationship;
 use crate::domain::token;
-use crate::error::{AppError, AppResult};
-use crate::i18n::{t, tf};
+use crate::error::AppResult;
+use crate::i18n::tf;
 
 /// The review a well-formed, live nomination link opens.
 async fn review_of(state: &AppState, raw: &str) -> AppResult<Option<String>> {
@@ -180,6 +180,8 @@ fn kam_page(
         supervisor_name: &loaded.review.supervisor_name,
         notice,
         locale: l,
+        open: loaded.cycle.status == crate::domain::status::CycleStatus::Open
+            && loaded.cycle.closes_at > db::now(),
     };
     let title = tf(l, "proposal.title", &[("cycle", &loaded.cycle.name)]);
     let switch = format!("/n/{raw}?lang={}", l.other().as_str());
@@ -263,9 +265,8 @@ pub async fn kam_save(
             };
             Ok(see_other(back))
         }
-        Err(AppError::Invalid(key)) => {
-            let l = locale(&req, Some(loaded.kam_locale));
-            let notice = Some(t(l, &key).to_owned());
+        Err(e) if e.refusal(locale(&req, Some(loaded.kam_locale))).is_some() => {
+            let notice = e.refusal(locale(&req, Some(loaded.kam_locale)));
             let loaded = load(&state, &review).await?;
             Ok(html(
                 StatusCode::CONFLICT,

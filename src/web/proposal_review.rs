@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extractors::Staff;
 use super::proposal::{form_state, load, read_list, Sent};
-use super::response::{html, see_other, staff_locale};
+use super::response::{html, html_after_notice, notice, see_other_with_notice, staff_locale};
 use super::staff::{csrf_ok, forbidden, viewer};
 use super::views::proposal::{editor, standing, Editor, EditorView};
 use super::views::staff::staff_page;
@@ -56,6 +56,8 @@ fn supervisor_page(
         supervisor_name: &loaded.review.supervisor_name,
         notice,
         locale: l,
+        open: loaded.cycle.status == crate::domain::status::CycleStatus::Open
+            && loaded.cycle.closes_at > db::now(),
     };
     let title = tf(
         l,
@@ -84,23 +86,16 @@ pub async fn supervisor_show(
 ) -> AppResult<HttpResponse> {
     let loaded = own(&state, &session, &path).await?;
     let l = staff_locale(&req, &session);
-    let invited = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| {
-            q.iter()
-                .find(|(k, _)| k == "approved")
-                .map(|(_, v)| v.clone())
-        });
-    let notice = match req.query_string() {
-        _ if invited.is_some() => Some(tf(
-            l,
-            "proposal.sup.invited",
-            &[("n", invited.as_deref().unwrap_or("0"))],
-        )),
-        q if q.contains("saved=1") => Some(t(l, "proposal.sup.saved").to_owned()),
+    // the notice of the save or approval that led here (carried by the redirect's cookie)
+    let notice = match notice(&req) {
+        Some((done, n)) if done == "approved" => {
+            Some(tf(l, "proposal.sup.invited", &[("n", &n.to_string())]))
+        }
+        Some((done, _)) if done == "saved" => Some(t(l, "proposal.sup.saved").to_owned()),
         _ => None,
     };
-    Ok(html(
+    Ok(html_after_notice(
+        &req,
         StatusCode::OK,
         supervisor_page((&req, &session), &loaded, None, notice),
     ))
@@ -152,13 +147,21 @@ pub async fn supervisor_save(
         .await;
     let back = format!("/reviews/{}/nominations", loaded.review.review.id);
     match done {
-        Ok(n) if approving => Ok(see_other(format!("{back}?approved={n}"))),
-        Ok(_) => Ok(see_other(format!("{back}?saved=1"))),
-        Err(AppError::Invalid(key)) => {
+        Ok(n) if approving => Ok(see_other_with_notice(
+            back,
+            ("approved", n),
+            state.settings.base_url().starts_with("https://"),
+        )),
+        Ok(_) => Ok(see_other_with_notice(
+            back,
+            ("saved", 0),
+            state.settings.base_url().starts_with("https://"),
+        )),
+        Err(e) if e.refusal(l).is_some() => {
             let loaded = own(&state, &session, &path).await?;
             Ok(html(
                 StatusCode::CONFLICT,
-                supervisor_page((&req, &session), &loaded, None, Some(t(l, &key).to_owned())),
+                supervisor_page((&req, &session), &loaded, None, e.refusal(l)),
             ))
         }
         Err(e) => Err(e),

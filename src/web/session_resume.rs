@@ -32,7 +32,8 @@ pub fn is_staff_path(path: &str) -> bool {
 pub fn safe_resume_path(path: &str) -> bool {
     path.starts_with('/')
         && !path.starts_with("//")
-        && !path.contains(['\\', '?', '#', '\r', '\n'])
+        && !path.contains(['\\', '?', '#'])
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace())
         && path.len() <= 300
         && path != "/logout"
         && is_staff_path(path)
@@ -68,6 +69,17 @@ pub async fn keep_typed_work(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     }
+    // only a form from our own pages, to a route that exists: a form another site posts
+    // (which arrives without the session, the cookie being SameSite) is never carried, so it
+    // cannot be sent on with a fresh token after the victim signs in
+    if !super::security::same_origin(req.request(), state.settings.base_url())
+        || req.match_pattern().is_none()
+    {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
     // the session has ended: keep what was typed (never the old CSRF token)
     let body = req.extract::<web::Bytes>().await.unwrap_or_default();
     if body.len() > MAX_CARRIED {
@@ -84,4 +96,30 @@ pub async fn keep_typed_work(
     let page = view::login_carrying(l, "", None, (req.path(), &carried));
     let res = html(StatusCode::UNAUTHORIZED, page);
     Ok(req.into_response(res).map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_own_staff_paths_are_resumed() {
+        assert!(safe_resume_path("/admin/cycles"));
+        assert!(safe_resume_path(
+            "/reviews/0192f3c4-1d2e-7a3b-8c4d-5e6f70819203"
+        ));
+        for bad in [
+            "//evil.example/x",
+            "/\tevil",
+            "/\t/evil.example",
+            "https://evil.example/",
+            "/admin?x=1",
+            "/logout",
+            "/login",
+            "/r/token",
+            "/admin/\nx",
+        ] {
+            assert!(!safe_resume_path(bad), "{bad:?}");
+        }
+    }
 }

@@ -172,7 +172,7 @@ async fn a_cycle_is_created_refused_fields_keep_what_was_typed(app: TestApp) {
     assert_eq!(s, 422);
     for says in [
         "Give the cycle a name.",
-        "k must be a whole number from 3 to 12.",
+        "k must be a whole number from 3 to 50.",
         "This is not a known time zone.",
         "Choose who nominates the raters.",
     ] {
@@ -427,7 +427,20 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         )
         .await;
     assert_eq!(s, 422);
-    assert!(page.contains("This is not a valid email address"));
+    assert!(page.contains("is not a valid email address"), "{page}");
+    assert!(
+        page.contains("value=\"not an address\""),
+        "the typed address is kept"
+    );
+    // the KAM and the supervisor cannot become other raters
+    let (s, page) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/{p1}/email?lang=en"),
+            &[("email", "kam@t.cn")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("rate in their own rows"), "{page}");
     let (s, _) = admin
         .post(
             &format!("/admin/cycles/{id}/nominations/{p1}/email"),
@@ -691,6 +704,24 @@ async fn an_ended_session_keeps_the_typed_form(app: TestApp) {
         .await;
     assert_eq!(s, 401);
     assert!(page.contains("They were kept"), "{page}");
+    // a form another site posts is never carried through a sign-in (it arrives without the
+    // session, the cookie being SameSite): sign in, nothing more
+    let r = admin
+        .staff
+        .client
+        .post(format!("{}/admin/users", app.address))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[
+            ("email", "attacker@evil.example"),
+            ("name", "X"),
+            ("role", "admin"),
+        ])
+        .send()
+        .await
+        .expect("cross-site");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login");
     assert!(page.contains("name=\"resume_to\" value=\"/admin/cycles\""));
     assert!(page.contains("Typed+before+the+timeout"), "carried");
     assert!(!page.contains(&admin.staff.csrf), "never the old token");

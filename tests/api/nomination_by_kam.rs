@@ -153,6 +153,35 @@ async fn kams_propose_and_supervisors_approve(app: TestApp) {
         .await
         .expect("GET");
     assert_eq!(r.status(), 404);
+    // the KAM and their supervisor answer before the list is approved: the review is not
+    // "everyone answered", its results stay hidden and its raters open (SPEC §7)
+    {
+        let review = review.clone();
+        app.write(move |c| {
+            use diesel::prelude::*;
+            use kam360::db::schema::assignments;
+            diesel::update(assignments::table.filter(assignments::review_id.eq(review)))
+                .set(assignments::status.eq(AssignmentStatus::Submitted))
+                .execute(c)?;
+            Ok(())
+        })
+        .expect("self and supervisor answered");
+    }
+    let (s, t) = (app.settings.clone(), app.templates.clone());
+    app.write(move |c| kam360::actions::schedule::due_work(c, &t, &s, db::now()))
+        .expect("due work");
+    let latched = {
+        let review = review.clone();
+        app.read(move |c| {
+            Ok(db::reviews::find(c, &review)?
+                .expect("review")
+                .listing
+                .review
+                .results_visible_at)
+        })
+        .expect("review")
+    };
+    assert_eq!(latched, None, "the results wait for the approved raters");
     let boss = app.staff("boss@t.cn", Role::Supervisor).await;
     let home = boss
         .client
@@ -175,7 +204,16 @@ async fn kams_propose_and_supervisors_approve(app: TestApp) {
     )
     .await;
     assert_eq!(s, 303);
-    assert!(to.ends_with("?approved=9"), "{to}");
+    let page = boss
+        .client
+        .get(format!("{}{to}?lang=en", app.address))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("9 raters were invited"), "{page}");
     let rows = {
         let review = review.clone();
         app.read(move |c| Ok(db::assignments::list_for_review(c, &review)?))

@@ -73,6 +73,8 @@ pub struct Refusal<'a> {
     pub add: Option<(&'a NominationInput, String)>,
     /// Any other refused action's reason.
     pub other: Option<String>,
+    /// A refused corrected address: (nomination id, as typed).
+    pub email: Option<(String, String)>,
 }
 
 /// The whole page.
@@ -272,11 +274,12 @@ fn row_actions(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, r: &NominationRow) 
                     (button("remove", "admin.action.remove"))
                 }
                 @if correctable {
-                    details.correct {
+                    @let typed = c.refusal.email.as_ref().filter(|(id, _)| *id == r.id).map(|(_, e)| e.as_str());
+                    details.correct open[typed.is_some()] {
                         summary { (t(l, "admin.action.correct")) }
                         div.edit-one {
                             label for={ "email-" (r.id) } { (tf(l, "admin.correct.label", &[("name", &r.rater_name)])) }
-                            input type="email" id={ "email-" (r.id) } name="email" value=(r.rater_email) required;
+                            input type="email" id={ "email-" (r.id) } name="email" value=(typed.unwrap_or(&r.rater_email)) required aria-invalid=[typed.map(|_| "true")];
                             button.small.primary type="submit" formaction={ (base) "/email" } { (t(l, "admin.correct.button")) }
                         }
                     }

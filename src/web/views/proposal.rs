@@ -37,6 +37,8 @@ pub struct EditorView<'a> {
     pub notice: Option<String>,
     /// The language of new rows.
     pub locale: Locale,
+    /// Whether the list can still change (the cycle is open, its deadline not passed).
+    pub open: bool,
 }
 
 fn field_problem(
@@ -100,7 +102,7 @@ fn row(
 
 /// The editor (or, once approved, the list read-only).
 pub fn editor(l: Locale, v: &EditorView<'_>) -> Markup {
-    let locked = v.status == ProposalStatus::Approved;
+    let locked = v.status == ProposalStatus::Approved || !v.open;
     let empty = Typed::default();
     html! {
         @if let Some(n) = &v.notice { div.status.notice role="status" { p { (n) } } }
@@ -163,6 +165,9 @@ pub fn editor(l: Locale, v: &EditorView<'_>) -> Markup {
 
 /// Where the proposal stands, in words for its reader.
 pub fn standing(l: Locale, v: &EditorView<'_>) -> String {
+    if !v.open && v.status != ProposalStatus::Approved {
+        return t(l, "proposal.closed").to_owned();
+    }
     let key = match (v.editor, v.status) {
         (Editor::Kam, ProposalStatus::NotStarted) => "proposal.kam.not_started",
         (Editor::Kam, ProposalStatus::Proposed) => "proposal.kam.proposed",

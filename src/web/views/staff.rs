@@ -75,6 +75,14 @@ pub fn resume(l: Locale, path: &str, fields: &[(String, String)], csrf: &str) ->
             section.message.narrow {
                 h1 { (title) }
                 p { (t(l, "staff.resume.body")) }
+                details.carried {
+                    summary { (t(l, "staff.resume.what")) " " code { (path) } }
+                    dl {
+                        @for (k, v) in fields {
+                            div { dt { (k) } dd { (v.chars().take(200).collect::<String>()) @if v.chars().count() > 200 { "…" } } }
+                        }
+                    }
+                }
                 form method="post" action=(path) {
                     input type="hidden" name="csrf" value=(csrf);
                     @for (k, v) in fields { input type="hidden" name=(k) value=(v); }
