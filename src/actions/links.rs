@@ -182,10 +182,7 @@ pub fn revoke_assignment(
         AssignmentStatus::Revoked,
         now,
     )? {
-        return Err(AppError::refused_with(
-            "refuse.revoke_answered",
-            vec![("status", a.assignment.status.to_string())],
-        ));
+        return Err(AppError::refused("refuse.revoke_answered"));
     }
     // the links stay known so that they show "withdrawn" in the rater's language
     db::assignments::delete_sessions(conn, &a.assignment.id)?;
@@ -246,10 +243,7 @@ pub fn reissue_assignment(
         status,
         AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired
     ) {
-        return Err(AppError::refused_with(
-            "refuse.reissue_answered",
-            vec![("status", a.assignment.status.to_string())],
-        ));
+        return Err(AppError::refused("refuse.reissue_answered"));
     }
     db::assignments::delete_links(conn, &a.assignment.id)?;
     db::outbox::cancel_for_assignment(conn, &a.assignment.id)?;
