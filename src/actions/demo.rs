@@ -142,6 +142,11 @@ pub fn seed(
             role.as_str()
         );
     }
+    let _ = writeln!(
+        text,
+        "  The admin runs cycles at {}/admin (new cycle, CSV upload, launch, reminders, staff).",
+        settings.base_url()
+    );
     let _ = writeln!(text, "\nRater links (open one in a browser):");
     for (i, (_, kam)) in KAMS.iter().enumerate() {
         for link in links

@@ -263,7 +263,10 @@ pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usi
             @if !rows.is_empty() {
                 ul.summary-counts {
                     @for (st, key) in SECTIONS {
-                        li { a href={ "#" (st) } { (t(l, key)) } " " span.count { (count(st)) } }
+                        li {
+                            @if count(st) > 0 { a href={ "#" (st) } { (t(l, key)) } } @else { (t(l, key)) }
+                            " " span.count { (count(st)) }
+                        }
                     }
                 }
             }
