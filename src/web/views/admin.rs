@@ -249,3 +249,22 @@ pub fn confirm(
         },
     )
 }
+
+/// An instant as `2026-12-01 14:03 UTC`.
+pub fn utc(at: chrono::NaiveDateTime) -> Markup {
+    html! { time datetime=(at.format("%Y-%m-%dT%H:%MZ").to_string()) { (at.format("%Y-%m-%d %H:%M")) " UTC" } }
+}
+
+/// The words of the notice an action left (`done`, with its count `n`).
+pub fn notice_of(l: Locale, done: &str, n: usize) -> Option<String> {
+    let key = match done {
+        "invited" => "users.done.invited",
+        "resent" => "users.done.resent",
+        "role" => "users.done.role",
+        "disabled" => "users.done.disabled",
+        "enabled" => "users.done.enabled",
+        "retried" => "outbox.done.retried",
+        _ => return None,
+    };
+    Some(tf(l, key, &[("n", &n.to_string())]))
+}

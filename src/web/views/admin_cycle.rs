@@ -209,89 +209,6 @@ fn counts(l: Locale, c: &CyclePage<'_>) -> Markup {
     }
 }
 
-/// A row's actions: one form (one CSRF field) whose buttons post to their own action. The
-/// form's default button (what Enter in a field presses) is the one beside that field.
-fn row_actions(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, r: &NominationRow) -> Markup {
-    let base = format!("/admin/cycles/{}/nominations/{}", c.cycle.id, r.id);
-    let open = c.cycle.status == CycleStatus::Open;
-    let draft = c.cycle.status == CycleStatus::Draft;
-    let fixed = matches!(
-        r.relationship,
-        Relationship::SelfReview | Relationship::Supervisor
-    );
-    let button = |action: &str, key: &str| {
-        html! {
-            button.small.secondary type="submit" formaction={ (base) "/" (action) } formnovalidate
-                aria-label={ (t(l, key)) ": " (r.rater_name) } { (t(l, key)) }
-        }
-    };
-    let waiting = matches!(
-        r.status,
-        AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
-    );
-    let reissuable = !matches!(
-        r.status,
-        AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired
-    );
-    let editable = draft && r.status == AssignmentStatus::Pending;
-    let correctable = !fixed
-        && open
-        && matches!(
-            r.status,
-            AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
-        );
-    let any = editable || correctable || (open && (waiting || reissuable));
-    html! {
-        @if any {
-            form.row-form method="post" action={ (base) (if editable { "/edit" } else { "/email" }) } {
-                input type="hidden" name="csrf" value=(s.csrf);
-                @if editable {
-                    details.correct {
-                        summary { (t(l, "admin.action.edit")) }
-                        div.edit-one {
-                            label for={ "name-" (r.id) } { (t(l, "admin.add.rater_name")) }
-                            input type="text" id={ "name-" (r.id) } name="rater_name" value=(r.rater_name) required;
-                            @if !fixed {
-                                label for={ "email-" (r.id) } { (t(l, "admin.add.rater_email")) }
-                                input type="email" id={ "email-" (r.id) } name="email" value=(r.rater_email) required;
-                            }
-                            label for={ "rel-" (r.id) } { (t(l, "admin.add.relationship")) }
-                            select id={ "rel-" (r.id) } name="relationship" {
-                                @for rel in Relationship::ALL {
-                                    option value=(rel.as_str()) selected[rel == r.relationship] { (t(l, &format!("group.{}", rel.as_str()))) }
-                                }
-                            }
-                            label for={ "loc-" (r.id) } { (t(l, "admin.add.locale")) }
-                            select id={ "loc-" (r.id) } name="locale" {
-                                option value="zh" selected[r.locale == crate::domain::locale::Locale::Zh] { "中文" }
-                                option value="en" selected[r.locale == crate::domain::locale::Locale::En] { "English" }
-                            }
-                            label for={ "org-" (r.id) } { (t(l, "admin.add.organization")) }
-                            input type="text" id={ "org-" (r.id) } name="organization" value=(r.organization);
-                            button.small.primary type="submit" formaction={ (base) "/edit" } { (t(l, "admin.edit.button")) }
-                        }
-                    }
-                    (button("remove", "admin.action.remove"))
-                }
-                @if correctable {
-                    @let typed = c.refusal.email.as_ref().filter(|(id, _)| *id == r.id).map(|(_, e)| e.as_str());
-                    details.correct open[typed.is_some()] {
-                        summary { (t(l, "admin.action.correct")) }
-                        div.edit-one {
-                            label for={ "email-" (r.id) } { (tf(l, "admin.correct.label", &[("name", &r.rater_name)])) }
-                            input type="email" id={ "email-" (r.id) } name="email" value=(typed.unwrap_or(&r.rater_email)) required aria-invalid=[typed.map(|_| "true")];
-                            button.small.primary type="submit" formaction={ (base) "/email" } { (t(l, "admin.correct.button")) }
-                        }
-                    }
-                }
-                @if open && waiting { (button("remind", "admin.action.remind")) }
-                @if open && reissuable { (button("reissue", "admin.action.reissue")) }
-                @if open && r.status.is_answerable() { (button("revoke", "admin.action.revoke")) }
-            }
-        }
-    }
-}
-
 fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Markup {
     html! {
         section.kam aria-labelledby={ "kam-" (k.review_id) } {
@@ -334,7 +251,7 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
                                         None => span.hint { (t(l, "admin.never")) },
                                     }
                                 }
-                                td.row-actions { (row_actions(l, s, c, r)) }
+                                td.row-actions { (super::admin_nominations::row_actions(l, s, c, r)) }
                             }
                         }
                     }
@@ -372,86 +289,6 @@ fn pager(l: Locale, c: &CyclePage<'_>) -> Markup {
     }
 }
 
-fn upload(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
-    let id = &c.cycle.id;
-    let errors = &c.refusal.import;
-    html! {
-        section.upload aria-labelledby="upload-title" {
-            h2 #upload-title { (t(l, "admin.upload.title")) }
-            @if c.cycle.status == CycleStatus::Open { p.hint { (t(l, "admin.upload.open")) } }
-            p.hint { (t(l, "admin.upload.columns")) " " code { (crate::domain::nomination::COLUMNS.join(", ")) } }
-            @if !errors.is_empty() {
-                div.status.error-summary role="alert" #import-errors {
-                    p { (tf(l, "admin.upload.refused", &[("n", &errors.len().to_string())])) }
-                    ul.import-errors { @for e in errors { li { (e) } } }
-                }
-            }
-            form method="post" action={ "/admin/cycles/" (id) "/nominations" } enctype="multipart/form-data" {
-                input type="hidden" name="csrf" value=(s.csrf);
-                div.field {
-                    label for="file" { (t(l, "admin.upload.file")) }
-                    input type="file" id="file" name="file" accept=".csv,text/csv" required aria-describedby=[(!errors.is_empty()).then_some("import-errors")];
-                }
-                button.primary type="submit" { (t(l, "admin.upload.button")) }
-            }
-        }
-    }
-}
-
-fn add_form(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
-    let empty = NominationInput {
-        relationship: "customer".into(),
-        locale: l.as_str().into(),
-        ..Default::default()
-    };
-    let (typed, error) = match &c.refusal.add {
-        Some((typed, e)) => (*typed, Some(e.as_str())),
-        None => (&empty, None),
-    };
-    let text = |name: &str, value: &str, kind: &str| {
-        html! {
-            div.field {
-                label for={ "add-" (name) } { (t(l, &format!("admin.add.{name}"))) }
-                input type=(kind) id={ "add-" (name) } name=(name) value=(value) required[name != "organization"];
-            }
-        }
-    };
-    html! {
-        details.add-one open[error.is_some()] {
-            summary { (t(l, "admin.add.title")) }
-            @if let Some(e) = error {
-                div.status.error-summary role="alert" #add-error { p { (e) } }
-            }
-            form.grid-form method="post" action={ "/admin/cycles/" (c.cycle.id) "/nominations/add" } {
-                input type="hidden" name="csrf" value=(s.csrf);
-                (text("subject_email", &typed.subject_email, "email"))
-                (text("subject_name", &typed.subject_name, "text"))
-                (text("supervisor_email", &typed.supervisor_email, "email"))
-                (text("supervisor_name", &typed.supervisor_name, "text"))
-                (text("rater_email", &typed.rater_email, "email"))
-                (text("rater_name", &typed.rater_name, "text"))
-                div.field {
-                    label for="add-relationship" { (t(l, "admin.add.relationship")) }
-                    select id="add-relationship" name="relationship" {
-                        @for r in Relationship::ALL {
-                            option value=(r.as_str()) selected[typed.relationship == r.as_str()] { (t(l, &format!("group.{}", r.as_str()))) }
-                        }
-                    }
-                }
-                div.field {
-                    label for="add-locale" { (t(l, "admin.add.locale")) }
-                    select id="add-locale" name="locale" {
-                        option value="zh" selected[typed.locale == "zh"] { "中文" }
-                        option value="en" selected[typed.locale == "en"] { "English" }
-                    }
-                }
-                (text("organization", &typed.organization, "text"))
-                div.actions { button.primary type="submit" { (t(l, "admin.add.button")) } }
-            }
-        }
-    }
-}
-
 /// `GET /admin/cycles/{id}`.
 pub fn cycle_page(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
     let cy = c.cycle;
@@ -470,12 +307,12 @@ pub fn cycle_page(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
             (next_steps(l, s, c))
             (counts(l, c))
             @if accepts_nominations {
-                (upload(l, s, c))
-                (add_form(l, s, c))
+                (super::admin_nominations::upload(l, s, c))
+                (super::admin_nominations::add_form(l, s, c))
             }
             @if cy.nominations == NominationMode::Kam && cy.status == CycleStatus::Draft {
                 p.notice { (t(l, "admin.mode.kam.draft")) }
-                (upload(l, s, c))
+                (super::admin_nominations::upload(l, s, c))
             }
             section.nominations-list aria-labelledby="list-title" {
                 h2 #list-title { (t(l, "admin.nominations")) }

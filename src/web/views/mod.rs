@@ -2,7 +2,9 @@
 
 pub mod admin;
 pub mod admin_cycle;
-pub mod admin_staff;
+pub mod admin_nominations;
+pub mod admin_records;
+pub mod admin_users;
 pub mod assets;
 pub mod charts;
 pub mod email_request;

@@ -1,0 +1,244 @@
+//! A cycle's lifecycle in the admin console (SPEC §11): launch, close and archive, each behind
+//! a page that says what will happen ("queues 38 invitations"); the POST performs the step and
+//! answers 303 to the cycle's page. Admins only; each POST checks the CSRF token and the
+//! origin, is one transaction and is audited.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::admin::find;
+use super::extractors::Admin;
+use super::response::{html, see_other_with_notice, staff_locale};
+use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
+use super::views::admin::{self as view, Step};
+use super::AppState;
+use crate::actions::{cycles, retention};
+use crate::db::{self, sessions::StaffSession};
+use crate::domain::locale::Locale;
+use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{t, tf};
+
+/// What a step will do, in the admin's words, and why it cannot be taken now (if so).
+async fn effects(
+    state: &AppState,
+    l: Locale,
+    cycle: &db::cycles::CycleRow,
+    step: Step,
+) -> AppResult<(Vec<String>, Option<String>)> {
+    let id = cycle.id.clone();
+    let counts = state
+        .db
+        .read(move |c| {
+            let kams = db::reviews::count_for_cycle(c, &id)?;
+            let per_status = db::cycle_page::status_counts(c, &id)?;
+            Ok::<_, AppError>((kams, per_status))
+        })
+        .await?;
+    let (kams, per_status) = counts;
+    let count = |pred: &dyn Fn(AssignmentStatus) -> bool| -> i64 {
+        per_status
+            .iter()
+            .filter(|(s, _)| pred(*s))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let n = |v: i64| v.to_string();
+    let now = db::now();
+    let (expected, effects) = match step {
+        Step::Launch => {
+            let pending = count(&|s| s == AssignmentStatus::Pending);
+            let mut e = vec![tf(
+                l,
+                "admin.confirm.launch.invitations",
+                &[("n", &n(pending)), ("kams", &n(kams))],
+            )];
+            if cycle.nominations == NominationMode::Kam {
+                e.push(tf(l, "admin.confirm.launch.kam", &[("kams", &n(kams))]));
+            }
+            e.push(tf(
+                l,
+                "admin.confirm.launch.deadline",
+                &[("deadline", &cycle.deadline().label())],
+            ));
+            e.push(t(l, "admin.confirm.launch.fixed").to_owned());
+            let refusal = if pending == 0 {
+                Some(t(l, "admin.refused.no_nominations").to_owned())
+            } else if cycle.closes_at <= now {
+                Some(t(l, "admin.refused.deadline_passed").to_owned())
+            } else {
+                None
+            };
+            (CycleStatus::Draft, (e, refusal))
+        }
+        Step::Close => {
+            let waiting = count(&|s| s.is_answerable());
+            let e = vec![
+                tf(l, "admin.confirm.close.expire", &[("n", &n(waiting))]),
+                tf(l, "admin.confirm.close.supervisors", &[("kams", &n(kams))]),
+                t(l, "admin.confirm.close.final").to_owned(),
+            ];
+            (CycleStatus::Open, (e, None))
+        }
+        Step::Archive => {
+            let e = vec![
+                t(l, "admin.confirm.archive.read_only").to_owned(),
+                t(l, "admin.confirm.archive.purge").to_owned(),
+            ];
+            (CycleStatus::Closed, (e, None))
+        }
+    };
+    let (list, refusal) = effects;
+    let refusal = if cycle.status == expected {
+        refusal
+    } else {
+        Some(tf(
+            l,
+            &format!("admin.refused.{}", step.as_str()),
+            &[("status", t(l, &format!("status.{}", cycle.status)))],
+        ))
+    };
+    Ok((list, refusal))
+}
+
+async fn confirm_page(
+    session: &StaffSession,
+    state: &AppState,
+    req: &HttpRequest,
+    cycle_id: &str,
+    step: Step,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(req, session);
+    let cycle = find(state, cycle_id).await?;
+    let (effects, refusal) = effects(state, l, &cycle, step).await?;
+    Ok(html(
+        if refusal.is_some() {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::OK
+        },
+        view::confirm(
+            l,
+            &viewer(session, req),
+            (&cycle.id, &cycle.name),
+            step,
+            &effects,
+            refusal.as_deref(),
+        ),
+    ))
+}
+
+/// `GET /admin/cycles/{cycle}/launch`: what launching will do, and the button.
+pub async fn launch_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    confirm_page(&session, &state, &req, &path, Step::Launch).await
+}
+
+/// `GET /admin/cycles/{cycle}/close`.
+pub async fn close_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    confirm_page(&session, &state, &req, &path, Step::Close).await
+}
+
+/// `GET /admin/cycles/{cycle}/archive`.
+pub async fn archive_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    confirm_page(&session, &state, &req, &path, Step::Archive).await
+}
+
+/// Takes a lifecycle step: 303 to the cycle page with its notice; a step that cannot be taken
+/// now shows its confirmation page again with the reason (409).
+async fn step(
+    session: &StaffSession,
+    state: &AppState,
+    req: &HttpRequest,
+    (cycle_id, csrf): (&str, &str),
+    step: Step,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(req, session);
+    if !csrf_ok(state, req, session, csrf) {
+        return Ok(forbidden(l));
+    }
+    let cycle = find(state, cycle_id).await?;
+    let (templates, settings, actor, id) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        session.person_id.clone(),
+        cycle.id.clone(),
+    );
+    let now = db::now();
+    let done = state
+        .db
+        .write(move |c| {
+            let mail = (templates.as_ref(), settings.as_ref());
+            match step {
+                Step::Launch => cycles::launch_by(c, mail, &id, Some(&actor), now).map(|l| l.len()),
+                Step::Close => cycles::close_by(c, mail, &id, Some(&actor), now),
+                Step::Archive => retention::archive_by(c, &id, Some(&actor), now).map(|()| 0),
+            }
+        })
+        .await;
+    match done {
+        Ok(n) => {
+            let word = match step {
+                Step::Launch => "launched",
+                Step::Close => "closed",
+                Step::Archive => "archived",
+            };
+            Ok(see_other_with_notice(
+                format!("/admin/cycles/{}", cycle.id),
+                (word, n),
+                state.settings.base_url().starts_with("https://"),
+            ))
+        }
+        Err(e) if e.refusal(l).is_some() => {
+            confirm_page(session, state, req, &cycle.id, step).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /admin/cycles/{cycle}/launch`: opens the cycle and queues every invitation.
+pub async fn launch(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    step(&session, &state, &req, (&path, &form.csrf), Step::Launch).await
+}
+
+/// `POST /admin/cycles/{cycle}/close`.
+pub async fn close(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    step(&session, &state, &req, (&path, &form.csrf), Step::Close).await
+}
+
+/// `POST /admin/cycles/{cycle}/archive`.
+pub async fn archive(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    step(&session, &state, &req, (&path, &form.csrf), Step::Archive).await
+}

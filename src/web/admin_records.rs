@@ -1,0 +1,188 @@
+//! The admin console's records (SPEC §11): email problems (messages retrying or failed, with
+//! the last error, and their retry) and the audit trail, filterable by cycle and person.
+//! Admins only; the retries check the CSRF token and the origin and are audited.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::admin_users::Done;
+use super::extractors::Admin;
+use super::response::{html, html_after_notice, see_other_with_notice, staff_locale};
+use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
+use super::views::admin_records::{self as view, AuditPage};
+use super::AppState;
+use crate::db::{self, sessions::StaffSession};
+use crate::error::{AppError, AppResult};
+
+/// The most problems the outbox page lists.
+const OUTBOX_LIMIT: i64 = 500;
+
+async fn outbox_page(
+    state: &AppState,
+    (req, session): (&HttpRequest, &StaffSession),
+    (status, done, refusal): (StatusCode, &Done, Option<&str>),
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(req, session);
+    let rows = state
+        .db
+        .read(|c| Ok::<_, AppError>(db::outbox::problems(c, OUTBOX_LIMIT)?))
+        .await?;
+    Ok(html_after_notice(
+        req,
+        status,
+        view::outbox(
+            l,
+            &viewer(session, req),
+            &rows,
+            (&done.done, done.n.unwrap_or(0)),
+            refusal,
+        ),
+    ))
+}
+
+/// `GET /admin/outbox`: messages retrying or failed, with the last error.
+pub async fn outbox(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    outbox_page(
+        &state,
+        (&req, &session),
+        (StatusCode::OK, &Done::of(&req), None),
+    )
+    .await
+}
+
+async fn retry_some(
+    state: &AppState,
+    (req, session): (&HttpRequest, &StaffSession),
+    csrf: &str,
+    id: Option<String>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(req, session);
+    if !csrf_ok(state, req, session, csrf) {
+        return Ok(forbidden(l));
+    }
+    let (templates, settings, actor) = (
+        state.templates.clone(),
+        state.settings.clone(),
+        session.person_id.clone(),
+    );
+    let result = state
+        .db
+        .write(move |c| {
+            let now = db::now();
+            let r = crate::actions::outbox::retry(c, &templates, &settings, id.as_deref(), now)?;
+            db::audit::record(
+                c,
+                now,
+                &db::audit::Event {
+                    actor_id: Some(&actor),
+                    action: "outbox.retry",
+                    target: id.as_deref(),
+                    new_value: Some(&r.queued().to_string()),
+                    ..Default::default()
+                },
+            )?;
+            Ok::<_, AppError>(r)
+        })
+        .await;
+    match result {
+        Ok(r) => Ok(see_other_with_notice(
+            "/admin/outbox".into(),
+            ("retried", r.queued()),
+            state.settings.base_url().starts_with("https://"),
+        )),
+        Err(AppError::Invalid(e)) => {
+            outbox_page(
+                state,
+                (req, session),
+                (StatusCode::UNPROCESSABLE_ENTITY, &Done::default(), Some(&e)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /admin/outbox/{message}/retry`.
+pub async fn retry(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let id = crate::domain::ids::MessageId::parse(&path)
+        .ok_or(AppError::NotFound)?
+        .as_str()
+        .to_owned();
+    retry_some(&state, (&req, &session), &form.csrf, Some(id)).await
+}
+
+/// `POST /admin/outbox/retry`: every failed message.
+pub async fn retry_all(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    retry_some(&state, (&req, &session), &form.csrf, None).await
+}
+
+/// The audit page's query.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    cycle: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+/// Events per page.
+const AUDIT_PAGE: i64 = 100;
+
+/// `GET /admin/audit`: the trail, newest first, filterable by cycle and person.
+pub async fn audit(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let q = query.into_inner();
+    let page = q.page.unwrap_or(1).max(1);
+    let search = db::audit::Search {
+        cycle_id: Some(q.cycle.trim().to_owned()).filter(|c| !c.is_empty()),
+        person_email: Some(q.person.trim().to_lowercase()).filter(|p| !p.is_empty()),
+    };
+    let offset = i64::try_from(page - 1)
+        .unwrap_or(0)
+        .saturating_mul(AUDIT_PAGE);
+    let (events, more, cycles) = state
+        .db
+        .read(move |c| {
+            let (events, more) = db::audit::search(c, &search, (offset, AUDIT_PAGE))?;
+            let cycles: Vec<(String, String)> = db::cycles::list(c)?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect();
+            Ok::<_, AppError>((events, more, cycles))
+        })
+        .await?;
+    let p = AuditPage {
+        events: &events,
+        cycles: &cycles,
+        cycle: &q.cycle,
+        person: &q.person,
+        page,
+        more,
+    };
+    Ok(html(
+        StatusCode::OK,
+        view::audit(l, &viewer(&session, &req), &p),
+    ))
+}

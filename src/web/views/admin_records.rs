@@ -1,0 +1,165 @@
+//! Email problems and the audit trail (SPEC §11).
+
+use maud::{html, Markup};
+
+use super::admin::{notice_of, utc};
+use super::staff::{staff_page, Viewer};
+use crate::db::audit::Listed;
+use crate::db::outbox::OutboxRow;
+use crate::domain::locale::Locale;
+use crate::domain::status::{EmailKind, OutboxStatus};
+use crate::i18n::{t, tf};
+
+/// `GET /admin/outbox`: messages retrying or failed, with the last error.
+pub fn outbox(
+    l: Locale,
+    s: &Viewer<'_>,
+    rows: &[OutboxRow],
+    done: (&str, usize),
+    refusal: Option<&str>,
+) -> Markup {
+    let title = t(l, "outbox.title");
+    let failed = rows
+        .iter()
+        .filter(|r| r.status == OutboxStatus::Failed)
+        .count();
+    staff_page(
+        l,
+        title,
+        s,
+        html! {
+            h1 { (title) }
+            p { (t(l, "outbox.intro")) }
+            @if let Some(n) = notice_of(l, done.0, done.1) { div.status.notice role="status" { p { (n) } } }
+            @if let Some(r) = refusal { div.status.error-summary role="alert" { p { (r) } } }
+            @if rows.is_empty() { p.empty { (t(l, "outbox.none")) } }
+            @if failed > 1 {
+                form method="post" action="/admin/outbox/retry" {
+                    input type="hidden" name="csrf" value=(s.csrf);
+                    button.primary type="submit" { (tf(l, "outbox.retry_all", &[("n", &failed.to_string())])) }
+                }
+            }
+            @if !rows.is_empty() {
+                table.overview.stack {
+                    caption.visually-hidden { (title) }
+                    thead { tr {
+                        th scope="col" { (t(l, "outbox.to")) }
+                        th scope="col" { (t(l, "outbox.kind")) }
+                        th scope="col" { (t(l, "home.status")) }
+                        th scope="col" { (t(l, "outbox.error")) }
+                        th scope="col" { span.visually-hidden { (t(l, "admin.col.actions")) } }
+                    } }
+                    tbody {
+                        @for r in rows {
+                            tr {
+                                th scope="row" { (r.recipient_name) br; span.hint.email { (r.recipient_email) } }
+                                td data-label=(t(l, "outbox.kind")) { (t(l, &format!("kind.{}", r.kind))) br; span.hint { (utc(r.created_at)) } }
+                                td data-label=(t(l, "home.status")) {
+                                    @if r.status == OutboxStatus::Failed { span.badge.a-revoked { (t(l, "outbox.failed")) } }
+                                    @else { span.badge.a-draft { (tf(l, "outbox.retrying", &[("n", &r.attempts.to_string())])) } br; span.hint { (t(l, "outbox.next")) " " (utc(r.next_attempt_at)) } }
+                                }
+                                td data-label=(t(l, "outbox.error")) { code.error-text { (r.last_error.as_deref().unwrap_or("—")) } }
+                                td.row-actions {
+                                    @if r.status == OutboxStatus::Failed {
+                                        @if EmailKind::SELF_SERVICE.contains(&r.kind) {
+                                            span.hint { (t(l, &format!("outbox.personal.{}", r.kind))) }
+                                        } @else {
+                                            form.inline method="post" action={ "/admin/outbox/" (r.id) "/retry" } {
+                                                input type="hidden" name="csrf" value=(s.csrf);
+                                                button.small.primary type="submit" aria-label={ (t(l, "outbox.retry")) ": " (r.recipient_email) } { (t(l, "outbox.retry")) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The audit page's filter and page.
+pub struct AuditPage<'a> {
+    pub events: &'a [Listed],
+    /// (id, name) of every cycle, for the filter.
+    pub cycles: &'a [(String, String)],
+    pub cycle: &'a str,
+    pub person: &'a str,
+    pub page: usize,
+    pub more: bool,
+}
+
+fn audit_href(p: &AuditPage<'_>, page: usize) -> String {
+    let page = page.to_string();
+    let pairs: Vec<(&str, &str)> = [("cycle", p.cycle), ("person", p.person), ("page", &page)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    format!(
+        "/admin/audit?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+/// `GET /admin/audit`: the trail, newest first, filterable by cycle and person.
+pub fn audit(l: Locale, s: &Viewer<'_>, p: &AuditPage<'_>) -> Markup {
+    let title = t(l, "audit.title");
+    staff_page(
+        l,
+        title,
+        s,
+        html! {
+            h1 { (title) }
+            form.filter method="get" action="/admin/audit" role="search" {
+                div.field.inline-field {
+                    label for="cycle" { (t(l, "home.cycle")) }
+                    select id="cycle" name="cycle" {
+                        option value="" { (t(l, "audit.all_cycles")) }
+                        @for (id, name) in p.cycles { option value=(id) selected[p.cycle == id] { (name) } }
+                    }
+                }
+                div.field.inline-field {
+                    label for="person" { (t(l, "audit.person")) }
+                    input type="email" id="person" name="person" value=(p.person);
+                }
+                button.secondary type="submit" { (t(l, "admin.filter")) }
+            }
+            @if p.events.is_empty() { p.empty { (t(l, "audit.none")) } }
+            @if !p.events.is_empty() {
+                table.overview.stack.audit {
+                    caption.visually-hidden { (title) }
+                    thead { tr {
+                        th scope="col" { (t(l, "audit.when")) }
+                        th scope="col" { (t(l, "audit.who")) }
+                        th scope="col" { (t(l, "audit.what")) }
+                        th scope="col" { (t(l, "audit.detail")) }
+                    } }
+                    tbody {
+                        @for e in p.events {
+                            tr {
+                                th scope="row" { (utc(e.event.at)) }
+                                td data-label=(t(l, "audit.who")) {
+                                    @match &e.actor { Some((name, email)) => { (name) br; span.hint.email { (email) } }, None => span.hint { (t(l, "audit.system")) } }
+                                }
+                                td data-label=(t(l, "audit.what")) { code { (e.event.action) } }
+                                td data-label=(t(l, "audit.detail")) {
+                                    @if let Some(tg) = &e.event.target { span { (tg) } " " }
+                                    @if e.event.old_value.is_some() || e.event.new_value.is_some() {
+                                        span.change { (e.event.old_value.as_deref().unwrap_or("")) " → " (e.event.new_value.as_deref().unwrap_or("")) }
+                                    }
+                                    @if let Some(r) = &e.event.rationale { br; span.hint { (r) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            nav.pager aria-label=(t(l, "admin.pages")) {
+                @if p.page > 1 { a rel="prev" href=(audit_href(p, p.page - 1)) { (t(l, "admin.newer")) } }
+                @if p.more { a rel="next" href=(audit_href(p, p.page + 1)) { (t(l, "admin.older")) } }
+            }
+        },
+    )
+}
