@@ -198,10 +198,14 @@ where
     }
     let id = CycleId::parse(cycle_id).ok_or(AppError::NotFound)?;
     let actor = session.person_id.clone();
+    // the view of the list the action was taken from (search, filter, page)
+    let view = web::Query::<PageQuery>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
     let result = state.db.write(move |c| f(c, &actor)).await;
     match result {
         Ok(n) => Ok(see_other_with_notice(
-            format!("/admin/cycles/{}", id.as_str()),
+            format!("/admin/cycles/{}{}", id.as_str(), view.kept()),
             (done, n),
             state.settings.base_url().starts_with("https://"),
         )),
@@ -215,7 +219,7 @@ where
                 state,
                 (req, session),
                 id.as_str(),
-                PageQuery::default(),
+                view,
                 (StatusCode::UNPROCESSABLE_ENTITY, refusal),
             )
             .await

@@ -407,6 +407,20 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         status_of(&app, &id, "c3@client.cn"),
         AssignmentStatus::Revoked
     );
+    // an action taken on a searched, filtered page comes back to that same view
+    let (s, to) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/{c1}/remind?q=wang&show=unanswered"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (s, to.as_str()),
+        (
+            303,
+            format!("/admin/cycles/{id}?q=wang&show=unanswered").as_str()
+        )
+    );
     // revoking again is refused with the reason, on the page
     let (s, page) = admin
         .post(
@@ -465,8 +479,11 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
     )
     .await
     .expect("flush");
-    assert_eq!(sent.sent, 13, "remind + reissue + corrected + 10 reminders");
-    assert_eq!(app.mail_files().len(), before + 13);
+    assert_eq!(
+        sent.sent, 14,
+        "2 reminders + reissue + corrected + 10 reminders"
+    );
+    assert_eq!(app.mail_files().len(), before + 14);
     // the filter shows those still waiting; admins never see what anyone answered
     let (_, page) = admin
         .get(&format!(

@@ -62,6 +62,24 @@ impl PageQuery {
     pub fn unanswered(&self) -> bool {
         self.show == "unanswered"
     }
+
+    /// `?q=…&show=…&page=…` (only what is set), so that an action on a row comes back to the
+    /// same view of the list; empty for the plain list.
+    pub fn kept(&self) -> String {
+        let page = self.page.filter(|p| *p > 1).map(|p| p.to_string());
+        let pairs: Vec<(&str, &str)> = [
+            ("q", self.q.trim()),
+            ("show", self.show.as_str()),
+            ("page", page.as_deref().unwrap_or("")),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+        match serde_urlencoded::to_string(pairs) {
+            Ok(q) if !q.is_empty() => format!("?{q}"),
+            _ => String::new(),
+        }
+    }
 }
 
 /// What a refused action leaves on the page.

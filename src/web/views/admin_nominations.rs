@@ -21,6 +21,8 @@ pub(super) fn row_actions(
     r: &NominationRow,
 ) -> Markup {
     let base = format!("/admin/cycles/{}/nominations/{}", c.cycle.id, r.id);
+    // back to the same view of the list (search, filter, page) after the action
+    let back = c.query.kept();
     let open = c.cycle.status == CycleStatus::Open;
     let draft = c.cycle.status == CycleStatus::Draft;
     let fixed = matches!(
@@ -29,7 +31,7 @@ pub(super) fn row_actions(
     );
     let button = |action: &str, key: &str| {
         html! {
-            button.small.secondary type="submit" formaction={ (base) "/" (action) } formnovalidate
+            button.small.secondary type="submit" formaction={ (base) "/" (action) (back) } formnovalidate
                 aria-label={ (t(l, key)) ": " (r.rater_name) } { (t(l, key)) }
         }
     };
@@ -51,7 +53,7 @@ pub(super) fn row_actions(
     let any = editable || correctable || (open && (waiting || reissuable));
     html! {
         @if any {
-            form.row-form method="post" action={ (base) (if editable { "/edit" } else { "/email" }) } {
+            form.row-form method="post" action={ (base) (if editable { "/edit" } else { "/email" }) (back) } {
                 input type="hidden" name="csrf" value=(s.csrf);
                 @if editable {
                     details.correct {
@@ -76,7 +78,7 @@ pub(super) fn row_actions(
                             }
                             label for={ "org-" (r.id) } { (t(l, "admin.add.organization")) }
                             input type="text" id={ "org-" (r.id) } name="organization" value=(r.organization);
-                            button.small.primary type="submit" formaction={ (base) "/edit" } { (t(l, "admin.edit.button")) }
+                            button.small.primary type="submit" formaction={ (base) "/edit" (back) } { (t(l, "admin.edit.button")) }
                         }
                     }
                     (button("remove", "admin.action.remove"))
@@ -88,7 +90,7 @@ pub(super) fn row_actions(
                         div.edit-one {
                             label for={ "email-" (r.id) } { (tf(l, "admin.correct.label", &[("name", &r.rater_name)])) }
                             input type="email" id={ "email-" (r.id) } name="email" value=(typed.unwrap_or(&r.rater_email)) required aria-invalid=[typed.map(|_| "true")];
-                            button.small.primary type="submit" formaction={ (base) "/email" } { (t(l, "admin.correct.button")) }
+                            button.small.primary type="submit" formaction={ (base) "/email" (back) } { (t(l, "admin.correct.button")) }
                         }
                     }
                 }
