@@ -187,6 +187,7 @@ pub async fn login(
     let person = account.person_id.clone();
     let (id_hash, csrf_token) = (id.hash.clone(), csrf.token.clone());
     let hashes = keys.hashes();
+    let chosen = super::response::chosen_lang(&req);
     state
         .db
         .write(move |c| {
@@ -196,6 +197,10 @@ pub async fn login(
             }
             db::throttle::succeeded(c, &hashes)?;
             db::sessions::create(c, &id_hash, &person, &csrf_token, now, now + absolute)?;
+            // the language chosen on the sign-in page is the person's from now on
+            if let Some(l) = chosen {
+                db::accounts::set_locale(c, &person, l)?;
+            }
             if let Some(h) = &rehashed {
                 db::accounts::set_hash(c, &person, h, now)?;
             }

@@ -701,6 +701,39 @@ async fn staff_pages_speak_the_chosen_language_and_remember_it(app: TestApp) {
     assert!(back.contains("Email problems"));
     let (_, after) = admin.get("/admin/audit").await;
     assert!(after.contains("Audit trail"));
+    // the sign-in page has the switch too, and the language chosen there is kept
+    let (_, login) = app.get_text("/login?lang=en").await;
+    assert!(
+        login.contains("href=\"/login?lang=zh\"") && login.contains("action=\"/login?lang=en\"")
+    );
+    let password = app
+        .write(|c| {
+            let p = kam360::domain::password::generate();
+            let h = kam360::domain::password::hash(&p).expect("hash");
+            db::accounts::set_password(c, "admin@t.cn", &h, db::now())?;
+            Ok(p)
+        })
+        .expect("password");
+    let fresh = crate::helpers::new_client();
+    let r = fresh
+        .post(format!("{}/login?lang=zh", app.address))
+        .form(&[("email", "admin@t.cn"), ("password", password.as_str())])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(r.status(), 303);
+    let home = fresh
+        .get(format!("{}/admin", app.address))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        home.contains("新建周期"),
+        "in the language chosen at sign-in"
+    );
 }
 
 async fn an_ended_session_keeps_the_typed_form(app: TestApp) {

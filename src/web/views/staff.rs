@@ -103,10 +103,13 @@ fn login_page(
     carrying: Option<(&str, &str)>,
 ) -> Markup {
     let title = t(l, "staff.login.title");
+    // the language switch reloads the page: not offered while it carries a typed form
+    let switch = format!("/login?lang={}", l.other().as_str());
+    let action = format!("/login?lang={}", l.as_str());
     page(
         l,
         title,
-        None,
+        carrying.is_none().then_some(switch.as_str()),
         html! {
             section.message.narrow {
                 h1 { (title) }
@@ -117,7 +120,7 @@ fn login_page(
                 @if let Some(n) = notice {
                     div.status role="status" { p { (n) } }
                 }
-                form method="post" action="/login" {
+                form method="post" action=(action) {
                     @if let Some((path, carried)) = carrying {
                         input type="hidden" name="resume_to" value=(path);
                         input type="hidden" name="resume" value=(carried);
