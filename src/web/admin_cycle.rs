@@ -181,12 +181,12 @@ where
     act_keeping(state, (req, session), (cycle_id, csrf), (done, None), f).await
 }
 
-/// [`act`], keeping a typed address (nomination id, address) in its field when refused.
+/// [`act`], keeping a typed row (nomination id, its fields) in its form when refused.
 pub(super) async fn act_keeping<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
     (cycle_id, csrf): (&str, &str),
-    (done, typed): (&str, Option<(String, String)>),
+    (done, typed): (&str, Option<(String, actions::nominations::EditInput)>),
     f: F,
 ) -> AppResult<HttpResponse>
 where
@@ -212,7 +212,7 @@ where
         Err(e) if e.refusal(l).is_some() => {
             let refusal = Refusal {
                 other: e.refusal(l),
-                email: typed,
+                row: typed,
                 ..Default::default()
             };
             render(

@@ -128,7 +128,13 @@ pub async fn correct_email(
         assignment.clone(),
     );
     // a refused address comes back in its field, as typed
-    let typed = Some((assignment, form.email.clone()));
+    let typed = Some((
+        assignment,
+        crate::actions::nominations::EditInput {
+            email: form.email.clone(),
+            ..Default::default()
+        },
+    ));
     act_keeping(
         &state,
         (&req, &session),

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
-use super::admin_cycle::{act, ids, render};
+use super::admin_cycle::{act, act_keeping, ids, render};
 use super::extractors::Admin;
 use super::response::{see_other_with_notice, staff_locale};
 use super::staff::{csrf_ok, forbidden, CsrfForm};
@@ -210,11 +210,13 @@ pub async fn edit(
     let form = form.into_inner();
     let (c2, input) = (cycle.clone(), form.input);
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    act(
+    // a refused edit comes back open, as typed
+    let typed = Some((assignment.clone(), input.clone()));
+    act_keeping(
         &state,
         (&req, &session),
         (&cycle, &form.csrf),
-        "edited_one",
+        ("edited_one", typed),
         move |c, actor| {
             let now = db::now();
             nominations::edit(c, &c2, &assignment, &input, Some(actor), now)?;

@@ -319,6 +319,11 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         .await;
     assert_eq!(s, 422);
     assert!(page.contains("self"), "the import's reason: {page}");
+    assert!(
+        page.contains("<details class=\"correct\" open")
+            && page.contains("<option value=\"self\" selected"),
+        "the refused edit comes back open, as typed"
+    );
     let (s, _) = admin
         .post(
             &format!("/admin/cycles/{id}/nominations/{extra}/edit"),

@@ -91,8 +91,8 @@ pub struct Refusal<'a> {
     pub add: Option<(&'a NominationInput, String)>,
     /// Any other refused action's reason.
     pub other: Option<String>,
-    /// A refused corrected address: (nomination id, as typed).
-    pub email: Option<(String, String)>,
+    /// A refused change to one nomination: (its id, the row as typed).
+    pub row: Option<(String, crate::actions::nominations::EditInput)>,
 }
 
 /// The whole page.

@@ -23,6 +23,12 @@ pub(super) fn row_actions(
     let base = format!("/admin/cycles/{}/nominations/{}", c.cycle.id, r.id);
     // back to the same view of the list (search, filter, page) after the action
     let back = c.query.kept();
+    let typed = c
+        .refusal
+        .row
+        .as_ref()
+        .filter(|(id, _)| *id == r.id)
+        .map(|(_, t)| t);
     let open = c.cycle.status == CycleStatus::Open;
     let draft = c.cycle.status == CycleStatus::Draft;
     let fixed = matches!(
@@ -56,35 +62,41 @@ pub(super) fn row_actions(
             form.row-form method="post" action={ (base) (if editable { "/edit" } else { "/email" }) (back) } {
                 input type="hidden" name="csrf" value=(s.csrf);
                 @if editable {
-                    details.correct {
+                    // a refused edit comes back open, as typed
+                    @let name = typed.map_or(r.rater_name.as_str(), |t| t.rater_name.as_str());
+                    @let email = typed.map_or(r.rater_email.as_str(), |t| t.email.as_str());
+                    @let rel = typed.map_or(r.relationship.as_str(), |t| t.relationship.as_str());
+                    @let loc = typed.map_or(r.locale.as_str(), |t| t.locale.as_str());
+                    @let org = typed.map_or(r.organization.as_str(), |t| t.organization.as_str());
+                    details.correct open[typed.is_some()] {
                         summary { (t(l, "admin.action.edit")) }
                         div.edit-one {
                             label for={ "name-" (r.id) } { (t(l, "admin.add.rater_name")) }
-                            input type="text" id={ "name-" (r.id) } name="rater_name" value=(r.rater_name) required;
+                            input type="text" id={ "name-" (r.id) } name="rater_name" value=(name) required;
                             @if !fixed {
                                 label for={ "email-" (r.id) } { (t(l, "admin.add.rater_email")) }
-                                input type="email" id={ "email-" (r.id) } name="email" value=(r.rater_email) required;
+                                input type="email" id={ "email-" (r.id) } name="email" value=(email) required;
                             }
                             label for={ "rel-" (r.id) } { (t(l, "admin.add.relationship")) }
                             select id={ "rel-" (r.id) } name="relationship" {
-                                @for rel in Relationship::ALL {
-                                    option value=(rel.as_str()) selected[rel == r.relationship] { (t(l, &format!("group.{}", rel.as_str()))) }
+                                @for g in Relationship::ALL {
+                                    option value=(g.as_str()) selected[g.as_str() == rel] { (t(l, &format!("group.{}", g.as_str()))) }
                                 }
                             }
                             label for={ "loc-" (r.id) } { (t(l, "admin.add.locale")) }
                             select id={ "loc-" (r.id) } name="locale" {
-                                option value="zh" selected[r.locale == crate::domain::locale::Locale::Zh] { "中文" }
-                                option value="en" selected[r.locale == crate::domain::locale::Locale::En] { "English" }
+                                option value="zh" selected[loc == "zh"] { "中文" }
+                                option value="en" selected[loc == "en"] { "English" }
                             }
                             label for={ "org-" (r.id) } { (t(l, "admin.add.organization")) }
-                            input type="text" id={ "org-" (r.id) } name="organization" value=(r.organization);
+                            input type="text" id={ "org-" (r.id) } name="organization" value=(org);
                             button.small.primary type="submit" formaction={ (base) "/edit" (back) } { (t(l, "admin.edit.button")) }
                         }
                     }
                     (button("remove", "admin.action.remove"))
                 }
                 @if correctable {
-                    @let typed = c.refusal.email.as_ref().filter(|(id, _)| *id == r.id).map(|(_, e)| e.as_str());
+                    @let typed = typed.map(|t| t.email.as_str());
                     details.correct open[typed.is_some()] {
                         summary { (t(l, "admin.action.correct")) }
                         div.edit-one {
