@@ -157,6 +157,12 @@ pub fn check(
     if mode.is_none() {
         refuse(Field::Nominations, "cycle.error.nominations");
     }
+    // a KAM proposes at most 12 per group: a larger k could never be met
+    if let (Some(k), Some(NominationMode::Kam)) = (k, mode) {
+        if k > super::proposal::MAX_PER_GROUP {
+            refuse(Field::MinGroupSize, "cycle.error.k_kam");
+        }
+    }
     let days = reminder_days(&input.reminder_days);
     if days.is_none() {
         refuse(Field::ReminderDays, "cycle.error.reminder_days");
@@ -298,5 +304,16 @@ mod tests {
             ..input("x", "2026-12-22")
         };
         assert!(check(&typed, defaults(), now()).is_err());
+        // KAMs propose at most 12 per group: a larger k is refused in that mode only
+        let big = |mode: &str| CycleInput {
+            min_group_size: "13".into(),
+            nominations: mode.into(),
+            ..input("x", "2026-12-22")
+        };
+        assert_eq!(
+            check(&big("kam"), defaults(), now()).expect_err("kam")[0].key,
+            "cycle.error.k_kam"
+        );
+        assert!(check(&big("admin"), defaults(), now()).is_ok());
     }
 }

@@ -47,10 +47,19 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &str, q: &PageQuery) -> AppResu
         search: q.q.clone(),
         unanswered: q.unanswered(),
     };
-    let page = q.page.unwrap_or(1).max(1);
+    let mut page = q.page.unwrap_or(1).max(1);
     let size = i64::try_from(PAGE_SIZE).unwrap_or(25);
-    let offset = i64::try_from(page - 1).unwrap_or(0).saturating_mul(size);
-    let (reviews, total) = db::cycle_page::reviews(c, cycle_id, &filter, (offset, size))?;
+    let offset = |page: usize| i64::try_from(page - 1).unwrap_or(0).saturating_mul(size);
+    let (mut reviews, total) = db::cycle_page::reviews(c, cycle_id, &filter, (offset(page), size))?;
+    // past the end (the last KAM of the last page left the filter): the last page instead
+    let last = usize::try_from(total)
+        .unwrap_or(0)
+        .div_ceil(PAGE_SIZE)
+        .max(1);
+    if reviews.is_empty() && page > last {
+        page = last;
+        reviews = db::cycle_page::reviews(c, cycle_id, &filter, (offset(page), size))?.0;
+    }
     let ids: Vec<&str> = reviews.iter().map(|r| r.review.id.as_str()).collect();
     let assignments = db::cycle_page::assignments_of(c, &ids)?;
     let assignment_ids: Vec<&str> = assignments

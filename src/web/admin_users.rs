@@ -211,7 +211,7 @@ pub async fn set_role(
         &form.csrf,
         "role",
         move |c, actor| {
-            let role = role.ok_or_else(|| AppError::Invalid("users.error.role".into()))?;
+            let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
             users::set_role(c, &who, role, actor, db::now())
         },
     )

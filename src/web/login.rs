@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::TimeDelta;
 
 use super::extractors::Staff;
-use super::response::{html, locale, see_other};
+use super::response::{chosen_lang, html, locale, see_other};
 use super::staff::{cookie_name, csrf_ok, current, forbidden, session_cookie, CsrfForm};
 use super::views::staff as view;
 use super::AppState;
@@ -26,7 +26,10 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> AppResu
     let l = locale(&req, None);
     let changed = req.query_string().split('&').any(|p| p == "reset=done");
     let notice = changed.then(|| t(l, "staff.password_changed"));
-    Ok(html(StatusCode::OK, view::login(l, "", None, notice)))
+    Ok(html(
+        StatusCode::OK,
+        view::login((l, chosen_lang(&req)), "", None, notice),
+    ))
 }
 
 /// The login form's fields; `resume_to` and `resume` carry a form whose session had ended.
@@ -42,14 +45,17 @@ pub struct LoginForm {
 
 /// The sign-in page again (after a refusal), carrying the form it carried.
 fn again(
-    l: crate::domain::locale::Locale,
+    lang: (
+        crate::domain::locale::Locale,
+        Option<crate::domain::locale::Locale>,
+    ),
     email: &str,
     error: &str,
     carried: Option<(&str, &str)>,
 ) -> maud::Markup {
     match carried {
-        Some(c) => view::login_carrying(l, email, Some(error), c),
-        None => view::login(l, email, Some(error), None),
+        Some(c) => view::login_carrying(lang, email, Some(error), c),
+        None => view::login(lang, email, Some(error), None),
     }
 }
 
@@ -126,7 +132,12 @@ pub async fn login(
     if begun.is_err() {
         return Ok(html(
             StatusCode::TOO_MANY_REQUESTS,
-            again(l, &email, t(l, "staff.throttled"), carried),
+            again(
+                (l, chosen_lang(&req)),
+                &email,
+                t(l, "staff.throttled"),
+                carried,
+            ),
         ));
     }
     let lookup = email.clone();
@@ -175,7 +186,12 @@ pub async fn login(
             .await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
-            again(l, &email, t(l, "staff.failed"), carried),
+            again(
+                (l, chosen_lang(&req)),
+                &email,
+                t(l, "staff.failed"),
+                carried,
+            ),
         ));
     };
     // a new session id at every sign-in (no fixation); the old cookie's session ends

@@ -32,7 +32,8 @@ pub fn is_staff_path(path: &str) -> bool {
 pub fn safe_resume_path(path: &str) -> bool {
     path.starts_with('/')
         && !path.starts_with("//")
-        && !path.contains(['\\', '?', '#'])
+        && !path.contains(['\\', '?', '#', '%'])
+        && !path.split('/').any(|seg| seg == "." || seg == "..")
         && !path.chars().any(|c| c.is_control() || c.is_whitespace())
         && path.len() <= 300
         && path != "/logout"
@@ -72,7 +73,7 @@ pub async fn keep_typed_work(
     // only a form from our own pages, to a route that exists: a form another site posts
     // (which arrives without the session, the cookie being SameSite) is never carried, so it
     // cannot be sent on with a fresh token after the victim signs in
-    if !super::security::same_origin(req.request(), state.settings.base_url())
+    if !super::security::proven_same_origin(req.request(), state.settings.base_url())
         || req.match_pattern().is_none()
     {
         return next
@@ -93,7 +94,12 @@ pub async fn keep_typed_work(
     let carried = serde_urlencoded::to_string(&fields).unwrap_or_default();
     let l = locale(req.request(), None);
     tracing::info!("staff form posted after the session ended: kept for after sign-in");
-    let page = view::login_carrying(l, "", None, (req.path(), &carried));
+    let page = view::login_carrying(
+        (l, super::response::chosen_lang(req.request())),
+        "",
+        None,
+        (req.path(), &carried),
+    );
     let res = html(StatusCode::UNAUTHORIZED, page);
     Ok(req.into_response(res).map_into_boxed_body())
 }
@@ -118,6 +124,9 @@ mod tests {
             "/login",
             "/r/token",
             "/admin/\nx",
+            "/admin/../logout",
+            "/admin/%2e%2e/r/x",
+            "/admin/./x",
         ] {
             assert!(!safe_resume_path(bad), "{bad:?}");
         }

@@ -751,14 +751,33 @@ async fn an_ended_session_keeps_the_typed_form(app: TestApp) {
         Ok(())
     })
     .expect("end sessions");
-    let (s, page) = admin
-        .post(
-            "/admin/cycles?lang=en",
-            &[("name", "Typed before the timeout"), ("closes_at", &closes)],
-        )
-        .await;
+    // the browser says where the form comes from: our own page
+    let r = admin
+        .staff
+        .client
+        .post(format!("{}/admin/cycles?lang=en", app.address))
+        .header("origin", app.address.as_str())
+        .form(&[
+            ("csrf", admin.staff.csrf.as_str()),
+            ("name", "Typed before the timeout"),
+            ("closes_at", closes.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    let (s, page) = (r.status().as_u16(), r.text().await.expect("page"));
     assert_eq!(s, 401);
     assert!(page.contains("They were kept"), "{page}");
+    // without any sign of where it comes from, a form is not carried either
+    let r = admin
+        .staff
+        .client
+        .post(format!("{}/admin/cycles", app.address))
+        .form(&[("name", "No origin"), ("closes_at", closes.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
     // a form another site posts is never carried through a sign-in (it arrives without the
     // session, the cookie being SameSite): sign in, nothing more
     let r = admin

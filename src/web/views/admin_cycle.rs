@@ -239,7 +239,7 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
                     " · " span.badge.{ "p-" (p) } { (t(l, &format!("proposal.{p}"))) }
                     @if p != ProposalStatus::Approved && c.cycle.status == CycleStatus::Open {
                         " "
-                        form.inline method="post" action={ "/admin/cycles/" (c.cycle.id) "/kams/" (k.review_id) "/nudge" } {
+                        form.inline method="post" action={ "/admin/cycles/" (c.cycle.id) "/kams/" (k.review_id) "/nudge" (c.query.kept()) } {
                             input type="hidden" name="csrf" value=(s.csrf);
                             button.small.secondary type="submit" { (t(l, "admin.nudge")) }
                         }

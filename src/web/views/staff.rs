@@ -48,20 +48,27 @@ pub fn message(l: Locale, title: &str, body: &str) -> Markup {
 
 /// The sign-in form, keeping the typed email; `error` is the one generic message, `notice` a
 /// confirmation (the password was changed).
-pub fn login(l: Locale, email: &str, error: Option<&str>, notice: Option<&str>) -> Markup {
-    login_page(l, email, (error, notice), None)
+/// `explicit`: the language chosen with `?lang=` (kept through the POST, and saved as the
+/// person's at sign-in); a negotiated language is neither.
+pub fn login(
+    (l, explicit): (Locale, Option<Locale>),
+    email: &str,
+    error: Option<&str>,
+    notice: Option<&str>,
+) -> Markup {
+    login_page((l, explicit), email, (error, notice), None)
 }
 
 /// The sign-in form after a session ended on a form: it carries what was typed (`path` the
 /// form's, `carried` its fields, url-encoded) through the sign-in.
 pub fn login_carrying(
-    l: Locale,
+    (l, explicit): (Locale, Option<Locale>),
     email: &str,
     error: Option<&str>,
     (path, carried): (&str, &str),
 ) -> Markup {
     let notice = (error.is_none()).then(|| t(l, "staff.session_ended"));
-    login_page(l, email, (error, notice), Some((path, carried)))
+    login_page((l, explicit), email, (error, notice), Some((path, carried)))
 }
 
 /// After signing in with a carried form: one press sends it on with the new session's token.
@@ -97,7 +104,7 @@ pub fn resume(l: Locale, path: &str, fields: &[(String, String)], csrf: &str) ->
 }
 
 fn login_page(
-    l: Locale,
+    (l, explicit): (Locale, Option<Locale>),
     email: &str,
     (error, notice): (Option<&str>, Option<&str>),
     carrying: Option<(&str, &str)>,
@@ -105,7 +112,10 @@ fn login_page(
     let title = t(l, "staff.login.title");
     // the language switch reloads the page: not offered while it carries a typed form
     let switch = format!("/login?lang={}", l.other().as_str());
-    let action = format!("/login?lang={}", l.as_str());
+    let action = match explicit {
+        Some(x) => format!("/login?lang={}", x.as_str()),
+        None => "/login".to_owned(),
+    };
     page(
         l,
         title,
