@@ -331,4 +331,9 @@ impl Settings {
     pub fn base_url(&self) -> &str {
         self.server.public_base_url.trim_end_matches('/')
     }
+
+    /// Whether the public URL is https: cookies are then `Secure` (and the staff one `__Host-`).
+    pub fn serves_https(&self) -> bool {
+        self.base_url().starts_with("https://")
+    }
 }

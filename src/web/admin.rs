@@ -157,7 +157,7 @@ pub async fn create(
     Ok(see_other_with_notice(
         format!("/admin/cycles/{id}"),
         ("created", 0),
-        state.settings.base_url().starts_with("https://"),
+        &state.settings,
     ))
 }
 
@@ -266,7 +266,7 @@ pub async fn update(
         Ok(()) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}", cycle.id),
             ("edited", 0),
-            state.settings.base_url().starts_with("https://"),
+            &state.settings,
         )),
         // refused as a whole (launched meanwhile, or the mode fixed by its nominations): the
         // form again, as typed, with the reason beside the field it concerns

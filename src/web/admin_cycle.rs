@@ -216,7 +216,7 @@ where
         Ok(n) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}{}", id.as_str(), view.kept()),
             (done, n),
-            state.settings.base_url().starts_with("https://"),
+            &state.settings,
         )),
         Err(e) if e.refusal(l).is_some() => {
             let refusal = Refusal {

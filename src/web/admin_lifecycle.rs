@@ -200,7 +200,7 @@ async fn step(
             Ok(see_other_with_notice(
                 format!("/admin/cycles/{}", cycle.id),
                 (word, n),
-                state.settings.base_url().starts_with("https://"),
+                &state.settings,
             ))
         }
         Err(e) if e.refusal(l).is_some() => {

@@ -85,7 +85,7 @@ pub async fn upload(
         Ok((summary, _)) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}", id.as_str()),
             ("imported", summary.added),
-            state.settings.base_url().starts_with("https://"),
+            &state.settings,
         )),
         Err(AppError::Invalid(e)) => {
             let refusal = Refusal {
@@ -146,7 +146,7 @@ pub async fn add(
         Ok(s) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}", id.as_str()),
             ("added", s.added),
-            state.settings.base_url().starts_with("https://"),
+            &state.settings,
         )),
         Err(e) if e.refusal(l).is_some() => {
             let refusal = Refusal {

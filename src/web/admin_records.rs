@@ -92,7 +92,7 @@ async fn retry_some(
         Ok(r) => Ok(see_other_with_notice(
             "/admin/outbox".into(),
             ("retried", r.queued()),
-            state.settings.base_url().starts_with("https://"),
+            &state.settings,
         )),
         Err(AppError::Invalid(e)) => {
             outbox_page(

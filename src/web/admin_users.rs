@@ -126,7 +126,7 @@ pub async fn invite(
         Ok(()) => Ok(see_other_with_notice(
             "/admin/users".into(),
             ("invited", 1),
-            state.settings.base_url().starts_with("https://"),
+            &state.settings,
         )),
         Err(AppError::Invalid(_) | AppError::Conflict(_)) => {
             let problems = [("email", "users.error.exists")];
@@ -163,7 +163,7 @@ where
         Ok(()) => Ok(see_other_with_notice(
             "/admin/users".into(),
             (done, 1),
-            state.settings.base_url().starts_with("https://"),
+            &state.settings,
         )),
         Err(e) if e.refusal(l).is_some() => {
             let reason = e.refusal(l).unwrap_or_default();

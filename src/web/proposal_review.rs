@@ -150,13 +150,9 @@ pub async fn supervisor_save(
         Ok(n) if approving => Ok(see_other_with_notice(
             back,
             ("approved", n),
-            state.settings.base_url().starts_with("https://"),
+            &state.settings,
         )),
-        Ok(_) => Ok(see_other_with_notice(
-            back,
-            ("saved", 0),
-            state.settings.base_url().starts_with("https://"),
-        )),
+        Ok(_) => Ok(see_other_with_notice(back, ("saved", 0), &state.settings)),
         Err(e) if e.refusal(l).is_some() => {
             let loaded = own(&state, &session, &path).await?;
             Ok(html(

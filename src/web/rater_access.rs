@@ -85,15 +85,11 @@ impl Access {
 
 /// The session cookie's name: `__Host-` (which requires `Secure`) when served over https.
 pub fn cookie_name(settings: &Settings) -> &'static str {
-    if secure(settings) {
+    if settings.serves_https() {
         "__Host-kam360_rater"
     } else {
         "kam360_rater"
     }
-}
-
-fn secure(settings: &Settings) -> bool {
-    settings.base_url().starts_with("https://")
 }
 
 /// The session cookie carrying `value`, living until the cycle closes (at most 60 days).
@@ -108,7 +104,7 @@ pub fn session_cookie(
     Cookie::build(cookie_name(settings), value)
         .path("/")
         .http_only(true)
-        .secure(secure(settings))
+        .secure(settings.serves_https())
         .same_site(SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::seconds(seconds))
         .finish()

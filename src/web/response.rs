@@ -73,12 +73,16 @@ pub fn html(status: StatusCode, body: Markup) -> HttpResponse {
 const NOTICE: &str = "kam360_notice";
 
 /// 303 to `to`, carrying the notice `done` (an action's word) with its count `n`.
-pub fn see_other_with_notice(to: String, (done, n): (&str, usize), secure: bool) -> HttpResponse {
+pub fn see_other_with_notice(
+    to: String,
+    (done, n): (&str, usize),
+    settings: &crate::config::Settings,
+) -> HttpResponse {
     let mut res = see_other(to);
     let cookie = actix_web::cookie::Cookie::build(NOTICE, format!("{done}.{n}"))
         .path("/")
         .http_only(true)
-        .secure(secure)
+        .secure(settings.serves_https())
         .same_site(actix_web::cookie::SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::seconds(60))
         .finish();

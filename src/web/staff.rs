@@ -25,7 +25,7 @@ use crate::i18n::t;
 
 /// The staff session cookie: `__Host-` (which requires `Secure`) when served over https.
 pub(super) fn cookie_name(state: &AppState) -> &'static str {
-    if state.settings.base_url().starts_with("https://") {
+    if state.settings.serves_https() {
         "__Host-kam360_staff"
     } else {
         "kam360_staff"
@@ -40,7 +40,7 @@ pub(super) fn session_cookie(
     Cookie::build(cookie_name(state), value)
         .path("/")
         .http_only(true)
-        .secure(state.settings.base_url().starts_with("https://"))
+        .secure(state.settings.serves_https())
         .same_site(SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::seconds(
             max_age.num_seconds().max(0),
