@@ -9,8 +9,7 @@ use super::links::{find_target, Target};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
-use crate::domain::relationship::Relationship;
-use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::status::CycleStatus;
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
 
@@ -33,10 +32,7 @@ pub fn remind(
     if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
         return Err(AppError::refused("refuse.remind_closed"));
     }
-    if !matches!(
-        a.assignment.status,
-        AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
-    ) {
+    if !a.assignment.status.awaits_answer() {
         return Err(AppError::refused("refuse.remind_answered"));
     }
     let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
@@ -160,19 +156,13 @@ pub fn correct_email(
             vec![("email", new_email.trim().to_owned())],
         )
     })?;
-    if !matches!(
-        a.assignment.status,
-        AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
-    ) {
+    if !a.assignment.status.address_correctable() {
         return Err(AppError::refused("refuse.correct_answered"));
     }
     if !matches!(cycle.status, CycleStatus::Draft | CycleStatus::Open) {
         return Err(AppError::refused("refuse.correct_closed"));
     }
-    if matches!(
-        a.assignment.relationship,
-        Relationship::SelfReview | Relationship::Supervisor
-    ) {
+    if !a.assignment.relationship.is_confidential() {
         return Err(AppError::refused("refuse.correct_fixed"));
     }
     if email.as_str() == review.subject_email || email.as_str() == review.supervisor_email {

@@ -239,10 +239,7 @@ pub fn reissue_assignment(
         return Err(AppError::refused("refuse.reissue_closed"));
     }
     let status = a.assignment.status;
-    if matches!(
-        status,
-        AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired
-    ) {
+    if !status.reissuable() {
         return Err(AppError::refused("refuse.reissue_answered"));
     }
     db::assignments::delete_links(conn, &a.assignment.id)?;

@@ -9,7 +9,6 @@ use super::find_cycle;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::nomination::{self, ImportError};
-use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
@@ -61,12 +60,7 @@ pub fn import_by(
     let mut frozen: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     let kam_mode = cycle.nominations == crate::domain::status::NominationMode::Kam;
     for n in &rows {
-        if kam_mode
-            && !matches!(
-                n.relationship,
-                Relationship::SelfReview | Relationship::Supervisor
-            )
-        {
+        if kam_mode && n.relationship.is_confidential() {
             errors.push(ImportError {
                 line: n.line,
                 reason: "in this cycle each key account manager proposes their own customers, peers and team members: list only self and supervisor rows".into(),

@@ -8,7 +8,7 @@ use super::cycles;
 use super::load_snapshots;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::status::CycleStatus;
 use crate::email::{Kind, Templates};
 use crate::error::AppResult;
 
@@ -87,10 +87,7 @@ pub fn due_work(
             }
             let Some(days) = slot else { continue };
             for a in &assignments {
-                let waiting = matches!(
-                    a.assignment.status,
-                    AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
-                );
+                let waiting = a.assignment.status.awaits_answer();
                 let recently_invited = a
                     .assignment
                     .invited_at

@@ -142,11 +142,7 @@ pub fn waiting_in_cycle(
                     .select(reviews::id),
             ),
         )
-        .filter(assignments::status.eq_any([
-            AssignmentStatus::Invited,
-            AssignmentStatus::Opened,
-            AssignmentStatus::Draft,
-        ]))
+        .filter(assignments::status.eq_any(AssignmentStatus::AWAITING))
         .order(assignments::created_at.asc())
         .then_order_by(assignments::id.asc())
         .load(conn)?;

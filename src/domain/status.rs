@@ -151,11 +151,53 @@ impl AssignmentStatus {
     pub fn has_answered(self) -> bool {
         matches!(self, Self::Submitted | Self::Declined)
     }
+
+    /// Invited and not answered yet: the states a reminder goes to.
+    pub const AWAITING: [AssignmentStatus; 3] = [Self::Invited, Self::Opened, Self::Draft];
+
+    /// Invited and not answered yet: a reminder can go out.
+    pub fn awaits_answer(self) -> bool {
+        Self::AWAITING.contains(&self)
+    }
+
+    /// A new link can still be sent (not answered, declined or expired; a revoked link can be
+    /// given back).
+    pub fn reissuable(self) -> bool {
+        !matches!(self, Self::Submitted | Self::Declined | Self::Expired)
+    }
+
+    /// No answer saved yet: the rater's address can still be corrected (answers belong to
+    /// whoever gave them).
+    pub fn address_correctable(self) -> bool {
+        matches!(self, Self::Pending | Self::Invited | Self::Opened)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_an_admin_may_do_follows_the_status() {
+        use AssignmentStatus as S;
+        let reminded: Vec<S> = S::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.awaits_answer())
+            .collect();
+        assert_eq!(reminded, [S::Invited, S::Opened, S::Draft]);
+        let reissued: Vec<S> = S::ALL.iter().copied().filter(|s| s.reissuable()).collect();
+        assert_eq!(
+            reissued,
+            [S::Pending, S::Invited, S::Opened, S::Draft, S::Revoked]
+        );
+        let corrected: Vec<S> = S::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.address_correctable())
+            .collect();
+        assert_eq!(corrected, [S::Pending, S::Invited, S::Opened]);
+    }
 
     #[test]
     fn identifiers_round_trip() {

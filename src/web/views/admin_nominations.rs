@@ -31,31 +31,18 @@ pub(super) fn row_actions(
         .map(|(_, t)| t);
     let open = c.cycle.status == CycleStatus::Open;
     let draft = c.cycle.status == CycleStatus::Draft;
-    let fixed = matches!(
-        r.relationship,
-        Relationship::SelfReview | Relationship::Supervisor
-    );
+    // the self-assessment and the supervisor's rating go to those two people themselves
+    let fixed = !r.relationship.is_confidential();
     let button = |action: &str, key: &str| {
         html! {
             button.small.secondary type="submit" formaction={ (base) "/" (action) (back) } formnovalidate
                 aria-label={ (t(l, key)) ": " (r.rater_name) } { (t(l, key)) }
         }
     };
-    let waiting = matches!(
-        r.status,
-        AssignmentStatus::Invited | AssignmentStatus::Opened | AssignmentStatus::Draft
-    );
-    let reissuable = !matches!(
-        r.status,
-        AssignmentStatus::Submitted | AssignmentStatus::Declined | AssignmentStatus::Expired
-    );
+    let waiting = r.status.awaits_answer();
+    let reissuable = r.status.reissuable();
     let editable = draft && r.status == AssignmentStatus::Pending;
-    let correctable = !fixed
-        && open
-        && matches!(
-            r.status,
-            AssignmentStatus::Pending | AssignmentStatus::Invited | AssignmentStatus::Opened
-        );
+    let correctable = !fixed && open && r.status.address_correctable();
     let any = editable || correctable || (open && (waiting || reissuable));
     html! {
         @if any {
