@@ -63,6 +63,18 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl From<crate::domain::lifecycle::Refusal> for AppError {
+    fn from(r: crate::domain::lifecycle::Refusal) -> Self {
+        let vars = match r {
+            crate::domain::lifecycle::Refusal::WrongStatus(_, status) => {
+                vec![("status", status.as_str().to_owned())]
+            }
+            _ => Vec::new(),
+        };
+        AppError::refused_with(r.key(), vars)
+    }
+}
+
 fn refused_text(
     l: crate::domain::locale::Locale,
     key: &str,

@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::cycle_settings::{self, CycleInput, CycleSettings};
 use crate::domain::ids::{CycleId, ReviewId};
+use crate::domain::lifecycle::{self, Step};
 use crate::domain::locale::Locale;
 use crate::domain::progress::VisibleBecause;
 use crate::domain::relationship::Relationship;
@@ -162,6 +163,35 @@ pub struct IssuedLink {
     pub link: String,
 }
 
+/// The cycle as a step finds it: its status, deadline and nominations not yet invited.
+pub fn step_view(
+    conn: &mut AnyConnection,
+    cycle: &db::cycles::CycleRow,
+) -> AppResult<lifecycle::Cycle> {
+    let pending = db::cycle_page::status_counts(conn, &cycle.id)?
+        .into_iter()
+        .find(|(s, _)| *s == AssignmentStatus::Pending)
+        .map_or(0, |(_, n)| usize::try_from(n).unwrap_or(0));
+    Ok(lifecycle::Cycle {
+        status: cycle.status,
+        closes_at: cycle.closes_at,
+        pending,
+    })
+}
+
+/// Refuses `step` with its reason when it cannot be taken now (`domain::lifecycle`).
+pub(super) fn refuse_step(
+    conn: &mut AnyConnection,
+    cycle: &db::cycles::CycleRow,
+    step: Step,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    match lifecycle::refusal(step, step_view(conn, cycle)?, now) {
+        Some(r) => Err(r.into()),
+        None => Ok(()),
+    }
+}
+
 /// Opens a draft cycle and queues one invitation, with its own link, for every nomination.
 pub fn launch(
     conn: &mut AnyConnection,
@@ -182,17 +212,7 @@ pub fn launch_by(
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
     let cycle = find_cycle(conn, cycle_id)?;
-    if cycle.status != CycleStatus::Draft {
-        return Err(AppError::Invalid(format!(
-            "the cycle is {}: only a draft cycle can be launched",
-            cycle.status
-        )));
-    }
-    if cycle.closes_at <= now {
-        return Err(AppError::Invalid(
-            "the cycle's closing date has passed".into(),
-        ));
-    }
+    refuse_step(conn, &cycle, Step::Launch, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Draft, CycleStatus::Open, now)? {
         return Err(AppError::Conflict(
             "the cycle was launched by someone else".into(),
@@ -200,11 +220,6 @@ pub fn launch_by(
     }
     let links = invite(conn, templates, settings, cycle_id, None, now)?;
     super::proposals::request_all(conn, (templates, settings), cycle_id, now)?;
-    if links.is_empty() {
-        return Err(AppError::Invalid(
-            "the cycle has no nominations: import some before launching".into(),
-        ));
-    }
     db::audit::record(
         conn,
         now,
@@ -308,12 +323,7 @@ pub fn close_by(
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let cycle = find_cycle(conn, cycle_id)?;
-    if cycle.status != CycleStatus::Open {
-        return Err(AppError::Invalid(format!(
-            "the cycle is {}: only an open cycle can be closed",
-            cycle.status
-        )));
-    }
+    refuse_step(conn, &cycle, Step::Close, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Open, CycleStatus::Closed, now)? {
         return Err(AppError::Conflict(
             "the cycle was closed by someone else".into(),

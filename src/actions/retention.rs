@@ -32,12 +32,7 @@ pub fn archive_by(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let cycle = find_cycle(conn, cycle_id)?;
-    if cycle.status != CycleStatus::Closed {
-        return Err(AppError::Invalid(format!(
-            "the cycle is {}: only a closed cycle can be archived",
-            cycle.status
-        )));
-    }
+    super::cycles::refuse_step(conn, &cycle, crate::domain::lifecycle::Step::Archive, now)?;
     if !db::cycles::transition(
         conn,
         &cycle.id,

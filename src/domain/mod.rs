@@ -11,6 +11,7 @@ pub mod export;
 pub mod export_xlsx;
 pub mod ids;
 pub mod insights;
+pub mod lifecycle;
 pub mod locale;
 pub mod nomination;
 pub mod password;

@@ -14,8 +14,9 @@ use super::views::admin::{self as view, Step};
 use super::AppState;
 use crate::actions::{cycles, retention};
 use crate::db::{self, sessions::StaffSession};
+use crate::domain::lifecycle;
 use crate::domain::locale::Locale;
-use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode};
+use crate::domain::status::NominationMode;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
 
@@ -27,27 +28,20 @@ async fn effects(
     step: Step,
 ) -> AppResult<(Vec<String>, Option<String>)> {
     let id = cycle.id.clone();
-    let counts = state
+    let row = cycle.clone();
+    let (kams, per_status, step_view) = state
         .db
         .read(move |c| {
             let kams = db::reviews::count_for_cycle(c, &id)?;
             let per_status = db::cycle_page::status_counts(c, &id)?;
-            Ok::<_, AppError>((kams, per_status))
+            let step_view = cycles::step_view(c, &row)?;
+            Ok::<_, AppError>((kams, per_status, step_view))
         })
         .await?;
-    let (kams, per_status) = counts;
-    let count = |pred: &dyn Fn(AssignmentStatus) -> bool| -> i64 {
-        per_status
-            .iter()
-            .filter(|(s, _)| pred(*s))
-            .map(|(_, n)| n)
-            .sum()
-    };
     let n = |v: i64| v.to_string();
-    let now = db::now();
-    let (expected, effects) = match step {
+    let list = match step {
         Step::Launch => {
-            let pending = count(&|s| s == AssignmentStatus::Pending);
+            let pending = i64::try_from(step_view.pending).unwrap_or(0);
             let mut e = vec![tf(
                 l,
                 "admin.confirm.launch.invitations",
@@ -62,42 +56,33 @@ async fn effects(
                 &[("deadline", &cycle.deadline().label())],
             ));
             e.push(t(l, "admin.confirm.launch.fixed").to_owned());
-            let refusal = if pending == 0 {
-                Some(t(l, "admin.refused.no_nominations").to_owned())
-            } else if cycle.closes_at <= now {
-                Some(t(l, "admin.refused.deadline_passed").to_owned())
-            } else {
-                None
-            };
-            (CycleStatus::Draft, (e, refusal))
+            e
         }
         Step::Close => {
-            let waiting = count(&|s| s.is_answerable());
-            let e = vec![
+            let waiting: i64 = per_status
+                .iter()
+                .filter(|(s, _)| s.is_answerable())
+                .map(|(_, n)| n)
+                .sum();
+            vec![
                 tf(l, "admin.confirm.close.expire", &[("n", &n(waiting))]),
                 tf(l, "admin.confirm.close.supervisors", &[("kams", &n(kams))]),
                 t(l, "admin.confirm.close.final").to_owned(),
-            ];
-            (CycleStatus::Open, (e, None))
+            ]
         }
-        Step::Archive => {
-            let e = vec![
-                t(l, "admin.confirm.archive.read_only").to_owned(),
-                t(l, "admin.confirm.archive.purge").to_owned(),
-            ];
-            (CycleStatus::Closed, (e, None))
-        }
+        Step::Archive => vec![
+            t(l, "admin.confirm.archive.read_only").to_owned(),
+            t(l, "admin.confirm.archive.purge").to_owned(),
+        ],
     };
-    let (list, refusal) = effects;
-    let refusal = if cycle.status == expected {
-        refusal
-    } else {
-        Some(tf(
-            l,
-            &format!("admin.refused.{}", step.as_str()),
-            &[("status", t(l, &format!("status.{}", cycle.status)))],
-        ))
-    };
+    // the same reason the step itself would refuse with (domain::lifecycle)
+    let refusal = lifecycle::refusal(step, step_view, db::now()).map(|r| {
+        let status = match r {
+            lifecycle::Refusal::WrongStatus(_, s) => t(l, &format!("status.{s}")),
+            _ => "",
+        };
+        tf(l, r.key(), &[("status", status)])
+    });
     Ok((list, refusal))
 }
 

@@ -193,24 +193,7 @@ pub fn cycle_form(l: Locale, s: &Viewer<'_>, title: &str, f: &CycleFormView<'_>)
     )
 }
 
-/// The step a confirmation page is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Launch,
-    Close,
-    Archive,
-}
-
-impl Step {
-    /// The path segment (and i18n key part).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Launch => "launch",
-            Step::Close => "close",
-            Step::Archive => "archive",
-        }
-    }
-}
+pub use crate::domain::lifecycle::Step;
 
 /// The page in front of a lifecycle POST: what will happen, then the button.
 pub fn confirm(

@@ -1,0 +1,135 @@
+//! A cycle's steps (SPEC §3): launch (draft → open), close (open → closed) and archive
+//! (closed → archived), and why one cannot be taken now. The actions refuse with these
+//! reasons and the admin's confirmation page shows them before the button.
+
+use chrono::NaiveDateTime;
+
+use super::status::CycleStatus;
+
+/// A step of a cycle's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Launch,
+    Close,
+    Archive,
+}
+
+impl Step {
+    /// The word of the step (its URL segment and i18n key part).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Launch => "launch",
+            Step::Close => "close",
+            Step::Archive => "archive",
+        }
+    }
+
+    /// The status the step starts from and the one it leads to.
+    pub fn moves(self) -> (CycleStatus, CycleStatus) {
+        match self {
+            Step::Launch => (CycleStatus::Draft, CycleStatus::Open),
+            Step::Close => (CycleStatus::Open, CycleStatus::Closed),
+            Step::Archive => (CycleStatus::Closed, CycleStatus::Archived),
+        }
+    }
+}
+
+/// Why a step cannot be taken now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The cycle is not in the status the step starts from.
+    WrongStatus(Step, CycleStatus),
+    /// Launching a cycle without nominations.
+    NoNominations,
+    /// Launching a cycle whose closing date has passed.
+    DeadlinePassed,
+}
+
+impl Refusal {
+    /// The i18n key of the reason (`{status}` is the cycle's status, for `WrongStatus`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Refusal::WrongStatus(Step::Launch, _) => "admin.refused.launch",
+            Refusal::WrongStatus(Step::Close, _) => "admin.refused.close",
+            Refusal::WrongStatus(Step::Archive, _) => "admin.refused.archive",
+            Refusal::NoNominations => "admin.refused.no_nominations",
+            Refusal::DeadlinePassed => "admin.refused.deadline_passed",
+        }
+    }
+}
+
+/// The cycle as the step finds it.
+#[derive(Debug, Clone, Copy)]
+pub struct Cycle {
+    pub status: CycleStatus,
+    pub closes_at: NaiveDateTime,
+    /// Nominations not yet invited (what a launch invites).
+    pub pending: usize,
+}
+
+/// Why `step` cannot be taken on `cycle` at `now`, if it cannot.
+pub fn refusal(step: Step, cycle: Cycle, now: NaiveDateTime) -> Option<Refusal> {
+    if cycle.status != step.moves().0 {
+        return Some(Refusal::WrongStatus(step, cycle.status));
+    }
+    match step {
+        Step::Launch if cycle.pending == 0 => Some(Refusal::NoNominations),
+        Step::Launch if cycle.closes_at <= now => Some(Refusal::DeadlinePassed),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, day)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("date")
+    }
+
+    #[test]
+    fn each_step_starts_from_its_own_status() {
+        let draft = Cycle {
+            status: CycleStatus::Draft,
+            closes_at: at(20),
+            pending: 3,
+        };
+        assert_eq!(refusal(Step::Launch, draft, at(1)), None);
+        assert_eq!(
+            refusal(Step::Close, draft, at(1)),
+            Some(Refusal::WrongStatus(Step::Close, CycleStatus::Draft))
+        );
+        let open = Cycle {
+            status: CycleStatus::Open,
+            ..draft
+        };
+        assert_eq!(refusal(Step::Close, open, at(1)), None);
+        assert_eq!(
+            refusal(Step::Archive, open, at(1)).map(Refusal::key),
+            Some("admin.refused.archive")
+        );
+    }
+
+    #[test]
+    fn a_launch_needs_nominations_and_time() {
+        let empty = Cycle {
+            status: CycleStatus::Draft,
+            closes_at: at(20),
+            pending: 0,
+        };
+        assert_eq!(
+            refusal(Step::Launch, empty, at(1)),
+            Some(Refusal::NoNominations)
+        );
+        let late = Cycle {
+            pending: 1,
+            ..empty
+        };
+        assert_eq!(
+            refusal(Step::Launch, late, at(20)),
+            Some(Refusal::DeadlinePassed)
+        );
+    }
+}
