@@ -119,7 +119,7 @@ fn main() {
                 .read_blocking(move |c| admin_cycle::load(c, &id, &q2))
                 .expect("load");
             let page = view::CyclePage {
-                cycle: &loaded.cycle,
+                cycle: &kam360::web::admin_cycle::cycle_view(&loaded.cycle),
                 counts: &loaded.counts,
                 kams_total: loaded.kams_total,
                 kams: &loaded.kams,

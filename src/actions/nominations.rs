@@ -9,6 +9,7 @@ use super::find_cycle;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::nomination::{self, ImportError};
+pub use crate::domain::nomination_form::{EditInput, NominationInput};
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
@@ -176,53 +177,6 @@ fn lines(errors: Vec<ImportError>) -> AppError {
     )
 }
 
-/// One nomination as the admin console's form sends it: the CSV's columns (SPEC §10).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct NominationInput {
-    #[serde(default)]
-    pub subject_email: String,
-    #[serde(default)]
-    pub subject_name: String,
-    #[serde(default)]
-    pub supervisor_email: String,
-    #[serde(default)]
-    pub supervisor_name: String,
-    #[serde(default)]
-    pub rater_email: String,
-    #[serde(default)]
-    pub rater_name: String,
-    #[serde(default)]
-    pub relationship: String,
-    #[serde(default)]
-    pub locale: String,
-    #[serde(default)]
-    pub organization: String,
-}
-
-impl NominationInput {
-    /// The nomination as a one-row CSV file, so that it passes exactly the checks (and gets
-    /// exactly the words) of an imported file.
-    pub fn to_csv(&self) -> AppResult<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let row = [
-            &self.subject_email,
-            &self.subject_name,
-            &self.supervisor_email,
-            &self.supervisor_name,
-            &self.rater_email,
-            &self.rater_name,
-            &self.relationship,
-            &self.locale,
-            &self.organization,
-        ];
-        w.write_record(nomination::COLUMNS)
-            .and_then(|()| w.write_record(row))
-            .map_err(|e| AppError::Unexpected(e.into()))?;
-        w.into_inner()
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
-    }
-}
-
 /// Adds one nomination (a draft or open cycle; in an open one the rater is invited at once).
 /// A refused row answers `Invalid` with the reason alone (no line number: there is one row).
 pub fn add_one(
@@ -233,7 +187,7 @@ pub fn add_one(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<ImportSummary> {
-    let csv = input.to_csv()?;
+    let csv = input.to_csv().map_err(|e| AppError::Unexpected(e.into()))?;
     match import_by(conn, mail, cycle_id, &csv, actor, now) {
         Ok((summary, _)) if summary.added == 0 => Err(AppError::refused("refuse.add_duplicate")),
         Ok((summary, _)) => Ok(summary),
@@ -286,22 +240,6 @@ pub fn remove(
     Ok(())
 }
 
-/// What the draft's "edit" form changes in one nomination.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct EditInput {
-    #[serde(default)]
-    pub rater_name: String,
-    #[serde(default)]
-    pub relationship: String,
-    #[serde(default)]
-    pub locale: String,
-    #[serde(default)]
-    pub organization: String,
-    /// A corrected address (empty or unchanged: kept).
-    #[serde(default)]
-    pub email: String,
-}
-
 /// Edits one nomination of a draft cycle (the rater's name, relationship, language and
 /// organisation), with exactly the checks of an imported row; the address is corrected with
 /// [`correct_email`].
@@ -334,7 +272,8 @@ pub fn edit(
         locale: input.locale.clone(),
         organization: input.organization.clone(),
     };
-    let parsed = nomination::parse(&row.to_csv()?).map_err(|errors| {
+    let csv = row.to_csv().map_err(|e| AppError::Unexpected(e.into()))?;
+    let parsed = nomination::parse(&csv).map_err(|errors| {
         AppError::Invalid(
             errors
                 .iter()

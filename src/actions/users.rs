@@ -7,6 +7,7 @@ use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
 use crate::domain::password;
+pub use crate::domain::staff_invite::{check_invite, FieldProblem, InviteInput};
 use crate::domain::token;
 use crate::email::account_messages::{invite_message, InviteMail};
 use crate::email::Templates;
@@ -76,55 +77,6 @@ pub fn disable(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> App
 /// How long a staff invitation's link stays good.
 pub fn invitation_valid_for() -> chrono::TimeDelta {
     chrono::TimeDelta::days(7)
-}
-
-/// A person to invite, as the users page sends it.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct InviteInput {
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub role: String,
-    #[serde(default)]
-    pub locale: String,
-}
-
-/// A refused invitation field: (form field, i18n key of the reason).
-pub type FieldProblem = (&'static str, &'static str);
-
-/// Checks an invitation form field by field.
-///
-/// # Errors
-///
-/// Every refused field with the i18n key of its reason.
-pub fn check_invite(
-    input: &InviteInput,
-) -> Result<(EmailAddress, String, Role, Locale), Vec<FieldProblem>> {
-    let mut problems = Vec::new();
-    let email = EmailAddress::parse(&input.email);
-    if email.is_none() {
-        problems.push(("email", "users.error.email"));
-    }
-    let name = input.name.trim();
-    if name.is_empty()
-        || name.chars().count() > 200
-        || name.chars().any(crate::domain::text::is_unsafe)
-    {
-        problems.push(("name", "users.error.name"));
-    }
-    let role = Role::parse(input.role.trim());
-    if role.is_none() {
-        problems.push(("role", "users.error.role"));
-    }
-    let locale = Locale::parse(input.locale.trim()).unwrap_or(Locale::Zh);
-    match (email, role) {
-        (Some(email), Some(role)) if problems.is_empty() => {
-            Ok((email, name.to_owned(), role, locale))
-        }
-        _ => Err(problems),
-    }
 }
 
 /// Invites a staff member: the account is created without a usable password and a

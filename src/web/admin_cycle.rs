@@ -25,6 +25,21 @@ use crate::error::{AppError, AppResult};
 /// KAMs per page.
 pub const PAGE_SIZE: usize = 25;
 
+/// The cycle as its page shows it.
+pub fn cycle_view(c: &db::cycles::CycleRow) -> view::CycleView {
+    view::CycleView {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        status: c.status,
+        deadline: c.deadline(),
+        closed_at: c.closed_at,
+        min_group_size: c.min_group_size,
+        reminder_days: c.reminder_days.clone(),
+        nominations: c.nominations,
+        time_zone: c.time_zone.clone(),
+    }
+}
+
 /// Everything the page shows, read in one go.
 pub struct Loaded {
     pub cycle: db::cycles::CycleRow,
@@ -135,7 +150,7 @@ pub(super) async fn render(
     let loaded = state.db.read(move |c| load(c, id.as_str(), &query)).await?;
     let reminders = crate::domain::cycle_settings::stored_days(&state.settings.email.reminder_days);
     let page = view::CyclePage {
-        cycle: &loaded.cycle,
+        cycle: &cycle_view(&loaded.cycle),
         counts: &loaded.counts,
         kams_total: loaded.kams_total,
         kams: &loaded.kams,
@@ -195,7 +210,10 @@ pub(super) async fn act_keeping<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
     (cycle_id, csrf): (&str, &str),
-    (done, typed): (&str, Option<(String, actions::nominations::EditInput)>),
+    (done, typed): (
+        &str,
+        Option<(String, crate::domain::nomination_form::EditInput)>,
+    ),
     f: F,
 ) -> AppResult<HttpResponse>
 where

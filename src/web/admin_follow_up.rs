@@ -130,7 +130,7 @@ pub async fn correct_email(
     // a refused address comes back in its field, as typed
     let typed = Some((
         assignment,
-        crate::actions::nominations::EditInput {
+        crate::domain::nomination_form::EditInput {
             email: form.email.clone(),
             ..Default::default()
         },

@@ -25,7 +25,24 @@ async fn outbox_page(
     let l = staff_locale(req, session);
     let rows = state
         .db
-        .read(|c| Ok::<_, AppError>(db::outbox::problems(c, OUTBOX_LIMIT)?))
+        .read(|c| {
+            let rows = db::outbox::problems(c, OUTBOX_LIMIT)?;
+            Ok::<_, AppError>(
+                rows.into_iter()
+                    .map(|r| view::MessageLine {
+                        id: r.id,
+                        kind: r.kind,
+                        recipient_name: r.recipient_name,
+                        recipient_email: r.recipient_email,
+                        status: r.status,
+                        attempts: r.attempts,
+                        created_at: r.created_at,
+                        next_attempt_at: r.next_attempt_at,
+                        last_error: r.last_error,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
         .await?;
     Ok(html_after_notice(
         req,
@@ -166,6 +183,18 @@ pub async fn audit(
         .db
         .read(move |c| {
             let (events, more) = db::audit::search(c, &search, (offset, AUDIT_PAGE))?;
+            let events: Vec<view::AuditLine> = events
+                .into_iter()
+                .map(|e| view::AuditLine {
+                    at: e.event.at,
+                    actor: e.actor,
+                    action: e.event.action,
+                    target: e.event.target,
+                    old_value: e.event.old_value,
+                    new_value: e.event.new_value,
+                    rationale: e.event.rationale,
+                })
+                .collect();
             let cycles: Vec<(String, String)> = db::cycles::list(c)?
                 .into_iter()
                 .map(|c| (c.id, c.name))

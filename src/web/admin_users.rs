@@ -39,7 +39,21 @@ async fn users_page(
     let l = staff_locale(req, session);
     let accounts = state
         .db
-        .read(|c| Ok::<_, AppError>(db::accounts::list(c)?))
+        .read(|c| {
+            let rows = db::accounts::list(c)?;
+            Ok::<_, AppError>(
+                rows.into_iter()
+                    .map(|a| view::StaffRow {
+                        person_id: a.person_id,
+                        email: a.email,
+                        name: a.name,
+                        role: a.role,
+                        disabled: a.disabled,
+                        invited: !a.password_set,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
         .await?;
     let page = UsersPage {
         accounts: &accounts,

@@ -8,10 +8,10 @@ use maud::{html, Markup};
 
 use super::admin::{closing, progress};
 use super::staff::{staff_page, Viewer};
-use crate::actions::nominations::NominationInput;
-use crate::db::cycles::CycleRow;
 use crate::domain::cycle_settings::parse_stored_days;
+use crate::domain::dates::Deadline;
 use crate::domain::locale::Locale;
+use crate::domain::nomination_form::{EditInput, NominationInput};
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode, ProposalStatus};
 use crate::i18n::{t, tf};
@@ -37,6 +37,22 @@ pub struct KamBlock {
     /// Where the KAM stands in proposing raters (nomination mode `kam`).
     pub proposal: Option<ProposalStatus>,
     pub rows: Vec<NominationRow>,
+}
+
+/// The cycle as its page shows it.
+pub struct CycleView {
+    pub id: String,
+    pub name: String,
+    pub status: CycleStatus,
+    pub deadline: Deadline,
+    /// When it actually closed, if it did.
+    pub closed_at: Option<NaiveDateTime>,
+    pub min_group_size: i32,
+    /// Its own reminder days (comma-separated), empty for the configured ones.
+    pub reminder_days: String,
+    pub nominations: NominationMode,
+    /// The IANA zone its times are shown in.
+    pub time_zone: String,
 }
 
 /// What the filter asked for.
@@ -92,12 +108,12 @@ pub struct Refusal<'a> {
     /// Any other refused action's reason.
     pub other: Option<String>,
     /// A refused change to one nomination: (its id, the row as typed).
-    pub row: Option<(String, crate::actions::nominations::EditInput)>,
+    pub row: Option<(String, EditInput)>,
 }
 
 /// The whole page.
 pub struct CyclePage<'a> {
-    pub cycle: &'a CycleRow,
+    pub cycle: &'a CycleView,
     pub counts: &'a [(AssignmentStatus, usize)],
     pub kams_total: usize,
     pub kams: &'a [KamBlock],
@@ -160,7 +176,7 @@ fn settings_list(l: Locale, c: &CyclePage<'_>) -> Markup {
     html! {
         dl.meta {
             div { dt { (t(l, "home.status")) } dd { span.badge.{ "s-" (cy.status) } { (t(l, &format!("status.{}", cy.status))) } } }
-            div { dt { (t(l, "home.deadline")) } dd { (closing(l, &cy.deadline(), cy.closed_at)) } }
+            div { dt { (t(l, "home.deadline")) } dd { (closing(l, &cy.deadline, cy.closed_at)) } }
             div { dt { (t(l, "cycle.field.min_group_size")) } dd { (cy.min_group_size) } }
             div { dt { (t(l, "cycle.field.reminder_days")) } dd { (tf(l, "admin.days_before", &[("days", &reminders)])) } }
             div { dt { (t(l, "cycle.field.nominations")) } dd { (t(l, &format!("admin.mode.{}", cy.nominations))) } }
@@ -265,7 +281,7 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
                                 td data-label=(t(l, "home.status")) { span.badge.{ "a-" (r.status) } { (t(l, &format!("astatus.{}", r.status))) } }
                                 td data-label=(t(l, "admin.col.last_email")) {
                                     @match r.last_email {
-                                        Some(at) => time datetime=(at.format("%Y-%m-%dT%H:%MZ").to_string()) { (c.cycle.deadline().local_minute(at)) },
+                                        Some(at) => time datetime=(at.format("%Y-%m-%dT%H:%MZ").to_string()) { (c.cycle.deadline.local_minute(at)) },
                                         None => span.hint { (t(l, "admin.never")) },
                                     }
                                 }

@@ -6,8 +6,8 @@ use maud::{html, Markup};
 
 use super::admin_cycle::{CyclePage, NominationRow};
 use super::staff::Viewer;
-use crate::actions::nominations::NominationInput;
 use crate::domain::locale::Locale;
+use crate::domain::nomination_form::NominationInput;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::i18n::{t, tf};

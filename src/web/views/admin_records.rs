@@ -1,20 +1,44 @@
 //! Email problems and the audit trail (SPEC §11).
 
+use chrono::NaiveDateTime;
 use maud::{html, Markup};
 
 use super::admin::{notice_of, utc};
 use super::staff::{staff_page, Viewer};
-use crate::db::audit::Listed;
-use crate::db::outbox::OutboxRow;
+
 use crate::domain::locale::Locale;
 use crate::domain::status::{EmailKind, OutboxStatus};
 use crate::i18n::{t, tf};
+
+/// A message retrying or failed, as the email problems page shows it.
+pub struct MessageLine {
+    pub id: String,
+    pub kind: EmailKind,
+    pub recipient_name: String,
+    pub recipient_email: String,
+    pub status: OutboxStatus,
+    pub attempts: i32,
+    pub created_at: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+}
+
+/// An event of the audit trail, with (name, email) of whoever did it.
+pub struct AuditLine {
+    pub at: NaiveDateTime,
+    pub actor: Option<(String, String)>,
+    pub action: String,
+    pub target: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub rationale: Option<String>,
+}
 
 /// `GET /admin/outbox`: messages retrying or failed, with the last error.
 pub fn outbox(
     l: Locale,
     s: &Viewer<'_>,
-    rows: &[OutboxRow],
+    rows: &[MessageLine],
     done: (&str, usize),
     refusal: Option<&str>,
 ) -> Markup {
@@ -82,7 +106,7 @@ pub fn outbox(
 
 /// The audit page's filter and page.
 pub struct AuditPage<'a> {
-    pub events: &'a [Listed],
+    pub events: &'a [AuditLine],
     /// (id, name) of every cycle, for the filter.
     pub cycles: &'a [(String, String)],
     pub cycle: &'a str,
@@ -139,17 +163,17 @@ pub fn audit(l: Locale, s: &Viewer<'_>, p: &AuditPage<'_>) -> Markup {
                     tbody {
                         @for e in p.events {
                             tr {
-                                th scope="row" { (utc(e.event.at)) }
+                                th scope="row" { (utc(e.at)) }
                                 td data-label=(t(l, "audit.who")) {
                                     @match &e.actor { Some((name, email)) => { (name) br; span.hint.email { (email) } }, None => span.hint { (t(l, "audit.system")) } }
                                 }
-                                td data-label=(t(l, "audit.what")) { code { (e.event.action) } }
+                                td data-label=(t(l, "audit.what")) { code { (e.action) } }
                                 td data-label=(t(l, "audit.detail")) {
-                                    @if let Some(tg) = &e.event.target { span { (tg) } " " }
-                                    @if e.event.old_value.is_some() || e.event.new_value.is_some() {
-                                        span.change { (e.event.old_value.as_deref().unwrap_or("")) " → " (e.event.new_value.as_deref().unwrap_or("")) }
+                                    @if let Some(tg) = &e.target { span { (tg) } " " }
+                                    @if e.old_value.is_some() || e.new_value.is_some() {
+                                        span.change { (e.old_value.as_deref().unwrap_or("")) " → " (e.new_value.as_deref().unwrap_or("")) }
                                     }
-                                    @if let Some(r) = &e.event.rationale { br; span.hint { (r) } }
+                                    @if let Some(r) = &e.rationale { br; span.hint { (r) } }
                                 }
                             }
                         }

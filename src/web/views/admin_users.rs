@@ -5,15 +5,25 @@ use maud::{html, Markup};
 
 use super::admin::notice_of;
 use super::staff::{staff_page, Viewer};
-use crate::actions::users::{FieldProblem, InviteInput};
-use crate::db::accounts::StaffListing;
 use crate::domain::locale::Locale;
+use crate::domain::staff_invite::{FieldProblem, InviteInput};
 use crate::domain::status::Role;
 use crate::i18n::{t, tf};
 
+/// One staff account as the list shows it.
+pub struct StaffRow {
+    pub person_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// Invited and no password chosen yet.
+    pub invited: bool,
+}
+
 /// What the users page shows besides the accounts.
 pub struct UsersPage<'a> {
-    pub accounts: &'a [StaffListing],
+    pub accounts: &'a [StaffRow],
     /// The person looking (no actions on oneself).
     pub me: &'a str,
     pub invite: &'a InviteInput,
@@ -103,7 +113,7 @@ pub fn users(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
                 } }
                 tbody {
                     @for a in p.accounts {
-                        @let invited = !a.password_set;
+                        @let invited = a.invited;
                         tr {
                             th scope="row" { (a.name) br; span.hint.email { (a.email) } }
                             td data-label=(t(l, "users.field.role")) { (t(l, &format!("users.role.{}", a.role))) }
