@@ -168,15 +168,11 @@ pub fn step_view(
     conn: &mut AnyConnection,
     cycle: &db::cycles::CycleRow,
 ) -> AppResult<lifecycle::Cycle> {
-    let pending = db::cycle_page::status_counts(conn, &cycle.id)?
-        .into_iter()
-        .find(|(s, _)| *s == AssignmentStatus::Pending)
-        .map_or(0, |(_, n)| usize::try_from(n).unwrap_or(0));
-    Ok(lifecycle::Cycle {
-        status: cycle.status,
-        closes_at: cycle.closes_at,
-        pending,
-    })
+    let per_status = db::cycle_page::status_counts(conn, &cycle.id)?;
+    Ok(lifecycle::Cycle::counted(
+        (cycle.status, cycle.closes_at),
+        &per_status,
+    ))
 }
 
 /// Refuses `step` with its reason when it cannot be taken now (`domain::lifecycle`).

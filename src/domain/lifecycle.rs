@@ -67,6 +67,25 @@ pub struct Cycle {
     pub pending: usize,
 }
 
+impl Cycle {
+    /// The cycle with its nominations counted per status.
+    pub fn counted(
+        (status, closes_at): (CycleStatus, NaiveDateTime),
+        per_status: &[(super::status::AssignmentStatus, i64)],
+    ) -> Cycle {
+        let pending = per_status
+            .iter()
+            .filter(|(s, _)| *s == super::status::AssignmentStatus::Pending)
+            .map(|(_, n)| usize::try_from(*n).unwrap_or(0))
+            .sum();
+        Cycle {
+            status,
+            closes_at,
+            pending,
+        }
+    }
+}
+
 /// Why `step` cannot be taken on `cycle` at `now`, if it cannot.
 pub fn refusal(step: Step, cycle: Cycle, now: NaiveDateTime) -> Option<Refusal> {
     if cycle.status != step.moves().0 {

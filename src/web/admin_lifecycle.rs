@@ -28,16 +28,15 @@ async fn effects(
     step: Step,
 ) -> AppResult<(Vec<String>, Option<String>)> {
     let id = cycle.id.clone();
-    let row = cycle.clone();
-    let (kams, per_status, step_view) = state
+    let (kams, per_status) = state
         .db
         .read(move |c| {
             let kams = db::reviews::count_for_cycle(c, &id)?;
             let per_status = db::cycle_page::status_counts(c, &id)?;
-            let step_view = cycles::step_view(c, &row)?;
-            Ok::<_, AppError>((kams, per_status, step_view))
+            Ok::<_, AppError>((kams, per_status))
         })
         .await?;
+    let step_view = lifecycle::Cycle::counted((cycle.status, cycle.closes_at), &per_status);
     let n = |v: i64| v.to_string();
     let list = match step {
         Step::Launch => {
