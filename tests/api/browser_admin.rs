@@ -63,6 +63,33 @@ async fn flush(app: &TestApp) {
     .expect("flush");
 }
 
+/// Opens each path in Chinese at 360 px and checks it with axe and for sideways scrolling
+/// (the English pages went through [`look`] on the way).
+async fn in_chinese(c: &Client, base: &str, paths: &[String]) {
+    set_viewport(c, 360, 740).await;
+    for path in paths {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        c.goto(&format!("{base}{path}{sep}lang=zh"))
+            .await
+            .expect("open");
+        let sideways = c
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .expect("widths")
+            .as_i64()
+            .unwrap_or(0);
+        assert!(
+            sideways <= 0,
+            "{path} (zh) scrolls sideways at 360 px by {sideways} px"
+        );
+        assert_axe_clean(c, &format!("{path} (zh, 360 px)")).await;
+    }
+    set_viewport(c, 1280, 900).await;
+}
+
 /// Opens the HTML part of every distinct message sent so far (by subject) in the browser and
 /// checks it with axe, as a mail client would show it.
 async fn emails_pass_axe(c: &Client, app: &TestApp) {
@@ -298,6 +325,16 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
         .expect("zh cycle");
     assert!(text_of(&c).await.contains("提名"));
     look(&c, "cycle-closed-zh").await;
+    // every console page in Chinese too
+    let pages = [
+        "/admin".to_owned(),
+        "/admin/cycles/new".to_owned(),
+        format!("/admin/cycles/{cycle}/archive"),
+        "/admin/users".to_owned(),
+        "/admin/outbox".to_owned(),
+        format!("/admin/audit?cycle={cycle}"),
+    ];
+    in_chinese(&c, &app.address, &pages).await;
     // the invitations, reminders, new links and the staff invitation sent on the way
     flush(&app).await;
     emails_pass_axe(&c, &app).await;
@@ -389,6 +426,18 @@ async fn a_kam_proposes_and_the_supervisor_approves_in_chromium() {
     click(&c, Locator::Css("a[href$='/nominations']")).await;
     wait_for(&c, Locator::Css("form.proposal")).await;
     look(&c, "proposal-supervisor").await;
+    // the KAM's list, the supervisor's home and review in Chinese too
+    let review_page = c.current_url().await.expect("url").path().to_owned();
+    in_chinese(
+        &c,
+        &app.address,
+        &[link.clone(), "/".to_owned(), review_page.clone()],
+    )
+    .await;
+    c.goto(&format!("{}{review_page}?lang=en", app.address))
+        .await
+        .expect("back in English");
+    wait_for(&c, Locator::Css("form.proposal")).await;
     type_into(&c, "customer-0-email", "customer0.right@example.cn").await;
     press(&c, "button[name='action'][value='approve']").await;
     wait_for(&c, Locator::Css(".notice")).await;
