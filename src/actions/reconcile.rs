@@ -10,7 +10,7 @@ use crate::db::{self, AnyConnection};
 use crate::domain::consolidation::{Evidence, Level};
 use crate::domain::ids::{PersonId, ReviewId};
 use crate::domain::progress::{self, GroupProgress};
-use crate::domain::reconciliation::{check, Entry, Problem};
+use crate::domain::reconciliation::{check, Decided, Entry, Problem};
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
 use crate::domain::shown::{self, Shown};
@@ -38,6 +38,8 @@ pub struct Reconciliation {
     /// The KAM's final levels in their latest earlier finalized review: (cycle name, levels
     /// by criterion id).
     pub previous: Option<(String, HashMap<String, Level>)>,
+    /// The release of the signed-off report to the KAM, if it happened.
+    pub release: Option<db::releases::ReleaseRow>,
 }
 
 /// Loads the review for `viewer` (its supervisor, or an admin); `None` for anyone else.
@@ -77,13 +79,10 @@ pub fn load(
                 .or_default()
                 .push((group, a.comment.clone()));
         }
-        let Some(level) = a.level.and_then(|l| Level::try_from(l).ok()) else {
-            continue;
-        };
         evidence
             .entry(a.criterion_id)
             .or_default()
-            .add(group, level);
+            .answer(group, a.level);
     }
     let decisions: HashMap<String, db::decisions::DecisionRow> =
         db::decisions::for_review(conn, review_id)?
@@ -118,7 +117,9 @@ pub fn load(
             }
             None => None,
         };
+    let release = db::releases::find(conn, review_id)?;
     Ok(Some(Reconciliation {
+        release,
         previous,
         progress: progress::per_group(&statuses, k),
         review,
@@ -140,8 +141,10 @@ pub enum Saved {
     Invalid(BTreeMap<String, Problem>),
 }
 
-/// Stores the supervisor's entries (and signs off when asked), all or nothing, auditing every
-/// change; `version` is the review's version the page was loaded at.
+/// Stores the supervisor's entries, all or nothing, auditing every change; `version` is the
+/// review's version the page was loaded at. With `signoff` (the first of SPEC §6's two
+/// sign-off steps) the entries must also be complete; nothing is finalized here: the caller
+/// shows the summary ([`summary`]) whose confirmation is [`sign_off`].
 pub fn save(
     conn: &mut AnyConnection,
     data: &Reconciliation,
@@ -203,22 +206,90 @@ pub fn save(
             },
         )?;
     }
-    if signoff {
-        db::reviews::finalize(conn, &review_id, actor, now)?;
-        db::audit::record(
-            conn,
-            now,
-            &db::audit::Event {
-                actor_id: Some(actor),
-                action: "review.signoff",
-                cycle_id: cycle,
-                review_id: Some(&review_id),
-                new_value: Some(ReviewStatus::Finalized.as_str()),
-                ..Default::default()
-            },
-        )?;
-    }
     Ok(Saved::Stored)
+}
+
+/// The sign-off summary of a loaded review, from its stored decisions.
+pub fn summary(data: &Reconciliation) -> crate::domain::reconciliation::Summary<'_> {
+    let decided: Vec<Decided<'_>> = data
+        .criteria
+        .iter()
+        .map(|c| Decided {
+            id: &c.id,
+            proposed: c.shown.proposal.proposed,
+            flagged: !c.shown.proposal.flags.names().is_empty(),
+            final_level: c
+                .decision
+                .as_ref()
+                .and_then(|d| d.final_level)
+                .and_then(|l| Level::try_from(l).ok()),
+        })
+        .collect();
+    crate::domain::reconciliation::summary(&decided)
+}
+
+/// What the confirmation of a sign-off did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedOff {
+    Done,
+    /// Someone saved since the summary was shown: nothing was written.
+    Conflict,
+    /// Some criterion still has no final level or lacks its rationale: nothing was written.
+    Incomplete,
+}
+
+/// The second sign-off step: finalizes the review as its stored decisions stand, if they are
+/// still those the summary at `version` showed and they are complete.
+pub fn sign_off(
+    conn: &mut AnyConnection,
+    data: &Reconciliation,
+    actor: &str,
+    version: i32,
+    now: NaiveDateTime,
+) -> AppResult<SignedOff> {
+    if !data.visible {
+        return Err(AppError::Invalid("results are not visible yet".into()));
+    }
+    let proposals: Vec<(String, Option<Level>)> = data
+        .criteria
+        .iter()
+        .map(|c| (c.id.clone(), c.shown.proposal.proposed))
+        .collect();
+    let stored: BTreeMap<String, Entry> = data
+        .criteria
+        .iter()
+        .filter_map(|c| {
+            let d = c.decision.as_ref()?;
+            Some((
+                c.id.clone(),
+                Entry {
+                    final_level: d.final_level.and_then(|l| Level::try_from(l).ok()),
+                    rationale: d.rationale.clone(),
+                },
+            ))
+        })
+        .collect();
+    if !check(&proposals, &stored, true).is_empty() {
+        return Ok(SignedOff::Incomplete);
+    }
+    let review_id = data.review.listing.review.id.as_str();
+    if !db::reviews::bump(conn, review_id, version, ReviewStatus::Reconciling)? {
+        return Ok(SignedOff::Conflict);
+    }
+    db::reviews::finalize(conn, review_id, actor, now)?;
+    db::audit::record(
+        conn,
+        now,
+        &db::audit::Event {
+            actor_id: Some(actor),
+            action: "review.signoff",
+            cycle_id: Some(data.review.listing.review.cycle_id.as_str()),
+            review_id: Some(review_id),
+            new_value: Some(ReviewStatus::Finalized.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(SignedOff::Done)
 }
 
 /// An admin reopens a finalized review (audited with the reason).

@@ -44,16 +44,12 @@ pub fn each_row(
     let criterion_index: HashMap<&str, usize> =
         criteria.iter().enumerate().map(|(i, c)| (*c, i)).collect();
     let mut evidence = vec![Evidence::default(); reviews.len() * criteria.len()];
-    db::responses::each_submitted_level(conn, cycle_id, |review, group, criterion, level| {
-        let (Some(r), Some(c), Ok(level)) = (
-            review_index.get(review),
-            criterion_index.get(criterion),
-            Level::try_from(level),
-        ) else {
+    db::responses::each_submitted_answer(conn, cycle_id, |review, group, criterion, level| {
+        let (Some(r), Some(c)) = (review_index.get(review), criterion_index.get(criterion)) else {
             return;
         };
         if let Some(e) = evidence.get_mut(r * criteria.len() + c) {
-            e.add(group, level);
+            e.answer(group, level);
         }
     })?;
     let finals: HashMap<(String, String), Option<Level>> =

@@ -141,26 +141,26 @@ pub fn replace(
     Ok(())
 }
 
-/// Feeds every level given in a submitted assignment of a cycle to `f` as (review id, group,
-/// criterion id, level), row by row: the report of a large cycle never holds all its ratings
-/// (nor any comment) in memory at once.
-pub fn each_submitted_level(
+/// Feeds every answer of a submitted assignment of a cycle to `f` as (review id, group,
+/// criterion id, level or `None` for "not able to judge"), row by row: the report of a large
+/// cycle never holds all its ratings (nor any comment) in memory at once. A submitted form
+/// holds one answer per criterion it asks, so these rows are also its respondents (SPEC §7).
+pub fn each_submitted_answer(
     conn: &mut AnyConnection,
     cycle_id: &str,
-    mut f: impl FnMut(&str, Relationship, &str, i32),
+    mut f: impl FnMut(&str, Relationship, &str, Option<i32>),
 ) -> QueryResult<()> {
     let rows = ratings::table
         .inner_join(assignments::table.inner_join(reviews::table))
         .filter(reviews::cycle_id.eq(cycle_id))
         .filter(assignments::status.eq(AssignmentStatus::Submitted))
-        .filter(ratings::level.is_not_null())
         .select((
             reviews::id,
             assignments::relationship,
             ratings::criterion_id,
-            ratings::level.assume_not_null(),
+            ratings::level,
         ))
-        .load_iter::<(String, Relationship, String, i32), diesel::connection::DefaultLoadingMode>(
+        .load_iter::<(String, Relationship, String, Option<i32>), diesel::connection::DefaultLoadingMode>(
             conn,
         )?;
     for row in rows {

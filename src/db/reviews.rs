@@ -160,6 +160,15 @@ pub fn latch_results(
     )
     .set(reviews::results_visible_at.eq(now))
     .execute(conn)?;
+    // a review whose results are visible is the supervisor's to reconcile (the version stays:
+    // a page opened just before the latch still saves)
+    diesel::update(
+        reviews::table
+            .filter(reviews::id.eq(review_id))
+            .filter(reviews::status.eq(ReviewStatus::Collecting)),
+    )
+    .set(reviews::status.eq(ReviewStatus::Reconciling))
+    .execute(conn)?;
     Ok(n == 1)
 }
 

@@ -1,10 +1,12 @@
 //! Confidentiality rules for multi-rater results (SPEC §7). `domain::shown` applies them to
 //! one criterion's figures, proposal and comments.
 //!
-//! Customer, peer and team answers are confidential: a group's figures are shown only when
-//! every group that answered has at least `k` levels (so no hidden group can be derived by
-//! difference); the pooled "other raters" figures are shown when the pool holds at least `k`
-//! levels. Supervisor and self are identifiable by design.
+//! Customer, peer and team answers are confidential: a group's figures are shown only when no
+//! group has 1 to `k − 1` respondents (raters who submitted a form that asks the criterion,
+//! whatever they answered on it) and every group that gave levels gave at least `k` (so no
+//! hidden group can be derived by difference, and one rater's "not able to judge" is never
+//! told apart from a level); the pooled "other raters" figures are shown when the pool holds
+//! at least `k` levels. Supervisor and self are identifiable by design.
 //!
 //! Pure functions, no I/O.
 
@@ -42,12 +44,24 @@ pub struct Visibility {
     pub pooled: bool,
 }
 
-/// `per_group`: every group with n > 0 has n ≥ k (true also when all are 0);
-/// `pooled`: total ≥ k.
-pub fn visibility(c: GroupCounts, k: usize) -> Visibility {
+/// Every group is empty or holds at least `k` (true also when all are 0).
+fn none_below(c: GroupCounts, k: usize) -> bool {
+    c.each().iter().all(|&n| n == 0 || n >= k)
+}
+
+/// SPEC §7 for one criterion, given each group's levels (not `na`) and respondents (levels
+/// and `na` answers together): `per_group` when no group has 1 to `k − 1` respondents and
+/// every group with levels has at least `k` of them; `pooled` when the levels total ≥ k.
+/// A respondent count below the level count is read as the level count.
+pub fn visibility(levels: GroupCounts, respondents: GroupCounts, k: usize) -> Visibility {
+    let respondents = GroupCounts {
+        customer: respondents.customer.max(levels.customer),
+        peer: respondents.peer.max(levels.peer),
+        team: respondents.team.max(levels.team),
+    };
     Visibility {
-        per_group: c.each().iter().all(|&n| n == 0 || n >= k),
-        pooled: c.total() >= k,
+        per_group: none_below(respondents, k) && none_below(levels, k),
+        pooled: levels.total() >= k,
     }
 }
 
@@ -95,10 +109,9 @@ pub enum CommentVisibility {
 /// comments, else pooled when the pool has ≥ k, else hidden. With no comments at all the
 /// answer is `PerGroup` (vacuously; there is nothing to show).
 pub fn comment_visibility(c: GroupCounts, k: usize) -> CommentVisibility {
-    let v = visibility(c, k);
-    if v.per_group {
+    if none_below(c, k) {
         CommentVisibility::PerGroup
-    } else if v.pooled {
+    } else if c.total() >= k {
         CommentVisibility::Pooled
     } else {
         CommentVisibility::Hidden
@@ -128,7 +141,7 @@ mod tests {
 
     #[test]
     fn all_groups_empty() {
-        let v = visibility(counts(0, 0, 0), 3);
+        let v = visibility(counts(0, 0, 0), counts(0, 0, 0), 3);
         assert_eq!(
             v,
             Visibility {
@@ -140,30 +153,46 @@ mod tests {
 
     #[test]
     fn every_answering_group_large_enough() {
-        let v = visibility(counts(3, 0, 4), 3);
+        let v = visibility(counts(3, 0, 4), counts(0, 0, 0), 3);
         assert!(v.per_group && v.pooled);
     }
 
     #[test]
     fn one_small_group_hides_all_groups_but_not_pool() {
-        let v = visibility(counts(5, 2, 0), 3);
+        let v = visibility(counts(5, 2, 0), counts(0, 0, 0), 3);
         assert!(!v.per_group && v.pooled);
     }
 
     #[test]
     fn small_pool_hides_everything() {
-        let v = visibility(counts(1, 1, 0), 3);
+        let v = visibility(counts(1, 1, 0), counts(0, 0, 0), 3);
         assert!(!v.per_group && !v.pooled);
-        let v = visibility(counts(2, 0, 0), 3);
+        let v = visibility(counts(2, 0, 0), counts(0, 0, 0), 3);
         assert!(!v.per_group && !v.pooled);
     }
 
     #[test]
     fn pool_boundary_is_inclusive() {
-        assert!(visibility(counts(1, 1, 1), 3).pooled);
-        assert!(!visibility(counts(1, 1, 0), 3).pooled);
-        assert!(visibility(counts(0, 4, 0), 4).per_group);
-        assert!(!visibility(counts(0, 3, 0), 4).per_group);
+        assert!(visibility(counts(1, 1, 1), counts(0, 0, 0), 3).pooled);
+        assert!(!visibility(counts(1, 1, 0), counts(0, 0, 0), 3).pooled);
+        assert!(visibility(counts(0, 4, 0), counts(0, 0, 0), 4).per_group);
+        assert!(!visibility(counts(0, 3, 0), counts(0, 0, 0), 4).per_group);
+    }
+
+    #[test]
+    fn a_small_group_of_respondents_hides_every_group_whatever_they_answered() {
+        // a lone customer who answered "not able to judge": 0 levels, 1 respondent
+        let v = visibility(counts(0, 3, 3), counts(1, 3, 3), 3);
+        assert!(!v.per_group && v.pooled);
+        // the same customer giving a level: the same answer
+        let v = visibility(counts(1, 3, 3), counts(1, 3, 3), 3);
+        assert!(!v.per_group && v.pooled);
+        // three customers of whom one said na: 2 levels, still hidden by the levels rule
+        assert!(!visibility(counts(2, 3, 0), counts(3, 3, 0), 3).per_group);
+        // three customers who all said na: no levels, enough respondents, shown
+        assert!(visibility(counts(0, 3, 0), counts(3, 3, 0), 3).per_group);
+        // respondents below the levels are read as the levels
+        assert!(visibility(counts(3, 0, 0), counts(0, 0, 0), 3).per_group);
     }
 
     #[test]

@@ -25,7 +25,9 @@ pub type Rational = Ratio<i64>;
 /// A rubric level, 1 (Unsatisfactory) ..= 4 (Outstanding).
 pub type Level = u8;
 
-/// The levels given for one review and one criterion. `na` answers are simply absent.
+/// The levels given for one review and one criterion. A confidential rater's `na` ("not able
+/// to judge") gives no level but is counted in `not_able`: they are a respondent all the same
+/// (SPEC §7), so one rater's `na` cannot be told apart from a level.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Evidence {
     /// The KAM's self-assessment (gap analysis only).
@@ -38,6 +40,8 @@ pub struct Evidence {
     pub peer: Vec<Level>,
     /// Submitted team levels `R_team`.
     pub team: Vec<Level>,
+    /// How many of each confidential group's respondents answered `na`.
+    pub not_able: GroupCounts,
 }
 
 impl Evidence {
@@ -61,6 +65,40 @@ impl Evidence {
         }
     }
 
+    /// Adds one rater's stored answer: a level (1–4), else `na` (`None`, or anything out of
+    /// range, which the form never stores).
+    pub fn answer(&mut self, group: Relationship, level: Option<i32>) {
+        match level
+            .and_then(|l| Level::try_from(l).ok())
+            .filter(|l| (1..=4).contains(l))
+        {
+            Some(l) => self.add(group, l),
+            None => self.add_not_able(group),
+        }
+    }
+
+    /// Counts one rater's `na`; only the confidential groups' are kept (the supervisor's and
+    /// the KAM's own `na` simply leave their level absent).
+    pub fn add_not_able(&mut self, group: Relationship) {
+        let n = &mut self.not_able;
+        match group {
+            Relationship::Customer => n.customer += 1,
+            Relationship::Peer => n.peer += 1,
+            Relationship::Team => n.team += 1,
+            Relationship::Supervisor | Relationship::SelfReview => {}
+        }
+    }
+
+    /// Each confidential group's respondents on this criterion: its levels and its `na`s.
+    pub fn respondents(&self) -> GroupCounts {
+        let (c, n) = (self.counts(), self.not_able);
+        GroupCounts {
+            customer: c.customer + n.customer,
+            peer: c.peer + n.peer,
+            team: c.team + n.team,
+        }
+    }
+
     /// How many levels each confidential group gave.
     pub fn counts(&self) -> GroupCounts {
         GroupCounts {
@@ -72,7 +110,7 @@ impl Evidence {
 
     /// What SPEC §7 lets a page show of these levels with group size `k`.
     pub fn visibility(&self, k: usize) -> Visibility {
-        visibility(self.counts(), k)
+        visibility(self.counts(), self.respondents(), k)
     }
 }
 
@@ -81,7 +119,8 @@ impl Evidence {
 pub struct Flags {
     /// S and M are both present and |S − M| ≥ 1.
     pub divergent: bool,
-    /// At least k multi-rater levels (the pool is shown) and max − min ≥ 2.
+    /// At least k multi-rater levels (the pool is shown) whose population standard deviation
+    /// is at least 0.8 of a level ([`disagree`]).
     pub low_agreement: bool,
     /// Fewer than k multi-rater levels (the pool is hidden).
     pub thin_evidence: bool,
@@ -301,15 +340,11 @@ pub fn propose(e: &Evidence, p: &Policy, k: usize) -> Proposal {
         }
         _ => false,
     };
-    let (count, min, max) = e
-        .multi_rater()
-        .fold((0_usize, Level::MAX, Level::MIN), |(c, lo, hi), l| {
-            (c + 1, lo.min(l), hi.max(l))
-        });
+    let pool: Vec<Level> = e.multi_rater().collect();
     let flags = Flags {
         divergent,
-        low_agreement: count >= k && count > 0 && max - min >= 2,
-        thin_evidence: count < k,
+        low_agreement: pool.len() >= k && disagree(&pool),
+        thin_evidence: pool.len() < k,
     };
     Proposal {
         supervisor: s,
@@ -317,6 +352,18 @@ pub fn propose(e: &Evidence, p: &Policy, k: usize) -> Proposal {
         proposed,
         flags,
     }
+}
+
+/// Whether the levels' population standard deviation is at least 0.8 of a level (variance ≥
+/// 0.64), exactly: `25·(n·Σx² − (Σx)²) ≥ 16·n²`. {2, 3, 4} and {3, 3, 1} disagree; one 1 among
+/// six 3s does not. No levels: no disagreement.
+pub fn disagree(levels: &[Level]) -> bool {
+    let n = levels.len() as i128;
+    let (sum, squares) = levels.iter().fold((0_i128, 0_i128), |(s, q), &l| {
+        let x = i128::from(l);
+        (s + x, q + x * x)
+    });
+    n > 0 && 25 * (n * squares - sum * sum) >= 16 * n * n
 }
 
 /// Result of the self-vs-others gap analysis.

@@ -15,6 +15,7 @@ fn ev(s: Option<Level>, c: &[Level], p: &[Level], t: &[Level]) -> Evidence {
         customer: c.to_vec(),
         peer: p.to_vec(),
         team: t.to_vec(),
+        ..Evidence::default()
     }
 }
 
@@ -270,6 +271,37 @@ fn divergent_boundary() {
 }
 
 #[test]
+fn disagreement_is_a_standard_deviation_of_at_least_0_8() {
+    // every multiset of up to 6 levels, against the variance computed as a fraction
+    fn all(n: usize) -> Vec<Vec<Level>> {
+        if n == 0 {
+            return vec![vec![]];
+        }
+        let mut out = Vec::new();
+        for rest in all(n - 1) {
+            for l in 1..=4 {
+                let mut v = rest.clone();
+                v.push(l);
+                out.push(v);
+            }
+        }
+        out
+    }
+    for n in 1..=6 {
+        for levels in all(n) {
+            let m = mean(&levels).expect("levels");
+            let var = levels
+                .iter()
+                .map(|&x| (Rational::from_integer(i64::from(x)) - m).pow(2))
+                .sum::<Rational>()
+                / Rational::from_integer(n as i64);
+            assert_eq!(disagree(&levels), var >= r(16, 25), "{levels:?}");
+        }
+    }
+    assert!(!disagree(&[]));
+}
+
+#[test]
 fn low_agreement_boundary() {
     // spread 2 across groups, pool shown → on
     let p = propose(
@@ -288,6 +320,19 @@ fn low_agreement_boundary() {
         K,
     );
     assert!(!p.flags.low_agreement);
+    // SPEC §6's examples: a split is flagged, one outlier among many is not
+    for (levels, flagged) in [
+        (&[2, 3, 4][..], true),
+        (&[3, 3, 1][..], true),
+        (&[1, 3, 3, 3, 3, 3, 3][..], false),
+        (&[2, 3, 3, 3, 3, 3, 3, 4][..], false),
+        (&[2, 4, 4, 4, 4, 4, 4, 4, 4][..], false),
+        (&[1, 4, 4, 4, 4, 4, 4, 4, 4][..], true), // three levels apart: sd 0.94
+        (&[2, 2, 4, 4][..], true),
+    ] {
+        let p = propose(&ev(None, levels, &[], &[]), &Policy::default(), K);
+        assert_eq!(p.flags.low_agreement, flagged, "{levels:?}");
+    }
     // a hidden pool is never low agreement, however far apart its levels
     let p = propose(&ev(None, &[1], &[], &[4]), &Policy::default(), K);
     assert!(!p.flags.low_agreement);
@@ -485,6 +530,7 @@ fn evidence() -> impl Strategy<Value = Evidence> {
             customer,
             peer,
             team,
+            ..Evidence::default()
         })
 }
 

@@ -17,6 +17,8 @@ pub type Cell = Option<(Level, bool)>;
 pub struct HeatRow {
     pub subject_name: String,
     pub cells: Vec<Cell>,
+    /// Per cell, whether a flag (SPEC §6) is raised on the criterion.
+    pub flagged: Vec<bool>,
 }
 
 /// One supervisor's calibration over their KAMs' criteria.
@@ -64,6 +66,7 @@ pub fn compute(rows: &[ReportRow], supervisor_of: &HashMap<String, String>) -> I
             heat.push(HeatRow {
                 subject_name: r.subject_name.clone(),
                 cells: Vec::new(),
+                flagged: Vec::new(),
             });
         }
         let cell = match (r.final_level, r.figures.proposed_level) {
@@ -73,6 +76,7 @@ pub fn compute(rows: &[ReportRow], supervisor_of: &HashMap<String, String>) -> I
         };
         if let Some(h) = heat.last_mut() {
             h.cells.push(cell);
+            h.flagged.push(!r.figures.flags.is_empty());
         }
         let counts = distribution.entry(r.criterion_id.clone()).or_insert([0; 4]);
         if let Some(f) = r.final_level.filter(|f| (1..=4).contains(f)) {
@@ -170,6 +174,7 @@ mod tests {
         assert_eq!(i.criteria, ["c1", "c2"]);
         assert_eq!(i.heat.len(), 2);
         assert_eq!(i.heat[0].cells, vec![Some((4, true)), Some((2, false))]);
+        assert_eq!(i.heat[0].flagged.len(), 2);
         assert_eq!(i.distribution["c1"], [0, 1, 0, 1]);
         let c = &i.calibration[0];
         // (4 − 3) and (1 − 2.5): the hidden others' mean of ann/c2 does not count

@@ -2,7 +2,7 @@
 //! confidential group, how many answered is shown only once at least k have).
 
 use super::relationship::Relationship;
-use super::status::{AssignmentStatus, CycleStatus};
+use super::status::{AssignmentStatus, CycleStatus, ReviewStatus};
 
 /// How many live (not revoked) raters a review has, and how many of them have answered
 /// (submitted or declined).
@@ -67,6 +67,53 @@ pub fn results_visible(
     latched || visible_because(cycle, statuses).is_some()
 }
 
+/// Where a review stands for the people around it (the supervisor's home, the review page,
+/// the team view): the stored status says "collecting" until the scheduler latches the
+/// results, but a review whose raters have all answered reads as ready at once; a signed-off
+/// review is "signed off — not yet released" until its report reaches the KAM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// Results visible, not yet signed off: the supervisor's turn.
+    Ready,
+    /// Answers are still arriving.
+    Collecting,
+    /// Signed off, the report not yet released to the KAM.
+    SignedOff,
+    /// Signed off and released to the KAM.
+    Released,
+}
+
+impl Stage {
+    /// Every stage, in the order a supervisor's home lists them (what needs them first).
+    pub const ALL: [Stage; 4] = [
+        Stage::Ready,
+        Stage::Collecting,
+        Stage::SignedOff,
+        Stage::Released,
+    ];
+
+    /// The stage of a review with `status`, whose results are `visible` (SPEC §7) and whose
+    /// report was `released` or not.
+    pub fn of(status: ReviewStatus, visible: bool, released: bool) -> Stage {
+        match status {
+            ReviewStatus::Finalized if released => Stage::Released,
+            ReviewStatus::Finalized => Stage::SignedOff,
+            _ if visible => Stage::Ready,
+            _ => Stage::Collecting,
+        }
+    }
+
+    /// The stage's name in ids and i18n keys (`stage.{name}`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Ready => "ready",
+            Stage::Collecting => "collecting",
+            Stage::SignedOff => "signed_off",
+            Stage::Released => "released",
+        }
+    }
+}
+
 /// Progress of one rater group in one review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupProgress {
@@ -103,6 +150,17 @@ pub fn per_group(assignments: &[(Relationship, AssignmentStatus)], k: usize) -> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_review_everyone_answered_reads_as_ready_before_the_latch() {
+        use super::Stage;
+        use crate::domain::status::ReviewStatus as R;
+        assert_eq!(Stage::of(R::Collecting, false, false), Stage::Collecting);
+        assert_eq!(Stage::of(R::Collecting, true, false), Stage::Ready);
+        assert_eq!(Stage::of(R::Reconciling, true, false), Stage::Ready);
+        assert_eq!(Stage::of(R::Finalized, true, false), Stage::SignedOff);
+        assert_eq!(Stage::of(R::Finalized, true, true), Stage::Released);
+    }
+
     use super::*;
     use AssignmentStatus::*;
     use Relationship::*;

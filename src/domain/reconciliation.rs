@@ -1,6 +1,8 @@
 //! The supervisor's decisions (SPEC §6): a final level per criterion that defaults to the
-//! proposal, a rationale wherever it departs from it, and sign-off only when every criterion
-//! has a final level.
+//! proposal, a rationale wherever it departs from it (where there is no proposal any level may
+//! be chosen without one; a note is always allowed), and sign-off in two steps: a summary of
+//! what is about to be finalized ([`summary`]), then the confirmation, only when every
+//! criterion has a final level.
 
 use std::collections::BTreeMap;
 
@@ -26,9 +28,56 @@ pub enum Problem {
     FinalLevelRequired,
 }
 
-/// Whether `final_level` needs a written rationale given the proposal.
+/// Whether `final_level` needs a written rationale given the proposal: only a level that
+/// departs from a proposal does (SPEC §6: without a proposal any level may be chosen).
 pub fn needs_rationale(proposed: Option<Level>, final_level: Option<Level>) -> bool {
-    final_level.is_some() && final_level != proposed
+    matches!((proposed, final_level), (Some(p), Some(f)) if p != f)
+}
+
+/// One criterion as the sign-off summary reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided<'a> {
+    pub id: &'a str,
+    pub proposed: Option<Level>,
+    /// Some flag is raised on the criterion.
+    pub flagged: bool,
+    pub final_level: Option<Level>,
+}
+
+/// What the supervisor is about to finalize (SPEC §6's first sign-off step), each list in
+/// rubric order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary<'a> {
+    /// The final level departs from the proposal (with a rationale, by [`check`]).
+    pub departures: Vec<&'a str>,
+    /// Flagged, and the final level is the proposal: kept, perhaps without a second look.
+    pub flagged_kept: Vec<&'a str>,
+    /// No proposal: the final level is the supervisor's alone.
+    pub without_proposal: Vec<&'a str>,
+    /// No final level yet: sign-off cannot be confirmed.
+    pub missing: Vec<&'a str>,
+}
+
+impl Summary<'_> {
+    /// Whether the confirmation may finalize.
+    pub fn complete(&self) -> bool {
+        self.missing.is_empty()
+    }
+}
+
+/// Sorts the criteria into the sign-off summary's lists (a criterion is in at most one).
+pub fn summary<'a>(criteria: &[Decided<'a>]) -> Summary<'a> {
+    let mut s = Summary::default();
+    for c in criteria {
+        match (c.proposed, c.final_level) {
+            (_, None) => s.missing.push(c.id),
+            (None, Some(_)) => s.without_proposal.push(c.id),
+            (Some(p), Some(f)) if p != f => s.departures.push(c.id),
+            (Some(_), Some(_)) if c.flagged => s.flagged_kept.push(c.id),
+            _ => {}
+        }
+    }
+    s
 }
 
 /// Checks every entry against its proposal; `signoff` also requires a final level everywhere.
@@ -254,9 +303,34 @@ mod tests {
     }
 
     #[test]
-    fn a_level_without_a_proposal_needs_a_reason() {
-        assert!(needs_rationale(None, Some(2)));
+    fn a_level_without_a_proposal_needs_no_reason() {
+        assert!(!needs_rationale(None, Some(2)));
+        assert!(needs_rationale(Some(3), Some(2)));
         assert!(!needs_rationale(None, None));
         assert!(!needs_rationale(Some(2), Some(2)));
+    }
+
+    #[test]
+    fn the_summary_sorts_what_is_about_to_be_finalized() {
+        let d = |id, proposed, flagged, final_level| Decided {
+            id,
+            proposed,
+            flagged,
+            final_level,
+        };
+        let all = [
+            d("a", Some(3), false, Some(3)),
+            d("b", Some(3), true, Some(3)),
+            d("c", Some(3), true, Some(2)),
+            d("d", None, false, Some(4)),
+            d("e", Some(2), false, None),
+        ];
+        let s = summary(&all);
+        assert_eq!(s.departures, ["c"]);
+        assert_eq!(s.flagged_kept, ["b"]);
+        assert_eq!(s.without_proposal, ["d"]);
+        assert_eq!(s.missing, ["e"]);
+        assert!(!s.complete());
+        assert!(summary(&all[..4]).complete());
     }
 }

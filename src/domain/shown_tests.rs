@@ -11,6 +11,7 @@ fn ev(s: Option<Level>, c: &[Level], p: &[Level], t: &[Level]) -> Evidence {
         customer: c.to_vec(),
         peer: p.to_vec(),
         team: t.to_vec(),
+        ..Evidence::default()
     }
 }
 
@@ -180,12 +181,18 @@ struct Review {
 impl Review {
     fn evidence(&self) -> Evidence {
         let levels = |g: &[Answer]| g.iter().filter_map(|a| a.0).collect::<Vec<_>>();
+        let nas = |g: &[Answer]| g.iter().filter(|a| a.0.is_none()).count();
         Evidence {
             self_level: self.self_level,
             supervisor: self.supervisor,
             customer: levels(&self.groups[0]),
             peer: levels(&self.groups[1]),
             team: levels(&self.groups[2]),
+            not_able: GroupCounts {
+                customer: nas(&self.groups[0]),
+                peer: nas(&self.groups[1]),
+                team: nas(&self.groups[2]),
+            },
         }
     }
 
@@ -302,22 +309,61 @@ fn twin(r: &Review, fresh: &[(Level, String)], order: &[usize]) -> Review {
     }
 }
 
+/// Twins that differ only in one hidden rater's `na` against a level (SPEC §7's respondents
+/// rule, issue 20): a rater of a group with 1 to k − 1 respondents who answered `na` gives
+/// the level of another rater, who answers `na` instead — the pool's levels stay the same,
+/// the groups' levels do not. Where the pool is hidden either way, the rater's `na` simply
+/// becomes `fresh`. `None` when the review has no such rater.
+fn na_twin(r: &Review, pick: usize, fresh: Level) -> Option<Review> {
+    let e = r.evidence();
+    let respondents = e.respondents();
+    let sizes = [respondents.customer, respondents.peer, respondents.team];
+    let small = |g: usize| (1..r.k).contains(&sizes[g]);
+    // the hidden raters who answered na, and the raters who gave a level
+    let nas: Vec<(usize, usize)> = (0..3)
+        .filter(|&g| small(g))
+        .flat_map(|g| (0..r.groups[g].len()).map(move |i| (g, i)))
+        .filter(|&(g, i)| r.groups[g][i].0.is_none())
+        .collect();
+    let (g, i) = *nas.get(pick % nas.len().max(1))?;
+    let mut t = r.clone();
+    let levels: Vec<(usize, usize)> = (0..3)
+        .flat_map(|g| (0..r.groups[g].len()).map(move |i| (g, i)))
+        .filter(|&(g, i)| r.groups[g][i].0.is_some())
+        .collect();
+    if e.multi_rater().count() + 1 < r.k {
+        // the pool stays hidden: the na becomes a level, nothing else moves
+        t.groups[g][i].0 = Some(fresh);
+    } else {
+        let &(h, j) = levels.get(pick % levels.len().max(1))?;
+        t.groups[g][i].0 = r.groups[h][j].0;
+        t.groups[h][j].0 = None;
+    }
+    Some(t)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     /// Issue 10: for two inputs that differ only inside a hidden group, every field of the
-    /// report row and everything the reconciliation page shows is identical.
+    /// report row and everything the reconciliation page shows is identical. Issue 20: so
+    /// for two that differ only in one hidden rater's `na` against a level ([`na_twin`]).
     #[test]
     fn nothing_hidden_changes_what_is_shown(
         r in review(),
         fresh in prop::collection::vec((1u8..=4, "[e-h]{1,3}"), 1..8),
         order in prop::collection::vec(0usize..18, 0..18),
+        pick in 0usize..64,
     ) {
         let t = twin(&r, &fresh, &order);
         let (a, b) = (r.shown(), t.shown());
         prop_assert_eq!(&a, &b, "twin {:?}", t);
         // the twin really is a review of the same shape
         prop_assert_eq!(r.evidence().counts(), t.evidence().counts());
+        if let Some(t) = na_twin(&r, pick, fresh[0].0) {
+            prop_assert_eq!(&a, &t.shown(), "na twin {:?}", t);
+            prop_assert_eq!(r.evidence().respondents(), t.evidence().respondents());
+        }
     }
 
     #[test]

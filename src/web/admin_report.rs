@@ -114,7 +114,7 @@ pub async fn insights(
 ) -> AppResult<HttpResponse> {
     let id = cycle(&state, &path).await?;
     let key = id.clone();
-    let (name, rubric, rows, supervisors) = state
+    let (name, k, rubric, rows, supervisors) = state
         .db
         .read(move |c| {
             let cycle = actions::find_cycle(c, &key)?;
@@ -125,7 +125,8 @@ pub async fn insights(
                     .into_iter()
                     .map(|r| (r.subject_email, r.supervisor_name))
                     .collect();
-            Ok::<_, AppError>((cycle.name, rubric, rows, supervisors))
+            let k = crate::domain::confidentiality::stored_k(cycle.min_group_size);
+            Ok::<_, AppError>((cycle.name, k, rubric, rows, supervisors))
         })
         .await?;
     let l = super::response::staff_locale(&req, &session);
@@ -138,6 +139,7 @@ pub async fn insights(
             (&name, &id),
             &rubric,
             &i,
+            k,
         ),
     ))
 }

@@ -62,7 +62,8 @@ async fn page(
         })
         .await?;
     let l = locale(req, None);
-    let model = page_model(&r);
+    let mut model = page_model(&r);
+    model.reader = crate::web::views::review_model::Reader::Kam;
     let action = |what: &str| match chosen_lang(req) {
         Some(x) => format!("/k/{raw}/{what}?lang={}", x.as_str()),
         None => format!("/k/{raw}/{what}"),

@@ -176,6 +176,8 @@ route_table! {
     post "/rate/{assignment}" => staff::rate, Staff;
     get "/reviews/{review}" => reconcile::show, Staff;
     post "/reviews/{review}" => reconcile::save, Staff;
+    get "/reviews/{review}/signoff" => reconcile::summary, Staff;
+    post "/reviews/{review}/signoff" => reconcile::sign_off, Staff;
     post "/reviews/{review}/reopen" => reconcile::reopen, Staff;
     get "/reviews/{review}/report" => review_report::show, Staff;
     post "/reviews/{review}/release" => review_report::release, Staff;
@@ -320,6 +322,6 @@ mod tests {
                 "{method} {path}"
             );
         }
-        assert_eq!(staff_routes().count(), 47);
+        assert_eq!(staff_routes().count(), 49);
     }
 }

@@ -10,11 +10,13 @@ use super::extractors::{Admin, Staff, Supervisor};
 use super::response::{html, see_other};
 use super::staff::{csrf_ok, forbidden, viewer};
 use super::views::reconcile::{self as view, PageState};
+use super::views::release::ReleaseView;
 use super::AppState;
-use crate::actions::reconcile::{self, Reconciliation, Saved};
+use crate::actions::reconcile::{self, Reconciliation, Saved, SignedOff};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::consolidation::Level;
 use crate::domain::ids::{PersonId, ReviewId};
+use crate::domain::progress::Stage;
 use crate::domain::reconciliation::{self, Entry, Submission};
 use crate::domain::status::{ReviewStatus, Role};
 use crate::error::{AppError, AppResult};
@@ -45,6 +47,9 @@ pub fn page_model(r: &Reconciliation) -> view::ReviewPage<'_> {
     view::ReviewPage {
         review_id: &review.id,
         subject_name: &r.review.listing.subject_name,
+        supervisor_name: &r.review.listing.supervisor_name,
+        reader: view::Reader::Supervisor,
+        stage: Stage::of(review.status, r.visible, r.release.is_some()),
         cycle_name: &r.review.cycle_name,
         status: review.status,
         version: review.version,
@@ -92,6 +97,16 @@ pub fn page_model(r: &Reconciliation) -> view::ReviewPage<'_> {
     }
 }
 
+/// The page's view for a staff reader: the supervisor reads "you", an admin the supervisor's
+/// name.
+pub fn model_for<'a>(r: &'a Reconciliation, session: &StaffSession) -> view::ReviewPage<'a> {
+    let mut model = page_model(r);
+    if r.review.listing.review.supervisor_id != session.person_id {
+        model.reader = view::Reader::Admin;
+    }
+    model
+}
+
 fn share_percent(state: &AppState) -> String {
     format!(
         "{:.0}",
@@ -124,17 +139,35 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
     let l = super::response::staff_locale(&req, &session);
-    let saved = req.query_string().split('&').any(|p| p == "saved=1");
+    let flag = |name: &str| req.query_string().split('&').any(|p| p == name);
+    let review = &r.review.listing.review;
+    let may_release = review.supervisor_id == session.person_id || session.role == Role::Admin;
+    // once signed off, the release is offered here, where the sign-off ends
+    let release = (review.status == ReviewStatus::Finalized).then(|| ReleaseView {
+        kam_name: &r.review.listing.subject_name,
+        finalized: true,
+        released_at: r.release.as_ref().map(|x| x.released_at),
+        acknowledged_at: r.release.as_ref().and_then(|x| x.acknowledged_at),
+        form: may_release.then(|| {
+            (
+                session.csrf_token.as_str(),
+                format!("/reviews/{}/release?from=review", review.id),
+            )
+        }),
+        sent: flag("released=1"),
+    });
     let st = PageState {
         viewer: viewer(&session, &req),
         entries: stored_entries(&r),
         problems: BTreeMap::new(),
-        saved,
+        saved: flag("saved=1"),
         share_percent: share_percent(&state),
+        release,
+        signed: flag("signed=1"),
     };
     Ok(html(
         StatusCode::OK,
-        view::page_for(l, &page_model(&r), &st),
+        view::page_for(l, &model_for(&r, &session), &st),
     ))
 }
 
@@ -182,6 +215,8 @@ pub async fn save(
         .await?;
     let id = &r.review.listing.review.id;
     Ok(match outcome {
+        // the first sign-off step stored the entries: the summary asks to confirm
+        Saved::Stored if signoff => see_other(format!("/reviews/{id}/signoff")),
         Saved::Stored => see_other(format!("/reviews/{id}?saved=1")),
         Saved::Conflict => html(StatusCode::CONFLICT, view::conflict(l, id)),
         Saved::Invalid(problems) => {
@@ -191,12 +226,104 @@ pub async fn save(
                 problems,
                 saved: false,
                 share_percent: share_percent(&state),
+                release: None,
+                signed: false,
             };
             html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                view::page_for(l, &page_model(&r), &st),
+                view::page_for(l, &model_for(&r, &session), &st),
             )
         }
+    })
+}
+
+/// The review for its own supervisor's sign-off, else 404 (admins read, they do not sign).
+async fn own_review(
+    state: &AppState,
+    session: &StaffSession,
+    review: &str,
+) -> AppResult<Reconciliation> {
+    let r = load(state, session, review).await?;
+    if r.review.listing.review.supervisor_id != session.person_id || !r.visible {
+        return Err(AppError::NotFound);
+    }
+    Ok(r)
+}
+
+/// `GET /reviews/{review}/signoff`: what signing off will finalize, and the button that does.
+pub async fn summary(
+    Supervisor(session): Supervisor,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let r = own_review(&state, &session, &path).await?;
+    let id = &r.review.listing.review.id;
+    if r.review.listing.review.status == ReviewStatus::Finalized {
+        return Ok(see_other(format!("/reviews/{id}")));
+    }
+    let l = super::response::staff_locale(&req, &session);
+    let summary = reconcile::summary(&r);
+    Ok(html(
+        StatusCode::OK,
+        view::signoff_summary(
+            l,
+            &model_for(&r, &session),
+            &summary,
+            &viewer(&session, &req),
+        ),
+    ))
+}
+
+/// `POST /reviews/{review}/signoff`: the confirmation that finalizes (SPEC §6's second step),
+/// with the session's `csrf` and the `version` the summary showed.
+pub async fn sign_off(
+    Supervisor(session): Supervisor,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let l = super::response::staff_locale(&req, &session);
+    let form =
+        crate::domain::urlencoded::parse(&body).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if !csrf_ok(&state, &req, &session, field("csrf").unwrap_or("")) {
+        return Ok(forbidden(l));
+    }
+    let r = std::sync::Arc::new(own_review(&state, &session, &path).await?);
+    let id = r.review.listing.review.id.clone();
+    if r.review.listing.review.status == ReviewStatus::Finalized {
+        return Ok(html(StatusCode::CONFLICT, view::conflict(l, &id)));
+    }
+    let version = field("version")
+        .and_then(|v| v.parse::<i32>().ok())
+        .ok_or_else(|| AppError::Invalid("the form is incomplete".into()))?;
+    let actor = session.person_id.clone();
+    let outcome = state
+        .db
+        .write({
+            let r = r.clone();
+            move |c| reconcile::sign_off(c, &r, &actor, version, db::now())
+        })
+        .await?;
+    Ok(match outcome {
+        SignedOff::Done => see_other(format!("/reviews/{id}?signed=1#release-title")),
+        SignedOff::Conflict => html(StatusCode::CONFLICT, view::conflict(l, &id)),
+        // the summary says what is missing, with the way back to the decisions
+        SignedOff::Incomplete => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            view::signoff_summary(
+                l,
+                &model_for(&r, &session),
+                &reconcile::summary(&r),
+                &viewer(&session, &req),
+            ),
+        ),
     })
 }
 

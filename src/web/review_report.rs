@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
 
 use super::extractors::Staff;
-use super::reconcile::{load, page_model};
+use super::reconcile::load;
 use super::response::{html, see_other};
 use super::staff::{csrf_ok, forbidden, CsrfForm};
 use super::views::release::{self as release_view, GoalView, ReleaseView};
@@ -52,7 +52,7 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
     let l = super::response::staff_locale(&req, &session);
-    let model = page_model(&r);
+    let model = super::reconcile::model_for(&r, &session);
     if !r.visible {
         return Ok(html(StatusCode::OK, view::not_yet(l, &model)));
     }
@@ -133,7 +133,12 @@ pub async fn release(
         .db
         .write(move |c| release::release(c, &templates, &settings, &review, &actor, db::now()))
         .await?;
-    Ok(see_other(format!("/reviews/{id}/report?released=1")))
+    // back to the page the release was offered on: the review (after sign-off) or the report
+    Ok(if flag(&req, "from=review") {
+        see_other(format!("/reviews/{id}?released=1#release-title"))
+    } else {
+        see_other(format!("/reviews/{id}/report?released=1"))
+    })
 }
 
 /// `POST /reviews/{review}/plan`: the supervisor's comments on the KAM's goals

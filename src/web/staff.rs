@@ -15,10 +15,10 @@ use super::AppState;
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::{AssignmentId, PersonId};
 use crate::domain::locale::Locale;
-use crate::domain::progress;
+use crate::domain::progress::{self, Stage};
 use crate::domain::relationship::Relationship;
-use crate::domain::status::AssignmentStatus;
 use crate::domain::status::Role;
+use crate::domain::status::{AssignmentStatus, ProposalStatus, ReviewStatus};
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -155,6 +155,15 @@ pub async fn home(
                     .map(|a| (a.assignment.id.clone(), a.assignment.status));
                 let deadline = r.deadline();
                 let proposal = db::proposals::status(c, &r.listing.review.id)?;
+                let pending = proposal.is_some_and(|s| s != ProposalStatus::Approved);
+                let visible = progress::results_visible(
+                    r.listing.review.results_visible_at.is_some(),
+                    r.cycle_status,
+                    crate::actions::visibility::deciding(&assignments, pending),
+                );
+                let released = r.listing.review.status == ReviewStatus::Finalized
+                    && db::releases::find(c, &r.listing.review.id)?.is_some();
+                let stage = Stage::of(r.listing.review.status, visible, released);
                 out.push(view::SupervisedRow {
                     review_id: r.listing.review.id,
                     subject_name: r.listing.subject_name,
@@ -164,6 +173,7 @@ pub async fn home(
                     closed_at: r.closed_at,
                     proposal,
                     review_status: r.listing.review.status,
+                    stage,
                     k,
                     progress: progress::per_group(&statuses, k),
                     own,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use kam360::actions::{cycles, nominations, reconcile};
 use kam360::db::{self, Db};
 use kam360::domain::locale::Locale;
+use kam360::domain::relationship::Relationship;
 use kam360::email::Templates;
 use kam360::error::AppResult;
 use kam360::web::reconcile::page_model;
@@ -99,6 +100,8 @@ fn scenario(
                 problems: Default::default(),
                 saved: false,
                 share_percent: "50".into(),
+                release: None,
+                signed: false,
             };
             let model = page_model(&data);
             Ok((
@@ -191,3 +194,257 @@ proptest! {
         }
     }
 }
+
+// ---- issue 20: a lone rater's "not able to judge" against a level, on every page and export ----
+
+/// Submits `level` on every criterion of the rater's form, `na` or another level where
+/// `except` says so.
+async fn answer_except(
+    app: &crate::helpers::TestApp,
+    l: &crate::fixtures::Launched,
+    rater: &str,
+    level: &str,
+    except: &[(&str, &str)],
+) {
+    let rel = l
+        .links
+        .iter()
+        .find(|x| x.rater_email == rater)
+        .expect("link")
+        .relationship;
+    let mut pairs: Vec<(String, String)> = app
+        .rubric
+        .criteria_for(rel)
+        .map(|c| {
+            let v = except
+                .iter()
+                .find(|(id, _)| *id == c.id)
+                .map_or(level, |(_, v)| *v);
+            (c.id.clone(), v.to_owned())
+        })
+        .collect();
+    pairs.push(("action".into(), "submit".into()));
+    let r = app
+        .post_raw(
+            &l.link(rater),
+            serde_urlencoded::to_string(&pairs).expect("encode"),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "submit of {rater}");
+}
+
+/// What differs between the twins by construction (ids, the KAMs' addresses, times) made equal.
+fn normalised(page: &str, review: &str, kam: &str) -> String {
+    let mut out = page.replace(review, "REVIEW").replace(kam, "KAM");
+    // times of the audit trail (both latched by the same close) and the CSRF token's value
+    for marker in ["name=\"csrf\" value=\""] {
+        while let Some(at) = out.find(marker) {
+            let start = at + marker.len();
+            let end = start + out[start..].find('"').expect("end");
+            out.replace_range(at..end + 1, "CSRF");
+        }
+    }
+    out
+}
+
+/// Twins: two KAMs of one cycle whose only difference is on one criterion observable by
+/// customers, where KAM A's lone customer answers `na` and a peer gives 4, and KAM B's lone
+/// customer gives 4 and the same peer answers `na`. The pool of levels is the same; only a
+/// hidden rater's `na` moved. Every page and export that shows results must be the same.
+async fn a_lone_raters_na_changes_no_page_or_export(app: crate::helpers::TestApp) {
+    use crate::fixtures::{launched_cycle, Nominations};
+    use kam360::actions::users::Role;
+    let boss = "boss@t.cn";
+    let mut n =
+        Nominations::new()
+            .kam("twin-a@t.cn", "Twin", boss)
+            .kam("twin-b@t.cn", "Twin", boss);
+    for kam in ["a", "b"] {
+        let k = format!("twin-{kam}@t.cn");
+        n = n.rater(&k, boss, &format!("c-{kam}@x.cn"), "customer", "en");
+        for i in 1..=3 {
+            n = n.rater(&k, boss, &format!("p{i}-{kam}@t.cn"), "peer", "en");
+            n = n.rater(&k, boss, &format!("t{i}-{kam}@t.cn"), "team", "en");
+        }
+    }
+    let l = launched_cycle(&app, &n);
+    for (kam, customer_x, peer_x) in [("a", "na", "4"), ("b", "4", "na")] {
+        answer_except(
+            &app,
+            &l,
+            &format!("c-{kam}@x.cn"),
+            "4",
+            &[(CRITERION, customer_x)],
+        )
+        .await;
+        answer_except(
+            &app,
+            &l,
+            &format!("p1-{kam}@t.cn"),
+            "2",
+            &[(CRITERION, peer_x)],
+        )
+        .await;
+        for i in 2..=3 {
+            answer_except(&app, &l, &format!("p{i}-{kam}@t.cn"), "2", &[]).await;
+        }
+        for i in 1..=3 {
+            answer_except(&app, &l, &format!("t{i}-{kam}@t.cn"), "3", &[]).await;
+        }
+        answer_except(&app, &l, &format!("twin-{kam}@t.cn"), "4", &[]).await;
+    }
+    // the supervisor rates both alike (two assignments of one person: by assignment id)
+    for link in l.links.iter().filter(|x| x.rater_email == boss) {
+        let mut pairs: Vec<(String, String)> = app
+            .rubric
+            .criteria_for(Relationship::Supervisor)
+            .map(|c| (c.id.clone(), "3".to_owned()))
+            .collect();
+        pairs.push(("action".into(), "submit".into()));
+        let r = app
+            .post_raw(
+                &crate::helpers::path_of(&link.link),
+                serde_urlencoded::to_string(&pairs).expect("encode"),
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let (s, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        l.cycle_id.clone(),
+    );
+    app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
+        .expect("close");
+    let id = l.cycle_id.clone();
+    let reviews = app
+        .read(move |c| Ok(db::reviews::list_for_cycle(c, &id)?))
+        .expect("reviews");
+    let review_of = |kam: &str| {
+        reviews
+            .iter()
+            .find(|r| r.subject_email == kam)
+            .expect("review")
+            .review
+            .id
+            .clone()
+    };
+    let twins = [
+        (review_of("twin-a@t.cn"), "twin-a@t.cn"),
+        (review_of("twin-b@t.cn"), "twin-b@t.cn"),
+    ];
+    // the supervisor's pages: reconciliation and the report with its SVG charts, in both languages
+    app.sign_in(boss, Role::Supervisor).await;
+    for lang in ["en", "zh"] {
+        for page in ["", "/report"] {
+            let [a, b] = [&twins[0], &twins[1]].map(|(review, _)| review.clone());
+            let (_, pa) = app
+                .get_text(&format!("/reviews/{a}{page}?lang={lang}"))
+                .await;
+            let (_, pb) = app
+                .get_text(&format!("/reviews/{b}{page}?lang={lang}"))
+                .await;
+            assert!(pa.contains(&format!(
+                "id=\"{}{CRITERION}\"",
+                if page.is_empty() { "c-" } else { "r-" }
+            )));
+            assert_eq!(
+                normalised(&pa, &a, "twin-a@t.cn"),
+                normalised(&pb, &b, "twin-b@t.cn"),
+                "/reviews/…{page} in {lang}"
+            );
+        }
+    }
+    // the KAM's report (as the released link renders it)
+    let kam_pages: Vec<String> = twins
+        .iter()
+        .map(|(review, kam)| {
+            let id = review.clone();
+            let html = app
+                .read(move |c| {
+                    let data = reconcile::load(
+                        c,
+                        &kam360::domain::ids::ReviewId::stored(id),
+                        &kam360::domain::ids::PersonId::stored(String::new()),
+                        true,
+                    )?
+                    .expect("review");
+                    let mut model = page_model(&data);
+                    model.reader = kam360::web::views::review_model::Reader::Kam;
+                    let frame = Frame {
+                        title: "Your report".into(),
+                        back: None,
+                        switch: None,
+                        top: maud::html! {},
+                        bottom: maud::html! {},
+                    };
+                    Ok(report(Locale::Zh, &model, &frame).into_string())
+                })
+                .expect("kam report");
+            normalised(&html, review, kam)
+        })
+        .collect();
+    assert_eq!(kam_pages[0], kam_pages[1], "the KAM's report");
+    // the exports: the rows CSV, JSON and xlsx are written from, and the CSV and JSON served
+    let id = l.cycle_id.clone();
+    let rows = app
+        .read(move |c| kam360::actions::report::build(c, &id))
+        .expect("rows");
+    let of = |kam: &str| -> Vec<_> {
+        rows.iter()
+            .filter(|r| r.subject_email == kam)
+            .map(|r| (r.criterion_id.clone(), r.figures.clone(), r.final_level))
+            .collect()
+    };
+    assert_eq!(of("twin-a@t.cn"), of("twin-b@t.cn"), "report rows");
+    let x = rows
+        .iter()
+        .find(|r| r.subject_email == "twin-a@t.cn" && r.criterion_id == CRITERION)
+        .expect("row");
+    assert_eq!(
+        x.figures.customer_n, None,
+        "a lone customer hides the groups"
+    );
+    assert_eq!(x.figures.others_n, Some(6));
+    app.sign_in("admin@t.cn", Role::Admin).await;
+    let (_, csv) = app
+        .get_text(&format!("/admin/cycles/{}/report.csv", l.cycle_id))
+        .await;
+    let lines = |kam: &str| -> Vec<String> {
+        csv.lines()
+            .filter(|x| x.starts_with(kam))
+            .map(|x| x.replacen(kam, "KAM", 1))
+            .collect()
+    };
+    assert_eq!(lines("twin-a@t.cn"), lines("twin-b@t.cn"), "CSV");
+    assert_eq!(lines("twin-a@t.cn").len(), app.rubric.criteria().count());
+    let (_, json) = app
+        .get_text(&format!("/admin/cycles/{}/report.json", l.cycle_id))
+        .await;
+    let json: Vec<serde_json::Value> = serde_json::from_str(&json).expect("json");
+    let objects = |kam: &str| -> Vec<serde_json::Value> {
+        json.iter()
+            .filter(|o| o["subject_email"] == kam)
+            .map(|o| {
+                let mut o = o.clone();
+                o["subject_email"] = "KAM".into();
+                o
+            })
+            .collect()
+    };
+    assert_eq!(objects("twin-a@t.cn"), objects("twin-b@t.cn"), "JSON");
+    assert_eq!(objects("twin-a@t.cn").len(), app.rubric.criteria().count());
+    // insights: the heat map's two rows
+    let (_, insights) = app
+        .get_text(&format!("/admin/cycles/{}/insights?lang=en", l.cycle_id))
+        .await;
+    let heat: Vec<&str> = insights
+        .split("<tr>")
+        .filter(|r| r.starts_with("<th scope=\"row\">Twin</th>"))
+        .map(|r| &r[..r.find("</tr>").expect("row end")])
+        .collect();
+    assert_eq!(heat.len(), 2, "one heat row per twin");
+    assert_eq!(heat[0], heat[1], "insights");
+}
+
+crate::both_backends!(a_lone_raters_na_changes_no_page_or_export);

@@ -84,6 +84,27 @@ pub(crate) fn with_rationale(form: &mut [(String, String)], why: &str) {
     }
 }
 
+/// The second sign-off step: opens the summary the first step led to and confirms it.
+pub(crate) async fn confirm_sign_off(app: &TestApp, client: &reqwest::Client, review: &str) {
+    let page = client
+        .get(format!("{}/reviews/{review}/signoff?lang=en", app.address))
+        .send()
+        .await
+        .expect("summary")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("Sign off and lock"), "{page}");
+    let form = [("csrf", csrf_of(&page)), ("version", version(&page))];
+    let r = client
+        .post(format!("{}/reviews/{review}/signoff", app.address))
+        .form(&form)
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(r.status(), 303, "signed off");
+}
+
 pub(crate) fn all_finals(app: &TestApp, page: &str, level: &str) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = vec![
         ("csrf".into(), csrf_of(page)),
@@ -209,10 +230,25 @@ async fn the_supervisor_reconciles_with_rationales_and_signs_off(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/reviews/{review}/signoff").as_str(),
+        "the first step leads to the summary"
+    );
+    let (_, page) = app.get_text(&url).await;
+    assert!(
+        !page.contains("read-only") && page.contains("value=\"signoff\""),
+        "nothing is finalized before the confirmation"
+    );
+    confirm_sign_off(&app, &app.client, &review).await;
     let (_, page) = app.get_text(&url).await;
     assert!(
         page.contains("read-only") && !page.contains("value=\"signoff\""),
         "finalized and locked"
+    );
+    assert!(
+        page.contains("Release the report to") && page.contains("id=\"release-title\""),
+        "the release is offered where the sign-off ends"
     );
     let r = app
         .post_form(
@@ -305,6 +341,7 @@ async fn an_admin_reads_and_reopens_with_a_reason(app: TestApp) {
             .status(),
         303
     );
+    confirm_sign_off(&app, &sup, &review).await;
     app.sign_in("admin@t.cn", Role::Admin).await;
     let (s, page) = app.get_text(&format!("/reviews/{review}?lang=en")).await;
     assert_eq!(s, 200);

@@ -51,6 +51,7 @@ pub(crate) async fn sign_off(app: &TestApp, boss: &StaffClient, review: &str) {
             .status(),
         303
     );
+    crate::reconcile::confirm_sign_off(app, &boss.client, review).await;
 }
 
 async fn the_kam_reads_acknowledges_and_plans_and_the_supervisor_comments(app: TestApp) {

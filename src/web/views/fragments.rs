@@ -100,15 +100,20 @@ pub struct CriterionText {
     pub comment: (Escaped, Escaped),
     /// The same box shown open, for a comment that holds text.
     pub comment_open: (Escaped, Escaped),
+    /// The two boxes for a confidential rater, whose hint says where the comment goes
+    /// (SPEC §7: word for word to the supervisor and, after release, the KAM).
+    pub confidential: [(Escaped, Escaped); 2],
 }
 
 impl CriterionText {
-    /// The comment box for `comment`: open when it holds text (SPEC §13).
-    pub fn comment_for(&self, comment: &str) -> &(Escaped, Escaped) {
-        if comment.is_empty() {
-            &self.comment
-        } else {
-            &self.comment_open
+    /// The comment box for `comment`: open when it holds text (SPEC §13); a `confidential`
+    /// rater's says where their words go.
+    pub fn comment_for(&self, comment: &str, confidential: bool) -> &(Escaped, Escaped) {
+        match (confidential, comment.is_empty()) {
+            (false, true) => &self.comment,
+            (false, false) => &self.comment_open,
+            (true, true) => &self.confidential[0],
+            (true, false) => &self.confidential[1],
         }
     }
 }
@@ -157,7 +162,7 @@ impl CriterionText {
         let (before, after) = radio("na", text(l, "level.na"), text(l, "level.na.hint"));
         choices.push((Choice::NotObserved, before, after));
         let comment_id = format!("{}__comment", c.id);
-        let comment = |open: bool| {
+        let comment = |open: bool, hint: &str| {
             Escaped::split(
                 html! {
                     details.comment open[open] {
@@ -166,7 +171,7 @@ impl CriterionText {
                         textarea name=(comment_id) id=(comment_id) rows="2" maxlength=(MAX_COMMENT) aria-describedby={ "hint-" (c.id) } {
                             (COMMENT_SLOT)
                         }
-                        p.hint id={ "hint-" (c.id) } { (t(l, "form.comment.hint")) }
+                        p.hint id={ "hint-" (c.id) } { (t(l, hint)) }
                     }
                 },
                 "<textarea",
@@ -176,8 +181,12 @@ impl CriterionText {
         CriterionText {
             name: Escaped::of(c.name.get(l)),
             choices,
-            comment: comment(false),
-            comment_open: comment(true),
+            comment: comment(false, "form.comment.hint"),
+            comment_open: comment(true, "form.comment.hint"),
+            confidential: [
+                comment(false, "form.comment.hint.confidential"),
+                comment(true, "form.comment.hint.confidential"),
+            ],
         }
     }
 }
@@ -287,12 +296,21 @@ mod tests {
             "folded when empty"
         );
         assert!(
-            ct.comment_for("text")
+            ct.comment_for("text", false)
                 .0
                  .0
                 .starts_with("<details class=\"comment\" open><summary>"),
             "open when it holds text"
         );
+        // a confidential rater's box says where the comment goes, before anything is typed
+        let hint = crate::i18n::t(Locale::En, "form.comment.hint.confidential");
+        assert!(hint.contains("word for word"));
+        for text in ["", "text"] {
+            let (open, close) = ct.comment_for(text, true);
+            assert!(close.0.contains(hint), "{}", close.0);
+            assert!(open.0.contains("aria-describedby"), "{}", open.0);
+            assert!(!ct.comment_for(text, false).1 .0.contains(hint));
+        }
     }
 
     /// `text` and `textf` give exactly what maud makes of `t` and `tf`.

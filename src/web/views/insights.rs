@@ -25,6 +25,7 @@ pub fn insights(
     (cycle_name, cycle_id): (&str, &str),
     rubric: &Rubric,
     i: &Insights,
+    k: usize,
 ) -> Markup {
     let title = tf(l, "insights.title", &[("cycle", cycle_name)]);
     let number = |id: &str| i.criteria.iter().position(|c| c == id).map_or(0, |p| p + 1);
@@ -54,16 +55,23 @@ pub fn insights(
                             @for row in &i.heat {
                                 tr {
                                     th scope="row" { (row.subject_name) }
-                                    @for cell in &row.cells {
+                                    @for (cell, flagged) in row.cells.iter().zip(row.flagged.iter().copied().chain(std::iter::repeat(false))) {
                                         @match cell {
-                                            Some((level, true)) => td class={ "lv" (level) } { (level) },
-                                            Some((level, false)) => td class={ "lv" (level) " proposed" } { (level) "*" },
-                                            None => td.muted { "–" },
+                                            Some((level, true)) => td class={ "lv" (level) } { (level) @if flagged { span.flag-mark aria-hidden="true" { "⚑" } span.visually-hidden { " " (t(l, "report.flags")) } } },
+                                            Some((level, false)) => td class={ "lv" (level) " proposed" } { (level) "*" @if flagged { span.flag-mark aria-hidden="true" { "⚑" } span.visually-hidden { " " (t(l, "report.flags")) } } },
+                                            None => td.muted { "–" @if flagged { span.flag-mark aria-hidden="true" { "⚑" } span.visually-hidden { " " (t(l, "report.flags")) } } },
                                         }
                                     }
                                 }
                             }
                         }
+                    }
+                }
+                @if i.heat.iter().any(|r| r.flagged.contains(&true)) {
+                    div.flag-legend {
+                        h3 { span.flag-mark aria-hidden="true" { "⚑ " } (t(l, "report.flags.legend")) }
+                        p { (t(l, "insights.flag.hint")) }
+                        ul { @for f in ["divergent", "low_agreement", "thin_evidence"] { li { (tf(l, &format!("report.flag.explain.{f}"), &[("k", &k.to_string())])) } } }
                     }
                 }
                 ol.legend-list {

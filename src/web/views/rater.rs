@@ -82,6 +82,9 @@ pub fn form(
                     _ => (textf(l, "form.confidential", &[("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])),
                 }
             }
+            @if group.is_confidential() {
+                p.notice.confidential.comments-notice { (textf(l, "form.comments_notice", &[("subject", h.subject_name), ("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])) }
+            }
             details.intro {
                 summary { (textf(l, "form.duration", &[("minutes", &crate::domain::answers::minutes_for(total).to_string()), ("count", &total.to_string())])) }
                 p { (text(l, "form.intro")) }
@@ -121,7 +124,7 @@ pub fn form(
                                     }
                                 }
                                 @let comment = answers.comments.get(&c.id).map(String::as_str).unwrap_or("");
-                                @let (open, close) = ct.comment_for(comment);
+                                @let (open, close) = ct.comment_for(comment, group.is_confidential());
                                 (open) (comment) (close)
                             }
                         }

@@ -10,13 +10,13 @@ use super::staff::Viewer;
 use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, MeanSource};
 use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
-use crate::domain::reconciliation::{Entry, Problem, MAX_RATIONALE};
+use crate::domain::reconciliation::{Entry, Problem, Summary, MAX_RATIONALE};
 use crate::domain::relationship::Relationship;
 use crate::domain::shown::Comments;
 use crate::domain::status::{ReviewStatus, Role};
 use crate::i18n::{t, tf};
 
-pub use super::review_model::{AuditLine, CriterionView, ReviewPage};
+pub use super::review_model::{AuditLine, CriterionView, Reader, ReviewPage};
 
 /// How the page is shown.
 pub struct PageState<'a> {
@@ -27,6 +27,10 @@ pub struct PageState<'a> {
     pub saved: bool,
     /// The policy's supervisor share, in percent, for the explanation.
     pub share_percent: String,
+    /// The release box, once the review is signed off (for whoever may release).
+    pub release: Option<super::release::ReleaseView<'a>>,
+    /// The review was just signed off.
+    pub signed: bool,
 }
 
 fn level_name(l: Locale, r: &ReviewPage<'_>, level: Level) -> String {
@@ -56,7 +60,7 @@ fn evidence(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
         table.evidence {
             tbody {
                 tr { th scope="row" { (t(l, "rec.self")) } td { @match f.self_level { Some(x) => (level_name(l, r, x)), None => span.muted { (t(l, "rec.none")) } } } }
-                tr { th scope="row" { (t(l, "rec.supervisor")) } td { @match f.supervisor_level { Some(x) => (level_name(l, r, x)), None => span.muted { (t(l, "rec.none")) } } } }
+                tr { th scope="row" { (supervisor_label(l, r)) } td { @match f.supervisor_level { Some(x) => (level_name(l, r, x)), None => span.muted { (t(l, "rec.none")) } } } }
                 @if per_group {
                     @for (g, mean, n) in [(Relationship::Customer, &f.customer_mean, &f.customer_n), (Relationship::Peer, &f.peer_mean, &f.peer_n), (Relationship::Team, &f.team_mean, &f.team_n)] {
                         tr {
@@ -79,6 +83,14 @@ fn evidence(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
         @if !per_group && (f.others_n.is_some_and(|n| n > 0)) {
             p.hint { (tf(l, "rec.group_hidden", &[("k", &r.k.to_string())])) }
         }
+    }
+}
+
+/// "Supervisor (you)" for the supervisor, the supervisor named for anyone else.
+fn supervisor_label(l: Locale, r: &ReviewPage<'_>) -> String {
+    match r.reader {
+        Reader::Supervisor => t(l, "rec.supervisor").to_owned(),
+        _ => tf(l, "rec.supervisor.named", &[("name", r.supervisor_name)]),
     }
 }
 
@@ -113,7 +125,7 @@ fn explanation(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>, share: &str
         @if !text.is_empty() { p.hint { (text) } }
         @let flags = p.flags.names();
         @if !flags.is_empty() {
-            ul.flags { @for f in flags { li { (tf(l, &format!("rec.flag.{f}"), &[("k", &r.k.to_string())])) } } }
+            ul.flags { @for f in flags { li { span.flag-mark aria-hidden="true" { "⚑ " } (super::review_report::flag_sentence(l, r, f)) } } }
         }
         @match c.shown.gap {
             Some(Gap::BlindSpot) => p.gap { (t(l, "rec.gap.blind")) },
@@ -146,17 +158,22 @@ fn decision(
 ) -> Markup {
     let e = st.entries.get(c.id).cloned().unwrap_or_default();
     let problem = st.problems.get(c.id).copied();
+    // after a refused save focus goes to the first field in error (no script needed)
+    let first = st.problems.keys().next().map(String::as_str) == Some(c.id);
     let (sel, rat) = (format!("final__{}", c.id), format!("rationale__{}", c.id));
+    let err = format!("err-{}", c.id);
+    let on_level = problem == Some(Problem::FinalLevelRequired);
+    let on_reason = problem == Some(Problem::RationaleRequired);
     html! {
         div.decision.missing[problem.is_some()] {
             @match problem {
-                Some(Problem::RationaleRequired) => p.field-error { (t(l, "rec.rationale.required")) },
-                Some(Problem::FinalLevelRequired) => p.field-error { (t(l, "rec.final.required")) },
+                Some(Problem::RationaleRequired) => p.field-error id=(err) { (t(l, "rec.rationale.required")) },
+                Some(Problem::FinalLevelRequired) => p.field-error id=(err) { (t(l, "rec.final.required")) },
                 None => {},
             }
             div.field {
                 label for=(sel) { (t(l, "rec.final")) }
-                select name=(sel) id=(sel) disabled[locked] {
+                select name=(sel) id=(sel) disabled[locked] autofocus[first && on_level] aria-invalid=[on_level.then_some("true")] aria-describedby=[on_level.then_some(err.as_str())] {
                     option value="" selected[e.final_level.is_none()] { (t(l, "rec.final.undecided")) }
                     @for level in 1..=4u8 {
                         option value=(level) selected[e.final_level == Some(level)] { (level_name(l, r, level)) }
@@ -165,7 +182,7 @@ fn decision(
             }
             div.field {
                 label for=(rat) { (t(l, "rec.rationale")) }
-                textarea name=(rat) id=(rat) rows="2" maxlength=(MAX_RATIONALE) disabled[locked] aria-describedby={ "hint-" (c.id) } { (e.rationale) }
+                textarea name=(rat) id=(rat) rows="2" maxlength=(MAX_RATIONALE) disabled[locked] autofocus[first && on_reason] aria-invalid=[on_reason.then_some("true")] aria-describedby={ @if on_reason { (err) " " } "hint-" (c.id) } { (e.rationale) }
                 p.hint id={ "hint-" (c.id) } { (t(l, "rec.rationale.hint")) }
             }
         }
@@ -229,7 +246,7 @@ pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
             h1 { (title) }
             dl.meta {
                 div { dt { (t(l, "home.cycle")) } dd { (r.cycle_name) } }
-                div { dt { (t(l, "home.status")) } dd { (t(l, &format!("status.{}", r.status))) } }
+                div { dt { (t(l, "home.status")) } dd { (t(l, &format!("stage.{}", r.stage.as_str()))) } }
             }
             ul.progress-list {
                 @for p in r.progress {
@@ -242,6 +259,8 @@ pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
                 p.notice { (t(l, "rec.not_visible")) }
             } @else {
                 @if let Some(at) = r.finalized_at { p.notice { (tf(l, "rec.finalized", &[("date", &long_date(l, at.date()))])) } }
+                @if st.signed { div.status.saved role="status" { (tf(l, "rec.signed", &[("name", r.subject_name)])) } }
+                @if let Some(release) = &st.release { (super::release::release_box(l, release)) }
                 @if st.saved { div.status.saved role="status" { (t(l, "rec.saved")) } }
                 @if !st.problems.is_empty() {
                     div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
@@ -299,6 +318,102 @@ pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
                 }
             }
             (audit(l, r))
+        },
+    )
+}
+
+/// SPEC §6's first sign-off step: what is about to be finalized — the departures from the
+/// proposal with their reasons, the flagged criteria kept at the proposal, the criteria
+/// without a proposal (or still without a level) — then the button that finalizes.
+pub fn signoff_summary(
+    l: Locale,
+    r: &ReviewPage<'_>,
+    s: &Summary<'_>,
+    viewer: &super::staff::Viewer<'_>,
+) -> Markup {
+    let title = tf(l, "signoff.title", &[("name", r.subject_name)]);
+    let by_id = |id: &str| r.criteria.iter().find(|c| c.id == id);
+    let criterion_name = |id: &str| r.rubric.criterion(id).map_or("", |c| c.name.get(l));
+    let level = |x: Option<Level>| match x {
+        Some(x) => level_name(l, r, x),
+        None => t(l, "rec.none").to_owned(),
+    };
+    let rows = |label: &str, ids: &[&str], with_flags: bool| {
+        html! {
+            div.table-scroll tabindex="0" role="region" aria-label=(label) {
+                table.overview {
+                    thead { tr {
+                        th scope="col" { (t(l, "signoff.criterion")) }
+                        th scope="col" { (t(l, "signoff.proposed")) }
+                        th scope="col" { (t(l, "signoff.final")) }
+                        th scope="col" { (t(l, if with_flags { "signoff.flags" } else { "signoff.reason" })) }
+                    } }
+                    tbody {
+                        @for id in ids {
+                            @if let Some(c) = by_id(id) {
+                                tr {
+                                    th scope="row" { a href={ "/reviews/" (r.review_id) "#c-" (id) } { (criterion_name(id)) } }
+                                    td { (level(c.shown.proposal.proposed)) }
+                                    td { (level(c.final_level)) }
+                                    td {
+                                        @if with_flags {
+                                            ul.flags { @for f in c.shown.proposal.flags.names() { li { (super::review_report::flag_sentence(l, r, f)) } } }
+                                        } @else {
+                                            (c.rationale.unwrap_or("—"))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    super::staff::staff_page(
+        l,
+        &title,
+        viewer,
+        html! {
+            h1 { (title) }
+            p { (t(l, "signoff.intro")) }
+            @if !s.complete() {
+                div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
+                    p { (t(l, "signoff.incomplete")) }
+                }
+                section.area aria-labelledby="missing-title" {
+                    h2 id="missing-title" { (t(l, "signoff.missing")) " (" (s.missing.len()) ")" }
+                    (rows(t(l, "signoff.missing"), &s.missing, false))
+                }
+            }
+            section.area aria-labelledby="departures-title" {
+                h2 id="departures-title" { (t(l, "signoff.departures")) " (" (s.departures.len()) ")" }
+                @if s.departures.is_empty() { p.muted { (t(l, "signoff.departures.none")) } } @else { (rows(t(l, "signoff.departures"), &s.departures, false)) }
+            }
+            section.area aria-labelledby="kept-title" {
+                h2 id="kept-title" { span.flag-mark aria-hidden="true" { "⚑ " } (t(l, "signoff.flagged_kept")) " (" (s.flagged_kept.len()) ")" }
+                @if s.flagged_kept.is_empty() { p.muted { (t(l, "signoff.flagged_kept.none")) } } @else { (rows(t(l, "signoff.flagged_kept"), &s.flagged_kept, true)) }
+            }
+            @if !s.without_proposal.is_empty() {
+                section.area aria-labelledby="alone-title" {
+                    h2 id="alone-title" { (t(l, "signoff.without_proposal")) " (" (s.without_proposal.len()) ")" }
+                    (rows(t(l, "signoff.without_proposal"), &s.without_proposal, false))
+                }
+            }
+            section.area aria-labelledby="levels-title" {
+                h2 id="levels-title" { (t(l, "signoff.levels")) }
+                (levels_summary(l, r))
+            }
+            div.actions {
+                a.button.secondary href={ "/reviews/" (r.review_id) } { (t(l, "signoff.back")) }
+                @if s.complete() {
+                    form.inline method="post" action={ "/reviews/" (r.review_id) "/signoff" } {
+                        input type="hidden" name="csrf" value=(viewer.csrf);
+                        input type="hidden" name="version" value=(r.version);
+                        button.primary type="submit" { (t(l, "signoff.confirm")) }
+                    }
+                }
+            }
         },
     )
 }

@@ -4,15 +4,30 @@
 use chrono::NaiveDateTime;
 
 use crate::domain::consolidation::Level;
-use crate::domain::progress::GroupProgress;
+use crate::domain::progress::{GroupProgress, Stage};
 use crate::domain::rubric::Rubric;
 use crate::domain::shown::Shown;
 use crate::domain::status::ReviewStatus;
+
+/// Who reads a review's results: the words around the figures are written for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The KAM's own supervisor ("your level").
+    Supervisor,
+    /// An admin (the supervisor is named).
+    Admin,
+    /// The KAM, through their released link ("your supervisor's level").
+    Kam,
+}
 
 /// A review as the reconciliation page and the report show it.
 pub struct ReviewPage<'a> {
     pub review_id: &'a str,
     pub subject_name: &'a str,
+    pub supervisor_name: &'a str,
+    pub reader: Reader,
+    /// Where the review stands (ready, signed off, released …).
+    pub stage: Stage,
     pub cycle_name: &'a str,
     pub status: ReviewStatus,
     /// The review's version the page's form carries (optimistic concurrency).

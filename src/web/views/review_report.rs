@@ -8,7 +8,7 @@ use maud::{html, Markup};
 
 use super::charts::{self, Mark, Row};
 use super::layout::page;
-use super::review_model::{CriterionView, ReviewPage};
+use super::review_model::{CriterionView, Reader, ReviewPage};
 use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level};
 use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
@@ -51,6 +51,38 @@ fn flag_names(l: Locale, c: &CriterionView<'_>) -> Vec<&'static str> {
         .collect()
 }
 
+/// What a raised flag means and what to look at, in one sentence written for the page's
+/// reader ("your level" for the supervisor, the supervisor named for an admin, "your
+/// supervisor" for the KAM).
+pub fn flag_sentence(l: Locale, r: &ReviewPage<'_>, flag: &str) -> String {
+    let key = match r.reader {
+        Reader::Supervisor => format!("rec.flag.{flag}"),
+        Reader::Admin => format!("report.flag.explain.{flag}"),
+        Reader::Kam => format!("kam.flag.explain.{flag}"),
+    };
+    tf(l, &key, &[("k", &r.k.to_string())])
+}
+
+/// The flags raised anywhere in the review, each said in a sentence (under the overview).
+fn flag_legend(l: Locale, r: &ReviewPage<'_>) -> Markup {
+    let raised: Vec<&'static str> = ["divergent", "low_agreement", "thin_evidence"]
+        .into_iter()
+        .filter(|f| {
+            r.criteria
+                .iter()
+                .any(|c| c.shown.proposal.flags.names().contains(f))
+        })
+        .collect();
+    html! {
+        @if !raised.is_empty() {
+            div.flag-legend {
+                h3 { span.flag-mark aria-hidden="true" { "⚑ " } (t(l, "report.flags.legend")) }
+                ul { @for f in raised { li { (flag_sentence(l, r, f)) } } }
+            }
+        }
+    }
+}
+
 fn name<'a>(r: &'a ReviewPage<'_>, l: Locale, id: &str) -> &'a str {
     r.rubric.criterion(id).map_or("", |c| c.name.get(l))
 }
@@ -59,7 +91,7 @@ fn name<'a>(r: &'a ReviewPage<'_>, l: Locale, id: &str) -> &'a str {
 /// criterion's section id on this page (`c-` on the reconciliation page, `r-` here).
 pub fn overview(l: Locale, r: &ReviewPage<'_>, anchor: &str) -> Markup {
     html! {
-        div.table-scroll tabindex="0" role="region" aria-label=(t(l, "report.overview")) {
+        div.table-scroll tabindex="0" role="region" aria-label=(t(l, "report.overview.table")) {
             table.overview-grid {
                 caption.visually-hidden { (t(l, "report.overview")) }
                 thead {
@@ -104,6 +136,7 @@ pub fn overview(l: Locale, r: &ReviewPage<'_>, anchor: &str) -> Markup {
             }
         }
         p.hint { (tf(l, "report.hidden_note", &[("k", &r.k.to_string())])) }
+        (flag_legend(l, r))
     }
 }
 
@@ -222,7 +255,9 @@ fn criterion(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
             @if let Some(why) = c.rationale {
                 p.rationale { strong { (t(l, "report.rationale")) ": " } (why) }
             }
-            @if !flags.is_empty() { p.flags-line { span.flag-mark aria-hidden="true" { "⚑ " } (flags.join(" · ")) } }
+            @if !flags.is_empty() {
+                ul.flags-line { @for f in c.shown.proposal.flags.names() { li { span.flag-mark aria-hidden="true" { "⚑ " } (flag_sentence(l, r, f)) } } }
+            }
             @match c.shown.gap {
                 Some(Gap::BlindSpot) => p.gap { (t(l, "rec.gap.blind")) },
                 Some(Gap::HiddenStrength) => p.gap { (t(l, "rec.gap.hidden")) },
@@ -288,6 +323,40 @@ fn gaps(l: Locale, r: &ReviewPage<'_>) -> Markup {
     }
 }
 
+/// For the KAM: what each figure of the report is, in plain words, before the figures.
+fn how_to_read(l: Locale, r: &ReviewPage<'_>) -> Markup {
+    let k = r.k.to_string();
+    let levels = r
+        .rubric
+        .scale
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{} {}", i + 1, s.label.get(l)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let groups = GROUPS
+        .iter()
+        .map(|g| t(l, &format!("report.group.{}", g.as_str())))
+        .collect::<Vec<_>>()
+        .join(" / ");
+    html! {
+        details.how-to-read.report-section open {
+            summary { (t(l, "kam.explain.title")) }
+            p { (tf(l, "kam.explain.scale", &[("levels", &levels)])) }
+            dl.explain {
+                div { dt { (t(l, "report.self")) } dd { (t(l, "kam.explain.self")) } }
+                div { dt { (t(l, "report.supervisor")) } dd { (t(l, "kam.explain.supervisor")) } }
+                div { dt { (groups) } dd { (tf(l, "kam.explain.groups", &[("k", &k)])) } }
+                div { dt { (t(l, "report.others")) } dd { (tf(l, "kam.explain.others", &[("k", &k)])) } }
+                div { dt { (t(l, "report.proposed")) } dd { (t(l, "kam.explain.proposed")) } }
+                div { dt { (t(l, "report.final")) } dd { (t(l, "kam.explain.final")) } }
+                @if r.previous_cycle.is_some() { div { dt { (t(l, "report.change")) } dd { (t(l, "kam.explain.change")) } } }
+                div { dt { span.flag-mark { "⚑" } " " (t(l, "report.flags")) } dd { (t(l, "kam.explain.flags")) } }
+            }
+        }
+    }
+}
+
 /// What frames the report for its reader: the staff's page (a way back to reconciliation,
 /// the release) or the KAM's (acknowledgement, development plan).
 pub struct Frame<'a> {
@@ -325,6 +394,7 @@ pub fn report(l: Locale, r: &ReviewPage<'_>, frame: &Frame<'_>) -> Markup {
                 }
             }
             (frame.top)
+            @if r.reader == Reader::Kam { (how_to_read(l, r)) }
             section.report-section aria-labelledby="overview-title" {
                 h2 id="overview-title" { (t(l, "report.overview")) }
                 (overview(l, r, "r-"))

@@ -5,6 +5,7 @@ use maud::{html, Markup};
 use super::layout::{message as simple, page};
 use crate::domain::locale::Locale;
 use crate::domain::progress::GroupProgress;
+use crate::domain::progress::Stage;
 use crate::domain::status::{AssignmentStatus, CycleStatus, ProposalStatus, ReviewStatus, Role};
 use crate::i18n::{t, tf};
 
@@ -207,6 +208,8 @@ pub struct SupervisedRow {
     /// When the cycle actually closed, if it did.
     pub closed_at: Option<chrono::NaiveDateTime>,
     pub review_status: ReviewStatus,
+    /// Where the review stands (a review everyone answered reads as ready).
+    pub stage: Stage,
     /// The cycle's k.
     pub k: usize,
     pub progress: Vec<GroupProgress>,
@@ -215,13 +218,6 @@ pub struct SupervisedRow {
     /// Where the KAM stands in proposing raters (nomination mode `kam`).
     pub proposal: Option<ProposalStatus>,
 }
-
-/// The supervisor's reviews in the order they call for attention.
-const SECTIONS: [(ReviewStatus, &str); 3] = [
-    (ReviewStatus::Reconciling, "home.section.ready"),
-    (ReviewStatus::Collecting, "home.section.collecting"),
-    (ReviewStatus::Finalized, "home.section.finalized"),
-];
 
 fn review_card(l: Locale, s: &Viewer<'_>, r: &SupervisedRow) -> Markup {
     html! {
@@ -246,6 +242,9 @@ fn review_card(l: Locale, s: &Viewer<'_>, r: &SupervisedRow) -> Markup {
                 @if r.review_status == ReviewStatus::Finalized {
                     " " a.button.secondary href={ "/reviews/" (r.review_id) "/report" } { (t(l, "home.report")) }
                 }
+                @if r.stage == Stage::SignedOff {
+                    " " a.button.primary href={ "/reviews/" (r.review_id) "#release-title" } { (tf(l, "release.button", &[("name", &r.subject_name)])) }
+                }
             }
             @if let Some((id, status)) = &r.own {
                 @if *status == AssignmentStatus::Submitted {
@@ -261,10 +260,11 @@ fn review_card(l: Locale, s: &Viewer<'_>, r: &SupervisedRow) -> Markup {
     }
 }
 
-/// A supervisor's home: their KAMs, ready to reconcile first, then collecting, then signed off.
+/// A supervisor's home: their KAMs, ready to reconcile first, then collecting, then signed off
+/// but not yet released, then released.
 pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usize) -> Markup {
     let title = t(l, "home.title");
-    let count = |st: ReviewStatus| rows.iter().filter(|r| r.review_status == st).count();
+    let count = |st: Stage| rows.iter().filter(|r| r.stage == st).count();
     staff_page(
         l,
         title,
@@ -275,19 +275,20 @@ pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usi
             @if rows.is_empty() { p.empty { (t(l, "home.none")) } }
             @if !rows.is_empty() {
                 ul.summary-counts {
-                    @for (st, key) in SECTIONS {
+                    @for st in Stage::ALL {
+                        @let key = format!("stage.{}", st.as_str());
                         li {
-                            @if count(st) > 0 { a href={ "#" (st) } { (t(l, key)) } } @else { (t(l, key)) }
+                            @if count(st) > 0 { a href={ "#" (st.as_str()) } { (t(l, &key)) } } @else { (t(l, &key)) }
                             " " span.count { (count(st)) }
                         }
                     }
                 }
             }
-            @for (st, key) in SECTIONS {
+            @for st in Stage::ALL {
                 @if count(st) > 0 {
-                    section.review-group id=(st) aria-labelledby={ (st) "-title" } {
-                        h2 id={ (st) "-title" } { (t(l, key)) " (" (count(st)) ")" }
-                        @for r in rows.iter().filter(|r| r.review_status == st) { (review_card(l, s, r)) }
+                    section.review-group id=(st.as_str()) aria-labelledby={ (st.as_str()) "-title" } {
+                        h2 id={ (st.as_str()) "-title" } { (t(l, &format!("stage.{}", st.as_str()))) " (" (count(st)) ")" }
+                        @for r in rows.iter().filter(|r| r.stage == st) { (review_card(l, s, r)) }
                     }
                 }
             }
