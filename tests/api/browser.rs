@@ -483,5 +483,64 @@ async fn a_supervisor_reconciles_in_chromium() {
         (2..=8).contains(&pages),
         "19 criteria on at most 8 A4 pages: {pages}"
     );
+
+    // sign-off in two steps (SPEC §6); a refused one puts focus on the first field in error
+    set_viewport(&c, 1280, 900).await;
+    let id = l.cycle_id.clone();
+    let review = app
+        .read(move |conn| Ok(kam360::db::reviews::list_for_cycle(conn, &id)?))
+        .expect("reviews")[0]
+        .review
+        .id
+        .clone();
+    c.goto(&format!("{}/reviews/{review}?lang=en", app.address))
+        .await
+        .expect("review");
+    let reason = c
+        .find(Locator::Id(&format!("rationale__{first}")))
+        .await
+        .expect("rationale");
+    reason.clear().await.expect("clear");
+    click(&c, Locator::Css("button[value='signoff']")).await;
+    wait_for(&c, Locator::Css("#error-summary")).await;
+    let focused = c
+        .execute("return document.activeElement.id + ' ' + document.activeElement.getAttribute('aria-invalid') + ' ' + document.activeElement.getAttribute('aria-describedby');", vec![])
+        .await
+        .expect("focus");
+    assert_eq!(
+        focused.as_str().unwrap_or(""),
+        format!("rationale__{first} true err-{first} hint-{first}"),
+        "focus on the first field in error, described by its error"
+    );
+    crate::accessibility::assert_axe_clean(&c, "a refused sign-off").await;
+    c.find(Locator::Id(&format!("rationale__{first}")))
+        .await
+        .expect("rationale")
+        .send_keys("Seen directly in the March negotiation")
+        .await
+        .expect("type");
+    click(&c, Locator::Css("button[value='signoff']")).await;
+    wait_for(&c, Locator::Css("form[action$='/signoff'] button")).await;
+    let summary = c.source().await.expect("summary");
+    assert!(
+        summary.contains("Final levels that depart from the proposal (1)")
+            && summary.contains("Seen directly in the March negotiation"),
+        "the departure with its reason"
+    );
+    crate::accessibility::assert_axe_clean(&c, "the sign-off summary").await;
+    full_page_shot(&c, 1280, "signoff-summary-1280").await;
+    full_page_shot(&c, 360, "signoff-summary-360").await;
+    set_viewport(&c, 360, 740).await;
+    crate::accessibility::assert_axe_clean(&c, "the sign-off summary at 360 px").await;
+    set_viewport(&c, 1280, 900).await;
+    click(&c, Locator::Css("form[action$='/signoff'] button")).await;
+    wait_for(&c, Locator::Id("release-title")).await;
+    let page = c.source().await.expect("signed");
+    assert!(
+        page.contains("Release the report to Wang Fang"),
+        "release offered"
+    );
+    crate::accessibility::assert_axe_clean(&c, "the signed-off review").await;
+    full_page_shot(&c, 1280, "reconcile-signed-off-1280").await;
     c.close().await.expect("close browser");
 }

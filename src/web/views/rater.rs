@@ -79,11 +79,13 @@ pub fn form(
                 @match group {
                     Relationship::Supervisor => (text(l, "form.identifiable.supervisor")),
                     Relationship::SelfReview => (text(l, "form.identifiable.self")),
-                    _ => (textf(l, "form.confidential", &[("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])),
+                    _ => {
+                        (textf(l, "form.confidential", &[("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())]))
+                        " "
+                        // where comments go, before anything is typed (SPEC §7)
+                        (textf(l, "form.comments_notice", &[("subject", h.subject_name)]))
+                    },
                 }
-            }
-            @if group.is_confidential() {
-                p.notice.confidential.comments-notice { (textf(l, "form.comments_notice", &[("subject", h.subject_name), ("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())])) }
             }
             details.intro {
                 summary { (textf(l, "form.duration", &[("minutes", &crate::domain::answers::minutes_for(total).to_string()), ("count", &total.to_string())])) }

@@ -159,7 +159,12 @@ fn decision(
     let e = st.entries.get(c.id).cloned().unwrap_or_default();
     let problem = st.problems.get(c.id).copied();
     // after a refused save focus goes to the first field in error (no script needed)
-    let first = st.problems.keys().next().map(String::as_str) == Some(c.id);
+    let first = r
+        .criteria
+        .iter()
+        .map(|x| x.id)
+        .find(|id| st.problems.contains_key(*id))
+        == Some(c.id);
     let (sel, rat) = (format!("final__{}", c.id), format!("rationale__{}", c.id));
     let err = format!("err-{}", c.id);
     let on_level = problem == Some(Problem::FinalLevelRequired);
@@ -265,7 +270,7 @@ pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
                 @if !st.problems.is_empty() {
                     div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
                         p { (tf(l, "rec.problems", &[("count", &st.problems.len().to_string())])) }
-                        ul { @for id in st.problems.keys() { @if let Some(c) = r.rubric.criterion(id) { li { a href={ "#c-" (id) } { (c.name.get(l)) } } } } }
+                        ul { @for c in r.rubric.criteria().filter(|c| st.problems.contains_key(&c.id)) { li { a href={ "#c-" (c.id) } { (c.name.get(l)) } } } }
                     }
                 }
                 // where to look first: every criterion on one screen, flagged ones marked; the
