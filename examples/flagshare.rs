@@ -10,8 +10,8 @@
 //! report rows (`kam360 report`). The realistic cycle has 200 KAMs × 19 criteria: each KAM has
 //! a true level per criterion (2, 3 or 4); each of 3 customers, 3 peers and 3 team members
 //! answers it with probability 0.6, one level off with 0.35 (clamped to 1–4), two levels off
-//! with 0.05, and "not able to judge" one time in ten; the supervisor answers the true level
-//! or one off. A fixed seed makes the figures repeatable.
+//! with 0.05, and "not able to judge" one time in ten; the supervisor answers the same way
+//! (never "not able to judge"). A fixed seed makes the figures repeatable.
 
 // a measurement run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -32,6 +32,8 @@ struct Share {
     low_agreement: usize,
     old_low_agreement: usize,
     old_flagged: usize,
+    divergent: usize,
+    thin_evidence: usize,
 }
 
 impl Share {
@@ -47,6 +49,8 @@ impl Share {
         self.criteria += 1;
         self.flagged += usize::from(!p.flags.names().is_empty());
         self.low_agreement += usize::from(p.flags.low_agreement);
+        self.divergent += usize::from(p.flags.divergent);
+        self.thin_evidence += usize::from(p.flags.thin_evidence);
         self.old_low_agreement += usize::from(old);
         self.old_flagged += usize::from(p.flags.divergent || p.flags.thin_evidence || old);
     }
@@ -54,13 +58,18 @@ impl Share {
     fn print(&self, what: &str) {
         let pct = |n: usize| 100.0 * n as f64 / self.criteria.max(1) as f64;
         println!(
-            "{what}: {} criteria; flagged {} ({:.0} %), low_agreement {} ({:.0} %); \
-             by the old rule flagged {} ({:.0} %), low_agreement {} ({:.0} %)",
+            "{what}: {} criteria; flagged {} ({:.0} %): low_agreement {} ({:.0} %), divergent {} \
+             ({:.0} %), thin_evidence {} ({:.0} %); by the old low_agreement rule flagged {} \
+             ({:.0} %), low_agreement {} ({:.0} %)",
             self.criteria,
             self.flagged,
             pct(self.flagged),
             self.low_agreement,
             pct(self.low_agreement),
+            self.divergent,
+            pct(self.divergent),
+            self.thin_evidence,
+            pct(self.thin_evidence),
             self.old_flagged,
             pct(self.old_flagged),
             self.old_low_agreement,
@@ -145,7 +154,8 @@ fn demo_share() -> (Share, Share) {
                     propose(&e, &Policy::default(), k).flags.joined()
                 );
                 all.add(&e, k);
-                if review.subject_email == reviews[0].subject_email {
+                // the demo's answered review: its first KAM's
+                if review.subject_email == "wang.fang@demo.kam360" {
                     first.add(&e, k);
                 }
             }
@@ -206,7 +216,7 @@ fn realistic_share(rubric: &Rubric, kams: usize) -> Share {
 
 fn main() {
     let (first, all) = demo_share();
-    first.print("demo, first review (9 raters answered)");
+    first.print("demo, the answered review (12 of 13 raters)");
     all.print("demo, whole cycle (closed)");
     let settings = Settings::load_from(std::path::Path::new("config/default.toml"), None, false)
         .expect("settings");

@@ -10,6 +10,7 @@ use super::nominations;
 use super::users::{self, Role};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::consolidation::Level;
 use crate::domain::password;
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
@@ -167,7 +168,49 @@ pub fn seed(
     Ok(text)
 }
 
-/// Submits a plausible answer set for one link.
+/// The first KAM's story, in rubric order: strong with customers, steady elsewhere.
+const TRUTH: [i32; 19] = [4, 4, 3, 3, 3, 3, 3, 3, 3, 2, 3, 3, 3, 3, 3, 3, 2, 3, 3];
+/// Criteria where customers and the KAM's colleagues see it differently (low agreement).
+const SPLIT: [usize; 2] = [4, 11];
+/// Where the supervisor sees more than the raters do (divergent).
+const SUPERVISOR_SEES_MORE: usize = 9;
+/// Where the KAM rates themself a level higher than others do (blind spots).
+const BLIND_SPOTS: [usize; 3] = [2, 9, 15];
+
+/// A rater's comments on the first criteria of their form, varied and in their language.
+const COMMENTS: [&str; 8] = [
+    "每季度的业务回顾都准备得很充分，能主动提出我们没想到的问题。",
+    "Always reachable when an outage hits us; the follow-up report came the next morning.",
+    "对我们的组网需求很了解，但报价流程有时偏慢。",
+    "Explains the roadmap clearly, though the pricing details often need a second meeting.",
+    "在跨部门协调上很有办法，资源申请基本都能落实。",
+    "Keeps the account team informed and shares the customer's feedback openly.",
+    "会议纪要和行动项跟进得很及时。",
+    "Could involve product experts earlier in complex bids.",
+];
+
+/// The level one rater gives on criterion `i`, or `None` for "not able to judge": most
+/// raters agree within a level, as they do in a real review.
+fn demo_level(rel: Relationship, rater: usize, i: usize) -> Option<Level> {
+    let truth = TRUTH.get(i).copied().unwrap_or(3);
+    let level = match rel {
+        Relationship::Supervisor if i == SUPERVISOR_SEES_MORE => truth + 1,
+        Relationship::Supervisor => truth,
+        Relationship::SelfReview if BLIND_SPOTS.contains(&i) => truth + 1,
+        Relationship::SelfReview => truth,
+        Relationship::Customer if SPLIT.contains(&i) => 4,
+        Relationship::Peer | Relationship::Team if SPLIT.contains(&i) => 2,
+        _ => match (rater * 7 + i * 3) % 10 {
+            0 if rel == Relationship::Customer => return None,
+            1 => truth - 1,
+            2 => truth + 1,
+            _ => truth,
+        },
+    };
+    Level::try_from(level.clamp(1, 4)).ok()
+}
+
+/// Submits a believable answer set for one link.
 fn answer(
     conn: &mut AnyConnection,
     rubric: &Rubric,
@@ -175,27 +218,27 @@ fn answer(
     seed: usize,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let index: std::collections::HashMap<&str, usize> = rubric
+        .criteria()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
     let rows: Vec<db::responses::RatingRow> = rubric
         .criteria_for(link.relationship)
         .enumerate()
-        .map(|(i, c)| {
-            let pick = (seed * 7 + i * 3) % 10;
-            let (level, not_observed) = match pick {
-                0 => (None, true),
-                1 | 2 => (Some(2), false),
-                3..=6 => (Some(3), false),
-                _ => (Some(4), false),
+        .map(|(n, c)| {
+            let i = index.get(c.id.as_str()).copied().unwrap_or(n);
+            let level = demo_level(link.relationship, seed, i);
+            let comment = match (link.relationship.is_confidential(), n) {
+                (true, 0 | 3) => COMMENTS[(seed + n) % COMMENTS.len()].to_owned(),
+                _ => String::new(),
             };
             db::responses::RatingRow {
                 assignment_id: link.assignment_id.clone(),
                 criterion_id: c.id.clone(),
-                level,
-                not_observed,
-                comment: if i == 0 {
-                    "Responsive and well prepared for our quarterly reviews.".into()
-                } else {
-                    String::new()
-                },
+                level: level.map(i32::from),
+                not_observed: level.is_none(),
+                comment,
             }
         })
         .collect();

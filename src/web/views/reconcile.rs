@@ -362,7 +362,7 @@ pub fn signoff_summary(
                                     td { (level(c.final_level)) }
                                     td {
                                         @if with_flags {
-                                            ul.flags { @for f in c.shown.proposal.flags.names() { li { (super::review_report::flag_sentence(l, r, f)) } } }
+                                            (c.shown.proposal.flags.names().iter().map(|f| t(l, &format!("report.flag.{f}"))).collect::<Vec<_>>().join(", "))
                                         } @else {
                                             (c.rationale.unwrap_or("—"))
                                         }
@@ -397,7 +397,12 @@ pub fn signoff_summary(
             }
             section.area aria-labelledby="kept-title" {
                 h2 id="kept-title" { span.flag-mark aria-hidden="true" { "⚑ " } (t(l, "signoff.flagged_kept")) " (" (s.flagged_kept.len()) ")" }
-                @if s.flagged_kept.is_empty() { p.muted { (t(l, "signoff.flagged_kept.none")) } } @else { (rows(t(l, "signoff.flagged_kept"), &s.flagged_kept, true)) }
+                @if s.flagged_kept.is_empty() { p.muted { (t(l, "signoff.flagged_kept.none")) } } @else {
+                    // each flag said once, then the criteria with their flags' names
+                    @let raised: Vec<&str> = ["divergent", "low_agreement", "thin_evidence"].into_iter().filter(|f| s.flagged_kept.iter().filter_map(|id| by_id(id)).any(|c| c.shown.proposal.flags.names().contains(f))).collect();
+                    ul.flags { @for f in raised { li { span.flag-mark aria-hidden="true" { "⚑ " } (super::review_report::flag_sentence(l, r, f)) } } }
+                    (rows(t(l, "signoff.flagged_kept"), &s.flagged_kept, true))
+                }
             }
             @if !s.without_proposal.is_empty() {
                 section.area aria-labelledby="alone-title" {
