@@ -22,6 +22,7 @@ mod crash;
 mod email;
 mod hardening;
 mod import;
+mod judgement;
 mod link_request;
 mod nomination_by_kam;
 mod outbox;

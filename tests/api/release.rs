@@ -134,6 +134,14 @@ async fn the_kam_reads_acknowledges_and_plans_and_the_supervisor_comments(app: T
         "final levels with the reasons"
     );
     assert!(!page.contains("Back to reconciliation") && !page.contains("name=\"csrf\""));
+    // written for the person reviewed: what each figure is, and each flag in their words
+    assert!(page.contains("How to read this report"));
+    assert!(page.contains("The level your supervisor decided after reviewing everything."));
+    assert!(page.contains("Low agreement: the people who rated you disagreed with each other here"));
+    assert!(
+        !page.contains("your own level"),
+        "not the supervisor's words"
+    );
     assert_eq!(
         get(&app, &kam, &format!("/k/{}", "A".repeat(43))).await.0,
         404
