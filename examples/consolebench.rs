@@ -177,10 +177,12 @@ fn over_http(
         let address = format!("http://{}", listener.local_addr().expect("addr"));
         let mut settings = settings;
         settings.server.public_base_url = address.clone();
+        let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
         let state = actix_web::web::Data::new(kam360::web::AppState::new(
             db.clone(),
             Arc::new(settings),
             Arc::new(templates),
+            Arc::new(rubric),
         ));
         let server = kam360::web::build(listener, state).expect("server");
         tokio::spawn(server);
@@ -223,7 +225,7 @@ fn over_http(
 }
 
 fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> String {
-    let rubric = kam360::startup::load_rubric(settings).expect("rubric");
+    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let now = db::now();
     let (s, r) = (settings.clone(), rubric.clone());
     let cycle = db

@@ -118,14 +118,14 @@ fn demo_share() -> (Share, Share) {
     let db = Db::connect(&url, 2).expect("db");
     db.migrate().expect("migrate");
     let templates = Templates::new(None).expect("templates");
-    let rubric = kam360::startup::load_rubric(&settings).expect("rubric");
+    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let (first, all) = db
         .write_blocking(|c| {
             let now = db::now();
             demo::seed(c, &templates, &settings, &rubric, now)?;
             let cycle = db::cycles::list(c)?.remove(0).id;
             cycles::close(c, &templates, &settings, &cycle, now)?;
-            let k = kam360::domain::confidentiality::stored_k(3);
+            let k = kam360::domain::confidentiality::K::FLOOR.get();
             // the evidence as the report builds it, with the answers' groups
             let reviews = db::reviews::list_for_cycle(c, &cycle)?;
             let mut first = Share::default();
@@ -220,6 +220,6 @@ fn main() {
     all.print("demo, whole cycle (closed)");
     let settings = Settings::load_from(std::path::Path::new("config/default.toml"), None, false)
         .expect("settings");
-    let rubric = kam360::startup::load_rubric(&settings).expect("rubric");
+    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     realistic_share(&rubric, 200).print("realistic cycle, 200 KAMs");
 }

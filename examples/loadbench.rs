@@ -97,7 +97,7 @@ fn database(backend: &str, dir: &Path) -> String {
 
 /// Seeds one open cycle with `n` customer links per batch; returns the batches' link paths.
 fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(String, String)>> {
-    let rubric = kam360::startup::load_rubric(settings).expect("rubric");
+    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let s = settings.clone();
     let cycle = db
         .write_blocking(move |c| {
@@ -174,7 +174,7 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
 
 /// The body of a full customer submission.
 fn submission(settings: &Settings) -> String {
-    let rubric = kam360::startup::load_rubric(settings).expect("rubric");
+    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let mut pairs: Vec<(String, String)> = rubric
         .criteria_for(Relationship::Customer)
         .enumerate()
@@ -372,6 +372,7 @@ async fn main() {
         db.clone(),
         settings.clone(),
         Arc::new(Templates::new(None).expect("templates")),
+        Arc::new(kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric")),
     ));
     let server = kam360::web::build(listener, state).expect("server");
     let handle = server.handle();

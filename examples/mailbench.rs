@@ -71,7 +71,7 @@ fn queue(dir: &Path, n: usize, port: u16, concurrency: usize) -> (Db, Settings, 
     s.email.concurrency = concurrency;
     let db = Db::connect(&url, 4).expect("db");
     db.migrate().expect("migrate");
-    let rubric = kam360::startup::load_rubric(&s).expect("rubric");
+    let rubric = kam360::domain::rubric::Rubric::load(&s.rubric.path).expect("rubric");
     let t = Templates::new(None).expect("templates");
     let mut csv = kam360::domain::nomination::COLUMNS.join(",") + "\n";
     for i in 0..n {

@@ -101,7 +101,7 @@ fn main() {
 }
 
 fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> String {
-    let rubric = kam360::startup::load_rubric(settings).expect("rubric");
+    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let now = db::now();
     let (s, r) = (settings.clone(), rubric.clone());
     let cycle = db

@@ -153,6 +153,22 @@ pub struct RubricSettings {
     pub path: PathBuf,
 }
 
+// Reading the rubric's file is configuration I/O, so it lives here rather than in the pure
+// `domain::rubric`, which parses and validates the text.
+impl crate::domain::rubric::Rubric {
+    /// Reads and validates the rubric file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read, or its content is not a valid rubric (the message names the
+    /// file).
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read the rubric: {e}", path.display()))?;
+        Self::from_toml(&path.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
 impl Settings {
     /// Loads the layered configuration from the process environment.
     pub fn load() -> anyhow::Result<Settings> {
@@ -202,10 +218,8 @@ impl Settings {
 
     /// Range checks that serde cannot express.
     pub fn validate(&self) -> anyhow::Result<()> {
-        crate::domain::confidentiality::validate_min_group_size(
-            self.confidentiality.min_group_size,
-        )
-        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        crate::domain::confidentiality::K::new(self.confidentiality.min_group_size)
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         self.policy()
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         crate::db::Backend::of_url(secrecy::ExposeSecret::expose_secret(&self.database.url))
@@ -295,7 +309,10 @@ impl Settings {
 
     /// k of SPEC §7, already validated.
     pub fn min_group_size(&self) -> usize {
-        usize::try_from(self.confidentiality.min_group_size).unwrap_or(3)
+        use crate::domain::confidentiality::K;
+        K::new(self.confidentiality.min_group_size)
+            .unwrap_or(K::FLOOR)
+            .get()
     }
 
     /// The From of every email: `email.from`, naming the organisation when it is configured

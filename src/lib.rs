@@ -14,3 +14,6 @@ pub mod i18n;
 pub mod startup;
 pub mod telemetry;
 pub mod web;
+
+#[cfg(test)]
+mod architecture_tests;

@@ -15,14 +15,6 @@ use crate::domain::rubric::Rubric;
 use crate::email::{worker, Mailer, Templates};
 use crate::web::AppState;
 
-/// Loads the configured rubric file.
-pub fn load_rubric(settings: &Settings) -> anyhow::Result<Rubric> {
-    let path = &settings.rubric.path;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read the rubric: {e}", path.display()))?;
-    Rubric::from_toml(&path.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
 /// Everything a command needs.
 pub struct Context {
     pub settings: Arc<Settings>,
@@ -50,6 +42,11 @@ impl Context {
             _held: held,
         })
     }
+
+    /// The configured rubric, read and validated (`serve` reads it once, at start).
+    pub fn rubric(&self) -> anyhow::Result<Rubric> {
+        Rubric::load(&self.settings.rubric.path)
+    }
 }
 
 /// Serves until interrupted, with the background loop running beside the server.
@@ -62,6 +59,7 @@ pub async fn serve(ctx: Context) -> anyhow::Result<()> {
         ctx.db.clone(),
         ctx.settings.clone(),
         ctx.templates.clone(),
+        Arc::new(ctx.rubric()?),
     ));
     let background = tokio::spawn(background(
         ctx.db.clone(),

@@ -14,12 +14,14 @@ use crate::domain::progress::VisibleBecause;
 use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
-use crate::email::messages::{self, ReadyMail};
+use crate::email::messages::render;
+use crate::email::messages::ReadyMail;
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
 
 /// Creates a draft cycle with frozen snapshots of the rubric and policy, its deadline in the
 /// configured time zone (`cycle.time_zone`); returns its id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn create(
     conn: &mut AnyConnection,
     settings: &Settings,
@@ -33,6 +35,7 @@ pub fn create(
 }
 
 /// [`create`], with the deadline's day in the named IANA time zone (the CLI's `cycle create`).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn create_in(
     conn: &mut AnyConnection,
     settings: &Settings,
@@ -73,6 +76,7 @@ fn refused(problems: Vec<cycle_settings::Problem>) -> AppError {
 }
 
 /// Creates a draft cycle from checked settings (the admin console's form); returns its id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn create_with(
     conn: &mut AnyConnection,
     settings: &Settings,
@@ -99,7 +103,8 @@ pub fn create_with(
             closes_at: cycle.closes_at,
             rubric_snapshot: &rubric.to_snapshot(),
             policy_snapshot: &policy,
-            min_group_size: i32::try_from(cycle.min_group_size).unwrap_or(3),
+            min_group_size: crate::domain::confidentiality::K::at_least(cycle.min_group_size)
+                .column(),
             created_at: now,
             time_zone: cycle.zone.name(),
             nominations: cycle.nominations,
@@ -121,6 +126,7 @@ pub fn create_with(
 }
 
 /// Changes a draft cycle's settings (once launched they are fixed: raters were told them).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn update(
     conn: &mut AnyConnection,
     cycle_id: &str,
@@ -164,6 +170,7 @@ pub struct IssuedLink {
 }
 
 /// The cycle as a step finds it: its status, deadline and nominations not yet invited.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn step_view(
     conn: &mut AnyConnection,
     cycle: &db::cycles::CycleRow,
@@ -189,6 +196,7 @@ pub(super) fn refuse_step(
 }
 
 /// Opens a draft cycle and queues one invitation, with its own link, for every nomination.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn launch(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -200,6 +208,7 @@ pub fn launch(
 }
 
 /// [`launch`] by a signed-in admin (`actor`, for the audit trail).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn launch_by(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -300,6 +309,7 @@ pub(super) fn invite(
 
 /// Closes an open cycle: unanswered links expire, reviews move to reconciling and each
 /// supervisor is told.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn close(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -311,6 +321,7 @@ pub fn close(
 }
 
 /// [`close`] by a signed-in admin (`actor`, for the audit trail).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn close_by(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -354,6 +365,7 @@ pub fn close_by(
 }
 
 /// Queues the "ready to reconcile" notice for a review (once per review).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn notify_supervisor(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -375,7 +387,7 @@ pub fn notify_supervisor(
         .map(|a| a.assignment.locale)
         .unwrap_or(Locale::Zh);
     let link = format!("{}/reviews/{}", settings.base_url(), review.review.id);
-    let message = messages::ready_message(
+    let message = render(
         templates,
         settings,
         &ReadyMail {

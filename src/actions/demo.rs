@@ -79,6 +79,7 @@ pub fn nominations_csv() -> String {
 }
 
 /// Seeds the demo and returns what to print: logins and a few links.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn seed(
     conn: &mut AnyConnection,
     templates: &Templates,

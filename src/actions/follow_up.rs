@@ -9,11 +9,13 @@ use super::links::{find_target, Target};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::lifecycle::accepts_answers;
 use crate::domain::status::CycleStatus;
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
 
 /// Sends a reminder with a fresh link now (an open cycle, a rater who has not answered).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn remind(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -29,7 +31,7 @@ pub fn remind(
             assignment_id,
         },
     )?;
-    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+    if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.remind_closed"));
     }
     if !a.assignment.status.awaits_answer() {
@@ -86,6 +88,7 @@ fn send_reminder(
 }
 
 /// Reminds everyone in an open cycle who was invited and has not answered; returns how many.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn remind_all(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -94,7 +97,7 @@ pub fn remind_all(
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let cycle = find_cycle(conn, cycle_id)?;
-    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+    if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.remind_closed"));
     }
     let waiting = db::assignments::waiting_in_cycle(conn, cycle_id)?;
@@ -134,6 +137,7 @@ pub fn remind_all(
 /// Corrects a rater's email address: the nomination moves to the new address, every link
 /// and browser session of the old one dies, and in an open cycle a new link goes to the new
 /// address. Only before any answer was saved (answers belong to whoever gave them).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn correct_email(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),

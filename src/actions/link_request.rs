@@ -8,15 +8,17 @@ use super::{find_cycle, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::lifecycle::accepts_answers;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
-use crate::domain::status::CycleStatus;
-use crate::email::account_messages::{links_message, LinkEntry, LinksMail};
+use crate::email::account_messages::{LinkEntry, LinksMail};
+use crate::email::messages::render;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 /// Queues the message with fresh links to every open request of `email`; returns how many
 /// links it carries (0: nothing is sent).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn send(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -35,8 +37,7 @@ pub fn send(
             continue;
         };
         let cycle = find_cycle(conn, &review.listing.review.cycle_id)?;
-        if cycle.status != CycleStatus::Open
-            || cycle.closes_at <= now
+        if !accepts_answers(cycle.status, cycle.closes_at, now)
             || visibility::is_frozen(conn, &cycle, &review.listing.review)?
         {
             continue;
@@ -55,7 +56,7 @@ pub fn send(
         return Ok(0);
     }
     let request_id = db::new_id();
-    let message = links_message(
+    let message = render(
         templates,
         settings,
         &LinksMail {

@@ -7,14 +7,17 @@ use super::cycles::IssuedLink;
 use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::lifecycle::accepts_answers;
 use crate::domain::rubric::Rubric;
-use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::status::AssignmentStatus;
 use crate::domain::token;
-use crate::email::messages::{self, LinkMail};
+use crate::email::messages::render;
+use crate::email::messages::LinkMail;
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
 
 /// Issues a new link for an assignment and returns its URL (the token is not stored).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn issue_link(
     conn: &mut AnyConnection,
     settings: &Settings,
@@ -41,6 +44,7 @@ pub struct LinkRequest<'a> {
 
 /// Issues a new link for an assignment and queues the message that carries it, in the
 /// caller's transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn send_link(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -58,7 +62,7 @@ pub fn send_link(
     } = *req;
     let link = issue_link(conn, settings, &a.assignment.id, now)?;
     let relationship = a.assignment.relationship;
-    let message = messages::link_message(
+    let message = render(
         templates,
         settings,
         &LinkMail {
@@ -74,7 +78,7 @@ pub fn send_link(
             deadline: cycle.deadline().label(),
             link: &link,
             criteria_count: rubric.criteria_for(relationship).count(),
-            min_group_size: crate::domain::confidentiality::stored_k(cycle.min_group_size),
+            min_group_size: crate::domain::confidentiality::K::stored(cycle.min_group_size).get(),
             days_left: (cycle.closes_at - now).num_days().max(0),
         },
         now,
@@ -149,6 +153,7 @@ pub(super) fn find_target(
 
 /// Revokes a rater's links: every link and browser session of the assignment stops working
 /// (the links then show a "withdrawn" page).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn revoke(
     conn: &mut AnyConnection,
     cycle_id: &str,
@@ -165,6 +170,7 @@ pub fn revoke(
 }
 
 /// [`revoke`] of a nomination by id, by `actor`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn revoke_assignment(
     conn: &mut AnyConnection,
     target: &Target<'_>,
@@ -207,6 +213,7 @@ pub fn revoke_assignment(
 }
 
 /// Re-issues a rater's link: the old links and sessions stop working, a new link is mailed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn reissue(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -225,6 +232,7 @@ pub fn reissue(
 }
 
 /// [`reissue`] of a nomination by id, by `actor`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn reissue_assignment(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -235,7 +243,7 @@ pub fn reissue_assignment(
     let (cycle, review, a) = find_target(conn, target)?;
     let cycle_id = cycle.id.as_str();
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
-    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+    if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.reissue_closed"));
     }
     let status = a.assignment.status;

@@ -25,6 +25,7 @@ pub struct ImportSummary {
 /// Imports nominations, all or nothing: any bad row fails the whole file with every problem as
 /// `line N: reason` (one per line of the `Invalid` message). Existing nominations are left
 /// alone. In an open cycle the new raters are invited at once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn import(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -37,6 +38,7 @@ pub fn import(
 }
 
 /// [`import`] by a signed-in admin (`actor`, for the audit trail).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn import_by(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -179,6 +181,7 @@ fn lines(errors: Vec<ImportError>) -> AppError {
 
 /// Adds one nomination (a draft or open cycle; in an open one the rater is invited at once).
 /// A refused row answers `Invalid` with the reason alone (no line number: there is one row).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn add_one(
     conn: &mut AnyConnection,
     mail: (&Templates, &Settings),
@@ -203,6 +206,7 @@ pub fn add_one(
 
 /// Removes a nomination while the cycle is a draft (nobody was told yet); a KAM left without
 /// nominations leaves the cycle too.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn remove(
     conn: &mut AnyConnection,
     cycle_id: &str,
@@ -243,6 +247,7 @@ pub fn remove(
 /// Edits one nomination of a draft cycle (the rater's name, relationship, language and
 /// organisation), with exactly the checks of an imported row; the address is corrected with
 /// [`correct_email`].
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn edit(
     conn: &mut AnyConnection,
     cycle_id: &str,

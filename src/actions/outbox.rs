@@ -9,7 +9,8 @@ use chrono::NaiveDateTime;
 use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::status::{CycleStatus, EmailKind};
+use crate::domain::lifecycle::accepts_answers;
+use crate::domain::status::EmailKind;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
@@ -36,6 +37,7 @@ impl Retried {
 /// # Errors
 ///
 /// `Invalid` when `id` names no failed message.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn retry(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -85,7 +87,7 @@ fn relink(
         return Ok(Err("the review no longer exists".into()));
     };
     let cycle = find_cycle(conn, &review.listing.review.cycle_id)?;
-    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+    if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Ok(Err(format!("the cycle is {}", cycle.status)));
     }
     if !a.assignment.status.is_answerable() {

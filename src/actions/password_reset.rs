@@ -11,7 +11,8 @@ use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
 use crate::domain::{throttle, token};
-use crate::email::account_messages::{reset_message, ResetMail};
+use crate::email::account_messages::ResetMail;
+use crate::email::messages::render;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
@@ -22,6 +23,7 @@ pub fn valid_for() -> TimeDelta {
 
 /// Queues a reset link for the active account at `email`, if there is one (the caller answers
 /// the same either way). A new request replaces the person's earlier links.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn request(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -45,7 +47,7 @@ pub fn request(
         now + valid_for(),
     )?;
     let link = format!("{}/password/reset/{}", settings.base_url(), issued.token);
-    let message = reset_message(
+    let message = render(
         templates,
         settings,
         &ResetMail {
@@ -74,6 +76,7 @@ pub fn request(
 }
 
 /// The active account a live link belongs to, as (person id, email).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn holder(
     conn: &mut AnyConnection,
     token_hash: &str,
@@ -91,6 +94,7 @@ pub struct Holder {
 }
 
 /// The active account a live link belongs to.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn holder_of(
     conn: &mut AnyConnection,
     token_hash: &str,
@@ -115,6 +119,7 @@ pub fn holder_of(
 /// Uses the link: stores `password_hash` for its account, ends the account's sessions and
 /// sign-in delays. `None` when the link is no longer good (used, replaced, expired, or the
 /// account was disabled meanwhile); nothing is changed then.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn complete(
     conn: &mut AnyConnection,
     token_hash: &str,

@@ -9,16 +9,19 @@ use chrono::NaiveDateTime;
 use super::find_cycle;
 use crate::config::Settings;
 use crate::db::{self, proposals::ProposedRow, AnyConnection};
+use crate::domain::lifecycle::accepts_answers;
 use crate::domain::proposal::Proposed;
 use crate::domain::relationship::Relationship;
-use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode, ProposalStatus};
+use crate::domain::status::{AssignmentStatus, NominationMode, ProposalStatus};
 use crate::domain::token;
-use crate::email::account_messages::{nomination_message, NominationMail};
+use crate::email::account_messages::NominationMail;
+use crate::email::messages::render;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 /// Opens a KAM's proposal if new and emails them a fresh link to it (earlier links die);
 /// returns the link.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn request(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -38,7 +41,7 @@ pub fn request(
     let link = format!("{}/n/{}", settings.base_url(), issued.token);
     let locale = kam_locale(conn, &review.review.id)?;
     let slot = db::new_id();
-    let message = nomination_message(
+    let message = render(
         templates,
         settings,
         &NominationMail {
@@ -50,7 +53,7 @@ pub fn request(
             locale,
             cycle_name: &cycle.name,
             deadline: cycle.deadline().label(),
-            min_per_group: crate::domain::confidentiality::stored_k(cycle.min_group_size),
+            min_per_group: crate::domain::confidentiality::K::stored(cycle.min_group_size).get(),
             link: &link,
         },
         now,
@@ -73,6 +76,7 @@ fn kam_locale(
 
 /// Sends every KAM of a `kam`-mode cycle who has no proposal yet their link (launch, and
 /// KAMs imported into an open cycle); returns how many.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn request_all(
     conn: &mut AnyConnection,
     mail: (&Templates, &Settings),
@@ -94,6 +98,7 @@ pub fn request_all(
 }
 
 /// The admin's nudge: a fresh link to a KAM who has not had their list approved.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn nudge(
     conn: &mut AnyConnection,
     mail: (&Templates, &Settings),
@@ -134,7 +139,7 @@ fn open_review(
     if cycle.nominations != NominationMode::Kam {
         return Err(AppError::NotFound);
     }
-    if cycle.status != CycleStatus::Open || cycle.closes_at <= now {
+    if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("proposal.refused.closed"));
     }
     Ok((cycle, review))
@@ -151,6 +156,7 @@ pub struct Loaded {
 }
 
 /// Loads the proposal of a review (of a `kam`-mode cycle whose proposal was opened).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn load(conn: &mut AnyConnection, review_id: &str) -> AppResult<Loaded> {
     let review = db::reviews::find_listing(conn, review_id)?.ok_or(AppError::NotFound)?;
     let cycle = find_cycle(conn, &review.review.cycle_id)?;
@@ -180,6 +186,7 @@ fn rows_of(list: &[Proposed]) -> Vec<ProposedRow> {
 
 /// Saves a checked list: the KAM's (actor `None`: the KAM by their link) or the supervisor's
 /// edits; the proposal is then "proposed". Refused once approved.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn save(
     conn: &mut AnyConnection,
     review_id: &str,
@@ -216,6 +223,7 @@ pub fn save(
 
 /// The supervisor approves a checked list: it is saved, each rater is nominated and invited
 /// at once; returns how many were invited.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn approve(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -280,12 +288,14 @@ pub fn approve(
 }
 
 /// Which KAM a nomination link belongs to (a live one of an existing proposal).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> AppResult<Option<String>> {
     Ok(db::proposals::review_for_link(conn, token_hash)?)
 }
 
 /// Makes sure a `kam`-mode review has its self and supervisor nominations (SPEC §11: they
 /// are created automatically); returns the ids of those it created.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn ensure_fixed_raters(
     conn: &mut AnyConnection,
     review: &db::reviews::ReviewRow,

@@ -43,6 +43,7 @@ pub struct Reconciliation {
 }
 
 /// Loads the review for `viewer` (its supervisor, or an admin); `None` for anyone else.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn load(
     conn: &mut AnyConnection,
     review: &ReviewId,
@@ -57,7 +58,7 @@ pub fn load(
         return Ok(None);
     }
     let (rubric, policy) = load_snapshots(conn, &review.listing.review.cycle_id)?;
-    let k = crate::domain::confidentiality::stored_k(review.min_group_size);
+    let k = crate::domain::confidentiality::K::stored(review.min_group_size).get();
     let assignments = db::assignments::list_for_review(conn, review_id)?;
     let statuses: Vec<(Relationship, AssignmentStatus)> = assignments
         .iter()
@@ -145,6 +146,7 @@ pub enum Saved {
 /// review's version the page was loaded at. With `signoff` (the first of SPEC §6's two
 /// sign-off steps) the entries must also be complete; nothing is finalized here: the caller
 /// shows the summary ([`summary`]) whose confirmation is [`sign_off`].
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn save(
     conn: &mut AnyConnection,
     data: &Reconciliation,
@@ -240,6 +242,7 @@ pub enum SignedOff {
 
 /// The second sign-off step: finalizes the review as its stored decisions stand, if they are
 /// still those the summary at `version` showed and they are complete.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn sign_off(
     conn: &mut AnyConnection,
     data: &Reconciliation,
@@ -293,6 +296,7 @@ pub fn sign_off(
 }
 
 /// An admin reopens a finalized review (audited with the reason).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn reopen(
     conn: &mut AnyConnection,
     review: &ReviewId,

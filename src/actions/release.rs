@@ -12,7 +12,8 @@ use crate::domain::plan::Goal;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::ReviewStatus;
 use crate::domain::token;
-use crate::email::account_messages::{release_message, ReleaseMail};
+use crate::email::account_messages::ReleaseMail;
+use crate::email::messages::render;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
@@ -21,6 +22,7 @@ use crate::error::{AppError, AppResult};
 /// # Errors
 ///
 /// `NotFound` for an unknown review; `Invalid` before sign-off.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn release(
     conn: &mut AnyConnection,
     templates: &Templates,
@@ -50,7 +52,7 @@ pub fn release(
         .map_or(Locale::En, |a| a.assignment.locale);
     let link = format!("{}/k/{}", settings.base_url(), issued.token);
     let slot = db::new_id();
-    let message = release_message(
+    let message = render(
         templates,
         settings,
         &ReleaseMail {
@@ -86,11 +88,13 @@ pub fn release(
 }
 
 /// The released review a KAM's link opens.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> AppResult<Option<String>> {
     Ok(db::releases::review_for_link(conn, token_hash)?)
 }
 
 /// The KAM confirms they read the report (once).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn acknowledge(conn: &mut AnyConnection, review_id: &str, now: NaiveDateTime) -> AppResult<()> {
     if db::releases::acknowledge(conn, review_id, now)? {
         db::audit::record(
@@ -107,6 +111,7 @@ pub fn acknowledge(conn: &mut AnyConnection, review_id: &str, now: NaiveDateTime
 }
 
 /// The KAM stores their development plan (replacing the previous one).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn save_plan(
     conn: &mut AnyConnection,
     review_id: &str,
@@ -129,6 +134,7 @@ pub fn save_plan(
 }
 
 /// The supervisor's comments on the plan's goals, by position (1..=5).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn comment_plan(
     conn: &mut AnyConnection,
     review_id: &str,

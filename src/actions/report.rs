@@ -13,6 +13,7 @@ use crate::domain::shown::figures;
 use crate::error::AppResult;
 
 /// Builds the report of a cycle.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRow>> {
     let mut rows = Vec::new();
     each_row(conn, cycle_id, |r| {
@@ -24,6 +25,7 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
 
 /// Produces the report of a cycle row by row (review by review, in rubric order), so that a
 /// large cycle's report can be written as it is made instead of held in memory.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn each_row(
     conn: &mut AnyConnection,
     cycle_id: &str,
@@ -31,7 +33,7 @@ pub fn each_row(
 ) -> AppResult<()> {
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, policy) = load_snapshots(conn, cycle_id)?;
-    let k = crate::domain::confidentiality::stored_k(cycle.min_group_size);
+    let k = crate::domain::confidentiality::K::stored(cycle.min_group_size).get();
     let cycle_status = cycle.status;
     // evidence per (review, criterion) in a flat table, indexed: no key strings per rating
     let reviews = db::reviews::list_for_cycle(conn, cycle_id)?;
@@ -97,6 +99,7 @@ pub fn each_row(
 }
 
 /// The report of a cycle as an `.xlsx` file (SPEC §12): the same rows, with names in zh and en.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn spreadsheet(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<u8>> {
     let rows = build(conn, cycle_id)?;
     let (rubric, _) = load_snapshots(conn, cycle_id)?;

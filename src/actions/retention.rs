@@ -20,11 +20,13 @@ pub struct Purged {
 }
 
 /// Archives a closed cycle (it can then be purged; nothing else changes).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn archive(conn: &mut AnyConnection, cycle_id: &str, now: NaiveDateTime) -> AppResult<()> {
     archive_by(conn, cycle_id, None, now)
 }
 
 /// [`archive`] by a signed-in admin (`actor`, for the audit trail).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn archive_by(
     conn: &mut AnyConnection,
     cycle_id: &str,
@@ -61,6 +63,7 @@ pub fn archive_by(
 
 /// Deletes an archived cycle's individual answers, comments, decline reasons and rater
 /// sessions; keeps the final levels, rationales and the audit trail.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn purge_keep_final(
     conn: &mut AnyConnection,
     cycle_id: &str,

@@ -38,6 +38,7 @@ pub fn due_slot(
 }
 
 /// Queues everything due at `now`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn due_work(
     conn: &mut AnyConnection,
     templates: &Templates,

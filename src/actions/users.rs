@@ -9,13 +9,15 @@ use crate::domain::locale::Locale;
 use crate::domain::password;
 pub use crate::domain::staff_invite::{check_invite, FieldProblem, InviteInput};
 use crate::domain::token;
-use crate::email::account_messages::{invite_message, InviteMail};
+use crate::email::account_messages::InviteMail;
+use crate::email::messages::render;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 pub use crate::domain::status::Role;
 
 /// Creates a staff account (and the person if new); returns the generated password.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn add(
     conn: &mut AnyConnection,
     email: &str,
@@ -55,6 +57,7 @@ pub fn add(
 }
 
 /// Disables an account and ends all its sessions (audited).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn disable(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> AppResult<()> {
     let email = EmailAddress::parse(email)
         .ok_or_else(|| AppError::Invalid(format!("'{email}' is not a valid email address")))?;
@@ -81,6 +84,7 @@ pub fn invitation_valid_for() -> chrono::TimeDelta {
 
 /// Invites a staff member: the account is created without a usable password and a
 /// single-use link to choose one (valid 7 days, only its hash stored) is emailed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn invite(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -114,6 +118,7 @@ pub fn invite(
 }
 
 /// Sends (again) the link to choose a password; an earlier link stops working.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn send_invitation(
     conn: &mut AnyConnection,
     (templates, settings): (&Templates, &Settings),
@@ -139,7 +144,7 @@ pub fn send_invitation(
         now + invitation_valid_for(),
     )?;
     let link = format!("{}/password/reset/{}", settings.base_url(), issued.token);
-    let message = invite_message(
+    let message = render(
         templates,
         settings,
         &InviteMail {
@@ -160,6 +165,7 @@ pub fn send_invitation(
 }
 
 /// Changes a staff member's role (never the last enabled admin's, never one's own).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn set_role(
     conn: &mut AnyConnection,
     person_id: &str,
@@ -193,6 +199,7 @@ pub fn set_role(
 }
 
 /// Disables (ending every session) or enables a staff member; never oneself.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn set_enabled(
     conn: &mut AnyConnection,
     person_id: &str,

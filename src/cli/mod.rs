@@ -71,12 +71,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             drop(out);
-            startup::load_rubric(&s)?;
             startup::serve(ctx).await?;
         }
         Command::Migrate => writeln!(out, "migrations applied ({})", ctx.db.backend().name())?,
         Command::Demo(args) => {
-            let rubric = startup::load_rubric(&s)?;
+            let rubric = ctx.rubric()?;
             let text = ctx
                 .db
                 .write_blocking(|c| actions::demo::seed(c, &t, &s, &rubric, db::now()))?;
@@ -110,7 +109,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             writeln!(out, "account disabled; its sessions have ended")?;
         }
         Command::Cycle(CycleCommand::Create(a)) => {
-            let rubric = startup::load_rubric(&s)?;
+            let rubric = ctx.rubric()?;
             let zone = a.time_zone.as_deref().unwrap_or(&s.cycle.time_zone);
             let id = ctx.db.write_blocking(|c| {
                 actions::cycles::create_in(c, &s, &rubric, &a.name, (a.closes_at, zone), now)

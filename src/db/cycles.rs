@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::cycles;
 use super::AnyConnection;
+use crate::domain::confidentiality::K;
 use crate::domain::status::{CycleStatus, NominationMode};
 
 /// A cycle without its (large) snapshots.
@@ -137,7 +138,7 @@ pub fn update_settings(
         cycles::name.eq(&s.name),
         cycles::closes_at.eq(s.closes_at),
         cycles::time_zone.eq(s.zone.name()),
-        cycles::min_group_size.eq(i32::try_from(s.min_group_size).unwrap_or(3)),
+        cycles::min_group_size.eq(K::at_least(s.min_group_size).column()),
         cycles::nominations.eq(s.nominations),
         cycles::reminder_days.eq(s.stored_reminder_days()),
     ))

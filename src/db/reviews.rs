@@ -198,6 +198,8 @@ pub struct SupervisedReview {
     pub time_zone: String,
     /// When the cycle actually closed, if it did.
     pub closed_at: Option<NaiveDateTime>,
+    /// When the signed-off report was released to the KAM, if it was.
+    pub released_at: Option<NaiveDateTime>,
 }
 
 impl SupervisedReview {
@@ -219,6 +221,7 @@ type SupervisedTuple = (
         String,
         Option<NaiveDateTime>,
     ),
+    Option<NaiveDateTime>,
 );
 
 /// Which supervised reviews to load.
@@ -228,12 +231,13 @@ enum Which<'a> {
 }
 
 fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<SupervisedReview>> {
-    use super::schema::cycles;
+    use super::schema::{cycles, report_releases};
     let supervisors = diesel::alias!(people as supervisors);
     let query = reviews::table
         .inner_join(cycles::table)
         .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
         .inner_join(supervisors.on(supervisors.field(people::id).eq(reviews::supervisor_id)))
+        .left_join(report_releases::table.on(report_releases::review_id.eq(reviews::id)))
         .order((cycles::created_at.desc(), people::name.asc()))
         .select((
             ReviewRow::as_select(),
@@ -250,6 +254,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 cycles::time_zone,
                 cycles::closed_at,
             ),
+            report_releases::released_at.nullable(),
         ))
         .into_boxed();
     let query = match which {
@@ -265,6 +270,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 (subject_email, subject_name),
                 (supervisor_email, supervisor_name),
                 (cycle_name, cycle_status, closes_at, min_group_size, time_zone, closed_at),
+                released_at,
             )| SupervisedReview {
                 listing: ReviewListing {
                     review,
@@ -279,6 +285,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 min_group_size,
                 time_zone,
                 closed_at,
+                released_at,
             },
         )
         .collect())

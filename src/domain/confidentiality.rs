@@ -68,31 +68,53 @@ pub fn visibility(levels: GroupCounts, respondents: GroupCounts, k: usize) -> Vi
 /// The smallest `confidentiality.min_group_size` accepted; configured values below it are refused.
 pub const MIN_GROUP_SIZE_FLOOR: usize = 3;
 
-/// A cycle's stored k as a count, never below [`MIN_GROUP_SIZE_FLOOR`] (the column's `CHECK`
-/// already guarantees that; a corrupted value errs on the side of hiding).
-pub fn stored_k(min_group_size: i32) -> usize {
-    usize::try_from(min_group_size)
-        .unwrap_or(0)
-        .max(MIN_GROUP_SIZE_FLOOR)
+/// k of SPEC §7: the smallest confidential group whose figures may be shown. It cannot fall
+/// below [`MIN_GROUP_SIZE_FLOOR`]: every way of making one keeps the floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct K(usize);
+
+impl K {
+    /// The floor itself.
+    pub const FLOOR: K = K(MIN_GROUP_SIZE_FLOOR);
+
+    /// A configured `confidentiality.min_group_size`: a whole number of at least the floor.
+    ///
+    /// # Errors
+    ///
+    /// Any value below [`MIN_GROUP_SIZE_FLOOR`] (negative values included).
+    pub fn new(k: i64) -> Result<K, MinGroupSizeError> {
+        match usize::try_from(k) {
+            Ok(n) if n >= MIN_GROUP_SIZE_FLOOR => Ok(K(n)),
+            _ => Err(MinGroupSizeError(k)),
+        }
+    }
+
+    /// A cycle's stored k (the column's `CHECK` already keeps the floor; a corrupted value
+    /// errs on the side of hiding).
+    pub fn stored(column: i32) -> K {
+        K::at_least(usize::try_from(column).unwrap_or(0))
+    }
+
+    /// `n`, or the floor if `n` is below it.
+    pub fn at_least(n: usize) -> K {
+        K(n.max(MIN_GROUP_SIZE_FLOOR))
+    }
+
+    /// k as a count.
+    pub const fn get(self) -> usize {
+        self.0
+    }
+
+    /// k as the database stores it.
+    pub fn column(self) -> i32 {
+        i32::try_from(self.0).unwrap_or(i32::MAX)
+    }
 }
 
 /// A configured `confidentiality.min_group_size` below [`MIN_GROUP_SIZE_FLOOR`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("confidentiality.min_group_size must be at least {MIN_GROUP_SIZE_FLOOR} (got {0})")]
 pub struct MinGroupSizeError(pub i64);
-
-/// Validates a configured `confidentiality.min_group_size`: it must be a whole number of at
-/// least [`MIN_GROUP_SIZE_FLOOR`].
-///
-/// # Errors
-///
-/// Any value below [`MIN_GROUP_SIZE_FLOOR`] (negative values included).
-pub fn validate_min_group_size(k: i64) -> Result<usize, MinGroupSizeError> {
-    match usize::try_from(k) {
-        Ok(n) if n >= MIN_GROUP_SIZE_FLOOR => Ok(n),
-        _ => Err(MinGroupSizeError(k)),
-    }
-}
 
 /// How the comments for one criterion (or one review) may be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,10 +219,17 @@ mod tests {
 
     #[test]
     fn min_group_size_validation() {
-        assert_eq!(validate_min_group_size(3), Ok(3));
-        assert_eq!(validate_min_group_size(10), Ok(10));
+        assert_eq!(K::new(3).map(K::get), Ok(3));
+        assert_eq!(K::new(10).map(K::get), Ok(10));
+        assert_eq!(
+            K::stored(1).get(),
+            3,
+            "a corrupted column hides more, never less"
+        );
+        assert_eq!(K::stored(5).column(), 5);
+        assert_eq!(K::at_least(2), K::FLOOR);
         for bad in [2, 0, -1, i64::MIN] {
-            let err = validate_min_group_size(bad).expect_err("refused");
+            let err = K::new(bad).expect_err("refused");
             assert!(
                 err.to_string().contains("confidentiality.min_group_size"),
                 "{err}"

@@ -99,7 +99,7 @@ pub fn parse_stored_days(s: &str) -> Vec<i64> {
 }
 
 /// The smallest k a cycle may use (SPEC §7).
-pub const MIN_K: usize = 3;
+pub const MIN_K: usize = super::confidentiality::K::FLOOR.get();
 /// The largest k accepted: a typing slip beyond it (SPEC §7 sets only the floor; a group of
 /// customers, peers or team members rarely has more than a dozen people).
 pub const MAX_K: usize = 50;

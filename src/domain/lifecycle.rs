@@ -86,6 +86,12 @@ impl Cycle {
     }
 }
 
+/// Whether a cycle accepts answers (and so reminders, new links and nominations) at `now`:
+/// it is open and its deadline has not passed. The one rule every action and page asks.
+pub fn accepts_answers(status: CycleStatus, closes_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+    status == CycleStatus::Open && closes_at > now
+}
+
 /// Why `step` cannot be taken on `cycle` at `now`, if it cannot.
 pub fn refusal(step: Step, cycle: Cycle, now: NaiveDateTime) -> Option<Refusal> {
     if cycle.status != step.moves().0 {
@@ -150,5 +156,26 @@ mod tests {
             refusal(Step::Launch, late, at(20)),
             Some(Refusal::DeadlinePassed)
         );
+    }
+
+    #[test]
+    fn a_cycle_accepts_answers_while_open_and_before_its_deadline() {
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .expect("time")
+        };
+        assert!(accepts_answers(CycleStatus::Open, at(12), at(11)));
+        assert!(
+            !accepts_answers(CycleStatus::Open, at(12), at(12)),
+            "the deadline is exclusive"
+        );
+        for s in [
+            CycleStatus::Draft,
+            CycleStatus::Closed,
+            CycleStatus::Archived,
+        ] {
+            assert!(!accepts_answers(s, at(12), at(11)));
+        }
     }
 }

@@ -2,13 +2,11 @@
 //! member's password reset, a rater's fresh links (`/links`), and the KAM's released report
 //! (SPEC §12–§14). Each carries a secret link; see `EmailKind::SELF_SERVICE`.
 
-use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::messages::{new_message, About, BrandContext, Envelope};
-use super::{Kind, Templates};
+use super::messages::{About, Envelope, Message};
+use super::Kind;
 use crate::config::Settings;
-use crate::db::outbox::NewMessage;
 use crate::domain::locale::Locale;
 
 /// A staff member's password reset link.
@@ -24,45 +22,34 @@ pub struct ResetMail<'a> {
 }
 
 #[derive(Serialize)]
-struct ResetContext<'a> {
-    recipient_name: &'a str,
-    contact: &'a str,
-    html_lang: &'a str,
+pub struct ResetContext<'a> {
     link: &'a str,
     valid_minutes: i64,
-    #[serde(flatten)]
-    brand: BrandContext,
 }
 
-/// Renders a password reset message.
-pub fn reset_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &ResetMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let ctx = ResetContext {
-        recipient_name: m.name,
-        contact: &settings.email.contact,
-        brand: BrandContext::of(settings),
-        html_lang: m.locale.html_lang(),
-        link: m.link,
-        valid_minutes: m.valid_minutes,
-    };
-    let r = templates.render(Kind::PasswordReset, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
+impl Message for ResetMail<'_> {
+    type Context<'a>
+        = ResetContext<'a>
+    where
+        Self: 'a;
+
+    fn envelope(&self) -> Envelope<'_> {
         Envelope {
-            key: format!("password_reset:{}", m.token_hash),
+            key: format!("password_reset:{}", self.token_hash),
             kind: Kind::PasswordReset,
             about: About::Account,
-            email: m.email,
-            name: m.name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
+            email: self.email,
+            name: self.name,
+            locale: self.locale,
+        }
+    }
+
+    fn context<'a>(&'a self, _: &'a Settings) -> ResetContext<'a> {
+        ResetContext {
+            link: self.link,
+            valid_minutes: self.valid_minutes,
+        }
+    }
 }
 
 /// One open request in a rater's own request for their links.
@@ -88,43 +75,32 @@ pub struct LinksMail<'a> {
 }
 
 #[derive(Serialize)]
-struct LinksContext<'a> {
-    recipient_name: &'a str,
-    contact: &'a str,
-    html_lang: &'a str,
+pub struct LinksContext<'a> {
     entries: &'a [LinkEntry],
-    #[serde(flatten)]
-    brand: BrandContext,
 }
 
-/// Renders the message with a rater's fresh links.
-pub fn links_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &LinksMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let ctx = LinksContext {
-        recipient_name: m.name,
-        contact: &settings.email.contact,
-        brand: BrandContext::of(settings),
-        html_lang: m.locale.html_lang(),
-        entries: m.entries,
-    };
-    let r = templates.render(Kind::Links, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
+impl Message for LinksMail<'_> {
+    type Context<'a>
+        = LinksContext<'a>
+    where
+        Self: 'a;
+
+    fn envelope(&self) -> Envelope<'_> {
         Envelope {
-            key: format!("links:{}", m.request_id),
+            key: format!("links:{}", self.request_id),
             kind: Kind::Links,
             about: About::Account,
-            email: m.email,
-            name: m.name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
+            email: self.email,
+            name: self.name,
+            locale: self.locale,
+        }
+    }
+
+    fn context<'a>(&'a self, _: &'a Settings) -> LinksContext<'a> {
+        LinksContext {
+            entries: self.entries,
+        }
+    }
 }
 
 /// The KAM's notice that their report was released, with their link.
@@ -142,47 +118,36 @@ pub struct ReleaseMail<'a> {
 }
 
 #[derive(Serialize)]
-struct ReleaseContext<'a> {
-    recipient_name: &'a str,
+pub struct ReleaseContext<'a> {
     supervisor_name: &'a str,
     cycle_name: &'a str,
-    contact: &'a str,
-    html_lang: &'a str,
     link: &'a str,
-    #[serde(flatten)]
-    brand: BrandContext,
 }
 
-/// Renders the KAM's report-released message.
-pub fn release_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &ReleaseMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let ctx = ReleaseContext {
-        recipient_name: m.kam_name,
-        supervisor_name: m.supervisor_name,
-        cycle_name: m.cycle_name,
-        contact: &settings.email.contact,
-        html_lang: m.locale.html_lang(),
-        link: m.link,
-        brand: BrandContext::of(settings),
-    };
-    let r = templates.render(Kind::ReportReleased, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
+impl Message for ReleaseMail<'_> {
+    type Context<'a>
+        = ReleaseContext<'a>
+    where
+        Self: 'a;
+
+    fn envelope(&self) -> Envelope<'_> {
         Envelope {
-            key: format!("report_released:{}:{}", m.review_id, m.slot),
+            key: format!("report_released:{}:{}", self.review_id, self.slot),
             kind: Kind::ReportReleased,
-            about: About::Review(m.review_id),
-            email: m.kam_email,
-            name: m.kam_name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
+            about: About::Review(self.review_id),
+            email: self.kam_email,
+            name: self.kam_name,
+            locale: self.locale,
+        }
+    }
+
+    fn context<'a>(&'a self, _: &'a Settings) -> ReleaseContext<'a> {
+        ReleaseContext {
+            supervisor_name: self.supervisor_name,
+            cycle_name: self.cycle_name,
+            link: self.link,
+        }
+    }
 }
 
 /// A new staff member's invitation: a link to choose their password.
@@ -201,54 +166,43 @@ pub struct InviteMail<'a> {
 }
 
 #[derive(Serialize)]
-struct InviteContext<'a> {
-    recipient_name: &'a str,
-    contact: &'a str,
-    html_lang: &'a str,
+pub struct InviteContext<'a> {
     link: &'a str,
     valid_days: i64,
     role: &'static str,
     role_text: &'static str,
     inviter: &'a str,
     sign_in: String,
-    #[serde(flatten)]
-    brand: BrandContext,
 }
 
-/// Renders a staff invitation.
-pub fn invite_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &InviteMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let role = m.role.as_str();
-    let ctx = InviteContext {
-        recipient_name: m.name,
-        contact: &settings.email.contact,
-        brand: BrandContext::of(settings),
-        html_lang: m.locale.html_lang(),
-        link: m.link,
-        valid_days: m.valid_days,
-        role: crate::i18n::t(m.locale, &format!("role.{role}")),
-        role_text: crate::i18n::t(m.locale, &format!("role.{role}.does")),
-        inviter: m.inviter,
-        sign_in: format!("{}/login", settings.base_url()),
-    };
-    let r = templates.render(Kind::StaffInvite, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
+impl Message for InviteMail<'_> {
+    type Context<'a>
+        = InviteContext<'a>
+    where
+        Self: 'a;
+
+    fn envelope(&self) -> Envelope<'_> {
         Envelope {
-            key: format!("staff_invite:{}", m.token_hash),
+            key: format!("staff_invite:{}", self.token_hash),
             kind: Kind::StaffInvite,
             about: About::Account,
-            email: m.email,
-            name: m.name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
+            email: self.email,
+            name: self.name,
+            locale: self.locale,
+        }
+    }
+
+    fn context<'a>(&'a self, settings: &'a Settings) -> InviteContext<'a> {
+        let role = self.role.as_str();
+        InviteContext {
+            link: self.link,
+            valid_days: self.valid_days,
+            role: crate::i18n::t(self.locale, &format!("role.{role}")),
+            role_text: crate::i18n::t(self.locale, &format!("role.{role}.does")),
+            inviter: self.inviter,
+            sign_in: format!("{}/login", settings.base_url()),
+        }
+    }
 }
 
 /// A KAM's link to propose their raters (nomination mode `kam`).
@@ -268,51 +222,40 @@ pub struct NominationMail<'a> {
 }
 
 #[derive(Serialize)]
-struct NominationContext<'a> {
-    recipient_name: &'a str,
+pub struct NominationContext<'a> {
     supervisor_name: &'a str,
     cycle_name: &'a str,
     deadline: &'a str,
     min_per_group: usize,
     max_per_group: usize,
-    contact: &'a str,
-    html_lang: &'a str,
     link: &'a str,
-    #[serde(flatten)]
-    brand: BrandContext,
 }
 
-/// Renders the KAM's nomination request.
-pub fn nomination_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &NominationMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let ctx = NominationContext {
-        recipient_name: m.kam_name,
-        supervisor_name: m.supervisor_name,
-        cycle_name: m.cycle_name,
-        deadline: &m.deadline,
-        min_per_group: m.min_per_group,
-        max_per_group: crate::domain::proposal::MAX_PER_GROUP,
-        contact: &settings.email.contact,
-        html_lang: m.locale.html_lang(),
-        link: m.link,
-        brand: BrandContext::of(settings),
-    };
-    let r = templates.render(Kind::NominationRequest, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
+impl Message for NominationMail<'_> {
+    type Context<'a>
+        = NominationContext<'a>
+    where
+        Self: 'a;
+
+    fn envelope(&self) -> Envelope<'_> {
         Envelope {
-            key: format!("nomination_request:{}:{}", m.review_id, m.slot),
+            key: format!("nomination_request:{}:{}", self.review_id, self.slot),
             kind: Kind::NominationRequest,
-            about: About::Review(m.review_id),
-            email: m.kam_email,
-            name: m.kam_name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
+            about: About::Review(self.review_id),
+            email: self.kam_email,
+            name: self.kam_name,
+            locale: self.locale,
+        }
+    }
+
+    fn context<'a>(&'a self, _: &'a Settings) -> NominationContext<'a> {
+        NominationContext {
+            supervisor_name: self.supervisor_name,
+            cycle_name: self.cycle_name,
+            deadline: &self.deadline,
+            min_per_group: self.min_per_group,
+            max_per_group: crate::domain::proposal::MAX_PER_GROUP,
+            link: self.link,
+        }
+    }
 }

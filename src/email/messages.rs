@@ -40,6 +40,55 @@ impl BrandContext {
     }
 }
 
+/// One kind of message: who it goes to and why ([`Envelope`]), and what its template shows
+/// besides what every template gets ([`render`] adds the recipient's name, the contact, the
+/// page language and the brand). A new kind is a template folder, a struct with this trait
+/// and a call site.
+pub trait Message {
+    /// The template's own fields.
+    type Context<'a>: Serialize
+    where
+        Self: 'a;
+
+    /// The recipient, the kind, the language and the idempotency key.
+    fn envelope(&self) -> Envelope<'_>;
+
+    /// The template's own fields, in the envelope's language.
+    fn context<'a>(&'a self, settings: &'a Settings) -> Self::Context<'a>;
+}
+
+/// What every template gets, with the kind's own fields beside it.
+#[derive(Serialize)]
+struct Context<'a, C> {
+    recipient_name: &'a str,
+    contact: &'a str,
+    html_lang: &'a str,
+    #[serde(flatten)]
+    brand: BrandContext,
+    #[serde(flatten)]
+    own: C,
+}
+
+/// Renders any message into an outbox row, in its recipient's language, with a fresh
+/// Message-ID.
+pub fn render<M: Message>(
+    templates: &Templates,
+    settings: &Settings,
+    m: &M,
+    now: NaiveDateTime,
+) -> anyhow::Result<NewMessage> {
+    let e = m.envelope();
+    let ctx = Context {
+        recipient_name: e.name,
+        contact: &settings.email.contact,
+        html_lang: e.locale.html_lang(),
+        brand: BrandContext::of(settings),
+        own: m.context(settings),
+    };
+    let r = templates.render(e.kind, e.locale, &ctx)?;
+    new_message(&settings.sender(), e, r, now)
+}
+
 /// A message that carries a rater's personal link.
 #[derive(Debug, Clone)]
 pub struct LinkMail<'a> {
@@ -62,14 +111,11 @@ pub struct LinkMail<'a> {
 }
 
 #[derive(Serialize)]
-struct LinkContext<'a> {
-    recipient_name: &'a str,
+pub struct LinkContext<'a> {
     cycle_name: &'a str,
-    deadline: String,
-    contact: &'a str,
-    html_lang: &'a str,
+    deadline: &'a str,
     subject_name: &'a str,
-    relationship: &'a str,
+    relationship: &'static str,
     link: &'a str,
     minutes: usize,
     criteria_count: usize,
@@ -77,49 +123,48 @@ struct LinkContext<'a> {
     min_group_size: usize,
     is_self: bool,
     days_left: i64,
-    #[serde(flatten)]
-    brand: BrandContext,
 }
 
-/// Renders a link-carrying message into an outbox row.
-pub fn link_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &LinkMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let group_key = format!("group.{}", m.relationship.as_str());
-    let ctx = LinkContext {
-        recipient_name: m.rater_name,
-        cycle_name: m.cycle_name,
-        deadline: m.deadline.clone(),
-        contact: &settings.email.contact,
-        brand: BrandContext::of(settings),
-        html_lang: m.locale.html_lang(),
-        subject_name: m.subject_name,
-        relationship: i18n::t(m.locale, &group_key),
-        link: m.link,
-        minutes: crate::domain::answers::minutes_for(m.criteria_count),
-        criteria_count: m.criteria_count,
-        confidential: m.relationship.is_confidential(),
-        min_group_size: m.min_group_size,
-        is_self: m.relationship == Relationship::SelfReview,
-        days_left: m.days_left,
-    };
-    let r = templates.render(m.kind, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
+impl Message for LinkMail<'_> {
+    type Context<'a>
+        = LinkContext<'a>
+    where
+        Self: 'a;
+
+    fn envelope(&self) -> Envelope<'_> {
         Envelope {
-            key: format!("{}:{}:{}", m.kind.as_str(), m.assignment_id, m.slot),
-            kind: m.kind,
-            about: About::Assignment(m.assignment_id),
-            email: m.rater_email,
-            name: m.rater_name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
+            key: format!(
+                "{}:{}:{}",
+                self.kind.as_str(),
+                self.assignment_id,
+                self.slot
+            ),
+            kind: self.kind,
+            about: About::Assignment(self.assignment_id),
+            email: self.rater_email,
+            name: self.rater_name,
+            locale: self.locale,
+        }
+    }
+
+    fn context<'a>(&'a self, _: &'a Settings) -> LinkContext<'a> {
+        LinkContext {
+            cycle_name: self.cycle_name,
+            deadline: &self.deadline,
+            subject_name: self.subject_name,
+            relationship: i18n::t(
+                self.locale,
+                &format!("group.{}", self.relationship.as_str()),
+            ),
+            link: self.link,
+            minutes: crate::domain::answers::minutes_for(self.criteria_count),
+            criteria_count: self.criteria_count,
+            confidential: self.relationship.is_confidential(),
+            min_group_size: self.min_group_size,
+            is_self: self.relationship == Relationship::SelfReview,
+            days_left: self.days_left,
+        }
+    }
 }
 
 /// The supervisor's notice that a review is ready to reconcile.
@@ -140,81 +185,70 @@ pub struct ReadyMail<'a> {
 }
 
 #[derive(Serialize)]
-struct ReadyContext<'a> {
-    recipient_name: &'a str,
+pub struct ReadyContext<'a> {
     cycle_name: &'a str,
-    deadline: String,
-    contact: &'a str,
-    html_lang: &'a str,
+    deadline: &'a str,
     subject_name: &'a str,
     link: &'a str,
     answered: usize,
     invited: usize,
-    reason: &'a str,
-    #[serde(flatten)]
-    brand: BrandContext,
+    reason: &'static str,
 }
 
-/// Renders the supervisor notification (one per review).
-pub fn ready_message(
-    templates: &Templates,
-    settings: &Settings,
-    m: &ReadyMail<'_>,
-    now: NaiveDateTime,
-) -> anyhow::Result<NewMessage> {
-    let ctx = ReadyContext {
-        recipient_name: m.supervisor_name,
-        cycle_name: m.cycle_name,
-        deadline: m.deadline.clone(),
-        contact: &settings.email.contact,
-        brand: BrandContext::of(settings),
-        html_lang: m.locale.html_lang(),
-        subject_name: m.subject_name,
-        link: m.link,
-        answered: m.answered,
-        invited: m.invited,
-        reason: if m.all_answered {
-            "all_answered"
-        } else {
-            "cycle_closed"
-        },
-    };
-    let r = templates.render(Kind::SupervisorReady, m.locale, &ctx)?;
-    new_message(
-        &settings.sender(),
+impl Message for ReadyMail<'_> {
+    type Context<'a>
+        = ReadyContext<'a>
+    where
+        Self: 'a;
+
+    fn envelope(&self) -> Envelope<'_> {
         Envelope {
-            key: format!("supervisor_ready:{}", m.review_id),
+            key: format!("supervisor_ready:{}", self.review_id),
             kind: Kind::SupervisorReady,
-            about: About::Review(m.review_id),
-            email: m.supervisor_email,
-            name: m.supervisor_name,
-            locale: m.locale,
-        },
-        r,
-        now,
-    )
+            about: About::Review(self.review_id),
+            email: self.supervisor_email,
+            name: self.supervisor_name,
+            locale: self.locale,
+        }
+    }
+
+    fn context<'a>(&'a self, _: &'a Settings) -> ReadyContext<'a> {
+        ReadyContext {
+            cycle_name: self.cycle_name,
+            deadline: &self.deadline,
+            subject_name: self.subject_name,
+            link: self.link,
+            answered: self.answered,
+            invited: self.invited,
+            reason: if self.all_answered {
+                "all_answered"
+            } else {
+                "cycle_closed"
+            },
+        }
+    }
 }
 
 /// What a message is about: a rater's assignment (it carries their link), a review, or a
 /// staff account.
-pub(super) enum About<'a> {
+pub enum About<'a> {
     Assignment(&'a str),
     Review(&'a str),
     Account,
 }
 
 /// Who a message goes to, in which language, and its cause.
-pub(super) struct Envelope<'a> {
+pub struct Envelope<'a> {
     /// The idempotency key: one message per cause.
-    pub(super) key: String,
-    pub(super) kind: Kind,
-    pub(super) about: About<'a>,
-    pub(super) email: &'a str,
-    pub(super) name: &'a str,
-    pub(super) locale: Locale,
+    pub key: String,
+    pub kind: Kind,
+    pub about: About<'a>,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub locale: Locale,
 }
 
-pub(super) fn new_message(
+fn new_message(
     from: &str,
     e: Envelope<'_>,
     r: super::templates::Rendered,

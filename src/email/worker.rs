@@ -34,6 +34,7 @@ pub fn backoff(attempts: i32, base_seconds: i64) -> TimeDelta {
 /// one message and have its outcome stored before delivering the next, so a worker that dies
 /// re-sends at most one message per lane (with the same Message-ID); the lanes' stores are
 /// grouped into shared commits, so no lane waits for the slowest of a chunk.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<FlushReport, AppError> {
     let concurrency = settings.email.concurrency.max(1);
     let queue = Queue {

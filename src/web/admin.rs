@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extractors::Admin;
 use super::response::{html, see_other, see_other_with_notice, staff_locale};
-use super::staff::{csrf_ok, forbidden, viewer};
+use super::staff::viewer;
 use super::views::admin::{self as view, CycleFormView};
 use super::AppState;
 use crate::actions::{self, cycles};
@@ -113,7 +113,6 @@ pub async fn new_form(
 #[derive(serde::Deserialize)]
 pub struct CycleForm {
     #[serde(default)]
-    csrf: String,
     #[serde(flatten)]
     input: CycleInput,
 }
@@ -128,9 +127,6 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(&req, &session);
     let form = form.into_inner();
-    if !csrf_ok(&state, &req, &session, &form.csrf) {
-        return Ok(forbidden(l));
-    }
     let now = db::now();
     let checked = cycle_settings::check(&form.input, cycles::defaults(&state.settings), now);
     let settings = match checked {
@@ -148,8 +144,8 @@ pub async fn create(
         }
     };
     let (st, actor) = (state.settings.clone(), session.person_id.clone());
-    // the configured rubric, read when the cycle is made: the cycle keeps its own snapshot
-    let rubric = crate::startup::load_rubric(&state.settings).map_err(AppError::Unexpected)?;
+    // the configured rubric, read at start: the cycle keeps its own snapshot
+    let rubric = state.rubric.clone();
     let id = state
         .db
         .write(move |c| cycles::create_with(c, &st, &rubric, &settings, Some(&actor), now))
@@ -230,9 +226,6 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(&req, &session);
     let form = form.into_inner();
-    if !csrf_ok(&state, &req, &session, &form.csrf) {
-        return Ok(forbidden(l));
-    }
     let cycle = find(&state, &path).await?;
     let now = db::now();
     let has_kams = has_kams(&state, &cycle.id).await?;

@@ -12,7 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extractors::Admin;
 use super::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
-use super::staff::{csrf_ok, forbidden, viewer};
+use super::staff::viewer;
 use super::views::admin_cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
 use super::AppState;
 use crate::actions;
@@ -195,21 +195,21 @@ pub async fn show(
 pub(super) async fn act<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    (cycle_id, csrf): (&str, &str),
+    cycle_id: &str,
     done: &str,
     f: F,
 ) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<usize> + Send + 'static,
 {
-    act_keeping(state, (req, session), (cycle_id, csrf), (done, None), f).await
+    act_keeping(state, (req, session), cycle_id, (done, None), f).await
 }
 
 /// [`act`], keeping a typed row (nomination id, its fields) in its form when refused.
 pub(super) async fn act_keeping<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    (cycle_id, csrf): (&str, &str),
+    cycle_id: &str,
     (done, typed): (
         &str,
         Option<(String, crate::domain::nomination_form::EditInput)>,
@@ -220,9 +220,6 @@ where
     F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<usize> + Send + 'static,
 {
     let l = staff_locale(req, session);
-    if !csrf_ok(state, req, session, csrf) {
-        return Ok(forbidden(l));
-    }
     let id = CycleId::parse(cycle_id).ok_or(AppError::NotFound)?;
     let actor = session.person_id.clone();
     // the view of the list the action was taken from (search, filter, page)

@@ -8,7 +8,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::admin_cycle::{act, act_keeping, ids};
 use super::extractors::Admin;
-use super::staff::CsrfForm;
 use super::AppState;
 use crate::actions::{follow_up, links, proposals};
 use crate::db;
@@ -28,7 +27,7 @@ async fn step(
     session: &crate::db::sessions::StaffSession,
     state: &AppState,
     req: &HttpRequest,
-    (path, csrf): (&(String, String), &str),
+    path: &(String, String),
     step: Step,
 ) -> AppResult<HttpResponse> {
     let (cycle, assignment) = ids(path)?;
@@ -42,27 +41,21 @@ async fn step(
         Step::Reissue => "reissued",
         Step::Revoke => "revoked",
     };
-    act(
-        state,
-        (req, session),
-        (&cycle, csrf),
-        done,
-        move |c, actor| {
-            let (now, mail) = (db::now(), (templates.as_ref(), settings.as_ref()));
-            let target = links::Target {
-                cycle_id: &c2,
-                assignment_id: &assignment,
-            };
-            match step {
-                Step::Remind => follow_up::remind(c, mail, &c2, &assignment, Some(actor), now),
-                Step::Reissue => {
-                    links::reissue_assignment(c, mail, &target, Some(actor), now).map(|_| ())
-                }
-                Step::Revoke => links::revoke_assignment(c, &target, Some(actor), now),
+    act(state, (req, session), &cycle, done, move |c, actor| {
+        let (now, mail) = (db::now(), (templates.as_ref(), settings.as_ref()));
+        let target = links::Target {
+            cycle_id: &c2,
+            assignment_id: &assignment,
+        };
+        match step {
+            Step::Remind => follow_up::remind(c, mail, &c2, &assignment, Some(actor), now),
+            Step::Reissue => {
+                links::reissue_assignment(c, mail, &target, Some(actor), now).map(|_| ())
             }
-            .map(|()| 1)
-        },
-    )
+            Step::Revoke => links::revoke_assignment(c, &target, Some(actor), now),
+        }
+        .map(|()| 1)
+    })
     .await
 }
 
@@ -72,9 +65,8 @@ pub async fn remind(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, (&path, &form.csrf), Step::Remind).await
+    step(&session, &state, &req, &path, Step::Remind).await
 }
 
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/reissue`: the old links die, a new one
@@ -84,9 +76,8 @@ pub async fn reissue(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, (&path, &form.csrf), Step::Reissue).await
+    step(&session, &state, &req, &path, Step::Reissue).await
 }
 
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/revoke`.
@@ -95,16 +86,13 @@ pub async fn revoke(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, (&path, &form.csrf), Step::Revoke).await
+    step(&session, &state, &req, &path, Step::Revoke).await
 }
 
 /// The corrected address as posted.
 #[derive(serde::Deserialize)]
 pub struct EmailForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     email: String,
 }
@@ -138,7 +126,7 @@ pub async fn correct_email(
     act_keeping(
         &state,
         (&req, &session),
-        (&cycle, &form.csrf),
+        &cycle,
         ("corrected", typed),
         move |c, actor| {
             let mail = (templates.as_ref(), settings.as_ref());
@@ -154,7 +142,6 @@ pub async fn remind_all(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let cycle = CycleId::parse(&path)
         .ok_or(AppError::NotFound)?
@@ -168,7 +155,7 @@ pub async fn remind_all(
     act(
         &state,
         (&req, &session),
-        (&cycle, &form.csrf),
+        &cycle,
         "reminded",
         move |c, actor| {
             let mail = (templates.as_ref(), settings.as_ref());
@@ -185,7 +172,6 @@ pub async fn nudge(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let cycle = CycleId::parse(&path.0)
         .ok_or(AppError::NotFound)?
@@ -203,7 +189,7 @@ pub async fn nudge(
     act(
         &state,
         (&req, &session),
-        (&cycle, &form.csrf),
+        &cycle,
         "nudged",
         move |c, actor| {
             let mail = (templates.as_ref(), settings.as_ref());

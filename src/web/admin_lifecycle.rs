@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::admin::find;
 use super::extractors::Admin;
 use super::response::{html, see_other_with_notice, staff_locale};
-use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
+use super::staff::viewer;
 use super::views::admin::{self as view, Step};
 use super::AppState;
 use crate::actions::{cycles, retention};
@@ -148,13 +148,10 @@ async fn step(
     session: &StaffSession,
     state: &AppState,
     req: &HttpRequest,
-    (cycle_id, csrf): (&str, &str),
+    cycle_id: &str,
     step: Step,
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(req, session);
-    if !csrf_ok(state, req, session, csrf) {
-        return Ok(forbidden(l));
-    }
     let cycle = find(state, cycle_id).await?;
     let (templates, settings, actor, id) = (
         state.templates.clone(),
@@ -200,9 +197,8 @@ pub async fn launch(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, (&path, &form.csrf), Step::Launch).await
+    step(&session, &state, &req, &path, Step::Launch).await
 }
 
 /// `POST /admin/cycles/{cycle}/close`.
@@ -211,9 +207,8 @@ pub async fn close(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, (&path, &form.csrf), Step::Close).await
+    step(&session, &state, &req, &path, Step::Close).await
 }
 
 /// `POST /admin/cycles/{cycle}/archive`.
@@ -222,7 +217,6 @@ pub async fn archive(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, (&path, &form.csrf), Step::Archive).await
+    step(&session, &state, &req, &path, Step::Archive).await
 }

@@ -12,7 +12,6 @@ use futures_util::StreamExt;
 use super::admin_cycle::{act, act_keeping, ids, render};
 use super::extractors::Admin;
 use super::response::{see_other_with_notice, staff_locale};
-use super::staff::{csrf_ok, forbidden, CsrfForm};
 use super::views::admin_cycle::{PageQuery, Refusal};
 use super::AppState;
 use crate::actions;
@@ -33,9 +32,8 @@ pub async fn upload(
     path: web::Path<String>,
     mut payload: Multipart,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let id = CycleId::parse(&path).ok_or(AppError::NotFound)?;
-    let (mut csrf, mut file): (String, Option<Vec<u8>>) = (String::new(), None);
+    let mut file: Option<Vec<u8>> = None;
     while let Some(field) = payload.next().await {
         let mut field =
             field.map_err(|e| AppError::Invalid(format!("the upload is not a valid form: {e}")))?;
@@ -52,14 +50,10 @@ pub async fn upload(
             }
             bytes.extend_from_slice(&chunk);
         }
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => file = Some(bytes),
-            _ => {}
+        // the `csrf` field was checked before (`staff_guard`)
+        if name == "file" {
+            file = Some(bytes);
         }
-    }
-    if !csrf_ok(&state, &req, &session, &csrf) {
-        return Ok(forbidden(l));
     }
     let bytes = file.unwrap_or_default();
     let (templates, settings, actor, cycle) = (
@@ -109,7 +103,6 @@ pub async fn upload(
 #[derive(serde::Deserialize)]
 pub struct AddForm {
     #[serde(default)]
-    csrf: String,
     #[serde(flatten)]
     input: NominationInput,
 }
@@ -124,9 +117,6 @@ pub async fn add(
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(&req, &session);
     let form = form.into_inner();
-    if !csrf_ok(&state, &req, &session, &form.csrf) {
-        return Ok(forbidden(l));
-    }
     let id = CycleId::parse(&path).ok_or(AppError::NotFound)?;
     let (templates, settings, actor, cycle, input) = (
         state.templates.clone(),
@@ -172,14 +162,13 @@ pub async fn remove(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let (cycle, assignment) = ids(&path)?;
     let c2 = cycle.clone();
     act(
         &state,
         (&req, &session),
-        (&cycle, &form.csrf),
+        &cycle,
         "removed",
         move |c, actor| {
             nominations::remove(c, &c2, &assignment, Some(actor), db::now()).map(|()| 1)
@@ -192,7 +181,6 @@ pub async fn remove(
 #[derive(serde::Deserialize)]
 pub struct EditForm {
     #[serde(default)]
-    csrf: String,
     #[serde(flatten)]
     input: nominations::EditInput,
 }
@@ -215,7 +203,7 @@ pub async fn edit(
     act_keeping(
         &state,
         (&req, &session),
-        (&cycle, &form.csrf),
+        &cycle,
         ("edited_one", typed),
         move |c, actor| {
             let now = db::now();

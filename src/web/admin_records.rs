@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::admin_users::Done;
 use super::extractors::Admin;
 use super::response::{html, html_after_notice, see_other_with_notice, staff_locale};
-use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
+use super::staff::viewer;
 use super::views::admin_records::{self as view, AuditPage};
 use super::AppState;
 use crate::db::{self, sessions::StaffSession};
@@ -74,13 +74,8 @@ pub async fn outbox(
 async fn retry_some(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    csrf: &str,
     id: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(req, session);
-    if !csrf_ok(state, req, session, csrf) {
-        return Ok(forbidden(l));
-    }
     let (templates, settings, actor) = (
         state.templates.clone(),
         state.settings.clone(),
@@ -129,13 +124,12 @@ pub async fn retry(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let id = crate::domain::ids::MessageId::parse(&path)
         .ok_or(AppError::NotFound)?
         .as_str()
         .to_owned();
-    retry_some(&state, (&req, &session), &form.csrf, Some(id)).await
+    retry_some(&state, (&req, &session), Some(id)).await
 }
 
 /// `POST /admin/outbox/retry`: every failed message.
@@ -143,9 +137,8 @@ pub async fn retry_all(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    retry_some(&state, (&req, &session), &form.csrf, None).await
+    retry_some(&state, (&req, &session), None).await
 }
 
 /// The audit page's query.

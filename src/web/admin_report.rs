@@ -125,7 +125,7 @@ pub async fn insights(
                     .into_iter()
                     .map(|r| (r.subject_email, r.supervisor_name))
                     .collect();
-            let k = crate::domain::confidentiality::stored_k(cycle.min_group_size);
+            let k = crate::domain::confidentiality::K::stored(cycle.min_group_size).get();
             Ok::<_, AppError>((cycle.name, k, rubric, rows, supervisors))
         })
         .await?;

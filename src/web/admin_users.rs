@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extractors::Admin;
 use super::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
-use super::staff::{csrf_ok, forbidden, viewer, CsrfForm};
+use super::staff::viewer;
 use super::views::admin_users::{self as view, UsersPage};
 use super::AppState;
 use crate::actions::users::{self, FieldProblem, InviteInput};
@@ -89,7 +89,6 @@ pub async fn users(
 #[derive(serde::Deserialize)]
 pub struct InviteForm {
     #[serde(default)]
-    csrf: String,
     #[serde(flatten)]
     input: InviteInput,
 }
@@ -101,11 +100,7 @@ pub async fn invite(
     req: HttpRequest,
     form: web::Form<InviteForm>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let form = form.into_inner();
-    if !csrf_ok(&state, &req, &session, &form.csrf) {
-        return Ok(forbidden(l));
-    }
     let checked = match users::check_invite(&form.input) {
         Ok(c) => c,
         Err(problems) => {
@@ -161,7 +156,6 @@ pub async fn invite(
 async fn on_account<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    csrf: &str,
     done: &str,
     f: F,
 ) -> AppResult<HttpResponse>
@@ -169,9 +163,6 @@ where
     F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<()> + Send + 'static,
 {
     let l = staff_locale(req, session);
-    if !csrf_ok(state, req, session, csrf) {
-        return Ok(forbidden(l));
-    }
     let actor = session.person_id.clone();
     match state.db.write(move |c| f(c, &actor)).await {
         Ok(()) => Ok(see_other_with_notice(
@@ -204,8 +195,6 @@ fn person(path: &str) -> AppResult<String> {
 #[derive(serde::Deserialize)]
 pub struct RoleForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     role: String,
 }
 
@@ -219,16 +208,10 @@ pub async fn set_role(
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
     let role = Role::parse(form.role.trim());
-    on_account(
-        &state,
-        (&req, &session),
-        &form.csrf,
-        "role",
-        move |c, actor| {
-            let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
-            users::set_role(c, &who, role, actor, db::now())
-        },
-    )
+    on_account(&state, (&req, &session), "role", move |c, actor| {
+        let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
+        users::set_role(c, &who, role, actor, db::now())
+    })
     .await
 }
 
@@ -238,16 +221,11 @@ pub async fn disable(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
-    on_account(
-        &state,
-        (&req, &session),
-        &form.csrf,
-        "disabled",
-        move |c, actor| users::set_enabled(c, &who, false, actor, db::now()),
-    )
+    on_account(&state, (&req, &session), "disabled", move |c, actor| {
+        users::set_enabled(c, &who, false, actor, db::now())
+    })
     .await
 }
 
@@ -257,16 +235,11 @@ pub async fn enable(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
-    on_account(
-        &state,
-        (&req, &session),
-        &form.csrf,
-        "enabled",
-        move |c, actor| users::set_enabled(c, &who, true, actor, db::now()),
-    )
+    on_account(&state, (&req, &session), "enabled", move |c, actor| {
+        users::set_enabled(c, &who, true, actor, db::now())
+    })
     .await
 }
 
@@ -277,24 +250,17 @@ pub async fn resend(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    on_account(
-        &state,
-        (&req, &session),
-        &form.csrf,
-        "resent",
-        move |c, actor| {
-            users::send_invitation(
-                c,
-                (templates.as_ref(), settings.as_ref()),
-                &who,
-                actor,
-                db::now(),
-            )
-        },
-    )
+    on_account(&state, (&req, &session), "resent", move |c, actor| {
+        users::send_invitation(
+            c,
+            (templates.as_ref(), settings.as_ref()),
+            &who,
+            actor,
+            db::now(),
+        )
+    })
     .await
 }

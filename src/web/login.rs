@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 
 use super::extractors::Staff;
 use super::response::{chosen_lang, html, locale, see_other};
-use super::staff::{cookie_name, csrf_ok, current, forbidden, session_cookie, CsrfForm};
+use super::staff::{cookie_name, current, forbidden, session_cookie};
 use super::views::staff as view;
 use super::AppState;
 use crate::db;
@@ -247,16 +247,7 @@ pub async fn login(
 }
 
 /// `POST /logout`
-pub async fn logout(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<CsrfForm>,
-) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
-    if !csrf_ok(&state, &req, &session, &form.csrf) {
-        return Ok(forbidden(l));
-    }
+pub async fn logout(Staff(session): Staff, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let hash = session.id_hash.clone();
     state
         .db

@@ -27,6 +27,7 @@ pub mod review_report;
 pub mod security;
 pub mod session_resume;
 pub mod staff;
+pub mod staff_guard;
 pub mod views;
 
 use std::collections::HashMap;
@@ -37,6 +38,7 @@ use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::rubric::Rubric;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 use views::fragments::CycleForm;
@@ -69,6 +71,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub templates: Arc<Templates>,
     pub rubrics: RubricCache,
+    /// The configured rubric, read once at start; each new cycle freezes a copy of it.
+    pub rubric: Arc<Rubric>,
     /// Who asks for the feedback, as the rater pages show it.
     pub brand: views::layout::Brand,
     /// The organisation's logo (bytes, media type), read once at start.
@@ -77,7 +81,12 @@ pub struct AppState {
 
 impl AppState {
     /// The state shared by every worker of one server.
-    pub fn new(db: Db, settings: Arc<Settings>, templates: Arc<Templates>) -> AppState {
+    pub fn new(
+        db: Db,
+        settings: Arc<Settings>,
+        templates: Arc<Templates>,
+        rubric: Arc<Rubric>,
+    ) -> AppState {
         // the settings were validated: the logo is readable and of a known type
         let logo = (!settings.branding.logo.as_os_str().is_empty())
             .then(|| {
@@ -98,6 +107,7 @@ impl AppState {
             settings,
             templates,
             rubrics: RubricCache::default(),
+            rubric,
             brand,
             logo,
         }
@@ -273,9 +283,7 @@ pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Resu
                     .limit(16 * 1024)
                     .error_handler(|e, _| AppError::Invalid(e.to_string()).into()),
             )
-            .wrap(actix_web::middleware::from_fn(
-                session_resume::keep_typed_work,
-            ))
+            .wrap(actix_web::middleware::from_fn(staff_guard::guard))
             .wrap(security::headers())
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 security::time_limit(limit, req, next)

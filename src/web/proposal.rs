@@ -13,6 +13,7 @@ use super::views::proposal::{editor, standing, Editor, EditorView};
 use super::AppState;
 use crate::actions::proposals::{self, Loaded};
 use crate::db;
+use crate::domain::lifecycle::accepts_answers;
 use crate::domain::locale::Locale;
 use crate::domain::proposal::{self, Problem, Proposal, GROUPS, MAX_PER_GROUP};
 use crate::domain::relationship::Relationship;
@@ -101,7 +102,7 @@ pub(super) fn read_list(
     fields: &[(String, String)],
     loaded: &Loaded,
 ) -> Result<Vec<proposal::Proposed>, (StatusCode, Sent)> {
-    let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
+    let k = crate::domain::confidentiality::K::stored(loaded.cycle.min_group_size).get();
     let p = Proposal::from_fields(fields);
     let rows = row_counts(fields, &p, k);
     let adding = fields.iter().any(|(key, _)| key == "more");
@@ -138,7 +139,7 @@ pub(super) fn read_list(
 /// The form's state: what was sent, else the stored list.
 pub(super) fn form_state(loaded: &Loaded, sent: Option<Sent>) -> Sent {
     sent.unwrap_or_else(|| {
-        let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
+        let k = crate::domain::confidentiality::K::stored(loaded.cycle.min_group_size).get();
         let proposal = stored(loaded);
         let rows = row_counts(&[], &proposal, k);
         Sent {
@@ -157,7 +158,7 @@ fn kam_page(
     notice: Option<String>,
 ) -> maud::Markup {
     let l = locale(req, kam_locale(loaded));
-    let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
+    let k = crate::domain::confidentiality::K::stored(loaded.cycle.min_group_size).get();
     let Sent {
         proposal,
         rows,
@@ -180,8 +181,7 @@ fn kam_page(
         supervisor_name: &loaded.review.supervisor_name,
         notice,
         locale: l,
-        open: loaded.cycle.status == crate::domain::status::CycleStatus::Open
-            && loaded.cycle.closes_at > db::now(),
+        open: accepts_answers(loaded.cycle.status, loaded.cycle.closes_at, db::now()),
     };
     let title = tf(l, "proposal.title", &[("cycle", &loaded.cycle.name)]);
     let switch = format!("/n/{raw}?lang={}", l.other().as_str());

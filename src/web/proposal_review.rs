@@ -8,13 +8,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::extractors::Staff;
 use super::proposal::{form_state, load, read_list, Sent};
 use super::response::{html, html_after_notice, notice, see_other_with_notice, staff_locale};
-use super::staff::{csrf_ok, forbidden, viewer};
+use super::staff::viewer;
 use super::views::proposal::{editor, standing, Editor, EditorView};
 use super::views::staff::staff_page;
 use super::AppState;
 use crate::actions::proposals::{self, Loaded};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::ReviewId;
+use crate::domain::lifecycle::accepts_answers;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
 
@@ -35,7 +36,7 @@ fn supervisor_page(
     notice: Option<String>,
 ) -> maud::Markup {
     let l = staff_locale(req, session);
-    let k = crate::domain::confidentiality::stored_k(loaded.cycle.min_group_size);
+    let k = crate::domain::confidentiality::K::stored(loaded.cycle.min_group_size).get();
     let Sent {
         proposal,
         rows,
@@ -56,8 +57,7 @@ fn supervisor_page(
         supervisor_name: &loaded.review.supervisor_name,
         notice,
         locale: l,
-        open: loaded.cycle.status == crate::domain::status::CycleStatus::Open
-            && loaded.cycle.closes_at > db::now(),
+        open: accepts_answers(loaded.cycle.status, loaded.cycle.closes_at, db::now()),
     };
     let title = tf(
         l,
@@ -112,13 +112,6 @@ pub async fn supervisor_save(
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(&req, &session);
     let fields = form.into_inner();
-    let csrf = fields
-        .iter()
-        .find(|(key, _)| key == "csrf")
-        .map_or("", |(_, v)| v.as_str());
-    if !csrf_ok(&state, &req, &session, csrf) {
-        return Ok(forbidden(l));
-    }
     let loaded = own(&state, &session, &path).await?;
     let approving = fields
         .iter()

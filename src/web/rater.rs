@@ -120,7 +120,7 @@ fn header<'a>(
         relationship: ctx.assignment.relationship,
         deadline: ctx.deadline(),
         // the cycle's k, as its invitations promised and its reports apply
-        min_group_size: crate::domain::confidentiality::stored_k(ctx.min_group_size),
+        min_group_size: crate::domain::confidentiality::K::stored(ctx.min_group_size).get(),
         contact: &state.settings.email.contact,
         action: with_lang(&base, explicit),
         decline_href: with_lang(&format!("{base}/decline"), explicit),

@@ -12,7 +12,8 @@ use super::AppState;
 use crate::config::Settings;
 use crate::db::{self, rater_access::RaterContext, rater_access::RaterKey};
 use crate::domain::ids::AssignmentId;
-use crate::domain::status::{AssignmentStatus, CycleStatus};
+use crate::domain::lifecycle::accepts_answers;
+use crate::domain::status::AssignmentStatus;
 use crate::domain::token;
 use crate::error::{AppError, AppResult};
 
@@ -163,7 +164,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
     let switch = with_lang(&access.base(), Some(l.other()));
     let deadline = ctx.deadline().label();
     let contact = &state.settings.email.contact;
-    let cycle_open = ctx.cycle_status == CycleStatus::Open && ctx.closes_at > db::now();
+    let cycle_open = accepts_answers(ctx.cycle_status, ctx.closes_at, db::now());
     let page = match ctx.assignment.status {
         AssignmentStatus::Submitted => {
             let date = ctx

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extractors::{Admin, Staff, Supervisor};
 use super::response::{html, see_other};
-use super::staff::{csrf_ok, forbidden, viewer};
+use super::staff::viewer;
 use super::views::reconcile::{self as view, PageState};
 use super::views::release::ReleaseView;
 use super::AppState;
@@ -182,18 +182,10 @@ pub async fn save(
     let l = super::response::staff_locale(&req, &session);
     let review_id = path.into_inner();
     let r = std::sync::Arc::new(load(&state, &session, &review_id).await?);
-    // the token and the origin first: a forged request learns nothing about the form; the body
-    // is decoded strictly (bad UTF-8 is refused, never stored as U+FFFD in a rationale)
+    // the body is decoded strictly (bad UTF-8 is refused, never stored as U+FFFD in a
+    // rationale); the token and the origin were checked before (`staff_guard`)
     let form =
         crate::domain::urlencoded::parse(&body).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let csrf = form
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    if !csrf_ok(&state, &req, &session, &csrf) {
-        return Ok(forbidden(l));
-    }
     let Submission {
         version,
         signoff,
@@ -292,9 +284,6 @@ pub async fn sign_off(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    if !csrf_ok(&state, &req, &session, field("csrf").unwrap_or("")) {
-        return Ok(forbidden(l));
-    }
     let r = std::sync::Arc::new(own_review(&state, &session, &path).await?);
     let id = r.review.listing.review.id.clone();
     if r.review.listing.review.status == ReviewStatus::Finalized {
@@ -330,7 +319,6 @@ pub async fn sign_off(
 /// The reopen form's fields.
 #[derive(serde::Deserialize)]
 pub struct ReopenForm {
-    csrf: String,
     reason: String,
 }
 
@@ -338,14 +326,9 @@ pub struct ReopenForm {
 pub async fn reopen(
     Admin(session): Admin,
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<ReopenForm>,
 ) -> AppResult<HttpResponse> {
-    let l = super::response::staff_locale(&req, &session);
-    if !csrf_ok(&state, &req, &session, &form.csrf) {
-        return Ok(forbidden(l));
-    }
     let r = load(&state, &session, &path).await?;
     let review = ReviewId::stored(r.review.listing.review.id.as_str());
     let (actor, reason) = (

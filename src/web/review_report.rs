@@ -10,7 +10,6 @@ use maud::html;
 use super::extractors::Staff;
 use super::reconcile::load;
 use super::response::{html, see_other};
-use super::staff::{csrf_ok, forbidden, CsrfForm};
 use super::views::release::{self as release_view, GoalView, ReleaseView};
 use super::views::review_report as view;
 use super::AppState;
@@ -111,12 +110,7 @@ pub async fn release(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    let l = super::response::staff_locale(&req, &session);
-    if !csrf_ok(&state, &req, &session, &form.csrf) {
-        return Ok(forbidden(l));
-    }
     let r = load(&state, &session, &path).await?;
     let own = r.review.listing.review.supervisor_id == session.person_id;
     if !(own || session.role == Role::Admin) {
@@ -146,20 +140,10 @@ pub async fn release(
 pub async fn comment(
     Staff(session): Staff,
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let l = super::response::staff_locale(&req, &session);
     let fields = form.into_inner();
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !csrf_ok(&state, &req, &session, csrf) {
-        return Ok(forbidden(l));
-    }
     let r = load(&state, &session, &path).await?;
     if r.review.listing.review.supervisor_id != session.person_id {
         return Err(AppError::NotFound);

@@ -1,14 +1,13 @@
 //! Typed work survives an ended staff session (issue 12): a form posted to a staff route
 //! after the session timed out is not thrown away. Instead of a redirect to `/login`, the
 //! sign-in page comes back (401) carrying what was typed; signing in then shows a page that
-//! sends it on, with the new session's CSRF token, in one press. The live session found here
-//! is handed to the handler's extractor, so a staff POST still reads its session once.
+//! sends it on, with the new session's CSRF token, in one press.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage};
+use actix_web::web;
 
 use super::response::{html, locale};
 use super::views::staff as view;
@@ -40,9 +39,12 @@ pub fn safe_resume_path(path: &str) -> bool {
         && is_staff_path(path)
 }
 
-/// The middleware: see the module's documentation.
-pub async fn keep_typed_work(
+/// A staff form posted without a live session ([`super::staff_guard`] calls it): see the
+/// module's documentation. Anything else goes on to the handler, whose extractor sends the
+/// browser to the sign-in.
+pub async fn carry(
     mut req: ServiceRequest,
+    state: &AppState,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let form = req
@@ -51,20 +53,6 @@ pub async fn keep_typed_work(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if req.method() != Method::POST || !form || !safe_resume_path(req.path()) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
-    let session = super::staff::current(&state, req.request()).await?;
-    if let Some(session) = session {
-        req.extensions_mut().insert(session);
         return next
             .call(req)
             .await

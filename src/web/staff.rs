@@ -2,11 +2,12 @@
 //! per-session CSRF token on every staff form plus the same-origin check; and the home pages.
 //! Signing in and out is `web::login`.
 
+use std::collections::HashMap;
+
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::TimeDelta;
-use subtle::ConstantTimeEq;
 
 use super::extractors::Staff;
 use super::response::{html, see_other};
@@ -61,6 +62,23 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> AppResult<Option<St
     let hash = token::hash(&value);
     let idle = TimeDelta::minutes(state.settings.server.session_idle_minutes);
     let chosen = super::response::chosen_lang(req);
+    // a page load reads its session; it writes only to end it, to record activity (at most
+    // once a minute) or to remember a newly chosen language
+    let key = hash.clone();
+    let Some(found) = state
+        .db
+        .read(move |c| Ok::<_, AppError>(db::sessions::find(c, &key)?))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = db::now();
+    let ended = found.disabled || found.expires_at <= now || found.last_seen_at + idle <= now;
+    let stale = now - found.last_seen_at >= TimeDelta::minutes(1);
+    let language = chosen.filter(|l| found.locale != Some(*l));
+    if !ended && !stale && language.is_none() {
+        return Ok(Some(found));
+    }
     let session = state
         .db
         .write(move |c| {
@@ -99,12 +117,6 @@ pub fn viewer<'a>(s: &'a StaffSession, req: &HttpRequest) -> view::Viewer<'a> {
     }
 }
 
-/// Whether a staff form carries this session's CSRF token and comes from our own pages.
-pub fn csrf_ok(state: &AppState, req: &HttpRequest, session: &StaffSession, sent: &str) -> bool {
-    super::security::same_origin(req, state.settings.base_url())
-        && bool::from(session.csrf_token.as_bytes().ct_eq(sent.as_bytes()))
-}
-
 /// The "session ended or form out of date" page (403).
 pub fn forbidden(l: Locale) -> HttpResponse {
     tracing::warn!("staff form refused: missing or wrong CSRF token, or another site");
@@ -112,12 +124,6 @@ pub fn forbidden(l: Locale) -> HttpResponse {
         StatusCode::FORBIDDEN,
         view::message(l, t(l, "staff.login.title"), t(l, "staff.forbidden")),
     )
-}
-
-/// A form with only the CSRF token.
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    pub(super) csrf: String,
 }
 
 /// `GET /`: the signed-in person's home (their KAMs for a supervisor, the cycles for an admin).
@@ -138,14 +144,31 @@ pub async fn home(
     let rows = state
         .db
         .read(move |c| {
+            // three queries whatever the number of KAMs: the reviews (with their release),
+            // their raters, and their KAM-nominated lists
+            let reviews = db::reviews::list_for_supervisor(c, &person)?;
+            let ids: Vec<&str> = reviews
+                .iter()
+                .map(|r| r.listing.review.id.as_str())
+                .collect();
+            let mut raters: HashMap<String, Vec<db::assignments::AssignmentListing>> =
+                HashMap::new();
+            for a in db::assignments::list_for_reviews(c, &ids)? {
+                raters
+                    .entry(a.assignment.review_id.clone())
+                    .or_default()
+                    .push(a);
+            }
+            let proposals: HashMap<String, ProposalStatus> =
+                db::proposals::statuses(c, &ids)?.into_iter().collect();
             let mut out = Vec::new();
-            for r in db::reviews::list_for_supervisor(c, &person)? {
-                let assignments = db::assignments::list_for_review(c, &r.listing.review.id)?;
+            for r in reviews {
+                let assignments = raters.remove(&r.listing.review.id).unwrap_or_default();
                 let statuses: Vec<(Relationship, AssignmentStatus)> = assignments
                     .iter()
                     .map(|a| (a.assignment.relationship, a.assignment.status))
                     .collect();
-                let k = crate::domain::confidentiality::stored_k(r.min_group_size);
+                let k = crate::domain::confidentiality::K::stored(r.min_group_size).get();
                 let own = assignments
                     .iter()
                     .find(|a| {
@@ -154,15 +177,15 @@ pub async fn home(
                     })
                     .map(|a| (a.assignment.id.clone(), a.assignment.status));
                 let deadline = r.deadline();
-                let proposal = db::proposals::status(c, &r.listing.review.id)?;
+                let proposal = proposals.get(&r.listing.review.id).copied();
                 let pending = proposal.is_some_and(|s| s != ProposalStatus::Approved);
                 let visible = progress::results_visible(
                     r.listing.review.results_visible_at.is_some(),
                     r.cycle_status,
                     crate::actions::visibility::deciding(&assignments, pending),
                 );
-                let released = r.listing.review.status == ReviewStatus::Finalized
-                    && db::releases::find(c, &r.listing.review.id)?.is_some();
+                let released =
+                    r.listing.review.status == ReviewStatus::Finalized && r.released_at.is_some();
                 let stage = Stage::of(r.listing.review.status, visible, released);
                 out.push(view::SupervisedRow {
                     review_id: r.listing.review.id,
@@ -200,12 +223,8 @@ pub async fn rate(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     let l = super::response::staff_locale(&req, &session);
-    if !csrf_ok(&state, &req, &session, &form.csrf) {
-        return Ok(forbidden(l));
-    }
     let id = AssignmentId::parse(&path).ok_or(AppError::NotFound)?;
     let offered = super::rater_access::session_value(&req, &state.settings);
     let (person, aid) = (PersonId::stored(session.person_id.as_str()), id.clone());

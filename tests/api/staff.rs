@@ -6,7 +6,7 @@ use kam360::actions::users::{self, Role};
 use kam360::db;
 
 use crate::both_backends;
-use crate::fixtures::{launched_cycle, standard};
+use crate::fixtures::{launched_cycle, standard, Nominations};
 use crate::helpers::{csrf_of, TestApp};
 
 fn account(app: &TestApp, email: &str, role: Role) -> String {
@@ -347,3 +347,30 @@ async fn two_instances_share_throttle_and_sessions(app: TestApp) {
 }
 
 both_backends!(two_instances_share_throttle_and_sessions);
+
+/// The supervisor's home costs the same few statements whatever the number of KAMs (the
+/// session read, no touch within its minute, and three queries).
+async fn the_supervisor_home_reads_in_a_few_statements(app: TestApp) {
+    let mut n = Nominations::new();
+    for i in 0..6 {
+        let kam = format!("kam{i}@t.cn");
+        n = n.kam(&kam, &format!("Kam {i}"), "boss@t.cn");
+        for g in ["customer", "peer", "team"] {
+            n = n.rater(&kam, "boss@t.cn", &format!("{g}{i}@x.cn"), g, "en");
+        }
+    }
+    launched_cycle(&app, &n);
+    app.sign_in("boss@t.cn", Role::Supervisor).await;
+    assert_eq!(app.get("/?lang=en").await.status(), 200);
+    app.take_statements();
+    let (s, home) = app.get_text("/").await;
+    assert_eq!(s, 200);
+    assert_eq!(home.matches("<section class=\"area review\">").count(), 6);
+    let statements = app.take_statements();
+    assert!(
+        statements <= 6,
+        "the session and three queries for six KAMs, not one per KAM: {statements}"
+    );
+}
+
+both_backends!(the_supervisor_home_reads_in_a_few_statements);
