@@ -204,18 +204,19 @@ pub fn launch(
     cycle_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
-    launch_by(conn, (templates, settings), cycle_id, None, now)
+    launch_by(conn, super::Mail::new(templates, settings), cycle_id, None, now)
 }
 
 /// [`launch`] by a signed-in admin (`actor`, for the audit trail).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn launch_by(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     cycle_id: &str,
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
+    let super::Mail { templates, settings } = mail;
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Launch, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Draft, CycleStatus::Open, now)? {
@@ -224,7 +225,7 @@ pub fn launch_by(
         ));
     }
     let links = invite(conn, templates, settings, cycle_id, None, now)?;
-    super::proposals::request_all(conn, (templates, settings), cycle_id, now)?;
+    super::proposals::request_all(conn, super::Mail::new(templates, settings), cycle_id, now)?;
     db::audit::record(
         conn,
         now,
@@ -317,18 +318,19 @@ pub fn close(
     cycle_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    close_by(conn, (templates, settings), cycle_id, None, now)
+    close_by(conn, super::Mail::new(templates, settings), cycle_id, None, now)
 }
 
 /// [`close`] by a signed-in admin (`actor`, for the audit trail).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn close_by(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     cycle_id: &str,
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
+    let super::Mail { templates, settings } = mail;
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Close, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Open, CycleStatus::Closed, now)? {

@@ -6,24 +6,24 @@ use chrono::NaiveDateTime;
 
 use super::find_cycle;
 use super::links::{find_target, Target};
-use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::lifecycle::accepts_answers;
 use crate::domain::status::CycleStatus;
-use crate::email::{Kind, Templates};
+use crate::email::Kind;
 use crate::error::{AppError, AppResult};
 
 /// Sends a reminder with a fresh link now (an open cycle, a rater who has not answered).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn remind(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     cycle_id: &str,
     assignment_id: &str,
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let super::Mail { templates, settings } = mail;
     let (cycle, review, a) = find_target(
         conn,
         &Target {
@@ -40,7 +40,7 @@ pub fn remind(
     let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
     send_reminder(
         conn,
-        (templates, settings),
+        super::Mail::new(templates, settings),
         (&cycle, &rubric),
         &review,
         &a,
@@ -63,12 +63,13 @@ pub fn remind(
 
 fn send_reminder(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     (cycle, rubric): (&db::cycles::CycleRow, &crate::domain::rubric::Rubric),
     review: &db::reviews::ReviewListing,
     a: &db::assignments::AssignmentListing,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let super::Mail { templates, settings } = mail;
     let slot = format!("now-{}", db::new_id());
     super::links::send_link(
         conn,
@@ -91,11 +92,12 @@ fn send_reminder(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn remind_all(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     cycle_id: &str,
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
+    let super::Mail { templates, settings } = mail;
     let cycle = find_cycle(conn, cycle_id)?;
     if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.remind_closed"));
@@ -112,7 +114,7 @@ pub fn remind_all(
         if let Some(review) = reviews.get(&a.assignment.review_id) {
             send_reminder(
                 conn,
-                (templates, settings),
+                super::Mail::new(templates, settings),
                 (&cycle, &rubric),
                 review,
                 a,
@@ -140,13 +142,14 @@ pub fn remind_all(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn correct_email(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     cycle_id: &str,
     assignment_id: &str,
     new_email: &str,
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let super::Mail { templates, settings } = mail;
     let (cycle, review, a) = find_target(
         conn,
         &Target {

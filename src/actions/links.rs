@@ -228,18 +228,19 @@ pub fn reissue(
         cycle_id,
         assignment_id: &a.assignment.id,
     };
-    reissue_assignment(conn, (templates, settings), &target, None, now)
+    reissue_assignment(conn, super::Mail::new(templates, settings), &target, None, now)
 }
 
 /// [`reissue`] of a nomination by id, by `actor`.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn reissue_assignment(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     target: &Target<'_>,
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
+    let super::Mail { templates, settings } = mail;
     let (cycle, review, a) = find_target(conn, target)?;
     let cycle_id = cycle.id.as_str();
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;

@@ -66,3 +66,21 @@ pub fn find_cycle(conn: &mut AnyConnection, id: &str) -> AppResult<db::cycles::C
     db::cycles::find(conn, cycle.as_str())?
         .ok_or_else(|| AppError::Invalid(format!("no cycle with id {id}")))
 }
+
+/// What an action that queues email needs beside its connection: the templates to render
+/// with and the settings (sender, contact, base URL, branding).
+#[derive(Clone, Copy)]
+pub struct Mail<'a> {
+    pub templates: &'a crate::email::Templates,
+    pub settings: &'a crate::config::Settings,
+}
+
+impl<'a> Mail<'a> {
+    /// The pair, named.
+    pub fn new(templates: &'a crate::email::Templates, settings: &'a crate::config::Settings) -> Self {
+        Mail {
+            templates,
+            settings,
+        }
+    }
+}

@@ -34,19 +34,20 @@ pub fn import(
     bytes: &[u8],
     now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
-    import_by(conn, (templates, settings), cycle_id, bytes, None, now)
+    import_by(conn, super::Mail::new(templates, settings), cycle_id, bytes, None, now)
 }
 
 /// [`import`] by a signed-in admin (`actor`, for the audit trail).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn import_by(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     cycle_id: &str,
     bytes: &[u8],
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
+    let super::Mail { templates, settings } = mail;
     let cycle = find_cycle(conn, cycle_id)?;
     let status = cycle.status;
     if !matches!(status, CycleStatus::Draft | CycleStatus::Open) {
@@ -164,7 +165,7 @@ pub fn import_by(
             now,
         )?;
         summary.invited = links.len();
-        super::proposals::request_all(conn, (templates, settings), cycle_id, now)?;
+        super::proposals::request_all(conn, super::Mail::new(templates, settings), cycle_id, now)?;
     }
     Ok((summary, links))
 }
@@ -184,7 +185,7 @@ fn lines(errors: Vec<ImportError>) -> AppError {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn add_one(
     conn: &mut AnyConnection,
-    mail: (&Templates, &Settings),
+    mail: super::Mail<'_>,
     cycle_id: &str,
     input: &NominationInput,
     actor: Option<&str>,

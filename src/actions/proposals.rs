@@ -7,7 +7,6 @@
 use chrono::NaiveDateTime;
 
 use super::find_cycle;
-use crate::config::Settings;
 use crate::db::{self, proposals::ProposedRow, AnyConnection};
 use crate::domain::lifecycle::accepts_answers;
 use crate::domain::proposal::Proposed;
@@ -16,7 +15,6 @@ use crate::domain::status::{AssignmentStatus, NominationMode, ProposalStatus};
 use crate::domain::token;
 use crate::email::account_messages::NominationMail;
 use crate::email::messages::render;
-use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 /// Opens a KAM's proposal if new and emails them a fresh link to it (earlier links die);
@@ -24,11 +22,12 @@ use crate::error::{AppError, AppResult};
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn request(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     cycle: &db::cycles::CycleRow,
     review: &db::reviews::ReviewListing,
     now: NaiveDateTime,
 ) -> AppResult<String> {
+    let super::Mail { templates, settings } = mail;
     db::proposals::start(conn, &review.review.id)?;
     // an earlier message still waiting would carry the link this one replaces
     db::outbox::cancel_pending_for_review(
@@ -79,7 +78,7 @@ fn kam_locale(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn request_all(
     conn: &mut AnyConnection,
-    mail: (&Templates, &Settings),
+    mail: super::Mail<'_>,
     cycle_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
@@ -101,7 +100,7 @@ pub fn request_all(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn nudge(
     conn: &mut AnyConnection,
-    mail: (&Templates, &Settings),
+    mail: super::Mail<'_>,
     (cycle_id, review_id): (&str, &str),
     actor: Option<&str>,
     now: NaiveDateTime,
@@ -226,12 +225,13 @@ pub fn save(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn approve(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     review_id: &str,
     list: &[Proposed],
     actor: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
+    let super::Mail { templates, settings } = mail;
     let (cycle, review) = open_review(conn, review_id, now)?;
     if review.review.supervisor_id != actor {
         return Err(AppError::NotFound);

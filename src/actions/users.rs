@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 
-use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
@@ -11,7 +10,6 @@ pub use crate::domain::staff_invite::{check_invite, FieldProblem, InviteInput};
 use crate::domain::token;
 use crate::email::account_messages::InviteMail;
 use crate::email::messages::render;
-use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 pub use crate::domain::status::Role;
@@ -87,11 +85,12 @@ pub fn invitation_valid_for() -> chrono::TimeDelta {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn invite(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     (email, name, role, locale): (&EmailAddress, &str, Role, Locale),
     actor: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let super::Mail { templates, settings } = mail;
     if db::accounts::find_by_email(conn, email.as_str())?.is_some() {
         return Err(AppError::Invalid(format!("{email} already has an account")));
     }
@@ -102,7 +101,7 @@ pub fn invite(
     db::accounts::insert(conn, &person, role, &unusable, now)?;
     db::accounts::mark_invited(conn, &person)?;
     db::accounts::set_locale(conn, &person, locale)?;
-    send_invitation(conn, (templates, settings), &person, actor, now)?;
+    send_invitation(conn, super::Mail::new(templates, settings), &person, actor, now)?;
     db::audit::record(
         conn,
         now,
@@ -121,11 +120,12 @@ pub fn invite(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn send_invitation(
     conn: &mut AnyConnection,
-    (templates, settings): (&Templates, &Settings),
+    mail: super::Mail<'_>,
     person_id: &str,
     actor: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let super::Mail { templates, settings } = mail;
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
     if account.disabled {
         return Err(AppError::refused_with(

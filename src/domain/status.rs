@@ -173,6 +173,65 @@ impl AssignmentStatus {
     }
 }
 
+text_enum!(
+    /// What an admin's action did, said on the page its redirect leads to (a 60-second cookie
+    /// carries it there, with a count).
+    Notice ("notice") {
+        Created => "created",
+        Edited => "edited",
+        EditedOne => "edited_one",
+        Imported => "imported",
+        Added => "added",
+        Removed => "removed",
+        Launched => "launched",
+        Closed => "closed",
+        Archived => "archived",
+        Reminded => "reminded",
+        Reissued => "reissued",
+        Revoked => "revoked",
+        Corrected => "corrected",
+        Nudged => "nudged",
+        Invited => "invited",
+        Resent => "resent",
+        Role => "role",
+        Disabled => "disabled",
+        Enabled => "enabled",
+        Retried => "retried",
+        Approved => "approved",
+        Saved => "saved"
+    }
+);
+
+impl Notice {
+    /// The catalogue key of its words (with `{n}`, the count).
+    pub fn key(self) -> &'static str {
+        match self {
+            Notice::Created => "admin.done.created",
+            Notice::Edited => "admin.done.edited",
+            Notice::EditedOne => "admin.done.edited_one",
+            Notice::Imported => "admin.done.imported",
+            Notice::Added => "admin.done.added",
+            Notice::Removed => "admin.done.removed",
+            Notice::Launched => "admin.done.launched",
+            Notice::Closed => "admin.done.closed",
+            Notice::Archived => "admin.done.archived",
+            Notice::Reminded => "admin.done.reminded",
+            Notice::Reissued => "admin.done.reissued",
+            Notice::Revoked => "admin.done.revoked",
+            Notice::Corrected => "admin.done.corrected",
+            Notice::Nudged => "admin.done.nudged",
+            Notice::Invited => "users.done.invited",
+            Notice::Resent => "users.done.resent",
+            Notice::Role => "users.done.role",
+            Notice::Disabled => "users.done.disabled",
+            Notice::Enabled => "users.done.enabled",
+            Notice::Retried => "outbox.done.retried",
+            Notice::Approved => "proposal.sup.invited",
+            Notice::Saved => "proposal.sup.saved",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +282,16 @@ mod tests {
         assert!(!AssignmentStatus::Submitted.is_answerable());
         assert!(!AssignmentStatus::Revoked.is_answerable());
         assert!(AssignmentStatus::Declined.has_answered());
+    }
+
+    #[test]
+    fn every_notice_has_its_words_in_both_languages() {
+        use crate::domain::locale::Locale;
+        for n in Notice::ALL {
+            for l in [Locale::Zh, Locale::En] {
+                assert_ne!(crate::i18n::t(l, n.key()), "(missing text)", "{n:?}");
+            }
+            assert_eq!(Notice::parse(n.as_str()), Some(*n));
+        }
     }
 }

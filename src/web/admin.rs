@@ -16,6 +16,7 @@ use crate::db::{self, sessions::StaffSession};
 use crate::domain::cycle_settings::{self, CycleInput, Problem};
 use crate::domain::ids::CycleId;
 use crate::domain::locale::Locale;
+use crate::domain::status::Notice;
 use crate::domain::status::{CycleStatus, NominationMode};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
@@ -152,7 +153,7 @@ pub async fn create(
         .await?;
     Ok(see_other_with_notice(
         format!("/admin/cycles/{id}"),
-        ("created", 0),
+        (Notice::Created, 0),
         &state.settings,
     ))
 }
@@ -258,7 +259,7 @@ pub async fn update(
     match done {
         Ok(()) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}", cycle.id),
-            ("edited", 0),
+            (Notice::Edited, 0),
             &state.settings,
         )),
         // refused as a whole (launched meanwhile, or the mode fixed by its nominations): the
@@ -272,5 +273,31 @@ pub async fn update(
             Ok(refuse(&[Problem { field, key }]))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Runs one admin action in one transaction, as `session`'s person: when it is done, 303 to
+/// `to` with its notice and count; when it is refused, `again` renders the page again with the
+/// reason, in the reader's language. Every admin POST answers through here.
+pub(super) async fn run<F, A, P>(
+    state: &AppState,
+    (req, session): (&HttpRequest, &StaffSession),
+    (to, done): (String, Notice),
+    f: F,
+    again: A,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<usize> + Send + 'static,
+    A: FnOnce(String) -> P,
+    P: std::future::Future<Output = AppResult<HttpResponse>>,
+{
+    let l = staff_locale(req, session);
+    let actor = session.person_id.clone();
+    match state.db.write(move |c| f(c, &actor)).await {
+        Ok(n) => Ok(see_other_with_notice(to, (done, n), &state.settings)),
+        Err(e) => match e.refusal(l) {
+            Some(reason) => again(reason).await,
+            None => Err(e),
+        },
     }
 }

@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extractors::Admin;
-use super::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
+use super::response::{html_after_notice, notice, staff_locale};
 use super::staff::viewer;
 use super::views::admin_cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
 use super::AppState;
@@ -19,6 +19,7 @@ use crate::actions;
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::{AssignmentId, CycleId};
 use crate::domain::relationship::Relationship;
+use crate::domain::status::Notice;
 use crate::domain::status::{AssignmentStatus, NominationMode};
 use crate::error::{AppError, AppResult};
 
@@ -177,7 +178,7 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let mut q = query.into_inner();
     if let Some((done, n)) = notice(&req) {
-        q.done = done;
+        q.done = Some(done);
         q.n = Some(n);
     }
     render(
@@ -196,7 +197,7 @@ pub(super) async fn act<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
     cycle_id: &str,
-    done: &str,
+    done: Notice,
     f: F,
 ) -> AppResult<HttpResponse>
 where
@@ -211,7 +212,7 @@ pub(super) async fn act_keeping<F>(
     (req, session): (&HttpRequest, &StaffSession),
     cycle_id: &str,
     (done, typed): (
-        &str,
+        Notice,
         Option<(String, crate::domain::nomination_form::EditInput)>,
     ),
     f: F,
@@ -219,37 +220,28 @@ pub(super) async fn act_keeping<F>(
 where
     F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<usize> + Send + 'static,
 {
-    let l = staff_locale(req, session);
     let id = CycleId::parse(cycle_id).ok_or(AppError::NotFound)?;
-    let actor = session.person_id.clone();
     // the view of the list the action was taken from (search, filter, page)
     let view = web::Query::<PageQuery>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .unwrap_or_default();
-    let result = state.db.write(move |c| f(c, &actor)).await;
-    match result {
-        Ok(n) => Ok(see_other_with_notice(
-            format!("/admin/cycles/{}{}", id.as_str(), view.kept()),
-            (done, n),
-            &state.settings,
-        )),
-        Err(e) if e.refusal(l).is_some() => {
-            let refusal = Refusal {
-                other: e.refusal(l),
-                row: typed,
-                ..Default::default()
-            };
-            render(
-                state,
-                (req, session),
-                id.as_str(),
-                view,
-                (StatusCode::UNPROCESSABLE_ENTITY, refusal),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let to = format!("/admin/cycles/{}{}", id.as_str(), view.kept());
+    let again = |reason: String| async move {
+        let refusal = Refusal {
+            other: Some(reason),
+            row: typed,
+            ..Default::default()
+        };
+        render(
+            state,
+            (req, session),
+            id.as_str(),
+            view,
+            (StatusCode::UNPROCESSABLE_ENTITY, refusal),
+        )
+        .await
+    };
+    super::admin::run(state, (req, session), (to, done), f, again).await
 }
 
 /// The cycle and nomination of a `/admin/cycles/{cycle}/nominations/{assignment}/…` path.

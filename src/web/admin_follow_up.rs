@@ -12,6 +12,7 @@ use super::AppState;
 use crate::actions::{follow_up, links, proposals};
 use crate::db;
 use crate::domain::ids::{CycleId, ReviewId};
+use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 
 /// The one-button actions on a nomination.
@@ -37,12 +38,12 @@ async fn step(
         cycle.clone(),
     );
     let done = match step {
-        Step::Remind => "reminded",
-        Step::Reissue => "reissued",
-        Step::Revoke => "revoked",
+        Step::Remind => Notice::Reminded,
+        Step::Reissue => Notice::Reissued,
+        Step::Revoke => Notice::Revoked,
     };
     act(state, (req, session), &cycle, done, move |c, actor| {
-        let (now, mail) = (db::now(), (templates.as_ref(), settings.as_ref()));
+        let (now, mail) = (db::now(), crate::actions::Mail::new(&templates, &settings));
         let target = links::Target {
             cycle_id: &c2,
             assignment_id: &assignment,
@@ -127,9 +128,9 @@ pub async fn correct_email(
         &state,
         (&req, &session),
         &cycle,
-        ("corrected", typed),
+        (Notice::Corrected, typed),
         move |c, actor| {
-            let mail = (templates.as_ref(), settings.as_ref());
+            let mail = crate::actions::Mail::new(&templates, &settings);
             follow_up::correct_email(c, mail, &c2, &a2, &email, Some(actor), db::now()).map(|()| 1)
         },
     )
@@ -156,9 +157,9 @@ pub async fn remind_all(
         &state,
         (&req, &session),
         &cycle,
-        "reminded",
+        Notice::Reminded,
         move |c, actor| {
-            let mail = (templates.as_ref(), settings.as_ref());
+            let mail = crate::actions::Mail::new(&templates, &settings);
             follow_up::remind_all(c, mail, &c2, Some(actor), db::now())
         },
     )
@@ -190,9 +191,9 @@ pub async fn nudge(
         &state,
         (&req, &session),
         &cycle,
-        "nudged",
+        Notice::Nudged,
         move |c, actor| {
-            let mail = (templates.as_ref(), settings.as_ref());
+            let mail = crate::actions::Mail::new(&templates, &settings);
             proposals::nudge(c, mail, (&c2, &review), Some(actor), db::now()).map(|()| 1)
         },
     )

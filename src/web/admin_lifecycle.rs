@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::admin::find;
 use super::extractors::Admin;
-use super::response::{html, see_other_with_notice, staff_locale};
+use super::response::{html, staff_locale};
 use super::staff::viewer;
 use super::views::admin::{self as view, Step};
 use super::AppState;
@@ -17,6 +17,7 @@ use crate::db::{self, sessions::StaffSession};
 use crate::domain::lifecycle;
 use crate::domain::locale::Locale;
 use crate::domain::status::NominationMode;
+use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
 
@@ -151,44 +152,35 @@ async fn step(
     cycle_id: &str,
     step: Step,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(req, session);
     let cycle = find(state, cycle_id).await?;
-    let (templates, settings, actor, id) = (
+    let (templates, settings, id) = (
         state.templates.clone(),
         state.settings.clone(),
-        session.person_id.clone(),
         cycle.id.clone(),
     );
     let now = db::now();
-    let done = state
-        .db
-        .write(move |c| {
-            let mail = (templates.as_ref(), settings.as_ref());
+    let done = match step {
+        Step::Launch => Notice::Launched,
+        Step::Close => Notice::Closed,
+        Step::Archive => Notice::Archived,
+    };
+    let to = (format!("/admin/cycles/{}", cycle.id), done);
+    let again = |_: String| confirm_page(session, state, req, &cycle.id, step);
+    super::admin::run(
+        state,
+        (req, session),
+        to,
+        move |c, actor| {
+            let mail = crate::actions::Mail::new(&templates, &settings);
             match step {
-                Step::Launch => cycles::launch_by(c, mail, &id, Some(&actor), now).map(|l| l.len()),
-                Step::Close => cycles::close_by(c, mail, &id, Some(&actor), now),
-                Step::Archive => retention::archive_by(c, &id, Some(&actor), now).map(|()| 0),
+                Step::Launch => cycles::launch_by(c, mail, &id, Some(actor), now).map(|l| l.len()),
+                Step::Close => cycles::close_by(c, mail, &id, Some(actor), now),
+                Step::Archive => retention::archive_by(c, &id, Some(actor), now).map(|()| 0),
             }
-        })
-        .await;
-    match done {
-        Ok(n) => {
-            let word = match step {
-                Step::Launch => "launched",
-                Step::Close => "closed",
-                Step::Archive => "archived",
-            };
-            Ok(see_other_with_notice(
-                format!("/admin/cycles/{}", cycle.id),
-                (word, n),
-                &state.settings,
-            ))
-        }
-        Err(e) if e.refusal(l).is_some() => {
-            confirm_page(session, state, req, &cycle.id, step).await
-        }
-        Err(e) => Err(e),
-    }
+        },
+        again,
+    )
+    .await
 }
 
 /// `POST /admin/cycles/{cycle}/launch`: opens the cycle and queues every invitation.

@@ -18,6 +18,7 @@ use crate::actions;
 use crate::actions::nominations::{self, NominationInput};
 use crate::db;
 use crate::domain::ids::CycleId;
+use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 
 /// The largest CSV accepted (10,000 rows of long names fit well within it).
@@ -67,7 +68,7 @@ pub async fn upload(
         .write(move |c| {
             nominations::import_by(
                 c,
-                (templates.as_ref(), settings.as_ref()),
+                crate::actions::Mail::new(&templates, &settings),
                 &cycle,
                 &bytes,
                 Some(&actor),
@@ -78,7 +79,7 @@ pub async fn upload(
     match result {
         Ok((summary, _)) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}", id.as_str()),
-            ("imported", summary.added),
+            (Notice::Imported, summary.added),
             &state.settings,
         )),
         Err(AppError::Invalid(e)) => {
@@ -128,14 +129,14 @@ pub async fn add(
     let result = state
         .db
         .write(move |c| {
-            let mail = (templates.as_ref(), settings.as_ref());
+            let mail = crate::actions::Mail::new(&templates, &settings);
             nominations::add_one(c, mail, &cycle, &input, Some(&actor), db::now())
         })
         .await;
     match result {
         Ok(s) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}", id.as_str()),
-            ("added", s.added),
+            (Notice::Added, s.added),
             &state.settings,
         )),
         Err(e) if e.refusal(l).is_some() => {
@@ -169,7 +170,7 @@ pub async fn remove(
         &state,
         (&req, &session),
         &cycle,
-        "removed",
+        Notice::Removed,
         move |c, actor| {
             nominations::remove(c, &c2, &assignment, Some(actor), db::now()).map(|()| 1)
         },
@@ -204,7 +205,7 @@ pub async fn edit(
         &state,
         (&req, &session),
         &cycle,
-        ("edited_one", typed),
+        (Notice::EditedOne, typed),
         move |c, actor| {
             let now = db::now();
             nominations::edit(c, &c2, &assignment, &input, Some(actor), now)?;
@@ -214,7 +215,7 @@ pub async fn edit(
                 .rater_email;
             let typed = input.email.trim().to_lowercase();
             if !typed.is_empty() && typed != current {
-                let mail = (templates.as_ref(), settings.as_ref());
+                let mail = crate::actions::Mail::new(&templates, &settings);
                 actions::follow_up::correct_email(
                     c,
                     mail,

@@ -5,13 +5,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::admin_users::Done;
 use super::extractors::Admin;
-use super::response::{html, html_after_notice, see_other_with_notice, staff_locale};
+use super::response::{html, html_after_notice, notice, staff_locale};
 use super::staff::viewer;
 use super::views::admin_records::{self as view, AuditPage};
 use super::AppState;
 use crate::db::{self, sessions::StaffSession};
+use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 
 /// The most problems the outbox page lists.
@@ -20,7 +20,7 @@ const OUTBOX_LIMIT: i64 = 500;
 async fn outbox_page(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    (status, done, refusal): (StatusCode, &Done, Option<&str>),
+    (status, done, refusal): (StatusCode, Option<(Notice, usize)>, Option<&str>),
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(req, session);
     let rows = state
@@ -47,13 +47,7 @@ async fn outbox_page(
     Ok(html_after_notice(
         req,
         status,
-        view::outbox(
-            l,
-            &viewer(session, req),
-            &rows,
-            (&done.done, done.n.unwrap_or(0)),
-            refusal,
-        ),
+        view::outbox(l, &viewer(session, req), &rows, done, refusal),
     ))
 }
 
@@ -66,7 +60,7 @@ pub async fn outbox(
     outbox_page(
         &state,
         (&req, &session),
-        (StatusCode::OK, &Done::of(&req), None),
+        (StatusCode::OK, notice(&req), None),
     )
     .await
 }
@@ -76,46 +70,39 @@ async fn retry_some(
     (req, session): (&HttpRequest, &StaffSession),
     id: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let (templates, settings, actor) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        session.person_id.clone(),
-    );
-    let result = state
-        .db
-        .write(move |c| {
+    let (templates, settings) = (state.templates.clone(), state.settings.clone());
+    let again = |reason: String| async move {
+        outbox_page(
+            state,
+            (req, session),
+            (StatusCode::UNPROCESSABLE_ENTITY, None, Some(&reason)),
+        )
+        .await
+    };
+    let to = ("/admin/outbox".to_owned(), Notice::Retried);
+    super::admin::run(
+        state,
+        (req, session),
+        to,
+        move |c, actor| {
             let now = db::now();
             let r = crate::actions::outbox::retry(c, &templates, &settings, id.as_deref(), now)?;
             db::audit::record(
                 c,
                 now,
                 &db::audit::Event {
-                    actor_id: Some(&actor),
+                    actor_id: Some(actor),
                     action: "outbox.retry",
                     target: id.as_deref(),
                     new_value: Some(&r.queued().to_string()),
                     ..Default::default()
                 },
             )?;
-            Ok::<_, AppError>(r)
-        })
-        .await;
-    match result {
-        Ok(r) => Ok(see_other_with_notice(
-            "/admin/outbox".into(),
-            ("retried", r.queued()),
-            &state.settings,
-        )),
-        Err(AppError::Invalid(e)) => {
-            outbox_page(
-                state,
-                (req, session),
-                (StatusCode::UNPROCESSABLE_ENTITY, &Done::default(), Some(&e)),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+            Ok(r.queued())
+        },
+        again,
+    )
+    .await
 }
 
 /// `POST /admin/outbox/{message}/retry`.

@@ -14,27 +14,15 @@ use super::AppState;
 use crate::actions::users::{self, FieldProblem, InviteInput};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::PersonId;
+use crate::domain::status::Notice;
 use crate::domain::status::Role;
 use crate::error::{AppError, AppResult};
-
-/// The notice of the action that led to a page (carried by the redirect's cookie).
-#[derive(Debug, Default)]
-pub(super) struct Done {
-    pub(super) done: String,
-    pub(super) n: Option<usize>,
-}
-
-impl Done {
-    pub(super) fn of(req: &HttpRequest) -> Done {
-        notice(req).map_or_else(Done::default, |(done, n)| Done { done, n: Some(n) })
-    }
-}
 
 async fn users_page(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
     (invite, problems, refusal): (&InviteInput, &[FieldProblem], Option<&str>),
-    (status, done): (StatusCode, &Done),
+    (status, done): (StatusCode, Option<(Notice, usize)>),
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(req, session);
     let accounts = state
@@ -61,7 +49,7 @@ async fn users_page(
         invite,
         problems,
         refusal,
-        done: (&done.done, done.n.unwrap_or(0)),
+        done,
     };
     Ok(html_after_notice(
         req,
@@ -80,7 +68,7 @@ pub async fn users(
         &state,
         (&req, &session),
         (&InviteInput::default(), &[], None),
-        (StatusCode::OK, &Done::of(&req)),
+        (StatusCode::OK, notice(&req)),
     )
     .await
 }
@@ -108,7 +96,7 @@ pub async fn invite(
                 &state,
                 (&req, &session),
                 (&form.input, &problems, None),
-                (StatusCode::UNPROCESSABLE_ENTITY, &Done::default()),
+                (StatusCode::UNPROCESSABLE_ENTITY, None),
             )
             .await
         }
@@ -124,7 +112,7 @@ pub async fn invite(
             let (email, name, role, locale) = &checked;
             users::invite(
                 c,
-                (templates.as_ref(), settings.as_ref()),
+                crate::actions::Mail::new(&templates, &settings),
                 (email, name, *role, *locale),
                 &actor,
                 db::now(),
@@ -134,7 +122,7 @@ pub async fn invite(
     match result {
         Ok(()) => Ok(see_other_with_notice(
             "/admin/users".into(),
-            ("invited", 1),
+            (Notice::Invited, 1),
             &state.settings,
         )),
         Err(AppError::Invalid(_) | AppError::Conflict(_)) => {
@@ -143,7 +131,7 @@ pub async fn invite(
                 &state,
                 (&req, &session),
                 (&form.input, &problems, None),
-                (StatusCode::UNPROCESSABLE_ENTITY, &Done::default()),
+                (StatusCode::UNPROCESSABLE_ENTITY, None),
             )
             .await
         }
@@ -156,32 +144,23 @@ pub async fn invite(
 async fn on_account<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    done: &str,
+    done: Notice,
     f: F,
 ) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<()> + Send + 'static,
 {
-    let l = staff_locale(req, session);
-    let actor = session.person_id.clone();
-    match state.db.write(move |c| f(c, &actor)).await {
-        Ok(()) => Ok(see_other_with_notice(
-            "/admin/users".into(),
-            (done, 1),
-            &state.settings,
-        )),
-        Err(e) if e.refusal(l).is_some() => {
-            let reason = e.refusal(l).unwrap_or_default();
-            users_page(
-                state,
-                (req, session),
-                (&InviteInput::default(), &[], Some(&reason)),
-                (StatusCode::UNPROCESSABLE_ENTITY, &Done::default()),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let again = |reason: String| async move {
+        users_page(
+            state,
+            (req, session),
+            (&InviteInput::default(), &[], Some(&reason)),
+            (StatusCode::UNPROCESSABLE_ENTITY, None),
+        )
+        .await
+    };
+    let to = ("/admin/users".to_owned(), done);
+    super::admin::run(state, (req, session), to, |c, a| f(c, a).map(|()| 1), again).await
 }
 
 fn person(path: &str) -> AppResult<String> {
@@ -208,7 +187,7 @@ pub async fn set_role(
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
     let role = Role::parse(form.role.trim());
-    on_account(&state, (&req, &session), "role", move |c, actor| {
+    on_account(&state, (&req, &session), Notice::Role, move |c, actor| {
         let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
         users::set_role(c, &who, role, actor, db::now())
     })
@@ -223,9 +202,12 @@ pub async fn disable(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
-    on_account(&state, (&req, &session), "disabled", move |c, actor| {
-        users::set_enabled(c, &who, false, actor, db::now())
-    })
+    on_account(
+        &state,
+        (&req, &session),
+        Notice::Disabled,
+        move |c, actor| users::set_enabled(c, &who, false, actor, db::now()),
+    )
     .await
 }
 
@@ -237,9 +219,12 @@ pub async fn enable(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
-    on_account(&state, (&req, &session), "enabled", move |c, actor| {
-        users::set_enabled(c, &who, true, actor, db::now())
-    })
+    on_account(
+        &state,
+        (&req, &session),
+        Notice::Enabled,
+        move |c, actor| users::set_enabled(c, &who, true, actor, db::now()),
+    )
     .await
 }
 
@@ -253,10 +238,10 @@ pub async fn resend(
 ) -> AppResult<HttpResponse> {
     let who = person(&path)?;
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    on_account(&state, (&req, &session), "resent", move |c, actor| {
+    on_account(&state, (&req, &session), Notice::Resent, move |c, actor| {
         users::send_invitation(
             c,
-            (templates.as_ref(), settings.as_ref()),
+            crate::actions::Mail::new(&templates, &settings),
             &who,
             actor,
             db::now(),

@@ -16,6 +16,7 @@ use crate::actions::proposals::{self, Loaded};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::ReviewId;
 use crate::domain::lifecycle::accepts_answers;
+use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
 
@@ -87,13 +88,7 @@ pub async fn supervisor_show(
     let loaded = own(&state, &session, &path).await?;
     let l = staff_locale(&req, &session);
     // the notice of the save or approval that led here (carried by the redirect's cookie)
-    let notice = match notice(&req) {
-        Some((done, n)) if done == "approved" => {
-            Some(tf(l, "proposal.sup.invited", &[("n", &n.to_string())]))
-        }
-        Some((done, _)) if done == "saved" => Some(t(l, "proposal.sup.saved").to_owned()),
-        _ => None,
-    };
+    let notice = super::views::admin::notice_of(l, notice(&req));
     Ok(html_after_notice(
         &req,
         StatusCode::OK,
@@ -132,7 +127,7 @@ pub async fn supervisor_save(
         .write(move |c| {
             let now = db::now();
             if approving {
-                proposals::approve(c, (&templates, &settings), &id, &list, &actor, now)
+                proposals::approve(c, crate::actions::Mail::new(&templates, &settings), &id, &list, &actor, now)
             } else {
                 proposals::save(c, &id, &list, Some(&actor), now).map(|()| 0)
             }
@@ -142,10 +137,14 @@ pub async fn supervisor_save(
     match done {
         Ok(n) if approving => Ok(see_other_with_notice(
             back,
-            ("approved", n),
+            (Notice::Approved, n),
             &state.settings,
         )),
-        Ok(_) => Ok(see_other_with_notice(back, ("saved", 0), &state.settings)),
+        Ok(_) => Ok(see_other_with_notice(
+            back,
+            (Notice::Saved, 0),
+            &state.settings,
+        )),
         Err(e) if e.refusal(l).is_some() => {
             let loaded = own(&state, &session, &path).await?;
             Ok(html(

@@ -2,6 +2,7 @@
 //! redirects, the 404 page, and the page language (`?lang`, then the person's, then
 //! Accept-Language).
 
+use crate::domain::status::Notice;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::Markup;
@@ -75,7 +76,7 @@ const NOTICE: &str = "kam360_notice";
 /// 303 to `to`, carrying the notice `done` (an action's word) with its count `n`.
 pub fn see_other_with_notice(
     to: String,
-    (done, n): (&str, usize),
+    (done, n): (Notice, usize),
     settings: &crate::config::Settings,
 ) -> HttpResponse {
     let mut res = see_other(to);
@@ -91,14 +92,11 @@ pub fn see_other_with_notice(
     res
 }
 
-/// The notice a redirect carried (`done`, `n`), if any, well-formed.
-pub fn notice(req: &HttpRequest) -> Option<(String, usize)> {
+/// The notice a redirect carried (what was done, and its count), if any, well-formed.
+pub fn notice(req: &HttpRequest) -> Option<(Notice, usize)> {
     let c = req.cookie(NOTICE)?;
     let (done, n) = c.value().split_once('.')?;
-    let ok = !done.is_empty()
-        && done.len() <= 20
-        && done.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-    Some((done.to_owned(), n.parse().ok()?)).filter(|_| ok)
+    Some((Notice::parse(done)?, n.parse().ok()?))
 }
 
 /// Shows `body`, and forgets the notice it showed.

@@ -7,6 +7,7 @@ use super::staff::{staff_page, Viewer};
 use crate::domain::cycle_settings::{CycleInput, Field, Problem, MAX_K, MIN_K};
 use crate::domain::dates::{long_date, Deadline};
 use crate::domain::locale::Locale;
+use crate::domain::status::Notice;
 use crate::domain::status::{CycleStatus, NominationMode};
 use crate::i18n::{t, tf};
 
@@ -238,16 +239,8 @@ pub fn utc(at: chrono::NaiveDateTime) -> Markup {
     html! { time datetime=(at.format("%Y-%m-%dT%H:%MZ").to_string()) { (at.format("%Y-%m-%d %H:%M")) " UTC" } }
 }
 
-/// The words of the notice an action left (`done`, with its count `n`).
-pub fn notice_of(l: Locale, done: &str, n: usize) -> Option<String> {
-    let key = match done {
-        "invited" => "users.done.invited",
-        "resent" => "users.done.resent",
-        "role" => "users.done.role",
-        "disabled" => "users.done.disabled",
-        "enabled" => "users.done.enabled",
-        "retried" => "outbox.done.retried",
-        _ => return None,
-    };
-    Some(tf(l, key, &[("n", &n.to_string())]))
+/// The words of the notice an action left (what was done, with its count).
+pub fn notice_of(l: Locale, done: Option<(Notice, usize)>) -> Option<String> {
+    let (done, n) = done?;
+    Some(tf(l, done.key(), &[("n", &n.to_string())]))
 }

@@ -13,6 +13,7 @@ use crate::domain::dates::Deadline;
 use crate::domain::locale::Locale;
 use crate::domain::nomination_form::{EditInput, NominationInput};
 use crate::domain::relationship::Relationship;
+use crate::domain::status::Notice;
 use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode, ProposalStatus};
 use crate::i18n::{t, tf};
 
@@ -68,7 +69,7 @@ pub struct PageQuery {
     /// The notice of the action that led here (`imported`, `launched`, …), from the
     /// redirect's notice cookie (never from the URL).
     #[serde(skip)]
-    pub done: String,
+    pub done: Option<Notice>,
     #[serde(skip)]
     pub n: Option<usize>,
 }
@@ -128,25 +129,7 @@ pub struct CyclePage<'a> {
 const PAGE_SIZE_NOTE: &str = "25";
 
 fn notice(l: Locale, q: &PageQuery) -> Option<String> {
-    let n = q.n.unwrap_or(0).to_string();
-    let key = match q.done.as_str() {
-        "imported" => "admin.done.imported",
-        "added" => "admin.done.added",
-        "removed" => "admin.done.removed",
-        "launched" => "admin.done.launched",
-        "closed" => "admin.done.closed",
-        "archived" => "admin.done.archived",
-        "created" => "admin.done.created",
-        "edited" => "admin.done.edited",
-        "edited_one" => "admin.done.edited_one",
-        "reminded" => "admin.done.reminded",
-        "reissued" => "admin.done.reissued",
-        "revoked" => "admin.done.revoked",
-        "corrected" => "admin.done.corrected",
-        "nudged" => "admin.done.nudged",
-        _ => return None,
-    };
-    Some(tf(l, key, &[("n", &n)]))
+    super::admin::notice_of(l, q.done.zip(q.n.or(Some(0))))
 }
 
 /// The URL of this page with another page number.

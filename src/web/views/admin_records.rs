@@ -7,6 +7,7 @@ use super::admin::{notice_of, utc};
 use super::staff::{staff_page, Viewer};
 
 use crate::domain::locale::Locale;
+use crate::domain::status::Notice;
 use crate::domain::status::{EmailKind, OutboxStatus};
 use crate::i18n::{t, tf};
 
@@ -39,7 +40,7 @@ pub fn outbox(
     l: Locale,
     s: &Viewer<'_>,
     rows: &[MessageLine],
-    done: (&str, usize),
+    done: Option<(Notice, usize)>,
     refusal: Option<&str>,
 ) -> Markup {
     let title = t(l, "outbox.title");
@@ -54,7 +55,7 @@ pub fn outbox(
         html! {
             h1 { (title) }
             p { (t(l, "outbox.intro")) }
-            @if let Some(n) = notice_of(l, done.0, done.1) { div.status.notice role="status" { p { (n) } } }
+            @if let Some(n) = notice_of(l, done) { div.status.notice role="status" { p { (n) } } }
             @if let Some(r) = refusal { div.status.error-summary role="alert" { p { (r) } } }
             @if rows.is_empty() { p.empty { (t(l, "outbox.none")) } }
             @if failed > 1 {

@@ -7,6 +7,7 @@ use super::admin::notice_of;
 use super::staff::{staff_page, Viewer};
 use crate::domain::locale::Locale;
 use crate::domain::staff_invite::{FieldProblem, InviteInput};
+use crate::domain::status::Notice;
 use crate::domain::status::Role;
 use crate::i18n::{t, tf};
 
@@ -30,7 +31,7 @@ pub struct UsersPage<'a> {
     pub problems: &'a [FieldProblem],
     /// A refused action's reason.
     pub refusal: Option<&'a str>,
-    pub done: (&'a str, usize),
+    pub done: Option<(Notice, usize)>,
 }
 
 fn invite_form(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
@@ -95,7 +96,7 @@ pub fn users(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
         s,
         html! {
             h1 { (title) }
-            @if let Some(n) = notice_of(l, p.done.0, p.done.1) { div.status.notice role="status" { p { (n) } } }
+            @if let Some(n) = notice_of(l, p.done) { div.status.notice role="status" { p { (n) } } }
             @if let Some(r) = p.refusal { div.status.error-summary role="alert" { p { (r) } } }
             @if !p.problems.is_empty() {
                 div.status.error-summary role="alert" {
