@@ -204,7 +204,13 @@ pub fn launch(
     cycle_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
-    launch_by(conn, super::Mail::new(templates, settings), cycle_id, None, now)
+    launch_by(
+        conn,
+        super::Mail::new(templates, settings),
+        cycle_id,
+        None,
+        now,
+    )
 }
 
 /// [`launch`] by a signed-in admin (`actor`, for the audit trail).
@@ -216,7 +222,10 @@ pub fn launch_by(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Launch, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Draft, CycleStatus::Open, now)? {
@@ -318,7 +327,13 @@ pub fn close(
     cycle_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    close_by(conn, super::Mail::new(templates, settings), cycle_id, None, now)
+    close_by(
+        conn,
+        super::Mail::new(templates, settings),
+        cycle_id,
+        None,
+        now,
+    )
 }
 
 /// [`close`] by a signed-in admin (`actor`, for the audit trail).
@@ -330,7 +345,10 @@ pub fn close_by(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Close, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Open, CycleStatus::Closed, now)? {

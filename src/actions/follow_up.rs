@@ -23,7 +23,10 @@ pub fn remind(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let (cycle, review, a) = find_target(
         conn,
         &Target {
@@ -69,7 +72,10 @@ fn send_reminder(
     a: &db::assignments::AssignmentListing,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let slot = format!("now-{}", db::new_id());
     super::links::send_link(
         conn,
@@ -97,7 +103,10 @@ pub fn remind_all(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let cycle = find_cycle(conn, cycle_id)?;
     if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.remind_closed"));
@@ -149,7 +158,10 @@ pub fn correct_email(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let (cycle, review, a) = find_target(
         conn,
         &Target {

@@ -228,7 +228,13 @@ pub fn reissue(
         cycle_id,
         assignment_id: &a.assignment.id,
     };
-    reissue_assignment(conn, super::Mail::new(templates, settings), &target, None, now)
+    reissue_assignment(
+        conn,
+        super::Mail::new(templates, settings),
+        &target,
+        None,
+        now,
+    )
 }
 
 /// [`reissue`] of a nomination by id, by `actor`.
@@ -240,7 +246,10 @@ pub fn reissue_assignment(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let (cycle, review, a) = find_target(conn, target)?;
     let cycle_id = cycle.id.as_str();
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;

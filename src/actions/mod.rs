@@ -77,7 +77,10 @@ pub struct Mail<'a> {
 
 impl<'a> Mail<'a> {
     /// The pair, named.
-    pub fn new(templates: &'a crate::email::Templates, settings: &'a crate::config::Settings) -> Self {
+    pub fn new(
+        templates: &'a crate::email::Templates,
+        settings: &'a crate::config::Settings,
+    ) -> Self {
         Mail {
             templates,
             settings,

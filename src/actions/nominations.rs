@@ -34,7 +34,14 @@ pub fn import(
     bytes: &[u8],
     now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
-    import_by(conn, super::Mail::new(templates, settings), cycle_id, bytes, None, now)
+    import_by(
+        conn,
+        super::Mail::new(templates, settings),
+        cycle_id,
+        bytes,
+        None,
+        now,
+    )
 }
 
 /// [`import`] by a signed-in admin (`actor`, for the audit trail).
@@ -47,7 +54,10 @@ pub fn import_by(
     actor: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let cycle = find_cycle(conn, cycle_id)?;
     let status = cycle.status;
     if !matches!(status, CycleStatus::Draft | CycleStatus::Open) {

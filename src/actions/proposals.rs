@@ -27,7 +27,10 @@ pub fn request(
     review: &db::reviews::ReviewListing,
     now: NaiveDateTime,
 ) -> AppResult<String> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     db::proposals::start(conn, &review.review.id)?;
     // an earlier message still waiting would carry the link this one replaces
     db::outbox::cancel_pending_for_review(
@@ -231,7 +234,10 @@ pub fn approve(
     actor: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let (cycle, review) = open_review(conn, review_id, now)?;
     if review.review.supervisor_id != actor {
         return Err(AppError::NotFound);

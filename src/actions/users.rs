@@ -90,7 +90,10 @@ pub fn invite(
     actor: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     if db::accounts::find_by_email(conn, email.as_str())?.is_some() {
         return Err(AppError::Invalid(format!("{email} already has an account")));
     }
@@ -101,7 +104,13 @@ pub fn invite(
     db::accounts::insert(conn, &person, role, &unusable, now)?;
     db::accounts::mark_invited(conn, &person)?;
     db::accounts::set_locale(conn, &person, locale)?;
-    send_invitation(conn, super::Mail::new(templates, settings), &person, actor, now)?;
+    send_invitation(
+        conn,
+        super::Mail::new(templates, settings),
+        &person,
+        actor,
+        now,
+    )?;
     db::audit::record(
         conn,
         now,
@@ -125,7 +134,10 @@ pub fn send_invitation(
     actor: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let super::Mail { templates, settings } = mail;
+    let super::Mail {
+        templates,
+        settings,
+    } = mail;
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
     if account.disabled {
         return Err(AppError::refused_with(

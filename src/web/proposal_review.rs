@@ -127,7 +127,14 @@ pub async fn supervisor_save(
         .write(move |c| {
             let now = db::now();
             if approving {
-                proposals::approve(c, crate::actions::Mail::new(&templates, &settings), &id, &list, &actor, now)
+                proposals::approve(
+                    c,
+                    crate::actions::Mail::new(&templates, &settings),
+                    &id,
+                    &list,
+                    &actor,
+                    now,
+                )
             } else {
                 proposals::save(c, &id, &list, Some(&actor), now).map(|()| 0)
             }
