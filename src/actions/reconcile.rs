@@ -65,10 +65,11 @@ pub fn load(
         .map(|a| (a.assignment.relationship, a.assignment.status))
         .collect();
     let waiting = super::visibility::list_pending(conn, review_id)?;
-    let visible = progress::results_visible(
-        review.listing.review.results_visible_at.is_some(),
+    let visible = super::visibility::results_visible(
+        &review.listing.review,
         review.cycle_status,
-        super::visibility::deciding(&assignments, waiting),
+        &assignments,
+        waiting,
     );
     let mut evidence: HashMap<String, Evidence> = HashMap::new();
     let mut comments: HashMap<String, Vec<(Relationship, String)>> = HashMap::new();

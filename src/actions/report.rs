@@ -8,7 +8,6 @@ use super::{find_cycle, load_snapshots};
 use crate::db::{self, AnyConnection};
 use crate::domain::consolidation::{Evidence, Level};
 use crate::domain::export::ReportRow;
-use crate::domain::progress;
 use crate::domain::shown::figures;
 use crate::error::AppResult;
 
@@ -77,10 +76,11 @@ pub fn each_row(
     }
     for (ri, review) in reviews.iter().enumerate() {
         let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
-        let visible = progress::results_visible(
-            review.review.results_visible_at.is_some(),
+        let visible = super::visibility::results_visible(
+            &review.review,
             cycle_status,
-            super::visibility::deciding(&assignments, waiting.contains(&review.review.id)),
+            &assignments,
+            waiting.contains(&review.review.id),
         );
         for (ci, criterion) in rubric.criteria().enumerate() {
             let key = (review.review.id.clone(), criterion.id.clone());

@@ -53,6 +53,21 @@ pub fn deciding(
     s
 }
 
+/// Whether a review's results are visible (SPEC §7): latched, or visible now by its cycle and
+/// the statuses that decide ([`deciding`]). The one question every results page asks.
+pub fn results_visible(
+    review: &db::reviews::ReviewRow,
+    cycle: crate::domain::status::CycleStatus,
+    assignments: &[db::assignments::AssignmentListing],
+    list_pending: bool,
+) -> bool {
+    crate::domain::progress::results_visible(
+        review.results_visible_at.is_some(),
+        cycle,
+        deciding(assignments, list_pending),
+    )
+}
+
 /// The refusal for a change to a frozen review's raters, naming the KAM.
 pub fn frozen(subject_email: &str) -> String {
     format!(

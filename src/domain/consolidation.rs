@@ -127,16 +127,24 @@ pub struct Flags {
 }
 
 impl Flags {
-    /// The names of the raised flags, in the order `divergent`, `low_agreement`, `thin_evidence`.
+    /// Every flag's name (the §10 code), in report order.
+    pub const NAMES: [&'static str; 3] = ["divergent", "low_agreement", "thin_evidence"];
+
+    /// The names of the raised flags, in the order of [`Flags::NAMES`].
     pub fn names(&self) -> Vec<&'static str> {
-        [
-            (self.divergent, "divergent"),
-            (self.low_agreement, "low_agreement"),
-            (self.thin_evidence, "thin_evidence"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
+        Self::NAMES
+            .into_iter()
+            .zip([self.divergent, self.low_agreement, self.thin_evidence])
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect()
+    }
+
+    /// The flags raised on any of `flags`, in the order of [`Flags::NAMES`] (a page's legend).
+    pub fn raised_in<'a>(flags: impl Iterator<Item = &'a Flags> + Clone) -> Vec<&'static str> {
+        Self::NAMES
+            .into_iter()
+            .filter(|name| flags.clone().any(|f| f.names().contains(name)))
+            .collect()
     }
 
     /// The raised flags joined with `;` in the order of [`Flags::names`] (empty string if none).

@@ -254,17 +254,24 @@ pub async fn summary(
     if r.review.listing.review.status == ReviewStatus::Finalized {
         return Ok(see_other(format!("/reviews/{id}")));
     }
-    let l = super::response::staff_locale(&req, &session);
-    let summary = reconcile::summary(&r);
-    Ok(html(
-        StatusCode::OK,
-        view::signoff_summary(
-            l,
-            &model_for(&r, &session),
-            &summary,
-            &viewer(&session, &req),
-        ),
-    ))
+    Ok(summary_page(&r, &session, &req, StatusCode::OK))
+}
+
+/// The sign-off summary of a loaded review.
+fn summary_page(
+    r: &Reconciliation,
+    session: &StaffSession,
+    req: &HttpRequest,
+    status: StatusCode,
+) -> HttpResponse {
+    let l = super::response::staff_locale(req, session);
+    let page = view::signoff_summary(
+        l,
+        &model_for(r, session),
+        &reconcile::summary(r),
+        &viewer(session, req),
+    );
+    html(status, page)
 }
 
 /// `POST /reviews/{review}/signoff`: the confirmation that finalizes (SPEC §6's second step),
@@ -304,15 +311,7 @@ pub async fn sign_off(
         SignedOff::Done => see_other(format!("/reviews/{id}?signed=1#release-title")),
         SignedOff::Conflict => html(StatusCode::CONFLICT, view::conflict(l, &id)),
         // the summary says what is missing, with the way back to the decisions
-        SignedOff::Incomplete => html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            view::signoff_summary(
-                l,
-                &model_for(&r, &session),
-                &reconcile::summary(&r),
-                &viewer(&session, &req),
-            ),
-        ),
+        SignedOff::Incomplete => summary_page(&r, &session, &req, StatusCode::UNPROCESSABLE_ENTITY),
     })
 }
 

@@ -72,9 +72,7 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> AppResult<Option<St
     else {
         return Ok(None);
     };
-    let now = db::now();
-    let ended = found.disabled || found.expires_at <= now || found.last_seen_at + idle <= now;
-    let stale = now - found.last_seen_at >= TimeDelta::minutes(1);
+    let (ended, stale) = lapse(&found, db::now(), idle);
     let language = chosen.filter(|l| found.locale != Some(*l));
     if !ended && !stale && language.is_none() {
         return Ok(Some(found));
@@ -86,11 +84,12 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> AppResult<Option<St
             let Some(s) = db::sessions::find(c, &hash)? else {
                 return Ok::<_, AppError>(None);
             };
-            if s.disabled || s.expires_at <= now || s.last_seen_at + idle <= now {
+            let (ended, stale) = lapse(&s, now, idle);
+            if ended {
                 db::sessions::delete(c, &hash)?;
                 return Ok(None);
             }
-            if now - s.last_seen_at >= TimeDelta::minutes(1) {
+            if stale {
                 db::sessions::touch(c, &hash, now)?;
             }
             // `?lang=` on a staff page is the person's choice from now on
@@ -103,6 +102,13 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> AppResult<Option<St
         })
         .await?;
     Ok(session)
+}
+
+/// Whether a session has ended at `now` (account disabled, past its absolute limit, or idle
+/// too long), and whether its activity is due to be recorded (a minute since the last).
+fn lapse(s: &StaffSession, now: chrono::NaiveDateTime, idle: TimeDelta) -> (bool, bool) {
+    let ended = s.disabled || s.expires_at <= now || s.last_seen_at + idle <= now;
+    (ended, now - s.last_seen_at >= TimeDelta::minutes(1))
 }
 
 /// What the staff pages show of the session, on the page `req` asked for.
@@ -179,10 +185,11 @@ pub async fn home(
                 let deadline = r.deadline();
                 let proposal = proposals.get(&r.listing.review.id).copied();
                 let pending = proposal.is_some_and(|s| s != ProposalStatus::Approved);
-                let visible = progress::results_visible(
-                    r.listing.review.results_visible_at.is_some(),
+                let visible = crate::actions::visibility::results_visible(
+                    &r.listing.review,
                     r.cycle_status,
-                    crate::actions::visibility::deciding(&assignments, pending),
+                    &assignments,
+                    pending,
                 );
                 let released =
                     r.listing.review.status == ReviewStatus::Finalized && r.released_at.is_some();

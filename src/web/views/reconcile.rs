@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use maud::{html, Markup};
 
 use super::staff::Viewer;
-use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level, MeanSource};
+use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Flags, Gap, Level, MeanSource};
 use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
 use crate::domain::reconciliation::{Entry, Problem, Summary, MAX_RATIONALE};
@@ -399,7 +399,7 @@ pub fn signoff_summary(
                 h2 id="kept-title" { span.flag-mark aria-hidden="true" { "⚑ " } (t(l, "signoff.flagged_kept")) " (" (s.flagged_kept.len()) ")" }
                 @if s.flagged_kept.is_empty() { p.muted { (t(l, "signoff.flagged_kept.none")) } } @else {
                     // each flag said once, then the criteria with their flags' names
-                    @let raised: Vec<&str> = ["divergent", "low_agreement", "thin_evidence"].into_iter().filter(|f| s.flagged_kept.iter().filter_map(|id| by_id(id)).any(|c| c.shown.proposal.flags.names().contains(f))).collect();
+                    @let raised = Flags::raised_in(s.flagged_kept.iter().filter_map(|id| by_id(id)).map(|c| &c.shown.proposal.flags));
                     ul.flags { @for f in raised { li { span.flag-mark aria-hidden="true" { "⚑ " } (super::review_report::flag_sentence(l, r, f)) } } }
                     (rows(t(l, "signoff.flagged_kept"), &s.flagged_kept, true))
                 }

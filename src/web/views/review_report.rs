@@ -9,7 +9,7 @@ use maud::{html, Markup};
 use super::charts::{self, Mark, Row};
 use super::layout::page;
 use super::review_model::{CriterionView, Reader, ReviewPage};
-use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Gap, Level};
+use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Flags, Gap, Level};
 use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
@@ -65,14 +65,7 @@ pub fn flag_sentence(l: Locale, r: &ReviewPage<'_>, flag: &str) -> String {
 
 /// The flags raised anywhere in the review, each said in a sentence (under the overview).
 fn flag_legend(l: Locale, r: &ReviewPage<'_>) -> Markup {
-    let raised: Vec<&'static str> = ["divergent", "low_agreement", "thin_evidence"]
-        .into_iter()
-        .filter(|f| {
-            r.criteria
-                .iter()
-                .any(|c| c.shown.proposal.flags.names().contains(f))
-        })
-        .collect();
+    let raised = Flags::raised_in(r.criteria.iter().map(|c| &c.shown.proposal.flags));
     html! {
         @if !raised.is_empty() {
             div.flag-legend {
