@@ -2,7 +2,7 @@
 //! auth) or `.eml` files. Errors say whether a retry may help.
 
 use lettre::address::{Address, Envelope};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -121,15 +121,39 @@ pub enum ComposeError {
     Build(String),
 }
 
-/// Composes a whole message (text and HTML alternatives, a stable Message-ID); what the outbox
-/// stores, so that retries send the very same bytes and the worker does no encoding.
+/// `Content-Language`: the language the message is written in (RFC 3282), so that mail
+/// clients choose fonts, hyphenation and read-aloud voices for it.
+#[derive(Debug, Clone)]
+struct ContentLanguage(&'static str);
+
+impl Header for ContentLanguage {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Content-Language")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        match s {
+            "zh-CN" => Ok(ContentLanguage("zh-CN")),
+            "en" => Ok(ContentLanguage("en")),
+            _ => Err(format!("unknown language {s}").into()),
+        }
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.to_owned())
+    }
+}
+
+/// Composes a whole message (text and HTML alternatives, a stable Message-ID, its language);
+/// what the outbox stores, so that retries send the very same bytes and the worker does no
+/// encoding.
 pub fn compose(
     from: &str,
     (name, email): (&str, &str),
     subject: &str,
-    text: String,
-    html: String,
+    (text, html): (String, String),
     message_id: &str,
+    locale: crate::domain::locale::Locale,
 ) -> Result<String, ComposeError> {
     let from: Mailbox = from
         .parse()
@@ -144,6 +168,7 @@ pub fn compose(
         .to(to)
         .subject(subject)
         .message_id(Some(message_id.to_owned()))
+        .header(ContentLanguage(locale.html_lang()))
         .multipart(
             MultiPart::alternative()
                 .singlepart(
@@ -189,9 +214,9 @@ mod tests {
             "kam360 <no-reply@kam360.test>",
             ("Evil\r\nBcc: victim@example.com", "rater@example.cn"),
             "Hi\r\nBcc: victim2@example.com",
-            "text".into(),
-            "<p>html</p>".into(),
+            ("text".into(), "<p>html</p>".into()),
             "<abc@kam360>",
+            crate::domain::locale::Locale::En,
         )
         .expect("composed");
         let h = headers(&raw);
@@ -208,13 +233,14 @@ mod tests {
             "kam360 <no-reply@kam360.test>",
             ("王芳", "rater@example.cn"),
             "请为王芳提供反馈",
-            "正文".into(),
-            "<p>正文</p>".into(),
+            ("正文".into(), "<p>正文</p>".into()),
             "<abc@kam360>",
+            crate::domain::locale::Locale::Zh,
         )
         .expect("composed");
         let h = headers(&raw);
         assert!(h.is_ascii(), "headers are encoded: {h}");
+        assert!(h.contains("Content-Language: zh-CN"), "{h}");
         assert!(h.contains("Message-ID: <abc@kam360>"));
         assert!(raw.contains("multipart/alternative"));
     }

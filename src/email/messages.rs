@@ -269,8 +269,15 @@ fn new_message(
     };
     let id = crate::db::new_id();
     let message_id = format!("<{id}@kam360>");
-    let mime = super::mailer::compose(from, (name, email), &r.subject, r.text, r.html, &message_id)
-        .map_err(|e| anyhow::anyhow!("cannot compose the message to {email}: {e}"))?;
+    let mime = super::mailer::compose(
+        from,
+        (name, email),
+        &r.subject,
+        (r.text, r.html),
+        &message_id,
+        locale,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot compose the message to {email}: {e}"))?;
     Ok(NewMessage {
         message_id,
         id,

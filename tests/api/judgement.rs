@@ -309,6 +309,16 @@ async fn emails_say_where_comments_go_and_fit_a_review_nobody_answered() {
             })
             .collect()
     };
+    // every message says its language
+    for m in &got {
+        let zh = m.rcpt == vec!["cb@client.cn".to_owned()];
+        let lang = if zh { "zh-CN" } else { "en" };
+        assert!(
+            m.data.contains(&format!("Content-Language: {lang}\r\n")),
+            "{}",
+            &m.data[..m.data.find("\r\n\r\n").unwrap_or(0)]
+        );
+    }
     let invitation = text("ca@client.cn", "");
     assert!(
         invitation
