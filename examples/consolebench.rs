@@ -144,7 +144,7 @@ fn over_http(
     db: &Db,
     settings: Settings,
     templates: Templates,
-    cycle: &str,
+    cycle: &kam360::domain::ids::CycleId,
     pages: &[(&str, PageQuery)],
 ) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -224,7 +224,12 @@ fn over_http(
     });
 }
 
-fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> String {
+fn seed(
+    db: &Db,
+    settings: &Settings,
+    templates: &Templates,
+    kams: usize,
+) -> kam360::domain::ids::CycleId {
     let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let now = db::now();
     let (s, r) = (settings.clone(), rubric.clone());

@@ -130,11 +130,13 @@ fn demo_share() -> (Share, Share) {
             let reviews = db::reviews::list_for_cycle(c, &cycle)?;
             let mut first = Share::default();
             let mut all = Share::default();
-            let mut evidence: std::collections::HashMap<(String, String), Evidence> =
-                Default::default();
+            let mut evidence: std::collections::HashMap<
+                (kam360::domain::ids::ReviewId, String),
+                Evidence,
+            > = Default::default();
             db::responses::each_submitted_answer(c, &cycle, |review, group, criterion, level| {
                 evidence
-                    .entry((review.to_owned(), criterion.to_owned()))
+                    .entry((review.clone(), criterion.to_owned()))
                     .or_default()
                     .answer(group, level);
             })?;

@@ -26,6 +26,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use kam360::actions::{cycles, nominations};
 use kam360::config::Settings;
 use kam360::db::{self, Db};
+use kam360::domain::ids::AssignmentId;
 use kam360::domain::relationship::Relationship;
 use kam360::domain::token;
 use kam360::email::Templates;
@@ -96,7 +97,12 @@ fn database(backend: &str, dir: &Path) -> String {
 }
 
 /// Seeds one open cycle with `n` customer links per batch; returns the batches' link paths.
-fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(String, String)>> {
+fn seed(
+    db: &Db,
+    settings: &Settings,
+    batches: usize,
+    n: usize,
+) -> Vec<Vec<(AssignmentId, String)>> {
     let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let s = settings.clone();
     let cycle = db
@@ -130,8 +136,8 @@ fn seed(db: &Db, settings: &Settings, batches: usize, n: usize) -> Vec<Vec<(Stri
         }
         // issue links directly (no invitation mail: the benchmark is about the form)
         let id = cycle.clone();
-        let batch: Vec<(String, String)> = db
-            .write_blocking(move |c| -> AppResult<Vec<(String, String)>> {
+        let batch: Vec<(AssignmentId, String)> = db
+            .write_blocking(move |c| -> AppResult<Vec<(AssignmentId, String)>> {
                 let mut v = Vec::new();
                 for r in db::reviews::list_for_cycle(c, &id)? {
                     for a in db::assignments::list_for_review(c, &r.review.id)? {
@@ -271,7 +277,7 @@ fn wrk(url: &str, script: &str, seconds: u64, connections: usize) -> Sample {
 }
 
 /// The same transaction as a submit, in a closed loop on one connection, without HTTP.
-fn raw_writer(db: &Db, links: &[(String, String)], body_rows: usize, seconds: u64) -> Sample {
+fn raw_writer(db: &Db, links: &[(AssignmentId, String)], body_rows: usize, seconds: u64) -> Sample {
     let start = Instant::now();
     let mut lat = Vec::new();
     for (id, _) in links {
@@ -656,7 +662,10 @@ async fn measure(f: impl FnOnce() -> Sample + Send + 'static) -> Sample {
 }
 
 /// The cycle's rubric with its escaped texts, as the server caches it.
-async fn state_rubric(db: &Db, cycle_id: &str) -> Arc<kam360::web::views::fragments::CycleForm> {
+async fn state_rubric(
+    db: &Db,
+    cycle_id: &kam360::domain::ids::CycleId,
+) -> Arc<kam360::web::views::fragments::CycleForm> {
     kam360::web::RubricCache::default()
         .get(db, cycle_id)
         .await

@@ -19,7 +19,7 @@ use std::time::Instant;
 use kam360::actions::{cycles, nominations, reconcile};
 use kam360::config::Settings;
 use kam360::db::{self, Db};
-use kam360::domain::ids::{PersonId, ReviewId};
+use kam360::domain::ids::{CycleId, PersonId, ReviewId};
 use kam360::domain::locale::Locale;
 use kam360::domain::status::{AssignmentStatus, CycleStatus};
 use kam360::email::Templates;
@@ -62,13 +62,8 @@ fn main() {
         let id = review.clone();
         let html = db
             .read_blocking(move |c| -> AppResult<String> {
-                let r = reconcile::load(
-                    c,
-                    &ReviewId::stored(id),
-                    &PersonId::stored(String::new()),
-                    true,
-                )?
-                .expect("review");
+                let r = reconcile::load(c, &id, &PersonId::stored(String::new()), true)?
+                    .expect("review");
                 let model = kam360::web::reconcile::page_model(&r);
                 let frame = kam360::web::views::review_report::Frame {
                     title: "Report".into(),
@@ -100,7 +95,7 @@ fn main() {
     }
 }
 
-fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> String {
+fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> CycleId {
     let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let now = db::now();
     let (s, r) = (settings.clone(), rubric.clone());
@@ -154,7 +149,7 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> Str
         .read_blocking(|c| Ok::<_, AppError>(db::reviews::list_for_cycle(c, &cycle)?))
         .expect("reviews");
     for (n, batch) in reviews.chunks(100).enumerate() {
-        let batch: Vec<String> = batch.iter().map(|r| r.review.id.clone()).collect();
+        let batch: Vec<ReviewId> = batch.iter().map(|r| r.review.id.clone()).collect();
         let rubric = rubric.clone();
         db.write_blocking(move |c| -> AppResult<()> {
             for review in &batch {

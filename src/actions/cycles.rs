@@ -7,7 +7,7 @@ use super::{find_cycle, load_snapshots, PolicySnapshot};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::cycle_settings::{self, CycleInput, CycleSettings};
-use crate::domain::ids::{CycleId, ReviewId};
+use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use crate::domain::lifecycle::{self, Step};
 use crate::domain::locale::Locale;
 use crate::domain::progress::VisibleBecause;
@@ -29,7 +29,7 @@ pub fn create(
     name: &str,
     closes_on: NaiveDate,
     now: NaiveDateTime,
-) -> AppResult<String> {
+) -> AppResult<CycleId> {
     let zone = settings.cycle.time_zone.clone();
     create_in(conn, settings, rubric, name, (closes_on, &zone), now)
 }
@@ -43,7 +43,7 @@ pub fn create_in(
     name: &str,
     (closes_on, zone_name): (NaiveDate, &str),
     now: NaiveDateTime,
-) -> AppResult<String> {
+) -> AppResult<CycleId> {
     // the CLI names the zone it refuses
     crate::domain::dates::zone(zone_name).map_err(AppError::Invalid)?;
     let input = CycleInput {
@@ -82,9 +82,9 @@ pub fn create_with(
     settings: &Settings,
     rubric: &Rubric,
     cycle: &CycleSettings,
-    actor: Option<&str>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
-) -> AppResult<String> {
+) -> AppResult<CycleId> {
     let c = &settings.consolidation;
     let policy = serde_json::to_string(&PolicySnapshot {
         supervisor_share: c.supervisor_share,
@@ -93,7 +93,7 @@ pub fn create_with(
         weight_team: c.weight_team,
     })
     .map_err(|e| AppError::Unexpected(e.into()))?;
-    let id = db::new_id();
+    let id = CycleId::generate();
     db::cycles::insert(
         conn,
         &db::cycles::NewCycle {
@@ -129,9 +129,9 @@ pub fn create_with(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn update(
     conn: &mut AnyConnection,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     cycle: &CycleSettings,
-    actor: Option<&str>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let current = find_cycle(conn, cycle_id)?;
@@ -161,7 +161,7 @@ pub fn update(
 /// A link issued while this call ran (only the caller sees the token; the database keeps its hash).
 #[derive(Debug, Clone)]
 pub struct IssuedLink {
-    pub assignment_id: String,
+    pub assignment_id: AssignmentId,
     pub rater_name: String,
     pub rater_email: String,
     pub relationship: Relationship,
@@ -201,7 +201,7 @@ pub fn launch(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
     launch_by(
@@ -218,8 +218,8 @@ pub fn launch(
 pub fn launch_by(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &str,
-    actor: Option<&str>,
+    cycle_id: &CycleId,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
     let super::Mail {
@@ -256,8 +256,8 @@ pub(super) fn invite(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
-    cycle_id: &str,
-    only: Option<&[String]>,
+    cycle_id: &CycleId,
+    only: Option<&[AssignmentId]>,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
     let cycle = find_cycle(conn, cycle_id)?;
@@ -275,7 +275,8 @@ pub(super) fn invite(
             }
         }
         Some(ids) => {
-            let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+            let mut at: std::collections::HashMap<ReviewId, usize> =
+                std::collections::HashMap::new();
             for id in ids {
                 let Some(a) = db::assignments::find_listing(conn, id)? else {
                     continue;
@@ -324,7 +325,7 @@ pub fn close(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     close_by(
@@ -341,8 +342,8 @@ pub fn close(
 pub fn close_by(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &str,
-    actor: Option<&str>,
+    cycle_id: &CycleId,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let super::Mail {
@@ -362,8 +363,8 @@ pub fn close_by(
     for review in &reviews {
         super::visibility::latch(
             conn,
-            &CycleId::stored(cycle_id),
-            &ReviewId::stored(review.review.id.as_str()),
+            cycle_id,
+            &review.review.id,
             VisibleBecause::CycleClosed,
             now,
         )?;
@@ -411,7 +412,7 @@ pub fn notify_supervisor(
         templates,
         settings,
         &ReadyMail {
-            review_id: &review.review.id,
+            review_id: review.review.id.as_str(),
             supervisor_email: &review.supervisor_email,
             supervisor_name: &review.supervisor_name,
             locale,

@@ -2,6 +2,7 @@
 //! answered, and a corrected email address (a new link to the new address; the old one dies).
 //! Each function is one admin action in the caller's transaction, audited with its author.
 
+use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
 use super::find_cycle;
@@ -18,9 +19,9 @@ use crate::error::{AppError, AppResult};
 pub fn remind(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &str,
-    assignment_id: &str,
-    actor: Option<&str>,
+    cycle_id: &CycleId,
+    assignment_id: &AssignmentId,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let super::Mail {
@@ -57,7 +58,7 @@ pub fn remind(
             action: "nomination.remind",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
-            target: Some(&a.assignment.id),
+            target: Some(a.assignment.id.as_str()),
             ..Default::default()
         },
     )?;
@@ -99,8 +100,8 @@ fn send_reminder(
 pub fn remind_all(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &str,
-    actor: Option<&str>,
+    cycle_id: &CycleId,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let super::Mail {
@@ -114,7 +115,7 @@ pub fn remind_all(
     let waiting = db::assignments::waiting_in_cycle(conn, cycle_id)?;
     // the rubric is read once for every reminder of the cycle
     let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
-    let reviews: std::collections::HashMap<String, db::reviews::ReviewListing> =
+    let reviews: std::collections::HashMap<ReviewId, db::reviews::ReviewListing> =
         db::reviews::list_for_cycle(conn, cycle_id)?
             .into_iter()
             .map(|r| (r.review.id.clone(), r))
@@ -152,10 +153,10 @@ pub fn remind_all(
 pub fn correct_email(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &str,
-    assignment_id: &str,
+    cycle_id: &CycleId,
+    assignment_id: &AssignmentId,
     new_email: &str,
-    actor: Option<&str>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let super::Mail {
@@ -231,8 +232,8 @@ pub fn correct_email(
             action: "nomination.correct_email",
             cycle_id: Some(cycle_id),
             // a draft's KAM may leave the cycle later: only an open cycle's review is named
-            review_id: (cycle.status == CycleStatus::Open).then_some(review.review.id.as_str()),
-            target: Some(assignment_id),
+            review_id: (cycle.status == CycleStatus::Open).then_some(&review.review.id),
+            target: Some(assignment_id.as_str()),
             old_value: Some(&a.rater_email),
             new_value: Some(email.as_str()),
             ..Default::default()

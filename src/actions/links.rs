@@ -1,6 +1,7 @@
 //! Rater links after launch: issuing a link with the message that carries it, revoking and
 //! re-issuing.
 
+use crate::domain::ids::{AssignmentId, CycleId, PersonId};
 use chrono::NaiveDateTime;
 
 use super::cycles::IssuedLink;
@@ -21,7 +22,7 @@ use crate::error::{AppError, AppResult};
 pub fn issue_link(
     conn: &mut AnyConnection,
     settings: &Settings,
-    assignment_id: &str,
+    assignment_id: &AssignmentId,
     now: NaiveDateTime,
 ) -> AppResult<String> {
     let issued = token::issue();
@@ -68,7 +69,7 @@ pub fn send_link(
         &LinkMail {
             kind,
             slot,
-            assignment_id: &a.assignment.id,
+            assignment_id: a.assignment.id.as_str(),
             rater_email: &a.rater_email,
             rater_name: &a.rater_name,
             locale: a.assignment.locale,
@@ -97,7 +98,7 @@ pub fn send_link(
 /// The assignment of `rater_email` for the KAM `subject_email` in a cycle.
 fn find_assignment(
     conn: &mut AnyConnection,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     subject_email: &str,
     rater_email: &str,
 ) -> AppResult<(
@@ -128,8 +129,8 @@ fn find_assignment(
 /// A nomination of a cycle, by id (the admin console's rows).
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
-    pub cycle_id: &'a str,
-    pub assignment_id: &'a str,
+    pub cycle_id: &'a CycleId,
+    pub assignment_id: &'a AssignmentId,
 }
 
 /// The nomination a target names, with its cycle and review (another cycle's: not found).
@@ -156,7 +157,7 @@ pub(super) fn find_target(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn revoke(
     conn: &mut AnyConnection,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     subject_email: &str,
     rater_email: &str,
     now: NaiveDateTime,
@@ -174,11 +175,11 @@ pub fn revoke(
 pub fn revoke_assignment(
     conn: &mut AnyConnection,
     target: &Target<'_>,
-    actor: Option<&str>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let (cycle, review, a) = find_target(conn, target)?;
-    let cycle_id = cycle.id.as_str();
+    let cycle_id = &cycle.id;
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
     let from = AssignmentStatus::ANSWERABLE;
     if !db::assignments::transition(
@@ -201,7 +202,7 @@ pub fn revoke_assignment(
             action: "link.revoke",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
-            target: Some(&a.assignment.id),
+            target: Some(a.assignment.id.as_str()),
             old_value: Some(a.assignment.status.as_str()),
             new_value: Some(AssignmentStatus::Revoked.as_str()),
             ..Default::default()
@@ -218,7 +219,7 @@ pub fn reissue(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     subject_email: &str,
     rater_email: &str,
     now: NaiveDateTime,
@@ -243,7 +244,7 @@ pub fn reissue_assignment(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
     target: &Target<'_>,
-    actor: Option<&str>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
     let super::Mail {
@@ -251,7 +252,7 @@ pub fn reissue_assignment(
         settings,
     } = mail;
     let (cycle, review, a) = find_target(conn, target)?;
-    let cycle_id = cycle.id.as_str();
+    let cycle_id = &cycle.id;
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
     if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.reissue_closed"));
@@ -295,7 +296,7 @@ pub fn reissue_assignment(
             action: "link.reissue",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
-            target: Some(&a.assignment.id),
+            target: Some(a.assignment.id.as_str()),
             ..Default::default()
         },
     )?;

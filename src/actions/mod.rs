@@ -21,6 +21,7 @@ pub mod visibility;
 
 use crate::db::{self, AnyConnection};
 use crate::domain::consolidation::Policy;
+use crate::domain::ids::CycleId;
 use crate::domain::rubric::Rubric;
 use crate::error::{AppError, AppResult};
 
@@ -47,7 +48,7 @@ impl PolicySnapshot {
 }
 
 /// The rubric and policy frozen in a cycle.
-pub fn load_snapshots(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<(Rubric, Policy)> {
+pub fn load_snapshots(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult<(Rubric, Policy)> {
     let (rubric, policy) = db::cycles::snapshots(conn, cycle_id)?;
     let rubric = Rubric::from_snapshot(&rubric)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored rubric: {e}")))?;
@@ -57,14 +58,8 @@ pub fn load_snapshots(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<(Ru
 }
 
 /// The cycle with this id, or a clear "no such cycle".
-pub fn find_cycle(conn: &mut AnyConnection, id: &str) -> AppResult<db::cycles::CycleRow> {
-    let Some(cycle) = crate::domain::ids::CycleId::parse(id) else {
-        return Err(AppError::Invalid(format!(
-            "'{id}' is not a cycle id (a UUID)"
-        )));
-    };
-    db::cycles::find(conn, cycle.as_str())?
-        .ok_or_else(|| AppError::Invalid(format!("no cycle with id {id}")))
+pub fn find_cycle(conn: &mut AnyConnection, id: &CycleId) -> AppResult<db::cycles::CycleRow> {
+    db::cycles::find(conn, id)?.ok_or_else(|| AppError::Invalid(format!("no cycle with id {id}")))
 }
 
 /// What an action that queues email needs beside its connection: the templates to render

@@ -2,6 +2,7 @@
 //! admin console makes while the cycle is a draft: add, edit or remove one. After launch, see
 //! `follow_up` (remind, correct an address) and `links` (revoke, reissue).
 
+use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
 use super::cycles::{invite, IssuedLink};
@@ -30,7 +31,7 @@ pub fn import(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     bytes: &[u8],
     now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
@@ -49,9 +50,9 @@ pub fn import(
 pub fn import_by(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     bytes: &[u8],
-    actor: Option<&str>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
     let super::Mail {
@@ -71,7 +72,7 @@ pub fn import_by(
     let mut errors: Vec<ImportError> = Vec::new();
     let mut new_assignments = Vec::new();
     // reviews whose results are visible: their raters are frozen (SPEC §7)
-    let mut frozen: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut frozen: std::collections::HashMap<ReviewId, bool> = std::collections::HashMap::new();
     let kam_mode = cycle.nominations == crate::domain::status::NominationMode::Kam;
     for n in &rows {
         if kam_mode && n.relationship.is_confidential() {
@@ -122,7 +123,7 @@ pub fn import_by(
         } else {
             Some(db::people::ensure_organization(conn, &n.organization, now)?)
         };
-        let id = db::new_id();
+        let id = AssignmentId::generate();
         db::assignments::insert(
             conn,
             &db::assignments::NewAssignment {
@@ -131,7 +132,7 @@ pub fn import_by(
                 rater_id: &rater_id,
                 relationship: n.relationship,
                 locale: n.locale,
-                organization_id: organization_id.as_deref(),
+                organization_id: organization_id.as_ref(),
                 status: AssignmentStatus::Pending,
                 created_at: now,
             },
@@ -196,9 +197,9 @@ fn lines(errors: Vec<ImportError>) -> AppError {
 pub fn add_one(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     input: &NominationInput,
-    actor: Option<&str>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<ImportSummary> {
     let csv = input.to_csv().map_err(|e| AppError::Unexpected(e.into()))?;
@@ -220,9 +221,9 @@ pub fn add_one(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn remove(
     conn: &mut AnyConnection,
-    cycle_id: &str,
-    assignment_id: &str,
-    actor: Option<&str>,
+    cycle_id: &CycleId,
+    assignment_id: &AssignmentId,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let (cycle, review, a) = super::links::find_target(
@@ -261,10 +262,10 @@ pub fn remove(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn edit(
     conn: &mut AnyConnection,
-    cycle_id: &str,
-    assignment_id: &str,
+    cycle_id: &CycleId,
+    assignment_id: &AssignmentId,
     input: &EditInput,
-    actor: Option<&str>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let (cycle, review, a) = super::links::find_target(
@@ -307,7 +308,7 @@ pub fn edit(
     if !db::assignments::update_details(
         conn,
         assignment_id,
-        (n.relationship, n.locale, organization.as_deref()),
+        (n.relationship, n.locale, organization.as_ref()),
     )? {
         return Err(AppError::refused("refuse.changed"));
     }
@@ -322,7 +323,7 @@ pub fn edit(
             action: "nomination.edit",
             cycle_id: Some(cycle_id),
             // a draft's KAM may leave the cycle with their last nomination: no reference to it
-            target: Some(assignment_id),
+            target: Some(assignment_id.as_str()),
             old_value: Some(a.assignment.relationship.as_str()),
             new_value: Some(n.relationship.as_str()),
             ..Default::default()

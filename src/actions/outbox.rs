@@ -4,6 +4,7 @@
 //! replaced. A message without a link (the supervisor's notice) is simply queued again; a
 //! password reset is not (its owner asks for a new link).
 
+use crate::domain::ids::{AssignmentId, MessageId};
 use chrono::NaiveDateTime;
 
 use super::{find_cycle, load_snapshots, visibility};
@@ -22,7 +23,7 @@ pub struct Retried {
     /// Link messages replaced by a new message with a fresh link.
     pub relinked: usize,
     /// Messages left failed, each with the reason (message id, reason).
-    pub skipped: Vec<(String, String)>,
+    pub skipped: Vec<(MessageId, String)>,
 }
 
 impl Retried {
@@ -42,7 +43,7 @@ pub fn retry(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
-    id: Option<&str>,
+    id: Option<&MessageId>,
     now: NaiveDateTime,
 ) -> AppResult<Retried> {
     let failed = db::outbox::failed(conn, id)?;
@@ -58,7 +59,7 @@ pub fn retry(
             ));
             continue;
         }
-        let Some(assignment_id) = row.assignment_id.as_deref() else {
+        let Some(assignment_id) = row.assignment_id.as_ref() else {
             out.requeued += db::outbox::retry_failed(conn, Some(&row.id), now)?;
             continue;
         };
@@ -77,7 +78,7 @@ fn relink(
     templates: &Templates,
     settings: &Settings,
     row: &db::outbox::OutboxRow,
-    assignment_id: &str,
+    assignment_id: &AssignmentId,
     now: NaiveDateTime,
 ) -> AppResult<Result<(), String>> {
     let Some(a) = db::assignments::find_listing(conn, assignment_id)? else {
@@ -123,8 +124,8 @@ fn relink(
             action: "email.retry",
             cycle_id: Some(&cycle.id),
             review_id: Some(&review.listing.review.id),
-            target: Some(assignment_id),
-            old_value: Some(&row.id),
+            target: Some(assignment_id.as_str()),
+            old_value: Some(row.id.as_str()),
             new_value: Some("fresh link queued"),
             ..Default::default()
         },

@@ -4,6 +4,7 @@
 //! the account and lifts its sign-in delays. Each function is one user action, run in the
 //! caller's transaction.
 
+use crate::domain::ids::PersonId;
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::config::Settings;
@@ -81,13 +82,13 @@ pub fn holder(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> AppResult<Option<(String, String)>> {
+) -> AppResult<Option<(PersonId, String)>> {
     Ok(holder_of(conn, token_hash, now)?.map(|h| (h.person_id, h.email)))
 }
 
 /// Whose a live link is.
 pub struct Holder {
-    pub person_id: String,
+    pub person_id: PersonId,
     pub email: String,
     /// An invited account choosing its first password (not a reset).
     pub first: bool,

@@ -1,5 +1,6 @@
 //! Progress overviews for the staff home pages: counts only, never answers.
 
+use crate::domain::ids::CycleId;
 use std::collections::HashMap;
 
 use crate::db::{self, AnyConnection};
@@ -22,8 +23,9 @@ pub struct CycleOverview {
 
 /// Every cycle, newest first, with review and rater counts (three queries in all).
 pub fn cycles_overview(conn: &mut AnyConnection) -> AppResult<Vec<CycleOverview>> {
-    let reviews: HashMap<String, i64> = db::assignments::review_counts(conn)?.into_iter().collect();
-    let mut raters: HashMap<String, (usize, usize)> = HashMap::new();
+    let reviews: HashMap<CycleId, i64> =
+        db::assignments::review_counts(conn)?.into_iter().collect();
+    let mut raters: HashMap<CycleId, (usize, usize)> = HashMap::new();
     for (cycle, status, n) in db::assignments::status_counts(conn)? {
         if status == AssignmentStatus::Revoked {
             continue;

@@ -4,6 +4,7 @@
 //! creates the nominations and invites them at once. Each function is one user action, run in
 //! the caller's transaction, and audited.
 
+use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
 use super::find_cycle;
@@ -47,7 +48,7 @@ pub fn request(
         templates,
         settings,
         &NominationMail {
-            review_id: &review.review.id,
+            review_id: review.review.id.as_str(),
             slot: &slot,
             kam_email: &review.subject_email,
             kam_name: &review.subject_name,
@@ -68,7 +69,7 @@ pub fn request(
 /// The KAM's language: that of their self-assessment nomination (else Chinese).
 fn kam_locale(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
 ) -> AppResult<crate::domain::locale::Locale> {
     Ok(db::assignments::list_for_review(conn, review_id)?
         .iter()
@@ -82,7 +83,7 @@ fn kam_locale(
 pub fn request_all(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let cycle = find_cycle(conn, cycle_id)?;
@@ -104,12 +105,12 @@ pub fn request_all(
 pub fn nudge(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    (cycle_id, review_id): (&str, &str),
-    actor: Option<&str>,
+    (cycle_id, review_id): (&CycleId, &ReviewId),
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let (cycle, review) = open_review(conn, review_id, now)?;
-    if cycle.id != cycle_id {
+    if &cycle.id != cycle_id {
         return Err(AppError::NotFound);
     }
     if db::proposals::status(conn, review_id)? == Some(ProposalStatus::Approved) {
@@ -133,7 +134,7 @@ pub fn nudge(
 /// The review of a `kam`-mode cycle that is open, with its cycle.
 fn open_review(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     now: NaiveDateTime,
 ) -> AppResult<(db::cycles::CycleRow, db::reviews::ReviewListing)> {
     let review = db::reviews::find_listing(conn, review_id)?.ok_or(AppError::NotFound)?;
@@ -159,7 +160,7 @@ pub struct Loaded {
 
 /// Loads the proposal of a review (of a `kam`-mode cycle whose proposal was opened).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn load(conn: &mut AnyConnection, review_id: &str) -> AppResult<Loaded> {
+pub fn load(conn: &mut AnyConnection, review_id: &ReviewId) -> AppResult<Loaded> {
     let review = db::reviews::find_listing(conn, review_id)?.ok_or(AppError::NotFound)?;
     let cycle = find_cycle(conn, &review.review.cycle_id)?;
     let status = db::proposals::status(conn, review_id)?.ok_or(AppError::NotFound)?;
@@ -191,9 +192,9 @@ fn rows_of(list: &[Proposed]) -> Vec<ProposedRow> {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn save(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     list: &[Proposed],
-    actor: Option<&str>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let (cycle, review) = open_review(conn, review_id, now)?;
@@ -229,9 +230,9 @@ pub fn save(
 pub fn approve(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    review_id: &str,
+    review_id: &ReviewId,
     list: &[Proposed],
-    actor: &str,
+    actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let super::Mail {
@@ -239,7 +240,7 @@ pub fn approve(
         settings,
     } = mail;
     let (cycle, review) = open_review(conn, review_id, now)?;
-    if review.review.supervisor_id != actor {
+    if &review.review.supervisor_id != actor {
         return Err(AppError::NotFound);
     }
     // a review whose results are visible takes no new raters (SPEC §7)
@@ -261,7 +262,7 @@ pub fn approve(
             continue;
         }
         let organization = db::people::ensure_organization(conn, &p.organization, now)?;
-        let id = db::new_id();
+        let id = AssignmentId::generate();
         db::assignments::insert(
             conn,
             &db::assignments::NewAssignment {
@@ -295,7 +296,7 @@ pub fn approve(
 
 /// Which KAM a nomination link belongs to (a live one of an existing proposal).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> AppResult<Option<String>> {
+pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> AppResult<Option<ReviewId>> {
     Ok(db::proposals::review_for_link(conn, token_hash)?)
 }
 
@@ -307,7 +308,7 @@ pub fn ensure_fixed_raters(
     review: &db::reviews::ReviewRow,
     locale: crate::domain::locale::Locale,
     now: NaiveDateTime,
-) -> AppResult<Vec<String>> {
+) -> AppResult<Vec<AssignmentId>> {
     let mut created = Vec::new();
     for (person, relationship) in [
         (&review.subject_id, Relationship::SelfReview),
@@ -316,7 +317,7 @@ pub fn ensure_fixed_raters(
         if db::assignments::exists(conn, &review.id, person)? {
             continue;
         }
-        let id = db::new_id();
+        let id = AssignmentId::generate();
         db::assignments::insert(
             conn,
             &db::assignments::NewAssignment {

@@ -50,11 +50,11 @@ pub fn load(
     viewer: &PersonId,
     admin: bool,
 ) -> AppResult<Option<Reconciliation>> {
-    let review_id = review.as_str();
+    let review_id = review;
     let Some(review) = db::reviews::find(conn, review_id)? else {
         return Ok(None);
     };
-    if !admin && review.listing.review.supervisor_id != viewer.as_str() {
+    if !admin && &review.listing.review.supervisor_id != viewer {
         return Ok(None);
     }
     let (rubric, policy) = load_snapshots(conn, &review.listing.review.cycle_id)?;
@@ -151,7 +151,7 @@ pub enum Saved {
 pub fn save(
     conn: &mut AnyConnection,
     data: &Reconciliation,
-    actor: &str,
+    actor: &PersonId,
     version: i32,
     entries: &BTreeMap<String, Entry>,
     signoff: bool,
@@ -173,7 +173,7 @@ pub fn save(
     if !db::reviews::bump(conn, &review_id, version, ReviewStatus::Reconciling)? {
         return Ok(Saved::Conflict);
     }
-    let cycle = Some(data.review.listing.review.cycle_id.as_str());
+    let cycle = Some(&data.review.listing.review.cycle_id);
     for c in &data.criteria {
         let e = entries.get(&c.id).cloned().unwrap_or_default();
         let old = c.decision.as_ref();
@@ -189,7 +189,7 @@ pub fn save(
             proposed_level: c.shown.proposal.proposed.map(i32::from),
             final_level: e.final_level.map(i32::from),
             rationale: e.rationale.trim().to_owned(),
-            decided_by: actor.to_owned(),
+            decided_by: actor.clone(),
             decided_at: now,
         };
         db::decisions::put(conn, &row)?;
@@ -247,7 +247,7 @@ pub enum SignedOff {
 pub fn sign_off(
     conn: &mut AnyConnection,
     data: &Reconciliation,
-    actor: &str,
+    actor: &PersonId,
     version: i32,
     now: NaiveDateTime,
 ) -> AppResult<SignedOff> {
@@ -276,7 +276,7 @@ pub fn sign_off(
     if !check(&proposals, &stored, true).is_empty() {
         return Ok(SignedOff::Incomplete);
     }
-    let review_id = data.review.listing.review.id.as_str();
+    let review_id = &data.review.listing.review.id;
     if !db::reviews::bump(conn, review_id, version, ReviewStatus::Reconciling)? {
         return Ok(SignedOff::Conflict);
     }
@@ -287,7 +287,7 @@ pub fn sign_off(
         &db::audit::Event {
             actor_id: Some(actor),
             action: "review.signoff",
-            cycle_id: Some(data.review.listing.review.cycle_id.as_str()),
+            cycle_id: Some(&data.review.listing.review.cycle_id),
             review_id: Some(review_id),
             new_value: Some(ReviewStatus::Finalized.as_str()),
             ..Default::default()
@@ -305,7 +305,7 @@ pub fn reopen(
     reason: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (review_id, actor) = (review.as_str(), actor.as_str());
+    let review_id = review;
     if reason.trim().is_empty() {
         return Err(AppError::Invalid(
             "a reason is required to reopen a review".into(),

@@ -3,6 +3,7 @@
 //! supervisor comments on. Each function is one user action in the caller's transaction,
 //! and every one is audited.
 
+use crate::domain::ids::{PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
 use crate::config::Settings;
@@ -27,8 +28,8 @@ pub fn release(
     conn: &mut AnyConnection,
     templates: &Templates,
     settings: &Settings,
-    review_id: &str,
-    actor: &str,
+    review_id: &ReviewId,
+    actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let review = db::reviews::find(conn, review_id)?.ok_or(AppError::NotFound)?;
@@ -56,7 +57,7 @@ pub fn release(
         templates,
         settings,
         &ReleaseMail {
-            review_id,
+            review_id: review_id.as_str(),
             slot: &slot,
             kam_email: &review.listing.subject_email,
             kam_name: &review.listing.subject_name,
@@ -89,13 +90,17 @@ pub fn release(
 
 /// The released review a KAM's link opens.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> AppResult<Option<String>> {
+pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> AppResult<Option<ReviewId>> {
     Ok(db::releases::review_for_link(conn, token_hash)?)
 }
 
 /// The KAM confirms they read the report (once).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn acknowledge(conn: &mut AnyConnection, review_id: &str, now: NaiveDateTime) -> AppResult<()> {
+pub fn acknowledge(
+    conn: &mut AnyConnection,
+    review_id: &ReviewId,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     if db::releases::acknowledge(conn, review_id, now)? {
         db::audit::record(
             conn,
@@ -114,7 +119,7 @@ pub fn acknowledge(conn: &mut AnyConnection, review_id: &str, now: NaiveDateTime
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn save_plan(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     goals: &[Goal],
     now: NaiveDateTime,
 ) -> AppResult<()> {
@@ -137,9 +142,9 @@ pub fn save_plan(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn comment_plan(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     comments: &[(i32, String)],
-    actor: &str,
+    actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     if db::releases::find(conn, review_id)?.is_none() {

@@ -2,6 +2,7 @@
 //! allows, the proposal of §6 and the supervisor's final level. `domain::export` writes the
 //! rows as CSV or JSON.
 
+use crate::domain::ids::{CycleId, ReviewId};
 use std::collections::HashMap;
 
 use super::{find_cycle, load_snapshots};
@@ -13,7 +14,7 @@ use crate::error::AppResult;
 
 /// Builds the report of a cycle.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRow>> {
+pub fn build(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult<Vec<ReportRow>> {
     let mut rows = Vec::new();
     each_row(conn, cycle_id, |r| {
         rows.push(r);
@@ -27,7 +28,7 @@ pub fn build(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<ReportRo
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn each_row(
     conn: &mut AnyConnection,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     mut emit: impl FnMut(ReportRow) -> AppResult<()>,
 ) -> AppResult<()> {
     let cycle = find_cycle(conn, cycle_id)?;
@@ -46,14 +47,17 @@ pub fn each_row(
         criteria.iter().enumerate().map(|(i, c)| (*c, i)).collect();
     let mut evidence = vec![Evidence::default(); reviews.len() * criteria.len()];
     db::responses::each_submitted_answer(conn, cycle_id, |review, group, criterion, level| {
-        let (Some(r), Some(c)) = (review_index.get(review), criterion_index.get(criterion)) else {
+        let (Some(r), Some(c)) = (
+            review_index.get(review.as_str()),
+            criterion_index.get(criterion),
+        ) else {
             return;
         };
         if let Some(e) = evidence.get_mut(r * criteria.len() + c) {
             e.answer(group, level);
         }
     })?;
-    let finals: HashMap<(String, String), Option<Level>> =
+    let finals: HashMap<(ReviewId, String), Option<Level>> =
         db::decisions::for_cycle(conn, cycle_id)?
             .into_iter()
             .map(|d| {
@@ -65,7 +69,7 @@ pub fn each_row(
             .collect();
     let empty = Evidence::default();
     // KAM-nominated lists still waiting for approval: their reviews are not complete
-    let ids: Vec<&str> = reviews.iter().map(|r| r.review.id.as_str()).collect();
+    let ids: Vec<ReviewId> = reviews.iter().map(|r| r.review.id.clone()).collect();
     let mut waiting = std::collections::HashSet::new();
     for chunk in ids.chunks(500) {
         for (id, status) in db::proposals::statuses(conn, chunk)? {
@@ -100,7 +104,7 @@ pub fn each_row(
 
 /// The report of a cycle as an `.xlsx` file (SPEC §12): the same rows, with names in zh and en.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn spreadsheet(conn: &mut AnyConnection, cycle_id: &str) -> AppResult<Vec<u8>> {
+pub fn spreadsheet(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult<Vec<u8>> {
     let rows = build(conn, cycle_id)?;
     let (rubric, _) = load_snapshots(conn, cycle_id)?;
     crate::domain::export_xlsx::to_xlsx(&rows, &rubric)

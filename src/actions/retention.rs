@@ -3,6 +3,7 @@
 //! levels with their rationales, and the audit trail. SQLite's `secure_delete` zeroes what is
 //! deleted; the caller scrubs the files afterwards.
 
+use crate::domain::ids::{CycleId, PersonId};
 use chrono::NaiveDateTime;
 
 use super::find_cycle;
@@ -21,7 +22,7 @@ pub struct Purged {
 
 /// Archives a closed cycle (it can then be purged; nothing else changes).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn archive(conn: &mut AnyConnection, cycle_id: &str, now: NaiveDateTime) -> AppResult<()> {
+pub fn archive(conn: &mut AnyConnection, cycle_id: &CycleId, now: NaiveDateTime) -> AppResult<()> {
     archive_by(conn, cycle_id, None, now)
 }
 
@@ -29,8 +30,8 @@ pub fn archive(conn: &mut AnyConnection, cycle_id: &str, now: NaiveDateTime) -> 
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn archive_by(
     conn: &mut AnyConnection,
-    cycle_id: &str,
-    actor: Option<&str>,
+    cycle_id: &CycleId,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let cycle = find_cycle(conn, cycle_id)?;
@@ -66,7 +67,7 @@ pub fn archive_by(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn purge_keep_final(
     conn: &mut AnyConnection,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     now: NaiveDateTime,
 ) -> AppResult<Purged> {
     let cycle = find_cycle(conn, cycle_id)?;

@@ -1,5 +1,6 @@
 //! Staff accounts: creation with a generated password (hashed by `domain::password`), disabling.
 
+use crate::domain::ids::PersonId;
 use chrono::NaiveDateTime;
 
 use crate::db::{self, AnyConnection};
@@ -87,7 +88,7 @@ pub fn invite(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
     (email, name, role, locale): (&EmailAddress, &str, Role, Locale),
-    actor: &str,
+    actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let super::Mail {
@@ -130,8 +131,8 @@ pub fn invite(
 pub fn send_invitation(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    person_id: &str,
-    actor: &str,
+    person_id: &PersonId,
+    actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let super::Mail {
@@ -180,9 +181,9 @@ pub fn send_invitation(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn set_role(
     conn: &mut AnyConnection,
-    person_id: &str,
+    person_id: &PersonId,
     role: Role,
-    actor: &str,
+    actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
@@ -214,9 +215,9 @@ pub fn set_role(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn set_enabled(
     conn: &mut AnyConnection,
-    person_id: &str,
+    person_id: &PersonId,
     enabled: bool,
-    actor: &str,
+    actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;

@@ -35,7 +35,7 @@ pub fn is_frozen(
 
 /// Whether a KAM-nominated list of raters still waits for its supervisor's approval: its
 /// raters are still to come, so the review cannot count as "everyone answered" (SPEC §7, §11).
-pub fn list_pending(conn: &mut AnyConnection, review_id: &str) -> AppResult<bool> {
+pub fn list_pending(conn: &mut AnyConnection, review_id: &ReviewId) -> AppResult<bool> {
     Ok(db::proposals::status(conn, review_id)?
         .is_some_and(|s| s != crate::domain::status::ProposalStatus::Approved))
 }
@@ -98,7 +98,7 @@ pub fn ensure_not_frozen(
 pub fn latch_if_visible(
     conn: &mut AnyConnection,
     cycle: &db::cycles::CycleRow,
-    review_id: &str,
+    review_id: &ReviewId,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     let assignments = db::assignments::list_for_review(conn, review_id)?;
@@ -109,7 +109,7 @@ pub fn latch_if_visible(
 pub fn latch_if_visible_with(
     conn: &mut AnyConnection,
     cycle: &db::cycles::CycleRow,
-    review_id: &str,
+    review_id: &ReviewId,
     assignments: &[db::assignments::AssignmentListing],
     now: NaiveDateTime,
 ) -> AppResult<bool> {
@@ -128,13 +128,7 @@ pub fn latch_if_visible_with(
             .unwrap_or(now),
         VisibleBecause::CycleClosed => now,
     };
-    latch(
-        conn,
-        &CycleId::stored(cycle.id.as_str()),
-        &ReviewId::stored(review_id),
-        because,
-        at,
-    )
+    latch(conn, &cycle.id, review_id, because, at)
 }
 
 /// Closes a review's latch (unless it is closed already): its open assignments expire, and the
@@ -146,7 +140,7 @@ pub fn latch(
     because: VisibleBecause,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
-    let (cycle_id, review_id) = (cycle.as_str(), review.as_str());
+    let (cycle_id, review_id) = (cycle, review);
     if !db::reviews::latch_results(conn, review_id, now)? {
         return Ok(false);
     }

@@ -7,6 +7,7 @@ use crate::actions::{self, users::Role};
 use crate::config::Settings;
 use crate::db::{self};
 use crate::domain::export;
+use crate::domain::ids::{CycleId, MessageId};
 use crate::domain::status::OutboxStatus;
 use crate::email::Mailer;
 use crate::error::AppError;
@@ -130,7 +131,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let bytes = std::fs::read(&a.file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
             let (summary, _) = ctx.db.write_blocking(|c| {
-                actions::nominations::import(c, &t, &s, &a.cycle, &bytes, now)
+                actions::nominations::import(c, &t, &s, &cycle_id(&a.cycle)?, &bytes, now)
             })?;
             writeln!(
                 out,
@@ -139,26 +140,26 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             )?;
         }
         Command::Cycle(CycleCommand::Launch(a)) => {
-            let links = ctx
-                .db
-                .write_blocking(|c| actions::cycles::launch(c, &t, &s, &a.cycle, now))?;
+            let links = ctx.db.write_blocking(|c| {
+                actions::cycles::launch(c, &t, &s, &cycle_id(&a.cycle)?, now)
+            })?;
             writeln!(out, "cycle launched: {} invitations queued", links.len())?;
         }
         Command::Cycle(CycleCommand::Close(a)) => {
             let n = ctx
                 .db
-                .write_blocking(|c| actions::cycles::close(c, &t, &s, &a.cycle, now))?;
+                .write_blocking(|c| actions::cycles::close(c, &t, &s, &cycle_id(&a.cycle)?, now))?;
             writeln!(out, "cycle closed: {n} reviews ready to reconcile")?;
         }
         Command::Cycle(CycleCommand::Archive(a)) => {
             ctx.db
-                .write_blocking(|c| actions::retention::archive(c, &a.cycle, now))?;
+                .write_blocking(|c| actions::retention::archive(c, &cycle_id(&a.cycle)?, now))?;
             writeln!(out, "cycle archived")?;
         }
         Command::Cycle(CycleCommand::Purge(a)) => {
-            let p = ctx
-                .db
-                .write_blocking(|c| actions::retention::purge_keep_final(c, &a.cycle, now))?;
+            let p = ctx.db.write_blocking(|c| {
+                actions::retention::purge_keep_final(c, &cycle_id(&a.cycle)?, now)
+            })?;
             // nothing of what was deleted may remain in the files
             ctx.db.scrub().await?;
             writeln!(
@@ -169,13 +170,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Cycle(CycleCommand::Revoke(a)) => {
             ctx.db.write_blocking(|c| {
-                actions::links::revoke(c, &a.cycle, &a.subject, &a.rater, now)
+                actions::links::revoke(c, &cycle_id(&a.cycle)?, &a.subject, &a.rater, now)
             })?;
             writeln!(out, "link revoked")?;
         }
         Command::Cycle(CycleCommand::Reissue(a)) => {
             ctx.db.write_blocking(|c| {
-                actions::links::reissue(c, &t, &s, &a.cycle, &a.subject, &a.rater, now)
+                actions::links::reissue(c, &t, &s, &cycle_id(&a.cycle)?, &a.subject, &a.rater, now)
             })?;
             writeln!(out, "new link queued for {}", a.rater.trim().to_lowercase())?;
         }
@@ -189,7 +190,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 };
                 let bytes = ctx
                     .db
-                    .read_blocking(|c| actions::report::spreadsheet(c, &a.cycle))?;
+                    .read_blocking(|c| actions::report::spreadsheet(c, &cycle_id(&a.cycle)?))?;
                 write_whole(path, |w| Ok(w.write_all(&bytes)?))?;
                 return Ok(());
             }
@@ -197,11 +198,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             // held in memory as a whole
             let json = matches!(a.format, Format::Json);
             // an unknown cycle is refused before anything is written
-            ctx.db.read_blocking(|c| actions::find_cycle(c, &a.cycle))?;
+            ctx.db
+                .read_blocking(|c| actions::find_cycle(c, &cycle_id(&a.cycle)?))?;
             let stream = |w: &mut dyn Write| -> anyhow::Result<()> {
                 let mut sink = export::Streamed::start(w, json)?;
                 ctx.db.read_blocking(|c| {
-                    actions::report::each_row(c, &a.cycle, |row| {
+                    actions::report::each_row(c, &cycle_id(&a.cycle)?, |row| {
                         sink.row(&row)
                             .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
                     })
@@ -254,9 +256,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
         }
         Command::Outbox(OutboxCommand::Retry(a)) => {
-            let r = ctx
-                .db
-                .write_blocking(|c| actions::outbox::retry(c, &t, &s, a.id.as_deref(), now))?;
+            let r = ctx.db.write_blocking(|c| {
+                actions::outbox::retry(c, &t, &s, message_id(a.id.as_deref())?.as_ref(), now)
+            })?;
             for (id, reason) in &r.skipped {
                 writeln!(out, "not retried {id}: {reason}")?;
             }
@@ -269,4 +271,19 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A cycle id given on the command line (any UUID spelling), or the CLI's refusal.
+fn cycle_id(s: &str) -> Result<CycleId, AppError> {
+    CycleId::parse(s.trim())
+        .ok_or_else(|| AppError::Invalid(format!("'{s}' is not a cycle id (a UUID)")))
+}
+
+/// A message id given on the command line; one that is not a UUID names no message.
+fn message_id(s: Option<&str>) -> Result<Option<MessageId>, AppError> {
+    s.map(|s| {
+        MessageId::parse(s.trim())
+            .ok_or_else(|| AppError::Invalid("no failed message with that id".into()))
+    })
+    .transpose()
 }

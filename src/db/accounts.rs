@@ -1,5 +1,6 @@
 //! Staff accounts (admins and supervisors): a role and an Argon2id password hash per person.
 
+use crate::domain::ids::PersonId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,7 +11,7 @@ use crate::domain::status::Role;
 /// A staff account with its person.
 #[derive(Debug, Clone, Queryable)]
 pub struct AccountRow {
-    pub person_id: String,
+    pub person_id: PersonId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -21,7 +22,7 @@ pub struct AccountRow {
 /// Creates the account (the person must exist and have none yet).
 pub fn insert(
     conn: &mut AnyConnection,
-    person_id: &str,
+    person_id: &PersonId,
     role: Role,
     password_hash: &str,
     now: NaiveDateTime,
@@ -79,7 +80,7 @@ pub fn set_password(
 /// parameters after a successful sign-in).
 pub fn set_hash(
     conn: &mut AnyConnection,
-    person_id: &str,
+    person_id: &PersonId,
     password_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -115,7 +116,7 @@ pub fn set_disabled(
 /// A staff account as the users page lists it.
 #[derive(Debug, Clone, Queryable)]
 pub struct StaffListing {
-    pub person_id: String,
+    pub person_id: PersonId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -143,7 +144,7 @@ pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<StaffListing>> {
 }
 
 /// The account of `person_id`.
-pub fn find(conn: &mut AnyConnection, person_id: &str) -> QueryResult<Option<AccountRow>> {
+pub fn find(conn: &mut AnyConnection, person_id: &PersonId) -> QueryResult<Option<AccountRow>> {
     accounts::table
         .inner_join(people::table)
         .filter(accounts::person_id.eq(person_id))
@@ -171,7 +172,7 @@ pub fn active_admins(conn: &mut AnyConnection) -> QueryResult<i64> {
 /// Changes the role of `person_id`'s account.
 pub fn set_role(
     conn: &mut AnyConnection,
-    person_id: &str,
+    person_id: &PersonId,
     role: Role,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -184,7 +185,7 @@ pub fn set_role(
 /// Saves the page language `person_id` chose.
 pub fn set_locale(
     conn: &mut AnyConnection,
-    person_id: &str,
+    person_id: &PersonId,
     locale: crate::domain::locale::Locale,
 ) -> QueryResult<()> {
     diesel::update(accounts::table.find(person_id))
@@ -196,7 +197,7 @@ pub fn set_locale(
 /// The page language `person_id` chose, if any.
 pub fn locale_of(
     conn: &mut AnyConnection,
-    person_id: &str,
+    person_id: &PersonId,
 ) -> QueryResult<Option<crate::domain::locale::Locale>> {
     accounts::table
         .find(person_id)
@@ -207,7 +208,7 @@ pub fn locale_of(
 }
 
 /// Marks an account invited: its owner has no password until they choose one.
-pub fn mark_invited(conn: &mut AnyConnection, person_id: &str) -> QueryResult<()> {
+pub fn mark_invited(conn: &mut AnyConnection, person_id: &PersonId) -> QueryResult<()> {
     diesel::update(accounts::table.find(person_id))
         .set(accounts::password_set.eq(false))
         .execute(conn)
@@ -215,7 +216,7 @@ pub fn mark_invited(conn: &mut AnyConnection, person_id: &str) -> QueryResult<()
 }
 
 /// Whether `person_id` has chosen a password (an invited account has not yet).
-pub fn has_password(conn: &mut AnyConnection, person_id: &str) -> QueryResult<bool> {
+pub fn has_password(conn: &mut AnyConnection, person_id: &PersonId) -> QueryResult<bool> {
     accounts::table
         .find(person_id)
         .select(accounts::password_set)

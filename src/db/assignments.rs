@@ -2,6 +2,7 @@
 //! progress through pending → invited → opened → draft → submitted (or declined, revoked,
 //! expired).
 
+use crate::domain::ids::{AssignmentId, CycleId, OrganizationId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -15,12 +16,12 @@ use crate::domain::status::AssignmentStatus;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = assignments, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct AssignmentRow {
-    pub id: String,
-    pub review_id: String,
-    pub rater_id: String,
+    pub id: AssignmentId,
+    pub review_id: ReviewId,
+    pub rater_id: PersonId,
     pub relationship: Relationship,
     pub locale: Locale,
-    pub organization_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
     pub status: AssignmentStatus,
     pub created_at: NaiveDateTime,
     pub invited_at: Option<NaiveDateTime>,
@@ -36,12 +37,12 @@ pub struct AssignmentRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = assignments)]
 pub struct NewAssignment<'a> {
-    pub id: &'a str,
-    pub review_id: &'a str,
-    pub rater_id: &'a str,
+    pub id: &'a AssignmentId,
+    pub review_id: &'a ReviewId,
+    pub rater_id: &'a PersonId,
     pub relationship: Relationship,
     pub locale: Locale,
-    pub organization_id: Option<&'a str>,
+    pub organization_id: Option<&'a OrganizationId>,
     pub status: AssignmentStatus,
     pub created_at: NaiveDateTime,
 }
@@ -55,7 +56,11 @@ pub fn insert(conn: &mut AnyConnection, a: &NewAssignment<'_>) -> QueryResult<()
 }
 
 /// Whether `rater_id` is already nominated for `review_id`.
-pub fn exists(conn: &mut AnyConnection, review_id: &str, rater_id: &str) -> QueryResult<bool> {
+pub fn exists(
+    conn: &mut AnyConnection,
+    review_id: &ReviewId,
+    rater_id: &PersonId,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         assignments::table
             .filter(assignments::review_id.eq(review_id))
@@ -106,7 +111,7 @@ macro_rules! listings {
 /// Every assignment of a review, in creation order.
 pub fn list_for_review(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
 ) -> QueryResult<Vec<AssignmentListing>> {
     let rows: Vec<ListingRow> = listings!()
         .filter(assignments::review_id.eq(review_id))
@@ -119,7 +124,7 @@ pub fn list_for_review(
 /// Every assignment of these reviews, in creation order.
 pub fn list_for_reviews(
     conn: &mut AnyConnection,
-    review_ids: &[&str],
+    review_ids: &[ReviewId],
 ) -> QueryResult<Vec<AssignmentListing>> {
     let rows: Vec<ListingRow> = listings!()
         .filter(assignments::review_id.eq_any(review_ids))
@@ -132,7 +137,7 @@ pub fn list_for_reviews(
 /// Every assignment of a cycle still waiting for an answer (for "remind everyone").
 pub fn waiting_in_cycle(
     conn: &mut AnyConnection,
-    cycle_id: &str,
+    cycle_id: &CycleId,
 ) -> QueryResult<Vec<AssignmentListing>> {
     let rows: Vec<ListingRow> = listings!()
         .filter(
@@ -152,8 +157,8 @@ pub fn waiting_in_cycle(
 /// Changes a pending nomination's relationship, language and organisation (a draft cycle).
 pub fn update_details(
     conn: &mut AnyConnection,
-    id: &str,
-    (relationship, locale, organization_id): (Relationship, Locale, Option<&str>),
+    id: &AssignmentId,
+    (relationship, locale, organization_id): (Relationship, Locale, Option<&OrganizationId>),
 ) -> QueryResult<bool> {
     let n = diesel::update(
         assignments::table
@@ -170,7 +175,11 @@ pub fn update_details(
 }
 
 /// Gives an assignment another rater (a corrected email address).
-pub fn set_rater(conn: &mut AnyConnection, id: &str, rater_id: &str) -> QueryResult<bool> {
+pub fn set_rater(
+    conn: &mut AnyConnection,
+    id: &AssignmentId,
+    rater_id: &PersonId,
+) -> QueryResult<bool> {
     let n = diesel::update(assignments::table.filter(assignments::id.eq(id)))
         .set(assignments::rater_id.eq(rater_id))
         .execute(conn)?;
@@ -179,7 +188,7 @@ pub fn set_rater(conn: &mut AnyConnection, id: &str, rater_id: &str) -> QueryRes
 
 /// Deletes a nomination that was never sent (a draft cycle's): its links, sessions and
 /// messages go with it; returns whether it was still pending.
-pub fn delete_pending(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+pub fn delete_pending(conn: &mut AnyConnection, id: &AssignmentId) -> QueryResult<bool> {
     use super::schema::{email_bodies, email_outbox};
     delete_links(conn, id)?;
     let messages = email_outbox::table
@@ -198,7 +207,10 @@ pub fn delete_pending(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
 }
 
 /// One assignment with its rater, by id.
-pub fn find_listing(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AssignmentListing>> {
+pub fn find_listing(
+    conn: &mut AnyConnection,
+    id: &AssignmentId,
+) -> QueryResult<Option<AssignmentListing>> {
     let row: Option<ListingRow> = listings!()
         .filter(assignments::id.eq(id))
         .get_result(conn)
@@ -223,7 +235,7 @@ pub fn for_rater_email(
 /// Adds a live link (by its token hash) to an assignment.
 pub fn add_link(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AssignmentId,
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -238,18 +250,22 @@ pub fn add_link(
 }
 
 /// Ends every browser session of an assignment (revocation and re-issue).
-pub fn delete_sessions(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+pub fn delete_sessions(conn: &mut AnyConnection, id: &AssignmentId) -> QueryResult<usize> {
     diesel::delete(rater_sessions::table.filter(rater_sessions::assignment_id.eq(id))).execute(conn)
 }
 
 /// Deletes every link and browser session of an assignment (re-issue: old links become unknown).
-pub fn delete_links(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+pub fn delete_links(conn: &mut AnyConnection, id: &AssignmentId) -> QueryResult<usize> {
     delete_sessions(conn, id)?;
     diesel::delete(rater_links::table.filter(rater_links::assignment_id.eq(id))).execute(conn)
 }
 
 /// Marks an assignment invited once its invitation has been delivered.
-pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn mark_invited(
+    conn: &mut AnyConnection,
+    id: &AssignmentId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     super::native!(conn, |c| diesel::update(
         assignments::table
             .filter(assignments::id.eq(id))
@@ -268,7 +284,7 @@ pub fn mark_invited(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Q
 /// `IN` list does not on SQLite), which matters on the submit path.
 pub fn advance(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AssignmentId,
     from: AssignmentStatus,
     to: AssignmentStatus,
     now: NaiveDateTime,
@@ -304,7 +320,7 @@ pub fn advance(
 /// step is a compare-and-set, which is what makes exactly one of two concurrent requests win.
 pub fn transition(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AssignmentId,
     from: &[AssignmentStatus],
     to: AssignmentStatus,
     now: NaiveDateTime,
@@ -320,7 +336,7 @@ pub fn transition(
 /// Declines an answerable assignment with an optional reason; returns whether it moved.
 pub fn decline(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AssignmentId,
     reason: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -339,7 +355,7 @@ pub fn decline(
 }
 
 /// Marks every unanswered assignment of a cycle's reviews as expired (the cycle closed).
-pub fn expire_unanswered(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<usize> {
+pub fn expire_unanswered(conn: &mut AnyConnection, cycle_id: &CycleId) -> QueryResult<usize> {
     let review_ids = reviews::table
         .filter(reviews::cycle_id.eq(cycle_id))
         .select(reviews::id);
@@ -355,7 +371,7 @@ pub fn expire_unanswered(conn: &mut AnyConnection, cycle_id: &str) -> QueryResul
 /// Marks the unanswered assignments of one review as expired (its results became visible).
 pub fn expire_unanswered_in_review(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
 ) -> QueryResult<usize> {
     diesel::update(
         assignments::table
@@ -369,7 +385,7 @@ pub fn expire_unanswered_in_review(
 /// Assignment counts per (cycle, status) over every cycle, in one grouped query.
 pub fn status_counts(
     conn: &mut AnyConnection,
-) -> QueryResult<Vec<(String, AssignmentStatus, i64)>> {
+) -> QueryResult<Vec<(CycleId, AssignmentStatus, i64)>> {
     assignments::table
         .inner_join(reviews::table)
         .group_by((reviews::cycle_id, assignments::status))
@@ -382,7 +398,7 @@ pub fn status_counts(
 }
 
 /// Review counts per cycle, in one grouped query.
-pub fn review_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn review_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(CycleId, i64)>> {
     reviews::table
         .group_by(reviews::cycle_id)
         .select((reviews::cycle_id, diesel::dsl::count_star()))

@@ -1,6 +1,7 @@
 //! The append-only audit trail (who, when, what, old → new, why). The tables refuse updates
 //! and deletes by trigger.
 
+use crate::domain::ids::{CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,10 +12,10 @@ use super::AnyConnection;
 #[derive(Debug, Clone, Default, Insertable)]
 #[diesel(table_name = audit_events)]
 pub struct Event<'a> {
-    pub actor_id: Option<&'a str>,
+    pub actor_id: Option<&'a PersonId>,
     pub action: &'a str,
-    pub cycle_id: Option<&'a str>,
-    pub review_id: Option<&'a str>,
+    pub cycle_id: Option<&'a CycleId>,
+    pub review_id: Option<&'a ReviewId>,
     pub target: Option<&'a str>,
     pub old_value: Option<&'a str>,
     pub new_value: Option<&'a str>,
@@ -27,10 +28,10 @@ pub struct Event<'a> {
 pub struct EventRow {
     pub id: String,
     pub at: NaiveDateTime,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<PersonId>,
     pub action: String,
-    pub cycle_id: Option<String>,
-    pub review_id: Option<String>,
+    pub cycle_id: Option<CycleId>,
+    pub review_id: Option<ReviewId>,
     pub target: Option<String>,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
@@ -50,7 +51,7 @@ pub fn record(conn: &mut AnyConnection, at: NaiveDateTime, event: &Event<'_>) ->
 }
 
 /// The events of a cycle, oldest first.
-pub fn for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<EventRow>> {
+pub fn for_cycle(conn: &mut AnyConnection, cycle_id: &CycleId) -> QueryResult<Vec<EventRow>> {
     audit_events::table
         .filter(audit_events::cycle_id.eq(cycle_id))
         .order((audit_events::at.asc(), audit_events::id.asc()))
@@ -61,7 +62,7 @@ pub fn for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<Ev
 /// The events of a review with the actor's name, oldest first.
 pub fn for_review(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
 ) -> QueryResult<Vec<(EventRow, Option<String>)>> {
     use super::schema::people;
     audit_events::table
@@ -82,7 +83,7 @@ pub struct Listed {
 /// Which events the audit page shows.
 #[derive(Debug, Clone, Default)]
 pub struct Search {
-    pub cycle_id: Option<String>,
+    pub cycle_id: Option<CycleId>,
     /// A person's email: events they did or that name them.
     pub person_email: Option<String>,
 }

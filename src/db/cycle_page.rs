@@ -3,6 +3,7 @@
 //! the time of each nomination's last email, and the cycle's counts per status. Every query is
 //! bounded by the page, so a cycle of 2,000 KAMs costs what a page of 25 does.
 
+use crate::domain::ids::{AssignmentId, CycleId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -40,7 +41,7 @@ fn contains_pattern(s: &str) -> String {
 /// One page of a cycle's reviews (KAMs by name, then email) and how many match in all.
 pub fn reviews(
     conn: &mut AnyConnection,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     filter: &Filter,
     (offset, limit): (i64, i64),
 ) -> QueryResult<(Vec<ReviewListing>, i64)> {
@@ -95,12 +96,12 @@ pub fn reviews(
 /// When the last email to each of these assignments went out (sent messages only).
 pub fn last_emails(
     conn: &mut AnyConnection,
-    assignment_ids: &[&str],
-) -> QueryResult<Vec<(String, Option<NaiveDateTime>)>> {
+    assignment_ids: &[AssignmentId],
+) -> QueryResult<Vec<(AssignmentId, Option<NaiveDateTime>)>> {
     let mut out = Vec::new();
     // bounded IN lists: SQLite allows at most 32,766 parameters, PostgreSQL 65,535
     for chunk in assignment_ids.chunks(500) {
-        let rows: Vec<(Option<String>, Option<NaiveDateTime>)> = email_outbox::table
+        let rows: Vec<(Option<AssignmentId>, Option<NaiveDateTime>)> = email_outbox::table
             .filter(email_outbox::assignment_id.eq_any(chunk))
             .filter(email_outbox::status.eq(OutboxStatus::Sent))
             .group_by(email_outbox::assignment_id)
@@ -117,7 +118,7 @@ pub fn last_emails(
 /// The cycle's nominations per status.
 pub fn status_counts(
     conn: &mut AnyConnection,
-    cycle_id: &str,
+    cycle_id: &CycleId,
 ) -> QueryResult<Vec<(AssignmentStatus, i64)>> {
     assignments::table
         .inner_join(reviews::table)
@@ -130,7 +131,7 @@ pub fn status_counts(
 /// The nominations of these reviews, in creation order.
 pub fn assignments_of(
     conn: &mut AnyConnection,
-    review_ids: &[&str],
+    review_ids: &[ReviewId],
 ) -> QueryResult<Vec<AssignmentListing>> {
     let mut out = Vec::new();
     for chunk in review_ids.chunks(500) {

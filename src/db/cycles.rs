@@ -1,5 +1,6 @@
 //! Review cycles with their frozen rubric and policy snapshots.
 
+use crate::domain::ids::CycleId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -12,7 +13,7 @@ use crate::domain::status::{CycleStatus, NominationMode};
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cycles, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct CycleRow {
-    pub id: String,
+    pub id: CycleId,
     pub name: String,
     pub status: CycleStatus,
     pub closes_at: NaiveDateTime,
@@ -40,7 +41,7 @@ impl CycleRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = cycles)]
 pub struct NewCycle<'a> {
-    pub id: &'a str,
+    pub id: &'a CycleId,
     pub name: &'a str,
     pub status: CycleStatus,
     pub closes_at: NaiveDateTime,
@@ -62,7 +63,7 @@ pub fn insert(conn: &mut AnyConnection, cycle: &NewCycle<'_>) -> QueryResult<()>
 }
 
 /// The cycle with this id.
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CycleRow>> {
+pub fn find(conn: &mut AnyConnection, id: &CycleId) -> QueryResult<Option<CycleRow>> {
     cycles::table
         .find(id)
         .select(CycleRow::as_select())
@@ -79,7 +80,7 @@ pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<CycleRow>> {
 }
 
 /// The rubric and policy snapshots (JSON) of a cycle.
-pub fn snapshots(conn: &mut AnyConnection, id: &str) -> QueryResult<(String, String)> {
+pub fn snapshots(conn: &mut AnyConnection, id: &CycleId) -> QueryResult<(String, String)> {
     cycles::table
         .find(id)
         .select((cycles::rubric_snapshot, cycles::policy_snapshot))
@@ -89,7 +90,7 @@ pub fn snapshots(conn: &mut AnyConnection, id: &str) -> QueryResult<(String, Str
 /// Moves a cycle from `from` to `to`; returns whether it was in `from`.
 pub fn transition(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &CycleId,
     from: CycleStatus,
     to: CycleStatus,
     now: NaiveDateTime,
@@ -115,7 +116,7 @@ pub fn transition(
 pub fn open_past_deadline(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Vec<CycleId>> {
     cycles::table
         .filter(cycles::status.eq(CycleStatus::Open))
         .filter(cycles::closes_at.le(now))
@@ -126,7 +127,7 @@ pub fn open_past_deadline(
 /// Replaces a draft cycle's settings; returns whether it was still a draft.
 pub fn update_settings(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &CycleId,
     s: &crate::domain::cycle_settings::CycleSettings,
 ) -> QueryResult<bool> {
     let n = diesel::update(

@@ -1,6 +1,7 @@
 //! The supervisor's consolidated decisions: one final level (and rationale) per review and
 //! criterion.
 
+use crate::domain::ids::{CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,17 +12,17 @@ use super::AnyConnection;
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = decisions, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct DecisionRow {
-    pub review_id: String,
+    pub review_id: ReviewId,
     pub criterion_id: String,
     pub proposed_level: Option<i32>,
     pub final_level: Option<i32>,
     pub rationale: String,
-    pub decided_by: String,
+    pub decided_by: PersonId,
     pub decided_at: NaiveDateTime,
 }
 
 /// The decisions of one review.
-pub fn for_review(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Vec<DecisionRow>> {
+pub fn for_review(conn: &mut AnyConnection, review_id: &ReviewId) -> QueryResult<Vec<DecisionRow>> {
     decisions::table
         .filter(decisions::review_id.eq(review_id))
         .select(DecisionRow::as_select())
@@ -29,7 +30,7 @@ pub fn for_review(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Vec<
 }
 
 /// Every decision of a cycle.
-pub fn for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<DecisionRow>> {
+pub fn for_cycle(conn: &mut AnyConnection, cycle_id: &CycleId) -> QueryResult<Vec<DecisionRow>> {
     decisions::table
         .inner_join(reviews::table)
         .filter(reviews::cycle_id.eq(cycle_id))

@@ -11,6 +11,7 @@ pub mod cycle_page;
 pub mod cycles;
 pub mod decisions;
 mod enums;
+mod ids;
 pub mod outbox;
 pub mod password_resets;
 pub mod people;

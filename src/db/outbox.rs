@@ -1,6 +1,7 @@
 //! The email outbox: rows written in the same transaction as their cause, claimed by a lease,
 //! delivered, retried with back-off, and failed for good after a maximum age.
 
+use crate::domain::ids::{AssignmentId, MessageId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -13,11 +14,11 @@ use crate::domain::status::{EmailKind, OutboxStatus};
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = email_outbox, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct OutboxRow {
-    pub id: String,
+    pub id: MessageId,
     pub idempotency_key: String,
     pub kind: EmailKind,
-    pub assignment_id: Option<String>,
-    pub review_id: Option<String>,
+    pub assignment_id: Option<AssignmentId>,
+    pub review_id: Option<ReviewId>,
     pub recipient_email: String,
     pub recipient_name: String,
     pub locale: Locale,
@@ -36,11 +37,11 @@ pub struct OutboxRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = email_outbox)]
 pub struct NewMessage {
-    pub id: String,
+    pub id: MessageId,
     pub idempotency_key: String,
     pub kind: EmailKind,
-    pub assignment_id: Option<String>,
-    pub review_id: Option<String>,
+    pub assignment_id: Option<AssignmentId>,
+    pub review_id: Option<ReviewId>,
     pub recipient_email: String,
     pub recipient_name: String,
     pub locale: Locale,
@@ -155,7 +156,7 @@ pub fn claim_batch(
 }
 
 /// The composed body of a queued message, while it is kept.
-pub fn body(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<String>> {
+pub fn body(conn: &mut AnyConnection, id: &MessageId) -> QueryResult<Option<String>> {
     email_bodies::table
         .find(id)
         .select(email_bodies::mime)
@@ -167,7 +168,7 @@ pub fn body(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<String>> {
 /// the claim's attempt undone: their lease ran too short to start a send safely.
 pub fn release(
     conn: &mut AnyConnection,
-    rows: &[(String, i32)],
+    rows: &[(MessageId, i32)],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     for (id, attempts) in rows {
@@ -186,7 +187,7 @@ pub fn release(
 /// The message `id` as this worker claimed it: still being sent, at the attempt it claimed. A
 /// message whose lease ran out and that another worker claimed again no longer matches.
 #[diesel::dsl::auto_type]
-fn held<'a>(id: &'a str, attempts: i32) -> _ {
+fn held<'a>(id: &'a MessageId, attempts: i32) -> _ {
     let sending: OutboxStatus = OutboxStatus::Sending;
     email_outbox::id
         .eq(id)
@@ -198,7 +199,7 @@ fn held<'a>(id: &'a str, attempts: i32) -> _ {
 /// carries the rater's link, is cleared once delivered.
 pub fn mark_sent(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &MessageId,
     attempts: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -223,7 +224,7 @@ pub fn mark_sent(
 /// admin's retry issues a fresh link instead (`actions::outbox::retry`).
 pub fn mark_unsent(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &MessageId,
     attempts: i32,
     error: &str,
     next: Option<NaiveDateTime>,
@@ -257,7 +258,7 @@ pub fn mark_unsent(
 
 /// Deletes the bodies of those of these messages that carry a secret link (a rater's, or a
 /// password reset).
-fn delete_link_bodies(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<usize> {
+fn delete_link_bodies(conn: &mut AnyConnection, ids: &[&MessageId]) -> QueryResult<usize> {
     diesel::delete(
         email_bodies::table.filter(
             email_bodies::outbox_id.eq_any(
@@ -276,20 +277,20 @@ fn delete_link_bodies(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<usi
 }
 
 /// One failed message, for the admin's retry.
-pub fn failed(conn: &mut AnyConnection, id: Option<&str>) -> QueryResult<Vec<OutboxRow>> {
+pub fn failed(conn: &mut AnyConnection, id: Option<&MessageId>) -> QueryResult<Vec<OutboxRow>> {
     let mut q = email_outbox::table
         .filter(email_outbox::status.eq(OutboxStatus::Failed))
         .select(OutboxRow::as_select())
         .into_boxed();
     if let Some(id) = id {
-        q = q.filter(email_outbox::id.eq(id.to_owned()));
+        q = q.filter(email_outbox::id.eq(id.clone()));
     }
     q.order((email_outbox::created_at.asc(), email_outbox::id.asc()))
         .load(conn)
 }
 
 /// Marks a failed message replaced: a fresh message (with a new link) was queued in its place.
-pub fn mark_replaced(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+pub fn mark_replaced(conn: &mut AnyConnection, id: &MessageId) -> QueryResult<bool> {
     let n = diesel::update(
         email_outbox::table
             .filter(email_outbox::id.eq(id))
@@ -321,7 +322,7 @@ pub fn list(conn: &mut AnyConnection, status: Option<OutboxStatus>) -> QueryResu
 /// `actions::outbox::retry`.
 pub fn retry_failed(
     conn: &mut AnyConnection,
-    id: Option<&str>,
+    id: Option<&MessageId>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut q = diesel::update(
@@ -333,7 +334,7 @@ pub fn retry_failed(
     )
     .into_boxed();
     if let Some(id) = id {
-        q = q.filter(email_outbox::id.eq(id.to_owned()));
+        q = q.filter(email_outbox::id.eq(id.clone()));
     }
     q.set((
         email_outbox::status.eq(OutboxStatus::Pending),
@@ -345,7 +346,10 @@ pub fn retry_failed(
 }
 
 /// Cancels the unsent messages of an assignment (its links were revoked or replaced).
-pub fn cancel_for_assignment(conn: &mut AnyConnection, assignment_id: &str) -> QueryResult<usize> {
+pub fn cancel_for_assignment(
+    conn: &mut AnyConnection,
+    assignment_id: &AssignmentId,
+) -> QueryResult<usize> {
     diesel::delete(
         email_bodies::table.filter(
             email_bodies::outbox_id.eq_any(
@@ -389,7 +393,7 @@ pub fn problems(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<OutboxR
 /// Cancels the unsent messages of one kind about a review (their link was replaced).
 pub fn cancel_pending_for_review(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     kind: EmailKind,
 ) -> QueryResult<usize> {
     let pending = || {

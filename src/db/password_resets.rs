@@ -1,6 +1,7 @@
 //! Password reset links (SPEC §14): only the token's hash is stored; a link is good once, for
 //! an hour, and a newer request replaces the older ones of the same person.
 
+use crate::domain::ids::PersonId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +12,7 @@ use super::AnyConnection;
 pub fn replace(
     conn: &mut AnyConnection,
     token_hash: &str,
-    person_id: &str,
+    person_id: &PersonId,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -33,7 +34,7 @@ pub fn find_live(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<PersonId>> {
     password_resets::table
         .find(token_hash)
         .filter(password_resets::expires_at.gt(now))
@@ -48,7 +49,7 @@ pub fn consume(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<PersonId>> {
     let Some(person) = find_live(conn, token_hash, now)? else {
         return Ok(None);
     };

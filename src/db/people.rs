@@ -1,5 +1,6 @@
 //! People (raters, KAMs, supervisors, admins) and organisations, keyed by email / name.
 
+use crate::domain::ids::{OrganizationId, PersonId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,7 +11,7 @@ use super::AnyConnection;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = people, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct PersonRow {
-    pub id: String,
+    pub id: PersonId,
     pub email: String,
     pub name: String,
     pub created_at: NaiveDateTime,
@@ -26,7 +27,7 @@ pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Optio
 }
 
 /// The person with this id.
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<PersonRow> {
+pub fn find(conn: &mut AnyConnection, id: &PersonId) -> QueryResult<PersonRow> {
     people::table
         .find(id)
         .select(PersonRow::as_select())
@@ -39,11 +40,11 @@ pub fn ensure(
     email: &str,
     name: &str,
     now: NaiveDateTime,
-) -> QueryResult<String> {
+) -> QueryResult<PersonId> {
     if let Some(p) = find_by_email(conn, email)? {
         return Ok(p.id);
     }
-    let id = super::new_id();
+    let id = PersonId::generate();
     diesel::insert_into(people::table)
         .values((
             people::id.eq(&id),
@@ -60,8 +61,8 @@ pub fn ensure_organization(
     conn: &mut AnyConnection,
     name: &str,
     now: NaiveDateTime,
-) -> QueryResult<String> {
-    let found: Option<String> = organizations::table
+) -> QueryResult<OrganizationId> {
+    let found: Option<OrganizationId> = organizations::table
         .filter(organizations::name.eq(name))
         .select(organizations::id)
         .get_result(conn)
@@ -69,7 +70,7 @@ pub fn ensure_organization(
     if let Some(id) = found {
         return Ok(id);
     }
-    let id = super::new_id();
+    let id = OrganizationId::generate();
     diesel::insert_into(organizations::table)
         .values((
             organizations::id.eq(&id),
@@ -81,7 +82,7 @@ pub fn ensure_organization(
 }
 
 /// Renames a person (an admin corrected a nominee's name).
-pub fn rename(conn: &mut AnyConnection, id: &str, name: &str) -> QueryResult<()> {
+pub fn rename(conn: &mut AnyConnection, id: &PersonId, name: &str) -> QueryResult<()> {
     diesel::update(people::table.filter(people::id.eq(id)))
         .set(people::name.eq(name))
         .execute(conn)

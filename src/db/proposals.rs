@@ -1,6 +1,7 @@
 //! Nomination by the KAM (SPEC §11, mode `kam`): where each KAM stands, their links (only the
 //! tokens' hashes, §4), and the raters they propose until their supervisor approves the list.
 
+use crate::domain::ids::{PersonId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -21,7 +22,7 @@ pub struct ProposedRow {
 }
 
 /// Opens a KAM's proposal (launch): not started yet. Returns whether it was new.
-pub fn start(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
+pub fn start(conn: &mut AnyConnection, review_id: &ReviewId) -> QueryResult<bool> {
     let exists: bool = diesel::select(diesel::dsl::exists(
         nomination_requests::table.find(review_id),
     ))
@@ -39,7 +40,10 @@ pub fn start(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
 }
 
 /// Where a review's KAM stands, if the proposal was opened.
-pub fn status(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<ProposalStatus>> {
+pub fn status(
+    conn: &mut AnyConnection,
+    review_id: &ReviewId,
+) -> QueryResult<Option<ProposalStatus>> {
     nomination_requests::table
         .find(review_id)
         .select(nomination_requests::status)
@@ -50,8 +54,8 @@ pub fn status(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<P
 /// Where each of these reviews' KAMs stands.
 pub fn statuses(
     conn: &mut AnyConnection,
-    review_ids: &[&str],
-) -> QueryResult<Vec<(String, ProposalStatus)>> {
+    review_ids: &[ReviewId],
+) -> QueryResult<Vec<(ReviewId, ProposalStatus)>> {
     nomination_requests::table
         .filter(nomination_requests::review_id.eq_any(review_ids))
         .select((nomination_requests::review_id, nomination_requests::status))
@@ -61,10 +65,10 @@ pub fn statuses(
 /// Moves a proposal to `to` from any of `from`; returns whether it moved.
 pub fn transition(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     from: &[ProposalStatus],
     to: ProposalStatus,
-    (now, by): (NaiveDateTime, Option<&str>),
+    (now, by): (NaiveDateTime, Option<&PersonId>),
 ) -> QueryResult<bool> {
     let target = nomination_requests::table
         .filter(nomination_requests::review_id.eq(review_id))
@@ -93,7 +97,7 @@ pub fn transition(
 /// Adds a KAM's link to their proposal; earlier links stop working.
 pub fn replace_link(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -110,7 +114,10 @@ pub fn replace_link(
 }
 
 /// The review a KAM's link belongs to.
-pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> QueryResult<Option<String>> {
+pub fn review_for_link(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> QueryResult<Option<ReviewId>> {
     nomination_links::table
         .find(token_hash)
         .select(nomination_links::review_id)
@@ -119,7 +126,7 @@ pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> QueryResul
 }
 
 /// The raters proposed for a review, by group then name.
-pub fn list(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Vec<ProposedRow>> {
+pub fn list(conn: &mut AnyConnection, review_id: &ReviewId) -> QueryResult<Vec<ProposedRow>> {
     proposed_raters::table
         .filter(proposed_raters::review_id.eq(review_id))
         .order((proposed_raters::created_at.asc(), proposed_raters::id.asc()))
@@ -136,7 +143,7 @@ pub fn list(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Vec<Propos
 /// Replaces the raters proposed for a review.
 pub fn replace(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     rows: &[ProposedRow],
     now: NaiveDateTime,
 ) -> QueryResult<()> {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{assignments, cycles, people, rater_links, rater_sessions, responses, reviews};
 use super::AnyConnection;
-use crate::domain::ids::{AssignmentId, PersonId};
+use crate::domain::ids::{AssignmentId, CycleId, PersonId};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
@@ -18,7 +18,10 @@ pub enum RaterKey {
     /// SHA-256 of the link's token.
     TokenHash(String),
     /// SHA-256 of the session cookie, and the assignment it claims.
-    Session { hash: String, assignment_id: String },
+    Session {
+        hash: String,
+        assignment_id: AssignmentId,
+    },
 }
 
 /// What the rater's pages need of their assignment (the columns they read, nothing more: the
@@ -26,7 +29,7 @@ pub enum RaterKey {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = assignments, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct RaterAssignment {
-    pub id: String,
+    pub id: AssignmentId,
     pub relationship: Relationship,
     pub locale: Locale,
     pub status: AssignmentStatus,
@@ -38,7 +41,7 @@ pub struct RaterAssignment {
 pub struct RaterContext {
     pub assignment: RaterAssignment,
     pub subject_name: String,
-    pub cycle_id: String,
+    pub cycle_id: CycleId,
     pub cycle_name: String,
     pub cycle_status: CycleStatus,
     pub closes_at: NaiveDateTime,
@@ -135,7 +138,7 @@ pub fn session_known(conn: &mut AnyConnection, session_hash: &str) -> QueryResul
 pub fn grant_session(
     conn: &mut AnyConnection,
     session_hash: &str,
-    assignment_id: &str,
+    assignment_id: &AssignmentId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let exists: bool = diesel::select(diesel::dsl::exists(
@@ -159,7 +162,7 @@ pub fn grant_session(
 /// One request a browser session can still answer.
 #[derive(Debug, Clone, Queryable)]
 pub struct OpenRequest {
-    pub assignment_id: String,
+    pub assignment_id: AssignmentId,
     pub subject_name: String,
     pub relationship: Relationship,
 }
@@ -169,7 +172,7 @@ pub struct OpenRequest {
 pub fn open_in_session(
     conn: &mut AnyConnection,
     session_hash: &str,
-    except: &str,
+    except: &AssignmentId,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<OpenRequest>> {
     rater_sessions::table

@@ -1,6 +1,7 @@
 //! A signed-off review released to its KAM (SPEC §12): the release, the KAM's links (token
 //! hashes only), the acknowledgement and the development plan.
 
+use crate::domain::ids::{GoalId, PersonId, ReviewId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -12,12 +13,12 @@ use crate::domain::plan::Goal;
 #[derive(Debug, Clone, Queryable)]
 pub struct ReleaseRow {
     pub released_at: NaiveDateTime,
-    pub released_by: String,
+    pub released_by: PersonId,
     pub acknowledged_at: Option<NaiveDateTime>,
 }
 
 /// The release of `review_id`, if it was released.
-pub fn find(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<ReleaseRow>> {
+pub fn find(conn: &mut AnyConnection, review_id: &ReviewId) -> QueryResult<Option<ReleaseRow>> {
     report_releases::table
         .find(review_id)
         .select((
@@ -32,8 +33,8 @@ pub fn find(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<Rel
 /// Records the release (a second release keeps the first one's date).
 pub fn insert(
     conn: &mut AnyConnection,
-    review_id: &str,
-    by: &str,
+    review_id: &ReviewId,
+    by: &PersonId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     super::native!(conn, |c| diesel::insert_into(report_releases::table)
@@ -51,7 +52,7 @@ pub fn insert(
 pub fn add_link(
     conn: &mut AnyConnection,
     token_hash: &str,
-    review_id: &str,
+    review_id: &ReviewId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(kam_links::table)
@@ -65,7 +66,10 @@ pub fn add_link(
 }
 
 /// The released review a KAM link opens.
-pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> QueryResult<Option<String>> {
+pub fn review_for_link(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> QueryResult<Option<ReviewId>> {
     kam_links::table
         .inner_join(report_releases::table.on(report_releases::review_id.eq(kam_links::review_id)))
         .filter(kam_links::token_hash.eq(token_hash))
@@ -77,7 +81,7 @@ pub fn review_for_link(conn: &mut AnyConnection, token_hash: &str) -> QueryResul
 /// Marks the report acknowledged (once); whether this call did it.
 pub fn acknowledge(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(
@@ -93,7 +97,7 @@ pub fn acknowledge(
 /// One goal of a plan, as stored.
 #[derive(Debug, Clone, Queryable)]
 pub struct GoalRow {
-    pub id: String,
+    pub id: GoalId,
     pub position: i32,
     pub criterion_id: String,
     pub goal: String,
@@ -103,7 +107,7 @@ pub struct GoalRow {
 }
 
 /// The plan of a review, in order.
-pub fn goals(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Vec<GoalRow>> {
+pub fn goals(conn: &mut AnyConnection, review_id: &ReviewId) -> QueryResult<Vec<GoalRow>> {
     development_goals::table
         .filter(development_goals::review_id.eq(review_id))
         .order(development_goals::position.asc())
@@ -123,7 +127,7 @@ pub fn goals(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Vec<GoalR
 /// comment on it.
 pub fn replace_goals(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     new: &[Goal],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -157,7 +161,7 @@ pub fn replace_goals(
 /// Sets the supervisor's comment on the goal at `position`; whether there was one.
 pub fn set_comment(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     position: i32,
     comment: &str,
     now: NaiveDateTime,

@@ -1,6 +1,7 @@
 //! A rater's answers: one rating per criterion shown (a level, or not able to judge), comments,
 //! and the overall strengths and improvements.
 
+use crate::domain::ids::{AssignmentId, CycleId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -15,7 +16,7 @@ use crate::domain::status::AssignmentStatus;
 // NULL rather than DEFAULT for None: lets SQLite take all rows in one INSERT
 #[diesel(treat_none_as_default_value = false)]
 pub struct RatingRow {
-    pub assignment_id: String,
+    pub assignment_id: AssignmentId,
     pub criterion_id: String,
     pub level: Option<i32>,
     pub not_observed: bool,
@@ -70,7 +71,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for DraftRatings {
 }
 
 /// The ratings in a [`DraftRatings`] value, as rows of `assignment_id`.
-pub fn parse_draft(assignment_id: &str, json: &str) -> QueryResult<Vec<RatingRow>> {
+pub fn parse_draft(assignment_id: &AssignmentId, json: &str) -> QueryResult<Vec<RatingRow>> {
     /// SQLite gives a boolean column as 0 or 1, PostgreSQL as false or true.
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
@@ -100,7 +101,7 @@ pub fn parse_draft(assignment_id: &str, json: &str) -> QueryResult<Vec<RatingRow
 /// (fewer statements on the common first submit).
 pub fn replace(
     conn: &mut AnyConnection,
-    assignment_id: &str,
+    assignment_id: &AssignmentId,
     rows: &[RatingRow],
     strengths: &str,
     improvements: &str,
@@ -147,8 +148,8 @@ pub fn replace(
 /// holds one answer per criterion it asks, so these rows are also its respondents (SPEC §7).
 pub fn each_submitted_answer(
     conn: &mut AnyConnection,
-    cycle_id: &str,
-    mut f: impl FnMut(&str, Relationship, &str, Option<i32>),
+    cycle_id: &CycleId,
+    mut f: impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
 ) -> QueryResult<()> {
     let rows = ratings::table
         .inner_join(assignments::table.inner_join(reviews::table))
@@ -160,7 +161,7 @@ pub fn each_submitted_answer(
             ratings::criterion_id,
             ratings::level,
         ))
-        .load_iter::<(String, Relationship, String, Option<i32>), diesel::connection::DefaultLoadingMode>(
+        .load_iter::<(ReviewId, Relationship, String, Option<i32>), diesel::connection::DefaultLoadingMode>(
             conn,
         )?;
     for row in rows {
@@ -182,7 +183,7 @@ pub struct ReviewAnswer {
 /// Every rating of every submitted assignment of one review.
 pub fn submitted_for_review(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
 ) -> QueryResult<Vec<ReviewAnswer>> {
     ratings::table
         .inner_join(assignments::table)
@@ -199,7 +200,10 @@ pub fn submitted_for_review(
 
 /// Deletes every rating and overall answer of a cycle's assignments, and their decline
 /// reasons and browser sessions; returns (ratings, responses) deleted.
-pub fn purge_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<(usize, usize)> {
+pub fn purge_for_cycle(
+    conn: &mut AnyConnection,
+    cycle_id: &CycleId,
+) -> QueryResult<(usize, usize)> {
     use super::schema::rater_sessions;
     let ids = || {
         assignments::table
@@ -231,19 +235,19 @@ mod tests {
         let sqlite = r#"[["a",3,0,"say \"hi\"\n好"],["b",null,1,""]]"#;
         let pg = r#"[["a", 3, false, "say \"hi\"\n好"], ["b", null, true, ""]]"#;
         for json in [sqlite, pg] {
-            let rows = parse_draft("x", json).expect("parsed");
+            let rows = parse_draft(&AssignmentId::stored("x"), json).expect("parsed");
             assert_eq!(
                 rows,
                 vec![
                     RatingRow {
-                        assignment_id: "x".into(),
+                        assignment_id: AssignmentId::stored("x"),
                         criterion_id: "a".into(),
                         level: Some(3),
                         not_observed: false,
                         comment: "say \"hi\"\n好".into(),
                     },
                     RatingRow {
-                        assignment_id: "x".into(),
+                        assignment_id: AssignmentId::stored("x"),
                         criterion_id: "b".into(),
                         level: None,
                         not_observed: true,
@@ -252,7 +256,9 @@ mod tests {
                 ]
             );
         }
-        assert!(parse_draft("x", "[]").expect("empty").is_empty());
-        assert!(parse_draft("x", "not json").is_err());
+        assert!(parse_draft(&AssignmentId::stored("x"), "[]")
+            .expect("empty")
+            .is_empty());
+        assert!(parse_draft(&AssignmentId::stored("x"), "not json").is_err());
     }
 }

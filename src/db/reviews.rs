@@ -1,5 +1,6 @@
 //! Reviews: one KAM (subject) in one cycle, with the KAM's supervisor.
 
+use crate::domain::ids::{CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,15 +12,15 @@ use crate::domain::status::{CycleStatus, ReviewStatus};
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reviews, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct ReviewRow {
-    pub id: String,
-    pub cycle_id: String,
-    pub subject_id: String,
-    pub supervisor_id: String,
+    pub id: ReviewId,
+    pub cycle_id: CycleId,
+    pub subject_id: PersonId,
+    pub supervisor_id: PersonId,
     pub status: ReviewStatus,
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub finalized_at: Option<NaiveDateTime>,
-    pub finalized_by: Option<String>,
+    pub finalized_by: Option<PersonId>,
     /// When the review's results first became visible (SPEC §7 latch); `None` before.
     pub results_visible_at: Option<NaiveDateTime>,
 }
@@ -37,8 +38,8 @@ pub struct ReviewListing {
 /// The review of `subject_id` in `cycle_id`.
 pub fn find_for_subject(
     conn: &mut AnyConnection,
-    cycle_id: &str,
-    subject_id: &str,
+    cycle_id: &CycleId,
+    subject_id: &PersonId,
 ) -> QueryResult<Option<ReviewRow>> {
     reviews::table
         .filter(reviews::cycle_id.eq(cycle_id))
@@ -51,12 +52,12 @@ pub fn find_for_subject(
 /// Stores a new review in `collecting`; returns its id.
 pub fn insert(
     conn: &mut AnyConnection,
-    cycle_id: &str,
-    subject_id: &str,
-    supervisor_id: &str,
+    cycle_id: &CycleId,
+    subject_id: &PersonId,
+    supervisor_id: &PersonId,
     now: NaiveDateTime,
-) -> QueryResult<String> {
-    let id = super::new_id();
+) -> QueryResult<ReviewId> {
+    let id = ReviewId::generate();
     diesel::insert_into(reviews::table)
         .values((
             reviews::id.eq(&id),
@@ -105,7 +106,10 @@ macro_rules! listings {
 }
 
 /// Every review of a cycle with its people, ordered by the KAM's email.
-pub fn list_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<Vec<ReviewListing>> {
+pub fn list_for_cycle(
+    conn: &mut AnyConnection,
+    cycle_id: &CycleId,
+) -> QueryResult<Vec<ReviewListing>> {
     let rows: Vec<ListingTuple> = listings!()
         .filter(reviews::cycle_id.eq(cycle_id))
         .order(people::email.asc())
@@ -116,7 +120,7 @@ pub fn list_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<V
 /// One review with its people.
 pub fn find_listing(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
 ) -> QueryResult<Option<ReviewListing>> {
     let row: Option<ListingTuple> = listings!()
         .filter(reviews::id.eq(review_id))
@@ -126,7 +130,7 @@ pub fn find_listing(
 }
 
 /// How many reviews (KAMs) a cycle has.
-pub fn count_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<i64> {
+pub fn count_for_cycle(conn: &mut AnyConnection, cycle_id: &CycleId) -> QueryResult<i64> {
     reviews::table
         .filter(reviews::cycle_id.eq(cycle_id))
         .count()
@@ -135,7 +139,7 @@ pub fn count_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<
 
 /// Deletes a review that has no assignments left (a draft cycle's KAM whose last nomination
 /// was removed); returns whether it did.
-pub fn delete_if_empty(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
+pub fn delete_if_empty(conn: &mut AnyConnection, review_id: &ReviewId) -> QueryResult<bool> {
     use super::schema::assignments;
     let n = diesel::delete(reviews::table.filter(reviews::id.eq(review_id)).filter(
         diesel::dsl::not(diesel::dsl::exists(
@@ -150,7 +154,7 @@ pub fn delete_if_empty(conn: &mut AnyConnection, review_id: &str) -> QueryResult
 /// whether this call closed it.
 pub fn latch_results(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let n = diesel::update(
@@ -173,7 +177,10 @@ pub fn latch_results(
 }
 
 /// Moves every `collecting` review of a cycle to `reconciling` (the cycle closed).
-pub fn start_reconciling_for_cycle(conn: &mut AnyConnection, cycle_id: &str) -> QueryResult<usize> {
+pub fn start_reconciling_for_cycle(
+    conn: &mut AnyConnection,
+    cycle_id: &CycleId,
+) -> QueryResult<usize> {
     diesel::update(
         reviews::table
             .filter(reviews::cycle_id.eq(cycle_id))
@@ -226,8 +233,8 @@ type SupervisedTuple = (
 
 /// Which supervised reviews to load.
 enum Which<'a> {
-    Supervisor(&'a str),
-    Review(&'a str),
+    Supervisor(&'a PersonId),
+    Review(&'a ReviewId),
 }
 
 fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<SupervisedReview>> {
@@ -258,8 +265,8 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
         ))
         .into_boxed();
     let query = match which {
-        Which::Supervisor(id) => query.filter(reviews::supervisor_id.eq(id.to_owned())),
-        Which::Review(id) => query.filter(reviews::id.eq(id.to_owned())),
+        Which::Supervisor(id) => query.filter(reviews::supervisor_id.eq(id.clone())),
+        Which::Review(id) => query.filter(reviews::id.eq(id.clone())),
     };
     let rows: Vec<SupervisedTuple> = query.load(conn)?;
     Ok(rows
@@ -294,13 +301,16 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
 /// Every review whose supervisor is `person_id`, newest cycle first, then by KAM.
 pub fn list_for_supervisor(
     conn: &mut AnyConnection,
-    person_id: &str,
+    person_id: &PersonId,
 ) -> QueryResult<Vec<SupervisedReview>> {
     supervised(conn, Which::Supervisor(person_id))
 }
 
 /// A review with its people and cycle.
-pub fn find(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<SupervisedReview>> {
+pub fn find(
+    conn: &mut AnyConnection,
+    review_id: &ReviewId,
+) -> QueryResult<Option<SupervisedReview>> {
     Ok(supervised(conn, Which::Review(review_id))?.pop())
 }
 
@@ -308,7 +318,7 @@ pub fn find(conn: &mut AnyConnection, review_id: &str) -> QueryResult<Option<Sup
 /// `status` and bumps the version if it is still at `version` and not finalized.
 pub fn bump(
     conn: &mut AnyConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     version: i32,
     status: ReviewStatus,
 ) -> QueryResult<bool> {
@@ -326,8 +336,8 @@ pub fn bump(
 /// Signs a review off (read-only from then on).
 pub fn finalize(
     conn: &mut AnyConnection,
-    review_id: &str,
-    by: &str,
+    review_id: &ReviewId,
+    by: &PersonId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(reviews::table.filter(reviews::id.eq(review_id)))
@@ -342,7 +352,7 @@ pub fn finalize(
 }
 
 /// Reopens a finalized review (an admin's decision, audited by the caller).
-pub fn reopen(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
+pub fn reopen(conn: &mut AnyConnection, review_id: &ReviewId) -> QueryResult<bool> {
     let n = diesel::update(
         reviews::table
             .filter(reviews::id.eq(review_id))
@@ -362,9 +372,9 @@ pub fn reopen(conn: &mut AnyConnection, review_id: &str) -> QueryResult<bool> {
 /// cycles): (review id, cycle name).
 pub fn previous_finalized(
     conn: &mut AnyConnection,
-    subject_id: &str,
+    subject_id: &PersonId,
     before: NaiveDateTime,
-) -> QueryResult<Option<(String, String)>> {
+) -> QueryResult<Option<(ReviewId, String)>> {
     use super::schema::cycles;
     reviews::table
         .inner_join(cycles::table)

@@ -1,6 +1,7 @@
 //! Staff sessions (admins and supervisors), kept server-side so that logout, idle and absolute
 //! time-outs and disabling an account end them at once. Only the cookie's hash is stored.
 
+use crate::domain::ids::PersonId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -12,7 +13,7 @@ use crate::domain::status::Role;
 #[derive(Debug, Clone, Queryable)]
 pub struct StaffSession {
     pub id_hash: String,
-    pub person_id: String,
+    pub person_id: PersonId,
     pub csrf_token: String,
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
@@ -29,7 +30,7 @@ pub struct StaffSession {
 pub fn create(
     conn: &mut AnyConnection,
     id_hash: &str,
-    person_id: &str,
+    person_id: &PersonId,
     csrf_token: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
@@ -83,7 +84,7 @@ pub fn delete(conn: &mut AnyConnection, id_hash: &str) -> QueryResult<usize> {
 }
 
 /// Ends every session of a person (password change, disabling).
-pub fn delete_for_person(conn: &mut AnyConnection, person_id: &str) -> QueryResult<usize> {
+pub fn delete_for_person(conn: &mut AnyConnection, person_id: &PersonId) -> QueryResult<usize> {
     diesel::delete(staff_sessions::table.filter(staff_sessions::person_id.eq(person_id)))
         .execute(conn)
 }

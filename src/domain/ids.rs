@@ -28,6 +28,20 @@ macro_rules! id_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// A new id (a time-ordered UUID, v7).
+            pub fn generate() -> Self {
+                Self(uuid::Uuid::now_v7().hyphenated().to_string())
+            }
+        }
+
+        // a path or form field deserialises only from a UUID: actix answers a malformed id in
+        // a path with 404 before the handler runs
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&s).ok_or_else(|| serde::de::Error::custom("not an id"))
+            }
         }
 
         impl fmt::Display for $name {
@@ -57,6 +71,14 @@ id_type!(
 id_type!(
     /// A message in the outbox.
     MessageId
+);
+id_type!(
+    /// A customer's organisation.
+    OrganizationId
+);
+id_type!(
+    /// A goal of a KAM's development plan.
+    GoalId
 );
 
 #[cfg(test)]

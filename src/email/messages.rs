@@ -263,11 +263,11 @@ fn new_message(
         locale,
     } = e;
     let (assignment_id, review_id) = match about {
-        About::Assignment(id) => (Some(id.to_owned()), None),
-        About::Review(id) => (None, Some(id.to_owned())),
+        About::Assignment(id) => (Some(crate::domain::ids::AssignmentId::stored(id)), None),
+        About::Review(id) => (None, Some(crate::domain::ids::ReviewId::stored(id))),
         About::Account => (None, None),
     };
-    let id = crate::db::new_id();
+    let id = crate::domain::ids::MessageId::generate();
     let message_id = format!("<{id}@kam360>");
     let mime = super::mailer::compose(
         from,

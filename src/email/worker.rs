@@ -105,7 +105,7 @@ impl Queue<'_> {
             if state.rows.front().is_some_and(fresh) {
                 return Ok(state.rows.pop_front());
             }
-            let stale: Vec<(String, i32)> = state
+            let stale: Vec<(crate::domain::ids::MessageId, i32)> = state
                 .rows
                 .drain(..)
                 .map(|m| (m.row.id, m.row.attempts))

@@ -14,7 +14,7 @@ use super::AppState;
 use crate::actions::{self, cycles};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::cycle_settings::{self, CycleInput, Problem};
-use crate::domain::ids::CycleId;
+use crate::domain::ids::{CycleId, PersonId};
 use crate::domain::locale::Locale;
 use crate::domain::status::Notice;
 use crate::domain::status::{CycleStatus, NominationMode};
@@ -159,11 +159,11 @@ pub async fn create(
 }
 
 /// The cycle of the path, or 404.
-pub(super) async fn find(state: &AppState, id: &str) -> AppResult<db::cycles::CycleRow> {
-    let id = CycleId::parse(id).ok_or(AppError::NotFound)?;
+pub(super) async fn find(state: &AppState, id: &CycleId) -> AppResult<db::cycles::CycleRow> {
+    let id = id.clone();
     state
         .db
-        .read(move |c| actions::find_cycle(c, id.as_str()).map_err(|_| AppError::NotFound))
+        .read(move |c| actions::find_cycle(c, &id).map_err(|_| AppError::NotFound))
         .await
 }
 
@@ -184,7 +184,7 @@ pub async fn edit_form(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(&req, &session);
     let cycle = find(&state, &path).await?;
@@ -208,8 +208,8 @@ pub async fn edit_form(
     ))
 }
 
-async fn has_kams(state: &AppState, cycle_id: &str) -> AppResult<bool> {
-    let id = cycle_id.to_owned();
+async fn has_kams(state: &AppState, cycle_id: &CycleId) -> AppResult<bool> {
+    let id = cycle_id.clone();
     let n = state
         .db
         .read(move |c| Ok::<_, AppError>(db::reviews::count_for_cycle(c, &id)?))
@@ -222,7 +222,7 @@ pub async fn update(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
     form: web::Form<CycleForm>,
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(&req, &session);
@@ -287,7 +287,7 @@ pub(super) async fn run<F, A, P>(
     again: A,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<usize> + Send + 'static,
+    F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<usize> + Send + 'static,
     A: FnOnce(String) -> P,
     P: std::future::Future<Output = AppResult<HttpResponse>>,
 {

@@ -17,7 +17,7 @@ use super::views::admin_cycle::{self as view, KamBlock, NominationRow, PageQuery
 use super::AppState;
 use crate::actions;
 use crate::db::{self, sessions::StaffSession};
-use crate::domain::ids::{AssignmentId, CycleId};
+use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use crate::domain::relationship::Relationship;
 use crate::domain::status::Notice;
 use crate::domain::status::{AssignmentStatus, NominationMode};
@@ -53,7 +53,7 @@ pub struct Loaded {
 
 /// Reads one page of the cycle: its counts, the page's KAMs with their nominations and the
 /// time of each one's last email (five queries, whatever the cycle's size).
-pub fn load(c: &mut db::AnyConnection, cycle_id: &str, q: &PageQuery) -> AppResult<Loaded> {
+pub fn load(c: &mut db::AnyConnection, cycle_id: &CycleId, q: &PageQuery) -> AppResult<Loaded> {
     let cycle = actions::find_cycle(c, cycle_id).map_err(|_| AppError::NotFound)?;
     let counts: Vec<(AssignmentStatus, usize)> = db::cycle_page::status_counts(c, cycle_id)?
         .into_iter()
@@ -76,29 +76,29 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &str, q: &PageQuery) -> AppResu
         page = last;
         reviews = db::cycle_page::reviews(c, cycle_id, &filter, (offset(page), size))?.0;
     }
-    let ids: Vec<&str> = reviews.iter().map(|r| r.review.id.as_str()).collect();
+    let ids: Vec<ReviewId> = reviews.iter().map(|r| r.review.id.clone()).collect();
     let assignments = db::cycle_page::assignments_of(c, &ids)?;
-    let assignment_ids: Vec<&str> = assignments
+    let assignment_ids: Vec<AssignmentId> = assignments
         .iter()
-        .map(|a| a.assignment.id.as_str())
+        .map(|a| a.assignment.id.clone())
         .collect();
-    let last: HashMap<String, Option<chrono::NaiveDateTime>> =
+    let last: HashMap<AssignmentId, Option<chrono::NaiveDateTime>> =
         db::cycle_page::last_emails(c, &assignment_ids)?
             .into_iter()
             .collect();
-    let proposals: HashMap<String, crate::domain::status::ProposalStatus> =
+    let proposals: HashMap<ReviewId, crate::domain::status::ProposalStatus> =
         if cycle.nominations == NominationMode::Kam {
             db::proposals::statuses(c, &ids)?.into_iter().collect()
         } else {
             HashMap::new()
         };
-    let mut by_review: HashMap<&str, Vec<NominationRow>> = HashMap::new();
+    let mut by_review: HashMap<&ReviewId, Vec<NominationRow>> = HashMap::new();
     for a in &assignments {
         if filter.unanswered && !a.assignment.status.is_answerable() {
             continue;
         }
         by_review
-            .entry(a.assignment.review_id.as_str())
+            .entry(&a.assignment.review_id)
             .or_default()
             .push(NominationRow {
                 id: a.assignment.id.clone(),
@@ -123,7 +123,7 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &str, q: &PageQuery) -> AppResu
             subject_email: r.subject_email.clone(),
             supervisor_name: r.supervisor_name.clone(),
             proposal: proposals.get(&r.review.id).copied(),
-            rows: by_review.remove(r.review.id.as_str()).unwrap_or_default(),
+            rows: by_review.remove(&r.review.id).unwrap_or_default(),
         })
         .collect();
     let kams_total = usize::try_from(total).unwrap_or(0);
@@ -141,14 +141,13 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &str, q: &PageQuery) -> AppResu
 pub(super) async fn render(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    cycle_id: &str,
+    cycle_id: &CycleId,
     q: PageQuery,
     (status, refusal): (StatusCode, Refusal<'_>),
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(req, session);
-    let id = CycleId::parse(cycle_id).ok_or(AppError::NotFound)?;
-    let query = q.clone();
-    let loaded = state.db.read(move |c| load(c, id.as_str(), &query)).await?;
+    let (id, query) = (cycle_id.clone(), q.clone());
+    let loaded = state.db.read(move |c| load(c, &id, &query)).await?;
     let reminders = crate::domain::cycle_settings::stored_days(&state.settings.email.reminder_days);
     let page = view::CyclePage {
         cycle: &cycle_view(&loaded.cycle),
@@ -173,7 +172,7 @@ pub async fn show(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let mut q = query.into_inner();
@@ -196,12 +195,12 @@ pub async fn show(
 pub(super) async fn act<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    cycle_id: &str,
+    cycle_id: &CycleId,
     done: Notice,
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<usize> + Send + 'static,
+    F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<usize> + Send + 'static,
 {
     act_keeping(state, (req, session), cycle_id, (done, None), f).await
 }
@@ -210,17 +209,17 @@ where
 pub(super) async fn act_keeping<F>(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    cycle_id: &str,
+    cycle_id: &CycleId,
     (done, typed): (
         Notice,
-        Option<(String, crate::domain::nomination_form::EditInput)>,
+        Option<(AssignmentId, crate::domain::nomination_form::EditInput)>,
     ),
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<usize> + Send + 'static,
+    F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<usize> + Send + 'static,
 {
-    let id = CycleId::parse(cycle_id).ok_or(AppError::NotFound)?;
+    let id = cycle_id;
     // the view of the list the action was taken from (search, filter, page)
     let view = web::Query::<PageQuery>::from_query(req.query_string())
         .map(web::Query::into_inner)
@@ -235,18 +234,11 @@ where
         render(
             state,
             (req, session),
-            id.as_str(),
+            id,
             view,
             (StatusCode::UNPROCESSABLE_ENTITY, refusal),
         )
         .await
     };
     super::admin::run(state, (req, session), (to, done), f, again).await
-}
-
-/// The cycle and nomination of a `/admin/cycles/{cycle}/nominations/{assignment}/…` path.
-pub(super) fn ids(path: &(String, String)) -> AppResult<(String, String)> {
-    let cycle = CycleId::parse(&path.0).ok_or(AppError::NotFound)?;
-    let assignment = AssignmentId::parse(&path.1).ok_or(AppError::NotFound)?;
-    Ok((cycle.as_str().to_owned(), assignment.as_str().to_owned()))
 }

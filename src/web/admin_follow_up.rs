@@ -6,14 +6,14 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::admin_cycle::{act, act_keeping, ids};
+use super::admin_cycle::{act, act_keeping};
 use super::extractors::Admin;
 use super::AppState;
 use crate::actions::{follow_up, links, proposals};
 use crate::db;
-use crate::domain::ids::{CycleId, ReviewId};
+use crate::domain::ids::{AssignmentId, CycleId, ReviewId};
 use crate::domain::status::Notice;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// The one-button actions on a nomination.
 #[derive(Debug, Clone, Copy)]
@@ -28,10 +28,10 @@ async fn step(
     session: &crate::db::sessions::StaffSession,
     state: &AppState,
     req: &HttpRequest,
-    path: &(String, String),
+    path: web::Path<(CycleId, AssignmentId)>,
     step: Step,
 ) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = ids(path)?;
+    let (cycle, assignment) = path.into_inner();
     let (templates, settings, c2) = (
         state.templates.clone(),
         state.settings.clone(),
@@ -65,9 +65,9 @@ pub async fn remind(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CycleId, AssignmentId)>,
 ) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, &path, Step::Remind).await
+    step(&session, &state, &req, path, Step::Remind).await
 }
 
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/reissue`: the old links die, a new one
@@ -76,9 +76,9 @@ pub async fn reissue(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CycleId, AssignmentId)>,
 ) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, &path, Step::Reissue).await
+    step(&session, &state, &req, path, Step::Reissue).await
 }
 
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/revoke`.
@@ -86,9 +86,9 @@ pub async fn revoke(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CycleId, AssignmentId)>,
 ) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, &path, Step::Revoke).await
+    step(&session, &state, &req, path, Step::Revoke).await
 }
 
 /// The corrected address as posted.
@@ -104,10 +104,10 @@ pub async fn correct_email(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CycleId, AssignmentId)>,
     form: web::Form<EmailForm>,
 ) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = ids(&path)?;
+    let (cycle, assignment) = path.into_inner();
     let form = form.into_inner();
     let (templates, settings, c2, email, a2) = (
         state.templates.clone(),
@@ -142,12 +142,9 @@ pub async fn remind_all(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
-    let cycle = CycleId::parse(&path)
-        .ok_or(AppError::NotFound)?
-        .as_str()
-        .to_owned();
+    let cycle = path.into_inner();
     let (templates, settings, c2) = (
         state.templates.clone(),
         state.settings.clone(),
@@ -172,16 +169,9 @@ pub async fn nudge(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CycleId, ReviewId)>,
 ) -> AppResult<HttpResponse> {
-    let cycle = CycleId::parse(&path.0)
-        .ok_or(AppError::NotFound)?
-        .as_str()
-        .to_owned();
-    let review = ReviewId::parse(&path.1)
-        .ok_or(AppError::NotFound)?
-        .as_str()
-        .to_owned();
+    let (cycle, review) = path.into_inner();
     let (templates, settings, c2) = (
         state.templates.clone(),
         state.settings.clone(),

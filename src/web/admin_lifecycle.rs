@@ -14,6 +14,7 @@ use super::views::admin::{self as view, Step};
 use super::AppState;
 use crate::actions::{cycles, retention};
 use crate::db::{self, sessions::StaffSession};
+use crate::domain::ids::CycleId;
 use crate::domain::lifecycle;
 use crate::domain::locale::Locale;
 use crate::domain::status::NominationMode;
@@ -90,7 +91,7 @@ async fn confirm_page(
     session: &StaffSession,
     state: &AppState,
     req: &HttpRequest,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     step: Step,
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(req, session);
@@ -118,7 +119,7 @@ pub async fn launch_form(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     confirm_page(&session, &state, &req, &path, Step::Launch).await
 }
@@ -128,7 +129,7 @@ pub async fn close_form(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     confirm_page(&session, &state, &req, &path, Step::Close).await
 }
@@ -138,7 +139,7 @@ pub async fn archive_form(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     confirm_page(&session, &state, &req, &path, Step::Archive).await
 }
@@ -149,7 +150,7 @@ async fn step(
     session: &StaffSession,
     state: &AppState,
     req: &HttpRequest,
-    cycle_id: &str,
+    cycle_id: &CycleId,
     step: Step,
 ) -> AppResult<HttpResponse> {
     let cycle = find(state, cycle_id).await?;
@@ -188,7 +189,7 @@ pub async fn launch(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     step(&session, &state, &req, &path, Step::Launch).await
 }
@@ -198,7 +199,7 @@ pub async fn close(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     step(&session, &state, &req, &path, Step::Close).await
 }
@@ -208,7 +209,7 @@ pub async fn archive(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     step(&session, &state, &req, &path, Step::Archive).await
 }

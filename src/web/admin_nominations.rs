@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
-use super::admin_cycle::{act, act_keeping, ids, render};
+use super::admin_cycle::{act, act_keeping, render};
 use super::extractors::Admin;
 use super::response::{see_other_with_notice, staff_locale};
 use super::views::admin_cycle::{PageQuery, Refusal};
@@ -17,7 +17,7 @@ use super::AppState;
 use crate::actions;
 use crate::actions::nominations::{self, NominationInput};
 use crate::db;
-use crate::domain::ids::CycleId;
+use crate::domain::ids::{AssignmentId, CycleId};
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 
@@ -30,10 +30,10 @@ pub async fn upload(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
     mut payload: Multipart,
 ) -> AppResult<HttpResponse> {
-    let id = CycleId::parse(&path).ok_or(AppError::NotFound)?;
+    let id = path.into_inner();
     let mut file: Option<Vec<u8>> = None;
     while let Some(field) = payload.next().await {
         let mut field =
@@ -61,7 +61,7 @@ pub async fn upload(
         state.templates.clone(),
         state.settings.clone(),
         session.person_id.clone(),
-        id.as_str().to_owned(),
+        id.clone(),
     );
     let result = state
         .db
@@ -90,7 +90,7 @@ pub async fn upload(
             render(
                 &state,
                 (&req, &session),
-                id.as_str(),
+                &id,
                 PageQuery::default(),
                 (StatusCode::UNPROCESSABLE_ENTITY, refusal),
             )
@@ -113,17 +113,17 @@ pub async fn add(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
     form: web::Form<AddForm>,
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(&req, &session);
     let form = form.into_inner();
-    let id = CycleId::parse(&path).ok_or(AppError::NotFound)?;
+    let id = path.into_inner();
     let (templates, settings, actor, cycle, input) = (
         state.templates.clone(),
         state.settings.clone(),
         session.person_id.clone(),
-        id.as_str().to_owned(),
+        id.clone(),
         form.input.clone(),
     );
     let result = state
@@ -147,7 +147,7 @@ pub async fn add(
             render(
                 &state,
                 (&req, &session),
-                id.as_str(),
+                &id,
                 PageQuery::default(),
                 (StatusCode::UNPROCESSABLE_ENTITY, refusal),
             )
@@ -162,9 +162,9 @@ pub async fn remove(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CycleId, AssignmentId)>,
 ) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = ids(&path)?;
+    let (cycle, assignment) = path.into_inner();
     let c2 = cycle.clone();
     act(
         &state,
@@ -192,10 +192,10 @@ pub async fn edit(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CycleId, AssignmentId)>,
     form: web::Form<EditForm>,
 ) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = ids(&path)?;
+    let (cycle, assignment) = path.into_inner();
     let form = form.into_inner();
     let (c2, input) = (cycle.clone(), form.input);
     let (templates, settings) = (state.templates.clone(), state.settings.clone());

@@ -68,7 +68,7 @@ pub async fn outbox(
 async fn retry_some(
     state: &AppState,
     (req, session): (&HttpRequest, &StaffSession),
-    id: Option<String>,
+    id: Option<crate::domain::ids::MessageId>,
 ) -> AppResult<HttpResponse> {
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
     let again = |reason: String| async move {
@@ -86,14 +86,14 @@ async fn retry_some(
         to,
         move |c, actor| {
             let now = db::now();
-            let r = crate::actions::outbox::retry(c, &templates, &settings, id.as_deref(), now)?;
+            let r = crate::actions::outbox::retry(c, &templates, &settings, id.as_ref(), now)?;
             db::audit::record(
                 c,
                 now,
                 &db::audit::Event {
                     actor_id: Some(actor),
                     action: "outbox.retry",
-                    target: id.as_deref(),
+                    target: id.as_ref().map(crate::domain::ids::MessageId::as_str),
                     new_value: Some(&r.queued().to_string()),
                     ..Default::default()
                 },
@@ -110,13 +110,9 @@ pub async fn retry(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<crate::domain::ids::MessageId>,
 ) -> AppResult<HttpResponse> {
-    let id = crate::domain::ids::MessageId::parse(&path)
-        .ok_or(AppError::NotFound)?
-        .as_str()
-        .to_owned();
-    retry_some(&state, (&req, &session), Some(id)).await
+    retry_some(&state, (&req, &session), Some(path.into_inner())).await
 }
 
 /// `POST /admin/outbox/retry`: every failed message.
@@ -153,7 +149,7 @@ pub async fn audit(
     let q = query.into_inner();
     let page = q.page.unwrap_or(1).max(1);
     let search = db::audit::Search {
-        cycle_id: Some(q.cycle.trim().to_owned()).filter(|c| !c.is_empty()),
+        cycle_id: crate::domain::ids::CycleId::parse(q.cycle.trim()),
         person_email: Some(q.person.trim().to_lowercase()).filter(|p| !p.is_empty()),
     };
     let offset = i64::try_from(page - 1)
@@ -175,7 +171,7 @@ pub async fn audit(
                     rationale: e.event.rationale,
                 })
                 .collect();
-            let cycles: Vec<(String, String)> = db::cycles::list(c)?
+            let cycles: Vec<(crate::domain::ids::CycleId, String)> = db::cycles::list(c)?
                 .into_iter()
                 .map(|c| (c.id, c.name))
                 .collect();

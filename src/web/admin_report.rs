@@ -14,12 +14,8 @@ use crate::domain::ids::CycleId;
 use crate::error::{AppError, AppResult};
 
 /// The cycle's id, if it names a cycle (else 404 rather than the CLI's message).
-async fn cycle(state: &AppState, id: &str) -> AppResult<String> {
-    let id = CycleId::parse(id)
-        .ok_or(AppError::NotFound)?
-        .as_str()
-        .to_owned();
-    let lookup = id.clone();
+async fn cycle(state: &AppState, id: &CycleId) -> AppResult<CycleId> {
+    let (id, lookup) = (id.clone(), id.clone());
     state
         .db
         .read(move |c| db::cycles::find(c, &lookup).map_err(AppError::from))
@@ -40,7 +36,7 @@ fn download(bytes: Vec<u8>, media_type: &str, name: String) -> HttpResponse {
 }
 
 /// The report as the CLI prints it, CSV or JSON.
-async fn text_report(state: &AppState, path: &str, json: bool) -> AppResult<HttpResponse> {
+async fn text_report(state: &AppState, path: &CycleId, json: bool) -> AppResult<HttpResponse> {
     let id = cycle(state, path).await?;
     let key = id.clone();
     let rows = state
@@ -72,7 +68,7 @@ async fn text_report(state: &AppState, path: &str, json: bool) -> AppResult<Http
 pub async fn csv(
     Admin(_): Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     text_report(&state, &path, false).await
 }
@@ -81,7 +77,7 @@ pub async fn csv(
 pub async fn json(
     Admin(_): Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     text_report(&state, &path, true).await
 }
@@ -90,7 +86,7 @@ pub async fn json(
 pub async fn xlsx(
     Admin(_): Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     let id = cycle(&state, &path).await?;
     let key = id.clone();
@@ -110,7 +106,7 @@ pub async fn insights(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     let id = cycle(&state, &path).await?;
     let key = id.clone();

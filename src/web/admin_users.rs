@@ -148,7 +148,7 @@ async fn on_account<F>(
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, &str) -> AppResult<()> + Send + 'static,
+    F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<()> + Send + 'static,
 {
     let again = |reason: String| async move {
         users_page(
@@ -163,13 +163,6 @@ where
     super::admin::run(state, (req, session), to, |c, a| f(c, a).map(|()| 1), again).await
 }
 
-fn person(path: &str) -> AppResult<String> {
-    Ok(PersonId::parse(path)
-        .ok_or(AppError::NotFound)?
-        .as_str()
-        .to_owned())
-}
-
 /// The role form as posted.
 #[derive(serde::Deserialize)]
 pub struct RoleForm {
@@ -182,10 +175,10 @@ pub async fn set_role(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<PersonId>,
     form: web::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
-    let who = person(&path)?;
+    let who = path.into_inner();
     let role = Role::parse(form.role.trim());
     on_account(&state, (&req, &session), Notice::Role, move |c, actor| {
         let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
@@ -199,9 +192,9 @@ pub async fn disable(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<PersonId>,
 ) -> AppResult<HttpResponse> {
-    let who = person(&path)?;
+    let who = path.into_inner();
     on_account(
         &state,
         (&req, &session),
@@ -216,9 +209,9 @@ pub async fn enable(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<PersonId>,
 ) -> AppResult<HttpResponse> {
-    let who = person(&path)?;
+    let who = path.into_inner();
     on_account(
         &state,
         (&req, &session),
@@ -234,9 +227,9 @@ pub async fn resend(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<PersonId>,
 ) -> AppResult<HttpResponse> {
-    let who = person(&path)?;
+    let who = path.into_inner();
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
     on_account(&state, (&req, &session), Notice::Resent, move |c, actor| {
         users::send_invitation(

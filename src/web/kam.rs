@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 
 /// The review a well-formed, released link opens.
-async fn review_of(state: &AppState, raw: &str) -> AppResult<Option<String>> {
+async fn review_of(state: &AppState, raw: &str) -> AppResult<Option<ReviewId>> {
     if !token::well_formed(raw) {
         return Ok(None);
     }
@@ -43,7 +43,7 @@ async fn page(
     state: &AppState,
     req: &HttpRequest,
     raw: &str,
-    review_id: String,
+    review_id: ReviewId,
     plan: Option<PlanState>,
 ) -> AppResult<HttpResponse> {
     let id = review_id.clone();
@@ -51,13 +51,8 @@ async fn page(
         .db
         .read(move |c| {
             // the link stands for the KAM: the review is read as an admin would
-            let r = reconcile::load(
-                c,
-                &ReviewId::stored(id.clone()),
-                &PersonId::stored(String::new()),
-                true,
-            )?
-            .ok_or(AppError::NotFound)?;
+            let r = reconcile::load(c, &id, &PersonId::stored(String::new()), true)?
+                .ok_or(AppError::NotFound)?;
             Ok::<_, AppError>((r, db::releases::find(c, &id)?, db::releases::goals(c, &id)?))
         })
         .await?;

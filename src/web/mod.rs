@@ -38,6 +38,7 @@ use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::ids::CycleId;
 use crate::domain::rubric::Rubric;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
@@ -45,21 +46,21 @@ use views::fragments::CycleForm;
 
 /// Parsed rubric snapshots by cycle id (snapshots never change, so entries never go stale).
 #[derive(Default)]
-pub struct RubricCache(Mutex<HashMap<String, Arc<CycleForm>>>);
+pub struct RubricCache(Mutex<HashMap<CycleId, Arc<CycleForm>>>);
 
 impl RubricCache {
     /// The rubric of a cycle with its escaped texts, loading its snapshot on first use.
-    pub async fn get(&self, db: &Db, cycle_id: &str) -> AppResult<Arc<CycleForm>> {
+    pub async fn get(&self, db: &Db, cycle_id: &CycleId) -> AppResult<Arc<CycleForm>> {
         if let Some(r) = self.0.lock().ok().and_then(|m| m.get(cycle_id).cloned()) {
             return Ok(r);
         }
-        let id = cycle_id.to_owned();
+        let id = cycle_id.clone();
         let (rubric, _) = db
             .read(move |c| crate::actions::load_snapshots(c, &id))
             .await?;
         let form = Arc::new(CycleForm::new(rubric));
         if let Ok(mut m) = self.0.lock() {
-            m.insert(cycle_id.to_owned(), form.clone());
+            m.insert(cycle_id.clone(), form.clone());
         }
         Ok(form)
     }

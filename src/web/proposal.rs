@@ -13,6 +13,7 @@ use super::views::proposal::{editor, standing, Editor, EditorView};
 use super::AppState;
 use crate::actions::proposals::{self, Loaded};
 use crate::db;
+use crate::domain::ids::ReviewId;
 use crate::domain::lifecycle::accepts_answers;
 use crate::domain::locale::Locale;
 use crate::domain::proposal::{self, Problem, Proposal, GROUPS, MAX_PER_GROUP};
@@ -22,7 +23,7 @@ use crate::error::AppResult;
 use crate::i18n::tf;
 
 /// The review a well-formed, live nomination link opens.
-async fn review_of(state: &AppState, raw: &str) -> AppResult<Option<String>> {
+async fn review_of(state: &AppState, raw: &str) -> AppResult<Option<ReviewId>> {
     if !token::well_formed(raw) {
         return Ok(None);
     }
@@ -33,8 +34,8 @@ async fn review_of(state: &AppState, raw: &str) -> AppResult<Option<String>> {
         .await
 }
 
-pub(super) async fn load(state: &AppState, review_id: &str) -> AppResult<Loaded> {
-    let id = review_id.to_owned();
+pub(super) async fn load(state: &AppState, review_id: &ReviewId) -> AppResult<Loaded> {
+    let id = review_id.clone();
     state.db.read(move |c| proposals::load(c, &id)).await
 }
 

@@ -21,9 +21,8 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
 
 /// The review of the path, if the signed-in person supervises it and it has a proposal.
-async fn own(state: &AppState, session: &StaffSession, path: &str) -> AppResult<Loaded> {
-    let id = ReviewId::parse(path).ok_or(AppError::NotFound)?;
-    let loaded = load(state, id.as_str()).await?;
+async fn own(state: &AppState, session: &StaffSession, id: &ReviewId) -> AppResult<Loaded> {
+    let loaded = load(state, id).await?;
     if loaded.review.review.supervisor_id != session.person_id {
         return Err(AppError::NotFound);
     }
@@ -83,7 +82,7 @@ pub async fn supervisor_show(
     Staff(session): Staff,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let loaded = own(&state, &session, &path).await?;
     let l = staff_locale(&req, &session);
@@ -102,7 +101,7 @@ pub async fn supervisor_save(
     Staff(session): Staff,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let l = staff_locale(&req, &session);

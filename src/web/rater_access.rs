@@ -61,16 +61,17 @@ pub fn rater_key(
 ) -> Result<RaterKey, KeyError> {
     match access {
         Access::Token(t) if token::well_formed(t) => Ok(RaterKey::TokenHash(token::hash(t))),
-        Access::Session(id) if AssignmentId::parse(id).is_some() => {
+        Access::Session(id) => {
+            let assignment_id = AssignmentId::parse(id).ok_or(KeyError::Malformed)?;
             match session_value(req, settings) {
                 Some(v) => Ok(RaterKey::Session {
                     hash: token::hash(&v),
-                    assignment_id: id.clone(),
+                    assignment_id,
                 }),
                 None => Err(KeyError::NoSession),
             }
         }
-        _ => Err(KeyError::Malformed),
+        Access::Token(_) => Err(KeyError::Malformed),
     }
 }
 

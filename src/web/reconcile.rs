@@ -15,7 +15,7 @@ use super::AppState;
 use crate::actions::reconcile::{self, Reconciliation, Saved, SignedOff};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::consolidation::Level;
-use crate::domain::ids::{PersonId, ReviewId};
+use crate::domain::ids::ReviewId;
 use crate::domain::progress::Stage;
 use crate::domain::reconciliation::{self, Entry, Submission};
 use crate::domain::status::{ReviewStatus, Role};
@@ -118,10 +118,9 @@ fn share_percent(state: &AppState) -> String {
 pub async fn load(
     state: &AppState,
     session: &StaffSession,
-    review: &str,
+    review: &ReviewId,
 ) -> AppResult<Reconciliation> {
-    let review = ReviewId::parse(review).ok_or(AppError::NotFound)?;
-    let viewer = PersonId::stored(session.person_id.as_str());
+    let (review, viewer) = (review.clone(), session.person_id.clone());
     let admin = session.role == Role::Admin;
     state
         .db
@@ -135,7 +134,7 @@ pub async fn show(
     Staff(session): Staff,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
     let l = super::response::staff_locale(&req, &session);
@@ -176,7 +175,7 @@ pub async fn save(
     Supervisor(session): Supervisor,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let l = super::response::staff_locale(&req, &session);
@@ -233,7 +232,7 @@ pub async fn save(
 async fn own_review(
     state: &AppState,
     session: &StaffSession,
-    review: &str,
+    review: &ReviewId,
 ) -> AppResult<Reconciliation> {
     let r = load(state, session, review).await?;
     if r.review.listing.review.supervisor_id != session.person_id || !r.visible {
@@ -247,7 +246,7 @@ pub async fn summary(
     Supervisor(session): Supervisor,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let r = own_review(&state, &session, &path).await?;
     let id = &r.review.listing.review.id;
@@ -280,7 +279,7 @@ pub async fn sign_off(
     Supervisor(session): Supervisor,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let l = super::response::staff_locale(&req, &session);
@@ -325,15 +324,12 @@ pub struct ReopenForm {
 pub async fn reopen(
     Admin(session): Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
     form: web::Form<ReopenForm>,
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
     let review = ReviewId::stored(r.review.listing.review.id.as_str());
-    let (actor, reason) = (
-        PersonId::stored(session.person_id.as_str()),
-        form.reason.clone(),
-    );
+    let (actor, reason) = (session.person_id.clone(), form.reason.clone());
     let id = review.clone();
     state
         .db

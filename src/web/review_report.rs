@@ -15,6 +15,7 @@ use super::views::review_report as view;
 use super::AppState;
 use crate::actions::release;
 use crate::db;
+use crate::domain::ids::ReviewId;
 use crate::domain::status::{ReviewStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
@@ -25,8 +26,8 @@ struct Released {
     goals: Vec<db::releases::GoalRow>,
 }
 
-async fn released(state: &AppState, review_id: &str) -> AppResult<Released> {
-    let id = review_id.to_owned();
+async fn released(state: &AppState, review_id: &ReviewId) -> AppResult<Released> {
+    let id = review_id.clone();
     state
         .db
         .read(move |c| {
@@ -47,7 +48,7 @@ pub async fn show(
     Staff(session): Staff,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
     let l = super::response::staff_locale(&req, &session);
@@ -109,7 +110,7 @@ pub async fn release(
     Staff(session): Staff,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
     let own = r.review.listing.review.supervisor_id == session.person_id;
@@ -140,7 +141,7 @@ pub async fn release(
 pub async fn comment(
     Staff(session): Staff,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<ReviewId>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let fields = form.into_inner();

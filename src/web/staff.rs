@@ -14,7 +14,7 @@ use super::response::{html, see_other};
 use super::views::staff as view;
 use super::AppState;
 use crate::db::{self, sessions::StaffSession};
-use crate::domain::ids::{AssignmentId, PersonId};
+use crate::domain::ids::{AssignmentId, ReviewId};
 use crate::domain::locale::Locale;
 use crate::domain::progress::{self, Stage};
 use crate::domain::relationship::Relationship;
@@ -153,11 +153,11 @@ pub async fn home(
             // three queries whatever the number of KAMs: the reviews (with their release),
             // their raters, and their KAM-nominated lists
             let reviews = db::reviews::list_for_supervisor(c, &person)?;
-            let ids: Vec<&str> = reviews
+            let ids: Vec<ReviewId> = reviews
                 .iter()
-                .map(|r| r.listing.review.id.as_str())
+                .map(|r| r.listing.review.id.clone())
                 .collect();
-            let mut raters: HashMap<String, Vec<db::assignments::AssignmentListing>> =
+            let mut raters: HashMap<ReviewId, Vec<db::assignments::AssignmentListing>> =
                 HashMap::new();
             for a in db::assignments::list_for_reviews(c, &ids)? {
                 raters
@@ -165,7 +165,7 @@ pub async fn home(
                     .or_default()
                     .push(a);
             }
-            let proposals: HashMap<String, ProposalStatus> =
+            let proposals: HashMap<ReviewId, ProposalStatus> =
                 db::proposals::statuses(c, &ids)?.into_iter().collect();
             let mut out = Vec::new();
             for r in reviews {
@@ -229,12 +229,12 @@ pub async fn rate(
     Staff(session): Staff,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<AssignmentId>,
 ) -> AppResult<HttpResponse> {
     let l = super::response::staff_locale(&req, &session);
-    let id = AssignmentId::parse(&path).ok_or(AppError::NotFound)?;
+    let id = path.into_inner();
     let offered = super::rater_access::session_value(&req, &state.settings);
-    let (person, aid) = (PersonId::stored(session.person_id.as_str()), id.clone());
+    let (person, aid) = (session.person_id.clone(), id.clone());
     let (cookie, closes_at) = state
         .db
         .write(move |c| {
@@ -242,7 +242,7 @@ pub async fn rate(
             let closes_at = db::rater_access::own_supervisor_deadline(c, &aid, &person)?
                 .ok_or(AppError::NotFound)?;
             let cookie = super::rater_access::issued_session(c, offered)?;
-            db::rater_access::grant_session(c, &token::hash(&cookie), aid.as_str(), db::now())?;
+            db::rater_access::grant_session(c, &token::hash(&cookie), &aid, db::now())?;
             Ok::<_, AppError>((cookie, closes_at))
         })
         .await?;

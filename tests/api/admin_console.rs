@@ -51,7 +51,7 @@ impl<'a> Console<'a> {
     }
 
     /// Uploads a nominations file.
-    pub async fn upload(&self, cycle: &str, csv: &str) -> (u16, String) {
+    pub async fn upload(&self, cycle: &kam360::domain::ids::CycleId, csv: &str) -> (u16, String) {
         let form = reqwest::multipart::Form::new()
             .text("csrf", self.staff.csrf.clone())
             .part(
@@ -76,7 +76,7 @@ impl<'a> Console<'a> {
     }
 
     /// Creates a cycle through the form; returns its id.
-    pub async fn create(&self, name: &str, mode: &str) -> String {
+    pub async fn create(&self, name: &str, mode: &str) -> kam360::domain::ids::CycleId {
         let closes = future(14).to_string();
         let (s, to) = self
             .post(
@@ -93,8 +93,8 @@ impl<'a> Console<'a> {
         assert_eq!(s, 303, "{to}");
         to.strip_prefix("/admin/cycles/")
             .and_then(|r| r.split('?').next())
+            .and_then(kam360::domain::ids::CycleId::parse)
             .expect("to the cycle page")
-            .to_owned()
     }
 }
 
@@ -106,8 +106,11 @@ async fn located(r: reqwest::Response) -> (u16, String) {
     }
 }
 
-fn statuses(app: &TestApp, cycle: &str) -> Vec<(String, AssignmentStatus)> {
-    let id = cycle.to_owned();
+fn statuses(
+    app: &TestApp,
+    cycle: &kam360::domain::ids::CycleId,
+) -> Vec<(String, AssignmentStatus)> {
+    let id = cycle.clone();
     app.read(move |c| {
         let mut out = Vec::new();
         for r in db::reviews::list_for_cycle(c, &id)? {
@@ -120,7 +123,7 @@ fn statuses(app: &TestApp, cycle: &str) -> Vec<(String, AssignmentStatus)> {
     .expect("statuses")
 }
 
-fn status_of(app: &TestApp, cycle: &str, rater: &str) -> AssignmentStatus {
+fn status_of(app: &TestApp, cycle: &kam360::domain::ids::CycleId, rater: &str) -> AssignmentStatus {
     statuses(app, cycle)
         .into_iter()
         .find(|(e, _)| e == rater)
@@ -129,8 +132,12 @@ fn status_of(app: &TestApp, cycle: &str, rater: &str) -> AssignmentStatus {
 }
 
 /// The id of the nomination of `rater` (from the page's action URLs).
-fn assignment_of(app: &TestApp, cycle: &str, rater: &str) -> String {
-    let id = cycle.to_owned();
+fn assignment_of(
+    app: &TestApp,
+    cycle: &kam360::domain::ids::CycleId,
+    rater: &str,
+) -> kam360::domain::ids::AssignmentId {
+    let id = cycle.clone();
     let rater = rater.to_owned();
     app.read(move |c| {
         for r in db::reviews::list_for_cycle(c, &id)? {

@@ -11,17 +11,16 @@ use crate::both_backends;
 use crate::fixtures::{answer_all, launched_cycle, standard, Launched, Nominations};
 use crate::helpers::TestApp;
 
-fn report_rows(app: &TestApp, cycle: &str) -> Vec<kam360::domain::export::ReportRow> {
-    let id = cycle.to_owned();
+fn report_rows(
+    app: &TestApp,
+    cycle: &kam360::domain::ids::CycleId,
+) -> Vec<kam360::domain::export::ReportRow> {
+    let id = cycle.clone();
     app.read(move |c| report::build(c, &id)).expect("report")
 }
 
-fn close(app: &TestApp, cycle: &str) {
-    let (s, t, id) = (
-        app.settings.clone(),
-        app.templates.clone(),
-        cycle.to_owned(),
-    );
+fn close(app: &TestApp, cycle: &kam360::domain::ids::CycleId) {
+    let (s, t, id) = (app.settings.clone(), app.templates.clone(), cycle.clone());
     app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
         .expect("close");
 }

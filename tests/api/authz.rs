@@ -101,11 +101,11 @@ async fn matrix_ids(app: &TestApp) -> Ids {
         .expect("a queued message");
     Ids {
         link: l.link("c1@client.cn"),
-        assignment: own,
-        review,
-        cycle: l.cycle_id.clone(),
-        person,
-        message,
+        assignment: own.to_string(),
+        review: review.to_string(),
+        cycle: l.cycle_id.to_string(),
+        person: person.to_string(),
+        message: message.to_string(),
     }
 }
 
@@ -245,7 +245,13 @@ async fn every_unsafe_route_refuses_a_missing_token_or_another_site(app: TestApp
     assert_eq!(v, 0);
     let cycle = ids.cycle.clone();
     let status = app
-        .read(move |c| Ok(db::cycles::find(c, &cycle)?.expect("cycle").status))
+        .read(move |c| {
+            Ok(
+                db::cycles::find(c, &kam360::domain::ids::CycleId::parse(&cycle).expect("id"))?
+                    .expect("cycle")
+                    .status,
+            )
+        })
         .expect("status");
     assert_eq!(status, kam360::domain::status::CycleStatus::Open);
     let spare = app

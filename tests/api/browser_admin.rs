@@ -272,7 +272,7 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
         .as_str()
         .expect("text")
         .to_owned();
-    let id = cycle.clone();
+    let id = kam360::domain::ids::CycleId::parse(&cycle).expect("a cycle id");
     let rows = app
         .read(move |conn| kam360::actions::report::build(conn, &id))
         .expect("rows");

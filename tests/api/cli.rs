@@ -558,7 +558,11 @@ async fn backup_under_load_then_restore() {
         &["restore", during_file.to_str().expect("path")],
     );
     assert!(o.status.success(), "{}", err(&o));
-    let o = kam360(&dir, &target, &["report", &l.cycle_id, "--format", "csv"]);
+    let o = kam360(
+        &dir,
+        &target,
+        &["report", l.cycle_id.as_str(), "--format", "csv"],
+    );
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(out(&o).lines().count(), 20, "a header and 19 rows");
     // a backup after the load restores to the same report as the source
@@ -579,7 +583,7 @@ async fn backup_under_load_then_restore() {
         out(&kam360(
             &dir,
             url,
-            &["report", &l.cycle_id, "--format", "csv"],
+            &["report", l.cycle_id.as_str(), "--format", "csv"],
         ))
     };
     assert_eq!(report(&target2), report(&source));

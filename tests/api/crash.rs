@@ -178,7 +178,7 @@ async fn acknowledged_answers_survive_kill_9(app: TestApp) {
         .links
         .iter()
         .filter(|x| x.rater_email.starts_with('c'))
-        .map(|x| (x.assignment_id.clone(), path_of(&x.link)))
+        .map(|x| (x.assignment_id.to_string(), path_of(&x.link)))
         .collect();
     assert_eq!(raters.len(), 32);
     let criteria: Arc<Vec<String>> = Arc::new(

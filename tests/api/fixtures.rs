@@ -63,7 +63,7 @@ impl Nominations {
 
 /// A launched cycle and the links it issued.
 pub struct Launched {
-    pub cycle_id: String,
+    pub cycle_id: kam360::domain::ids::CycleId,
     pub links: Vec<IssuedLink>,
 }
 
@@ -104,7 +104,7 @@ pub fn future(days: i64) -> NaiveDate {
 }
 
 /// Creates a draft cycle with these nominations.
-pub fn draft_cycle(app: &TestApp, n: &Nominations) -> String {
+pub fn draft_cycle(app: &TestApp, n: &Nominations) -> kam360::domain::ids::CycleId {
     let (s, t, r) = (
         app.settings.clone(),
         app.templates.clone(),

@@ -15,8 +15,8 @@ use crate::helpers::{csrf_of, try_spawn_app_with, Backend, TestApp};
 use crate::reconcile::{all_finals, closed, confirm_sign_off, submit, version, with_rationale};
 use crate::smtp_server::SmtpServer;
 
-fn review_id(app: &TestApp, cycle: &str) -> String {
-    let id = cycle.to_owned();
+fn review_id(app: &TestApp, cycle: &kam360::domain::ids::CycleId) -> kam360::domain::ids::ReviewId {
+    let id = cycle.clone();
     app.read(move |c| Ok(db::reviews::list_for_cycle(c, &id)?))
         .expect("reviews")[0]
         .review

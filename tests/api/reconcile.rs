@@ -47,7 +47,7 @@ pub(crate) fn version(page: &str) -> String {
 }
 
 /// A closed cycle where everyone answered: customers 4, peers 2 (3 of them), team 3, boss 3, self 4.
-pub(crate) async fn closed(app: &TestApp) -> (Launched, String) {
+pub(crate) async fn closed(app: &TestApp) -> (Launched, kam360::domain::ids::ReviewId) {
     let l = launched_cycle(app, &standard());
     for c in ["c1@client.cn", "c2@client.cn", "c3@client.cn"] {
         submit(app, &l, c, "4").await;
@@ -85,7 +85,11 @@ pub(crate) fn with_rationale(form: &mut [(String, String)], why: &str) {
 }
 
 /// The second sign-off step: opens the summary the first step led to and confirms it.
-pub(crate) async fn confirm_sign_off(app: &TestApp, client: &reqwest::Client, review: &str) {
+pub(crate) async fn confirm_sign_off(
+    app: &TestApp,
+    client: &reqwest::Client,
+    review: &kam360::domain::ids::ReviewId,
+) {
     let page = client
         .get(format!("{}/reviews/{review}/signoff?lang=en", app.address))
         .send()

@@ -40,7 +40,11 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-pub(crate) async fn sign_off(app: &TestApp, boss: &StaffClient, review: &str) {
+pub(crate) async fn sign_off(
+    app: &TestApp,
+    boss: &StaffClient,
+    review: &kam360::domain::ids::ReviewId,
+) {
     let (_, page) = get(app, &boss.client, &format!("/reviews/{review}")).await;
     let mut form = all_finals(app, &page, "3");
     with_rationale(&mut form, "agreed in calibration");

@@ -6,8 +6,8 @@ use crate::both_backends;
 use crate::fixtures::{answer_all, launched_cycle, standard};
 use crate::helpers::TestApp;
 
-fn csv(app: &TestApp, cycle: &str) -> Vec<Vec<String>> {
-    let id = cycle.to_owned();
+fn csv(app: &TestApp, cycle: &kam360::domain::ids::CycleId) -> Vec<Vec<String>> {
+    let id = cycle.clone();
     let rows = app.read(move |c| report::build(c, &id)).expect("report");
     let text = kam360::domain::export::to_csv(&rows).expect("csv");
     let mut r = csv::Reader::from_reader(text.as_bytes());

@@ -13,7 +13,7 @@ use crate::i18n::{t, tf};
 
 /// One cycle on the list.
 pub struct CycleRow {
-    pub id: String,
+    pub id: crate::domain::ids::CycleId,
     pub name: String,
     pub status: CycleStatus,
     pub deadline: Deadline,
@@ -200,7 +200,7 @@ pub use crate::domain::lifecycle::Step;
 pub fn confirm(
     l: Locale,
     s: &Viewer<'_>,
-    (cycle_id, cycle_name): (&str, &str),
+    (cycle_id, cycle_name): (&crate::domain::ids::CycleId, &str),
     step: Step,
     effects: &[String],
     refusal: Option<&str>,

@@ -19,7 +19,7 @@ use crate::i18n::{t, tf};
 
 /// One nomination's line.
 pub struct NominationRow {
-    pub id: String,
+    pub id: crate::domain::ids::AssignmentId,
     pub rater_name: String,
     pub rater_email: String,
     pub locale: crate::domain::locale::Locale,
@@ -31,7 +31,7 @@ pub struct NominationRow {
 
 /// One KAM with their nominations.
 pub struct KamBlock {
-    pub review_id: String,
+    pub review_id: crate::domain::ids::ReviewId,
     pub subject_name: String,
     pub subject_email: String,
     pub supervisor_name: String,
@@ -42,7 +42,7 @@ pub struct KamBlock {
 
 /// The cycle as its page shows it.
 pub struct CycleView {
-    pub id: String,
+    pub id: crate::domain::ids::CycleId,
     pub name: String,
     pub status: CycleStatus,
     pub deadline: Deadline,
@@ -109,7 +109,7 @@ pub struct Refusal<'a> {
     /// Any other refused action's reason.
     pub other: Option<String>,
     /// A refused change to one nomination: (its id, the row as typed).
-    pub row: Option<(String, EditInput)>,
+    pub row: Option<(crate::domain::ids::AssignmentId, EditInput)>,
 }
 
 /// The whole page.

@@ -13,7 +13,7 @@ use crate::i18n::{t, tf};
 
 /// A message retrying or failed, as the email problems page shows it.
 pub struct MessageLine {
-    pub id: String,
+    pub id: crate::domain::ids::MessageId,
     pub kind: EmailKind,
     pub recipient_name: String,
     pub recipient_email: String,
@@ -109,7 +109,7 @@ pub fn outbox(
 pub struct AuditPage<'a> {
     pub events: &'a [AuditLine],
     /// (id, name) of every cycle, for the filter.
-    pub cycles: &'a [(String, String)],
+    pub cycles: &'a [(crate::domain::ids::CycleId, String)],
     pub cycle: &'a str,
     pub person: &'a str,
     pub page: usize,
@@ -142,7 +142,7 @@ pub fn audit(l: Locale, s: &Viewer<'_>, p: &AuditPage<'_>) -> Markup {
                     label for="cycle" { (t(l, "home.cycle")) }
                     select id="cycle" name="cycle" {
                         option value="" { (t(l, "audit.all_cycles")) }
-                        @for (id, name) in p.cycles { option value=(id) selected[p.cycle == id] { (name) } }
+                        @for (id, name) in p.cycles { option value=(id) selected[p.cycle == id.as_str()] { (name) } }
                     }
                 }
                 div.field.inline-field {

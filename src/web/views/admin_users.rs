@@ -13,7 +13,7 @@ use crate::i18n::{t, tf};
 
 /// One staff account as the list shows it.
 pub struct StaffRow {
-    pub person_id: String,
+    pub person_id: crate::domain::ids::PersonId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -26,7 +26,7 @@ pub struct StaffRow {
 pub struct UsersPage<'a> {
     pub accounts: &'a [StaffRow],
     /// The person looking (no actions on oneself).
-    pub me: &'a str,
+    pub me: &'a crate::domain::ids::PersonId,
     pub invite: &'a InviteInput,
     pub problems: &'a [FieldProblem],
     /// A refused action's reason.
@@ -124,7 +124,7 @@ pub fn users(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
                                 @else { span.badge.a-submitted { (t(l, "users.active")) } }
                             }
                             td.row-actions {
-                                @if a.person_id != p.me {
+                                @if &a.person_id != p.me {
                                     form.inline method="post" action={ "/admin/users/" (a.person_id) "/role" } {
                                         input type="hidden" name="csrf" value=(s.csrf);
                                         label.visually-hidden for={ "role-" (a.person_id) } { (tf(l, "users.role_of", &[("name", &a.name)])) }

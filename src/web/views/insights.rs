@@ -22,7 +22,7 @@ fn signed(x: f64) -> String {
 pub fn insights(
     l: Locale,
     viewer: &super::staff::Viewer<'_>,
-    (cycle_name, cycle_id): (&str, &str),
+    (cycle_name, cycle_id): (&str, &crate::domain::ids::CycleId),
     rubric: &Rubric,
     i: &Insights,
     k: usize,

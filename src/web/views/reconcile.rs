@@ -429,7 +429,7 @@ pub fn signoff_summary(
 }
 
 /// Two tabs, one save: the second gets this page, nothing overwritten.
-pub fn conflict(l: Locale, review_id: &str) -> Markup {
+pub fn conflict(l: Locale, review_id: &crate::domain::ids::ReviewId) -> Markup {
     super::layout::message(
         l,
         t(l, "rec.conflict.title"),

@@ -22,7 +22,7 @@ pub enum Reader {
 
 /// A review as the reconciliation page and the report show it.
 pub struct ReviewPage<'a> {
-    pub review_id: &'a str,
+    pub review_id: &'a crate::domain::ids::ReviewId,
     pub subject_name: &'a str,
     pub supervisor_name: &'a str,
     pub reader: Reader,

@@ -199,7 +199,7 @@ fn progress_cell(l: Locale, p: &GroupProgress, k: usize) -> Markup {
 
 /// One of a supervisor's reviews with its progress and their own rating.
 pub struct SupervisedRow {
-    pub review_id: String,
+    pub review_id: crate::domain::ids::ReviewId,
     pub subject_name: String,
     pub cycle_name: String,
     pub cycle_status: CycleStatus,
@@ -214,7 +214,7 @@ pub struct SupervisedRow {
     pub k: usize,
     pub progress: Vec<GroupProgress>,
     /// The supervisor's own assignment (id, status), if they were nominated.
-    pub own: Option<(String, AssignmentStatus)>,
+    pub own: Option<(crate::domain::ids::AssignmentId, AssignmentStatus)>,
     /// Where the KAM stands in proposing raters (nomination mode `kam`).
     pub proposal: Option<ProposalStatus>,
 }
