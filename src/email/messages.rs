@@ -62,6 +62,8 @@ pub trait Message {
 struct Context<'a, C> {
     recipient_name: &'a str,
     contact: &'a str,
+    /// `en` or `zh`: the language of the words the bases write themselves.
+    locale: &'a str,
     html_lang: &'a str,
     #[serde(flatten)]
     brand: BrandContext,
@@ -81,6 +83,7 @@ pub fn render<M: Message>(
     let ctx = Context {
         recipient_name: e.name,
         contact: &settings.email.contact,
+        locale: e.locale.as_str(),
         html_lang: e.locale.html_lang(),
         brand: BrandContext::of(settings),
         own: m.context(settings),
