@@ -15,7 +15,7 @@ use crate::domain::relationship::Relationship;
 use crate::domain::rubric::Rubric;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::email::messages::render;
-use crate::email::messages::ReadyMail;
+use crate::email::messages::{ReadyMail, Recipient};
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
 
@@ -411,11 +411,13 @@ pub fn notify_supervisor(
     let message = render(
         templates,
         settings,
+        Recipient {
+            email: &review.supervisor_email,
+            name: &review.supervisor_name,
+            locale,
+        },
         &ReadyMail {
             review_id: review.review.id.as_str(),
-            supervisor_email: &review.supervisor_email,
-            supervisor_name: &review.supervisor_name,
-            locale,
             subject_name: &review.subject_name,
             cycle_name: &cycle.name,
             deadline: cycle.deadline().label(),

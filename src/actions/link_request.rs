@@ -12,7 +12,7 @@ use crate::domain::lifecycle::accepts_answers;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::email::account_messages::{LinkEntry, LinksMail};
-use crate::email::messages::render;
+use crate::email::messages::{render, Recipient};
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
@@ -59,11 +59,13 @@ pub fn send(
     let message = render(
         templates,
         settings,
-        &LinksMail {
-            request_id: &request_id,
+        Recipient {
             email: email.as_str(),
             name: &name,
             locale,
+        },
+        &LinksMail {
+            request_id: &request_id,
             entries: &entries,
         },
         now,

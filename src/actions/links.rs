@@ -13,7 +13,7 @@ use crate::domain::rubric::Rubric;
 use crate::domain::status::AssignmentStatus;
 use crate::domain::token;
 use crate::email::messages::render;
-use crate::email::messages::LinkMail;
+use crate::email::messages::{LinkMail, Recipient};
 use crate::email::{Kind, Templates};
 use crate::error::{AppError, AppResult};
 
@@ -66,13 +66,15 @@ pub fn send_link(
     let message = render(
         templates,
         settings,
+        Recipient {
+            email: &a.rater_email,
+            name: &a.rater_name,
+            locale: a.assignment.locale,
+        },
         &LinkMail {
             kind,
             slot,
             assignment_id: a.assignment.id.as_str(),
-            rater_email: &a.rater_email,
-            rater_name: &a.rater_name,
-            locale: a.assignment.locale,
             relationship,
             subject_name,
             cycle_name: &cycle.name,

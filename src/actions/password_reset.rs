@@ -13,7 +13,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
 use crate::domain::{throttle, token};
 use crate::email::account_messages::ResetMail;
-use crate::email::messages::render;
+use crate::email::messages::{render, Recipient};
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
@@ -51,11 +51,13 @@ pub fn request(
     let message = render(
         templates,
         settings,
-        &ResetMail {
-            token_hash: &issued.hash,
+        Recipient {
             email: &account.email,
             name: &account.name,
             locale,
+        },
+        &ResetMail {
+            token_hash: &issued.hash,
             link: &link,
             valid_minutes: valid_for().num_minutes(),
         },

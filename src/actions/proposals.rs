@@ -15,7 +15,7 @@ use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, NominationMode, ProposalStatus};
 use crate::domain::token;
 use crate::email::account_messages::NominationMail;
-use crate::email::messages::render;
+use crate::email::messages::{render, Recipient};
 use crate::error::{AppError, AppResult};
 
 /// Opens a KAM's proposal if new and emails them a fresh link to it (earlier links die);
@@ -47,13 +47,15 @@ pub fn request(
     let message = render(
         templates,
         settings,
+        Recipient {
+            email: &review.subject_email,
+            name: &review.subject_name,
+            locale,
+        },
         &NominationMail {
             review_id: review.review.id.as_str(),
             slot: &slot,
-            kam_email: &review.subject_email,
-            kam_name: &review.subject_name,
             supervisor_name: &review.supervisor_name,
-            locale,
             cycle_name: &cycle.name,
             deadline: cycle.deadline().label(),
             min_per_group: crate::domain::confidentiality::K::stored(cycle.min_group_size).get(),

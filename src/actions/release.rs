@@ -14,7 +14,7 @@ use crate::domain::relationship::Relationship;
 use crate::domain::status::ReviewStatus;
 use crate::domain::token;
 use crate::email::account_messages::ReleaseMail;
-use crate::email::messages::render;
+use crate::email::messages::{render, Recipient};
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
@@ -56,14 +56,16 @@ pub fn release(
     let message = render(
         templates,
         settings,
+        Recipient {
+            email: &review.listing.subject_email,
+            name: &review.listing.subject_name,
+            locale,
+        },
         &ReleaseMail {
             review_id: review_id.as_str(),
             slot: &slot,
-            kam_email: &review.listing.subject_email,
-            kam_name: &review.listing.subject_name,
             supervisor_name: &review.listing.supervisor_name,
             cycle_name: &review.cycle_name,
-            locale,
             link: &link,
         },
         now,

@@ -10,7 +10,7 @@ use crate::domain::password;
 pub use crate::domain::staff_invite::{check_invite, FieldProblem, InviteInput};
 use crate::domain::token;
 use crate::email::account_messages::InviteMail;
-use crate::email::messages::render;
+use crate::email::messages::{render, Recipient};
 use crate::error::{AppError, AppResult};
 
 pub use crate::domain::status::Role;
@@ -160,11 +160,13 @@ pub fn send_invitation(
     let message = render(
         templates,
         settings,
-        &InviteMail {
-            token_hash: &issued.hash,
+        Recipient {
             email: &account.email,
             name: &account.name,
             locale,
+        },
+        &InviteMail {
+            token_hash: &issued.hash,
             role: account.role,
             inviter: &inviter,
             link: &link,

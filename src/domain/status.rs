@@ -79,7 +79,8 @@ text_enum!(
 );
 
 text_enum!(
-    /// The kinds of message (SPEC §8); also the template folder's name.
+    /// The kinds of message (SPEC §8); also the template folder's name. The only list of them:
+    /// the outbox's `kind` column has no `CHECK`, so a new kind needs no migration.
     EmailKind ("email kind") {
         Invitation => "invitation",
         Reminder => "reminder",

@@ -1,54 +1,28 @@
 //! Messages a person asks for, or that concern their own account or report: a staff
-//! member's password reset, a rater's fresh links (`/links`), and the KAM's released report
-//! (SPEC §12–§14). Each carries a secret link; see `EmailKind::SELF_SERVICE`.
+//! member's password reset and invitation, a rater's fresh links (`/links`), the KAM's
+//! nomination link and released report (SPEC §11–§14). Each carries a secret link; see
+//! `EmailKind::SELF_SERVICE`. Rendered by [`super::messages::render`] like every kind.
 
 use serde::Serialize;
 
-use super::messages::{About, Envelope, Message};
+use super::messages::{About, Cause, Message};
 use super::Kind;
 use crate::config::Settings;
 use crate::domain::locale::Locale;
 
 /// A staff member's password reset link.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ResetMail<'a> {
-    /// The stored hash of the link's token (the message's idempotency key).
+    /// The stored hash of the link's token (names the message's cause).
+    #[serde(skip)]
     pub token_hash: &'a str,
-    pub email: &'a str,
-    pub name: &'a str,
-    pub locale: Locale,
     pub link: &'a str,
     pub valid_minutes: i64,
 }
 
-#[derive(Serialize)]
-pub struct ResetContext<'a> {
-    link: &'a str,
-    valid_minutes: i64,
-}
-
 impl Message for ResetMail<'_> {
-    type Context<'a>
-        = ResetContext<'a>
-    where
-        Self: 'a;
-
-    fn envelope(&self) -> Envelope<'_> {
-        Envelope {
-            key: format!("password_reset:{}", self.token_hash),
-            kind: Kind::PasswordReset,
-            about: About::Account,
-            email: self.email,
-            name: self.name,
-            locale: self.locale,
-        }
-    }
-
-    fn context<'a>(&'a self, _: &'a Settings) -> ResetContext<'a> {
-        ResetContext {
-            link: self.link,
-            valid_minutes: self.valid_minutes,
-        }
+    fn cause(&self) -> Cause<'_> {
+        Cause::new(Kind::PasswordReset, About::Request(self.token_hash))
     }
 }
 
@@ -64,100 +38,46 @@ pub struct LinkEntry {
 
 /// The rater's own request for their links (`/links`): one message, a fresh link per open
 /// request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LinksMail<'a> {
     /// Distinguishes this request (a new id each time).
+    #[serde(skip)]
     pub request_id: &'a str,
-    pub email: &'a str,
-    pub name: &'a str,
-    pub locale: Locale,
     pub entries: &'a [LinkEntry],
 }
 
-#[derive(Serialize)]
-pub struct LinksContext<'a> {
-    entries: &'a [LinkEntry],
-}
-
 impl Message for LinksMail<'_> {
-    type Context<'a>
-        = LinksContext<'a>
-    where
-        Self: 'a;
-
-    fn envelope(&self) -> Envelope<'_> {
-        Envelope {
-            key: format!("links:{}", self.request_id),
-            kind: Kind::Links,
-            about: About::Account,
-            email: self.email,
-            name: self.name,
-            locale: self.locale,
-        }
-    }
-
-    fn context<'a>(&'a self, _: &'a Settings) -> LinksContext<'a> {
-        LinksContext {
-            entries: self.entries,
-        }
+    fn cause(&self) -> Cause<'_> {
+        Cause::new(Kind::Links, About::Request(self.request_id))
     }
 }
 
 /// The KAM's notice that their report was released, with their link.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ReleaseMail<'a> {
+    #[serde(skip)]
     pub review_id: &'a str,
     /// Distinguishes releases of the same review (a new link each time).
+    #[serde(skip)]
     pub slot: &'a str,
-    pub kam_email: &'a str,
-    pub kam_name: &'a str,
     pub supervisor_name: &'a str,
     pub cycle_name: &'a str,
-    pub locale: Locale,
     pub link: &'a str,
 }
 
-#[derive(Serialize)]
-pub struct ReleaseContext<'a> {
-    supervisor_name: &'a str,
-    cycle_name: &'a str,
-    link: &'a str,
-}
-
 impl Message for ReleaseMail<'_> {
-    type Context<'a>
-        = ReleaseContext<'a>
-    where
-        Self: 'a;
-
-    fn envelope(&self) -> Envelope<'_> {
-        Envelope {
-            key: format!("report_released:{}:{}", self.review_id, self.slot),
-            kind: Kind::ReportReleased,
-            about: About::Review(self.review_id),
-            email: self.kam_email,
-            name: self.kam_name,
-            locale: self.locale,
-        }
-    }
-
-    fn context<'a>(&'a self, _: &'a Settings) -> ReleaseContext<'a> {
-        ReleaseContext {
-            supervisor_name: self.supervisor_name,
-            cycle_name: self.cycle_name,
-            link: self.link,
-        }
+    fn cause(&self) -> Cause<'_> {
+        Cause::new(Kind::ReportReleased, About::Review(self.review_id)).slot(self.slot)
     }
 }
 
 /// A new staff member's invitation: a link to choose their password.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct InviteMail<'a> {
-    /// The stored hash of the link's token (the message's idempotency key).
+    /// The stored hash of the link's token (names the message's cause).
+    #[serde(skip)]
     pub token_hash: &'a str,
-    pub email: &'a str,
-    pub name: &'a str,
-    pub locale: Locale,
+    #[serde(skip)]
     pub role: crate::domain::status::Role,
     /// Who invited them.
     pub inviter: &'a str,
@@ -165,97 +85,58 @@ pub struct InviteMail<'a> {
     pub valid_days: i64,
 }
 
+/// The invited role in the recipient's language, and where to sign in.
 #[derive(Serialize)]
-pub struct InviteContext<'a> {
-    link: &'a str,
-    valid_days: i64,
+struct RoleWords {
     role: &'static str,
     role_text: &'static str,
-    inviter: &'a str,
     sign_in: String,
 }
 
 impl Message for InviteMail<'_> {
-    type Context<'a>
-        = InviteContext<'a>
-    where
-        Self: 'a;
-
-    fn envelope(&self) -> Envelope<'_> {
-        Envelope {
-            key: format!("staff_invite:{}", self.token_hash),
-            kind: Kind::StaffInvite,
-            about: About::Account,
-            email: self.email,
-            name: self.name,
-            locale: self.locale,
-        }
+    fn cause(&self) -> Cause<'_> {
+        Cause::new(Kind::StaffInvite, About::Request(self.token_hash))
     }
 
-    fn context<'a>(&'a self, settings: &'a Settings) -> InviteContext<'a> {
+    fn derived<'a>(&'a self, locale: Locale, settings: &'a Settings) -> impl Serialize + 'a {
         let role = self.role.as_str();
-        InviteContext {
-            link: self.link,
-            valid_days: self.valid_days,
-            role: crate::i18n::t(self.locale, &format!("role.{role}")),
-            role_text: crate::i18n::t(self.locale, &format!("role.{role}.does")),
-            inviter: self.inviter,
+        RoleWords {
+            role: crate::i18n::t(locale, &format!("role.{role}")),
+            role_text: crate::i18n::t(locale, &format!("role.{role}.does")),
             sign_in: format!("{}/login", settings.base_url()),
         }
     }
 }
 
 /// A KAM's link to propose their raters (nomination mode `kam`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NominationMail<'a> {
+    #[serde(skip)]
     pub review_id: &'a str,
     /// Distinguishes this link's message (a new id each time).
+    #[serde(skip)]
     pub slot: &'a str,
-    pub kam_email: &'a str,
-    pub kam_name: &'a str,
     pub supervisor_name: &'a str,
-    pub locale: Locale,
     pub cycle_name: &'a str,
     pub deadline: String,
     pub min_per_group: usize,
     pub link: &'a str,
 }
 
+/// The most raters a group may have (the same for every cycle).
 #[derive(Serialize)]
-pub struct NominationContext<'a> {
-    supervisor_name: &'a str,
-    cycle_name: &'a str,
-    deadline: &'a str,
-    min_per_group: usize,
+struct GroupLimit {
     max_per_group: usize,
-    link: &'a str,
 }
 
 impl Message for NominationMail<'_> {
-    type Context<'a>
-        = NominationContext<'a>
-    where
-        Self: 'a;
-
-    fn envelope(&self) -> Envelope<'_> {
-        Envelope {
-            key: format!("nomination_request:{}:{}", self.review_id, self.slot),
-            kind: Kind::NominationRequest,
-            about: About::Review(self.review_id),
-            email: self.kam_email,
-            name: self.kam_name,
-            locale: self.locale,
-        }
+    fn cause(&self) -> Cause<'_> {
+        Cause::new(Kind::NominationRequest, About::Review(self.review_id)).slot(self.slot)
     }
 
-    fn context<'a>(&'a self, _: &'a Settings) -> NominationContext<'a> {
-        NominationContext {
-            supervisor_name: self.supervisor_name,
-            cycle_name: self.cycle_name,
-            deadline: &self.deadline,
-            min_per_group: self.min_per_group,
+    fn derived<'a>(&'a self, _: Locale, _: &'a Settings) -> impl Serialize + 'a {
+        GroupLimit {
             max_per_group: crate::domain::proposal::MAX_PER_GROUP,
-            link: self.link,
         }
     }
 }

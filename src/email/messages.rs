@@ -40,65 +40,132 @@ impl BrandContext {
     }
 }
 
-/// One kind of message: who it goes to and why ([`Envelope`]), and what its template shows
-/// besides what every template gets ([`render`] adds the recipient's name, the contact, the
-/// page language and the brand). A new kind is a template folder, a struct with this trait
-/// and a call site.
-pub trait Message {
-    /// The template's own fields.
-    type Context<'a>: Serialize
-    where
-        Self: 'a;
+/// Who a message goes to.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    /// The language it is written in.
+    pub locale: Locale,
+}
 
-    /// The recipient, the kind, the language and the idempotency key.
-    fn envelope(&self) -> Envelope<'_>;
+/// What a message is about, named by the id that, with its kind, makes it one message per
+/// cause.
+#[derive(Debug, Clone, Copy)]
+pub enum About<'a> {
+    /// A rater's assignment (the message carries their link).
+    Assignment(&'a str),
+    /// A review.
+    Review(&'a str),
+    /// Someone's own request or account (a token's stored hash, a request's id): the outbox row
+    /// refers to no assignment or review.
+    Request(&'a str),
+}
 
-    /// The template's own fields, in the envelope's language.
-    fn context<'a>(&'a self, settings: &'a Settings) -> Self::Context<'a>;
+/// Why a message is sent: its kind and what it is about (with its slot, one message per
+/// cause).
+#[derive(Debug, Clone, Copy)]
+pub struct Cause<'a> {
+    pub kind: Kind,
+    pub about: About<'a>,
+    /// Distinguishes causes of the same kind about the same thing: the reminder's day, a new
+    /// link's id.
+    pub slot: Option<&'a str>,
+}
+
+impl<'a> Cause<'a> {
+    /// A message of `kind` about `about`, with no slot.
+    pub fn new(kind: Kind, about: About<'a>) -> Cause<'a> {
+        Cause {
+            kind,
+            about,
+            slot: None,
+        }
+    }
+
+    /// The same, told apart from others of its kind about the same thing by `slot`.
+    pub fn slot(self, slot: &'a str) -> Cause<'a> {
+        Cause {
+            slot: Some(slot),
+            ..self
+        }
+    }
+
+    /// The idempotency key: `kind:id`, or `kind:id:slot`.
+    fn key(&self) -> String {
+        let id = match self.about {
+            About::Assignment(id) | About::Review(id) | About::Request(id) => id,
+        };
+        match self.slot {
+            Some(slot) => format!("{}:{id}:{slot}", self.kind.as_str()),
+            None => format!("{}:{id}", self.kind.as_str()),
+        }
+    }
+}
+
+/// One kind of message. Its struct is what its template shows (serialized; the ids only its
+/// [`Cause`] needs are `#[serde(skip)]`), beside what [`render`] gives every template (the
+/// recipient's name, the contact, the language, the brand). A new kind is a template folder
+/// (`templates/email/<kind>/`), a struct with this trait and a call site.
+pub trait Message: Serialize {
+    /// The kind and what the message is about.
+    fn cause(&self) -> Cause<'_>;
+
+    /// What the template shows that is worked out from the message rather than given (words
+    /// in the recipient's language, addresses): nothing by default.
+    fn derived<'a>(&'a self, _locale: Locale, _settings: &'a Settings) -> impl Serialize + 'a {}
 }
 
 /// What every template gets, with the kind's own fields beside it.
 #[derive(Serialize)]
-struct Context<'a, C> {
+struct Context<'a, M, D> {
     recipient_name: &'a str,
     contact: &'a str,
+    /// `en` or `zh`: the language of the words the bases write themselves.
+    locale: &'a str,
     html_lang: &'a str,
     #[serde(flatten)]
     brand: BrandContext,
     #[serde(flatten)]
-    own: C,
+    own: &'a M,
+    #[serde(flatten)]
+    derived: D,
 }
 
-/// Renders any message into an outbox row, in its recipient's language, with a fresh
+/// Renders any message to `to` into an outbox row, in their language, with a fresh
 /// Message-ID.
 pub fn render<M: Message>(
     templates: &Templates,
     settings: &Settings,
+    to: Recipient<'_>,
     m: &M,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
-    let e = m.envelope();
+    let cause = m.cause();
     let ctx = Context {
-        recipient_name: e.name,
+        recipient_name: to.name,
         contact: &settings.email.contact,
-        html_lang: e.locale.html_lang(),
+        locale: to.locale.as_str(),
+        html_lang: to.locale.html_lang(),
         brand: BrandContext::of(settings),
-        own: m.context(settings),
+        own: m,
+        derived: m.derived(to.locale, settings),
     };
-    let r = templates.render(e.kind, e.locale, &ctx)?;
-    new_message(&settings.sender(), e, r, now)
+    let r = templates.render(cause.kind, to.locale, &ctx)?;
+    new_message(&settings.sender(), to, cause, r, now)
 }
 
 /// A message that carries a rater's personal link.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LinkMail<'a> {
+    #[serde(skip)]
     pub kind: Kind,
     /// Distinguishes causes of the same kind: the reminder's day, a resend's id.
+    #[serde(skip)]
     pub slot: &'a str,
+    #[serde(skip)]
     pub assignment_id: &'a str,
-    pub rater_email: &'a str,
-    pub rater_name: &'a str,
-    pub locale: Locale,
+    #[serde(skip)]
     pub relationship: Relationship,
     pub subject_name: &'a str,
     pub cycle_name: &'a str,
@@ -110,70 +177,36 @@ pub struct LinkMail<'a> {
     pub days_left: i64,
 }
 
+/// What a link's message says of the rater's part.
 #[derive(Serialize)]
-pub struct LinkContext<'a> {
-    cycle_name: &'a str,
-    deadline: &'a str,
-    subject_name: &'a str,
+struct RaterPart {
+    /// The relationship, in the rater's language.
     relationship: &'static str,
-    link: &'a str,
     minutes: usize,
-    criteria_count: usize,
     confidential: bool,
-    min_group_size: usize,
     is_self: bool,
-    days_left: i64,
 }
 
 impl Message for LinkMail<'_> {
-    type Context<'a>
-        = LinkContext<'a>
-    where
-        Self: 'a;
-
-    fn envelope(&self) -> Envelope<'_> {
-        Envelope {
-            key: format!(
-                "{}:{}:{}",
-                self.kind.as_str(),
-                self.assignment_id,
-                self.slot
-            ),
-            kind: self.kind,
-            about: About::Assignment(self.assignment_id),
-            email: self.rater_email,
-            name: self.rater_name,
-            locale: self.locale,
-        }
+    fn cause(&self) -> Cause<'_> {
+        Cause::new(self.kind, About::Assignment(self.assignment_id)).slot(self.slot)
     }
 
-    fn context<'a>(&'a self, _: &'a Settings) -> LinkContext<'a> {
-        LinkContext {
-            cycle_name: self.cycle_name,
-            deadline: &self.deadline,
-            subject_name: self.subject_name,
-            relationship: i18n::t(
-                self.locale,
-                &format!("group.{}", self.relationship.as_str()),
-            ),
-            link: self.link,
+    fn derived<'a>(&'a self, locale: Locale, _: &'a Settings) -> impl Serialize + 'a {
+        RaterPart {
+            relationship: i18n::t(locale, &format!("group.{}", self.relationship.as_str())),
             minutes: crate::domain::answers::minutes_for(self.criteria_count),
-            criteria_count: self.criteria_count,
             confidential: self.relationship.is_confidential(),
-            min_group_size: self.min_group_size,
             is_self: self.relationship == Relationship::SelfReview,
-            days_left: self.days_left,
         }
     }
 }
 
 /// The supervisor's notice that a review is ready to reconcile.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ReadyMail<'a> {
+    #[serde(skip)]
     pub review_id: &'a str,
-    pub supervisor_email: &'a str,
-    pub supervisor_name: &'a str,
-    pub locale: Locale,
     pub subject_name: &'a str,
     pub cycle_name: &'a str,
     /// The deadline as people read it, with its zone (`Deadline::label`).
@@ -181,113 +214,59 @@ pub struct ReadyMail<'a> {
     pub link: &'a str,
     pub answered: usize,
     pub invited: usize,
+    /// Why it is ready, for the template's `reason`: everyone answered (`all_answered`), or
+    /// the cycle closed (`cycle_closed`).
+    #[serde(rename = "reason", serialize_with = "ready_reason")]
     pub all_answered: bool,
 }
 
-#[derive(Serialize)]
-pub struct ReadyContext<'a> {
-    cycle_name: &'a str,
-    deadline: &'a str,
-    subject_name: &'a str,
-    link: &'a str,
-    answered: usize,
-    invited: usize,
-    reason: &'static str,
+fn ready_reason<S: serde::Serializer>(all_answered: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if *all_answered {
+        "all_answered"
+    } else {
+        "cycle_closed"
+    })
 }
 
 impl Message for ReadyMail<'_> {
-    type Context<'a>
-        = ReadyContext<'a>
-    where
-        Self: 'a;
-
-    fn envelope(&self) -> Envelope<'_> {
-        Envelope {
-            key: format!("supervisor_ready:{}", self.review_id),
-            kind: Kind::SupervisorReady,
-            about: About::Review(self.review_id),
-            email: self.supervisor_email,
-            name: self.supervisor_name,
-            locale: self.locale,
-        }
+    fn cause(&self) -> Cause<'_> {
+        Cause::new(Kind::SupervisorReady, About::Review(self.review_id))
     }
-
-    fn context<'a>(&'a self, _: &'a Settings) -> ReadyContext<'a> {
-        ReadyContext {
-            cycle_name: self.cycle_name,
-            deadline: &self.deadline,
-            subject_name: self.subject_name,
-            link: self.link,
-            answered: self.answered,
-            invited: self.invited,
-            reason: if self.all_answered {
-                "all_answered"
-            } else {
-                "cycle_closed"
-            },
-        }
-    }
-}
-
-/// What a message is about: a rater's assignment (it carries their link), a review, or a
-/// staff account.
-pub enum About<'a> {
-    Assignment(&'a str),
-    Review(&'a str),
-    Account,
-}
-
-/// Who a message goes to, in which language, and its cause.
-pub struct Envelope<'a> {
-    /// The idempotency key: one message per cause.
-    pub key: String,
-    pub kind: Kind,
-    pub about: About<'a>,
-    pub email: &'a str,
-    pub name: &'a str,
-    pub locale: Locale,
 }
 
 fn new_message(
     from: &str,
-    e: Envelope<'_>,
+    to: Recipient<'_>,
+    cause: Cause<'_>,
     r: super::templates::Rendered,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
-    let Envelope {
-        key,
-        kind,
-        about,
-        email,
-        name,
-        locale,
-    } = e;
-    let (assignment_id, review_id) = match about {
+    let (assignment_id, review_id) = match cause.about {
         About::Assignment(id) => (Some(crate::domain::ids::AssignmentId::stored(id)), None),
         About::Review(id) => (None, Some(crate::domain::ids::ReviewId::stored(id))),
-        About::Account => (None, None),
+        About::Request(_) => (None, None),
     };
     let id = crate::domain::ids::MessageId::generate();
     let message_id = format!("<{id}@kam360>");
     let mime = super::mailer::compose(
         from,
-        (name, email),
+        (to.name, to.email),
         &r.subject,
         (r.text, r.html),
         &message_id,
-        locale,
+        to.locale,
     )
-    .map_err(|e| anyhow::anyhow!("cannot compose the message to {email}: {e}"))?;
+    .map_err(|e| anyhow::anyhow!("cannot compose the message to {}: {e}", to.email))?;
     Ok(NewMessage {
         message_id,
         id,
-        idempotency_key: key,
-        kind,
+        idempotency_key: cause.key(),
+        kind: cause.kind,
         assignment_id,
         review_id,
-        recipient_email: email.to_owned(),
-        recipient_name: name.to_owned(),
-        locale,
+        recipient_email: to.email.to_owned(),
+        recipient_name: to.name.to_owned(),
+        locale: to.locale,
         subject: r.subject,
         mime,
         status: crate::domain::status::OutboxStatus::Pending,

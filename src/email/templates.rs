@@ -11,68 +11,40 @@ use super::Kind;
 use crate::domain::locale::Locale;
 
 macro_rules! embedded {
-    ($($name:literal),+ $(,)?) => {
-        &[$(($name, include_str!(concat!("../../templates/email/", $name)))),+]
+    (shared: $($name:literal),+; kinds: $($kind:literal),+ $(,)?) => {
+        &[
+            $(($name, include_str!(concat!("../../templates/email/", $name))),)+
+            $(
+                embedded!(@part $kind, "en.subject.j2"),
+                embedded!(@part $kind, "en.txt.j2"),
+                embedded!(@part $kind, "en.html.j2"),
+                embedded!(@part $kind, "zh.subject.j2"),
+                embedded!(@part $kind, "zh.txt.j2"),
+                embedded!(@part $kind, "zh.html.j2"),
+            )+
+        ]
+    };
+    (@part $kind:literal, $file:literal) => {
+        (
+            concat!($kind, "/", $file),
+            include_str!(concat!("../../templates/email/", $kind, "/", $file)),
+        )
     };
 }
 
-/// Every built-in template, by name.
+/// Every built-in template, by name: the bases and the button, then each kind's folder (named
+/// as `Kind::as_str`; a test checks that every kind has one).
 const BUILT_IN: &[(&str, &str)] = embedded!(
-    "base.html.j2",
-    "invitation/en.subject.j2",
-    "invitation/en.txt.j2",
-    "invitation/en.html.j2",
-    "invitation/zh.subject.j2",
-    "invitation/zh.txt.j2",
-    "invitation/zh.html.j2",
-    "reminder/en.subject.j2",
-    "reminder/en.txt.j2",
-    "reminder/en.html.j2",
-    "reminder/zh.subject.j2",
-    "reminder/zh.txt.j2",
-    "reminder/zh.html.j2",
-    "resend/en.subject.j2",
-    "resend/en.txt.j2",
-    "resend/en.html.j2",
-    "resend/zh.subject.j2",
-    "resend/zh.txt.j2",
-    "resend/zh.html.j2",
-    "supervisor_ready/en.subject.j2",
-    "supervisor_ready/en.txt.j2",
-    "supervisor_ready/en.html.j2",
-    "supervisor_ready/zh.subject.j2",
-    "supervisor_ready/zh.txt.j2",
-    "supervisor_ready/zh.html.j2",
-    "password_reset/en.subject.j2",
-    "password_reset/en.txt.j2",
-    "password_reset/en.html.j2",
-    "password_reset/zh.subject.j2",
-    "password_reset/zh.txt.j2",
-    "password_reset/zh.html.j2",
-    "links/en.subject.j2",
-    "links/en.txt.j2",
-    "links/en.html.j2",
-    "links/zh.subject.j2",
-    "links/zh.txt.j2",
-    "links/zh.html.j2",
-    "report_released/en.subject.j2",
-    "report_released/en.txt.j2",
-    "report_released/en.html.j2",
-    "report_released/zh.subject.j2",
-    "report_released/zh.txt.j2",
-    "report_released/zh.html.j2",
-    "staff_invite/en.subject.j2",
-    "staff_invite/en.txt.j2",
-    "staff_invite/en.html.j2",
-    "staff_invite/zh.subject.j2",
-    "staff_invite/zh.txt.j2",
-    "staff_invite/zh.html.j2",
-    "nomination_request/en.subject.j2",
-    "nomination_request/en.txt.j2",
-    "nomination_request/en.html.j2",
-    "nomination_request/zh.subject.j2",
-    "nomination_request/zh.txt.j2",
-    "nomination_request/zh.html.j2",
+    shared: "base.html.j2", "base.txt.j2", "macros.html.j2";
+    kinds: "invitation",
+    "reminder",
+    "resend",
+    "supervisor_ready",
+    "password_reset",
+    "links",
+    "report_released",
+    "staff_invite",
+    "nomination_request",
 );
 
 /// A rendered message.
@@ -141,5 +113,37 @@ impl Templates {
             text: part("txt")?,
             html: part("html")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_six_templates_and_they_extend_the_bases() {
+        for kind in Kind::ALL {
+            for locale in [Locale::En, Locale::Zh] {
+                for (part, base) in [
+                    ("subject", None),
+                    ("txt", Some("{% extends \"base.txt.j2\" %}")),
+                    ("html", Some("{% extends \"base.html.j2\" %}")),
+                ] {
+                    let name = format!("{}/{}.{part}.j2", kind.as_str(), locale.as_str());
+                    let source = BUILT_IN
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, t)| *t)
+                        .unwrap_or_else(|| panic!("{name} is not built in"));
+                    if let Some(base) = base {
+                        assert!(source.starts_with(base), "{name} does not extend {base}");
+                    }
+                }
+            }
+        }
+        let templates = Templates::new(None).expect("templates");
+        for name in ["base.html.j2", "base.txt.j2", "macros.html.j2"] {
+            assert!(templates.env.get_template(name).is_ok(), "{name}");
+        }
     }
 }

@@ -231,3 +231,110 @@ async fn a_status_moves_only_from_the_status_it_is_in(app: crate::helpers::TestA
 }
 
 crate::both_backends!(a_status_moves_only_from_the_status_it_is_in);
+
+#[derive(QueryableByName)]
+struct Sql {
+    #[diesel(sql_type = Text)]
+    sql: String,
+}
+
+#[tokio::test]
+async fn the_outbox_takes_every_kind_with_no_check_and_an_unknown_kind_reads_as_an_error() {
+    use kam360::domain::locale::Locale;
+    use kam360::domain::status::{EmailKind, OutboxStatus};
+
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = try_spawn_app(backend).await else {
+            continue;
+        };
+        // the enum is the one list of kinds: the column keeps no CHECK of its own
+        let checks = app
+            .read(move |c| {
+                let q = match backend {
+                    Backend::Sqlite => {
+                        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'email_outbox'"
+                    }
+                    Backend::Postgres => {
+                        "SELECT pg_get_constraintdef(oid) AS sql FROM pg_constraint \
+                         WHERE conrelid = 'email_outbox'::regclass AND contype = 'c'"
+                    }
+                };
+                Ok(diesel::sql_query(q).load::<Sql>(c)?)
+            })
+            .expect("the outbox's definition");
+        assert!(!checks.is_empty(), "{backend:?}");
+        for Sql { sql } in &checks {
+            let sql = sql.to_ascii_lowercase();
+            assert!(
+                !sql.contains("check (kind") && !sql.contains("check ((kind"),
+                "{backend:?}: {sql}"
+            );
+        }
+        // a row of every kind goes in and reads back
+        let now = db::now();
+        app.write(move |c| {
+            for kind in EmailKind::ALL {
+                let queued = db::outbox::enqueue(
+                    c,
+                    &db::outbox::NewMessage {
+                        id: kam360::domain::ids::MessageId::generate(),
+                        idempotency_key: format!("{kind}:every-kind"),
+                        kind: *kind,
+                        assignment_id: None,
+                        review_id: None,
+                        recipient_email: "every@kind.test".into(),
+                        recipient_name: "Every Kind".into(),
+                        locale: Locale::En,
+                        subject: kind.as_str().into(),
+                        mime: "MIME".into(),
+                        message_id: format!("<{kind}@kam360>"),
+                        status: OutboxStatus::Sent,
+                        attempts: 0,
+                        next_attempt_at: now,
+                        created_at: now,
+                    },
+                )?;
+                assert!(queued, "{kind}");
+            }
+            Ok(())
+        })
+        .expect("a row of every kind");
+        let mut kinds: Vec<EmailKind> = app
+            .read(|c| Ok(db::outbox::list(c, Some(OutboxStatus::Sent))?))
+            .expect("read back")
+            .into_iter()
+            .map(|r| r.kind)
+            .collect();
+        kinds.sort_by_key(|k| k.as_str());
+        let mut all = EmailKind::ALL.to_vec();
+        all.sort_by_key(|k| k.as_str());
+        assert_eq!(kinds, all, "{backend:?}");
+        // a kind this build does not know (written by a newer one) is an error that names it
+        app.write(|c| {
+            diesel::sql_query(
+                "INSERT INTO email_outbox (id, idempotency_key, kind, recipient_email, \
+                 recipient_name, locale, subject, message_id, status, attempts, next_attempt_at, \
+                 created_at) VALUES ('unknown-kind', 'digest:1', 'digest', 'a@kind.test', 'A', \
+                 'en', 'Digest', '<digest@kam360>', 'sent', 0, '2026-12-01 09:00:00', \
+                 '2026-12-01 09:00:00')",
+            )
+            .execute(c)?;
+            Ok(())
+        })
+        .expect("the database takes any kind");
+        let read = app
+            .read(
+                |c| Ok(db::outbox::list(c, Some(OutboxStatus::Sent)).map_err(anyhow::Error::from)),
+            )
+            .expect("the query runs");
+        // as the log shows it: the error and its causes
+        let err = format!(
+            "{:#}",
+            read.expect_err("an unknown kind is not read as a known one")
+        );
+        assert!(
+            err.contains("unknown email kind 'digest' in the database"),
+            "{backend:?}: {err}"
+        );
+    }
+}
