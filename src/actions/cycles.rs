@@ -31,7 +31,7 @@ pub fn create(
     now: NaiveDateTime,
 ) -> AppResult<CycleId> {
     let zone = settings.cycle.time_zone.clone();
-    create_in(conn, settings, rubric, name, (closes_on, &zone), now)
+    create_in(conn, settings, rubric, name, closes_on, &zone, now)
 }
 
 /// [`create`], with the deadline's day in the named IANA time zone (the CLI's `cycle create`).
@@ -41,7 +41,8 @@ pub fn create_in(
     settings: &Settings,
     rubric: &Rubric,
     name: &str,
-    (closes_on, zone_name): (NaiveDate, &str),
+    closes_on: NaiveDate,
+    zone_name: &str,
     now: NaiveDateTime,
 ) -> AppResult<CycleId> {
     // the CLI names the zone it refuses
@@ -177,7 +178,8 @@ pub fn step_view(
 ) -> AppResult<lifecycle::Cycle> {
     let per_status = db::cycle_page::status_counts(conn, &cycle.id)?;
     Ok(lifecycle::Cycle::counted(
-        (cycle.status, cycle.closes_at),
+        cycle.status,
+        cycle.closes_at,
         &per_status,
     ))
 }

@@ -45,7 +45,8 @@ pub fn remind(
     send_reminder(
         conn,
         super::Mail::new(templates, settings),
-        (&cycle, &rubric),
+        &cycle,
+        &rubric,
         &review,
         &a,
         now,
@@ -68,7 +69,8 @@ pub fn remind(
 fn send_reminder(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    (cycle, rubric): (&db::cycles::CycleRow, &crate::domain::rubric::Rubric),
+    cycle: &db::cycles::CycleRow,
+    rubric: &crate::domain::rubric::Rubric,
     review: &db::reviews::ReviewListing,
     a: &db::assignments::AssignmentListing,
     now: NaiveDateTime,
@@ -125,7 +127,8 @@ pub fn remind_all(
             send_reminder(
                 conn,
                 super::Mail::new(templates, settings),
-                (&cycle, &rubric),
+                &cycle,
+                &rubric,
                 review,
                 a,
                 now,

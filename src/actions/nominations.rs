@@ -308,7 +308,9 @@ pub fn edit(
     if !db::assignments::update_details(
         conn,
         assignment_id,
-        (n.relationship, n.locale, organization.as_ref()),
+        n.relationship,
+        n.locale,
+        organization.as_ref(),
     )? {
         return Err(AppError::refused("refuse.changed"));
     }

@@ -107,7 +107,8 @@ pub fn request_all(
 pub fn nudge(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    (cycle_id, review_id): (&CycleId, &ReviewId),
+    cycle_id: &CycleId,
+    review_id: &ReviewId,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
@@ -205,7 +206,8 @@ pub fn save(
         review_id,
         &[ProposalStatus::NotStarted, ProposalStatus::Proposed],
         ProposalStatus::Proposed,
-        (now, actor),
+        actor,
+        now,
     )?;
     if !moved {
         return Err(AppError::refused("proposal.refused.approved"));
@@ -252,7 +254,8 @@ pub fn approve(
         review_id,
         &[ProposalStatus::NotStarted, ProposalStatus::Proposed],
         ProposalStatus::Approved,
-        (now, Some(actor)),
+        Some(actor),
+        now,
     )? {
         return Err(AppError::refused("proposal.refused.approved"));
     }

@@ -81,16 +81,30 @@ pub fn invitation_valid_for() -> chrono::TimeDelta {
     chrono::TimeDelta::days(7)
 }
 
+/// Who is invited, as the admin typed them (checked).
+pub struct Invitee<'a> {
+    pub email: &'a EmailAddress,
+    pub name: &'a str,
+    pub role: Role,
+    pub locale: Locale,
+}
+
 /// Invites a staff member: the account is created without a usable password and a
 /// single-use link to choose one (valid 7 days, only its hash stored) is emailed.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn invite(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    (email, name, role, locale): (&EmailAddress, &str, Role, Locale),
+    who: Invitee<'_>,
     actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let Invitee {
+        email,
+        name,
+        role,
+        locale,
+    } = who;
     let super::Mail {
         templates,
         settings,

@@ -113,7 +113,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let rubric = ctx.rubric()?;
             let zone = a.time_zone.as_deref().unwrap_or(&s.cycle.time_zone);
             let id = ctx.db.write_blocking(|c| {
-                actions::cycles::create_in(c, &s, &rubric, &a.name, (a.closes_at, zone), now)
+                actions::cycles::create_in(c, &s, &rubric, &a.name, a.closes_at, zone, now)
             })?;
             let deadline = ctx
                 .db

@@ -158,7 +158,9 @@ pub fn waiting_in_cycle(
 pub fn update_details(
     conn: &mut AnyConnection,
     id: &AssignmentId,
-    (relationship, locale, organization_id): (Relationship, Locale, Option<&OrganizationId>),
+    relationship: Relationship,
+    locale: Locale,
+    organization_id: Option<&OrganizationId>,
 ) -> QueryResult<bool> {
     let n = diesel::update(
         assignments::table

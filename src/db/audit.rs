@@ -92,8 +92,9 @@ pub struct Search {
 pub fn search(
     conn: &mut AnyConnection,
     s: &Search,
-    (offset, limit): (i64, i64),
+    page: super::Page,
 ) -> QueryResult<(Vec<Listed>, bool)> {
+    let super::Page { offset, limit } = page;
     use super::schema::people;
     let actors = diesel::alias!(people as actors);
     let mut q = audit_events::table

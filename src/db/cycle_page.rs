@@ -43,8 +43,9 @@ pub fn reviews(
     conn: &mut AnyConnection,
     cycle_id: &CycleId,
     filter: &Filter,
-    (offset, limit): (i64, i64),
+    page: super::Page,
 ) -> QueryResult<(Vec<ReviewListing>, i64)> {
+    let super::Page { offset, limit } = page;
     let supervisors = diesel::alias!(people as supervisors);
     let pattern = contains_pattern(filter.search.trim());
     let searching = !filter.search.trim().is_empty();

@@ -29,6 +29,13 @@ pub use connection::{AnyConnection, Backend, Manager};
 
 pub use statements::StatementCounter;
 
+/// A page of a long list: skip `offset` rows, then read at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub offset: i64,
+    pub limit: i64,
+}
+
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};

@@ -68,7 +68,8 @@ pub fn transition(
     review_id: &ReviewId,
     from: &[ProposalStatus],
     to: ProposalStatus,
-    (now, by): (NaiveDateTime, Option<&PersonId>),
+    by: Option<&PersonId>,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let target = nomination_requests::table
         .filter(nomination_requests::review_id.eq(review_id))

@@ -70,7 +70,8 @@ pub struct Cycle {
 impl Cycle {
     /// The cycle with its nominations counted per status.
     pub fn counted(
-        (status, closes_at): (CycleStatus, NaiveDateTime),
+        status: CycleStatus,
+        closes_at: NaiveDateTime,
         per_status: &[(super::status::AssignmentStatus, i64)],
     ) -> Cycle {
         let pending = per_status

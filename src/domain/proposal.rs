@@ -127,7 +127,8 @@ fn clean(s: &str) -> Option<String> {
 pub fn check(
     p: &Proposal,
     k: usize,
-    (kam_email, supervisor_email): (&str, &str),
+    kam_email: &str,
+    supervisor_email: &str,
 ) -> Result<Vec<Proposed>, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut out = Vec::new();
@@ -227,7 +228,7 @@ mod tests {
     #[test]
     fn a_complete_list_passes_in_form_order() {
         let p = Proposal::from_fields(&as_fields(&full()));
-        let ok = check(&p, 3, ("kam@x.cn", "boss@x.cn")).expect("valid");
+        let ok = check(&p, 3, "kam@x.cn", "boss@x.cn").expect("valid");
         assert_eq!(ok.len(), 9);
         assert_eq!(ok[0].relationship, Relationship::Customer);
         assert_eq!(ok[8].relationship, Relationship::Team);
@@ -241,7 +242,7 @@ mod tests {
         f.push(("peer-5-name".into(), "  ".into()));
         let p = Proposal::from_fields(&f);
         assert_eq!(p.rows(Relationship::Peer).len(), 2);
-        let problems = check(&p, 3, ("kam@x.cn", "boss@x.cn")).expect_err("too few");
+        let problems = check(&p, 3, "kam@x.cn", "boss@x.cn").expect_err("too few");
         assert_eq!(
             problems,
             [Problem {
@@ -259,7 +260,7 @@ mod tests {
         rows[3].3 = "KAM@x.cn".into();
         rows[4].2 = String::new();
         let p = Proposal::from_fields(&as_fields(&rows));
-        let problems = check(&p, 3, ("kam@x.cn", "boss@x.cn")).expect_err("refused");
+        let problems = check(&p, 3, "kam@x.cn", "boss@x.cn").expect_err("refused");
         let keys: Vec<&str> = problems.iter().map(|p| p.key).collect();
         assert_eq!(
             keys,
@@ -286,7 +287,7 @@ mod tests {
         f.push(("boss-0-name".into(), "x".into()));
         let p = Proposal::from_fields(&f);
         assert_eq!(p.rows(Relationship::Customer).len(), 13);
-        let problems = check(&p, 3, ("kam@x.cn", "boss@x.cn")).expect_err("refused");
+        let problems = check(&p, 3, "kam@x.cn", "boss@x.cn").expect_err("refused");
         assert!(problems.contains(&Problem {
             place: Place::Group(Relationship::Customer),
             key: "proposal.error.too_many"

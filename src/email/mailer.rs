@@ -149,12 +149,17 @@ impl Header for ContentLanguage {
 /// encoding.
 pub fn compose(
     from: &str,
-    (name, email): (&str, &str),
+    to: super::messages::Recipient<'_>,
     subject: &str,
-    (text, html): (String, String),
+    text: String,
+    html: String,
     message_id: &str,
-    locale: crate::domain::locale::Locale,
 ) -> Result<String, ComposeError> {
+    let super::messages::Recipient {
+        email,
+        name,
+        locale,
+    } = to;
     let from: Mailbox = from
         .parse()
         .map_err(|e: lettre::address::AddressError| ComposeError::Sender(e.to_string()))?;
@@ -212,11 +217,15 @@ mod tests {
     fn names_and_subjects_cannot_inject_headers() {
         let raw = compose(
             "kam360 <no-reply@kam360.test>",
-            ("Evil\r\nBcc: victim@example.com", "rater@example.cn"),
+            crate::email::messages::Recipient {
+                name: "Evil\r\nBcc: victim@example.com",
+                email: "rater@example.cn",
+                locale: crate::domain::locale::Locale::En,
+            },
             "Hi\r\nBcc: victim2@example.com",
-            ("text".into(), "<p>html</p>".into()),
+            "text".into(),
+            "<p>html</p>".into(),
             "<abc@kam360>",
-            crate::domain::locale::Locale::En,
         )
         .expect("composed");
         let h = headers(&raw);
@@ -231,11 +240,15 @@ mod tests {
     fn chinese_names_are_encoded_and_the_message_id_is_kept() {
         let raw = compose(
             "kam360 <no-reply@kam360.test>",
-            ("王芳", "rater@example.cn"),
+            crate::email::messages::Recipient {
+                name: "王芳",
+                email: "rater@example.cn",
+                locale: crate::domain::locale::Locale::Zh,
+            },
             "请为王芳提供反馈",
-            ("正文".into(), "<p>正文</p>".into()),
+            "正文".into(),
+            "<p>正文</p>".into(),
             "<abc@kam360>",
-            crate::domain::locale::Locale::Zh,
         )
         .expect("composed");
         let h = headers(&raw);

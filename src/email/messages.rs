@@ -248,15 +248,8 @@ fn new_message(
     };
     let id = crate::domain::ids::MessageId::generate();
     let message_id = format!("<{id}@kam360>");
-    let mime = super::mailer::compose(
-        from,
-        (to.name, to.email),
-        &r.subject,
-        (r.text, r.html),
-        &message_id,
-        to.locale,
-    )
-    .map_err(|e| anyhow::anyhow!("cannot compose the message to {}: {e}", to.email))?;
+    let mime = super::mailer::compose(from, to, &r.subject, r.text, r.html, &message_id)
+        .map_err(|e| anyhow::anyhow!("cannot compose the message to {}: {e}", to.email))?;
     Ok(NewMessage {
         message_id,
         id,

@@ -159,7 +159,17 @@ fn store(db: &Db, update: Outcome) -> impl std::future::Future<Output = Result<(
     db.write(move |c| record(c, &update, now))
 }
 
-type Outcome = (OutboxRow, Result<(), (String, Option<NaiveDateTime>)>);
+/// What became of one claimed message: delivered, or the error and when to try again (none:
+/// failed for good).
+struct Outcome {
+    row: OutboxRow,
+    result: Result<(), Failed>,
+}
+
+struct Failed {
+    error: String,
+    next: Option<NaiveDateTime>,
+}
 
 /// Decides what to store for a sent or failed message (and counts it).
 fn settle(
@@ -171,7 +181,10 @@ fn settle(
     match outcome {
         Ok(()) => {
             report.sent += 1;
-            (row, Ok(()))
+            Outcome {
+                row,
+                result: Ok(()),
+            }
         }
         Err(e) => {
             let now = db::now();
@@ -185,18 +198,21 @@ fn settle(
             }
             let next =
                 (!give_up).then(|| now + backoff(row.attempts, settings.email.retry_base_seconds));
-            (row, Err((e.message, next)))
+            Outcome {
+                row,
+                result: Err(Failed {
+                    error: e.message,
+                    next,
+                }),
+            }
         }
     }
 }
 
 /// Stores the outcome of one message; a delivered invitation or resend marks its rater invited.
-fn record(
-    c: &mut db::AnyConnection,
-    (row, outcome): &Outcome,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    match outcome {
+fn record(c: &mut db::AnyConnection, update: &Outcome, now: NaiveDateTime) -> Result<(), AppError> {
+    let row = &update.row;
+    match &update.result {
         Ok(()) => {
             let linked = matches!(row.kind, Kind::Invitation | Kind::Resend);
             if outbox::mark_sent(c, &row.id, row.attempts, now)? && linked {
@@ -205,8 +221,8 @@ fn record(
                 }
             }
         }
-        Err((message, next)) => {
-            outbox::mark_unsent(c, &row.id, row.attempts, message, *next)?;
+        Err(Failed { error, next }) => {
+            outbox::mark_unsent(c, &row.id, row.attempts, error, *next)?;
         }
     }
     Ok(())

@@ -6,13 +6,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::Admin;
+use super::extractors::{Admin, StaffRequest};
 use super::response::{html, see_other, see_other_with_notice, staff_locale};
 use super::staff::viewer;
 use super::views::admin::{self as view, CycleFormView};
 use super::AppState;
 use crate::actions::{self, cycles};
-use crate::db::{self, sessions::StaffSession};
+use crate::db;
 use crate::domain::cycle_settings::{self, CycleInput, Problem};
 use crate::domain::ids::{CycleId, PersonId};
 use crate::domain::locale::Locale;
@@ -62,12 +62,31 @@ fn default_reminders(state: &AppState) -> String {
     cycle_settings::stored_days(&state.settings.email.reminder_days)
 }
 
+/// The cycle form's page: its title, where it posts and goes back to, and what it shows.
+struct FormPage<'a> {
+    title: &'a str,
+    action: &'a str,
+    back: &'a str,
+    input: &'a CycleInput,
+    problems: &'a [Problem],
+    mode_editable: bool,
+}
+
 fn form_page(
     state: &AppState,
-    (req, session, l): (&HttpRequest, &StaffSession, Locale),
-    (title, action, back): (&str, &str, &str),
-    (input, problems, mode_editable): (&CycleInput, &[Problem], bool),
+    asker: StaffRequest<'_>,
+    l: Locale,
+    page: FormPage<'_>,
 ) -> maud::Markup {
+    let StaffRequest { req, session } = asker;
+    let FormPage {
+        title,
+        action,
+        back,
+        input,
+        problems,
+        mode_editable,
+    } = page;
     let reminders = default_reminders(state);
     view::cycle_form(
         l,
@@ -103,9 +122,16 @@ pub async fn new_form(
         StatusCode::OK,
         form_page(
             &state,
-            (&req, &session, l),
-            (t(l, "admin.new_cycle"), "/admin/cycles", "/admin"),
-            (&input, &[], true),
+            StaffRequest::new(&req, &session),
+            l,
+            FormPage {
+                title: t(l, "admin.new_cycle"),
+                action: "/admin/cycles",
+                back: "/admin",
+                input: &input,
+                problems: &[],
+                mode_editable: true,
+            },
         ),
     ))
 }
@@ -137,9 +163,16 @@ pub async fn create(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form_page(
                     &state,
-                    (&req, &session, l),
-                    (t(l, "admin.new_cycle"), "/admin/cycles", "/admin"),
-                    (&form.input, &problems, true),
+                    StaffRequest::new(&req, &session),
+                    l,
+                    FormPage {
+                        title: t(l, "admin.new_cycle"),
+                        action: "/admin/cycles",
+                        back: "/admin",
+                        input: &form.input,
+                        problems: &problems,
+                        mode_editable: true,
+                    },
                 ),
             ))
         }
@@ -153,7 +186,8 @@ pub async fn create(
         .await?;
     Ok(see_other_with_notice(
         format!("/admin/cycles/{id}"),
-        (Notice::Created, 0),
+        Notice::Created,
+        0,
         &state.settings,
     ))
 }
@@ -201,9 +235,16 @@ pub async fn edit_form(
         StatusCode::OK,
         form_page(
             &state,
-            (&req, &session, l),
-            (&title, &action, &back),
-            (&input_of(&cycle), &[], !has_kams),
+            StaffRequest::new(&req, &session),
+            l,
+            FormPage {
+                title: &title,
+                action: &action,
+                back: &back,
+                input: &input_of(&cycle),
+                problems: &[],
+                mode_editable: !has_kams,
+            },
         ),
     ))
 }
@@ -240,9 +281,16 @@ pub async fn update(
             StatusCode::UNPROCESSABLE_ENTITY,
             form_page(
                 &state,
-                (&req, &session, l),
-                (&title, &action, &back),
-                (&form.input, problems, !has_kams),
+                StaffRequest::new(&req, &session),
+                l,
+                FormPage {
+                    title: &title,
+                    action: &action,
+                    back: &back,
+                    input: &form.input,
+                    problems,
+                    mode_editable: !has_kams,
+                },
             ),
         )
     };
@@ -259,7 +307,8 @@ pub async fn update(
     match done {
         Ok(()) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}", cycle.id),
-            (Notice::Edited, 0),
+            Notice::Edited,
+            0,
             &state.settings,
         )),
         // refused as a whole (launched meanwhile, or the mode fixed by its nominations): the
@@ -281,8 +330,9 @@ pub async fn update(
 /// reason, in the reader's language. Every admin POST answers through here.
 pub(super) async fn run<F, A, P>(
     state: &AppState,
-    (req, session): (&HttpRequest, &StaffSession),
-    (to, done): (String, Notice),
+    asker: StaffRequest<'_>,
+    to: String,
+    done: Notice,
     f: F,
     again: A,
 ) -> AppResult<HttpResponse>
@@ -291,10 +341,11 @@ where
     A: FnOnce(String) -> P,
     P: std::future::Future<Output = AppResult<HttpResponse>>,
 {
+    let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
     let actor = session.person_id.clone();
     match state.db.write(move |c| f(c, &actor)).await {
-        Ok(n) => Ok(see_other_with_notice(to, (done, n), &state.settings)),
+        Ok(n) => Ok(see_other_with_notice(to, done, n, &state.settings)),
         Err(e) => match e.refusal(l) {
             Some(reason) => again(reason).await,
             None => Err(e),

@@ -10,13 +10,13 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::Admin;
+use super::extractors::{Admin, StaffRequest};
 use super::response::{html_after_notice, notice, staff_locale};
 use super::staff::viewer;
 use super::views::admin_cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
 use super::AppState;
 use crate::actions;
-use crate::db::{self, sessions::StaffSession};
+use crate::db;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use crate::domain::relationship::Relationship;
 use crate::domain::status::Notice;
@@ -66,7 +66,15 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &CycleId, q: &PageQuery) -> App
     let mut page = q.page.unwrap_or(1).max(1);
     let size = i64::try_from(PAGE_SIZE).unwrap_or(25);
     let offset = |page: usize| i64::try_from(page - 1).unwrap_or(0).saturating_mul(size);
-    let (mut reviews, total) = db::cycle_page::reviews(c, cycle_id, &filter, (offset(page), size))?;
+    let (mut reviews, total) = db::cycle_page::reviews(
+        c,
+        cycle_id,
+        &filter,
+        db::Page {
+            offset: offset(page),
+            limit: size,
+        },
+    )?;
     // past the end (the last KAM of the last page left the filter): the last page instead
     let last = usize::try_from(total)
         .unwrap_or(0)
@@ -74,7 +82,16 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &CycleId, q: &PageQuery) -> App
         .max(1);
     if reviews.is_empty() && page > last {
         page = last;
-        reviews = db::cycle_page::reviews(c, cycle_id, &filter, (offset(page), size))?.0;
+        reviews = db::cycle_page::reviews(
+            c,
+            cycle_id,
+            &filter,
+            db::Page {
+                offset: offset(page),
+                limit: size,
+            },
+        )?
+        .0;
     }
     let ids: Vec<ReviewId> = reviews.iter().map(|r| r.review.id.clone()).collect();
     let assignments = db::cycle_page::assignments_of(c, &ids)?;
@@ -140,11 +157,13 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &CycleId, q: &PageQuery) -> App
 /// Renders the page (after a read, or again after a refused action).
 pub(super) async fn render(
     state: &AppState,
-    (req, session): (&HttpRequest, &StaffSession),
+    asker: StaffRequest<'_>,
     cycle_id: &CycleId,
     q: PageQuery,
-    (status, refusal): (StatusCode, Refusal<'_>),
+    status: StatusCode,
+    refusal: Refusal<'_>,
 ) -> AppResult<HttpResponse> {
+    let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
     let (id, query) = (cycle_id.clone(), q.clone());
     let loaded = state.db.read(move |c| load(c, &id, &query)).await?;
@@ -182,10 +201,11 @@ pub async fn show(
     }
     render(
         &state,
-        (&req, &session),
+        StaffRequest::new(&req, &session),
         &path,
         q,
-        (StatusCode::OK, Refusal::default()),
+        StatusCode::OK,
+        Refusal::default(),
     )
     .await
 }
@@ -194,7 +214,7 @@ pub async fn show(
 /// again (422) with the reason.
 pub(super) async fn act<F>(
     state: &AppState,
-    (req, session): (&HttpRequest, &StaffSession),
+    asker: StaffRequest<'_>,
     cycle_id: &CycleId,
     done: Notice,
     f: F,
@@ -202,23 +222,31 @@ pub(super) async fn act<F>(
 where
     F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<usize> + Send + 'static,
 {
-    act_keeping(state, (req, session), cycle_id, (done, None), f).await
+    let StaffRequest { req, session } = asker;
+    act_keeping(
+        state,
+        StaffRequest::new(req, session),
+        cycle_id,
+        done,
+        None,
+        f,
+    )
+    .await
 }
 
 /// [`act`], keeping a typed row (nomination id, its fields) in its form when refused.
 pub(super) async fn act_keeping<F>(
     state: &AppState,
-    (req, session): (&HttpRequest, &StaffSession),
+    asker: StaffRequest<'_>,
     cycle_id: &CycleId,
-    (done, typed): (
-        Notice,
-        Option<(AssignmentId, crate::domain::nomination_form::EditInput)>,
-    ),
+    done: Notice,
+    typed: Option<(AssignmentId, crate::domain::nomination_form::EditInput)>,
     f: F,
 ) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<usize> + Send + 'static,
 {
+    let StaffRequest { req, session } = asker;
     let id = cycle_id;
     // the view of the list the action was taken from (search, filter, page)
     let view = web::Query::<PageQuery>::from_query(req.query_string())
@@ -233,12 +261,13 @@ where
         };
         render(
             state,
-            (req, session),
+            StaffRequest::new(req, session),
             id,
             view,
-            (StatusCode::UNPROCESSABLE_ENTITY, refusal),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refusal,
         )
         .await
     };
-    super::admin::run(state, (req, session), (to, done), f, again).await
+    super::admin::run(state, StaffRequest::new(req, session), to, done, f, again).await
 }

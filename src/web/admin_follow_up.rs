@@ -7,7 +7,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::admin_cycle::{act, act_keeping};
-use super::extractors::Admin;
+use super::extractors::{Admin, StaffRequest};
 use super::AppState;
 use crate::actions::{follow_up, links, proposals};
 use crate::db;
@@ -42,21 +42,27 @@ async fn step(
         Step::Reissue => Notice::Reissued,
         Step::Revoke => Notice::Revoked,
     };
-    act(state, (req, session), &cycle, done, move |c, actor| {
-        let (now, mail) = (db::now(), crate::actions::Mail::new(&templates, &settings));
-        let target = links::Target {
-            cycle_id: &c2,
-            assignment_id: &assignment,
-        };
-        match step {
-            Step::Remind => follow_up::remind(c, mail, &c2, &assignment, Some(actor), now),
-            Step::Reissue => {
-                links::reissue_assignment(c, mail, &target, Some(actor), now).map(|_| ())
+    act(
+        state,
+        StaffRequest::new(req, session),
+        &cycle,
+        done,
+        move |c, actor| {
+            let (now, mail) = (db::now(), crate::actions::Mail::new(&templates, &settings));
+            let target = links::Target {
+                cycle_id: &c2,
+                assignment_id: &assignment,
+            };
+            match step {
+                Step::Remind => follow_up::remind(c, mail, &c2, &assignment, Some(actor), now),
+                Step::Reissue => {
+                    links::reissue_assignment(c, mail, &target, Some(actor), now).map(|_| ())
+                }
+                Step::Revoke => links::revoke_assignment(c, &target, Some(actor), now),
             }
-            Step::Revoke => links::revoke_assignment(c, &target, Some(actor), now),
-        }
-        .map(|()| 1)
-    })
+            .map(|()| 1)
+        },
+    )
     .await
 }
 
@@ -126,9 +132,10 @@ pub async fn correct_email(
     ));
     act_keeping(
         &state,
-        (&req, &session),
+        StaffRequest::new(&req, &session),
         &cycle,
-        (Notice::Corrected, typed),
+        Notice::Corrected,
+        typed,
         move |c, actor| {
             let mail = crate::actions::Mail::new(&templates, &settings);
             follow_up::correct_email(c, mail, &c2, &a2, &email, Some(actor), db::now()).map(|()| 1)
@@ -152,7 +159,7 @@ pub async fn remind_all(
     );
     act(
         &state,
-        (&req, &session),
+        StaffRequest::new(&req, &session),
         &cycle,
         Notice::Reminded,
         move |c, actor| {
@@ -179,12 +186,12 @@ pub async fn nudge(
     );
     act(
         &state,
-        (&req, &session),
+        StaffRequest::new(&req, &session),
         &cycle,
         Notice::Nudged,
         move |c, actor| {
             let mail = crate::actions::Mail::new(&templates, &settings);
-            proposals::nudge(c, mail, (&c2, &review), Some(actor), db::now()).map(|()| 1)
+            proposals::nudge(c, mail, &c2, &review, Some(actor), db::now()).map(|()| 1)
         },
     )
     .await

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::admin::find;
-use super::extractors::Admin;
+use super::extractors::{Admin, StaffRequest};
 use super::response::{html, staff_locale};
 use super::staff::viewer;
 use super::views::admin::{self as view, Step};
@@ -38,7 +38,7 @@ async fn effects(
             Ok::<_, AppError>((kams, per_status))
         })
         .await?;
-    let step_view = lifecycle::Cycle::counted((cycle.status, cycle.closes_at), &per_status);
+    let step_view = lifecycle::Cycle::counted(cycle.status, cycle.closes_at, &per_status);
     let n = |v: i64| v.to_string();
     let list = match step {
         Step::Launch => {
@@ -106,7 +106,8 @@ async fn confirm_page(
         view::confirm(
             l,
             &viewer(session, req),
-            (&cycle.id, &cycle.name),
+            &cycle.id,
+            &cycle.name,
             step,
             &effects,
             refusal.as_deref(),
@@ -165,12 +166,13 @@ async fn step(
         Step::Close => Notice::Closed,
         Step::Archive => Notice::Archived,
     };
-    let to = (format!("/admin/cycles/{}", cycle.id), done);
+    let to = format!("/admin/cycles/{}", cycle.id);
     let again = |_: String| confirm_page(session, state, req, &cycle.id, step);
     super::admin::run(
         state,
-        (req, session),
+        StaffRequest::new(req, session),
         to,
+        done,
         move |c, actor| {
             let mail = crate::actions::Mail::new(&templates, &settings);
             match step {

@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::admin_cycle::{act, act_keeping, render};
-use super::extractors::Admin;
+use super::extractors::{Admin, StaffRequest};
 use super::response::{see_other_with_notice, staff_locale};
 use super::views::admin_cycle::{PageQuery, Refusal};
 use super::AppState;
@@ -79,7 +79,8 @@ pub async fn upload(
     match result {
         Ok((summary, _)) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}", id.as_str()),
-            (Notice::Imported, summary.added),
+            Notice::Imported,
+            summary.added,
             &state.settings,
         )),
         Err(AppError::Invalid(e)) => {
@@ -89,10 +90,11 @@ pub async fn upload(
             };
             render(
                 &state,
-                (&req, &session),
+                StaffRequest::new(&req, &session),
                 &id,
                 PageQuery::default(),
-                (StatusCode::UNPROCESSABLE_ENTITY, refusal),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal,
             )
             .await
         }
@@ -136,7 +138,8 @@ pub async fn add(
     match result {
         Ok(s) => Ok(see_other_with_notice(
             format!("/admin/cycles/{}", id.as_str()),
-            (Notice::Added, s.added),
+            Notice::Added,
+            s.added,
             &state.settings,
         )),
         Err(e) if e.refusal(l).is_some() => {
@@ -146,10 +149,11 @@ pub async fn add(
             };
             render(
                 &state,
-                (&req, &session),
+                StaffRequest::new(&req, &session),
                 &id,
                 PageQuery::default(),
-                (StatusCode::UNPROCESSABLE_ENTITY, refusal),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal,
             )
             .await
         }
@@ -168,7 +172,7 @@ pub async fn remove(
     let c2 = cycle.clone();
     act(
         &state,
-        (&req, &session),
+        StaffRequest::new(&req, &session),
         &cycle,
         Notice::Removed,
         move |c, actor| {
@@ -203,9 +207,10 @@ pub async fn edit(
     let typed = Some((assignment.clone(), input.clone()));
     act_keeping(
         &state,
-        (&req, &session),
+        StaffRequest::new(&req, &session),
         &cycle,
-        (Notice::EditedOne, typed),
+        Notice::EditedOne,
+        typed,
         move |c, actor| {
             let now = db::now();
             nominations::edit(c, &c2, &assignment, &input, Some(actor), now)?;

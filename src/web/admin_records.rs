@@ -5,12 +5,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::Admin;
+use super::extractors::{Admin, StaffRequest};
 use super::response::{html, html_after_notice, notice, staff_locale};
 use super::staff::viewer;
 use super::views::admin_records::{self as view, AuditPage};
 use super::AppState;
-use crate::db::{self, sessions::StaffSession};
+use crate::db;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 
@@ -19,9 +19,12 @@ const OUTBOX_LIMIT: i64 = 500;
 
 async fn outbox_page(
     state: &AppState,
-    (req, session): (&HttpRequest, &StaffSession),
-    (status, done, refusal): (StatusCode, Option<(Notice, usize)>, Option<&str>),
+    asker: StaffRequest<'_>,
+    status: StatusCode,
+    done: Option<(Notice, usize)>,
+    refusal: Option<&str>,
 ) -> AppResult<HttpResponse> {
+    let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
     let rows = state
         .db
@@ -59,31 +62,37 @@ pub async fn outbox(
 ) -> AppResult<HttpResponse> {
     outbox_page(
         &state,
-        (&req, &session),
-        (StatusCode::OK, notice(&req), None),
+        StaffRequest::new(&req, &session),
+        StatusCode::OK,
+        notice(&req),
+        None,
     )
     .await
 }
 
 async fn retry_some(
     state: &AppState,
-    (req, session): (&HttpRequest, &StaffSession),
+    asker: StaffRequest<'_>,
     id: Option<crate::domain::ids::MessageId>,
 ) -> AppResult<HttpResponse> {
+    let StaffRequest { req, session } = asker;
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
     let again = |reason: String| async move {
         outbox_page(
             state,
-            (req, session),
-            (StatusCode::UNPROCESSABLE_ENTITY, None, Some(&reason)),
+            StaffRequest::new(req, session),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(&reason),
         )
         .await
     };
-    let to = ("/admin/outbox".to_owned(), Notice::Retried);
+    let to = "/admin/outbox".to_owned();
     super::admin::run(
         state,
-        (req, session),
+        StaffRequest::new(req, session),
         to,
+        Notice::Retried,
         move |c, actor| {
             let now = db::now();
             let r = crate::actions::outbox::retry(c, &templates, &settings, id.as_ref(), now)?;
@@ -112,7 +121,12 @@ pub async fn retry(
     req: HttpRequest,
     path: web::Path<crate::domain::ids::MessageId>,
 ) -> AppResult<HttpResponse> {
-    retry_some(&state, (&req, &session), Some(path.into_inner())).await
+    retry_some(
+        &state,
+        StaffRequest::new(&req, &session),
+        Some(path.into_inner()),
+    )
+    .await
 }
 
 /// `POST /admin/outbox/retry`: every failed message.
@@ -121,7 +135,7 @@ pub async fn retry_all(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    retry_some(&state, (&req, &session), None).await
+    retry_some(&state, StaffRequest::new(&req, &session), None).await
 }
 
 /// The audit page's query.
@@ -158,7 +172,14 @@ pub async fn audit(
     let (events, more, cycles) = state
         .db
         .read(move |c| {
-            let (events, more) = db::audit::search(c, &search, (offset, AUDIT_PAGE))?;
+            let (events, more) = db::audit::search(
+                c,
+                &search,
+                db::Page {
+                    offset,
+                    limit: AUDIT_PAGE,
+                },
+            )?;
             let events: Vec<view::AuditLine> = events
                 .into_iter()
                 .map(|e| view::AuditLine {

@@ -132,7 +132,8 @@ pub async fn insights(
         super::views::insights::insights(
             l,
             &super::staff::viewer(&session, &req),
-            (&name, &id),
+            &name,
+            &id,
             &rubric,
             &i,
             k,

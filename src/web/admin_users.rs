@@ -6,13 +6,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::Admin;
+use super::extractors::{Admin, StaffRequest};
 use super::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
 use super::staff::viewer;
 use super::views::admin_users::{self as view, UsersPage};
 use super::AppState;
 use crate::actions::users::{self, FieldProblem, InviteInput};
-use crate::db::{self, sessions::StaffSession};
+use crate::db;
 use crate::domain::ids::PersonId;
 use crate::domain::status::Notice;
 use crate::domain::status::Role;
@@ -20,10 +20,14 @@ use crate::error::{AppError, AppResult};
 
 async fn users_page(
     state: &AppState,
-    (req, session): (&HttpRequest, &StaffSession),
-    (invite, problems, refusal): (&InviteInput, &[FieldProblem], Option<&str>),
-    (status, done): (StatusCode, Option<(Notice, usize)>),
+    asker: StaffRequest<'_>,
+    invite: &InviteInput,
+    problems: &[FieldProblem],
+    refusal: Option<&str>,
+    status: StatusCode,
+    done: Option<(Notice, usize)>,
 ) -> AppResult<HttpResponse> {
+    let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
     let accounts = state
         .db
@@ -66,9 +70,12 @@ pub async fn users(
 ) -> AppResult<HttpResponse> {
     users_page(
         &state,
-        (&req, &session),
-        (&InviteInput::default(), &[], None),
-        (StatusCode::OK, notice(&req)),
+        StaffRequest::new(&req, &session),
+        &InviteInput::default(),
+        &[],
+        None,
+        StatusCode::OK,
+        notice(&req),
     )
     .await
 }
@@ -94,9 +101,12 @@ pub async fn invite(
         Err(problems) => {
             return users_page(
                 &state,
-                (&req, &session),
-                (&form.input, &problems, None),
-                (StatusCode::UNPROCESSABLE_ENTITY, None),
+                StaffRequest::new(&req, &session),
+                &form.input,
+                &problems,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }
@@ -113,7 +123,12 @@ pub async fn invite(
             users::invite(
                 c,
                 crate::actions::Mail::new(&templates, &settings),
-                (email, name, *role, *locale),
+                users::Invitee {
+                    email,
+                    name,
+                    role: *role,
+                    locale: *locale,
+                },
                 &actor,
                 db::now(),
             )
@@ -122,16 +137,20 @@ pub async fn invite(
     match result {
         Ok(()) => Ok(see_other_with_notice(
             "/admin/users".into(),
-            (Notice::Invited, 1),
+            Notice::Invited,
+            1,
             &state.settings,
         )),
         Err(AppError::Invalid(_) | AppError::Conflict(_)) => {
             let problems = [("email", "users.error.exists")];
             users_page(
                 &state,
-                (&req, &session),
-                (&form.input, &problems, None),
-                (StatusCode::UNPROCESSABLE_ENTITY, None),
+                StaffRequest::new(&req, &session),
+                &form.input,
+                &problems,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }
@@ -143,24 +162,36 @@ pub async fn invite(
 /// (422) with the reason.
 async fn on_account<F>(
     state: &AppState,
-    (req, session): (&HttpRequest, &StaffSession),
+    asker: StaffRequest<'_>,
     done: Notice,
     f: F,
 ) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<()> + Send + 'static,
 {
+    let StaffRequest { req, session } = asker;
     let again = |reason: String| async move {
         users_page(
             state,
-            (req, session),
-            (&InviteInput::default(), &[], Some(&reason)),
-            (StatusCode::UNPROCESSABLE_ENTITY, None),
+            StaffRequest::new(req, session),
+            &InviteInput::default(),
+            &[],
+            Some(&reason),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
         )
         .await
     };
-    let to = ("/admin/users".to_owned(), done);
-    super::admin::run(state, (req, session), to, |c, a| f(c, a).map(|()| 1), again).await
+    let to = "/admin/users".to_owned();
+    super::admin::run(
+        state,
+        StaffRequest::new(req, session),
+        to,
+        done,
+        |c, a| f(c, a).map(|()| 1),
+        again,
+    )
+    .await
 }
 
 /// The role form as posted.
@@ -180,10 +211,15 @@ pub async fn set_role(
 ) -> AppResult<HttpResponse> {
     let who = path.into_inner();
     let role = Role::parse(form.role.trim());
-    on_account(&state, (&req, &session), Notice::Role, move |c, actor| {
-        let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
-        users::set_role(c, &who, role, actor, db::now())
-    })
+    on_account(
+        &state,
+        StaffRequest::new(&req, &session),
+        Notice::Role,
+        move |c, actor| {
+            let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
+            users::set_role(c, &who, role, actor, db::now())
+        },
+    )
     .await
 }
 
@@ -197,7 +233,7 @@ pub async fn disable(
     let who = path.into_inner();
     on_account(
         &state,
-        (&req, &session),
+        StaffRequest::new(&req, &session),
         Notice::Disabled,
         move |c, actor| users::set_enabled(c, &who, false, actor, db::now()),
     )
@@ -214,7 +250,7 @@ pub async fn enable(
     let who = path.into_inner();
     on_account(
         &state,
-        (&req, &session),
+        StaffRequest::new(&req, &session),
         Notice::Enabled,
         move |c, actor| users::set_enabled(c, &who, true, actor, db::now()),
     )
@@ -231,14 +267,19 @@ pub async fn resend(
 ) -> AppResult<HttpResponse> {
     let who = path.into_inner();
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    on_account(&state, (&req, &session), Notice::Resent, move |c, actor| {
-        users::send_invitation(
-            c,
-            crate::actions::Mail::new(&templates, &settings),
-            &who,
-            actor,
-            db::now(),
-        )
-    })
+    on_account(
+        &state,
+        StaffRequest::new(&req, &session),
+        Notice::Resent,
+        move |c, actor| {
+            users::send_invitation(
+                c,
+                crate::actions::Mail::new(&templates, &settings),
+                &who,
+                actor,
+                db::now(),
+            )
+        },
+    )
     .await
 }

@@ -83,3 +83,16 @@ impl FromRequest for Supervisor {
         Box::pin(async move { with_role(req, Role::Supervisor).await.map(Supervisor) })
     }
 }
+
+/// A staff request as pages and the admin runner need it: the request and its session.
+#[derive(Clone, Copy)]
+pub struct StaffRequest<'a> {
+    pub req: &'a HttpRequest,
+    pub session: &'a StaffSession,
+}
+
+impl<'a> StaffRequest<'a> {
+    pub fn new(req: &'a HttpRequest, session: &'a StaffSession) -> Self {
+        Self { req, session }
+    }
+}

@@ -28,7 +28,7 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> AppResu
     let notice = changed.then(|| t(l, "staff.password_changed"));
     Ok(html(
         StatusCode::OK,
-        view::login((l, chosen_lang(&req)), "", None, notice),
+        view::login(l, chosen_lang(&req), "", None, notice),
     ))
 }
 
@@ -45,17 +45,15 @@ pub struct LoginForm {
 
 /// The sign-in page again (after a refusal), carrying the form it carried.
 fn again(
-    lang: (
-        crate::domain::locale::Locale,
-        Option<crate::domain::locale::Locale>,
-    ),
+    l: crate::domain::locale::Locale,
+    explicit: Option<crate::domain::locale::Locale>,
     email: &str,
     error: &str,
     carried: Option<(&str, &str)>,
 ) -> maud::Markup {
     match carried {
-        Some(c) => view::login_carrying(lang, email, Some(error), c),
-        None => view::login(lang, email, Some(error), None),
+        Some((path, fields)) => view::login_carrying(l, explicit, email, Some(error), path, fields),
+        None => view::login(l, explicit, email, Some(error), None),
     }
 }
 
@@ -133,7 +131,8 @@ pub async fn login(
         return Ok(html(
             StatusCode::TOO_MANY_REQUESTS,
             again(
-                (l, chosen_lang(&req)),
+                l,
+                chosen_lang(&req),
                 &email,
                 t(l, "staff.throttled"),
                 carried,
@@ -186,12 +185,7 @@ pub async fn login(
             .await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
-            again(
-                (l, chosen_lang(&req)),
-                &email,
-                t(l, "staff.failed"),
-                carried,
-            ),
+            again(l, chosen_lang(&req), &email, t(l, "staff.failed"), carried),
         ));
     };
     // a new session id at every sign-in (no fixation); the old cookie's session ends

@@ -88,7 +88,7 @@ pub async fn choose_form(
     let action = with_lang(req.path(), chosen_lang(&req));
     Ok(html(
         StatusCode::OK,
-        view::choose(l, (&action, holder.first), &switch(&req, l), None),
+        view::choose(l, &action, holder.first, &switch(&req, l), None),
     ))
 }
 
@@ -130,7 +130,8 @@ pub async fn choose(
             StatusCode::UNPROCESSABLE_ENTITY,
             view::choose(
                 l,
-                (&action, holder.first),
+                &action,
+                holder.first,
                 &switch(&req, l),
                 Some(t(l, refused.key())),
             ),

@@ -110,10 +110,8 @@ pub(super) fn read_list(
     let checked = proposal::check(
         &p,
         k,
-        (
-            &loaded.review.subject_email,
-            &loaded.review.supervisor_email,
-        ),
+        &loaded.review.subject_email,
+        &loaded.review.supervisor_email,
     );
     match (adding, checked) {
         (false, Ok(list)) => Ok(list),
@@ -153,7 +151,8 @@ pub(super) fn form_state(loaded: &Loaded, sent: Option<Sent>) -> Sent {
 
 fn kam_page(
     state: &AppState,
-    (req, raw): (&HttpRequest, &str),
+    req: &HttpRequest,
+    raw: &str,
     loaded: &Loaded,
     sent: Option<Sent>,
     notice: Option<String>,
@@ -226,7 +225,7 @@ pub async fn kam_show(
     });
     Ok(html(
         StatusCode::OK,
-        kam_page(&state, (&req, &path), &loaded, None, notice),
+        kam_page(&state, &req, &path, &loaded, None, notice),
     ))
 }
 
@@ -249,7 +248,7 @@ pub async fn kam_save(
         Err((status, sent)) => {
             return Ok(html(
                 status,
-                kam_page(&state, (&req, &path), &loaded, Some(sent), None),
+                kam_page(&state, &req, &path, &loaded, Some(sent), None),
             ))
         }
     };
@@ -271,7 +270,7 @@ pub async fn kam_save(
             let loaded = load(&state, &review).await?;
             Ok(html(
                 StatusCode::CONFLICT,
-                kam_page(&state, (&req, &path), &loaded, None, notice),
+                kam_page(&state, &req, &path, &loaded, None, notice),
             ))
         }
         Err(e) => Err(e),

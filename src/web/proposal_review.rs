@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::Staff;
+use super::extractors::{Staff, StaffRequest};
 use super::proposal::{form_state, load, read_list, Sent};
 use super::response::{html, html_after_notice, notice, see_other_with_notice, staff_locale};
 use super::staff::viewer;
@@ -30,11 +30,12 @@ async fn own(state: &AppState, session: &StaffSession, id: &ReviewId) -> AppResu
 }
 
 fn supervisor_page(
-    (req, session): (&HttpRequest, &StaffSession),
+    asker: StaffRequest<'_>,
     loaded: &Loaded,
     sent: Option<Sent>,
     notice: Option<String>,
 ) -> maud::Markup {
+    let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
     let k = crate::domain::confidentiality::K::stored(loaded.cycle.min_group_size).get();
     let Sent {
@@ -91,7 +92,7 @@ pub async fn supervisor_show(
     Ok(html_after_notice(
         &req,
         StatusCode::OK,
-        supervisor_page((&req, &session), &loaded, None, notice),
+        supervisor_page(StaffRequest::new(&req, &session), &loaded, None, notice),
     ))
 }
 
@@ -115,7 +116,7 @@ pub async fn supervisor_save(
         Err((status, sent)) => {
             return Ok(html(
                 status,
-                supervisor_page((&req, &session), &loaded, Some(sent), None),
+                supervisor_page(StaffRequest::new(&req, &session), &loaded, Some(sent), None),
             ))
         }
     };
@@ -143,19 +144,26 @@ pub async fn supervisor_save(
     match done {
         Ok(n) if approving => Ok(see_other_with_notice(
             back,
-            (Notice::Approved, n),
+            Notice::Approved,
+            n,
             &state.settings,
         )),
         Ok(_) => Ok(see_other_with_notice(
             back,
-            (Notice::Saved, 0),
+            Notice::Saved,
+            0,
             &state.settings,
         )),
         Err(e) if e.refusal(l).is_some() => {
             let loaded = own(&state, &session, &path).await?;
             Ok(html(
                 StatusCode::CONFLICT,
-                supervisor_page((&req, &session), &loaded, None, e.refusal(l)),
+                supervisor_page(
+                    StaffRequest::new(&req, &session),
+                    &loaded,
+                    None,
+                    e.refusal(l),
+                ),
             ))
         }
         Err(e) => Err(e),

@@ -374,7 +374,8 @@ pub async fn done(
         StatusCode::OK,
         view::thanks(
             &state.brand,
-            (l, ctx.assignment.relationship),
+            l,
+            ctx.assignment.relationship,
             &ctx.subject_name,
             &others,
         ),

@@ -76,7 +76,8 @@ const NOTICE: &str = "kam360_notice";
 /// 303 to `to`, carrying the notice `done` (an action's word) with its count `n`.
 pub fn see_other_with_notice(
     to: String,
-    (done, n): (Notice, usize),
+    done: Notice,
+    n: usize,
     settings: &crate::config::Settings,
 ) -> HttpResponse {
     let mut res = see_other(to);

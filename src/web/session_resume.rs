@@ -83,10 +83,12 @@ pub async fn carry(
     let l = locale(req.request(), None);
     tracing::info!("staff form posted after the session ended: kept for after sign-in");
     let page = view::login_carrying(
-        (l, super::response::chosen_lang(req.request())),
+        l,
+        super::response::chosen_lang(req.request()),
         "",
         None,
-        (req.path(), &carried),
+        req.path(),
+        &carried,
     );
     let res = html(StatusCode::UNAUTHORIZED, page);
     Ok(req.into_response(res).map_into_boxed_body())

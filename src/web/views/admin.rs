@@ -123,7 +123,8 @@ fn text_field(
     f: &CycleFormView<'_>,
     field: Field,
     value: &str,
-    (kind, hint): (&str, Option<String>),
+    kind: &str,
+    hint: Option<String>,
 ) -> Markup {
     let name = field.name();
     let error = problem_of(f.problems, field);
@@ -165,11 +166,11 @@ pub fn cycle_form(l: Locale, s: &Viewer<'_>, title: &str, f: &CycleFormView<'_>)
             }
             form.cycle-form method="post" action=(f.action) novalidate {
                 input type="hidden" name="csrf" value=(s.csrf);
-                (text_field(l, f, Field::Name, &f.input.name, ("text", None)))
-                (text_field(l, f, Field::ClosesAt, &f.input.closes_at, ("date", Some(t(l, "cycle.hint.closes_at").to_owned()))))
-                (text_field(l, f, Field::TimeZone, &f.input.time_zone, ("text", Some(tf(l, "cycle.hint.time_zone", &[("zone", f.default_zone)])))))
-                (text_field(l, f, Field::MinGroupSize, &f.input.min_group_size, ("number", Some(tf(l, "cycle.hint.min_group_size", &[("k", &f.default_k.to_string()), ("min", &MIN_K.to_string()), ("max", &MAX_K.to_string())])))))
-                (text_field(l, f, Field::ReminderDays, &f.input.reminder_days, ("text", Some(tf(l, "cycle.hint.reminder_days", &[("days", f.default_reminders)])))))
+                (text_field(l, f, Field::Name, &f.input.name, "text", None))
+                (text_field(l, f, Field::ClosesAt, &f.input.closes_at, "date", Some(t(l, "cycle.hint.closes_at").to_owned())))
+                (text_field(l, f, Field::TimeZone, &f.input.time_zone, "text", Some(tf(l, "cycle.hint.time_zone", &[("zone", f.default_zone)]))))
+                (text_field(l, f, Field::MinGroupSize, &f.input.min_group_size, "number", Some(tf(l, "cycle.hint.min_group_size", &[("k", &f.default_k.to_string()), ("min", &MIN_K.to_string()), ("max", &MAX_K.to_string())]))))
+                (text_field(l, f, Field::ReminderDays, &f.input.reminder_days, "text", Some(tf(l, "cycle.hint.reminder_days", &[("days", f.default_reminders)]))))
                 fieldset.field {
                     legend { (t(l, "cycle.field.nominations")) }
                     @if let Some(key) = problem_of(f.problems, Field::Nominations) { p.field-error id="nominations-error" { (t(l, key)) } }
@@ -200,7 +201,8 @@ pub use crate::domain::lifecycle::Step;
 pub fn confirm(
     l: Locale,
     s: &Viewer<'_>,
-    (cycle_id, cycle_name): (&crate::domain::ids::CycleId, &str),
+    cycle_id: &crate::domain::ids::CycleId,
+    cycle_name: &str,
     step: Step,
     effects: &[String],
     refusal: Option<&str>,

@@ -58,7 +58,8 @@ pub fn answer(l: Locale, r: &Request<'_>, title: &str, body: &str) -> Markup {
     rater_message(
         r.brand,
         l,
-        (title, body),
+        title,
+        body,
         None,
         html! { p { a href=(r.back.0) { (r.back.1) } } },
     )

@@ -22,7 +22,8 @@ fn signed(x: f64) -> String {
 pub fn insights(
     l: Locale,
     viewer: &super::staff::Viewer<'_>,
-    (cycle_name, cycle_id): (&str, &crate::domain::ids::CycleId),
+    cycle_name: &str,
+    cycle_id: &crate::domain::ids::CycleId,
     rubric: &Rubric,
     i: &Insights,
     k: usize,

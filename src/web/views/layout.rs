@@ -84,24 +84,26 @@ pub fn message(
     switch: Option<&str>,
     extra: Markup,
 ) -> Markup {
-    branded_message(None, locale, (title, body), switch, extra)
+    branded_message(None, locale, title, body, switch, extra)
 }
 
 /// [`message`] for raters, naming the organisation that asks.
 pub fn rater_message(
     brand: &Brand,
     locale: Locale,
-    (title, body): (&str, &str),
+    title: &str,
+    body: &str,
     switch: Option<&str>,
     extra: Markup,
 ) -> Markup {
-    branded_message(Some(brand), locale, (title, body), switch, extra)
+    branded_message(Some(brand), locale, title, body, switch, extra)
 }
 
 fn branded_message(
     brand: Option<&Brand>,
     locale: Locale,
-    (title, body): (&str, &str),
+    title: &str,
+    body: &str,
     switch: Option<&str>,
     extra: Markup,
 ) -> Markup {

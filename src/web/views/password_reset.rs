@@ -53,12 +53,7 @@ pub fn throttled(_: &Brand, l: Locale) -> Markup {
 /// `GET /password/reset/{token}`: the new password, twice. Passwords are never sent back into
 /// the page; `error` says what to change.
 /// `first`: an invited account choosing its first password (a welcome, not a reset).
-pub fn choose(
-    l: Locale,
-    (action, first): (&str, bool),
-    switch: &str,
-    error: Option<&str>,
-) -> Markup {
+pub fn choose(l: Locale, action: &str, first: bool, switch: &str, error: Option<&str>) -> Markup {
     let title = t(
         l,
         if first {

@@ -204,7 +204,8 @@ pub struct OtherRequest {
 /// After a successful submit, with the rater's other open requests in this browser.
 pub fn thanks(
     brand: &Brand,
-    (locale, relationship): (Locale, Relationship),
+    locale: Locale,
+    relationship: Relationship,
     subject_name: &str,
     others: &[OtherRequest],
 ) -> Markup {
@@ -212,10 +213,8 @@ pub fn thanks(
     rater_message(
         brand,
         l,
-        (
-            t(l, "thanks.title"),
-            &tf(l, "thanks.body", &[("subject", subject_name)]),
-        ),
+        t(l, "thanks.title"),
+        &tf(l, "thanks.body", &[("subject", subject_name)]),
         None,
         html! {
             @if relationship == Relationship::Supervisor {
@@ -252,13 +251,11 @@ pub fn already_submitted(
     rater_message(
         brand,
         locale,
-        (
-            t(locale, "submitted.title"),
-            &tf(
-                locale,
-                "submitted.body",
-                &[("subject", subject_name), ("date", date)],
-            ),
+        t(locale, "submitted.title"),
+        &tf(
+            locale,
+            "submitted.body",
+            &[("subject", subject_name), ("date", date)],
         ),
         Some(switch),
         html! {},
@@ -304,10 +301,8 @@ pub fn declined(brand: &Brand, locale: Locale, subject_name: &str, switch: &str)
     rater_message(
         brand,
         locale,
-        (
-            t(locale, "declined.title"),
-            &tf(locale, "declined.body", &[("subject", subject_name)]),
-        ),
+        t(locale, "declined.title"),
+        &tf(locale, "declined.body", &[("subject", subject_name)]),
         Some(switch),
         html! {},
     )
@@ -326,13 +321,11 @@ pub fn unavailable(
     rater_message(
         brand,
         locale,
-        (
-            t(locale, &format!("{key}.title")),
-            &tf(
-                locale,
-                &format!("{key}.body"),
-                &[("cycle", cycle), ("date", date)],
-            ),
+        t(locale, &format!("{key}.title")),
+        &tf(
+            locale,
+            &format!("{key}.body"),
+            &[("cycle", cycle), ("date", date)],
         ),
         switch,
         html! {

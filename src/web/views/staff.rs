@@ -52,24 +52,27 @@ pub fn message(l: Locale, title: &str, body: &str) -> Markup {
 /// `explicit`: the language chosen with `?lang=` (kept through the POST, and saved as the
 /// person's at sign-in); a negotiated language is neither.
 pub fn login(
-    (l, explicit): (Locale, Option<Locale>),
+    l: Locale,
+    explicit: Option<Locale>,
     email: &str,
     error: Option<&str>,
     notice: Option<&str>,
 ) -> Markup {
-    login_page((l, explicit), email, (error, notice), None)
+    login_page(l, explicit, email, error, notice, None)
 }
 
 /// The sign-in form after a session ended on a form: it carries what was typed (`path` the
 /// form's, `carried` its fields, url-encoded) through the sign-in.
 pub fn login_carrying(
-    (l, explicit): (Locale, Option<Locale>),
+    l: Locale,
+    explicit: Option<Locale>,
     email: &str,
     error: Option<&str>,
-    (path, carried): (&str, &str),
+    path: &str,
+    carried: &str,
 ) -> Markup {
     let notice = (error.is_none()).then(|| t(l, "staff.session_ended"));
-    login_page((l, explicit), email, (error, notice), Some((path, carried)))
+    login_page(l, explicit, email, error, notice, Some((path, carried)))
 }
 
 /// After signing in with a carried form: one press sends it on with the new session's token.
@@ -105,9 +108,11 @@ pub fn resume(l: Locale, path: &str, fields: &[(String, String)], csrf: &str) ->
 }
 
 fn login_page(
-    (l, explicit): (Locale, Option<Locale>),
+    l: Locale,
+    explicit: Option<Locale>,
     email: &str,
-    (error, notice): (Option<&str>, Option<&str>),
+    error: Option<&str>,
+    notice: Option<&str>,
     carrying: Option<(&str, &str)>,
 ) -> Markup {
     let title = t(l, "staff.login.title");
