@@ -29,8 +29,8 @@ use kam360::domain::locale::Locale;
 use kam360::domain::status::{AssignmentStatus, OutboxStatus, Role};
 use kam360::email::Templates;
 use kam360::error::AppError;
-use kam360::web::admin_cycle;
-use kam360::web::views::admin_cycle::{self as view, PageQuery, Refusal};
+use kam360::web::admin::cycle as admin_cycle;
+use kam360::web::views::admin::cycle::{self as view, PageQuery, Refusal};
 use kam360::web::views::staff::Viewer;
 
 fn stats(mut ms: Vec<f64>) -> (f64, f64) {
@@ -119,7 +119,7 @@ fn main() {
                 .read_blocking(move |c| admin_cycle::load(c, &id, &q2))
                 .expect("load");
             let page = view::CyclePage {
-                cycle: &kam360::web::admin_cycle::cycle_view(&loaded.cycle),
+                cycle: &kam360::web::admin::cycle::cycle_view(&loaded.cycle),
                 counts: &loaded.counts,
                 kams_total: loaded.kams_total,
                 kams: &loaded.kams,

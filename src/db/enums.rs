@@ -16,17 +16,20 @@ use crate::domain::status::{
     ReviewStatus, Role, TextEnum,
 };
 
-macro_rules! text_columns {
-    ($($t:ty),+ $(,)?) => {$(
+/// The impls that read and write a domain type as a text column (generic over the backend):
+/// `read` turns the stored text into a value or an error, `text` gives the text to store.
+/// The `AsExpression` impls are the ones `#[derive(AsExpression)]` writes (its `Bound` type
+/// included), kept here so that `domain` stays free of diesel; insertable structs hold their
+/// values by reference, hence the `&&T` ones.
+macro_rules! text_column {
+    ($t:ty, read: $read:expr, text: $text:expr) => {
         impl<DB: Backend> FromSql<Text, DB> for $t
         where
             String: FromSql<Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                let s = String::from_sql(bytes)?;
-                <$t as TextEnum>::parse(&s).ok_or_else(|| {
-                    format!("unknown {} '{s}' in the database", <$t as TextEnum>::WHAT).into()
-                })
+                let read: fn(String) -> deserialize::Result<$t> = $read;
+                read(String::from_sql(bytes)?)
             }
         }
 
@@ -35,7 +38,17 @@ macro_rules! text_columns {
             str: ToSql<Text, DB>,
         {
             fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                TextEnum::as_str(*self).to_sql(out)
+                let text: fn(&$t) -> &str = $text;
+                text(self).to_sql(out)
+            }
+        }
+
+        impl<DB: Backend> ToSql<Nullable<Text>, DB> for $t
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                <Self as ToSql<Text, DB>>::to_sql(self, out)
             }
         }
 
@@ -49,44 +62,45 @@ macro_rules! text_columns {
             }
         }
 
-        // the same four impls `#[derive(AsExpression)]` writes (its `Bound` type included),
-        // kept here so that `domain` stays free of diesel
-        impl AsExpression<Text> for $t {
-            type Expression = Bound<Text, Self>;
+        $crate::db::enums::text_column!(@expr $t, Text);
+        $crate::db::enums::text_column!(@expr $t, Nullable<Text>);
+    };
+    (@expr $t:ty, $st:ty) => {
+        impl AsExpression<$st> for $t {
+            type Expression = Bound<$st, Self>;
             fn as_expression(self) -> Self::Expression {
                 Bound::new(self)
             }
         }
 
-        impl<'a> AsExpression<Text> for &'a $t {
-            type Expression = Bound<Text, Self>;
+        impl<'a> AsExpression<$st> for &'a $t {
+            type Expression = Bound<$st, Self>;
             fn as_expression(self) -> Self::Expression {
                 Bound::new(self)
             }
         }
 
-        impl AsExpression<Nullable<Text>> for $t {
-            type Expression = Bound<Nullable<Text>, Self>;
+        impl<'a, 'b> AsExpression<$st> for &'a &'b $t {
+            type Expression = Bound<$st, Self>;
             fn as_expression(self) -> Self::Expression {
                 Bound::new(self)
             }
         }
+    };
+}
+pub(super) use text_column;
 
-        impl<'a> AsExpression<Nullable<Text>> for &'a $t {
-            type Expression = Bound<Nullable<Text>, Self>;
-            fn as_expression(self) -> Self::Expression {
-                Bound::new(self)
-            }
-        }
-
-        impl<DB: Backend> ToSql<Nullable<Text>, DB> for $t
-        where
-            str: ToSql<Text, DB>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                TextEnum::as_str(*self).to_sql(out)
-            }
-        }
+macro_rules! text_columns {
+    ($($t:ty),+ $(,)?) => {$(
+        text_column!(
+            $t,
+            read: |s| {
+                <$t as TextEnum>::parse(&s).ok_or_else(|| {
+                    format!("unknown {} '{s}' in the database", <$t as TextEnum>::WHAT).into()
+                })
+            },
+            text: |v| TextEnum::as_str(*v)
+        );
     )+};
 }
 

@@ -1,15 +1,10 @@
 //! Pure functions from data to HTML (maud escapes every interpolation).
 
 pub mod admin;
-pub mod admin_cycle;
-pub mod admin_nominations;
-pub mod admin_records;
-pub mod admin_users;
 pub mod assets;
 pub mod charts;
 pub mod email_request;
 pub mod fragments;
-pub mod insights;
 pub mod layout;
 pub mod link_request;
 pub mod password_reset;
@@ -20,6 +15,7 @@ pub mod release;
 pub mod review_model;
 pub mod review_report;
 pub mod staff;
+pub mod supervisor;
 
 #[cfg(test)]
 mod tests {

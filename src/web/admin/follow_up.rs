@@ -6,9 +6,9 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::admin_cycle::{act, act_keeping};
-use super::extractors::{Admin, StaffRequest};
-use super::AppState;
+use super::cycle::{act, act_keeping};
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::AppState;
 use crate::actions::{follow_up, links, proposals};
 use crate::db;
 use crate::domain::ids::{AssignmentId, CycleId, ReviewId};

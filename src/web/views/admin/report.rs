@@ -21,7 +21,7 @@ fn signed(x: f64) -> String {
 /// The whole page.
 pub fn insights(
     l: Locale,
-    viewer: &super::staff::Viewer<'_>,
+    viewer: &crate::web::views::staff::Viewer<'_>,
     cycle_name: &str,
     cycle_id: &crate::domain::ids::CycleId,
     rubric: &Rubric,
@@ -31,7 +31,7 @@ pub fn insights(
     let title = tf(l, "insights.title", &[("cycle", cycle_name)]);
     let number = |id: &str| i.criteria.iter().position(|c| c == id).map_or(0, |p| p + 1);
     html! {
-        (super::staff::staff_page(l, &title, viewer, html! {
+        (crate::web::views::staff::staff_page(l, &title, viewer, html! {
             header.report-head {
                 h1 { (title) }
                 p.no-print {

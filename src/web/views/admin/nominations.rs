@@ -4,8 +4,8 @@
 
 use maud::{html, Markup};
 
-use super::admin_cycle::{CyclePage, NominationRow};
-use super::staff::Viewer;
+use super::cycle::{CyclePage, NominationRow};
+use crate::web::views::staff::Viewer;
 use crate::domain::locale::Locale;
 use crate::domain::nomination_form::NominationInput;
 use crate::domain::relationship::Relationship;

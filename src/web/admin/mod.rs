@@ -3,14 +3,22 @@
 //! route is for admins only ([`Admin`]: anyone else gets 404); every POST carries the CSRF
 //! token and passes the same-origin check, and is one transaction, audited.
 
+pub mod cycle;
+pub mod follow_up;
+pub mod lifecycle;
+pub mod nominations;
+pub mod records;
+pub mod report;
+pub mod users;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::{Admin, StaffRequest};
-use super::response::{html, see_other, see_other_with_notice, staff_locale};
-use super::staff::viewer;
-use super::views::admin::{self as view, CycleFormView};
-use super::AppState;
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{html, see_other, see_other_with_notice, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::{self as view, CycleFormView};
+use crate::web::AppState;
 use crate::actions::{self, cycles};
 use crate::db;
 use crate::domain::cycle_settings::{self, CycleInput, Problem};

@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::{Admin, StaffRequest};
-use super::response::{html_after_notice, notice, staff_locale};
-use super::staff::viewer;
-use super::views::admin_cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
-use super::AppState;
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{html_after_notice, notice, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
+use crate::web::AppState;
 use crate::actions;
 use crate::db;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
@@ -269,5 +269,5 @@ where
         )
         .await
     };
-    super::admin::run(state, StaffRequest::new(req, session), to, done, f, again).await
+    super::run(state, StaffRequest::new(req, session), to, done, f, again).await
 }

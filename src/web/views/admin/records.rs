@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use maud::{html, Markup};
 
-use super::admin::{notice_of, utc};
-use super::staff::{staff_page, Viewer};
+use super::{notice_of, utc};
+use crate::web::views::staff::{staff_page, Viewer};
 
 use crate::domain::locale::Locale;
 use crate::domain::status::Notice;

@@ -6,11 +6,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::{Admin, StaffRequest};
-use super::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
-use super::staff::viewer;
-use super::views::admin_users::{self as view, UsersPage};
-use super::AppState;
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::users::{self as view, UsersPage};
+use crate::web::AppState;
 use crate::actions::users::{self, FieldProblem, InviteInput};
 use crate::db;
 use crate::domain::ids::PersonId;
@@ -183,7 +183,7 @@ where
         .await
     };
     let to = "/admin/users".to_owned();
-    super::admin::run(
+    super::run(
         state,
         StaffRequest::new(req, session),
         to,

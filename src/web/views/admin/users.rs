@@ -3,8 +3,8 @@
 
 use maud::{html, Markup};
 
-use super::admin::notice_of;
-use super::staff::{staff_page, Viewer};
+use super::notice_of;
+use crate::web::views::staff::{staff_page, Viewer};
 use crate::domain::locale::Locale;
 use crate::domain::staff_invite::{FieldProblem, InviteInput};
 use crate::domain::status::Notice;

@@ -9,11 +9,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
-use super::admin_cycle::{act, act_keeping, render};
-use super::extractors::{Admin, StaffRequest};
-use super::response::{see_other_with_notice, staff_locale};
-use super::views::admin_cycle::{PageQuery, Refusal};
-use super::AppState;
+use super::cycle::{act, act_keeping, render};
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{see_other_with_notice, staff_locale};
+use crate::web::views::admin::cycle::{PageQuery, Refusal};
+use crate::web::AppState;
 use crate::actions;
 use crate::actions::nominations::{self, NominationInput};
 use crate::db;

@@ -6,12 +6,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::admin::find;
-use super::extractors::{Admin, StaffRequest};
-use super::response::{html, staff_locale};
-use super::staff::viewer;
-use super::views::admin::{self as view, Step};
-use super::AppState;
+use super::find;
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{html, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::{self as view, Step};
+use crate::web::AppState;
 use crate::actions::{cycles, retention};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::CycleId;
@@ -168,7 +168,7 @@ async fn step(
     };
     let to = format!("/admin/cycles/{}", cycle.id);
     let again = |_: String| confirm_page(session, state, req, &cycle.id, step);
-    super::admin::run(
+    super::run(
         state,
         StaffRequest::new(req, session),
         to,

@@ -1,9 +1,15 @@
 //! The admin console's cycle screens (SPEC §11): the list of cycles, the cycle form (create
 //! and edit a draft), and the confirmation in front of each lifecycle step.
 
+pub mod cycle;
+pub mod nominations;
+pub mod records;
+pub mod report;
+pub mod users;
+
 use maud::{html, Markup};
 
-use super::staff::{staff_page, Viewer};
+use crate::web::views::staff::{staff_page, Viewer};
 use crate::domain::cycle_settings::{CycleInput, Field, Problem, MAX_K, MIN_K};
 use crate::domain::dates::{long_date, Deadline};
 use crate::domain::locale::Locale;

@@ -6,8 +6,8 @@
 use chrono::NaiveDateTime;
 use maud::{html, Markup};
 
-use super::admin::{closing, progress};
-use super::staff::{staff_page, Viewer};
+use super::{closing, progress};
+use crate::web::views::staff::{staff_page, Viewer};
 use crate::domain::cycle_settings::parse_stored_days;
 use crate::domain::dates::Deadline;
 use crate::domain::locale::Locale;
@@ -129,7 +129,7 @@ pub struct CyclePage<'a> {
 const PAGE_SIZE_NOTE: &str = "25";
 
 fn notice(l: Locale, q: &PageQuery) -> Option<String> {
-    super::admin::notice_of(l, q.done.zip(q.n.or(Some(0))))
+    super::notice_of(l, q.done.zip(q.n.or(Some(0))))
 }
 
 /// The URL of this page with another page number.
@@ -268,7 +268,7 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
                                         None => span.hint { (t(l, "admin.never")) },
                                     }
                                 }
-                                td.row-actions { (super::admin_nominations::row_actions(l, s, c, r)) }
+                                td.row-actions { (super::nominations::row_actions(l, s, c, r)) }
                             }
                         }
                     }
@@ -324,12 +324,12 @@ pub fn cycle_page(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
             (next_steps(l, s, c))
             (counts(l, c))
             @if accepts_nominations {
-                (super::admin_nominations::upload(l, s, c))
-                (super::admin_nominations::add_form(l, s, c))
+                (super::nominations::upload(l, s, c))
+                (super::nominations::add_form(l, s, c))
             }
             @if cy.nominations == NominationMode::Kam && cy.status == CycleStatus::Draft {
                 p.notice { (t(l, "admin.mode.kam.draft")) }
-                (super::admin_nominations::upload(l, s, c))
+                (super::nominations::upload(l, s, c))
             }
             section.nominations-list aria-labelledby="list-title" {
                 h2 #list-title { (t(l, "admin.nominations")) }

@@ -5,11 +5,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extractors::{Admin, StaffRequest};
-use super::response::{html, html_after_notice, notice, staff_locale};
-use super::staff::viewer;
-use super::views::admin_records::{self as view, AuditPage};
-use super::AppState;
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{html, html_after_notice, notice, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::records::{self as view, AuditPage};
+use crate::web::AppState;
 use crate::db;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
@@ -88,7 +88,7 @@ async fn retry_some(
         .await
     };
     let to = "/admin/outbox".to_owned();
-    super::admin::run(
+    super::run(
         state,
         StaffRequest::new(req, session),
         to,

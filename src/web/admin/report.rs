@@ -5,8 +5,8 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-use super::extractors::Admin;
-use super::AppState;
+use crate::web::extractors::Admin;
+use crate::web::AppState;
 use crate::actions;
 use crate::db;
 use crate::domain::export;
@@ -125,13 +125,13 @@ pub async fn insights(
             Ok::<_, AppError>((cycle.name, k, rubric, rows, supervisors))
         })
         .await?;
-    let l = super::response::staff_locale(&req, &session);
+    let l = crate::web::response::staff_locale(&req, &session);
     let i = crate::domain::insights::compute(&rows, &supervisors);
-    Ok(super::response::html(
+    Ok(crate::web::response::html(
         actix_web::http::StatusCode::OK,
-        super::views::insights::insights(
+        crate::web::views::admin::report::insights(
             l,
-            &super::staff::viewer(&session, &req),
+            &crate::web::staff::viewer(&session, &req),
             &name,
             &id,
             &rubric,
