@@ -185,7 +185,7 @@ pub struct Proposal {
 }
 
 /// `floor(n/d + 1/2)` for `d > 0`, in `i128`.
-fn round_half_up_i128(n: i128, d: i128) -> i128 {
+pub(crate) fn round_half_up_i128(n: i128, d: i128) -> i128 {
     (2 * n + d).div_euclid(2 * d)
 }
 

@@ -207,8 +207,8 @@ struct JsonRow<'a> {
     flags: &'a str,
 }
 
-fn number(s: &Option<String>) -> Option<f64> {
-    s.as_deref().and_then(|v| v.parse().ok())
+fn number(m: &Option<crate::domain::shown::Mean>) -> Option<f64> {
+    m.map(crate::domain::shown::Mean::as_f64)
 }
 
 fn json_row(r: &ReportRow) -> JsonRow<'_> {
@@ -255,13 +255,13 @@ mod tests {
             figures: crate::domain::shown::CriterionFigures {
                 self_level: Some(3),
                 supervisor_level: None,
-                customer_mean: Some("2.33".into()),
+                customer_mean: Some(crate::domain::shown::Mean::from_hundredths(233)),
                 customer_n: Some(3),
                 peer_mean: None,
                 peer_n: Some(0),
                 team_mean: None,
                 team_n: None,
-                others_mean: Some("2.50".into()),
+                others_mean: Some(crate::domain::shown::Mean::from_hundredths(250)),
                 others_n: Some(4),
                 proposed_level: Some(3),
                 flags: "divergent".into(),

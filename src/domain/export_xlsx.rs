@@ -54,7 +54,8 @@ fn write_sheet(
         sheet.write_string(row, 2, &r.area_id)?;
         sheet.write_string(row, 3, &r.criterion_id)?;
         let level = |v: Option<u8>| v.map(f64::from);
-        let mean = |v: &Option<String>| v.as_deref().and_then(|m| m.parse::<f64>().ok());
+        let mean =
+            |v: &Option<crate::domain::shown::Mean>| v.map(crate::domain::shown::Mean::as_f64);
         let count = |v: Option<usize>| v.map(|n| n as f64);
         let numbers: [(u16, Option<f64>, bool); 12] = [
             (4, level(f.self_level), false),

@@ -88,10 +88,7 @@ pub fn compute(rows: &[ReportRow], supervisor_of: &HashMap<String, String>) -> I
             .unwrap_or_default();
         if let (Some(s), Some(m)) = (
             r.figures.supervisor_level,
-            r.figures
-                .others_mean
-                .as_deref()
-                .and_then(|m| m.parse::<f64>().ok()),
+            r.figures.others_mean.map(super::shown::Mean::as_f64),
         ) {
             against
                 .entry(supervisor.clone())
@@ -131,7 +128,7 @@ mod tests {
         kam: &str,
         criterion: &str,
         sup: Option<u8>,
-        others: Option<&str>,
+        others: Option<i64>,
         proposed: Option<u8>,
         fin: Option<u8>,
     ) -> ReportRow {
@@ -149,7 +146,7 @@ mod tests {
                 peer_n: None,
                 team_mean: None,
                 team_n: None,
-                others_mean: others.map(String::from),
+                others_mean: others.map(crate::domain::shown::Mean::from_hundredths),
                 others_n: others.map(|_| 3),
                 proposed_level: proposed,
                 flags: String::new(),
@@ -161,10 +158,10 @@ mod tests {
     #[test]
     fn heat_distribution_and_calibration_come_from_shown_figures_only() {
         let rows = vec![
-            row("ann", "c1", Some(4), Some("3.00"), Some(3), Some(4)),
+            row("ann", "c1", Some(4), Some(300), Some(3), Some(4)),
             row("ann", "c2", Some(2), None, Some(2), None),
-            row("bob", "c1", Some(1), Some("2.50"), Some(2), Some(2)),
-            row("bob", "c2", None, Some("3.00"), Some(3), Some(3)),
+            row("bob", "c1", Some(1), Some(250), Some(2), Some(2)),
+            row("bob", "c2", None, Some(300), Some(3), Some(3)),
         ];
         let sup: HashMap<String, String> = [("ann@t.cn", "Li"), ("bob@t.cn", "Li")]
             .into_iter()

@@ -13,6 +13,44 @@ use super::confidentiality::{comment_visibility, stable_order, CommentVisibility
 use super::consolidation::{self, gap, propose, Evidence, Gap, Level, Policy, Proposal};
 use super::relationship::Relationship;
 
+/// A group's mean as reports show it: the exact mean of its levels rounded half up to two
+/// decimals, kept as a number (hundredths) until a page or a file writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Mean(i64);
+
+impl Mean {
+    /// The mean of `levels`, or `None` for no levels.
+    pub fn of(levels: &[Level]) -> Option<Mean> {
+        let m = consolidation::mean(levels)?;
+        let hundredths =
+            consolidation::round_half_up_i128(i128::from(*m.numer()) * 100, i128::from(*m.denom()));
+        i64::try_from(hundredths).ok().map(Mean)
+    }
+
+    /// The mean with this many hundredths (233: 2.33).
+    pub fn from_hundredths(hundredths: i64) -> Mean {
+        Mean(hundredths)
+    }
+
+    /// The value as a number, for JSON, a spreadsheet cell or a chart.
+    pub fn as_f64(self) -> f64 {
+        // means lie between 1 and 4: hundredths fit an f64 exactly
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a mean of levels 1–4, in hundredths"
+        )]
+        let h = self.0 as f64;
+        h / 100.0
+    }
+}
+
+impl std::fmt::Display for Mean {
+    /// Two decimals: "2.33", "3.00".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
 /// The confidential groups in report order.
 const GROUPS: [Relationship; 3] = [
     Relationship::Customer,
@@ -29,19 +67,19 @@ pub struct CriterionFigures {
     /// The supervisor's level (None: not given or na).
     pub supervisor_level: Option<Level>,
     /// Customer mean, two decimals (None: hidden by §7 or no levels).
-    pub customer_mean: Option<String>,
+    pub customer_mean: Option<Mean>,
     /// Number of customer levels (None: hidden by §7).
     pub customer_n: Option<usize>,
     /// Peer mean, two decimals.
-    pub peer_mean: Option<String>,
+    pub peer_mean: Option<Mean>,
     /// Number of peer levels.
     pub peer_n: Option<usize>,
     /// Team mean, two decimals.
-    pub team_mean: Option<String>,
+    pub team_mean: Option<Mean>,
     /// Number of team levels.
     pub team_n: Option<usize>,
     /// Pooled customer + peer + team mean, two decimals (None: fewer than k levels).
-    pub others_mean: Option<String>,
+    pub others_mean: Option<Mean>,
     /// Pooled customer + peer + team count (None: fewer than k levels).
     pub others_n: Option<usize>,
     /// Proposed level `P` (None: not rated or results not yet visible).
@@ -193,8 +231,7 @@ pub fn figures(e: &Evidence, policy: &Policy, k: usize, results_visible: bool) -
         return out;
     }
     let vis = e.visibility(k);
-    let two_decimals =
-        |levels: &[Level]| consolidation::mean(levels).map(|m| consolidation::fmt_decimal(m, 2));
+    let two_decimals = Mean::of;
     if vis.per_group {
         (out.customer_mean, out.customer_n) = (two_decimals(&e.customer), Some(e.customer.len()));
         (out.peer_mean, out.peer_n) = (two_decimals(&e.peer), Some(e.peer.len()));

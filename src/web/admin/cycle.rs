@@ -10,11 +10,6 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::response::{html_after_notice, notice, staff_locale};
-use crate::web::staff::viewer;
-use crate::web::views::admin::cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
-use crate::web::AppState;
 use crate::actions;
 use crate::db;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
@@ -22,6 +17,11 @@ use crate::domain::relationship::Relationship;
 use crate::domain::status::Notice;
 use crate::domain::status::{AssignmentStatus, NominationMode};
 use crate::error::{AppError, AppResult};
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{html_after_notice, notice, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
+use crate::web::AppState;
 
 /// KAMs per page.
 pub const PAGE_SIZE: usize = 25;

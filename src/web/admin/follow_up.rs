@@ -7,13 +7,13 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::cycle::{act, act_keeping};
-use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::AppState;
 use crate::actions::{follow_up, links, proposals};
 use crate::db;
 use crate::domain::ids::{AssignmentId, CycleId, ReviewId};
 use crate::domain::status::Notice;
 use crate::error::AppResult;
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::AppState;
 
 /// The one-button actions on a nomination.
 #[derive(Debug, Clone, Copy)]

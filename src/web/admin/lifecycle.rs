@@ -7,11 +7,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::find;
-use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::response::{html, staff_locale};
-use crate::web::staff::viewer;
-use crate::web::views::admin::{self as view, Step};
-use crate::web::AppState;
 use crate::actions::{cycles, retention};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::CycleId;
@@ -21,6 +16,11 @@ use crate::domain::status::NominationMode;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{html, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::{self as view, Step};
+use crate::web::AppState;
 
 /// What a step will do, in the admin's words, and why it cannot be taken now (if so).
 async fn effects(

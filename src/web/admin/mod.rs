@@ -14,11 +14,6 @@ pub mod users;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::response::{html, see_other, see_other_with_notice, staff_locale};
-use crate::web::staff::viewer;
-use crate::web::views::admin::{self as view, CycleFormView};
-use crate::web::AppState;
 use crate::actions::{self, cycles};
 use crate::db;
 use crate::domain::cycle_settings::{self, CycleInput, Problem};
@@ -28,6 +23,11 @@ use crate::domain::status::Notice;
 use crate::domain::status::{CycleStatus, NominationMode};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{html, see_other, see_other_with_notice, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::{self as view, CycleFormView};
+use crate::web::AppState;
 
 /// The rows of the cycle list.
 pub async fn cycle_rows(state: &AppState) -> AppResult<Vec<view::CycleRow>> {

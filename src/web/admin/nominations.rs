@@ -10,16 +10,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::cycle::{act, act_keeping, render};
-use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::response::{see_other_with_notice, staff_locale};
-use crate::web::views::admin::cycle::{PageQuery, Refusal};
-use crate::web::AppState;
 use crate::actions;
 use crate::actions::nominations::{self, NominationInput};
 use crate::db;
 use crate::domain::ids::{AssignmentId, CycleId};
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{see_other_with_notice, staff_locale};
+use crate::web::views::admin::cycle::{PageQuery, Refusal};
+use crate::web::AppState;
 
 /// The largest CSV accepted (10,000 rows of long names fit well within it).
 const MAX_UPLOAD: usize = 5 * 1024 * 1024;

@@ -5,14 +5,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::db;
+use crate::domain::status::Notice;
+use crate::error::{AppError, AppResult};
 use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::response::{html, html_after_notice, notice, staff_locale};
 use crate::web::staff::viewer;
 use crate::web::views::admin::records::{self as view, AuditPage};
 use crate::web::AppState;
-use crate::db;
-use crate::domain::status::Notice;
-use crate::error::{AppError, AppResult};
 
 /// The most problems the outbox page lists.
 const OUTBOX_LIMIT: i64 = 500;

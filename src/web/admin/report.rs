@@ -5,13 +5,13 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-use crate::web::extractors::Admin;
-use crate::web::AppState;
 use crate::actions;
 use crate::db;
 use crate::domain::export;
 use crate::domain::ids::CycleId;
 use crate::error::{AppError, AppResult};
+use crate::web::extractors::Admin;
+use crate::web::AppState;
 
 /// The cycle's id, if it names a cycle (else 404 rather than the CLI's message).
 async fn cycle(state: &AppState, id: &CycleId) -> AppResult<CycleId> {

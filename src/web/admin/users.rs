@@ -6,17 +6,17 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
-use crate::web::staff::viewer;
-use crate::web::views::admin::users::{self as view, UsersPage};
-use crate::web::AppState;
 use crate::actions::users::{self, FieldProblem, InviteInput};
 use crate::db;
 use crate::domain::ids::PersonId;
 use crate::domain::status::Notice;
 use crate::domain::status::Role;
 use crate::error::{AppError, AppResult};
+use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::users::{self as view, UsersPage};
+use crate::web::AppState;
 
 async fn users_page(
     state: &AppState,

@@ -43,10 +43,10 @@ fn level_name(l: Locale, r: &ReviewPage<'_>, level: Level) -> String {
     format!("{level} · {label}")
 }
 
-fn cell(l: Locale, mean: &Option<String>, n: &Option<usize>) -> Markup {
+fn cell(l: Locale, mean: &Option<crate::domain::shown::Mean>, n: &Option<usize>) -> Markup {
     html! {
         @match (mean, n) {
-            (Some(m), Some(n)) => (tf(l, "rec.mean_n", &[("mean", m), ("n", &n.to_string())])),
+            (Some(m), Some(n)) => (tf(l, "rec.mean_n", &[("mean", &m.to_string()), ("n", &n.to_string())])),
             (None, Some(0)) => span.muted { (t(l, "rec.n_zero")) },
             _ => span.muted { (t(l, "rec.none")) },
         }

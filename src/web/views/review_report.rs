@@ -14,6 +14,7 @@ use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::shown::Comments;
+use crate::domain::shown::Mean;
 use crate::i18n::{t, tf};
 
 const GROUPS: [Relationship; 3] = [
@@ -23,21 +24,21 @@ const GROUPS: [Relationship; 3] = [
 ];
 
 /// A group's shown (mean, n), if §7 shows it.
-fn group_figure<'a>(c: &'a CriterionView<'_>, g: Relationship) -> Option<(&'a str, usize)> {
+fn group_figure(c: &CriterionView<'_>, g: Relationship) -> Option<(Mean, usize)> {
     let f = &c.shown.figures;
     let (mean, n) = match g {
         Relationship::Customer => (&f.customer_mean, f.customer_n),
         Relationship::Peer => (&f.peer_mean, f.peer_n),
         _ => (&f.team_mean, f.team_n),
     };
-    Some((mean.as_deref()?, n?))
+    Some(((*mean)?, n?))
 }
 
 fn level_cell(level: Option<Level>) -> Markup {
     html! { @match level { Some(x) => (x), None => span.muted { "–" } } }
 }
 
-fn mean_cell(figure: Option<(&str, usize)>) -> Markup {
+fn mean_cell(figure: Option<(Mean, usize)>) -> Markup {
     html! { @match figure { Some((m, _)) => (m), None => span.muted { "–" } } }
 }
 
@@ -114,7 +115,7 @@ pub fn overview(l: Locale, r: &ReviewPage<'_>, anchor: &str) -> Markup {
                                 td { (level_cell(f.self_level)) }
                                 td { (level_cell(f.supervisor_level)) }
                                 @for g in GROUPS { td { (mean_cell(group_figure(c, g))) } }
-                                td { (mean_cell(f.others_mean.as_deref().zip(f.others_n))) }
+                                td { (mean_cell(f.others_mean.zip(f.others_n))) }
                                 td { (level_cell(f.proposed_level)) }
                                 td.final { (level_cell(c.final_level)) }
                                 @if r.previous_cycle.is_some() {
@@ -175,21 +176,20 @@ fn chart_rows(l: Locale, c: &CriterionView<'_>) -> Vec<(Row, String)> {
         f.supervisor_level,
         Mark::Supervisor,
     ));
-    let mean_row = |label: String, figure: Option<(&str, usize)>, mark: Mark| {
-        figure.and_then(|(m, n)| {
-            let value = m.parse::<f64>().ok()?;
-            Some((
+    let mean_row = |label: String, figure: Option<(Mean, usize)>, mark: Mark| {
+        figure.map(|(m, n)| {
+            (
                 Row {
                     label: tf(
                         l,
                         "report.with_n",
                         &[("what", &label), ("n", &n.to_string())],
                     ),
-                    value,
+                    value: m.as_f64(),
                     mark,
                 },
-                m.to_owned(),
-            ))
+                m.to_string(),
+            )
         })
     };
     for g in GROUPS {
@@ -198,7 +198,7 @@ fn chart_rows(l: Locale, c: &CriterionView<'_>) -> Vec<(Row, String)> {
     }
     rows.extend(mean_row(
         t(l, "report.others").to_owned(),
-        f.others_mean.as_deref().zip(f.others_n),
+        f.others_mean.zip(f.others_n),
         Mark::Others,
     ));
     rows.extend(level_row(

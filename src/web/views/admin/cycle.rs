@@ -7,7 +7,6 @@ use chrono::NaiveDateTime;
 use maud::{html, Markup};
 
 use super::{closing, progress};
-use crate::web::views::staff::{staff_page, Viewer};
 use crate::domain::cycle_settings::parse_stored_days;
 use crate::domain::dates::Deadline;
 use crate::domain::locale::Locale;
@@ -16,6 +15,7 @@ use crate::domain::relationship::Relationship;
 use crate::domain::status::Notice;
 use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode, ProposalStatus};
 use crate::i18n::{t, tf};
+use crate::web::views::staff::{staff_page, Viewer};
 
 /// One nomination's line.
 pub struct NominationRow {

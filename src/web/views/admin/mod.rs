@@ -9,13 +9,13 @@ pub mod users;
 
 use maud::{html, Markup};
 
-use crate::web::views::staff::{staff_page, Viewer};
 use crate::domain::cycle_settings::{CycleInput, Field, Problem, MAX_K, MIN_K};
 use crate::domain::dates::{long_date, Deadline};
 use crate::domain::locale::Locale;
 use crate::domain::status::Notice;
 use crate::domain::status::{CycleStatus, NominationMode};
 use crate::i18n::{t, tf};
+use crate::web::views::staff::{staff_page, Viewer};
 
 /// One cycle on the list.
 pub struct CycleRow {

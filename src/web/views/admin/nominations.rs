@@ -5,12 +5,12 @@
 use maud::{html, Markup};
 
 use super::cycle::{CyclePage, NominationRow};
-use crate::web::views::staff::Viewer;
 use crate::domain::locale::Locale;
 use crate::domain::nomination_form::NominationInput;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::i18n::{t, tf};
+use crate::web::views::staff::Viewer;
 
 /// A row's actions: one form (one CSRF field) whose buttons post to their own action. The
 /// form's default button (what Enter in a field presses) is the one beside that field.

@@ -4,12 +4,12 @@
 use maud::{html, Markup};
 
 use super::notice_of;
-use crate::web::views::staff::{staff_page, Viewer};
 use crate::domain::locale::Locale;
 use crate::domain::staff_invite::{FieldProblem, InviteInput};
 use crate::domain::status::Notice;
 use crate::domain::status::Role;
 use crate::i18n::{t, tf};
+use crate::web::views::staff::{staff_page, Viewer};
 
 /// One staff account as the list shows it.
 pub struct StaffRow {
