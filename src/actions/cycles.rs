@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::{find_cycle, load_snapshots, PolicySnapshot};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::audit::Action;
 use crate::domain::cycle_settings::{self, CycleInput, CycleSettings};
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use crate::domain::lifecycle::{self, Step};
@@ -117,10 +118,9 @@ pub fn create_with(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "cycle.create",
             cycle_id: Some(&id),
             new_value: Some(&cycle.name),
-            ..Default::default()
+            ..db::audit::Event::new(Action::CycleCreate)
         },
     )?;
     Ok(id)
@@ -149,11 +149,10 @@ pub fn update(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "cycle.edit",
             cycle_id: Some(cycle_id),
             old_value: Some(&current.name),
             new_value: Some(&cycle.name),
-            ..Default::default()
+            ..db::audit::Event::new(Action::CycleEdit)
         },
     )?;
     Ok(())
@@ -242,11 +241,10 @@ pub fn launch_by(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "cycle.launch",
             cycle_id: Some(cycle_id),
             old_value: Some(CycleStatus::Draft.as_str()),
             new_value: Some(CycleStatus::Open.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::CycleLaunch)
         },
     )?;
     Ok(links)
@@ -377,11 +375,10 @@ pub fn close_by(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "cycle.close",
             cycle_id: Some(cycle_id),
             old_value: Some(CycleStatus::Open.as_str()),
             new_value: Some(CycleStatus::Closed.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::CycleClose)
         },
     )?;
     Ok(reviews.len())

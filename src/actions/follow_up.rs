@@ -2,6 +2,7 @@
 //! answered, and a corrected email address (a new link to the new address; the old one dies).
 //! Each function is one admin action in the caller's transaction, audited with its author.
 
+use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
@@ -56,11 +57,10 @@ pub fn remind(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "nomination.remind",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
             target: Some(a.assignment.id.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::NominationRemind)
         },
     )?;
     Ok(())
@@ -140,10 +140,9 @@ pub fn remind_all(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "cycle.remind_all",
             cycle_id: Some(cycle_id),
             new_value: Some(&waiting.len().to_string()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::CycleRemindAll)
         },
     )?;
     Ok(waiting.len())
@@ -232,14 +231,13 @@ pub fn correct_email(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "nomination.correct_email",
             cycle_id: Some(cycle_id),
             // a draft's KAM may leave the cycle later: only an open cycle's review is named
             review_id: (cycle.status == CycleStatus::Open).then_some(&review.review.id),
             target: Some(assignment_id.as_str()),
             old_value: Some(&a.rater_email),
             new_value: Some(email.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::NominationCorrectEmail)
         },
     )?;
     Ok(())

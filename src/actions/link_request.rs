@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use super::{find_cycle, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::audit::Action;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::lifecycle::accepts_answers;
 use crate::domain::locale::Locale;
@@ -77,10 +78,9 @@ pub fn send(
         conn,
         now,
         &db::audit::Event {
-            action: "rater.links_requested",
             target: Some(email.as_str()),
             new_value: Some(&count),
-            ..Default::default()
+            ..db::audit::Event::new(Action::RaterLinksRequested)
         },
     )?;
     Ok(entries.len())

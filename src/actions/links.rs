@@ -1,6 +1,7 @@
 //! Rater links after launch: issuing a link with the message that carries it, revoking and
 //! re-issuing.
 
+use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId};
 use chrono::NaiveDateTime;
 
@@ -201,13 +202,12 @@ pub fn revoke_assignment(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "link.revoke",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
             target: Some(a.assignment.id.as_str()),
             old_value: Some(a.assignment.status.as_str()),
             new_value: Some(AssignmentStatus::Revoked.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::LinkRevoke)
         },
     )?;
     // revoking the last unanswered link can make the results visible: the latch closes now
@@ -295,11 +295,10 @@ pub fn reissue_assignment(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "link.reissue",
             cycle_id: Some(cycle_id),
             review_id: Some(&review.review.id),
             target: Some(a.assignment.id.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::LinkReissue)
         },
     )?;
     Ok(issued)

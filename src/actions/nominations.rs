@@ -2,6 +2,7 @@
 //! admin console makes while the cycle is a draft: add, edit or remove one. After launch, see
 //! `follow_up` (remind, correct an address) and `links` (revoke, reissue).
 
+use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
@@ -156,13 +157,12 @@ pub fn import_by(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "cycle.import",
             cycle_id: Some(cycle_id),
             new_value: Some(&format!(
                 "{} added, {} unchanged",
                 summary.added, summary.unchanged
             )),
-            ..Default::default()
+            ..db::audit::Event::new(Action::CycleImport)
         },
     )?;
     let mut links = Vec::new();
@@ -245,12 +245,11 @@ pub fn remove(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "nomination.remove",
             cycle_id: Some(cycle_id),
             target: Some(&a.rater_email),
             old_value: Some(a.assignment.relationship.as_str()),
             new_value: Some(&review.subject_email),
-            ..Default::default()
+            ..db::audit::Event::new(Action::NominationRemove)
         },
     )?;
     Ok(())
@@ -322,13 +321,12 @@ pub fn edit(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "nomination.edit",
             cycle_id: Some(cycle_id),
             // a draft's KAM may leave the cycle with their last nomination: no reference to it
             target: Some(assignment_id.as_str()),
             old_value: Some(a.assignment.relationship.as_str()),
             new_value: Some(n.relationship.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::NominationEdit)
         },
     )?;
     Ok(())

@@ -4,6 +4,7 @@
 //! replaced. A message without a link (the supervisor's notice) is simply queued again; a
 //! password reset is not (its owner asks for a new link).
 
+use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, MessageId};
 use chrono::NaiveDateTime;
 
@@ -121,13 +122,12 @@ fn relink(
         conn,
         now,
         &db::audit::Event {
-            action: "email.retry",
             cycle_id: Some(&cycle.id),
             review_id: Some(&review.listing.review.id),
             target: Some(assignment_id.as_str()),
             old_value: Some(row.id.as_str()),
             new_value: Some("fresh link queued"),
-            ..Default::default()
+            ..db::audit::Event::new(Action::EmailRetry)
         },
     )?;
     Ok(Ok(()))

@@ -4,6 +4,7 @@
 //! the account and lifts its sign-in delays. Each function is one user action, run in the
 //! caller's transaction.
 
+use crate::domain::audit::Action;
 use crate::domain::ids::PersonId;
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -70,9 +71,8 @@ pub fn request(
         now,
         &db::audit::Event {
             actor_id: Some(&account.person_id),
-            action: "staff.password_reset_requested",
             target: Some(&account.email),
-            ..Default::default()
+            ..db::audit::Event::new(Action::StaffPasswordResetRequested)
         },
     )?;
     Ok(())
@@ -143,9 +143,8 @@ pub fn complete(
         now,
         &db::audit::Event {
             actor_id: Some(&person),
-            action: "staff.password_reset",
             target: Some(&email),
-            ..Default::default()
+            ..db::audit::Event::new(Action::StaffPasswordReset)
         },
     )?;
     Ok(Some(email))

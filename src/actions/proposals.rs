@@ -4,6 +4,7 @@
 //! creates the nominations and invites them at once. Each function is one user action, run in
 //! the caller's transaction, and audited.
 
+use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
@@ -125,10 +126,9 @@ pub fn nudge(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "proposal.nudge",
             cycle_id: Some(cycle_id),
             review_id: Some(review_id),
-            ..Default::default()
+            ..db::audit::Event::new(Action::ProposalNudge)
         },
     )?;
     Ok(())
@@ -218,11 +218,10 @@ pub fn save(
         now,
         &db::audit::Event {
             actor_id: Some(actor.unwrap_or(&review.review.subject_id)),
-            action: "proposal.save",
             cycle_id: Some(&cycle.id),
             review_id: Some(review_id),
             new_value: Some(&list.len().to_string()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::ProposalSave)
         },
     )?;
     Ok(())
@@ -289,11 +288,10 @@ pub fn approve(
         now,
         &db::audit::Event {
             actor_id: Some(actor),
-            action: "proposal.approve",
             cycle_id: Some(&cycle.id),
             review_id: Some(review_id),
             new_value: Some(&invited.len().to_string()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::ProposalApprove)
         },
     )?;
     Ok(invited.len())

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 
 use super::{find_cycle, load_snapshots};
 use crate::db::{self, AnyConnection};
+use crate::domain::audit::Action;
 use crate::domain::consolidation::{Evidence, Level};
 use crate::domain::ids::{PersonId, ReviewId};
 use crate::domain::progress::{self, GroupProgress};
@@ -199,7 +200,7 @@ pub fn save(
             now,
             &db::audit::Event {
                 actor_id: Some(actor),
-                action: "decision",
+                action: Action::Decision,
                 cycle_id: cycle,
                 review_id: Some(&review_id),
                 target: Some(&c.id),
@@ -286,11 +287,10 @@ pub fn sign_off(
         now,
         &db::audit::Event {
             actor_id: Some(actor),
-            action: "review.signoff",
             cycle_id: Some(&data.review.listing.review.cycle_id),
             review_id: Some(review_id),
             new_value: Some(ReviewStatus::Finalized.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::ReviewSignoff)
         },
     )?;
     Ok(SignedOff::Done)
@@ -319,12 +319,11 @@ pub fn reopen(
         now,
         &db::audit::Event {
             actor_id: Some(actor),
-            action: "review.reopen",
             review_id: Some(review_id),
             old_value: Some(ReviewStatus::Finalized.as_str()),
             new_value: Some(ReviewStatus::Reconciling.as_str()),
             rationale: Some(reason.trim()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::ReviewReopen)
         },
     )?;
     Ok(())

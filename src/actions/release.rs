@@ -3,6 +3,7 @@
 //! supervisor comments on. Each function is one user action in the caller's transaction,
 //! and every one is audited.
 
+use crate::domain::audit::Action;
 use crate::domain::ids::{PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
@@ -77,14 +78,13 @@ pub fn release(
         now,
         &db::audit::Event {
             actor_id: Some(actor),
-            action: if again {
-                "review.link_resent"
-            } else {
-                "review.released"
-            },
             cycle_id: Some(&r.cycle_id),
             review_id: Some(review_id),
-            ..Default::default()
+            ..db::audit::Event::new(if again {
+                Action::ReviewLinkResent
+            } else {
+                Action::ReviewReleased
+            })
         },
     )?;
     Ok(())
@@ -108,9 +108,8 @@ pub fn acknowledge(
             conn,
             now,
             &db::audit::Event {
-                action: "review.acknowledged",
                 review_id: Some(review_id),
-                ..Default::default()
+                ..db::audit::Event::new(Action::ReviewAcknowledged)
             },
         )?;
     }
@@ -131,10 +130,9 @@ pub fn save_plan(
         conn,
         now,
         &db::audit::Event {
-            action: "plan.saved",
             review_id: Some(review_id),
             new_value: Some(&count),
-            ..Default::default()
+            ..db::audit::Event::new(Action::PlanSaved)
         },
     )?;
     Ok(())
@@ -168,9 +166,8 @@ pub fn comment_plan(
         now,
         &db::audit::Event {
             actor_id: Some(actor),
-            action: "plan.commented",
             review_id: Some(review_id),
-            ..Default::default()
+            ..db::audit::Event::new(Action::PlanCommented)
         },
     )?;
     Ok(())

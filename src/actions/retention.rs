@@ -3,6 +3,7 @@
 //! levels with their rationales, and the audit trail. SQLite's `secure_delete` zeroes what is
 //! deleted; the caller scrubs the files afterwards.
 
+use crate::domain::audit::Action;
 use crate::domain::ids::{CycleId, PersonId};
 use chrono::NaiveDateTime;
 
@@ -52,11 +53,10 @@ pub fn archive_by(
         now,
         &db::audit::Event {
             actor_id: actor,
-            action: "cycle.archive",
             cycle_id: Some(&cycle.id),
             old_value: Some(CycleStatus::Closed.as_str()),
             new_value: Some(CycleStatus::Archived.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::CycleArchive)
         },
     )?;
     Ok(())
@@ -82,12 +82,11 @@ pub fn purge_keep_final(
         conn,
         now,
         &db::audit::Event {
-            action: "cycle.purge",
             cycle_id: Some(&cycle.id),
             new_value: Some(&format!(
                 "{ratings} ratings and {responses} answers deleted; final levels kept"
             )),
-            ..Default::default()
+            ..db::audit::Event::new(Action::CyclePurge)
         },
     )?;
     Ok(Purged { ratings, responses })

@@ -1,5 +1,6 @@
 //! Staff accounts: creation with a generated password (hashed by `domain::password`), disabling.
 
+use crate::domain::audit::Action;
 use crate::domain::ids::PersonId;
 use chrono::NaiveDateTime;
 
@@ -46,10 +47,9 @@ pub fn add(
         conn,
         now,
         &db::audit::Event {
-            action: "user.add",
             target: Some(email.as_str()),
             new_value: Some(role.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::UserAdd)
         },
     )?;
     Ok(password)
@@ -68,9 +68,8 @@ pub fn disable(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> App
         conn,
         now,
         &db::audit::Event {
-            action: "user.disable",
             target: Some(email.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::UserDisable)
         },
     )?;
     Ok(())
@@ -131,10 +130,9 @@ pub fn invite(
         now,
         &db::audit::Event {
             actor_id: Some(actor),
-            action: "user.invite",
             target: Some(email.as_str()),
             new_value: Some(role.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::UserInvite)
         },
     )?;
     Ok(())
@@ -217,11 +215,10 @@ pub fn set_role(
         now,
         &db::audit::Event {
             actor_id: Some(actor),
-            action: "user.role",
             target: Some(&account.email),
             old_value: Some(account.role.as_str()),
             new_value: Some(role.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::UserRole)
         },
     )?;
     Ok(())
@@ -249,13 +246,12 @@ pub fn set_enabled(
         now,
         &db::audit::Event {
             actor_id: Some(actor),
-            action: if enabled {
-                "user.enable"
-            } else {
-                "user.disable"
-            },
             target: Some(&account.email),
-            ..Default::default()
+            ..db::audit::Event::new(if enabled {
+                Action::UserEnable
+            } else {
+                Action::UserDisable
+            })
         },
     )?;
     Ok(())

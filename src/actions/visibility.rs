@@ -14,6 +14,7 @@ use chrono::NaiveDateTime;
 
 use super::progress::statuses;
 use crate::db::{self, AnyConnection};
+use crate::domain::audit::Action;
 use crate::domain::ids::{CycleId, ReviewId};
 use crate::domain::progress::{visible_because, VisibleBecause};
 use crate::domain::status::ReviewStatus;
@@ -149,7 +150,6 @@ pub fn latch(
         conn,
         now,
         &db::audit::Event {
-            action: "review.results_visible",
             cycle_id: Some(cycle_id),
             review_id: Some(review_id),
             old_value: Some(ReviewStatus::Collecting.as_str()),
@@ -157,7 +157,7 @@ pub fn latch(
                 "visible; evidence frozen; {expired} open links expired"
             )),
             rationale: Some(because.as_str()),
-            ..Default::default()
+            ..db::audit::Event::new(Action::ReviewResultsVisible)
         },
     )?;
     Ok(true)

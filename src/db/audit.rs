@@ -1,6 +1,7 @@
 //! The append-only audit trail (who, when, what, old → new, why). The tables refuse updates
 //! and deletes by trigger.
 
+use crate::domain::audit::Action;
 use crate::domain::ids::{CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,17 +10,36 @@ use super::schema::audit_events;
 use super::AnyConnection;
 
 /// One event to record (its id and time are given by [`record`]).
-#[derive(Debug, Clone, Default, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_events)]
 pub struct Event<'a> {
     pub actor_id: Option<&'a PersonId>,
-    pub action: &'a str,
+    /// Written as its code by [`record`] (kept out of the derive: a 38-variant enum in an
+    /// `Insertable` made rustc take 20 GB).
+    #[diesel(skip_insertion)]
+    pub action: Action,
     pub cycle_id: Option<&'a CycleId>,
     pub review_id: Option<&'a ReviewId>,
     pub target: Option<&'a str>,
     pub old_value: Option<&'a str>,
     pub new_value: Option<&'a str>,
     pub rationale: Option<&'a str>,
+}
+
+impl Event<'_> {
+    /// An event of `action` with nothing else known yet (fill the rest with `..`).
+    pub fn new(action: Action) -> Self {
+        Event {
+            actor_id: None,
+            action,
+            cycle_id: None,
+            review_id: None,
+            target: None,
+            old_value: None,
+            new_value: None,
+            rationale: None,
+        }
+    }
 }
 
 /// A recorded event.
@@ -44,6 +64,7 @@ pub fn record(conn: &mut AnyConnection, at: NaiveDateTime, event: &Event<'_>) ->
         .values((
             audit_events::id.eq(super::new_id()),
             audit_events::at.eq(at),
+            audit_events::action.eq(event.action.as_str()),
             event,
         ))
         .execute(conn)

@@ -1,6 +1,7 @@
 //! Pure rules: no I/O, no SQL, no HTTP.
 
 pub mod answers;
+pub mod audit;
 pub mod brand;
 pub mod confidentiality;
 pub mod consolidation;

@@ -12,6 +12,7 @@ use super::staff::{cookie_name, current, forbidden, session_cookie};
 use super::views::staff as view;
 use super::AppState;
 use crate::db;
+use crate::domain::audit::Action;
 use crate::domain::password as passwords;
 use crate::domain::throttle::{self, Rule};
 use crate::domain::token;
@@ -174,10 +175,9 @@ pub async fn login(
                     c,
                     now,
                     &db::audit::Event {
-                        action: "staff.login_failed",
                         target: Some(&account_hash),
                         new_value: Some(&client),
-                        ..Default::default()
+                        ..db::audit::Event::new(Action::StaffLoginFailed)
                     },
                 )?;
                 Ok::<_, AppError>(())
@@ -219,8 +219,7 @@ pub async fn login(
                 now,
                 &db::audit::Event {
                     actor_id: Some(&person),
-                    action: "staff.login",
-                    ..Default::default()
+                    ..db::audit::Event::new(Action::StaffLogin)
                 },
             )?;
             Ok::<_, AppError>(())

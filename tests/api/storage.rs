@@ -138,10 +138,7 @@ async fn the_audit_trail_refuses_updates_and_deletes_on_both_backends() {
             db::audit::record(
                 c,
                 db::now(),
-                &db::audit::Event {
-                    action: "test",
-                    ..Default::default()
-                },
+                &db::audit::Event::new(kam360::domain::audit::Action::CycleEdit),
             )?;
             Ok(())
         })

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::db;
+use crate::domain::audit::Action;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 use crate::web::extractors::{Admin, StaffRequest};
@@ -101,10 +102,9 @@ async fn retry_some(
                 now,
                 &db::audit::Event {
                     actor_id: Some(actor),
-                    action: "outbox.retry",
                     target: id.as_ref().map(crate::domain::ids::MessageId::as_str),
                     new_value: Some(&r.queued().to_string()),
-                    ..Default::default()
+                    ..db::audit::Event::new(Action::OutboxRetry)
                 },
             )?;
             Ok(r.queued())

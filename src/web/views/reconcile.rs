@@ -227,7 +227,7 @@ fn audit(l: Locale, r: &ReviewPage<'_>) -> Markup {
                             tr {
                                 td { time datetime=(e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string()) { (e.at.format("%Y-%m-%d %H:%M").to_string()) " UTC" } }
                                 td { (e.who.unwrap_or("—")) }
-                                td { (e.action) @if let Some(target) = e.target.and_then(|id| r.rubric.criterion(id)) { " · " (target.name.get(l)) } }
+                                td data-action=(e.action) { (super::admin::records::action_words(l, e.action)) @if let Some(target) = e.target.and_then(|id| r.rubric.criterion(id)) { " · " (target.name.get(l)) } }
                                 td { (e.old_value.unwrap_or("")) " → " (e.new_value.unwrap_or("")) }
                                 td { (e.rationale.unwrap_or("")) }
                             }

@@ -168,7 +168,7 @@ pub fn audit(l: Locale, s: &Viewer<'_>, p: &AuditPage<'_>) -> Markup {
                                 td data-label=(t(l, "audit.who")) {
                                     @match &e.actor { Some((name, email)) => { (name) br; span.hint.email { (email) } }, None => span.hint { (t(l, "audit.system")) } }
                                 }
-                                td data-label=(t(l, "audit.what")) { code { (e.action) } }
+                                td data-label=(t(l, "audit.what")) data-action=(e.action) { (action_words(l, &e.action)) }
                                 td data-label=(t(l, "audit.detail")) {
                                     @if let Some(tg) = &e.target { span { (tg) } " " }
                                     @if e.old_value.is_some() || e.new_value.is_some() {
@@ -187,4 +187,12 @@ pub fn audit(l: Locale, s: &Viewer<'_>, p: &AuditPage<'_>) -> Markup {
             }
         },
     )
+}
+
+/// An audited action in the reader's words (a code this build does not know, as stored).
+pub fn action_words(l: Locale, code: &str) -> &str {
+    match crate::domain::audit::Action::parse(code) {
+        Some(a) => t(l, a.key()),
+        None => code,
+    }
 }
