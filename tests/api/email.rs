@@ -8,7 +8,7 @@ use kam360::db;
 use kam360::email::{worker, Mailer};
 
 use crate::fixtures::{launched_cycle, standard, Nominations};
-use crate::helpers::{try_spawn_app_with, Backend, TestApp};
+use crate::helpers::{dispatch_all_pending_emails, try_spawn_app_with, Backend, TestApp};
 use crate::smtp_server::SmtpServer;
 
 pub(crate) fn smtp(port: u16) -> impl FnOnce(&mut Settings) {
@@ -26,18 +26,11 @@ async fn app_with_smtp(backend: Backend, port: u16) -> Option<TestApp> {
     try_spawn_app_with(backend, smtp(port)).await
 }
 
-async fn flush(app: &TestApp) -> worker::FlushReport {
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush")
-}
-
 /// Flushes until `done` or 15 s.
 async fn flush_until(app: &TestApp, done: impl Fn() -> bool) {
     let start = Instant::now();
     while !done() && start.elapsed() < Duration::from_secs(15) {
-        flush(app).await;
+        dispatch_all_pending_emails(app).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -54,7 +47,7 @@ async fn invitations_arrive_over_smtp_in_each_language_and_their_links_work() {
         .await
         .expect("app");
     let l = launched_cycle(&app, &standard());
-    assert_eq!(flush(&app).await.sent, 11);
+    assert_eq!(dispatch_all_pending_emails(&app).await.sent, 11);
     let got = server.messages();
     assert_eq!(got.len(), 11);
     let parse = |to: &str| {
@@ -95,7 +88,11 @@ async fn invitations_arrive_over_smtp_in_each_language_and_their_links_work() {
         200,
         "the mailed link opens the form"
     );
-    assert_eq!(flush(&app).await.sent, 0, "nothing sent twice");
+    assert_eq!(
+        dispatch_all_pending_emails(&app).await.sent,
+        0,
+        "nothing sent twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +104,7 @@ async fn smtp_down_at_launch_then_up_delivers_every_message_once() {
         .port();
     let app = app_with_smtp(Backend::Sqlite, port).await.expect("app");
     launched_cycle(&app, &standard());
-    let r = flush(&app).await;
+    let r = dispatch_all_pending_emails(&app).await;
     assert_eq!(
         (r.sent, r.retried, r.failed),
         (0, 11, 0),
@@ -182,7 +179,7 @@ pub(crate) async fn refusing(rcpt: &str, concurrency: usize) -> (SmtpServer, Tes
 async fn a_550_fails_that_recipient_only_and_can_be_retried() {
     let (server, app) = refusing("c1@client.cn", 1).await;
     launched_cycle(&app, &standard());
-    let r = flush(&app).await;
+    let r = dispatch_all_pending_emails(&app).await;
     assert_eq!((r.sent, r.failed, r.retried), (10, 1, 0));
     // the refused transaction was reset and its one connection kept for the others
     assert_eq!(server.sessions.load(std::sync::atomic::Ordering::SeqCst), 1);
@@ -208,7 +205,7 @@ async fn a_550_fails_that_recipient_only_and_can_be_retried() {
         .write(move |c| kam360::actions::outbox::retry(c, &t, &s, None, db::now()))
         .expect("retry");
     assert_eq!((r.queued(), r.relinked), (1, 1));
-    assert_eq!(flush(&app).await.sent, 1);
+    assert_eq!(dispatch_all_pending_emails(&app).await.sent, 1);
     let got = server.messages();
     assert_eq!(got.len(), 11);
     assert!(got[10].rcpt == ["c1@client.cn"]);

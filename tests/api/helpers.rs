@@ -462,6 +462,28 @@ pub fn path_of(link: &str) -> String {
     link[at..].to_owned()
 }
 
+/// Sends every message the outbox holds now, as one pass of the background worker does (a
+/// fresh mailer over the app's email settings: the mail folder or a test SMTP relay).
+pub async fn dispatch_all_pending_emails(app: &TestApp) -> kam360::email::worker::FlushReport {
+    let mailer = kam360::email::Mailer::new(&app.settings.email).expect("mailer");
+    kam360::email::worker::flush(&app.db, &mailer, &app.settings)
+        .await
+        .expect("flush")
+}
+
+/// The first link in a mail's text whose path starts with `prefix` (`/r/`, `/k/`, `/n/`,
+/// `/password/reset/`): from there to the next whitespace.
+pub fn link_in_mail(text: &str, prefix: &str) -> String {
+    let at = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("a {prefix} link in: {text}"));
+    text[at..]
+        .split_whitespace()
+        .next()
+        .expect("the link")
+        .to_owned()
+}
+
 /// A captured email, decoded.
 pub struct Mail {
     pub to: String,

@@ -11,6 +11,7 @@ use kam360::db;
 
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard};
+use crate::helpers::dispatch_all_pending_emails;
 use crate::helpers::{form_action, TestApp};
 
 #[derive(QueryableByName)]
@@ -49,10 +50,7 @@ fn all_text(app: &TestApp) -> Vec<String> {
 
 async fn tokens_are_stored_only_as_hashes_once_mail_is_sent(app: TestApp) {
     let l = launched_cycle(&app, &standard());
-    let mailer = kam360::email::Mailer::new(&app.settings.email).expect("mailer");
-    kam360::email::worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    dispatch_all_pending_emails(&app).await;
     let (_, s, _) = app.open(&l.link("c1@client.cn")).await;
     assert_eq!(s, 200);
     let cells = all_text(&app);
