@@ -112,8 +112,8 @@ async fn smtp_down_at_launch_then_up_delivers_every_message_once() {
     );
     let server = SmtpServer::start_on(port).await;
     flush_until(&app, || server.messages().len() >= 11).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    flush(&app).await;
+    // every flush has returned, so every outcome is stored: one more sends nothing
+    dispatch_all_pending_emails(&app).await;
     let ids: std::collections::HashSet<String> =
         server.messages().iter().map(|m| m.message_id()).collect();
     assert_eq!(server.messages().len(), 11);
@@ -265,12 +265,27 @@ async fn a_worker_killed_mid_queue_with_four_lanes_duplicates_at_most_four() {
     killed_mid_queue(4).await;
 }
 
+/// Outbox messages whose lease has not run out yet.
+fn leased_now(db: &kam360::db::Db) -> i64 {
+    use diesel::prelude::*;
+    use kam360::db::schema::email_outbox as outbox;
+    db.read_blocking(|c| {
+        outbox::table
+            .filter(outbox::lease_until.gt(kam360::db::now()))
+            .count()
+            .get_result::<i64>(c)
+            .map_err(kam360::error::AppError::from)
+    })
+    .expect("leases")
+}
+
 /// Kills `kam360 outbox flush` mid-queue, flushes again, and checks that every rater got their
 /// invitation, and that at most `lanes` were sent twice (with the same Message-ID).
 async fn killed_mid_queue(lanes: usize) {
     let raters = 20 * lanes;
     let server = SmtpServer::start().await;
-    server.script.lock().expect("lock").delay = Duration::from_millis(150);
+    // a slow relay, so that the kill (once every lane is delivering) lands mid-queue
+    server.script.lock().expect("lock").delay = Duration::from_millis(50);
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("kill.db").display());
     let run = |args: &[&str]| {
@@ -328,7 +343,15 @@ async fn killed_mid_queue(lanes: usize) {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("flush");
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // kill once every lane is delivering
+    let start = Instant::now();
+    while server.messages().len() < lanes {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the worker delivered nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     child.kill().expect("kill -9");
     let _ = child.wait();
     let before = server.messages().len();
@@ -336,7 +359,16 @@ async fn killed_mid_queue(lanes: usize) {
         before > 0 && before < raters,
         "killed mid-queue after {before}"
     );
-    tokio::time::sleep(Duration::from_millis(1200)).await; // the dead worker's lease runs out
+    // the dead worker's leases (1 s) run out: then its claimed messages are due again
+    let db = kam360::db::Db::connect(&url, 1).expect("db");
+    let start = Instant::now();
+    while leased_now(&db) > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "leases never end"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(run(&["outbox", "flush"]).status().expect("flush").success());
     let got = server.messages();
     let mut per_rcpt = std::collections::HashMap::<String, Vec<String>>::new();

@@ -554,3 +554,60 @@ pub fn form_action(html: &str) -> String {
     let rest = &html[at + "<form class=\"rater-form\" method=\"post\" action=\"".len()..];
     rest[..rest.find('"').expect("end of action")].replace("&amp;", "&")
 }
+
+/// A child process's output, read line by line on a thread of its own, so that a test waits
+/// for a line (a readiness line, a log line) with a deadline instead of sleeping. The thread
+/// reads to the end even when nobody listens any more, so the child never blocks on a full
+/// pipe.
+pub struct ChildLines {
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl ChildLines {
+    pub fn of(output: impl std::io::Read + Send + 'static) -> Self {
+        use std::io::BufRead;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(output)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        Self {
+            rx,
+            seen: String::new(),
+        }
+    }
+
+    /// Waits until a line containing `needle` has come (true), the output ended or `within`
+    /// has passed (false).
+    pub fn wait_for(&mut self, needle: &str, within: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    self.seen.push_str(&line);
+                    self.seen.push('\n');
+                    if found {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// All the output, once the child has ended (its output closes).
+    pub fn all(mut self) -> String {
+        while let Ok(line) = self.rx.recv() {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        self.seen
+    }
+}

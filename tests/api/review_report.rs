@@ -134,7 +134,6 @@ async fn an_earlier_cycle_shows_its_final_levels_and_the_change(app: TestApp) {
         .expect("sign off");
     assert_eq!(r.status(), 303);
     crate::reconcile::confirm_sign_off(&app, &boss.client, &first).await;
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let (_, second) = closed(&app).await;
     let report = boss
         .client
