@@ -221,6 +221,8 @@ fn launch(
     pg: Option<PgGuard>,
     adjust: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    // cheap password hashes in this process (the parameters are checked by the unit tests)
+    kam360::domain::password::lower_cost_for_tests();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let mut settings = settings_for(&database_url, dir.path(), port);
