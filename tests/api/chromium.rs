@@ -68,13 +68,20 @@ pub(crate) async fn start_browser() -> Option<(Driver, Client)> {
     }))
     .expect("caps");
     assert!(started, "chromedriver did not start");
-    let c = ClientBuilder::rustls()
-        .expect("tls")
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", d.port))
-        .await
-        .expect("a WebDriver session");
-    Some((d, c))
+    // a session starts Chromium, which on a loaded machine can fail to come up: try again
+    let mut failure = None;
+    for _ in 0..3 {
+        match ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", d.port))
+            .await
+        {
+            Ok(c) => return Some((d, c)),
+            Err(e) => failure = Some(e),
+        }
+    }
+    panic!("no WebDriver session: {failure:?}");
 }
 
 /// Clicks the element `at` points to.
