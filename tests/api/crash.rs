@@ -223,11 +223,13 @@ async fn acknowledged_answers_survive_kill_9(app: TestApp) {
         let target = acks(&tracks.lock().expect("lock")) + rand::rng().random_range(10..60);
         let start = Instant::now();
         loop {
-            let t = tracks.lock().expect("lock");
-            if acks(&t) >= target || t.values().all(|t| t.submitted) {
+            let reached = {
+                let t = tracks.lock().expect("lock");
+                acks(&t) >= target || t.values().all(|t| t.submitted)
+            };
+            if reached {
                 break;
             }
-            drop(t);
             assert!(
                 start.elapsed() < Duration::from_secs(30),
                 "the writers got no answers through"
