@@ -17,6 +17,39 @@ pub enum PasswordError {
     Hash(String),
 }
 
+/// The parameters of new hashes: OWASP's (m = 19 MiB, t = 2, p = 1), unless the test harness
+/// lowered them for its own process with [`lower_cost_for_tests`].
+fn params() -> argon2::Params {
+    TEST_PARAMS.get().cloned().unwrap_or_default()
+}
+
+static TEST_PARAMS: std::sync::OnceLock<argon2::Params> = std::sync::OnceLock::new();
+
+/// For the integration tests only, never called by the server or the CLI: from now on this
+/// process hashes with Argon2's smallest parameters (m = 8 KiB, t = 1), so that the suite's few
+/// hundred sign-ins do not each spend 19 MiB and two passes. Stored hashes keep their own
+/// parameters, so verifying works either way.
+#[doc(hidden)]
+pub fn lower_cost_for_tests() {
+    let _ = TEST_PARAMS.set(
+        argon2::Params::new(
+            argon2::Params::MIN_M_COST,
+            argon2::Params::MIN_T_COST,
+            1,
+            None,
+        )
+        .unwrap_or_default(),
+    );
+}
+
+fn argon2() -> Argon2<'static> {
+    Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        params(),
+    )
+}
+
 /// A new random password (20 alphanumeric characters, ~119 bits).
 pub fn generate() -> String {
     Alphanumeric.sample_string(&mut rand::rngs::OsRng.unwrap_err(), 20)
@@ -29,7 +62,7 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
         .try_fill_bytes(&mut salt)
         .map_err(|e| PasswordError::Random(e.to_string()))?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| PasswordError::Hash(e.to_string()))?;
-    Argon2::default()
+    argon2()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| PasswordError::Hash(e.to_string()))
@@ -52,7 +85,7 @@ pub fn needs_rehash(hash: &str) -> bool {
     let Ok(h) = PasswordHash::new(hash) else {
         return true;
     };
-    let current = argon2::Params::default();
+    let current = params();
     let param = |name: &str| h.params.get_decimal(name);
     h.algorithm.as_str() != "argon2id"
         || param("m") != Some(current.m_cost())
@@ -153,6 +186,7 @@ mod tests {
     fn passwords_verify_only_against_their_hash() {
         let h = hash("correct horse").expect("hash");
         assert!(h.starts_with("$argon2id$"));
+        assert!(h.contains("$m=19456,t=2,p=1$"), "OWASP's parameters: {h}");
         assert!(verify(&h, "correct horse"));
         assert!(!verify(&h, "Correct horse"));
         assert!(!verify("not a hash", "x"));

@@ -8,6 +8,7 @@ use kam360::domain::status::{AssignmentStatus, CycleStatus};
 
 use crate::both_backends;
 use crate::fixtures::{future, standard, Nominations};
+use crate::helpers::dispatch_all_pending_emails;
 use crate::helpers::{csrf_of, StaffClient, TestApp};
 
 /// An admin's browser.
@@ -382,13 +383,7 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         status_of(&app, &id, "c1@client.cn"),
         AssignmentStatus::Pending
     );
-    let sent = kam360::email::worker::flush(
-        &app.db,
-        &kam360::email::Mailer::new(&app.settings.email).expect("mailer"),
-        &app.settings,
-    )
-    .await
-    .expect("flush");
+    let sent = dispatch_all_pending_emails(&app).await;
     assert_eq!(sent.sent, 11);
     assert_eq!(
         status_of(&app, &id, "c1@client.cn"),
@@ -484,13 +479,7 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
     assert_eq!(s, 303);
     let (_, page) = admin.get(&format!("{to}?lang=en")).await;
     assert!(page.contains("Reminders on their way: 10."), "{page}");
-    let sent = kam360::email::worker::flush(
-        &app.db,
-        &kam360::email::Mailer::new(&app.settings.email).expect("mailer"),
-        &app.settings,
-    )
-    .await
-    .expect("flush");
+    let sent = dispatch_all_pending_emails(&app).await;
     assert_eq!(
         sent.sent, 14,
         "2 reminders + reissue + corrected + 10 reminders"
@@ -606,13 +595,7 @@ async fn staff_are_invited_disabled_and_given_roles(app: TestApp) {
     let (_, list) = admin.get("/admin/users?lang=en").await;
     assert!(list.contains("li.ming@t.cn") && list.contains(">invited<"));
     // the invitation: a link to choose a password, in the chosen language
-    kam360::email::worker::flush(
-        &app.db,
-        &kam360::email::Mailer::new(&app.settings.email).expect("mailer"),
-        &app.settings,
-    )
-    .await
-    .expect("flush");
+    dispatch_all_pending_emails(&app).await;
     let mail = app
         .mail_files()
         .iter()
@@ -625,15 +608,7 @@ async fn staff_are_invited_disabled_and_given_roles(app: TestApp) {
         "{}",
         mail.subject
     );
-    let at = mail
-        .text
-        .find("/password/reset/")
-        .expect("a link to choose a password");
-    let link = mail.text[at..]
-        .split_whitespace()
-        .next()
-        .expect("link")
-        .to_owned();
+    let link = crate::helpers::link_in_mail(&mail.text, "/password/reset/");
     let (s, page) = app.get_text(&format!("{link}?lang=en")).await;
     assert_eq!(s, 200);
     assert!(page.contains("name=\"confirm\""), "the password form");

@@ -3,12 +3,14 @@
 //! before the amendment.
 
 use kam360::actions::users::Role;
-use kam360::actions::{cycles, links, nominations, outbox, report, schedule};
+use kam360::actions::{links, nominations, outbox, report, schedule};
 use kam360::db;
-use kam360::email::worker;
 
 use crate::both_backends;
-use crate::fixtures::{answer_all, launched_cycle, standard, Launched, Nominations};
+use crate::fixtures::{
+    answer_all, close_cycle, launched_cycle, standard, ClosedReview, Launched, Nominations,
+};
+use crate::helpers::dispatch_all_pending_emails;
 use crate::helpers::TestApp;
 
 fn report_rows(
@@ -17,12 +19,6 @@ fn report_rows(
 ) -> Vec<kam360::domain::export::ReportRow> {
     let id = cycle.clone();
     app.read(move |c| report::build(c, &id)).expect("report")
-}
-
-fn close(app: &TestApp, cycle: &kam360::domain::ids::CycleId) {
-    let (s, t, id) = (app.settings.clone(), app.templates.clone(), cycle.clone());
-    app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
-        .expect("close");
 }
 
 fn due_work(app: &TestApp) {
@@ -46,13 +42,13 @@ async fn a_lone_customer_cannot_be_decoded(app: TestApp) {
         .rater("a@t.cn", "boss-a@t.cn", "ca@client.cn", "customer", "en")
         .kam("b@t.cn", "Kam B", "boss-b@t.cn")
         .rater("b@t.cn", "boss-b@t.cn", "cb@client.cn", "customer", "en");
-    let l = launched_cycle(&app, &n);
-    answer_all(&app, &l, "ca@client.cn", "1").await;
-    answer_all(&app, &l, "cb@client.cn", "4").await;
-    for who in ["a@t.cn", "b@t.cn", "boss-a@t.cn", "boss-b@t.cn"] {
-        answer_all(&app, &l, who, "3").await;
-    }
-    close(&app, &l.cycle_id);
+    let l = ClosedReview::of(n)
+        .answer(&["ca@client.cn"], "1")
+        .answer(&["cb@client.cn"], "4")
+        .answer(&["a@t.cn", "b@t.cn", "boss-a@t.cn", "boss-b@t.cn"], "3")
+        .build(&app)
+        .await
+        .launched;
 
     // the report: every field but the KAM's name and email is the same for both
     let rows = report_rows(&app, &l.cycle_id);
@@ -336,10 +332,7 @@ async fn no_live_link_is_left_in_the_database_file() {
         issued.iter().all(|t| readable(&queued, t)),
         "the scan sees queued links"
     );
-    let mailer = kam360::email::Mailer::new(&app.settings.email).expect("mailer");
-    let r = worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    let r = dispatch_all_pending_emails(&app).await;
     assert_eq!((r.sent, r.failed), (10, 1), "c1 refused with 550");
     assert_nowhere_at_rest(&app, &issued, "after delivery and a permanent failure");
 
@@ -351,9 +344,7 @@ async fn no_live_link_is_left_in_the_database_file() {
         .expect("retry");
     assert_eq!((retried.relinked, retried.requeued), (1, 0));
     assert_eq!(app.get(&l.link("c1@client.cn")).await.status(), 404);
-    let r = worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    let r = dispatch_all_pending_emails(&app).await;
     assert_eq!(r.sent, 1);
     let fresh = server
         .messages()
@@ -409,7 +400,7 @@ async fn a_purge_keeps_final_levels_and_leaves_no_answer_behind() {
         app.post_raw(&l.link("c1@client.cn"), body).await.status(),
         303
     );
-    close(&app, &l.cycle_id);
+    close_cycle(&app, &l.cycle_id);
     let review = app
         .read({
             let id = l.cycle_id.clone();

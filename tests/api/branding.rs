@@ -3,9 +3,9 @@
 //! would make white button text unreadable are refused at start-up.
 
 use kam360::config::Settings;
-use kam360::email::{worker, Mailer};
 
 use crate::fixtures::{launched_cycle, standard};
+use crate::helpers::dispatch_all_pending_emails;
 use crate::helpers::{read_mail, root, try_spawn_app_with, Backend};
 
 /// A 1 × 1 PNG.
@@ -60,10 +60,7 @@ async fn the_organisation_is_named_on_rater_pages_and_in_emails() {
     assert_eq!(s, 200);
     assert!(links.contains("Guangdong Telecom"));
 
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    dispatch_all_pending_emails(&app).await;
     let file = app
         .mail_files()
         .into_iter()

@@ -12,6 +12,8 @@ use crate::chromium::{
     click, full_page_shot, set_viewport, sign_in_with_form, start_browser, wait_for,
 };
 use crate::fixtures::{future, standard, HEADER};
+use crate::helpers::dispatch_all_pending_emails;
+use crate::helpers::link_in_mail;
 use crate::helpers::{spawn_app, TestApp};
 
 /// Checks the page as it is: axe-clean at 1280 and 360 px, no sideways scrolling at 360 px,
@@ -51,16 +53,6 @@ async fn type_into(c: &Client, id: &str, text: &str) {
     let el = c.find(Locator::Id(id)).await.expect("field");
     el.clear().await.expect("clear");
     el.send_keys(text).await.expect("type");
-}
-
-async fn flush(app: &TestApp) {
-    kam360::email::worker::flush(
-        &app.db,
-        &kam360::email::Mailer::new(&app.settings.email).expect("mailer"),
-        &app.settings,
-    )
-    .await
-    .expect("flush");
 }
 
 /// Opens each path in Chinese at 360 px and checks it with axe and for sideways scrolling
@@ -223,7 +215,7 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
     look(&c, "confirm-launch").await;
     press(&c, "section.confirm button[type='submit']").await;
     wait_for(&c, Locator::Css(".cycle-steps")).await;
-    flush(&app).await;
+    dispatch_all_pending_emails(&app).await;
     c.refresh().await.expect("reload");
     wait_for(&c, Locator::Css("section.kam")).await;
     // remind the first customer now, revoke the third
@@ -233,7 +225,7 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
     press(&c, "button[aria-label='Revoke: Rater c3@client.cn']").await;
     wait_for(&c, Locator::Css(".notice")).await;
     assert!(text_of(&c).await.contains("The link was revoked."));
-    flush(&app).await;
+    dispatch_all_pending_emails(&app).await;
     c.goto(&format!(
         "{}{}",
         app.address,
@@ -338,7 +330,7 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
     ];
     in_chinese(&c, &app.address, &pages).await;
     // the invitations, reminders, new links and the staff invitation sent on the way
-    flush(&app).await;
+    dispatch_all_pending_emails(&app).await;
     emails_pass_axe(&c, &app).await;
     c.close().await.expect("close browser");
 }
@@ -376,19 +368,14 @@ async fn a_kam_proposes_and_the_supervisor_approves_in_chromium() {
             Ok(id)
         })
         .expect("cycle");
-    flush(&app).await;
+    dispatch_all_pending_emails(&app).await;
     let mail = app
         .mail_files()
         .iter()
         .map(|p| crate::helpers::read_mail(p))
         .find(|m| m.text.contains("/n/"))
         .expect("the KAM's link");
-    let at = mail.text.find("/n/").expect("link");
-    let link = mail.text[at..]
-        .split_whitespace()
-        .next()
-        .expect("link")
-        .to_owned();
+    let link = link_in_mail(&mail.text, "/n/");
     set_viewport(&c, 1280, 900).await;
     c.goto(&format!("{}{link}?lang=en", app.address))
         .await
@@ -456,7 +443,7 @@ async fn a_kam_proposes_and_the_supervisor_approves_in_chromium() {
         .expect("rows");
     assert_eq!(invited, 11);
     // the KAM's nomination request among the messages
-    flush(&app).await;
+    dispatch_all_pending_emails(&app).await;
     emails_pass_axe(&c, &app).await;
     c.close().await.expect("close browser");
 }

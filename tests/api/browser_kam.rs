@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 use kam360::actions::users::Role;
-use kam360::email::{worker, Mailer};
 
 use crate::chromium::{
     click, full_page_shot, pdf_pages, print_pdf, set_viewport, start_browser, wait_for,
 };
+use crate::helpers::dispatch_all_pending_emails;
+use crate::helpers::link_in_mail;
 use crate::helpers::{csrf_of, read_mail, spawn_app};
 use crate::reconcile::closed;
 use crate::release::sign_off;
@@ -40,22 +41,14 @@ async fn the_kam_reads_acknowledges_plans_and_prints_in_chromium() {
         .await
         .expect("release");
     assert_eq!(r.status(), 303);
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    dispatch_all_pending_emails(&app).await;
     let mail = app
         .mail_files()
         .into_iter()
         .map(|f| read_mail(&f))
         .find(|m| m.to == "kam@t.cn" && m.subject.starts_with("Your 360° report"))
         .expect("the KAM's email");
-    let at = mail.text.find("/k/").expect("link");
-    let link = mail.text[at..]
-        .split_whitespace()
-        .next()
-        .expect("link")
-        .to_owned();
+    let link = link_in_mail(&mail.text, "/k/");
 
     c.goto(&format!("{}{link}?lang=en", app.address))
         .await

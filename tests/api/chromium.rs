@@ -43,12 +43,15 @@ pub(crate) async fn start_browser() -> Option<(Driver, Client)> {
         .local_addr()
         .ok()?
         .port();
-    let child = Command::new(driver)
+    let mut child = Command::new(driver)
         .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
+    // chromedriver says when it listens
+    let started = crate::helpers::ChildLines::of(child.stdout.take().expect("stdout"))
+        .wait_for("started successfully", Duration::from_secs(10));
     let profile = tempfile::tempdir().expect("profile dir");
     let d = Driver {
         child,
@@ -64,18 +67,21 @@ pub(crate) async fn start_browser() -> Option<(Driver, Client)> {
         }
     }))
     .expect("caps");
-    for _ in 0..50 {
-        if let Ok(c) = ClientBuilder::rustls()
+    assert!(started, "chromedriver did not start");
+    // a session starts Chromium, which on a loaded machine can fail to come up: try again
+    let mut failure = None;
+    for _ in 0..3 {
+        match ClientBuilder::rustls()
             .expect("tls")
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{}", d.port))
             .await
         {
-            return Some((d, c));
+            Ok(c) => return Some((d, c)),
+            Err(e) => failure = Some(e),
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("chromedriver did not answer");
+    panic!("no WebDriver session: {failure:?}");
 }
 
 /// Clicks the element `at` points to.

@@ -16,7 +16,7 @@ use kam360::web::views::review_report::{report, Frame};
 use kam360::web::views::staff::Viewer;
 use proptest::prelude::*;
 
-use crate::fixtures::{future, Nominations};
+use crate::fixtures::{close_cycle, future, Nominations};
 use crate::helpers::settings_for;
 
 const CRITERION: &str = "product_service_knowledge"; // observable by customers, peers and team
@@ -303,13 +303,7 @@ async fn a_lone_raters_na_changes_no_page_or_export(app: crate::helpers::TestApp
             .await;
         assert_eq!(r.status(), 303);
     }
-    let (s, t, id) = (
-        app.settings.clone(),
-        app.templates.clone(),
-        l.cycle_id.clone(),
-    );
-    app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
-        .expect("close");
+    close_cycle(&app, &l.cycle_id);
     let id = l.cycle_id.clone();
     let reviews = app
         .read(move |c| Ok(db::reviews::list_for_cycle(c, &id)?))

@@ -216,8 +216,26 @@ async fn acknowledged_answers_survive_kill_9(app: TestApp) {
                 ))
             })
             .collect();
-        let wait = rand::rng().random_range(300..1200);
-        tokio::time::sleep(Duration::from_millis(wait)).await;
+        // kill at a random point of the traffic: once the writers got a random number of
+        // answers acknowledged by this server (counting, not sleeping: a slow machine still
+        // has writes in flight when the kill comes)
+        let acks = |t: &HashMap<String, Track>| t.values().map(|t| t.acks).sum::<u64>();
+        let target = acks(&tracks.lock().expect("lock")) + rand::rng().random_range(10..60);
+        let start = Instant::now();
+        loop {
+            let reached = {
+                let t = tracks.lock().expect("lock");
+                acks(&t) >= target || t.values().all(|t| t.submitted)
+            };
+            if reached {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the writers got no answers through"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
         stop.store(true, Ordering::Relaxed);

@@ -8,7 +8,7 @@ use kam360::db;
 use kam360::email::{worker, Mailer};
 
 use crate::fixtures::{launched_cycle, standard, Nominations};
-use crate::helpers::{try_spawn_app_with, Backend, TestApp};
+use crate::helpers::{dispatch_all_pending_emails, try_spawn_app_with, Backend, TestApp};
 use crate::smtp_server::SmtpServer;
 
 pub(crate) fn smtp(port: u16) -> impl FnOnce(&mut Settings) {
@@ -26,18 +26,11 @@ async fn app_with_smtp(backend: Backend, port: u16) -> Option<TestApp> {
     try_spawn_app_with(backend, smtp(port)).await
 }
 
-async fn flush(app: &TestApp) -> worker::FlushReport {
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush")
-}
-
 /// Flushes until `done` or 15 s.
 async fn flush_until(app: &TestApp, done: impl Fn() -> bool) {
     let start = Instant::now();
     while !done() && start.elapsed() < Duration::from_secs(15) {
-        flush(app).await;
+        dispatch_all_pending_emails(app).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -54,7 +47,7 @@ async fn invitations_arrive_over_smtp_in_each_language_and_their_links_work() {
         .await
         .expect("app");
     let l = launched_cycle(&app, &standard());
-    assert_eq!(flush(&app).await.sent, 11);
+    assert_eq!(dispatch_all_pending_emails(&app).await.sent, 11);
     let got = server.messages();
     assert_eq!(got.len(), 11);
     let parse = |to: &str| {
@@ -95,7 +88,11 @@ async fn invitations_arrive_over_smtp_in_each_language_and_their_links_work() {
         200,
         "the mailed link opens the form"
     );
-    assert_eq!(flush(&app).await.sent, 0, "nothing sent twice");
+    assert_eq!(
+        dispatch_all_pending_emails(&app).await.sent,
+        0,
+        "nothing sent twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +104,7 @@ async fn smtp_down_at_launch_then_up_delivers_every_message_once() {
         .port();
     let app = app_with_smtp(Backend::Sqlite, port).await.expect("app");
     launched_cycle(&app, &standard());
-    let r = flush(&app).await;
+    let r = dispatch_all_pending_emails(&app).await;
     assert_eq!(
         (r.sent, r.retried, r.failed),
         (0, 11, 0),
@@ -115,8 +112,8 @@ async fn smtp_down_at_launch_then_up_delivers_every_message_once() {
     );
     let server = SmtpServer::start_on(port).await;
     flush_until(&app, || server.messages().len() >= 11).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    flush(&app).await;
+    // every flush has returned, so every outcome is stored: one more sends nothing
+    dispatch_all_pending_emails(&app).await;
     let ids: std::collections::HashSet<String> =
         server.messages().iter().map(|m| m.message_id()).collect();
     assert_eq!(server.messages().len(), 11);
@@ -182,7 +179,7 @@ pub(crate) async fn refusing(rcpt: &str, concurrency: usize) -> (SmtpServer, Tes
 async fn a_550_fails_that_recipient_only_and_can_be_retried() {
     let (server, app) = refusing("c1@client.cn", 1).await;
     launched_cycle(&app, &standard());
-    let r = flush(&app).await;
+    let r = dispatch_all_pending_emails(&app).await;
     assert_eq!((r.sent, r.failed, r.retried), (10, 1, 0));
     // the refused transaction was reset and its one connection kept for the others
     assert_eq!(server.sessions.load(std::sync::atomic::Ordering::SeqCst), 1);
@@ -208,7 +205,7 @@ async fn a_550_fails_that_recipient_only_and_can_be_retried() {
         .write(move |c| kam360::actions::outbox::retry(c, &t, &s, None, db::now()))
         .expect("retry");
     assert_eq!((r.queued(), r.relinked), (1, 1));
-    assert_eq!(flush(&app).await.sent, 1);
+    assert_eq!(dispatch_all_pending_emails(&app).await.sent, 1);
     let got = server.messages();
     assert_eq!(got.len(), 11);
     assert!(got[10].rcpt == ["c1@client.cn"]);
@@ -268,12 +265,27 @@ async fn a_worker_killed_mid_queue_with_four_lanes_duplicates_at_most_four() {
     killed_mid_queue(4).await;
 }
 
+/// Outbox messages whose lease has not run out yet.
+fn leased_now(db: &kam360::db::Db) -> i64 {
+    use diesel::prelude::*;
+    use kam360::db::schema::email_outbox as outbox;
+    db.read_blocking(|c| {
+        outbox::table
+            .filter(outbox::lease_until.gt(kam360::db::now()))
+            .count()
+            .get_result::<i64>(c)
+            .map_err(kam360::error::AppError::from)
+    })
+    .expect("leases")
+}
+
 /// Kills `kam360 outbox flush` mid-queue, flushes again, and checks that every rater got their
 /// invitation, and that at most `lanes` were sent twice (with the same Message-ID).
 async fn killed_mid_queue(lanes: usize) {
     let raters = 20 * lanes;
     let server = SmtpServer::start().await;
-    server.script.lock().expect("lock").delay = Duration::from_millis(150);
+    // a slow relay, so that the kill (once every lane is delivering) lands mid-queue
+    server.script.lock().expect("lock").delay = Duration::from_millis(50);
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("kill.db").display());
     let run = |args: &[&str]| {
@@ -331,7 +343,15 @@ async fn killed_mid_queue(lanes: usize) {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("flush");
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // kill once every lane is delivering
+    let start = Instant::now();
+    while server.messages().len() < lanes {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the worker delivered nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     child.kill().expect("kill -9");
     let _ = child.wait();
     let before = server.messages().len();
@@ -339,7 +359,16 @@ async fn killed_mid_queue(lanes: usize) {
         before > 0 && before < raters,
         "killed mid-queue after {before}"
     );
-    tokio::time::sleep(Duration::from_millis(1200)).await; // the dead worker's lease runs out
+    // the dead worker's leases (1 s) run out: then its claimed messages are due again
+    let db = kam360::db::Db::connect(&url, 1).expect("db");
+    let start = Instant::now();
+    while leased_now(&db) > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "leases never end"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(run(&["outbox", "flush"]).status().expect("flush").success());
     let got = server.messages();
     let mut per_rcpt = std::collections::HashMap::<String, Vec<String>>::new();

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use kam360::actions::cycles::{self, IssuedLink};
 use kam360::actions::nominations;
+use kam360::domain::relationship::Relationship;
 
 use crate::helpers::TestApp;
 
@@ -81,6 +82,16 @@ impl Launched {
 
 /// Submits `level` for every criterion on the rater's form (through the form's POST).
 pub async fn answer_all(app: &TestApp, l: &Launched, rater: &str, level: &str) {
+    submit_form(app, l, rater, level, false).await;
+}
+
+/// [`answer_all`], and a customer also comments on the relationship ("Comment from a customer
+/// (LEVEL)").
+pub async fn answer_all_commented(app: &TestApp, l: &Launched, rater: &str, level: &str) {
+    submit_form(app, l, rater, level, true).await;
+}
+
+async fn submit_form(app: &TestApp, l: &Launched, rater: &str, level: &str, comment: bool) {
     let rel = l
         .links
         .iter()
@@ -92,10 +103,85 @@ pub async fn answer_all(app: &TestApp, l: &Launched, rater: &str, level: &str) {
         .criteria_for(rel)
         .map(|c| (c.id.clone(), level.to_owned()))
         .collect();
+    if comment && rel == Relationship::Customer {
+        pairs.push((
+            "relationship_quality__comment".into(),
+            format!("Comment from a customer ({level})"),
+        ));
+    }
     pairs.push(("action".into(), "submit".into()));
     let body = serde_urlencoded::to_string(&pairs).expect("encode");
     let r = app.post_raw(&l.link(rater), body).await;
     assert_eq!(r.status(), 303, "submit of {rater}");
+}
+
+/// Closes the cycle now (SPEC §5: the results become visible).
+pub fn close_cycle(app: &TestApp, cycle: &kam360::domain::ids::CycleId) {
+    let (s, t, id) = (
+        app.settings.clone(),
+        app.templates.clone(),
+        cycle.clone(),
+    );
+    app.write(move |c| cycles::close(c, &t, &s, &id, kam360::db::now()))
+        .expect("close");
+}
+
+/// The id of the cycle's first review.
+pub fn first_review(app: &TestApp, cycle: &kam360::domain::ids::CycleId) -> kam360::domain::ids::ReviewId {
+    let id = cycle.clone();
+    app.read(move |c| Ok(kam360::db::reviews::list_for_cycle(c, &id)?))
+        .expect("reviews")[0]
+        .review
+        .id
+        .clone()
+}
+
+/// Builds a review whose raters answered (through the form) and whose cycle is then closed.
+pub struct ClosedReview {
+    nominations: Nominations,
+    answers: Vec<(String, String)>,
+    comments: bool,
+}
+
+/// What [`ClosedReview::build`] made: the launched cycle and its first review's id.
+pub struct Closed {
+    pub launched: Launched,
+    pub review: kam360::domain::ids::ReviewId,
+}
+
+impl ClosedReview {
+    /// A cycle of these nominations that nobody has answered yet.
+    pub fn of(nominations: Nominations) -> Self {
+        Self {
+            nominations,
+            answers: Vec::new(),
+            comments: false,
+        }
+    }
+
+    /// These raters answer `level` to every criterion (in the order given).
+    pub fn answer(mut self, raters: &[&str], level: &str) -> Self {
+        self.answers
+            .extend(raters.iter().map(|r| ((*r).to_owned(), level.to_owned())));
+        self
+    }
+
+    /// Customers also leave a comment (see [`answer_all_commented`]).
+    pub fn with_customer_comments(mut self) -> Self {
+        self.comments = true;
+        self
+    }
+
+    /// Launches the cycle, submits the answers and closes it.
+    pub async fn build(self, app: &TestApp) -> Closed {
+        let launched = launched_cycle(app, &self.nominations);
+        for (rater, level) in &self.answers {
+            submit_form(app, &launched, rater, level, self.comments).await;
+        }
+        close_cycle(app, &launched.cycle_id);
+        let review = first_review(app, &launched.cycle_id);
+        Closed { launched, review }
+    }
 }
 
 /// Today plus `days`.

@@ -221,6 +221,8 @@ fn launch(
     pg: Option<PgGuard>,
     adjust: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    // cheap password hashes in this process (the parameters are checked by the unit tests)
+    kam360::domain::password::lower_cost_for_tests();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let mut settings = settings_for(&database_url, dir.path(), port);
@@ -462,6 +464,28 @@ pub fn path_of(link: &str) -> String {
     link[at..].to_owned()
 }
 
+/// Sends every message the outbox holds now, as one pass of the background worker does (a
+/// fresh mailer over the app's email settings: the mail folder or a test SMTP relay).
+pub async fn dispatch_all_pending_emails(app: &TestApp) -> kam360::email::worker::FlushReport {
+    let mailer = kam360::email::Mailer::new(&app.settings.email).expect("mailer");
+    kam360::email::worker::flush(&app.db, &mailer, &app.settings)
+        .await
+        .expect("flush")
+}
+
+/// The first link in a mail's text whose path starts with `prefix` (`/r/`, `/k/`, `/n/`,
+/// `/password/reset/`): from there to the next whitespace.
+pub fn link_in_mail(text: &str, prefix: &str) -> String {
+    let at = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("a {prefix} link in: {text}"));
+    text[at..]
+        .split_whitespace()
+        .next()
+        .expect("the link")
+        .to_owned()
+}
+
 /// A captured email, decoded.
 pub struct Mail {
     pub to: String,
@@ -531,4 +555,61 @@ pub fn form_action(html: &str) -> String {
         .expect("a rater form");
     let rest = &html[at + "<form class=\"rater-form\" method=\"post\" action=\"".len()..];
     rest[..rest.find('"').expect("end of action")].replace("&amp;", "&")
+}
+
+/// A child process's output, read line by line on a thread of its own, so that a test waits
+/// for a line (a readiness line, a log line) with a deadline instead of sleeping. The thread
+/// reads to the end even when nobody listens any more, so the child never blocks on a full
+/// pipe.
+pub struct ChildLines {
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl ChildLines {
+    pub fn of(output: impl std::io::Read + Send + 'static) -> Self {
+        use std::io::BufRead;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(output)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        Self {
+            rx,
+            seen: String::new(),
+        }
+    }
+
+    /// Waits until a line containing `needle` has come (true), the output ended or `within`
+    /// has passed (false).
+    pub fn wait_for(&mut self, needle: &str, within: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    self.seen.push_str(&line);
+                    self.seen.push('\n');
+                    if found {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// All the output, once the child has ended (its output closes).
+    pub fn all(mut self) -> String {
+        while let Ok(line) = self.rx.recv() {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        self.seen
+    }
 }

@@ -112,9 +112,7 @@ async fn closed_cycles_and_unknown_ids_are_refused(app: TestApp) {
     let (s, t, c2) = (app.settings.clone(), app.templates.clone(), id.clone());
     app.write(move |c| cycles::launch(c, &t, &s, &c2, kam360::db::now()))
         .expect("launch");
-    let (s, t, c2) = (app.settings.clone(), app.templates.clone(), id.clone());
-    app.write(move |c| cycles::close(c, &t, &s, &c2, kam360::db::now()))
-        .expect("close");
+    crate::fixtures::close_cycle(&app, &id);
     assert!(
         matches!(import(&app, &id, standard().csv()), Err(AppError::Invalid(m)) if m.contains("closed"))
     );

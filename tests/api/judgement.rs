@@ -3,26 +3,18 @@
 //! their reader, raters are told where their comments go, and the "ready" email fits a review
 //! nobody answered.
 
-use kam360::actions::cycles;
 use kam360::actions::users::Role;
 use kam360::db;
-use kam360::email::{worker, Mailer};
 
 use crate::both_backends;
 use crate::email::smtp;
-use crate::fixtures::{answer_all, launched_cycle, standard, Nominations};
+use crate::fixtures::{
+    answer_all, first_review, launched_cycle, standard, ClosedReview, Nominations,
+};
+use crate::helpers::dispatch_all_pending_emails;
 use crate::helpers::{csrf_of, try_spawn_app_with, Backend, TestApp};
-use crate::reconcile::{all_finals, closed, confirm_sign_off, submit, version, with_rationale};
+use crate::reconcile::{all_finals, closed, confirm_sign_off, version, with_rationale};
 use crate::smtp_server::SmtpServer;
-
-fn review_id(app: &TestApp, cycle: &kam360::domain::ids::CycleId) -> kam360::domain::ids::ReviewId {
-    let id = cycle.clone();
-    app.read(move |c| Ok(db::reviews::list_for_cycle(c, &id)?))
-        .expect("reviews")[0]
-        .review
-        .id
-        .clone()
-}
 
 /// The section of the supervisor's home that lists one stage's reviews.
 fn section<'a>(home: &'a str, stage: &str) -> Option<&'a str> {
@@ -49,7 +41,7 @@ async fn the_home_says_where_each_review_stands(app: TestApp) {
         "a review everyone answered reads as ready: {home}"
     );
     assert!(section(&home, "collecting").is_none());
-    let review = review_id(&app, &l.cycle_id);
+    let review = first_review(&app, &l.cycle_id);
     let (_, page) = app.get_text(&format!("/reviews/{review}?lang=en")).await;
     assert!(
         page.contains("<dd>Ready to reconcile</dd>"),
@@ -165,15 +157,7 @@ async fn sign_off_shows_a_summary_and_only_the_confirmation_locks(app: TestApp) 
 
 async fn without_a_proposal_a_level_needs_no_reason(app: TestApp) {
     // nobody answered and the supervisor did not rate: no proposal anywhere
-    let l = launched_cycle(&app, &standard());
-    let (s, t, id) = (
-        app.settings.clone(),
-        app.templates.clone(),
-        l.cycle_id.clone(),
-    );
-    app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
-        .expect("close");
-    let review = review_id(&app, &l.cycle_id);
+    let review = ClosedReview::of(standard()).build(&app).await.review;
     app.sign_in("boss@t.cn", Role::Supervisor).await;
     let (_, page) = app.get_text(&format!("/reviews/{review}?lang=en")).await;
     let mut form = all_finals(&app, &page, "2");
@@ -283,20 +267,13 @@ async fn emails_say_where_comments_go_and_fit_a_review_nobody_answered() {
         .rater("a@t.cn", "boss@t.cn", "ca@client.cn", "customer", "en")
         .kam("b@t.cn", "Kam B", "boss@t.cn")
         .rater("b@t.cn", "boss@t.cn", "cb@client.cn", "customer", "zh");
-    let l = launched_cycle(&app, &n);
     // Kam B's customer answers; nobody of Kam A's does
-    submit(&app, &l, "cb@client.cn", "3").await;
-    let (s, t, id) = (
-        app.settings.clone(),
-        app.templates.clone(),
-        l.cycle_id.clone(),
-    );
-    app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
-        .expect("close");
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    ClosedReview::of(n)
+        .with_customer_comments()
+        .answer(&["cb@client.cn"], "3")
+        .build(&app)
+        .await;
+    dispatch_all_pending_emails(&app).await;
     let got = server.messages();
     let text = |to: &str, subject: &str| -> Vec<String> {
         got.iter()

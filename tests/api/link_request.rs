@@ -2,19 +2,12 @@
 //! each open request, over real SMTP; the same answer for every address; throttled; dead-end
 //! pages point there.
 
-use kam360::email::{worker, Mailer};
-
 use crate::email::smtp;
 use crate::fixtures::{answer_all, launched_cycle, standard};
+use crate::helpers::dispatch_all_pending_emails;
+use crate::helpers::link_in_mail;
 use crate::helpers::{try_spawn_app_with, Backend, TestApp};
 use crate::smtp_server::SmtpServer;
-
-async fn flush(app: &TestApp) {
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
-}
 
 async fn ask(app: &TestApp, email: &str) -> (u16, String) {
     let r = app.post_form("/links?lang=en", &[("email", email)]).await;
@@ -54,16 +47,11 @@ async fn a_rater_who_lost_the_email_gets_fresh_links(backend: Backend) {
         unknown.replace("nobody@client.cn", "X"),
         "one neutral answer"
     );
-    flush(&app).await;
+    dispatch_all_pending_emails(&app).await;
     let got = links_mail(&server, "c1@client.cn");
     assert_eq!(got.len(), 1, "one message");
     assert!(got[0].contains("Feedback on Wang Fang"), "{}", got[0]);
-    let at = got[0].find("/r/").expect("a link");
-    let fresh = got[0][at..]
-        .split_whitespace()
-        .next()
-        .expect("link")
-        .to_owned();
+    let fresh = link_in_mail(&got[0], "/r/");
     assert_ne!(fresh, l.link("c1@client.cn"));
     let (_, s, form) = app.open(&format!("{fresh}?lang=en")).await;
     assert_eq!(s, 200);
@@ -77,7 +65,7 @@ async fn a_rater_who_lost_the_email_gets_fresh_links(backend: Backend) {
     answer_all(&app, &l, "c2@client.cn", "3").await;
     let (s, _) = ask(&app, "c2@client.cn").await;
     assert_eq!(s, 200);
-    flush(&app).await;
+    dispatch_all_pending_emails(&app).await;
     assert!(links_mail(&server, "c2@client.cn").is_empty());
     let audited: i64 = app
         .read(|c| {

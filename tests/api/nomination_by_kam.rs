@@ -9,18 +9,9 @@ use kam360::domain::status::AssignmentStatus;
 use crate::admin_console::Console;
 use crate::both_backends;
 use crate::fixtures::Nominations;
+use crate::helpers::dispatch_all_pending_emails;
+use crate::helpers::link_in_mail;
 use crate::helpers::{new_client, read_mail, TestApp};
-
-async fn flush(app: &TestApp) -> usize {
-    kam360::email::worker::flush(
-        &app.db,
-        &kam360::email::Mailer::new(&app.settings.email).expect("mailer"),
-        &app.settings,
-    )
-    .await
-    .expect("flush")
-    .sent
-}
 
 /// A KAM's list as form fields: `n` people in each group.
 fn list(n: usize) -> Vec<(String, String)> {
@@ -80,7 +71,7 @@ async fn kams_propose_and_supervisors_approve(app: TestApp) {
     let (s, _) = admin.post(&format!("/admin/cycles/{id}/launch"), &[]).await;
     assert_eq!(s, 303);
     assert_eq!(
-        flush(&app).await,
+        dispatch_all_pending_emails(&app).await.sent,
         3,
         "self, supervisor and the KAM's nomination link"
     );
@@ -92,12 +83,7 @@ async fn kams_propose_and_supervisors_approve(app: TestApp) {
         .expect("the KAM's nomination email");
     assert_eq!(mail.to, "kam@t.cn");
     println!("{}\n\n{}", mail.subject, mail.text);
-    let at = mail.text.find("/n/").expect("a link");
-    let link = mail.text[at..]
-        .split_whitespace()
-        .next()
-        .expect("link")
-        .to_owned();
+    let link = link_in_mail(&mail.text, "/n/");
 
     // the KAM's page; a short list is refused and kept as typed
     let kam = new_client();
@@ -224,7 +210,11 @@ async fn kams_propose_and_supervisors_approve(app: TestApp) {
         .iter()
         .any(|a| a.rater_email == "customer0.right@example.cn"));
     assert!(!rows.iter().any(|a| a.rater_email == "customer0@example.cn"));
-    assert_eq!(flush(&app).await, 9, "invited at once");
+    assert_eq!(
+        dispatch_all_pending_emails(&app).await.sent,
+        9,
+        "invited at once"
+    );
     assert!(rows
         .iter()
         .all(|a| a.assignment.status != AssignmentStatus::Revoked));

@@ -2,23 +2,18 @@
 
 use diesel::prelude::*;
 use kam360::db::schema::{assignments, email_bodies};
-use kam360::email::{worker, Mailer};
 
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard};
+use crate::helpers::dispatch_all_pending_emails;
 use crate::helpers::{path_of, TestApp};
 
 async fn launch_invites_everyone_once_in_their_language(app: TestApp) {
     let l = launched_cycle(&app, &standard());
     assert_eq!(l.links.len(), 11, "self and supervisor included");
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    let r = worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    let r = dispatch_all_pending_emails(&app).await;
     assert_eq!(r.sent, 11);
-    let again = worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    let again = dispatch_all_pending_emails(&app).await;
     assert_eq!(again.sent, 0, "nothing sent twice");
     let files = app.mail_files();
     assert_eq!(files.len(), 11);
@@ -84,10 +79,7 @@ both_backends!(launch_invites_everyone_once_in_their_language);
 
 async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
     let l = launched_cycle(&app, &standard());
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    dispatch_all_pending_emails(&app).await;
     let old = l.link("c2@client.cn");
     let (_, s, _) = app.open(&old).await;
     assert_eq!(s, 200);
@@ -114,9 +106,7 @@ async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
         404,
         "the old link stops working"
     );
-    let r = worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    let r = dispatch_all_pending_emails(&app).await;
     assert_eq!(r.sent, 1);
     let mails: Vec<_> = app
         .mail_files()

@@ -5,9 +5,10 @@
 use diesel::prelude::*;
 use kam360::actions::users::{self, Role};
 use kam360::db;
-use kam360::email::{worker, Mailer};
 
 use crate::email::smtp;
+use crate::helpers::dispatch_all_pending_emails;
+use crate::helpers::link_in_mail;
 use crate::helpers::{new_client, try_spawn_app_with, Backend, TestApp};
 use crate::smtp_server::SmtpServer;
 
@@ -19,13 +20,6 @@ fn account(app: &TestApp, email: &str) -> String {
     let email = email.to_owned();
     app.write(move |c| users::add(c, &email, "Li Ming", Role::Supervisor, db::now()))
         .expect("account")
-}
-
-async fn flush(app: &TestApp) -> worker::FlushReport {
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush")
 }
 
 async fn ask(app: &TestApp, email: &str) -> (u16, String) {
@@ -41,12 +35,7 @@ fn reset_path(data: &str) -> String {
         .parse(data.as_bytes())
         .expect("MIME");
     let text = m.body_text(0).expect("a text part").into_owned();
-    let at = text.find("/password/reset/").expect("a reset link");
-    text[at..]
-        .split_whitespace()
-        .next()
-        .expect("the link")
-        .to_owned()
+    link_in_mail(&text, "/password/reset/")
 }
 
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> u16 {
@@ -102,7 +91,7 @@ async fn a_forgotten_password_is_reset_once_by_the_emailed_link(backend: Backend
     let (s, answer) = ask(&app, "Supervisor.Boss@T.cn").await;
     assert_eq!(s, 200);
     assert!(answer.contains("Check your email"), "{answer}");
-    assert_eq!(flush(&app).await.sent, 1);
+    assert_eq!(dispatch_all_pending_emails(&app).await.sent, 1);
     let got = server.messages();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].rcpt, vec!["supervisor.boss@t.cn".to_owned()]);
@@ -201,7 +190,7 @@ async fn unknown_and_disabled_addresses_get_the_same_answer_and_no_mail(backend:
         disabled.replace("gone@t.cn", "X"),
         "one neutral answer"
     );
-    assert_eq!(flush(&app).await.sent, 0);
+    assert_eq!(dispatch_all_pending_emails(&app).await.sent, 0);
     assert!(server.messages().is_empty());
     // a malformed address is the user's typo: said so, and kept in the field
     let (s, page) = ask(&app, "not an address").await;
@@ -218,9 +207,9 @@ async fn only_the_newest_unexpired_link_works(backend: Backend) {
     account(&app, "boss@t.cn");
     // one at a time, so that the server receives them in the order they were asked for
     ask(&app, "boss@t.cn").await;
-    assert_eq!(flush(&app).await.sent, 1);
+    assert_eq!(dispatch_all_pending_emails(&app).await.sent, 1);
     ask(&app, "boss@t.cn").await;
-    assert_eq!(flush(&app).await.sent, 1);
+    assert_eq!(dispatch_all_pending_emails(&app).await.sent, 1);
     let paths: Vec<String> = server
         .messages()
         .iter()
@@ -281,7 +270,7 @@ async fn requests_are_throttled_per_address_and_per_client(backend: Backend) {
     }
     assert_eq!(ask(&app, "p9@t.cn").await.0, 429);
     assert_eq!(
-        flush(&app).await.sent,
+        dispatch_all_pending_emails(&app).await.sent,
         3,
         "only the admitted requests for the account"
     );

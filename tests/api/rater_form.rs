@@ -4,7 +4,7 @@ use kam360::db;
 use kam360::domain::relationship::Relationship;
 
 use crate::both_backends;
-use crate::fixtures::{launched_cycle, standard, Launched};
+use crate::fixtures::{close_cycle, launched_cycle, standard, Launched};
 use crate::helpers::{form_action, TestApp};
 
 fn customer_criteria(app: &TestApp) -> Vec<String> {
@@ -469,13 +469,7 @@ async fn unknown_revoked_and_closed_links(app: TestApp) {
         page.contains("已被管理员撤回"),
         "in the rater's language (zh)"
     );
-    let (st, t, id) = (
-        app.settings.clone(),
-        app.templates.clone(),
-        l.cycle_id.clone(),
-    );
-    app.write(move |c| kam360::actions::cycles::close(c, &t, &st, &id, db::now()))
-        .expect("close");
+    close_cycle(&app, &l.cycle_id);
     let link = l.link("c2@client.cn");
     let (s, page) = app.get_text(&format!("{link}?lang=en")).await;
     assert_eq!(s, 410);

@@ -1,7 +1,6 @@
 //! Link security (SPEC §4; reliability rows TOK-2, TOK-5, TOK-8): tokens are stored only as
 //! hashes, never logged, and stop working at the deadline.
 
-use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -11,6 +10,7 @@ use kam360::db;
 
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard};
+use crate::helpers::dispatch_all_pending_emails;
 use crate::helpers::{form_action, TestApp};
 
 #[derive(QueryableByName)]
@@ -49,10 +49,7 @@ fn all_text(app: &TestApp) -> Vec<String> {
 
 async fn tokens_are_stored_only_as_hashes_once_mail_is_sent(app: TestApp) {
     let l = launched_cycle(&app, &standard());
-    let mailer = kam360::email::Mailer::new(&app.settings.email).expect("mailer");
-    kam360::email::worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    dispatch_all_pending_emails(&app).await;
     let (_, s, _) = app.open(&l.link("c1@client.cn")).await;
     assert_eq!(s, 200);
     let cells = all_text(&app);
@@ -244,16 +241,13 @@ fn tokens_never_reach_the_logs() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("serve");
+    let mut lines = crate::helpers::ChildLines::of(child.stderr.take().expect("stderr"));
     let answered = raw_http::get_all(port, &links);
+    // the server logs a request before it answers; wait for a rater link's line, not a while
+    lines.wait_for("route=/r/{token}", Duration::from_secs(10));
     let _ = child.kill();
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut logs)
-        .expect("read logs");
     let _ = child.wait();
+    let logs = lines.all();
     assert!(answered >= 2, "requests answered: {answered}");
     assert!(
         logs.contains("route=/r/{token}"),
@@ -302,7 +296,6 @@ mod raw_http {
                 }
             }
         }
-        std::thread::sleep(super::Duration::from_millis(300));
         answered
     }
 }

@@ -1,44 +1,15 @@
 //! Reconciliation end to end: visibility, proposals, rationale rule, optimistic concurrency,
 //! sign-off, admin reopen, the audit trail and the report's final levels.
 
+use kam360::actions::report;
 use kam360::actions::users::{self, Role};
-use kam360::actions::{cycles, report};
 use kam360::db;
-use kam360::domain::relationship::Relationship;
 
 use crate::both_backends;
-use crate::fixtures::{launched_cycle, standard, Launched};
+use crate::fixtures::{first_review, launched_cycle, standard, ClosedReview, Launched};
 use crate::helpers::{csrf_of, TestApp};
 
-pub(crate) async fn submit(app: &TestApp, l: &Launched, rater: &str, level: &str) {
-    let rel = l
-        .links
-        .iter()
-        .find(|x| x.rater_email == rater)
-        .expect("link")
-        .relationship;
-    let mut pairs: Vec<(String, String)> = app
-        .rubric
-        .criteria_for(rel)
-        .map(|c| (c.id.clone(), level.to_owned()))
-        .collect();
-    if rel == Relationship::Customer {
-        pairs.push((
-            "relationship_quality__comment".into(),
-            format!("Comment from a customer ({level})"),
-        ));
-    }
-    pairs.push(("action".into(), "submit".into()));
-    assert_eq!(
-        app.post_raw(
-            &l.link(rater),
-            serde_urlencoded::to_string(&pairs).expect("enc")
-        )
-        .await
-        .status(),
-        303
-    );
-}
+pub(crate) use crate::fixtures::answer_all_commented as submit;
 
 pub(crate) fn version(page: &str) -> String {
     let at = page.find("name=\"version\" value=\"").expect("version")
@@ -48,31 +19,15 @@ pub(crate) fn version(page: &str) -> String {
 
 /// A closed cycle where everyone answered: customers 4, peers 2 (3 of them), team 3, boss 3, self 4.
 pub(crate) async fn closed(app: &TestApp) -> (Launched, kam360::domain::ids::ReviewId) {
-    let l = launched_cycle(app, &standard());
-    for c in ["c1@client.cn", "c2@client.cn", "c3@client.cn"] {
-        submit(app, &l, c, "4").await;
-    }
-    for p in ["p1@t.cn", "p2@t.cn", "p3@t.cn"] {
-        submit(app, &l, p, "2").await;
-    }
-    for t in ["t1@t.cn", "t2@t.cn", "t3@t.cn", "boss@t.cn"] {
-        submit(app, &l, t, "3").await;
-    }
-    submit(app, &l, "kam@t.cn", "4").await;
-    let (s, t, id) = (
-        app.settings.clone(),
-        app.templates.clone(),
-        l.cycle_id.clone(),
-    );
-    app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
-        .expect("close");
-    let review = app
-        .read(|c| Ok(db::reviews::list_for_cycle(c, &l.cycle_id.clone())?))
-        .expect("reviews")[0]
-        .review
-        .id
-        .clone();
-    (l, review)
+    let r = ClosedReview::of(standard())
+        .with_customer_comments()
+        .answer(&["c1@client.cn", "c2@client.cn", "c3@client.cn"], "4")
+        .answer(&["p1@t.cn", "p2@t.cn", "p3@t.cn"], "2")
+        .answer(&["t1@t.cn", "t2@t.cn", "t3@t.cn", "boss@t.cn"], "3")
+        .answer(&["kam@t.cn"], "4")
+        .build(app)
+        .await;
+    (r.launched, r.review)
 }
 
 /// Gives every criterion the same rationale.
@@ -125,12 +80,7 @@ async fn results_stay_hidden_until_everyone_answered_or_the_cycle_closed(app: Te
     let l = launched_cycle(&app, &standard());
     submit(&app, &l, "c1@client.cn", "4").await;
     app.sign_in("boss@t.cn", Role::Supervisor).await;
-    let review = app
-        .read(|c| Ok(db::reviews::list_for_cycle(c, &l.cycle_id.clone())?))
-        .expect("r")[0]
-        .review
-        .id
-        .clone();
+    let review = first_review(&app, &l.cycle_id);
     let (s, page) = app.get_text(&format!("/reviews/{review}?lang=en")).await;
     assert_eq!(s, 200);
     assert!(page.contains("Results appear when the cycle closes"));

@@ -5,9 +5,10 @@
 
 use diesel::prelude::*;
 use kam360::actions::users::Role;
-use kam360::email::{worker, Mailer};
 
 use crate::both_backends;
+use crate::helpers::dispatch_all_pending_emails;
+use crate::helpers::link_in_mail;
 use crate::helpers::{csrf_of, new_client, read_mail, StaffClient, TestApp};
 use crate::reconcile::{all_finals, closed, with_rationale};
 
@@ -114,22 +115,14 @@ async fn the_kam_reads_acknowledges_and_plans_and_the_supervisor_comments(app: T
     assert!(report.contains("has not confirmed reading it yet"));
 
     // the KAM's email and link
-    let mailer = Mailer::new(&app.settings.email).expect("mailer");
-    worker::flush(&app.db, &mailer, &app.settings)
-        .await
-        .expect("flush");
+    dispatch_all_pending_emails(&app).await;
     let mail = app
         .mail_files()
         .into_iter()
         .map(|f| read_mail(&f))
         .find(|m| m.to == "kam@t.cn" && m.subject.starts_with("Your 360° report is ready"))
         .expect("the KAM's email");
-    let at = mail.text.find("/k/").expect("a link");
-    let link = mail.text[at..]
-        .split_whitespace()
-        .next()
-        .expect("link")
-        .to_owned();
+    let link = link_in_mail(&mail.text, "/k/");
     let kam = new_client();
     let (s, page) = get(&app, &kam, &format!("{link}?lang=en")).await;
     assert_eq!(s, 200);

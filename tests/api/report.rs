@@ -1,9 +1,9 @@
 //! `report` figures end to end: answers submitted through the form, §7 applied, §6 proposed.
 
-use kam360::actions::{cycles, report};
+use kam360::actions::report;
 
 use crate::both_backends;
-use crate::fixtures::{answer_all, launched_cycle, standard};
+use crate::fixtures::{answer_all, close_cycle, launched_cycle, standard};
 use crate::helpers::TestApp;
 
 fn csv(app: &TestApp, cycle: &kam360::domain::ids::CycleId) -> Vec<Vec<String>> {
@@ -49,13 +49,7 @@ async fn figures_follow_confidentiality_and_consolidation(app: TestApp) {
         "{rq:?}"
     );
 
-    let (s, t, id) = (
-        app.settings.clone(),
-        app.templates.clone(),
-        l.cycle_id.clone(),
-    );
-    app.write(move |c| cycles::close(c, &t, &s, &id, kam360::db::now()))
-        .expect("close");
+    close_cycle(&app, &l.cycle_id);
     let rows = csv(&app, &l.cycle_id);
     assert_eq!(rows[0][0], "kam@t.cn");
     assert_eq!(

@@ -1,12 +1,10 @@
 //! The review report (SPEC §12): every criterion at a glance and per criterion a chart with a
 //! table of the same figures, for the review's supervisor and admins; nothing §7 hides.
 
-use kam360::actions::cycles;
 use kam360::actions::users::Role;
-use kam360::db;
 
 use crate::both_backends;
-use crate::fixtures::{launched_cycle, standard};
+use crate::fixtures::{first_review, launched_cycle, standard, ClosedReview};
 use crate::helpers::TestApp;
 use crate::reconcile::{all_finals, closed, submit, with_rationale};
 
@@ -57,30 +55,15 @@ async fn every_criterion_has_a_chart_and_a_table_with_the_same_figures(app: Test
 }
 
 async fn a_group_below_k_stays_out_of_the_report(app: TestApp) {
-    let l = launched_cycle(&app, &standard());
-    for c in ["c1@client.cn", "c2@client.cn", "c3@client.cn"] {
-        submit(&app, &l, c, "4").await;
-    }
-    // two peers of three: the peer group is below k, so no group figure is shown at all
-    for p in ["p1@t.cn", "p2@t.cn"] {
-        submit(&app, &l, p, "1").await;
-    }
-    for t in ["t1@t.cn", "t2@t.cn", "t3@t.cn", "boss@t.cn"] {
-        submit(&app, &l, t, "3").await;
-    }
-    let (s, t, id) = (
-        app.settings.clone(),
-        app.templates.clone(),
-        l.cycle_id.clone(),
-    );
-    app.write(move |c| cycles::close(c, &t, &s, &id, db::now()))
-        .expect("close");
-    let review = app
-        .read(|c| Ok(db::reviews::list_for_cycle(c, &l.cycle_id.clone())?))
-        .expect("reviews")[0]
-        .review
-        .id
-        .clone();
+    let review = ClosedReview::of(standard())
+        .with_customer_comments()
+        .answer(&["c1@client.cn", "c2@client.cn", "c3@client.cn"], "4")
+        // two peers of three: the peer group is below k, so no group figure is shown at all
+        .answer(&["p1@t.cn", "p2@t.cn"], "1")
+        .answer(&["t1@t.cn", "t2@t.cn", "t3@t.cn", "boss@t.cn"], "3")
+        .build(&app)
+        .await
+        .review;
     app.sign_in("admin@t.cn", Role::Admin).await;
     let (s, page) = app
         .get_text(&format!("/reviews/{review}/report?lang=en"))
@@ -113,12 +96,7 @@ async fn before_results_are_visible_the_report_says_so(app: TestApp) {
     let l = launched_cycle(&app, &standard());
     submit(&app, &l, "c1@client.cn", "4").await;
     app.sign_in("boss@t.cn", Role::Supervisor).await;
-    let review = app
-        .read(|c| Ok(db::reviews::list_for_cycle(c, &l.cycle_id.clone())?))
-        .expect("r")[0]
-        .review
-        .id
-        .clone();
+    let review = first_review(&app, &l.cycle_id);
     let (s, page) = app
         .get_text(&format!("/reviews/{review}/report?lang=en"))
         .await;
@@ -156,7 +134,6 @@ async fn an_earlier_cycle_shows_its_final_levels_and_the_change(app: TestApp) {
         .expect("sign off");
     assert_eq!(r.status(), 303);
     crate::reconcile::confirm_sign_off(&app, &boss.client, &first).await;
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let (_, second) = closed(&app).await;
     let report = boss
         .client

@@ -242,7 +242,6 @@ async fn outdated_hashes_are_upgraded_and_disabling_ends_every_session(app: Test
         })
         .expect("hash");
     assert_ne!(stored, weak);
-    assert!(stored.contains("m=19456,t=2,p=1"), "{stored}");
     assert!(!kam360::domain::password::needs_rehash(&stored));
     app.write(|c| users::disable(c, "boss@t.cn", db::now()))
         .expect("disable");
