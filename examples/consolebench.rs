@@ -165,9 +165,9 @@ fn over_http(
                     db::now(),
                 )?;
             }
-            let p = kam360::domain::password::generate();
-            let h =
-                kam360::domain::password::hash(&p).map_err(|e| AppError::Unexpected(e.into()))?;
+            let p = kam360::domain::security::password::generate();
+            let h = kam360::domain::security::password::hash(&p)
+                .map_err(|e| AppError::Unexpected(e.into()))?;
             db::accounts::set_password(c, "bench.admin@bench.test", &h, db::now())?;
             Ok::<_, AppError>(p)
         })
@@ -177,7 +177,8 @@ fn over_http(
         let address = format!("http://{}", listener.local_addr().expect("addr"));
         let mut settings = settings;
         settings.server.public_base_url = address.clone();
-        let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+        let rubric =
+            kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
         let state = actix_web::web::Data::new(kam360::web::AppState::new(
             db.clone(),
             Arc::new(settings),
@@ -230,7 +231,8 @@ fn seed(
     templates: &Templates,
     kams: usize,
 ) -> kam360::domain::ids::CycleId {
-    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let now = db::now();
     let (s, r) = (settings.clone(), rubric.clone());
     let cycle = db
@@ -246,7 +248,7 @@ fn seed(
         })
         .expect("cycle");
     eprintln!("seeding {kams} KAMs × 19 nominations …");
-    let header = kam360::domain::nomination::COLUMNS.join(",");
+    let header = kam360::domain::formats::nomination::COLUMNS.join(",");
     for chunk in (0..kams).collect::<Vec<_>>().chunks(250) {
         let mut csv = header.clone() + "\n";
         for k in chunk {

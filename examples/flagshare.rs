@@ -19,8 +19,8 @@
 use kam360::actions::{cycles, demo, report};
 use kam360::config::Settings;
 use kam360::db::{self, Db};
-use kam360::domain::consolidation::{propose, Evidence, Level, Policy};
-use kam360::domain::rubric::Rubric;
+use kam360::domain::formats::rubric::Rubric;
+use kam360::domain::rules::consolidation::{propose, Evidence, Level, Policy};
 use kam360::email::Templates;
 use kam360::error::AppError;
 
@@ -118,14 +118,15 @@ fn demo_share() -> (Share, Share) {
     let db = Db::connect(&url, 2).expect("db");
     db.migrate().expect("migrate");
     let templates = Templates::new(None).expect("templates");
-    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let (first, all) = db
         .write_blocking(|c| {
             let now = db::now();
             demo::seed(c, &templates, &settings, &rubric, now)?;
             let cycle = db::cycles::list(c)?.remove(0).id;
             cycles::close(c, &templates, &settings, &cycle, now)?;
-            let k = kam360::domain::confidentiality::K::FLOOR.get();
+            let k = kam360::domain::rules::confidentiality::K::FLOOR.get();
             // the evidence as the report builds it, with the answers' groups
             let reviews = db::reviews::list_for_cycle(c, &cycle)?;
             let mut first = Share::default();
@@ -222,6 +223,7 @@ fn main() {
     all.print("demo, whole cycle (closed)");
     let settings = Settings::load_from(std::path::Path::new("config/default.toml"), None, false)
         .expect("settings");
-    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     realistic_share(&rubric, 200).print("realistic cycle, 200 KAMs");
 }

@@ -28,7 +28,7 @@ use kam360::config::Settings;
 use kam360::db::{self, Db};
 use kam360::domain::ids::AssignmentId;
 use kam360::domain::relationship::Relationship;
-use kam360::domain::token;
+use kam360::domain::security::token;
 use kam360::email::Templates;
 use kam360::error::{AppError, AppResult};
 use kam360::web::AppState;
@@ -103,7 +103,8 @@ fn seed(
     batches: usize,
     n: usize,
 ) -> Vec<Vec<(AssignmentId, String)>> {
-    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let s = settings.clone();
     let cycle = db
         .write_blocking(move |c| {
@@ -124,7 +125,7 @@ fn seed(
         let mut row = 0;
         while row < n {
             let take = (n - row).min(9_000);
-            let mut csv = kam360::domain::nomination::COLUMNS.join(",") + "\n";
+            let mut csv = kam360::domain::formats::nomination::COLUMNS.join(",") + "\n";
             for i in row..row + take {
                 let kam = i / 10;
                 csv.push_str(&format!("kam{b}-{kam}@bench.test,KAM {kam},boss{b}-{kam}@bench.test,Boss,c{b}-{i}@client.test,Customer {i},customer,en,Client {kam}\n"));
@@ -180,7 +181,8 @@ fn seed(
 
 /// The body of a full customer submission.
 fn submission(settings: &Settings) -> String {
-    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let mut pairs: Vec<(String, String)> = rubric
         .criteria_for(Relationship::Customer)
         .enumerate()
@@ -378,7 +380,9 @@ async fn main() {
         db.clone(),
         settings.clone(),
         Arc::new(Templates::new(None).expect("templates")),
-        Arc::new(kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric")),
+        Arc::new(
+            kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric"),
+        ),
     ));
     let server = kam360::web::build(listener, state).expect("server");
     let handle = server.handle();

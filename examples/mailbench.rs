@@ -71,9 +71,9 @@ fn queue(dir: &Path, n: usize, port: u16, concurrency: usize) -> (Db, Settings, 
     s.email.concurrency = concurrency;
     let db = Db::connect(&url, 4).expect("db");
     db.migrate().expect("migrate");
-    let rubric = kam360::domain::rubric::Rubric::load(&s.rubric.path).expect("rubric");
+    let rubric = kam360::domain::formats::rubric::Rubric::load(&s.rubric.path).expect("rubric");
     let t = Templates::new(None).expect("templates");
-    let mut csv = kam360::domain::nomination::COLUMNS.join(",") + "\n";
+    let mut csv = kam360::domain::formats::nomination::COLUMNS.join(",") + "\n";
     for i in 0..n {
         csv.push_str(&format!("kam{}@bench.test,KAM {},boss@bench.test,Boss,r{i}@client.test,Rater {i},customer,{},Client\n", i / 20, i / 20, if i % 2 == 0 { "zh" } else { "en" }));
     }

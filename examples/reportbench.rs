@@ -96,7 +96,8 @@ fn main() {
 }
 
 fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> CycleId {
-    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let now = db::now();
     let (s, r) = (settings.clone(), rubric.clone());
     let cycle = db
@@ -112,7 +113,7 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> Cyc
         })
         .expect("cycle");
     eprintln!("seeding {kams} KAMs …");
-    let header = kam360::domain::nomination::COLUMNS.join(",");
+    let header = kam360::domain::formats::nomination::COLUMNS.join(",");
     for chunk in (0..kams).collect::<Vec<_>>().chunks(500) {
         let mut csv = header.clone() + "\n";
         for k in chunk {

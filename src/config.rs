@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::domain::consolidation::Policy;
+use crate::domain::rules::consolidation::Policy;
 
 /// The defaults shipped in the binary, so that it runs from any working directory.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -154,8 +154,8 @@ pub struct RubricSettings {
 }
 
 // Reading the rubric's file is configuration I/O, so it lives here rather than in the pure
-// `domain::rubric`, which parses and validates the text.
-impl crate::domain::rubric::Rubric {
+// `domain::formats::rubric`, which parses and validates the text.
+impl crate::domain::formats::rubric::Rubric {
     /// Reads and validates the rubric file at `path`.
     ///
     /// # Errors
@@ -218,7 +218,7 @@ impl Settings {
 
     /// Range checks that serde cannot express.
     pub fn validate(&self) -> anyhow::Result<()> {
-        crate::domain::confidentiality::K::new(self.confidentiality.min_group_size)
+        crate::domain::rules::confidentiality::K::new(self.confidentiality.min_group_size)
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         self.policy()
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
@@ -253,7 +253,7 @@ impl Settings {
             .branding
             .organization
             .chars()
-            .any(crate::domain::text::is_unsafe)
+            .any(crate::domain::security::text::is_unsafe)
             || self.branding.organization.chars().count() > 100
         {
             anyhow::bail!("configuration: branding.organization must be at most 100 characters on one line, without control or text-direction characters");
@@ -297,7 +297,7 @@ impl Settings {
     }
 
     /// The consolidation policy of SPEC §6 as exact numbers.
-    pub fn policy(&self) -> Result<Policy, crate::domain::consolidation::PolicyError> {
+    pub fn policy(&self) -> Result<Policy, crate::domain::rules::consolidation::PolicyError> {
         let c = &self.consolidation;
         Policy::new(
             c.supervisor_share,
@@ -309,7 +309,7 @@ impl Settings {
 
     /// k of SPEC §7, already validated.
     pub fn min_group_size(&self) -> usize {
-        use crate::domain::confidentiality::K;
+        use crate::domain::rules::confidentiality::K;
         K::new(self.confidentiality.min_group_size)
             .unwrap_or(K::FLOOR)
             .get()

@@ -63,10 +63,10 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-impl From<crate::domain::lifecycle::Refusal> for AppError {
-    fn from(r: crate::domain::lifecycle::Refusal) -> Self {
+impl From<crate::domain::rules::lifecycle::Refusal> for AppError {
+    fn from(r: crate::domain::rules::lifecycle::Refusal) -> Self {
         let vars = match r {
-            crate::domain::lifecycle::Refusal::WrongStatus(_, status) => {
+            crate::domain::rules::lifecycle::Refusal::WrongStatus(_, status) => {
                 vec![("status", status.as_str().to_owned())]
             }
             _ => Vec::new(),

@@ -1,4 +1,4 @@
-//! The interface text in zh and en: flat `key = "text"` catalogues in `templates/i18n/`,
+//! The interface text in zh and en: flat `key = "text"` catalogues in `config/i18n/`,
 //! embedded in the binary, with `{name}` placeholders.
 
 use std::collections::HashMap;
@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use crate::domain::locale::Locale;
 
-const ZH: &str = include_str!("../templates/i18n/zh.toml");
-const EN: &str = include_str!("../templates/i18n/en.toml");
+const ZH: &str = include_str!("../config/i18n/zh.toml");
+const EN: &str = include_str!("../config/i18n/en.toml");
 
 type Catalogue = HashMap<String, String>;
 

@@ -11,7 +11,7 @@ use actix_web::web;
 
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::domain::rubric::Rubric;
+use crate::domain::formats::rubric::Rubric;
 use crate::email::{worker, Mailer, Templates};
 use crate::web::AppState;
 

@@ -7,13 +7,13 @@ use super::{find_cycle, load_snapshots, PolicySnapshot};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::audit::Action;
-use crate::domain::cycle_settings::{self, CycleInput, CycleSettings};
+use crate::domain::formats::rubric::Rubric;
+use crate::domain::forms::cycle_settings::{self, CycleInput, CycleSettings};
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
-use crate::domain::lifecycle::{self, Step};
 use crate::domain::locale::Locale;
-use crate::domain::progress::VisibleBecause;
 use crate::domain::relationship::Relationship;
-use crate::domain::rubric::Rubric;
+use crate::domain::rules::lifecycle::{self, Step};
+use crate::domain::rules::progress::VisibleBecause;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::email::messages::render;
 use crate::email::messages::{ReadyMail, Recipient};
@@ -105,8 +105,10 @@ pub fn create_with(
             closes_at: cycle.closes_at,
             rubric_snapshot: &rubric.to_snapshot(),
             policy_snapshot: &policy,
-            min_group_size: crate::domain::confidentiality::K::at_least(cycle.min_group_size)
-                .column(),
+            min_group_size: crate::domain::rules::confidentiality::K::at_least(
+                cycle.min_group_size,
+            )
+            .column(),
             created_at: now,
             time_zone: cycle.zone.name(),
             nominations: cycle.nominations,
@@ -183,7 +185,7 @@ pub fn step_view(
     ))
 }
 
-/// Refuses `step` with its reason when it cannot be taken now (`domain::lifecycle`).
+/// Refuses `step` with its reason when it cannot be taken now (`domain::rules::lifecycle`).
 pub(super) fn refuse_step(
     conn: &mut AnyConnection,
     cycle: &db::cycles::CycleRow,
@@ -400,7 +402,7 @@ pub fn notify_supervisor(
     }
     let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
     let (invited, answered) =
-        crate::domain::progress::answered(super::progress::statuses(&assignments));
+        crate::domain::rules::progress::answered(super::progress::statuses(&assignments));
     let locale = assignments
         .iter()
         .find(|a| a.assignment.relationship == Relationship::Supervisor)

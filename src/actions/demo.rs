@@ -10,10 +10,10 @@ use super::nominations;
 use super::users::{self, Role};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::consolidation::Level;
-use crate::domain::password;
+use crate::domain::formats::rubric::Rubric;
 use crate::domain::relationship::Relationship;
-use crate::domain::rubric::Rubric;
+use crate::domain::rules::consolidation::Level;
+use crate::domain::security::password;
 use crate::domain::status::AssignmentStatus;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
@@ -28,7 +28,7 @@ const ADMIN: (&str, &str) = ("admin@demo.kam360", "Demo Admin");
 
 /// The nominations CSV the demo imports.
 pub fn nominations_csv() -> String {
-    let mut csv = crate::domain::nomination::COLUMNS.join(",") + "\n";
+    let mut csv = crate::domain::formats::nomination::COLUMNS.join(",") + "\n";
     let (sup_email, sup_name) = SUPERVISOR;
     for (i, (email, name)) in KAMS.iter().enumerate() {
         let locale = if i == 2 { "en" } else { "zh" };

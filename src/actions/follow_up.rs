@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use super::find_cycle;
 use super::links::{find_target, Target};
 use crate::db::{self, AnyConnection};
-use crate::domain::email_address::EmailAddress;
-use crate::domain::lifecycle::accepts_answers;
+use crate::domain::rules::lifecycle::accepts_answers;
+use crate::domain::security::email_address::EmailAddress;
 use crate::domain::status::CycleStatus;
 use crate::email::Kind;
 use crate::error::{AppError, AppResult};
@@ -70,7 +70,7 @@ fn send_reminder(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
     cycle: &db::cycles::CycleRow,
-    rubric: &crate::domain::rubric::Rubric,
+    rubric: &crate::domain::formats::rubric::Rubric,
     review: &db::reviews::ReviewListing,
     a: &db::assignments::AssignmentListing,
     now: NaiveDateTime,

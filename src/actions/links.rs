@@ -9,10 +9,10 @@ use super::cycles::IssuedLink;
 use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::lifecycle::accepts_answers;
-use crate::domain::rubric::Rubric;
+use crate::domain::formats::rubric::Rubric;
+use crate::domain::rules::lifecycle::accepts_answers;
+use crate::domain::security::token;
 use crate::domain::status::AssignmentStatus;
-use crate::domain::token;
 use crate::email::messages::render;
 use crate::email::messages::{LinkMail, Recipient};
 use crate::email::{Kind, Templates};
@@ -82,7 +82,8 @@ pub fn send_link(
             deadline: cycle.deadline().label(),
             link: &link,
             criteria_count: rubric.criteria_for(relationship).count(),
-            min_group_size: crate::domain::confidentiality::K::stored(cycle.min_group_size).get(),
+            min_group_size: crate::domain::rules::confidentiality::K::stored(cycle.min_group_size)
+                .get(),
             days_left: (cycle.closes_at - now).num_days().max(0),
         },
         now,

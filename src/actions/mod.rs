@@ -20,9 +20,9 @@ pub mod users;
 pub mod visibility;
 
 use crate::db::{self, AnyConnection};
-use crate::domain::consolidation::Policy;
+use crate::domain::formats::rubric::Rubric;
 use crate::domain::ids::CycleId;
-use crate::domain::rubric::Rubric;
+use crate::domain::rules::consolidation::Policy;
 use crate::error::{AppError, AppResult};
 
 /// The consolidation policy as frozen in a cycle.

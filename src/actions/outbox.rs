@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::lifecycle::accepts_answers;
+use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::status::EmailKind;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};

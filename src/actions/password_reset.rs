@@ -10,9 +10,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
-use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
-use crate::domain::{throttle, token};
+use crate::domain::security::email_address::EmailAddress;
+use crate::domain::security::{throttle, token};
 use crate::email::account_messages::ResetMail;
 use crate::email::messages::{render, Recipient};
 use crate::email::Templates;

@@ -10,11 +10,11 @@ use chrono::NaiveDateTime;
 
 use super::find_cycle;
 use crate::db::{self, proposals::ProposedRow, AnyConnection};
-use crate::domain::lifecycle::accepts_answers;
-use crate::domain::proposal::Proposed;
+use crate::domain::forms::proposal::Proposed;
 use crate::domain::relationship::Relationship;
+use crate::domain::rules::lifecycle::accepts_answers;
+use crate::domain::security::token;
 use crate::domain::status::{AssignmentStatus, NominationMode, ProposalStatus};
-use crate::domain::token;
 use crate::email::account_messages::NominationMail;
 use crate::email::messages::{render, Recipient};
 use crate::error::{AppError, AppResult};
@@ -59,7 +59,8 @@ pub fn request(
             supervisor_name: &review.supervisor_name,
             cycle_name: &cycle.name,
             deadline: cycle.deadline().label(),
-            min_per_group: crate::domain::confidentiality::K::stored(cycle.min_group_size).get(),
+            min_per_group: crate::domain::rules::confidentiality::K::stored(cycle.min_group_size)
+                .get(),
             link: &link,
         },
         now,

@@ -8,13 +8,13 @@ use chrono::NaiveDateTime;
 use super::{find_cycle, load_snapshots};
 use crate::db::{self, AnyConnection};
 use crate::domain::audit::Action;
-use crate::domain::consolidation::{Evidence, Level};
+use crate::domain::formats::rubric::Rubric;
 use crate::domain::ids::{PersonId, ReviewId};
-use crate::domain::progress::{self, GroupProgress};
-use crate::domain::reconciliation::{check, Decided, Entry, Problem};
 use crate::domain::relationship::Relationship;
-use crate::domain::rubric::Rubric;
-use crate::domain::shown::{self, Shown};
+use crate::domain::rules::consolidation::{Evidence, Level};
+use crate::domain::rules::progress::{self, GroupProgress};
+use crate::domain::rules::reconciliation::{check, Decided, Entry, Problem};
+use crate::domain::rules::shown::{self, Shown};
 use crate::domain::status::{AssignmentStatus, ReviewStatus};
 use crate::error::{AppError, AppResult};
 
@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Clone)]
 pub struct CriterionRow {
     pub id: String,
-    /// Everything §7 lets the page show of this criterion (built by `domain::shown`).
+    /// Everything §7 lets the page show of this criterion (built by `domain::rules::shown`).
     pub shown: Shown,
     pub decision: Option<db::decisions::DecisionRow>,
 }
@@ -59,7 +59,7 @@ pub fn load(
         return Ok(None);
     }
     let (rubric, policy) = load_snapshots(conn, &review.listing.review.cycle_id)?;
-    let k = crate::domain::confidentiality::K::stored(review.min_group_size).get();
+    let k = crate::domain::rules::confidentiality::K::stored(review.min_group_size).get();
     let assignments = db::assignments::list_for_review(conn, review_id)?;
     let statuses: Vec<(Relationship, AssignmentStatus)> = assignments
         .iter()
@@ -214,7 +214,7 @@ pub fn save(
 }
 
 /// The sign-off summary of a loaded review, from its stored decisions.
-pub fn summary(data: &Reconciliation) -> crate::domain::reconciliation::Summary<'_> {
+pub fn summary(data: &Reconciliation) -> crate::domain::rules::reconciliation::Summary<'_> {
     let decided: Vec<Decided<'_>> = data
         .criteria
         .iter()
@@ -229,7 +229,7 @@ pub fn summary(data: &Reconciliation) -> crate::domain::reconciliation::Summary<
                 .and_then(|l| Level::try_from(l).ok()),
         })
         .collect();
-    crate::domain::reconciliation::summary(&decided)
+    crate::domain::rules::reconciliation::summary(&decided)
 }
 
 /// What the confirmation of a sign-off did.

@@ -9,11 +9,11 @@ use chrono::NaiveDateTime;
 
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
+use crate::domain::forms::plan::Goal;
 use crate::domain::locale::Locale;
-use crate::domain::plan::Goal;
 use crate::domain::relationship::Relationship;
+use crate::domain::security::token;
 use crate::domain::status::ReviewStatus;
-use crate::domain::token;
 use crate::email::account_messages::ReleaseMail;
 use crate::email::messages::{render, Recipient};
 use crate::email::Templates;
@@ -153,10 +153,10 @@ pub fn comment_plan(
         ));
     }
     for (position, comment) in comments {
-        if comment.chars().count() > crate::domain::plan::MAX_ACTIONS {
+        if comment.chars().count() > crate::domain::forms::plan::MAX_ACTIONS {
             return Err(AppError::Invalid(format!(
                 "a comment is longer than {} characters",
-                crate::domain::plan::MAX_ACTIONS
+                crate::domain::forms::plan::MAX_ACTIONS
             )));
         }
         db::releases::set_comment(conn, review_id, *position, comment.trim(), now)?;

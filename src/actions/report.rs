@@ -1,5 +1,5 @@
 //! `kam360 report`: one row per review × criterion (rubric order) with the figures SPEC §7
-//! allows, the proposal of §6 and the supervisor's final level. `domain::export` writes the
+//! allows, the proposal of §6 and the supervisor's final level. `domain::formats::export` writes the
 //! rows as CSV or JSON.
 
 use crate::domain::ids::{CycleId, ReviewId};
@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use super::{find_cycle, load_snapshots};
 use crate::db::{self, AnyConnection};
-use crate::domain::consolidation::{Evidence, Level};
-use crate::domain::export::ReportRow;
-use crate::domain::shown::figures;
+use crate::domain::formats::export::ReportRow;
+use crate::domain::rules::consolidation::{Evidence, Level};
+use crate::domain::rules::shown::figures;
 use crate::error::AppResult;
 
 /// Builds the report of a cycle.
@@ -33,7 +33,7 @@ pub fn each_row(
 ) -> AppResult<()> {
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, policy) = load_snapshots(conn, cycle_id)?;
-    let k = crate::domain::confidentiality::K::stored(cycle.min_group_size).get();
+    let k = crate::domain::rules::confidentiality::K::stored(cycle.min_group_size).get();
     let cycle_status = cycle.status;
     // evidence per (review, criterion) in a flat table, indexed: no key strings per rating
     let reviews = db::reviews::list_for_cycle(conn, cycle_id)?;
@@ -107,6 +107,6 @@ pub fn each_row(
 pub fn spreadsheet(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult<Vec<u8>> {
     let rows = build(conn, cycle_id)?;
     let (rubric, _) = load_snapshots(conn, cycle_id)?;
-    crate::domain::export_xlsx::to_xlsx(&rows, &rubric)
+    crate::domain::formats::export_xlsx::to_xlsx(&rows, &rubric)
         .map_err(|e| crate::error::AppError::Unexpected(anyhow::anyhow!("spreadsheet: {e}")))
 }

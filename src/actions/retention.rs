@@ -36,7 +36,12 @@ pub fn archive_by(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let cycle = find_cycle(conn, cycle_id)?;
-    super::cycles::refuse_step(conn, &cycle, crate::domain::lifecycle::Step::Archive, now)?;
+    super::cycles::refuse_step(
+        conn,
+        &cycle,
+        crate::domain::rules::lifecycle::Step::Archive,
+        now,
+    )?;
     if !db::cycles::transition(
         conn,
         &cycle.id,

@@ -58,7 +58,7 @@ pub fn due_work(
             continue;
         }
         // the cycle's own reminder days, else the configured ones
-        let own = crate::domain::cycle_settings::parse_stored_days(&cycle.reminder_days);
+        let own = crate::domain::forms::cycle_settings::parse_stored_days(&cycle.reminder_days);
         let days = if own.is_empty() {
             &settings.email.reminder_days
         } else {
@@ -69,7 +69,7 @@ pub fn due_work(
         for review in db::reviews::list_for_cycle(conn, &cycle.id)? {
             let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
             let waiting = super::visibility::list_pending(conn, &review.review.id)?;
-            let all_answered = crate::domain::progress::everyone_answered(
+            let all_answered = crate::domain::rules::progress::everyone_answered(
                 super::visibility::deciding(&assignments, waiting),
             );
             if all_answered {

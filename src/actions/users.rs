@@ -1,15 +1,15 @@
-//! Staff accounts: creation with a generated password (hashed by `domain::password`), disabling.
+//! Staff accounts: creation with a generated password (hashed by `domain::security::password`), disabling.
 
 use crate::domain::audit::Action;
 use crate::domain::ids::PersonId;
 use chrono::NaiveDateTime;
 
 use crate::db::{self, AnyConnection};
-use crate::domain::email_address::EmailAddress;
+pub use crate::domain::forms::staff_invite::{check_invite, FieldProblem, InviteInput};
 use crate::domain::locale::Locale;
-use crate::domain::password;
-pub use crate::domain::staff_invite::{check_invite, FieldProblem, InviteInput};
-use crate::domain::token;
+use crate::domain::security::email_address::EmailAddress;
+use crate::domain::security::password;
+use crate::domain::security::token;
 use crate::email::account_messages::InviteMail;
 use crate::email::messages::{render, Recipient};
 use crate::error::{AppError, AppResult};
@@ -30,7 +30,7 @@ pub fn add(
     let name = name.trim();
     if name.is_empty()
         || name.chars().count() > 200
-        || name.chars().any(crate::domain::text::is_unsafe)
+        || name.chars().any(crate::domain::security::text::is_unsafe)
     {
         return Err(AppError::Invalid(
             "the name must be 1–200 characters on one line, without control or text-direction characters".into(),

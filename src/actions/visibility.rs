@@ -16,7 +16,7 @@ use super::progress::statuses;
 use crate::db::{self, AnyConnection};
 use crate::domain::audit::Action;
 use crate::domain::ids::{CycleId, ReviewId};
-use crate::domain::progress::{visible_because, VisibleBecause};
+use crate::domain::rules::progress::{visible_because, VisibleBecause};
 use crate::domain::status::ReviewStatus;
 use crate::error::{AppError, AppResult};
 
@@ -62,7 +62,7 @@ pub fn results_visible(
     assignments: &[db::assignments::AssignmentListing],
     list_pending: bool,
 ) -> bool {
-    crate::domain::progress::results_visible(
+    crate::domain::rules::progress::results_visible(
         review.results_visible_at.is_some(),
         cycle,
         deciding(assignments, list_pending),

@@ -6,7 +6,7 @@ use std::io::Write;
 use crate::actions::{self, users::Role};
 use crate::config::Settings;
 use crate::db::{self};
-use crate::domain::export;
+use crate::domain::formats::export;
 use crate::domain::ids::{CycleId, MessageId};
 use crate::domain::status::OutboxStatus;
 use crate::email::Mailer;

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::cycles;
 use super::AnyConnection;
-use crate::domain::confidentiality::K;
+use crate::domain::rules::confidentiality::K;
 use crate::domain::status::{CycleStatus, NominationMode};
 
 /// A cycle without its (large) snapshots.
@@ -128,7 +128,7 @@ pub fn open_past_deadline(
 pub fn update_settings(
     conn: &mut AnyConnection,
     id: &CycleId,
-    s: &crate::domain::cycle_settings::CycleSettings,
+    s: &crate::domain::forms::cycle_settings::CycleSettings,
 ) -> QueryResult<bool> {
     let n = diesel::update(
         cycles::table

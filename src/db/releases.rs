@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{development_goals, kam_links, report_releases};
 use super::AnyConnection;
-use crate::domain::plan::Goal;
+use crate::domain::forms::plan::Goal;
 
 /// A review's release.
 #[derive(Debug, Clone, Queryable)]

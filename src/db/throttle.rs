@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::login_attempts;
 use super::AnyConnection;
-use crate::domain::throttle::{Attempts, Rule};
+use crate::domain::security::throttle::{Attempts, Rule};
 
 fn stored(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<Attempts>> {
     let q = login_attempts::table

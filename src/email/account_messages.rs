@@ -136,7 +136,7 @@ impl Message for NominationMail<'_> {
 
     fn derived<'a>(&'a self, _: Locale, _: &'a Settings) -> impl Serialize + 'a {
         GroupLimit {
-            max_per_group: crate::domain::proposal::MAX_PER_GROUP,
+            max_per_group: crate::domain::forms::proposal::MAX_PER_GROUP,
         }
     }
 }

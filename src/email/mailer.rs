@@ -195,7 +195,7 @@ pub fn compose(
 fn quote_name(name: &str) -> String {
     let clean: String = name
         .chars()
-        .filter(|c| !crate::domain::text::is_unsafe(*c) && *c != '"' && *c != '\\')
+        .filter(|c| !crate::domain::security::text::is_unsafe(*c) && *c != '"' && *c != '\\')
         .collect();
     format!("\"{clean}\"")
 }

@@ -14,9 +14,9 @@ use super::staff::forbidden;
 use super::views::layout::Brand;
 use super::AppState;
 use crate::db::{self, AnyConnection};
-use crate::domain::email_address::EmailAddress;
 use crate::domain::locale::Locale;
-use crate::domain::throttle;
+use crate::domain::security::email_address::EmailAddress;
+use crate::domain::security::throttle;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 

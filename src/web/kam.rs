@@ -14,9 +14,9 @@ use super::views::review_report as view;
 use super::AppState;
 use crate::actions::{reconcile, release};
 use crate::db;
+use crate::domain::forms::plan::{self, Problem, Typed};
 use crate::domain::ids::{PersonId, ReviewId};
-use crate::domain::plan::{self, Problem, Typed};
-use crate::domain::token;
+use crate::domain::security::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 

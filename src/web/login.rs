@@ -13,9 +13,9 @@ use super::views::staff as view;
 use super::AppState;
 use crate::db;
 use crate::domain::audit::Action;
-use crate::domain::password as passwords;
-use crate::domain::throttle::{self, Rule};
-use crate::domain::token;
+use crate::domain::security::password as passwords;
+use crate::domain::security::throttle::{self, Rule};
+use crate::domain::security::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 

@@ -32,8 +32,8 @@ use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::formats::rubric::Rubric;
 use crate::domain::ids::CycleId;
-use crate::domain::rubric::Rubric;
 use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 use views::fragments::CycleForm;

@@ -14,7 +14,7 @@ use super::AppState;
 use crate::actions::password_reset as reset;
 use crate::db;
 use crate::domain::locale::Locale;
-use crate::domain::{password as passwords, token};
+use crate::domain::security::{password as passwords, token};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 

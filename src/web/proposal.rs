@@ -13,12 +13,12 @@ use super::views::proposal::{editor, standing, Editor, EditorView};
 use super::AppState;
 use crate::actions::proposals::{self, Loaded};
 use crate::db;
+use crate::domain::forms::proposal::{self, Problem, Proposal, GROUPS, MAX_PER_GROUP};
 use crate::domain::ids::ReviewId;
-use crate::domain::lifecycle::accepts_answers;
 use crate::domain::locale::Locale;
-use crate::domain::proposal::{self, Problem, Proposal, GROUPS, MAX_PER_GROUP};
 use crate::domain::relationship::Relationship;
-use crate::domain::token;
+use crate::domain::rules::lifecycle::accepts_answers;
+use crate::domain::security::token;
 use crate::error::AppResult;
 use crate::i18n::tf;
 
@@ -103,7 +103,7 @@ pub(super) fn read_list(
     fields: &[(String, String)],
     loaded: &Loaded,
 ) -> Result<Vec<proposal::Proposed>, (StatusCode, Sent)> {
-    let k = crate::domain::confidentiality::K::stored(loaded.cycle.min_group_size).get();
+    let k = crate::domain::rules::confidentiality::K::stored(loaded.cycle.min_group_size).get();
     let p = Proposal::from_fields(fields);
     let rows = row_counts(fields, &p, k);
     let adding = fields.iter().any(|(key, _)| key == "more");
@@ -138,7 +138,7 @@ pub(super) fn read_list(
 /// The form's state: what was sent, else the stored list.
 pub(super) fn form_state(loaded: &Loaded, sent: Option<Sent>) -> Sent {
     sent.unwrap_or_else(|| {
-        let k = crate::domain::confidentiality::K::stored(loaded.cycle.min_group_size).get();
+        let k = crate::domain::rules::confidentiality::K::stored(loaded.cycle.min_group_size).get();
         let proposal = stored(loaded);
         let rows = row_counts(&[], &proposal, k);
         Sent {
@@ -158,7 +158,7 @@ fn kam_page(
     notice: Option<String>,
 ) -> maud::Markup {
     let l = locale(req, kam_locale(loaded));
-    let k = crate::domain::confidentiality::K::stored(loaded.cycle.min_group_size).get();
+    let k = crate::domain::rules::confidentiality::K::stored(loaded.cycle.min_group_size).get();
     let Sent {
         proposal,
         rows,

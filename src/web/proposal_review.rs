@@ -15,7 +15,7 @@ use super::AppState;
 use crate::actions::proposals::{self, Loaded};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::ReviewId;
-use crate::domain::lifecycle::accepts_answers;
+use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
@@ -37,7 +37,7 @@ fn supervisor_page(
 ) -> maud::Markup {
     let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
-    let k = crate::domain::confidentiality::K::stored(loaded.cycle.min_group_size).get();
+    let k = crate::domain::rules::confidentiality::K::stored(loaded.cycle.min_group_size).get();
     let Sent {
         proposal,
         rows,

@@ -13,10 +13,10 @@ use super::views::layout;
 use super::views::rater::{self as view, FormHeader, Notice};
 use super::AppState;
 use crate::db::{self, rater_access::RaterContext, responses::RatingRow};
-use crate::domain::answers::{self, Action, Answers, Choice, Refusal, MAX_BODY};
+use crate::domain::forms::answers::{self, Action, Answers, Choice, Refusal, MAX_BODY};
 use crate::domain::locale::Locale;
+use crate::domain::security::token;
 use crate::domain::status::AssignmentStatus;
-use crate::domain::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::tf;
 
@@ -120,7 +120,7 @@ fn header<'a>(
         relationship: ctx.assignment.relationship,
         deadline: ctx.deadline(),
         // the cycle's k, as its invitations promised and its reports apply
-        min_group_size: crate::domain::confidentiality::K::stored(ctx.min_group_size).get(),
+        min_group_size: crate::domain::rules::confidentiality::K::stored(ctx.min_group_size).get(),
         contact: &state.settings.email.contact,
         action: with_lang(&base, explicit),
         decline_href: with_lang(&format!("{base}/decline"), explicit),
@@ -160,7 +160,7 @@ async fn read_form(mut payload: web::Payload) -> Result<Vec<(String, String)>, &
         }
         body.extend_from_slice(&chunk);
     }
-    crate::domain::urlencoded::parse(&body).map_err(|_| "bad.encoding")
+    crate::domain::forms::urlencoded::parse(&body).map_err(|_| "bad.encoding")
 }
 
 fn refusal_text(l: Locale, r: &Refusal) -> String {

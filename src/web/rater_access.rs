@@ -12,9 +12,9 @@ use super::AppState;
 use crate::config::Settings;
 use crate::db::{self, rater_access::RaterContext, rater_access::RaterKey};
 use crate::domain::ids::AssignmentId;
-use crate::domain::lifecycle::accepts_answers;
+use crate::domain::rules::lifecycle::accepts_answers;
+use crate::domain::security::token;
 use crate::domain::status::AssignmentStatus;
-use crate::domain::token;
 use crate::error::{AppError, AppResult};
 
 /// The credential a request carries.

@@ -10,7 +10,7 @@ use super::response::{chosen_lang, html, locale, not_found_page, see_other, with
 use super::views::rater as view;
 use super::AppState;
 use crate::db;
-use crate::domain::answers::MAX_TEXT;
+use crate::domain::forms::answers::MAX_TEXT;
 use crate::domain::relationship::Relationship;
 use crate::error::{AppError, AppResult};
 use crate::i18n::tf;

@@ -14,10 +14,10 @@ use super::views::release::ReleaseView;
 use super::AppState;
 use crate::actions::reconcile::{self, Reconciliation, Saved, SignedOff};
 use crate::db::{self, sessions::StaffSession};
-use crate::domain::consolidation::Level;
 use crate::domain::ids::ReviewId;
-use crate::domain::progress::Stage;
-use crate::domain::reconciliation::{self, Entry, Submission};
+use crate::domain::rules::consolidation::Level;
+use crate::domain::rules::progress::Stage;
+use crate::domain::rules::reconciliation::{self, Entry, Submission};
 use crate::domain::status::{ReviewStatus, Role};
 use crate::error::{AppError, AppResult};
 
@@ -183,8 +183,8 @@ pub async fn save(
     let r = std::sync::Arc::new(load(&state, &session, &review_id).await?);
     // the body is decoded strictly (bad UTF-8 is refused, never stored as U+FFFD in a
     // rationale); the token and the origin were checked before (`staff_guard`)
-    let form =
-        crate::domain::urlencoded::parse(&body).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let form = crate::domain::forms::urlencoded::parse(&body)
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
     let Submission {
         version,
         signoff,
@@ -283,8 +283,8 @@ pub async fn sign_off(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let l = super::response::staff_locale(&req, &session);
-    let form =
-        crate::domain::urlencoded::parse(&body).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let form = crate::domain::forms::urlencoded::parse(&body)
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
     let field = |name: &str| {
         form.iter()
             .find(|(k, _)| k == name)

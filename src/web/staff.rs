@@ -12,7 +12,7 @@ use super::views::staff as view;
 use super::AppState;
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::locale::Locale;
-use crate::domain::token;
+use crate::domain::security::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 

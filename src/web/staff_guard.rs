@@ -93,7 +93,7 @@ async fn token_in(req: &ServiceRequest, body: &web::Bytes) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if kind.starts_with("application/x-www-form-urlencoded") {
-        let fields = crate::domain::urlencoded::parse(body).ok()?;
+        let fields = crate::domain::forms::urlencoded::parse(body).ok()?;
         return fields
             .into_iter()
             .find(|(k, _)| k == "csrf")

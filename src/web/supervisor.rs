@@ -13,11 +13,11 @@ use super::views::supervisor as view;
 use super::AppState;
 use crate::db;
 use crate::domain::ids::{AssignmentId, ReviewId};
-use crate::domain::progress::{self, Stage};
 use crate::domain::relationship::Relationship;
+use crate::domain::rules::progress::{self, Stage};
+use crate::domain::security::token;
 use crate::domain::status::Role;
 use crate::domain::status::{AssignmentStatus, ProposalStatus, ReviewStatus};
-use crate::domain::token;
 use crate::error::{AppError, AppResult};
 
 /// `GET /`: the signed-in person's home (their KAMs for a supervisor, the cycles for an admin).
@@ -62,7 +62,7 @@ pub async fn home(
                     .iter()
                     .map(|a| (a.assignment.relationship, a.assignment.status))
                     .collect();
-                let k = crate::domain::confidentiality::K::stored(r.min_group_size).get();
+                let k = crate::domain::rules::confidentiality::K::stored(r.min_group_size).get();
                 let own = assignments
                     .iter()
                     .find(|a| {

@@ -68,7 +68,7 @@ async fn every_public_page_passes_axe_in_both_languages_at_360_px() {
     let app = spawn_app().await;
     let l = launched_cycle(&app, &standard());
     answer_all(&app, &l, "c3@client.cn", "2").await;
-    let reset = kam360::domain::token::issue();
+    let reset = kam360::domain::security::token::issue();
     let hash = reset.hash.clone();
     app.write(move |conn| {
         // an account, so that the reset request below sends its email too

@@ -271,7 +271,7 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         "{page}"
     );
     assert!(statuses(&app, &id).is_empty(), "all or nothing");
-    let cli = kam360::domain::nomination::parse(bad.as_bytes()).expect_err("bad");
+    let cli = kam360::domain::formats::nomination::parse(bad.as_bytes()).expect_err("bad");
     for e in &cli {
         assert!(
             page.contains(&maud::html! { (e.to_string()) }.into_string()),
@@ -534,7 +534,10 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
     };
     let (s, csv) = admin.get(&format!("/admin/cycles/{id}/report.csv")).await;
     assert_eq!(s, 200);
-    assert_eq!(csv, kam360::domain::export::to_csv(&rows).expect("csv"));
+    assert_eq!(
+        csv,
+        kam360::domain::formats::export::to_csv(&rows).expect("csv")
+    );
     // every step is in the audit trail with its author
     let (_, audit) = admin.get(&format!("/admin/audit?cycle={id}&lang=en")).await;
     for action in [
@@ -695,8 +698,8 @@ async fn staff_pages_speak_the_chosen_language_and_remember_it(app: TestApp) {
     );
     let password = app
         .write(|c| {
-            let p = kam360::domain::password::generate();
-            let h = kam360::domain::password::hash(&p).expect("hash");
+            let p = kam360::domain::security::password::generate();
+            let h = kam360::domain::security::password::hash(&p).expect("hash");
             db::accounts::set_password(c, "admin@t.cn", &h, db::now())?;
             Ok(p)
         })
@@ -791,8 +794,8 @@ async fn an_ended_session_keeps_the_typed_form(app: TestApp) {
     // signing in again shows one button that sends it on
     let password = app
         .write(|c| {
-            let p = kam360::domain::password::generate();
-            let h = kam360::domain::password::hash(&p).expect("hash");
+            let p = kam360::domain::security::password::generate();
+            let h = kam360::domain::security::password::hash(&p).expect("hash");
             db::accounts::set_password(c, "admin@t.cn", &h, db::now())?;
             Ok(p)
         })

@@ -3,7 +3,7 @@
 
 use kam360::actions::report;
 use kam360::actions::users::Role;
-use kam360::domain::export;
+use kam360::domain::formats::export;
 
 use crate::both_backends;
 use crate::fixtures::{answer_all, launched_cycle, standard};

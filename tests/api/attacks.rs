@@ -16,7 +16,7 @@ use crate::helpers::TestApp;
 fn report_rows(
     app: &TestApp,
     cycle: &kam360::domain::ids::CycleId,
-) -> Vec<kam360::domain::export::ReportRow> {
+) -> Vec<kam360::domain::formats::export::ReportRow> {
     let id = cycle.clone();
     app.read(move |c| report::build(c, &id)).expect("report")
 }
@@ -74,7 +74,7 @@ async fn a_lone_customer_cannot_be_decoded(app: TestApp) {
         "P = S while M is absent"
     );
     assert_eq!(rq.figures.flags, "thin_evidence");
-    let csv = kam360::domain::export::to_csv(&rows).expect("csv");
+    let csv = kam360::domain::formats::export::to_csv(&rows).expect("csv");
     let body = |kam: &str| -> Vec<String> {
         csv.lines()
             .filter(|line| line.starts_with(kam))
@@ -139,7 +139,7 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
     };
     app.write(revoke).expect("revoke");
     let shown = report_rows(&app, &l.cycle_id);
-    let rq = |rows: &[kam360::domain::export::ReportRow]| {
+    let rq = |rows: &[kam360::domain::formats::export::ReportRow]| {
         rows.iter()
             .find(|r| r.criterion_id == "relationship_quality")
             .expect("row")

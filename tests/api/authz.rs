@@ -340,7 +340,9 @@ async fn sessions_are_renewed_ended_and_bounded(app: TestApp) {
                 .load(c)?)
         })
         .expect("hashes");
-    assert!(!stored.contains(&value) && stored.contains(&kam360::domain::token::hash(&value)));
+    assert!(
+        !stored.contains(&value) && stored.contains(&kam360::domain::security::token::hash(&value))
+    );
     // the absolute lifetime ends a busy session too
     app.write(|c| {
         use db::schema::staff_sessions;

@@ -270,7 +270,7 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
         .expect("rows");
     assert_eq!(
         csv,
-        kam360::domain::export::to_csv(&rows).expect("csv"),
+        kam360::domain::formats::export::to_csv(&rows).expect("csv"),
         "the CLI's bytes"
     );
 
@@ -350,13 +350,13 @@ async fn a_kam_proposes_and_the_supervisor_approves_in_chromium() {
     let cycle = app
         .write(move |conn| {
             let now = kam360::db::now();
-            let input = kam360::domain::cycle_settings::CycleInput {
+            let input = kam360::domain::forms::cycle_settings::CycleInput {
                 name: "By the KAMs".into(),
                 closes_at: future(14).to_string(),
                 nominations: "kam".into(),
                 ..Default::default()
             };
-            let checked = kam360::domain::cycle_settings::check(
+            let checked = kam360::domain::forms::cycle_settings::check(
                 &input,
                 kam360::actions::cycles::defaults(&s),
                 now,

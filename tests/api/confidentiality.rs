@@ -33,7 +33,8 @@ fn scenario(
     let settings = Arc::new(settings_for(&url, dir.path(), 1));
     let db = Db::connect(&url, 2).expect("db");
     db.migrate().expect("migrate");
-    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let templates = Templates::new(None).expect("templates");
     let mut n = Nominations::new().kam("kam@t.cn", "Wang Fang", "boss@t.cn");
     let groups = [("customer", customers), ("peer", peers), ("team", team)];

@@ -117,17 +117,16 @@ async fn submit_form(app: &TestApp, l: &Launched, rater: &str, level: &str, comm
 
 /// Closes the cycle now (SPEC §5: the results become visible).
 pub fn close_cycle(app: &TestApp, cycle: &kam360::domain::ids::CycleId) {
-    let (s, t, id) = (
-        app.settings.clone(),
-        app.templates.clone(),
-        cycle.clone(),
-    );
+    let (s, t, id) = (app.settings.clone(), app.templates.clone(), cycle.clone());
     app.write(move |c| cycles::close(c, &t, &s, &id, kam360::db::now()))
         .expect("close");
 }
 
 /// The id of the cycle's first review.
-pub fn first_review(app: &TestApp, cycle: &kam360::domain::ids::CycleId) -> kam360::domain::ids::ReviewId {
+pub fn first_review(
+    app: &TestApp,
+    cycle: &kam360::domain::ids::CycleId,
+) -> kam360::domain::ids::ReviewId {
     let id = cycle.clone();
     app.read(move |c| Ok(kam360::db::reviews::list_for_cycle(c, &id)?))
         .expect("reviews")[0]

@@ -138,7 +138,7 @@ async fn a_failed_sign_in_is_audited_without_the_address_in_clear(app: TestApp) 
     assert_eq!(rows.len(), 1);
     assert_eq!(
         rows[0].1.as_deref(),
-        Some(kam360::domain::token::hash("boss@t.cn").as_str())
+        Some(kam360::domain::security::token::hash("boss@t.cn").as_str())
     );
     assert_eq!(rows[0].2.as_deref(), Some("127.0.0.1"));
     assert!(!rows[0].1.as_deref().unwrap_or("").contains("boss"));

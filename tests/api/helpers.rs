@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_web::web;
 use kam360::config::Settings;
 use kam360::db::Db;
-use kam360::domain::rubric::Rubric;
+use kam360::domain::formats::rubric::Rubric;
 use kam360::email::Templates;
 use kam360::web::AppState;
 
@@ -222,7 +222,7 @@ fn launch(
     adjust: impl FnOnce(&mut Settings),
 ) -> TestApp {
     // cheap password hashes in this process (the parameters are checked by the unit tests)
-    kam360::domain::password::lower_cost_for_tests();
+    kam360::domain::security::password::lower_cost_for_tests();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let mut settings = settings_for(&database_url, dir.path(), port);
@@ -231,7 +231,8 @@ fn launch(
     statements.start();
     let db = Db::connect_counting(&database_url, 4, Some(statements.clone())).expect("connect");
     db.migrate().expect("migrate");
-    let rubric = kam360::domain::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
     let templates = Arc::new(Templates::new(None).expect("templates"));
     let settings = Arc::new(settings);
     let state = web::Data::new(AppState::new(

@@ -72,8 +72,8 @@ async fn a_forgotten_password_is_reset_once_by_the_emailed_link(backend: Backend
     let before = app.staff("supervisor.boss@t.cn", Role::Supervisor).await;
     let old = app
         .write(|c| {
-            let p = kam360::domain::password::generate();
-            let h = kam360::domain::password::hash(&p).expect("hash");
+            let p = kam360::domain::security::password::generate();
+            let h = kam360::domain::security::password::hash(&p).expect("hash");
             db::accounts::set_password(c, "supervisor.boss@t.cn", &h, db::now())?;
             Ok(p)
         })

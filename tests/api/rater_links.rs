@@ -59,7 +59,7 @@ async fn tokens_are_stored_only_as_hashes_once_mail_is_sent(app: TestApp) {
         assert!(
             cells
                 .iter()
-                .any(|c| c == &kam360::domain::token::hash(token)),
+                .any(|c| c == &kam360::domain::security::token::hash(token)),
             "hash stored"
         );
     }
@@ -257,7 +257,7 @@ fn tokens_never_reach_the_logs() {
         let token = &link[3..];
         assert!(!logs.contains(token), "a token reached the logs");
         assert!(
-            !logs.contains(&kam360::domain::token::hash(token)),
+            !logs.contains(&kam360::domain::security::token::hash(token)),
             "a token hash reached the logs"
         );
     }

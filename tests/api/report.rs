@@ -9,11 +9,11 @@ use crate::helpers::TestApp;
 fn csv(app: &TestApp, cycle: &kam360::domain::ids::CycleId) -> Vec<Vec<String>> {
     let id = cycle.clone();
     let rows = app.read(move |c| report::build(c, &id)).expect("report");
-    let text = kam360::domain::export::to_csv(&rows).expect("csv");
+    let text = kam360::domain::formats::export::to_csv(&rows).expect("csv");
     let mut r = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(
         r.headers().expect("header").iter().collect::<Vec<_>>(),
-        kam360::domain::export::COLUMNS.to_vec()
+        kam360::domain::formats::export::COLUMNS.to_vec()
     );
     r.records()
         .map(|x| x.expect("row").iter().map(str::to_owned).collect())
@@ -103,7 +103,7 @@ async fn cells_that_look_like_formulas_are_neutralised(app: TestApp) {
     assert_eq!(rows[0][1], "'=HYPERLINK(\"http://evil\")");
     let id = l.cycle_id.clone();
     let built = app.read(move |c| report::build(c, &id)).expect("report");
-    let json = kam360::domain::export::to_json(&built).expect("json");
+    let json = kam360::domain::formats::export::to_json(&built).expect("json");
     let v: serde_json::Value = serde_json::from_str(&json).expect("valid json");
     assert_eq!(v.as_array().map(Vec::len), Some(19));
     assert_eq!(v[0]["criterion_id"], "relationship_quality");

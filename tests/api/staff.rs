@@ -242,7 +242,7 @@ async fn outdated_hashes_are_upgraded_and_disabling_ends_every_session(app: Test
         })
         .expect("hash");
     assert_ne!(stored, weak);
-    assert!(!kam360::domain::password::needs_rehash(&stored));
+    assert!(!kam360::domain::security::password::needs_rehash(&stored));
     app.write(|c| users::disable(c, "boss@t.cn", db::now()))
         .expect("disable");
     assert_eq!(app.get("/").await.headers()["location"], "/login");

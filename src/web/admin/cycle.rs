@@ -167,7 +167,8 @@ pub(super) async fn render(
     let l = staff_locale(req, session);
     let (id, query) = (cycle_id.clone(), q.clone());
     let loaded = state.db.read(move |c| load(c, &id, &query)).await?;
-    let reminders = crate::domain::cycle_settings::stored_days(&state.settings.email.reminder_days);
+    let reminders =
+        crate::domain::forms::cycle_settings::stored_days(&state.settings.email.reminder_days);
     let page = view::CyclePage {
         cycle: &cycle_view(&loaded.cycle),
         counts: &loaded.counts,
@@ -240,7 +241,10 @@ pub(super) async fn act_keeping<F>(
     asker: StaffRequest<'_>,
     cycle_id: &CycleId,
     done: Notice,
-    typed: Option<(AssignmentId, crate::domain::nomination_form::EditInput)>,
+    typed: Option<(
+        AssignmentId,
+        crate::domain::forms::nomination_form::EditInput,
+    )>,
     f: F,
 ) -> AppResult<HttpResponse>
 where

@@ -125,7 +125,7 @@ pub async fn correct_email(
     // a refused address comes back in its field, as typed
     let typed = Some((
         assignment,
-        crate::domain::nomination_form::EditInput {
+        crate::domain::forms::nomination_form::EditInput {
             email: form.email.clone(),
             ..Default::default()
         },

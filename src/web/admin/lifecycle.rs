@@ -10,8 +10,8 @@ use super::find;
 use crate::actions::{cycles, retention};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::CycleId;
-use crate::domain::lifecycle;
 use crate::domain::locale::Locale;
+use crate::domain::rules::lifecycle;
 use crate::domain::status::NominationMode;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
@@ -76,7 +76,7 @@ async fn effects(
             t(l, "admin.confirm.archive.purge").to_owned(),
         ],
     };
-    // the same reason the step itself would refuse with (domain::lifecycle)
+    // the same reason the step itself would refuse with (domain::rules::lifecycle)
     let refusal = lifecycle::refusal(step, step_view, db::now()).map(|r| {
         let status = match r {
             lifecycle::Refusal::WrongStatus(_, s) => t(l, &format!("status.{s}")),

@@ -16,7 +16,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::actions::{self, cycles};
 use crate::db;
-use crate::domain::cycle_settings::{self, CycleInput, Problem};
+use crate::domain::forms::cycle_settings::{self, CycleInput, Problem};
 use crate::domain::ids::{CycleId, PersonId};
 use crate::domain::locale::Locale;
 use crate::domain::status::Notice;

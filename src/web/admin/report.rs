@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::actions;
 use crate::db;
-use crate::domain::export;
+use crate::domain::formats::export;
 use crate::domain::ids::CycleId;
 use crate::error::{AppError, AppResult};
 use crate::web::extractors::Admin;
@@ -121,12 +121,12 @@ pub async fn insights(
                     .into_iter()
                     .map(|r| (r.subject_email, r.supervisor_name))
                     .collect();
-            let k = crate::domain::confidentiality::K::stored(cycle.min_group_size).get();
+            let k = crate::domain::rules::confidentiality::K::stored(cycle.min_group_size).get();
             Ok::<_, AppError>((cycle.name, k, rubric, rows, supervisors))
         })
         .await?;
     let l = crate::web::response::staff_locale(&req, &session);
-    let i = crate::domain::insights::compute(&rows, &supervisors);
+    let i = crate::domain::rules::insights::compute(&rows, &supervisors);
     Ok(crate::web::response::html(
         actix_web::http::StatusCode::OK,
         crate::web::views::admin::report::insights(

@@ -3,8 +3,8 @@
 
 use actix_web::HttpResponse;
 
-const CSS: &str = include_str!("../../../templates/static/app.css");
-const JS: &str = include_str!("../../../templates/static/form.js");
+const CSS: &str = include_str!("../static/app.css");
+const JS: &str = include_str!("../static/form.js");
 
 /// `GET /static/app.css`
 pub async fn css() -> HttpResponse {

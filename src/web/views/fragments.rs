@@ -9,9 +9,9 @@ use std::sync::OnceLock;
 
 use maud::{html, Render};
 
-use crate::domain::answers::{Choice, MAX_COMMENT};
+use crate::domain::formats::rubric::{Criterion, Rubric};
+use crate::domain::forms::answers::{Choice, MAX_COMMENT};
 use crate::domain::locale::Locale;
-use crate::domain::rubric::{Criterion, Rubric};
 use crate::i18n::t;
 
 /// The interface text of `key` in `l`, escaped once per process; like [`crate::i18n::t`], it

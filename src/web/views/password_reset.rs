@@ -65,7 +65,10 @@ pub fn choose(l: Locale, action: &str, first: bool, switch: &str, error: Option<
     let hint = tf(
         l,
         "password.rules",
-        &[("min", &crate::domain::password::MIN_CHARS.to_string())],
+        &[(
+            "min",
+            &crate::domain::security::password::MIN_CHARS.to_string(),
+        )],
     );
     page(
         l,
@@ -84,7 +87,7 @@ pub fn choose(l: Locale, action: &str, first: bool, switch: &str, error: Option<
                         p.hint id="password-hint" { (hint) }
                         input type="password" id="password" name="password"
                             autocomplete="new-password" required
-                            minlength=(crate::domain::password::MIN_CHARS)
+                            minlength=(crate::domain::security::password::MIN_CHARS)
                             aria-describedby="password-hint";
                     }
                     div.field {

@@ -5,8 +5,8 @@
 
 use maud::{html, Markup};
 
+use crate::domain::forms::proposal::{Place, Problem, Proposal, Typed, GROUPS, MAX_PER_GROUP};
 use crate::domain::locale::Locale;
-use crate::domain::proposal::{Place, Problem, Proposal, Typed, GROUPS, MAX_PER_GROUP};
 use crate::domain::relationship::Relationship;
 use crate::domain::status::ProposalStatus;
 use crate::i18n::{t, tf};

@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::fragments::{text, textf, Reserve};
 use super::layout::{rater_message, rater_page, Brand};
-use crate::domain::answers::{Answers, MAX_TEXT};
+use crate::domain::forms::answers::{Answers, MAX_TEXT};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::i18n::{t, tf};
@@ -88,7 +88,7 @@ pub fn form(
                 }
             }
             details.intro {
-                summary { (textf(l, "form.duration", &[("minutes", &crate::domain::answers::minutes_for(total).to_string()), ("count", &total.to_string())])) }
+                summary { (textf(l, "form.duration", &[("minutes", &crate::domain::forms::answers::minutes_for(total).to_string()), ("count", &total.to_string())])) }
                 p { (text(l, "form.intro")) }
             }
         }

@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 use maud::{html, Markup};
 
 use super::staff::Viewer;
-use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Flags, Gap, Level, MeanSource};
 use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
-use crate::domain::reconciliation::{Entry, Problem, Summary, MAX_RATIONALE};
 use crate::domain::relationship::Relationship;
-use crate::domain::shown::Comments;
+use crate::domain::rules::consolidation::{
+    fmt_decimal, mean_one_decimal, Flags, Gap, Level, MeanSource,
+};
+use crate::domain::rules::reconciliation::{Entry, Problem, Summary, MAX_RATIONALE};
+use crate::domain::rules::shown::Comments;
 use crate::domain::status::{ReviewStatus, Role};
 use crate::i18n::{t, tf};
 
@@ -43,7 +45,7 @@ fn level_name(l: Locale, r: &ReviewPage<'_>, level: Level) -> String {
     format!("{level} · {label}")
 }
 
-fn cell(l: Locale, mean: &Option<crate::domain::shown::Mean>, n: &Option<usize>) -> Markup {
+fn cell(l: Locale, mean: &Option<crate::domain::rules::shown::Mean>, n: &Option<usize>) -> Markup {
     html! {
         @match (mean, n) {
             (Some(m), Some(n)) => (tf(l, "rec.mean_n", &[("mean", &m.to_string()), ("n", &n.to_string())])),

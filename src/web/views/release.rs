@@ -5,9 +5,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use maud::{html, Markup};
 
 use crate::domain::dates::long_date;
+use crate::domain::formats::rubric::Rubric;
+use crate::domain::forms::plan::{Problem, Typed, MAX_ACTIONS, MAX_GOAL, MAX_GOALS};
 use crate::domain::locale::Locale;
-use crate::domain::plan::{Problem, Typed, MAX_ACTIONS, MAX_GOAL, MAX_GOALS};
-use crate::domain::rubric::Rubric;
 use crate::i18n::{t, tf};
 
 /// The release as the staff see it.

@@ -3,10 +3,10 @@
 
 use chrono::NaiveDateTime;
 
-use crate::domain::consolidation::Level;
-use crate::domain::progress::{GroupProgress, Stage};
-use crate::domain::rubric::Rubric;
-use crate::domain::shown::Shown;
+use crate::domain::formats::rubric::Rubric;
+use crate::domain::rules::consolidation::Level;
+use crate::domain::rules::progress::{GroupProgress, Stage};
+use crate::domain::rules::shown::Shown;
 use crate::domain::status::ReviewStatus;
 
 /// Who reads a review's results: the words around the figures are written for them.

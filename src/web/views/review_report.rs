@@ -1,7 +1,7 @@
 //! The review report (SPEC §12): all criteria at a glance, area summaries, blind spots and
 //! hidden strengths, then per area and criterion a chart on the 1–4 scale beside a table of
 //! the same figures, the distribution where §7 allows it, and the comments under §7. Built
-//! only from [`Shown`](crate::domain::shown::Shown): nothing §7 hides is at hand here. Prints
+//! only from [`Shown`](crate::domain::rules::shown::Shown): nothing §7 hides is at hand here. Prints
 //! as an A4 document (the stylesheet's `@media print`).
 
 use maud::{html, Markup};
@@ -9,12 +9,12 @@ use maud::{html, Markup};
 use super::charts::{self, Mark, Row};
 use super::layout::page;
 use super::review_model::{CriterionView, Reader, ReviewPage};
-use crate::domain::consolidation::{fmt_decimal, mean_one_decimal, Flags, Gap, Level};
 use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
-use crate::domain::shown::Comments;
-use crate::domain::shown::Mean;
+use crate::domain::rules::consolidation::{fmt_decimal, mean_one_decimal, Flags, Gap, Level};
+use crate::domain::rules::shown::Comments;
+use crate::domain::rules::shown::Mean;
 use crate::i18n::{t, tf};
 
 const GROUPS: [Relationship; 3] = [

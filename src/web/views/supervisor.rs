@@ -5,8 +5,8 @@ use maud::{html, Markup};
 
 use super::staff::{staff_page, Viewer};
 use crate::domain::locale::Locale;
-use crate::domain::progress::GroupProgress;
-use crate::domain::progress::Stage;
+use crate::domain::rules::progress::GroupProgress;
+use crate::domain::rules::progress::Stage;
 use crate::domain::status::{AssignmentStatus, CycleStatus, ProposalStatus, ReviewStatus};
 use crate::i18n::{t, tf};
 

@@ -7,10 +7,10 @@ use chrono::NaiveDateTime;
 use maud::{html, Markup};
 
 use super::{closing, progress};
-use crate::domain::cycle_settings::parse_stored_days;
 use crate::domain::dates::Deadline;
+use crate::domain::forms::cycle_settings::parse_stored_days;
+use crate::domain::forms::nomination_form::{EditInput, NominationInput};
 use crate::domain::locale::Locale;
-use crate::domain::nomination_form::{EditInput, NominationInput};
 use crate::domain::relationship::Relationship;
 use crate::domain::status::Notice;
 use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode, ProposalStatus};
@@ -153,7 +153,7 @@ fn settings_list(l: Locale, c: &CyclePage<'_>) -> Markup {
     let reminders = if days.is_empty() {
         c.default_reminders.to_owned()
     } else {
-        crate::domain::cycle_settings::stored_days(&days)
+        crate::domain::forms::cycle_settings::stored_days(&days)
     }
     .replace(',', ", ");
     html! {

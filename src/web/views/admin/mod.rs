@@ -9,8 +9,8 @@ pub mod users;
 
 use maud::{html, Markup};
 
-use crate::domain::cycle_settings::{CycleInput, Field, Problem, MAX_K, MIN_K};
 use crate::domain::dates::{long_date, Deadline};
+use crate::domain::forms::cycle_settings::{CycleInput, Field, Problem, MAX_K, MIN_K};
 use crate::domain::locale::Locale;
 use crate::domain::status::Notice;
 use crate::domain::status::{CycleStatus, NominationMode};
@@ -201,7 +201,7 @@ pub fn cycle_form(l: Locale, s: &Viewer<'_>, title: &str, f: &CycleFormView<'_>)
     )
 }
 
-pub use crate::domain::lifecycle::Step;
+pub use crate::domain::rules::lifecycle::Step;
 
 /// The page in front of a lifecycle POST: what will happen, then the button.
 pub fn confirm(

@@ -5,8 +5,8 @@
 use maud::{html, Markup};
 
 use super::cycle::{CyclePage, NominationRow};
+use crate::domain::forms::nomination_form::NominationInput;
 use crate::domain::locale::Locale;
-use crate::domain::nomination_form::NominationInput;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
 use crate::i18n::{t, tf};
@@ -109,7 +109,7 @@ pub(super) fn upload(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
         section.upload aria-labelledby="upload-title" {
             h2 #upload-title { (t(l, "admin.upload.title")) }
             @if c.cycle.status == CycleStatus::Open { p.hint { (t(l, "admin.upload.open")) } }
-            p.hint { (t(l, "admin.upload.columns")) " " code { (crate::domain::nomination::COLUMNS.join(", ")) } }
+            p.hint { (t(l, "admin.upload.columns")) " " code { (crate::domain::formats::nomination::COLUMNS.join(", ")) } }
             @if !errors.is_empty() {
                 div.status.error-summary role="alert" #import-errors {
                     p { (tf(l, "admin.upload.refused", &[("n", &errors.len().to_string())])) }

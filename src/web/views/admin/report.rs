@@ -3,9 +3,9 @@
 
 use maud::{html, Markup};
 
-use crate::domain::insights::Insights;
+use crate::domain::formats::rubric::Rubric;
 use crate::domain::locale::Locale;
-use crate::domain::rubric::Rubric;
+use crate::domain::rules::insights::Insights;
 use crate::i18n::{t, tf};
 
 fn signed(x: f64) -> String {
@@ -72,7 +72,7 @@ pub fn insights(
                     div.flag-legend {
                         h3 { span.flag-mark aria-hidden="true" { "⚑ " } (t(l, "report.flags.legend")) }
                         p { (t(l, "insights.flag.hint")) }
-                        ul { @for f in crate::domain::consolidation::Flags::NAMES { li { (tf(l, &format!("report.flag.explain.{f}"), &[("k", &k.to_string())])) } } }
+                        ul { @for f in crate::domain::rules::consolidation::Flags::NAMES { li { (tf(l, &format!("report.flag.explain.{f}"), &[("k", &k.to_string())])) } } }
                     }
                 }
                 ol.legend-list {

@@ -4,8 +4,8 @@
 use maud::{html, Markup};
 
 use super::notice_of;
+use crate::domain::forms::staff_invite::{FieldProblem, InviteInput};
 use crate::domain::locale::Locale;
-use crate::domain::staff_invite::{FieldProblem, InviteInput};
 use crate::domain::status::Notice;
 use crate::domain::status::Role;
 use crate::i18n::{t, tf};

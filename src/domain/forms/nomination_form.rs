@@ -41,7 +41,7 @@ impl NominationInput {
             &self.locale,
             &self.organization,
         ];
-        w.write_record(super::nomination::COLUMNS)?;
+        w.write_record(crate::domain::formats::nomination::COLUMNS)?;
         w.write_record(row)?;
         w.into_inner().map_err(|e| e.into_error().into())
     }

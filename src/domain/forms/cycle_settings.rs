@@ -5,8 +5,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
-use super::dates::{closing_instant, zone};
-use super::status::NominationMode;
+use crate::domain::dates::{closing_instant, zone};
+use crate::domain::status::NominationMode;
 
 /// The fields of the cycle form, by their form names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +99,7 @@ pub fn parse_stored_days(s: &str) -> Vec<i64> {
 }
 
 /// The smallest k a cycle may use (SPEC §7).
-pub const MIN_K: usize = super::confidentiality::K::FLOOR.get();
+pub const MIN_K: usize = crate::domain::rules::confidentiality::K::FLOOR.get();
 /// The largest k accepted: a typing slip beyond it (SPEC §7 sets only the floor; a group of
 /// customers, peers or team members rarely has more than a dozen people).
 pub const MAX_K: usize = 50;
@@ -121,7 +121,9 @@ pub fn check(
     let name = input.name.trim();
     if name.is_empty() {
         refuse(Field::Name, "cycle.error.name_missing");
-    } else if name.chars().count() > 200 || name.chars().any(super::text::is_unsafe) {
+    } else if name.chars().count() > 200
+        || name.chars().any(crate::domain::security::text::is_unsafe)
+    {
         refuse(Field::Name, "cycle.error.name_invalid");
     }
     let zone_name = match input.time_zone.trim() {
@@ -159,7 +161,7 @@ pub fn check(
     }
     // a KAM proposes at most 12 per group: a larger k could never be met
     if let (Some(k), Some(NominationMode::Kam)) = (k, mode) {
-        if k > super::proposal::MAX_PER_GROUP {
+        if k > crate::domain::forms::proposal::MAX_PER_GROUP {
             refuse(Field::MinGroupSize, "cycle.error.k_kam");
         }
     }

@@ -3,9 +3,9 @@
 //! a name, an email, an organisation and a language. Pure: the form's fields in, the checked
 //! list or every problem out.
 
-use super::email_address::EmailAddress;
-use super::locale::Locale;
-use super::relationship::Relationship;
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::domain::security::email_address::EmailAddress;
 
 /// The groups a KAM proposes, in form order.
 pub const GROUPS: [Relationship; 3] = [
@@ -115,7 +115,8 @@ impl Proposal {
 
 fn clean(s: &str) -> Option<String> {
     let s = s.trim();
-    (s.chars().count() <= 200 && !s.chars().any(super::text::is_unsafe)).then(|| s.to_owned())
+    (s.chars().count() <= 200 && !s.chars().any(crate::domain::security::text::is_unsafe))
+        .then(|| s.to_owned())
 }
 
 /// Checks every row and group. `k` is the cycle's minimum group size; the KAM and their

@@ -3,7 +3,7 @@
 
 use num_rational::Ratio;
 
-use super::consolidation::Rational;
+use crate::domain::rules::consolidation::Rational;
 
 /// Largest group weight `Policy::new` accepts (weights are relative; the bound keeps every
 /// exact intermediate value far inside `i64`).

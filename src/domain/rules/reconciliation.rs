@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use super::consolidation::Level;
-use super::rubric::Rubric;
+use crate::domain::formats::rubric::Rubric;
+use crate::domain::rules::consolidation::Level;
 
 /// The longest rationale accepted, in characters.
 pub const MAX_RATIONALE: usize = 2000;
@@ -178,7 +178,8 @@ mod tests {
     use super::*;
 
     fn rubric() -> Rubric {
-        Rubric::from_toml("kam.toml", include_str!("../../config/rubric/kam.toml")).expect("rubric")
+        Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
+            .expect("rubric")
     }
 
     fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

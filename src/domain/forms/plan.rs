@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use super::rubric::Rubric;
+use crate::domain::formats::rubric::Rubric;
 
 /// The most goals a plan holds.
 pub const MAX_GOALS: usize = 5;
@@ -143,7 +143,8 @@ mod tests {
     use super::*;
 
     fn rubric() -> Rubric {
-        Rubric::from_toml("kam.toml", include_str!("../../config/rubric/kam.toml")).expect("rubric")
+        Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
+            .expect("rubric")
     }
 
     fn f(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

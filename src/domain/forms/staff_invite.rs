@@ -1,9 +1,9 @@
 //! The staff invitation form (SPEC §11 `POST /admin/users`): checked field by field, so that
 //! each error shows beside its field and what was typed is kept.
 
-use super::email_address::EmailAddress;
-use super::locale::Locale;
-use super::status::Role;
+use crate::domain::locale::Locale;
+use crate::domain::security::email_address::EmailAddress;
+use crate::domain::status::Role;
 
 /// A person to invite, as the users page sends it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -37,7 +37,7 @@ pub fn check_invite(
     let name = input.name.trim();
     if name.is_empty()
         || name.chars().count() > 200
-        || name.chars().any(crate::domain::text::is_unsafe)
+        || name.chars().any(crate::domain::security::text::is_unsafe)
     {
         problems.push(("name", "users.error.name"));
     }

@@ -14,10 +14,10 @@
 
 use num_rational::Ratio;
 
-pub use super::policy::{Policy, PolicyError, MAX_WEIGHT};
+pub use crate::domain::rules::policy::{Policy, PolicyError, MAX_WEIGHT};
 
-use super::confidentiality::{visibility, GroupCounts, Visibility};
-use super::relationship::Relationship;
+use crate::domain::relationship::Relationship;
+use crate::domain::rules::confidentiality::{visibility, GroupCounts, Visibility};
 
 /// Exact rational number used for means, shares and figures.
 pub type Rational = Ratio<i64>;

@@ -5,9 +5,9 @@
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use super::export::{ReportRow, COLUMNS};
-use super::locale::Locale;
-use super::rubric::Rubric;
+use crate::domain::formats::export::{ReportRow, COLUMNS};
+use crate::domain::formats::rubric::Rubric;
+use crate::domain::locale::Locale;
 
 /// The extra columns, after the §10 ones.
 const NAMES: [&str; 4] = [
@@ -54,8 +54,9 @@ fn write_sheet(
         sheet.write_string(row, 2, &r.area_id)?;
         sheet.write_string(row, 3, &r.criterion_id)?;
         let level = |v: Option<u8>| v.map(f64::from);
-        let mean =
-            |v: &Option<crate::domain::shown::Mean>| v.map(crate::domain::shown::Mean::as_f64);
+        let mean = |v: &Option<crate::domain::rules::shown::Mean>| {
+            v.map(crate::domain::rules::shown::Mean::as_f64)
+        };
         let count = |v: Option<usize>| v.map(|n| n as f64);
         let numbers: [(u16, Option<f64>, bool); 12] = [
             (4, level(f.self_level), false),

@@ -9,9 +9,13 @@
 //!
 //! Pure functions, no I/O.
 
-use super::confidentiality::{comment_visibility, stable_order, CommentVisibility, GroupCounts};
-use super::consolidation::{self, gap, propose, Evidence, Gap, Level, Policy, Proposal};
-use super::relationship::Relationship;
+use crate::domain::relationship::Relationship;
+use crate::domain::rules::confidentiality::{
+    comment_visibility, stable_order, CommentVisibility, GroupCounts,
+};
+use crate::domain::rules::consolidation::{
+    self, gap, propose, Evidence, Gap, Level, Policy, Proposal,
+};
 
 /// A group's mean as reports show it: the exact mean of its levels rounded half up to two
 /// decimals, kept as a number (hundredths) until a page or a file writes it.

@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::consolidation::Level;
-use super::export::ReportRow;
+use crate::domain::formats::export::ReportRow;
+use crate::domain::rules::consolidation::Level;
 
 /// One heat map cell: the level and whether it is final (else proposed).
 pub type Cell = Option<(Level, bool)>;
@@ -88,7 +88,9 @@ pub fn compute(rows: &[ReportRow], supervisor_of: &HashMap<String, String>) -> I
             .unwrap_or_default();
         if let (Some(s), Some(m)) = (
             r.figures.supervisor_level,
-            r.figures.others_mean.map(super::shown::Mean::as_f64),
+            r.figures
+                .others_mean
+                .map(crate::domain::rules::shown::Mean::as_f64),
         ) {
             against
                 .entry(supervisor.clone())
@@ -122,7 +124,7 @@ pub fn compute(rows: &[ReportRow], supervisor_of: &HashMap<String, String>) -> I
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::shown::CriterionFigures;
+    use crate::domain::rules::shown::CriterionFigures;
 
     fn row(
         kam: &str,
@@ -146,7 +148,7 @@ mod tests {
                 peer_n: None,
                 team_mean: None,
                 team_n: None,
-                others_mean: others.map(crate::domain::shown::Mean::from_hundredths),
+                others_mean: others.map(crate::domain::rules::shown::Mean::from_hundredths),
                 others_n: others.map(|_| 3),
                 proposed_level: proposed,
                 flags: String::new(),

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::email_address::EmailAddress;
-use super::locale::Locale;
-use super::relationship::Relationship;
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
+use crate::domain::security::email_address::EmailAddress;
 
 /// The columns of the file, in order.
 pub const COLUMNS: [&str; 9] = [
@@ -58,7 +58,7 @@ impl std::fmt::Display for ImportError {
             f,
             "line {}: {}",
             self.line,
-            super::text::printable(&self.reason)
+            crate::domain::security::text::printable(&self.reason)
         )
     }
 }
@@ -255,7 +255,7 @@ fn row(line: u64, record: &csv::StringRecord) -> Result<Nomination, String> {
     };
     let name = |i: usize| -> Result<String, String> {
         let v = field(i);
-        if v.chars().any(super::text::is_unsafe) {
+        if v.chars().any(crate::domain::security::text::is_unsafe) {
             return Err(format!(
                 "{} contains a line break, a control character or a text-direction control",
                 COLUMNS[i]

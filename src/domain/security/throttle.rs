@@ -11,7 +11,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 /// The stored key of a throttled thing (`parts` joined by NUL, hashed: no email or address is
 /// stored in the clear).
 pub fn key(parts: &[&str]) -> String {
-    super::token::hash(&parts.join("\u{0}"))
+    crate::domain::security::token::hash(&parts.join("\u{0}"))
 }
 
 /// The key that throttles sign-in to one account from anywhere.

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::relationship::Relationship;
-use super::rubric::Rubric;
+use crate::domain::formats::rubric::Rubric;
+use crate::domain::relationship::Relationship;
 
 /// Longest comment per criterion, in characters.
 pub const MAX_COMMENT: usize = 2000;
@@ -164,7 +164,8 @@ mod tests {
     use super::*;
 
     fn rubric() -> Rubric {
-        Rubric::from_toml("kam.toml", include_str!("../../config/rubric/kam.toml")).expect("rubric")
+        Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
+            .expect("rubric")
     }
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {

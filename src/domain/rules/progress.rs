@@ -1,8 +1,8 @@
 //! Response progress as supervisors and admins may see it (SPEC §7: counts only; for a
 //! confidential group, how many answered is shown only once at least k have).
 
-use super::relationship::Relationship;
-use super::status::{AssignmentStatus, CycleStatus, ReviewStatus};
+use crate::domain::relationship::Relationship;
+use crate::domain::status::{AssignmentStatus, CycleStatus, ReviewStatus};
 
 /// How many live (not revoked) raters a review has, and how many of them have answered
 /// (submitted or declined).

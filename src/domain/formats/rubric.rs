@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::relationship::Relationship;
+use crate::domain::relationship::Relationship;
 
 /// Text in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,10 +17,10 @@ pub struct Text {
 
 impl Text {
     /// The text in `locale`.
-    pub fn get(&self, locale: super::locale::Locale) -> &str {
+    pub fn get(&self, locale: crate::domain::locale::Locale) -> &str {
         match locale {
-            super::locale::Locale::Zh => &self.zh,
-            super::locale::Locale::En => &self.en,
+            crate::domain::locale::Locale::Zh => &self.zh,
+            crate::domain::locale::Locale::En => &self.en,
         }
     }
 }
@@ -444,7 +444,7 @@ fn criterion(field: &str, c: &RawCriterion) -> Result<Criterion, FieldProblem> {
 mod tests {
     use super::*;
 
-    const SHIPPED: &str = include_str!("../../config/rubric/kam.toml");
+    const SHIPPED: &str = include_str!("../../../config/rubric/kam.toml");
 
     fn load(text: &str) -> Result<Rubric, RubricError> {
         Rubric::from_toml("kam.toml", text)
@@ -472,7 +472,7 @@ mod tests {
 
     #[test]
     fn shared_rubric_with_audit_fields_is_accepted() {
-        let shared = include_str!("../../config/rubric/kam.toml");
+        let shared = include_str!("../../../config/rubric/kam.toml");
         let with_audit = shared.replacen("rubric_id =", "source_file = \"x\"\nrubric_id =", 1)
             .replacen("raters = [\"customer\", \"supervisor\", \"self\"]", "raters = [\"customer\", \"supervisor\", \"self\"]\nraters_borderline = [\"team\"]\nname_zh_source = \"x\"", 1);
         assert!(load(&with_audit).is_ok());

@@ -1,4 +1,4 @@
-//! Confidentiality rules for multi-rater results (SPEC §7). `domain::shown` applies them to
+//! Confidentiality rules for multi-rater results (SPEC §7). `domain::rules::shown` applies them to
 //! one criterion's figures, proposal and comments.
 //!
 //! Customer, peer and team answers are confidential: a group's figures are shown only when no

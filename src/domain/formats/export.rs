@@ -7,8 +7,8 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use super::consolidation::Level;
-use super::shown::CriterionFigures;
+use crate::domain::rules::consolidation::Level;
+use crate::domain::rules::shown::CriterionFigures;
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -207,8 +207,8 @@ struct JsonRow<'a> {
     flags: &'a str,
 }
 
-fn number(m: &Option<crate::domain::shown::Mean>) -> Option<f64> {
-    m.map(crate::domain::shown::Mean::as_f64)
+fn number(m: &Option<crate::domain::rules::shown::Mean>) -> Option<f64> {
+    m.map(crate::domain::rules::shown::Mean::as_f64)
 }
 
 fn json_row(r: &ReportRow) -> JsonRow<'_> {
@@ -252,16 +252,16 @@ mod tests {
             subject_name: "Wang \"Fang\"".into(),
             area_id: "a".into(),
             criterion_id: format!("c{i}"),
-            figures: crate::domain::shown::CriterionFigures {
+            figures: crate::domain::rules::shown::CriterionFigures {
                 self_level: Some(3),
                 supervisor_level: None,
-                customer_mean: Some(crate::domain::shown::Mean::from_hundredths(233)),
+                customer_mean: Some(crate::domain::rules::shown::Mean::from_hundredths(233)),
                 customer_n: Some(3),
                 peer_mean: None,
                 peer_n: Some(0),
                 team_mean: None,
                 team_n: None,
-                others_mean: Some(crate::domain::shown::Mean::from_hundredths(250)),
+                others_mean: Some(crate::domain::rules::shown::Mean::from_hundredths(250)),
                 others_n: Some(4),
                 proposed_level: Some(3),
                 flags: "divergent".into(),

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::status::CycleStatus;
+use crate::domain::status::CycleStatus;
 
 /// A step of a cycle's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,11 +72,11 @@ impl Cycle {
     pub fn counted(
         status: CycleStatus,
         closes_at: NaiveDateTime,
-        per_status: &[(super::status::AssignmentStatus, i64)],
+        per_status: &[(crate::domain::status::AssignmentStatus, i64)],
     ) -> Cycle {
         let pending = per_status
             .iter()
-            .filter(|(s, _)| *s == super::status::AssignmentStatus::Pending)
+            .filter(|(s, _)| *s == crate::domain::status::AssignmentStatus::Pending)
             .map(|(_, n)| usize::try_from(*n).unwrap_or(0))
             .sum();
         Cycle {

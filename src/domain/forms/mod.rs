@@ -1,0 +1,9 @@
+//! Strict decoding and checking of what people type: the rater form, cycle settings, nominations, plans, proposals, staff invitations.
+
+pub mod answers;
+pub mod cycle_settings;
+pub mod nomination_form;
+pub mod plan;
+pub mod proposal;
+pub mod staff_invite;
+pub mod urlencoded;

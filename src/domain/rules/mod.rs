@@ -1,0 +1,10 @@
+//! What the product decides: consolidation (§6), what a page may show (§7), visibility, lifecycle steps, progress.
+
+pub mod confidentiality;
+pub mod consolidation;
+pub mod insights;
+pub mod lifecycle;
+pub mod policy;
+pub mod progress;
+pub mod reconciliation;
+pub mod shown;

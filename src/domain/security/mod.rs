@@ -1,0 +1,7 @@
+//! Secrets and outside text: passwords, link tokens, sign-in throttling, email addresses, safe echoing.
+
+pub mod email_address;
+pub mod password;
+pub mod text;
+pub mod throttle;
+pub mod token;
