@@ -225,10 +225,7 @@ pub fn launch_by(
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Launch, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Draft, CycleStatus::Open, now)? {
@@ -348,10 +345,7 @@ pub fn close_by(
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Close, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Open, CycleStatus::Closed, now)? {

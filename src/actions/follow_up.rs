@@ -3,7 +3,7 @@
 //! Each function is one admin action in the caller's transaction, audited with its author.
 
 use crate::domain::audit::Action;
-use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
+use crate::domain::ids::{CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
 use super::find_cycle;
@@ -20,22 +20,13 @@ use crate::error::{AppError, AppResult};
 pub fn remind(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &CycleId,
-    assignment_id: &AssignmentId,
+    target: &Target<'_>,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
-    let (cycle, review, a) = find_target(
-        conn,
-        &Target {
-            cycle_id,
-            assignment_id,
-        },
-    )?;
+    let (templates, settings) = (mail.templates, mail.settings);
+    let (cycle, review, a) = find_target(conn, target)?;
+    let cycle_id = target.cycle_id;
     if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.remind_closed"));
     }
@@ -75,10 +66,7 @@ fn send_reminder(
     a: &db::assignments::AssignmentListing,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     let slot = format!("now-{}", db::new_id());
     super::links::send_link(
         conn,
@@ -106,10 +94,7 @@ pub fn remind_all(
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     let cycle = find_cycle(conn, cycle_id)?;
     if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.remind_closed"));
@@ -155,23 +140,14 @@ pub fn remind_all(
 pub fn correct_email(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    cycle_id: &CycleId,
-    assignment_id: &AssignmentId,
+    target: &Target<'_>,
     new_email: &str,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
-    let (cycle, review, a) = find_target(
-        conn,
-        &Target {
-            cycle_id,
-            assignment_id,
-        },
-    )?;
+    let (templates, settings) = (mail.templates, mail.settings);
+    let (cycle, review, a) = find_target(conn, target)?;
+    let (cycle_id, assignment_id) = (target.cycle_id, target.assignment_id);
     let email = EmailAddress::parse(new_email).ok_or_else(|| {
         AppError::refused_with(
             "refuse.email_invalid",

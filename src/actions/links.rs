@@ -250,10 +250,7 @@ pub fn reissue_assignment(
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     let (cycle, review, a) = find_target(conn, target)?;
     let cycle_id = &cycle.id;
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;

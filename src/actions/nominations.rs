@@ -56,10 +56,7 @@ pub fn import_by(
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     let cycle = find_cycle(conn, cycle_id)?;
     let status = cycle.status;
     if !matches!(status, CycleStatus::Draft | CycleStatus::Open) {

@@ -29,10 +29,7 @@ pub fn request(
     review: &db::reviews::ReviewListing,
     now: NaiveDateTime,
 ) -> AppResult<String> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     db::proposals::start(conn, &review.review.id)?;
     // an earlier message still waiting would carry the link this one replaces
     db::outbox::cancel_pending_for_review(
@@ -239,10 +236,7 @@ pub fn approve(
     actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     let (cycle, review) = open_review(conn, review_id, now)?;
     if &review.review.supervisor_id != actor {
         return Err(AppError::NotFound);

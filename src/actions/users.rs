@@ -104,10 +104,7 @@ pub fn invite(
         role,
         locale,
     } = who;
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     if db::accounts::find_by_email(conn, email.as_str())?.is_some() {
         return Err(AppError::Invalid(format!("{email} already has an account")));
     }
@@ -147,10 +144,7 @@ pub fn send_invitation(
     actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let super::Mail {
-        templates,
-        settings,
-    } = mail;
+    let (templates, settings) = (mail.templates, mail.settings);
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
     if account.disabled {
         return Err(AppError::refused_with(

@@ -28,10 +28,10 @@ async fn step(
     session: &crate::db::sessions::StaffSession,
     state: &AppState,
     req: &HttpRequest,
-    path: web::Path<(CycleId, AssignmentId)>,
+    path: &(CycleId, AssignmentId),
     step: Step,
 ) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = path.into_inner();
+    let (cycle, assignment) = path.clone();
     let (templates, settings, c2) = (
         state.templates.clone(),
         state.settings.clone(),
@@ -54,7 +54,7 @@ async fn step(
                 assignment_id: &assignment,
             };
             match step {
-                Step::Remind => follow_up::remind(c, mail, &c2, &assignment, Some(actor), now),
+                Step::Remind => follow_up::remind(c, mail, &target, Some(actor), now),
                 Step::Reissue => {
                     links::reissue_assignment(c, mail, &target, Some(actor), now).map(|_| ())
                 }
@@ -66,35 +66,15 @@ async fn step(
     .await
 }
 
-/// `POST /admin/cycles/{cycle}/nominations/{assignment}/remind`: a reminder with a fresh link now.
-pub async fn remind(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(CycleId, AssignmentId)>,
-) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, path, Step::Remind).await
-}
-
-/// `POST /admin/cycles/{cycle}/nominations/{assignment}/reissue`: the old links die, a new one
-/// is mailed.
-pub async fn reissue(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(CycleId, AssignmentId)>,
-) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, path, Step::Reissue).await
-}
-
-/// `POST /admin/cycles/{cycle}/nominations/{assignment}/revoke`.
-pub async fn revoke(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(CycleId, AssignmentId)>,
-) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, path, Step::Revoke).await
+super::admin_steps! { step, (CycleId, AssignmentId);
+    /// `POST /admin/cycles/{cycle}/nominations/{assignment}/remind`: a reminder with a fresh
+    /// link now.
+    remind => Step::Remind;
+    /// `POST /admin/cycles/{cycle}/nominations/{assignment}/reissue`: the old links die, a new
+    /// one is mailed.
+    reissue => Step::Reissue;
+    /// `POST /admin/cycles/{cycle}/nominations/{assignment}/revoke`.
+    revoke => Step::Revoke;
 }
 
 /// The corrected address as posted.
@@ -138,7 +118,11 @@ pub async fn correct_email(
         typed,
         move |c, actor| {
             let mail = crate::actions::Mail::new(&templates, &settings);
-            follow_up::correct_email(c, mail, &c2, &a2, &email, Some(actor), db::now()).map(|()| 1)
+            let target = links::Target {
+                cycle_id: &c2,
+                assignment_id: &a2,
+            };
+            follow_up::correct_email(c, mail, &target, &email, Some(actor), db::now()).map(|()| 1)
         },
     )
     .await

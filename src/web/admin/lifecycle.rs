@@ -4,7 +4,7 @@
 //! origin, is one transaction and is audited.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 
 use super::find;
 use crate::actions::{cycles, retention};
@@ -16,7 +16,7 @@ use crate::domain::status::NominationMode;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
-use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::extractors::StaffRequest;
 use crate::web::response::{html, staff_locale};
 use crate::web::staff::viewer;
 use crate::web::views::admin::{self as view, Step};
@@ -115,34 +115,13 @@ async fn confirm_page(
     ))
 }
 
-/// `GET /admin/cycles/{cycle}/launch`: what launching will do, and the button.
-pub async fn launch_form(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
-    confirm_page(&session, &state, &req, &path, Step::Launch).await
-}
-
-/// `GET /admin/cycles/{cycle}/close`.
-pub async fn close_form(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
-    confirm_page(&session, &state, &req, &path, Step::Close).await
-}
-
-/// `GET /admin/cycles/{cycle}/archive`.
-pub async fn archive_form(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
-    confirm_page(&session, &state, &req, &path, Step::Archive).await
+super::admin_steps! { confirm_page, CycleId;
+    /// `GET /admin/cycles/{cycle}/launch`: what launching will do, and the button.
+    launch_form => Step::Launch;
+    /// `GET /admin/cycles/{cycle}/close`.
+    close_form => Step::Close;
+    /// `GET /admin/cycles/{cycle}/archive`.
+    archive_form => Step::Archive;
 }
 
 /// Takes a lifecycle step: 303 to the cycle page with its notice; a step that cannot be taken
@@ -186,32 +165,11 @@ async fn step(
     .await
 }
 
-/// `POST /admin/cycles/{cycle}/launch`: opens the cycle and queues every invitation.
-pub async fn launch(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, &path, Step::Launch).await
-}
-
-/// `POST /admin/cycles/{cycle}/close`.
-pub async fn close(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, &path, Step::Close).await
-}
-
-/// `POST /admin/cycles/{cycle}/archive`.
-pub async fn archive(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
-    step(&session, &state, &req, &path, Step::Archive).await
+super::admin_steps! { step, CycleId;
+    /// `POST /admin/cycles/{cycle}/launch`: opens the cycle and queues every invitation.
+    launch => Step::Launch;
+    /// `POST /admin/cycles/{cycle}/close`.
+    close => Step::Close;
+    /// `POST /admin/cycles/{cycle}/archive`.
+    archive => Step::Archive;
 }

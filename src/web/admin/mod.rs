@@ -11,6 +11,23 @@ pub mod records;
 pub mod report;
 pub mod users;
 
+/// Admin handlers that differ only in the value they pass on: each is one route, and all call
+/// `$run(&session, &state, &req, &path, value)`.
+macro_rules! admin_steps {
+    ($run:path, $path:ty; $($(#[$doc:meta])* $name:ident => $step:expr;)+) => {$(
+        $(#[$doc])*
+        pub async fn $name(
+            crate::web::extractors::Admin(session): crate::web::extractors::Admin,
+            state: actix_web::web::Data<crate::web::AppState>,
+            req: actix_web::HttpRequest,
+            path: actix_web::web::Path<$path>,
+        ) -> crate::error::AppResult<actix_web::HttpResponse> {
+            $run(&session, &state, &req, &path, $step).await
+        }
+    )+};
+}
+pub(crate) use admin_steps;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 

@@ -221,11 +221,14 @@ pub async fn edit(
             let typed = input.email.trim().to_lowercase();
             if !typed.is_empty() && typed != current {
                 let mail = crate::actions::Mail::new(&templates, &settings);
+                let target = actions::links::Target {
+                    cycle_id: &c2,
+                    assignment_id: &assignment,
+                };
                 actions::follow_up::correct_email(
                     c,
                     mail,
-                    &c2,
-                    &assignment,
+                    &target,
                     &input.email,
                     Some(actor),
                     now,

@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::actions::users::{self, FieldProblem, InviteInput};
 use crate::db;
+use crate::db::sessions::StaffSession;
 use crate::domain::ids::PersonId;
 use crate::domain::status::Notice;
 use crate::domain::status::Role;
@@ -223,38 +224,33 @@ pub async fn set_role(
     .await
 }
 
-/// `POST /admin/users/{person}/disable`: the account stops working at once.
-pub async fn disable(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<PersonId>,
+/// Disables or enables the account of the path (a disabled account stops working at once).
+async fn set_enabled(
+    session: &StaffSession,
+    state: &AppState,
+    req: &HttpRequest,
+    who: &PersonId,
+    enabled: bool,
 ) -> AppResult<HttpResponse> {
-    let who = path.into_inner();
+    let who = who.clone();
     on_account(
-        &state,
-        StaffRequest::new(&req, &session),
-        Notice::Disabled,
-        move |c, actor| users::set_enabled(c, &who, false, actor, db::now()),
+        state,
+        StaffRequest::new(req, session),
+        if enabled {
+            Notice::Enabled
+        } else {
+            Notice::Disabled
+        },
+        move |c, actor| users::set_enabled(c, &who, enabled, actor, db::now()),
     )
     .await
 }
 
-/// `POST /admin/users/{person}/enable`.
-pub async fn enable(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<PersonId>,
-) -> AppResult<HttpResponse> {
-    let who = path.into_inner();
-    on_account(
-        &state,
-        StaffRequest::new(&req, &session),
-        Notice::Enabled,
-        move |c, actor| users::set_enabled(c, &who, true, actor, db::now()),
-    )
-    .await
+super::admin_steps! { set_enabled, PersonId;
+    /// `POST /admin/users/{person}/disable`: the account stops working at once.
+    disable => false;
+    /// `POST /admin/users/{person}/enable`.
+    enable => true;
 }
 
 /// `POST /admin/users/{person}/invite`: the link to choose a password, again (the earlier
