@@ -300,16 +300,15 @@ pub(super) fn invite(
             }
             links.push(super::links::send_link(
                 conn,
-                templates,
-                settings,
-                &super::links::LinkRequest {
+                super::Mail::new(templates, settings),
+                &super::links::About {
                     cycle: &cycle,
                     rubric: &rubric,
                     subject_name: &review.subject_name,
-                    assignment: a,
-                    kind: Kind::Invitation,
-                    slot: "1",
                 },
+                a,
+                Kind::Invitation,
+                "1",
                 now,
             )?);
         }

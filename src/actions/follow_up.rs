@@ -70,16 +70,15 @@ fn send_reminder(
     let slot = format!("now-{}", db::new_id());
     super::links::send_link(
         conn,
-        templates,
-        settings,
-        &super::links::LinkRequest {
+        super::Mail::new(templates, settings),
+        &super::links::About {
             cycle,
             rubric,
             subject_name: &review.subject_name,
-            assignment: a,
-            kind: Kind::Reminder,
-            slot: &slot,
         },
+        a,
+        Kind::Reminder,
+        &slot,
         now,
     )?;
     Ok(())
@@ -189,16 +188,15 @@ pub fn correct_email(
         let slot = format!("corrected-{}", db::new_id());
         super::links::send_link(
             conn,
-            templates,
-            settings,
-            &super::links::LinkRequest {
+            super::Mail::new(templates, settings),
+            &super::links::About {
                 cycle: &cycle,
                 rubric: &rubric,
                 subject_name: &review.subject_name,
-                assignment: &moved,
-                kind: Kind::Invitation,
-                slot: &slot,
             },
+            &moved,
+            Kind::Invitation,
+            &slot,
             now,
         )?;
     }

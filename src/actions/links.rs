@@ -31,37 +31,34 @@ pub fn issue_link(
     Ok(format!("{}/r/{}", settings.base_url(), issued.token))
 }
 
-/// A link to issue and the message to carry it.
-pub struct LinkRequest<'a> {
+/// What a rater's message is about: the cycle, its rubric and the KAM being rated (the same
+/// for every rater of a review).
+pub struct About<'a> {
     pub cycle: &'a db::cycles::CycleRow,
     pub rubric: &'a Rubric,
     /// The KAM being rated.
     pub subject_name: &'a str,
-    pub assignment: &'a db::assignments::AssignmentListing,
-    /// An invitation, a reminder or a re-issued link.
-    pub kind: Kind,
-    /// Distinguishes causes of the same kind (the reminder's day, a resend's id).
-    pub slot: &'a str,
 }
 
-/// Issues a new link for an assignment and queues the message that carries it, in the
-/// caller's transaction.
+/// Issues a new link for an assignment and queues the message that carries it (`kind`: an
+/// invitation, a reminder or a re-issued link; `slot` tells causes of the same kind apart: the
+/// reminder's day, a resend's id), in the caller's transaction.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn send_link(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
-    req: &LinkRequest<'_>,
+    mail: super::Mail<'_>,
+    about: &About<'_>,
+    a: &db::assignments::AssignmentListing,
+    kind: Kind,
+    slot: &str,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
-    let LinkRequest {
+    let (templates, settings) = (mail.templates, mail.settings);
+    let About {
         cycle,
         rubric,
         subject_name,
-        assignment: a,
-        kind,
-        slot,
-    } = *req;
+    } = *about;
     let link = issue_link(conn, settings, &a.assignment.id, now)?;
     let relationship = a.assignment.relationship;
     let message = render(
@@ -276,16 +273,15 @@ pub fn reissue_assignment(
     let slot = db::new_id();
     let issued = send_link(
         conn,
-        templates,
-        settings,
-        &LinkRequest {
+        super::Mail::new(templates, settings),
+        &About {
             cycle: &cycle,
             rubric: &rubric,
             subject_name: &review.subject_name,
-            assignment: &a,
-            kind: Kind::Resend,
-            slot: &slot,
         },
+        &a,
+        Kind::Resend,
+        &slot,
         now,
     )?;
     db::audit::record(

@@ -105,16 +105,15 @@ fn relink(
     let kind = row.kind;
     super::links::send_link(
         conn,
-        templates,
-        settings,
-        &super::links::LinkRequest {
+        super::Mail::new(templates, settings),
+        &super::links::About {
             cycle: &cycle,
             rubric: &rubric,
             subject_name: &review.listing.subject_name,
-            assignment: &a,
-            kind,
-            slot: &db::new_id(),
         },
+        &a,
+        kind,
+        &db::new_id(),
         now,
     )?;
     db::outbox::mark_replaced(conn, &row.id)?;

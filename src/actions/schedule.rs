@@ -105,16 +105,15 @@ pub fn due_work(
                 }
                 super::links::send_link(
                     conn,
-                    templates,
-                    settings,
-                    &super::links::LinkRequest {
+                    super::Mail::new(templates, settings),
+                    &super::links::About {
                         cycle: &cycle,
                         rubric: &rubric,
                         subject_name: &review.subject_name,
-                        assignment: a,
-                        kind: Kind::Reminder,
-                        slot: &key_slot,
                     },
+                    a,
+                    Kind::Reminder,
+                    &key_slot,
                     now,
                 )?;
                 report.reminders += 1;
