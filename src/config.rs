@@ -88,6 +88,9 @@ pub struct ServerSettings {
     pub request_timeout_seconds: u64,
     /// Reverse proxies whose `X-Forwarded-For` names the client (IP addresses).
     pub trusted_proxies: Vec<String>,
+    /// HTTP worker threads (0: one per CPU core).
+    #[serde(default)]
+    pub workers: usize,
 }
 
 /// How mail leaves the process.

@@ -269,7 +269,8 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
 /// Builds the HTTP server on a bound listener.
 pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
     let limit = std::time::Duration::from_secs(state.settings.server.request_timeout_seconds);
-    let server = HttpServer::new(move || {
+    let workers = state.settings.server.workers;
+    let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
@@ -286,11 +287,11 @@ pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Resu
             .wrap(actix_web::middleware::from_fn(security::log_requests))
             .configure(routes)
             .default_service(web::to(rater::not_found))
-    })
-    .listen(listener)?
-    .shutdown_timeout(10)
-    .run();
-    Ok(server)
+    });
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.shutdown_timeout(10).run())
 }
 
 #[cfg(test)]

@@ -180,6 +180,9 @@ pub fn settings_for(database_url: &str, dir: &std::path::Path, port: u16) -> Set
     s.database.pool_size = 4;
     s.server.bind = format!("127.0.0.1:{port}");
     s.server.public_base_url = format!("http://127.0.0.1:{port}");
+    // one worker per test server: each worker builds the whole route table, and a test's
+    // requests come one at a time (the load tests set their own)
+    s.server.workers = 1;
     s.email.file_dir = dir.join("mail");
     s.rubric.path = root().join("config/rubric/kam.toml");
     s
