@@ -16,6 +16,7 @@ pub mod release;
 pub mod report;
 pub mod retention;
 pub mod schedule;
+pub mod sign_in;
 pub mod users;
 pub mod visibility;
 

@@ -11,10 +11,9 @@ use super::response::{chosen_lang, html, locale, see_other};
 use super::staff::{cookie_name, current, forbidden, session_cookie};
 use super::views::staff as view;
 use super::AppState;
+use crate::actions::sign_in;
 use crate::db;
-use crate::domain::audit::Action;
 use crate::domain::security::password as passwords;
-use crate::domain::security::throttle::{self, Rule};
 use crate::domain::security::token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -59,46 +58,6 @@ fn again(
 }
 
 /// The throttle keys of one sign-in attempt, hashed (no email or address is stored).
-struct LoginKeys {
-    pair: String,
-    account: String,
-}
-
-impl LoginKeys {
-    fn rules(&self) -> Vec<(String, Rule)> {
-        let minutes_15 = TimeDelta::minutes(15);
-        vec![
-            (
-                self.pair.clone(),
-                Rule {
-                    free: 5,
-                    max_delay: minutes_15,
-                    window: minutes_15,
-                },
-            ),
-            (
-                self.account.clone(),
-                Rule {
-                    free: 20,
-                    max_delay: minutes_15,
-                    window: minutes_15,
-                },
-            ),
-        ]
-    }
-
-    fn hashes(&self) -> Vec<String> {
-        vec![self.pair.clone(), self.account.clone()]
-    }
-}
-
-fn login_keys(email: &str, address: &str) -> LoginKeys {
-    LoginKeys {
-        pair: throttle::key(&["pair", email, address]),
-        account: throttle::account_key(email),
-    }
-}
-
 /// `POST /login`: one generic failure for every reason; throttled per account and address.
 pub async fn login(
     state: web::Data<AppState>,
@@ -121,12 +80,12 @@ pub async fn login(
     let address = super::security::client_address(&req, &state.settings.server.trusted_proxies);
     // growing delays per account at this address, and (looser) per account from anywhere:
     // never a hard lock, and colleagues behind the same NAT are not locked out together
-    let keys = login_keys(&email, &address);
-    let rules = keys.rules();
+    let keys = std::sync::Arc::new(sign_in::Keys::of(&email, &address));
+    let k = keys.clone();
     let begun = state
         .db
         // the time is read inside the transaction, in the order attempts are serialised
-        .write(move |c| db::throttle::begin(c, &rules, db::now()).map_err(AppError::from))
+        .write(move |c| sign_in::begin(c, &k, db::now()))
         .await?;
     if begun.is_err() {
         return Ok(html(
@@ -165,23 +124,10 @@ pub async fn login(
         // who and from where, without the address in the clear: the account's hash
         let account_hash = token::hash(&email);
         tracing::warn!(route = "/login", account = %&account_hash[..16], client = %address, "failed staff sign-in");
-        let (hashes, client) = (keys.hashes(), address.clone());
+        let (k, who, client) = (keys.clone(), email.clone(), address.clone());
         state
             .db
-            .write(move |c| {
-                let now = db::now();
-                db::throttle::failed(c, &hashes, now)?;
-                db::audit::record(
-                    c,
-                    now,
-                    &db::audit::Event {
-                        target: Some(&account_hash),
-                        new_value: Some(&client),
-                        ..db::audit::Event::new(Action::StaffLoginFailed)
-                    },
-                )?;
-                Ok::<_, AppError>(())
-            })
+            .write(move |c| sign_in::failed(c, &k, &who, &client, db::now()))
             .await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
@@ -196,33 +142,20 @@ pub async fn login(
     let absolute = TimeDelta::hours(state.settings.server.session_absolute_hours);
     let person = account.person_id.clone();
     let (id_hash, csrf_token) = (id.hash.clone(), csrf.token.clone());
-    let hashes = keys.hashes();
     let chosen = super::response::chosen_lang(&req);
     state
         .db
         .write(move |c| {
-            let now = db::now();
-            if let Some(h) = old {
-                db::sessions::delete(c, &h)?;
-            }
-            db::throttle::succeeded(c, &hashes)?;
-            db::sessions::create(c, &id_hash, &person, &csrf_token, now, now + absolute)?;
-            // the language chosen on the sign-in page is the person's from now on
-            if let Some(l) = chosen {
-                db::accounts::set_locale(c, &person, l)?;
-            }
-            if let Some(h) = &rehashed {
-                db::accounts::set_hash(c, &person, h, now)?;
-            }
-            db::audit::record(
-                c,
-                now,
-                &db::audit::Event {
-                    actor_id: Some(&person),
-                    ..db::audit::Event::new(Action::StaffLogin)
-                },
-            )?;
-            Ok::<_, AppError>(())
+            let opened = sign_in::Opened {
+                person: &person,
+                old_session: old.as_deref(),
+                id_hash: &id_hash,
+                csrf_token: &csrf_token,
+                lasts: absolute,
+                chosen,
+                rehashed: rehashed.as_deref(),
+            };
+            sign_in::open(c, &keys, &opened, db::now())
         })
         .await?;
     let mut res = match carried {
@@ -242,10 +175,7 @@ pub async fn login(
 /// `POST /logout`
 pub async fn logout(Staff(session): Staff, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let hash = session.id_hash.clone();
-    state
-        .db
-        .write(move |c| db::sessions::delete(c, &hash).map_err(AppError::from))
-        .await?;
+    state.db.write(move |c| sign_in::sign_out(c, &hash)).await?;
     let mut res = see_other("/login".into());
     res.add_cookie(&session_cookie(&state, String::new(), TimeDelta::zero()))
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
