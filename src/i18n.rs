@@ -24,6 +24,80 @@ fn catalogue(locale: Locale) -> &'static Catalogue {
     }
 }
 
+/// A page that says something went wrong: a title and a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemPage {
+    NotFound,
+    Bad,
+    Conflict,
+    Session,
+    Error,
+}
+
+impl ProblemPage {
+    /// Every problem page.
+    pub const ALL: [ProblemPage; 5] = [
+        ProblemPage::NotFound,
+        ProblemPage::Bad,
+        ProblemPage::Conflict,
+        ProblemPage::Session,
+        ProblemPage::Error,
+    ];
+
+    /// The catalogue key of its title.
+    pub fn title_key(self) -> &'static str {
+        match self {
+            ProblemPage::NotFound => "notfound.title",
+            ProblemPage::Bad => "bad.title",
+            ProblemPage::Conflict => "conflict.title",
+            ProblemPage::Session => "session.title",
+            ProblemPage::Error => "error.title",
+        }
+    }
+
+    /// The catalogue key of its body.
+    pub fn body_key(self) -> &'static str {
+        match self {
+            ProblemPage::NotFound => "notfound.body",
+            ProblemPage::Bad => "bad.body",
+            ProblemPage::Conflict => "conflict.body",
+            ProblemPage::Session => "session.body",
+            ProblemPage::Error => "error.body",
+        }
+    }
+}
+
+/// Why a rater's link no longer takes answers: a page with a title and a body (`{cycle}`,
+/// `{date}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// The cycle closed, or the link expired.
+    Closed,
+    /// An admin revoked the link.
+    Revoked,
+}
+
+impl Unavailable {
+    /// Every reason.
+    pub const ALL: [Unavailable; 2] = [Unavailable::Closed, Unavailable::Revoked];
+
+    /// The catalogue key of its title.
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Unavailable::Closed => "closed.title",
+            Unavailable::Revoked => "revoked.title",
+        }
+    }
+
+    /// The catalogue key of its body.
+    pub fn body_key(self) -> &'static str {
+        match self {
+            Unavailable::Closed => "closed.body",
+            Unavailable::Revoked => "revoked.body",
+        }
+    }
+}
+
 /// The text of `key` in `locale`, else in the other language, else a visible marker (the
 /// parity test keeps both catalogues complete).
 pub fn t(locale: Locale, key: &str) -> &'static str {
