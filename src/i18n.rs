@@ -346,7 +346,7 @@ mod tests {
             locale,
             "d.e",
         ) @(l, key) @(l, if x { "no" } else { "no" }) fn @(s: i64) @ext(l, "f")
-        @ext(Field::Email, "no", "no") @extf(l, "g", &[]) @ext(&format!("{x}.no"), "no")"#
+        @ext(Field::Email, "no", "no") @extf(l, "g", &[]) @ext(&field("x.no"), "no")"#
             .replace('@', "t");
         assert_eq!(literal_keys(&src), ["a.b", "c", "d.e", "f", "g"]);
     }
