@@ -47,6 +47,40 @@ impl Relationship {
         Relationship::Team,
     ];
 
+    /// The catalogue key of the group's name for one rater ("Customer").
+    pub fn group_key(self) -> &'static str {
+        match self {
+            Relationship::Customer => "group.customer",
+            Relationship::Peer => "group.peer",
+            Relationship::Team => "group.team",
+            Relationship::Supervisor => "group.supervisor",
+            Relationship::SelfReview => "group.self",
+        }
+    }
+
+    /// The catalogue key of the group's raters together, inside a sentence ("customers"); the
+    /// supervisor and self groups are one person, so their name for one rater.
+    pub fn plural_key(self) -> &'static str {
+        match self {
+            Relationship::Customer => "group.plural.customer",
+            Relationship::Peer => "group.plural.peer",
+            Relationship::Team => "group.plural.team",
+            Relationship::Supervisor => "group.supervisor",
+            Relationship::SelfReview => "group.self",
+        }
+    }
+
+    /// The catalogue key of the group's column in a report ("Customers").
+    pub fn report_key(self) -> &'static str {
+        match self {
+            Relationship::Customer => "report.group.customer",
+            Relationship::Peer => "report.group.peer",
+            Relationship::Team => "report.group.team",
+            Relationship::Supervisor => "report.supervisor",
+            Relationship::SelfReview => "report.self",
+        }
+    }
+
     /// Customer, peer and team answers are confidential (SPEC §7); supervisor and self are not.
     pub fn is_confidential(self) -> bool {
         matches!(

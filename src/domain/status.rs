@@ -57,6 +57,18 @@ text_enum!(
     CycleStatus ("cycle status") { Draft => "draft", Open => "open", Closed => "closed", Archived => "archived" }
 );
 
+impl CycleStatus {
+    /// The catalogue key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            CycleStatus::Draft => "status.draft",
+            CycleStatus::Open => "status.open",
+            CycleStatus::Closed => "status.closed",
+            CycleStatus::Archived => "status.archived",
+        }
+    }
+}
+
 text_enum!(
     /// One KAM in one cycle: collecting → reconciling → finalized.
     ReviewStatus ("review status") { Collecting => "collecting", Reconciling => "reconciling", Finalized => "finalized" }
@@ -68,15 +80,70 @@ text_enum!(
     NominationMode ("nomination mode") { Admin => "admin", Kam => "kam" }
 );
 
+impl NominationMode {
+    /// The catalogue key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            NominationMode::Admin => "admin.mode.admin",
+            NominationMode::Kam => "admin.mode.kam",
+        }
+    }
+
+    /// The catalogue key of the sentence that says what it means for the admin.
+    pub fn hint_key(self) -> &'static str {
+        match self {
+            NominationMode::Admin => "admin.mode.admin.hint",
+            NominationMode::Kam => "admin.mode.kam.hint",
+        }
+    }
+}
+
 text_enum!(
     /// Where a KAM stands in proposing their raters (nomination mode `kam`).
     ProposalStatus ("proposal status") { NotStarted => "not_started", Proposed => "proposed", Approved => "approved" }
 );
 
+impl ProposalStatus {
+    /// The catalogue key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            ProposalStatus::NotStarted => "proposal.not_started",
+            ProposalStatus::Proposed => "proposal.proposed",
+            ProposalStatus::Approved => "proposal.approved",
+        }
+    }
+}
+
 text_enum!(
     /// A staff account's role.
     Role ("role") { Admin => "admin", Supervisor => "supervisor" }
 );
+
+impl Role {
+    /// The catalogue key of its name inside a sentence ("administrator").
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Admin => "role.admin",
+            Role::Supervisor => "role.supervisor",
+        }
+    }
+
+    /// The catalogue key of its name on its own, as in the staff list ("Administrator").
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Role::Admin => "users.role.admin",
+            Role::Supervisor => "users.role.supervisor",
+        }
+    }
+
+    /// The catalogue key of the sentence that says what the role does.
+    pub fn does_key(self) -> &'static str {
+        match self {
+            Role::Admin => "role.admin.does",
+            Role::Supervisor => "role.supervisor.does",
+        }
+    }
+}
 
 text_enum!(
     /// The kinds of message (SPEC §8); also the template folder's name. The only list of them:
@@ -106,6 +173,37 @@ impl EmailKind {
         EmailKind::StaffInvite,
         EmailKind::NominationRequest,
     ];
+
+    /// The catalogue key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            EmailKind::Invitation => "kind.invitation",
+            EmailKind::Reminder => "kind.reminder",
+            EmailKind::Resend => "kind.resend",
+            EmailKind::SupervisorReady => "kind.supervisor_ready",
+            EmailKind::PasswordReset => "kind.password_reset",
+            EmailKind::Links => "kind.links",
+            EmailKind::ReportReleased => "kind.report_released",
+            EmailKind::StaffInvite => "kind.staff_invite",
+            EmailKind::NominationRequest => "kind.nomination_request",
+        }
+    }
+
+    /// For a [`SELF_SERVICE`](Self::SELF_SERVICE) kind, the catalogue key of what an admin
+    /// does instead of retrying a failed message; `None` for the kinds an admin retries.
+    pub fn personal_key(self) -> Option<&'static str> {
+        match self {
+            EmailKind::PasswordReset => Some("outbox.personal.password_reset"),
+            EmailKind::Links => Some("outbox.personal.links"),
+            EmailKind::ReportReleased => Some("outbox.personal.report_released"),
+            EmailKind::StaffInvite => Some("outbox.personal.staff_invite"),
+            EmailKind::NominationRequest => Some("outbox.personal.nomination_request"),
+            EmailKind::Invitation
+            | EmailKind::Reminder
+            | EmailKind::Resend
+            | EmailKind::SupervisorReady => None,
+        }
+    }
 
     /// Whether a message of this kind carries a secret link (a rater's, or a password reset).
     pub fn carries_link(self) -> bool {
@@ -139,6 +237,20 @@ text_enum!(
 );
 
 impl AssignmentStatus {
+    /// The catalogue key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            AssignmentStatus::Pending => "astatus.pending",
+            AssignmentStatus::Invited => "astatus.invited",
+            AssignmentStatus::Opened => "astatus.opened",
+            AssignmentStatus::Draft => "astatus.draft",
+            AssignmentStatus::Submitted => "astatus.submitted",
+            AssignmentStatus::Declined => "astatus.declined",
+            AssignmentStatus::Revoked => "astatus.revoked",
+            AssignmentStatus::Expired => "astatus.expired",
+        }
+    }
+
     /// The states in which the rater can still save or submit answers.
     pub const ANSWERABLE: [AssignmentStatus; 4] =
         [Self::Pending, Self::Invited, Self::Opened, Self::Draft];

@@ -99,10 +99,9 @@ impl Message for InviteMail<'_> {
     }
 
     fn derived<'a>(&'a self, locale: Locale, settings: &'a Settings) -> impl Serialize + 'a {
-        let role = self.role.as_str();
         RoleWords {
-            role: crate::i18n::t(locale, &format!("role.{role}")),
-            role_text: crate::i18n::t(locale, &format!("role.{role}.does")),
+            role: crate::i18n::t(locale, self.role.key()),
+            role_text: crate::i18n::t(locale, self.role.does_key()),
             sign_in: format!("{}/login", settings.base_url()),
         }
     }

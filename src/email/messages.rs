@@ -194,7 +194,7 @@ impl Message for LinkMail<'_> {
 
     fn derived<'a>(&'a self, locale: Locale, _: &'a Settings) -> impl Serialize + 'a {
         RaterPart {
-            relationship: i18n::t(locale, &format!("group.{}", self.relationship.as_str())),
+            relationship: i18n::t(locale, self.relationship.group_key()),
             minutes: crate::domain::forms::answers::minutes_for(self.criteria_count),
             confidential: self.relationship.is_confidential(),
             is_self: self.relationship == Relationship::SelfReview,

@@ -9,7 +9,7 @@ use super::response::html;
 use super::views::layout;
 use crate::domain::locale::Locale;
 use crate::error::AppError;
-use crate::i18n::t;
+use crate::i18n::{t, ProblemPage};
 
 impl actix_web::ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
@@ -22,7 +22,7 @@ impl actix_web::ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let key = page_key(self);
+        let page = problem_page(self);
         let refused = self.refusal(Locale::En);
         let detail = match self {
             AppError::Invalid(_) | AppError::Conflict(_) | AppError::Refused { .. } => {
@@ -35,25 +35,25 @@ impl actix_web::ResponseError for AppError {
             }
             AppError::NotFound => None,
         };
-        let body = t(Locale::En, &format!("{key}.body"));
+        let body = t(Locale::En, page.body_key());
         let detail = match detail {
             Some(d) => format!("{body} {d}"),
             None => body.to_owned(),
         };
         html(
             self.status_code(),
-            layout::problem(Locale::Zh, key, Some(&detail)),
+            layout::problem(Locale::Zh, page, Some(&detail)),
         )
     }
 }
 
-/// The i18n key of the page an error shows.
-fn page_key(e: &AppError) -> &'static str {
+/// The page an error shows.
+fn problem_page(e: &AppError) -> ProblemPage {
     match e {
-        AppError::NotFound => "notfound",
-        AppError::Invalid(_) | AppError::Refused { .. } => "bad",
-        AppError::Conflict(_) => "conflict",
-        AppError::Unexpected(_) => "error",
+        AppError::NotFound => ProblemPage::NotFound,
+        AppError::Invalid(_) | AppError::Refused { .. } => ProblemPage::Bad,
+        AppError::Conflict(_) => ProblemPage::Conflict,
+        AppError::Unexpected(_) => ProblemPage::Error,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::domain::locale::Locale;
 use crate::domain::security::token;
 use crate::domain::status::AssignmentStatus;
 use crate::error::{AppError, AppResult};
-use crate::i18n::tf;
+use crate::i18n::{tf, ProblemPage};
 
 /// Any unknown URL.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -28,12 +28,15 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 pub(super) fn bad_request(l: Locale, detail: &str) -> HttpResponse {
     html(
         StatusCode::BAD_REQUEST,
-        layout::problem(l, "bad", Some(detail)),
+        layout::problem(l, ProblemPage::Bad, Some(detail)),
     )
 }
 
 pub(super) fn conflict(l: Locale) -> HttpResponse {
-    html(StatusCode::CONFLICT, layout::problem(l, "conflict", None))
+    html(
+        StatusCode::CONFLICT,
+        layout::problem(l, ProblemPage::Conflict, None),
+    )
 }
 
 /// `GET /r/{token}`: validates the link, lets this browser's session reach the assignment, and
@@ -186,7 +189,7 @@ async fn guarded_body(
         let l = locale(req, None);
         return Err(html(
             StatusCode::FORBIDDEN,
-            layout::problem(l, "bad", Some(&tf(l, "bad.origin", &[]))),
+            layout::problem(l, ProblemPage::Bad, Some(&tf(l, "bad.origin", &[]))),
         ));
     }
     Ok(read_form(payload).await)

@@ -16,6 +16,7 @@ use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::security::token;
 use crate::domain::status::AssignmentStatus;
 use crate::error::{AppError, AppResult};
+use crate::i18n::{ProblemPage, Unavailable};
 
 /// The credential a request carries.
 #[derive(Debug, Clone)]
@@ -187,7 +188,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
             view::unavailable(
                 &state.brand,
                 l,
-                "revoked",
+                Unavailable::Revoked,
                 &ctx.cycle_name,
                 &deadline,
                 contact,
@@ -199,7 +200,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
             view::unavailable(
                 &state.brand,
                 l,
-                "closed",
+                Unavailable::Closed,
                 &ctx.cycle_name,
                 &deadline,
                 contact,
@@ -217,6 +218,6 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
 fn session_expired(req: &HttpRequest) -> HttpResponse {
     html(
         StatusCode::FORBIDDEN,
-        layout::problem(locale(req, None), "session", None),
+        layout::problem(locale(req, None), ProblemPage::Session, None),
     )
 }

@@ -20,6 +20,28 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field, in the form's order.
+    pub const ALL: [Field; 6] = [
+        Field::Name,
+        Field::ClosesAt,
+        Field::MinGroupSize,
+        Field::TimeZone,
+        Field::Nominations,
+        Field::ReminderDays,
+    ];
+
+    /// The catalogue key of its label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Field::Name => "cycle.field.name",
+            Field::ClosesAt => "cycle.field.closes_at",
+            Field::MinGroupSize => "cycle.field.min_group_size",
+            Field::TimeZone => "cycle.field.time_zone",
+            Field::Nominations => "cycle.field.nominations",
+            Field::ReminderDays => "cycle.field.reminder_days",
+        }
+    }
+
     /// The form field's name (and the id of its input).
     pub fn name(self) -> &'static str {
         match self {

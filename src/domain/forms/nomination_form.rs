@@ -2,6 +2,65 @@
 //! columns, checked as a one-row file so that it gets exactly the import's rules and words),
 //! and the changes a draft's nomination may take.
 
+/// The one-nomination form's fields: the CSV's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    SubjectEmail,
+    SubjectName,
+    SupervisorEmail,
+    SupervisorName,
+    RaterEmail,
+    RaterName,
+    Relationship,
+    Locale,
+    Organization,
+}
+
+impl Field {
+    /// Every field, in the order of the CSV's columns.
+    pub const ALL: [Field; 9] = [
+        Field::SubjectEmail,
+        Field::SubjectName,
+        Field::SupervisorEmail,
+        Field::SupervisorName,
+        Field::RaterEmail,
+        Field::RaterName,
+        Field::Relationship,
+        Field::Locale,
+        Field::Organization,
+    ];
+
+    /// The form field's name (its CSV column).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::SubjectEmail => "subject_email",
+            Field::SubjectName => "subject_name",
+            Field::SupervisorEmail => "supervisor_email",
+            Field::SupervisorName => "supervisor_name",
+            Field::RaterEmail => "rater_email",
+            Field::RaterName => "rater_name",
+            Field::Relationship => "relationship",
+            Field::Locale => "locale",
+            Field::Organization => "organization",
+        }
+    }
+
+    /// The catalogue key of its label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Field::SubjectEmail => "admin.add.subject_email",
+            Field::SubjectName => "admin.add.subject_name",
+            Field::SupervisorEmail => "admin.add.supervisor_email",
+            Field::SupervisorName => "admin.add.supervisor_name",
+            Field::RaterEmail => "admin.add.rater_email",
+            Field::RaterName => "admin.add.rater_name",
+            Field::Relationship => "admin.add.relationship",
+            Field::Locale => "admin.add.locale",
+            Field::Organization => "admin.add.organization",
+        }
+    }
+}
+
 /// One nomination as the admin console's form sends it: the CSV's columns (SPEC §10).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct NominationInput {
@@ -61,4 +120,17 @@ pub struct EditInput {
     /// A corrected address (empty or unchanged: kept).
     #[serde(default)]
     pub email: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fields_are_the_csv_columns() {
+        assert_eq!(
+            Field::ALL.map(Field::name),
+            crate::domain::formats::nomination::COLUMNS
+        );
+    }
 }

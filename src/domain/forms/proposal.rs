@@ -34,6 +34,45 @@ impl Typed {
     }
 }
 
+/// A row's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Email,
+    Organization,
+    Locale,
+}
+
+impl Field {
+    /// Every field, in a row's order.
+    pub const ALL: [Field; 4] = [
+        Field::Name,
+        Field::Email,
+        Field::Organization,
+        Field::Locale,
+    ];
+
+    /// The field's name (the last part of `{group}-{row}-{field}`, and [`Place::Field`]'s).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Email => "email",
+            Field::Organization => "organization",
+            Field::Locale => "locale",
+        }
+    }
+
+    /// The catalogue key of its label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Field::Name => "proposal.field.name",
+            Field::Email => "proposal.field.email",
+            Field::Organization => "proposal.field.organization",
+            Field::Locale => "proposal.field.locale",
+        }
+    }
+}
+
 /// Every group's rows as typed (blank rows dropped), in form order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Proposal {

@@ -18,6 +18,40 @@ pub struct InviteInput {
     pub locale: String,
 }
 
+/// The invitation form's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Email,
+    Name,
+    Role,
+    Locale,
+}
+
+impl Field {
+    /// Every field, in the form's order.
+    pub const ALL: [Field; 4] = [Field::Email, Field::Name, Field::Role, Field::Locale];
+
+    /// The form field's name (what [`FieldProblem`] names).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            Field::Name => "name",
+            Field::Role => "role",
+            Field::Locale => "locale",
+        }
+    }
+
+    /// The catalogue key of its label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Field::Email => "users.field.email",
+            Field::Name => "users.field.name",
+            Field::Role => "users.field.role",
+            Field::Locale => "users.field.locale",
+        }
+    }
+}
+
 /// A refused invitation field: (form field, i18n key of the reason).
 pub type FieldProblem = (&'static str, &'static str);
 

@@ -127,29 +127,90 @@ pub struct Flags {
 }
 
 impl Flags {
-    /// Every flag's name (the §10 code), in report order.
-    pub const NAMES: [&'static str; 3] = ["divergent", "low_agreement", "thin_evidence"];
-
-    /// The names of the raised flags, in the order of [`Flags::NAMES`].
-    pub fn names(&self) -> Vec<&'static str> {
-        Self::NAMES
+    /// The raised flags, in the order of [`Flag::ALL`].
+    pub fn raised(&self) -> Vec<Flag> {
+        Flag::ALL
             .into_iter()
             .zip([self.divergent, self.low_agreement, self.thin_evidence])
-            .filter_map(|(name, on)| on.then_some(name))
+            .filter_map(|(flag, on)| on.then_some(flag))
             .collect()
     }
 
-    /// The flags raised on any of `flags`, in the order of [`Flags::NAMES`] (a page's legend).
-    pub fn raised_in<'a>(flags: impl Iterator<Item = &'a Flags> + Clone) -> Vec<&'static str> {
-        Self::NAMES
+    /// The names of the raised flags, in the order of [`Flag::ALL`].
+    pub fn names(&self) -> Vec<&'static str> {
+        self.raised().into_iter().map(Flag::as_str).collect()
+    }
+
+    /// The flags raised on any of `flags`, in the order of [`Flag::ALL`] (a page's legend).
+    pub fn raised_in<'a>(flags: impl Iterator<Item = &'a Flags> + Clone) -> Vec<Flag> {
+        Flag::ALL
             .into_iter()
-            .filter(|name| flags.clone().any(|f| f.names().contains(name)))
+            .filter(|flag| flags.clone().any(|f| f.raised().contains(flag)))
             .collect()
     }
 
     /// The raised flags joined with `;` in the order of [`Flags::names`] (empty string if none).
     pub fn joined(&self) -> String {
         self.names().join(";")
+    }
+}
+
+/// One warning flag (SPEC §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    Divergent,
+    LowAgreement,
+    ThinEvidence,
+}
+
+/// The catalogue keys of a flag's words: its name in a list, and the sentence that explains it
+/// to each reader of a review (`{k}` is the group size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlagWords {
+    pub name: &'static str,
+    /// "your level": the supervisor reconciling.
+    pub for_supervisor: &'static str,
+    /// "the supervisor's level": an admin.
+    pub for_admin: &'static str,
+    /// "your supervisor's rating": the KAM.
+    pub for_kam: &'static str,
+}
+
+impl Flag {
+    /// Every flag, in report order.
+    pub const ALL: [Flag; 3] = [Flag::Divergent, Flag::LowAgreement, Flag::ThinEvidence];
+
+    /// The flag's name (the §10 code).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Divergent => "divergent",
+            Flag::LowAgreement => "low_agreement",
+            Flag::ThinEvidence => "thin_evidence",
+        }
+    }
+
+    /// The catalogue keys of its words.
+    pub fn words(self) -> FlagWords {
+        match self {
+            Flag::Divergent => FlagWords {
+                name: "report.flag.divergent",
+                for_supervisor: "rec.flag.divergent",
+                for_admin: "report.flag.explain.divergent",
+                for_kam: "kam.flag.explain.divergent",
+            },
+            Flag::LowAgreement => FlagWords {
+                name: "report.flag.low_agreement",
+                for_supervisor: "rec.flag.low_agreement",
+                for_admin: "report.flag.explain.low_agreement",
+                for_kam: "kam.flag.explain.low_agreement",
+            },
+            Flag::ThinEvidence => FlagWords {
+                name: "report.flag.thin_evidence",
+                for_supervisor: "rec.flag.thin_evidence",
+                for_admin: "report.flag.explain.thin_evidence",
+                for_kam: "kam.flag.explain.thin_evidence",
+            },
+        }
     }
 }
 

@@ -15,6 +15,27 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in a cycle's order.
+    pub const ALL: [Step; 3] = [Step::Launch, Step::Close, Step::Archive];
+
+    /// The catalogue key of its confirmation page's title (with `{cycle}`).
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Step::Launch => "admin.confirm.launch.title",
+            Step::Close => "admin.confirm.close.title",
+            Step::Archive => "admin.confirm.archive.title",
+        }
+    }
+
+    /// The catalogue key of its confirmation page's button.
+    pub fn button_key(self) -> &'static str {
+        match self {
+            Step::Launch => "admin.confirm.launch.button",
+            Step::Close => "admin.confirm.close.button",
+            Step::Archive => "admin.confirm.archive.button",
+        }
+    }
+
     /// The word of the step (its URL segment and i18n key part).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -92,6 +92,16 @@ impl Stage {
         Stage::Released,
     ];
 
+    /// The catalogue key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Stage::Ready => "stage.ready",
+            Stage::Collecting => "stage.collecting",
+            Stage::SignedOff => "stage.signed_off",
+            Stage::Released => "stage.released",
+        }
+    }
+
     /// The stage of a review with `status`, whose results are `visible` (SPEC §7) and whose
     /// report was `released` or not.
     pub fn of(status: ReviewStatus, visible: bool, released: bool) -> Stage {

@@ -79,7 +79,7 @@ async fn effects(
     // the same reason the step itself would refuse with (domain::rules::lifecycle)
     let refusal = lifecycle::refusal(step, step_view, db::now()).map(|r| {
         let status = match r {
-            lifecycle::Refusal::WrongStatus(_, s) => t(l, &format!("status.{s}")),
+            lifecycle::Refusal::WrongStatus(_, s) => t(l, s.key()),
             _ => "",
         };
         tf(l, r.key(), &[("status", status)])

@@ -4,7 +4,7 @@ use maud::{html, Markup, DOCTYPE};
 
 use super::fragments::Reserve;
 use crate::domain::locale::Locale;
-use crate::i18n::t;
+use crate::i18n::{t, ProblemPage};
 
 /// Who asks for the feedback, on the pages raters see (SPEC §13).
 #[derive(Debug, Clone, Default)]
@@ -122,12 +122,12 @@ fn branded_message(
     )
 }
 
-/// A problem page (`{key}.title`, `{key}.body` in `locale`) with an optional detail line.
-pub fn problem(locale: Locale, key: &str, detail: Option<&str>) -> Markup {
+/// A problem page (its title and body in `locale`) with an optional detail line.
+pub fn problem(locale: Locale, page: ProblemPage, detail: Option<&str>) -> Markup {
     message(
         locale,
-        t(locale, &format!("{key}.title")),
-        t(locale, &format!("{key}.body")),
+        t(locale, page.title_key()),
+        t(locale, page.body_key()),
         None,
         html! {
             @if let Some(d) = detail { p.detail { (d) } }

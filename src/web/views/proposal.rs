@@ -5,7 +5,9 @@
 
 use maud::{html, Markup};
 
-use crate::domain::forms::proposal::{Place, Problem, Proposal, Typed, GROUPS, MAX_PER_GROUP};
+use crate::domain::forms::proposal::{
+    Field, Place, Problem, Proposal, Typed, GROUPS, MAX_PER_GROUP,
+};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::ProposalStatus;
@@ -45,21 +47,12 @@ fn field_problem(
     problems: &[Problem],
     group: Relationship,
     row: usize,
-    field: &str,
+    field: Field,
 ) -> Option<&'static str> {
     problems
         .iter()
-        .find(|p| p.place == Place::Field(group, row, field_static(field)))
+        .find(|p| p.place == Place::Field(group, row, field.name()))
         .map(|p| p.key)
-}
-
-fn field_static(field: &str) -> &'static str {
-    match field {
-        "name" => "name",
-        "email" => "email",
-        "organization" => "organization",
-        _ => "locale",
-    }
 }
 
 fn row(
@@ -70,12 +63,12 @@ fn row(
     typed: &Typed,
     locked: bool,
 ) -> Markup {
-    let id = |f: &str| format!("{}-{i}-{f}", group.as_str());
-    let input = |f: &str, kind: &str, value: &str| {
+    let id = |f: Field| format!("{}-{i}-{}", group.as_str(), f.name());
+    let input = |f: Field, kind: &str, value: &str| {
         let error = field_problem(v.problems, group, i, f);
         html! {
             div.field.error[error.is_some()] {
-                label for=(id(f)) { (t(l, &format!("proposal.field.{f}"))) }
+                label for=(id(f)) { (t(l, f.label_key())) }
                 @if let Some(k) = error { p.field-error id={ (id(f)) "-error" } { (t(l, k)) } }
                 input type=(kind) id=(id(f)) name=(id(f)) value=(value) readonly[locked]
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| format!("{}-error", id(f)))];
@@ -86,12 +79,12 @@ fn row(
     html! {
         fieldset.proposed-row {
             legend { (tf(l, "proposal.row", &[("n", &(i + 1).to_string())])) }
-            (input("name", "text", &typed.name))
-            (input("email", "email", &typed.email))
-            (input("organization", "text", &typed.organization))
+            (input(Field::Name, "text", &typed.name))
+            (input(Field::Email, "email", &typed.email))
+            (input(Field::Organization, "text", &typed.organization))
             div.field {
-                label for=(id("locale")) { (t(l, "proposal.field.locale")) }
-                select id=(id("locale")) name=(id("locale")) disabled[locked] {
+                label for=(id(Field::Locale)) { (t(l, Field::Locale.label_key())) }
+                select id=(id(Field::Locale)) name=(id(Field::Locale)) disabled[locked] {
                     option value="zh" selected[locale == Locale::Zh] { "中文" }
                     option value="en" selected[locale == Locale::En] { "English" }
                 }
@@ -113,8 +106,8 @@ pub fn editor(l: Locale, v: &EditorView<'_>) -> Markup {
                     @for p in v.problems {
                         li {
                             @match p.place {
-                                Place::Field(g, i, f) => a href={ "#" (g.as_str()) "-" (i) "-" (f) } { (t(l, &format!("group.{}", g.as_str()))) " " (i + 1) ": " (t(l, p.key)) },
-                                Place::Group(g) => a href={ "#group-" (g.as_str()) } { (tf(l, p.key, &[("group", t(l, &format!("group.plural.{}", g.as_str()))), ("k", &v.k.to_string()), ("max", &MAX_PER_GROUP.to_string())])) },
+                                Place::Field(g, i, f) => a href={ "#" (g.as_str()) "-" (i) "-" (f) } { (t(l, g.group_key())) " " (i + 1) ": " (t(l, p.key)) },
+                                Place::Group(g) => a href={ "#group-" (g.as_str()) } { (tf(l, p.key, &[("group", t(l, g.plural_key())), ("k", &v.k.to_string()), ("max", &MAX_PER_GROUP.to_string())])) },
                             }
                         }
                     }
@@ -133,10 +126,10 @@ pub fn editor(l: Locale, v: &EditorView<'_>) -> Markup {
                 @let count = v.rows.iter().find(|(rg, _)| *rg == g).map_or(typed.len(), |(_, n)| (*n).max(typed.len()));
                 @let group_error = v.problems.iter().find(|p| p.place == Place::Group(g));
                 section.group-rows id={ "group-" (g.as_str()) } aria-labelledby={ "group-" (g.as_str()) "-title" } {
-                    h2 id={ "group-" (g.as_str()) "-title" } { (t(l, &format!("group.{}", g.as_str()))) }
+                    h2 id={ "group-" (g.as_str()) "-title" } { (t(l, g.group_key())) }
                     p.hint { (tf(l, "proposal.group_hint", &[("k", &v.k.to_string()), ("max", &MAX_PER_GROUP.to_string()), ("n", &typed.len().to_string())])) }
                     @if let Some(p) = group_error {
-                        p.field-error { (tf(l, p.key, &[("group", t(l, &format!("group.plural.{}", g.as_str()))), ("k", &v.k.to_string()), ("max", &MAX_PER_GROUP.to_string())])) }
+                        p.field-error { (tf(l, p.key, &[("group", t(l, g.plural_key())), ("k", &v.k.to_string()), ("max", &MAX_PER_GROUP.to_string())])) }
                     }
                     input type="hidden" name={ (g.as_str()) "-rows" } value=(count);
                     @for i in 0..count {

@@ -8,7 +8,7 @@ use super::layout::{rater_message, rater_page, Brand};
 use crate::domain::forms::answers::{Answers, MAX_TEXT};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, Unavailable};
 
 /// What the form header shows.
 pub struct FormHeader<'a> {
@@ -72,7 +72,7 @@ pub fn form(
             h1 { (title) }
             ul.meta {
                 li { span.label { (text(l, "form.cycle")) } " " (h.cycle_name) }
-                li { span.label { (text(l, "form.role")) } " " (text(l, &format!("group.{}", group.as_str()))) }
+                li { span.label { (text(l, "form.role")) } " " (text(l, group.group_key())) }
                 li { span.label { (text(l, "form.deadline")) } " " strong { time datetime=(h.deadline.iso()) { (h.deadline.label()) } } }
             }
             p.notice.confidential {
@@ -80,7 +80,7 @@ pub fn form(
                     Relationship::Supervisor => (text(l, "form.identifiable.supervisor")),
                     Relationship::SelfReview => (text(l, "form.identifiable.self")),
                     _ => {
-                        (textf(l, "form.confidential", &[("group", t(l, &format!("group.plural.{}", group.as_str()))), ("k", &h.min_group_size.to_string())]))
+                        (textf(l, "form.confidential", &[("group", t(l, group.plural_key())), ("k", &h.min_group_size.to_string())]))
                         " "
                         // where comments go, before anything is typed (SPEC §7)
                         (textf(l, "form.comments_notice", &[("subject", h.subject_name)]))
@@ -308,11 +308,11 @@ pub fn declined(brand: &Brand, locale: Locale, subject_name: &str, switch: &str)
     )
 }
 
-/// A link that no longer accepts answers (`closed.*`, `revoked.*`), with the cycle contact.
+/// A link that no longer accepts answers, and why, with the cycle contact.
 pub fn unavailable(
     brand: &Brand,
     locale: Locale,
-    key: &str,
+    why: Unavailable,
     cycle: &str,
     date: &str,
     contact: &str,
@@ -321,12 +321,8 @@ pub fn unavailable(
     rater_message(
         brand,
         locale,
-        t(locale, &format!("{key}.title")),
-        &tf(
-            locale,
-            &format!("{key}.body"),
-            &[("cycle", cycle), ("date", date)],
-        ),
+        t(locale, why.title_key()),
+        &tf(locale, why.body_key(), &[("cycle", cycle), ("date", date)]),
         switch,
         html! {
             p { a href="/links" { (t(locale, "links.lost")) } }

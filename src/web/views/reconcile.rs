@@ -66,7 +66,7 @@ fn evidence(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
                 @if per_group {
                     @for (g, mean, n) in [(Relationship::Customer, &f.customer_mean, &f.customer_n), (Relationship::Peer, &f.peer_mean, &f.peer_n), (Relationship::Team, &f.team_mean, &f.team_n)] {
                         tr {
-                            th scope="row" { (t(l, &format!("group.{}", g.as_str()))) }
+                            th scope="row" { (t(l, g.group_key())) }
                             td {
                                 (cell(l, mean, n))
                                 @if let Some(d) = c.shown.distribution.as_ref().and_then(|v| v.iter().find(|(x, _)| *x == g)).map(|(_, d)| d) {
@@ -125,7 +125,7 @@ fn explanation(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>, share: &str
             @match p.proposed { Some(x) => (level_name(l, r, x)), None => (t(l, "rec.not_rated")) }
         }
         @if !text.is_empty() { p.hint { (text) } }
-        @let flags = p.flags.names();
+        @let flags = p.flags.raised();
         @if !flags.is_empty() {
             ul.flags { @for f in flags { li { span.flag-mark aria-hidden="true" { "⚑ " } (super::review_report::flag_sentence(l, r, f)) } } }
         }
@@ -145,7 +145,7 @@ fn comments(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
             Comments::Pooled(v) => details.comments { summary { (t(l, "rec.comments")) " · " (t(l, "rec.comments.pooled")) } ul { @for x in v { li { (x) } } } },
             Comments::PerGroup(groups) => details.comments {
                 summary { (t(l, "rec.comments")) }
-                @for (g, v) in groups { h4 { (t(l, &format!("group.{}", g.as_str()))) } ul { @for x in v { li { (x) } } } }
+                @for (g, v) in groups { h4 { (t(l, g.group_key())) } ul { @for x in v { li { (x) } } } }
             },
         }
     }
@@ -253,11 +253,11 @@ pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
             h1 { (title) }
             dl.meta {
                 div { dt { (t(l, "home.cycle")) } dd { (r.cycle_name) } }
-                div { dt { (t(l, "home.status")) } dd { (t(l, &format!("stage.{}", r.stage.as_str()))) } }
+                div { dt { (t(l, "home.status")) } dd { (t(l, r.stage.key())) } }
             }
             ul.progress-list {
                 @for p in r.progress {
-                    li { span.group { (t(l, &format!("group.{}", p.group.as_str()))) } ": " span.count {
+                    li { span.group { (t(l, p.group.group_key())) } ": " span.count {
                         @match p.answered { Some(a) => (tf(l, "home.answered", &[("answered", &a.to_string()), ("invited", &p.invited.to_string())])), None => (tf(l, "home.hidden", &[("k", &r.k.to_string())])) }
                     } }
                 }
@@ -364,7 +364,7 @@ pub fn signoff_summary(
                                     td { (level(c.final_level)) }
                                     td {
                                         @if with_flags {
-                                            (c.shown.proposal.flags.names().iter().map(|f| t(l, &format!("report.flag.{f}"))).collect::<Vec<_>>().join(", "))
+                                            (c.shown.proposal.flags.raised().into_iter().map(|f| t(l, f.words().name)).collect::<Vec<_>>().join(", "))
                                         } @else {
                                             (c.rationale.unwrap_or("—"))
                                         }

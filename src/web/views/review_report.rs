@@ -12,7 +12,7 @@ use super::review_model::{CriterionView, Reader, ReviewPage};
 use crate::domain::dates::long_date;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
-use crate::domain::rules::consolidation::{fmt_decimal, mean_one_decimal, Flags, Gap, Level};
+use crate::domain::rules::consolidation::{fmt_decimal, mean_one_decimal, Flag, Flags, Gap, Level};
 use crate::domain::rules::shown::Comments;
 use crate::domain::rules::shown::Mean;
 use crate::i18n::{t, tf};
@@ -46,22 +46,23 @@ fn flag_names(l: Locale, c: &CriterionView<'_>) -> Vec<&'static str> {
     c.shown
         .proposal
         .flags
-        .names()
+        .raised()
         .into_iter()
-        .map(|f| t(l, &format!("report.flag.{f}")))
+        .map(|f| t(l, f.words().name))
         .collect()
 }
 
 /// What a raised flag means and what to look at, in one sentence written for the page's
 /// reader ("your level" for the supervisor, the supervisor named for an admin, "your
 /// supervisor" for the KAM).
-pub fn flag_sentence(l: Locale, r: &ReviewPage<'_>, flag: &str) -> String {
+pub fn flag_sentence(l: Locale, r: &ReviewPage<'_>, flag: Flag) -> String {
+    let words = flag.words();
     let key = match r.reader {
-        Reader::Supervisor => format!("rec.flag.{flag}"),
-        Reader::Admin => format!("report.flag.explain.{flag}"),
-        Reader::Kam => format!("kam.flag.explain.{flag}"),
+        Reader::Supervisor => words.for_supervisor,
+        Reader::Admin => words.for_admin,
+        Reader::Kam => words.for_kam,
     };
-    tf(l, &key, &[("k", &r.k.to_string())])
+    tf(l, key, &[("k", &r.k.to_string())])
 }
 
 /// The flags raised anywhere in the review, each said in a sentence (under the overview).
@@ -93,7 +94,7 @@ pub fn overview(l: Locale, r: &ReviewPage<'_>, anchor: &str) -> Markup {
                         th scope="col" { (t(l, "report.criterion")) }
                         th scope="col" { (t(l, "report.self")) }
                         th scope="col" { (t(l, "report.supervisor")) }
-                        @for g in GROUPS { th scope="col" { (t(l, &format!("report.group.{}", g.as_str()))) } }
+                        @for g in GROUPS { th scope="col" { (t(l, g.report_key())) } }
                         th scope="col" { (t(l, "report.others")) }
                         th scope="col" { (t(l, "report.proposed")) }
                         th scope="col" { (t(l, "report.final")) }
@@ -193,7 +194,7 @@ fn chart_rows(l: Locale, c: &CriterionView<'_>) -> Vec<(Row, String)> {
         })
     };
     for g in GROUPS {
-        let label = t(l, &format!("report.group.{}", g.as_str())).to_owned();
+        let label = t(l, g.report_key()).to_owned();
         rows.extend(mean_row(label, group_figure(c, g), Mark::Group));
     }
     rows.extend(mean_row(
@@ -238,7 +239,7 @@ fn criterion(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
                         thead { tr { th scope="col" { (t(l, "report.group")) } @for level in 1..=4u8 { th scope="col" { (level) } } } }
                         tbody {
                             @for (g, counts) in dist {
-                                tr { th scope="row" { (t(l, &format!("report.group.{}", g.as_str()))) } @for n in counts { td { (n) } } }
+                                tr { th scope="row" { (t(l, g.report_key())) } @for n in counts { td { (n) } } }
                             }
                         }
                     }
@@ -249,7 +250,7 @@ fn criterion(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
                 p.rationale { strong { (t(l, "report.rationale")) ": " } (why) }
             }
             @if !flags.is_empty() {
-                ul.flags-line { @for f in c.shown.proposal.flags.names() { li { span.flag-mark aria-hidden="true" { "⚑ " } (flag_sentence(l, r, f)) } } }
+                ul.flags-line { @for f in c.shown.proposal.flags.raised() { li { span.flag-mark aria-hidden="true" { "⚑ " } (flag_sentence(l, r, f)) } } }
             }
             @match c.shown.gap {
                 Some(Gap::BlindSpot) => p.gap { (t(l, "rec.gap.blind")) },
@@ -262,7 +263,7 @@ fn criterion(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
                 Comments::Pooled(v) => div.report-comments { h4 { (t(l, "rec.comments")) " · " (t(l, "rec.comments.pooled")) } ul { @for x in v { li { (x) } } } },
                 Comments::PerGroup(groups) => div.report-comments {
                     h4 { (t(l, "rec.comments")) }
-                    @for (g, v) in groups { h5 { (t(l, &format!("report.group.{}", g.as_str()))) } ul { @for x in v { li { (x) } } } }
+                    @for (g, v) in groups { h5 { (t(l, g.report_key())) } ul { @for x in v { li { (x) } } } }
                 },
             }
         }
@@ -329,7 +330,7 @@ fn how_to_read(l: Locale, r: &ReviewPage<'_>) -> Markup {
         .join(" · ");
     let groups = GROUPS
         .iter()
-        .map(|g| t(l, &format!("report.group.{}", g.as_str())))
+        .map(|g| t(l, g.report_key()))
         .collect::<Vec<_>>()
         .join(" / ");
     html! {

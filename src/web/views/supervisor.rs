@@ -11,7 +11,7 @@ use crate::domain::status::{AssignmentStatus, CycleStatus, ProposalStatus, Revie
 use crate::i18n::{t, tf};
 
 fn progress_cell(l: Locale, p: &GroupProgress, k: usize) -> Markup {
-    let group = t(l, &format!("group.{}", p.group.as_str()));
+    let group = t(l, p.group.group_key());
     let count = match p.answered {
         Some(a) => tf(
             l,
@@ -53,12 +53,12 @@ fn review_card(l: Locale, s: &Viewer<'_>, r: &SupervisedRow) -> Markup {
         section.area.review {
             h3 { (r.subject_name) }
             dl.meta {
-                div { dt { (t(l, "home.cycle")) } dd { (r.cycle_name) " · " (t(l, &format!("status.{}", r.cycle_status))) } }
+                div { dt { (t(l, "home.cycle")) } dd { (r.cycle_name) " · " (t(l, r.cycle_status.key())) } }
                 div { dt { (t(l, "home.deadline")) } dd { (super::admin::closing(l, &r.deadline, r.closed_at)) } }
             }
             @if let Some(p) = r.proposal {
                 p.proposal-line {
-                    span.badge.{ "p-" (p) } { (t(l, &format!("proposal.{p}"))) } " "
+                    span.badge.{ "p-" (p) } { (t(l, p.key())) } " "
                     a href={ "/reviews/" (r.review_id) "/nominations" } {
                         (t(l, if p == ProposalStatus::Approved { "home.proposal.view" } else { "home.proposal.review" }))
                     }
@@ -105,9 +105,9 @@ pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usi
             @if !rows.is_empty() {
                 ul.summary-counts {
                     @for st in Stage::ALL {
-                        @let key = format!("stage.{}", st.as_str());
+                        @let key = st.key();
                         li {
-                            @if count(st) > 0 { a href={ "#" (st.as_str()) } { (t(l, &key)) } } @else { (t(l, &key)) }
+                            @if count(st) > 0 { a href={ "#" (st.as_str()) } { (t(l, key)) } } @else { (t(l, key)) }
                             " " span.count { (count(st)) }
                         }
                     }
@@ -116,7 +116,7 @@ pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usi
             @for st in Stage::ALL {
                 @if count(st) > 0 {
                     section.review-group id=(st.as_str()) aria-labelledby={ (st.as_str()) "-title" } {
-                        h2 id={ (st.as_str()) "-title" } { (t(l, &format!("stage.{}", st.as_str()))) " (" (count(st)) ")" }
+                        h2 id={ (st.as_str()) "-title" } { (t(l, st.key())) " (" (count(st)) ")" }
                         @for r in rows.iter().filter(|r| r.stage == st) { (review_card(l, s, r)) }
                     }
                 }

@@ -158,11 +158,11 @@ fn settings_list(l: Locale, c: &CyclePage<'_>) -> Markup {
     .replace(',', ", ");
     html! {
         dl.meta {
-            div { dt { (t(l, "home.status")) } dd { span.badge.{ "s-" (cy.status) } { (t(l, &format!("status.{}", cy.status))) } } }
+            div { dt { (t(l, "home.status")) } dd { span.badge.{ "s-" (cy.status) } { (t(l, cy.status.key())) } } }
             div { dt { (t(l, "home.deadline")) } dd { (closing(l, &cy.deadline, cy.closed_at)) } }
             div { dt { (t(l, "cycle.field.min_group_size")) } dd { (cy.min_group_size) } }
             div { dt { (t(l, "cycle.field.reminder_days")) } dd { (tf(l, "admin.days_before", &[("days", &reminders)])) } }
-            div { dt { (t(l, "cycle.field.nominations")) } dd { (t(l, &format!("admin.mode.{}", cy.nominations))) } }
+            div { dt { (t(l, "cycle.field.nominations")) } dd { (t(l, cy.nominations.key())) } }
         }
     }
 }
@@ -219,7 +219,7 @@ fn counts(l: Locale, c: &CyclePage<'_>) -> Markup {
             ul.status-counts {
                 @for st in AssignmentStatus::ALL {
                     @let n = c.counts.iter().find(|(s, _)| s == st).map_or(0, |(_, n)| *n);
-                    @if n > 0 { li { span.badge.{ "a-" (st) } { (t(l, &format!("astatus.{st}"))) } " " (n) } }
+                    @if n > 0 { li { span.badge.{ "a-" (st) } { (t(l, st.key())) } " " (n) } }
                 }
             }
         }
@@ -235,7 +235,7 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
             p.hint {
                 (tf(l, "admin.supervised_by", &[("name", &k.supervisor_name)]))
                 @if let Some(p) = k.proposal {
-                    " · " span.badge.{ "p-" (p) } { (t(l, &format!("proposal.{p}"))) }
+                    " · " span.badge.{ "p-" (p) } { (t(l, p.key())) }
                     @if p != ProposalStatus::Approved && c.cycle.status == CycleStatus::Open {
                         " "
                         form.inline method="post" action={ "/admin/cycles/" (c.cycle.id) "/kams/" (k.review_id) "/nudge" (c.query.kept()) } {
@@ -260,8 +260,8 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
                         @for r in &k.rows {
                             tr {
                                 th scope="row" { (r.rater_name) br; span.hint.email { (r.rater_email) } }
-                                td data-label=(t(l, "admin.col.relationship")) { (t(l, &format!("group.{}", r.relationship.as_str()))) }
-                                td data-label=(t(l, "home.status")) { span.badge.{ "a-" (r.status) } { (t(l, &format!("astatus.{}", r.status))) } }
+                                td data-label=(t(l, "admin.col.relationship")) { (t(l, r.relationship.group_key())) }
+                                td data-label=(t(l, "home.status")) { span.badge.{ "a-" (r.status) } { (t(l, r.status.key())) } }
                                 td data-label=(t(l, "admin.col.last_email")) {
                                     @match r.last_email {
                                         Some(at) => time datetime=(at.format("%Y-%m-%dT%H:%MZ").to_string()) { (c.cycle.deadline.local_minute(at)) },

@@ -90,7 +90,7 @@ pub fn cycles(l: Locale, s: &Viewer<'_>, rows: &[CycleRow]) -> Markup {
                                     a href={ "/admin/cycles/" (c.id) } { (c.name) }
                                     @if c.nominations == NominationMode::Kam { br; span.hint { (t(l, "admin.mode.kam.short")) } }
                                 }
-                                td data-label=(t(l, "home.status")) { span.badge.{ "s-" (c.status) } { (t(l, &format!("status.{}", c.status))) } }
+                                td data-label=(t(l, "home.status")) { span.badge.{ "s-" (c.status) } { (t(l, c.status.key())) } }
                                 td data-label=(t(l, "home.deadline")) { (closing(l, &c.deadline, c.closed_at)) }
                                 td data-label=(t(l, "admin.kams")) { (c.reviews) }
                                 td data-label=(t(l, "home.progress")) { (progress(l, c.answered, c.invited)) }
@@ -142,7 +142,7 @@ fn text_field(
     };
     html! {
         div.field.error[error.is_some()] {
-            label for=(name) { (t(l, &format!("cycle.field.{name}"))) }
+            label for=(name) { (t(l, field.label_key())) }
             @if let Some(h) = &hint { p.hint id={ (name) "-hint" } { (h) } }
             @if let Some(key) = error { p.field-error id={ (name) "-error" } { (t(l, key)) } }
             input type=(kind) id=(name) name=(name) value=(value)
@@ -184,12 +184,12 @@ pub fn cycle_form(l: Locale, s: &Viewer<'_>, title: &str, f: &CycleFormView<'_>)
                         @for m in NominationMode::ALL {
                             label.choice {
                                 input type="radio" name="nominations" value=(m.as_str()) checked[*m == mode];
-                                " " span { strong { (t(l, &format!("admin.mode.{m}"))) } br; span.hint { (t(l, &format!("admin.mode.{m}.hint"))) } }
+                                " " span { strong { (t(l, m.key())) } br; span.hint { (t(l, m.hint_key())) } }
                             }
                         }
                     } @else {
                         input type="hidden" name="nominations" value=(mode.as_str());
-                        p { (t(l, &format!("admin.mode.{mode}"))) " — " span.hint { (t(l, "admin.mode.fixed")) } }
+                        p { (t(l, mode.key())) " — " span.hint { (t(l, "admin.mode.fixed")) } }
                     }
                 }
                 div.actions {
@@ -213,11 +213,7 @@ pub fn confirm(
     effects: &[String],
     refusal: Option<&str>,
 ) -> Markup {
-    let title = tf(
-        l,
-        &format!("admin.confirm.{}.title", step.as_str()),
-        &[("cycle", cycle_name)],
-    );
+    let title = tf(l, step.title_key(), &[("cycle", cycle_name)]);
     let back = format!("/admin/cycles/{cycle_id}");
     staff_page(
         l,
@@ -233,7 +229,7 @@ pub fn confirm(
                 form method="post" action={ (back) "/" (step.as_str()) } {
                     input type="hidden" name="csrf" value=(s.csrf);
                     div.actions {
-                        button.primary.danger[step != Step::Launch] type="submit" disabled[refusal.is_some()] { (t(l, &format!("admin.confirm.{}.button", step.as_str()))) }
+                        button.primary.danger[step != Step::Launch] type="submit" disabled[refusal.is_some()] { (t(l, step.button_key())) }
                         " " a.button.secondary href=(back) { (t(l, "admin.cancel")) }
                     }
                 }

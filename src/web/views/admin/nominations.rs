@@ -5,7 +5,7 @@
 use maud::{html, Markup};
 
 use super::cycle::{CyclePage, NominationRow};
-use crate::domain::forms::nomination_form::NominationInput;
+use crate::domain::forms::nomination_form::{Field, NominationInput};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
@@ -67,7 +67,7 @@ pub(super) fn row_actions(
                             label for={ "rel-" (r.id) } { (t(l, "admin.add.relationship")) }
                             select id={ "rel-" (r.id) } name="relationship" {
                                 @for g in Relationship::ALL {
-                                    option value=(g.as_str()) selected[g.as_str() == rel] { (t(l, &format!("group.{}", g.as_str()))) }
+                                    option value=(g.as_str()) selected[g.as_str() == rel] { (t(l, g.group_key())) }
                                 }
                             }
                             label for={ "loc-" (r.id) } { (t(l, "admin.add.locale")) }
@@ -139,11 +139,12 @@ pub(super) fn add_form(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
         Some((typed, e)) => (*typed, Some(e.as_str())),
         None => (&empty, None),
     };
-    let text = |name: &str, value: &str, kind: &str| {
+    let text = |field: Field, value: &str, kind: &str| {
+        let name = field.name();
         html! {
             div.field {
-                label for={ "add-" (name) } { (t(l, &format!("admin.add.{name}"))) }
-                input type=(kind) id={ "add-" (name) } name=(name) value=(value) required[name != "organization"];
+                label for={ "add-" (name) } { (t(l, field.label_key())) }
+                input type=(kind) id={ "add-" (name) } name=(name) value=(value) required[field != Field::Organization];
             }
         }
     };
@@ -155,17 +156,17 @@ pub(super) fn add_form(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
             }
             form.grid-form method="post" action={ "/admin/cycles/" (c.cycle.id) "/nominations/add" } {
                 input type="hidden" name="csrf" value=(s.csrf);
-                (text("subject_email", &typed.subject_email, "email"))
-                (text("subject_name", &typed.subject_name, "text"))
-                (text("supervisor_email", &typed.supervisor_email, "email"))
-                (text("supervisor_name", &typed.supervisor_name, "text"))
-                (text("rater_email", &typed.rater_email, "email"))
-                (text("rater_name", &typed.rater_name, "text"))
+                (text(Field::SubjectEmail, &typed.subject_email, "email"))
+                (text(Field::SubjectName, &typed.subject_name, "text"))
+                (text(Field::SupervisorEmail, &typed.supervisor_email, "email"))
+                (text(Field::SupervisorName, &typed.supervisor_name, "text"))
+                (text(Field::RaterEmail, &typed.rater_email, "email"))
+                (text(Field::RaterName, &typed.rater_name, "text"))
                 div.field {
                     label for="add-relationship" { (t(l, "admin.add.relationship")) }
                     select id="add-relationship" name="relationship" {
                         @for r in Relationship::ALL {
-                            option value=(r.as_str()) selected[typed.relationship == r.as_str()] { (t(l, &format!("group.{}", r.as_str()))) }
+                            option value=(r.as_str()) selected[typed.relationship == r.as_str()] { (t(l, r.group_key())) }
                         }
                     }
                 }
@@ -176,7 +177,7 @@ pub(super) fn add_form(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
                         option value="en" selected[typed.locale == "en"] { "English" }
                     }
                 }
-                (text("organization", &typed.organization, "text"))
+                (text(Field::Organization, &typed.organization, "text"))
                 div.actions { button.primary type="submit" { (t(l, "admin.add.button")) } }
             }
         }

@@ -78,7 +78,7 @@ pub fn outbox(
                         @for r in rows {
                             tr {
                                 th scope="row" { (r.recipient_name) br; span.hint.email { (r.recipient_email) } }
-                                td data-label=(t(l, "outbox.kind")) { (t(l, &format!("kind.{}", r.kind))) br; span.hint { (utc(r.created_at)) } }
+                                td data-label=(t(l, "outbox.kind")) { (t(l, r.kind.key())) br; span.hint { (utc(r.created_at)) } }
                                 td data-label=(t(l, "home.status")) {
                                     @if r.status == OutboxStatus::Failed { span.badge.a-revoked { (t(l, "outbox.failed")) } }
                                     @else { span.badge.a-draft { (tf(l, "outbox.retrying", &[("n", &r.attempts.to_string())])) } br; span.hint { (t(l, "outbox.next")) " " (utc(r.next_attempt_at)) } }
@@ -86,8 +86,8 @@ pub fn outbox(
                                 td data-label=(t(l, "outbox.error")) { code.error-text { (r.last_error.as_deref().unwrap_or("—")) } }
                                 td.row-actions {
                                     @if r.status == OutboxStatus::Failed {
-                                        @if EmailKind::SELF_SERVICE.contains(&r.kind) {
-                                            span.hint { (t(l, &format!("outbox.personal.{}", r.kind))) }
+                                        @if let Some(personal) = r.kind.personal_key() {
+                                            span.hint { (t(l, personal)) }
                                         } @else {
                                             form.inline method="post" action={ "/admin/outbox/" (r.id) "/retry" } {
                                                 input type="hidden" name="csrf" value=(s.csrf);

@@ -72,7 +72,7 @@ pub fn insights(
                     div.flag-legend {
                         h3 { span.flag-mark aria-hidden="true" { "⚑ " } (t(l, "report.flags.legend")) }
                         p { (t(l, "insights.flag.hint")) }
-                        ul { @for f in crate::domain::rules::consolidation::Flags::NAMES { li { (tf(l, &format!("report.flag.explain.{f}"), &[("k", &k.to_string())])) } } }
+                        ul { @for f in crate::domain::rules::consolidation::Flag::ALL { li { (tf(l, f.words().for_admin, &[("k", &k.to_string())])) } } }
                     }
                 }
                 ol.legend-list {

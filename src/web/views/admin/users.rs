@@ -4,7 +4,7 @@
 use maud::{html, Markup};
 
 use super::notice_of;
-use crate::domain::forms::staff_invite::{FieldProblem, InviteInput};
+use crate::domain::forms::staff_invite::{Field, FieldProblem, InviteInput};
 use crate::domain::locale::Locale;
 use crate::domain::status::Notice;
 use crate::domain::status::Role;
@@ -41,11 +41,12 @@ fn invite_form(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
             .find(|(f, _)| *f == field)
             .map(|(_, k)| *k)
     };
-    let text = |field: &str, kind: &str, value: &str, auto: &str| {
+    let text = |f: Field, kind: &str, value: &str, auto: &str| {
+        let field = f.name();
         let e = error(field);
         html! {
             div.field.error[e.is_some()] {
-                label for={ "invite-" (field) } { (t(l, &format!("users.field.{field}"))) }
+                label for={ "invite-" (field) } { (t(l, f.label_key())) }
                 @if let Some(k) = e { p.field-error id={ "invite-" (field) "-error" } { (t(l, k)) } }
                 input type=(kind) id={ "invite-" (field) } name=(field) value=(value) autocomplete=(auto) required
                     aria-invalid=[e.map(|_| "true")] aria-describedby=[e.map(|_| format!("invite-{field}-error"))];
@@ -63,14 +64,14 @@ fn invite_form(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
             p.hint { (t(l, "users.invite.intro")) }
             form.grid-form method="post" action="/admin/users" novalidate {
                 input type="hidden" name="csrf" value=(s.csrf);
-                (text("email", "email", &p.invite.email, "off"))
-                (text("name", "text", &p.invite.name, "off"))
+                (text(Field::Email, "email", &p.invite.email, "off"))
+                (text(Field::Name, "text", &p.invite.name, "off"))
                 div.field.error[error("role").is_some()] {
                     label for="invite-role" { (t(l, "users.field.role")) }
                     @if let Some(k) = error("role") { p.field-error { (t(l, k)) } }
                     select id="invite-role" name="role" {
                         @for r in Role::ALL {
-                            option value=(r.as_str()) selected[role == r.as_str() || (role.is_empty() && *r == Role::Supervisor)] { (t(l, &format!("role.{r}"))) }
+                            option value=(r.as_str()) selected[role == r.as_str() || (role.is_empty() && *r == Role::Supervisor)] { (t(l, r.key())) }
                         }
                     }
                 }
@@ -117,7 +118,7 @@ pub fn users(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
                         @let invited = a.invited;
                         tr {
                             th scope="row" { (a.name) br; span.hint.email { (a.email) } }
-                            td data-label=(t(l, "users.field.role")) { (t(l, &format!("users.role.{}", a.role))) }
+                            td data-label=(t(l, "users.field.role")) { (t(l, a.role.title_key())) }
                             td data-label=(t(l, "home.status")) {
                                 @if a.disabled { span.badge.a-revoked { (t(l, "users.disabled")) } }
                                 @else if invited { span.badge.a-invited { (t(l, "users.invited")) } }
@@ -129,7 +130,7 @@ pub fn users(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
                                         input type="hidden" name="csrf" value=(s.csrf);
                                         label.visually-hidden for={ "role-" (a.person_id) } { (tf(l, "users.role_of", &[("name", &a.name)])) }
                                         select id={ "role-" (a.person_id) } name="role" {
-                                            @for r in Role::ALL { option value=(r.as_str()) selected[*r == a.role] { (t(l, &format!("role.{r}"))) } }
+                                            @for r in Role::ALL { option value=(r.as_str()) selected[*r == a.role] { (t(l, r.key())) } }
                                         }
                                         " " button.small.secondary type="submit" { (t(l, "users.change_role")) }
                                     }
