@@ -77,6 +77,22 @@ fn named(text: &str) -> BTreeSet<String> {
     out
 }
 
+/// Every Rust file under `src/` with its text (for the tests that read the code itself).
+pub(crate) fn rust_sources() -> Vec<(std::path::PathBuf, String)> {
+    let mut files = Vec::new();
+    walk(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+        &mut files,
+    );
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read");
+            (p, text)
+        })
+        .collect()
+}
+
 fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("src").flatten() {
         let path = entry.path();

@@ -355,29 +355,15 @@ mod tests {
     #[test]
     fn every_literal_key_used_in_src_exists() {
         let mut keys = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).expect("src") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                if path.extension().is_none_or(|e| e != "rs") {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).expect("read");
-                let place = path.display().to_string();
-                keys.extend(
-                    literal_keys(&text)
-                        .into_iter()
-                        .map(|k| (place.clone(), k.to_owned())),
-                );
-            }
+        for (path, text) in crate::architecture_tests::rust_sources() {
+            let place = path.display().to_string();
+            keys.extend(
+                literal_keys(&text)
+                    .into_iter()
+                    .map(|k| (place.clone(), k.to_owned())),
+            );
         }
+
         assert!(keys.len() > 300, "the scan found only {} keys", keys.len());
         assert_eq!(
             missing(keys.iter().map(|(p, k)| (p.clone(), k.as_str()))),

@@ -301,11 +301,7 @@ pub(super) fn invite(
             links.push(super::links::send_link(
                 conn,
                 super::Mail::new(templates, settings),
-                &super::links::About {
-                    cycle: &cycle,
-                    rubric: &rubric,
-                    subject_name: &review.subject_name,
-                },
+                &super::links::About::of(&cycle, &rubric, &review.subject_name),
                 a,
                 Kind::Invitation,
                 "1",

@@ -71,11 +71,7 @@ fn send_reminder(
     super::links::send_link(
         conn,
         super::Mail::new(templates, settings),
-        &super::links::About {
-            cycle,
-            rubric,
-            subject_name: &review.subject_name,
-        },
+        &super::links::About::of(cycle, rubric, &review.subject_name),
         a,
         Kind::Reminder,
         &slot,
@@ -189,11 +185,7 @@ pub fn correct_email(
         super::links::send_link(
             conn,
             super::Mail::new(templates, settings),
-            &super::links::About {
-                cycle: &cycle,
-                rubric: &rubric,
-                subject_name: &review.subject_name,
-            },
+            &super::links::About::of(&cycle, &rubric, &review.subject_name),
             &moved,
             Kind::Invitation,
             &slot,

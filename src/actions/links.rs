@@ -40,6 +40,17 @@ pub struct About<'a> {
     pub subject_name: &'a str,
 }
 
+impl<'a> About<'a> {
+    /// The message about `subject_name` in `cycle`, with the cycle's rubric.
+    pub fn of(cycle: &'a db::cycles::CycleRow, rubric: &'a Rubric, subject_name: &'a str) -> Self {
+        About {
+            cycle,
+            rubric,
+            subject_name,
+        }
+    }
+}
+
 /// Issues a new link for an assignment and queues the message that carries it (`kind`: an
 /// invitation, a reminder or a re-issued link; `slot` tells causes of the same kind apart: the
 /// reminder's day, a resend's id), in the caller's transaction.
@@ -274,11 +285,7 @@ pub fn reissue_assignment(
     let issued = send_link(
         conn,
         super::Mail::new(templates, settings),
-        &About {
-            cycle: &cycle,
-            rubric: &rubric,
-            subject_name: &review.subject_name,
-        },
+        &About::of(&cycle, &rubric, &review.subject_name),
         &a,
         Kind::Resend,
         &slot,

@@ -106,11 +106,7 @@ fn relink(
     super::links::send_link(
         conn,
         super::Mail::new(templates, settings),
-        &super::links::About {
-            cycle: &cycle,
-            rubric: &rubric,
-            subject_name: &review.listing.subject_name,
-        },
+        &super::links::About::of(&cycle, &rubric, &review.listing.subject_name),
         &a,
         kind,
         &db::new_id(),

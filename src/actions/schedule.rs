@@ -106,11 +106,7 @@ pub fn due_work(
                 super::links::send_link(
                     conn,
                     super::Mail::new(templates, settings),
-                    &super::links::About {
-                        cycle: &cycle,
-                        rubric: &rubric,
-                        subject_name: &review.subject_name,
-                    },
+                    &super::links::About::of(&cycle, &rubric, &review.subject_name),
                     a,
                     Kind::Reminder,
                     &key_slot,

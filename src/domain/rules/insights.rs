@@ -140,18 +140,11 @@ mod tests {
             area_id: "a".into(),
             criterion_id: criterion.into(),
             figures: CriterionFigures {
-                self_level: None,
                 supervisor_level: sup,
-                customer_mean: None,
-                customer_n: None,
-                peer_mean: None,
-                peer_n: None,
-                team_mean: None,
-                team_n: None,
                 others_mean: others.map(crate::domain::rules::shown::Mean::from_hundredths),
                 others_n: others.map(|_| 3),
                 proposed_level: proposed,
-                flags: String::new(),
+                ..CriterionFigures::default()
             },
             final_level: fin,
         }

@@ -64,7 +64,7 @@ const GROUPS: [Relationship; 3] = [
 
 /// One criterion's figures as the report (CSV/JSON) shows them. Every Option is None where
 /// SPEC says the field is empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CriterionFigures {
     /// The KAM's self level (None: not given or na).
     pub self_level: Option<Level>,
@@ -220,16 +220,7 @@ pub fn figures(e: &Evidence, policy: &Policy, k: usize, results_visible: bool) -
     let mut out = CriterionFigures {
         self_level: e.self_level,
         supervisor_level: e.supervisor,
-        customer_mean: None,
-        customer_n: None,
-        peer_mean: None,
-        peer_n: None,
-        team_mean: None,
-        team_n: None,
-        others_mean: None,
-        others_n: None,
-        proposed_level: None,
-        flags: String::new(),
+        ..CriterionFigures::default()
     };
     if !results_visible {
         return out;

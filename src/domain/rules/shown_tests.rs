@@ -26,16 +26,7 @@ fn results_not_visible_shows_only_self_and_supervisor() {
         CriterionFigures {
             self_level: Some(3),
             supervisor_level: Some(4),
-            customer_mean: None,
-            customer_n: None,
-            peer_mean: None,
-            peer_n: None,
-            team_mean: None,
-            team_n: None,
-            others_mean: None,
-            others_n: None,
-            proposed_level: None,
-            flags: String::new(),
+            ..CriterionFigures::default()
         }
     );
 }

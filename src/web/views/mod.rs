@@ -25,50 +25,38 @@ mod tests {
     /// own bytes) outside `fragments.rs`, and `Escaped` cannot be built outside that file.
     #[test]
     fn only_fragments_write_markup_maud_did_not_escape() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
         let fragments = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/views/fragments.rs");
         let pre_escaped = ["Pre", "Escaped"].concat();
         let renders = [
             ["impl ", "Render for"].concat(),
             ["impl maud::", "Render for"].concat(),
         ];
-        let mut stack = vec![std::path::PathBuf::from(root)];
         let mut seen_render = 0;
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).expect("src") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                if path.extension().is_none_or(|e| e != "rs") {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).expect("read");
-                let shown = path.display();
+        for (path, text) in crate::architecture_tests::rust_sources() {
+            let shown = path.display();
+            assert!(
+                !text.contains(&pre_escaped),
+                "{shown} uses unescaped markup"
+            );
+            let impls = renders
+                .iter()
+                .map(|r| text.matches(r.as_str()).count())
+                .sum::<usize>();
+            if path == std::path::Path::new(fragments) {
+                seen_render += impls;
+                let public = ["pub struct Escaped(", "pub "].concat();
                 assert!(
-                    !text.contains(&pre_escaped),
-                    "{shown} uses unescaped markup"
+                    !text.contains(&public),
+                    "Escaped's contents must stay private"
                 );
-                let impls = renders
-                    .iter()
-                    .map(|r| text.matches(r.as_str()).count())
-                    .sum::<usize>();
-                if path == std::path::Path::new(fragments) {
-                    seen_render += impls;
-                    let public = ["pub struct Escaped(", "pub "].concat();
-                    assert!(
-                        !text.contains(&public),
-                        "Escaped's contents must stay private"
-                    );
-                } else {
-                    assert_eq!(
-                        impls, 0,
-                        "{shown} implements Render: write markup with html!"
-                    );
-                }
+            } else {
+                assert_eq!(
+                    impls, 0,
+                    "{shown} implements Render: write markup with html!"
+                );
             }
         }
+
         assert!(
             seen_render > 0,
             "the scan found fragments.rs's own Render impl"
