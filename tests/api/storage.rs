@@ -333,5 +333,36 @@ async fn the_outbox_takes_every_kind_with_no_check_and_an_unknown_kind_reads_as_
             err.contains("unknown email kind 'digest' in the database"),
             "{backend:?}: {err}"
         );
+        // a pending message of that kind is left for the build that knows it: the worker's
+        // claims go on for every other message
+        app.write(|c| {
+            diesel::sql_query(
+                "INSERT INTO email_outbox (id, idempotency_key, kind, recipient_email, \
+                 recipient_name, locale, subject, message_id, status, attempts, next_attempt_at, \
+                 created_at) VALUES ('unknown-pending', 'digest:2', 'digest', 'a@kind.test', 'A', \
+                 'en', 'Digest', '<digest2@kam360>', 'pending', 0, '2026-12-01 09:00:00', \
+                 '2026-12-01 09:00:00')",
+            )
+            .execute(c)?;
+            Ok(())
+        })
+        .expect("a pending message of an unknown kind");
+        let now = db::now();
+        let claimed = app
+            .write(move |c| {
+                Ok(db::outbox::claim_batch(
+                    c,
+                    now,
+                    now + chrono::TimeDelta::minutes(5),
+                    50,
+                )?)
+            })
+            .expect("claims go on");
+        assert!(
+            claimed
+                .iter()
+                .all(|m| m.row.id.as_str() != "unknown-pending"),
+            "{backend:?}"
+        );
     }
 }
