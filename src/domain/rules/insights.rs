@@ -130,7 +130,7 @@ mod tests {
         kam: &str,
         criterion: &str,
         sup: Option<u8>,
-        others: Option<i64>,
+        others: Option<i32>,
         proposed: Option<u8>,
         fin: Option<u8>,
     ) -> ReportRow {

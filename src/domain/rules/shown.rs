@@ -20,7 +20,7 @@ use crate::domain::rules::consolidation::{
 /// A group's mean as reports show it: the exact mean of its levels rounded half up to two
 /// decimals, kept as a number (hundredths) until a page or a file writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Mean(i64);
+pub struct Mean(i32);
 
 impl Mean {
     /// The mean of `levels`, or `None` for no levels.
@@ -28,23 +28,17 @@ impl Mean {
         let m = consolidation::mean(levels)?;
         let hundredths =
             consolidation::round_half_up_i128(i128::from(*m.numer()) * 100, i128::from(*m.denom()));
-        i64::try_from(hundredths).ok().map(Mean)
+        i32::try_from(hundredths).ok().map(Mean)
     }
 
     /// The mean with this many hundredths (233: 2.33).
-    pub fn from_hundredths(hundredths: i64) -> Mean {
+    pub fn from_hundredths(hundredths: i32) -> Mean {
         Mean(hundredths)
     }
 
     /// The value as a number, for JSON, a spreadsheet cell or a chart.
     pub fn as_f64(self) -> f64 {
-        // means lie between 1 and 4: hundredths fit an f64 exactly
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "a mean of levels 1–4, in hundredths"
-        )]
-        let h = self.0 as f64;
-        h / 100.0
+        f64::from(self.0) / 100.0
     }
 }
 
