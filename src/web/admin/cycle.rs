@@ -221,7 +221,9 @@ pub(super) async fn act<F>(
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<usize> + Send + 'static,
+    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<usize>
+        + Send
+        + 'static,
 {
     let StaffRequest { req, session } = asker;
     act_keeping(
@@ -248,7 +250,9 @@ pub(super) async fn act_keeping<F>(
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<usize> + Send + 'static,
+    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<usize>
+        + Send
+        + 'static,
 {
     let StaffRequest { req, session } = asker;
     let id = cycle_id;

@@ -32,11 +32,7 @@ async fn step(
     step: Step,
 ) -> AppResult<HttpResponse> {
     let (cycle, assignment) = path.clone();
-    let (templates, settings, c2) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.clone(),
-    );
+    let c2 = cycle.clone();
     let done = match step {
         Step::Remind => Notice::Reminded,
         Step::Reissue => Notice::Reissued,
@@ -47,8 +43,8 @@ async fn step(
         StaffRequest::new(req, session),
         &cycle,
         done,
-        move |c, actor| {
-            let (now, mail) = (db::now(), crate::actions::Mail::new(&templates, &settings));
+        move |c, mail, actor| {
+            let now = db::now();
             let target = links::Target {
                 cycle_id: &c2,
                 assignment_id: &assignment,
@@ -95,13 +91,7 @@ pub async fn correct_email(
 ) -> AppResult<HttpResponse> {
     let (cycle, assignment) = path.into_inner();
     let form = form.into_inner();
-    let (templates, settings, c2, email, a2) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.clone(),
-        form.email.clone(),
-        assignment.clone(),
-    );
+    let (c2, email, a2) = (cycle.clone(), form.email.clone(), assignment.clone());
     // a refused address comes back in its field, as typed
     let typed = Some((
         assignment,
@@ -116,8 +106,7 @@ pub async fn correct_email(
         &cycle,
         Notice::Corrected,
         typed,
-        move |c, actor| {
-            let mail = crate::actions::Mail::new(&templates, &settings);
+        move |c, mail, actor| {
             let target = links::Target {
                 cycle_id: &c2,
                 assignment_id: &a2,
@@ -136,20 +125,13 @@ pub async fn remind_all(
     path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     let cycle = path.into_inner();
-    let (templates, settings, c2) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.clone(),
-    );
+    let c2 = cycle.clone();
     act(
         &state,
         StaffRequest::new(&req, &session),
         &cycle,
         Notice::Reminded,
-        move |c, actor| {
-            let mail = crate::actions::Mail::new(&templates, &settings);
-            follow_up::remind_all(c, mail, &c2, Some(actor), db::now())
-        },
+        move |c, mail, actor| follow_up::remind_all(c, mail, &c2, Some(actor), db::now()),
     )
     .await
 }
@@ -163,18 +145,13 @@ pub async fn nudge(
     path: web::Path<(CycleId, ReviewId)>,
 ) -> AppResult<HttpResponse> {
     let (cycle, review) = path.into_inner();
-    let (templates, settings, c2) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.clone(),
-    );
+    let c2 = cycle.clone();
     act(
         &state,
         StaffRequest::new(&req, &session),
         &cycle,
         Notice::Nudged,
-        move |c, actor| {
-            let mail = crate::actions::Mail::new(&templates, &settings);
+        move |c, mail, actor| {
             proposals::nudge(c, mail, &c2, &review, Some(actor), db::now()).map(|()| 1)
         },
     )

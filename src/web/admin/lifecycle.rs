@@ -134,11 +134,7 @@ async fn step(
     step: Step,
 ) -> AppResult<HttpResponse> {
     let cycle = find(state, cycle_id).await?;
-    let (templates, settings, id) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        cycle.id.clone(),
-    );
+    let id = cycle.id.clone();
     let now = db::now();
     let done = match step {
         Step::Launch => Notice::Launched,
@@ -152,13 +148,10 @@ async fn step(
         StaffRequest::new(req, session),
         to,
         done,
-        move |c, actor| {
-            let mail = crate::actions::Mail::new(&templates, &settings);
-            match step {
-                Step::Launch => cycles::launch_by(c, mail, &id, Some(actor), now).map(|l| l.len()),
-                Step::Close => cycles::close_by(c, mail, &id, Some(actor), now),
-                Step::Archive => retention::archive_by(c, &id, Some(actor), now).map(|()| 0),
-            }
+        move |c, mail, actor| match step {
+            Step::Launch => cycles::launch_by(c, mail, &id, Some(actor), now).map(|l| l.len()),
+            Step::Close => cycles::close_by(c, mail, &id, Some(actor), now),
+            Step::Archive => retention::archive_by(c, &id, Some(actor), now).map(|()| 0),
         },
         again,
     )

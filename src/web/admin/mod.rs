@@ -87,11 +87,10 @@ fn default_reminders(state: &AppState) -> String {
     cycle_settings::stored_days(&state.settings.email.reminder_days)
 }
 
-/// The cycle form's page: its title, where it posts and goes back to, and what it shows.
+/// The cycle form's page: a new cycle, or the draft it edits (its title and where it posts and
+/// goes back to follow from that), and what it shows.
 struct FormPage<'a> {
-    title: &'a str,
-    action: &'a str,
-    back: &'a str,
+    editing: Option<&'a db::cycles::CycleRow>,
     input: &'a CycleInput,
     problems: &'a [Problem],
     mode_editable: bool,
@@ -105,26 +104,36 @@ fn form_page(
 ) -> maud::Markup {
     let StaffRequest { req, session } = asker;
     let FormPage {
-        title,
-        action,
-        back,
+        editing,
         input,
         problems,
         mode_editable,
     } = page;
+    let (title, action, back) = match editing {
+        None => (
+            t(l, "admin.new_cycle").to_owned(),
+            "/admin/cycles".to_owned(),
+            "/admin".to_owned(),
+        ),
+        Some(c) => (
+            tf(l, "admin.edit_cycle", &[("cycle", &c.name)]),
+            format!("/admin/cycles/{}/edit", c.id),
+            format!("/admin/cycles/{}", c.id),
+        ),
+    };
     let reminders = default_reminders(state);
     view::cycle_form(
         l,
         &viewer(session, req),
-        title,
+        &title,
         &CycleFormView {
-            action,
+            action: &action,
             input,
             problems,
             default_k: state.settings.min_group_size(),
             default_zone: &state.settings.cycle.time_zone,
             default_reminders: &reminders,
-            back,
+            back: &back,
             mode_editable,
         },
     )
@@ -150,9 +159,7 @@ pub async fn new_form(
             StaffRequest::new(&req, &session),
             l,
             FormPage {
-                title: t(l, "admin.new_cycle"),
-                action: "/admin/cycles",
-                back: "/admin",
+                editing: None,
                 input: &input,
                 problems: &[],
                 mode_editable: true,
@@ -191,9 +198,7 @@ pub async fn create(
                     StaffRequest::new(&req, &session),
                     l,
                     FormPage {
-                        title: t(l, "admin.new_cycle"),
-                        action: "/admin/cycles",
-                        back: "/admin",
+                        editing: None,
                         input: &form.input,
                         problems: &problems,
                         mode_editable: true,
@@ -251,11 +256,6 @@ pub async fn edit_form(
         return Ok(see_other(format!("/admin/cycles/{}", cycle.id)));
     }
     let has_kams = has_kams(&state, &cycle.id).await?;
-    let (action, back) = (
-        format!("/admin/cycles/{}/edit", cycle.id),
-        format!("/admin/cycles/{}", cycle.id),
-    );
-    let title = tf(l, "admin.edit_cycle", &[("cycle", &cycle.name)]);
     Ok(html(
         StatusCode::OK,
         form_page(
@@ -263,9 +263,7 @@ pub async fn edit_form(
             StaffRequest::new(&req, &session),
             l,
             FormPage {
-                title: &title,
-                action: &action,
-                back: &back,
+                editing: Some(&cycle),
                 input: &input_of(&cycle),
                 problems: &[],
                 mode_editable: !has_kams,
@@ -297,11 +295,6 @@ pub async fn update(
     let now = db::now();
     let has_kams = has_kams(&state, &cycle.id).await?;
     let refuse = |problems: &[Problem]| {
-        let title = tf(l, "admin.edit_cycle", &[("cycle", &cycle.name)]);
-        let (action, back) = (
-            format!("/admin/cycles/{}/edit", cycle.id),
-            format!("/admin/cycles/{}", cycle.id),
-        );
         html(
             StatusCode::UNPROCESSABLE_ENTITY,
             form_page(
@@ -309,9 +302,7 @@ pub async fn update(
                 StaffRequest::new(&req, &session),
                 l,
                 FormPage {
-                    title: &title,
-                    action: &action,
-                    back: &back,
+                    editing: Some(&cycle),
                     input: &form.input,
                     problems,
                     mode_editable: !has_kams,
@@ -362,14 +353,20 @@ pub(super) async fn run<F, A, P>(
     again: A,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<usize> + Send + 'static,
+    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<usize>
+        + Send
+        + 'static,
     A: FnOnce(String) -> P,
     P: std::future::Future<Output = AppResult<HttpResponse>>,
 {
     let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
     let actor = session.person_id.clone();
-    match state.db.write(move |c| f(c, &actor)).await {
+    let (templates, settings) = (state.templates.clone(), state.settings.clone());
+    let mail = move |c: &mut db::AnyConnection| {
+        f(c, crate::actions::Mail::new(&templates, &settings), &actor)
+    };
+    match state.db.write(mail).await {
         Ok(n) => Ok(see_other_with_notice(to, done, n, &state.settings)),
         Err(e) => match e.refusal(l) {
             Some(reason) => again(reason).await,

@@ -131,8 +131,14 @@ pub async fn add(
     let result = state
         .db
         .write(move |c| {
-            let mail = crate::actions::Mail::new(&templates, &settings);
-            nominations::add_one(c, mail, &cycle, &input, Some(&actor), db::now())
+            nominations::add_one(
+                c,
+                crate::actions::Mail::new(&templates, &settings),
+                &cycle,
+                &input,
+                Some(&actor),
+                db::now(),
+            )
         })
         .await;
     match result {
@@ -175,7 +181,7 @@ pub async fn remove(
         StaffRequest::new(&req, &session),
         &cycle,
         Notice::Removed,
-        move |c, actor| {
+        move |c, _, actor| {
             nominations::remove(c, &c2, &assignment, Some(actor), db::now()).map(|()| 1)
         },
     )
@@ -202,7 +208,6 @@ pub async fn edit(
     let (cycle, assignment) = path.into_inner();
     let form = form.into_inner();
     let (c2, input) = (cycle.clone(), form.input);
-    let (templates, settings) = (state.templates.clone(), state.settings.clone());
     // a refused edit comes back open, as typed
     let typed = Some((assignment.clone(), input.clone()));
     act_keeping(
@@ -211,7 +216,7 @@ pub async fn edit(
         &cycle,
         Notice::EditedOne,
         typed,
-        move |c, actor| {
+        move |c, mail, actor| {
             let now = db::now();
             nominations::edit(c, &c2, &assignment, &input, Some(actor), now)?;
             // a corrected address, in the same transaction
@@ -220,7 +225,6 @@ pub async fn edit(
                 .rater_email;
             let typed = input.email.trim().to_lowercase();
             if !typed.is_empty() && typed != current {
-                let mail = crate::actions::Mail::new(&templates, &settings);
                 let target = actions::links::Target {
                     cycle_id: &c2,
                     assignment_id: &assignment,

@@ -77,7 +77,6 @@ async fn retry_some(
     id: Option<crate::domain::ids::MessageId>,
 ) -> AppResult<HttpResponse> {
     let StaffRequest { req, session } = asker;
-    let (templates, settings) = (state.templates.clone(), state.settings.clone());
     let again = |reason: String| async move {
         outbox_page(
             state,
@@ -94,9 +93,10 @@ async fn retry_some(
         StaffRequest::new(req, session),
         to,
         Notice::Retried,
-        move |c, actor| {
+        move |c, mail, actor| {
             let now = db::now();
-            let r = crate::actions::outbox::retry(c, &templates, &settings, id.as_ref(), now)?;
+            let r =
+                crate::actions::outbox::retry(c, mail.templates, mail.settings, id.as_ref(), now)?;
             db::audit::record(
                 c,
                 now,

@@ -168,7 +168,9 @@ async fn on_account<F>(
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, &PersonId) -> AppResult<()> + Send + 'static,
+    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<()>
+        + Send
+        + 'static,
 {
     let StaffRequest { req, session } = asker;
     let again = |reason: String| async move {
@@ -189,7 +191,7 @@ where
         StaffRequest::new(req, session),
         to,
         done,
-        |c, a| f(c, a).map(|()| 1),
+        |c, m, a| f(c, m, a).map(|()| 1),
         again,
     )
     .await
@@ -216,7 +218,7 @@ pub async fn set_role(
         &state,
         StaffRequest::new(&req, &session),
         Notice::Role,
-        move |c, actor| {
+        move |c, _, actor| {
             let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
             users::set_role(c, &who, role, actor, db::now())
         },
@@ -241,7 +243,7 @@ async fn set_enabled(
         } else {
             Notice::Disabled
         },
-        move |c, actor| users::set_enabled(c, &who, enabled, actor, db::now()),
+        move |c, _, actor| users::set_enabled(c, &who, enabled, actor, db::now()),
     )
     .await
 }
@@ -262,20 +264,11 @@ pub async fn resend(
     path: web::Path<PersonId>,
 ) -> AppResult<HttpResponse> {
     let who = path.into_inner();
-    let (templates, settings) = (state.templates.clone(), state.settings.clone());
     on_account(
         &state,
         StaffRequest::new(&req, &session),
         Notice::Resent,
-        move |c, actor| {
-            users::send_invitation(
-                c,
-                crate::actions::Mail::new(&templates, &settings),
-                &who,
-                actor,
-                db::now(),
-            )
-        },
+        move |c, mail, actor| users::send_invitation(c, mail, &who, actor, db::now()),
     )
     .await
 }
