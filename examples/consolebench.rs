@@ -22,6 +22,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use kam360::actions::Mail;
 use kam360::actions::{cycles, nominations};
 use kam360::config::Settings;
 use kam360::db::{self, Db};
@@ -273,12 +274,14 @@ fn seed(
             }
         }
         let (s, id) = (settings.clone(), cycle.clone());
-        db.write_blocking(|c| nominations::import(c, templates, &s, &id, csv.as_bytes(), now))
-            .expect("import");
+        db.write_blocking(|c| {
+            nominations::import(c, Mail::new(templates, &s), &id, csv.as_bytes(), None, now)
+        })
+        .expect("import");
     }
     eprintln!("launching (38,000 invitations) …");
     let (s, id) = (settings.clone(), cycle.clone());
-    db.write_blocking(|c| cycles::launch(c, templates, &s, &id, now))
+    db.write_blocking(|c| cycles::launch(c, Mail::new(templates, &s), &id, None, now))
         .expect("launch");
     // every invitation went out; a third of the raters answered
     db.write_blocking(|c| {

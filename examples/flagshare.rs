@@ -123,9 +123,20 @@ fn demo_share() -> (Share, Share) {
     let (first, all) = db
         .write_blocking(|c| {
             let now = db::now();
-            demo::seed(c, &templates, &settings, &rubric, now)?;
+            demo::seed(
+                c,
+                kam360::actions::Mail::new(&templates, &settings),
+                &rubric,
+                now,
+            )?;
             let cycle = db::cycles::list(c)?.remove(0).id;
-            cycles::close(c, &templates, &settings, &cycle, now)?;
+            cycles::close(
+                c,
+                kam360::actions::Mail::new(&templates, &settings),
+                &cycle,
+                None,
+                now,
+            )?;
             let k = kam360::domain::rules::confidentiality::K::FLOOR.get();
             // the evidence as the report builds it, with the answers' groups
             let reviews = db::reviews::list_for_cycle(c, &cycle)?;

@@ -131,8 +131,17 @@ fn seed(
                 csv.push_str(&format!("kam{b}-{kam}@bench.test,KAM {kam},boss{b}-{kam}@bench.test,Boss,c{b}-{i}@client.test,Customer {i},customer,en,Client {kam}\n"));
             }
             let (s, t, id) = (settings.clone(), &templates, cycle.clone());
-            db.write_blocking(|c| nominations::import(c, t, &s, &id, csv.as_bytes(), db::now()))
-                .expect("import");
+            db.write_blocking(|c| {
+                nominations::import(
+                    c,
+                    kam360::actions::Mail::new(t, &s),
+                    &id,
+                    csv.as_bytes(),
+                    None,
+                    db::now(),
+                )
+            })
+            .expect("import");
             row += take;
         }
         // issue links directly (no invitation mail: the benchmark is about the form)

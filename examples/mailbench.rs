@@ -87,8 +87,15 @@ fn queue(dir: &Path, n: usize, port: u16, concurrency: usize) -> (Db, Settings, 
             (chrono::Utc::now() + chrono::TimeDelta::days(20)).date_naive(),
             db::now(),
         )?;
-        nominations::import(c, &t, &st, &id, csv.as_bytes(), db::now())?;
-        cycles::launch(c, &t, &st, &id, db::now())
+        nominations::import(
+            c,
+            kam360::actions::Mail::new(&t, &st),
+            &id,
+            csv.as_bytes(),
+            None,
+            db::now(),
+        )?;
+        cycles::launch(c, kam360::actions::Mail::new(&t, &st), &id, None, db::now())
     })
     .expect("launch");
     let rows = db

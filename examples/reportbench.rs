@@ -136,8 +136,17 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> Cyc
             }
         }
         let (s, id) = (settings.clone(), cycle.clone());
-        db.write_blocking(|c| nominations::import(c, templates, &s, &id, csv.as_bytes(), now))
-            .expect("import");
+        db.write_blocking(|c| {
+            nominations::import(
+                c,
+                kam360::actions::Mail::new(templates, &s),
+                &id,
+                csv.as_bytes(),
+                None,
+                now,
+            )
+        })
+        .expect("import");
     }
     let id = cycle.clone();
     db.write_blocking(move |c| {
@@ -194,7 +203,9 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> Cyc
         eprintln!("  {} of {} KAMs answered", (n + 1) * 100, reviews.len());
     }
     let (s, id) = (settings.clone(), cycle.clone());
-    db.write_blocking(|c| cycles::close(c, templates, &s, &id, now))
-        .expect("close");
+    db.write_blocking(|c| {
+        cycles::close(c, kam360::actions::Mail::new(templates, &s), &id, None, now)
+    })
+    .expect("close");
     cycle
 }

@@ -88,7 +88,9 @@ async fn background(
             let now = db::now();
             let (t, s) = (templates.clone(), settings.clone());
             if let Err(e) = db
-                .write(move |c| crate::actions::schedule::due_work(c, &t, &s, now))
+                .write(move |c| {
+                    crate::actions::schedule::due_work(c, crate::actions::Mail::new(&t, &s), now)
+                })
                 .await
             {
                 tracing::error!(error = ?e, "scheduling failed");

@@ -15,9 +15,8 @@ use crate::domain::relationship::Relationship;
 use crate::domain::rules::lifecycle::{self, Step};
 use crate::domain::rules::progress::VisibleBecause;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
-use crate::email::messages::render;
 use crate::email::messages::{ReadyMail, Recipient};
-use crate::email::{Kind, Templates};
+use crate::email::Kind;
 use crate::error::{AppError, AppResult};
 
 /// Creates a draft cycle with frozen snapshots of the rubric and policy, its deadline in the
@@ -115,16 +114,11 @@ pub fn create_with(
             reminder_days: &cycle.stored_reminder_days(),
         },
     )?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(&id),
-            new_value: Some(&cycle.name),
-            ..db::audit::Event::new(Action::CycleCreate)
-        },
-    )?;
+    db::audit::Event::new(Action::CycleCreate)
+        .by(actor)
+        .cycle(&id)
+        .new_value(&cycle.name)
+        .record(conn, now)?;
     Ok(id)
 }
 
@@ -146,17 +140,12 @@ pub fn update(
         return Err(AppError::refused("cycle.error.mode_fixed"));
     }
     db::cycles::update_settings(conn, cycle_id, cycle)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            old_value: Some(&current.name),
-            new_value: Some(&cycle.name),
-            ..db::audit::Event::new(Action::CycleEdit)
-        },
-    )?;
+    db::audit::Event::new(Action::CycleEdit)
+        .by(actor)
+        .cycle(cycle_id)
+        .old_value(&current.name)
+        .new_value(&cycle.name)
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -198,34 +187,16 @@ pub(super) fn refuse_step(
     }
 }
 
-/// Opens a draft cycle and queues one invitation, with its own link, for every nomination.
+/// Opens a draft cycle and queues one invitation, with its own link, for every nomination
+/// (`actor`: the signed-in admin, for the audit trail; `None` from the command line).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn launch(
-    conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
-    cycle_id: &CycleId,
-    now: NaiveDateTime,
-) -> AppResult<Vec<IssuedLink>> {
-    launch_by(
-        conn,
-        super::Mail::new(templates, settings),
-        cycle_id,
-        None,
-        now,
-    )
-}
-
-/// [`launch`] by a signed-in admin (`actor`, for the audit trail).
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn launch_by(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
     cycle_id: &CycleId,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Launch, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Draft, CycleStatus::Open, now)? {
@@ -233,19 +204,14 @@ pub fn launch_by(
             "the cycle was launched by someone else".into(),
         ));
     }
-    let links = invite(conn, templates, settings, cycle_id, None, now)?;
-    super::proposals::request_all(conn, super::Mail::new(templates, settings), cycle_id, now)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            old_value: Some(CycleStatus::Draft.as_str()),
-            new_value: Some(CycleStatus::Open.as_str()),
-            ..db::audit::Event::new(Action::CycleLaunch)
-        },
-    )?;
+    let links = invite(conn, mail, cycle_id, None, now)?;
+    super::proposals::request_all(conn, mail, cycle_id, now)?;
+    db::audit::Event::new(Action::CycleLaunch)
+        .by(actor)
+        .cycle(cycle_id)
+        .old_value(CycleStatus::Draft.as_str())
+        .new_value(CycleStatus::Open.as_str())
+        .record(conn, now)?;
     Ok(links)
 }
 
@@ -253,8 +219,7 @@ pub fn launch_by(
 /// those in `only`, read by id: adding a few raters to a large cycle costs what they do).
 pub(super) fn invite(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     cycle_id: &CycleId,
     only: Option<&[AssignmentId]>,
     now: NaiveDateTime,
@@ -300,7 +265,7 @@ pub(super) fn invite(
             }
             links.push(super::links::send_link(
                 conn,
-                super::Mail::new(templates, settings),
+                mail,
                 &super::links::About::of(&cycle, &rubric, &review.subject_name),
                 a,
                 Kind::Invitation,
@@ -313,34 +278,15 @@ pub(super) fn invite(
 }
 
 /// Closes an open cycle: unanswered links expire, reviews move to reconciling and each
-/// supervisor is told.
+/// supervisor is told (`actor` as for [`launch`]).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn close(
-    conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
-    cycle_id: &CycleId,
-    now: NaiveDateTime,
-) -> AppResult<usize> {
-    close_by(
-        conn,
-        super::Mail::new(templates, settings),
-        cycle_id,
-        None,
-        now,
-    )
-}
-
-/// [`close`] by a signed-in admin (`actor`, for the audit trail).
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn close_by(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
     cycle_id: &CycleId,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Close, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Open, CycleStatus::Closed, now)? {
@@ -359,19 +305,14 @@ pub fn close_by(
             VisibleBecause::CycleClosed,
             now,
         )?;
-        notify_supervisor(conn, templates, settings, &cycle, review, false, now)?;
+        notify_supervisor(conn, mail, &cycle, review, false, now)?;
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            old_value: Some(CycleStatus::Open.as_str()),
-            new_value: Some(CycleStatus::Closed.as_str()),
-            ..db::audit::Event::new(Action::CycleClose)
-        },
-    )?;
+    db::audit::Event::new(Action::CycleClose)
+        .by(actor)
+        .cycle(cycle_id)
+        .old_value(CycleStatus::Open.as_str())
+        .new_value(CycleStatus::Closed.as_str())
+        .record(conn, now)?;
     Ok(reviews.len())
 }
 
@@ -379,8 +320,7 @@ pub fn close_by(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn notify_supervisor(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     cycle: &db::cycles::CycleRow,
     review: &db::reviews::ReviewListing,
     all_answered: bool,
@@ -397,15 +337,10 @@ pub fn notify_supervisor(
         .find(|a| a.assignment.relationship == Relationship::Supervisor)
         .map(|a| a.assignment.locale)
         .unwrap_or(Locale::Zh);
-    let link = format!("{}/reviews/{}", settings.base_url(), review.review.id);
-    let message = render(
-        templates,
-        settings,
-        Recipient {
-            email: &review.supervisor_email,
-            name: &review.supervisor_name,
-            locale,
-        },
+    let link = format!("{}/reviews/{}", mail.settings.base_url(), review.review.id);
+    mail.queue(
+        conn,
+        Recipient::new(&review.supervisor_email, &review.supervisor_name, locale),
         &ReadyMail {
             review_id: review.review.id.as_str(),
             subject_name: &review.subject_name,
@@ -417,6 +352,5 @@ pub fn notify_supervisor(
             all_answered,
         },
         now,
-    )?;
-    Ok(db::outbox::enqueue(conn, &message)?)
+    )
 }

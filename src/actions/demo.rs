@@ -8,14 +8,12 @@ use chrono::{NaiveDateTime, TimeDelta};
 use super::cycles::{self, IssuedLink};
 use super::nominations;
 use super::users::{self, Role};
-use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::formats::rubric::Rubric;
 use crate::domain::relationship::Relationship;
 use crate::domain::rules::consolidation::Level;
 use crate::domain::security::password;
 use crate::domain::status::AssignmentStatus;
-use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 const KAMS: [(&str, &str); 3] = [
@@ -82,23 +80,22 @@ pub fn nominations_csv() -> String {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn seed(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     rubric: &Rubric,
     now: NaiveDateTime,
 ) -> AppResult<String> {
     let name = "Demo review 2026".to_owned();
     let closes = (now + TimeDelta::days(21)).date();
-    let cycle_id = cycles::create(conn, settings, rubric, &name, closes, now)?;
+    let cycle_id = cycles::create(conn, mail.settings, rubric, &name, closes, now)?;
     nominations::import(
         conn,
-        templates,
-        settings,
+        mail,
         &cycle_id,
         nominations_csv().as_bytes(),
+        None,
         now,
     )?;
-    let links = cycles::launch(conn, templates, settings, &cycle_id, now)?;
+    let links = cycles::launch(conn, mail, &cycle_id, None, now)?;
     let mut logins = Vec::new();
     for ((email, person), role) in [(ADMIN, Role::Admin), (SUPERVISOR, Role::Supervisor)] {
         let password = match db::accounts::find_by_email(conn, email)? {
@@ -134,9 +131,13 @@ pub fn seed(
         text,
         "{} invitations queued (see {}); {answered} answers already in.",
         links.len(),
-        settings.email.file_dir.display()
+        mail.settings.email.file_dir.display()
     );
-    let _ = writeln!(text, "\nStaff logins at {}/login:", settings.base_url());
+    let _ = writeln!(
+        text,
+        "\nStaff logins at {}/login:",
+        mail.settings.base_url()
+    );
     for (role, email, password) in &logins {
         let _ = writeln!(
             text,
@@ -147,7 +148,7 @@ pub fn seed(
     let _ = writeln!(
         text,
         "  The admin runs cycles at {}/admin (new cycle, CSV upload, launch, reminders, staff).",
-        settings.base_url()
+        mail.settings.base_url()
     );
     let _ = writeln!(text, "\nRater links (open one in a browser):");
     for (i, (_, kam)) in KAMS.iter().enumerate() {

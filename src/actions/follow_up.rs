@@ -20,13 +20,12 @@ use crate::error::{AppError, AppResult};
 pub fn remind(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    target: &Target<'_>,
+    target: &Target,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let (cycle, review, a) = find_target(conn, target)?;
-    let cycle_id = target.cycle_id;
+    let cycle_id = &target.cycle_id;
     if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.remind_closed"));
     }
@@ -34,26 +33,13 @@ pub fn remind(
         return Err(AppError::refused("refuse.remind_answered"));
     }
     let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
-    send_reminder(
-        conn,
-        super::Mail::new(templates, settings),
-        &cycle,
-        &rubric,
-        &review,
-        &a,
-        now,
-    )?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            review_id: Some(&review.review.id),
-            target: Some(a.assignment.id.as_str()),
-            ..db::audit::Event::new(Action::NominationRemind)
-        },
-    )?;
+    send_reminder(conn, mail, &cycle, &rubric, &review, &a, now)?;
+    db::audit::Event::new(Action::NominationRemind)
+        .by(actor)
+        .cycle(cycle_id)
+        .review(&review.review.id)
+        .target(a.assignment.id.as_str())
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -66,11 +52,10 @@ fn send_reminder(
     a: &db::assignments::AssignmentListing,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let slot = format!("now-{}", db::new_id());
     super::links::send_link(
         conn,
-        super::Mail::new(templates, settings),
+        mail,
         &super::links::About::of(cycle, rubric, &review.subject_name),
         a,
         Kind::Reminder,
@@ -89,7 +74,6 @@ pub fn remind_all(
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let cycle = find_cycle(conn, cycle_id)?;
     if !accepts_answers(cycle.status, cycle.closes_at, now) {
         return Err(AppError::refused("refuse.remind_closed"));
@@ -104,27 +88,14 @@ pub fn remind_all(
             .collect();
     for a in &waiting {
         if let Some(review) = reviews.get(&a.assignment.review_id) {
-            send_reminder(
-                conn,
-                super::Mail::new(templates, settings),
-                &cycle,
-                &rubric,
-                review,
-                a,
-                now,
-            )?;
+            send_reminder(conn, mail, &cycle, &rubric, review, a, now)?;
         }
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            new_value: Some(&waiting.len().to_string()),
-            ..db::audit::Event::new(Action::CycleRemindAll)
-        },
-    )?;
+    db::audit::Event::new(Action::CycleRemindAll)
+        .by(actor)
+        .cycle(cycle_id)
+        .new_value(&waiting.len().to_string())
+        .record(conn, now)?;
     Ok(waiting.len())
 }
 
@@ -135,14 +106,13 @@ pub fn remind_all(
 pub fn correct_email(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    target: &Target<'_>,
+    target: &Target,
     new_email: &str,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let (cycle, review, a) = find_target(conn, target)?;
-    let (cycle_id, assignment_id) = (target.cycle_id, target.assignment_id);
+    let (cycle_id, assignment_id) = (&target.cycle_id, &target.assignment_id);
     let email = EmailAddress::parse(new_email).ok_or_else(|| {
         AppError::refused_with(
             "refuse.email_invalid",
@@ -184,7 +154,7 @@ pub fn correct_email(
         let slot = format!("corrected-{}", db::new_id());
         super::links::send_link(
             conn,
-            super::Mail::new(templates, settings),
+            mail,
             &super::links::About::of(&cycle, &rubric, &review.subject_name),
             &moved,
             Kind::Invitation,
@@ -192,19 +162,14 @@ pub fn correct_email(
             now,
         )?;
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            // a draft's KAM may leave the cycle later: only an open cycle's review is named
-            review_id: (cycle.status == CycleStatus::Open).then_some(&review.review.id),
-            target: Some(assignment_id.as_str()),
-            old_value: Some(&a.rater_email),
-            new_value: Some(email.as_str()),
-            ..db::audit::Event::new(Action::NominationCorrectEmail)
-        },
-    )?;
+    db::audit::Event::new(Action::NominationCorrectEmail)
+        .by(actor)
+        .cycle(cycle_id)
+        // a draft's KAM may leave the cycle later: only an open cycle's review is named
+        .review((cycle.status == CycleStatus::Open).then_some(&review.review.id))
+        .target(assignment_id.as_str())
+        .old_value(&a.rater_email)
+        .new_value(email.as_str())
+        .record(conn, now)?;
     Ok(())
 }

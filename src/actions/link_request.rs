@@ -5,7 +5,6 @@
 use chrono::NaiveDateTime;
 
 use super::{find_cycle, visibility};
-use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::audit::Action;
 use crate::domain::locale::Locale;
@@ -13,17 +12,15 @@ use crate::domain::relationship::Relationship;
 use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::security::email_address::EmailAddress;
 use crate::email::account_messages::{LinkEntry, LinksMail};
-use crate::email::messages::{render, Recipient};
-use crate::email::Templates;
-use crate::error::{AppError, AppResult};
+use crate::email::messages::Recipient;
+use crate::error::AppResult;
 
 /// Queues the message with fresh links to every open request of `email`; returns how many
 /// links it carries (0: nothing is sent).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn send(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     email: &EmailAddress,
     locale: Locale,
     now: NaiveDateTime,
@@ -43,7 +40,7 @@ pub fn send(
         {
             continue;
         }
-        let link = super::links::issue_link(conn, settings, &a.assignment.id, now)?;
+        let link = super::links::issue_link(conn, mail.settings, &a.assignment.id, now)?;
         name.clone_from(&a.rater_name);
         entries.push(LinkEntry {
             subject_name: review.listing.subject_name.clone(),
@@ -57,31 +54,19 @@ pub fn send(
         return Ok(0);
     }
     let request_id = db::new_id();
-    let message = render(
-        templates,
-        settings,
-        Recipient {
-            email: email.as_str(),
-            name: &name,
-            locale,
-        },
+    mail.queue(
+        conn,
+        Recipient::new(email.as_str(), &name, locale),
         &LinksMail {
             request_id: &request_id,
             entries: &entries,
         },
         now,
-    )
-    .map_err(AppError::Unexpected)?;
-    db::outbox::enqueue(conn, &message)?;
-    let count = entries.len().to_string();
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            target: Some(email.as_str()),
-            new_value: Some(&count),
-            ..db::audit::Event::new(Action::RaterLinksRequested)
-        },
     )?;
+    let count = entries.len().to_string();
+    db::audit::Event::new(Action::RaterLinksRequested)
+        .target(email.as_str())
+        .new_value(&count)
+        .record(conn, now)?;
     Ok(entries.len())
 }

@@ -13,9 +13,8 @@ use crate::domain::formats::rubric::Rubric;
 use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::security::token;
 use crate::domain::status::AssignmentStatus;
-use crate::email::messages::render;
 use crate::email::messages::{LinkMail, Recipient};
-use crate::email::{Kind, Templates};
+use crate::email::Kind;
 use crate::error::{AppError, AppResult};
 
 /// Issues a new link for an assignment and returns its URL (the token is not stored).
@@ -64,22 +63,16 @@ pub fn send_link(
     slot: &str,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let About {
         cycle,
         rubric,
         subject_name,
     } = *about;
-    let link = issue_link(conn, settings, &a.assignment.id, now)?;
+    let link = issue_link(conn, mail.settings, &a.assignment.id, now)?;
     let relationship = a.assignment.relationship;
-    let message = render(
-        templates,
-        settings,
-        Recipient {
-            email: &a.rater_email,
-            name: &a.rater_name,
-            locale: a.assignment.locale,
-        },
+    mail.queue(
+        conn,
+        Recipient::new(&a.rater_email, &a.rater_name, a.assignment.locale),
         &LinkMail {
             kind,
             slot,
@@ -96,7 +89,6 @@ pub fn send_link(
         },
         now,
     )?;
-    db::outbox::enqueue(conn, &message)?;
     Ok(IssuedLink {
         assignment_id: a.assignment.id.clone(),
         rater_name: a.rater_name.clone(),
@@ -138,24 +130,27 @@ fn find_assignment(
     Ok((cycle, review, assignment))
 }
 
-/// A nomination of a cycle, by id (the admin console's rows).
-#[derive(Debug, Clone, Copy)]
-pub struct Target<'a> {
-    pub cycle_id: &'a CycleId,
-    pub assignment_id: &'a AssignmentId,
+/// A nomination of a cycle, by id (the admin console's rows; read from their paths,
+/// `/admin/cycles/{cycle}/nominations/{assignment}/…`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Target {
+    #[serde(rename = "cycle")]
+    pub cycle_id: CycleId,
+    #[serde(rename = "assignment")]
+    pub assignment_id: AssignmentId,
 }
 
 /// The nomination a target names, with its cycle and review (another cycle's: not found).
 pub(super) fn find_target(
     conn: &mut AnyConnection,
-    t: &Target<'_>,
+    t: &Target,
 ) -> AppResult<(
     db::cycles::CycleRow,
     db::reviews::ReviewListing,
     db::assignments::AssignmentListing,
 )> {
-    let cycle = find_cycle(conn, t.cycle_id)?;
-    let a = db::assignments::find_listing(conn, t.assignment_id)?.ok_or(AppError::NotFound)?;
+    let cycle = find_cycle(conn, &t.cycle_id)?;
+    let a = db::assignments::find_listing(conn, &t.assignment_id)?.ok_or(AppError::NotFound)?;
     let review =
         db::reviews::find_listing(conn, &a.assignment.review_id)?.ok_or(AppError::NotFound)?;
     if review.review.cycle_id != cycle.id {
@@ -176,8 +171,8 @@ pub fn revoke(
 ) -> AppResult<()> {
     let (_, _, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
     let target = Target {
-        cycle_id,
-        assignment_id: &a.assignment.id,
+        cycle_id: cycle_id.clone(),
+        assignment_id: a.assignment.id,
     };
     revoke_assignment(conn, &target, None, now)
 }
@@ -186,7 +181,7 @@ pub fn revoke(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn revoke_assignment(
     conn: &mut AnyConnection,
-    target: &Target<'_>,
+    target: &Target,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
@@ -206,19 +201,14 @@ pub fn revoke_assignment(
     // the links stay known so that they show "withdrawn" in the rater's language
     db::assignments::delete_sessions(conn, &a.assignment.id)?;
     db::outbox::cancel_for_assignment(conn, &a.assignment.id)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            review_id: Some(&review.review.id),
-            target: Some(a.assignment.id.as_str()),
-            old_value: Some(a.assignment.status.as_str()),
-            new_value: Some(AssignmentStatus::Revoked.as_str()),
-            ..db::audit::Event::new(Action::LinkRevoke)
-        },
-    )?;
+    db::audit::Event::new(Action::LinkRevoke)
+        .by(actor)
+        .cycle(cycle_id)
+        .review(&review.review.id)
+        .target(a.assignment.id.as_str())
+        .old_value(a.assignment.status.as_str())
+        .new_value(AssignmentStatus::Revoked.as_str())
+        .record(conn, now)?;
     // revoking the last unanswered link can make the results visible: the latch closes now
     visibility::latch_if_visible(conn, &cycle, &review.review.id, now)?;
     Ok(())
@@ -228,8 +218,7 @@ pub fn revoke_assignment(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn reissue(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     cycle_id: &CycleId,
     subject_email: &str,
     rater_email: &str,
@@ -237,16 +226,10 @@ pub fn reissue(
 ) -> AppResult<IssuedLink> {
     let (_, _, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
     let target = Target {
-        cycle_id,
-        assignment_id: &a.assignment.id,
+        cycle_id: cycle_id.clone(),
+        assignment_id: a.assignment.id,
     };
-    reissue_assignment(
-        conn,
-        super::Mail::new(templates, settings),
-        &target,
-        None,
-        now,
-    )
+    reissue_assignment(conn, mail, &target, None, now)
 }
 
 /// [`reissue`] of a nomination by id, by `actor`.
@@ -254,11 +237,10 @@ pub fn reissue(
 pub fn reissue_assignment(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
-    target: &Target<'_>,
+    target: &Target,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let (cycle, review, a) = find_target(conn, target)?;
     let cycle_id = &cycle.id;
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
@@ -284,23 +266,18 @@ pub fn reissue_assignment(
     let slot = db::new_id();
     let issued = send_link(
         conn,
-        super::Mail::new(templates, settings),
+        mail,
         &About::of(&cycle, &rubric, &review.subject_name),
         &a,
         Kind::Resend,
         &slot,
         now,
     )?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            review_id: Some(&review.review.id),
-            target: Some(a.assignment.id.as_str()),
-            ..db::audit::Event::new(Action::LinkReissue)
-        },
-    )?;
+    db::audit::Event::new(Action::LinkReissue)
+        .by(actor)
+        .cycle(cycle_id)
+        .review(&review.review.id)
+        .target(a.assignment.id.as_str())
+        .record(conn, now)?;
     Ok(issued)
 }

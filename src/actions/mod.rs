@@ -82,4 +82,18 @@ impl<'a> Mail<'a> {
             settings,
         }
     }
+
+    /// Renders `message` for `to` and queues it; `false` when a message of the same cause was
+    /// queued before (the outbox's idempotency key).
+    pub fn queue<M: crate::email::messages::Message>(
+        &self,
+        conn: &mut AnyConnection,
+        to: crate::email::messages::Recipient<'_>,
+        message: &M,
+        now: chrono::NaiveDateTime,
+    ) -> AppResult<bool> {
+        let row = crate::email::messages::render(self.templates, self.settings, to, message, now)
+            .map_err(AppError::Unexpected)?;
+        Ok(db::outbox::enqueue(conn, &row)?)
+    }
 }

@@ -8,12 +8,11 @@ use chrono::NaiveDateTime;
 
 use super::cycles::{invite, IssuedLink};
 use super::find_cycle;
-use crate::config::Settings;
+use super::links::{find_target, Target};
 use crate::db::{self, AnyConnection};
 use crate::domain::formats::nomination::{self, ImportError};
 pub use crate::domain::forms::nomination_form::{EditInput, NominationInput};
 use crate::domain::status::{AssignmentStatus, CycleStatus};
-use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 /// What an import did.
@@ -26,29 +25,10 @@ pub struct ImportSummary {
 
 /// Imports nominations, all or nothing: any bad row fails the whole file with every problem as
 /// `line N: reason` (one per line of the `Invalid` message). Existing nominations are left
-/// alone. In an open cycle the new raters are invited at once.
+/// alone. In an open cycle the new raters are invited at once. `actor`: the signed-in admin,
+/// for the audit trail (`None` from the command line).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn import(
-    conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
-    cycle_id: &CycleId,
-    bytes: &[u8],
-    now: NaiveDateTime,
-) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
-    import_by(
-        conn,
-        super::Mail::new(templates, settings),
-        cycle_id,
-        bytes,
-        None,
-        now,
-    )
-}
-
-/// [`import`] by a signed-in admin (`actor`, for the audit trail).
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn import_by(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
     cycle_id: &CycleId,
@@ -56,7 +36,6 @@ pub fn import_by(
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let cycle = find_cycle(conn, cycle_id)?;
     let status = cycle.status;
     if !matches!(status, CycleStatus::Draft | CycleStatus::Open) {
@@ -149,31 +128,19 @@ pub fn import_by(
     if !errors.is_empty() {
         return Err(lines(errors));
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            new_value: Some(&format!(
-                "{} added, {} unchanged",
-                summary.added, summary.unchanged
-            )),
-            ..db::audit::Event::new(Action::CycleImport)
-        },
-    )?;
+    db::audit::Event::new(Action::CycleImport)
+        .by(actor)
+        .cycle(cycle_id)
+        .new_value(&format!(
+            "{} added, {} unchanged",
+            summary.added, summary.unchanged
+        ))
+        .record(conn, now)?;
     let mut links = Vec::new();
     if status == CycleStatus::Open {
-        links = invite(
-            conn,
-            templates,
-            settings,
-            cycle_id,
-            Some(&new_assignments),
-            now,
-        )?;
+        links = invite(conn, mail, cycle_id, Some(&new_assignments), now)?;
         summary.invited = links.len();
-        super::proposals::request_all(conn, super::Mail::new(templates, settings), cycle_id, now)?;
+        super::proposals::request_all(conn, mail, cycle_id, now)?;
     }
     Ok((summary, links))
 }
@@ -200,7 +167,7 @@ pub fn add_one(
     now: NaiveDateTime,
 ) -> AppResult<ImportSummary> {
     let csv = input.to_csv().map_err(|e| AppError::Unexpected(e.into()))?;
-    match import_by(conn, mail, cycle_id, &csv, actor, now) {
+    match import(conn, mail, cycle_id, &csv, actor, now) {
         Ok((summary, _)) if summary.added == 0 => Err(AppError::refused("refuse.add_duplicate")),
         Ok((summary, _)) => Ok(summary),
         Err(AppError::Invalid(m)) => Err(AppError::Invalid(
@@ -218,18 +185,15 @@ pub fn add_one(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn remove(
     conn: &mut AnyConnection,
-    cycle_id: &CycleId,
-    assignment_id: &AssignmentId,
+    target: &Target,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (cycle, review, a) = super::links::find_target(
-        conn,
-        &super::links::Target {
-            cycle_id,
-            assignment_id,
-        },
-    )?;
+    let (cycle, review, a) = find_target(conn, target)?;
+    let Target {
+        cycle_id,
+        assignment_id,
+    } = target;
     if cycle.status != CycleStatus::Draft {
         return Err(AppError::refused("refuse.remove_open"));
     }
@@ -237,40 +201,33 @@ pub fn remove(
         return Err(AppError::refused("refuse.changed"));
     }
     db::reviews::delete_if_empty(conn, &review.review.id)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            target: Some(&a.rater_email),
-            old_value: Some(a.assignment.relationship.as_str()),
-            new_value: Some(&review.subject_email),
-            ..db::audit::Event::new(Action::NominationRemove)
-        },
-    )?;
+    db::audit::Event::new(Action::NominationRemove)
+        .by(actor)
+        .cycle(cycle_id)
+        .target(&a.rater_email)
+        .old_value(a.assignment.relationship.as_str())
+        .new_value(&review.subject_email)
+        .record(conn, now)?;
     Ok(())
 }
 
 /// Edits one nomination of a draft cycle (the rater's name, relationship, language and
-/// organisation), with exactly the checks of an imported row; the address is corrected with
-/// [`correct_email`].
+/// organisation), with exactly the checks of an imported row; a changed address is then
+/// corrected as [`super::follow_up::correct_email`] does, in the same transaction.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn edit(
     conn: &mut AnyConnection,
-    cycle_id: &CycleId,
-    assignment_id: &AssignmentId,
+    mail: super::Mail<'_>,
+    target: &Target,
     input: &EditInput,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (cycle, review, a) = super::links::find_target(
-        conn,
-        &super::links::Target {
-            cycle_id,
-            assignment_id,
-        },
-    )?;
+    let (cycle, review, a) = find_target(conn, target)?;
+    let Target {
+        cycle_id,
+        assignment_id,
+    } = target;
     if cycle.status != CycleStatus::Draft {
         return Err(AppError::refused("refuse.edit_open"));
     }
@@ -313,18 +270,17 @@ pub fn edit(
     if n.rater.name != a.rater_name {
         db::people::rename(conn, &a.assignment.rater_id, &n.rater.name)?;
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            // a draft's KAM may leave the cycle with their last nomination: no reference to it
-            target: Some(assignment_id.as_str()),
-            old_value: Some(a.assignment.relationship.as_str()),
-            new_value: Some(n.relationship.as_str()),
-            ..db::audit::Event::new(Action::NominationEdit)
-        },
-    )?;
+    db::audit::Event::new(Action::NominationEdit)
+        .by(actor)
+        .cycle(cycle_id)
+        // a draft's KAM may leave the cycle with their last nomination: no reference to it
+        .target(assignment_id.as_str())
+        .old_value(a.assignment.relationship.as_str())
+        .new_value(n.relationship.as_str())
+        .record(conn, now)?;
+    let typed = input.email.trim().to_lowercase();
+    if !typed.is_empty() && typed != a.rater_email {
+        super::follow_up::correct_email(conn, mail, target, &input.email, actor, now)?;
+    }
     Ok(())
 }

@@ -5,15 +5,13 @@
 //! password reset is not (its owner asks for a new link).
 
 use crate::domain::audit::Action;
-use crate::domain::ids::{AssignmentId, MessageId};
+use crate::domain::ids::{AssignmentId, MessageId, PersonId};
 use chrono::NaiveDateTime;
 
 use super::{find_cycle, load_snapshots, visibility};
-use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::status::EmailKind;
-use crate::email::Templates;
 use crate::error::{AppError, AppResult};
 
 /// What a retry did.
@@ -34,7 +32,8 @@ impl Retried {
     }
 }
 
-/// Retries every failed message, or the one with `id`.
+/// Retries every failed message, or the one with `id` (`actor`: who asked; `None` from the
+/// command line).
 ///
 /// # Errors
 ///
@@ -42,9 +41,9 @@ impl Retried {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn retry(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     id: Option<&MessageId>,
+    actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<Retried> {
     let failed = db::outbox::failed(conn, id)?;
@@ -64,11 +63,17 @@ pub fn retry(
             out.requeued += db::outbox::retry_failed(conn, Some(&row.id), now)?;
             continue;
         };
-        match relink(conn, templates, settings, &row, assignment_id, now)? {
+        match relink(conn, mail, &row, assignment_id, now)? {
             Ok(()) => out.relinked += 1,
             Err(reason) => out.skipped.push((row.id.clone(), reason)),
         }
     }
+    let queued = out.queued().to_string();
+    let mut event = db::audit::Event::new(Action::OutboxRetry)
+        .by(actor)
+        .new_value(&queued);
+    event.target = id.map(MessageId::as_str);
+    event.record(conn, now)?;
     Ok(out)
 }
 
@@ -76,8 +81,7 @@ pub fn retry(
 /// longer answer, so a new link would be useless.
 fn relink(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     row: &db::outbox::OutboxRow,
     assignment_id: &AssignmentId,
     now: NaiveDateTime,
@@ -105,7 +109,7 @@ fn relink(
     let kind = row.kind;
     super::links::send_link(
         conn,
-        super::Mail::new(templates, settings),
+        mail,
         &super::links::About::of(&cycle, &rubric, &review.listing.subject_name),
         &a,
         kind,
@@ -113,17 +117,12 @@ fn relink(
         now,
     )?;
     db::outbox::mark_replaced(conn, &row.id)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            cycle_id: Some(&cycle.id),
-            review_id: Some(&review.listing.review.id),
-            target: Some(assignment_id.as_str()),
-            old_value: Some(row.id.as_str()),
-            new_value: Some("fresh link queued"),
-            ..db::audit::Event::new(Action::EmailRetry)
-        },
-    )?;
+    db::audit::Event::new(Action::EmailRetry)
+        .cycle(&cycle.id)
+        .review(&review.listing.review.id)
+        .target(assignment_id.as_str())
+        .old_value(row.id.as_str())
+        .new_value("fresh link queued")
+        .record(conn, now)?;
     Ok(Ok(()))
 }

@@ -8,15 +8,13 @@ use crate::domain::audit::Action;
 use crate::domain::ids::PersonId;
 use chrono::{NaiveDateTime, TimeDelta};
 
-use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::locale::Locale;
 use crate::domain::security::email_address::EmailAddress;
 use crate::domain::security::{throttle, token};
 use crate::email::account_messages::ResetMail;
-use crate::email::messages::{render, Recipient};
-use crate::email::Templates;
-use crate::error::{AppError, AppResult};
+use crate::email::messages::Recipient;
+use crate::error::AppResult;
 
 /// How long a reset link stays good.
 pub fn valid_for() -> TimeDelta {
@@ -28,8 +26,7 @@ pub fn valid_for() -> TimeDelta {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn request(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     email: &EmailAddress,
     locale: Locale,
     now: NaiveDateTime,
@@ -40,42 +37,41 @@ pub fn request(
     if account.disabled {
         return Ok(());
     }
-    let issued = token::issue();
-    db::password_resets::replace(
+    let (hash, link) = new_link(conn, mail, &account.person_id, now, valid_for())?;
+    mail.queue(
         conn,
-        &issued.hash,
-        &account.person_id,
-        now,
-        now + valid_for(),
-    )?;
-    let link = format!("{}/password/reset/{}", settings.base_url(), issued.token);
-    let message = render(
-        templates,
-        settings,
-        Recipient {
-            email: &account.email,
-            name: &account.name,
-            locale,
-        },
+        Recipient::new(&account.email, &account.name, locale),
         &ResetMail {
-            token_hash: &issued.hash,
+            token_hash: &hash,
             link: &link,
             valid_minutes: valid_for().num_minutes(),
         },
         now,
-    )
-    .map_err(AppError::Unexpected)?;
-    db::outbox::enqueue(conn, &message)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(&account.person_id),
-            target: Some(&account.email),
-            ..db::audit::Event::new(Action::StaffPasswordResetRequested)
-        },
     )?;
+    db::audit::Event::new(Action::StaffPasswordResetRequested)
+        .by(&account.person_id)
+        .target(&account.email)
+        .record(conn, now)?;
     Ok(())
+}
+
+/// Stores a new password link for `person_id`, good for `valid`, in place of any earlier one;
+/// returns its token's hash and its address.
+pub(super) fn new_link(
+    conn: &mut AnyConnection,
+    mail: super::Mail<'_>,
+    person_id: &PersonId,
+    now: NaiveDateTime,
+    valid: TimeDelta,
+) -> AppResult<(String, String)> {
+    let issued = token::issue();
+    db::password_resets::replace(conn, &issued.hash, person_id, now, now + valid)?;
+    let link = format!(
+        "{}/password/reset/{}",
+        mail.settings.base_url(),
+        issued.token
+    );
+    Ok((issued.hash, link))
 }
 
 /// The active account a live link belongs to, as (person id, email).
@@ -138,14 +134,9 @@ pub fn complete(
     db::accounts::set_hash(conn, &person, password_hash, now)?;
     db::sessions::delete_for_person(conn, &person)?;
     db::throttle::succeeded(conn, &[throttle::account_key(&email)])?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(&person),
-            target: Some(&email),
-            ..db::audit::Event::new(Action::StaffPasswordReset)
-        },
-    )?;
+    db::audit::Event::new(Action::StaffPasswordReset)
+        .by(&person)
+        .target(&email)
+        .record(conn, now)?;
     Ok(Some(email))
 }

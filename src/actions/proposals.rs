@@ -16,7 +16,7 @@ use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::security::token;
 use crate::domain::status::{AssignmentStatus, NominationMode, ProposalStatus};
 use crate::email::account_messages::NominationMail;
-use crate::email::messages::{render, Recipient};
+use crate::email::messages::Recipient;
 use crate::error::{AppError, AppResult};
 
 /// Opens a KAM's proposal if new and emails them a fresh link to it (earlier links die);
@@ -29,7 +29,6 @@ pub fn request(
     review: &db::reviews::ReviewListing,
     now: NaiveDateTime,
 ) -> AppResult<String> {
-    let (templates, settings) = (mail.templates, mail.settings);
     db::proposals::start(conn, &review.review.id)?;
     // an earlier message still waiting would carry the link this one replaces
     db::outbox::cancel_pending_for_review(
@@ -39,17 +38,12 @@ pub fn request(
     )?;
     let issued = token::issue();
     db::proposals::replace_link(conn, &review.review.id, &issued.hash, now)?;
-    let link = format!("{}/n/{}", settings.base_url(), issued.token);
+    let link = format!("{}/n/{}", mail.settings.base_url(), issued.token);
     let locale = kam_locale(conn, &review.review.id)?;
     let slot = db::new_id();
-    let message = render(
-        templates,
-        settings,
-        Recipient {
-            email: &review.subject_email,
-            name: &review.subject_name,
-            locale,
-        },
+    mail.queue(
+        conn,
+        Recipient::new(&review.subject_email, &review.subject_name, locale),
         &NominationMail {
             review_id: review.review.id.as_str(),
             slot: &slot,
@@ -61,9 +55,7 @@ pub fn request(
             link: &link,
         },
         now,
-    )
-    .map_err(AppError::Unexpected)?;
-    db::outbox::enqueue(conn, &message)?;
+    )?;
     Ok(link)
 }
 
@@ -119,16 +111,11 @@ pub fn nudge(
         return Err(AppError::refused("proposal.refused.approved"));
     }
     request(conn, mail, &cycle, &review, now)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(cycle_id),
-            review_id: Some(review_id),
-            ..db::audit::Event::new(Action::ProposalNudge)
-        },
-    )?;
+    db::audit::Event::new(Action::ProposalNudge)
+        .by(actor)
+        .cycle(cycle_id)
+        .review(review_id)
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -211,17 +198,12 @@ pub fn save(
         return Err(AppError::refused("proposal.refused.approved"));
     }
     db::proposals::replace(conn, review_id, &rows_of(list), now)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(actor.unwrap_or(&review.review.subject_id)),
-            cycle_id: Some(&cycle.id),
-            review_id: Some(review_id),
-            new_value: Some(&list.len().to_string()),
-            ..db::audit::Event::new(Action::ProposalSave)
-        },
-    )?;
+    db::audit::Event::new(Action::ProposalSave)
+        .by(actor.unwrap_or(&review.review.subject_id))
+        .cycle(&cycle.id)
+        .review(review_id)
+        .new_value(&list.len().to_string())
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -236,7 +218,6 @@ pub fn approve(
     actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let (cycle, review) = open_review(conn, review_id, now)?;
     if &review.review.supervisor_id != actor {
         return Err(AppError::NotFound);
@@ -277,18 +258,13 @@ pub fn approve(
         )?;
         new.push(id);
     }
-    let invited = super::cycles::invite(conn, templates, settings, &cycle.id, Some(&new), now)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(actor),
-            cycle_id: Some(&cycle.id),
-            review_id: Some(review_id),
-            new_value: Some(&invited.len().to_string()),
-            ..db::audit::Event::new(Action::ProposalApprove)
-        },
-    )?;
+    let invited = super::cycles::invite(conn, mail, &cycle.id, Some(&new), now)?;
+    db::audit::Event::new(Action::ProposalApprove)
+        .by(actor)
+        .cycle(&cycle.id)
+        .review(review_id)
+        .new_value(&invited.len().to_string())
+        .record(conn, now)?;
     Ok(invited.len())
 }
 

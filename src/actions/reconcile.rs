@@ -195,20 +195,15 @@ pub fn save(
         };
         db::decisions::put(conn, &row)?;
         let fmt = |l: Option<i32>| l.map(|x| x.to_string()).unwrap_or_else(|| "—".into());
-        db::audit::record(
-            conn,
-            now,
-            &db::audit::Event {
-                actor_id: Some(actor),
-                action: Action::Decision,
-                cycle_id: cycle,
-                review_id: Some(&review_id),
-                target: Some(&c.id),
-                old_value: Some(&fmt(old.and_then(|d| d.final_level))),
-                new_value: Some(&fmt(row.final_level)),
-                rationale: Some(&row.rationale),
-            },
-        )?;
+        db::audit::Event::new(Action::Decision)
+            .by(actor)
+            .cycle(cycle)
+            .review(&review_id)
+            .target(&c.id)
+            .old_value(&fmt(old.and_then(|d| d.final_level)))
+            .new_value(&fmt(row.final_level))
+            .because(&row.rationale)
+            .record(conn, now)?;
     }
     Ok(Saved::Stored)
 }
@@ -282,17 +277,12 @@ pub fn sign_off(
         return Ok(SignedOff::Conflict);
     }
     db::reviews::finalize(conn, review_id, actor, now)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(actor),
-            cycle_id: Some(&data.review.listing.review.cycle_id),
-            review_id: Some(review_id),
-            new_value: Some(ReviewStatus::Finalized.as_str()),
-            ..db::audit::Event::new(Action::ReviewSignoff)
-        },
-    )?;
+    db::audit::Event::new(Action::ReviewSignoff)
+        .by(actor)
+        .cycle(&data.review.listing.review.cycle_id)
+        .review(review_id)
+        .new_value(ReviewStatus::Finalized.as_str())
+        .record(conn, now)?;
     Ok(SignedOff::Done)
 }
 
@@ -314,17 +304,12 @@ pub fn reopen(
     if !db::reviews::reopen(conn, review_id)? {
         return Err(AppError::Conflict("the review is not finalized".into()));
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(actor),
-            review_id: Some(review_id),
-            old_value: Some(ReviewStatus::Finalized.as_str()),
-            new_value: Some(ReviewStatus::Reconciling.as_str()),
-            rationale: Some(reason.trim()),
-            ..db::audit::Event::new(Action::ReviewReopen)
-        },
-    )?;
+    db::audit::Event::new(Action::ReviewReopen)
+        .by(actor)
+        .review(review_id)
+        .old_value(ReviewStatus::Finalized.as_str())
+        .new_value(ReviewStatus::Reconciling.as_str())
+        .because(reason.trim())
+        .record(conn, now)?;
     Ok(())
 }

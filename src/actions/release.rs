@@ -7,7 +7,6 @@ use crate::domain::audit::Action;
 use crate::domain::ids::{PersonId, ReviewId};
 use chrono::NaiveDateTime;
 
-use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::forms::plan::Goal;
 use crate::domain::locale::Locale;
@@ -15,8 +14,7 @@ use crate::domain::relationship::Relationship;
 use crate::domain::security::token;
 use crate::domain::status::ReviewStatus;
 use crate::email::account_messages::ReleaseMail;
-use crate::email::messages::{render, Recipient};
-use crate::email::Templates;
+use crate::email::messages::Recipient;
 use crate::error::{AppError, AppResult};
 
 /// Releases the signed-off review (or sends its KAM a fresh link again) on behalf of `actor`.
@@ -27,8 +25,7 @@ use crate::error::{AppError, AppResult};
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn release(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     review_id: &ReviewId,
     actor: &PersonId,
     now: NaiveDateTime,
@@ -52,16 +49,15 @@ pub fn release(
                 && a.assignment.rater_id == r.subject_id
         })
         .map_or(Locale::En, |a| a.assignment.locale);
-    let link = format!("{}/k/{}", settings.base_url(), issued.token);
+    let link = format!("{}/k/{}", mail.settings.base_url(), issued.token);
     let slot = db::new_id();
-    let message = render(
-        templates,
-        settings,
-        Recipient {
-            email: &review.listing.subject_email,
-            name: &review.listing.subject_name,
+    mail.queue(
+        conn,
+        Recipient::new(
+            &review.listing.subject_email,
+            &review.listing.subject_name,
             locale,
-        },
+        ),
         &ReleaseMail {
             review_id: review_id.as_str(),
             slot: &slot,
@@ -70,23 +66,16 @@ pub fn release(
             link: &link,
         },
         now,
-    )
-    .map_err(AppError::Unexpected)?;
-    db::outbox::enqueue(conn, &message)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(actor),
-            cycle_id: Some(&r.cycle_id),
-            review_id: Some(review_id),
-            ..db::audit::Event::new(if again {
-                Action::ReviewLinkResent
-            } else {
-                Action::ReviewReleased
-            })
-        },
     )?;
+    db::audit::Event::new(if again {
+        Action::ReviewLinkResent
+    } else {
+        Action::ReviewReleased
+    })
+    .by(actor)
+    .cycle(&r.cycle_id)
+    .review(review_id)
+    .record(conn, now)?;
     Ok(())
 }
 
@@ -104,14 +93,9 @@ pub fn acknowledge(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     if db::releases::acknowledge(conn, review_id, now)? {
-        db::audit::record(
-            conn,
-            now,
-            &db::audit::Event {
-                review_id: Some(review_id),
-                ..db::audit::Event::new(Action::ReviewAcknowledged)
-            },
-        )?;
+        db::audit::Event::new(Action::ReviewAcknowledged)
+            .review(review_id)
+            .record(conn, now)?;
     }
     Ok(())
 }
@@ -126,15 +110,10 @@ pub fn save_plan(
 ) -> AppResult<()> {
     db::releases::replace_goals(conn, review_id, goals, now)?;
     let count = goals.len().to_string();
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            review_id: Some(review_id),
-            new_value: Some(&count),
-            ..db::audit::Event::new(Action::PlanSaved)
-        },
-    )?;
+    db::audit::Event::new(Action::PlanSaved)
+        .review(review_id)
+        .new_value(&count)
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -161,14 +140,9 @@ pub fn comment_plan(
         }
         db::releases::set_comment(conn, review_id, *position, comment.trim(), now)?;
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(actor),
-            review_id: Some(review_id),
-            ..db::audit::Event::new(Action::PlanCommented)
-        },
-    )?;
+    db::audit::Event::new(Action::PlanCommented)
+        .by(actor)
+        .review(review_id)
+        .record(conn, now)?;
     Ok(())
 }

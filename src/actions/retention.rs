@@ -53,17 +53,12 @@ pub fn archive_by(
             "the cycle was archived by someone else".into(),
         ));
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: actor,
-            cycle_id: Some(&cycle.id),
-            old_value: Some(CycleStatus::Closed.as_str()),
-            new_value: Some(CycleStatus::Archived.as_str()),
-            ..db::audit::Event::new(Action::CycleArchive)
-        },
-    )?;
+    db::audit::Event::new(Action::CycleArchive)
+        .by(actor)
+        .cycle(&cycle.id)
+        .old_value(CycleStatus::Closed.as_str())
+        .new_value(CycleStatus::Archived.as_str())
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -83,16 +78,11 @@ pub fn purge_keep_final(
         )));
     }
     let (ratings, responses) = db::responses::purge_for_cycle(conn, &cycle.id)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            cycle_id: Some(&cycle.id),
-            new_value: Some(&format!(
-                "{ratings} ratings and {responses} answers deleted; final levels kept"
-            )),
-            ..db::audit::Event::new(Action::CyclePurge)
-        },
-    )?;
+    db::audit::Event::new(Action::CyclePurge)
+        .cycle(&cycle.id)
+        .new_value(&format!(
+            "{ratings} ratings and {responses} answers deleted; final levels kept"
+        ))
+        .record(conn, now)?;
     Ok(Purged { ratings, responses })
 }

@@ -6,10 +6,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use super::cycles;
 use super::load_snapshots;
-use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::status::CycleStatus;
-use crate::email::{Kind, Templates};
+use crate::email::Kind;
 use crate::error::AppResult;
 
 /// What one pass queued.
@@ -41,8 +40,7 @@ pub fn due_slot(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn due_work(
     conn: &mut AnyConnection,
-    templates: &Templates,
-    settings: &Settings,
+    mail: super::Mail<'_>,
     now: NaiveDateTime,
 ) -> AppResult<DueReport> {
     let mut report = DueReport::default();
@@ -50,7 +48,7 @@ pub fn due_work(
     db::throttle::forget_quiet(conn, now - TimeDelta::days(1))?;
     db::password_resets::forget_expired(conn, now)?;
     for id in db::cycles::open_past_deadline(conn, now)? {
-        cycles::close(conn, templates, settings, &id, now)?;
+        cycles::close(conn, mail, &id, None, now)?;
         report.closed += 1;
     }
     for cycle in db::cycles::list(conn)? {
@@ -60,7 +58,7 @@ pub fn due_work(
         // the cycle's own reminder days, else the configured ones
         let own = crate::domain::forms::cycle_settings::parse_stored_days(&cycle.reminder_days);
         let days = if own.is_empty() {
-            &settings.email.reminder_days
+            &mail.settings.email.reminder_days
         } else {
             &own
         };
@@ -81,8 +79,7 @@ pub fn due_work(
                     &assignments,
                     now,
                 )?;
-                if cycles::notify_supervisor(conn, templates, settings, &cycle, &review, true, now)?
-                {
+                if cycles::notify_supervisor(conn, mail, &cycle, &review, true, now)? {
                     report.notified += 1;
                 }
             }
@@ -105,7 +102,7 @@ pub fn due_work(
                 }
                 super::links::send_link(
                     conn,
-                    super::Mail::new(templates, settings),
+                    mail,
                     &super::links::About::of(&cycle, &rubric, &review.subject_name),
                     a,
                     Kind::Reminder,

@@ -69,15 +69,10 @@ pub fn failed(
 ) -> AppResult<()> {
     db::throttle::failed(conn, &keys.hashes(), now)?;
     let account = token::hash(email);
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            target: Some(&account),
-            new_value: Some(client),
-            ..db::audit::Event::new(Action::StaffLoginFailed)
-        },
-    )?;
+    db::audit::Event::new(Action::StaffLoginFailed)
+        .target(&account)
+        .new_value(client)
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -115,14 +110,9 @@ pub fn open(
     if let Some(h) = s.rehashed {
         db::accounts::set_hash(conn, s.person, h, now)?;
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(s.person),
-            ..db::audit::Event::new(Action::StaffLogin)
-        },
-    )?;
+    db::audit::Event::new(Action::StaffLogin)
+        .by(s.person)
+        .record(conn, now)?;
     Ok(())
 }
 

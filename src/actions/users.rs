@@ -9,9 +9,8 @@ pub use crate::domain::forms::staff_invite::{check_invite, FieldProblem, InviteI
 use crate::domain::locale::Locale;
 use crate::domain::security::email_address::EmailAddress;
 use crate::domain::security::password;
-use crate::domain::security::token;
 use crate::email::account_messages::InviteMail;
-use crate::email::messages::{render, Recipient};
+use crate::email::messages::Recipient;
 use crate::error::{AppError, AppResult};
 
 pub use crate::domain::status::Role;
@@ -43,15 +42,10 @@ pub fn add(
     let password = password::generate();
     let hash = password::hash(&password).map_err(|e| AppError::Unexpected(e.into()))?;
     db::accounts::insert(conn, &person, role, &hash, now)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            target: Some(email.as_str()),
-            new_value: Some(role.as_str()),
-            ..db::audit::Event::new(Action::UserAdd)
-        },
-    )?;
+    db::audit::Event::new(Action::UserAdd)
+        .target(email.as_str())
+        .new_value(role.as_str())
+        .record(conn, now)?;
     Ok(password)
 }
 
@@ -64,14 +58,9 @@ pub fn disable(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> App
         .ok_or_else(|| AppError::Invalid(format!("{email} has no account")))?;
     db::accounts::set_disabled(conn, email.as_str(), true, now)?;
     db::sessions::delete_for_person(conn, &account.person_id)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            target: Some(email.as_str()),
-            ..db::audit::Event::new(Action::UserDisable)
-        },
-    )?;
+    db::audit::Event::new(Action::UserDisable)
+        .target(email.as_str())
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -104,7 +93,6 @@ pub fn invite(
         role,
         locale,
     } = who;
-    let (templates, settings) = (mail.templates, mail.settings);
     if db::accounts::find_by_email(conn, email.as_str())?.is_some() {
         return Err(AppError::Invalid(format!("{email} already has an account")));
     }
@@ -115,23 +103,12 @@ pub fn invite(
     db::accounts::insert(conn, &person, role, &unusable, now)?;
     db::accounts::mark_invited(conn, &person)?;
     db::accounts::set_locale(conn, &person, locale)?;
-    send_invitation(
-        conn,
-        super::Mail::new(templates, settings),
-        &person,
-        actor,
-        now,
-    )?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(actor),
-            target: Some(email.as_str()),
-            new_value: Some(role.as_str()),
-            ..db::audit::Event::new(Action::UserInvite)
-        },
-    )?;
+    send_invitation(conn, mail, &person, actor, now)?;
+    db::audit::Event::new(Action::UserInvite)
+        .by(actor)
+        .target(email.as_str())
+        .new_value(role.as_str())
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -144,7 +121,6 @@ pub fn send_invitation(
     actor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (templates, settings) = (mail.templates, mail.settings);
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
     if account.disabled {
         return Err(AppError::refused_with(
@@ -154,34 +130,20 @@ pub fn send_invitation(
     }
     let inviter = db::people::find(conn, actor)?.name;
     let locale = db::accounts::locale_of(conn, person_id)?.unwrap_or(Locale::Zh);
-    let issued = token::issue();
-    db::password_resets::replace(
+    let (hash, link) =
+        super::password_reset::new_link(conn, mail, person_id, now, invitation_valid_for())?;
+    mail.queue(
         conn,
-        &issued.hash,
-        person_id,
-        now,
-        now + invitation_valid_for(),
-    )?;
-    let link = format!("{}/password/reset/{}", settings.base_url(), issued.token);
-    let message = render(
-        templates,
-        settings,
-        Recipient {
-            email: &account.email,
-            name: &account.name,
-            locale,
-        },
+        Recipient::new(&account.email, &account.name, locale),
         &InviteMail {
-            token_hash: &issued.hash,
+            token_hash: &hash,
             role: account.role,
             inviter: &inviter,
             link: &link,
             valid_days: invitation_valid_for().num_days(),
         },
         now,
-    )
-    .map_err(AppError::Unexpected)?;
-    db::outbox::enqueue(conn, &message)?;
+    )?;
     Ok(())
 }
 
@@ -204,17 +166,12 @@ pub fn set_role(
     db::accounts::set_role(conn, person_id, role, now)?;
     // a session carries its role: the person signs in again with the new one
     db::sessions::delete_for_person(conn, person_id)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(actor),
-            target: Some(&account.email),
-            old_value: Some(account.role.as_str()),
-            new_value: Some(role.as_str()),
-            ..db::audit::Event::new(Action::UserRole)
-        },
-    )?;
+    db::audit::Event::new(Action::UserRole)
+        .by(actor)
+        .target(&account.email)
+        .old_value(account.role.as_str())
+        .new_value(role.as_str())
+        .record(conn, now)?;
     Ok(())
 }
 
@@ -235,19 +192,14 @@ pub fn set_enabled(
     if !enabled {
         db::sessions::delete_for_person(conn, person_id)?;
     }
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            actor_id: Some(actor),
-            target: Some(&account.email),
-            ..db::audit::Event::new(if enabled {
-                Action::UserEnable
-            } else {
-                Action::UserDisable
-            })
-        },
-    )?;
+    db::audit::Event::new(if enabled {
+        Action::UserEnable
+    } else {
+        Action::UserDisable
+    })
+    .by(actor)
+    .target(&account.email)
+    .record(conn, now)?;
     Ok(())
 }
 

@@ -146,19 +146,14 @@ pub fn latch(
         return Ok(false);
     }
     let expired = db::assignments::expire_unanswered_in_review(conn, review_id)?;
-    db::audit::record(
-        conn,
-        now,
-        &db::audit::Event {
-            cycle_id: Some(cycle_id),
-            review_id: Some(review_id),
-            old_value: Some(ReviewStatus::Collecting.as_str()),
-            new_value: Some(&format!(
-                "visible; evidence frozen; {expired} open links expired"
-            )),
-            rationale: Some(because.as_str()),
-            ..db::audit::Event::new(Action::ReviewResultsVisible)
-        },
-    )?;
+    db::audit::Event::new(Action::ReviewResultsVisible)
+        .cycle(cycle_id)
+        .review(review_id)
+        .old_value(ReviewStatus::Collecting.as_str())
+        .new_value(&format!(
+            "visible; evidence frozen; {expired} open links expired"
+        ))
+        .because(because.as_str())
+        .record(conn, now)?;
     Ok(true)
 }

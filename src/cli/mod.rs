@@ -67,6 +67,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     let ctx = startup::Context::open(settings)?;
     let s = ctx.settings.clone();
     let t = ctx.templates.clone();
+    let mail = actions::Mail::new(&t, &s);
     let now = db::now();
     let mut out = std::io::stdout().lock();
     match cli.command {
@@ -79,7 +80,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let rubric = ctx.rubric()?;
             let text = ctx
                 .db
-                .write_blocking(|c| actions::demo::seed(c, &t, &s, &rubric, db::now()))?;
+                .write_blocking(|c| actions::demo::seed(c, mail, &rubric, db::now()))?;
             writeln!(out, "{text}")?;
             out.flush()?;
             drop(out);
@@ -131,7 +132,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let bytes = std::fs::read(&a.file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
             let (summary, _) = ctx.db.write_blocking(|c| {
-                actions::nominations::import(c, &t, &s, &cycle_id(&a.cycle)?, &bytes, now)
+                actions::nominations::import(c, mail, &cycle_id(&a.cycle)?, &bytes, None, now)
             })?;
             writeln!(
                 out,
@@ -141,14 +142,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Cycle(CycleCommand::Launch(a)) => {
             let links = ctx.db.write_blocking(|c| {
-                actions::cycles::launch(c, &t, &s, &cycle_id(&a.cycle)?, now)
+                actions::cycles::launch(c, mail, &cycle_id(&a.cycle)?, None, now)
             })?;
             writeln!(out, "cycle launched: {} invitations queued", links.len())?;
         }
         Command::Cycle(CycleCommand::Close(a)) => {
-            let n = ctx
-                .db
-                .write_blocking(|c| actions::cycles::close(c, &t, &s, &cycle_id(&a.cycle)?, now))?;
+            let n = ctx.db.write_blocking(|c| {
+                actions::cycles::close(c, mail, &cycle_id(&a.cycle)?, None, now)
+            })?;
             writeln!(out, "cycle closed: {n} reviews ready to reconcile")?;
         }
         Command::Cycle(CycleCommand::Archive(a)) => {
@@ -176,7 +177,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Cycle(CycleCommand::Reissue(a)) => {
             ctx.db.write_blocking(|c| {
-                actions::links::reissue(c, &t, &s, &cycle_id(&a.cycle)?, &a.subject, &a.rater, now)
+                actions::links::reissue(c, mail, &cycle_id(&a.cycle)?, &a.subject, &a.rater, now)
             })?;
             writeln!(out, "new link queued for {}", a.rater.trim().to_lowercase())?;
         }
@@ -257,7 +258,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Outbox(OutboxCommand::Retry(a)) => {
             let r = ctx.db.write_blocking(|c| {
-                actions::outbox::retry(c, &t, &s, message_id(a.id.as_deref())?.as_ref(), now)
+                actions::outbox::retry(c, mail, message_id(a.id.as_deref())?.as_ref(), None, now)
             })?;
             for (id, reason) in &r.skipped {
                 writeln!(out, "not retried {id}: {reason}")?;

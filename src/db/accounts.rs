@@ -9,10 +9,13 @@ use super::AnyConnection;
 use crate::domain::status::Role;
 
 /// A staff account with its person.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct AccountRow {
     pub person_id: PersonId,
+    #[diesel(select_expression = people::email)]
     pub email: String,
+    #[diesel(select_expression = people::name)]
     pub name: String,
     pub role: Role,
     pub password_hash: String,
@@ -45,14 +48,7 @@ pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Optio
     accounts::table
         .inner_join(people::table)
         .filter(people::email.eq(email))
-        .select((
-            accounts::person_id,
-            people::email,
-            people::name,
-            accounts::role,
-            accounts::password_hash,
-            accounts::disabled,
-        ))
+        .select(AccountRow::as_select())
         .get_result(conn)
         .optional()
 }
@@ -148,14 +144,7 @@ pub fn find(conn: &mut AnyConnection, person_id: &PersonId) -> QueryResult<Optio
     accounts::table
         .inner_join(people::table)
         .filter(accounts::person_id.eq(person_id))
-        .select((
-            accounts::person_id,
-            people::email,
-            people::name,
-            accounts::role,
-            accounts::password_hash,
-            accounts::disabled,
-        ))
+        .select(AccountRow::as_select())
         .get_result(conn)
         .optional()
 }

@@ -9,6 +9,16 @@ use diesel::prelude::*;
 use super::schema::audit_events;
 use super::AnyConnection;
 
+/// Builder methods, one per column: each sets its column and hands the event back.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $method:ident($field:ident: $ty:ty) = $wrap:path;)*) => {$(
+        $(#[$doc])*
+        pub fn $method(self, value: $ty) -> Self {
+            Event { $field: $wrap(value), ..self }
+        }
+    )*};
+}
+
 /// One event to record (its id and time are given by [`record`]).
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_events)]
@@ -26,8 +36,8 @@ pub struct Event<'a> {
     pub rationale: Option<&'a str>,
 }
 
-impl Event<'_> {
-    /// An event of `action` with nothing else known yet (fill the rest with `..`).
+impl<'a> Event<'a> {
+    /// An event of `action` with nothing else known yet (the methods below fill the rest).
     pub fn new(action: Action) -> Self {
         Event {
             actor_id: None,
@@ -39,6 +49,28 @@ impl Event<'_> {
             new_value: None,
             rationale: None,
         }
+    }
+
+    setters! {
+        /// Who did it (`None`: the system).
+        by(actor_id: impl Into<Option<&'a PersonId>>) = Into::into;
+        /// The cycle it happened in.
+        cycle(cycle_id: impl Into<Option<&'a CycleId>>) = Into::into;
+        /// The review it concerns.
+        review(review_id: impl Into<Option<&'a ReviewId>>) = Into::into;
+        /// What it was done to (an assignment, a criterion, an address…).
+        target(target: &'a str) = Some;
+        /// The value before.
+        old_value(old_value: &'a str) = Some;
+        /// The value after.
+        new_value(new_value: &'a str) = Some;
+        /// The reason given.
+        because(rationale: &'a str) = Some;
+    }
+
+    /// Appends this event as having happened at `at`.
+    pub fn record(&self, conn: &mut AnyConnection, at: NaiveDateTime) -> QueryResult<()> {
+        record(conn, at, self)
     }
 }
 

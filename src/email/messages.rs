@@ -49,6 +49,17 @@ pub struct Recipient<'a> {
     pub locale: Locale,
 }
 
+impl<'a> Recipient<'a> {
+    /// Whom a message goes to, in which language.
+    pub fn new(email: &'a str, name: &'a str, locale: Locale) -> Self {
+        Recipient {
+            email,
+            name,
+            locale,
+        }
+    }
+}
+
 /// What a message is about, named by the id that, with its kind, makes it one message per
 /// cause.
 #[derive(Debug, Clone, Copy)]

@@ -1,8 +1,8 @@
 //! The flow shared by the requests that email a link to a typed address — the staff's password
-//! reset and the rater's request for their links: the same-origin check, the address (a typo
-//! re-renders the form with what was typed), the throttle per address and per client and the
-//! action in one transaction, and the pages for each refusal. The caller shows the neutral
-//! answer.
+//! reset and the rater's request for their links: the address (a typo re-renders the form with
+//! what was typed), the throttle per address and per client and the action in one
+//! transaction, and the pages for each refusal; the neutral answer is the caller's page. The
+//! origin was checked before ([`super::guard`]).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,14 +10,14 @@ use chrono::NaiveDateTime;
 use maud::Markup;
 
 use super::response::{html, locale, with_lang};
-use super::staff::forbidden;
 use super::views::layout::Brand;
 use super::AppState;
+use crate::actions::Mail;
 use crate::db::{self, AnyConnection};
 use crate::domain::locale::Locale;
 use crate::domain::security::email_address::EmailAddress;
 use crate::domain::security::throttle;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::t;
 
 /// The request form's one field.
@@ -26,64 +26,96 @@ pub struct AddressForm {
     email: String,
 }
 
-/// The pages of one kind of request.
-pub struct Pages {
+/// One kind of request: its name, its pages and what it does.
+pub trait EmailRequest: 'static {
+    /// The throttle's name for this kind (`links`, `reset`).
+    const KIND: &'static str;
+    /// Whether the pages carry the organisation's branding (the raters' pages do; the staff's
+    /// do not).
+    const BRANDED: bool;
     /// The form: (brand, locale, language switch, typed address, error next to the field).
-    pub form: fn(&Brand, Locale, &str, &str, Option<&str>) -> Markup,
+    fn form(brand: &Brand, l: Locale, switch: &str, typed: &str, error: Option<&str>) -> Markup;
     /// Too many requests.
-    pub throttled: fn(&Brand, Locale) -> Markup,
+    fn throttled(brand: &Brand, l: Locale) -> Markup;
+    /// What the request does, in the transaction.
+    fn act(conn: &mut AnyConnection, mail: Mail<'_>, asked: &Asked) -> AppResult<()>;
+    /// The neutral answer, the same whether or not anything was sent.
+    fn sent(state: &AppState, l: Locale, email: &str) -> Markup;
 }
 
-/// Runs one request of `kind`; `Ok(Ok(address))` when the action ran (whatever it found to
-/// do), `Ok(Err(page))` when the request was refused.
-pub async fn handle<F>(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    form: AddressForm,
-    kind: &'static str,
-    pages: &Pages,
-    act: F,
-) -> AppResult<Result<String, HttpResponse>>
-where
-    F: FnOnce(&mut AnyConnection, &EmailAddress, NaiveDateTime) -> AppResult<()> + Send + 'static,
-{
-    let l = locale(req, None);
-    if !super::security::same_origin(req, state.settings.base_url()) {
-        return Ok(Err(forbidden(l)));
+/// An admitted request.
+pub struct Asked {
+    /// The address typed.
+    pub email: EmailAddress,
+    /// The page's language.
+    pub locale: Locale,
+    pub now: NaiveDateTime,
+}
+
+fn brand<R: EmailRequest>(state: &AppState) -> std::borrow::Cow<'_, Brand> {
+    if R::BRANDED {
+        std::borrow::Cow::Borrowed(&state.brand)
+    } else {
+        std::borrow::Cow::Owned(Brand::default())
     }
-    let typed = form.email;
+}
+
+/// `GET`: the empty form.
+pub async fn form<R: EmailRequest>(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let l = locale(&req, None);
+    let switch = with_lang(req.path(), Some(l.other()));
+    html(
+        StatusCode::OK,
+        R::form(&brand::<R>(&state), l, &switch, "", None),
+    )
+}
+
+/// `POST`: runs one request; the neutral answer when the action ran (whatever it found to
+/// do), a refusal's page otherwise.
+pub async fn send<R: EmailRequest>(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<AddressForm>,
+) -> AppResult<HttpResponse> {
+    let l = locale(&req, None);
+    let typed = form.into_inner().email;
     let Some(email) = EmailAddress::parse(typed.trim()) else {
         let switch = with_lang(req.path(), Some(l.other()));
-        return Ok(Err(html(
+        return Ok(html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            (pages.form)(
-                &state.brand,
+            R::form(
+                &brand::<R>(&state),
                 l,
                 &switch,
                 &typed,
                 Some(t(l, "password.invalid_email")),
             ),
-        )));
+        ));
     };
-    let client = super::security::client_address(req, &state.settings.server.trusted_proxies);
-    let rules = throttle::email_request_rules(kind, email.as_str(), &client);
+    let client = super::security::client_address(&req, &state.settings.server.trusted_proxies);
+    let rules = throttle::email_request_rules(R::KIND, email.as_str(), &client);
     let shown = email.as_str().to_owned();
     let admitted = state
-        .db
-        .write(move |c| {
+        .write_mailing(move |c, mail| {
             let now = db::now();
             if db::throttle::begin(c, &rules, now)?.is_err() {
-                return Ok::<_, AppError>(false);
+                return Ok(false);
             }
-            act(c, &email, now)?;
+            let asked = Asked {
+                email,
+                locale: l,
+                now,
+            };
+            R::act(c, mail, &asked)?;
             Ok(true)
         })
         .await?;
-    if !admitted {
-        return Ok(Err(html(
+    Ok(if admitted {
+        html(StatusCode::OK, R::sent(&state, l, &shown))
+    } else {
+        html(
             StatusCode::TOO_MANY_REQUESTS,
-            (pages.throttled)(&state.brand, l),
-        )));
-    }
-    Ok(Ok(shown))
+            R::throttled(&brand::<R>(&state), l),
+        )
+    })
 }

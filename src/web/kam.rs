@@ -6,31 +6,21 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::extractors::{Report, ReviewLink};
 use super::reconcile::page_model;
-use super::response::{chosen_lang, html, locale, not_found_page, see_other};
-use super::staff::forbidden;
+use super::response::{html, locale, see_other};
 use super::views::release as release_view;
 use super::views::review_report as view;
 use super::AppState;
 use crate::actions::{reconcile, release};
 use crate::db;
 use crate::domain::forms::plan::{self, Problem, Typed};
-use crate::domain::ids::{PersonId, ReviewId};
-use crate::domain::security::token;
+use crate::domain::ids::PersonId;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 
-/// The review a well-formed, released link opens.
-async fn review_of(state: &AppState, raw: &str) -> AppResult<Option<ReviewId>> {
-    if !token::well_formed(raw) {
-        return Ok(None);
-    }
-    let hash = token::hash(raw);
-    state
-        .db
-        .read(move |c| release::review_for_link(c, &hash))
-        .await
-}
+/// The KAM's link to their report.
+type KamLink = ReviewLink<Report>;
 
 /// What the KAM's page shows besides the report.
 struct PlanState {
@@ -42,11 +32,10 @@ struct PlanState {
 async fn page(
     state: &AppState,
     req: &HttpRequest,
-    raw: &str,
-    review_id: ReviewId,
+    link: &KamLink,
     plan: Option<PlanState>,
 ) -> AppResult<HttpResponse> {
-    let id = review_id.clone();
+    let id = link.review.clone();
     let (r, rel, goals) = state
         .db
         .read(move |c| {
@@ -59,10 +48,7 @@ async fn page(
     let l = locale(req, None);
     let mut model = page_model(&r);
     model.reader = crate::web::views::review_model::Reader::Kam;
-    let action = |what: &str| match chosen_lang(req) {
-        Some(x) => format!("/k/{raw}/{what}?lang={}", x.as_str()),
-        None => format!("/k/{raw}/{what}"),
-    };
+    let action = |what: &str| link.url(req, what, "");
     let plan = plan.unwrap_or_else(|| PlanState {
         rows: goals
             .iter()
@@ -89,11 +75,11 @@ async fn page(
     let frame = view::Frame {
         title: t(l, "kam.title").to_owned(),
         back: None,
-        switch: Some(format!("/k/{raw}?lang={}", l.other().as_str())),
+        switch: Some(link.in_language(l.other())),
         top: release_view::kam_ack(
             l,
             rel.and_then(|x| x.acknowledged_at),
-            &action("acknowledge"),
+            &action("/acknowledge"),
         ),
         bottom: release_view::kam_plan(
             l,
@@ -101,7 +87,7 @@ async fn page(
             &plan.rows,
             &plan.problems,
             &comments,
-            &action("plan"),
+            &action("/plan"),
             plan.saved,
         ),
     };
@@ -117,55 +103,34 @@ async fn page(
 pub async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    link: KamLink,
 ) -> AppResult<HttpResponse> {
-    let Some(review) = review_of(&state, &path).await? else {
-        return Ok(not_found_page(&req));
-    };
-    page(&state, &req, &path, review, None).await
-}
-
-fn back_to(req: &HttpRequest, raw: &str, query: &str) -> String {
-    match chosen_lang(req) {
-        Some(x) => format!("/k/{raw}?{query}&lang={}", x.as_str()),
-        None => format!("/k/{raw}?{query}"),
-    }
+    page(&state, &req, &link, None).await
 }
 
 /// `POST /k/{token}/acknowledge`
 pub async fn acknowledge(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    link: KamLink,
 ) -> AppResult<HttpResponse> {
-    if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(forbidden(locale(&req, None)));
-    }
-    let Some(review) = review_of(&state, &path).await? else {
-        return Ok(not_found_page(&req));
-    };
+    let review = link.review.clone();
     state
         .db
         .write(move |c| release::acknowledge(c, &review, db::now()))
         .await?;
-    Ok(see_other(back_to(&req, &path, "acknowledged=1")))
+    Ok(see_other(link.url(&req, "", "acknowledged=1")))
 }
 
 /// `POST /k/{token}/plan`: 1–5 goals; any problem re-renders the form with what was typed.
 pub async fn plan(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    link: KamLink,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(forbidden(locale(&req, None)));
-    }
-    let Some(review) = review_of(&state, &path).await? else {
-        return Ok(not_found_page(&req));
-    };
     let rows = plan::typed(&form.into_inner());
-    let id = review.clone();
+    let (id, review) = (link.review.clone(), link.review.clone());
     let rubric = state
         .db
         .read(move |c| {
@@ -182,8 +147,7 @@ pub async fn plan(
             page(
                 &state,
                 &req,
-                &path,
-                review,
+                &link,
                 Some(PlanState {
                     rows,
                     problems,
@@ -197,7 +161,7 @@ pub async fn plan(
                 .db
                 .write(move |c| release::save_plan(c, &review, &goals, db::now()))
                 .await?;
-            Ok(see_other(back_to(&req, &path, "saved=1") + "#plan-title"))
+            Ok(see_other(link.url(&req, "", "saved=1") + "#plan-title"))
         }
     }
 }

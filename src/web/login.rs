@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 
 use super::extractors::Staff;
 use super::response::{chosen_lang, html, locale, see_other};
-use super::staff::{cookie_name, current, forbidden, session_cookie};
+use super::staff::{cookie_name, current, session_cookie};
 use super::views::staff as view;
 use super::AppState;
 use crate::actions::sign_in;
@@ -65,9 +65,6 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
-    if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(forbidden(l));
-    }
     let LoginForm {
         email,
         password,

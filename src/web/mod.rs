@@ -5,6 +5,7 @@ pub mod assets;
 pub mod email_request;
 pub mod errors;
 pub mod extractors;
+pub mod guard;
 pub mod kam;
 pub mod link_request;
 pub mod login;
@@ -20,7 +21,6 @@ pub mod review_report;
 pub mod security;
 pub mod session_resume;
 pub mod staff;
-pub mod staff_guard;
 pub mod supervisor;
 pub mod views;
 
@@ -75,6 +75,20 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Runs `f` in one write transaction, handing it what sending mail needs.
+    pub async fn write_mailing<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut crate::db::AnyConnection, crate::actions::Mail<'_>) -> AppResult<T>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let (templates, settings) = (self.templates.clone(), self.settings.clone());
+        self.db
+            .write(move |c| f(c, crate::actions::Mail::new(&templates, &settings)))
+            .await
+    }
+
     /// The state shared by every worker of one server.
     pub fn new(
         db: Db,
@@ -166,16 +180,16 @@ route_table! {
     get "/k/{token}" => kam::show, Public;
     post "/k/{token}/acknowledge" => kam::acknowledge, Public;
     post "/k/{token}/plan" => kam::plan, Public;
-    get "/links" => link_request::form, Public;
-    post "/links" => link_request::send, Public;
+    get "/links" => email_request::form::<link_request::Links>, Public;
+    post "/links" => email_request::send::<link_request::Links>, Public;
     get "/healthz" => health, Public;
     get "/readyz" => ready, Public;
     get "/" => supervisor::home, Staff;
     get "/login" => login::login_form, Public;
     post "/login" => login::login, Public;
     post "/logout" => login::logout, Staff;
-    get "/password/forgot" => password_reset::forgot_form, Public;
-    post "/password/forgot" => password_reset::forgot, Public;
+    get "/password/forgot" => email_request::form::<password_reset::Forgot>, Public;
+    post "/password/forgot" => email_request::send::<password_reset::Forgot>, Public;
     get "/password/reset/{token}" => password_reset::choose_form, Public;
     post "/password/reset/{token}" => password_reset::choose, Public;
     post "/rate/{assignment}" => supervisor::rate, Staff;
@@ -279,7 +293,7 @@ pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Resu
                     .limit(16 * 1024)
                     .error_handler(|e, _| AppError::Invalid(e.to_string()).into()),
             )
-            .wrap(actix_web::middleware::from_fn(staff_guard::guard))
+            .wrap(actix_web::middleware::from_fn(guard::guard))
             .wrap(security::headers())
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 security::time_limit(limit, req, next)

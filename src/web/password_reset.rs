@@ -5,14 +5,16 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::email_request::{self, AddressForm, Pages};
+use maud::Markup;
+
+use super::email_request::{Asked, EmailRequest};
 use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
-use super::staff::forbidden;
 use super::views::layout::Brand;
 use super::views::password_reset as view;
 use super::AppState;
 use crate::actions::password_reset as reset;
-use crate::db;
+use crate::actions::Mail;
+use crate::db::{self, AnyConnection};
 use crate::domain::locale::Locale;
 use crate::domain::security::{password as passwords, token};
 use crate::error::{AppError, AppResult};
@@ -23,44 +25,28 @@ fn switch(req: &HttpRequest, l: Locale) -> String {
     with_lang(req.path(), Some(l.other()))
 }
 
-/// `GET /password/forgot`
-pub async fn forgot_form(req: HttpRequest) -> HttpResponse {
-    let l = locale(&req, None);
-    html(
-        StatusCode::OK,
-        view::forgot(&Brand::default(), l, &switch(&req, l), "", None),
-    )
-}
+/// `GET/POST /password/forgot`: the same answer whether or not the address has an account.
+pub struct Forgot;
 
-const PAGES: Pages = Pages {
-    form: view::forgot,
-    throttled: view::throttled,
-};
+impl EmailRequest for Forgot {
+    const KIND: &'static str = "reset";
+    const BRANDED: bool = false;
 
-/// `POST /password/forgot`: the same answer whether or not the address has an account.
-pub async fn forgot(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<AddressForm>,
-) -> AppResult<HttpResponse> {
-    let l = locale(&req, None);
-    let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    let asked = email_request::handle(
-        &state,
-        &req,
-        form.into_inner(),
-        "reset",
-        &PAGES,
-        move |c, email, now| reset::request(c, &templates, &settings, email, l, now),
-    )
-    .await?;
-    Ok(match asked {
-        Ok(email) => html(
-            StatusCode::OK,
-            view::sent(l, &email, reset::valid_for().num_minutes()),
-        ),
-        Err(refused) => refused,
-    })
+    fn form(brand: &Brand, l: Locale, switch: &str, typed: &str, error: Option<&str>) -> Markup {
+        view::forgot(brand, l, switch, typed, error)
+    }
+
+    fn throttled(brand: &Brand, l: Locale) -> Markup {
+        view::throttled(brand, l)
+    }
+
+    fn act(conn: &mut AnyConnection, mail: Mail<'_>, a: &Asked) -> AppResult<()> {
+        reset::request(conn, mail, &a.email, a.locale, a.now)
+    }
+
+    fn sent(_: &AppState, l: Locale, email: &str) -> Markup {
+        view::sent(l, email, reset::valid_for().num_minutes())
+    }
 }
 
 /// The token of a reset path, hashed; `None` (a 404 without a query) when it is malformed.
@@ -108,9 +94,6 @@ pub async fn choose(
     form: web::Form<ChooseForm>,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
-    if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(forbidden(l));
-    }
     let Some(hash) = token_hash(&path) else {
         return Ok(not_found_page(&req));
     };

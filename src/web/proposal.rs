@@ -6,8 +6,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::response::{chosen_lang, html, locale, not_found_page, see_other};
-use super::staff::forbidden;
+use super::extractors::{Nominations, ReviewLink};
+use super::response::{html, locale, see_other};
 use super::views::layout::rater_page;
 use super::views::proposal::{editor, standing, Editor, EditorView};
 use super::AppState;
@@ -18,21 +18,11 @@ use crate::domain::ids::ReviewId;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::rules::lifecycle::accepts_answers;
-use crate::domain::security::token;
 use crate::error::AppResult;
 use crate::i18n::tf;
 
-/// The review a well-formed, live nomination link opens.
-async fn review_of(state: &AppState, raw: &str) -> AppResult<Option<ReviewId>> {
-    if !token::well_formed(raw) {
-        return Ok(None);
-    }
-    let hash = token::hash(raw);
-    state
-        .db
-        .read(move |c| proposals::review_for_link(c, &hash))
-        .await
-}
+/// The KAM's link to their list of proposed raters.
+type KamLink = ReviewLink<Nominations>;
 
 pub(super) async fn load(state: &AppState, review_id: &ReviewId) -> AppResult<Loaded> {
     let id = review_id.clone();
@@ -152,7 +142,7 @@ pub(super) fn form_state(loaded: &Loaded, sent: Option<Sent>) -> Sent {
 fn kam_page(
     state: &AppState,
     req: &HttpRequest,
-    raw: &str,
+    link: &KamLink,
     loaded: &Loaded,
     sent: Option<Sent>,
     notice: Option<String>,
@@ -164,10 +154,7 @@ fn kam_page(
         rows,
         problems,
     } = form_state(loaded, sent);
-    let action = match chosen_lang(req) {
-        Some(x) => format!("/n/{raw}?lang={}", x.as_str()),
-        None => format!("/n/{raw}"),
-    };
+    let action = link.url(req, "", "");
     let v = EditorView {
         editor: Editor::Kam,
         action: &action,
@@ -184,7 +171,7 @@ fn kam_page(
         open: accepts_answers(loaded.cycle.status, loaded.cycle.closes_at, db::now()),
     };
     let title = tf(l, "proposal.title", &[("cycle", &loaded.cycle.name)]);
-    let switch = format!("/n/{raw}?lang={}", l.other().as_str());
+    let switch = link.in_language(l.other());
     rater_page(
         &state.brand,
         l,
@@ -208,12 +195,9 @@ fn kam_locale(loaded: &Loaded) -> Option<Locale> {
 pub async fn kam_show(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    link: KamLink,
 ) -> AppResult<HttpResponse> {
-    let Some(review) = review_of(&state, &path).await? else {
-        return Ok(not_found_page(&req));
-    };
-    let loaded = load(&state, &review).await?;
+    let loaded = load(&state, &link.review).await?;
     let l = locale(&req, kam_locale(&loaded));
     let saved = req.query_string().contains("saved=1");
     let notice = saved.then(|| {
@@ -225,7 +209,7 @@ pub async fn kam_show(
     });
     Ok(html(
         StatusCode::OK,
-        kam_page(&state, &req, &path, &loaded, None, notice),
+        kam_page(&state, &req, &link, &loaded, None, notice),
     ))
 }
 
@@ -233,22 +217,17 @@ pub async fn kam_show(
 pub async fn kam_save(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    link: KamLink,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    if !super::security::same_origin(&req, state.settings.base_url()) {
-        return Ok(forbidden(locale(&req, None)));
-    }
-    let Some(review) = review_of(&state, &path).await? else {
-        return Ok(not_found_page(&req));
-    };
+    let review = link.review.clone();
     let loaded = load(&state, &review).await?;
     let list = match read_list(&form.into_inner(), &loaded) {
         Ok(list) => list,
         Err((status, sent)) => {
             return Ok(html(
                 status,
-                kam_page(&state, &req, &path, &loaded, Some(sent), None),
+                kam_page(&state, &req, &link, &loaded, Some(sent), None),
             ))
         }
     };
@@ -258,19 +237,13 @@ pub async fn kam_save(
         .write(move |c| proposals::save(c, &id, &list, None, db::now()))
         .await;
     match saved {
-        Ok(()) => {
-            let back = match chosen_lang(&req) {
-                Some(x) => format!("/n/{}?saved=1&lang={}", path.as_str(), x.as_str()),
-                None => format!("/n/{}?saved=1", path.as_str()),
-            };
-            Ok(see_other(back))
-        }
+        Ok(()) => Ok(see_other(link.url(&req, "", "saved=1"))),
         Err(e) if e.refusal(locale(&req, Some(loaded.kam_locale))).is_some() => {
             let notice = e.refusal(locale(&req, Some(loaded.kam_locale)));
             let loaded = load(&state, &review).await?;
             Ok(html(
                 StatusCode::CONFLICT,
-                kam_page(&state, &req, &path, &loaded, None, notice),
+                kam_page(&state, &req, &link, &loaded, None, notice),
             ))
         }
         Err(e) => Err(e),

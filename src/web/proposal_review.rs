@@ -121,20 +121,11 @@ pub async fn supervisor_save(
         }
     };
     let (id, actor) = (loaded.review.review.id.clone(), session.person_id.clone());
-    let (templates, settings) = (state.templates.clone(), state.settings.clone());
     let done = state
-        .db
-        .write(move |c| {
+        .write_mailing(move |c, mail| {
             let now = db::now();
             if approving {
-                proposals::approve(
-                    c,
-                    crate::actions::Mail::new(&templates, &settings),
-                    &id,
-                    &list,
-                    &actor,
-                    now,
-                )
+                proposals::approve(c, mail, &id, &list, &actor, now)
             } else {
                 proposals::save(c, &id, &list, Some(&actor), now).map(|()| 0)
             }

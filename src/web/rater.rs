@@ -179,22 +179,6 @@ fn refusal_text(l: Locale, r: &Refusal) -> String {
     }
 }
 
-/// Checks the origin and reads the body; `Err` is the response to give instead.
-async fn guarded_body(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<Result<Vec<(String, String)>, &'static str>, HttpResponse> {
-    if !super::security::same_origin(req, state.settings.base_url()) {
-        let l = locale(req, None);
-        return Err(html(
-            StatusCode::FORBIDDEN,
-            layout::problem(l, ProblemPage::Bad, Some(&tf(l, "bad.origin", &[]))),
-        ));
-    }
-    Ok(read_form(payload).await)
-}
-
 /// A rater's POST once its origin, body and link have been checked.
 pub(super) struct RaterPost {
     pub ctx: Box<RaterContext>,
@@ -212,10 +196,8 @@ pub(super) async fn rater_post(
     access: &Access,
     payload: web::Payload,
 ) -> AppResult<Result<RaterPost, HttpResponse>> {
-    let body = match guarded_body(state, req, payload).await {
-        Ok(b) => b,
-        Err(r) => return Ok(Err(r)),
-    };
+    // the origin was checked before (`web::guard`)
+    let body = read_form(payload).await;
     let ctx = match answerable(state, req, access).await? {
         Ok(ctx) => ctx,
         Err(r) => return Ok(Err(r)),

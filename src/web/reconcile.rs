@@ -182,7 +182,7 @@ pub async fn save(
     let review_id = path.into_inner();
     let r = std::sync::Arc::new(load(&state, &session, &review_id).await?);
     // the body is decoded strictly (bad UTF-8 is refused, never stored as U+FFFD in a
-    // rationale); the token and the origin were checked before (`staff_guard`)
+    // rationale); the token and the origin were checked before (`web::guard`)
     let form = crate::domain::forms::urlencoded::parse(&body)
         .map_err(|e| AppError::Invalid(e.to_string()))?;
     let Submission {

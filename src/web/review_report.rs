@@ -118,15 +118,9 @@ pub async fn release(
         return Err(AppError::NotFound);
     }
     let id = r.review.listing.review.id.clone();
-    let (templates, settings, actor) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        session.person_id.clone(),
-    );
-    let review = id.clone();
+    let (review, actor) = (id.clone(), session.person_id.clone());
     state
-        .db
-        .write(move |c| release::release(c, &templates, &settings, &review, &actor, db::now()))
+        .write_mailing(move |c, mail| release::release(c, mail, &review, &actor, db::now()))
         .await?;
     // back to the page the release was offered on: the review (after sign-off) or the report
     Ok(if flag(&req, "from=review") {

@@ -39,7 +39,7 @@ pub fn safe_resume_path(path: &str) -> bool {
         && is_staff_path(path)
 }
 
-/// A staff form posted without a live session ([`super::staff_guard`] calls it): see the
+/// A staff form posted without a live session ([`super::guard`] calls it): see the
 /// module's documentation. Anything else goes on to the handler, whose extractor sends the
 /// browser to the sign-in.
 pub async fn carry(

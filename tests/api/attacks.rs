@@ -23,7 +23,7 @@ fn report_rows(
 
 fn due_work(app: &TestApp) {
     let (s, t) = (app.settings.clone(), app.templates.clone());
-    app.write(move |c| schedule::due_work(c, &t, &s, db::now()))
+    app.write(move |c| schedule::due_work(c, kam360::actions::Mail::new(&t, &s), db::now()))
         .expect("due work");
 }
 
@@ -179,7 +179,14 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
     let reissue = {
         let (s, t, id) = (s.clone(), t.clone(), id.clone());
         move |c: &mut db::AnyConnection| {
-            links::reissue(c, &t, &s, &id, "kam@t.cn", "c4@client.cn", db::now())
+            links::reissue(
+                c,
+                kam360::actions::Mail::new(&t, &s),
+                &id,
+                "kam@t.cn",
+                "c4@client.cn",
+                db::now(),
+            )
         }
     };
     let err = app.write(reissue).expect_err("refused").to_string();
@@ -189,7 +196,14 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
         .rater("kam@t.cn", "boss@t.cn", "c5@client.cn", "customer", "en")
         .csv();
     let import = move |c: &mut db::AnyConnection| {
-        nominations::import(c, &t, &s, &id, csv.as_bytes(), db::now())
+        nominations::import(
+            c,
+            kam360::actions::Mail::new(&t, &s),
+            &id,
+            csv.as_bytes(),
+            None,
+            db::now(),
+        )
     };
     let err = app.write(import).expect_err("refused").to_string();
     assert!(
@@ -233,7 +247,15 @@ async fn a_visible_review_takes_no_new_rater(app: TestApp) {
     let import = {
         let (s, t, id) = (s.clone(), t.clone(), id.clone());
         move |c: &mut db::AnyConnection| {
-            nominations::import(c, &t, &s, &id, csv.as_bytes(), db::now()).map(|_| ())
+            nominations::import(
+                c,
+                kam360::actions::Mail::new(&t, &s),
+                &id,
+                csv.as_bytes(),
+                None,
+                db::now(),
+            )
+            .map(|_| ())
         }
     };
     let err = app.write(import.clone()).expect_err("refused").to_string();
@@ -340,7 +362,7 @@ async fn no_live_link_is_left_in_the_database_file() {
     server.script.lock().expect("lock").reject_rcpt.clear();
     let (s, t) = (app.settings.clone(), app.templates.clone());
     let retried = app
-        .write(move |c| outbox::retry(c, &t, &s, None, db::now()))
+        .write(move |c| outbox::retry(c, kam360::actions::Mail::new(&t, &s), None, None, db::now()))
         .expect("retry");
     assert_eq!((retried.relinked, retried.requeued), (1, 0));
     assert_eq!(app.get(&l.link("c1@client.cn")).await.status(), 404);
@@ -367,7 +389,16 @@ async fn no_live_link_is_left_in_the_database_file() {
         .rater("kam@t.cn", "boss@t.cn", "c4@client.cn", "customer", "en")
         .csv();
     let (_, new_links) = app
-        .write(move |c| nominations::import(c, &t, &s, &id, csv.as_bytes(), db::now()))
+        .write(move |c| {
+            nominations::import(
+                c,
+                kam360::actions::Mail::new(&t, &s),
+                &id,
+                csv.as_bytes(),
+                None,
+                db::now(),
+            )
+        })
         .expect("import");
     let id = l.cycle_id.clone();
     app.write(move |c| links::revoke(c, &id, "kam@t.cn", "c4@client.cn", db::now()))

@@ -363,8 +363,21 @@ async fn a_kam_proposes_and_the_supervisor_approves_in_chromium() {
             )
             .expect("settings");
             let id = kam360::actions::cycles::create_with(conn, &s, &r, &checked, None, now)?;
-            kam360::actions::nominations::import(conn, &t, &s, &id, csv.as_bytes(), now)?;
-            kam360::actions::cycles::launch(conn, &t, &s, &id, now)?;
+            kam360::actions::nominations::import(
+                conn,
+                kam360::actions::Mail::new(&t, &s),
+                &id,
+                csv.as_bytes(),
+                None,
+                now,
+            )?;
+            kam360::actions::cycles::launch(
+                conn,
+                kam360::actions::Mail::new(&t, &s),
+                &id,
+                None,
+                now,
+            )?;
             Ok(id)
         })
         .expect("cycle");

@@ -49,8 +49,15 @@ fn scenario(
         .write_blocking(|c| -> AppResult<(String, String)> {
             let now = db::now();
             let id = cycles::create(c, &s, &rubric, "Prop", future(10), now)?;
-            nominations::import(c, t, &s, &id, csv.as_bytes(), now)?;
-            let links = cycles::launch(c, t, &s, &id, now)?;
+            nominations::import(
+                c,
+                kam360::actions::Mail::new(t, &s),
+                &id,
+                csv.as_bytes(),
+                None,
+                now,
+            )?;
+            let links = cycles::launch(c, kam360::actions::Mail::new(t, &s), &id, None, now)?;
             for (gi, (g, levels)) in groups.iter().enumerate() {
                 for (i, level) in levels.iter().enumerate() {
                     let a = links
@@ -79,7 +86,7 @@ fn scenario(
                     )?;
                 }
             }
-            cycles::close(c, t, &s, &id, now)?;
+            cycles::close(c, kam360::actions::Mail::new(t, &s), &id, None, now)?;
             let review = db::reviews::list_for_cycle(c, &id)?.remove(0).review.id;
             let boss = db::people::find_by_email(c, "boss@t.cn")?.expect("boss").id;
             let data = reconcile::load(c, &review, &boss, false)?.expect("own review");

@@ -202,7 +202,15 @@ async fn a_550_fails_that_recipient_only_and_can_be_retried() {
     // the failed invitation kept no body (it held a live link): the retry sends a fresh link
     let (s, t) = (app.settings.clone(), app.templates.clone());
     let r = app
-        .write(move |c| kam360::actions::outbox::retry(c, &t, &s, None, db::now()))
+        .write(move |c| {
+            kam360::actions::outbox::retry(
+                c,
+                kam360::actions::Mail::new(&t, &s),
+                None,
+                None,
+                db::now(),
+            )
+        })
         .expect("retry");
     assert_eq!((r.queued(), r.relinked), (1, 1));
     assert_eq!(dispatch_all_pending_emails(&app).await.sent, 1);

@@ -118,8 +118,16 @@ async fn submit_form(app: &TestApp, l: &Launched, rater: &str, level: &str, comm
 /// Closes the cycle now (SPEC §5: the results become visible).
 pub fn close_cycle(app: &TestApp, cycle: &kam360::domain::ids::CycleId) {
     let (s, t, id) = (app.settings.clone(), app.templates.clone(), cycle.clone());
-    app.write(move |c| cycles::close(c, &t, &s, &id, kam360::db::now()))
-        .expect("close");
+    app.write(move |c| {
+        cycles::close(
+            c,
+            kam360::actions::Mail::new(&t, &s),
+            &id,
+            None,
+            kam360::db::now(),
+        )
+    })
+    .expect("close");
 }
 
 /// The id of the cycle's first review.
@@ -199,7 +207,14 @@ pub fn draft_cycle(app: &TestApp, n: &Nominations) -> kam360::domain::ids::Cycle
     app.write(move |c| {
         let now = kam360::db::now();
         let id = cycles::create(c, &s, &r, "Test cycle", future(14), now)?;
-        nominations::import(c, &t, &s, &id, csv.as_bytes(), now)?;
+        nominations::import(
+            c,
+            kam360::actions::Mail::new(&t, &s),
+            &id,
+            csv.as_bytes(),
+            None,
+            now,
+        )?;
         Ok(id)
     })
     .expect("draft cycle")
@@ -214,7 +229,15 @@ pub fn launched_cycle(app: &TestApp, n: &Nominations) -> Launched {
         cycle_id.clone(),
     );
     let links = app
-        .write(move |c| cycles::launch(c, &t, &s, &id, kam360::db::now()))
+        .write(move |c| {
+            cycles::launch(
+                c,
+                kam360::actions::Mail::new(&t, &s),
+                &id,
+                None,
+                kam360::db::now(),
+            )
+        })
         .expect("launch");
     Launched { cycle_id, links }
 }

@@ -26,8 +26,17 @@ fn import(
     csv: String,
 ) -> Result<nominations::ImportSummary, AppError> {
     let (s, t, id) = (app.settings.clone(), app.templates.clone(), cycle.clone());
-    app.write(move |c| nominations::import(c, &t, &s, &id, csv.as_bytes(), kam360::db::now()))
-        .map(|(s, _)| s)
+    app.write(move |c| {
+        nominations::import(
+            c,
+            kam360::actions::Mail::new(&t, &s),
+            &id,
+            csv.as_bytes(),
+            None,
+            kam360::db::now(),
+        )
+    })
+    .map(|(s, _)| s)
 }
 
 fn empty_cycle(app: &TestApp) -> kam360::domain::ids::CycleId {
@@ -110,8 +119,16 @@ async fn closed_cycles_and_unknown_ids_are_refused(app: TestApp) {
     );
     let id = draft_cycle(&app, &standard());
     let (s, t, c2) = (app.settings.clone(), app.templates.clone(), id.clone());
-    app.write(move |c| cycles::launch(c, &t, &s, &c2, kam360::db::now()))
-        .expect("launch");
+    app.write(move |c| {
+        cycles::launch(
+            c,
+            kam360::actions::Mail::new(&t, &s),
+            &c2,
+            None,
+            kam360::db::now(),
+        )
+    })
+    .expect("launch");
     crate::fixtures::close_cycle(&app, &id);
     assert!(
         matches!(import(&app, &id, standard().csv()), Err(AppError::Invalid(m)) if m.contains("closed"))

@@ -154,8 +154,10 @@ async fn kams_propose_and_supervisors_approve(app: TestApp) {
         .expect("self and supervisor answered");
     }
     let (s, t) = (app.settings.clone(), app.templates.clone());
-    app.write(move |c| kam360::actions::schedule::due_work(c, &t, &s, db::now()))
-        .expect("due work");
+    app.write(move |c| {
+        kam360::actions::schedule::due_work(c, kam360::actions::Mail::new(&t, &s), db::now())
+    })
+    .expect("due work");
     let latched = {
         let review = review.clone();
         app.read(move |c| {

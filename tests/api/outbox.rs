@@ -92,8 +92,7 @@ async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
         .write(move |c| {
             kam360::actions::links::reissue(
                 c,
-                &t,
-                &st,
+                kam360::actions::Mail::new(&t, &st),
                 &id,
                 "kam@t.cn",
                 "c2@client.cn",
@@ -142,8 +141,7 @@ async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
         .write(move |c| {
             kam360::actions::links::reissue(
                 c,
-                &t,
-                &st,
+                kam360::actions::Mail::new(&t, &st),
                 &id2,
                 "kam@t.cn",
                 "c3@client.cn",

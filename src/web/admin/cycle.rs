@@ -225,28 +225,21 @@ where
         + Send
         + 'static,
 {
-    let StaffRequest { req, session } = asker;
-    act_keeping(
-        state,
-        StaffRequest::new(req, session),
-        cycle_id,
-        done,
-        None,
-        f,
-    )
-    .await
+    let other = |reason| Refusal {
+        other: Some(reason),
+        ..Default::default()
+    };
+    act_keeping(state, asker, cycle_id, done, other, f).await
 }
 
-/// [`act`], keeping a typed row (nomination id, its fields) in its form when refused.
-pub(super) async fn act_keeping<F>(
+/// [`act`], where `keep` turns the refusal's reason into what the page shows again (a typed
+/// row kept in its form, the CSV's bad lines…).
+pub(super) async fn act_keeping<'a, F>(
     state: &AppState,
     asker: StaffRequest<'_>,
     cycle_id: &CycleId,
     done: Notice,
-    typed: Option<(
-        AssignmentId,
-        crate::domain::forms::nomination_form::EditInput,
-    )>,
+    keep: impl FnOnce(String) -> Refusal<'a>,
     f: F,
 ) -> AppResult<HttpResponse>
 where
@@ -254,28 +247,15 @@ where
         + Send
         + 'static,
 {
-    let StaffRequest { req, session } = asker;
-    let id = cycle_id;
+    let req = asker.req;
     // the view of the list the action was taken from (search, filter, page)
     let view = web::Query::<PageQuery>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .unwrap_or_default();
-    let to = format!("/admin/cycles/{}{}", id.as_str(), view.kept());
+    let to = format!("/admin/cycles/{}{}", cycle_id.as_str(), view.kept());
     let again = |reason: String| async move {
-        let refusal = Refusal {
-            other: Some(reason),
-            row: typed,
-            ..Default::default()
-        };
-        render(
-            state,
-            StaffRequest::new(req, session),
-            id,
-            view,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            refusal,
-        )
-        .await
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        render(state, asker, cycle_id, view, status, keep(reason)).await
     };
-    super::run(state, StaffRequest::new(req, session), to, done, f, again).await
+    super::run(state, asker, to, done, f, again).await
 }

@@ -9,10 +9,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::cycle::{act, act_keeping};
 use crate::actions::{follow_up, links, proposals};
 use crate::db;
-use crate::domain::ids::{AssignmentId, CycleId, ReviewId};
+use crate::domain::ids::{CycleId, ReviewId};
 use crate::domain::status::Notice;
 use crate::error::AppResult;
 use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::views::admin::cycle::Refusal;
 use crate::web::AppState;
 
 /// The one-button actions on a nomination.
@@ -28,11 +29,11 @@ async fn step(
     session: &crate::db::sessions::StaffSession,
     state: &AppState,
     req: &HttpRequest,
-    path: &(CycleId, AssignmentId),
+    target: &links::Target,
     step: Step,
 ) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = path.clone();
-    let c2 = cycle.clone();
+    let cycle = target.cycle_id.clone();
+    let target = target.clone();
     let done = match step {
         Step::Remind => Notice::Reminded,
         Step::Reissue => Notice::Reissued,
@@ -45,10 +46,6 @@ async fn step(
         done,
         move |c, mail, actor| {
             let now = db::now();
-            let target = links::Target {
-                cycle_id: &c2,
-                assignment_id: &assignment,
-            };
             match step {
                 Step::Remind => follow_up::remind(c, mail, &target, Some(actor), now),
                 Step::Reissue => {
@@ -62,7 +59,7 @@ async fn step(
     .await
 }
 
-super::admin_steps! { step, (CycleId, AssignmentId);
+super::admin_steps! { step, links::Target;
     /// `POST /admin/cycles/{cycle}/nominations/{assignment}/remind`: a reminder with a fresh
     /// link now.
     remind => Step::Remind;
@@ -86,31 +83,30 @@ pub async fn correct_email(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(CycleId, AssignmentId)>,
+    path: web::Path<links::Target>,
     form: web::Form<EmailForm>,
 ) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = path.into_inner();
+    let target = path.into_inner();
     let form = form.into_inner();
-    let (c2, email, a2) = (cycle.clone(), form.email.clone(), assignment.clone());
+    let (cycle, email) = (target.cycle_id.clone(), form.email.clone());
     // a refused address comes back in its field, as typed
-    let typed = Some((
-        assignment,
-        crate::domain::forms::nomination_form::EditInput {
-            email: form.email.clone(),
-            ..Default::default()
-        },
-    ));
+    let typed = crate::domain::forms::nomination_form::EditInput {
+        email: form.email.clone(),
+        ..Default::default()
+    };
+    let row = Some((target.assignment_id.clone(), typed));
+    let keep = |reason| Refusal {
+        other: Some(reason),
+        row,
+        ..Default::default()
+    };
     act_keeping(
         &state,
         StaffRequest::new(&req, &session),
         &cycle,
         Notice::Corrected,
-        typed,
+        keep,
         move |c, mail, actor| {
-            let target = links::Target {
-                cycle_id: &c2,
-                assignment_id: &a2,
-            };
             follow_up::correct_email(c, mail, &target, &email, Some(actor), db::now()).map(|()| 1)
         },
     )

@@ -149,8 +149,8 @@ async fn step(
         to,
         done,
         move |c, mail, actor| match step {
-            Step::Launch => cycles::launch_by(c, mail, &id, Some(actor), now).map(|l| l.len()),
-            Step::Close => cycles::close_by(c, mail, &id, Some(actor), now),
+            Step::Launch => cycles::launch(c, mail, &id, Some(actor), now).map(|l| l.len()),
+            Step::Close => cycles::close(c, mail, &id, Some(actor), now),
             Step::Archive => retention::archive_by(c, &id, Some(actor), now).map(|()| 0),
         },
         again,

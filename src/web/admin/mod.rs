@@ -362,11 +362,7 @@ where
     let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
     let actor = session.person_id.clone();
-    let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    let mail = move |c: &mut db::AnyConnection| {
-        f(c, crate::actions::Mail::new(&templates, &settings), &actor)
-    };
-    match state.db.write(mail).await {
+    match state.write_mailing(move |c, mail| f(c, mail, &actor)).await {
         Ok(n) => Ok(see_other_with_notice(to, done, n, &state.settings)),
         Err(e) => match e.refusal(l) {
             Some(reason) => again(reason).await,

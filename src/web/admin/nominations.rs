@@ -5,20 +5,18 @@
 //! was typed.
 
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
-use super::cycle::{act, act_keeping, render};
-use crate::actions;
+use super::cycle::{act, act_keeping};
+use crate::actions::links::Target;
 use crate::actions::nominations::{self, NominationInput};
 use crate::db;
-use crate::domain::ids::{AssignmentId, CycleId};
+use crate::domain::ids::CycleId;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::response::{see_other_with_notice, staff_locale};
-use crate::web::views::admin::cycle::{PageQuery, Refusal};
+use crate::web::views::admin::cycle::Refusal;
 use crate::web::AppState;
 
 /// The largest CSV accepted (10,000 rows of long names fit well within it).
@@ -51,55 +49,29 @@ pub async fn upload(
             }
             bytes.extend_from_slice(&chunk);
         }
-        // the `csrf` field was checked before (`staff_guard`)
+        // the `csrf` field was checked before (`web::guard`)
         if name == "file" {
             file = Some(bytes);
         }
     }
     let bytes = file.unwrap_or_default();
-    let (templates, settings, actor, cycle) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        session.person_id.clone(),
-        id.clone(),
-    );
-    let result = state
-        .db
-        .write(move |c| {
-            nominations::import_by(
-                c,
-                crate::actions::Mail::new(&templates, &settings),
-                &cycle,
-                &bytes,
-                Some(&actor),
-                db::now(),
-            )
-        })
-        .await;
-    match result {
-        Ok((summary, _)) => Ok(see_other_with_notice(
-            format!("/admin/cycles/{}", id.as_str()),
-            Notice::Imported,
-            summary.added,
-            &state.settings,
-        )),
-        Err(AppError::Invalid(e)) => {
-            let refusal = Refusal {
-                import: e.lines().map(str::to_owned).collect(),
-                ..Default::default()
-            };
-            render(
-                &state,
-                StaffRequest::new(&req, &session),
-                &id,
-                PageQuery::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                refusal,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    // every bad row, `line N: reason` each
+    let keep = |reason: String| Refusal {
+        import: reason.lines().map(str::to_owned).collect(),
+        ..Default::default()
+    };
+    act_keeping(
+        &state,
+        StaffRequest::new(&req, &session),
+        &id.clone(),
+        Notice::Imported,
+        keep,
+        move |c, mail, actor| {
+            let (summary, _) = nominations::import(c, mail, &id, &bytes, Some(actor), db::now())?;
+            Ok(summary.added)
+        },
+    )
+    .await
 }
 
 /// The single-nomination form as posted.
@@ -118,53 +90,25 @@ pub async fn add(
     path: web::Path<CycleId>,
     form: web::Form<AddForm>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
-    let form = form.into_inner();
-    let id = path.into_inner();
-    let (templates, settings, actor, cycle, input) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        session.person_id.clone(),
-        id.clone(),
-        form.input.clone(),
-    );
-    let result = state
-        .db
-        .write(move |c| {
-            nominations::add_one(
-                c,
-                crate::actions::Mail::new(&templates, &settings),
-                &cycle,
-                &input,
-                Some(&actor),
-                db::now(),
-            )
-        })
-        .await;
-    match result {
-        Ok(s) => Ok(see_other_with_notice(
-            format!("/admin/cycles/{}", id.as_str()),
-            Notice::Added,
-            s.added,
-            &state.settings,
-        )),
-        Err(e) if e.refusal(l).is_some() => {
-            let refusal = Refusal {
-                add: Some((&form.input, e.refusal(l).unwrap_or_default())),
-                ..Default::default()
-            };
-            render(
-                &state,
-                StaffRequest::new(&req, &session),
-                &id,
-                PageQuery::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                refusal,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let (id, form) = (path.into_inner(), form.into_inner());
+    let input = form.input.clone();
+    // the form again, as typed, with the reason
+    let keep = |reason| Refusal {
+        add: Some((&form.input, reason)),
+        ..Default::default()
+    };
+    act_keeping(
+        &state,
+        StaffRequest::new(&req, &session),
+        &id.clone(),
+        Notice::Added,
+        keep,
+        move |c, mail, actor| {
+            let summary = nominations::add_one(c, mail, &id, &input, Some(actor), db::now())?;
+            Ok(summary.added)
+        },
+    )
+    .await
 }
 
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/remove` (a draft cycle).
@@ -172,18 +116,15 @@ pub async fn remove(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(CycleId, AssignmentId)>,
+    path: web::Path<Target>,
 ) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = path.into_inner();
-    let c2 = cycle.clone();
+    let target = path.into_inner();
     act(
         &state,
         StaffRequest::new(&req, &session),
-        &cycle,
+        &target.cycle_id.clone(),
         Notice::Removed,
-        move |c, _, actor| {
-            nominations::remove(c, &c2, &assignment, Some(actor), db::now()).map(|()| 1)
-        },
+        move |c, _, actor| nominations::remove(c, &target, Some(actor), db::now()).map(|()| 1),
     )
     .await
 }
@@ -202,43 +143,26 @@ pub async fn edit(
     Admin(session): Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(CycleId, AssignmentId)>,
+    path: web::Path<Target>,
     form: web::Form<EditForm>,
 ) -> AppResult<HttpResponse> {
-    let (cycle, assignment) = path.into_inner();
-    let form = form.into_inner();
-    let (c2, input) = (cycle.clone(), form.input);
+    let target = path.into_inner();
+    let input = form.into_inner().input;
     // a refused edit comes back open, as typed
-    let typed = Some((assignment.clone(), input.clone()));
+    let row = Some((target.assignment_id.clone(), input.clone()));
+    let keep = |reason| Refusal {
+        other: Some(reason),
+        row,
+        ..Default::default()
+    };
     act_keeping(
         &state,
         StaffRequest::new(&req, &session),
-        &cycle,
+        &target.cycle_id.clone(),
         Notice::EditedOne,
-        typed,
+        keep,
         move |c, mail, actor| {
-            let now = db::now();
-            nominations::edit(c, &c2, &assignment, &input, Some(actor), now)?;
-            // a corrected address, in the same transaction
-            let current = db::assignments::find_listing(c, &assignment)?
-                .ok_or(AppError::NotFound)?
-                .rater_email;
-            let typed = input.email.trim().to_lowercase();
-            if !typed.is_empty() && typed != current {
-                let target = actions::links::Target {
-                    cycle_id: &c2,
-                    assignment_id: &assignment,
-                };
-                actions::follow_up::correct_email(
-                    c,
-                    mail,
-                    &target,
-                    &input.email,
-                    Some(actor),
-                    now,
-                )?;
-            }
-            Ok(1)
+            nominations::edit(c, mail, &target, &input, Some(actor), db::now()).map(|()| 1)
         },
     )
     .await

@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::db;
-use crate::domain::audit::Action;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 use crate::web::extractors::{Admin, StaffRequest};
@@ -94,20 +93,8 @@ async fn retry_some(
         to,
         Notice::Retried,
         move |c, mail, actor| {
-            let now = db::now();
-            let r =
-                crate::actions::outbox::retry(c, mail.templates, mail.settings, id.as_ref(), now)?;
-            db::audit::record(
-                c,
-                now,
-                &db::audit::Event {
-                    actor_id: Some(actor),
-                    target: id.as_ref().map(crate::domain::ids::MessageId::as_str),
-                    new_value: Some(&r.queued().to_string()),
-                    ..db::audit::Event::new(Action::OutboxRetry)
-                },
-            )?;
-            Ok(r.queued())
+            crate::actions::outbox::retry(c, mail, id.as_ref(), Some(actor), db::now())
+                .map(|r| r.queued())
         },
         again,
     )

@@ -19,14 +19,22 @@ use crate::web::staff::viewer;
 use crate::web::views::admin::users::{self as view, UsersPage};
 use crate::web::AppState;
 
+/// What the accounts page shows besides the accounts.
+#[derive(Default)]
+struct Shown<'a> {
+    /// The invitation form as typed (else empty).
+    invite: Option<&'a InviteInput>,
+    problems: &'a [FieldProblem],
+    /// A refused action's reason.
+    refusal: Option<&'a str>,
+    done: Option<(Notice, usize)>,
+}
+
 async fn users_page(
     state: &AppState,
     asker: StaffRequest<'_>,
-    invite: &InviteInput,
-    problems: &[FieldProblem],
-    refusal: Option<&str>,
     status: StatusCode,
-    done: Option<(Notice, usize)>,
+    shown: Shown<'_>,
 ) -> AppResult<HttpResponse> {
     let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
@@ -48,13 +56,14 @@ async fn users_page(
             )
         })
         .await?;
+    let empty = InviteInput::default();
     let page = UsersPage {
         accounts: &accounts,
         me: &session.person_id,
-        invite,
-        problems,
-        refusal,
-        done,
+        invite: shown.invite.unwrap_or(&empty),
+        problems: shown.problems,
+        refusal: shown.refusal,
+        done: shown.done,
     };
     Ok(html_after_notice(
         req,
@@ -69,14 +78,15 @@ pub async fn users(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
+    let shown = Shown {
+        done: notice(&req),
+        ..Default::default()
+    };
     users_page(
         &state,
         StaffRequest::new(&req, &session),
-        &InviteInput::default(),
-        &[],
-        None,
         StatusCode::OK,
-        notice(&req),
+        shown,
     )
     .await
 }
@@ -99,31 +109,15 @@ pub async fn invite(
     let form = form.into_inner();
     let checked = match users::check_invite(&form.input) {
         Ok(c) => c,
-        Err(problems) => {
-            return users_page(
-                &state,
-                StaffRequest::new(&req, &session),
-                &form.input,
-                &problems,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-            )
-            .await
-        }
+        Err(problems) => return refused(&state, &req, &session, &form.input, &problems).await,
     };
-    let (templates, settings, actor) = (
-        state.templates.clone(),
-        state.settings.clone(),
-        session.person_id.clone(),
-    );
+    let actor = session.person_id.clone();
     let result = state
-        .db
-        .write(move |c| {
+        .write_mailing(move |c, mail| {
             let (email, name, role, locale) = &checked;
             users::invite(
                 c,
-                crate::actions::Mail::new(&templates, &settings),
+                mail,
                 users::Invitee {
                     email,
                     name,
@@ -143,20 +137,34 @@ pub async fn invite(
             &state.settings,
         )),
         Err(AppError::Invalid(_) | AppError::Conflict(_)) => {
-            let problems = [("email", "users.error.exists")];
-            users_page(
+            refused(
                 &state,
-                StaffRequest::new(&req, &session),
+                &req,
+                &session,
                 &form.input,
-                &problems,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
+                &[("email", "users.error.exists")],
             )
             .await
         }
         Err(e) => Err(e),
     }
+}
+
+/// The invitation form again (422), as typed, with its problems.
+async fn refused(
+    state: &AppState,
+    req: &HttpRequest,
+    session: &StaffSession,
+    typed: &InviteInput,
+    problems: &[FieldProblem],
+) -> AppResult<HttpResponse> {
+    let shown = Shown {
+        invite: Some(typed),
+        problems,
+        ..Default::default()
+    };
+    let asker = StaffRequest::new(req, session);
+    users_page(state, asker, StatusCode::UNPROCESSABLE_ENTITY, shown).await
 }
 
 /// Runs one action on an account: 303 back to the list with its notice, or the list again
@@ -172,29 +180,18 @@ where
         + Send
         + 'static,
 {
-    let StaffRequest { req, session } = asker;
     let again = |reason: String| async move {
-        users_page(
-            state,
-            StaffRequest::new(req, session),
-            &InviteInput::default(),
-            &[],
-            Some(&reason),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-        )
-        .await
+        let shown = Shown {
+            refusal: Some(&reason),
+            ..Default::default()
+        };
+        users_page(state, asker, StatusCode::UNPROCESSABLE_ENTITY, shown).await
     };
     let to = "/admin/users".to_owned();
-    super::run(
-        state,
-        StaffRequest::new(req, session),
-        to,
-        done,
-        |c, m, a| f(c, m, a).map(|()| 1),
-        again,
-    )
-    .await
+    let one = |c: &mut db::AnyConnection, m: crate::actions::Mail<'_>, a: &PersonId| {
+        f(c, m, a).map(|()| 1)
+    };
+    super::run(state, asker, to, done, one, again).await
 }
 
 /// The role form as posted.

@@ -1,4 +1,7 @@
-//! One guard in front of every staff route, so a forgotten check cannot be written:
+//! One guard in front of every route, so a forgotten check cannot be written:
+//! - every unsafe method must come from our own pages (`Sec-Fetch-Site`/`Origin`): a form
+//!   another site posts to a rater's, a KAM's or a public page is refused (403) before any
+//!   handler runs; staff routes add the token check below;
 //! - the session is read once here and handed to the handler's extractor;
 //! - `/admin` is a scope for admins: anyone else signed in is told nothing is there (404);
 //! - every unsafe method must come from our own pages (`Sec-Fetch-Site`/`Origin`) and carry
@@ -37,13 +40,18 @@ pub async fn guard(
             .await
             .map(ServiceResponse::map_into_boxed_body)
     };
-    if !is_staff_path(req.path()) {
-        return pass(req, next).await;
-    }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return pass(req, next).await;
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD);
+    if !is_staff_path(req.path()) {
+        if unsafe_method && !super::security::same_origin(req.request(), state.settings.base_url())
+        {
+            let res = other_site(super::response::locale(req.request(), None));
+            return Ok(req.into_response(res).map_into_boxed_body());
+        }
+        return pass(req, next).await;
+    }
     let Some(session) = super::staff::current(&state, req.request()).await? else {
         // signed out: a GET goes to the sign-in (the extractor's 303); a form is kept
         if unsafe_method {
@@ -67,6 +75,19 @@ pub async fn guard(
     }
     req.extensions_mut().insert::<StaffSession>(session);
     pass(req, next).await
+}
+
+/// The answer to a form another site posted to a page without sign-in.
+fn other_site(l: crate::domain::locale::Locale) -> HttpResponse {
+    tracing::warn!("form refused: posted from another site");
+    super::response::html(
+        actix_web::http::StatusCode::FORBIDDEN,
+        super::views::layout::problem(
+            l,
+            crate::i18n::ProblemPage::Bad,
+            Some(crate::i18n::t(l, "bad.origin")),
+        ),
+    )
 }
 
 /// The whole body (at most [`MAX_BODY`]; beyond it, 413).
