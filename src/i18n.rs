@@ -120,9 +120,25 @@ pub fn tf(locale: Locale, key: &str, vars: &[(&str, &str)]) -> String {
     fill(t(locale, key), vars, |s, v| s.push_str(v))
 }
 
+/// The text of `key` for the count `n` (its `{n}`): the `key.one` form when `n` is 1 (English
+/// has two forms; the Chinese `.one` form is the same text), with the other placeholders.
+pub fn tn(locale: Locale, key: &str, n: usize, vars: &[(&str, &str)]) -> String {
+    let one = [key, ".one"].concat();
+    let template = if n == 1 && catalogue(locale).contains_key(&one) {
+        t(locale, &one)
+    } else {
+        t(locale, key)
+    };
+    let n = n.to_string();
+    let mut all = vec![("n", n.as_str())];
+    all.extend_from_slice(vars);
+    fill(template, &all, |s, v| s.push_str(v))
+}
+
 /// `template` with each `{name}` placeholder of `vars` replaced by `push`ing its value, in one
 /// pass: a value is never searched for placeholders, and a placeholder not in `vars` is left as
-/// it is.
+/// it is. Where a value puts Latin letters or digits against Chinese characters, a space goes
+/// between them, as Chinese typesetting wants ("对 David Chen 的反馈", but "对王芳的反馈").
 pub fn fill(template: &str, vars: &[(&str, &str)], push: impl Fn(&mut String, &str)) -> String {
     let mut rest = template;
     let mut s =
@@ -138,8 +154,14 @@ pub fn fill(template: &str, vars: &[(&str, &str)], push: impl Fn(&mut String, &s
         });
         match value {
             Some((v, close)) => {
-                push(&mut s, v);
                 rest = &after[close + 1..];
+                if needs_space(s.chars().next_back(), v.chars().next()) {
+                    s.push(' ');
+                }
+                push(&mut s, v);
+                if needs_space(v.chars().next_back(), rest.chars().next()) {
+                    s.push(' ');
+                }
             }
             None => {
                 s.push('{');
@@ -149,6 +171,32 @@ pub fn fill(template: &str, vars: &[(&str, &str)], push: impl Fn(&mut String, &s
     }
     s.push_str(rest);
     s
+}
+
+/// `text` with a space wherever a Chinese character and a Latin letter or digit stand side by
+/// side (the Chinese emails, whose names and numbers come from their templates' values).
+pub fn spaced(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut last = None;
+    for c in text.chars() {
+        if needs_space(last, Some(c)) {
+            out.push(' ');
+        }
+        out.push(c);
+        last = Some(c);
+    }
+    out
+}
+
+/// Whether `a` and `b`, side by side, are a Chinese character and a Latin letter or digit.
+fn needs_space(a: Option<char>, b: Option<char>) -> bool {
+    let han = |c: char| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}');
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            (han(a) && b.is_ascii_alphanumeric()) || (a.is_ascii_alphanumeric() && han(b))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -174,11 +222,16 @@ mod tests {
             Vec::<&&String>::new()
         );
         for (k, v) in &zh {
-            assert_eq!(
-                placeholders(v),
-                placeholders(&en[k]),
-                "placeholders differ for {k}"
-            );
+            let mut theirs = placeholders(&en[k]);
+            if k.ends_with(".one") {
+                // a singular may say "1" or "the" instead of its count
+                theirs.insert("n".to_owned());
+            }
+            let mut ours = placeholders(v);
+            if k.ends_with(".one") {
+                ours.insert("n".to_owned());
+            }
+            assert_eq!(ours, theirs, "placeholders differ for {k}");
             assert!(
                 !v.trim().is_empty() && !en[k].trim().is_empty(),
                 "empty text for {k}"
@@ -294,6 +347,11 @@ mod tests {
     /// the first), and to the views' `text` or `textf` with the locale `l`, when it is a string
     /// literal.
     fn literal_keys(text: &str) -> Vec<&str> {
+        keys_of_calls(text, &["t", "tf", "tn", "text", "textf"])
+    }
+
+    /// The literal keys of the calls to the functions `names` in `text`.
+    fn keys_of_calls<'a>(text: &'a str, names: &[&str]) -> Vec<&'a str> {
         let mut keys = Vec::new();
         for (open, _) in text.match_indices('(') {
             let before = &text[..open];
@@ -304,7 +362,7 @@ mod tests {
                 .map_or(0, |(p, c)| p + c.len_utf8());
             let name = &before[start..];
             let wrapper = matches!(name, "text" | "textf");
-            if !(wrapper || matches!(name, "t" | "tf")) || before[..start].ends_with("fn ") {
+            if !names.contains(&name) || before[..start].ends_with("fn ") {
                 continue;
             }
             // the first argument ends at the first comma outside brackets
@@ -369,6 +427,79 @@ mod tests {
             missing(keys.iter().map(|(p, k)| (p.clone(), k.as_str()))),
             Vec::<String>::new()
         );
+    }
+
+    /// Every count looked up with `tn` has its singular form in both catalogues, and every
+    /// singular form belongs to a key.
+    #[test]
+    fn counted_texts_have_their_singular_forms() {
+        let mut counted = Vec::new();
+        for (path, text) in crate::architecture_tests::rust_sources() {
+            let place = path.display().to_string();
+            for key in keys_of_calls(&text, &["tn"]) {
+                counted.push((place.clone(), format!("{key}.one")));
+            }
+        }
+        assert!(
+            counted.len() >= 8,
+            "the scan found {} counts",
+            counted.len()
+        );
+        assert_eq!(
+            missing(counted.iter().map(|(p, k)| (p.clone(), k.as_str()))),
+            Vec::<String>::new()
+        );
+        for (key, _) in entries(Locale::En) {
+            if let Some(base) = key.strip_suffix(".one") {
+                assert!(
+                    catalogue(Locale::En).contains_key(base),
+                    "{key} without {base}"
+                );
+            }
+        }
+        assert_eq!(
+            tn(Locale::En, "admin.done.imported", 1, &[]),
+            "1 nomination imported"
+        );
+        assert_eq!(
+            tn(Locale::En, "admin.done.imported", 2, &[]),
+            "2 nominations imported"
+        );
+    }
+
+    #[test]
+    fn latin_values_are_spaced_from_chinese_characters() {
+        let feedback = |name| tf(Locale::Zh, "form.title", &[("subject", name)]);
+        assert_eq!(feedback("David Chen"), "对 David Chen 的反馈");
+        assert_eq!(feedback("王芳"), "对王芳的反馈");
+        assert_eq!(feedback("王 David"), "对王 David 的反馈");
+        assert_eq!(fill("{n} 人", &[("n", "3")], |s, v| s.push_str(v)), "3 人");
+        assert_eq!(
+            fill("少于{n}人", &[("n", "3")], |s, v| s.push_str(v)),
+            "少于 3 人"
+        );
+        assert_eq!(
+            fill("（{n}）", &[("n", "3")], |s, v| s.push_str(v)),
+            "（3）"
+        );
+        assert_eq!(
+            fill("for {n}.", &[("n", "王芳")], |s, v| s.push_str(v)),
+            "for 王芳."
+        );
+        assert_eq!(
+            fill("on{n}", &[("n", "王芳")], |s, v| s.push_str(v)),
+            "on 王芳"
+        );
+    }
+
+    #[test]
+    fn chinese_text_is_spaced_from_latin_names_and_numbers() {
+        assert_eq!(
+            spaced("转给Kam B的主管，至少3人"),
+            "转给 Kam B 的主管，至少 3 人"
+        );
+        assert_eq!(spaced("<p>王芳</p> a=\"1\""), "<p>王芳</p> a=\"1\"");
+        assert_eq!(spaced("Feedback on 王芳"), "Feedback on 王芳");
     }
 
     #[test]

@@ -87,13 +87,20 @@ async fn background(
             last_scan = Some(Instant::now());
             let now = db::now();
             let (t, s) = (templates.clone(), settings.clone());
-            if let Err(e) = db
+            match db
                 .write(move |c| {
                     crate::actions::schedule::due_work(c, crate::actions::Mail::new(&t, &s), now)
                 })
                 .await
             {
-                tracing::error!(error = ?e, "scheduling failed");
+                Ok(r) => tracing::debug!(
+                    closed = r.closed,
+                    reminders = r.reminders,
+                    held = r.held,
+                    notified = r.notified,
+                    "scheduled work queued"
+                ),
+                Err(e) => tracing::error!(error = ?e, "scheduling failed"),
             }
             // bodies deleted by a revoke or a reissue since the last pass leave no bytes behind
             if let Err(e) = db.scrub().await {

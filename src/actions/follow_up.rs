@@ -8,8 +8,10 @@ use chrono::NaiveDateTime;
 
 use super::find_cycle;
 use super::links::{find_target, Target};
+use crate::db::outbox::Whose;
 use crate::db::{self, AnyConnection};
 use crate::domain::rules::lifecycle::accepts_answers;
+use crate::domain::rules::reminders;
 use crate::domain::security::email_address::EmailAddress;
 use crate::domain::status::CycleStatus;
 use crate::email::Kind;
@@ -31,6 +33,17 @@ pub fn remind(
     }
     if !a.assignment.status.awaits_answer() {
         return Err(AppError::refused("refuse.remind_answered"));
+    }
+    let id = &a.assignment.id;
+    let recent = db::outbox::reminded_since(conn, Whose::Rater(id), now - reminders::gap())?;
+    if let Some(next) = reminders::held_until(recent.get(id).copied(), now) {
+        return Err(AppError::refused_with(
+            "refuse.remind_recent",
+            vec![
+                ("name", a.rater_name.clone()),
+                ("hours", reminders::hours_left(next, now).to_string()),
+            ],
+        ));
     }
     let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
     send_reminder(conn, mail, &cycle, &rubric, &review, &a, now)?;
@@ -65,7 +78,47 @@ fn send_reminder(
     Ok(())
 }
 
-/// Reminds everyone in an open cycle who was invited and has not answered; returns how many.
+/// What *remind everyone* does (or would do): how many reminders it sends, and how many raters
+/// it passes over because they were reminded less than 24 hours ago (SPEC §16).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reminders {
+    pub sent: usize,
+    pub skipped: usize,
+}
+
+/// The raters *remind everyone* would remind now, and how many it would pass over; refused
+/// when the cycle takes no answers.
+fn due_reminders(
+    conn: &mut AnyConnection,
+    cycle: &db::cycles::CycleRow,
+    now: NaiveDateTime,
+) -> AppResult<(Vec<db::assignments::AssignmentListing>, usize)> {
+    if !accepts_answers(cycle.status, cycle.closes_at, now) {
+        return Err(AppError::refused("refuse.remind_closed"));
+    }
+    let recent = db::outbox::reminded_since(conn, Whose::Cycle(&cycle.id), now - reminders::gap())?;
+    let (due, held): (Vec<_>, Vec<_>) = db::assignments::waiting_in_cycle(conn, &cycle.id)?
+        .into_iter()
+        .partition(|a| reminders::held_until(recent.get(&a.assignment.id).copied(), now).is_none());
+    Ok((due, held.len()))
+}
+
+/// What [`remind_all`] would do now, for its confirmation page.
+pub fn remind_all_preview(
+    conn: &mut AnyConnection,
+    cycle_id: &CycleId,
+    now: NaiveDateTime,
+) -> AppResult<Reminders> {
+    let cycle = find_cycle(conn, cycle_id)?;
+    let (due, skipped) = due_reminders(conn, &cycle, now)?;
+    Ok(Reminders {
+        sent: due.len(),
+        skipped,
+    })
+}
+
+/// Reminds everyone in an open cycle who was invited and has not answered, except those
+/// reminded less than 24 hours ago.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn remind_all(
     conn: &mut AnyConnection,
@@ -73,12 +126,9 @@ pub fn remind_all(
     cycle_id: &CycleId,
     actor: Option<&PersonId>,
     now: NaiveDateTime,
-) -> AppResult<usize> {
+) -> AppResult<Reminders> {
     let cycle = find_cycle(conn, cycle_id)?;
-    if !accepts_answers(cycle.status, cycle.closes_at, now) {
-        return Err(AppError::refused("refuse.remind_closed"));
-    }
-    let waiting = db::assignments::waiting_in_cycle(conn, cycle_id)?;
+    let (due, skipped) = due_reminders(conn, &cycle, now)?;
     // the rubric is read once for every reminder of the cycle
     let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
     let reviews: std::collections::HashMap<ReviewId, db::reviews::ReviewListing> =
@@ -86,7 +136,7 @@ pub fn remind_all(
             .into_iter()
             .map(|r| (r.review.id.clone(), r))
             .collect();
-    for a in &waiting {
+    for a in &due {
         if let Some(review) = reviews.get(&a.assignment.review_id) {
             send_reminder(conn, mail, &cycle, &rubric, review, a, now)?;
         }
@@ -94,9 +144,12 @@ pub fn remind_all(
     db::audit::Event::new(Action::CycleRemindAll)
         .by(actor)
         .cycle(cycle_id)
-        .new_value(&waiting.len().to_string())
+        .new_value(&due.len().to_string())
         .record(conn, now)?;
-    Ok(waiting.len())
+    Ok(Reminders {
+        sent: due.len(),
+        skipped,
+    })
 }
 
 /// Corrects a rater's email address: the nomination moves to the new address, every link

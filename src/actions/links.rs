@@ -177,6 +177,34 @@ pub fn revoke(
     revoke_assignment(conn, &target, None, now)
 }
 
+/// Whom a revoke would cut off, for its confirmation page, and why it cannot be done now (if
+/// so: the same refusal the revoke would give).
+pub struct Revoking {
+    pub rater: db::assignments::AssignmentListing,
+    /// The KAM they were asked about.
+    pub subject_name: String,
+    pub refusal: Option<AppError>,
+}
+
+/// What [`revoke_assignment`] would do now.
+pub fn revoke_preview(conn: &mut AnyConnection, target: &Target) -> AppResult<Revoking> {
+    let (cycle, review, a) = find_target(conn, target)?;
+    let frozen = visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email);
+    let refusal = match frozen {
+        Err(e @ (AppError::Unexpected(_) | AppError::NotFound)) => return Err(e),
+        Err(e) => Some(e),
+        Ok(()) if !a.assignment.status.is_answerable() => {
+            Some(AppError::refused("refuse.revoke_answered"))
+        }
+        Ok(()) => None,
+    };
+    Ok(Revoking {
+        rater: a,
+        subject_name: review.subject_name,
+        refusal,
+    })
+}
+
 /// [`revoke`] of a nomination by id, by `actor`.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn revoke_assignment(

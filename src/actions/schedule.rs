@@ -7,6 +7,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use super::cycles;
 use super::load_snapshots;
 use crate::db::{self, AnyConnection};
+use crate::domain::rules::reminders;
 use crate::domain::status::CycleStatus;
 use crate::email::Kind;
 use crate::error::AppResult;
@@ -16,6 +17,8 @@ use crate::error::AppResult;
 pub struct DueReport {
     pub closed: usize,
     pub reminders: usize,
+    /// Reminders held back: the rater had one less than 24 hours ago (SPEC §16).
+    pub held: usize,
     pub notified: usize,
 }
 
@@ -64,6 +67,14 @@ pub fn due_work(
         };
         let slot = due_slot(days, cycle.closes_at, now);
         let (rubric, _) = load_snapshots(conn, &cycle.id)?;
+        let recent = match slot {
+            Some(_) => db::outbox::reminded_since(
+                conn,
+                db::outbox::Whose::Cycle(&cycle.id),
+                now - reminders::gap(),
+            )?,
+            None => Default::default(),
+        };
         for review in db::reviews::list_for_cycle(conn, &cycle.id)? {
             let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
             let waiting = super::visibility::list_pending(conn, &review.review.id)?;
@@ -98,6 +109,10 @@ pub fn due_work(
                         &format!("reminder:{}:{}", a.assignment.id, key_slot),
                     )?
                 {
+                    continue;
+                }
+                if reminders::held_until(recent.get(&a.assignment.id).copied(), now).is_some() {
+                    report.held += 1;
                     continue;
                 }
                 super::links::send_link(

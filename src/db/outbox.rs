@@ -1,11 +1,11 @@
 //! The email outbox: rows written in the same transaction as their cause, claimed by a lease,
 //! delivered, retried with back-off, and failed for good after a maximum age.
 
-use crate::domain::ids::{AssignmentId, MessageId, ReviewId};
+use crate::domain::ids::{AssignmentId, CycleId, MessageId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{email_bodies, email_outbox};
+use super::schema::{assignments, email_bodies, email_outbox, reviews};
 use super::AnyConnection;
 use crate::domain::locale::Locale;
 use crate::domain::status::{EmailKind, OutboxStatus};
@@ -84,6 +84,50 @@ pub fn has_key(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
         email_outbox::table.filter(email_outbox::idempotency_key.eq(key)),
     ))
     .get_result(conn)
+}
+
+/// Whose reminders to look at.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose<'a> {
+    /// One rater's (one nomination).
+    Rater(&'a AssignmentId),
+    /// Every rater's of a cycle.
+    Cycle(&'a CycleId),
+}
+
+/// The raters reminded after `since`, each with their latest reminder: the reminders that
+/// reached, or will reach, them (queued, and not cancelled).
+pub fn reminded_since(
+    conn: &mut AnyConnection,
+    whose: Whose<'_>,
+    since: NaiveDateTime,
+) -> QueryResult<std::collections::HashMap<AssignmentId, NaiveDateTime>> {
+    let q = email_outbox::table
+        .filter(email_outbox::kind.eq(EmailKind::Reminder))
+        .filter(email_outbox::status.ne(OutboxStatus::Cancelled))
+        .filter(email_outbox::created_at.gt(since))
+        .select((email_outbox::assignment_id, email_outbox::created_at))
+        .into_boxed();
+    let q = match whose {
+        Whose::Rater(id) => q.filter(email_outbox::assignment_id.eq(id.clone())),
+        Whose::Cycle(id) => q.filter(
+            email_outbox::assignment_id.eq_any(
+                assignments::table
+                    .inner_join(reviews::table)
+                    .filter(reviews::cycle_id.eq(id.clone()))
+                    .select(assignments::id.nullable()),
+            ),
+        ),
+    };
+    let rows: Vec<(Option<AssignmentId>, NaiveDateTime)> = q.load(conn)?;
+    let mut latest = std::collections::HashMap::new();
+    for (id, at) in rows {
+        if let Some(id) = id {
+            let t = latest.entry(id).or_insert(at);
+            *t = (*t).max(at);
+        }
+    }
+    Ok(latest)
 }
 
 /// A claimed message and its composed body (empty if the body is gone).

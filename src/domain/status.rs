@@ -315,6 +315,20 @@ text_enum!(
     }
 );
 
+/// How many things an admin's action did, and how many it passed over (the reminders SPEC
+/// §16's once-a-day rule held back), as its notice says them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    pub n: usize,
+    pub skipped: usize,
+}
+
+impl From<usize> for Count {
+    fn from(n: usize) -> Self {
+        Count { n, skipped: 0 }
+    }
+}
+
 impl Notice {
     /// The catalogue key of its words (with `{n}`, the count).
     pub fn key(self) -> &'static str {

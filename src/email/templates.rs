@@ -102,7 +102,12 @@ impl Templates {
     ) -> Result<Rendered, minijinja::Error> {
         let part = |ext: &str| -> Result<String, minijinja::Error> {
             let name = format!("{}/{}.{ext}.j2", kind.as_str(), locale.as_str());
-            self.env.get_template(&name)?.render(ctx)
+            let text = self.env.get_template(&name)?.render(ctx)?;
+            // Chinese typesetting: a space between Chinese and a Latin name or a number
+            Ok(match locale {
+                Locale::Zh => crate::i18n::spaced(&text),
+                Locale::En => text,
+            })
         };
         let subject = part("subject")?
             .split_whitespace()

@@ -106,6 +106,9 @@ impl AppState {
         let brand = views::layout::Brand {
             organization: settings.branding.organization.trim().to_owned(),
             logo: logo.is_some(),
+            logo_size: logo
+                .as_ref()
+                .and_then(|(bytes, _)| crate::domain::formats::image::size(bytes)),
             accent: !settings
                 .branding
                 .accent
@@ -167,6 +170,7 @@ route_table! {
     post "/r/{token}" => rater::answer, Rater;
     get "/static/app.css" => views::assets::css, Public;
     get "/static/form.js" => views::assets::js, Public;
+    get "/static/favicon.svg" => views::assets::icon, Public;
     get "/static/brand.css" => assets::brand_css, Public;
     get "/static/logo" => assets::logo, Public;
     get "/f/{assignment}/done" => rater::done, Rater;
@@ -206,6 +210,7 @@ route_table! {
     get "/admin" => admin::home, Staff;
     get "/admin/cycles/new" => admin::new_form, Staff;
     post "/admin/cycles" => admin::create, Staff;
+    get "/admin/nominations/sample.csv" => admin::nominations::sample, Staff;
     get "/admin/users" => admin::users::users, Staff;
     post "/admin/users" => admin::users::invite, Staff;
     post "/admin/users/{person}/role" => admin::users::set_role, Staff;
@@ -225,6 +230,7 @@ route_table! {
     post "/admin/cycles/{cycle}/close" => admin::lifecycle::close, Staff;
     get "/admin/cycles/{cycle}/archive" => admin::lifecycle::archive_form, Staff;
     post "/admin/cycles/{cycle}/archive" => admin::lifecycle::archive, Staff;
+    get "/admin/cycles/{cycle}/remind" => admin::follow_up::remind_all_form, Staff;
     post "/admin/cycles/{cycle}/remind" => admin::follow_up::remind_all, Staff;
     post "/admin/cycles/{cycle}/nominations" => admin::nominations::upload, Staff;
     post "/admin/cycles/{cycle}/nominations/add" => admin::nominations::add, Staff;
@@ -232,6 +238,7 @@ route_table! {
     post "/admin/cycles/{cycle}/nominations/{assignment}/edit" => admin::nominations::edit, Staff;
     post "/admin/cycles/{cycle}/nominations/{assignment}/remind" => admin::follow_up::remind, Staff;
     post "/admin/cycles/{cycle}/nominations/{assignment}/reissue" => admin::follow_up::reissue, Staff;
+    get "/admin/cycles/{cycle}/nominations/{assignment}/revoke" => admin::follow_up::revoke_form, Staff;
     post "/admin/cycles/{cycle}/nominations/{assignment}/revoke" => admin::follow_up::revoke, Staff;
     post "/admin/cycles/{cycle}/nominations/{assignment}/email" => admin::follow_up::correct_email, Staff;
     post "/admin/cycles/{cycle}/kams/{review}/nudge" => admin::follow_up::nudge, Staff;
@@ -340,6 +347,6 @@ mod tests {
                 "{method} {path}"
             );
         }
-        assert_eq!(staff_routes().count(), 49);
+        assert_eq!(staff_routes().count(), 52);
     }
 }

@@ -2,7 +2,7 @@
 //! redirects, the 404 page, and the page language (`?lang`, then the person's, then
 //! Accept-Language).
 
-use crate::domain::status::Notice;
+use crate::domain::status::{Count, Notice};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::Markup;
@@ -77,11 +77,12 @@ const NOTICE: &str = "kam360_notice";
 pub fn see_other_with_notice(
     to: String,
     done: Notice,
-    n: usize,
+    count: impl Into<Count>,
     settings: &crate::config::Settings,
 ) -> HttpResponse {
+    let Count { n, skipped } = count.into();
     let mut res = see_other(to);
-    let cookie = actix_web::cookie::Cookie::build(NOTICE, format!("{done}.{n}"))
+    let cookie = actix_web::cookie::Cookie::build(NOTICE, format!("{done}.{n}.{skipped}"))
         .path("/")
         .http_only(true)
         .secure(settings.serves_https())
@@ -93,11 +94,14 @@ pub fn see_other_with_notice(
     res
 }
 
-/// The notice a redirect carried (what was done, and its count), if any, well-formed.
-pub fn notice(req: &HttpRequest) -> Option<(Notice, usize)> {
+/// The notice a redirect carried (what was done, and its counts), if any, well-formed.
+pub fn notice(req: &HttpRequest) -> Option<(Notice, Count)> {
     let c = req.cookie(NOTICE)?;
-    let (done, n) = c.value().split_once('.')?;
-    Some((Notice::parse(done)?, n.parse().ok()?))
+    let mut parts = c.value().split('.');
+    let done = Notice::parse(parts.next()?)?;
+    let n = parts.next()?.parse().ok()?;
+    let skipped = parts.next().map_or(Some(0), |s| s.parse().ok())?;
+    Some((done, Count { n, skipped }))
 }
 
 /// Shows `body`, and forgets the notice it showed.

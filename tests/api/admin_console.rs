@@ -401,6 +401,20 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
     let c2 = assignment_of(&app, &id, "c2@client.cn");
     let c3 = assignment_of(&app, &id, "c3@client.cn");
     let before = app.mail_files().len();
+    // a revoke asks first, naming whom it cuts off (SPEC §16)
+    let (s, ask) = admin
+        .get(&format!(
+            "/admin/cycles/{id}/nominations/{c3}/revoke?lang=en"
+        ))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        ask.contains("c3@client.cn") && ask.contains("cannot be undone"),
+        "{ask}"
+    );
+    assert!(ask.contains(&format!(
+        "action=\"/admin/cycles/{id}/nominations/{c3}/revoke\""
+    )));
     for (action, who) in [("remind", &c1), ("reissue", &c2), ("revoke", &c3)] {
         let (s, to) = admin
             .post(
@@ -414,10 +428,22 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         status_of(&app, &id, "c3@client.cn"),
         AssignmentStatus::Revoked
     );
+    // a rater gets at most one reminder a day, whoever sends it (SPEC §16)
+    let (s, page) = admin
+        .post(
+            &format!("/admin/cycles/{id}/nominations/{c1}/remind?lang=en"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("was reminded less than 24 hours ago") && page.contains("in 24 h"),
+        "{page}"
+    );
     // an action taken on a searched, filtered page comes back to that same view
     let (s, to) = admin
         .post(
-            &format!("/admin/cycles/{id}/nominations/{c1}/remind?q=wang&show=unanswered"),
+            &format!("/admin/cycles/{id}/nominations/{c2}/remind?q=wang&show=unanswered"),
             &[],
         )
         .await;
@@ -428,7 +454,18 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
             format!("/admin/cycles/{id}?q=wang&show=unanswered").as_str()
         )
     );
-    // revoking again is refused with the reason, on the page
+    // revoking again is refused with the reason, on its confirmation page and on the cycle's
+    let (s, ask) = admin
+        .get(&format!(
+            "/admin/cycles/{id}/nominations/{c3}/revoke?lang=en"
+        ))
+        .await;
+    assert_eq!(s, 409);
+    assert!(
+        ask.contains("only an unanswered link can be revoked"),
+        "{ask}"
+    );
+    assert!(ask.contains("disabled"), "the button is off: {ask}");
     let (s, page) = admin
         .post(
             &format!("/admin/cycles/{id}/nominations/{c3}/revoke?lang=en"),
@@ -474,17 +511,41 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         p1,
         "the same nomination"
     );
-    // everyone who has not answered, at once
+    // everyone who has not answered, at once, after a page that says how many: the two
+    // reminded today are skipped
+    let (s, ask) = admin
+        .get(&format!("/admin/cycles/{id}/remind?lang=en"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        ask.contains("(earlier links keep working): 8.")
+            && ask.contains("(a rater gets at most one reminder a day): 2."),
+        "{ask}"
+    );
     let (s, to) = admin.post(&format!("/admin/cycles/{id}/remind"), &[]).await;
     assert_eq!(s, 303);
     let (_, page) = admin.get(&format!("{to}?lang=en")).await;
-    assert!(page.contains("Reminders on their way: 10."), "{page}");
+    assert!(
+        page.contains("Reminders on their way: 8. Skipped, reminded less than 24 hours ago: 2."),
+        "{page}"
+    );
     let sent = dispatch_all_pending_emails(&app).await;
     assert_eq!(
-        sent.sent, 14,
-        "2 reminders + reissue + corrected + 10 reminders"
+        sent.sent, 12,
+        "2 reminders + reissue + corrected + 8 reminders"
     );
-    assert_eq!(app.mail_files().len(), before + 14);
+    assert_eq!(app.mail_files().len(), before + 12);
+    // and nobody is left to remind today
+    let (s, ask) = admin
+        .get(&format!("/admin/cycles/{id}/remind?lang=en"))
+        .await;
+    assert_eq!(s, 409);
+    assert!(ask.contains("Nobody can be reminded now"), "{ask}");
+    let (_, page) = admin.get(&format!("/admin/cycles/{id}?lang=en")).await;
+    assert!(
+        page.contains(&format!("href=\"/admin/cycles/{id}/remind\"")),
+        "remind everyone is a link to its confirmation"
+    );
     // the filter shows those still waiting; admins never see what anyone answered
     let (_, page) = admin
         .get(&format!(
@@ -841,7 +902,51 @@ async fn an_ended_session_keeps_the_typed_form(app: TestApp) {
     assert_eq!(names, ["Typed before the timeout"]);
 }
 
+/// The upload form offers a sample file, and the sample imports as it is.
+async fn the_sample_file_downloads_and_imports(app: TestApp) {
+    let admin = Console::new(&app).await;
+    let id = admin.create("Sample cycle", "admin").await;
+    let (_, page) = admin.get(&format!("/admin/cycles/{id}?lang=en")).await;
+    assert!(
+        page.contains("href=\"/admin/nominations/sample.csv\""),
+        "the upload form links the sample"
+    );
+    let r = admin
+        .staff
+        .client
+        .get(format!("{}/admin/nominations/sample.csv", app.address))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 200);
+    let kind = r.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .to_owned();
+    assert!(kind.starts_with("text/csv"), "{kind}");
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .expect("disposition")
+        .to_owned();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let csv = r.text().await.expect("body");
+    let (s, to) = admin.upload(&id, &csv).await;
+    assert_eq!(s, 303, "{to}");
+    let (_, page) = admin.get(&format!("{to}?lang=en")).await;
+    assert!(page.contains("5 nominations imported"), "{page}");
+    // a supervisor is told nothing is there
+    let boss = app.staff("boss@t.cn", Role::Supervisor).await;
+    let r = boss
+        .client
+        .get(format!("{}/admin/nominations/sample.csv", app.address))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 404);
+}
+
 both_backends!(
+    the_sample_file_downloads_and_imports,
     a_cycle_is_created_refused_fields_keep_what_was_typed,
     a_whole_cycle_runs_in_the_browser,
     staff_are_invited_disabled_and_given_roles,

@@ -114,6 +114,9 @@ async fn matrix_ids(app: &TestApp) -> Ids {
 fn admin_expects(method: &str, pattern: &str) -> &'static [u16] {
     match (method, pattern) {
         ("GET", "/admin/cycles/{cycle}/edit") => &[303], // open: nothing to edit
+        // archived by now: nobody can be reminded, the page says why
+        ("GET", "/admin/cycles/{cycle}/remind") => &[409],
+        ("GET", "/admin/cycles/{cycle}/nominations/{assignment}/revoke") => &[409],
         ("GET", "/admin/cycles/{cycle}/launch") | ("POST", "/admin/cycles/{cycle}/launch") => {
             &[409] // launched already
         }

@@ -44,8 +44,19 @@ async fn the_organisation_is_named_on_rater_pages_and_in_emails() {
         form.contains("Guangdong Telecom"),
         "the header names who asks"
     );
-    assert!(form.contains("<img class=\"logo\" src=\"/static/logo\" alt=\"\">"));
+    // its size from the file's header, so the page does not shift as it loads
+    assert!(
+        form.contains(
+            "<img class=\"logo\" src=\"/static/logo\" alt=\"\" width=\"1\" height=\"1\">"
+        ),
+        "{form}"
+    );
     assert!(form.contains("href=\"/static/brand.css\""));
+    // a favicon of our own, so browsers do not ask for a missing /favicon.ico
+    assert!(form.contains("<link rel=\"icon\" href=\"/static/favicon.svg\""));
+    let icon = app.get("/static/favicon.svg").await;
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     let css = app
         .get("/static/brand.css")
         .await

@@ -11,7 +11,7 @@ use crate::chromium::{
 };
 
 use crate::fixtures::{launched_cycle, standard};
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, try_spawn_app_with, Backend};
 
 /// SPEC §13 at 360 × 740: the first question on the first screen, descriptors across the
 /// width, comments on demand, answers saved as the rater goes (and kept over a reload), a
@@ -21,7 +21,12 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
     let Some((_driver, c)) = start_browser().await else {
         return;
     };
-    let app = spawn_app().await;
+    // a long organisation name in the header, beside the language switch
+    let app = try_spawn_app_with(Backend::Sqlite, |s| {
+        s.branding.organization = "Guangdong Telecom Enterprise Customers".into();
+    })
+    .await
+    .expect("app");
     let l = launched_cycle(&app, &standard());
     let url = format!("{}{}", app.address, l.link("c2@client.cn"));
     let criteria: Vec<String> = app
@@ -65,6 +70,15 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
         .await
             <= 0.0,
         "no sideways scrolling"
+    );
+    assert_eq!(
+        number(
+            &c,
+            "return document.querySelector('a.lang').getClientRects().length"
+        )
+        .await,
+        1.0,
+        "the language switch keeps its one line beside a long organisation name"
     );
     shot(&c, "rater-form-en-360-first-screen").await;
 

@@ -1,5 +1,5 @@
 //! The admin console in Chromium (SPEC §11): a new admin creates a cycle, uploads a bad file
-//! and then a good one, launches, reminds, revokes, closes and downloads the report, then
+//! and then a good one, launches, reminds, revokes (behind its confirmation), closes and downloads the report, then
 //! looks at staff, email problems and the audit trail; the KAM proposes raters and the
 //! supervisor approves them. Every page is checked with axe, must not scroll sideways at
 //! 360 px, and is photographed at 1280 and 360 px (`KAM360_SCREENSHOTS`).
@@ -222,7 +222,16 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
     press(&c, "button[aria-label='Remind now: Rater c1@client.cn']").await;
     wait_for(&c, Locator::Css(".notice")).await;
     assert!(text_of(&c).await.contains("Reminders on their way: 1."));
-    press(&c, "button[aria-label='Revoke: Rater c3@client.cn']").await;
+    // a revoke asks first, naming whom it cuts off (SPEC §16)
+    click(
+        &c,
+        Locator::Css("a[aria-label='Revoke: Rater c3@client.cn']"),
+    )
+    .await;
+    wait_for(&c, Locator::Css("ul.effects")).await;
+    assert!(text_of(&c).await.contains("cannot be undone"));
+    look(&c, "confirm-revoke").await;
+    press(&c, "section.confirm button[type='submit']").await;
     wait_for(&c, Locator::Css(".notice")).await;
     assert!(text_of(&c).await.contains("The link was revoked."));
     dispatch_all_pending_emails(&app).await;

@@ -460,6 +460,15 @@ pub fn assert_no_missing_text(path: &str, body: &str) {
         !body.contains("(missing text)"),
         "{path} shows an interface text missing from the catalogue"
     );
+    // Chinese punctuation on Chinese pages: a full-width colon after a Chinese character
+    let han = |c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c);
+    let chars: Vec<char> = body.chars().collect();
+    if let Some(at) = chars.windows(2).position(|w| han(w[0]) && w[1] == ':') {
+        let around: String = chars[at.saturating_sub(20)..(at + 20).min(chars.len())]
+            .iter()
+            .collect();
+        panic!("{path}: an ASCII colon after a Chinese character: …{around}…");
+    }
 }
 
 /// The path of a link URL (`/r/TOKEN`).

@@ -236,7 +236,7 @@ async fn raters_read_where_their_comments_go_before_typing(app: TestApp) {
     assert!(notice < first_box, "said before anything is typed");
     assert!(page.contains("Read word for word, without your name, by the supervisor"));
     let page = app.open(&format!("{}?lang=zh", l.link("t1@t.cn"))).await.2;
-    assert!(page.contains("评语会原文转给Wang Fang的主管"));
+    assert!(page.contains("评语会原文转给 Wang Fang 的主管"));
     // the supervisor's own form is identifiable and says nothing of the kind
     let page = app
         .open(&format!("{}?lang=en", l.link("boss@t.cn")))
@@ -305,7 +305,7 @@ async fn emails_say_where_comments_go_and_fit_a_review_nobody_answered() {
     );
     let zh = text("cb@client.cn", "");
     assert!(
-        zh.iter().any(|b| b.contains("评语会原文转给Kam B的主管")),
+        zh.iter().any(|b| b.contains("评语会原文转给 Kam B 的主管")),
         "{zh:?}"
     );
     let ready_a = text("boss@t.cn", "Ready to reconcile: Kam A");

@@ -6,7 +6,7 @@ use crate::email::smtp;
 use crate::fixtures::{answer_all, launched_cycle, standard};
 use crate::helpers::dispatch_all_pending_emails;
 use crate::helpers::link_in_mail;
-use crate::helpers::{try_spawn_app_with, Backend, TestApp};
+use crate::helpers::{try_spawn_app, try_spawn_app_with, Backend, TestApp};
 use crate::smtp_server::SmtpServer;
 
 async fn ask(app: &TestApp, email: &str) -> (u16, String) {
@@ -112,7 +112,41 @@ async fn requests_for_links_are_throttled_and_dead_ends_point_to_them(backend: B
     assert_eq!(r.status(), 403);
 }
 
+/// Where the page's form posts.
+fn post_target(page: &str) -> String {
+    let marker = "method=\"post\" action=\"";
+    let rest = &page[page.find(marker).expect("a form") + marker.len()..];
+    rest[..rest.find('"').expect("end of action")].replace("&amp;", "&")
+}
+
+/// The page's language is kept through the POST (it answered in English before).
+async fn the_request_answers_in_the_language_of_its_page(backend: Backend) {
+    let Some(app) = try_spawn_app(backend).await else {
+        return;
+    };
+    let (s, form) = app.get_text("/links?lang=zh").await;
+    assert_eq!(s, 200);
+    let action = post_target(&form);
+    assert_eq!(action, "/links?lang=zh");
+    let r = app
+        .client
+        .post(format!("{}{action}", app.address))
+        .header("accept-language", "en")
+        .form(&[("email", "nobody@client.cn")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("body");
+    assert!(page.contains("lang=\"zh"), "{page}");
+    assert!(page.contains("nobody@client.cn"), "{page}");
+    // and the staff's reset form likewise
+    let (_, form) = app.get_text("/password/forgot?lang=zh").await;
+    assert_eq!(post_target(&form), "/password/forgot?lang=zh");
+}
+
 crate::each_backend!(
+    the_request_answers_in_the_language_of_its_page,
     a_rater_who_lost_the_email_gets_fresh_links,
     requests_for_links_are_throttled_and_dead_ends_point_to_them,
 );

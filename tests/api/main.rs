@@ -31,6 +31,7 @@ mod rater_form;
 mod rater_links;
 mod reconcile;
 mod release;
+mod reminders;
 mod report;
 mod review_report;
 mod smtp_server;

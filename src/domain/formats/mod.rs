@@ -2,5 +2,6 @@
 
 pub mod export;
 pub mod export_xlsx;
+pub mod image;
 pub mod nomination;
 pub mod rubric;

@@ -21,6 +21,17 @@ pub const COLUMNS: [&str; 9] = [
     "organization",
 ];
 
+/// A small file an admin can start from: one KAM with a row for each relationship (the
+/// self-assessment and the supervisor's own rating are rows too). It passes [`parse`].
+pub const SAMPLE: &str = "\
+subject_email,subject_name,supervisor_email,supervisor_name,rater_email,rater_name,relationship,locale,organization
+wang.fang@example.com,王芳,zhang.wei@example.com,张伟,wang.fang@example.com,王芳,self,zh,
+wang.fang@example.com,王芳,zhang.wei@example.com,张伟,zhang.wei@example.com,张伟,supervisor,zh,
+wang.fang@example.com,王芳,zhang.wei@example.com,张伟,li.na@client.example,Li Na,customer,en,Client Co.
+wang.fang@example.com,王芳,zhang.wei@example.com,张伟,chen.jie@example.com,陈杰,peer,zh,Finance
+wang.fang@example.com,王芳,zhang.wei@example.com,张伟,zhao.lei@example.com,赵磊,team,zh,Key Accounts
+";
+
 /// Rows a file may hold.
 pub const MAX_ROWS: usize = 10_000;
 const MAX_NAME: usize = 200;
@@ -394,6 +405,16 @@ mod tests {
 
     const OK: &str =
         "kam@t.cn,Wang Fang,boss@t.cn,Li Ming,c1@client.cn,Zhao Lei,customer,zh,Client Co";
+
+    #[test]
+    fn the_sample_parses_with_every_relationship() {
+        assert!(SAMPLE.starts_with(&COLUMNS.join(",")));
+        let rows = parse(SAMPLE.as_bytes()).expect("the sample is a good file");
+        let mut seen: Vec<Relationship> = rows.iter().map(|n| n.relationship).collect();
+        seen.sort_by_key(|r| r.as_str());
+        seen.dedup();
+        assert_eq!(seen.len(), Relationship::ALL.len(), "{seen:?}");
+    }
 
     #[test]
     fn crlf_files_name_the_right_lines() {

@@ -7,4 +7,5 @@ pub mod lifecycle;
 pub mod policy;
 pub mod progress;
 pub mod reconciliation;
+pub mod reminders;
 pub mod shown;

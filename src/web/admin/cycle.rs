@@ -14,8 +14,8 @@ use crate::actions;
 use crate::db;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use crate::domain::relationship::Relationship;
-use crate::domain::status::Notice;
 use crate::domain::status::{AssignmentStatus, NominationMode};
+use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
 use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::response::{html_after_notice, notice, staff_locale};
@@ -229,6 +229,9 @@ where
         other: Some(reason),
         ..Default::default()
     };
+    let f = |c: &mut db::AnyConnection, m: crate::actions::Mail<'_>, a: &PersonId| {
+        f(c, m, a).map(Count::from)
+    };
     act_keeping(state, asker, cycle_id, done, other, f).await
 }
 
@@ -243,7 +246,7 @@ pub(super) async fn act_keeping<'a, F>(
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<usize>
+    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<Count>
         + Send
         + 'static,
 {

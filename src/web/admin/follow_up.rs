@@ -1,19 +1,26 @@
 //! Following an open cycle from its page (SPEC §11): per nomination *remind now*, *reissue
 //! link*, *revoke* and *correct the email address*; "remind everyone who has not answered";
-//! a KAM's nomination link sent again. Admins only; each POST checks the CSRF token and the
-//! origin, is one audited transaction, and answers 303 to the cycle page with its notice or
-//! the page again (422) with the reason.
+//! a KAM's nomination link sent again. *Remind everyone* and *revoke* first show a page that
+//! says how many people they affect (SPEC §16). Admins only; each POST checks the CSRF token
+//! and the origin, is one audited transaction, and answers 303 to the cycle page with its
+//! notice or the page again (422) with the reason.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::cycle::{act, act_keeping};
 use crate::actions::{follow_up, links, proposals};
-use crate::db;
+use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::{CycleId, ReviewId};
-use crate::domain::status::Notice;
+use crate::domain::locale::Locale;
+use crate::domain::status::{Count, Notice};
 use crate::error::AppResult;
+use crate::i18n::{t, tf};
 use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::views::admin::cycle::Refusal;
+use crate::web::response::{html, staff_locale};
+use crate::web::staff::viewer;
+use crate::web::views::admin::cycle::{PageQuery, Refusal};
+use crate::web::views::admin::{self as view};
 use crate::web::AppState;
 
 /// The one-button actions on a nomination.
@@ -107,13 +114,76 @@ pub async fn correct_email(
         Notice::Corrected,
         keep,
         move |c, mail, actor| {
-            follow_up::correct_email(c, mail, &target, &email, Some(actor), db::now()).map(|()| 1)
+            follow_up::correct_email(c, mail, &target, &email, Some(actor), db::now())
+                .map(|()| Count::from(1))
         },
     )
     .await
 }
 
-/// `POST /admin/cycles/{cycle}/remind`: everyone invited who has not answered, now.
+/// A confirmation page: 200, or 409 with the reason when the action cannot be taken now.
+fn confirm_page(
+    session: &StaffSession,
+    req: &HttpRequest,
+    page: &view::Confirm<'_>,
+) -> HttpResponse {
+    let l = staff_locale(req, session);
+    let status = match page.refusal {
+        Some(_) => StatusCode::CONFLICT,
+        None => StatusCode::OK,
+    };
+    html(status, view::confirm(l, &viewer(session, req), page))
+}
+
+/// `GET /admin/cycles/{cycle}/remind`: how many reminders *remind everyone* sends, and how
+/// many raters it skips (reminded less than 24 hours ago).
+pub async fn remind_all_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<CycleId>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let cycle = super::find(&state, &path).await?;
+    let id = cycle.id.clone();
+    let preview = state
+        .db
+        .read(move |c| follow_up::remind_all_preview(c, &id, db::now()))
+        .await;
+    let (effects, refusal) = match preview {
+        Ok(r) => remind_effects(l, r),
+        Err(e) => (Vec::new(), Some(e.refusal(l).ok_or(e)?)),
+    };
+    let back = format!("/admin/cycles/{}", cycle.id);
+    let page = view::Confirm {
+        title: tf(l, "admin.confirm.remind.title", &[("cycle", &cycle.name)]),
+        action: format!("{back}/remind"),
+        button: t(l, "admin.confirm.remind.button"),
+        danger: false,
+        back,
+        effects: &effects,
+        refusal: refusal.as_deref(),
+    };
+    Ok(confirm_page(&session, &req, &page))
+}
+
+/// What *remind everyone* will do, in the admin's words, and why it cannot be done (if so).
+fn remind_effects(l: Locale, r: follow_up::Reminders) -> (Vec<String>, Option<String>) {
+    let n = |v: usize| v.to_string();
+    let mut effects = vec![tf(l, "admin.confirm.remind.sent", &[("n", &n(r.sent))])];
+    if r.skipped > 0 {
+        effects.push(tf(
+            l,
+            "admin.confirm.remind.skipped",
+            &[("n", &n(r.skipped))],
+        ));
+    }
+    let refusal = (r.sent == 0).then(|| t(l, "admin.confirm.remind.none").to_owned());
+    (effects, refusal)
+}
+
+/// `POST /admin/cycles/{cycle}/remind`: everyone invited who has not answered, now, except
+/// those reminded less than 24 hours ago.
 pub async fn remind_all(
     Admin(session): Admin,
     state: web::Data<AppState>,
@@ -122,14 +192,77 @@ pub async fn remind_all(
 ) -> AppResult<HttpResponse> {
     let cycle = path.into_inner();
     let c2 = cycle.clone();
-    act(
+    let other = |reason| Refusal {
+        other: Some(reason),
+        ..Default::default()
+    };
+    act_keeping(
         &state,
         StaffRequest::new(&req, &session),
         &cycle,
         Notice::Reminded,
-        move |c, mail, actor| follow_up::remind_all(c, mail, &c2, Some(actor), db::now()),
+        other,
+        move |c, mail, actor| {
+            let r = follow_up::remind_all(c, mail, &c2, Some(actor), db::now())?;
+            Ok(Count {
+                n: r.sent,
+                skipped: r.skipped,
+            })
+        },
     )
     .await
+}
+
+/// `GET /admin/cycles/{cycle}/nominations/{assignment}/revoke`: whose link a revoke cuts off,
+/// and that it cannot be undone.
+pub async fn revoke_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<links::Target>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let target = path.into_inner();
+    let back = format!("/admin/cycles/{}", target.cycle_id);
+    // back to the same view of the list (search, filter, page) it was asked from
+    let kept = web::Query::<PageQuery>::from_query(req.query_string())
+        .map(|q| q.kept())
+        .unwrap_or_default();
+    let action = format!("{back}/nominations/{}/revoke{kept}", target.assignment_id);
+    let r = state
+        .db
+        .read(move |c| links::revoke_preview(c, &target))
+        .await?;
+    let a = &r.rater;
+    let who = [
+        ("name", a.rater_name.clone()),
+        ("email", a.rater_email.clone()),
+        (
+            "relationship",
+            t(l, a.assignment.relationship.group_key()).to_owned(),
+        ),
+        ("kam", r.subject_name.clone()),
+    ];
+    let who: Vec<(&str, &str)> = who.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let effects = [
+        tf(l, "admin.confirm.revoke.who", &who),
+        t(l, "admin.confirm.revoke.mail").to_owned(),
+        t(l, "admin.confirm.revoke.final").to_owned(),
+    ];
+    let refusal = match r.refusal {
+        Some(e) => Some(e.refusal(l).ok_or(e)?),
+        None => None,
+    };
+    let page = view::Confirm {
+        title: tf(l, "admin.confirm.revoke.title", &[("name", &a.rater_name)]),
+        action,
+        button: t(l, "admin.confirm.revoke.button"),
+        danger: true,
+        back: format!("{back}{kept}"),
+        effects: &effects,
+        refusal: refusal.as_deref(),
+    };
+    Ok(confirm_page(&session, &req, &page))
 }
 
 /// `POST /admin/cycles/{cycle}/kams/{review}/nudge`: a KAM who has not had their list

@@ -13,9 +13,9 @@ use crate::domain::ids::CycleId;
 use crate::domain::locale::Locale;
 use crate::domain::rules::lifecycle;
 use crate::domain::status::NominationMode;
-use crate::domain::status::Notice;
+use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, tn};
 use crate::web::extractors::StaffRequest;
 use crate::web::response::{html, staff_locale};
 use crate::web::staff::viewer;
@@ -39,17 +39,16 @@ async fn effects(
         })
         .await?;
     let step_view = lifecycle::Cycle::counted(cycle.status, cycle.closes_at, &per_status);
-    let n = |v: i64| v.to_string();
+    let count = |v: i64| usize::try_from(v).unwrap_or(0);
     let list = match step {
         Step::Launch => {
             let pending = i64::try_from(step_view.pending).unwrap_or(0);
-            let mut e = vec![tf(
-                l,
-                "admin.confirm.launch.invitations",
-                &[("n", &n(pending)), ("kams", &n(kams))],
-            )];
+            let mut e = vec![
+                tn(l, "admin.confirm.launch.invitations", count(pending), &[]),
+                tn(l, "admin.confirm.launch.kams", count(kams), &[]),
+            ];
             if cycle.nominations == NominationMode::Kam {
-                e.push(tf(l, "admin.confirm.launch.kam", &[("kams", &n(kams))]));
+                e.push(tn(l, "admin.confirm.launch.kam", count(kams), &[]));
             }
             e.push(tf(
                 l,
@@ -66,8 +65,8 @@ async fn effects(
                 .map(|(_, n)| n)
                 .sum();
             vec![
-                tf(l, "admin.confirm.close.expire", &[("n", &n(waiting))]),
-                tf(l, "admin.confirm.close.supervisors", &[("kams", &n(kams))]),
+                tn(l, "admin.confirm.close.expire", count(waiting), &[]),
+                tn(l, "admin.confirm.close.supervisors", count(kams), &[]),
                 t(l, "admin.confirm.close.final").to_owned(),
             ]
         }
@@ -106,11 +105,14 @@ async fn confirm_page(
         view::confirm(
             l,
             &viewer(session, req),
-            &cycle.id,
-            &cycle.name,
-            step,
-            &effects,
-            refusal.as_deref(),
+            &view::Confirm::step(
+                l,
+                &cycle.id,
+                &cycle.name,
+                step,
+                &effects,
+                refusal.as_deref(),
+            ),
         ),
     ))
 }
@@ -148,10 +150,13 @@ async fn step(
         StaffRequest::new(req, session),
         to,
         done,
-        move |c, mail, actor| match step {
-            Step::Launch => cycles::launch(c, mail, &id, Some(actor), now).map(|l| l.len()),
-            Step::Close => cycles::close(c, mail, &id, Some(actor), now),
-            Step::Archive => retention::archive_by(c, &id, Some(actor), now).map(|()| 0),
+        move |c, mail, actor| {
+            match step {
+                Step::Launch => cycles::launch(c, mail, &id, Some(actor), now).map(|l| l.len()),
+                Step::Close => cycles::close(c, mail, &id, Some(actor), now),
+                Step::Archive => retention::archive_by(c, &id, Some(actor), now).map(|()| 0),
+            }
+            .map(Count::from)
         },
         again,
     )

@@ -36,7 +36,7 @@ use crate::db;
 use crate::domain::forms::cycle_settings::{self, CycleInput, Problem};
 use crate::domain::ids::{CycleId, PersonId};
 use crate::domain::locale::Locale;
-use crate::domain::status::Notice;
+use crate::domain::status::{Count, Notice};
 use crate::domain::status::{CycleStatus, NominationMode};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
@@ -353,7 +353,7 @@ pub(super) async fn run<F, A, P>(
     again: A,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<usize>
+    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<Count>
         + Send
         + 'static,
     A: FnOnce(String) -> P,

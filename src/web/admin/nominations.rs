@@ -13,7 +13,7 @@ use crate::actions::links::Target;
 use crate::actions::nominations::{self, NominationInput};
 use crate::db;
 use crate::domain::ids::CycleId;
-use crate::domain::status::Notice;
+use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
 use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::views::admin::cycle::Refusal;
@@ -68,10 +68,21 @@ pub async fn upload(
         keep,
         move |c, mail, actor| {
             let (summary, _) = nominations::import(c, mail, &id, &bytes, Some(actor), db::now())?;
-            Ok(summary.added)
+            Ok(summary.added.into())
         },
     )
     .await
+}
+
+/// `GET /admin/nominations/sample.csv`: a file to start from, with a row per relationship.
+pub async fn sample(Admin(_): Admin) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"nominations-sample.csv\"",
+        ))
+        .body(crate::domain::formats::nomination::SAMPLE)
 }
 
 /// The single-nomination form as posted.
@@ -105,7 +116,7 @@ pub async fn add(
         keep,
         move |c, mail, actor| {
             let summary = nominations::add_one(c, mail, &id, &input, Some(actor), db::now())?;
-            Ok(summary.added)
+            Ok(summary.added.into())
         },
     )
     .await
@@ -162,7 +173,8 @@ pub async fn edit(
         Notice::EditedOne,
         keep,
         move |c, mail, actor| {
-            nominations::edit(c, mail, &target, &input, Some(actor), db::now()).map(|()| 1)
+            nominations::edit(c, mail, &target, &input, Some(actor), db::now())
+                .map(|()| Count::from(1))
         },
     )
     .await

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::db;
-use crate::domain::status::Notice;
+use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
 use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::response::{html, html_after_notice, notice, staff_locale};
@@ -21,7 +21,7 @@ async fn outbox_page(
     state: &AppState,
     asker: StaffRequest<'_>,
     status: StatusCode,
-    done: Option<(Notice, usize)>,
+    done: Option<(Notice, Count)>,
     refusal: Option<&str>,
 ) -> AppResult<HttpResponse> {
     let StaffRequest { req, session } = asker;
@@ -94,7 +94,7 @@ async fn retry_some(
         Notice::Retried,
         move |c, mail, actor| {
             crate::actions::outbox::retry(c, mail, id.as_ref(), Some(actor), db::now())
-                .map(|r| r.queued())
+                .map(|r| Count::from(r.queued()))
         },
         again,
     )

@@ -10,8 +10,8 @@ use crate::actions::users::{self, FieldProblem, InviteInput};
 use crate::db;
 use crate::db::sessions::StaffSession;
 use crate::domain::ids::PersonId;
-use crate::domain::status::Notice;
 use crate::domain::status::Role;
+use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
 use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::response::{html_after_notice, notice, see_other_with_notice, staff_locale};
@@ -27,7 +27,7 @@ struct Shown<'a> {
     problems: &'a [FieldProblem],
     /// A refused action's reason.
     refusal: Option<&'a str>,
-    done: Option<(Notice, usize)>,
+    done: Option<(Notice, Count)>,
 }
 
 async fn users_page(
@@ -189,7 +189,7 @@ where
     };
     let to = "/admin/users".to_owned();
     let one = |c: &mut db::AnyConnection, m: crate::actions::Mail<'_>, a: &PersonId| {
-        f(c, m, a).map(|()| 1)
+        f(c, m, a).map(|()| Count::from(1))
     };
     super::run(state, asker, to, done, one, again).await
 }

@@ -30,7 +30,8 @@ pub fn form(l: Locale, r: &Request<'_>, switch: &str, email: &str, error: Option
             section.message.narrow {
                 h1 { (r.title) }
                 p { (r.intro) }
-                form method="post" action=(r.action) novalidate {
+                // the answer comes in the page's language, whatever the browser asks for
+                form method="post" action={ (r.action) "?lang=" (l.as_str()) } novalidate {
                     div.field {
                         label for="email" { (t(l, "staff.email")) }
                         @if let Some(e) = error {

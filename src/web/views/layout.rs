@@ -13,6 +13,8 @@ pub struct Brand {
     pub organization: String,
     /// Whether `/static/logo` serves a logo.
     pub logo: bool,
+    /// The logo's intrinsic (width, height), when its header says it.
+    pub logo_size: Option<(u32, u32)>,
     /// Whether `/static/brand.css` sets another accent colour.
     pub accent: bool,
 }
@@ -50,6 +52,7 @@ fn shell(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="no-referrer";
                 title { (title) " · kam360" }
+                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/static/app.css";
                 @if brand.is_some_and(|b| b.accent) {
                     link rel="stylesheet" href="/static/brand.css";
@@ -60,7 +63,8 @@ fn shell(
                 header.top {
                     span.brand {
                         @if brand.is_some_and(|b| b.logo) {
-                            img.logo src="/static/logo" alt="";
+                            @let size = brand.and_then(|b| b.logo_size);
+                            img.logo src="/static/logo" alt="" width=[size.map(|s| s.0)] height=[size.map(|s| s.1)];
                         }
                         @if let Some(b) = named { (b.organization) } @else { "kam360" }
                     }

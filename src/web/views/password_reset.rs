@@ -13,6 +13,7 @@ pub fn request(l: Locale) -> Request<'static> {
     static UNBRANDED: Brand = Brand {
         organization: String::new(),
         logo: false,
+        logo_size: None,
         accent: false,
     };
     Request {

@@ -106,7 +106,7 @@ pub fn editor(l: Locale, v: &EditorView<'_>) -> Markup {
                     @for p in v.problems {
                         li {
                             @match p.place {
-                                Place::Field(g, i, f) => a href={ "#" (g.as_str()) "-" (i) "-" (f) } { (t(l, g.group_key())) " " (i + 1) ": " (t(l, p.key)) },
+                                Place::Field(g, i, f) => a href={ "#" (g.as_str()) "-" (i) "-" (f) } { (t(l, g.group_key())) " " (i + 1) (t(l, "punct.colon")) (t(l, p.key)) },
                                 Place::Group(g) => a href={ "#group-" (g.as_str()) } { (tf(l, p.key, &[("group", t(l, g.plural_key())), ("k", &v.k.to_string()), ("max", &MAX_PER_GROUP.to_string())])) },
                             }
                         }

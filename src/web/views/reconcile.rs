@@ -121,7 +121,7 @@ fn explanation(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>, share: &str
     };
     html! {
         p.proposal {
-            strong { (t(l, "rec.proposed")) ": " }
+            strong { (t(l, "rec.proposed")) (t(l, "punct.colon")) }
             @match p.proposed { Some(x) => (level_name(l, r, x)), None => (t(l, "rec.not_rated")) }
         }
         @if !text.is_empty() { p.hint { (text) } }
@@ -257,7 +257,7 @@ pub fn page_for(l: Locale, r: &ReviewPage<'_>, st: &PageState<'_>) -> Markup {
             }
             ul.progress-list {
                 @for p in r.progress {
-                    li { span.group { (t(l, p.group.group_key())) } ": " span.count {
+                    li { span.group { (t(l, p.group.group_key())) } (t(l, "punct.colon")) span.count {
                         @match p.answered { Some(a) => (tf(l, "home.answered", &[("answered", &a.to_string()), ("invited", &p.invited.to_string())])), None => (tf(l, "home.hidden", &[("k", &r.k.to_string())])) }
                     } }
                 }

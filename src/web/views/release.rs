@@ -8,7 +8,7 @@ use crate::domain::dates::long_date;
 use crate::domain::formats::rubric::Rubric;
 use crate::domain::forms::plan::{Problem, Typed, MAX_ACTIONS, MAX_GOAL, MAX_GOALS};
 use crate::domain::locale::Locale;
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, tn};
 
 /// The release as the staff see it.
 pub struct ReleaseView<'a> {
@@ -109,7 +109,7 @@ pub fn staff_plan(
                 @for g in goals {
                     article.plan-goal {
                         (goal_text(l, g))
-                        @if !g.comment.is_empty() { p.plan-comment { strong { (t(l, "plan.comment")) ": " } (g.comment) } }
+                        @if !g.comment.is_empty() { p.plan-comment { strong { (t(l, "plan.comment")) (t(l, "punct.colon")) } (g.comment) } }
                     }
                 }
             }
@@ -159,7 +159,7 @@ pub fn kam_plan(
             @if saved { div.status.saved role="status" { (t(l, "plan.saved")) } }
             @if !problems.is_empty() {
                 div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
-                    p { (tf(l, "plan.problems", &[("count", &problems.len().to_string())])) }
+                    p { (tn(l, "plan.problems", problems.len(), &[])) }
                     @if problems.iter().any(|(n, _)| *n == 0) { p { (t(l, "plan.err.none")) } }
                 }
             }
@@ -202,7 +202,7 @@ pub fn kam_plan(
                             input type="date" id=(id) name=(id) value=(r.date);
                         }
                         @if let Some((_, c)) = comments.iter().find(|(p, _)| *p == n) {
-                            p.plan-comment { strong { (t(l, "plan.comment")) ": " } (c) }
+                            p.plan-comment { strong { (t(l, "plan.comment")) (t(l, "punct.colon")) } (c) }
                         }
                     }
                 }

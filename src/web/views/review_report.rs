@@ -247,7 +247,7 @@ fn criterion(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
                 }
             }
             @if let Some(why) = c.rationale {
-                p.rationale { strong { (t(l, "report.rationale")) ": " } (why) }
+                p.rationale { strong { (t(l, "report.rationale")) (t(l, "punct.colon")) } (why) }
             }
             @if !flags.is_empty() {
                 ul.flags-line { @for f in c.shown.proposal.flags.raised() { li { span.flag-mark aria-hidden="true" { "⚑ " } (flag_sentence(l, r, f)) } } }
@@ -309,7 +309,7 @@ fn gaps(l: Locale, r: &ReviewPage<'_>) -> Markup {
                 @for (c, g) in &listed {
                     li {
                         strong { @match g { Gap::BlindSpot => (t(l, "report.blind")), Gap::HiddenStrength => (t(l, "report.strength")) } }
-                        ": " a href={ "#r-" (c.id) } { (name(r, l, c.id)) }
+                        (t(l, "punct.colon")) a href={ "#r-" (c.id) } { (name(r, l, c.id)) }
                     }
                 }
             }

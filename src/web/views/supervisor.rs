@@ -23,7 +23,7 @@ fn progress_cell(l: Locale, p: &GroupProgress, k: usize) -> Markup {
         ),
         None => tf(l, "home.hidden", &[("k", &k.to_string())]),
     };
-    html! { li { span.group { (group) } ": " span.count { (count) } } }
+    html! { li { span.group { (group) } (t(l, "punct.colon")) span.count { (count) } } }
 }
 
 /// One of a supervisor's reviews with its progress and their own rating.

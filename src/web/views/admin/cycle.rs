@@ -12,8 +12,8 @@ use crate::domain::forms::cycle_settings::parse_stored_days;
 use crate::domain::forms::nomination_form::{EditInput, NominationInput};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
-use crate::domain::status::Notice;
 use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode, ProposalStatus};
+use crate::domain::status::{Count, Notice};
 use crate::i18n::{t, tf};
 use crate::web::views::staff::{staff_page, Viewer};
 
@@ -71,7 +71,7 @@ pub struct PageQuery {
     #[serde(skip)]
     pub done: Option<Notice>,
     #[serde(skip)]
-    pub n: Option<usize>,
+    pub n: Option<Count>,
 }
 
 impl PageQuery {
@@ -129,7 +129,7 @@ pub struct CyclePage<'a> {
 const PAGE_SIZE_NOTE: &str = "25";
 
 fn notice(l: Locale, q: &PageQuery) -> Option<String> {
-    super::notice_of(l, q.done.zip(q.n.or(Some(0))))
+    super::notice_of(l, q.done.zip(Some(q.n.unwrap_or_default())))
 }
 
 /// The URL of this page with another page number.
@@ -167,7 +167,7 @@ fn settings_list(l: Locale, c: &CyclePage<'_>) -> Markup {
     }
 }
 
-fn next_steps(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
+fn next_steps(l: Locale, c: &CyclePage<'_>) -> Markup {
     let id = &c.cycle.id;
     html! {
         div.actions.cycle-steps {
@@ -177,10 +177,7 @@ fn next_steps(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
                     " " a.button.secondary href={ "/admin/cycles/" (id) "/edit" } { (t(l, "admin.edit")) }
                 }
                 CycleStatus::Open => {
-                    form.inline method="post" action={ "/admin/cycles/" (id) "/remind" } {
-                        input type="hidden" name="csrf" value=(s.csrf);
-                        button.primary type="submit" { (t(l, "admin.remind_all")) }
-                    }
+                    a.button.primary href={ "/admin/cycles/" (id) "/remind" } { (t(l, "admin.remind_all")) }
                     " " a.button.secondary href={ "/admin/cycles/" (id) "/close" } { (t(l, "admin.close")) }
                 }
                 CycleStatus::Closed => {
@@ -321,7 +318,7 @@ pub fn cycle_page(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
             @if let Some(n) = notice(l, c.query) { div.status.notice role="status" { p { (n) } } }
             @if let Some(r) = &c.refusal.other { div.status.error-summary role="alert" { p { (r) } } }
             (settings_list(l, c))
-            (next_steps(l, s, c))
+            (next_steps(l, c))
             (counts(l, c))
             @if accepts_nominations {
                 (super::nominations::upload(l, s, c))

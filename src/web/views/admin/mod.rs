@@ -12,9 +12,9 @@ use maud::{html, Markup};
 use crate::domain::dates::{long_date, Deadline};
 use crate::domain::forms::cycle_settings::{CycleInput, Field, Problem, MAX_K, MIN_K};
 use crate::domain::locale::Locale;
-use crate::domain::status::Notice;
+use crate::domain::status::{Count, Notice};
 use crate::domain::status::{CycleStatus, NominationMode};
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, tn};
 use crate::web::views::staff::{staff_page, Viewer};
 
 /// One cycle on the list.
@@ -204,38 +204,65 @@ pub fn cycle_form(l: Locale, s: &Viewer<'_>, title: &str, f: &CycleFormView<'_>)
 pub use crate::domain::rules::lifecycle::Step;
 
 /// The page in front of a lifecycle POST: what will happen, then the button.
-pub fn confirm(
-    l: Locale,
-    s: &Viewer<'_>,
-    cycle_id: &crate::domain::ids::CycleId,
-    cycle_name: &str,
-    step: Step,
-    effects: &[String],
-    refusal: Option<&str>,
-) -> Markup {
-    let title = tf(l, step.title_key(), &[("cycle", cycle_name)]);
-    let back = format!("/admin/cycles/{cycle_id}");
+pub fn confirm(l: Locale, s: &Viewer<'_>, c: &Confirm<'_>) -> Markup {
     staff_page(
         l,
-        &title,
+        &c.title,
         s,
         html! {
             section.message.confirm {
-                h1 { (title) }
-                @if let Some(r) = refusal {
+                h1 { (c.title) }
+                @if let Some(r) = c.refusal {
                     div.status.error-summary role="alert" { p { (r) } }
                 }
-                ul.effects { @for e in effects { li { (e) } } }
-                form method="post" action={ (back) "/" (step.as_str()) } {
+                ul.effects { @for e in c.effects { li { (e) } } }
+                form method="post" action=(c.action) {
                     input type="hidden" name="csrf" value=(s.csrf);
                     div.actions {
-                        button.primary.danger[step != Step::Launch] type="submit" disabled[refusal.is_some()] { (t(l, step.button_key())) }
-                        " " a.button.secondary href=(back) { (t(l, "admin.cancel")) }
+                        button.primary.danger[c.danger] type="submit" disabled[c.refusal.is_some()] { (c.button) }
+                        " " a.button.secondary href=(c.back) { (t(l, "admin.cancel")) }
                     }
                 }
             }
         },
     )
+}
+
+/// A page that asks before an action: what it will do, and why it cannot be done now (if so).
+pub struct Confirm<'a> {
+    pub title: String,
+    /// Where the button posts.
+    pub action: String,
+    pub button: &'a str,
+    /// Whether the action destroys or cannot be undone (a red button).
+    pub danger: bool,
+    /// Where *cancel* leads.
+    pub back: String,
+    pub effects: &'a [String],
+    pub refusal: Option<&'a str>,
+}
+
+impl<'a> Confirm<'a> {
+    /// The page of a lifecycle step of a cycle.
+    pub fn step(
+        l: Locale,
+        cycle_id: &crate::domain::ids::CycleId,
+        cycle_name: &str,
+        step: Step,
+        effects: &'a [String],
+        refusal: Option<&'a str>,
+    ) -> Self {
+        let back = format!("/admin/cycles/{cycle_id}");
+        Confirm {
+            title: tf(l, step.title_key(), &[("cycle", cycle_name)]),
+            action: format!("{back}/{}", step.as_str()),
+            button: t(l, step.button_key()),
+            danger: step != Step::Launch,
+            back,
+            effects,
+            refusal,
+        }
+    }
 }
 
 /// An instant as `2026-12-01 14:03 UTC`.
@@ -244,7 +271,17 @@ pub fn utc(at: chrono::NaiveDateTime) -> Markup {
 }
 
 /// The words of the notice an action left (what was done, with its count).
-pub fn notice_of(l: Locale, done: Option<(Notice, usize)>) -> Option<String> {
-    let (done, n) = done?;
-    Some(tf(l, done.key(), &[("n", &n.to_string())]))
+pub fn notice_of(l: Locale, done: Option<(Notice, Count)>) -> Option<String> {
+    let (done, Count { n, skipped }) = done?;
+    let words = tn(l, done.key(), n, &[]);
+    Some(if skipped == 0 {
+        words
+    } else {
+        let skipped = tf(
+            l,
+            "admin.done.skipped_recent",
+            &[("n", &skipped.to_string())],
+        );
+        format!("{words} {skipped}")
+    })
 }

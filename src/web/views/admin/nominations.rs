@@ -9,7 +9,7 @@ use crate::domain::forms::nomination_form::{Field, NominationInput};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus};
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, tn};
 use crate::web::views::staff::Viewer;
 
 /// A row's actions: one form (one CSRF field) whose buttons post to their own action. The
@@ -36,7 +36,7 @@ pub(super) fn row_actions(
     let button = |action: &str, key: &str| {
         html! {
             button.small.secondary type="submit" formaction={ (base) "/" (action) (back) } formnovalidate
-                aria-label={ (t(l, key)) ": " (r.rater_name) } { (t(l, key)) }
+                aria-label={ (t(l, key)) (t(l, "punct.colon")) (r.rater_name) } { (t(l, key)) }
         }
     };
     let waiting = r.status.awaits_answer();
@@ -95,7 +95,11 @@ pub(super) fn row_actions(
                 }
                 @if open && waiting { (button("remind", "admin.action.remind")) }
                 @if open && reissuable { (button("reissue", "admin.action.reissue")) }
-                @if open && r.status.is_answerable() { (button("revoke", "admin.action.revoke")) }
+                @if open && r.status.is_answerable() {
+                    // asks first (SPEC §16): a revoke cannot be undone
+                    a.button.small.secondary href={ (base) "/revoke" (back) }
+                        aria-label={ (t(l, "admin.action.revoke")) (t(l, "punct.colon")) (r.rater_name) } { (t(l, "admin.action.revoke")) }
+                }
             }
         }
     }
@@ -110,9 +114,10 @@ pub(super) fn upload(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
             h2 #upload-title { (t(l, "admin.upload.title")) }
             @if c.cycle.status == CycleStatus::Open { p.hint { (t(l, "admin.upload.open")) } }
             p.hint { (t(l, "admin.upload.columns")) " " code { (crate::domain::formats::nomination::COLUMNS.join(", ")) } }
+            p.hint { a href="/admin/nominations/sample.csv" download { (t(l, "admin.upload.sample")) } }
             @if !errors.is_empty() {
                 div.status.error-summary role="alert" #import-errors {
-                    p { (tf(l, "admin.upload.refused", &[("n", &errors.len().to_string())])) }
+                    p { (tn(l, "admin.upload.refused", errors.len(), &[])) }
                     ul.import-errors { @for e in errors { li { (e) } } }
                 }
             }

@@ -7,9 +7,9 @@ use super::{notice_of, utc};
 use crate::web::views::staff::{staff_page, Viewer};
 
 use crate::domain::locale::Locale;
-use crate::domain::status::Notice;
+use crate::domain::status::{Count, Notice};
 use crate::domain::status::{EmailKind, OutboxStatus};
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, tn};
 
 /// A message retrying or failed, as the email problems page shows it.
 pub struct MessageLine {
@@ -40,7 +40,7 @@ pub fn outbox(
     l: Locale,
     s: &Viewer<'_>,
     rows: &[MessageLine],
-    done: Option<(Notice, usize)>,
+    done: Option<(Notice, Count)>,
     refusal: Option<&str>,
 ) -> Markup {
     let title = t(l, "outbox.title");
@@ -61,7 +61,7 @@ pub fn outbox(
             @if failed > 1 {
                 form method="post" action="/admin/outbox/retry" {
                     input type="hidden" name="csrf" value=(s.csrf);
-                    button.primary type="submit" { (tf(l, "outbox.retry_all", &[("n", &failed.to_string())])) }
+                    button.primary type="submit" { (tn(l, "outbox.retry_all", failed, &[])) }
                 }
             }
             @if !rows.is_empty() {
@@ -91,7 +91,7 @@ pub fn outbox(
                                         } @else {
                                             form.inline method="post" action={ "/admin/outbox/" (r.id) "/retry" } {
                                                 input type="hidden" name="csrf" value=(s.csrf);
-                                                button.small.primary type="submit" aria-label={ (t(l, "outbox.retry")) ": " (r.recipient_email) } { (t(l, "outbox.retry")) }
+                                                button.small.primary type="submit" aria-label={ (t(l, "outbox.retry")) (t(l, "punct.colon")) (r.recipient_email) } { (t(l, "outbox.retry")) }
                                             }
                                         }
                                     }

@@ -6,8 +6,8 @@ use maud::{html, Markup};
 use super::notice_of;
 use crate::domain::forms::staff_invite::{Field, FieldProblem, InviteInput};
 use crate::domain::locale::Locale;
-use crate::domain::status::Notice;
 use crate::domain::status::Role;
+use crate::domain::status::{Count, Notice};
 use crate::i18n::{t, tf};
 use crate::web::views::staff::{staff_page, Viewer};
 
@@ -31,7 +31,7 @@ pub struct UsersPage<'a> {
     pub problems: &'a [FieldProblem],
     /// A refused action's reason.
     pub refusal: Option<&'a str>,
-    pub done: Option<(Notice, usize)>,
+    pub done: Option<(Notice, Count)>,
 }
 
 fn invite_form(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
@@ -137,17 +137,17 @@ pub fn users(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
                                     @if a.disabled {
                                         form.inline method="post" action={ "/admin/users/" (a.person_id) "/enable" } {
                                             input type="hidden" name="csrf" value=(s.csrf);
-                                            button.small.secondary type="submit" aria-label={ (t(l, "users.enable")) ": " (a.name) } { (t(l, "users.enable")) }
+                                            button.small.secondary type="submit" aria-label={ (t(l, "users.enable")) (t(l, "punct.colon")) (a.name) } { (t(l, "users.enable")) }
                                         }
                                     } @else {
                                         form.inline method="post" action={ "/admin/users/" (a.person_id) "/disable" } {
                                             input type="hidden" name="csrf" value=(s.csrf);
-                                            button.small.secondary type="submit" aria-label={ (t(l, "users.disable")) ": " (a.name) } { (t(l, "users.disable")) }
+                                            button.small.secondary type="submit" aria-label={ (t(l, "users.disable")) (t(l, "punct.colon")) (a.name) } { (t(l, "users.disable")) }
                                         }
                                         @if invited {
                                             form.inline method="post" action={ "/admin/users/" (a.person_id) "/invite" } {
                                                 input type="hidden" name="csrf" value=(s.csrf);
-                                                button.small.secondary type="submit" aria-label={ (t(l, "users.resend")) ": " (a.name) } { (t(l, "users.resend")) }
+                                                button.small.secondary type="submit" aria-label={ (t(l, "users.resend")) (t(l, "punct.colon")) (a.name) } { (t(l, "users.resend")) }
                                             }
                                         }
                                     }
