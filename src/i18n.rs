@@ -429,6 +429,39 @@ mod tests {
         );
     }
 
+    /// Every word the audit trail shows for a stored value has its text in both catalogues.
+    #[test]
+    fn audit_details_have_their_words() {
+        use crate::domain::audit::{reason, shown, Action, Shown};
+        let samples = [
+            "1",
+            "open",
+            "finalized",
+            "peer",
+            "revoked",
+            "admin",
+            "2 added, 0 unchanged",
+            "3 ratings and 4 answers deleted; final levels kept",
+            "fresh link queued",
+            "x",
+        ];
+        let mut keys = Vec::new();
+        for a in Action::ALL {
+            for v in samples {
+                if let Shown::Word(k) | Shown::Counted(k, _) = shown(*a, v) {
+                    keys.push((format!("{a:?} {v}"), k));
+                }
+            }
+        }
+        for r in ["cycle_closed", "everyone_answered"] {
+            if let Shown::Word(k) = reason(r) {
+                keys.push((r.to_owned(), k));
+            }
+        }
+        assert!(keys.len() > 100, "{}", keys.len());
+        assert_eq!(missing(keys), Vec::<String>::new());
+    }
+
     /// Every count looked up with `tn` has its singular form in both catalogues, and every
     /// singular form belongs to a key.
     #[test]

@@ -241,7 +241,11 @@ pub fn approve(
         if db::assignments::exists(conn, review_id, &rater)? {
             continue;
         }
-        let organization = db::people::ensure_organization(conn, &p.organization, now)?;
+        // customers name their company; colleagues and the KAM's team are not asked
+        let organization = match p.organization.as_str() {
+            "" => None,
+            named => Some(db::people::ensure_organization(conn, named, now)?),
+        };
         let id = AssignmentId::generate();
         db::assignments::insert(
             conn,
@@ -251,7 +255,7 @@ pub fn approve(
                 rater_id: &rater,
                 relationship: p.relationship,
                 locale: p.locale,
-                organization_id: Some(&organization),
+                organization_id: organization.as_ref(),
                 status: AssignmentStatus::Pending,
                 created_at: now,
             },

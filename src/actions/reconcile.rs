@@ -35,7 +35,7 @@ pub struct Reconciliation {
     pub k: usize,
     pub progress: Vec<GroupProgress>,
     pub criteria: Vec<CriterionRow>,
-    pub audit: Vec<(db::audit::EventRow, Option<String>)>,
+    pub audit: Vec<db::audit::Listed>,
     /// The KAM's final levels in their latest earlier finalized review: (cycle name, levels
     /// by criterion id).
     pub previous: Option<(String, HashMap<String, Level>)>,

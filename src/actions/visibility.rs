@@ -150,9 +150,8 @@ pub fn latch(
         .cycle(cycle_id)
         .review(review_id)
         .old_value(ReviewStatus::Collecting.as_str())
-        .new_value(&format!(
-            "visible; evidence frozen; {expired} open links expired"
-        ))
+        // the links that expired as the evidence froze
+        .new_value(&expired.to_string())
         .because(because.as_str())
         .record(conn, now)?;
     Ok(true)

@@ -3,6 +3,7 @@
 
 use crate::domain::audit::Action;
 use crate::domain::ids::{CycleId, PersonId, ReviewId};
+use crate::domain::relationship::Relationship;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -112,25 +113,65 @@ pub fn for_cycle(conn: &mut AnyConnection, cycle_id: &CycleId) -> QueryResult<Ve
         .load(conn)
 }
 
-/// The events of a review with the actor's name, oldest first.
-pub fn for_review(
-    conn: &mut AnyConnection,
-    review_id: &ReviewId,
-) -> QueryResult<Vec<(EventRow, Option<String>)>> {
-    use super::schema::people;
-    audit_events::table
-        .left_join(people::table.on(people::id.nullable().eq(audit_events::actor_id)))
-        .filter(audit_events::review_id.eq(review_id))
-        .order((audit_events::at.asc(), audit_events::id.asc()))
-        .select((EventRow::as_select(), people::name.nullable()))
-        .load(conn)
-}
+/// The rater an event concerns, when its target is a nomination: (name, email, relationship).
+pub type Concerned = (String, String, Relationship);
 
-/// An event with the name and email of whoever did it.
+/// An event with the name and email of whoever did it, and the rater it concerns.
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub event: EventRow,
     pub actor: Option<(String, String)>,
+    pub concerned: Option<Concerned>,
+}
+
+/// Events with their actor and the rater they concern, ready to filter: the trail, with each
+/// person named (the people table twice: who did it, and whom it concerns).
+macro_rules! named_events {
+    () => {{
+        use super::schema::{assignments, people};
+        let (actors, raters) = diesel::alias!(people as actors, people as raters);
+        let query = audit_events::table
+            .left_join(
+                actors.on(actors
+                    .field(people::id)
+                    .nullable()
+                    .eq(audit_events::actor_id)),
+            )
+            .left_join(assignments::table.on(assignments::id.nullable().eq(audit_events::target)))
+            .left_join(raters.on(raters.field(people::id).eq(assignments::rater_id)));
+        let selection = (
+            EventRow::as_select(),
+            (actors.field(people::name), actors.field(people::email)).nullable(),
+            (
+                raters.field(people::name),
+                raters.field(people::email),
+                assignments::relationship,
+            )
+                .nullable(),
+        );
+        (query, selection, raters)
+    }};
+}
+
+type NamedRow = (EventRow, Option<(String, String)>, Option<Concerned>);
+
+fn listed((event, actor, concerned): NamedRow) -> Listed {
+    Listed {
+        event,
+        actor,
+        concerned,
+    }
+}
+
+/// The events of a review with the people they name, oldest first.
+pub fn for_review(conn: &mut AnyConnection, review_id: &ReviewId) -> QueryResult<Vec<Listed>> {
+    let (query, selection, _) = named_events!();
+    let rows: Vec<NamedRow> = query
+        .filter(audit_events::review_id.eq(review_id))
+        .order((audit_events::at.asc(), audit_events::id.asc()))
+        .select(selection)
+        .load(conn)?;
+    Ok(rows.into_iter().map(listed).collect())
 }
 
 /// Which events the audit page shows.
@@ -149,15 +190,8 @@ pub fn search(
 ) -> QueryResult<(Vec<Listed>, bool)> {
     let super::Page { offset, limit } = page;
     use super::schema::people;
-    let actors = diesel::alias!(people as actors);
-    let mut q = audit_events::table
-        .left_join(
-            actors.on(actors
-                .field(people::id)
-                .nullable()
-                .eq(audit_events::actor_id)),
-        )
-        .into_boxed();
+    let (query, selection, raters) = named_events!();
+    let mut q = query.into_boxed();
     if let Some(c) = &s.cycle_id {
         q = q.filter(audit_events::cycle_id.eq(c.clone()));
     }
@@ -165,31 +199,25 @@ pub fn search(
         let person = people::table
             .filter(people::email.eq(e.clone()))
             .select(people::id.nullable());
-        let targets = super::schema::assignments::table
-            .inner_join(people::table.on(people::id.eq(super::schema::assignments::rater_id)))
-            .filter(people::email.eq(e.clone()))
-            .select(super::schema::assignments::id.nullable());
+        // did it, is named by it, or is the rater it concerns
         q = q.filter(
             audit_events::actor_id
                 .eq_any(person)
                 .or(audit_events::target.eq(Some(e.clone())))
-                .or(audit_events::target.eq_any(targets)),
+                .or(raters.field(people::email).nullable().eq(Some(e.clone()))),
         );
     }
-    let rows: Vec<(EventRow, Option<(String, String)>)> = q
+    let rows: Vec<NamedRow> = q
         .order((audit_events::at.desc(), audit_events::id.desc()))
         .offset(offset)
         .limit(limit + 1)
-        .select((
-            EventRow::as_select(),
-            (actors.field(people::name), actors.field(people::email)).nullable(),
-        ))
+        .select(selection)
         .load(conn)?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(0);
     Ok((
         rows.into_iter()
             .take(usize::try_from(limit).unwrap_or(0))
-            .map(|(event, actor)| Listed { event, actor })
+            .map(listed)
             .collect(),
         more,
     ))

@@ -80,6 +80,95 @@ actions! {
     StaffPasswordReset = "staff.password_reset", "audit.action.staff.password_reset";
 }
 
+/// A stored old or new value of an event, as people read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown<'a> {
+    /// A word of the catalogue (a status, a relationship, a role, a reason).
+    Word(&'static str),
+    /// A catalogue text with counts for its placeholders.
+    Counted(&'static str, Vec<(&'static str, usize)>),
+    /// The value as it was stored (a name, an address, a level, a reason someone typed).
+    Raw(&'a str),
+}
+
+/// The words of `value`, stored as the old or new value of an event of `action`. Statuses,
+/// relationships and roles are stored as codes; counts as numbers (or, in rows written before
+/// 2026-12-07, in English sentences, which are read back too).
+pub fn shown(action: Action, value: &str) -> Shown<'_> {
+    use crate::domain::relationship::Relationship;
+    use crate::domain::status::{AssignmentStatus, CycleStatus, ReviewStatus, Role};
+    let number = |v: &str| v.trim().parse::<usize>().ok();
+    let first_number = |v: &str| {
+        v.split(|c: char| !c.is_ascii_digit())
+            .find(|w| !w.is_empty())
+            .and_then(|w| w.parse::<usize>().ok())
+    };
+    let counted = |key, n| Shown::Counted(key, vec![("n", n)]);
+    let known = match action {
+        Action::ReviewResultsVisible => number(value)
+            .or_else(|| {
+                value
+                    .contains("open links expired")
+                    .then(|| first_number(value))
+                    .flatten()
+            })
+            .map(|n| counted("audit.detail.expired", n)),
+        Action::CycleImport => two_numbers(value).map(|(added, unchanged)| {
+            Shown::Counted(
+                "audit.detail.imported",
+                vec![("n", added), ("unchanged", unchanged)],
+            )
+        }),
+        Action::CyclePurge => two_numbers(value).map(|(ratings, answers)| {
+            Shown::Counted(
+                "audit.detail.purged",
+                vec![("n", ratings), ("answers", answers)],
+            )
+        }),
+        Action::CycleRemindAll => number(value).map(|n| counted("audit.detail.reminded", n)),
+        Action::OutboxRetry => number(value).map(|n| counted("audit.detail.requeued", n)),
+        Action::RaterLinksRequested => number(value).map(|n| counted("audit.detail.links", n)),
+        Action::ProposalSave => number(value).map(|n| counted("audit.detail.proposed", n)),
+        Action::ProposalApprove => number(value).map(|n| counted("audit.detail.invited", n)),
+        Action::PlanSaved => number(value).map(|n| counted("audit.detail.goals", n)),
+        Action::LinkRevoke => AssignmentStatus::parse(value).map(|s| Shown::Word(s.key())),
+        Action::UserRole | Action::UserAdd | Action::UserInvite => {
+            Role::parse(value).map(|r| Shown::Word(r.key()))
+        }
+        Action::EmailRetry if value == "fresh link queued" => {
+            Some(Shown::Word("audit.detail.fresh_link"))
+        }
+        // a message's id says nothing to a reader
+        Action::EmailRetry => Some(Shown::Word("audit.detail.message")),
+        _ => None,
+    };
+    known
+        .or_else(|| CycleStatus::parse(value).map(|s| Shown::Word(s.key())))
+        .or_else(|| ReviewStatus::parse(value).map(|s| Shown::Word(s.key())))
+        .or_else(|| AssignmentStatus::parse(value).map(|s| Shown::Word(s.key())))
+        .or_else(|| Relationship::parse(value).map(|r| Shown::Word(r.group_key())))
+        .or_else(|| Role::parse(value).map(|r| Shown::Word(r.key())))
+        .unwrap_or(Shown::Raw(value))
+}
+
+/// The first two numbers in `value` ("11 added, 0 unchanged").
+fn two_numbers(value: &str) -> Option<(usize, usize)> {
+    let mut n = value
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse().ok());
+    Some((n.next()??, n.next()??))
+}
+
+/// The words of an event's stored reason: the system's own reasons are codes (or, before
+/// 2026-12-07, English phrases); a person's reason is shown as typed.
+pub fn reason(value: &str) -> Shown<'_> {
+    match crate::domain::rules::progress::VisibleBecause::parse(value) {
+        Some(because) => Shown::Word(because.key()),
+        None => Shown::Raw(value),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +182,55 @@ mod tests {
             assert!(codes.insert(a.as_str()), "{} twice", a.as_str());
         }
         assert_eq!(Action::parse("cycle.launched"), None);
+    }
+
+    #[test]
+    fn stored_values_read_as_words() {
+        assert_eq!(
+            shown(Action::CycleLaunch, "open"),
+            Shown::Word("status.open")
+        );
+        assert_eq!(
+            shown(Action::ReviewSignoff, "finalized"),
+            Shown::Word("status.finalized")
+        );
+        assert_eq!(
+            shown(Action::NominationEdit, "peer"),
+            Shown::Word("group.peer")
+        );
+        assert_eq!(
+            shown(Action::LinkRevoke, "revoked"),
+            Shown::Word("astatus.revoked")
+        );
+        assert_eq!(shown(Action::UserRole, "admin"), Shown::Word("role.admin"));
+        assert_eq!(shown(Action::CycleCreate, "2026 H2"), Shown::Raw("2026 H2"));
+        assert_eq!(shown(Action::Decision, "3"), Shown::Raw("3"));
+        let expired = Shown::Counted("audit.detail.expired", vec![("n", 2)]);
+        assert_eq!(shown(Action::ReviewResultsVisible, "2"), expired);
+        assert_eq!(
+            shown(
+                Action::ReviewResultsVisible,
+                "visible; evidence frozen; 2 open links expired"
+            ),
+            expired,
+            "rows written before the change"
+        );
+        assert_eq!(
+            shown(Action::CycleImport, "11 added, 0 unchanged"),
+            Shown::Counted("audit.detail.imported", vec![("n", 11), ("unchanged", 0)])
+        );
+        assert_eq!(
+            shown(Action::CycleRemindAll, "8"),
+            Shown::Counted("audit.detail.reminded", vec![("n", 8)])
+        );
+        assert_eq!(
+            reason("the cycle closed"),
+            Shown::Word("audit.because.cycle_closed")
+        );
+        assert_eq!(
+            reason("cycle_closed"),
+            Shown::Word("audit.because.cycle_closed")
+        );
+        assert_eq!(reason("a typo"), Shown::Raw("a typo"));
     }
 }

@@ -236,6 +236,17 @@ text_enum!(
     }
 );
 
+impl ReviewStatus {
+    /// The catalogue key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            ReviewStatus::Collecting => "status.collecting",
+            ReviewStatus::Reconciling => "status.reconciling",
+            ReviewStatus::Finalized => "status.finalized",
+        }
+    }
+}
+
 impl AssignmentStatus {
     /// The catalogue key of its name.
     pub fn key(self) -> &'static str {

@@ -84,14 +84,21 @@ pub fn page_model(r: &Reconciliation) -> view::ReviewPage<'_> {
         audit: r
             .audit
             .iter()
-            .map(|(e, who)| view::AuditLine {
-                at: e.at,
-                who: who.as_deref(),
-                action: &e.action,
-                target: e.target.as_deref(),
-                old_value: e.old_value.as_deref(),
-                new_value: e.new_value.as_deref(),
-                rationale: e.rationale.as_deref(),
+            .map(|x| {
+                let e = &x.event;
+                view::AuditLine {
+                    at: e.at,
+                    who: x.actor.as_ref().map(|(name, _)| name.as_str()),
+                    action: &e.action,
+                    target: e.target.as_deref(),
+                    concerned: x
+                        .concerned
+                        .as_ref()
+                        .map(|(name, email, r)| (name.as_str(), email.as_str(), *r)),
+                    old_value: e.old_value.as_deref(),
+                    new_value: e.new_value.as_deref(),
+                    rationale: e.rationale.as_deref(),
+                }
             })
             .collect(),
     }

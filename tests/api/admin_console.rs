@@ -203,6 +203,20 @@ async fn a_cycle_is_created_refused_fields_keep_what_was_typed(app: TestApp) {
         .read(|c| Ok(db::cycles::list(c)?.len() as i64))
         .expect("cycles");
     assert_eq!(n, 0, "nothing was created");
+    // a day no calendar has comes back as typed, in a field that can hold it (a date field
+    // cannot: the Nu checker refuses `type=date value=2026-02-30`)
+    let (s, page) = admin
+        .post(
+            "/admin/cycles?lang=en",
+            &[("name", "No such day"), ("closes_at", "2026-02-30")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("type=\"text\" id=\"closes_at\"") && page.contains("value=\"2026-02-30\""),
+        "{page}"
+    );
+    assert!(!page.contains("type=\"date\" id=\"closes_at\""), "{page}");
 
     let id = admin.create("2026 H2", "admin").await;
     let cycle = {
@@ -490,6 +504,14 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         page.contains("value=\"not an address\""),
         "the typed address is kept"
     );
+    // the reason stands beside the field, which is open, and the summary leads there
+    assert!(
+        page.contains(&format!(
+            "<p class=\"field-error\" id=\"email-{p1}-error\">"
+        )) && page.contains(&format!("aria-describedby=\"email-{p1}-error\""))
+            && page.contains(&format!("href=\"#email-{p1}\"")),
+        "{page}"
+    );
     // the KAM and the supervisor cannot become other raters
     let (s, page) = admin
         .post(
@@ -616,6 +638,24 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
     ] {
         assert!(audit.contains(action), "{action} audited");
     }
+    // in words, naming the rater concerned, in the reader's language: no stored code or id
+    assert!(
+        audit.contains("Rater c3@client.cn (Customer)"),
+        "the revoke names its rater: {audit}"
+    );
+    assert!(!audit.contains(&c3.to_string()), "no nomination id");
+    assert!(!audit.contains("open → closed") && !audit.contains("added, 0 unchanged"));
+    let (_, zh) = admin.get(&format!("/admin/audit?cycle={id}&lang=zh")).await;
+    let word = |key| kam360::i18n::t(kam360::domain::locale::Locale::Zh, key);
+    assert!(
+        zh.contains(&format!("Rater c3@client.cn（{}）", word("group.customer")))
+            && zh.contains(&format!(
+                "{} → {}",
+                word("status.open"),
+                word("status.closed")
+            )),
+        "{zh}"
+    );
     let (_, by_person) = admin.get("/admin/audit?person=p1.right@t.cn&lang=en").await;
     assert!(
         by_person.contains("nomination.correct_email"),

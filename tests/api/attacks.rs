@@ -168,11 +168,12 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
         .expect("audit");
     let latch = events
         .iter()
-        .find(|(e, _)| e.action == "review.results_visible")
+        .find(|x| x.event.action == "review.results_visible")
         .expect("the latch is audited");
     assert_eq!(
-        latch.0.rationale.as_deref(),
-        Some("every invited rater answered")
+        latch.event.rationale.as_deref(),
+        Some("everyone_answered"),
+        "the reason is a code; pages say it in words"
     );
 
     // reissuing the revoked link is refused, with a clear reason

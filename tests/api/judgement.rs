@@ -141,7 +141,7 @@ async fn sign_off_shows_a_summary_and_only_the_confirmation_locks(app: TestApp) 
     assert_eq!(
         events
             .iter()
-            .filter(|(e, _)| e.action == "review.signoff")
+            .filter(|x| x.event.action == "review.signoff")
             .count(),
         1
     );

@@ -95,6 +95,16 @@ async fn kams_propose_and_supervisors_approve(app: TestApp) {
     assert_eq!(r.status(), 200);
     let page = r.text().await.expect("page");
     assert!(page.contains("Propose customers") && page.contains("name=\"customer-2-email\""));
+    // a customer's company is asked, and marked required; colleagues and the team are not asked
+    assert!(page.contains("name=\"customer-0-organization\""), "{page}");
+    assert!(
+        !page.contains("name=\"peer-0-organization\"")
+            && !page.contains("name=\"team-0-organization\"")
+    );
+    assert!(
+        page.contains("Company<span class=\"required\">(required)</span>"),
+        "{page}"
+    );
     let url = format!("{}{link}?lang=en", app.address);
     let mut short = list(3);
     short.retain(|(k, _)| !k.starts_with("team-2-"));

@@ -17,6 +17,12 @@ pub const GROUPS: [Relationship; 3] = [
 /// The most raters per group.
 pub const MAX_PER_GROUP: usize = 12;
 
+/// Whether the list asks the raters of `group` for their organisation (customers: their
+/// company; required).
+pub fn asks_organization(group: Relationship) -> bool {
+    group == Relationship::Customer
+}
+
 /// One row as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Typed {
@@ -197,11 +203,17 @@ pub fn check(
                 }
                 Some(e) => seen.push(e.as_str().to_owned()),
             }
-            // as in the import: customers, colleagues and team members name their organisation
-            let organization = clean(&r.organization).filter(|o| !o.is_empty());
-            if organization.is_none() {
-                field("organization", "proposal.error.organization");
-            }
+            // a customer's company tells the supervisor who answers; colleagues and the KAM's
+            // own team work here, and are not asked for one
+            let organization = if asks_organization(group) {
+                let named = clean(&r.organization).filter(|o| !o.is_empty());
+                if named.is_none() {
+                    field("organization", "proposal.error.organization");
+                }
+                named
+            } else {
+                Some(String::new())
+            };
             let locale = Locale::parse(r.locale.trim()).unwrap_or(Locale::Zh);
             if let (Some(name), Some(email), Some(organization)) = (name, email, organization) {
                 out.push(Proposed {
@@ -273,6 +285,32 @@ mod tests {
         assert_eq!(ok[0].relationship, Relationship::Customer);
         assert_eq!(ok[8].relationship, Relationship::Team);
         assert_eq!(ok[0].locale, Locale::En);
+    }
+
+    #[test]
+    fn only_customers_name_their_company() {
+        let mut f = as_fields(&full());
+        f.retain(|(k, _)| !k.ends_with("-organization") || k.starts_with("customer-"));
+        let ok = check(&Proposal::from_fields(&f), 3, "kam@x.cn", "boss@x.cn").expect("valid");
+        assert!(ok
+            .iter()
+            .filter(|p| p.relationship != Relationship::Customer)
+            .all(|p| p.organization.is_empty()));
+        assert!(ok
+            .iter()
+            .filter(|p| p.relationship == Relationship::Customer)
+            .all(|p| p.organization == "ACME"));
+        // a customer without a company is refused, beside the field
+        f.retain(|(k, _)| k != "customer-1-organization");
+        let problems =
+            check(&Proposal::from_fields(&f), 3, "kam@x.cn", "boss@x.cn").expect_err("refused");
+        assert_eq!(
+            problems,
+            vec![Problem {
+                place: Place::Field(Relationship::Customer, 1, "organization"),
+                key: "proposal.error.organization",
+            }]
+        );
     }
 
     #[test]

@@ -31,11 +31,30 @@ pub enum VisibleBecause {
 }
 
 impl VisibleBecause {
-    /// The words of the audit trail.
+    /// The code stored in the audit trail.
     pub fn as_str(self) -> &'static str {
         match self {
-            VisibleBecause::CycleClosed => "the cycle closed",
-            VisibleBecause::EveryoneAnswered => "every invited rater answered",
+            VisibleBecause::CycleClosed => "cycle_closed",
+            VisibleBecause::EveryoneAnswered => "everyone_answered",
+        }
+    }
+
+    /// The reason of a stored code (or of the English phrase stored before 2026-12-07).
+    pub fn parse(s: &str) -> Option<VisibleBecause> {
+        match s {
+            "cycle_closed" | "the cycle closed" => Some(VisibleBecause::CycleClosed),
+            "everyone_answered" | "every invited rater answered" => {
+                Some(VisibleBecause::EveryoneAnswered)
+            }
+            _ => None,
+        }
+    }
+
+    /// The catalogue key of its words.
+    pub fn key(self) -> &'static str {
+        match self {
+            VisibleBecause::CycleClosed => "audit.because.cycle_closed",
+            VisibleBecause::EveryoneAnswered => "audit.because.everyone_answered",
         }
     }
 }

@@ -174,6 +174,7 @@ pub async fn audit(
                     actor: e.actor,
                     action: e.event.action,
                     target: e.event.target,
+                    concerned: e.concerned,
                     old_value: e.event.old_value,
                     new_value: e.event.new_value,
                     rationale: e.event.rationale,

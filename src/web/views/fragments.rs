@@ -259,6 +259,17 @@ impl CycleForm {
     }
 }
 
+/// The `type` of a date field holding `value`: `date`, unless what was typed is not a day the
+/// browser's date field can hold (a refused `2026-02-30` comes back as typed, in a text field).
+pub fn date_type(value: &str) -> &'static str {
+    let day = chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d");
+    if value.trim().is_empty() || day.is_ok() {
+        "date"
+    } else {
+        "text"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

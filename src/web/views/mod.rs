@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod audit;
 pub mod charts;
 pub mod email_request;
 pub mod fragments;

@@ -6,7 +6,7 @@
 use maud::{html, Markup};
 
 use crate::domain::forms::proposal::{
-    Field, Place, Problem, Proposal, Typed, GROUPS, MAX_PER_GROUP,
+    asks_organization, Field, Place, Problem, Proposal, Typed, GROUPS, MAX_PER_GROUP,
 };
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
@@ -68,9 +68,13 @@ fn row(
         let error = field_problem(v.problems, group, i, f);
         html! {
             div.field.error[error.is_some()] {
-                label for=(id(f)) { (t(l, f.label_key())) }
+                label for=(id(f)) {
+                    (t(l, f.label_key()))
+                    // every field shown is required: said in words, not by a sign alone
+                    span.required { (t(l, "proposal.required")) }
+                }
                 @if let Some(k) = error { p.field-error id={ (id(f)) "-error" } { (t(l, k)) } }
-                input type=(kind) id=(id(f)) name=(id(f)) value=(value) readonly[locked]
+                input type=(kind) id=(id(f)) name=(id(f)) value=(value) readonly[locked] required[!locked]
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| format!("{}-error", id(f)))];
             }
         }
@@ -81,7 +85,9 @@ fn row(
             legend { (tf(l, "proposal.row", &[("n", &(i + 1).to_string())])) }
             (input(Field::Name, "text", &typed.name))
             (input(Field::Email, "email", &typed.email))
-            (input(Field::Organization, "text", &typed.organization))
+            @if asks_organization(group) {
+                (input(Field::Organization, "text", &typed.organization))
+            }
             div.field {
                 label for=(id(Field::Locale)) { (t(l, Field::Locale.label_key())) }
                 select id=(id(Field::Locale)) name=(id(Field::Locale)) disabled[locked] {

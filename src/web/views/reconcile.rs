@@ -229,9 +229,16 @@ fn audit(l: Locale, r: &ReviewPage<'_>) -> Markup {
                             tr {
                                 td { time datetime=(e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string()) { (e.at.format("%Y-%m-%d %H:%M").to_string()) " UTC" } }
                                 td { (e.who.unwrap_or("—")) }
-                                td data-action=(e.action) { (super::admin::records::action_words(l, e.action)) @if let Some(target) = e.target.and_then(|id| r.rubric.criterion(id)) { " · " (target.name.get(l)) } }
-                                td { (e.old_value.unwrap_or("")) " → " (e.new_value.unwrap_or("")) }
-                                td { (e.rationale.unwrap_or("")) }
+                                td data-action=(e.action) { (super::audit::action_words(l, e.action)) }
+                                td {
+                                    @let about = match (e.concerned, e.target.and_then(|id| r.rubric.criterion(id))) {
+                                        (Some((name, email, rel)), _) => super::audit::About::Rater(name, email, rel),
+                                        (None, Some(c)) => super::audit::About::Criterion(c.name.get(l)),
+                                        (None, None) => super::audit::About::Nothing,
+                                    };
+                                    (super::audit::detail(l, &super::audit::Event { action: e.action, about, old_value: e.old_value, new_value: e.new_value }))
+                                }
+                                td { (e.rationale.map(|r| super::audit::reason(l, r)).unwrap_or_default()) }
                             }
                         }
                     }

@@ -199,7 +199,7 @@ pub fn kam_plan(
                         div.field {
                             label for=(id) { (t(l, "plan.date")) }
                             @if let Some(e) = problem(n, &[Problem::Date, Problem::DatePast]) { p.field-error { (e) } }
-                            input type="date" id=(id) name=(id) value=(r.date);
+                            input type=(super::fragments::date_type(&r.date)) id=(id) name=(id) value=(r.date);
                         }
                         @if let Some((_, c)) = comments.iter().find(|(p, _)| *p == n) {
                             p.plan-comment { strong { (t(l, "plan.comment")) (t(l, "punct.colon")) } (c) }

@@ -64,6 +64,8 @@ pub struct AuditLine<'a> {
     pub action: &'a str,
     /// A criterion id, for decisions.
     pub target: Option<&'a str>,
+    /// The rater a nomination's event concerns: (name, email, relationship).
+    pub concerned: Option<(&'a str, &'a str, crate::domain::relationship::Relationship)>,
     pub old_value: Option<&'a str>,
     pub new_value: Option<&'a str>,
     pub rationale: Option<&'a str>,

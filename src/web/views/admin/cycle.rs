@@ -229,7 +229,7 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
             h3 id={ "kam-" (k.review_id) } {
                 (k.subject_name) " " span.hint { (k.subject_email) }
             }
-            p.hint {
+            div.hint {
                 (tf(l, "admin.supervised_by", &[("name", &k.supervisor_name)]))
                 @if let Some(p) = k.proposal {
                     " · " span.badge.{ "p-" (p) } { (t(l, p.key())) }
@@ -316,7 +316,15 @@ pub fn cycle_page(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>) -> Markup {
             p.breadcrumb { a href="/admin" { (t(l, "home.admin.title")) } }
             h1 { (cy.name) }
             @if let Some(n) = notice(l, c.query) { div.status.notice role="status" { p { (n) } } }
-            @if let Some(r) = &c.refusal.other { div.status.error-summary role="alert" { p { (r) } } }
+            @if let Some(r) = &c.refusal.other {
+                div.status.error-summary role="alert" {
+                    @match &c.refusal.row {
+                        // a refused change to one row: the summary leads to the row, open, as typed
+                        Some((id, typed)) => p { a href={ "#" (if typed.email.is_empty() { "name" } else { "email" }) "-" (id) } { (r) } },
+                        None => p { (r) },
+                    }
+                }
+            }
             (settings_list(l, c))
             (next_steps(l, c))
             (counts(l, c))

@@ -173,7 +173,7 @@ pub fn cycle_form(l: Locale, s: &Viewer<'_>, title: &str, f: &CycleFormView<'_>)
             form.cycle-form method="post" action=(f.action) novalidate {
                 input type="hidden" name="csrf" value=(s.csrf);
                 (text_field(l, f, Field::Name, &f.input.name, "text", None))
-                (text_field(l, f, Field::ClosesAt, &f.input.closes_at, "date", Some(t(l, "cycle.hint.closes_at").to_owned())))
+                (text_field(l, f, Field::ClosesAt, &f.input.closes_at, super::fragments::date_type(&f.input.closes_at), Some(t(l, "cycle.hint.closes_at").to_owned())))
                 (text_field(l, f, Field::TimeZone, &f.input.time_zone, "text", Some(tf(l, "cycle.hint.time_zone", &[("zone", f.default_zone)]))))
                 (text_field(l, f, Field::MinGroupSize, &f.input.min_group_size, "number", Some(tf(l, "cycle.hint.min_group_size", &[("k", &f.default_k.to_string()), ("min", &MIN_K.to_string()), ("max", &MAX_K.to_string())]))))
                 (text_field(l, f, Field::ReminderDays, &f.input.reminder_days, "text", Some(tf(l, "cycle.hint.reminder_days", &[("days", f.default_reminders)]))))

@@ -58,6 +58,9 @@ pub(super) fn row_actions(
                     details.correct open[typed.is_some()] {
                         summary { (t(l, "admin.action.edit")) }
                         div.edit-one {
+                            @if let (Some(_), Some(why)) = (typed, &c.refusal.other) {
+                                p.field-error { (why) }
+                            }
                             label for={ "name-" (r.id) } { (t(l, "admin.add.rater_name")) }
                             input type="text" id={ "name-" (r.id) } name="rater_name" value=(name) required;
                             @if !fixed {
@@ -88,7 +91,12 @@ pub(super) fn row_actions(
                         summary { (t(l, "admin.action.correct")) }
                         div.edit-one {
                             label for={ "email-" (r.id) } { (tf(l, "admin.correct.label", &[("name", &r.rater_name)])) }
-                            input type="email" id={ "email-" (r.id) } name="email" value=(typed.unwrap_or(&r.rater_email)) required aria-invalid=[typed.map(|_| "true")];
+                            // a refused address: why, beside the field, with what was typed
+                            @if let (Some(_), Some(why)) = (typed, &c.refusal.other) {
+                                p.field-error id={ "email-" (r.id) "-error" } { (why) }
+                            }
+                            input type="email" id={ "email-" (r.id) } name="email" value=(typed.unwrap_or(&r.rater_email)) required
+                                aria-invalid=[typed.map(|_| "true")] aria-describedby=[typed.map(|_| format!("email-{}-error", r.id))];
                             button.small.primary type="submit" formaction={ (base) "/email" (back) } { (t(l, "admin.correct.button")) }
                         }
                     }

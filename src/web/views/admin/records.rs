@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use maud::{html, Markup};
 
+use super::super::audit;
 use super::{notice_of, utc};
 use crate::web::views::staff::{staff_page, Viewer};
 
@@ -24,15 +25,35 @@ pub struct MessageLine {
     pub last_error: Option<String>,
 }
 
-/// An event of the audit trail, with (name, email) of whoever did it.
+/// An event of the audit trail, with (name, email) of whoever did it and the rater it
+/// concerns.
 pub struct AuditLine {
     pub at: NaiveDateTime,
     pub actor: Option<(String, String)>,
     pub action: String,
     pub target: Option<String>,
+    /// The rater it concerns: (name, email, relationship).
+    pub concerned: Option<(String, String, crate::domain::relationship::Relationship)>,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub rationale: Option<String>,
+}
+
+impl AuditLine {
+    fn shown(&self) -> audit::Event<'_> {
+        let about = match (&self.concerned, self.target.as_deref()) {
+            (Some((name, email, r)), _) => audit::About::Rater(name, email, *r),
+            // a message's or a criterion's id says nothing here; an address does
+            (None, Some(target)) if target.contains('@') => audit::About::Named(target),
+            _ => audit::About::Nothing,
+        };
+        audit::Event {
+            action: &self.action,
+            about,
+            old_value: self.old_value.as_deref(),
+            new_value: self.new_value.as_deref(),
+        }
+    }
 }
 
 /// `GET /admin/outbox`: messages retrying or failed, with the last error.
@@ -168,13 +189,10 @@ pub fn audit(l: Locale, s: &Viewer<'_>, p: &AuditPage<'_>) -> Markup {
                                 td data-label=(t(l, "audit.who")) {
                                     @match &e.actor { Some((name, email)) => { (name) br; span.hint.email { (email) } }, None => span.hint { (t(l, "audit.system")) } }
                                 }
-                                td data-label=(t(l, "audit.what")) data-action=(e.action) { (action_words(l, &e.action)) }
+                                td data-label=(t(l, "audit.what")) data-action=(e.action) { (audit::action_words(l, &e.action)) }
                                 td data-label=(t(l, "audit.detail")) {
-                                    @if let Some(tg) = &e.target { span { (tg) } " " }
-                                    @if e.old_value.is_some() || e.new_value.is_some() {
-                                        span.change { (e.old_value.as_deref().unwrap_or("")) " → " (e.new_value.as_deref().unwrap_or("")) }
-                                    }
-                                    @if let Some(r) = &e.rationale { br; span.hint { (r) } }
+                                    (audit::detail(l, &e.shown()))
+                                    @if let Some(r) = &e.rationale { br; span.hint { (audit::reason(l, r)) } }
                                 }
                             }
                         }
@@ -187,12 +205,4 @@ pub fn audit(l: Locale, s: &Viewer<'_>, p: &AuditPage<'_>) -> Markup {
             }
         },
     )
-}
-
-/// An audited action in the reader's words (a code this build does not know, as stored).
-pub fn action_words(l: Locale, code: &str) -> &str {
-    match crate::domain::audit::Action::parse(code) {
-        Some(a) => t(l, a.key()),
-        None => code,
-    }
 }
