@@ -115,6 +115,17 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
         next.as_deref(),
         Some(format!("#c-{}", criteria[total - 2]).as_str())
     );
+    // following it puts the focus on that question, not only the scroll
+    click(&c, Locator::Id("next-open")).await;
+    until(
+        &c,
+        &format!(
+            "return document.activeElement.id === 'c-{}'",
+            criteria[total - 2]
+        ),
+        "the focus on the next unanswered question",
+    )
+    .await;
     assert!(
         leaving_warns(&c).await,
         "unsaved changes: leaving asks first"
@@ -213,6 +224,46 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
         .expect("read");
     assert_eq!(kept, 1, "the change made offline reached the server");
 
+    // a tap just before the tab closes is sent on the way out, not lost with the autosave's
+    // delay: right after the tap, the page being hidden leaves nothing unsaved
+    let left_dirty = c
+        .execute(
+            &format!(
+                "document.querySelector(\"label[for='{first}-2']\").click();
+                 window.dispatchEvent(new Event('pagehide'));
+                 var e = new Event('beforeunload', {{cancelable: true}});
+                 window.dispatchEvent(e);
+                 return e.defaultPrevented;"
+            ),
+            vec![],
+        )
+        .await
+        .expect("tap and leave")
+        .as_bool();
+    assert_eq!(left_dirty, Some(false), "the change went out with the page");
+    let first_id = first.clone();
+    let sent = move |conn: &mut kam360::db::AnyConnection| {
+        use diesel::prelude::*;
+        use kam360::db::schema::ratings::dsl::*;
+        ratings
+            .filter(criterion_id.eq(&first_id))
+            .filter(level.eq(2))
+            .count()
+            .get_result::<i64>(conn)
+            .map_err(Into::into)
+    };
+    for _ in 0..100 {
+        if app.read(sent.clone()).expect("read") == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.read(sent).expect("read"),
+        1,
+        "the change reached the server"
+    );
+
     // submit: a review first, the unanswered criteria on top
     click(&c, Locator::Id("submit")).await;
     until(
@@ -238,6 +289,24 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
         "{first_listed}"
     );
     full_page_shot(&c, 360, "rater-review-en-360").await;
+    // a question in the review is a link to it: the review closes, the focus goes there
+    click(&c, Locator::Css("#review-list .review-missing a")).await;
+    until(
+        &c,
+        &format!(
+            "return !document.getElementById('review').open && document.activeElement.id === 'c-{}'",
+            criteria[total - 2]
+        ),
+        "the focus on the question the review led to",
+    )
+    .await;
+    click(&c, Locator::Id("submit")).await;
+    until(
+        &c,
+        "return document.getElementById('review').open",
+        "the review",
+    )
+    .await;
     click(&c, Locator::Id("review-back")).await;
     until(
         &c,

@@ -4,8 +4,10 @@
 // - answers are saved as the rater goes (a POST of the form with action=save, within 2 s of
 //   a change), "Saved at HH:MM" is announced in a live region, and a save that fails for
 //   want of a connection is retried until it gets through;
-// - leaving the page with changes not yet saved asks first;
-// - Submit first shows a review of the answers, the unanswered ones first.
+// - leaving the page with changes not yet saved asks first, and a change made just before the
+//   tab is closed or hidden is sent on its way out (fetch with keepalive);
+// - Submit first shows a review of the answers, the unanswered ones first;
+// - "next unanswered" and the review's links move the focus to the question they lead to.
 (function () {
   "use strict";
   var DELAY_MS = 1200, RETRY_MS = 4000;
@@ -101,6 +103,22 @@
       if (e.target && e.target.tagName === "TEXTAREA") { changed(); }
     });
     window.addEventListener("online", function () { if (dirty) { schedule(0); } });
+    // the tab is closed or put away within the autosave's delay: send what changed now
+    function flushOnLeave() {
+      if (!dirty || submitting) { return; }
+      dirty = false;
+      if (timer) { clearTimeout(timer); timer = null; }
+      try {
+        fetch(form.getAttribute("action"), {
+          method: "POST", body: body(), credentials: "same-origin", keepalive: true,
+          headers: { "Content-Type": "application/x-www-form-urlencoded" }
+        }).catch(function () { dirty = true; });
+      } catch (err) { dirty = true; }
+    }
+    window.addEventListener("pagehide", flushOnLeave);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") { flushOnLeave(); }
+    });
     window.addEventListener("beforeunload", function (e) {
       if ((dirty || inFlight) && !submitting) { e.preventDefault(); e.returnValue = ""; }
     });
@@ -119,13 +137,35 @@
       if (back) { back.addEventListener("click", function () { dialog.close(); }); }
       dialog.addEventListener("click", function (e) {
         var a = e.target && e.target.closest ? e.target.closest("a") : null;
-        if (a) { dialog.close(); }
+        if (a) {
+          e.preventDefault();
+          dialog.close();
+          goTo(a.getAttribute("href"));
+        }
+      });
+    }
+    var nextOpen = document.getElementById("next-open");
+    if (nextOpen) {
+      nextOpen.addEventListener("click", function (e) {
+        e.preventDefault();
+        goTo(nextOpen.getAttribute("href"));
       });
     }
 
     update();
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
+  }
+
+  // Scrolls to a question and puts the focus on it, so that a keyboard or a screen reader
+  // carries on from there (a link to a fragment alone leaves the focus where it was).
+  function goTo(href) {
+    var target = href && href.charAt(0) === "#" ? document.getElementById(href.slice(1)) : null;
+    if (!target) { return; }
+    if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+    if (window.history && history.replaceState) { history.replaceState(null, "", href); }
+    target.focus();
+    target.scrollIntoView({ block: "start" });
   }
 
   // The review: unanswered criteria first (each a link to its question), then the answers.
