@@ -942,6 +942,34 @@ async fn an_ended_session_keeps_the_typed_form(app: TestApp) {
     assert_eq!(names, ["Typed before the timeout"]);
 }
 
+/// With several KAMs, each shows as one line that opens to their raters; a search opens
+/// what it found.
+async fn each_kam_is_one_line_that_opens(app: TestApp) {
+    let admin = Console::new(&app).await;
+    let id = admin.create("Two KAMs", "admin").await;
+    let csv = Nominations::new()
+        .kam("a@t.cn", "Kam A", "boss@t.cn")
+        .rater("a@t.cn", "boss@t.cn", "ca@client.cn", "customer", "en")
+        .kam("b@t.cn", "Kam B", "boss@t.cn")
+        .csv();
+    let (s, _) = admin.upload(&id, &csv).await;
+    assert_eq!(s, 303);
+    let (_, page) = admin.get(&format!("/admin/cycles/{id}?lang=en")).await;
+    assert_eq!(
+        page.matches("<details class=\"raters\">").count(),
+        2,
+        "{page}"
+    );
+    assert!(
+        page.contains("3 raters") && page.contains("2 raters"),
+        "{page}"
+    );
+    let (_, found) = admin
+        .get(&format!("/admin/cycles/{id}?q=Kam+A&lang=en"))
+        .await;
+    assert!(found.contains("<details class=\"raters\" open>"), "{found}");
+}
+
 /// The upload form offers a sample file, and the sample imports as it is.
 async fn the_sample_file_downloads_and_imports(app: TestApp) {
     let admin = Console::new(&app).await;
@@ -986,6 +1014,7 @@ async fn the_sample_file_downloads_and_imports(app: TestApp) {
 }
 
 both_backends!(
+    each_kam_is_one_line_that_opens,
     the_sample_file_downloads_and_imports,
     a_cycle_is_created_refused_fields_keep_what_was_typed,
     a_whole_cycle_runs_in_the_browser,

@@ -14,7 +14,7 @@ use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{AssignmentStatus, CycleStatus, NominationMode, ProposalStatus};
 use crate::domain::status::{Count, Notice};
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, tn};
 use crate::web::views::staff::{staff_page, Viewer};
 
 /// One nomination's line.
@@ -245,6 +245,9 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
             @if k.rows.is_empty() {
                 p.empty { (t(l, "admin.no_nominations")) }
             } @else {
+              // one line per KAM that opens to their raters: a cycle of 30 KAMs reads at a glance
+              details.raters open[opens(c, k)] {
+                summary { (raters_summary(l, k)) }
                 table.overview.stack.nominations {
                     thead { tr {
                         th scope="col" { (t(l, "admin.col.rater")) }
@@ -270,8 +273,36 @@ fn kam_block(l: Locale, s: &Viewer<'_>, c: &CyclePage<'_>, k: &KamBlock) -> Mark
                         }
                     }
                 }
+              }
             }
         }
+    }
+}
+
+/// Whether a KAM's raters show open: the only KAM on the page, a search or filter that found
+/// them, or a refused change to one of their rows (kept as typed).
+fn opens(c: &CyclePage<'_>, k: &KamBlock) -> bool {
+    let typed_here = c
+        .refusal
+        .row
+        .as_ref()
+        .is_some_and(|(id, _)| k.rows.iter().any(|r| r.id == *id));
+    c.kams.len() == 1 || !c.query.q.trim().is_empty() || c.query.unanswered() || typed_here
+}
+
+/// A KAM's raters in one line: how many, how many answered, how many still waiting.
+fn raters_summary(l: Locale, k: &KamBlock) -> Markup {
+    let answered = k.rows.iter().filter(|r| r.status.has_answered()).count();
+    let invited = k
+        .rows
+        .iter()
+        .filter(|r| r.status != AssignmentStatus::Revoked)
+        .count();
+    let waiting = k.rows.iter().filter(|r| r.status.awaits_answer()).count();
+    html! {
+        (tn(l, "admin.kam.raters", k.rows.len(), &[]))
+        " · " (super::progress(l, answered, invited))
+        @if waiting > 0 { " · " (tn(l, "admin.kam.waiting", waiting, &[])) }
     }
 }
 
