@@ -180,6 +180,24 @@ pub fn add_one(
     }
 }
 
+/// The nomination `target` names, refused with `refusal` once its cycle has left the draft
+/// (raters were told by then).
+fn find_in_draft(
+    conn: &mut AnyConnection,
+    target: &Target,
+    refusal: &'static str,
+) -> AppResult<(
+    db::cycles::CycleRow,
+    db::reviews::ReviewListing,
+    db::assignments::AssignmentListing,
+)> {
+    let found = find_target(conn, target)?;
+    if found.0.status != CycleStatus::Draft {
+        return Err(AppError::refused(refusal));
+    }
+    Ok(found)
+}
+
 /// Removes a nomination while the cycle is a draft (nobody was told yet); a KAM left without
 /// nominations leaves the cycle too.
 #[tracing::instrument(level = "debug", skip_all)]
@@ -189,21 +207,14 @@ pub fn remove(
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (cycle, review, a) = find_target(conn, target)?;
-    let Target {
-        cycle_id,
-        assignment_id,
-    } = target;
-    if cycle.status != CycleStatus::Draft {
-        return Err(AppError::refused("refuse.remove_open"));
-    }
-    if !db::assignments::delete_pending(conn, assignment_id)? {
+    let (_, review, a) = find_in_draft(conn, target, "refuse.remove_open")?;
+    if !db::assignments::delete_pending(conn, &target.assignment_id)? {
         return Err(AppError::refused("refuse.changed"));
     }
     db::reviews::delete_if_empty(conn, &review.review.id)?;
     db::audit::Event::new(Action::NominationRemove)
         .by(actor)
-        .cycle(cycle_id)
+        .cycle(&target.cycle_id)
         .target(&a.rater_email)
         .old_value(a.assignment.relationship.as_str())
         .new_value(&review.subject_email)
@@ -223,14 +234,11 @@ pub fn edit(
     actor: Option<&PersonId>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let (cycle, review, a) = find_target(conn, target)?;
+    let (_, review, a) = find_in_draft(conn, target, "refuse.edit_open")?;
     let Target {
         cycle_id,
         assignment_id,
     } = target;
-    if cycle.status != CycleStatus::Draft {
-        return Err(AppError::refused("refuse.edit_open"));
-    }
     let row = NominationInput {
         subject_email: review.subject_email.clone(),
         subject_name: review.subject_name.clone(),
