@@ -270,6 +270,23 @@ mod tests {
         let mut add = |what: String, ks: &[&'static str]| {
             keys.extend(ks.iter().map(|k| (what.clone(), *k)));
         };
+        {
+            use crate::domain::forms::cycle_texts::{Part, TextKind};
+            for k in TextKind::ALL {
+                add(format!("{k:?}"), &[k.key()]);
+            }
+            for p in Part::ALL {
+                add(format!("{p:?}"), &[p.key()]);
+            }
+            add(
+                "cycle texts' refusals".into(),
+                &[
+                    "texts.error.too_long",
+                    "texts.error.subject_line",
+                    "texts.error.placeholder",
+                ],
+            );
+        }
         for r in Relationship::ALL {
             add(
                 format!("{r:?}"),

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{find_cycle, load_snapshots, PolicySnapshot};
+use super::{find_cycle, PolicySnapshot};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::audit::Action;
@@ -225,7 +225,7 @@ pub(super) fn invite(
     now: NaiveDateTime,
 ) -> AppResult<Vec<IssuedLink>> {
     let cycle = find_cycle(conn, cycle_id)?;
-    let (rubric, _) = load_snapshots(conn, cycle_id)?;
+    let wording = super::links::wording(conn, cycle_id)?;
     // (review, its assignments to invite), in the cycle's order
     let mut batches: Vec<(
         db::reviews::ReviewListing,
@@ -266,7 +266,7 @@ pub(super) fn invite(
             links.push(super::links::send_link(
                 conn,
                 mail,
-                &super::links::About::of(&cycle, &rubric, &review.subject_name),
+                &super::links::About::of(&cycle, &wording, &review.subject_name),
                 a,
                 Kind::Invitation,
                 "1",

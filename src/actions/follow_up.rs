@@ -45,8 +45,8 @@ pub fn remind(
             ],
         ));
     }
-    let (rubric, _) = super::load_snapshots(conn, &cycle.id)?;
-    send_reminder(conn, mail, &cycle, &rubric, &review, &a, now)?;
+    let wording = super::links::wording(conn, &cycle.id)?;
+    send_reminder(conn, mail, &cycle, &wording, &review, &a, now)?;
     db::audit::Event::new(Action::NominationRemind)
         .by(actor)
         .cycle(cycle_id)
@@ -60,7 +60,10 @@ fn send_reminder(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
     cycle: &db::cycles::CycleRow,
-    rubric: &crate::domain::formats::rubric::Rubric,
+    wording: &(
+        crate::domain::formats::rubric::Rubric,
+        crate::domain::forms::cycle_texts::Texts,
+    ),
     review: &db::reviews::ReviewListing,
     a: &db::assignments::AssignmentListing,
     now: NaiveDateTime,
@@ -69,7 +72,7 @@ fn send_reminder(
     super::links::send_link(
         conn,
         mail,
-        &super::links::About::of(cycle, rubric, &review.subject_name),
+        &super::links::About::of(cycle, wording, &review.subject_name),
         a,
         Kind::Reminder,
         &slot,
@@ -130,7 +133,7 @@ pub fn remind_all(
     let cycle = find_cycle(conn, cycle_id)?;
     let (due, skipped) = due_reminders(conn, &cycle, now)?;
     // the rubric is read once for every reminder of the cycle
-    let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
+    let wording = super::links::wording(conn, cycle_id)?;
     let reviews: std::collections::HashMap<ReviewId, db::reviews::ReviewListing> =
         db::reviews::list_for_cycle(conn, cycle_id)?
             .into_iter()
@@ -138,7 +141,7 @@ pub fn remind_all(
             .collect();
     for a in &due {
         if let Some(review) = reviews.get(&a.assignment.review_id) {
-            send_reminder(conn, mail, &cycle, &rubric, review, a, now)?;
+            send_reminder(conn, mail, &cycle, &wording, review, a, now)?;
         }
     }
     db::audit::Event::new(Action::CycleRemindAll)
@@ -203,12 +206,12 @@ pub fn correct_email(
     if cycle.status == CycleStatus::Open {
         let moved =
             db::assignments::find_listing(conn, assignment_id)?.ok_or(AppError::NotFound)?;
-        let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
+        let wording = super::links::wording(conn, cycle_id)?;
         let slot = format!("corrected-{}", db::new_id());
         super::links::send_link(
             conn,
             mail,
-            &super::links::About::of(&cycle, &rubric, &review.subject_name),
+            &super::links::About::of(&cycle, &wording, &review.subject_name),
             &moved,
             Kind::Invitation,
             &slot,

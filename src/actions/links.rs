@@ -10,6 +10,7 @@ use super::{find_cycle, load_snapshots, visibility};
 use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::formats::rubric::Rubric;
+use crate::domain::forms::cycle_texts::{fill, TextKind, Texts, Values};
 use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::security::token;
 use crate::domain::status::AssignmentStatus;
@@ -30,24 +31,37 @@ pub fn issue_link(
     Ok(format!("{}/r/{}", settings.base_url(), issued.token))
 }
 
-/// What a rater's message is about: the cycle, its rubric and the KAM being rated (the same
-/// for every rater of a review).
+/// What a rater's message is about: the cycle, its rubric and the words the admin gave its
+/// messages, and the KAM being rated (the same for every rater of a review).
 pub struct About<'a> {
     pub cycle: &'a db::cycles::CycleRow,
     pub rubric: &'a Rubric,
+    pub texts: &'a Texts,
     /// The KAM being rated.
     pub subject_name: &'a str,
 }
 
 impl<'a> About<'a> {
-    /// The message about `subject_name` in `cycle`, with the cycle's rubric.
-    pub fn of(cycle: &'a db::cycles::CycleRow, rubric: &'a Rubric, subject_name: &'a str) -> Self {
+    /// The message about `subject_name` in `cycle`, with the cycle's rubric and texts.
+    pub fn of(
+        cycle: &'a db::cycles::CycleRow,
+        (rubric, texts): &'a (Rubric, Texts),
+        subject_name: &'a str,
+    ) -> Self {
         About {
             cycle,
             rubric,
+            texts,
             subject_name,
         }
     }
+}
+
+/// What a cycle's messages to raters are made of: its rubric and the admin's words (SPEC §16);
+/// read once for all the messages of one action.
+pub(super) fn wording(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult<(Rubric, Texts)> {
+    let (rubric, _) = load_snapshots(conn, cycle_id)?;
+    Ok((rubric, db::cycle_texts::get(conn, cycle_id)?))
 }
 
 /// Issues a new link for an assignment and queues the message that carries it (`kind`: an
@@ -66,10 +80,26 @@ pub fn send_link(
     let About {
         cycle,
         rubric,
+        texts,
         subject_name,
     } = *about;
     let link = issue_link(conn, mail.settings, &a.assignment.id, now)?;
     let relationship = a.assignment.relationship;
+    let deadline = cycle.deadline().label();
+    // the admin's words for this kind and language, if any, filled for this rater
+    let words = match kind {
+        Kind::Invitation => texts.get(TextKind::Invitation, a.assignment.locale),
+        Kind::Reminder => texts.get(TextKind::Reminder, a.assignment.locale),
+        _ => None,
+    };
+    let values = Values {
+        kam_name: subject_name,
+        rater_name: &a.rater_name,
+        deadline: &deadline,
+        cycle_name: &cycle.name,
+        organization: mail.settings.branding.organization.trim(),
+    };
+    let own = |text: &str| (!text.is_empty()).then(|| fill(text, &values));
     mail.queue(
         conn,
         Recipient::new(&a.rater_email, &a.rater_name, a.assignment.locale),
@@ -80,12 +110,14 @@ pub fn send_link(
             relationship,
             subject_name,
             cycle_name: &cycle.name,
-            deadline: cycle.deadline().label(),
+            deadline: deadline.clone(),
             link: &link,
             criteria_count: rubric.criteria_for(relationship).count(),
             min_group_size: crate::domain::rules::confidentiality::K::stored(cycle.min_group_size)
                 .get(),
             days_left: (cycle.closes_at - now).num_days().max(0),
+            custom_subject: words.and_then(|w| own(&w.subject)),
+            custom_opening: words.and_then(|w| own(&w.opening)),
         },
         now,
     )?;
@@ -290,12 +322,12 @@ pub fn reissue_assignment(
             now,
         )?;
     }
-    let (rubric, _) = load_snapshots(conn, cycle_id)?;
+    let wording = wording(conn, cycle_id)?;
     let slot = db::new_id();
     let issued = send_link(
         conn,
         mail,
-        &About::of(&cycle, &rubric, &review.subject_name),
+        &About::of(&cycle, &wording, &review.subject_name),
         &a,
         Kind::Resend,
         &slot,

@@ -1,6 +1,7 @@
 //! Orchestrations shared by the CLI and the web UI: each runs inside one transaction given by
 //! the caller, calls `domain` for the rules and `db` for the storage.
 
+pub mod cycle_texts;
 pub mod cycles;
 pub mod demo;
 pub mod follow_up;

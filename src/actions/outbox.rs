@@ -8,7 +8,7 @@ use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, MessageId, PersonId};
 use chrono::NaiveDateTime;
 
-use super::{find_cycle, load_snapshots, visibility};
+use super::{find_cycle, visibility};
 use crate::db::{self, AnyConnection};
 use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::status::EmailKind;
@@ -105,12 +105,12 @@ fn relink(
     // the undelivered link dies with its message; the new one is the only live link
     db::assignments::delete_links(conn, assignment_id)?;
     db::outbox::cancel_for_assignment(conn, assignment_id)?;
-    let (rubric, _) = load_snapshots(conn, &cycle.id)?;
+    let wording = super::links::wording(conn, &cycle.id)?;
     let kind = row.kind;
     super::links::send_link(
         conn,
         mail,
-        &super::links::About::of(&cycle, &rubric, &review.listing.subject_name),
+        &super::links::About::of(&cycle, &wording, &review.listing.subject_name),
         &a,
         kind,
         &db::new_id(),

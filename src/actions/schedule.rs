@@ -5,7 +5,6 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::cycles;
-use super::load_snapshots;
 use crate::db::{self, AnyConnection};
 use crate::domain::rules::reminders;
 use crate::domain::status::CycleStatus;
@@ -66,7 +65,7 @@ pub fn due_work(
             &own
         };
         let slot = due_slot(days, cycle.closes_at, now);
-        let (rubric, _) = load_snapshots(conn, &cycle.id)?;
+        let wording = super::links::wording(conn, &cycle.id)?;
         let recent = match slot {
             Some(_) => db::outbox::reminded_since(
                 conn,
@@ -118,7 +117,7 @@ pub fn due_work(
                 super::links::send_link(
                     conn,
                     mail,
-                    &super::links::About::of(&cycle, &rubric, &review.subject_name),
+                    &super::links::About::of(&cycle, &wording, &review.subject_name),
                     a,
                     Kind::Reminder,
                     &key_slot,

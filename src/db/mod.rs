@@ -8,6 +8,7 @@ pub mod backup;
 pub mod committer;
 mod connection;
 pub mod cycle_page;
+pub mod cycle_texts;
 pub mod cycles;
 pub mod decisions;
 mod enums;

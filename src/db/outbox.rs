@@ -54,6 +54,8 @@ pub struct NewMessage {
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    /// The admin's opening paragraph it carries, if any (kept after the body is deleted).
+    pub opening: Option<String>,
 }
 
 /// Queues a message unless one with the same idempotency key exists; returns whether it was

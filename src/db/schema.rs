@@ -246,6 +246,18 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        opening -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    cycle_texts (cycle_id, kind, locale) {
+        cycle_id -> Text,
+        kind -> Text,
+        locale -> Text,
+        subject -> Text,
+        opening -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -269,6 +281,7 @@ diesel::joinable!(accounts -> people (person_id));
 diesel::joinable!(staff_sessions -> people (person_id));
 diesel::joinable!(password_resets -> people (person_id));
 diesel::joinable!(reviews -> cycles (cycle_id));
+diesel::joinable!(cycle_texts -> cycles (cycle_id));
 diesel::joinable!(assignments -> reviews (review_id));
 diesel::joinable!(assignments -> people (rater_id));
 diesel::joinable!(assignments -> organizations (organization_id));
@@ -279,6 +292,7 @@ diesel::joinable!(ratings -> assignments (assignment_id));
 diesel::joinable!(decisions -> reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    cycle_texts,
     nomination_requests,
     nomination_links,
     proposed_raters,

@@ -48,6 +48,7 @@ actions! {
     CycleArchive = "cycle.archive", "audit.action.cycle.archive";
     CyclePurge = "cycle.purge", "audit.action.cycle.purge";
     CycleRemindAll = "cycle.remind_all", "audit.action.cycle.remind_all";
+    CycleTexts = "cycle.texts", "audit.action.cycle.texts";
     NominationEdit = "nomination.edit", "audit.action.nomination.edit";
     NominationRemove = "nomination.remove", "audit.action.nomination.remove";
     NominationRemind = "nomination.remind", "audit.action.nomination.remind";

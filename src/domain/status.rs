@@ -322,7 +322,8 @@ text_enum!(
         Enabled => "enabled",
         Retried => "retried",
         Approved => "approved",
-        Saved => "saved"
+        Saved => "saved",
+        TextsSaved => "texts_saved"
     }
 );
 
@@ -366,6 +367,7 @@ impl Notice {
             Notice::Retried => "outbox.done.retried",
             Notice::Approved => "proposal.sup.invited",
             Notice::Saved => "proposal.sup.saved",
+            Notice::TextsSaved => "admin.done.texts_saved",
         }
     }
 }

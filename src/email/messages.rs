@@ -125,6 +125,11 @@ pub trait Message: Serialize {
     /// What the template shows that is worked out from the message rather than given (words
     /// in the recipient's language, addresses): nothing by default.
     fn derived<'a>(&'a self, _locale: Locale, _settings: &'a Settings) -> impl Serialize + 'a {}
+
+    /// The admin's own opening the message carries, kept with it once sent (SPEC §16).
+    fn opening(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// What every template gets, with the kind's own fields beside it.
@@ -152,7 +157,20 @@ pub fn render<M: Message>(
     m: &M,
     now: NaiveDateTime,
 ) -> anyhow::Result<NewMessage> {
-    let cause = m.cause();
+    let r = render_parts(templates, settings, to, m)?;
+    let mut row = new_message(&settings.sender(), to, m.cause(), r, now)?;
+    row.opening = m.opening().map(str::to_owned);
+    Ok(row)
+}
+
+/// The subject and the text and HTML parts of a message to `to` (what [`render`] composes;
+/// the admin's preview shows them).
+pub fn render_parts<M: Message>(
+    templates: &Templates,
+    settings: &Settings,
+    to: Recipient<'_>,
+    m: &M,
+) -> anyhow::Result<super::templates::Rendered> {
     let ctx = Context {
         recipient_name: to.name,
         contact: &settings.email.contact,
@@ -162,8 +180,7 @@ pub fn render<M: Message>(
         own: m,
         derived: m.derived(to.locale, settings),
     };
-    let r = templates.render(cause.kind, to.locale, &ctx)?;
-    new_message(&settings.sender(), to, cause, r, now)
+    Ok(templates.render(m.cause().kind, to.locale, &ctx)?)
 }
 
 /// A message that carries a rater's personal link.
@@ -186,6 +203,11 @@ pub struct LinkMail<'a> {
     pub criteria_count: usize,
     pub min_group_size: usize,
     pub days_left: i64,
+    /// The admin's subject for this kind and language, filled (SPEC §16); else kam360's.
+    pub custom_subject: Option<String>,
+    /// The admin's opening paragraph, filled; else kam360's. The link, the confidentiality
+    /// and comment notice and the decline link follow it whatever it says.
+    pub custom_opening: Option<String>,
 }
 
 /// What a link's message says of the rater's part.
@@ -199,6 +221,10 @@ struct RaterPart {
 }
 
 impl Message for LinkMail<'_> {
+    fn opening(&self) -> Option<&str> {
+        self.custom_opening.as_deref()
+    }
+
     fn cause(&self) -> Cause<'_> {
         Cause::new(self.kind, About::Assignment(self.assignment_id)).slot(self.slot)
     }
@@ -277,5 +303,6 @@ fn new_message(
         attempts: 0,
         next_attempt_at: now,
         created_at: now,
+        opening: None,
     })
 }

@@ -232,6 +232,8 @@ route_table! {
     post "/admin/cycles/{cycle}/archive" => admin::lifecycle::archive, Staff;
     get "/admin/cycles/{cycle}/remind" => admin::follow_up::remind_all_form, Staff;
     post "/admin/cycles/{cycle}/remind" => admin::follow_up::remind_all, Staff;
+    get "/admin/cycles/{cycle}/texts" => admin::texts::form, Staff;
+    post "/admin/cycles/{cycle}/texts" => admin::texts::save, Staff;
     post "/admin/cycles/{cycle}/nominations" => admin::nominations::upload, Staff;
     post "/admin/cycles/{cycle}/nominations/add" => admin::nominations::add, Staff;
     post "/admin/cycles/{cycle}/nominations/{assignment}/remove" => admin::nominations::remove, Staff;
@@ -347,6 +349,6 @@ mod tests {
                 "{method} {path}"
             );
         }
-        assert_eq!(staff_routes().count(), 52);
+        assert_eq!(staff_routes().count(), 54);
     }
 }

@@ -125,6 +125,8 @@ fn admin_expects(method: &str, pattern: &str) -> &'static [u16] {
         ("POST", "/admin/cycles/{cycle}/close" | "/admin/cycles/{cycle}/archive") => &[303],
         ("POST", "/admin/users/{person}/disable" | "/admin/users/{person}/enable") => &[303],
         ("POST", "/admin/users/{person}/invite" | "/admin/outbox/retry") => &[303],
+        // no words given: kam360's own stand, saved
+        ("POST", "/admin/cycles/{cycle}/texts") => &[303],
         // a KAM's link exists only in nomination mode `kam`
         ("POST", "/admin/cycles/{cycle}/kams/{review}/nudge") => &[404],
         _ => &[422],

@@ -208,6 +208,24 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
     assert!(text_of(&c).await.contains("11 nominations imported"));
     look(&c, "cycle-draft").await;
 
+    // the email texts, previewed in both languages before anything is sent
+    click(&c, Locator::Css("a[href$='/texts']")).await;
+    wait_for(&c, Locator::Css("form.texts")).await;
+    type_into(
+        &c,
+        "invitation-en-opening",
+        "{rater_name}, please tell us how {kam_name} works with you.",
+    )
+    .await;
+    press(&c, "form.texts button[value='preview']").await;
+    wait_for(&c, Locator::Css("section.previews")).await;
+    assert!(text_of(&c)
+        .await
+        .contains("please tell us how Wang Fang works with you."));
+    look(&c, "texts-preview").await;
+    click(&c, Locator::Css("p.breadcrumb a")).await;
+    wait_for(&c, Locator::Css("section.kam")).await;
+
     // launch behind its confirmation
     click(&c, Locator::Css("a[href$='/launch']")).await;
     wait_for(&c, Locator::Css("ul.effects")).await;

@@ -37,3 +37,4 @@ mod review_report;
 mod smtp_server;
 mod staff;
 mod storage;
+mod texts;

@@ -289,6 +289,7 @@ async fn the_outbox_takes_every_kind_with_no_check_and_an_unknown_kind_reads_as_
                         attempts: 0,
                         next_attempt_at: now,
                         created_at: now,
+                        opening: None,
                     },
                 )?;
                 assert!(queued, "{kind}");

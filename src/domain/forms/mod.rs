@@ -2,6 +2,7 @@
 
 pub mod answers;
 pub mod cycle_settings;
+pub mod cycle_texts;
 pub mod nomination_form;
 pub mod plan;
 pub mod proposal;

@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod nominations;
 pub mod records;
 pub mod report;
+pub mod texts;
 pub mod users;
 
 /// Admin handlers that differ only in the value they pass on: each is one route, and all call

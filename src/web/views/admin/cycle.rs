@@ -175,9 +175,11 @@ fn next_steps(l: Locale, c: &CyclePage<'_>) -> Markup {
                 CycleStatus::Draft => {
                     a.button.primary href={ "/admin/cycles/" (id) "/launch" } { (t(l, "admin.launch")) }
                     " " a.button.secondary href={ "/admin/cycles/" (id) "/edit" } { (t(l, "admin.edit")) }
+                    " " a.button.secondary href={ "/admin/cycles/" (id) "/texts" } { (t(l, "admin.texts")) }
                 }
                 CycleStatus::Open => {
                     a.button.primary href={ "/admin/cycles/" (id) "/remind" } { (t(l, "admin.remind_all")) }
+                    " " a.button.secondary href={ "/admin/cycles/" (id) "/texts" } { (t(l, "admin.texts")) }
                     " " a.button.secondary href={ "/admin/cycles/" (id) "/close" } { (t(l, "admin.close")) }
                 }
                 CycleStatus::Closed => {

@@ -5,6 +5,7 @@ pub mod cycle;
 pub mod nominations;
 pub mod records;
 pub mod report;
+pub mod texts;
 pub mod users;
 
 use maud::{html, Markup};
