@@ -272,7 +272,7 @@ fn criterion(l: Locale, r: &ReviewPage<'_>, c: &CriterionView<'_>) -> Markup {
 
 fn area_summary(l: Locale, r: &ReviewPage<'_>) -> Markup {
     html! {
-        div.table-scroll tabindex="0" role="region" aria-label=(t(l, "report.areas")) {
+        div.table-scroll tabindex="0" role="region" aria-label=(t(l, "report.areas.table")) {
         table.summary-table {
             caption.visually-hidden { (t(l, "report.areas")) }
             thead { tr { th scope="col" { (t(l, "report.area")) } th scope="col" { (t(l, "report.area.proposed")) } th scope="col" { (t(l, "report.area.final")) } th scope="col" { (t(l, "report.area.flagged")) } } }

@@ -43,7 +43,7 @@ pub fn insights(
             section.report-section aria-labelledby="heat-title" {
                 h2 id="heat-title" { (t(l, "insights.heat")) }
                 p.hint { (t(l, "insights.heat.hint")) }
-                div.table-scroll tabindex="0" role="region" aria-label=(t(l, "insights.heat")) {
+                div.table-scroll tabindex="0" role="region" aria-label=(t(l, "insights.heat.table")) {
                     table.heat {
                         caption.visually-hidden { (t(l, "insights.heat")) }
                         thead { tr {
@@ -81,7 +81,7 @@ pub fn insights(
             }
             section.report-section aria-labelledby="dist-title" {
                 h2 id="dist-title" { (t(l, "insights.distribution")) }
-                div.table-scroll tabindex="0" role="region" aria-label=(t(l, "insights.distribution")) {
+                div.table-scroll tabindex="0" role="region" aria-label=(t(l, "insights.distribution.table")) {
                     table.summary-table {
                         thead { tr { th scope="col" { (t(l, "report.criterion")) } @for level in 1..=4u8 { th scope="col" { (level) } } th scope="col" { "n" } } }
                         @for area in &rubric.areas {
