@@ -168,7 +168,7 @@ fn demo_share() -> (Share, Share) {
                     propose(&e, &Policy::default(), k).flags.joined()
                 );
                 all.add(&e, k);
-                // the demo's answered review: its first KAM's
+                // the demo's strong KAM, whom every rater sees alike
                 if review.subject_email == "wang.fang@demo.kam360" {
                     first.add(&e, k);
                 }
@@ -230,7 +230,7 @@ fn realistic_share(rubric: &Rubric, kams: usize) -> Share {
 
 fn main() {
     let (first, all) = demo_share();
-    first.print("demo, the answered review (12 of 13 raters)");
+    first.print("demo, the strong KAM's review (every rater answered)");
     all.print("demo, whole cycle (closed)");
     let settings = Settings::load_from(std::path::Path::new("config/default.toml"), None, false)
         .expect("settings");

@@ -1,5 +1,6 @@
-//! `kam360 demo`: a demo organisation with an open cycle, three KAMs and their raters, some
-//! answers already in, and staff logins — printed for a first look.
+//! `kam360 demo`: a demo organisation with an open cycle, five KAMs whose answers each tell
+//! a story (strong; a blind spot; customers who disagree; a lone customer; not started yet),
+//! and staff logins — printed for a first look.
 
 use std::fmt::Write;
 
@@ -16,10 +17,31 @@ use crate::domain::security::password;
 use crate::domain::status::AssignmentStatus;
 use crate::error::{AppError, AppResult};
 
-const KAMS: [(&str, &str); 3] = [
-    ("wang.fang@demo.kam360", "王芳"),
-    ("li.na@demo.kam360", "李娜"),
-    ("david.chen@demo.kam360", "David Chen"),
+/// The story each KAM's answers tell, so that every page shows what it is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Story {
+    /// Strong, and everyone agrees.
+    Strong,
+    /// Rates herself higher than everyone else does on several criteria.
+    BlindSpot,
+    /// His customers disagree with each other.
+    CustomersSplit,
+    /// One customer only: their figures stay hidden (SPEC §7).
+    LoneCustomer,
+    /// Nobody has answered yet: the links to try, the reminders to send.
+    NotStarted,
+}
+
+const KAMS: [(&str, &str, Story); 5] = [
+    ("wang.fang@demo.kam360", "王芳", Story::Strong),
+    ("li.na@demo.kam360", "李娜", Story::BlindSpot),
+    (
+        "david.chen@demo.kam360",
+        "David Chen",
+        Story::CustomersSplit,
+    ),
+    ("liu.yang@demo.kam360", "刘洋", Story::LoneCustomer),
+    ("zhao.min@demo.kam360", "赵敏", Story::NotStarted),
 ];
 const SUPERVISOR: (&str, &str) = ("zhang.wei@demo.kam360", "张伟");
 const ADMIN: (&str, &str) = ("admin@demo.kam360", "Demo Admin");
@@ -28,8 +50,9 @@ const ADMIN: (&str, &str) = ("admin@demo.kam360", "Demo Admin");
 pub fn nominations_csv() -> String {
     let mut csv = crate::domain::formats::nomination::COLUMNS.join(",") + "\n";
     let (sup_email, sup_name) = SUPERVISOR;
-    for (i, (email, name)) in KAMS.iter().enumerate() {
+    for (i, (email, name, story)) in KAMS.iter().enumerate() {
         let locale = if i == 2 { "en" } else { "zh" };
+        let customers = if *story == Story::LoneCustomer { 1 } else { 4 };
         let mut row = |rater: &str, rater_name: &str, rel: &str, loc: &str, org: &str| {
             let _ = writeln!(
                 csv,
@@ -44,7 +67,7 @@ pub fn nominations_csv() -> String {
             "zh",
             "",
         );
-        for c in 1..=4 {
+        for c in 1..=customers {
             let loc = if c % 2 == 0 { "en" } else { "zh" };
             row(
                 &format!("customer{c}.k{i}@client{c}.example"),
@@ -109,17 +132,16 @@ pub fn seed(
         };
         logins.push((role, email, password));
     }
-    // Answers already in: for the first KAM, every customer but one and all peers and team members.
+    // answers already in: every rater of every KAM but the last, whose links are the ones to try
     let mut answered = 0;
-    for (n, link) in links
-        .iter()
-        .filter(|l| l.subject_name == KAMS[0].1)
-        .enumerate()
-    {
-        if link.relationship == Relationship::Customer && n % 4 == 3 {
+    for (n, link) in links.iter().enumerate() {
+        let Some(story) = story_of(&link.subject_name) else {
+            continue;
+        };
+        if story == Story::NotStarted {
             continue;
         }
-        answer(conn, rubric, link, n, now)?;
+        answer(conn, rubric, link, story, n, now)?;
         answered += 1;
     }
     let mut text = String::new();
@@ -150,13 +172,21 @@ pub fn seed(
         "  The admin runs cycles at {}/admin (new cycle, CSV upload, launch, reminders, staff).",
         mail.settings.base_url()
     );
+    let _ = writeln!(
+        text,
+        "\nThe KAMs: 王芳 strong, and everyone agrees; 李娜 rates herself higher than others do; \
+         David Chen's customers disagree; 刘洋 has one customer, whose figures stay hidden; \
+         赵敏's raters have not answered yet."
+    );
     let _ = writeln!(text, "\nRater links (open one in a browser):");
-    for (i, (_, kam)) in KAMS.iter().enumerate() {
+    for (_, kam, story) in KAMS {
+        if story != Story::NotStarted {
+            continue;
+        }
         for link in links
             .iter()
-            .filter(|l| &l.subject_name == kam)
-            .filter(|l| i != 0 || l.relationship == Relationship::Customer)
-            .take(3)
+            .filter(|l| l.subject_name == kam && l.relationship.is_confidential())
+            .take(6)
         {
             let _ = writeln!(
                 text,
@@ -170,38 +200,43 @@ pub fn seed(
     Ok(text)
 }
 
-/// The first KAM's story, in rubric order: strong with customers, steady elsewhere.
-const TRUTH: [i32; 19] = [4, 4, 3, 3, 3, 3, 3, 3, 3, 2, 3, 3, 3, 3, 3, 3, 2, 3, 3];
-/// Criteria where customers and the KAM's colleagues see it differently (low agreement).
-const SPLIT: [usize; 2] = [4, 11];
-/// Where the supervisor sees more than the raters do (divergent).
-const SUPERVISOR_SEES_MORE: usize = 9;
-/// Where the KAM rates themself a level higher than others do (blind spots).
-const BLIND_SPOTS: [usize; 3] = [2, 9, 15];
+fn story_of(kam: &str) -> Option<Story> {
+    KAMS.iter()
+        .find(|(_, name, _)| *name == kam)
+        .map(|(_, _, s)| *s)
+}
 
-/// A rater's comments on the first criteria of their form, varied and in their language.
-const COMMENTS: [&str; 8] = [
-    "每季度的业务回顾都准备得很充分，能主动提出我们没想到的问题。",
-    "Always reachable when an outage hits us; the follow-up report came the next morning.",
-    "对我们的组网需求很了解，但报价流程有时偏慢。",
-    "Explains the roadmap clearly, though the pricing details often need a second meeting.",
-    "在跨部门协调上很有办法，资源申请基本都能落实。",
-    "Keeps the account team informed and shares the customer's feedback openly.",
-    "会议纪要和行动项跟进得很及时。",
-    "Could involve product experts earlier in complex bids.",
-];
+/// What a strong KAM does, in rubric order.
+const STRONG: [i32; 19] = [4, 4, 4, 3, 4, 4, 3, 4, 4, 3, 4, 4, 3, 4, 4, 3, 4, 4, 3];
+/// A KAM who is good, with room to grow.
+const STEADY: [i32; 19] = [3, 3, 3, 2, 3, 3, 3, 2, 3, 2, 3, 3, 3, 2, 3, 3, 2, 3, 3];
+/// Where 李娜 rates herself a level or two above what others see.
+const BLIND_SPOTS: [usize; 5] = [2, 5, 9, 13, 16];
+/// Where David Chen's customers split: half see the best, half the weakest.
+const SPLIT: [usize; 4] = [0, 1, 3, 6];
 
-/// The level one rater gives on criterion `i`, or `None` for "not able to judge": most
-/// raters agree within a level, as they do in a real review.
-fn demo_level(rel: Relationship, rater: usize, i: usize) -> Option<Level> {
-    let truth = TRUTH.get(i).copied().unwrap_or(3);
-    let level = match rel {
-        Relationship::Supervisor if i == SUPERVISOR_SEES_MORE => truth + 1,
-        Relationship::Supervisor => truth,
-        Relationship::SelfReview if BLIND_SPOTS.contains(&i) => truth + 1,
-        Relationship::SelfReview => truth,
-        Relationship::Customer if SPLIT.contains(&i) => 4,
-        Relationship::Peer | Relationship::Team if SPLIT.contains(&i) => 2,
+/// The level one rater gives on criterion `i`, or `None` for "not able to judge".
+fn demo_level(story: Story, rel: Relationship, rater: usize, i: usize) -> Option<Level> {
+    let base = match story {
+        Story::Strong => STRONG,
+        _ => STEADY,
+    };
+    let truth = base.get(i).copied().unwrap_or(3);
+    let level = match (story, rel) {
+        (Story::BlindSpot, Relationship::SelfReview) if BLIND_SPOTS.contains(&i) => truth + 2,
+        (Story::CustomersSplit, Relationship::Customer) if SPLIT.contains(&i) => {
+            if rater.is_multiple_of(2) {
+                4
+            } else {
+                1
+            }
+        }
+        (_, Relationship::Supervisor | Relationship::SelfReview) => truth,
+        // a strong KAM's raters agree; elsewhere one in five sees a level either way
+        (Story::Strong, _) => match (rater * 7 + i * 3) % 10 {
+            0 if rel == Relationship::Customer => return None,
+            _ => truth,
+        },
         _ => match (rater * 7 + i * 3) % 10 {
             0 if rel == Relationship::Customer => return None,
             1 => truth - 1,
@@ -212,14 +247,88 @@ fn demo_level(rel: Relationship, rater: usize, i: usize) -> Option<Level> {
     Level::try_from(level.clamp(1, 4)).ok()
 }
 
+/// Comments as raters write them: (Chinese, English), by story.
+fn comments(story: Story) -> &'static [(&'static str, &'static str)] {
+    match story {
+        Story::Strong => &[
+            ("每季度的业务回顾都准备得很充分，能主动提出我们没想到的问题。", "Every quarterly review is well prepared, with questions we had not thought of."),
+            ("故障发生时总能第一时间联系到她，第二天上午就有书面报告。", "Always reachable when an outage hits us; the written report came the next morning."),
+            ("对我们的组网需求了解得很深入。", "Understands our network needs in depth."),
+        ],
+        Story::BlindSpot => &[
+            ("报价流程偏慢，需要多次催促。", "Quotes take long and need several reminders."),
+            ("会议后的行动项跟进不够及时。", "Follow-up on the action items after meetings is slow."),
+            ("态度很好，但方案细节常需要第二次会议才能讲清。", "Friendly, but the details of a proposal often take a second meeting."),
+        ],
+        Story::CustomersSplit => &[
+            ("对我们总部的需求非常了解，响应很快。", "Knows what our head office needs and responds fast."),
+            ("我们分公司很少见到他，问题常常无人跟进。", "Our branch rarely sees him; issues often go unanswered."),
+            ("技术方案讲得清楚。", "Explains the technical options clearly."),
+        ],
+        Story::LoneCustomer | Story::NotStarted => &[
+            ("跨部门协调很有办法，资源申请基本都能落实。", "Good at getting other departments to deliver what the account needs."),
+            ("及时和团队分享客户的反馈。", "Shares the customer's feedback with the team openly."),
+        ],
+    }
+}
+
+/// (strengths, improvements) by story: (Chinese, English) each.
+fn open_answers(story: Story) -> ((&'static str, &'static str), (&'static str, &'static str)) {
+    match story {
+        Story::Strong => (
+            (
+                "了解我们的业务，响应迅速，值得信赖。",
+                "Knows our business, responds fast, and can be trusted.",
+            ),
+            (
+                "可以更早地引入产品专家参与复杂投标。",
+                "Could involve product experts earlier in complex bids.",
+            ),
+        ),
+        Story::BlindSpot => (
+            ("待人友善，沟通顺畅。", "Friendly and easy to talk to."),
+            (
+                "报价和会后跟进需要更快、更有条理。",
+                "Quotes and follow-up after meetings need to be faster and more organised.",
+            ),
+        ),
+        Story::CustomersSplit => (
+            ("对总部的服务很到位。", "Serves our head office very well."),
+            (
+                "希望对各分公司同样重视。",
+                "Would like the same attention for every branch.",
+            ),
+        ),
+        Story::LoneCustomer | Story::NotStarted => (
+            (
+                "协调资源的能力强。",
+                "Strong at bringing resources together.",
+            ),
+            (
+                "可以更主动地拜访客户。",
+                "Could visit the customer more often.",
+            ),
+        ),
+    }
+}
+
 /// Submits a believable answer set for one link.
 fn answer(
     conn: &mut AnyConnection,
     rubric: &Rubric,
     link: &IssuedLink,
+    story: Story,
     seed: usize,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    // each rater writes in their own language (the demo's English-speaking raters' addresses
+    // are those with an even customer number, the peers, and David Chen's self-assessment)
+    let english = link.rater_email.starts_with("peer")
+        || link.rater_email.contains("customer2")
+        || link.rater_email.contains("customer4")
+        || link.rater_email.starts_with("david.chen");
+    let pick = |(zh, en): (&'static str, &'static str)| if english { en } else { zh };
+    let said = comments(story);
     let index: std::collections::HashMap<&str, usize> = rubric
         .criteria()
         .enumerate()
@@ -230,9 +339,9 @@ fn answer(
         .enumerate()
         .map(|(n, c)| {
             let i = index.get(c.id.as_str()).copied().unwrap_or(n);
-            let level = demo_level(link.relationship, seed, i);
+            let level = demo_level(story, link.relationship, seed, i);
             let comment = match (link.relationship.is_confidential(), n) {
-                (true, 0 | 3) => COMMENTS[(seed + n) % COMMENTS.len()].to_owned(),
+                (true, 0 | 3) => pick(said[(seed + n) % said.len()]).to_owned(),
                 _ => String::new(),
             };
             db::responses::RatingRow {
@@ -248,8 +357,8 @@ fn answer(
         conn,
         &link.assignment_id,
         &rows,
-        "Knows our business well.",
-        "Could follow up faster after meetings.",
+        pick(open_answers(story).0),
+        pick(open_answers(story).1),
         false,
         now,
     )?;
