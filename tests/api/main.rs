@@ -5,6 +5,7 @@
 
 mod fixtures;
 mod helpers;
+mod nu;
 
 mod accessibility;
 mod admin_console;

@@ -1,0 +1,164 @@
+//! The Nu Html Checker on the pages and emails people get, in their states: every page below
+//! and every email the cycle sent must have no error. The checker is the npm `vnu-jar`, run
+//! with the machine's Java: `KAM360_VNU` names `vnu.jar` (`.ci/run` installs it); outside CI
+//! the test is skipped without it, in CI it fails.
+
+use kam360::actions::users::Role;
+
+use crate::admin_console::Console;
+use crate::fixtures::{answer_all, close_cycle, first_review, launched_cycle, standard};
+use crate::helpers::{dispatch_all_pending_emails, read_mail, spawn_app};
+
+fn vnu() -> Option<String> {
+    match std::env::var("KAM360_VNU") {
+        Ok(path) => Some(path),
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but KAM360_VNU is not set (npm install vnu-jar; see .ci/run)")
+        }
+        Err(_) => {
+            eprintln!("KAM360_VNU not set: skipping the Nu Html Checker");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_emails_have_no_html_errors() {
+    let Some(jar) = vnu() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let mut pages: Vec<(String, String)> = Vec::new();
+    let admin = Console::new(&app).await;
+    let get = |what: &str, (s, body): (u16, String)| {
+        assert!(s < 500, "{what}: {s}");
+        (what.to_owned(), body)
+    };
+
+    // the admin's cycle, from the draft to the close
+    pages.push(get(
+        "new cycle",
+        admin.get("/admin/cycles/new?lang=en").await,
+    ));
+    pages.push(get(
+        "new cycle refused",
+        admin
+            .post(
+                "/admin/cycles?lang=zh",
+                &[("name", ""), ("closes_at", "2026-02-30")],
+            )
+            .await,
+    ));
+    let id = admin.create("Nu", "admin").await;
+    let (_, _) = admin.upload(&id, &standard().csv()).await;
+    for (what, path) in [
+        ("cycle draft", format!("/admin/cycles/{id}?lang=en")),
+        ("texts", format!("/admin/cycles/{id}/texts?lang=zh")),
+        (
+            "launch confirm",
+            format!("/admin/cycles/{id}/launch?lang=en"),
+        ),
+        ("users", "/admin/users?lang=en".to_owned()),
+    ] {
+        pages.push(get(what, admin.get(&path).await));
+    }
+    pages.push(get(
+        "texts preview",
+        admin
+            .post(
+                &format!("/admin/cycles/{id}/texts?lang=en"),
+                &[
+                    ("action", "preview"),
+                    ("invitation-en-opening", "Dear {rater_name}"),
+                ],
+            )
+            .await,
+    ));
+    let (s, _) = admin.post(&format!("/admin/cycles/{id}/launch"), &[]).await;
+    assert_eq!(s, 303);
+    dispatch_all_pending_emails(&app).await;
+    for (what, path) in [
+        ("cycle open", format!("/admin/cycles/{id}?lang=zh")),
+        (
+            "remind confirm",
+            format!("/admin/cycles/{id}/remind?lang=en"),
+        ),
+        ("audit", "/admin/audit?lang=zh".to_owned()),
+        ("outbox", "/admin/outbox?lang=en".to_owned()),
+    ] {
+        pages.push(get(what, admin.get(&path).await));
+    }
+    // what anyone reaches without signing in
+    for path in [
+        "/login?lang=zh",
+        "/links?lang=en",
+        "/password/forgot?lang=zh",
+    ] {
+        pages.push(get(path, app.get_text(path).await));
+    }
+    // a rater's form, then the supervisor's pages once everyone answered and the cycle closed
+    let l = launched_cycle(&app, &standard());
+    for (who, lang) in [("c1@client.cn", "zh"), ("c2@client.cn", "en")] {
+        let (_, s, body) = app.open(&format!("{}?lang={lang}", l.link(who))).await;
+        pages.push(get(&format!("rater form {lang}"), (s, body)));
+    }
+    for l2 in &l.links {
+        answer_all(&app, &l, &l2.rater_email, "3").await;
+    }
+    close_cycle(&app, &l.cycle_id);
+    let review = first_review(&app, &l.cycle_id);
+    let boss = app.staff("boss@t.cn", Role::Supervisor).await;
+    for (what, path) in [
+        ("supervisor home", "/?lang=zh".to_owned()),
+        ("reconciliation", format!("/reviews/{review}?lang=en")),
+        ("reconciliation zh", format!("/reviews/{review}?lang=zh")),
+        ("report", format!("/reviews/{review}/report?lang=en")),
+    ] {
+        let r = boss
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("GET");
+        let s = r.status().as_u16();
+        pages.push(get(what, (s, r.text().await.expect("body"))));
+    }
+    dispatch_all_pending_emails(&app).await;
+
+    // every email the cycle sent, as its HTML part
+    for path in app.mail_files() {
+        let m = read_mail(&path);
+        pages.push((format!("email {}", m.subject), m.html));
+    }
+
+    let dir = tempfile::tempdir().expect("dir");
+    for (i, (_, body)) in pages.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{i:03}.html")), body).expect("page");
+    }
+    let out = std::process::Command::new("java")
+        .args(["-jar", &jar, "--errors-only", "--format", "text"])
+        .arg(dir.path())
+        .output()
+        .expect("java -jar vnu.jar");
+    let report =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    let named: String = report
+        .lines()
+        .map(|line| {
+            let page = line
+                .split("/")
+                .find_map(|p| {
+                    p.strip_suffix(".html\":")
+                        .or_else(|| p.split(".html").next())
+                })
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| pages.get(n))
+                .map_or("", |(what, _)| what.as_str());
+            format!("[{page}] {line}\n")
+        })
+        .collect();
+    assert!(
+        out.status.success(),
+        "the Nu checker found errors:\n{named}"
+    );
+}
