@@ -24,7 +24,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// Fails with axe's violations on the page as it is now, if axe is at hand (see
-/// [`axe_source`]: mandatory under CI).
+/// [`axe_source`]: mandatory under CI), and with the Nu Html Checker's errors.
 pub(crate) async fn assert_axe_clean(c: &Client, what: &str) {
     let Some(axe) = axe_source() else {
         return;
@@ -35,6 +35,8 @@ pub(crate) async fn assert_axe_clean(c: &Client, what: &str) {
         "axe violations on {what}:\n{}",
         found.join("\n")
     );
+    // and the same page through the Nu Html Checker
+    crate::nu::assert_nu_clean(c, what).await;
 }
 
 /// The WCAG 2.x A and AA rules.
@@ -204,6 +206,7 @@ async fn every_public_page_passes_axe_in_both_languages_at_360_px() {
             for v in violations(&c, &axe, WCAG).await {
                 failures.push(format!("{page} ({lang}): {v}"));
             }
+            crate::nu::assert_nu_clean(&c, &format!("{page} ({lang})")).await;
         }
         // the review before submit, open
         c.goto(&format!("{base}{form}?lang={lang}"))
@@ -219,6 +222,7 @@ async fn every_public_page_passes_axe_in_both_languages_at_360_px() {
         for v in violations(&c, &axe, WCAG).await {
             failures.push(format!("review dialog ({lang}): {v}"));
         }
+        crate::nu::assert_nu_clean(&c, &format!("review dialog ({lang})")).await;
         // the answers to the two address forms, and a typo
         for (path, typed) in [
             ("/links", "c1@client.cn"),

@@ -225,7 +225,20 @@ async fn supervisor_and_self_forms_have_every_criterion_and_say_they_are_identif
         assert_eq!(s, 200);
         assert_eq!(body.matches("<fieldset").count(), 19, "{rater}");
         assert!(body.contains(words), "{rater}");
+        // the supervisor rates every criterion: no way to decline, the way back home instead
+        if rater == "boss@t.cn" {
+            assert!(
+                !body.contains("I cannot give feedback") && !body.contains("/decline"),
+                "{body}"
+            );
+            assert!(body.contains("Back to your reviews"), "{body}");
+        }
     }
+    // nor by typing the decline address
+    let (_, s, _) = app
+        .open(&format!("{}/decline?lang=en", l.link("boss@t.cn")))
+        .await;
+    assert_ne!(s, 200, "the supervisor's link has no decline page");
 }
 
 async fn a_draft_is_saved_and_shown_again(app: TestApp) {
