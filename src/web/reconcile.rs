@@ -91,10 +91,9 @@ pub fn page_model(r: &Reconciliation) -> view::ReviewPage<'_> {
                     who: x.actor.as_ref().map(|(name, _)| name.as_str()),
                     action: &e.action,
                     target: e.target.as_deref(),
-                    concerned: x
-                        .concerned
-                        .as_ref()
-                        .map(|(name, email, r)| (name.as_str(), email.as_str(), *r)),
+                    // named for admins only (`model_for`): who has or has not answered is not the
+                    // supervisor's to know (SPEC §7)
+                    concerned: None,
                     old_value: e.old_value.as_deref(),
                     new_value: e.new_value.as_deref(),
                     rationale: e.rationale.as_deref(),
@@ -110,6 +109,13 @@ pub fn model_for<'a>(r: &'a Reconciliation, session: &StaffSession) -> view::Rev
     let mut model = page_model(r);
     if r.review.listing.review.supervisor_id != session.person_id {
         model.reader = view::Reader::Admin;
+        // admins see who was asked and who answered (never what): the trail names the rater
+        for (line, x) in model.audit.iter_mut().zip(&r.audit) {
+            line.concerned = x
+                .concerned
+                .as_ref()
+                .map(|(name, email, rel)| (name.as_str(), email.as_str(), *rel));
+        }
     }
     model
 }

@@ -324,7 +324,38 @@ async fn an_admin_reads_and_reopens_with_a_reason(app: TestApp) {
     );
 }
 
+/// The review's trail names the rater an event concerns to admins only: the supervisor reads
+/// that a link was revoked, not whose (who has or has not answered stays confidential, §7).
+async fn the_trail_names_a_rater_to_admins_only(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let id = l.cycle_id.clone();
+    app.write(move |c| {
+        kam360::actions::links::revoke(c, &id, "kam@t.cn", "c3@client.cn", db::now())
+    })
+    .expect("revoke");
+    let review = first_review(&app, &l.cycle_id);
+    let path = format!("/reviews/{review}?lang=en");
+    let boss = app.staff("boss@t.cn", Role::Supervisor).await;
+    let admin = app.staff("admin@t.cn", Role::Admin).await;
+    let read = |client: reqwest::Client| {
+        let url = format!("{}{path}", app.address);
+        async move {
+            let r = client.get(url).send().await.expect("GET");
+            r.text().await.expect("body")
+        }
+    };
+    let seen = read(boss.client.clone()).await;
+    assert!(seen.contains("Rater’s link revoked"), "{seen}");
+    assert!(
+        !seen.contains("c3@client.cn"),
+        "the supervisor is not told whose"
+    );
+    let seen = read(admin.client.clone()).await;
+    assert!(seen.contains("Rater c3@client.cn (Customer)"), "{seen}");
+}
+
 both_backends!(
+    the_trail_names_a_rater_to_admins_only,
     results_stay_hidden_until_everyone_answered_or_the_cycle_closed,
     the_supervisor_reconciles_with_rationales_and_signs_off,
     others_get_404_and_forms_need_the_token,
