@@ -64,6 +64,59 @@ pub(super) fn wording(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult
     Ok((rubric, db::cycle_texts::get(conn, cycle_id)?))
 }
 
+/// The rater a link's message goes to.
+pub(super) struct Rater<'a> {
+    pub assignment_id: &'a str,
+    pub name: &'a str,
+    pub locale: crate::domain::locale::Locale,
+    pub relationship: crate::domain::relationship::Relationship,
+}
+
+/// The message that carries `link` to `to`, about `about`: the admin's words for its kind and
+/// the rater's language filled in, if any (SPEC §16). `slot` tells causes of the same kind
+/// apart.
+pub(super) fn link_mail<'a>(
+    mail: super::Mail<'_>,
+    about: &About<'a>,
+    to: &Rater<'a>,
+    kind: Kind,
+    slot: &'a str,
+    link: &'a str,
+    now: NaiveDateTime,
+) -> LinkMail<'a> {
+    let cycle = about.cycle;
+    let deadline = cycle.deadline().label();
+    let words = match kind {
+        Kind::Invitation => about.texts.get(TextKind::Invitation, to.locale),
+        Kind::Reminder => about.texts.get(TextKind::Reminder, to.locale),
+        _ => None,
+    };
+    let values = Values {
+        kam_name: about.subject_name,
+        rater_name: to.name,
+        deadline: &deadline,
+        cycle_name: &cycle.name,
+        organization: mail.settings.branding.organization.trim(),
+    };
+    let own = |text: &str| (!text.is_empty()).then(|| fill(text, &values));
+    LinkMail {
+        kind,
+        slot,
+        assignment_id: to.assignment_id,
+        relationship: to.relationship,
+        subject_name: about.subject_name,
+        cycle_name: &cycle.name,
+        criteria_count: about.rubric.criteria_for(to.relationship).count(),
+        min_group_size: crate::domain::rules::confidentiality::K::stored(cycle.min_group_size)
+            .get(),
+        days_left: (cycle.closes_at - now).num_days().max(0),
+        custom_subject: words.and_then(|w| own(&w.subject)),
+        custom_opening: words.and_then(|w| own(&w.opening)),
+        deadline,
+        link,
+    }
+}
+
 /// Issues a new link for an assignment and queues the message that carries it (`kind`: an
 /// invitation, a reminder or a re-issued link; `slot` tells causes of the same kind apart: the
 /// reminder's day, a resend's id), in the caller's transaction.
@@ -77,50 +130,22 @@ pub fn send_link(
     slot: &str,
     now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
-    let About {
-        cycle,
-        rubric,
-        texts,
-        subject_name,
-    } = *about;
     let link = issue_link(conn, mail.settings, &a.assignment.id, now)?;
     let relationship = a.assignment.relationship;
-    let deadline = cycle.deadline().label();
-    // the admin's words for this kind and language, if any, filled for this rater
-    let words = match kind {
-        Kind::Invitation => texts.get(TextKind::Invitation, a.assignment.locale),
-        Kind::Reminder => texts.get(TextKind::Reminder, a.assignment.locale),
-        _ => None,
+    let to = Rater {
+        assignment_id: a.assignment.id.as_str(),
+        name: &a.rater_name,
+        locale: a.assignment.locale,
+        relationship,
     };
-    let values = Values {
-        kam_name: subject_name,
-        rater_name: &a.rater_name,
-        deadline: &deadline,
-        cycle_name: &cycle.name,
-        organization: mail.settings.branding.organization.trim(),
-    };
-    let own = |text: &str| (!text.is_empty()).then(|| fill(text, &values));
+    let message = link_mail(mail, about, &to, kind, slot, &link, now);
     mail.queue(
         conn,
         Recipient::new(&a.rater_email, &a.rater_name, a.assignment.locale),
-        &LinkMail {
-            kind,
-            slot,
-            assignment_id: a.assignment.id.as_str(),
-            relationship,
-            subject_name,
-            cycle_name: &cycle.name,
-            deadline: deadline.clone(),
-            link: &link,
-            criteria_count: rubric.criteria_for(relationship).count(),
-            min_group_size: crate::domain::rules::confidentiality::K::stored(cycle.min_group_size)
-                .get(),
-            days_left: (cycle.closes_at - now).num_days().max(0),
-            custom_subject: words.and_then(|w| own(&w.subject)),
-            custom_opening: words.and_then(|w| own(&w.opening)),
-        },
+        &message,
         now,
     )?;
+    let subject_name = about.subject_name;
     Ok(IssuedLink {
         assignment_id: a.assignment.id.clone(),
         rater_name: a.rater_name.clone(),

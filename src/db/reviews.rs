@@ -117,6 +117,19 @@ pub fn list_for_cycle(
     Ok(rows.into_iter().map(listing).collect())
 }
 
+/// The cycle's first review in [`list_for_cycle`]'s order, if it has any.
+pub fn first_for_cycle(
+    conn: &mut AnyConnection,
+    cycle_id: &CycleId,
+) -> QueryResult<Option<ReviewListing>> {
+    let row: Option<ListingTuple> = listings!()
+        .filter(reviews::cycle_id.eq(cycle_id))
+        .order(people::email.asc())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(listing))
+}
+
 /// One review with its people.
 pub fn find_listing(
     conn: &mut AnyConnection,

@@ -18,15 +18,13 @@ use crate::web::staff::viewer;
 use crate::web::views::admin::texts::{self as view, TextsPage};
 use crate::web::AppState;
 
-async fn page(
-    state: &AppState,
+fn page(
     asker: StaffRequest<'_>,
-    cycle_id: &CycleId,
+    cycle: &db::cycles::CycleRow,
     status: StatusCode,
     shown: (&Texts, &[Problem], &[Preview]),
-) -> AppResult<HttpResponse> {
+) -> HttpResponse {
     let StaffRequest { req, session } = asker;
-    let cycle = find(state, cycle_id).await?;
     let (texts, problems, previews) = shown;
     let p = TextsPage {
         cycle_id: &cycle.id,
@@ -36,7 +34,7 @@ async fn page(
         previews,
     };
     let l = staff_locale(req, session);
-    Ok(html(status, view::texts(l, &viewer(session, req), &p)))
+    html(status, view::texts(l, &viewer(session, req), &p))
 }
 
 /// `GET /admin/cycles/{cycle}/texts`
@@ -47,14 +45,18 @@ pub async fn form(
     path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let cycle = id.clone();
-    let texts = state.db.read(move |c| cycle_texts::load(c, &cycle)).await?;
+    let (cycle, texts) = state
+        .db
+        .read(move |c| cycle_texts::load(c, &id))
+        .await
+        // as `find`: no such cycle is a 404
+        .map_err(|_| crate::error::AppError::NotFound)?;
     let asker = StaffRequest::new(&req, &session);
-    page(&state, asker, &id, StatusCode::OK, (&texts, &[], &[])).await
+    Ok(page(asker, &cycle, StatusCode::OK, (&texts, &[], &[])))
 }
 
-/// `POST /admin/cycles/{cycle}/texts`: `action=preview` shows the messages as they would go,
-/// `action=save` stores the texts → 303 to the cycle's page.
+/// `POST /admin/cycles/{cycle}/texts`: `action=preview` shows the messages as they would go
+/// (nothing is written), `action=save` stores the texts → 303 to the cycle's page.
 pub async fn save(
     Admin(session): Admin,
     state: web::Data<AppState>,
@@ -63,42 +65,42 @@ pub async fn save(
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
+    let cycle = find(&state, &id).await?;
     let fields = form.into_inner();
     let typed = Texts::from_fields(&fields);
     let previewing = fields.iter().any(|(k, v)| k == "action" && v == "preview");
     let asker = StaffRequest::new(&req, &session);
     let refused = StatusCode::UNPROCESSABLE_ENTITY;
     if previewing {
-        let checked = crate::domain::forms::cycle_texts::check(&typed);
-        let Ok(checked) = checked else {
-            let problems = checked.err().unwrap_or_default();
-            return page(&state, asker, &id, refused, (&typed, &problems, &[])).await;
-        };
-        let (cycle, words) = (id.clone(), checked.clone());
-        let previews = state
-            .write_mailing(move |c, mail| cycle_texts::preview(c, mail, &cycle, &words, db::now()))
+        let (t, s, words) = (
+            state.templates.clone(),
+            state.settings.clone(),
+            typed.clone(),
+        );
+        let previewed = state
+            .db
+            .read(move |c| {
+                let mail = crate::actions::Mail::new(&t, &s);
+                cycle_texts::preview(c, mail, &id, &words, db::now())
+            })
             .await?;
-        return page(
-            &state,
-            asker,
-            &id,
-            StatusCode::OK,
-            (&checked, &[], &previews),
-        )
-        .await;
+        return Ok(match previewed {
+            Ok(previews) => page(asker, &cycle, StatusCode::OK, (&typed, &[], &previews)),
+            Err(problems) => page(asker, &cycle, refused, (&typed, &problems, &[])),
+        });
     }
-    let (cycle, actor, words) = (id.clone(), session.person_id.clone(), typed.clone());
+    let (actor, words) = (session.person_id.clone(), typed.clone());
     let saved = state
         .db
-        .write(move |c| cycle_texts::save(c, &cycle, &words, Some(&actor), db::now()))
+        .write(move |c| cycle_texts::save(c, &id, &words, Some(&actor), db::now()))
         .await?;
-    match saved {
-        Ok(()) => Ok(see_other_with_notice(
-            format!("/admin/cycles/{id}"),
+    Ok(match saved {
+        Ok(()) => see_other_with_notice(
+            format!("/admin/cycles/{}", cycle.id),
             Notice::TextsSaved,
             1,
             &state.settings,
-        )),
-        Err(problems) => page(&state, asker, &id, refused, (&typed, &problems, &[])).await,
-    }
+        ),
+        Err(problems) => page(asker, &cycle, refused, (&typed, &problems, &[])),
+    })
 }
