@@ -99,18 +99,13 @@ pub fn shown(action: Action, value: &str) -> Shown<'_> {
     use crate::domain::relationship::Relationship;
     use crate::domain::status::{AssignmentStatus, CycleStatus, ReviewStatus, Role};
     let number = |v: &str| v.trim().parse::<usize>().ok();
-    let first_number = |v: &str| {
-        v.split(|c: char| !c.is_ascii_digit())
-            .find(|w| !w.is_empty())
-            .and_then(|w| w.parse::<usize>().ok())
-    };
     let counted = |key, n| Shown::Counted(key, vec![("n", n)]);
     let known = match action {
         Action::ReviewResultsVisible => number(value)
             .or_else(|| {
                 value
                     .contains("open links expired")
-                    .then(|| first_number(value))
+                    .then(|| numbers(value).next())
                     .flatten()
             })
             .map(|n| counted("audit.detail.expired", n)),
@@ -154,11 +149,15 @@ pub fn shown(action: Action, value: &str) -> Shown<'_> {
 
 /// The first two numbers in `value` ("11 added, 0 unchanged").
 fn two_numbers(value: &str) -> Option<(usize, usize)> {
-    let mut n = value
+    let mut n = numbers(value);
+    Some((n.next()?, n.next()?))
+}
+
+/// The numbers in `value`, in order.
+fn numbers(value: &str) -> impl Iterator<Item = usize> + '_ {
+    value
         .split(|c: char| !c.is_ascii_digit())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.parse().ok());
-    Some((n.next()??, n.next()??))
+        .filter_map(|w| w.parse().ok())
 }
 
 /// The words of an event's stored reason: the system's own reasons are codes (or, before
