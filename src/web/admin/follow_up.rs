@@ -5,20 +5,18 @@
 //! and the origin, is one audited transaction, and answers 303 to the cycle page with its
 //! notice or the page again (422) with the reason.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::cycle::{act, act_keeping};
 use crate::actions::{follow_up, links, proposals};
-use crate::db::{self, sessions::StaffSession};
+use crate::db;
 use crate::domain::ids::{CycleId, ReviewId};
 use crate::domain::locale::Locale;
 use crate::domain::status::{Count, Notice};
 use crate::error::AppResult;
 use crate::i18n::{t, tf};
 use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::response::{html, staff_locale};
-use crate::web::staff::viewer;
+use crate::web::response::staff_locale;
 use crate::web::views::admin::cycle::{PageQuery, Refusal};
 use crate::web::views::admin::{self as view};
 use crate::web::AppState;
@@ -121,20 +119,6 @@ pub async fn correct_email(
     .await
 }
 
-/// A confirmation page: 200, or 409 with the reason when the action cannot be taken now.
-fn confirm_page(
-    session: &StaffSession,
-    req: &HttpRequest,
-    page: &view::Confirm<'_>,
-) -> HttpResponse {
-    let l = staff_locale(req, session);
-    let status = match page.refusal {
-        Some(_) => StatusCode::CONFLICT,
-        None => StatusCode::OK,
-    };
-    html(status, view::confirm(l, &viewer(session, req), page))
-}
-
 /// `GET /admin/cycles/{cycle}/remind`: how many reminders *remind everyone* sends, and how
 /// many raters it skips (reminded less than 24 hours ago).
 pub async fn remind_all_form(
@@ -164,7 +148,7 @@ pub async fn remind_all_form(
         effects: &effects,
         refusal: refusal.as_deref(),
     };
-    Ok(confirm_page(&session, &req, &page))
+    Ok(super::confirmation(&session, &req, &page))
 }
 
 /// What *remind everyone* will do, in the admin's words, and why it cannot be done (if so).
@@ -262,7 +246,7 @@ pub async fn revoke_form(
         effects: &effects,
         refusal: refusal.as_deref(),
     };
-    Ok(confirm_page(&session, &req, &page))
+    Ok(super::confirmation(&session, &req, &page))
 }
 
 /// `POST /admin/cycles/{cycle}/kams/{review}/nudge`: a KAM who has not had their list

@@ -3,7 +3,6 @@
 //! answers 303 to the cycle's page. Admins only; each POST checks the CSRF token and the
 //! origin, is one transaction and is audited.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::find;
@@ -17,8 +16,7 @@ use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf, tn};
 use crate::web::extractors::StaffRequest;
-use crate::web::response::{html, staff_locale};
-use crate::web::staff::viewer;
+use crate::web::response::staff_locale;
 use crate::web::views::admin::{self as view, Step};
 use crate::web::AppState;
 
@@ -96,25 +94,15 @@ async fn confirm_page(
     let l = staff_locale(req, session);
     let cycle = find(state, cycle_id).await?;
     let (effects, refusal) = effects(state, l, &cycle, step).await?;
-    Ok(html(
-        if refusal.is_some() {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::OK
-        },
-        view::confirm(
-            l,
-            &viewer(session, req),
-            &view::Confirm::step(
-                l,
-                &cycle.id,
-                &cycle.name,
-                step,
-                &effects,
-                refusal.as_deref(),
-            ),
-        ),
-    ))
+    let page = view::Confirm::step(
+        l,
+        &cycle.id,
+        &cycle.name,
+        step,
+        &effects,
+        refusal.as_deref(),
+    );
+    Ok(super::confirmation(session, req, &page))
 }
 
 super::admin_steps! { confirm_page, CycleId;

@@ -342,6 +342,20 @@ pub async fn update(
     }
 }
 
+/// A confirmation page: 200, or 409 with the reason when the action cannot be taken now.
+pub(super) fn confirmation(
+    session: &db::sessions::StaffSession,
+    req: &HttpRequest,
+    page: &view::Confirm<'_>,
+) -> HttpResponse {
+    let l = staff_locale(req, session);
+    let status = match page.refusal {
+        Some(_) => StatusCode::CONFLICT,
+        None => StatusCode::OK,
+    };
+    html(status, view::confirm(l, &viewer(session, req), page))
+}
+
 /// Runs one admin action in one transaction, as `session`'s person: when it is done, 303 to
 /// `to` with its notice and count; when it is refused, `again` renders the page again with the
 /// reason, in the reader's language. Every admin POST answers through here.
