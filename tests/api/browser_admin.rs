@@ -351,6 +351,8 @@ async fn a_new_admin_runs_a_cycle_in_chromium() {
         "/admin".to_owned(),
         "/admin/cycles/new".to_owned(),
         format!("/admin/cycles/{cycle}/archive"),
+        format!("/admin/cycles/{cycle}/texts"),
+        format!("/admin/cycles/{cycle}/remind"),
         "/admin/users".to_owned(),
         "/admin/outbox".to_owned(),
         format!("/admin/audit?cycle={cycle}"),
