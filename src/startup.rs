@@ -98,6 +98,7 @@ async fn background(
                     reminders = r.reminders,
                     held = r.held,
                     notified = r.notified,
+                    checkins = r.checkins,
                     "scheduled work queued"
                 ),
                 Err(e) => tracing::error!(error = ?e, "scheduling failed"),

@@ -18,6 +18,7 @@ pub mod report;
 pub mod retention;
 pub mod schedule;
 pub mod sign_in;
+pub mod team;
 pub mod users;
 pub mod visibility;
 

@@ -1,6 +1,6 @@
 //! Work that falls due with time, run by the worker inside `kam360 serve`: closing cycles whose
 //! deadline passed, reminders before the deadline, and telling supervisors when every invited
-//! rater of a review has answered.
+//! rater of a review has answered, and the check-ins on development goals whose date came.
 
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -19,6 +19,8 @@ pub struct DueReport {
     /// Reminders held back: the rater had one less than 24 hours ago (SPEC §16).
     pub held: usize,
     pub notified: usize,
+    /// Development goals checked in on (issue #21).
+    pub checkins: usize,
 }
 
 /// The reminder slot (days before the deadline) due at `now`, if any: the latest one whose
@@ -127,6 +129,7 @@ pub fn due_work(
             }
         }
     }
+    report.checkins = super::release::due_checkins(conn, mail, now)?;
     Ok(report)
 }
 

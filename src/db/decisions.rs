@@ -56,3 +56,45 @@ pub fn put(conn: &mut AnyConnection, row: &DecisionRow) -> QueryResult<()> {
     }
     Ok(())
 }
+
+/// The final levels of each KAM's latest finalized review in a cycle created before `before`
+/// (SPEC §12's previous cycles), for many KAMs in one query: subject → criterion → level.
+pub fn previous_finals(
+    conn: &mut AnyConnection,
+    subjects: &[PersonId],
+    before: NaiveDateTime,
+) -> QueryResult<std::collections::HashMap<PersonId, std::collections::HashMap<String, i32>>> {
+    use super::schema::cycles;
+    let mut out: std::collections::HashMap<
+        PersonId,
+        (NaiveDateTime, std::collections::HashMap<String, i32>),
+    > = std::collections::HashMap::new();
+    for chunk in subjects.chunks(500) {
+        let rows: Vec<(PersonId, NaiveDateTime, String, Option<i32>)> = decisions::table
+            .inner_join(reviews::table.inner_join(cycles::table))
+            .filter(reviews::subject_id.eq_any(chunk))
+            .filter(reviews::status.eq(crate::domain::status::ReviewStatus::Finalized))
+            .filter(cycles::created_at.lt(before))
+            .select((
+                reviews::subject_id,
+                cycles::created_at,
+                decisions::criterion_id,
+                decisions::final_level,
+            ))
+            .load(conn)?;
+        for (subject, created, criterion, level) in rows {
+            let entry = out
+                .entry(subject)
+                .or_insert_with(|| (created, std::collections::HashMap::new()));
+            if created > entry.0 {
+                *entry = (created, std::collections::HashMap::new());
+            }
+            if created == entry.0 {
+                if let Some(level) = level {
+                    entry.1.insert(criterion, level);
+                }
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(k, (_, v))| (k, v)).collect())
+}

@@ -12,8 +12,8 @@ use diesel::sql_types::{Nullable, Text};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
 use crate::domain::status::{
-    AssignmentStatus, CycleStatus, EmailKind, NominationMode, OutboxStatus, ProposalStatus,
-    ReviewStatus, Role, TextEnum,
+    AssignmentStatus, CycleStatus, EmailKind, GoalProgress, NominationMode, NoticeEvent,
+    OutboxStatus, ProposalStatus, ReviewStatus, Role, TextEnum,
 };
 
 /// The impls that read and write a domain type as a text column (generic over the backend):
@@ -115,6 +115,8 @@ text_columns!(
     ProposalStatus,
     Relationship,
     Locale,
+    GoalProgress,
+    NoticeEvent,
 );
 
 #[cfg(test)]

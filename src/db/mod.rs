@@ -13,6 +13,7 @@ pub mod cycles;
 pub mod decisions;
 mod enums;
 mod ids;
+pub mod notices;
 pub mod outbox;
 pub mod password_resets;
 pub mod people;

@@ -220,6 +220,8 @@ pub struct SupervisedReview {
     pub closed_at: Option<NaiveDateTime>,
     /// When the signed-off report was released to the KAM, if it was.
     pub released_at: Option<NaiveDateTime>,
+    /// What the KAM did that the supervisor has not opened yet (issue #21).
+    pub unopened: Vec<crate::domain::status::NoticeEvent>,
 }
 
 impl SupervisedReview {
@@ -242,6 +244,7 @@ type SupervisedTuple = (
         Option<NaiveDateTime>,
     ),
     Option<NaiveDateTime>,
+    (bool, bool, bool),
 );
 
 /// Which supervised reviews to load.
@@ -251,7 +254,17 @@ enum Which<'a> {
 }
 
 fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<SupervisedReview>> {
-    use super::schema::{cycles, report_releases};
+    use super::schema::{cycles, report_releases, supervisor_notices};
+    use crate::domain::status::NoticeEvent;
+    // the unopened notices in the same query: one EXISTS per kind of event
+    let unopened = |event: NoticeEvent| {
+        diesel::dsl::exists(
+            supervisor_notices::table
+                .filter(supervisor_notices::review_id.eq(reviews::id))
+                .filter(supervisor_notices::event.eq(event))
+                .filter(supervisor_notices::opened_at.is_null()),
+        )
+    };
     let supervisors = diesel::alias!(people as supervisors);
     let query = reviews::table
         .inner_join(cycles::table)
@@ -275,6 +288,11 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 cycles::closed_at,
             ),
             report_releases::released_at.nullable(),
+            (
+                unopened(NoticeEvent::Acknowledged),
+                unopened(NoticeEvent::PlanSaved),
+                unopened(NoticeEvent::Progress),
+            ),
         ))
         .into_boxed();
     let query = match which {
@@ -291,6 +309,7 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 (supervisor_email, supervisor_name),
                 (cycle_name, cycle_status, closes_at, min_group_size, time_zone, closed_at),
                 released_at,
+                (acknowledged, plan, progress),
             )| SupervisedReview {
                 listing: ReviewListing {
                     review,
@@ -306,6 +325,14 @@ fn supervised(conn: &mut AnyConnection, which: Which<'_>) -> QueryResult<Vec<Sup
                 time_zone,
                 closed_at,
                 released_at,
+                unopened: [
+                    (acknowledged, NoticeEvent::Acknowledged),
+                    (plan, NoticeEvent::PlanSaved),
+                    (progress, NoticeEvent::Progress),
+                ]
+                .into_iter()
+                .filter_map(|(on, e)| on.then_some(e))
+                .collect(),
             },
         )
         .collect())
@@ -398,4 +425,18 @@ pub fn previous_finalized(
         .select((reviews::id, cycles::name))
         .first(conn)
         .optional()
+}
+
+/// The supervisors of a cycle's reviews, by name: (id, name).
+pub fn supervisors_of_cycle(
+    conn: &mut AnyConnection,
+    cycle_id: &CycleId,
+) -> QueryResult<Vec<(PersonId, String)>> {
+    reviews::table
+        .inner_join(people::table.on(people::id.eq(reviews::supervisor_id)))
+        .filter(reviews::cycle_id.eq(cycle_id))
+        .select((people::id, people::name))
+        .distinct()
+        .order(people::name.asc())
+        .load(conn)
 }

@@ -67,6 +67,21 @@ diesel::table! {
         target_date -> Date,
         supervisor_comment -> Text,
         updated_at -> Timestamp,
+        progress -> Text,
+        progress_note -> Text,
+        progress_at -> Nullable<Timestamp>,
+        checkins_sent -> Integer,
+        last_checkin_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    supervisor_notices (review_id, event, day) {
+        review_id -> Text,
+        event -> Text,
+        day -> Date,
+        created_at -> Timestamp,
+        opened_at -> Nullable<Timestamp>,
     }
 }
 
@@ -292,6 +307,7 @@ diesel::joinable!(ratings -> assignments (assignment_id));
 diesel::joinable!(decisions -> reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    supervisor_notices,
     cycle_texts,
     nomination_requests,
     nomination_links,

@@ -68,6 +68,8 @@ actions! {
     ReviewAcknowledged = "review.acknowledged", "audit.action.review.acknowledged";
     PlanSaved = "plan.saved", "audit.action.plan.saved";
     PlanCommented = "plan.commented", "audit.action.plan.commented";
+    GoalProgress = "plan.progress", "audit.action.plan.progress";
+    GoalCheckin = "plan.checkin", "audit.action.plan.checkin";
     EmailRetry = "email.retry", "audit.action.email.retry";
     OutboxRetry = "outbox.retry", "audit.action.outbox.retry";
     UserAdd = "user.add", "audit.action.user.add";
@@ -127,6 +129,10 @@ pub fn shown(action: Action, value: &str) -> Shown<'_> {
         Action::ProposalSave => number(value).map(|n| counted("audit.detail.proposed", n)),
         Action::ProposalApprove => number(value).map(|n| counted("audit.detail.invited", n)),
         Action::PlanSaved => number(value).map(|n| counted("audit.detail.goals", n)),
+        Action::GoalProgress => {
+            crate::domain::status::GoalProgress::parse(value).map(|p| Shown::Word(p.key()))
+        }
+        Action::GoalCheckin => number(value).map(|n| counted("audit.detail.checkin", n)),
         Action::LinkRevoke => AssignmentStatus::parse(value).map(|s| Shown::Word(s.key())),
         Action::UserRole | Action::UserAdd | Action::UserInvite => {
             Role::parse(value).map(|r| Shown::Word(r.key()))

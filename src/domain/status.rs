@@ -115,6 +115,38 @@ impl ProposalStatus {
 }
 
 text_enum!(
+    /// Where the KAM says a goal of their development plan stands (issue #21).
+    GoalProgress ("goal progress") { NotStarted => "not_started", InProgress => "in_progress", Done => "done" }
+);
+
+impl GoalProgress {
+    /// The catalogue key of its name.
+    pub fn key(self) -> &'static str {
+        match self {
+            GoalProgress::NotStarted => "progress.not_started",
+            GoalProgress::InProgress => "progress.in_progress",
+            GoalProgress::Done => "progress.done",
+        }
+    }
+}
+
+text_enum!(
+    /// What a KAM did with their released report that their supervisor is told about.
+    NoticeEvent ("notice event") { Acknowledged => "acknowledged", PlanSaved => "plan_saved", Progress => "progress" }
+);
+
+impl NoticeEvent {
+    /// The catalogue key of the words that tell the supervisor.
+    pub fn key(self) -> &'static str {
+        match self {
+            NoticeEvent::Acknowledged => "notice.acknowledged",
+            NoticeEvent::PlanSaved => "notice.plan_saved",
+            NoticeEvent::Progress => "notice.progress",
+        }
+    }
+}
+
+text_enum!(
     /// A staff account's role.
     Role ("role") { Admin => "admin", Supervisor => "supervisor" }
 );
@@ -158,6 +190,8 @@ text_enum!(
         ReportReleased => "report_released",
         StaffInvite => "staff_invite",
         NominationRequest => "nomination_request",
+        PlanCheckin => "plan_checkin",
+        KamFollowUp => "kam_follow_up",
     }
 );
 
@@ -166,12 +200,13 @@ impl EmailKind {
     /// request for links, a KAM's report, a staff invitation, a KAM's nomination link): their
     /// body goes when they fail, and an admin's retry does not send them again (their owner
     /// asks, or the admin sends a fresh one).
-    pub const SELF_SERVICE: [EmailKind; 5] = [
+    pub const SELF_SERVICE: [EmailKind; 6] = [
         EmailKind::PasswordReset,
         EmailKind::Links,
         EmailKind::ReportReleased,
         EmailKind::StaffInvite,
         EmailKind::NominationRequest,
+        EmailKind::PlanCheckin,
     ];
 
     /// The catalogue key of its name.
@@ -186,6 +221,8 @@ impl EmailKind {
             EmailKind::ReportReleased => "kind.report_released",
             EmailKind::StaffInvite => "kind.staff_invite",
             EmailKind::NominationRequest => "kind.nomination_request",
+            EmailKind::PlanCheckin => "kind.plan_checkin",
+            EmailKind::KamFollowUp => "kind.kam_follow_up",
         }
     }
 
@@ -198,16 +235,18 @@ impl EmailKind {
             EmailKind::ReportReleased => Some("outbox.personal.report_released"),
             EmailKind::StaffInvite => Some("outbox.personal.staff_invite"),
             EmailKind::NominationRequest => Some("outbox.personal.nomination_request"),
+            EmailKind::PlanCheckin => Some("outbox.personal.plan_checkin"),
             EmailKind::Invitation
             | EmailKind::Reminder
             | EmailKind::Resend
-            | EmailKind::SupervisorReady => None,
+            | EmailKind::SupervisorReady
+            | EmailKind::KamFollowUp => None,
         }
     }
 
     /// Whether a message of this kind carries a secret link (a rater's, or a password reset).
     pub fn carries_link(self) -> bool {
-        !matches!(self, EmailKind::SupervisorReady)
+        !matches!(self, EmailKind::SupervisorReady | EmailKind::KamFollowUp)
     }
 }
 
@@ -323,7 +362,8 @@ text_enum!(
         Retried => "retried",
         Approved => "approved",
         Saved => "saved",
-        TextsSaved => "texts_saved"
+        TextsSaved => "texts_saved",
+        Released => "released"
     }
 );
 
@@ -368,6 +408,7 @@ impl Notice {
             Notice::Approved => "proposal.sup.invited",
             Notice::Saved => "proposal.sup.saved",
             Notice::TextsSaved => "admin.done.texts_saved",
+            Notice::Released => "admin.done.released",
         }
     }
 }

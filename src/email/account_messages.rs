@@ -139,3 +139,81 @@ impl Message for NominationMail<'_> {
         }
     }
 }
+
+/// What a supervisor is told about their KAM's released report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUp {
+    /// The KAM confirmed reading the report.
+    Acknowledged,
+    /// The KAM wrote or changed their plan.
+    PlanSaved,
+    /// The KAM recorded progress on goals.
+    Progress,
+    /// A goal's target date came: time to check in with the KAM.
+    Checkin,
+}
+
+impl FollowUp {
+    /// The notice kept on the supervisor's pages until opened (a check-in has none: the team
+    /// view shows goals past their date).
+    pub fn notice(self) -> Option<crate::domain::status::NoticeEvent> {
+        use crate::domain::status::NoticeEvent;
+        match self {
+            FollowUp::Acknowledged => Some(NoticeEvent::Acknowledged),
+            FollowUp::PlanSaved => Some(NoticeEvent::PlanSaved),
+            FollowUp::Progress => Some(NoticeEvent::Progress),
+            FollowUp::Checkin => None,
+        }
+    }
+}
+
+/// The supervisor's email about their KAM's report: acknowledged, plan written, progress
+/// recorded, or a goal's check-in. One per review, event and day (the slot).
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUpMail<'a> {
+    #[serde(skip)]
+    pub review_id: &'a str,
+    /// The event and its day, or a check-in's goal and number.
+    #[serde(skip)]
+    pub slot: &'a str,
+    pub event: FollowUp,
+    pub subject_name: &'a str,
+    pub cycle_name: &'a str,
+    pub link: &'a str,
+    pub goal: Option<&'a str>,
+    pub criterion_name: String,
+    pub target_date: String,
+    pub progress: &'a str,
+    pub note: &'a str,
+}
+
+impl Message for FollowUpMail<'_> {
+    fn cause(&self) -> Cause<'_> {
+        Cause::new(Kind::KamFollowUp, About::Review(self.review_id)).slot(self.slot)
+    }
+}
+
+/// The KAM's check-in on a goal of their plan, with a fresh link to record progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckinMail<'a> {
+    #[serde(skip)]
+    pub review_id: &'a str,
+    /// The goal and the check-in's number.
+    #[serde(skip)]
+    pub slot: &'a str,
+    /// Not the first check-in on this goal.
+    pub reminder: bool,
+    pub supervisor_name: &'a str,
+    pub cycle_name: &'a str,
+    pub goal: &'a str,
+    pub criterion_name: String,
+    pub target_date: String,
+    pub link: &'a str,
+}
+
+impl Message for CheckinMail<'_> {
+    fn cause(&self) -> Cause<'_> {
+        Cause::new(Kind::PlanCheckin, About::Review(self.review_id)).slot(self.slot)
+    }
+}

@@ -45,6 +45,8 @@ const BUILT_IN: &[(&str, &str)] = embedded!(
     "report_released",
     "staff_invite",
     "nomination_request",
+    "plan_checkin",
+    "kam_follow_up",
 );
 
 /// A rendered message.

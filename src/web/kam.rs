@@ -1,7 +1,11 @@
 //! The KAM's released report (SPEC §12): `GET /k/{token}` shows it (final levels with the
 //! supervisor's reasons, the figures and comments §7 allows), `POST /k/{token}/acknowledge`
-//! confirms reading it, `POST /k/{token}/plan` stores the development plan. The link is the
-//! credential (§4: only its hash is stored); an unknown or unreleased one is 404.
+//! confirms reading it, `POST /k/{token}/plan` stores the development plan (or, with
+//! `show=better`, shows what the next level looks like without saving), and
+//! `POST /k/{token}/progress` records where its goals stand. The link is the credential (§4:
+//! only its hash is stored); an unknown or unreleased one is 404.
+
+use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,31 +13,55 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::extractors::{Report, ReviewLink};
 use super::reconcile::page_model;
 use super::response::{html, locale, see_other};
-use super::views::release as release_view;
+use super::views::release::{self as release_view, GoalView, PlanForm};
 use super::views::review_report as view;
 use super::AppState;
 use crate::actions::{reconcile, release};
 use crate::db;
-use crate::domain::forms::plan::{self, Problem, Typed};
-use crate::domain::ids::PersonId;
+use crate::domain::forms::plan::{self, Problem, ProgressProblem, Typed};
+use crate::domain::ids::{GoalId, PersonId};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 
 /// The KAM's link to their report.
 type KamLink = ReviewLink<Report>;
 
-/// What the KAM's page shows besides the report.
-struct PlanState {
-    rows: Vec<Typed>,
-    problems: Vec<(usize, Problem)>,
-    saved: bool,
+/// What the KAM typed into one of the page's forms, when it comes back to them.
+#[derive(Default)]
+struct Typing {
+    plan: Option<(Vec<Typed>, Vec<(usize, Problem)>)>,
+    progress: Option<(Vec<(String, String)>, Vec<(GoalId, ProgressProblem)>)>,
+}
+
+pub(super) fn goal_views<'a>(
+    rubric: &'a crate::domain::formats::rubric::Rubric,
+    l: crate::domain::locale::Locale,
+    goals: &'a [db::releases::GoalRow],
+) -> Vec<GoalView<'a>> {
+    goals
+        .iter()
+        .map(|g| GoalView {
+            id: &g.id,
+            position: g.position,
+            criterion_name: rubric
+                .criterion(&g.criterion_id)
+                .map_or("", |c| c.name.get(l)),
+            goal: &g.goal,
+            actions: &g.actions,
+            target_date: g.target_date,
+            comment: &g.supervisor_comment,
+            progress: g.progress,
+            note: &g.progress_note,
+            progress_at: g.progress_at,
+        })
+        .collect()
 }
 
 async fn page(
     state: &AppState,
     req: &HttpRequest,
     link: &KamLink,
-    plan: Option<PlanState>,
+    typing: Typing,
 ) -> AppResult<HttpResponse> {
     let id = link.review.clone();
     let (r, rel, goals) = state
@@ -49,29 +77,53 @@ async fn page(
     let mut model = page_model(&r);
     model.reader = crate::web::views::review_model::Reader::Kam;
     let action = |what: &str| link.url(req, what, "");
-    let plan = plan.unwrap_or_else(|| PlanState {
-        rows: goals
+    let flag = |name: &str| req.query_string().split('&').any(|p| p == name);
+    let stored = goal_views(&r.rubric, l, &goals);
+    let finals: HashMap<String, u8> = r
+        .criteria
+        .iter()
+        .filter_map(|c| Some((c.id.clone(), c.decision.as_ref()?.final_level?)))
+        .filter_map(|(id, level)| Some((id, u8::try_from(level).ok()?)))
+        .collect();
+    let failed = typing.plan.as_ref().is_some_and(|(_, p)| !p.is_empty())
+        || typing.progress.as_ref().is_some_and(|(_, p)| !p.is_empty());
+    let (rows, problems) = typing.plan.unwrap_or_else(|| {
+        let rows = goals
             .iter()
             .map(|g| Typed {
+                id: g.id.to_string(),
                 criterion_id: g.criterion_id.clone(),
                 goal: g.goal.clone(),
                 actions: g.actions.clone(),
                 date: g.target_date.to_string(),
             })
-            .collect(),
-        problems: Vec::new(),
-        saved: req.query_string().split('&').any(|p| p == "saved=1"),
+            .collect();
+        (rows, Vec::new())
     });
-    let comments: Vec<(usize, &str)> = goals
-        .iter()
-        .filter(|g| !g.supervisor_comment.is_empty())
-        .filter_map(|g| {
-            Some((
-                usize::try_from(g.position).ok()?,
-                g.supervisor_comment.as_str(),
-            ))
-        })
-        .collect();
+    let (typed, progress_problems) = typing.progress.unwrap_or_default();
+    let plan_action = action("/plan");
+    let bottom = maud::html! {
+        (release_view::kam_plan(
+            l,
+            &PlanForm {
+                rubric: &r.rubric,
+                finals: &finals,
+                stored: &stored,
+                action: &plan_action,
+                saved: flag("saved=1"),
+            },
+            &rows,
+            &problems,
+        ))
+        (release_view::kam_progress(
+            l,
+            &stored,
+            &typed,
+            &progress_problems,
+            &action("/progress"),
+            flag("progress=1"),
+        ))
+    };
     let frame = view::Frame {
         title: t(l, "kam.title").to_owned(),
         back: None,
@@ -81,20 +133,12 @@ async fn page(
             rel.and_then(|x| x.acknowledged_at),
             &action("/acknowledge"),
         ),
-        bottom: release_view::kam_plan(
-            l,
-            &r.rubric,
-            &plan.rows,
-            &plan.problems,
-            &comments,
-            &action("/plan"),
-            plan.saved,
-        ),
+        bottom,
     };
-    let status = if plan.problems.is_empty() {
-        StatusCode::OK
-    } else {
+    let status = if failed {
         StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     };
     Ok(html(status, view::report(l, &model, &frame)))
 }
@@ -105,7 +149,7 @@ pub async fn show(
     req: HttpRequest,
     link: KamLink,
 ) -> AppResult<HttpResponse> {
-    page(&state, &req, &link, None).await
+    page(&state, &req, &link, Typing::default()).await
 }
 
 /// `POST /k/{token}/acknowledge`
@@ -116,22 +160,31 @@ pub async fn acknowledge(
 ) -> AppResult<HttpResponse> {
     let review = link.review.clone();
     state
-        .db
-        .write(move |c| release::acknowledge(c, &review, db::now()))
+        .write_mailing(move |c, mail| release::acknowledge(c, mail, &review, db::now()))
         .await?;
     Ok(see_other(link.url(&req, "", "acknowledged=1")))
 }
 
 /// `POST /k/{token}/plan`: 1–5 goals; any problem re-renders the form with what was typed.
+/// With `show=better`, the form comes back as typed with the rubric's words for each chosen
+/// criterion, and nothing is saved (the form without script).
 pub async fn plan(
     state: web::Data<AppState>,
     req: HttpRequest,
     link: KamLink,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let rows = plan::typed(&form.into_inner());
+    let fields = form.into_inner();
+    let rows = plan::typed(&fields);
+    if fields.iter().any(|(k, v)| k == "show" && v == "better") {
+        let typing = Typing {
+            plan: Some((rows, Vec::new())),
+            progress: None,
+        };
+        return page(&state, &req, &link, typing).await;
+    }
     let (id, review) = (link.review.clone(), link.review.clone());
-    let rubric = state
+    let (rubric, stored) = state
         .db
         .read(move |c| {
             let cycle = db::reviews::find(c, &id)?
@@ -139,29 +192,70 @@ pub async fn plan(
                 .listing
                 .review
                 .cycle_id;
-            Ok::<_, AppError>(crate::actions::load_snapshots(c, &cycle)?.0)
+            let stored: Vec<(GoalId, chrono::NaiveDate)> = db::releases::goals(c, &id)?
+                .into_iter()
+                .map(|g| (g.id, g.target_date))
+                .collect();
+            Ok::<_, AppError>((crate::actions::load_snapshots(c, &cycle)?.0, stored))
         })
         .await?;
-    match plan::check(&rows, &rubric, db::now().date()) {
+    match plan::check(&rows, &rubric, db::now().date(), &stored) {
         Err(problems) => {
-            page(
-                &state,
-                &req,
-                &link,
-                Some(PlanState {
-                    rows,
-                    problems,
-                    saved: false,
-                }),
-            )
-            .await
+            let typing = Typing {
+                plan: Some((rows, problems)),
+                progress: None,
+            };
+            page(&state, &req, &link, typing).await
         }
         Ok(goals) => {
             state
-                .db
-                .write(move |c| release::save_plan(c, &review, &goals, db::now()))
+                .write_mailing(move |c, mail| {
+                    release::save_plan(c, mail, &review, &goals, db::now())
+                })
                 .await?;
             Ok(see_other(link.url(&req, "", "saved=1") + "#plan-title"))
+        }
+    }
+}
+
+/// `POST /k/{token}/progress`: where each goal stands (`progress_{goal}`, `note_{goal}`); any
+/// problem re-renders the form with what was typed.
+pub async fn progress(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    link: KamLink,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let fields = form.into_inner();
+    let (id, review) = (link.review.clone(), link.review.clone());
+    let ids: Vec<GoalId> = state
+        .db
+        .read(move |c| {
+            Ok::<_, AppError>(
+                db::releases::goals(c, &id)?
+                    .into_iter()
+                    .map(|g| g.id)
+                    .collect(),
+            )
+        })
+        .await?;
+    match plan::progress(&fields, &ids) {
+        Err(problems) => {
+            let typing = Typing {
+                plan: None,
+                progress: Some((fields, problems)),
+            };
+            page(&state, &req, &link, typing).await
+        }
+        Ok(entries) => {
+            state
+                .write_mailing(move |c, mail| {
+                    release::record_progress(c, mail, &review, &entries, db::now())
+                })
+                .await?;
+            Ok(see_other(
+                link.url(&req, "", "progress=1") + "#progress-title",
+            ))
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod security;
 pub mod session_resume;
 pub mod staff;
 pub mod supervisor;
+pub mod team;
 pub mod views;
 
 use std::collections::HashMap;
@@ -184,11 +185,14 @@ route_table! {
     get "/k/{token}" => kam::show, Public;
     post "/k/{token}/acknowledge" => kam::acknowledge, Public;
     post "/k/{token}/plan" => kam::plan, Public;
+    post "/k/{token}/progress" => kam::progress, Public;
     get "/links" => email_request::form::<link_request::Links>, Public;
     post "/links" => email_request::send::<link_request::Links>, Public;
     get "/healthz" => health, Public;
     get "/readyz" => ready, Public;
     get "/" => supervisor::home, Staff;
+    get "/team" => team::show, Staff;
+    get "/team.csv" => team::csv, Staff;
     get "/login" => login::login_form, Public;
     post "/login" => login::login, Public;
     post "/logout" => login::logout, Staff;
@@ -232,6 +236,8 @@ route_table! {
     post "/admin/cycles/{cycle}/archive" => admin::lifecycle::archive, Staff;
     get "/admin/cycles/{cycle}/remind" => admin::follow_up::remind_all_form, Staff;
     post "/admin/cycles/{cycle}/remind" => admin::follow_up::remind_all, Staff;
+    get "/admin/cycles/{cycle}/release" => admin::follow_up::release_all_form, Staff;
+    post "/admin/cycles/{cycle}/release" => admin::follow_up::release_all, Staff;
     get "/admin/cycles/{cycle}/texts" => admin::texts::form, Staff;
     post "/admin/cycles/{cycle}/texts" => admin::texts::save, Staff;
     post "/admin/cycles/{cycle}/nominations" => admin::nominations::upload, Staff;

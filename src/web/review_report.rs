@@ -15,7 +15,7 @@ use super::views::review_report as view;
 use super::AppState;
 use crate::actions::release;
 use crate::db;
-use crate::domain::ids::ReviewId;
+use crate::domain::ids::{GoalId, ReviewId};
 use crate::domain::status::{ReviewStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
@@ -59,21 +59,15 @@ pub async fn show(
     let rel = released(&state, model.review_id).await?;
     let own = r.review.listing.review.supervisor_id == session.person_id;
     let base = format!("/reviews/{}", model.review_id);
-    let goals: Vec<GoalView<'_>> = rel
-        .goals
-        .iter()
-        .map(|g| GoalView {
-            position: g.position,
-            criterion_name: r
-                .rubric
-                .criterion(&g.criterion_id)
-                .map_or("", |c| c.name.get(l)),
-            goal: &g.goal,
-            actions: &g.actions,
-            target_date: g.target_date,
-            comment: &g.supervisor_comment,
-        })
-        .collect();
+    let goals: Vec<GoalView<'_>> = super::kam::goal_views(&r.rubric, l, &rel.goals);
+    if own {
+        // the supervisor opened what their KAM did: the notices on their pages go
+        let id = model.review_id.clone();
+        state
+            .db
+            .write(move |c| Ok::<_, AppError>(db::notices::open(c, &id, db::now())?))
+            .await?;
+    }
     let may_release = own || session.role == Role::Admin;
     let frame = view::Frame {
         title: tf(l, "report.title", &[("name", model.subject_name)]),
@@ -131,7 +125,8 @@ pub async fn release(
 }
 
 /// `POST /reviews/{review}/plan`: the supervisor's comments on the KAM's goals
-/// (`comment1` … `comment5`).
+/// (`comment1` … `comment5`, each with the goal it was written under in `goal1` … `goal5`;
+/// without it, the goal now in that place).
 pub async fn comment(
     Staff(session): Staff,
     state: web::Data<AppState>,
@@ -143,14 +138,22 @@ pub async fn comment(
     if r.review.listing.review.supervisor_id != session.person_id {
         return Err(AppError::NotFound);
     }
-    let comments: Vec<(i32, String)> = fields
-        .into_iter()
+    let id = r.review.listing.review.id.clone();
+    let goals = released(&state, &id).await?.goals;
+    let goal_at = |n: i32| {
+        let named = fields
+            .iter()
+            .find(|(k, _)| k.strip_prefix("goal").and_then(|x| x.parse::<i32>().ok()) == Some(n))
+            .and_then(|(_, v)| GoalId::parse(v));
+        named.or_else(|| goals.iter().find(|g| g.position == n).map(|g| g.id.clone()))
+    };
+    let comments: Vec<(GoalId, String)> = fields
+        .iter()
         .filter_map(|(k, v)| {
             let n = k.strip_prefix("comment")?.parse::<i32>().ok()?;
-            (1..=5).contains(&n).then_some((n, v))
+            Some((goal_at(n)?, v.clone()))
         })
         .collect();
-    let id = r.review.listing.review.id.clone();
     let (review, actor) = (id.clone(), session.person_id.clone());
     state
         .db

@@ -83,6 +83,7 @@ pub async fn home(
                     r.listing.review.status == ReviewStatus::Finalized && r.released_at.is_some();
                 let stage = Stage::of(r.listing.review.status, visible, released);
                 out.push(view::SupervisedRow {
+                    notices: r.unopened,
                     review_id: r.listing.review.id,
                     subject_name: r.listing.subject_name,
                     cycle_name: r.cycle_name,

@@ -117,6 +117,8 @@ fn admin_expects(method: &str, pattern: &str) -> &'static [u16] {
         // archived by now: nobody can be reminded, the page says why
         ("GET", "/admin/cycles/{cycle}/remind") => &[409],
         ("GET", "/admin/cycles/{cycle}/nominations/{assignment}/revoke") => &[409],
+        // no review is signed off: nothing to release, the page says so
+        ("GET", "/admin/cycles/{cycle}/release") => &[409],
         ("GET", "/admin/cycles/{cycle}/launch") | ("POST", "/admin/cycles/{cycle}/launch") => {
             &[409] // launched already
         }
@@ -153,6 +155,10 @@ async fn every_staff_route_answers_each_role_as_it_should(app: TestApp) {
                 // the browser proves it comes from our pages; this client sends no Origin)
                 ("anonymous", _, _) => &[303],
                 (_, "GET", "/") => &[200],
+                // the team view: each supervisor their own (another has none to show), an
+                // admin anyone's; its CSV only where there is a team
+                (_, "GET", "/team") => &[200],
+                ("boss" | "admin", "GET", "/team.csv") => &[200],
                 ("boss", "POST", "/rate/{assignment}") => &[303],
                 ("boss", "GET", "/reviews/{review}") | ("admin", "GET", "/reviews/{review}") => {
                     &[200]

@@ -21,6 +21,7 @@ mod cli;
 mod confidentiality;
 mod crash;
 mod email;
+mod follow_through;
 mod hardening;
 mod import;
 mod judgement;

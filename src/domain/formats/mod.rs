@@ -5,3 +5,4 @@ pub mod export_xlsx;
 pub mod image;
 pub mod nomination;
 pub mod rubric;
+pub mod team_csv;

@@ -1,11 +1,16 @@
 //! The KAM's development plan (SPEC §12): 1–5 goals, each tied to a criterion, with the
 //! actions that will get there and a target date. Parsed from the plan form's fields
-//! (`goal{n}_criterion`, `goal{n}_text`, `goal{n}_actions`, `goal{n}_date`, n = 1..=5);
-//! a row left wholly blank is no goal. Pure.
+//! (`goal{n}_criterion`, `goal{n}_text`, `goal{n}_actions`, `goal{n}_date`, n = 1..=5, and
+//! `goal{n}_id`, the stored goal the row shows); a row left wholly blank is no goal. A goal keeps
+//! its identity (and with it the supervisor's comment and its progress) while its row carries
+//! its id and it stays on the same criterion. The progress form (`progress_{goal id}`,
+//! `note_{goal id}`) is read here too. Pure.
 
 use chrono::NaiveDate;
 
 use crate::domain::formats::rubric::Rubric;
+use crate::domain::ids::GoalId;
+use crate::domain::status::GoalProgress;
 
 /// The most goals a plan holds.
 pub const MAX_GOALS: usize = 5;
@@ -17,6 +22,8 @@ pub const MAX_ACTIONS: usize = 2000;
 /// One goal as typed (kept to re-render the form).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Typed {
+    /// The stored goal this row shows (empty for a new row).
+    pub id: String,
     pub criterion_id: String,
     pub goal: String,
     pub actions: String,
@@ -26,6 +33,8 @@ pub struct Typed {
 /// A valid goal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Goal {
+    /// The stored goal it edits, if the row carried one.
+    pub id: Option<GoalId>,
     pub criterion_id: String,
     pub goal: String,
     pub actions: String,
@@ -77,6 +86,7 @@ pub fn typed(fields: &[(String, String)]) -> Vec<Typed> {
         };
         let value = value.trim().to_owned();
         match field {
+            "id" => row.id = value,
             "criterion" => row.criterion_id = value,
             "text" => row.goal = value,
             "actions" => row.actions = value,
@@ -88,7 +98,8 @@ pub fn typed(fields: &[(String, String)]) -> Vec<Typed> {
 }
 
 /// Checks the typed rows: the goals, or every problem as (row number 1..=5, problem); a plan
-/// with no goal at all is `(0, GoalMissing)`.
+/// with no goal at all is `(0, GoalMissing)`. `stored` is the plan as saved, (id, target
+/// date): a goal that keeps its stored date may keep it once it has passed.
 ///
 /// # Errors
 ///
@@ -97,6 +108,7 @@ pub fn check(
     rows: &[Typed],
     rubric: &Rubric,
     today: NaiveDate,
+    stored: &[(GoalId, NaiveDate)],
 ) -> Result<Vec<Goal>, Vec<(usize, Problem)>> {
     let mut goals = Vec::new();
     let mut problems = Vec::new();
@@ -117,10 +129,16 @@ pub fn check(
         if r.actions.chars().count() > MAX_ACTIONS {
             problems.push((n, Problem::ActionsTooLong));
         }
+        let id = GoalId::parse(&r.id).filter(|id| stored.iter().any(|(s, _)| s == id));
+        let kept_date = |d: NaiveDate| {
+            id.as_ref()
+                .is_some_and(|id| stored.iter().any(|(s, sd)| s == id && *sd == d))
+        };
         match NaiveDate::parse_from_str(&r.date, "%Y-%m-%d") {
             Err(_) => problems.push((n, Problem::Date)),
-            Ok(d) if d < today => problems.push((n, Problem::DatePast)),
+            Ok(d) if d < today && !kept_date(d) => problems.push((n, Problem::DatePast)),
             Ok(d) => goals.push(Goal {
+                id,
                 criterion_id: r.criterion_id.clone(),
                 goal: r.goal.clone(),
                 actions: r.actions.clone(),
@@ -133,6 +151,80 @@ pub fn check(
     }
     if problems.is_empty() {
         Ok(goals)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The longest progress note, in characters.
+pub const MAX_NOTE: usize = 2000;
+
+/// One goal's progress as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub id: GoalId,
+    pub progress: GoalProgress,
+    pub note: String,
+}
+
+/// What is wrong with a goal's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressProblem {
+    /// Not one of the three states.
+    State,
+    NoteTooLong,
+}
+
+impl ProgressProblem {
+    /// The message's key in the i18n tables.
+    pub fn key(self) -> &'static str {
+        match self {
+            ProgressProblem::State => "progress.err.state",
+            ProgressProblem::NoteTooLong => "progress.err.note_long",
+        }
+    }
+}
+
+/// The progress form's entries for the stored goals `ids` (fields of other goals are ignored:
+/// the plan changed since the form was opened); each goal as typed, or its problems.
+///
+/// # Errors
+///
+/// Every goal's problem, so that the form can mark each field.
+pub fn progress(
+    fields: &[(String, String)],
+    ids: &[GoalId],
+) -> Result<Vec<Progress>, Vec<(GoalId, ProgressProblem)>> {
+    let value = |prefix: &str, id: &GoalId| {
+        fields
+            .iter()
+            .find(|(n, _)| n.strip_prefix(prefix) == Some(id.as_str()))
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for id in ids {
+        let (Some(state), note) = (value("progress_", id), value("note_", id)) else {
+            continue;
+        };
+        let note = note.unwrap_or_default();
+        let state = GoalProgress::parse(&state);
+        if state.is_none() {
+            problems.push((id.clone(), ProgressProblem::State));
+        }
+        if note.chars().count() > MAX_NOTE {
+            problems.push((id.clone(), ProgressProblem::NoteTooLong));
+        }
+        if let Some(progress) = state {
+            out.push(Progress {
+                id: id.clone(),
+                progress,
+                note,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
     } else {
         Err(problems)
     }
@@ -162,7 +254,7 @@ mod tests {
     fn blank_rows_are_no_goals_and_a_plan_needs_one() {
         let rows = typed(&f(&[("goal1_criterion", "relationship_quality")]));
         assert_eq!(
-            check(&rows, &rubric(), today()),
+            check(&rows, &rubric(), today(), &[]),
             Err(vec![(0, Problem::GoalMissing)])
         );
     }
@@ -177,7 +269,7 @@ mod tests {
             ("goal1_date", "2027-03-31"),
             ("goal6_text", "ignored: only five rows"),
         ]));
-        let goals = check(&rows, &rubric(), today()).expect("valid");
+        let goals = check(&rows, &rubric(), today(), &[]).expect("valid");
         assert_eq!(goals.len(), 1);
         assert_eq!(goals[0].target_date.to_string(), "2027-03-31");
         let rows = typed(&f(&[
@@ -186,11 +278,77 @@ mod tests {
             ("goal2_date", "2026-11-30"),
         ]));
         assert_eq!(
-            check(&rows, &rubric(), today()),
+            check(&rows, &rubric(), today(), &[]),
             Err(vec![
                 (2, Problem::Criterion),
                 (2, Problem::GoalMissing),
                 (2, Problem::DatePast)
+            ])
+        );
+    }
+
+    #[test]
+    fn a_stored_goal_keeps_its_identity_and_its_passed_date() {
+        let c = rubric().criteria().next().expect("c").id.clone();
+        let id = GoalId::generate();
+        let past = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+        let rows = typed(&f(&[
+            ("goal1_id", id.as_str()),
+            ("goal1_criterion", &c),
+            ("goal1_text", "Meet each key customer monthly"),
+            ("goal1_date", "2026-11-01"),
+        ]));
+        let goals = check(&rows, &rubric(), today(), &[(id.clone(), past)]).expect("kept");
+        assert_eq!(goals[0].id.as_ref(), Some(&id));
+        // a date moved into the past is refused; an id that is not stored is a new goal
+        let moved = typed(&f(&[
+            ("goal1_id", id.as_str()),
+            ("goal1_criterion", &c),
+            ("goal1_text", "x"),
+            ("goal1_date", "2026-10-01"),
+        ]));
+        assert_eq!(
+            check(&moved, &rubric(), today(), &[(id.clone(), past)]),
+            Err(vec![(1, Problem::DatePast)])
+        );
+        let foreign = typed(&f(&[
+            ("goal1_id", GoalId::generate().as_str()),
+            ("goal1_criterion", &c),
+            ("goal1_text", "x"),
+            ("goal1_date", "2027-01-01"),
+        ]));
+        let goals = check(&foreign, &rubric(), today(), &[(id, past)]).expect("valid");
+        assert_eq!(goals[0].id, None);
+    }
+
+    #[test]
+    fn progress_is_read_for_the_stored_goals_only() {
+        let (a, b) = (GoalId::generate(), GoalId::generate());
+        let fields = f(&[
+            (&format!("progress_{a}"), "in_progress"),
+            (&format!("note_{a}"), "  two of five meetings held "),
+            (&format!("progress_{}", GoalId::generate()), "done"),
+        ]);
+        let got = progress(&fields, &[a.clone(), b.clone()]).expect("valid");
+        assert_eq!(
+            got,
+            vec![Progress {
+                id: a.clone(),
+                progress: GoalProgress::InProgress,
+                note: "two of five meetings held".into()
+            }]
+        );
+        let long = "x".repeat(MAX_NOTE + 1);
+        let bad = f(&[
+            (&format!("progress_{a}"), "finished"),
+            (&format!("progress_{b}"), "done"),
+            (&format!("note_{b}"), &long),
+        ]);
+        assert_eq!(
+            progress(&bad, &[a.clone(), b.clone()]),
+            Err(vec![
+                (a, ProgressProblem::State),
+                (b, ProgressProblem::NoteTooLong)
             ])
         );
     }

@@ -1,5 +1,6 @@
 //! What the product decides: consolidation (§6), what a page may show (§7), visibility, lifecycle steps, progress.
 
+pub mod checkins;
 pub mod confidentiality;
 pub mod consolidation;
 pub mod insights;
@@ -9,3 +10,4 @@ pub mod progress;
 pub mod reconciliation;
 pub mod reminders;
 pub mod shown;
+pub mod team;

@@ -36,6 +36,11 @@ impl Mean {
         Mean(hundredths)
     }
 
+    /// Its hundredths (2.33: 233).
+    pub fn hundredths(self) -> i32 {
+        self.0
+    }
+
     /// The value as a number, for JSON, a spreadsheet cell or a chart.
     pub fn as_f64(self) -> f64 {
         f64::from(self.0) / 100.0

@@ -1,7 +1,8 @@
 //! Following an open cycle from its page (SPEC §11): per nomination *remind now*, *reissue
 //! link*, *revoke* and *correct the email address*; "remind everyone who has not answered";
 //! a KAM's nomination link sent again. *Remind everyone* and *revoke* first show a page that
-//! says how many people they affect (SPEC §16). Admins only; each POST checks the CSRF token
+//! says how many people they affect (SPEC §16). Every signed-off report released at once
+//! (issue #21), after a page that says how many KAMs are emailed. Admins only; each POST checks the CSRF token
 //! and the origin, is one audited transaction, and answers 303 to the cycle page with its
 //! notice or the page again (422) with the reason.
 
@@ -13,8 +14,8 @@ use crate::db;
 use crate::domain::ids::{CycleId, ReviewId};
 use crate::domain::locale::Locale;
 use crate::domain::status::{Count, Notice};
-use crate::error::AppResult;
-use crate::i18n::{t, tf};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{t, tf, tn};
 use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::response::staff_locale;
 use crate::web::views::admin::cycle::{PageQuery, Refusal};
@@ -192,6 +193,70 @@ pub async fn remind_all(
                 n: r.sent,
                 skipped: r.skipped,
             })
+        },
+    )
+    .await
+}
+
+/// `GET /admin/cycles/{cycle}/release`: how many signed-off reports a bulk release sends to
+/// their KAMs (issue #21).
+pub async fn release_all_form(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<CycleId>,
+) -> AppResult<HttpResponse> {
+    let l = staff_locale(&req, &session);
+    let cycle = super::find(&state, &path).await?;
+    let id = cycle.id.clone();
+    let n = state
+        .db
+        .read(move |c| Ok::<_, AppError>(db::releases::unreleased_signed_off(c, &id)?.len()))
+        .await?;
+    let effects = vec![
+        tn(l, "admin.confirm.release.effect", n, &[]),
+        t(l, "admin.confirm.release.after").to_owned(),
+    ];
+    let refusal = (n == 0).then(|| t(l, "admin.confirm.release.none").to_owned());
+    let back = format!("/admin/cycles/{}", cycle.id);
+    let button = tn(l, "admin.confirm.release.button", n, &[]);
+    let page = view::Confirm {
+        title: tf(l, "admin.confirm.release.title", &[("cycle", &cycle.name)]),
+        action: format!("{back}/release"),
+        button: &button,
+        danger: false,
+        back,
+        effects: &effects,
+        refusal: refusal.as_deref(),
+    };
+    Ok(super::confirmation(&session, &req, &page))
+}
+
+/// `POST /admin/cycles/{cycle}/release`: releases every signed-off report not released yet.
+pub async fn release_all(
+    Admin(session): Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<CycleId>,
+) -> AppResult<HttpResponse> {
+    let cycle = path.into_inner();
+    let c2 = cycle.clone();
+    let other = |reason| Refusal {
+        other: Some(reason),
+        ..Default::default()
+    };
+    act_keeping(
+        &state,
+        StaffRequest::new(&req, &session),
+        &cycle,
+        Notice::Released,
+        other,
+        move |c, mail, actor| {
+            let n = crate::actions::release::release_all(c, mail, &c2, actor, db::now())?;
+            if n == 0 {
+                return Err(AppError::refused("admin.confirm.release.none"));
+            }
+            Ok(Count::from(n))
         },
     )
     .await

@@ -220,3 +220,70 @@
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();
+
+// Progressive enhancement for the KAM's plan and the supervisor's team view (issue #21). Both
+// work without it. With it:
+// - choosing a goal's criterion shows the rubric's words for the KAM's level and the next one
+//   up at once (without it, "Show what better looks like" posts the form back unsaved);
+// - the team view's column headers sort the rows in place (without it, they are links that
+//   sort on the server), and the address keeps the order for a reload or a shared link.
+(function () {
+  "use strict";
+
+  function initPlan() {
+    var words = document.getElementById("better-words");
+    if (!words || !words.content) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-better]"), function (select) {
+      var slot = document.getElementById(select.getAttribute("data-better"));
+      if (!slot) { return; }
+      select.addEventListener("change", function () {
+        while (slot.firstChild) { slot.removeChild(slot.firstChild); }
+        var found = words.content.querySelector('[data-criterion="' + select.value.replace(/"/g, "") + '"]');
+        if (found) { slot.appendChild(found.cloneNode(true)); }
+      });
+    });
+  }
+
+  function initTeam() {
+    var table = document.querySelector("table.team");
+    if (!table) { return; }
+    var body = table.tBodies[0];
+    function value(row, col) {
+      var cell = row.querySelector('[data-col="' + col + '"]');
+      return cell ? cell.getAttribute("data-v") : "";
+    }
+    function sortBy(link) {
+      var col = link.getAttribute("data-col");
+      var asc = link.getAttribute("data-dir") === "asc";
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = value(a, col), y = value(b, col);
+        var byName = value(a, "name").localeCompare(value(b, "name"));
+        if (col === "name") { return asc ? byName : -byName; }
+        if (x === "" && y === "") { return byName; }
+        if (x === "") { return 1; }
+        if (y === "") { return -1; }
+        var d = parseFloat(x) - parseFloat(y);
+        return (asc ? d : -d) || byName;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+      Array.prototype.forEach.call(table.querySelectorAll("th[aria-sort]"), function (th) { th.removeAttribute("aria-sort"); });
+      var th = link.closest("th");
+      if (th) { th.setAttribute("aria-sort", asc ? "ascending" : "descending"); }
+      // the next click on the same column turns the order round
+      link.setAttribute("data-dir", asc ? "desc" : "asc");
+      if (window.history && history.replaceState) { history.replaceState(null, "", link.href); }
+      var status = document.getElementById("team-sorted");
+      if (status) { status.textContent = link.getAttribute("data-said") || ""; }
+    }
+    Array.prototype.forEach.call(table.querySelectorAll("thead a[data-col]"), function (link) {
+      link.addEventListener("click", function (e) {
+        e.preventDefault();
+        sortBy(link);
+      });
+    });
+  }
+
+  function init() { initPlan(); initTeam(); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();

@@ -17,6 +17,7 @@ pub mod review_model;
 pub mod review_report;
 pub mod staff;
 pub mod supervisor;
+pub mod team;
 
 #[cfg(test)]
 mod tests {

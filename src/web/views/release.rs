@@ -5,9 +5,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use maud::{html, Markup};
 
 use crate::domain::dates::long_date;
-use crate::domain::formats::rubric::Rubric;
-use crate::domain::forms::plan::{Problem, Typed, MAX_ACTIONS, MAX_GOAL, MAX_GOALS};
+use crate::domain::formats::rubric::{Criterion, Rubric};
+use crate::domain::forms::plan::{
+    Problem, ProgressProblem, Typed, MAX_ACTIONS, MAX_GOAL, MAX_GOALS, MAX_NOTE,
+};
+use crate::domain::ids::GoalId;
 use crate::domain::locale::Locale;
+use crate::domain::status::GoalProgress;
 use crate::i18n::{t, tf, tn};
 
 /// The release as the staff see it.
@@ -61,12 +65,16 @@ pub fn release_box(l: Locale, v: &ReleaseView<'_>) -> Markup {
 
 /// One stored goal, as shown.
 pub struct GoalView<'a> {
+    pub id: &'a GoalId,
     pub position: i32,
     pub criterion_name: &'a str,
     pub goal: &'a str,
     pub actions: &'a str,
     pub target_date: NaiveDate,
     pub comment: &'a str,
+    pub progress: GoalProgress,
+    pub note: &'a str,
+    pub progress_at: Option<NaiveDateTime>,
 }
 
 fn goal_text(l: Locale, g: &GoalView<'_>) -> Markup {
@@ -74,6 +82,41 @@ fn goal_text(l: Locale, g: &GoalView<'_>) -> Markup {
         h3 { (tf(l, "plan.goal_n", &[("n", &g.position.to_string())])) " · " (g.criterion_name) }
         p { strong { (g.goal) } " — " (tf(l, "plan.by", &[("date", &long_date(l, g.target_date))])) }
         @if !g.actions.is_empty() { p.plan-actions { (g.actions) } }
+    }
+}
+
+/// Where a goal stands, with the KAM's note (when they recorded any).
+fn goal_progress(l: Locale, g: &GoalView<'_>) -> Markup {
+    html! {
+        p.plan-progress {
+            strong { (t(l, "progress.label")) (t(l, "punct.colon")) }
+            span class={ "progress-state " (g.progress.as_str()) } { (t(l, g.progress.key())) }
+            @if let Some(at) = g.progress_at { " " span.muted { (tf(l, "progress.on", &[("date", &long_date(l, at.date()))])) } }
+        }
+        @if !g.note.is_empty() { p.plan-note { (g.note) } }
+    }
+}
+
+fn goal_comment(l: Locale, g: &GoalView<'_>) -> Markup {
+    html! {
+        @if !g.comment.is_empty() { p.plan-comment { strong { (t(l, "plan.comment")) (t(l, "punct.colon")) } (g.comment) } }
+    }
+}
+
+/// The plan as read: every goal with its progress and the supervisor's comment. On screen
+/// where nobody edits it; in print always (forms do not print).
+pub fn plan_read(l: Locale, goals: &[GoalView<'_>]) -> Markup {
+    html! {
+        @if goals.is_empty() {
+            p.muted { (t(l, "plan.none")) }
+        }
+        @for g in goals {
+            article.plan-goal {
+                (goal_text(l, g))
+                (goal_progress(l, g))
+                (goal_comment(l, g))
+            }
+        }
     }
 }
 
@@ -88,30 +131,27 @@ pub fn staff_plan(
         section.report-section.plan aria-labelledby="plan-title" {
             h2 id="plan-title" { (t(l, "plan.title")) }
             @if saved { div.status.saved role="status" { (t(l, "plan.comments.saved")) } }
-            @if goals.is_empty() {
-                p.muted { (t(l, "plan.none")) }
-            } @else if let Some((csrf, action)) = &comment_form {
-                form method="post" action=(action) {
-                    input type="hidden" name="csrf" value=(csrf);
-                    @for g in goals {
-                        article.plan-goal {
-                            (goal_text(l, g))
-                            @let id = format!("comment{}", g.position);
-                            div.field {
-                                label for=(id) { (t(l, "plan.comment")) }
-                                textarea id=(id) name=(id) rows="2" maxlength=(MAX_ACTIONS) { (g.comment) }
+            @match &comment_form {
+                Some((csrf, action)) if !goals.is_empty() => {
+                    form method="post" action=(action) {
+                        input type="hidden" name="csrf" value=(csrf);
+                        @for g in goals {
+                            article.plan-goal {
+                                (goal_text(l, g))
+                                (goal_progress(l, g))
+                                @let id = format!("comment{}", g.position);
+                                input type="hidden" name={ "goal" (g.position) } value=(g.id.as_str());
+                                div.field {
+                                    label for=(id) { (t(l, "plan.comment")) }
+                                    textarea id=(id) name=(id) rows="2" maxlength=(MAX_ACTIONS) { (g.comment) }
+                                }
                             }
                         }
+                        div.actions.no-print { button.primary type="submit" { (t(l, "plan.comments.save")) } }
                     }
-                    div.actions.no-print { button.primary type="submit" { (t(l, "plan.comments.save")) } }
-                }
-            } @else {
-                @for g in goals {
-                    article.plan-goal {
-                        (goal_text(l, g))
-                        @if !g.comment.is_empty() { p.plan-comment { strong { (t(l, "plan.comment")) (t(l, "punct.colon")) } (g.comment) } }
-                    }
-                }
+                    div.print-only { (plan_read(l, goals)) }
+                },
+                _ => (plan_read(l, goals)),
             }
         }
     }
@@ -135,16 +175,57 @@ pub fn kam_ack(l: Locale, acknowledged_at: Option<NaiveDateTime>, action: &str) 
     }
 }
 
+/// The rubric's words for one criterion of the KAM's plan: the level they are at and the next
+/// one up (issue #21), as the starting point of a goal.
+fn better(l: Locale, rubric: &Rubric, criterion: &Criterion, at: Option<u8>) -> Markup {
+    let label = |level: u8| {
+        rubric
+            .scale
+            .iter()
+            .find(|s| s.level == level)
+            .map_or("", |s| s.label.get(l))
+    };
+    let descriptor = |level: u8| {
+        criterion
+            .descriptors
+            .get(usize::from(level.saturating_sub(1)))
+            .map_or("", |d| d.get(l))
+    };
+    html! {
+        div.better data-criterion=(criterion.id) {
+            @match at {
+                Some(level) => {
+                    p.better-now { strong { (tf(l, "plan.better.now", &[("level", label(level))])) } " " (descriptor(level)) }
+                    @match level.checked_add(1).filter(|n| usize::from(*n) <= criterion.descriptors.len()) {
+                        Some(next) => p.better-next { strong { (tf(l, "plan.better.next", &[("level", label(next))])) } " " (descriptor(next)) },
+                        None => p.better-next { (t(l, "plan.better.top")) },
+                    }
+                },
+                None => p.better-next { (t(l, "plan.better.unknown")) },
+            }
+        }
+    }
+}
+
+/// What the KAM's plan form needs besides the rows: the rubric, the final levels, the plan as
+/// stored (for print) and where the form posts.
+pub struct PlanForm<'a> {
+    pub rubric: &'a Rubric,
+    /// The KAM's final level per criterion id.
+    pub finals: &'a std::collections::HashMap<String, u8>,
+    pub stored: &'a [GoalView<'a>],
+    pub action: &'a str,
+    pub saved: bool,
+}
+
 /// The KAM's plan form: five rows, kept as typed, each problem next to its field; the
-/// supervisor's comments under the goals they are about.
+/// supervisor's comments under the goals they are about; under each chosen criterion, what
+/// the next level looks like (with script, it follows the choice).
 pub fn kam_plan(
     l: Locale,
-    rubric: &Rubric,
+    f: &PlanForm<'_>,
     rows: &[Typed],
     problems: &[(usize, Problem)],
-    comments: &[(usize, &str)],
-    action: &str,
-    saved: bool,
 ) -> Markup {
     let problem = |n: usize, fields: &[Problem]| {
         problems
@@ -152,35 +233,47 @@ pub fn kam_plan(
             .find(|(row, p)| *row == n && fields.contains(p))
             .map(|(_, p)| t(l, p.key()))
     };
+    let comment = |id: &str| {
+        f.stored
+            .iter()
+            .find(|g| g.id.as_str() == id && !g.comment.is_empty())
+            .map(|g| g.comment)
+    };
     html! {
         section.report-section.plan aria-labelledby="plan-title" {
             h2 id="plan-title" { (t(l, "plan.title")) }
-            p { (t(l, "plan.intro")) }
-            @if saved { div.status.saved role="status" { (t(l, "plan.saved")) } }
+            p.no-print { (t(l, "plan.intro")) }
+            @if f.saved { div.status.saved role="status" { (t(l, "plan.saved")) } }
             @if !problems.is_empty() {
                 div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
                     p { (tn(l, "plan.problems", problems.len(), &[])) }
                     @if problems.iter().any(|(n, _)| *n == 0) { p { (t(l, "plan.err.none")) } }
                 }
             }
-            form method="post" action=(action) {
+            form method="post" action=(f.action) {
                 @for n in 1..=MAX_GOALS {
                     @let r = rows.get(n - 1).cloned().unwrap_or_default();
                     fieldset.plan-row {
                         legend { (tf(l, "plan.goal_n", &[("n", &n.to_string())])) }
+                        @if !r.id.is_empty() { input type="hidden" name={ "goal" (n) "_id" } value=(r.id); }
                         @let id = format!("goal{n}_criterion");
                         div.field {
                             label for=(id) { (t(l, "plan.criterion")) }
                             @if let Some(e) = problem(n, &[Problem::Criterion]) { p.field-error id={ (id) "-error" } { (e) } }
-                            select id=(id) name=(id) {
+                            select id=(id) name=(id) data-better={ "better" (n) } {
                                 option value="" { (t(l, "plan.choose")) }
-                                @for area in &rubric.areas {
+                                @for area in &f.rubric.areas {
                                     optgroup label=(area.name.get(l)) {
                                         @for c in &area.criteria {
                                             option value=(c.id) selected[c.id == r.criterion_id] { (c.name.get(l)) }
                                         }
                                     }
                                 }
+                            }
+                        }
+                        div.better-slot id={ "better" (n) } aria-live="polite" {
+                            @if let Some(c) = f.rubric.criterion(&r.criterion_id) {
+                                (better(l, f.rubric, c, f.finals.get(&c.id).copied()))
                             }
                         }
                         @let id = format!("goal{n}_text");
@@ -201,12 +294,80 @@ pub fn kam_plan(
                             @if let Some(e) = problem(n, &[Problem::Date, Problem::DatePast]) { p.field-error { (e) } }
                             input type=(super::fragments::date_type(&r.date)) id=(id) name=(id) value=(r.date);
                         }
-                        @if let Some((_, c)) = comments.iter().find(|(p, _)| *p == n) {
+                        @if let Some(c) = comment(&r.id) {
                             p.plan-comment { strong { (t(l, "plan.comment")) (t(l, "punct.colon")) } (c) }
                         }
                     }
                 }
-                div.actions.no-print { button.primary type="submit" { (t(l, "plan.save")) } }
+                div.actions.no-print {
+                    button.primary type="submit" { (t(l, "plan.save")) }
+                    button.secondary type="submit" name="show" value="better" formnovalidate { (t(l, "plan.better.show")) }
+                }
+            }
+            // every criterion's words, for the script to show as the choice changes
+            template id="better-words" {
+                @for c in f.rubric.criteria() { (better(l, f.rubric, c, f.finals.get(&c.id).copied())) }
+            }
+            div.print-only { (plan_read(l, f.stored)) }
+        }
+    }
+}
+
+/// The KAM's progress on the stored goals (issue #21): where each stands, with a note.
+pub fn kam_progress(
+    l: Locale,
+    goals: &[GoalView<'_>],
+    typed: &[(String, String)],
+    problems: &[(GoalId, ProgressProblem)],
+    action: &str,
+    saved: bool,
+) -> Markup {
+    let typed_value = |name: String| {
+        typed
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
+    html! {
+        @if !goals.is_empty() {
+            section.report-section.progress.no-print aria-labelledby="progress-title" {
+                h2 id="progress-title" { (t(l, "progress.title")) }
+                p { (t(l, "progress.intro")) }
+                @if saved { div.status.saved role="status" { (t(l, "progress.saved")) } }
+                @if !problems.is_empty() {
+                    div.status.error-summary role="alert" tabindex="-1" {
+                        p { (tn(l, "progress.problems", problems.len(), &[])) }
+                    }
+                }
+                form method="post" action=(action) {
+                    @for g in goals {
+                        @let state = typed_value(format!("progress_{}", g.id)).unwrap_or_else(|| g.progress.as_str().to_owned());
+                        @let note = typed_value(format!("note_{}", g.id)).unwrap_or_else(|| g.note.to_owned());
+                        @let err = |p: ProgressProblem| problems.iter().any(|(id, q)| id == g.id && *q == p);
+                        fieldset.plan-row {
+                            legend { (tf(l, "plan.goal_n", &[("n", &g.position.to_string())])) " · " (g.criterion_name) }
+                            p { strong { (g.goal) } " — " (tf(l, "plan.by", &[("date", &long_date(l, g.target_date))])) }
+                            @if err(ProgressProblem::State) { p.field-error { (t(l, ProgressProblem::State.key())) } }
+                            div.progress-choices {
+                                @for p in GoalProgress::ALL {
+                                    @let id = format!("progress_{}_{}", g.id, p.as_str());
+                                    label.choice for=(id) {
+                                        input type="radio" id=(id) name={ "progress_" (g.id) } value=(p.as_str()) checked[state == p.as_str()];
+                                        " " (t(l, p.key()))
+                                    }
+                                }
+                            }
+                            @let id = format!("note_{}", g.id);
+                            div.field {
+                                label for=(id) { (t(l, "progress.note")) }
+                                @if err(ProgressProblem::NoteTooLong) { p.field-error { (t(l, ProgressProblem::NoteTooLong.key())) } }
+                                textarea id=(id) name=(id) rows="2" maxlength=(MAX_NOTE) { (note) }
+                            }
+                            (goal_comment(l, g))
+                        }
+                    }
+                    div.actions { button.primary type="submit" { (t(l, "progress.save")) } }
+                }
             }
         }
     }

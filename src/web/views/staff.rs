@@ -159,11 +159,12 @@ fn bar(l: Locale, s: &Viewer<'_>) -> Markup {
     let links: &[(&str, &str)] = match s.role {
         Role::Admin => &[
             ("/admin", "nav.cycles"),
+            ("/team", "nav.team"),
             ("/admin/users", "nav.users"),
             ("/admin/outbox", "nav.outbox"),
             ("/admin/audit", "nav.audit"),
         ],
-        Role::Supervisor => &[("/", "nav.reviews")],
+        Role::Supervisor => &[("/", "nav.reviews"), ("/team", "nav.team")],
     };
     html! {
         div.staff-bar {

@@ -46,6 +46,8 @@ pub struct SupervisedRow {
     pub own: Option<(crate::domain::ids::AssignmentId, AssignmentStatus)>,
     /// Where the KAM stands in proposing raters (nomination mode `kam`).
     pub proposal: Option<ProposalStatus>,
+    /// What the KAM did with the released report that the supervisor has not opened yet.
+    pub notices: Vec<crate::domain::status::NoticeEvent>,
 }
 
 fn review_card(l: Locale, s: &Viewer<'_>, r: &SupervisedRow) -> Markup {
@@ -62,6 +64,12 @@ fn review_card(l: Locale, s: &Viewer<'_>, r: &SupervisedRow) -> Markup {
                     a href={ "/reviews/" (r.review_id) "/nominations" } {
                         (t(l, if p == ProposalStatus::Approved { "home.proposal.view" } else { "home.proposal.review" }))
                     }
+                }
+            }
+            @if !r.notices.is_empty() {
+                div.notices role="status" {
+                    @for e in &r.notices { span.notice-badge { (t(l, "team.new")) " " (t(l, e.key())) } " " }
+                    a href={ "/reviews/" (r.review_id) "/report#plan-title" } { (t(l, "home.notices.open")) }
                 }
             }
             h4 { (t(l, "home.progress")) }
@@ -101,6 +109,7 @@ pub fn supervisor_home(l: Locale, s: &Viewer<'_>, rows: &[SupervisedRow], k: usi
         html! {
             h1 { (title) }
             p { (tf(l, "home.supervisor.intro", &[("k", &k.to_string())])) }
+            @if !rows.is_empty() { p { a href="/team" { (t(l, "home.team")) } } }
             @if rows.is_empty() { p.empty { (t(l, "home.none")) } }
             @if !rows.is_empty() {
                 ul.summary-counts {

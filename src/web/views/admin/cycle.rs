@@ -181,9 +181,11 @@ fn next_steps(l: Locale, c: &CyclePage<'_>) -> Markup {
                     a.button.primary href={ "/admin/cycles/" (id) "/remind" } { (t(l, "admin.remind_all")) }
                     " " a.button.secondary href={ "/admin/cycles/" (id) "/texts" } { (t(l, "admin.texts")) }
                     " " a.button.secondary href={ "/admin/cycles/" (id) "/close" } { (t(l, "admin.close")) }
+                    " " a.button.secondary href={ "/admin/cycles/" (id) "/release" } { (t(l, "admin.release_all")) }
                 }
                 CycleStatus::Closed => {
-                    a.button.secondary href={ "/admin/cycles/" (id) "/archive" } { (t(l, "admin.archive")) }
+                    a.button.secondary href={ "/admin/cycles/" (id) "/release" } { (t(l, "admin.release_all")) }
+                    " " a.button.secondary href={ "/admin/cycles/" (id) "/archive" } { (t(l, "admin.archive")) }
                 }
                 CycleStatus::Archived => {}
             }
@@ -193,7 +195,8 @@ fn next_steps(l: Locale, c: &CyclePage<'_>) -> Markup {
             a href={ "/admin/cycles/" (id) "/report.csv" } download { "CSV" } " · "
             a href={ "/admin/cycles/" (id) "/report.json" } download { "JSON" } " · "
             a href={ "/admin/cycles/" (id) "/report.xlsx" } download { (t(l, "insights.xlsx")) } " · "
-            a href={ "/admin/cycles/" (id) "/insights" } { (t(l, "insights.open")) }
+            a href={ "/admin/cycles/" (id) "/insights" } { (t(l, "insights.open")) } " · "
+            a href={ "/team?cycle=" (id) } { (t(l, "team.open")) }
         }
     }
 }
