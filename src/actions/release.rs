@@ -183,6 +183,23 @@ fn supervised(
     db::reviews::find(conn, review_id)?.ok_or(AppError::NotFound)
 }
 
+/// [`tell_supervisor`] of something the KAM did (not about one goal).
+fn tell_of(
+    conn: &mut AnyConnection,
+    mail: super::Mail<'_>,
+    review_id: &ReviewId,
+    event: FollowUp,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let review = supervised(conn, review_id)?;
+    let about = About {
+        event,
+        goal: None,
+        slot: String::new(),
+    };
+    tell_supervisor(conn, mail, &review, &about, now)
+}
+
 /// The KAM confirms they read the report (once); the supervisor is told.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn acknowledge(
@@ -195,18 +212,7 @@ pub fn acknowledge(
         db::audit::Event::new(Action::ReviewAcknowledged)
             .review(review_id)
             .record(conn, now)?;
-        let review = supervised(conn, review_id)?;
-        tell_supervisor(
-            conn,
-            mail,
-            &review,
-            &About {
-                event: FollowUp::Acknowledged,
-                goal: None,
-                slot: String::new(),
-            },
-            now,
-        )?;
+        tell_of(conn, mail, review_id, FollowUp::Acknowledged, now)?;
     }
     Ok(())
 }
@@ -227,18 +233,7 @@ pub fn save_plan(
         .review(review_id)
         .new_value(&count)
         .record(conn, now)?;
-    let review = supervised(conn, review_id)?;
-    tell_supervisor(
-        conn,
-        mail,
-        &review,
-        &About {
-            event: FollowUp::PlanSaved,
-            goal: None,
-            slot: String::new(),
-        },
-        now,
-    )
+    tell_of(conn, mail, review_id, FollowUp::PlanSaved, now)
 }
 
 /// The KAM records where their goals stand; each change is audited, and the supervisor is
@@ -263,18 +258,7 @@ pub fn record_progress(
         }
     }
     if changed > 0 {
-        let review = supervised(conn, review_id)?;
-        tell_supervisor(
-            conn,
-            mail,
-            &review,
-            &About {
-                event: FollowUp::Progress,
-                goal: None,
-                slot: String::new(),
-            },
-            now,
-        )?;
+        tell_of(conn, mail, review_id, FollowUp::Progress, now)?;
     }
     Ok(changed)
 }
@@ -309,7 +293,7 @@ pub fn comment_plan(
     Ok(())
 }
 
-/// Sends the check-ins due at `now` (SPEC-less, issue #21): on a goal's target date in its
+/// Sends the check-ins due at `now` (issue #21): on a goal's target date in its
 /// cycle's zone, the KAM (with a fresh link to their report) and the supervisor are asked how
 /// it went; reminders follow while it is not done (`domain::rules::checkins`). Returns how
 /// many goals were checked in on.

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use super::{find_cycle, load_snapshots};
 use crate::db::{self, AnyConnection};
 use crate::domain::formats::export::ReportRow;
+use crate::domain::relationship::Relationship;
 use crate::domain::rules::consolidation::{Evidence, Level};
 use crate::domain::rules::shown::figures;
+use crate::domain::status::AssignmentStatus;
 use crate::error::AppResult;
 
 /// Builds the report of a cycle.
@@ -34,6 +36,14 @@ pub fn each_row(
     each_row_in(conn, cycle_id, Scope::Cycle, |row, _| emit(row))
 }
 
+/// What a report row's review adds for a caller that shows more than the row.
+pub struct RowContext<'a> {
+    /// Whether the review's results are visible (SPEC §7).
+    pub visible: bool,
+    /// The review's raters: group and status.
+    pub raters: &'a [(Relationship, AssignmentStatus)],
+}
+
 /// Which reviews of a cycle a report covers.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {
@@ -43,24 +53,26 @@ pub enum Scope<'a> {
     Supervisor(&'a crate::domain::ids::PersonId),
 }
 
-/// [`each_row`] over the reviews in `scope`, each row with whether its review's results are
-/// visible (SPEC §7). The reviews' raters are read 500 reviews at a time, not one by one.
+/// [`each_row`] over the reviews in `scope`, each row with its review's [`RowContext`]. The
+/// reviews' raters are read 500 reviews at a time, not one by one; a supervisor's scope reads
+/// only their reviews' answers and decisions.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn each_row_in(
     conn: &mut AnyConnection,
     cycle_id: &CycleId,
     scope: Scope<'_>,
-    mut emit: impl FnMut(ReportRow, bool) -> AppResult<()>,
+    mut emit: impl FnMut(ReportRow, &RowContext<'_>) -> AppResult<()>,
 ) -> AppResult<()> {
     let cycle = find_cycle(conn, cycle_id)?;
     let (rubric, policy) = load_snapshots(conn, cycle_id)?;
     let k = crate::domain::rules::confidentiality::K::stored(cycle.min_group_size).get();
     let cycle_status = cycle.status;
     // evidence per (review, criterion) in a flat table, indexed: no key strings per rating
-    let mut reviews = db::reviews::list_for_cycle(conn, cycle_id)?;
-    if let Scope::Supervisor(person) = scope {
-        reviews.retain(|r| &r.review.supervisor_id == person);
-    }
+    let reviews = match scope {
+        Scope::Cycle => db::reviews::list_for_cycle(conn, cycle_id)?,
+        Scope::Supervisor(person) => db::reviews::list_for_cycle_of(conn, cycle_id, person)?,
+    };
+    let ids: Vec<ReviewId> = reviews.iter().map(|r| r.review.id.clone()).collect();
     let review_index: HashMap<&str, usize> = reviews
         .iter()
         .enumerate()
@@ -70,7 +82,7 @@ pub fn each_row_in(
     let criterion_index: HashMap<&str, usize> =
         criteria.iter().enumerate().map(|(i, c)| (*c, i)).collect();
     let mut evidence = vec![Evidence::default(); reviews.len() * criteria.len()];
-    db::responses::each_submitted_answer(conn, cycle_id, |review, group, criterion, level| {
+    let answer = |review: &ReviewId, group, criterion: &str, level| {
         let (Some(r), Some(c)) = (
             review_index.get(review.as_str()),
             criterion_index.get(criterion),
@@ -80,20 +92,28 @@ pub fn each_row_in(
         if let Some(e) = evidence.get_mut(r * criteria.len() + c) {
             e.answer(group, level);
         }
-    })?;
-    let finals: HashMap<(ReviewId, String), Option<Level>> =
-        db::decisions::for_cycle(conn, cycle_id)?
-            .into_iter()
-            .map(|d| {
-                (
-                    (d.review_id, d.criterion_id),
-                    d.final_level.and_then(|l| Level::try_from(l).ok()),
-                )
-            })
-            .collect();
+    };
+    let decisions = match scope {
+        Scope::Cycle => {
+            db::responses::each_submitted_answer(conn, cycle_id, answer)?;
+            db::decisions::for_cycle(conn, cycle_id)?
+        }
+        Scope::Supervisor(_) => {
+            db::responses::each_submitted_answer_in(conn, &ids, answer)?;
+            db::decisions::for_reviews(conn, &ids)?
+        }
+    };
+    let finals: HashMap<(ReviewId, String), Option<Level>> = decisions
+        .into_iter()
+        .map(|d| {
+            (
+                (d.review_id, d.criterion_id),
+                d.final_level.and_then(|l| Level::try_from(l).ok()),
+            )
+        })
+        .collect();
     let empty = Evidence::default();
     // KAM-nominated lists still waiting for approval: their reviews are not complete
-    let ids: Vec<ReviewId> = reviews.iter().map(|r| r.review.id.clone()).collect();
     let mut waiting = std::collections::HashSet::new();
     for chunk in ids.chunks(500) {
         for (id, status) in db::proposals::statuses(conn, chunk)? {
@@ -103,28 +123,30 @@ pub fn each_row_in(
         }
     }
     for (chunk_index, chunk) in ids.chunks(500).enumerate() {
-        let mut raters: HashMap<ReviewId, Vec<db::assignments::AssignmentListing>> = HashMap::new();
-        for a in db::assignments::list_for_reviews(conn, chunk)? {
-            raters
-                .entry(a.assignment.review_id.clone())
-                .or_default()
-                .push(a);
+        let mut raters: HashMap<ReviewId, Vec<(Relationship, AssignmentStatus)>> = HashMap::new();
+        for (review, group, status) in db::assignments::statuses_of(conn, chunk)? {
+            raters.entry(review).or_default().push((group, status));
         }
         for (i, id) in chunk.iter().enumerate() {
             let ri = chunk_index * 500 + i;
             let Some(review) = reviews.get(ri) else {
                 continue;
             };
-            let assignments = raters.remove(id).unwrap_or_default();
-            let visible = super::visibility::results_visible(
-                &review.review,
+            let statuses = raters.remove(id).unwrap_or_default();
+            // one unanswered place while a KAM's list of raters waits for approval
+            let pending = waiting.contains(id).then_some(AssignmentStatus::Pending);
+            let visible = crate::domain::rules::progress::results_visible(
+                review.review.results_visible_at.is_some(),
                 cycle_status,
-                &assignments,
-                waiting.contains(id),
+                statuses.iter().map(|(_, s)| *s).chain(pending),
             );
             for (ci, criterion) in rubric.criteria().enumerate() {
                 let key = (review.review.id.clone(), criterion.id.clone());
                 let e = evidence.get(ri * criteria.len() + ci).unwrap_or(&empty);
+                let context = RowContext {
+                    visible,
+                    raters: &statuses,
+                };
                 emit(
                     ReportRow {
                         subject_email: review.subject_email.clone(),
@@ -134,7 +156,7 @@ pub fn each_row_in(
                         figures: figures(e, &policy, k, visible),
                         final_level: finals.get(&key).copied().flatten(),
                     },
-                    visible,
+                    &context,
                 )?;
             }
         }

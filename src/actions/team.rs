@@ -51,29 +51,32 @@ pub fn load(
     let mut cells: HashMap<String, Vec<(crate::domain::rules::insights::Cell, bool)>> =
         HashMap::new();
     let mut visible: HashSet<String> = HashSet::new();
-    each_row_in(conn, cycle_id, Scope::Supervisor(supervisor), |r, shown| {
-        if shown {
-            visible.insert(r.subject_email.clone());
-        }
-        let cell = match (r.final_level, r.figures.proposed_level) {
-            (Some(f), _) => Some((f, true)),
-            (None, Some(p)) if shown => Some((p, false)),
-            _ => None,
-        };
-        let flagged = shown && !r.figures.flags.is_empty();
-        cells
-            .entry(r.subject_email)
-            .or_default()
-            .push((cell, flagged));
-        Ok(())
-    })?;
-    let mut raters: HashMap<ReviewId, Vec<_>> = HashMap::new();
-    for a in db::assignments::list_for_reviews(conn, &ids)? {
-        raters
-            .entry(a.assignment.review_id.clone())
-            .or_default()
-            .push((a.assignment.relationship, a.assignment.status));
-    }
+    let mut raters: HashMap<String, Vec<_>> = HashMap::new();
+    each_row_in(
+        conn,
+        cycle_id,
+        Scope::Supervisor(supervisor),
+        |r, review| {
+            let shown = review.visible;
+            if shown {
+                visible.insert(r.subject_email.clone());
+            }
+            raters
+                .entry(r.subject_email.clone())
+                .or_insert_with(|| review.raters.to_vec());
+            let cell = match (r.final_level, r.figures.proposed_level) {
+                (Some(f), _) => Some((f, true)),
+                (None, Some(p)) if shown => Some((p, false)),
+                _ => None,
+            };
+            let flagged = shown && !r.figures.flags.is_empty();
+            cells
+                .entry(r.subject_email)
+                .or_default()
+                .push((cell, flagged));
+            Ok(())
+        },
+    )?;
     let acknowledged: HashSet<ReviewId> = db::releases::acknowledged_of(conn, &ids)?
         .into_iter()
         .collect();
@@ -97,7 +100,7 @@ pub fn load(
             let email = r.listing.subject_email.clone();
             let released = r.released_at.is_some();
             let stage = Stage::of(r.listing.review.status, visible.contains(&email), released);
-            let statuses = raters.remove(&id).unwrap_or_default();
+            let statuses = raters.remove(&email).unwrap_or_default();
             let prev = previous.get(&r.listing.review.subject_id).map(|levels| {
                 rubric
                     .criteria()

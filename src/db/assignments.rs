@@ -134,6 +134,22 @@ pub fn list_for_reviews(
     Ok(rows.into_iter().map(AssignmentListing::from).collect())
 }
 
+/// The group and status of every rater of these reviews, in one light query: what visibility
+/// and progress need (a report, the team view), without the people.
+pub fn statuses_of(
+    conn: &mut AnyConnection,
+    review_ids: &[ReviewId],
+) -> QueryResult<Vec<(ReviewId, Relationship, AssignmentStatus)>> {
+    assignments::table
+        .filter(assignments::review_id.eq_any(review_ids))
+        .select((
+            assignments::review_id,
+            assignments::relationship,
+            assignments::status,
+        ))
+        .load(conn)
+}
+
 /// Every assignment of a cycle still waiting for an answer (for "remind everyone").
 pub fn waiting_in_cycle(
     conn: &mut AnyConnection,

@@ -38,6 +38,23 @@ pub fn for_cycle(conn: &mut AnyConnection, cycle_id: &CycleId) -> QueryResult<Ve
         .load(conn)
 }
 
+/// The decisions of some reviews (a supervisor's team), 500 reviews a query.
+pub fn for_reviews(
+    conn: &mut AnyConnection,
+    review_ids: &[ReviewId],
+) -> QueryResult<Vec<DecisionRow>> {
+    let mut out = Vec::new();
+    for chunk in review_ids.chunks(500) {
+        out.extend(
+            decisions::table
+                .filter(decisions::review_id.eq_any(chunk))
+                .select(DecisionRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// Stores or replaces one decision.
 pub fn put(conn: &mut AnyConnection, row: &DecisionRow) -> QueryResult<()> {
     let updated = diesel::update(decisions::table.find((&row.review_id, &row.criterion_id)))

@@ -312,6 +312,7 @@ pub fn checkin_candidates(
         .inner_join(cycles::table.on(cycles::id.eq(reviews::cycle_id)))
         .inner_join(report_releases::table.on(report_releases::review_id.eq(reviews::id)))
         .filter(development_goals::progress.ne(GoalProgress::Done))
+        .filter(cycles::status.ne(crate::domain::status::CycleStatus::Archived))
         .filter(development_goals::target_date.le(latest))
         .filter(development_goals::checkins_sent.lt(most))
         .order((development_goals::review_id, development_goals::position))

@@ -142,6 +142,31 @@ pub fn replace(
     Ok(())
 }
 
+/// [`each_submitted_answer`] for some reviews only (a supervisor's team), 500 at a time.
+pub fn each_submitted_answer_in(
+    conn: &mut AnyConnection,
+    review_ids: &[ReviewId],
+    mut f: impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
+) -> QueryResult<()> {
+    for chunk in review_ids.chunks(500) {
+        let rows: Vec<(ReviewId, Relationship, String, Option<i32>)> = ratings::table
+            .inner_join(assignments::table)
+            .filter(assignments::review_id.eq_any(chunk))
+            .filter(assignments::status.eq(AssignmentStatus::Submitted))
+            .select((
+                assignments::review_id,
+                assignments::relationship,
+                ratings::criterion_id,
+                ratings::level,
+            ))
+            .load(conn)?;
+        for (review, group, criterion, level) in rows {
+            f(&review, group, &criterion, level);
+        }
+    }
+    Ok(())
+}
+
 /// Feeds every answer of a submitted assignment of a cycle to `f` as (review id, group,
 /// criterion id, level or `None` for "not able to judge"), row by row: the report of a large
 /// cycle never holds all its ratings (nor any comment) in memory at once. A submitted form

@@ -117,6 +117,20 @@ pub fn list_for_cycle(
     Ok(rows.into_iter().map(listing).collect())
 }
 
+/// The reviews of one supervisor's KAMs in a cycle, ordered by the KAM's email.
+pub fn list_for_cycle_of(
+    conn: &mut AnyConnection,
+    cycle_id: &CycleId,
+    supervisor: &PersonId,
+) -> QueryResult<Vec<ReviewListing>> {
+    let rows: Vec<ListingTuple> = listings!()
+        .filter(reviews::cycle_id.eq(cycle_id))
+        .filter(reviews::supervisor_id.eq(supervisor))
+        .order(people::email.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().map(listing).collect())
+}
+
 /// The cycle's first review in [`list_for_cycle`]'s order, if it has any.
 pub fn first_for_cycle(
     conn: &mut AnyConnection,

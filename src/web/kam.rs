@@ -26,11 +26,24 @@ use crate::i18n::t;
 /// The KAM's link to their report.
 type KamLink = ReviewLink<Report>;
 
+/// The plan form as typed, with its problems (none when it only shows what better looks like).
+struct PlanTyping {
+    rows: Vec<Typed>,
+    problems: Vec<(usize, Problem)>,
+}
+
+/// The progress form as typed, with its problems.
+#[derive(Default)]
+struct ProgressTyping {
+    fields: Vec<(String, String)>,
+    problems: Vec<(GoalId, ProgressProblem)>,
+}
+
 /// What the KAM typed into one of the page's forms, when it comes back to them.
 #[derive(Default)]
 struct Typing {
-    plan: Option<(Vec<Typed>, Vec<(usize, Problem)>)>,
-    progress: Option<(Vec<(String, String)>, Vec<(GoalId, ProgressProblem)>)>,
+    plan: Option<PlanTyping>,
+    progress: Option<ProgressTyping>,
 }
 
 pub(super) fn goal_views<'a>(
@@ -85,10 +98,13 @@ async fn page(
         .filter_map(|c| Some((c.id.clone(), c.decision.as_ref()?.final_level?)))
         .filter_map(|(id, level)| Some((id, u8::try_from(level).ok()?)))
         .collect();
-    let failed = typing.plan.as_ref().is_some_and(|(_, p)| !p.is_empty())
-        || typing.progress.as_ref().is_some_and(|(_, p)| !p.is_empty());
-    let (rows, problems) = typing.plan.unwrap_or_else(|| {
-        let rows = goals
+    let failed = typing.plan.as_ref().is_some_and(|p| !p.problems.is_empty())
+        || typing
+            .progress
+            .as_ref()
+            .is_some_and(|p| !p.problems.is_empty());
+    let plan = typing.plan.unwrap_or_else(|| PlanTyping {
+        rows: goals
             .iter()
             .map(|g| Typed {
                 id: g.id.to_string(),
@@ -97,10 +113,10 @@ async fn page(
                 actions: g.actions.clone(),
                 date: g.target_date.to_string(),
             })
-            .collect();
-        (rows, Vec::new())
+            .collect(),
+        problems: Vec::new(),
     });
-    let (typed, progress_problems) = typing.progress.unwrap_or_default();
+    let progress = typing.progress.unwrap_or_default();
     let plan_action = action("/plan");
     let bottom = maud::html! {
         (release_view::kam_plan(
@@ -112,14 +128,14 @@ async fn page(
                 action: &plan_action,
                 saved: flag("saved=1"),
             },
-            &rows,
-            &problems,
+            &plan.rows,
+            &plan.problems,
         ))
         (release_view::kam_progress(
             l,
             &stored,
-            &typed,
-            &progress_problems,
+            &progress.fields,
+            &progress.problems,
             &action("/progress"),
             flag("progress=1"),
         ))
@@ -178,7 +194,10 @@ pub async fn plan(
     let rows = plan::typed(&fields);
     if fields.iter().any(|(k, v)| k == "show" && v == "better") {
         let typing = Typing {
-            plan: Some((rows, Vec::new())),
+            plan: Some(PlanTyping {
+                rows,
+                problems: Vec::new(),
+            }),
             progress: None,
         };
         return page(&state, &req, &link, typing).await;
@@ -202,7 +221,7 @@ pub async fn plan(
     match plan::check(&rows, &rubric, db::now().date(), &stored) {
         Err(problems) => {
             let typing = Typing {
-                plan: Some((rows, problems)),
+                plan: Some(PlanTyping { rows, problems }),
                 progress: None,
             };
             page(&state, &req, &link, typing).await
@@ -243,7 +262,7 @@ pub async fn progress(
         Err(problems) => {
             let typing = Typing {
                 plan: None,
-                progress: Some((fields, problems)),
+                progress: Some(ProgressTyping { fields, problems }),
             };
             page(&state, &req, &link, typing).await
         }

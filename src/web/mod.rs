@@ -355,6 +355,6 @@ mod tests {
                 "{method} {path}"
             );
         }
-        assert_eq!(staff_routes().count(), 54);
+        assert_eq!(staff_routes().count(), 58);
     }
 }

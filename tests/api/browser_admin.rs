@@ -84,7 +84,7 @@ async fn in_chinese(c: &Client, base: &str, paths: &[String]) {
 
 /// Opens the HTML part of every distinct message sent so far (by subject) in the browser and
 /// checks it with axe, as a mail client would show it.
-async fn emails_pass_axe(c: &Client, app: &TestApp) {
+pub(crate) async fn emails_pass_axe(c: &Client, app: &TestApp) {
     let dir = tempfile::tempdir().expect("dir");
     let mut seen = std::collections::HashSet::new();
     for (i, path) in app.mail_files().iter().enumerate() {

@@ -1,5 +1,7 @@
 //! The KAM's released report in Chromium (SPEC §12): read at 360 px and on a desktop,
-//! acknowledged, a development plan written, printed on A4; axe-clean.
+//! acknowledged, a development plan written (the next level's words appearing as a criterion
+//! is chosen), progress recorded, printed on A4; then the team view sorted in place and read at
+//! 360 px without sideways scrolling; axe-clean.
 
 use std::time::Duration;
 
@@ -68,6 +70,19 @@ async fn the_kam_reads_acknowledges_plans_and_prints_in_chromium() {
         .await
         .expect("select");
     select.select_by_value(&criterion).await.expect("choose");
+    // with script, the rubric's words for the next level up appear as the criterion is chosen
+    wait_for(&c, Locator::Css("#better1 .better-next")).await;
+    let better = c
+        .find(Locator::Css("#better1"))
+        .await
+        .expect("better")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        better.contains("What the next level looks like"),
+        "{better}"
+    );
     c.find(Locator::Id("goal1_text"))
         .await
         .expect("goal")
@@ -101,6 +116,73 @@ async fn the_kam_reads_acknowledges_plans_and_prints_in_chromium() {
         .expect("source")
         .contains("Your plan was saved."));
     crate::accessibility::assert_axe_clean(&c, "the KAM's report with a plan").await;
+    // progress on the goal, recorded with a note
+    click(
+        &c,
+        Locator::Css("input[name^='progress_'][value='in_progress']"),
+    )
+    .await;
+    c.find(Locator::Css("textarea[name^='note_']"))
+        .await
+        .expect("note")
+        .send_keys("Two of five customers met")
+        .await
+        .expect("type");
+    click(
+        &c,
+        Locator::Css("form[action*='/progress'] button[type='submit']"),
+    )
+    .await;
+    wait_for(&c, Locator::Css("#progress-title ~ div.status.saved")).await;
+    crate::accessibility::assert_axe_clean(&c, "the KAM's report with progress").await;
+    set_viewport(&c, 360, 740).await;
+    crate::accessibility::assert_axe_clean(&c, "the KAM's plan and progress at 360 px").await;
+    full_page_shot(&c, 360, "kam-plan-360").await;
+    set_viewport(&c, 1280, 900).await;
+
+    // what the supervisor was told, and the check-in on the goal's date: every email passes axe
+    let on_the_date = chrono::NaiveDate::from_ymd_opt(2030, 7, 1)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .expect("date");
+    let (s, t) = (app.settings.clone(), app.templates.clone());
+    let due = app
+        .write(move |conn| {
+            kam360::actions::schedule::due_work(
+                conn,
+                kam360::actions::Mail::new(&t, &s),
+                on_the_date,
+            )
+        })
+        .expect("due work");
+    assert_eq!(due.checkins, 1);
+    app.write(|conn| {
+        use diesel::prelude::*;
+        use kam360::db::schema::email_outbox::dsl::*;
+        diesel::update(email_outbox.filter(status.eq("pending")))
+            .set(next_attempt_at.eq(kam360::db::now()))
+            .execute(conn)
+            .map_err(Into::into)
+    })
+    .expect("due now");
+    dispatch_all_pending_emails(&app).await;
+    if let Ok(dir) = std::env::var("KAM360_SCREENSHOTS") {
+        for path in app.mail_files() {
+            let m = read_mail(&path);
+            if m.to == "boss@t.cn" || m.subject.contains("goal") {
+                let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("mail");
+                std::fs::write(
+                    format!("{dir}/{name}.txt"),
+                    format!("{}\n\n{}", m.subject, m.text),
+                )
+                .expect("mail text");
+            }
+        }
+    }
+    crate::browser_admin::emails_pass_axe(&c, &app).await;
+    c.goto(&format!("{}{link}?lang=en", app.address))
+        .await
+        .expect("open again");
+    wait_for(&c, Locator::Css("svg.chart")).await;
 
     let pdf = print_pdf(&c, &driver).await;
     if let Ok(dir) = std::env::var("KAM360_SCREENSHOTS") {
@@ -134,5 +216,45 @@ async fn the_kam_reads_acknowledges_plans_and_prints_in_chromium() {
         "every final level of the signed-off review"
     );
     full_page_shot(&c, 1280, "insights-desktop").await;
+
+    // the team view: the admin chooses whose (one supervisor here), sorts, reads at 360 px
+    c.goto(&format!("{}/team?lang=en", app.address))
+        .await
+        .expect("team");
+    wait_for(&c, Locator::Css("table.team tbody tr")).await;
+    crate::accessibility::assert_axe_clean(&c, "the team view").await;
+    full_page_shot(&c, 1280, "team-1280").await;
+    let first = app.rubric.criteria().next().expect("c");
+    let header = "table.team thead a[data-col='c0']";
+    click(&c, Locator::Css(header)).await;
+    let sorted = c
+        .execute(
+            "return document.querySelector('th[aria-sort]').textContent + ' ' + location.search",
+            vec![],
+        )
+        .await
+        .expect("sorted");
+    assert!(
+        sorted
+            .as_str()
+            .is_some_and(|s| s.contains(&format!("sort=c:{}", first.id))),
+        "sorted in place, the address kept: {sorted}"
+    );
+    set_viewport(&c, 360, 740).await;
+    crate::accessibility::assert_axe_clean(&c, "the team view at 360 px").await;
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await
+        .expect("width")
+        .as_f64()
+        .unwrap_or(1.0);
+    assert!(
+        wide <= 0.0,
+        "no sideways scrolling at 360 px: {wide} px too wide"
+    );
+    full_page_shot(&c, 360, "team-360").await;
     c.close().await.expect("close browser");
 }

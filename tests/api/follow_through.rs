@@ -146,6 +146,9 @@ async fn the_supervisor_hears_of_each_step_once_a_day_and_sees_it_until_opened(b
     );
     let (_, team) = get(&app, &boss.client, "/team?lang=en").await;
     assert!(team.contains("New: Confirmed reading the report"));
+    let (_, zh) = get(&app, &boss.client, "/team?lang=zh").await;
+    crate::helpers::assert_no_missing_text("/team (zh)", &zh);
+    assert!(zh.contains("新动态：") && zh.contains("已阅读，尚无计划"));
     assert!(team.contains("Read, no plan yet"), "the team view's state");
 
     // a plan, then changed the same day: one email about it
@@ -430,7 +433,7 @@ async fn the_team_view_shows_a_supervisor_their_own_kams_and_an_admin_anyones(ba
     let criteria = app.rubric.criteria().count();
     assert_eq!(team.matches("<td class=\"lvl lvl-3\"").count(), criteria);
     let first = app.rubric.criteria().next().expect("c");
-    assert!(team.contains(&format!("aria-label=\"{}\"", first.name.en)));
+    assert!(team.contains(&format!("<span class=\"tip\">{}</span>", first.name.en)));
     // sorting by a column is a link that works without script
     let (s, sorted) = get(
         &app,

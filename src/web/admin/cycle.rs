@@ -213,7 +213,7 @@ pub async fn show(
 
 /// Runs one nomination action and answers 303 to the cycle page with its notice, or the page
 /// again (422) with the reason.
-pub(super) async fn act<F>(
+pub(super) async fn act<F, R>(
     state: &AppState,
     asker: StaffRequest<'_>,
     cycle_id: &CycleId,
@@ -221,16 +221,17 @@ pub(super) async fn act<F>(
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<usize>
+    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<R>
         + Send
         + 'static,
+    R: Into<Count>,
 {
     let other = |reason| Refusal {
         other: Some(reason),
         ..Default::default()
     };
     let f = |c: &mut db::AnyConnection, m: crate::actions::Mail<'_>, a: &PersonId| {
-        f(c, m, a).map(Count::from)
+        f(c, m, a).map(Into::into)
     };
     act_keeping(state, asker, cycle_id, done, other, f).await
 }

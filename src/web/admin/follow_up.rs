@@ -177,16 +177,11 @@ pub async fn remind_all(
 ) -> AppResult<HttpResponse> {
     let cycle = path.into_inner();
     let c2 = cycle.clone();
-    let other = |reason| Refusal {
-        other: Some(reason),
-        ..Default::default()
-    };
-    act_keeping(
+    act(
         &state,
         StaffRequest::new(&req, &session),
         &cycle,
         Notice::Reminded,
-        other,
         move |c, mail, actor| {
             let r = follow_up::remind_all(c, mail, &c2, Some(actor), db::now())?;
             Ok(Count {
@@ -241,22 +236,17 @@ pub async fn release_all(
 ) -> AppResult<HttpResponse> {
     let cycle = path.into_inner();
     let c2 = cycle.clone();
-    let other = |reason| Refusal {
-        other: Some(reason),
-        ..Default::default()
-    };
-    act_keeping(
+    act(
         &state,
         StaffRequest::new(&req, &session),
         &cycle,
         Notice::Released,
-        other,
         move |c, mail, actor| {
             let n = crate::actions::release::release_all(c, mail, &c2, actor, db::now())?;
             if n == 0 {
                 return Err(AppError::refused("admin.confirm.release.none"));
             }
-            Ok(Count::from(n))
+            Ok(n)
         },
     )
     .await

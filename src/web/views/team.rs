@@ -122,7 +122,7 @@ fn table(l: Locale, p: &TeamPage<'_>, rubric: &Rubric) -> Markup {
     let numbers: Vec<String> = (1..=criteria.len()).map(|n| n.to_string()).collect();
     // a header that sorts by its column: the first click orders as that column reads best
     // (names A–Z, levels high to low), the next turns it round
-    let head = |by: SortBy, col: &str, words: Markup, full: &str, first_asc: bool| {
+    let head = |by: SortBy, col: &str, words: Markup, full: &str, first_asc: bool, rows: u8| {
         let current = *p.sort == by;
         let asc = if current { !p.ascending } else { first_asc };
         let sort = if current {
@@ -136,8 +136,8 @@ fn table(l: Locale, p: &TeamPage<'_>, rubric: &Rubric) -> Markup {
         };
         let said = tf(l, "team.sorted_by", &[("column", full)]);
         html! {
-            th scope="col" aria-sort=[sort] {
-                a.sort href=(p.href("/team", Some((&by, asc)))) data-col=(col) data-dir=(if asc { "asc" } else { "desc" }) data-said=(said) title=(full) aria-label=(full) {
+            th scope="col" rowspan=[(rows > 1).then_some(rows)] aria-sort=[sort] {
+                a.sort href=(p.href("/team", Some((&by, asc)))) data-col=(col) data-dir=(if asc { "asc" } else { "desc" }) data-said=(said) {
                     (words)
                 }
             }
@@ -148,23 +148,51 @@ fn table(l: Locale, p: &TeamPage<'_>, rubric: &Rubric) -> Markup {
             a href=(p.href("/team.csv", Some((p.sort, p.ascending)))) download { (t(l, "team.csv")) }
         }
         p.team-hint { (t(l, "team.hint")) }
+        // at phone widths the column headers are out of sight: the same orders as a form
+        form.team-sort method="get" action="/team" {
+            @if let Some((id, _)) = p.cycle { input type="hidden" name="cycle" value=(id); }
+            @if let Some(s) = p.supervisor { input type="hidden" name="supervisor" value=(s); }
+            div.field {
+                label for="sort-by" { (t(l, "team.sort_by")) }
+                select id="sort-by" name="sort" {
+                    @for (by, words) in sort_choices(l, rubric) {
+                        option value=(by.name(rubric)) selected[by == *p.sort] { (words) }
+                    }
+                }
+            }
+            div.field {
+                label for="sort-dir" { (t(l, "team.sort_dir")) }
+                select id="sort-dir" name="dir" {
+                    option value="asc" selected[p.ascending] { (t(l, "team.sort_asc")) }
+                    option value="desc" selected[!p.ascending] { (t(l, "team.sort_desc")) }
+                }
+            }
+            button.secondary type="submit" { (t(l, "team.sort")) }
+        }
         div.team-wrap {
             table.team {
                 caption.visually-hidden { (t(l, "team.caption")) }
                 thead {
+                    // the criteria grouped under their areas; the area means under one heading
                     tr {
-                        (head(SortBy::Name, "name", html! { (t(l, "team.kam")) }, t(l, "team.kam"), true))
-                        (head(SortBy::State, "state", html! { (t(l, "team.state")) }, t(l, "team.state"), true))
+                        (head(SortBy::Name, "name", html! { (t(l, "team.kam")) }, t(l, "team.kam"), true, 2))
+                        (head(SortBy::State, "state", html! { (t(l, "team.state")) }, t(l, "team.state"), true, 2))
+                        @for a in &rubric.areas {
+                            th.area scope="colgroup" colspan=(a.criteria.len()) { (a.name.get(l)) }
+                        }
+                        th.area scope="colgroup" colspan=(rubric.areas.len()) { (t(l, "team.area_means")) }
+                        (head(SortBy::Mean, "mean", html! { (t(l, "team.mean")) }, t(l, "team.mean"), false, 2))
+                        (head(SortBy::Change, "change", html! { (t(l, "team.change")) span.visually-hidden { " " (t(l, "team.change_since")) } }, t(l, "team.change_full"), false, 2))
+                    }
+                    tr {
                         @for (i, c) in criteria.iter().enumerate() {
                             @let name = c.name.get(l);
-                            (head(SortBy::Criterion(i), &format!("c{i}"), html! { span.num { (numbers[i]) } span.tip { (name) } }, name, false))
+                            (head(SortBy::Criterion(i), &format!("c{i}"), html! { span.num { (numbers[i]) } " " span.tip { (name) } }, name, false, 1))
                         }
                         @for (i, a) in rubric.areas.iter().enumerate() {
                             @let name = tf(l, "team.area_mean", &[("area", a.name.get(l))]);
-                            (head(SortBy::Area(i), &format!("a{i}"), html! { span.area-name { (a.name.get(l)) } }, &name, false))
+                            (head(SortBy::Area(i), &format!("a{i}"), html! { span.num { (area_letter(i)) } " " span.tip { (name) } }, &name, false, 1))
                         }
-                        (head(SortBy::Mean, "mean", html! { (t(l, "team.mean")) }, t(l, "team.mean"), false))
-                        (head(SortBy::Change, "change", html! { (t(l, "team.change")) }, t(l, "team.change_full"), false))
                     }
                 }
                 tbody {
@@ -181,7 +209,7 @@ fn table(l: Locale, p: &TeamPage<'_>, rubric: &Rubric) -> Markup {
                                 (level_cell(l, *cell, *flagged, &format!("c{i}"), numbers.get(i).map_or("", String::as_str)))
                             }
                             @for (i, m) in r.area_means.iter().enumerate() {
-                                @let label = rubric.areas.get(i).map_or("", |a| a.name.get(l));
+                                @let label = rubric.areas.get(i).map_or(String::new(), |a| format!("{} {}", area_letter(i), a.name.get(l)));
                                 td.mean data-col={ "a" (i) } data-v=(m.map(|m| m.to_string()).unwrap_or_default()) {
                                     span.cell-label aria-hidden="true" { (label) }
                                     (m.map(|m| m.to_string()).unwrap_or_else(|| "—".into()))
@@ -214,6 +242,41 @@ fn table(l: Locale, p: &TeamPage<'_>, rubric: &Rubric) -> Markup {
             ol.criteria-key {
                 @for c in &criteria { li { (c.name.get(l)) } }
             }
+            ul.area-key {
+                @for (i, a) in rubric.areas.iter().enumerate() { li { strong { (area_letter(i)) } " " (tf(l, "team.area_mean", &[("area", a.name.get(l))])) } }
+            }
         }
     }
+}
+
+/// "A" … "E": an area's short name in the table (its full name in the heading above, on hover
+/// and focus, and in the legend).
+fn area_letter(i: usize) -> char {
+    u8::try_from(i)
+        .ok()
+        .and_then(|i| b'A'.checked_add(i))
+        .map_or('?', char::from)
+}
+
+/// Every column to sort by, in the table's order, with its words.
+fn sort_choices(l: Locale, rubric: &Rubric) -> Vec<(SortBy, String)> {
+    let mut out = vec![
+        (SortBy::State, t(l, "team.state").to_owned()),
+        (SortBy::Name, t(l, "team.kam").to_owned()),
+        (SortBy::Mean, t(l, "team.mean").to_owned()),
+        (SortBy::Change, t(l, "team.change_full").to_owned()),
+    ];
+    for (i, a) in rubric.areas.iter().enumerate() {
+        out.push((
+            SortBy::Area(i),
+            tf(l, "team.area_mean", &[("area", a.name.get(l))]),
+        ));
+    }
+    for (i, c) in rubric.criteria().enumerate() {
+        out.push((
+            SortBy::Criterion(i),
+            format!("{}. {}", i + 1, c.name.get(l)),
+        ));
+    }
+    out
 }
