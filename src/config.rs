@@ -153,8 +153,17 @@ pub struct ConsolidationSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RubricSettings {
+    /// The rubric's file. The default, `config/rubric/kam.toml`, is also built into the binary:
+    /// where no such file is found (the binary runs outside its checkout), the built-in copy
+    /// is used. Any other path must exist.
     pub path: PathBuf,
 }
+
+/// The rubric's default path, relative to where kam360 runs.
+pub const DEFAULT_RUBRIC: &str = "config/rubric/kam.toml";
+
+/// The default rubric, built in (the same text as [`DEFAULT_RUBRIC`] in the repository).
+const BUILT_IN_RUBRIC: &str = include_str!("../config/rubric/kam.toml");
 
 // Reading the rubric's file is configuration I/O, so it lives here rather than in the pure
 // `domain::formats::rubric`, which parses and validates the text.
@@ -166,6 +175,10 @@ impl crate::domain::formats::rubric::Rubric {
     /// The file cannot be read, or its content is not a valid rubric (the message names the
     /// file).
     pub fn load(path: &Path) -> anyhow::Result<Self> {
+        if path == Path::new(DEFAULT_RUBRIC) && !path.exists() {
+            return Self::from_toml("the built-in rubric", BUILT_IN_RUBRIC)
+                .map_err(|e| anyhow::anyhow!("{e}"));
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{}: cannot read the rubric: {e}", path.display()))?;
         Self::from_toml(&path.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))

@@ -44,11 +44,10 @@ fn open_lock(db: &Path) -> Result<File, BackupError> {
     let path = lock_path(db);
     // the lock is taken before the first connection, which would create the directory
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| BackupError::Io(dir.to_owned(), e))?;
+        super::owner_only_dir(dir).map_err(|e| BackupError::Io(dir.to_owned(), e))?;
     }
+    super::owner_only_file(&path).map_err(|e| BackupError::Io(path.clone(), e))?;
     OpenOptions::new()
-        .create(true)
-        .truncate(false)
         .write(true)
         .open(&path)
         .map_err(|e| BackupError::Io(path, e))
@@ -73,6 +72,8 @@ pub fn backup(db: &Db, to: &Path) -> Result<(), BackupError> {
     if to.exists() {
         return Err(BackupError::Exists(to.to_owned()));
     }
+    // owner-only whatever the umask: VACUUM INTO writes into an empty file that exists
+    super::owner_only_file(to).map_err(|e| BackupError::Io(to.to_owned(), e))?;
     let target = to.to_string_lossy().into_owned();
     db.read_blocking(|c: &mut AnyConnection| {
         diesel::sql_query("VACUUM INTO ?")
@@ -89,7 +90,9 @@ struct Check {
     integrity_check: String,
 }
 
-/// Checks that `from` is an intact SQLite database made by kam360.
+/// Checks that `from` is an intact SQLite database made by kam360: its schema is exactly what
+/// kam360's migrations make (tables, columns, indexes; no trigger or view of anyone else's),
+/// for a migration history this build knows.
 fn verify(from: &Path) -> Result<(), BackupError> {
     let not_a_backup = |why: String| BackupError::NotABackup(from.to_owned(), why);
     if !from.is_file() {
@@ -103,10 +106,99 @@ fn verify(from: &Path) -> Result<(), BackupError> {
     if check.first().map(|r| r.integrity_check.as_str()) != Some("ok") {
         return Err(not_a_backup("the integrity check failed".into()));
     }
-    diesel::sql_query("SELECT 1 FROM __diesel_schema_migrations LIMIT 1")
-        .execute(&mut c)
-        .map_err(|_| not_a_backup("it has no kam360 migrations".into()))?;
-    Ok(())
+    let versions: Vec<Version> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations ORDER BY version")
+            .load(&mut c)
+            .map_err(|_| not_a_backup("it has no kam360 migrations".into()))?;
+    let versions: Vec<String> = versions.into_iter().map(|v| v.version).collect();
+    let expected = expected_schema(&versions).map_err(not_a_backup)?;
+    let found = schema(&mut c).map_err(|e| not_a_backup(e.to_string()))?;
+    match schema_difference(&expected, &found) {
+        Some(why) => Err(not_a_backup(why)),
+        None => Ok(()),
+    }
+}
+
+#[derive(QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
+}
+
+/// One entry of `sqlite_master`: a table, index, view or trigger and the SQL that made it.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+struct SchemaItem {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    sql: String,
+}
+
+/// Everything a database holds besides its rows (SQLite's own tables left out), by name.
+fn schema(c: &mut SqliteConnection) -> QueryResult<Vec<SchemaItem>> {
+    let mut items: Vec<SchemaItem> = diesel::sql_query(
+        "SELECT type AS kind, name, COALESCE(sql, '') AS sql FROM sqlite_master \
+         WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .load(c)?;
+    for i in &mut items {
+        // the same statement, however it was spaced
+        i.sql = i.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    Ok(items)
+}
+
+/// The schema kam360's own migrations make when exactly `versions` (a backup's history) have
+/// run, in a database in memory; why not, when the history is not a start of this build's.
+fn expected_schema(versions: &[String]) -> Result<Vec<SchemaItem>, String> {
+    use diesel_migrations::MigrationHarness;
+    let mut mem = SqliteConnection::establish(":memory:").map_err(|e| e.to_string())?;
+    let known: Vec<String> = mem
+        .pending_migrations(super::SQLITE_MIGRATIONS)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect();
+    if let Some(unknown) = versions.iter().find(|v| !known.contains(v)) {
+        return Err(format!(
+            "its migration history holds {unknown}, which this kam360 does not know"
+        ));
+    }
+    if known.get(..versions.len()) != Some(versions) {
+        return Err("its migration history skips some of kam360's migrations".into());
+    }
+    for _ in versions {
+        mem.run_next_migration(super::SQLITE_MIGRATIONS)
+            .map_err(|e| e.to_string())?;
+    }
+    schema(&mut mem).map_err(|e| e.to_string())
+}
+
+/// The first way `found` differs from `expected`, in words.
+fn schema_difference(expected: &[SchemaItem], found: &[SchemaItem]) -> Option<String> {
+    for f in found {
+        match expected.iter().find(|e| e.name == f.name) {
+            None => {
+                return Some(format!(
+                    "it has a {} `{}` kam360 does not make",
+                    f.kind, f.name
+                ))
+            }
+            Some(e) if e.kind != f.kind => {
+                return Some(format!("`{}` is a {}, not a {}", f.name, f.kind, e.kind))
+            }
+            Some(e) if e.sql != f.sql => {
+                return Some(format!("the {} `{}` differs from kam360's", f.kind, f.name))
+            }
+            Some(_) => {}
+        }
+    }
+    expected
+        .iter()
+        .find(|e| !found.iter().any(|f| f.name == e.name))
+        .map(|e| format!("it lacks kam360's {} `{}`", e.kind, e.name))
 }
 
 /// Replaces the SQLite database at `url` with the backup `from` (refused while a server
@@ -135,6 +227,12 @@ pub fn restore(url: &str, from: &Path) -> Result<(), BackupError> {
         }
     }
     std::fs::copy(from, db).map_err(|e| BackupError::Io(db.clone(), e))?;
+    // the copy takes the backup's permissions: the database is owner-only whatever they were
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| BackupError::Io(db.clone(), e))?;
+    }
     let restored = Db::connect(url, 1)?;
     restored.migrate()?;
     drop(lock);

@@ -65,6 +65,39 @@ macro_rules! native {
 }
 pub(crate) use native;
 
+/// Creates `dir` and any missing parent as owner-only (0700), whatever the umask; an existing
+/// directory is left as it is.
+///
+/// # Errors
+///
+/// The file system's.
+pub fn owner_only_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Creates `path` as an empty owner-only file (0600), whatever the umask, unless it exists.
+///
+/// # Errors
+///
+/// The file system's.
+pub fn owner_only_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Everything that can go wrong below a handler.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -108,9 +141,13 @@ impl Db {
         let backend = Backend::of_url(url).map_err(|e| DbError::Setup(e.to_string()))?;
         if let Backend::Sqlite(path) = &backend {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
+                owner_only_dir(dir)
                     .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", dir.display())))?;
             }
+            // created owner-only before SQLite opens it: SQLite gives its -wal and -shm files
+            // the database file's permissions
+            owner_only_file(path)
+                .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", path.display())))?;
         }
         let manager = Manager {
             backend: backend.clone(),

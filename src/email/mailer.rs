@@ -37,7 +37,8 @@ impl Mailer {
         })?;
         let inner = match s.transport {
             Transport::File => {
-                std::fs::create_dir_all(&s.file_dir).map_err(|e| {
+                // owner-only: the messages it holds carry personal links
+                crate::db::owner_only_dir(&s.file_dir).map_err(|e| {
                     anyhow::anyhow!("cannot create email.file_dir {}: {e}", s.file_dir.display())
                 })?;
                 Inner::File(AsyncFileTransport::new(&s.file_dir))
@@ -203,6 +204,26 @@ fn quote_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mail_folder_is_made_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let mut settings = crate::config::Settings::load_from(
+            std::path::Path::new("config/default.toml"),
+            None,
+            false,
+        )
+        .expect("settings")
+        .email;
+        settings.transport = crate::config::Transport::File;
+        settings.file_dir = dir.path().join("var").join("mail");
+        Mailer::new(&settings).expect("mailer");
+        for d in [dir.path().join("var"), dir.path().join("var/mail")] {
+            let mode = std::fs::metadata(&d).expect("dir").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", d.display());
+        }
+    }
 
     #[test]
     fn display_names_lose_controls_and_direction_overrides() {

@@ -195,13 +195,14 @@ pub fn check(
             let email = EmailAddress::parse(&r.email);
             match &email {
                 None => field("email", "proposal.error.email"),
-                Some(e) if e.as_str() == kam_email || e.as_str() == supervisor_email => {
+                // a `+tag` delivers to the same mailbox: `kam+x@…` is the KAM
+                Some(e) if e.same_mailbox(kam_email) || e.same_mailbox(supervisor_email) => {
                     field("email", "proposal.error.self");
                 }
-                Some(e) if seen.iter().any(|s| s == e.as_str()) => {
+                Some(e) if seen.iter().any(|s| *s == e.mailbox()) => {
                     field("email", "proposal.error.twice");
                 }
-                Some(e) => seen.push(e.as_str().to_owned()),
+                Some(e) => seen.push(e.mailbox()),
             }
             // a customer's company tells the supervisor who answers; colleagues and the KAM's
             // own team work here, and are not asked for one
@@ -337,6 +338,12 @@ mod tests {
         rows[2].3 = rows[0].3.clone();
         rows[3].3 = "KAM@x.cn".into();
         rows[4].2 = String::new();
+        // a plus-alias is the same mailbox: the KAM again, or someone listed already
+        rows[5].3 = "kam+customer@x.cn".into();
+        rows[6].3 = {
+            let (local, domain) = rows[0].3.split_once('@').expect("address");
+            format!("{local}+again@{domain}")
+        };
         let p = Proposal::from_fields(&as_fields(&rows));
         let problems = check(&p, 3, "kam@x.cn", "boss@x.cn").expect_err("refused");
         let keys: Vec<&str> = problems.iter().map(|p| p.key).collect();
@@ -346,7 +353,9 @@ mod tests {
                 "proposal.error.email",
                 "proposal.error.twice",
                 "proposal.error.self",
-                "proposal.error.name"
+                "proposal.error.name",
+                "proposal.error.self",
+                "proposal.error.twice"
             ]
         );
         assert_eq!(

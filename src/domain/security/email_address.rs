@@ -34,6 +34,23 @@ impl EmailAddress {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The mailbox the address delivers to: without a `+tag` in its local part
+    /// (`kam+x@t.cn` is `kam@t.cn`'s), so that one person cannot pass for two.
+    pub fn mailbox(&self) -> String {
+        match self.0.split_once('@') {
+            Some((local, domain)) => {
+                let base = local.split_once('+').map_or(local, |(base, _)| base);
+                format!("{base}@{domain}")
+            }
+            None => self.0.clone(),
+        }
+    }
+
+    /// Whether `other` (any spelling) delivers to the same mailbox.
+    pub fn same_mailbox(&self, other: &str) -> bool {
+        EmailAddress::parse(other).is_some_and(|o| o.mailbox() == self.mailbox())
+    }
 }
 
 impl std::fmt::Display for EmailAddress {
@@ -53,6 +70,14 @@ mod tests {
             Some("li.wei@example.cn".into())
         );
         assert!(EmailAddress::parse("a+b@sub.example.com").is_some());
+    }
+
+    #[test]
+    fn a_plus_tag_names_the_same_mailbox() {
+        let a = EmailAddress::parse("Kam+Customer@T.cn").expect("address");
+        assert_eq!(a.mailbox(), "kam@t.cn");
+        assert!(a.same_mailbox("kam@t.cn") && a.same_mailbox("KAM+other@t.cn"));
+        assert!(!a.same_mailbox("kam2@t.cn") && !a.same_mailbox("kam@t.com"));
     }
 
     #[test]
