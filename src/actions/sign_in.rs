@@ -1,5 +1,6 @@
 //! Staff sign-in and sign-out (SPEC §4, §14): attempts throttled with growing delays per
-//! account at an address and (looser) per account from anywhere, failures audited without the
+//! account at an address, (looser) per account from anywhere and per address across accounts
+//! (failures only), never a hard lock; failures audited without the
 //! address of the account in the clear, a new session at every sign-in. Checking the password
 //! is the caller's (it runs off the database transaction, on the blocking pool).
 
@@ -17,6 +18,8 @@ use crate::error::AppResult;
 pub struct Keys {
     pair: String,
     account: String,
+    /// The client address across accounts (issue #23: one address guessing at many accounts).
+    client: String,
 }
 
 impl Keys {
@@ -25,6 +28,7 @@ impl Keys {
         Keys {
             pair: throttle::key(&["pair", email, address]),
             account: throttle::account_key(email),
+            client: throttle::key(&["client", address]),
         }
     }
 
@@ -38,11 +42,13 @@ impl Keys {
         vec![
             (self.pair.clone(), rule(5)),
             (self.account.clone(), rule(20)),
+            // an office behind one address signs in all day: only failures count here
+            (self.client.clone(), rule(30)),
         ]
     }
 
-    fn hashes(&self) -> [String; 2] {
-        [self.pair.clone(), self.account.clone()]
+    fn hashes(&self) -> [String; 3] {
+        [self.pair.clone(), self.account.clone(), self.client.clone()]
     }
 }
 
@@ -102,7 +108,9 @@ pub fn open(
     if let Some(h) = s.old_session {
         db::sessions::delete(conn, h)?;
     }
-    db::throttle::succeeded(conn, &keys.hashes())?;
+    // the account's own keys start over; the address keeps its failures
+    db::throttle::succeeded(conn, &[keys.pair.clone(), keys.account.clone()])?;
+    db::throttle::refund(conn, std::slice::from_ref(&keys.client))?;
     db::sessions::create(conn, s.id_hash, s.person, s.csrf_token, now, now + s.lasts)?;
     if let Some(l) = s.chosen {
         db::accounts::set_locale(conn, s.person, l)?;

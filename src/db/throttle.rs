@@ -1,7 +1,9 @@
 //! Sign-in attempts per throttle key, shared by every server instance on the database. Each
 //! call runs inside the caller's write transaction; on PostgreSQL the key's row is locked
 //! (`FOR UPDATE`) so that concurrent attempts are checked one after the other, as SQLite's
-//! `BEGIN IMMEDIATE` does for its single writer.
+//! `BEGIN IMMEDIATE` does for its single writer. Every function takes its keys' rows in the
+//! same order (sorted), one row at a time, so that two instances' concurrent attempts on
+//! overlapping keys wait for each other instead of deadlocking.
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -33,6 +35,8 @@ pub fn begin(
 ) -> QueryResult<Result<(), TimeDelta>> {
     let mut admitted = Vec::with_capacity(keys.len());
     let mut wait = TimeDelta::zero();
+    let mut keys: Vec<&(String, Rule)> = keys.iter().collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
     for (key, rule) in keys {
         // the row exists before it is locked, so two first attempts cannot both miss it
         super::native!(conn, |c| diesel::insert_into(login_attempts::table)
@@ -66,21 +70,46 @@ pub fn begin(
 /// Dates the keys' wait from the end of a failed attempt (a slow password check does not eat
 /// into the delay).
 pub fn failed(conn: &mut AnyConnection, keys: &[String], now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(
-        login_attempts::table
-            .filter(login_attempts::key_hash.eq_any(keys))
-            .filter(login_attempts::last_at.lt(now)),
-    )
-    .set(login_attempts::last_at.eq(now))
-    .execute(conn)
-    .map(|_| ())
+    for key in sorted(keys) {
+        diesel::update(
+            login_attempts::table
+                .find(key)
+                .filter(login_attempts::last_at.lt(now)),
+        )
+        .set(login_attempts::last_at.eq(now))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The keys in the order every function takes their rows.
+fn sorted(keys: &[String]) -> Vec<&String> {
+    let mut keys: Vec<&String> = keys.iter().collect();
+    keys.sort();
+    keys
+}
+
+/// Gives back the attempt a successful sign-in counted on each of `keys` (a key counted across
+/// accounts, such as a client address, then grows with failures only).
+pub fn refund(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<()> {
+    for key in sorted(keys) {
+        diesel::update(
+            login_attempts::table
+                .find(key)
+                .filter(login_attempts::attempts.gt(0)),
+        )
+        .set(login_attempts::attempts.eq(login_attempts::attempts - 1))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Forgets the keys after a successful sign-in.
 pub fn succeeded(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<()> {
-    diesel::delete(login_attempts::table.filter(login_attempts::key_hash.eq_any(keys)))
-        .execute(conn)
-        .map(|_| ())
+    for key in sorted(keys) {
+        diesel::delete(login_attempts::table.find(key)).execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Deletes keys quiet since before `older_than` (the scheduler's housekeeping).

@@ -345,7 +345,61 @@ async fn two_instances_share_throttle_and_sessions(app: TestApp) {
     assert_eq!(home.status(), 200);
 }
 
-both_backends!(two_instances_share_throttle_and_sessions);
+/// Issue #23: concurrent failures on overlapping keys, on two instances, deadlocked on
+/// PostgreSQL and answered 500; now every attempt is checked (401) or told to wait (429).
+async fn concurrent_failures_on_two_instances_never_fail(app: TestApp) {
+    for who in ["a@t.cn", "b@t.cn", "c@t.cn"] {
+        account(&app, who, Role::Supervisor);
+    }
+    let other = crate::helpers::spawn_beside(&app);
+    let attempts = (0..30).map(|i| {
+        let address = if i % 2 == 0 {
+            app.address.clone()
+        } else {
+            other.address.clone()
+        };
+        let who = ["a@t.cn", "b@t.cn", "c@t.cn"][i % 3];
+        async move {
+            crate::helpers::new_client()
+                .post(format!("{address}/login"))
+                .form(&[("email", who), ("password", "wrong")])
+                .send()
+                .await
+                .expect("login")
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+}
+
+/// Issue #23: one address guessing at many accounts is slowed down after 30 failures, and a
+/// success there does not reset its count.
+async fn one_address_guessing_at_many_accounts_is_slowed(app: TestApp) {
+    let mut first_wait = None;
+    for i in 0..40 {
+        let status = sign_in(&app, &format!("guess{i}@t.cn"), "wrong")
+            .await
+            .status()
+            .as_u16();
+        if status == 429 {
+            first_wait = Some(i);
+            break;
+        }
+        assert_eq!(status, 401, "attempt {i}");
+    }
+    assert_eq!(first_wait, Some(30), "thirty free failures, then delays");
+}
+
+both_backends!(
+    two_instances_share_throttle_and_sessions,
+    concurrent_failures_on_two_instances_never_fail,
+    one_address_guessing_at_many_accounts_is_slowed,
+);
 
 /// The supervisor's home costs the same few statements whatever the number of KAMs (the
 /// session read, no touch within its minute, and three queries).
