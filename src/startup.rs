@@ -55,6 +55,19 @@ pub async fn serve(ctx: Context) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", ctx.settings.server.bind))?;
     tracing::info!(address = %ctx.settings.server.bind, backend = ctx.db.backend().name(), "kam360 listening");
     let mailer = Arc::new(Mailer::new(&ctx.settings.email)?);
+    // the first run (SPEC §15): while no admin exists, a fresh one-time link to create one
+    let setup = ctx
+        .db
+        .write(|c| crate::actions::setup::fresh_link(c, db::now()))
+        .await?;
+    if let Some(token) = setup {
+        // on stderr with the log (its format, text or JSON): the one place the link is shown
+        let link = format!("{}/setup/{token}", ctx.settings.base_url());
+        tracing::warn!(
+            setup_link = %link,
+            "no admin account yet: create the first one within 24 hours at {link}"
+        );
+    }
     let state = web::Data::new(AppState::new(
         ctx.db.clone(),
         ctx.settings.clone(),

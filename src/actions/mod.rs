@@ -17,6 +17,7 @@ pub mod release;
 pub mod report;
 pub mod retention;
 pub mod schedule;
+pub mod setup;
 pub mod sign_in;
 pub mod team;
 pub mod users;

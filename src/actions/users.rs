@@ -35,18 +35,36 @@ pub fn add(
             "the name must be 1–200 characters on one line, without control or text-direction characters".into(),
         ));
     }
+    let password = password::generate();
+    let hash = password::hash(&password).map_err(|e| AppError::Unexpected(e.into()))?;
+    add_with_hash(conn, &email, name, role, &hash, now)?;
+    Ok(password)
+}
+
+/// Adds a staff account whose password (hashed by the caller, off the transaction) was chosen
+/// by its owner; audited. The name must be checked already.
+///
+/// # Errors
+///
+/// `Invalid` when the address has an account.
+pub fn add_with_hash(
+    conn: &mut AnyConnection,
+    email: &EmailAddress,
+    name: &str,
+    role: Role,
+    hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<PersonId> {
     if db::accounts::find_by_email(conn, email.as_str())?.is_some() {
         return Err(AppError::Invalid(format!("{email} already has an account")));
     }
     let person = db::people::ensure(conn, email.as_str(), name, now)?;
-    let password = password::generate();
-    let hash = password::hash(&password).map_err(|e| AppError::Unexpected(e.into()))?;
-    db::accounts::insert(conn, &person, role, &hash, now)?;
+    db::accounts::insert(conn, &person, role, hash, now)?;
     db::audit::Event::new(Action::UserAdd)
         .target(email.as_str())
         .new_value(role.as_str())
         .record(conn, now)?;
-    Ok(password)
+    Ok(person)
 }
 
 /// Disables an account and ends all its sessions (audited).

@@ -149,6 +149,14 @@ pub fn find(conn: &mut AnyConnection, person_id: &PersonId) -> QueryResult<Optio
         .optional()
 }
 
+/// Whether any account holds the admin role (enabled or not).
+pub fn any_admin(conn: &mut AnyConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        accounts::table.filter(accounts::role.eq(Role::Admin)),
+    ))
+    .get_result(conn)
+}
+
 /// How many enabled admins there are.
 pub fn active_admins(conn: &mut AnyConnection) -> QueryResult<i64> {
     accounts::table

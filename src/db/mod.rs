@@ -24,6 +24,7 @@ pub mod responses;
 pub mod reviews;
 pub mod schema;
 pub mod sessions;
+pub mod setup_links;
 mod statements;
 pub mod throttle;
 

@@ -76,6 +76,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    setup_links (token_hash) {
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     supervisor_notices (review_id, event, day) {
         review_id -> Text,
         event -> Text,
@@ -307,6 +315,7 @@ diesel::joinable!(ratings -> assignments (assignment_id));
 diesel::joinable!(decisions -> reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    setup_links,
     supervisor_notices,
     cycle_texts,
     nomination_requests,

@@ -24,8 +24,14 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> AppResu
         return Ok(see_other("/".into()));
     }
     let l = locale(&req, None);
-    let changed = req.query_string().split('&').any(|p| p == "reset=done");
-    let notice = changed.then(|| t(l, "staff.password_changed"));
+    let said = |flag: &str| req.query_string().split('&').any(|p| p == flag);
+    let notice = if said("reset=done") {
+        Some(t(l, "staff.password_changed"))
+    } else if said("setup=done") {
+        Some(t(l, "setup.done"))
+    } else {
+        None
+    };
     Ok(html(
         StatusCode::OK,
         view::login(l, chosen_lang(&req), "", None, notice),

@@ -6,6 +6,7 @@ pub mod email_request;
 pub mod errors;
 pub mod extractors;
 pub mod guard;
+pub mod guesses;
 pub mod kam;
 pub mod link_request;
 pub mod login;
@@ -20,6 +21,7 @@ pub mod response;
 pub mod review_report;
 pub mod security;
 pub mod session_resume;
+pub mod setup;
 pub mod staff;
 pub mod supervisor;
 pub mod team;
@@ -73,6 +75,8 @@ pub struct AppState {
     pub brand: views::layout::Brand,
     /// The organisation's logo (bytes, media type), read once at start.
     pub logo: Option<(Vec<u8>, &'static str)>,
+    /// Unknown rater links per client address (issue #23).
+    pub guesses: guesses::Guesses,
 }
 
 impl AppState {
@@ -123,6 +127,7 @@ impl AppState {
             rubric,
             brand,
             logo,
+            guesses: guesses::Guesses::default(),
         }
     }
 }
@@ -198,6 +203,8 @@ route_table! {
     post "/logout" => login::logout, Staff;
     get "/password/forgot" => email_request::form::<password_reset::Forgot>, Public;
     post "/password/forgot" => email_request::send::<password_reset::Forgot>, Public;
+    get "/setup/{token}" => setup::form, Public;
+    post "/setup/{token}" => setup::create, Public;
     get "/password/reset/{token}" => password_reset::choose_form, Public;
     post "/password/reset/{token}" => password_reset::choose, Public;
     post "/rate/{assignment}" => supervisor::rate, Staff;
@@ -338,6 +345,7 @@ mod tests {
                 || path == "/readyz"
                 || path == "/login"
                 || path.starts_with("/password/")
+                || path.starts_with("/setup/")
                 || path == "/links"
                 || path.starts_with("/k/")
                 || path.starts_with("/n/")

@@ -141,15 +141,44 @@ pub enum Link {
     Done(HttpResponse),
 }
 
+/// Too many unknown links from this address: 429, with when to try again.
+fn guessing(req: &HttpRequest) -> HttpResponse {
+    let l = locale(req, None);
+    let mut res = html(
+        StatusCode::TOO_MANY_REQUESTS,
+        crate::web::views::layout::message(
+            l,
+            crate::i18n::t(l, "rater.guessing.title"),
+            crate::i18n::t(l, "rater.guessing.body"),
+            None,
+            maud::html! {},
+        ),
+    );
+    res.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from_static("600"),
+    );
+    res
+}
+
 /// Looks up and re-validates the assignment behind `access` (one statement, which also
 /// brings the saved answers: [`RaterContext::draft`]).
 pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> AppResult<Link> {
+    let client = super::security::client_address(req, &state.settings.server.trusted_proxies);
+    let now = std::time::Instant::now();
     let key = match rater_key(req, &state.settings, access) {
         Ok(key) => key,
         Err(KeyError::NoSession) => return Ok(Link::Done(session_expired(req))),
-        Err(KeyError::Malformed) => return Ok(Link::Done(not_found_page(req))),
+        Err(KeyError::Malformed) => {
+            state.guesses.missed(&client, now);
+            return Ok(Link::Done(not_found_page(req)));
+        }
     };
     let session = matches!(key, RaterKey::Session { .. });
+    // a client that guessed too many links waits, before any lookup
+    if !session && state.guesses.blocked(&client, now) {
+        return Ok(Link::Done(guessing(req)));
+    }
     let found = state
         .db
         .read_point(move |c| Ok::<_, AppError>(db::rater_access::context(c, &key)?))
@@ -158,6 +187,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
         let page = if session {
             session_expired(req)
         } else {
+            state.guesses.missed(&client, now);
             not_found_page(req)
         };
         return Ok(Link::Done(page));

@@ -24,6 +24,7 @@ pub fn is_staff_path(path: &str) -> bool {
         || path.starts_with("/n/")
         || path.starts_with("/static/")
         || path.starts_with("/password/")
+        || path.starts_with("/setup/")
         || matches!(path, "/login" | "/links" | "/healthz" | "/readyz"))
 }
 

@@ -179,6 +179,11 @@ async fn every_public_page_passes_axe_in_both_languages_at_360_px() {
         Ok(())
     })
     .expect("a reset link");
+    // the first run's setup page (no admin exists in this app)
+    let setup = app
+        .write(|conn| kam360::actions::setup::fresh_link(conn, kam360::db::now()))
+        .expect("setup link")
+        .expect("no admin yet");
     let base = app.address.clone();
     let form = l.link("c2@client.cn");
     let mut pages: Vec<String> = vec![
@@ -188,6 +193,8 @@ async fn every_public_page_passes_axe_in_both_languages_at_360_px() {
         "/links".into(),
         "/login".into(),
         "/login?reset=done".into(),
+        "/login?setup=done".into(),
+        format!("/setup/{setup}"),
         "/password/forgot".into(),
         format!("/password/reset/{}", reset.token),
         format!("/password/reset/{}", "A".repeat(43)),

@@ -859,3 +859,130 @@ fn files_are_owner_only_and_a_crafted_backup_is_refused() {
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(mode(&data.join("kam.db")), 0o600);
 }
+
+/// SPEC §15: on an empty database `serve` prints a one-time setup link; a new start replaces
+/// it; its page creates the first admin (refusing bad input with what was typed, never the
+/// password), then is gone; the next start, with an admin, prints none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_run_prints_a_setup_link_that_creates_the_first_admin() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = crate::helpers::new_client();
+    // starts serve and waits until it answers; its stderr so far
+    let start = || async {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kam360"))
+            .arg("serve")
+            .current_dir(dir.path())
+            .env("KAM360__DATABASE__URL", sqlite(dir.path()))
+            .env("KAM360__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("KAM360__SERVER__PUBLIC_BASE_URL", &base)
+            .env("KAM360__EMAIL__FILE_DIR", dir.path().join("mail"))
+            .env_remove("KAM360__RUBRIC__PATH")
+            .env_remove("KAM360_CONFIG")
+            .env_remove("KAM360_LOG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("serve");
+        let lines = crate::helpers::ChildLines::of(child.stderr.take().expect("stderr"));
+        for _ in 0..200 {
+            if client.get(format!("{base}/healthz")).send().await.is_ok() {
+                return (child, lines);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("serve did not answer");
+    };
+    let link_of = |log: &str| -> Option<String> {
+        let at = log.rfind(&format!("{base}/setup/"))? + base.len();
+        Some(
+            log[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "/-_".contains(*c))
+                .collect(),
+        )
+    };
+    let get = |p: String| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let r = client.get(format!("{base}{p}")).send().await.expect("GET");
+            (r.status().as_u16(), r.text().await.expect("body"))
+        }
+    };
+    let post = |p: String, form: Vec<(&'static str, String)>| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            client
+                .post(format!("{base}{p}"))
+                .header("origin", &base)
+                .form(&form)
+                .send()
+                .await
+                .expect("POST")
+        }
+    };
+    let (mut first, mut lines) = start().await;
+    assert!(lines.wait_for("/setup/", std::time::Duration::from_secs(20)));
+    let link1 = link_of(lines.seen()).expect("a setup link on stderr");
+    let (s, page) = get(format!("{link1}?lang=en")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Create the first admin"), "{page}");
+    let short = vec![
+        ("name", "Hu Jun".to_owned()),
+        ("email", "hu.jun@example.cn".to_owned()),
+        ("password", "short".to_owned()),
+        ("confirm", "short".to_owned()),
+    ];
+    let r = post(format!("{link1}?lang=en"), short).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.expect("body");
+    assert!(page.contains("value=\"Hu Jun\"") && page.contains("value=\"hu.jun@example.cn\""));
+    assert!(!page.contains("value=\"short\""), "never the password");
+    let _ = first.kill();
+    let _ = first.wait();
+
+    // a new start: a new link, and the first one is gone
+    let (mut second, mut lines) = start().await;
+    assert!(lines.wait_for("/setup/", std::time::Duration::from_secs(20)));
+    let link2 = link_of(lines.seen()).expect("a new link");
+    assert_ne!(link1, link2);
+    assert_eq!(get(link1).await.0, 404, "replaced");
+    let password = "a long enough passphrase".to_owned();
+    let good = vec![
+        ("name", "Hu Jun".to_owned()),
+        ("email", "hu.jun@example.cn".to_owned()),
+        ("password", password.clone()),
+        ("confirm", password.clone()),
+    ];
+    let r = post(link2.clone(), good).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/login?setup=done")
+    );
+    assert_eq!(get(link2).await.0, 404, "used once, and an admin exists");
+    let r = post(
+        "/login".into(),
+        vec![
+            ("email", "hu.jun@example.cn".to_owned()),
+            ("password", password),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "the first admin signs in");
+    let _ = second.kill();
+    let _ = second.wait();
+
+    // with an admin, a start prints no link
+    let (mut third, lines) = start().await;
+    let _ = third.kill();
+    let _ = third.wait();
+    let log = lines.all();
+    assert!(!log.contains("/setup/"), "{log}");
+}

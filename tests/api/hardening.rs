@@ -144,7 +144,56 @@ async fn a_failed_sign_in_is_audited_without_the_address_in_clear(app: TestApp) 
     assert!(!rows[0].1.as_deref().unwrap_or("").contains("boss"));
 }
 
+/// Issue #23: guesses at `/r/{token}` are capped per client address: after 50 unknown links
+/// every link from that address answers 429 (with Retry-After) before any lookup, until the
+/// window has passed; a rater's own session (`/f/…`) is not held.
+async fn guessed_rater_links_are_capped_per_address(app: TestApp) {
+    let l = launched_cycle(&app, &standard());
+    let rater = new_client();
+    let own = rater
+        .get(format!("{}{}", app.address, l.link("c2@client.cn")))
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(own.status(), 303, "a rater opens their form first");
+    let form = own
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("the form")
+        .to_owned();
+    let guesser = new_client();
+    for i in 0..kam360::domain::security::throttle::LINK_MISSES {
+        let token = kam360::domain::security::token::issue().token;
+        let r = guesser
+            .get(format!("{}/r/{token}", app.address))
+            .send()
+            .await
+            .expect("guess");
+        assert_eq!(r.status(), 404, "guess {i}");
+    }
+    let r = guesser
+        .get(format!("{}{}", app.address, l.link("c1@client.cn")))
+        .send()
+        .await
+        .expect("a real link");
+    assert_eq!(r.status(), 429, "held before any lookup");
+    assert_eq!(
+        r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("600")
+    );
+    let page = r.text().await.expect("body");
+    assert!(page.contains("Too many unknown links") || page.contains("无效链接过多"));
+    let r = rater
+        .get(format!("{}{form}", app.address))
+        .send()
+        .await
+        .expect("the form");
+    assert_eq!(r.status(), 200, "a rater's session is not held");
+}
+
 both_backends!(
+    guessed_rater_links_are_capped_per_address,
     a_planted_rater_cookie_is_not_adopted,
     invalid_utf8_is_refused_and_nothing_is_stored,
     head_and_readiness_answer,

@@ -617,6 +617,11 @@ impl ChildLines {
         }
     }
 
+    /// The lines read so far.
+    pub fn seen(&self) -> &str {
+        &self.seen
+    }
+
     /// All the output, once the child has ended (its output closes).
     pub fn all(mut self) -> String {
         while let Ok(line) = self.rx.recv() {

@@ -35,6 +35,16 @@ pub fn email_request_rules(kind: &str, email: &str, client: &str) -> Vec<(String
     ]
 }
 
+/// Unknown rater links one client address may open within [`LINK_WINDOW`] (issue #23).
+pub const LINK_MISSES: u32 = 50;
+/// The window of [`LINK_MISSES`].
+pub const LINK_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Whether a client with `misses` unknown links, the first `since` ago, must wait.
+pub fn link_guesses_blocked(misses: u32, since: std::time::Duration) -> bool {
+    misses >= LINK_MISSES && since < LINK_WINDOW
+}
+
 /// How many attempts a kind of key gets before delays start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {

@@ -15,6 +15,7 @@ pub mod reconcile;
 pub mod release;
 pub mod review_model;
 pub mod review_report;
+pub mod setup;
 pub mod staff;
 pub mod supervisor;
 pub mod team;

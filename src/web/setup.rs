@@ -1,0 +1,134 @@
+//! The first run (SPEC §15): `GET /setup/{token}` shows the form that creates the first admin,
+//! `POST` creates it and sends them to sign in. The link is printed by `kam360 serve` while no
+//! admin exists; an unknown, used or expired link, or any link once an admin exists, is 404.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
+use super::views::setup::{self as view, Typed};
+use super::AppState;
+use crate::actions::setup;
+use crate::db;
+use crate::domain::forms::staff_invite::{check_invite, InviteInput};
+use crate::domain::security::{password as passwords, token};
+use crate::error::{AppError, AppResult};
+use crate::i18n::t;
+
+/// The first admin, as typed.
+#[derive(serde::Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The link's token hashed, if the link may create the first admin now.
+async fn open_link(state: &AppState, path: &str) -> AppResult<Option<String>> {
+    if !token::well_formed(path) {
+        return Ok(None);
+    }
+    let hash = token::hash(path);
+    let lookup = hash.clone();
+    let open = state
+        .db
+        .read(move |c| setup::is_open(c, &lookup, db::now()))
+        .await?;
+    Ok(open.then_some(hash))
+}
+
+fn page(req: &HttpRequest, status: StatusCode, typed: &Typed<'_>) -> HttpResponse {
+    let l = locale(req, None);
+    let action = with_lang(req.path(), chosen_lang(req));
+    let switch = with_lang(req.path(), Some(l.other()));
+    html(status, view::setup(l, &action, &switch, typed))
+}
+
+/// `GET /setup/{token}`
+pub async fn form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(match open_link(&state, &path).await? {
+        Some(_) => page(&req, StatusCode::OK, &Typed::default()),
+        None => not_found_page(&req),
+    })
+}
+
+/// `POST /setup/{token}`: the first admin; any problem re-renders the form with what was typed
+/// (never the password), each reason beside its field.
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<SetupForm>,
+) -> AppResult<HttpResponse> {
+    let Some(hash) = open_link(&state, &path).await? else {
+        return Ok(not_found_page(&req));
+    };
+    let l = locale(&req, None);
+    let f = form.into_inner();
+    let input = InviteInput {
+        email: f.email.clone(),
+        name: f.name.clone(),
+        role: "admin".into(),
+        locale: l.as_str().into(),
+    };
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let checked = check_invite(&input);
+    if let Err(refused) = &checked {
+        for (field, key) in refused {
+            problems.push((field, t(l, key).to_owned()));
+        }
+    }
+    if let Err(refused) = passwords::check_new(&f.password, &f.confirm, f.email.trim()) {
+        problems.push(("password", t(l, refused.key()).to_owned()));
+    }
+    let (email, name) = match checked {
+        Ok((email, name, _, _)) if problems.is_empty() => (email, name),
+        _ => return Ok(again(&req, &f, &problems)),
+    };
+    let password = f.password.clone();
+    let password_hash = web::block(move || passwords::hash(&password))
+        .await
+        .map_err(|e| AppError::Unexpected(e.into()))?
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    let created = state
+        .db
+        .write(move |c| setup::create_admin(c, &hash, &email, &name, &password_hash, db::now()))
+        .await;
+    match created {
+        Ok(_) => {
+            let to = match chosen_lang(&req) {
+                Some(lang) => format!("/login?setup=done&lang={}", lang.as_str()),
+                None => "/login?setup=done".to_owned(),
+            };
+            Ok(see_other(to))
+        }
+        Err(AppError::NotFound) => Ok(not_found_page(&req)),
+        // the address has an account already (a supervisor's, say)
+        Err(AppError::Invalid(_)) => {
+            problems.push(("email", t(l, "users.error.exists").to_owned()));
+            Ok(again(&req, &f, &problems))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn again(req: &HttpRequest, f: &SetupForm, problems: &[(&'static str, String)]) -> HttpResponse {
+    page(
+        req,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &Typed {
+            name: &f.name,
+            email: &f.email,
+            problems,
+        },
+    )
+}
