@@ -114,14 +114,12 @@ pub fn each_row_in(
         .collect();
     let empty = Evidence::default();
     // KAM-nominated lists still waiting for approval: their reviews are not complete
-    let mut waiting = std::collections::HashSet::new();
-    for chunk in ids.chunks(500) {
-        for (id, status) in db::proposals::statuses(conn, chunk)? {
-            if status != crate::domain::status::ProposalStatus::Approved {
-                waiting.insert(id);
-            }
-        }
-    }
+    let waiting: std::collections::HashSet<ReviewId> =
+        db::chunked(&ids, |chunk| db::proposals::statuses(conn, chunk))?
+            .into_iter()
+            .filter(|(_, status)| *status != crate::domain::status::ProposalStatus::Approved)
+            .map(|(id, _)| id)
+            .collect();
     for (chunk_index, chunk) in ids.chunks(500).enumerate() {
         let mut raters: HashMap<ReviewId, Vec<(Relationship, AssignmentStatus)>> = HashMap::new();
         for (review, group, status) in db::assignments::statuses_of(conn, chunk)? {

@@ -99,21 +99,22 @@ pub fn last_emails(
     conn: &mut AnyConnection,
     assignment_ids: &[AssignmentId],
 ) -> QueryResult<Vec<(AssignmentId, Option<NaiveDateTime>)>> {
-    let mut out = Vec::new();
-    // bounded IN lists: SQLite allows at most 32,766 parameters, PostgreSQL 65,535
-    for chunk in assignment_ids.chunks(500) {
-        let rows: Vec<(Option<AssignmentId>, Option<NaiveDateTime>)> = email_outbox::table
-            .filter(email_outbox::assignment_id.eq_any(chunk))
-            .filter(email_outbox::status.eq(OutboxStatus::Sent))
-            .group_by(email_outbox::assignment_id)
-            .select((
-                email_outbox::assignment_id,
-                diesel::dsl::max(email_outbox::sent_at),
-            ))
-            .load(conn)?;
-        out.extend(rows.into_iter().filter_map(|(id, at)| Some((id?, at))));
-    }
-    Ok(out)
+    let rows: Vec<(Option<AssignmentId>, Option<NaiveDateTime>)> =
+        super::chunked(assignment_ids, |chunk| {
+            email_outbox::table
+                .filter(email_outbox::assignment_id.eq_any(chunk))
+                .filter(email_outbox::status.eq(OutboxStatus::Sent))
+                .group_by(email_outbox::assignment_id)
+                .select((
+                    email_outbox::assignment_id,
+                    diesel::dsl::max(email_outbox::sent_at),
+                ))
+                .load(conn)
+        })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| Some((id?, at)))
+        .collect())
 }
 
 /// The cycle's nominations per status.
@@ -134,11 +135,9 @@ pub fn assignments_of(
     conn: &mut AnyConnection,
     review_ids: &[ReviewId],
 ) -> QueryResult<Vec<AssignmentListing>> {
-    let mut out = Vec::new();
-    for chunk in review_ids.chunks(500) {
-        out.extend(super::assignments::list_for_reviews(conn, chunk)?);
-    }
-    Ok(out)
+    super::chunked(review_ids, |chunk| {
+        super::assignments::list_for_reviews(conn, chunk)
+    })
 }
 
 #[cfg(test)]

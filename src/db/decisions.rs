@@ -43,16 +43,12 @@ pub fn for_reviews(
     conn: &mut AnyConnection,
     review_ids: &[ReviewId],
 ) -> QueryResult<Vec<DecisionRow>> {
-    let mut out = Vec::new();
-    for chunk in review_ids.chunks(500) {
-        out.extend(
-            decisions::table
-                .filter(decisions::review_id.eq_any(chunk))
-                .select(DecisionRow::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(out)
+    super::chunked(review_ids, |chunk| {
+        decisions::table
+            .filter(decisions::review_id.eq_any(chunk))
+            .select(DecisionRow::as_select())
+            .load(conn)
+    })
 }
 
 /// Stores or replaces one decision.
@@ -86,30 +82,32 @@ pub fn previous_finals(
         PersonId,
         (NaiveDateTime, std::collections::HashMap<String, i32>),
     > = std::collections::HashMap::new();
-    for chunk in subjects.chunks(500) {
-        let rows: Vec<(PersonId, NaiveDateTime, String, Option<i32>)> = decisions::table
-            .inner_join(reviews::table.inner_join(cycles::table))
-            .filter(reviews::subject_id.eq_any(chunk))
-            .filter(reviews::status.eq(crate::domain::status::ReviewStatus::Finalized))
-            .filter(cycles::created_at.lt(before))
-            .select((
-                reviews::subject_id,
-                cycles::created_at,
-                decisions::criterion_id,
-                decisions::final_level,
-            ))
-            .load(conn)?;
-        for (subject, created, criterion, level) in rows {
-            let entry = out
-                .entry(subject)
-                .or_insert_with(|| (created, std::collections::HashMap::new()));
-            if created > entry.0 {
-                *entry = (created, std::collections::HashMap::new());
-            }
-            if created == entry.0 {
-                if let Some(level) = level {
-                    entry.1.insert(criterion, level);
-                }
+    let rows: Vec<(PersonId, NaiveDateTime, String, Option<i32>)> =
+        super::chunked(subjects, |chunk| {
+            decisions::table
+                .inner_join(reviews::table.inner_join(cycles::table))
+                .filter(reviews::subject_id.eq_any(chunk))
+                .filter(reviews::status.eq(crate::domain::status::ReviewStatus::Finalized))
+                .filter(cycles::created_at.lt(before))
+                .select((
+                    reviews::subject_id,
+                    cycles::created_at,
+                    decisions::criterion_id,
+                    decisions::final_level,
+                ))
+                .load(conn)
+        })?;
+    // each KAM's latest earlier cycle only
+    for (subject, created, criterion, level) in rows {
+        let entry = out
+            .entry(subject)
+            .or_insert_with(|| (created, std::collections::HashMap::new()));
+        if created > entry.0 {
+            *entry = (created, std::collections::HashMap::new());
+        }
+        if created == entry.0 {
+            if let Some(level) = level {
+                entry.1.insert(criterion, level);
             }
         }
     }

@@ -66,6 +66,19 @@ macro_rules! native {
 }
 pub(crate) use native;
 
+/// Runs `query` over `ids` 500 at a time and gathers the rows: an `IN` list stays bounded
+/// (SQLite allows at most 32,766 parameters, PostgreSQL 65,535) whatever the number of ids.
+pub fn chunked<I, T>(
+    ids: &[I],
+    mut query: impl FnMut(&[I]) -> QueryResult<Vec<T>>,
+) -> QueryResult<Vec<T>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(query(chunk)?);
+    }
+    Ok(out)
+}
+
 /// Creates `dir` and any missing parent as owner-only (0700), whatever the umask; an existing
 /// directory is left as it is.
 ///

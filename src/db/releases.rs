@@ -145,20 +145,16 @@ pub fn goals_of(
     conn: &mut AnyConnection,
     reviews: &[ReviewId],
 ) -> QueryResult<Vec<(ReviewId, GoalRow)>> {
-    let mut out = Vec::new();
-    for chunk in reviews.chunks(500) {
-        out.extend(
-            development_goals::table
-                .filter(development_goals::review_id.eq_any(chunk))
-                .order((
-                    development_goals::review_id.asc(),
-                    development_goals::position.asc(),
-                ))
-                .select((development_goals::review_id, goal_columns!()))
-                .load::<(ReviewId, GoalRow)>(conn)?,
-        );
-    }
-    Ok(out)
+    super::chunked(reviews, |chunk| {
+        development_goals::table
+            .filter(development_goals::review_id.eq_any(chunk))
+            .order((
+                development_goals::review_id.asc(),
+                development_goals::position.asc(),
+            ))
+            .select((development_goals::review_id, goal_columns!()))
+            .load(conn)
+    })
 }
 
 /// What replacing a plan did.
@@ -372,15 +368,11 @@ pub fn acknowledged_of(
     conn: &mut AnyConnection,
     reviews: &[ReviewId],
 ) -> QueryResult<Vec<ReviewId>> {
-    let mut out = Vec::new();
-    for chunk in reviews.chunks(500) {
-        out.extend(
-            report_releases::table
-                .filter(report_releases::review_id.eq_any(chunk))
-                .filter(report_releases::acknowledged_at.is_not_null())
-                .select(report_releases::review_id)
-                .load::<ReviewId>(conn)?,
-        );
-    }
-    Ok(out)
+    super::chunked(reviews, |chunk| {
+        report_releases::table
+            .filter(report_releases::review_id.eq_any(chunk))
+            .filter(report_releases::acknowledged_at.is_not_null())
+            .select(report_releases::review_id)
+            .load(conn)
+    })
 }

@@ -148,21 +148,22 @@ pub fn each_submitted_answer_in(
     review_ids: &[ReviewId],
     mut f: impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
 ) -> QueryResult<()> {
-    for chunk in review_ids.chunks(500) {
-        let rows: Vec<(ReviewId, Relationship, String, Option<i32>)> = ratings::table
-            .inner_join(assignments::table)
-            .filter(assignments::review_id.eq_any(chunk))
-            .filter(assignments::status.eq(AssignmentStatus::Submitted))
-            .select((
-                assignments::review_id,
-                assignments::relationship,
-                ratings::criterion_id,
-                ratings::level,
-            ))
-            .load(conn)?;
-        for (review, group, criterion, level) in rows {
-            f(&review, group, &criterion, level);
-        }
+    let rows: Vec<(ReviewId, Relationship, String, Option<i32>)> =
+        super::chunked(review_ids, |chunk| {
+            ratings::table
+                .inner_join(assignments::table)
+                .filter(assignments::review_id.eq_any(chunk))
+                .filter(assignments::status.eq(AssignmentStatus::Submitted))
+                .select((
+                    assignments::review_id,
+                    assignments::relationship,
+                    ratings::criterion_id,
+                    ratings::level,
+                ))
+                .load(conn)
+        })?;
+    for (review, group, criterion, level) in rows {
+        f(&review, group, &criterion, level);
     }
     Ok(())
 }

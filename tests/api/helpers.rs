@@ -42,6 +42,7 @@ pub fn fresh_postgres_url() -> Option<(String, PgGuard)> {
         }
         Err(e) => panic!("CI=true but PostgreSQL is unreachable at {admin}: {e}"),
     };
+    tidy_test_databases(&mut conn);
     let name = format!("kam360_t_{}", uuid::Uuid::new_v4().simple());
     // a copy of one migrated template: migrating ~70 databases from scratch was a tenth of
     // the suite
@@ -53,7 +54,8 @@ pub fn fresh_postgres_url() -> Option<(String, PgGuard)> {
         .rsplit_once('/')
         .map(|(b, _)| b.to_owned())
         .expect("url with a database");
-    Some((format!("{base}/{name}"), PgGuard { admin, name }))
+    live().push(name.clone());
+    Some((format!("{base}/{name}"), PgGuard { name }))
 }
 
 /// The name of a database migrated to this build's migrations, made once (per set of
@@ -133,22 +135,48 @@ fn migrated_template(admin: &str) -> String {
     .clone()
 }
 
-/// Drops its test database when the test ends.
+/// Marks its test database as in use while the test runs; the database is dropped later,
+/// never by force. Forcing the drop while the test's server still held its pool broke the
+/// pool's connections, and r2d2's threads then reconnected in the background; one of them
+/// still inside libpq when the process exited crashed the test binary with SIGSEGV after every
+/// test had passed.
 pub struct PgGuard {
-    admin: String,
     name: String,
+}
+
+/// This process's test databases still in use.
+static LIVE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<String>> {
+    LIVE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Drops the test databases nobody is connected to (this run's finished tests', and what
+/// earlier runs left), except this process's live ones.
+fn tidy_test_databases(conn: &mut diesel::PgConnection) {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let unused: Vec<Name> = diesel::sql_query(
+        "SELECT datname FROM pg_database d WHERE datname LIKE 'kam360\\_t\\_%' \
+         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+    )
+    .load(conn)
+    .unwrap_or_default();
+    let keep = live().clone();
+    for n in unused.into_iter().filter(|n| !keep.contains(&n.datname)) {
+        // someone connecting meanwhile makes it fail: it is left for a later pass
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {}", n.datname)).execute(conn);
+    }
 }
 
 impl Drop for PgGuard {
     fn drop(&mut self) {
-        use diesel::{Connection, PgConnection, RunQueryDsl};
-        if let Ok(mut c) = PgConnection::establish(&self.admin) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut c);
-        }
+        live().retain(|n| *n != self.name);
     }
 }
 
