@@ -1,6 +1,8 @@
 //! `kam360 demo`: a demo organisation with an open cycle, five KAMs whose answers each tell
 //! a story (strong; a blind spot; customers who disagree; a lone customer; not started yet),
-//! and staff logins — printed for a first look.
+//! and staff logins — printed for a first look. Last year's cycle is there too, signed off:
+//! the team view compares this year with it, and 王芳's report from it was released, read and
+//! followed by a plan whose goals show progress and a check-in.
 
 use std::fmt::Write;
 
@@ -11,10 +13,11 @@ use super::nominations;
 use super::users::{self, Role};
 use crate::db::{self, AnyConnection};
 use crate::domain::formats::rubric::Rubric;
+use crate::domain::forms::plan::{Goal, Progress};
 use crate::domain::relationship::Relationship;
 use crate::domain::rules::consolidation::Level;
 use crate::domain::security::password;
-use crate::domain::status::AssignmentStatus;
+use crate::domain::status::{AssignmentStatus, GoalProgress};
 use crate::error::{AppError, AppResult};
 
 /// The story each KAM's answers tell, so that every page shows what it is for.
@@ -107,6 +110,7 @@ pub fn seed(
     rubric: &Rubric,
     now: NaiveDateTime,
 ) -> AppResult<String> {
+    last_year(conn, mail, rubric, now)?;
     let name = "Demo review 2026".to_owned();
     let closes = (now + TimeDelta::days(21)).date();
     let cycle_id = cycles::create(conn, mail.settings, rubric, &name, closes, now)?;
@@ -174,6 +178,12 @@ pub fn seed(
     );
     let _ = writeln!(
         text,
+        "  Last year's cycle is signed off: the team view ({}/team) compares this year with it; \
+         王芳's report from it was released and followed by a plan.",
+        mail.settings.base_url()
+    );
+    let _ = writeln!(
+        text,
         "\nThe KAMs: 王芳 strong, and everyone agrees; 李娜 rates herself higher than others do; \
          David Chen's customers disagree; 刘洋 has one customer, whose figures stay hidden; \
          赵敏's raters have not answered yet."
@@ -198,6 +208,135 @@ pub fn seed(
         }
     }
     Ok(text)
+}
+
+/// Last year's cycle: everyone answered (every KAM steady then), it closed, the supervisor
+/// signed every review off at the proposals, and 王芳's report was released; she read it and
+/// wrote a plan: one goal done, one in progress whose date has passed (the server's first pass
+/// sends its check-in), one still ahead. Every message of it reached its reader a year ago.
+fn last_year(
+    conn: &mut AnyConnection,
+    mail: super::Mail<'_>,
+    rubric: &Rubric,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let at = now - TimeDelta::days(365);
+    let closed = at + TimeDelta::days(21);
+    let id = cycles::create(
+        conn,
+        mail.settings,
+        rubric,
+        "Demo review 2025",
+        closed.date(),
+        at,
+    )?;
+    nominations::import(conn, mail, &id, nominations_csv().as_bytes(), None, at)?;
+    for (n, link) in cycles::launch(conn, mail, &id, None, at)?
+        .iter()
+        .enumerate()
+    {
+        answer(conn, rubric, link, Story::LoneCustomer, n + 3, at)?;
+    }
+    cycles::close(conn, mail, &id, None, closed)?;
+    let supervisor = db::people::find_by_email(conn, SUPERVISOR.0)?
+        .ok_or(AppError::NotFound)?
+        .id;
+    let rows = super::report::build(conn, &id)?;
+    let reviews = db::reviews::list_for_cycle(conn, &id)?;
+    for review in &reviews {
+        for row in rows
+            .iter()
+            .filter(|r| r.subject_email == review.subject_email)
+        {
+            let proposed = row.figures.proposed_level.map(i32::from);
+            db::decisions::put(
+                conn,
+                &db::decisions::DecisionRow {
+                    review_id: review.review.id.clone(),
+                    criterion_id: row.criterion_id.clone(),
+                    proposed_level: proposed,
+                    final_level: proposed.or(row.figures.supervisor_level.map(i32::from)),
+                    rationale: String::new(),
+                    decided_by: supervisor.clone(),
+                    decided_at: closed,
+                },
+            )?;
+        }
+        db::reviews::finalize(conn, &review.review.id, &supervisor, closed)?;
+    }
+    let wang = reviews
+        .iter()
+        .find(|r| r.subject_email == KAMS[0].0)
+        .ok_or(AppError::NotFound)?
+        .review
+        .id
+        .clone();
+    super::release::release(conn, mail, &wang, &supervisor, closed)?;
+    super::release::acknowledge(conn, mail, &wang, closed + TimeDelta::days(1))?;
+    let criterion = |i: usize| {
+        rubric
+            .criteria()
+            .nth(i)
+            .map(|c| c.id.clone())
+            .unwrap_or_default()
+    };
+    let goal = |i: usize, text: &str, actions: &str, date: NaiveDateTime| Goal {
+        id: None,
+        criterion_id: criterion(i),
+        goal: text.to_owned(),
+        actions: actions.to_owned(),
+        target_date: date.date(),
+    };
+    let plan = [
+        goal(
+            3,
+            "每季度与每位重点客户的决策人面谈一次",
+            "用客户拜访计划表安排；会后一周内发送纪要。",
+            closed + TimeDelta::days(120),
+        ),
+        goal(
+            9,
+            "Send every proposal through a one-page summary",
+            "Use the account plan template; ask a peer to read it first.",
+            now - TimeDelta::days(14),
+        ),
+        goal(
+            12,
+            "Lead one cross-department problem review a quarter",
+            "",
+            now + TimeDelta::days(60),
+        ),
+    ];
+    super::release::save_plan(conn, mail, &wang, &plan, closed + TimeDelta::days(2))?;
+    let goals = db::releases::goals(conn, &wang)?;
+    let progress: Vec<Progress> = goals
+        .iter()
+        .zip([
+            (GoalProgress::Done, "每位客户都已面谈，纪要在 CRM 中。"),
+            (
+                GoalProgress::InProgress,
+                "Two proposals so far; the template helps.",
+            ),
+            (GoalProgress::NotStarted, ""),
+        ])
+        .map(|(g, (progress, note))| Progress {
+            id: g.id.clone(),
+            progress,
+            note: note.to_owned(),
+        })
+        .collect();
+    super::release::record_progress(conn, mail, &wang, &progress, now - TimeDelta::days(20))?;
+    // everything of last year reached its reader then
+    loop {
+        let batch = db::outbox::claim_batch(conn, now, now + TimeDelta::minutes(5), 500)?;
+        if batch.is_empty() {
+            break;
+        }
+        for m in batch {
+            db::outbox::mark_sent(conn, &m.row.id, m.row.attempts, m.row.created_at)?;
+        }
+    }
+    Ok(())
 }
 
 fn story_of(kam: &str) -> Option<Story> {
