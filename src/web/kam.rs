@@ -159,6 +159,33 @@ async fn page(
     Ok(html(status, view::report(l, &model, &frame)))
 }
 
+/// The review's plan as stored.
+async fn stored_goals(state: &AppState, link: &KamLink) -> AppResult<Vec<db::releases::GoalRow>> {
+    let id = link.review.clone();
+    state
+        .db
+        .read(move |c| Ok::<_, AppError>(db::releases::goals(c, &id)?))
+        .await
+}
+
+/// Runs the KAM's step in one transaction, then back to the page with `said` (its query flag
+/// and the section to show).
+async fn done<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    link: &KamLink,
+    said: &str,
+    f: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    state.write_mailing(f).await?;
+    let (flag, anchor) = said.split_once('#').unwrap_or((said, ""));
+    Ok(see_other(link.url(req, "", flag) + "#" + anchor))
+}
+
 /// `GET /k/{token}`
 pub async fn show(
     state: web::Data<AppState>,
@@ -203,7 +230,7 @@ pub async fn plan(
         return page(&state, &req, &link, typing).await;
     }
     let (id, review) = (link.review.clone(), link.review.clone());
-    let (rubric, stored) = state
+    let rubric = state
         .db
         .read(move |c| {
             let cycle = db::reviews::find(c, &id)?
@@ -211,13 +238,14 @@ pub async fn plan(
                 .listing
                 .review
                 .cycle_id;
-            let stored: Vec<(GoalId, chrono::NaiveDate)> = db::releases::goals(c, &id)?
-                .into_iter()
-                .map(|g| (g.id, g.target_date))
-                .collect();
-            Ok::<_, AppError>((crate::actions::load_snapshots(c, &cycle)?.0, stored))
+            Ok::<_, AppError>(crate::actions::load_snapshots(c, &cycle)?.0)
         })
         .await?;
+    let stored: Vec<(GoalId, chrono::NaiveDate)> = stored_goals(&state, &link)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.target_date))
+        .collect();
     match plan::check(&rows, &rubric, db::now().date(), &stored) {
         Err(problems) => {
             let typing = Typing {
@@ -227,12 +255,10 @@ pub async fn plan(
             page(&state, &req, &link, typing).await
         }
         Ok(goals) => {
-            state
-                .write_mailing(move |c, mail| {
-                    release::save_plan(c, mail, &review, &goals, db::now())
-                })
-                .await?;
-            Ok(see_other(link.url(&req, "", "saved=1") + "#plan-title"))
+            done(&state, &req, &link, "saved=1#plan-title", move |c, mail| {
+                release::save_plan(c, mail, &review, &goals, db::now())
+            })
+            .await
         }
     }
 }
@@ -246,18 +272,12 @@ pub async fn progress(
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let fields = form.into_inner();
-    let (id, review) = (link.review.clone(), link.review.clone());
-    let ids: Vec<GoalId> = state
-        .db
-        .read(move |c| {
-            Ok::<_, AppError>(
-                db::releases::goals(c, &id)?
-                    .into_iter()
-                    .map(|g| g.id)
-                    .collect(),
-            )
-        })
-        .await?;
+    let review = link.review.clone();
+    let ids: Vec<GoalId> = stored_goals(&state, &link)
+        .await?
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
     match plan::progress(&fields, &ids) {
         Err(problems) => {
             let typing = Typing {
@@ -267,14 +287,14 @@ pub async fn progress(
             page(&state, &req, &link, typing).await
         }
         Ok(entries) => {
-            state
-                .write_mailing(move |c, mail| {
-                    release::record_progress(c, mail, &review, &entries, db::now())
-                })
-                .await?;
-            Ok(see_other(
-                link.url(&req, "", "progress=1") + "#progress-title",
-            ))
+            done(
+                &state,
+                &req,
+                &link,
+                "progress=1#progress-title",
+                move |c, mail| release::record_progress(c, mail, &review, &entries, db::now()),
+            )
+            .await
         }
     }
 }

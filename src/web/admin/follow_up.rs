@@ -139,17 +139,48 @@ pub async fn remind_all_form(
         Ok(r) => remind_effects(l, r),
         Err(e) => (Vec::new(), Some(e.refusal(l).ok_or(e)?)),
     };
+    Ok(on_cycle(
+        &session,
+        &req,
+        &cycle,
+        OnCycle {
+            step: "remind",
+            title_key: "admin.confirm.remind.title",
+            button: t(l, "admin.confirm.remind.button"),
+            effects: &effects,
+            refusal: refusal.as_deref(),
+        },
+    ))
+}
+
+/// A confirmation of a step on a whole cycle (`/admin/cycles/{cycle}/{step}`).
+struct OnCycle<'a> {
+    step: &'a str,
+    /// The title's catalogue key (with `{cycle}`).
+    title_key: &'static str,
+    button: &'a str,
+    effects: &'a [String],
+    refusal: Option<&'a str>,
+}
+
+fn on_cycle(
+    session: &crate::db::sessions::StaffSession,
+    req: &HttpRequest,
+    cycle: &crate::db::cycles::CycleRow,
+    c: OnCycle<'_>,
+) -> HttpResponse {
+    let l = staff_locale(req, session);
     let back = format!("/admin/cycles/{}", cycle.id);
     let page = view::Confirm {
-        title: tf(l, "admin.confirm.remind.title", &[("cycle", &cycle.name)]),
-        action: format!("{back}/remind"),
-        button: t(l, "admin.confirm.remind.button"),
+        title: tf(l, c.title_key, &[("cycle", &cycle.name)]),
+        action: format!("{back}/{}", c.step),
+        button: c.button,
         danger: false,
         back,
-        effects: &effects,
-        refusal: refusal.as_deref(),
+        effects: c.effects,
+        refusal: c.refusal,
     };
-    Ok(super::confirmation(&session, &req, &page))
+    super::confirmation(session, req, &page)
 }
 
 /// What *remind everyone* will do, in the admin's words, and why it cannot be done (if so).
@@ -213,18 +244,19 @@ pub async fn release_all_form(
         t(l, "admin.confirm.release.after").to_owned(),
     ];
     let refusal = (n == 0).then(|| t(l, "admin.confirm.release.none").to_owned());
-    let back = format!("/admin/cycles/{}", cycle.id);
     let button = tn(l, "admin.confirm.release.button", n, &[]);
-    let page = view::Confirm {
-        title: tf(l, "admin.confirm.release.title", &[("cycle", &cycle.name)]),
-        action: format!("{back}/release"),
-        button: &button,
-        danger: false,
-        back,
-        effects: &effects,
-        refusal: refusal.as_deref(),
-    };
-    Ok(super::confirmation(&session, &req, &page))
+    Ok(on_cycle(
+        &session,
+        &req,
+        &cycle,
+        OnCycle {
+            step: "release",
+            title_key: "admin.confirm.release.title",
+            button: &button,
+            effects: &effects,
+            refusal: refusal.as_deref(),
+        },
+    ))
 }
 
 /// `POST /admin/cycles/{cycle}/release`: releases every signed-off report not released yet.
