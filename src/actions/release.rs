@@ -110,6 +110,8 @@ fn locales(conn: &mut AnyConnection, r: &db::reviews::ReviewListing) -> AppResul
 struct About<'a> {
     event: FollowUp,
     goal: Option<&'a db::releases::GoalRow>,
+    /// The goal's criterion, named in both languages.
+    criterion: Option<&'a crate::domain::formats::rubric::Text>,
     slot: String,
 }
 
@@ -135,16 +137,14 @@ fn tell_supervisor(
         None => format!("checkin:{}", about.slot),
     };
     let locale = locales(conn, r)?.supervisor;
-    let (rubric, _) = super::load_snapshots(conn, &r.review.cycle_id)?;
     let link = format!(
         "{}/reviews/{}/report#plan-title",
         mail.settings.base_url(),
         r.review.id
     );
     let criterion = about
-        .goal
-        .and_then(|g| rubric.criterion(&g.criterion_id))
-        .map(|c| c.name.get(locale).to_owned())
+        .criterion
+        .map(|name| name.get(locale).to_owned())
         .unwrap_or_default();
     mail.queue(
         conn,
@@ -195,6 +195,7 @@ fn tell_of(
     let about = About {
         event,
         goal: None,
+        criterion: None,
         slot: String::new(),
     };
     tell_supervisor(conn, mail, &review, &about, now)
@@ -325,12 +326,7 @@ pub fn due_checkins(
         );
         let n = c.checkins_sent + 1;
         let slot = format!("{}:{n}", c.goal_id);
-        let criterion = |l: Locale| {
-            rubric
-                .criterion(&c.criterion_id)
-                .map(|x| x.name.get(l).to_owned())
-                .unwrap_or_default()
-        };
+        let criterion = rubric.criterion(&c.criterion_id).map(|x| &x.name);
         mail.queue(
             conn,
             Recipient::new(&r.subject_email, &r.subject_name, kam),
@@ -341,7 +337,7 @@ pub fn due_checkins(
                 supervisor_name: &r.supervisor_name,
                 cycle_name: &review.cycle_name,
                 goal: &c.goal,
-                criterion_name: criterion(kam),
+                criterion_name: criterion.map(|n| n.get(kam).to_owned()).unwrap_or_default(),
                 target_date: crate::domain::dates::long_date(kam, c.target_date),
                 link: &link,
             },
@@ -357,6 +353,7 @@ pub fn due_checkins(
             &About {
                 event: FollowUp::Checkin,
                 goal: goal.as_ref(),
+                criterion,
                 slot,
             },
             now,

@@ -33,7 +33,33 @@ pub fn each_row(
     cycle_id: &CycleId,
     mut emit: impl FnMut(ReportRow) -> AppResult<()>,
 ) -> AppResult<()> {
-    each_row_in(conn, cycle_id, Scope::Cycle, |row, _| emit(row))
+    let frozen = Frozen::load(conn, cycle_id)?;
+    each_row_in(conn, &frozen, Scope::Cycle, |row, _| emit(row))
+}
+
+/// A cycle with the rubric and the policy frozen into it: what its report is computed
+/// against, read once by whoever builds rows from it.
+pub struct Frozen {
+    pub cycle: db::cycles::CycleRow,
+    pub rubric: crate::domain::formats::rubric::Rubric,
+    pub policy: crate::domain::rules::consolidation::Policy,
+}
+
+impl Frozen {
+    /// The cycle `cycle_id` and its snapshots.
+    ///
+    /// # Errors
+    ///
+    /// `Invalid` for an unknown cycle; `Unexpected` for an unreadable snapshot.
+    pub fn load(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult<Frozen> {
+        let cycle = find_cycle(conn, cycle_id)?;
+        let (rubric, policy) = load_snapshots(conn, cycle_id)?;
+        Ok(Frozen {
+            cycle,
+            rubric,
+            policy,
+        })
+    }
 }
 
 /// What a report row's review adds for a caller that shows more than the row.
@@ -59,12 +85,16 @@ pub enum Scope<'a> {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn each_row_in(
     conn: &mut AnyConnection,
-    cycle_id: &CycleId,
+    frozen: &Frozen,
     scope: Scope<'_>,
     mut emit: impl FnMut(ReportRow, &RowContext<'_>) -> AppResult<()>,
 ) -> AppResult<()> {
-    let cycle = find_cycle(conn, cycle_id)?;
-    let (rubric, policy) = load_snapshots(conn, cycle_id)?;
+    let Frozen {
+        cycle,
+        rubric,
+        policy,
+    } = frozen;
+    let cycle_id = &cycle.id;
     let k = crate::domain::rules::confidentiality::K::stored(cycle.min_group_size).get();
     let cycle_status = cycle.status;
     // evidence per (review, criterion) in a flat table, indexed: no key strings per rating
@@ -151,7 +181,7 @@ pub fn each_row_in(
                         subject_name: review.subject_name.clone(),
                         area_id: criterion.area_id.clone(),
                         criterion_id: criterion.id.clone(),
-                        figures: figures(e, &policy, k, visible),
+                        figures: figures(e, policy, k, visible),
                         final_level: finals.get(&key).copied().flatten(),
                     },
                     &context,

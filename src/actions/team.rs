@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 
-use super::report::{each_row_in, Scope};
+use super::report::{each_row_in, Frozen, Scope};
 use crate::db::{self, AnyConnection};
 use crate::domain::formats::rubric::Rubric;
 use crate::domain::ids::{CycleId, PersonId, ReviewId};
@@ -34,8 +34,8 @@ pub fn load(
     supervisor: &PersonId,
     now: NaiveDateTime,
 ) -> AppResult<Team> {
-    let cycle = super::find_cycle(conn, cycle_id)?;
-    let (rubric, _) = super::load_snapshots(conn, cycle_id)?;
+    let frozen = Frozen::load(conn, cycle_id)?;
+    let (cycle, rubric) = (&frozen.cycle, &frozen.rubric);
     let k = K::stored(cycle.min_group_size).get();
     let today = cycle.deadline().local_date(now);
     let reviews: Vec<db::reviews::SupervisedReview> =
@@ -52,31 +52,26 @@ pub fn load(
         HashMap::new();
     let mut visible: HashSet<String> = HashSet::new();
     let mut raters: HashMap<String, Vec<_>> = HashMap::new();
-    each_row_in(
-        conn,
-        cycle_id,
-        Scope::Supervisor(supervisor),
-        |r, review| {
-            let shown = review.visible;
-            if shown {
-                visible.insert(r.subject_email.clone());
-            }
-            raters
-                .entry(r.subject_email.clone())
-                .or_insert_with(|| review.raters.to_vec());
-            let cell = match (r.final_level, r.figures.proposed_level) {
-                (Some(f), _) => Some((f, true)),
-                (None, Some(p)) if shown => Some((p, false)),
-                _ => None,
-            };
-            let flagged = shown && !r.figures.flags.is_empty();
-            cells
-                .entry(r.subject_email)
-                .or_default()
-                .push((cell, flagged));
-            Ok(())
-        },
-    )?;
+    each_row_in(conn, &frozen, Scope::Supervisor(supervisor), |r, review| {
+        let shown = review.visible;
+        if shown {
+            visible.insert(r.subject_email.clone());
+        }
+        raters
+            .entry(r.subject_email.clone())
+            .or_insert_with(|| review.raters.to_vec());
+        let cell = match (r.final_level, r.figures.proposed_level) {
+            (Some(f), _) => Some((f, true)),
+            (None, Some(p)) if shown => Some((p, false)),
+            _ => None,
+        };
+        let flagged = shown && !r.figures.flags.is_empty();
+        cells
+            .entry(r.subject_email)
+            .or_default()
+            .push((cell, flagged));
+        Ok(())
+    })?;
     let acknowledged: HashSet<ReviewId> = db::releases::acknowledged_of(conn, &ids)?
         .into_iter()
         .collect();
@@ -118,13 +113,13 @@ pub fn load(
                 cells: cells.remove(&email).unwrap_or_default(),
                 previous: prev,
             };
-            (id, team::row(&rubric, facts))
+            (id, team::row(rubric, facts))
         })
         .collect();
     rows.sort_by(|a, b| a.1.facts.name.cmp(&b.1.facts.name));
     Ok(Team {
-        cycle,
-        rubric,
+        cycle: frozen.cycle,
+        rubric: frozen.rubric,
         rows,
     })
 }

@@ -10,7 +10,7 @@ use super::views::setup::{self as view, Typed};
 use super::AppState;
 use crate::actions::setup;
 use crate::db;
-use crate::domain::forms::staff_invite::{check_invite, InviteInput};
+use crate::domain::forms::staff_invite::check_first_admin;
 use crate::domain::security::{password as passwords, token};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -74,25 +74,15 @@ pub async fn create(
     };
     let l = locale(&req, None);
     let f = form.into_inner();
-    let input = InviteInput {
-        email: f.email.clone(),
-        name: f.name.clone(),
-        role: "admin".into(),
-        locale: l.as_str().into(),
-    };
-    let mut problems: Vec<(&'static str, String)> = Vec::new();
-    let checked = check_invite(&input);
-    if let Err(refused) = &checked {
-        for (field, key) in refused {
-            problems.push((field, t(l, key).to_owned()));
+    let (email, name) = match check_first_admin(&f.name, &f.email, &f.password, &f.confirm) {
+        Ok(admin) => admin,
+        Err(refused) => {
+            let problems: Vec<(&'static str, String)> = refused
+                .into_iter()
+                .map(|(field, key)| (field, t(l, key).to_owned()))
+                .collect();
+            return Ok(again(&req, &f, &problems));
         }
-    }
-    if let Err(refused) = passwords::check_new(&f.password, &f.confirm, f.email.trim()) {
-        problems.push(("password", t(l, refused.key()).to_owned()));
-    }
-    let (email, name) = match checked {
-        Ok((email, name, _, _)) if problems.is_empty() => (email, name),
-        _ => return Ok(again(&req, &f, &problems)),
     };
     let password = f.password.clone();
     let password_hash = web::block(move || passwords::hash(&password))
@@ -114,7 +104,7 @@ pub async fn create(
         Err(AppError::NotFound) => Ok(not_found_page(&req)),
         // the address has an account already (a supervisor's, say)
         Err(AppError::Invalid(_)) => {
-            problems.push(("email", t(l, "users.error.exists").to_owned()));
+            let problems = [("email", t(l, "users.error.exists").to_owned())];
             Ok(again(&req, &f, &problems))
         }
         Err(e) => Err(e),

@@ -120,11 +120,7 @@ fn order(q: &TeamQuery, team: &mut Option<Team>) -> (SortBy, bool) {
         return (SortBy::State, true);
     };
     let by = SortBy::parse(q.sort.as_deref().unwrap_or("state"), &t.rubric);
-    let ascending = match q.dir.as_deref() {
-        Some("desc") => false,
-        Some("asc") => true,
-        _ => matches!(by, SortBy::Name | SortBy::State),
-    };
+    let ascending = by.ascending(q.dir.as_deref());
     sort_with(&mut t.rows, |(_, r)| r, &by, ascending);
     (by, ascending)
 }

@@ -87,3 +87,66 @@ pub fn check_invite(
         _ => Err(problems),
     }
 }
+/// Checks the first admin's form (SPEC §15's setup page): the name and address as an
+/// invitation's, and the password as a new one (long enough, not the address, typed twice).
+///
+/// # Errors
+///
+/// Every refused field with the i18n key of its reason.
+pub fn check_first_admin(
+    name: &str,
+    email: &str,
+    password: &str,
+    confirm: &str,
+) -> Result<(EmailAddress, String), Vec<FieldProblem>> {
+    let input = InviteInput {
+        email: email.to_owned(),
+        name: name.to_owned(),
+        role: Role::Admin.as_str().to_owned(),
+        locale: String::new(),
+    };
+    let checked = check_invite(&input);
+    let mut problems = checked.as_ref().err().cloned().unwrap_or_default();
+    if let Err(refused) =
+        crate::domain::security::password::check_new(password, confirm, email.trim())
+    {
+        problems.push(("password", refused.key()));
+    }
+    match checked {
+        Ok((email, name, _, _)) if problems.is_empty() => Ok((email, name)),
+        _ => Err(problems),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_admin_needs_a_name_an_address_and_a_password_typed_twice() {
+        let (email, name) = check_first_admin(
+            " Hu Jun ",
+            "Hu.Jun@Example.cn",
+            "a long passphrase",
+            "a long passphrase",
+        )
+        .expect("valid");
+        assert_eq!(
+            (email.as_str(), name.as_str()),
+            ("hu.jun@example.cn", "Hu Jun")
+        );
+        assert_eq!(
+            check_first_admin("", "nope", "short", "short"),
+            Err(vec![
+                ("email", "users.error.email"),
+                ("name", "users.error.name"),
+                ("password", "password.too_short")
+            ])
+        );
+        assert_eq!(
+            check_first_admin("Hu", "hu@example.cn", "a long passphrase", "another one")
+                .map_err(|p| p[0]),
+            Err(("password", "password.mismatch"))
+        );
+    }
+}

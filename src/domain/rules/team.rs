@@ -234,6 +234,21 @@ impl SortBy {
         }
     }
 
+    /// Whether it sorts ascending when first chosen: as the column reads best (names A–Z,
+    /// what needs the supervisor first; levels, means and changes highest first).
+    pub fn first_ascending(&self) -> bool {
+        matches!(self, SortBy::Name | SortBy::State)
+    }
+
+    /// The direction a URL asks for (`asc`, `desc`), else the column's first.
+    pub fn ascending(&self, dir: Option<&str>) -> bool {
+        match dir {
+            Some("desc") => false,
+            Some("asc") => true,
+            _ => self.first_ascending(),
+        }
+    }
+
     /// Its name in a URL.
     pub fn name(&self, rubric: &Rubric) -> String {
         match self {

@@ -122,9 +122,13 @@ fn table(l: Locale, p: &TeamPage<'_>, rubric: &Rubric) -> Markup {
     let numbers: Vec<String> = (1..=criteria.len()).map(|n| n.to_string()).collect();
     // a header that sorts by its column: the first click orders as that column reads best
     // (names A–Z, levels high to low), the next turns it round
-    let head = |by: SortBy, col: &str, words: Markup, full: &str, first_asc: bool, rows: u8| {
+    let head = |by: SortBy, col: &str, words: Markup, full: &str, rows: u8| {
         let current = *p.sort == by;
-        let asc = if current { !p.ascending } else { first_asc };
+        let asc = if current {
+            !p.ascending
+        } else {
+            by.first_ascending()
+        };
         let sort = if current {
             Some(if p.ascending {
                 "ascending"
@@ -175,23 +179,23 @@ fn table(l: Locale, p: &TeamPage<'_>, rubric: &Rubric) -> Markup {
                 thead {
                     // the criteria grouped under their areas; the area means under one heading
                     tr {
-                        (head(SortBy::Name, "name", html! { (t(l, "team.kam")) }, t(l, "team.kam"), true, 2))
-                        (head(SortBy::State, "state", html! { (t(l, "team.state")) }, t(l, "team.state"), true, 2))
+                        (head(SortBy::Name, "name", html! { (t(l, "team.kam")) }, t(l, "team.kam"), 2))
+                        (head(SortBy::State, "state", html! { (t(l, "team.state")) }, t(l, "team.state"), 2))
                         @for a in &rubric.areas {
                             th.area scope="colgroup" colspan=(a.criteria.len()) { (a.name.get(l)) }
                         }
                         th.area scope="colgroup" colspan=(rubric.areas.len()) { (t(l, "team.area_means")) }
-                        (head(SortBy::Mean, "mean", html! { (t(l, "team.mean")) }, t(l, "team.mean"), false, 2))
-                        (head(SortBy::Change, "change", html! { (t(l, "team.change")) span.visually-hidden { " " (t(l, "team.change_since")) } }, t(l, "team.change_full"), false, 2))
+                        (head(SortBy::Mean, "mean", html! { (t(l, "team.mean")) }, t(l, "team.mean"), 2))
+                        (head(SortBy::Change, "change", html! { (t(l, "team.change")) span.visually-hidden { " " (t(l, "team.change_since")) } }, t(l, "team.change_full"), 2))
                     }
                     tr {
                         @for (i, c) in criteria.iter().enumerate() {
                             @let name = c.name.get(l);
-                            (head(SortBy::Criterion(i), &format!("c{i}"), html! { span.num { (numbers[i]) } " " span.tip { (name) } }, name, false, 1))
+                            (head(SortBy::Criterion(i), &format!("c{i}"), html! { span.num { (numbers[i]) } " " span.tip { (name) } }, name, 1))
                         }
                         @for (i, a) in rubric.areas.iter().enumerate() {
                             @let name = tf(l, "team.area_mean", &[("area", a.name.get(l))]);
-                            (head(SortBy::Area(i), &format!("a{i}"), html! { span.num { (area_letter(i)) } " " span.tip { (name) } }, &name, false, 1))
+                            (head(SortBy::Area(i), &format!("a{i}"), html! { span.num { (area_letter(i)) } " " span.tip { (name) } }, &name, 1))
                         }
                     }
                 }
