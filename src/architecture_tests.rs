@@ -13,10 +13,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("db", &["domain"]),
     ("email", &["db", "domain"]),
+    ("oidc", &["domain"]),
     ("actions", &["db", "domain", "email"]),
     ("views", &["domain"]),
-    ("web", &["actions", "db", "domain", "email", "views"]),
-    ("startup", &["actions", "db", "domain", "email", "web"]),
+    (
+        "web",
+        &["actions", "db", "domain", "email", "oidc", "views"],
+    ),
+    (
+        "startup",
+        &["actions", "db", "domain", "email", "oidc", "web"],
+    ),
     ("cli", &["actions", "db", "domain", "email", "startup"]),
     // the cross-cutting modules themselves stay low: they may read the domain's types and
     // the database's error kinds, never a layer above

@@ -25,6 +25,86 @@ pub struct Settings {
     pub log: LogSettings,
     pub cycle: CycleSettings,
     pub branding: BrandingSettings,
+    pub auth: AuthSettings,
+    pub oidc: OidcSettings,
+}
+
+/// How staff sign in (SPEC §15).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// `false`: no password sign-in or reset; single sign-on is the only way in.
+    pub local_passwords: bool,
+}
+
+/// Single sign-on through an OpenID Connect provider (SPEC §15); off while `issuer` is empty.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub scopes: Vec<String>,
+    pub role_claim: String,
+    pub provision: bool,
+    pub name: String,
+}
+
+impl OidcSettings {
+    /// Whether single sign-on is configured.
+    pub fn enabled(&self) -> bool {
+        !self.issuer.trim().is_empty()
+    }
+
+    /// The provider's name for people: the configured one, else the issuer's host.
+    pub fn display_name(&self) -> String {
+        if !self.name.trim().is_empty() {
+            return self.name.trim().to_owned();
+        }
+        let rest = self
+            .issuer
+            .split_once("://")
+            .map_or(self.issuer.as_str(), |(_, r)| r);
+        rest.split(['/', '?', '#'])
+            .next()
+            .unwrap_or(rest)
+            .to_owned()
+    }
+
+    fn validate(&self, local_passwords: bool) -> anyhow::Result<()> {
+        if !self.enabled() {
+            if !local_passwords {
+                anyhow::bail!("configuration: auth.local_passwords = false needs single sign-on: set oidc.issuer, oidc.client_id and oidc.client_secret");
+            }
+            return Ok(());
+        }
+        let issuer = self.issuer.trim();
+        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| issuer.starts_with(p));
+        if !(issuer.starts_with("https://") || loopback) {
+            anyhow::bail!("configuration: oidc.issuer must start with https:// (http:// only on this machine's loopback address)");
+        }
+        if self.client_id.trim().is_empty() {
+            anyhow::bail!("configuration: oidc.client_id must be set when oidc.issuer is");
+        }
+        if self
+            .scopes
+            .iter()
+            .any(|s| s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            anyhow::bail!("configuration: oidc.scopes must be single words");
+        }
+        if self
+            .name
+            .chars()
+            .any(crate::domain::security::text::is_unsafe)
+            || self.name.chars().count() > 60
+        {
+            anyhow::bail!("configuration: oidc.name must be at most 60 characters on one line");
+        }
+        Ok(())
+    }
 }
 
 /// `[branding]` (SPEC §13): who asks for the feedback, on rater pages and in emails.
@@ -221,6 +301,7 @@ impl Settings {
                     .separator("__")
                     .list_separator(",")
                     .with_list_parse_key("email.reminder_days")
+                    .with_list_parse_key("oidc.scopes")
                     .try_parsing(true),
             );
         }
@@ -290,6 +371,7 @@ impl Settings {
                 );
             }
         }
+        self.oidc.validate(self.auth.local_passwords)?;
         crate::domain::dates::zone(&self.cycle.time_zone)
             .map_err(|e| anyhow::anyhow!("configuration: cycle.time_zone: {e}"))?;
         if self.database.pool_size == 0 {

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod i18n;
+pub mod oidc;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

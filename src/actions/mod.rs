@@ -8,6 +8,7 @@ pub mod follow_up;
 pub mod link_request;
 pub mod links;
 pub mod nominations;
+pub mod oidc;
 pub mod outbox;
 pub mod password_reset;
 pub mod progress;

@@ -95,37 +95,49 @@ pub struct Opened<'a> {
     pub chosen: Option<Locale>,
     /// The password hashed again with today's parameters, when the stored hash was outdated.
     pub rehashed: Option<&'a str>,
+    /// The identity provider's ID token, when the person signed in through it (SPEC §15).
+    pub id_token: Option<&'a str>,
 }
 
-/// Opens the session of a signed-in person (the throttle forgets the account's failures).
+/// Opens the session of a signed-in person (after a password, the throttle forgets the
+/// account's failures: `keys`; single sign-on has none).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn open(
     conn: &mut AnyConnection,
-    keys: &Keys,
+    keys: Option<&Keys>,
     s: &Opened<'_>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     if let Some(h) = s.old_session {
         db::sessions::delete(conn, h)?;
     }
-    // the account's own keys start over; the address keeps its failures
-    db::throttle::succeeded(conn, &[keys.pair.clone(), keys.account.clone()])?;
-    db::throttle::refund(conn, std::slice::from_ref(&keys.client))?;
+    if let Some(keys) = keys {
+        // the account's own keys start over; the address keeps its failures
+        db::throttle::succeeded(conn, &[keys.pair.clone(), keys.account.clone()])?;
+        db::throttle::refund(conn, std::slice::from_ref(&keys.client))?;
+    }
     db::sessions::create(conn, s.id_hash, s.person, s.csrf_token, now, now + s.lasts)?;
+    if let Some(t) = s.id_token {
+        db::sessions::set_id_token(conn, s.id_hash, t)?;
+    }
     if let Some(l) = s.chosen {
         db::accounts::set_locale(conn, s.person, l)?;
     }
     if let Some(h) = s.rehashed {
         db::accounts::set_hash(conn, s.person, h, now)?;
     }
-    db::audit::Event::new(Action::StaffLogin)
-        .by(s.person)
-        .record(conn, now)?;
+    let mut event = db::audit::Event::new(Action::StaffLogin).by(s.person);
+    if s.id_token.is_some() {
+        event = event.new_value("sso");
+    }
+    event.record(conn, now)?;
     Ok(())
 }
 
-/// Ends a session.
-pub fn sign_out(conn: &mut AnyConnection, id_hash: &str) -> AppResult<()> {
+/// Ends a session: the identity provider's ID token it was begun with, if any (the hint for
+/// ending the provider's session too).
+pub fn sign_out(conn: &mut AnyConnection, id_hash: &str) -> AppResult<Option<String>> {
+    let id_token = db::sessions::id_token(conn, id_hash)?;
     db::sessions::delete(conn, id_hash)?;
-    Ok(())
+    Ok(id_token)
 }

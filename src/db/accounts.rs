@@ -212,6 +212,14 @@ pub fn mark_invited(conn: &mut AnyConnection, person_id: &PersonId) -> QueryResu
         .map(|_| ())
 }
 
+/// Marks an invited account in use: its owner signed in through the identity provider.
+pub fn mark_in_use(conn: &mut AnyConnection, person_id: &PersonId) -> QueryResult<()> {
+    diesel::update(accounts::table.find(person_id))
+        .set(accounts::password_set.eq(true))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Whether `person_id` has chosen a password (an invited account has not yet).
 pub fn has_password(conn: &mut AnyConnection, person_id: &PersonId) -> QueryResult<bool> {
     accounts::table

@@ -25,6 +25,7 @@ pub mod reviews;
 pub mod schema;
 pub mod sessions;
 pub mod setup_links;
+pub mod sign_in_flows;
 mod statements;
 pub mod throttle;
 

@@ -76,6 +76,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_flows (state_hash) {
+        state_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        setup_hash -> Nullable<Text>,
+        locale -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     setup_links (token_hash) {
         token_hash -> Text,
         created_at -> Timestamp,
@@ -132,6 +144,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
+        id_token -> Nullable<Text>,
     }
 }
 
@@ -315,6 +328,7 @@ diesel::joinable!(ratings -> assignments (assignment_id));
 diesel::joinable!(decisions -> reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    sign_in_flows,
     setup_links,
     supervisor_notices,
     cycle_texts,

@@ -78,6 +78,24 @@ pub fn touch(conn: &mut AnyConnection, id_hash: &str, now: NaiveDateTime) -> Que
         .map(|_| ())
 }
 
+/// Keeps the identity provider's ID token of a session begun through it (for sign-out).
+pub fn set_id_token(conn: &mut AnyConnection, id_hash: &str, id_token: &str) -> QueryResult<()> {
+    diesel::update(staff_sessions::table.filter(staff_sessions::id_hash.eq(id_hash)))
+        .set(staff_sessions::id_token.eq(id_token))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The identity provider's ID token of a session, if it was begun through one.
+pub fn id_token(conn: &mut AnyConnection, id_hash: &str) -> QueryResult<Option<String>> {
+    staff_sessions::table
+        .filter(staff_sessions::id_hash.eq(id_hash))
+        .select(staff_sessions::id_token)
+        .get_result::<Option<String>>(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
 /// Ends one session.
 pub fn delete(conn: &mut AnyConnection, id_hash: &str) -> QueryResult<usize> {
     diesel::delete(staff_sessions::table.filter(staff_sessions::id_hash.eq(id_hash))).execute(conn)

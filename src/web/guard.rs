@@ -2,6 +2,7 @@
 //! - every unsafe method must come from our own pages (`Sec-Fetch-Site`/`Origin`): a form
 //!   another site posts to a rater's, a KAM's or a public page is refused (403) before any
 //!   handler runs; staff routes add the token check below;
+//! - with `auth.local_passwords = false`, password sign-in and reset answer 404 (SPEC §15);
 //! - the session is read once here and handed to the handler's extractor;
 //! - `/admin` is a scope for admins: anyone else signed in is told nothing is there (404);
 //! - every unsafe method must come from our own pages (`Sec-Fetch-Site`/`Origin`) and carry
@@ -44,6 +45,13 @@ pub async fn guard(
         return pass(req, next).await;
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD);
+    // with `auth.local_passwords = false`, password sign-in and reset are not there (§15)
+    if !state.settings.auth.local_passwords
+        && super::login::is_password_route(unsafe_method, req.path())
+    {
+        let res = super::response::not_found_page(req.request());
+        return Ok(req.into_response(res).map_into_boxed_body());
+    }
     if !is_staff_path(req.path()) {
         if unsafe_method && !super::security::same_origin(req.request(), state.settings.base_url())
         {

@@ -34,8 +34,22 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> AppResu
     };
     Ok(html(
         StatusCode::OK,
-        view::login(l, chosen_lang(&req), "", None, notice),
+        view::login(l, ways(&state), chosen_lang(&req), "", None, notice),
     ))
+}
+
+/// Whether a request is password sign-in or reset, which `auth.local_passwords = false`
+/// removes (the sign-in page itself stays, offering single sign-on).
+pub fn is_password_route(unsafe_method: bool, path: &str) -> bool {
+    (unsafe_method && path == "/login") || path.starts_with("/password/")
+}
+
+/// The ways in that the sign-in page offers (SPEC §15).
+pub(super) fn ways(state: &AppState) -> view::Ways<'_> {
+    view::Ways {
+        provider: state.sso.as_ref().map(|s| s.name()),
+        passwords: state.settings.auth.local_passwords,
+    }
 }
 
 /// The login form's fields; `resume_to` and `resume` carry a form whose session had ended.
@@ -52,14 +66,17 @@ pub struct LoginForm {
 /// The sign-in page again (after a refusal), carrying the form it carried.
 fn again(
     l: crate::domain::locale::Locale,
+    ways: view::Ways<'_>,
     explicit: Option<crate::domain::locale::Locale>,
     email: &str,
     error: &str,
     carried: Option<(&str, &str)>,
 ) -> maud::Markup {
     match carried {
-        Some((path, fields)) => view::login_carrying(l, explicit, email, Some(error), path, fields),
-        None => view::login(l, explicit, email, Some(error), None),
+        Some((path, fields)) => {
+            view::login_carrying(l, ways, explicit, email, Some(error), path, fields)
+        }
+        None => view::login(l, ways, explicit, email, Some(error), None),
     }
 }
 
@@ -95,6 +112,7 @@ pub async fn login(
             StatusCode::TOO_MANY_REQUESTS,
             again(
                 l,
+                ways(&state),
                 chosen_lang(&req),
                 &email,
                 t(l, "staff.throttled"),
@@ -134,7 +152,14 @@ pub async fn login(
             .await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
-            again(l, chosen_lang(&req), &email, t(l, "staff.failed"), carried),
+            again(
+                l,
+                ways(&state),
+                chosen_lang(&req),
+                &email,
+                t(l, "staff.failed"),
+                carried,
+            ),
         ));
     };
     // a new session id at every sign-in (no fixation); the old cookie's session ends
@@ -157,8 +182,9 @@ pub async fn login(
                 lasts: absolute,
                 chosen,
                 rehashed: rehashed.as_deref(),
+                id_token: None,
             };
-            sign_in::open(c, &keys, &opened, db::now())
+            sign_in::open(c, Some(&keys), &opened, db::now())
         })
         .await?;
     let mut res = match carried {
@@ -175,11 +201,29 @@ pub async fn login(
     Ok(res)
 }
 
-/// `POST /logout`
-pub async fn logout(Staff(session): Staff, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+/// `POST /logout`: ends the kam360 session and, for a session begun through the identity
+/// provider that advertises an end-session endpoint, sends the person on to end its session too.
+pub async fn logout(
+    Staff(session): Staff,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
     let hash = session.id_hash.clone();
-    state.db.write(move |c| sign_in::sign_out(c, &hash)).await?;
-    let mut res = see_other("/login".into());
+    let id_token = state.db.write(move |c| sign_in::sign_out(c, &hash)).await?;
+    let provider = match (&state.sso, &id_token) {
+        (Some(sso), Some(hint)) => sso
+            .end_session_url(Some(hint))
+            .await
+            .map(|url| (sso.clone(), url)),
+        _ => None,
+    };
+    let mut res = match provider {
+        Some((sso, url)) => {
+            let l = locale(&req, session.locale);
+            super::oidc::signed_out(l, &sso, &url)
+        }
+        None => see_other("/login".into()),
+    };
     res.add_cookie(&session_cookie(&state, String::new(), TimeDelta::zero()))
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
     Ok(res)

@@ -10,6 +10,7 @@ pub mod guesses;
 pub mod kam;
 pub mod link_request;
 pub mod login;
+pub mod oidc;
 pub mod password_reset;
 pub mod proposal;
 pub mod proposal_review;
@@ -77,6 +78,8 @@ pub struct AppState {
     pub logo: Option<(Vec<u8>, &'static str)>,
     /// Unknown rater links per client address (issue #23).
     pub guesses: guesses::Guesses,
+    /// The organisation's identity provider, when single sign-on is configured (SPEC §15).
+    pub sso: Option<Arc<crate::oidc::Provider>>,
 }
 
 impl AppState {
@@ -119,6 +122,13 @@ impl AppState {
                 .accent
                 .eq_ignore_ascii_case(crate::domain::brand::DEFAULT_ACCENT),
         };
+        // the settings were validated, so the provider's addresses parse
+        let sso = crate::oidc::Provider::new(&settings.oidc, &settings.server.public_base_url)
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "single sign-on is configured but cannot start");
+                None
+            })
+            .map(Arc::new);
         AppState {
             db,
             settings,
@@ -128,6 +138,7 @@ impl AppState {
             brand,
             logo,
             guesses: guesses::Guesses::default(),
+            sso,
         }
     }
 }
@@ -201,6 +212,9 @@ route_table! {
     get "/login" => login::login_form, Public;
     post "/login" => login::login, Public;
     post "/logout" => login::logout, Staff;
+    get "/login/oidc" => oidc::start, Public;
+    get "/login/oidc/callback" => oidc::callback, Public;
+    get "/setup/{token}/oidc" => oidc::setup_start, Public;
     get "/password/forgot" => email_request::form::<password_reset::Forgot>, Public;
     post "/password/forgot" => email_request::send::<password_reset::Forgot>, Public;
     get "/setup/{token}" => setup::form, Public;
@@ -344,6 +358,7 @@ mod tests {
             } else if path == "/healthz"
                 || path == "/readyz"
                 || path == "/login"
+                || path.starts_with("/login/oidc")
                 || path.starts_with("/password/")
                 || path.starts_with("/setup/")
                 || path == "/links"

@@ -83,8 +83,17 @@ pub async fn carry(
     let carried = serde_urlencoded::to_string(&fields).unwrap_or_default();
     let l = locale(req.request(), None);
     tracing::info!("staff form posted after the session ended: kept for after sign-in");
+    let state = req.app_data::<web::Data<super::AppState>>().cloned();
+    let ways = match &state {
+        Some(s) => super::login::ways(s),
+        None => view::Ways {
+            provider: None,
+            passwords: true,
+        },
+    };
     let page = view::login_carrying(
         l,
+        ways,
         super::response::chosen_lang(req.request()),
         "",
         None,

@@ -29,7 +29,7 @@ pub struct SetupForm {
 }
 
 /// The link's token hashed, if the link may create the first admin now.
-async fn open_link(state: &AppState, path: &str) -> AppResult<Option<String>> {
+pub(super) async fn open_link(state: &AppState, path: &str) -> AppResult<Option<String>> {
     if !token::well_formed(path) {
         return Ok(None);
     }
@@ -42,11 +42,22 @@ async fn open_link(state: &AppState, path: &str) -> AppResult<Option<String>> {
     Ok(open.then_some(hash))
 }
 
-fn page(req: &HttpRequest, status: StatusCode, typed: &Typed<'_>) -> HttpResponse {
+fn page(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    typed: &Typed<'_>,
+) -> HttpResponse {
     let l = locale(req, None);
     let action = with_lang(req.path(), chosen_lang(req));
     let switch = with_lang(req.path(), Some(l.other()));
-    html(status, view::setup(l, &action, &switch, typed))
+    // with single sign-on, the admin can be the holder's identity at the provider
+    let sso_href = with_lang(&format!("{}/oidc", req.path()), chosen_lang(req));
+    let typed = Typed {
+        sso: state.sso.as_ref().map(|s| (s.name(), sso_href.as_str())),
+        ..*typed
+    };
+    html(status, view::setup(l, &action, &switch, &typed))
 }
 
 /// `GET /setup/{token}`
@@ -56,7 +67,7 @@ pub async fn form(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     Ok(match open_link(&state, &path).await? {
-        Some(_) => page(&req, StatusCode::OK, &Typed::default()),
+        Some(_) => page(&state, &req, StatusCode::OK, &Typed::default()),
         None => not_found_page(&req),
     })
 }
@@ -81,7 +92,7 @@ pub async fn create(
                 .into_iter()
                 .map(|(field, key)| (field, t(l, key).to_owned()))
                 .collect();
-            return Ok(again(&req, &f, &problems));
+            return Ok(again(&state, &req, &f, &problems));
         }
     };
     let password = f.password.clone();
@@ -105,20 +116,27 @@ pub async fn create(
         // the address has an account already (a supervisor's, say)
         Err(AppError::Invalid(_)) => {
             let problems = [("email", t(l, "users.error.exists").to_owned())];
-            Ok(again(&req, &f, &problems))
+            Ok(again(&state, &req, &f, &problems))
         }
         Err(e) => Err(e),
     }
 }
 
-fn again(req: &HttpRequest, f: &SetupForm, problems: &[(&'static str, String)]) -> HttpResponse {
+fn again(
+    state: &AppState,
+    req: &HttpRequest,
+    f: &SetupForm,
+    problems: &[(&'static str, String)],
+) -> HttpResponse {
     page(
+        state,
         req,
         StatusCode::UNPROCESSABLE_ENTITY,
         &Typed {
             name: &f.name,
             email: &f.email,
             problems,
+            sso: None,
         },
     )
 }

@@ -37,6 +37,7 @@ mod reminders;
 mod report;
 mod review_report;
 mod smtp_server;
+mod sso;
 mod staff;
 mod storage;
 mod texts;

@@ -2,6 +2,7 @@
 
 pub mod email_address;
 pub mod password;
+pub mod sso;
 pub mod text;
 pub mod throttle;
 pub mod token;

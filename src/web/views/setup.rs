@@ -1,4 +1,5 @@
-//! The first run's page (SPEC §15): the first admin's name, email and password. Pure.
+//! The first run's page (SPEC §15): the first admin's name, email and password, or their
+//! identity at the organisation's provider. Pure.
 
 use maud::{html, Markup};
 
@@ -14,6 +15,9 @@ pub struct Typed<'a> {
     pub email: &'a str,
     /// (field, reason) for each refused field.
     pub problems: &'a [(&'static str, String)],
+    /// With single sign-on: the provider's name and the link that creates the admin from the
+    /// holder's identity there (offered first).
+    pub sso: Option<(&'a str, &'a str)>,
 }
 
 /// `GET /setup/{token}` (and the same page again, 422, with the problems).
@@ -51,6 +55,10 @@ pub fn setup(l: Locale, action: &str, switch: &str, typed: &Typed<'_>) -> Markup
                         p { (t(l, "setup.problems")) }
                         ul { @for (f, why) in typed.problems { li { a href={ "#" (f) } { (why) } } } }
                     }
+                }
+                @if let Some((provider, href)) = typed.sso {
+                    p { (tf(l, "sso.setup.or", &[("provider", provider)])) }
+                    p.sso { a.button.primary href=(href) { (tf(l, "sso.setup.with", &[("provider", provider)])) } }
                 }
                 form method="post" action=(action) {
                     (field("name", t(l, "users.field.name"), "text", typed.name, "name"))

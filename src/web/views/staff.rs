@@ -45,24 +45,58 @@ pub fn message(l: Locale, title: &str, body: &str) -> Markup {
     )
 }
 
+/// The ways in that the sign-in page offers (SPEC §15).
+#[derive(Debug, Clone, Copy)]
+pub struct Ways<'a> {
+    /// The identity provider's name, when single sign-on is configured (offered first).
+    pub provider: Option<&'a str>,
+    /// Whether password sign-in (and reset) is on.
+    pub passwords: bool,
+}
+
 /// The sign-in form, keeping the typed email; `error` is the one generic message, `notice` a
 /// confirmation (the password was changed).
 /// `explicit`: the language chosen with `?lang=` (kept through the POST, and saved as the
 /// person's at sign-in); a negotiated language is neither.
 pub fn login(
     l: Locale,
+    ways: Ways<'_>,
     explicit: Option<Locale>,
     email: &str,
     error: Option<&str>,
     notice: Option<&str>,
 ) -> Markup {
-    login_page(l, explicit, email, error, notice, None)
+    login_page(l, ways, explicit, email, error, notice, None)
+}
+
+/// Why single sign-on did not sign the person in, with the way to start again.
+pub fn sso_refused(l: Locale, why: &str, again: &str) -> Markup {
+    simple(
+        l,
+        t(l, "sso.refused.title"),
+        why,
+        None,
+        html! { p { a.button.primary href=(again) { (t(l, "sso.refused.again")) } } },
+    )
+}
+
+/// Signed out of kam360, on the way to the provider's end-session page (the response's
+/// `Refresh` header goes there at once; the link is for when it does not).
+pub fn signed_out(l: Locale, provider: &str, end_session: &str) -> Markup {
+    simple(
+        l,
+        t(l, "sso.signed_out.title"),
+        &tf(l, "sso.signed_out.body", &[("provider", provider)]),
+        None,
+        html! { p { a.button.primary href=(end_session) { (tf(l, "sso.signed_out.continue", &[("provider", provider)])) } } },
+    )
 }
 
 /// The sign-in form after a session ended on a form: it carries what was typed (`path` the
 /// form's, `carried` its fields, url-encoded) through the sign-in.
 pub fn login_carrying(
     l: Locale,
+    ways: Ways<'_>,
     explicit: Option<Locale>,
     email: &str,
     error: Option<&str>,
@@ -70,7 +104,15 @@ pub fn login_carrying(
     carried: &str,
 ) -> Markup {
     let notice = (error.is_none()).then(|| t(l, "staff.session_ended"));
-    login_page(l, explicit, email, error, notice, Some((path, carried)))
+    login_page(
+        l,
+        ways,
+        explicit,
+        email,
+        error,
+        notice,
+        Some((path, carried)),
+    )
 }
 
 /// After signing in with a carried form: one press sends it on with the new session's token.
@@ -107,6 +149,7 @@ pub fn resume(l: Locale, path: &str, fields: &[(String, String)], csrf: &str) ->
 
 fn login_page(
     l: Locale,
+    ways: Ways<'_>,
     explicit: Option<Locale>,
     email: &str,
     error: Option<&str>,
@@ -134,6 +177,15 @@ fn login_page(
                 @if let Some(n) = notice {
                     div.status role="status" { p { (n) } }
                 }
+                @if let Some(provider) = ways.provider {
+                    p.sso {
+                        a.button.primary href=(match explicit { Some(x) => format!("/login/oidc?lang={}", x.as_str()), None => "/login/oidc".to_owned() }) {
+                            (tf(l, "sso.signin", &[("provider", provider)]))
+                        }
+                    }
+                    @if ways.passwords { h2.or { (t(l, "sso.or_password")) } }
+                }
+                @if ways.passwords {
                 form method="post" action=(action) {
                     @if let Some((path, carried)) = carrying {
                         input type="hidden" name="resume_to" value=(path);
@@ -150,6 +202,7 @@ fn login_page(
                     div.actions { button.primary type="submit" { (t(l, "staff.signin")) } }
                 }
                 p { a href="/password/forgot" { (t(l, "staff.forgot")) } }
+                }
             }
         },
     )
