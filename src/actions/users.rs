@@ -148,8 +148,24 @@ pub fn send_invitation(
     }
     let inviter = db::people::find(conn, actor)?.name;
     let locale = db::accounts::locale_of(conn, person_id)?.unwrap_or(Locale::Zh);
-    let (hash, link) =
-        super::password_reset::new_link(conn, mail, person_id, now, invitation_valid_for())?;
+    let settings = mail.settings;
+    // with single sign-on as the only way in, the invitation is the provider's sign-in (its
+    // cause a fresh random key, so that a new invitation is a new message)
+    let sso = (!settings.auth.local_passwords && settings.oidc.enabled())
+        .then(|| settings.oidc.display_name());
+    let (hash, link) = match &sso {
+        Some(_) => (
+            crate::domain::security::token::issue().hash,
+            format!(
+                "{}/login/oidc?lang={}",
+                settings.base_url(),
+                locale.as_str()
+            ),
+        ),
+        None => {
+            super::password_reset::new_link(conn, mail, person_id, now, invitation_valid_for())?
+        }
+    };
     mail.queue(
         conn,
         Recipient::new(&account.email, &account.name, locale),
@@ -159,6 +175,7 @@ pub fn send_invitation(
             inviter: &inviter,
             link: &link,
             valid_days: invitation_valid_for().num_days(),
+            sso: sso.as_deref(),
         },
         now,
     )?;

@@ -83,6 +83,9 @@ pub struct InviteMail<'a> {
     pub inviter: &'a str,
     pub link: &'a str,
     pub valid_days: i64,
+    /// The identity provider's name when staff sign in only through it (SPEC §15): the link
+    /// is then the provider's sign-in, not a password's.
+    pub sso: Option<&'a str>,
 }
 
 /// The invited role in the recipient's language, and where to sign in.

@@ -25,6 +25,7 @@ pub fn is_staff_path(path: &str) -> bool {
         || path.starts_with("/static/")
         || path.starts_with("/password/")
         || path.starts_with("/setup/")
+        || path.starts_with("/login/oidc")
         || matches!(path, "/login" | "/links" | "/healthz" | "/readyz"))
 }
 

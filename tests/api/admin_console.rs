@@ -1013,7 +1013,174 @@ async fn the_sample_file_downloads_and_imports(app: TestApp) {
     assert_eq!(r.status(), 404);
 }
 
+/// Issue #23: an invitation's link works for 7 days and not a minute more; the invitee is told
+/// what to do, and the admin's fresh invitation works.
+async fn an_invitation_past_its_seven_days_no_longer_works(app: TestApp) {
+    let admin = Console::new(&app).await;
+    let (s, _) = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "late@t.cn"),
+                ("name", "Late Comer"),
+                ("role", "supervisor"),
+                ("locale", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303);
+    dispatch_all_pending_emails(&app).await;
+    let invitations = |app: &TestApp| -> Vec<String> {
+        app.mail_files()
+            .iter()
+            .map(|p| crate::helpers::read_mail(p))
+            .filter(|m| m.to == "late@t.cn")
+            .map(|m| crate::helpers::link_in_mail(&m.text, "/password/reset/"))
+            .collect()
+    };
+    let link = invitations(&app).pop().expect("the invitation");
+    // the link's clock moved: a minute before its 7 days it works, a minute after it does not
+    let shift = |by: chrono::TimeDelta| {
+        app.write(move |c| {
+            use diesel::prelude::*;
+            use kam360::db::schema::password_resets as r;
+            let (from, to): (chrono::NaiveDateTime, chrono::NaiveDateTime) =
+                r::table.select((r::created_at, r::expires_at)).first(c)?;
+            diesel::update(r::table)
+                .set((r::created_at.eq(from - by), r::expires_at.eq(to - by)))
+                .execute(c)?;
+            Ok(())
+        })
+        .expect("age the link")
+    };
+    let lasts = app
+        .read(|c| {
+            use diesel::prelude::*;
+            use kam360::db::schema::password_resets as r;
+            let (from, to): (chrono::NaiveDateTime, chrono::NaiveDateTime) =
+                r::table.select((r::created_at, r::expires_at)).first(c)?;
+            Ok(to - from)
+        })
+        .expect("the link");
+    assert_eq!(lasts, chrono::TimeDelta::days(7));
+    shift(lasts - chrono::TimeDelta::minutes(1));
+    assert_eq!(app.get_text(&format!("{link}?lang=en")).await.0, 200);
+    shift(chrono::TimeDelta::minutes(2));
+    let (s, page) = app.get_text(&format!("{link}?lang=en")).await;
+    assert_eq!(s, 410);
+    assert!(
+        page.contains("an invitation's link works once, for 7 days")
+            && page.contains("ask your administrator to send the invitation again"),
+        "{page}"
+    );
+    let chosen = app
+        .post_form(
+            &format!("{link}?lang=en"),
+            &[
+                ("password", "three unrelated words"),
+                ("confirm", "three unrelated words"),
+            ],
+        )
+        .await;
+    assert_eq!(chosen.status(), 410, "a late password is not taken");
+    let refused = crate::helpers::new_client()
+        .post(format!("{}/login", app.address))
+        .form(&[
+            ("email", "late@t.cn"),
+            ("password", "three unrelated words"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(refused.status(), 401);
+    let (_, list) = admin.get("/admin/users?lang=en").await;
+    assert!(list.contains(">invited<"), "still invited");
+    // the admin sends it again: the new link works
+    let person = app
+        .read(|c| Ok(db::people::find_by_email(c, "late@t.cn")?.expect("late").id))
+        .expect("person");
+    let (s, _) = admin
+        .post(&format!("/admin/users/{person}/invite"), &[])
+        .await;
+    assert_eq!(s, 303);
+    dispatch_all_pending_emails(&app).await;
+    let fresh = invitations(&app)
+        .into_iter()
+        .find(|l| *l != link)
+        .expect("a fresh invitation");
+    assert_eq!(app.get_text(&format!("{fresh}?lang=en")).await.0, 200);
+}
+
+/// Issue #23: an admin disabled by another while signed in loses the console at their next
+/// request, and a form they send then does nothing.
+async fn a_disabled_admin_s_live_session_ends_on_the_console(app: TestApp) {
+    let first = Console::new(&app).await;
+    let second = Console {
+        app: &app,
+        staff: app.staff("second@t.cn", Role::Admin).await,
+    };
+    assert_eq!(second.get("/admin/users").await.0, 200);
+    let person = app
+        .read(|c| {
+            Ok(db::people::find_by_email(c, "second@t.cn")?
+                .expect("second")
+                .id)
+        })
+        .expect("person");
+    let (s, _) = first
+        .post(&format!("/admin/users/{person}/disable"), &[])
+        .await;
+    assert_eq!(s, 303);
+    // the next page: the sign-in, not the console
+    let r = second
+        .staff
+        .client
+        .get(format!("{}/admin/users", app.address))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login");
+    // a form posted with the old session changes nothing (it is carried to a sign-in page)
+    let cycles_before = app
+        .read(|c| Ok(db::cycles::list(c)?.len()))
+        .expect("cycles");
+    let closes = future(14).to_string();
+    let (s, to) = second
+        .post(
+            "/admin/cycles",
+            &[
+                ("name", "Made by a disabled admin"),
+                ("closes_at", &closes),
+                ("min_group_size", "3"),
+                ("time_zone", "Asia/Shanghai"),
+                ("nominations", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!((s, to.as_str()), (303, "/login"), "the session is over");
+    assert_eq!(
+        app.read(|c| Ok(db::cycles::list(c)?.len()))
+            .expect("cycles"),
+        cycles_before
+    );
+    let (s, to) = second
+        .post(&format!("/admin/users/{person}/enable"), &[])
+        .await;
+    assert_eq!(
+        (s, to.as_str()),
+        (303, "/login"),
+        "nor can they enable themselves"
+    );
+    let account = app
+        .read(|c| Ok(db::accounts::find_by_email(c, "second@t.cn")?.expect("a")))
+        .expect("account");
+    assert!(account.disabled);
+}
+
 both_backends!(
+    an_invitation_past_its_seven_days_no_longer_works,
+    a_disabled_admin_s_live_session_ends_on_the_console,
     each_kam_is_one_line_that_opens,
     the_sample_file_downloads_and_imports,
     a_cycle_is_created_refused_fields_keep_what_was_typed,

@@ -647,6 +647,56 @@ async fn passwords_switched_off_leave_single_sign_on_and_the_setup_link() {
     // the link is used up, and there is an admin now
     assert_eq!(app.get(&format!("/setup/{token}")).await.status(), 404);
     assert_eq!(app.get(&format!("/setup/{token}/oidc")).await.status(), 404);
+
+    // the admin invites a supervisor: the invitation is the provider's sign-in, not a password
+    let (_, users) = app_get(&b, &app, "/admin/users?lang=en").await;
+    let csrf = crate::helpers::csrf_of(&users);
+    let invited = b
+        .client
+        .post(format!("{}/admin/users", app.address))
+        .header("origin", &app.address)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "new.boss@t.cn"),
+            ("name", "New Boss"),
+            ("role", "supervisor"),
+            ("locale", "en"),
+        ])
+        .send()
+        .await
+        .expect("invite");
+    assert_eq!(invited.status(), 303);
+    crate::helpers::dispatch_all_pending_emails(&app).await;
+    let mail = app
+        .mail_files()
+        .iter()
+        .map(|p| crate::helpers::read_mail(p))
+        .find(|m| m.to == "new.boss@t.cn")
+        .expect("the invitation");
+    assert!(
+        mail.text.contains("Sign in with your Test IdP account")
+            && !mail.text.contains("/password/reset/")
+            && !mail.html.contains("/password/reset/"),
+        "{}",
+        mail.text
+    );
+    let link = crate::helpers::link_in_mail(&mail.text, "/login/oidc");
+    let invitee = Browser::new();
+    let callback = format!("{}/login/oidc/callback", app.address);
+    let back = invitee
+        .through_idp(
+            &format!("{}{link}", app.address),
+            "new.boss@t.cn",
+            &callback,
+        )
+        .await;
+    assert_eq!(invitee.go(&back, None).await.status, 200);
+    assert!(signed_in(&invitee, &app).await);
+    let (_, users) = app_get(&b, &app, "/admin/users?lang=en").await;
+    assert!(
+        !users.contains(">invited<"),
+        "in use after the first sign-in"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,6 @@
 //! Single sign-on's rules (SPEC §15): why a sign-in through the identity provider is refused,
 //! which kam360 role a provider's claim grants, and what a verified identity may do here.
-//! The protocol itself (discovery, PKCE, the ID token's signature) is `crate::oidc`'s.
+//! The protocol itself (discovery, PKCE, the ID token's signature) is the `oidc` module's.
 
 use crate::domain::status::Role;
 
