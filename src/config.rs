@@ -79,9 +79,14 @@ impl OidcSettings {
             return Ok(());
         }
         let issuer = self.issuer.trim();
-        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-            .iter()
-            .any(|p| issuer.starts_with(p));
+        let loopback = issuer.strip_prefix("http://").is_some_and(|rest| {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            let host = match authority.strip_prefix("[::1]") {
+                Some(port) => return port.is_empty() || port.starts_with(':'),
+                None => authority.split(':').next().unwrap_or(authority),
+            };
+            host == "127.0.0.1" || host == "localhost"
+        });
         if !(issuer.starts_with("https://") || loopback) {
             anyhow::bail!("configuration: oidc.issuer must start with https:// (http:// only on this machine's loopback address)");
         }
@@ -450,5 +455,61 @@ impl Settings {
     /// Whether the public URL is https: cookies are then `Secure` (and the staff one `__Host-`).
     pub fn serves_https(&self) -> bool {
         self.base_url().starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oidc(issuer: &str, name: &str) -> OidcSettings {
+        OidcSettings {
+            issuer: issuer.into(),
+            client_id: "kam360".into(),
+            client_secret: String::new().into(),
+            scopes: vec!["openid".into()],
+            role_claim: String::new(),
+            provision: false,
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn the_provider_is_named_by_its_host_unless_named() {
+        let o = oidc("https://login.example.cn/realms/staff", "");
+        assert_eq!(o.display_name(), "login.example.cn");
+        assert_eq!(
+            oidc("https://x.cn", " Example SSO ").display_name(),
+            "Example SSO"
+        );
+        assert!(!oidc(" ", "").enabled());
+    }
+
+    #[test]
+    fn single_sign_on_settings_are_checked() {
+        assert!(oidc("", "").validate(true).is_ok(), "off");
+        assert!(oidc("", "").validate(false).is_err(), "no way in");
+        assert!(oidc("https://sso.example.cn", "").validate(false).is_ok());
+        assert!(
+            oidc("http://127.0.0.1:8081", "").validate(true).is_ok(),
+            "loopback"
+        );
+        assert!(oidc("http://sso.example.cn", "").validate(true).is_err());
+        assert!(oidc("http://[::1]:9000/x", "").validate(true).is_ok());
+        assert!(
+            oidc("http://127.0.0.1.evil.example", "")
+                .validate(true)
+                .is_err(),
+            "a host that only begins like the loopback address"
+        );
+        let mut no_client = oidc("https://sso.example.cn", "");
+        no_client.client_id = " ".into();
+        assert!(no_client.validate(true).is_err());
+        let mut bad_scope = oidc("https://sso.example.cn", "");
+        bad_scope.scopes = vec!["openid email".into()];
+        assert!(bad_scope.validate(true).is_err());
+        assert!(oidc("https://sso.example.cn", "A\u{202e}B")
+            .validate(true)
+            .is_err());
     }
 }

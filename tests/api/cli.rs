@@ -414,6 +414,41 @@ fn bad_configuration_is_refused_in_one_line() {
         "{}",
         err(&o)
     );
+    // single sign-on: no way in without passwords or a provider, a provider over plain http,
+    // and the scopes as a list from the environment (SPEC §15)
+    let run = |vars: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kam360"));
+        c.arg("migrate")
+            .current_dir(dir.path())
+            .env("KAM360__DATABASE__URL", sqlite(dir.path()));
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        c.output().expect("run")
+    };
+    let o = run(&[("KAM360__AUTH__LOCAL_PASSWORDS", "false")]);
+    assert!(
+        !o.status.success()
+            && err(&o).contains("auth.local_passwords = false needs single sign-on"),
+        "{}",
+        err(&o)
+    );
+    let o = run(&[
+        ("KAM360__OIDC__ISSUER", "http://sso.example.cn"),
+        ("KAM360__OIDC__CLIENT_ID", "kam360"),
+    ]);
+    assert!(
+        !o.status.success() && err(&o).contains("oidc.issuer must start with https://"),
+        "{}",
+        err(&o)
+    );
+    let o = run(&[
+        ("KAM360__OIDC__ISSUER", "https://sso.example.cn"),
+        ("KAM360__OIDC__CLIENT_ID", "kam360"),
+        ("KAM360__OIDC__SCOPES", "openid,email,groups"),
+        ("KAM360__AUTH__LOCAL_PASSWORDS", "false"),
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
 }
 
 #[test]

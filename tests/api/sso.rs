@@ -732,3 +732,107 @@ async fn an_unreachable_provider_is_said_so() {
     let (_, login) = plain.get_text("/login?lang=en").await;
     assert!(!login.contains("Sign in with"));
 }
+
+/// The whole sign-in and sign-out in Chromium, through the provider's own pages: the page's
+/// strict policy lets forms go only to kam360, so the browser must still reach the provider
+/// and come back at each step. kam360's pages on the way pass axe and the Nu checker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_signs_in_and_out_through_the_provider_in_chromium() {
+    use crate::accessibility::assert_axe_clean;
+    use crate::chromium::{click, set_viewport, shot, start_browser, until};
+    use fantoccini::Locator;
+    let Some((app, idp)) = app_with_idp(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    account(&app, "li.ming@t.cn", Role::Supervisor);
+    let base = app.address.clone();
+    for (lang, width) in [("zh", 360), ("en", 1280)] {
+        set_viewport(&c, width, 800).await;
+        c.goto(&format!("{base}/login?lang={lang}"))
+            .await
+            .expect("open");
+        assert_axe_clean(&c, &format!("sign-in with single sign-on ({lang})")).await;
+        shot(&c, &format!("staff-login-sso-{lang}-{width}")).await;
+    }
+    // a stale callback's page
+    c.goto(&format!(
+        "{base}/login/oidc/callback?code=x&state=y&lang=en"
+    ))
+    .await
+    .expect("open");
+    assert_axe_clean(&c, "a refused single sign-on").await;
+    shot(&c, "sso-refused-en").await;
+
+    c.goto(&format!("{base}/login?lang=en"))
+        .await
+        .expect("open");
+    click(&c, Locator::LinkText("Sign in with Test IdP")).await;
+    until(
+        &c,
+        &format!("return location.href.startsWith('{}')", idp.issuer),
+        "the provider's page",
+    )
+    .await;
+    c.find(Locator::Css("input[name='login']"))
+        .await
+        .expect("login")
+        .send_keys("li.ming@t.cn")
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name='password']"))
+        .await
+        .expect("password")
+        .send_keys("any")
+        .await
+        .expect("type");
+    click(&c, Locator::Css("button[type='submit']")).await;
+    // the consent, then back at kam360 with a session
+    until(
+        &c,
+        "return document.querySelector(\"input[value='consent']\") !== null || location.pathname === '/'",
+        "the consent or kam360",
+    )
+    .await;
+    if c.current_url()
+        .await
+        .expect("url")
+        .as_str()
+        .starts_with(&idp.issuer)
+    {
+        click(&c, Locator::Css("button[type='submit']")).await;
+    }
+    until(
+        &c,
+        &format!("return location.href === '{base}/'"),
+        "kam360's home",
+    )
+    .await;
+    assert!(c.source().await.expect("page").contains("Staff Member"));
+    // sign-out: kam360's page, then the provider's confirmation, then kam360's sign-in
+    click(&c, Locator::Css("form[action='/logout'] button")).await;
+    until(
+        &c,
+        "return document.querySelector(\"button[name='logout']\") !== null",
+        "the provider's sign-out page",
+    )
+    .await;
+    click(&c, Locator::Css("button[name='logout']")).await;
+    until(
+        &c,
+        &format!("return location.href.startsWith('{base}/login')"),
+        "back at kam360's sign-in",
+    )
+    .await;
+    c.goto(&format!("{base}/")).await.expect("open");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .starts_with(&format!("{base}/login")),
+        "signed out of kam360"
+    );
+}
