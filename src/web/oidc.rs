@@ -4,7 +4,7 @@
 //! an HttpOnly cookie and must match the callback's; its flow is used once. Every refusal is a
 //! page that says why, in the person's language, with the way to start again.
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::TimeDelta;
@@ -32,18 +32,10 @@ fn flow_cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-/// The cookie that ties the callback to the browser that began the sign-in. `SameSite=Lax`:
-/// the provider's redirect back is a top-level navigation from its site.
+/// The cookie that ties the callback to the browser that began the sign-in (`SameSite=Lax`:
+/// the provider's redirect back is a top-level navigation from its site).
 fn flow_cookie(state: &AppState, value: String, lasts: TimeDelta) -> Cookie<'static> {
-    Cookie::build(flow_cookie_name(state), value)
-        .path("/")
-        .http_only(true)
-        .secure(state.settings.serves_https())
-        .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::seconds(
-            lasts.num_seconds().max(0),
-        ))
-        .finish()
+    super::staff::private_cookie(state, flow_cookie_name(state), value, lasts)
 }
 
 fn with_cookie(mut res: HttpResponse, cookie: &Cookie<'_>) -> AppResult<HttpResponse> {

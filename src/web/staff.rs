@@ -30,7 +30,19 @@ pub(super) fn session_cookie(
     value: String,
     max_age: TimeDelta,
 ) -> Cookie<'static> {
-    Cookie::build(cookie_name(state), value)
+    private_cookie(state, cookie_name(state), value, max_age)
+}
+
+/// A cookie only this site's requests carry and no script reads: HttpOnly, `Secure` over
+/// https, `SameSite=Lax` (sent on a top-level navigation from another site, such as the
+/// identity provider's redirect back), for the whole site.
+pub(super) fn private_cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age: TimeDelta,
+) -> Cookie<'static> {
+    Cookie::build(name, value)
         .path("/")
         .http_only(true)
         .secure(state.settings.serves_https())

@@ -164,8 +164,15 @@ impl Browser {
 
     /// Signs in at the provider as `login` from wherever kam360 sent the browser, answers the
     /// consent, and stops at kam360's callback (not yet delivered).
-    async fn through_idp(&self, start: &str, login: &str, callback: &str) -> String {
-        let mut landed = self.go(start, Some(callback)).await;
+    async fn through_idp(&self, app: &TestApp, start: &str, login: &str) -> String {
+        let callback = format!("{}/login/oidc/callback", app.address);
+        let callback = callback.as_str();
+        let start = if start.starts_with("http") {
+            start.to_owned()
+        } else {
+            format!("{}{start}", app.address)
+        };
+        let mut landed = self.go(&start, Some(callback)).await;
         for _ in 0..4 {
             if landed.status == 0 {
                 return landed.url;
@@ -189,10 +196,7 @@ impl Browser {
 
     /// The whole sign-in as `login`: kam360's page after the callback.
     async fn sign_in(&self, app: &TestApp, login: &str) -> Landed {
-        let callback = format!("{}/login/oidc/callback", app.address);
-        let back = self
-            .through_idp(&format!("{}/login/oidc", app.address), login, &callback)
-            .await;
+        let back = self.through_idp(app, "/login/oidc", login).await;
         self.go(&back, None).await
     }
 }
@@ -376,11 +380,7 @@ async fn a_replayed_or_planted_callback_is_refused() {
     let callback = format!("{}/login/oidc/callback", app.address);
     let b = Browser::new();
     let back = b
-        .through_idp(
-            &format!("{}/login/oidc?lang=en", app.address),
-            "li.ming@t.cn",
-            &callback,
-        )
+        .through_idp(&app, "/login/oidc?lang=en", "li.ming@t.cn")
         .await;
     // another browser delivers it (a sign-in planted in someone else's browser): refused, and
     // the flow stays the rightful browser's
@@ -418,13 +418,7 @@ async fn a_replayed_or_planted_callback_is_refused() {
 
     // a flow older than ten minutes is refused
     let late = Browser::new();
-    let back = late
-        .through_idp(
-            &format!("{}/login/oidc", app.address),
-            "li.ming@t.cn",
-            &callback,
-        )
-        .await;
+    let back = late.through_idp(&app, "/login/oidc", "li.ming@t.cn").await;
     app.write(|c| {
         use db::schema::sign_in_flows as f;
         diesel::update(f::table)
@@ -477,13 +471,8 @@ async fn the_provider_s_tokens_are_checked() {
             .await
             .expect("mischief");
         let b = Browser::new();
-        let callback = format!("{}/login/oidc/callback", app.address);
         let back = b
-            .through_idp(
-                &format!("{}/login/oidc?lang=en", app.address),
-                "li.ming@t.cn",
-                &callback,
-            )
+            .through_idp(&app, "/login/oidc?lang=en", "li.ming@t.cn")
             .await;
         let refused = b.go(&back, None).await;
         assert_eq!(refused.status, 401, "{mischief}: {refused:?}");
@@ -632,12 +621,11 @@ async fn passwords_switched_off_leave_single_sign_on_and_the_setup_link() {
     assert_eq!(s, 200);
     assert!(setup.contains("Create it with Test IdP"), "{setup}");
     let b = Browser::new();
-    let callback = format!("{}/login/oidc/callback", app.address);
     let back = b
         .through_idp(
-            &format!("{}/setup/{token}/oidc?lang=en", app.address),
+            &app,
+            &format!("/setup/{token}/oidc?lang=en"),
             "first.admin@t.cn",
-            &callback,
         )
         .await;
     let landed = b.go(&back, None).await;
@@ -682,14 +670,7 @@ async fn passwords_switched_off_leave_single_sign_on_and_the_setup_link() {
     );
     let link = crate::helpers::link_in_mail(&mail.text, "/login/oidc");
     let invitee = Browser::new();
-    let callback = format!("{}/login/oidc/callback", app.address);
-    let back = invitee
-        .through_idp(
-            &format!("{}{link}", app.address),
-            "new.boss@t.cn",
-            &callback,
-        )
-        .await;
+    let back = invitee.through_idp(&app, &link, "new.boss@t.cn").await;
     assert_eq!(invitee.go(&back, None).await.status, 200);
     assert!(signed_in(&invitee, &app).await);
     let (_, users) = app_get(&b, &app, "/admin/users?lang=en").await;
