@@ -9,8 +9,8 @@
 //!
 //! Seeds a launched cycle whose raters are the known `/links` addresses and as many staff
 //! accounts (the known sign-in and reset addresses), then sends `--samples` requests of each
-//! kind for known and for unknown addresses, interleaved (known, unknown, known, …) so that any
-//! drift of the machine falls on both alike. Every request has its own address and its own
+//! kind for known and for unknown addresses, interleaved in pairs whose order alternates, so
+//! that any drift of the machine falls on both alike. Every request has its own address and its own
 //! client address (`X-Forwarded-For` from a trusted proxy), so no throttle answers instead of
 //! the endpoint. A sign-in is a wrong password for a known account against any password for an
 //! unknown address: the question is whether the account exists.
@@ -123,8 +123,15 @@ fn main() {
             };
             let mut jobs = Vec::new();
             for i in 0..samples {
-                jobs.push((true, known_addr[i % known_addr.len()].clone(), i));
-                jobs.push((false, format!("nobody{i}-{path}@nowhere.test").replace('/', ""), i));
+                let k = (true, known_addr[i % known_addr.len()].clone(), i);
+                let u = (false, format!("nobody{i}-{path}@nowhere.test").replace('/', ""), i);
+                // each goes first half of the time, so that what one request leaves behind
+                // (a commit, a checkpoint) does not always fall on the same kind
+                if i % 2 == 0 {
+                    jobs.extend([k, u]);
+                } else {
+                    jobs.extend([u, k]);
+                }
             }
             let mut known = Vec::new();
             let mut unknown = Vec::new();
