@@ -41,6 +41,8 @@ struct Args {
     links: usize,
     /// Which measurements to run (all by default); e.g. `get` alone while profiling.
     phases: Vec<String>,
+    /// The database pool's size (`database.pool_size`, 8 by default).
+    pool: Option<u32>,
 }
 
 fn args() -> Args {
@@ -50,6 +52,7 @@ fn args() -> Args {
         rounds: 3,
         connections: 64,
         links: 0,
+        pool: None,
         phases: ["ceiling", "render", "get", "save", "submit", "raw"]
             .map(String::from)
             .to_vec(),
@@ -65,6 +68,7 @@ fn args() -> Args {
             "--connections" => a.connections = val.parse().expect("--connections N"),
             "--links" => a.links = val.parse().expect("--links N"),
             "--phases" => a.phases = val.split(',').map(String::from).collect(),
+            "--pool" => a.pool = Some(val.parse().expect("--pool N")),
             other => panic!("unknown argument {other}"),
         }
         i += 2;
@@ -374,6 +378,9 @@ async fn main() {
     settings.database.url = url.clone().into();
     settings.server.public_base_url = format!("http://127.0.0.1:{port}");
     settings.email.file_dir = dir.path().join("mail");
+    if let Some(n) = a.pool {
+        settings.database.pool_size = n;
+    }
     let counter = db::StatementCounter::default();
     let db = Db::connect_counting(&url, settings.database.pool_size, Some(counter.clone()))
         .expect("connect");
