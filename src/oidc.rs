@@ -112,9 +112,17 @@ impl Provider {
     }
 
     async fn metadata(&self) -> Result<Arc<ProviderMetadataWithLogout>, Refusal> {
+        self.discover(DISCOVERY_TTL).await
+    }
+
+    /// The provider's discovery document and keys, read again when older than `max_age`.
+    async fn discover(
+        &self,
+        max_age: Duration,
+    ) -> Result<Arc<ProviderMetadataWithLogout>, Refusal> {
         let mut cached = self.discovered.lock().await;
         if let Some((at, m)) = cached.as_ref() {
-            if at.elapsed() < DISCOVERY_TTL {
+            if at.elapsed() < max_age {
                 return Ok(m.clone());
             }
         }
@@ -198,14 +206,21 @@ impl Provider {
             tracing::warn!("the provider's answer has no ID token");
             Refusal::Invalid
         })?;
-        let verifier = client.id_token_verifier();
-        let claims = token
-            .claims(&verifier, &Nonce::new(nonce.to_owned()))
-            .map_err(|e| {
-                let refusal = refusal_of(&e);
-                tracing::warn!(error = %e, reason = refusal.code(), "an ID token was refused");
-                refusal
-            })?;
+        let nonce = Nonce::new(nonce.to_owned());
+        let claims = match token.claims(&client.id_token_verifier(), &nonce) {
+            // the provider may have rotated its keys since they were read: read them again
+            // and check once more (only the provider's own token endpoint gave this token)
+            Err(ClaimsVerificationError::SignatureVerification(_)) => {
+                let fresh = self.discover(Duration::ZERO).await?;
+                token.claims(&self.client(&fresh).id_token_verifier(), &nonce)
+            }
+            checked => checked,
+        }
+        .map_err(|e| {
+            let refusal = refusal_of(&e);
+            tracing::warn!(error = %e, reason = refusal.code(), "an ID token was refused");
+            refusal
+        })?;
         let raw = token.to_string();
         let subject = claims.subject().clone();
         let mut email = verified_email(claims.email().map(|e| e.as_str()), claims.email_verified());

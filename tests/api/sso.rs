@@ -496,6 +496,17 @@ async fn the_provider_s_tokens_are_checked() {
     let b = Browser::new();
     assert_eq!(b.sign_in(&app, "li.ming@t.cn").await.status, 200);
     assert!(signed_in(&b, &app).await);
+    // the provider rotates its keys: kam360 (whose copy of them is fresh) reads them again
+    client
+        .post(format!("{}/_mischief", idp.issuer))
+        .body("rotated")
+        .send()
+        .await
+        .expect("mischief");
+    let b = Browser::new();
+    let landed = b.sign_in(&app, "li.ming@t.cn").await;
+    assert_eq!(landed.status, 200, "a rotated key: {landed:?}");
+    assert!(signed_in(&b, &app).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,9 @@
 // another application would send it:
 //   audience  — `aud` names another client;       expired — `exp` ten minutes ago;
 //   signature — signed with a key the provider never published (same `kid`);
-//   issuer    — `iss` is another provider;         none    — back to honest answers.
+//   issuer    — `iss` is another provider;         none    — back to honest answers;
+//   rotated   — the provider rotated its keys: tokens are signed with a new key (kid k2),
+//               which its JWKS now publishes beside the first.
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -49,6 +51,9 @@ const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extracta
 const signingJwk = { ...(await jose.exportJWK(privateKey)), kid: 'k1', use: 'sig', alg: 'RS256' };
 // a key the provider never publishes, with the same kid: a forged signature
 const { privateKey: forgedKey } = await jose.generateKeyPair('RS256', { extractable: true });
+// the key a rotation brings: published (beside the first) from the moment of the rotation
+const { privateKey: nextKey, publicKey: nextPublic } = await jose.generateKeyPair('RS256', { extractable: true });
+const nextJwk = { ...(await jose.exportJWK(nextPublic)), kid: 'k2', use: 'sig', alg: 'RS256' };
 void publicKey;
 
 let mischief = 'none';
@@ -95,6 +100,9 @@ provider.use(async (ctx, next) => {
     return;
   }
   await next();
+  if (ctx.path === '/jwks' && mischief === 'rotated' && ctx.body && ctx.body.keys) {
+    ctx.body = { keys: [...ctx.body.keys, nextJwk] };
+  }
   if (ctx.path === '/token' && mischief !== 'none' && ctx.body && ctx.body.id_token) {
     const claims = jose.decodeJwt(ctx.body.id_token);
     const now = Math.floor(Date.now() / 1000);
@@ -103,9 +111,11 @@ provider.use(async (ctx, next) => {
     if (mischief === 'expired') { claims.iat = now - 1200; claims.exp = now - 600; }
     if (mischief === 'issuer') claims.iss = 'https://impostor.example';
     if (mischief === 'signature') key = forgedKey;
+    const kid = mischief === 'rotated' ? 'k2' : 'k1';
+    if (mischief === 'rotated') key = nextKey;
     ctx.body = {
       ...ctx.body,
-      id_token: await new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(key),
+      id_token: await new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).sign(key),
     };
   }
 });
