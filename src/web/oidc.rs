@@ -155,6 +155,7 @@ pub async fn callback(
     };
     let l = flow.locale.unwrap_or(negotiated);
     let refuse = |refusal: Refusal, email: Option<&str>, reason: Option<&str>| {
+        tracing::warn!(reason = refusal.code(), "single sign-on refused");
         with_cookie(refused(l, &sso, refusal, email, reason), &forget)
     };
     if !q.error.is_empty() || q.code.is_empty() {
@@ -163,21 +164,13 @@ pub async fn callback(
         } else {
             &q.error_description
         };
-        let said: String = crate::domain::security::text::printable(said)
-            .chars()
-            .take(200)
-            .collect();
-        tracing::warn!(
-            reason = Refusal::ProviderSaidNo.code(),
-            "single sign-on refused"
-        );
+        let said: String = match crate::domain::security::text::printable(said).trim() {
+            "" => "—".to_owned(),
+            said => said.chars().take(200).collect(),
+        };
         return refuse(Refusal::ProviderSaidNo, None, Some(&said));
     }
     if q.iss.as_deref().is_some_and(|iss| !sso.is_issuer(iss)) {
-        tracing::warn!(
-            reason = Refusal::WrongIssuer.code(),
-            "single sign-on refused"
-        );
         return refuse(Refusal::WrongIssuer, None, None);
     }
     let identity = match sso.finish(&q.code, &flow.nonce, &flow.pkce_verifier).await {
@@ -288,7 +281,6 @@ async fn admit(
         })
         .await?;
     if let Err(refusal) = admitted {
-        tracing::warn!(reason = refusal.code(), "single sign-on refused");
         return Ok(Err(refusal));
     }
     let mut res = see_other("/".into());
