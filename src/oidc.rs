@@ -19,7 +19,8 @@ use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
 
 use crate::config::OidcSettings;
-use crate::domain::security::sso::Refusal;
+use crate::domain::security::sso::{role_from_claim, Refusal};
+use crate::domain::status::Role;
 
 /// How long discovery (the provider's endpoints and keys) is trusted before it is read again.
 const DISCOVERY_TTL: Duration = Duration::from_secs(300);
@@ -38,15 +39,15 @@ pub struct Started {
 /// A person the provider vouched for, from a verified ID token (and its user info).
 #[derive(Debug, Clone)]
 pub struct Identity {
-    pub subject: String,
     /// The verified address, lower-cased; `None` when the provider gave none or did not say it
     /// verified it.
     pub email: Option<String>,
+    /// The person's name, without control or text-direction characters, at most 200
+    /// characters; `None` when the provider gave none.
     pub name: Option<String>,
-    /// The values of the configured `role_claim` (empty without one, or when absent).
-    pub roles: Vec<String>,
-    /// Whether the configured `role_claim` was present at all.
-    pub role_claim_present: bool,
+    /// The role the configured `role_claim` names (`sso::role_from_claim`): `None` without a
+    /// `role_claim`, `Some(None)` when the claim is absent or names neither role.
+    pub claimed: Option<Option<Role>>,
     /// The raw ID token, the hint for the provider's end-session endpoint.
     pub id_token: String,
 }
@@ -104,11 +105,6 @@ impl Provider {
     /// Whether unknown people are created at their first sign-in.
     pub fn provisions(&self) -> bool {
         self.settings.provision
-    }
-
-    /// Whether roles follow a claim of the provider's.
-    pub fn maps_roles(&self) -> bool {
-        !self.settings.role_claim.trim().is_empty()
     }
 
     async fn metadata(&self) -> Result<Arc<ProviderMetadataWithLogout>, Refusal> {
@@ -249,25 +245,18 @@ impl Provider {
                 extra.extend(info.additional_claims().0.clone());
             }
         }
-        let (roles, role_claim_present) = match extra.get(role_claim) {
-            _ if role_claim.is_empty() => (Vec::new(), false),
-            None => (Vec::new(), false),
-            Some(serde_json::Value::String(s)) => (vec![s.clone()], true),
-            Some(serde_json::Value::Array(items)) => (
-                items
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect(),
-                true,
-            ),
-            Some(_) => (Vec::new(), true),
-        };
+        // a claim is a string or a list of strings
+        let claimed = (!role_claim.is_empty()).then(|| match extra.get(role_claim) {
+            Some(serde_json::Value::String(s)) => role_from_claim([s.as_str()]),
+            Some(serde_json::Value::Array(items)) => {
+                role_from_claim(items.iter().filter_map(serde_json::Value::as_str))
+            }
+            _ => None,
+        });
         Ok(Identity {
-            subject: subject.as_str().to_owned(),
             email,
-            name,
-            roles,
-            role_claim_present,
+            name: name.as_deref().and_then(clean_name),
+            claimed,
             id_token: raw,
         })
     }
@@ -333,6 +322,16 @@ type ProviderClient = openidconnect::Client<
     openidconnect::EndpointMaybeSet,
     openidconnect::EndpointMaybeSet,
 >;
+
+/// A name as a page or a mail header may show it, if anything is left of it.
+fn clean_name(n: &str) -> Option<String> {
+    let clean: String = n
+        .chars()
+        .filter(|c| !crate::domain::security::text::is_unsafe(*c))
+        .take(200)
+        .collect();
+    Some(clean.trim().to_owned()).filter(|n| !n.is_empty())
+}
 
 /// The address, lower-cased, only when the provider says it verified it.
 fn verified_email(email: Option<&str>, verified: Option<bool>) -> Option<String> {

@@ -106,9 +106,7 @@ pub fn create_first_admin(
     who: &Vouched<'_>,
     now: NaiveDateTime,
 ) -> AppResult<PersonId> {
-    if db::accounts::any_admin(conn)? || !db::setup_links::take(conn, setup_hash, now)? {
-        return Err(AppError::NotFound);
-    }
+    super::setup::use_up(conn, setup_hash, now)?;
     let person = match db::accounts::find_by_email(conn, who.email.as_str())? {
         Some(a) => {
             db::accounts::set_role(conn, &a.person_id, Role::Admin, now)?;

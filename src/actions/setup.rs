@@ -41,6 +41,19 @@ pub fn is_open(conn: &mut AnyConnection, token_hash: &str, now: NaiveDateTime) -
     Ok(!has_admin(conn)? && db::setup_links::is_live(conn, token_hash, now)?)
 }
 
+/// Uses the link up to create the first admin (with a password, or from the identity
+/// provider's sign-in).
+///
+/// # Errors
+///
+/// `NotFound` once an admin exists or when the link is not live.
+pub fn use_up(conn: &mut AnyConnection, token_hash: &str, now: NaiveDateTime) -> AppResult<()> {
+    if has_admin(conn)? || !db::setup_links::take(conn, token_hash, now)? {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
 /// Creates the first admin with the password they chose (hashed by the caller) and uses the
 /// link up; audited.
 ///
@@ -56,8 +69,6 @@ pub fn create_admin(
     password_hash: &str,
     now: NaiveDateTime,
 ) -> AppResult<PersonId> {
-    if has_admin(conn)? || !db::setup_links::take(conn, token_hash, now)? {
-        return Err(AppError::NotFound);
-    }
+    use_up(conn, token_hash, now)?;
     super::users::add_with_hash(conn, email, name, Role::Admin, password_hash, now)
 }

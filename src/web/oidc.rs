@@ -17,7 +17,7 @@ use crate::actions::{oidc, sign_in};
 use crate::db::{self, sign_in_flows::Flow};
 use crate::domain::locale::Locale;
 use crate::domain::security::email_address::EmailAddress;
-use crate::domain::security::sso::{role_from_claim, Refusal};
+use crate::domain::security::sso::Refusal;
 use crate::domain::security::{password as passwords, token};
 use crate::error::{AppError, AppResult};
 use crate::i18n::tf;
@@ -223,20 +223,9 @@ async fn admit(
     };
     let name = identity
         .name
-        .as_deref()
-        .map(|n| {
-            n.chars()
-                .filter(|c| !crate::domain::security::text::is_unsafe(*c))
-                .take(200)
-                .collect::<String>()
-                .trim()
-                .to_owned()
-        })
-        .filter(|n| !n.is_empty())
+        .clone()
         .unwrap_or_else(|| email.as_str().to_owned());
-    let claimed = sso
-        .maps_roles()
-        .then(|| role_from_claim(identity.roles.iter().map(String::as_str)));
+    let claimed = identity.claimed;
     let old = req
         .cookie(cookie_name(state))
         .map(|c| token::hash(c.value()));
