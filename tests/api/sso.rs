@@ -827,4 +827,69 @@ async fn a_supervisor_signs_in_and_out_through_the_provider_in_chromium() {
             .starts_with(&format!("{base}/login")),
         "signed out of kam360"
     );
+
+    // the invitation when the provider is the only way in, in both languages: axe, the Nu
+    // checker, and its button on a phone's first screen
+    let mut sso_only = (*app.settings).clone();
+    sso_only.auth.local_passwords = false;
+    let templates = app.templates.clone();
+    app.write(move |conn| {
+        users::add(conn, "admin@t.cn", "Admin", Role::Admin, db::now())?;
+        let actor = db::people::find_by_email(conn, "admin@t.cn")?
+            .expect("admin")
+            .id;
+        for (email, locale) in [
+            ("zh.boss@t.cn", kam360::domain::locale::Locale::Zh),
+            ("en.boss@t.cn", kam360::domain::locale::Locale::En),
+        ] {
+            let address = kam360::domain::security::email_address::EmailAddress::parse(email)
+                .expect("address");
+            users::invite(
+                conn,
+                kam360::actions::Mail::new(&templates, &sso_only),
+                users::Invitee {
+                    email: &address,
+                    name: "New Boss",
+                    role: Role::Supervisor,
+                    locale,
+                },
+                &actor,
+                db::now(),
+            )?;
+        }
+        Ok(())
+    })
+    .expect("invitations");
+    crate::helpers::dispatch_all_pending_emails(&app).await;
+    let pages = tempfile::tempdir().expect("dir");
+    for to in ["zh.boss@t.cn", "en.boss@t.cn"] {
+        let mail = app
+            .mail_files()
+            .iter()
+            .map(|p| crate::helpers::read_mail(p))
+            .find(|m| m.to == to)
+            .expect("the invitation");
+        assert!(
+            mail.text.contains("/login/oidc?lang=") && !mail.text.contains("/password/"),
+            "{}",
+            mail.text
+        );
+        let page = pages.path().join(format!("{to}.html"));
+        std::fs::write(&page, &mail.html).expect("page");
+        set_viewport(&c, 360, 740).await;
+        c.goto(&format!("file://{}", page.display()))
+            .await
+            .expect("open");
+        let bottom = c
+            .execute(
+                "return document.querySelector('a.button').getBoundingClientRect().bottom;",
+                vec![],
+            )
+            .await
+            .expect("button")
+            .as_f64()
+            .unwrap_or(f64::MAX);
+        assert!(bottom <= 600.0, "{to}: the button ends at {bottom} px");
+        assert_axe_clean(&c, &format!("the single sign-on invitation to {to}")).await;
+    }
 }
