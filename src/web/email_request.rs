@@ -4,6 +4,7 @@
 //! transaction, and the pages for each refusal; the neutral answer is the caller's page. The
 //! origin was checked before ([`super::guard`]).
 
+use crate::web::extractors::Visitor;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
@@ -78,8 +79,7 @@ pub async fn form<R: EmailRequest>(state: web::Data<AppState>, req: HttpRequest)
 /// `POST`: runs one request; the neutral answer when the action ran (whatever it found to
 /// do), a refusal's page otherwise.
 pub async fn send<R: EmailRequest>(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     form: web::Form<AddressForm>,
 ) -> AppResult<HttpResponse> {
     let start = std::time::Instant::now();

@@ -23,14 +23,61 @@ use crate::error::{AppError, AppResult};
 
 type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
 
-/// Any signed-in staff member.
-pub struct Staff(pub StaffSession);
+/// Staff handler arguments, one per role a route admits. Each is `(session, state, req, l)`:
+/// the signed-in session, the app state, the request and the page's language, so that no
+/// handler re-derives them.
+macro_rules! signed {
+    ($($(#[$doc:meta])* $name:ident => $role:expr;)+) => {$(
+        $(#[$doc])*
+        pub struct $name(
+            pub StaffSession,
+            pub web::Data<AppState>,
+            pub HttpRequest,
+            pub Locale,
+        );
 
-/// A signed-in admin.
-pub struct Admin(pub StaffSession);
+        impl $name {
+            /// The request and its session, as pages and the admin runner take them.
+            pub fn asker(&self) -> StaffRequest<'_> {
+                StaffRequest::new(&self.2, &self.0)
+            }
 
-/// A signed-in supervisor.
-pub struct Supervisor(pub StaffSession);
+            /// The application's state.
+            pub fn state(&self) -> &AppState {
+                &self.1
+            }
+        }
+
+        impl FromRequest for $name {
+            type Error = actix_web::Error;
+            type Future = Extracted<Self>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    let (session, state, l) = signed_as(&req, $role).await?;
+                    Ok($name(session, state, req, l))
+                })
+            }
+        }
+    )+};
+}
+
+signed! {
+    /// Any signed-in staff member.
+    Staff => None;
+    /// A signed-in admin (anyone else: 404).
+    Admin => Some(Role::Admin);
+    /// A signed-in supervisor (anyone else: 404).
+    Supervisor => Some(Role::Supervisor);
+}
+
+/// The application's state, as the server registered it.
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no application state")))
+}
 
 /// The live session of the request, or the response that replaces the handler's.
 async fn signed_in(req: HttpRequest) -> Result<StaffSession, actix_web::Error> {
@@ -38,10 +85,7 @@ async fn signed_in(req: HttpRequest) -> Result<StaffSession, actix_web::Error> {
     if let Some(s) = req.extensions().get::<StaffSession>().cloned() {
         return Ok(s);
     }
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no application state")))?;
+    let state = app_state(&req)?;
     match current(&state, &req).await? {
         Some(session) => Ok(session),
         None => {
@@ -50,42 +94,34 @@ async fn signed_in(req: HttpRequest) -> Result<StaffSession, actix_web::Error> {
     }
 }
 
-/// A session with `role`, else 404.
-async fn with_role(req: HttpRequest, role: Role) -> Result<StaffSession, actix_web::Error> {
-    let session = signed_in(req).await?;
-    if session.role != role {
+/// The session of a signed-in member with `role` (any role: `None`), the app state and the
+/// page's language; else the response that replaces the handler's (303 to sign in, or 404).
+async fn signed_as(
+    req: &HttpRequest,
+    role: Option<Role>,
+) -> Result<(StaffSession, web::Data<AppState>, Locale), actix_web::Error> {
+    let session = signed_in(req.clone()).await?;
+    if role.is_some_and(|role| session.role != role) {
         return Err(AppError::NotFound.into());
     }
-    Ok(session)
+    let l = super::response::staff_locale(req, &session);
+    Ok((session, app_state(req)?, l))
 }
 
-impl FromRequest for Staff {
+/// A request without a staff session (a rater's, a KAM's, the sign-in pages'):
+/// `(state, req)`, the app state and the request.
+pub struct Visitor(pub web::Data<AppState>, pub HttpRequest);
+
+impl FromRequest for Visitor {
     type Error = actix_web::Error;
-    type Future = Extracted<Self>;
+    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { signed_in(req).await.map(Staff) })
-    }
-}
-
-impl FromRequest for Admin {
-    type Error = actix_web::Error;
-    type Future = Extracted<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { with_role(req, Role::Admin).await.map(Admin) })
-    }
-}
-
-impl FromRequest for Supervisor {
-    type Error = actix_web::Error;
-    type Future = Extracted<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { with_role(req, Role::Supervisor).await.map(Supervisor) })
+        std::future::ready(
+            app_state(req)
+                .map(|state| Visitor(state, req.clone()))
+                .map_err(Into::into),
+        )
     }
 }
 

@@ -5,6 +5,7 @@
 //! `POST /k/{token}/progress` records where its goals stand. The link is the credential (§4:
 //! only its hash is stored); an unknown or unreleased one is 404.
 
+use crate::web::extractors::Visitor;
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -187,20 +188,12 @@ where
 }
 
 /// `GET /k/{token}`
-pub async fn show(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    link: KamLink,
-) -> AppResult<HttpResponse> {
+pub async fn show(Visitor(state, req): Visitor, link: KamLink) -> AppResult<HttpResponse> {
     page(&state, &req, &link, Typing::default()).await
 }
 
 /// `POST /k/{token}/acknowledge`
-pub async fn acknowledge(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    link: KamLink,
-) -> AppResult<HttpResponse> {
+pub async fn acknowledge(Visitor(state, req): Visitor, link: KamLink) -> AppResult<HttpResponse> {
     let review = link.review.clone();
     state
         .write_mailing(move |c, mail| release::acknowledge(c, mail, &review, db::now()))
@@ -212,8 +205,7 @@ pub async fn acknowledge(
 /// With `show=better`, the form comes back as typed with the rubric's words for each chosen
 /// criterion, and nothing is saved (the form without script).
 pub async fn plan(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     link: KamLink,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
@@ -266,8 +258,7 @@ pub async fn plan(
 /// `POST /k/{token}/progress`: where each goal stands (`progress_{goal}`, `note_{goal}`); any
 /// problem re-renders the form with what was typed.
 pub async fn progress(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     link: KamLink,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {

@@ -2,6 +2,7 @@
 //! throttled with growing delays through the database (shared by every instance), a new
 //! session id at every sign-in, audited failures.
 
+use crate::web::extractors::Visitor;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::TimeDelta;
@@ -83,8 +84,7 @@ fn again(
 /// The throttle keys of one sign-in attempt, hashed (no email or address is stored).
 /// `POST /login`: one generic failure for every reason; throttled per account and address.
 pub async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
@@ -203,11 +203,7 @@ pub async fn login(
 
 /// `POST /logout`: ends the kam360 session and, for a session begun through the identity
 /// provider that advertises an end-session endpoint, sends the person on to end its session too.
-pub async fn logout(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
+pub async fn logout(Staff(session, state, req, ..): Staff) -> AppResult<HttpResponse> {
     let hash = session.id_hash.clone();
     let id_token = state.db.write(move |c| sign_in::sign_out(c, &hash)).await?;
     let provider = match (&state.sso, &id_token) {

@@ -4,6 +4,7 @@
 //! an HttpOnly cookie and must match the callback's; its flow is used once. Every refusal is a
 //! page that says why, in the person's language, with the way to start again.
 
+use crate::web::extractors::Visitor;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -55,8 +56,7 @@ pub async fn start(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Ht
 /// `GET /setup/{token}/oidc`: the setup link's holder creates the first admin with their
 /// identity at the provider (404 once an admin exists, or without single sign-on).
 pub async fn setup_start(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let (Some(sso), Some(hash)) = (
@@ -118,8 +118,7 @@ pub struct Callback {
 /// `GET /login/oidc/callback`: the state must be the browser's and its flow unused and fresh;
 /// then the code is redeemed, the ID token verified and the person admitted (§15's rules).
 pub async fn callback(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     query: web::Query<Callback>,
 ) -> AppResult<HttpResponse> {
     let Some(sso) = state.sso.clone() else {

@@ -2,6 +2,7 @@
 //! always gives the same answer; `GET/POST /password/reset/{token}` sets the new password.
 //! Requests are throttled per address and per client, through the database.
 
+use crate::web::extractors::Visitor;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -56,8 +57,7 @@ fn token_hash(path: &web::Path<String>) -> Option<String> {
 
 /// `GET /password/reset/{token}`
 pub async fn choose_form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let l = locale(&req, None);
@@ -88,8 +88,7 @@ pub struct ChooseForm {
 /// `POST /password/reset/{token}`: sets the password, ends the account's sessions and sends
 /// the person to sign in.
 pub async fn choose(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     path: web::Path<String>,
     form: web::Form<ChooseForm>,
 ) -> AppResult<HttpResponse> {

@@ -3,6 +3,7 @@
 //! `GET|POST /reviews/{review}/nominations` is the supervisor's review of it, with "approve
 //! and invite". A refused list re-renders as typed (422), each error beside its field.
 
+use crate::web::extractors::Visitor;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -139,6 +140,33 @@ pub(super) fn form_state(loaded: &Loaded, sent: Option<Sent>) -> Sent {
     })
 }
 
+/// The list editor for `loaded` as `sent` left it, for `editor`, posting to `action`.
+pub(super) fn editor_view<'a>(
+    editor: Editor,
+    action: &'a str,
+    csrf: Option<&'a str>,
+    loaded: &'a Loaded,
+    sent: &'a Sent,
+    notice: Option<String>,
+    l: Locale,
+) -> EditorView<'a> {
+    EditorView {
+        editor,
+        action,
+        csrf,
+        proposal: &sent.proposal,
+        problems: &sent.problems,
+        rows: &sent.rows,
+        k: crate::domain::rules::confidentiality::K::stored(loaded.cycle.min_group_size).get(),
+        status: loaded.status,
+        kam_name: &loaded.review.subject_name,
+        supervisor_name: &loaded.review.supervisor_name,
+        notice,
+        locale: l,
+        open: accepts_answers(loaded.cycle.status, loaded.cycle.closes_at, db::now()),
+    }
+}
+
 fn kam_page(
     state: &AppState,
     req: &HttpRequest,
@@ -148,28 +176,9 @@ fn kam_page(
     notice: Option<String>,
 ) -> maud::Markup {
     let l = locale(req, kam_locale(loaded));
-    let k = crate::domain::rules::confidentiality::K::stored(loaded.cycle.min_group_size).get();
-    let Sent {
-        proposal,
-        rows,
-        problems,
-    } = form_state(loaded, sent);
+    let sent = form_state(loaded, sent);
     let action = link.url(req, "", "");
-    let v = EditorView {
-        editor: Editor::Kam,
-        action: &action,
-        csrf: None,
-        proposal: &proposal,
-        problems: &problems,
-        rows: &rows,
-        k,
-        status: loaded.status,
-        kam_name: &loaded.review.subject_name,
-        supervisor_name: &loaded.review.supervisor_name,
-        notice,
-        locale: l,
-        open: accepts_answers(loaded.cycle.status, loaded.cycle.closes_at, db::now()),
-    };
+    let v = editor_view(Editor::Kam, &action, None, loaded, &sent, notice, l);
     let title = tf(l, "proposal.title", &[("cycle", &loaded.cycle.name)]);
     let switch = link.in_language(l.other());
     rater_page(
@@ -192,11 +201,7 @@ fn kam_locale(loaded: &Loaded) -> Option<Locale> {
 }
 
 /// `GET /n/{token}`: the KAM's list.
-pub async fn kam_show(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    link: KamLink,
-) -> AppResult<HttpResponse> {
+pub async fn kam_show(Visitor(state, req): Visitor, link: KamLink) -> AppResult<HttpResponse> {
     let loaded = load(&state, &link.review).await?;
     let l = locale(&req, kam_locale(&loaded));
     let saved = req.query_string().contains("saved=1");
@@ -215,8 +220,7 @@ pub async fn kam_show(
 
 /// `POST /n/{token}`: saves the KAM's list (or adds a row), re-rendering it when refused.
 pub async fn kam_save(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     link: KamLink,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {

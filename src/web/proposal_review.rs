@@ -3,19 +3,18 @@
 //! invite at once. Only the review's supervisor; a refused list re-renders as typed (422).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::extractors::{Staff, StaffRequest};
 use super::proposal::{form_state, load, read_list, Sent};
 use super::response::{html, html_after_notice, notice, see_other_with_notice, staff_locale};
 use super::staff::viewer;
-use super::views::proposal::{editor, standing, Editor, EditorView};
+use super::views::proposal::{editor, standing, Editor};
 use super::views::staff::staff_page;
 use super::AppState;
 use crate::actions::proposals::{self, Loaded};
 use crate::db::{self, sessions::StaffSession};
 use crate::domain::ids::ReviewId;
-use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::status::Notice;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
@@ -37,29 +36,12 @@ fn supervisor_page(
 ) -> maud::Markup {
     let StaffRequest { req, session } = asker;
     let l = staff_locale(req, session);
-    let k = crate::domain::rules::confidentiality::K::stored(loaded.cycle.min_group_size).get();
-    let Sent {
-        proposal,
-        rows,
-        problems,
-    } = form_state(loaded, sent);
+    let sent = form_state(loaded, sent);
     let action = format!("/reviews/{}/nominations", loaded.review.review.id);
     let s = viewer(session, req);
-    let v = EditorView {
-        editor: Editor::Supervisor,
-        action: &action,
-        csrf: Some(&session.csrf_token),
-        proposal: &proposal,
-        problems: &problems,
-        rows: &rows,
-        k,
-        status: loaded.status,
-        kam_name: &loaded.review.subject_name,
-        supervisor_name: &loaded.review.supervisor_name,
-        notice,
-        locale: l,
-        open: accepts_answers(loaded.cycle.status, loaded.cycle.closes_at, db::now()),
-    };
+    let csrf = Some(session.csrf_token.as_str());
+    let v =
+        super::proposal::editor_view(Editor::Supervisor, &action, csrf, loaded, &sent, notice, l);
     let title = tf(
         l,
         "proposal.sup.title",
@@ -80,13 +62,10 @@ fn supervisor_page(
 
 /// `GET /reviews/{review}/nominations`: the supervisor's review of the KAM's list.
 pub async fn supervisor_show(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Staff(session, state, req, l): Staff,
     path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let loaded = own(&state, &session, &path).await?;
-    let l = staff_locale(&req, &session);
     // the notice of the save or approval that led here (carried by the redirect's cookie)
     let notice = super::views::admin::notice_of(l, notice(&req));
     Ok(html_after_notice(
@@ -99,13 +78,10 @@ pub async fn supervisor_show(
 /// `POST /reviews/{review}/nominations`: save the supervisor's changes, add a row, or approve
 /// and invite.
 pub async fn supervisor_save(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Staff(session, state, req, l): Staff,
     path: web::Path<ReviewId>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let fields = form.into_inner();
     let loaded = own(&state, &session, &path).await?;
     let approving = fields

@@ -1,6 +1,7 @@
 //! Rater handlers: the form contract of SPEC §5 behind the access rules of
 //! [`super::rater_access`]. The token is hashed at once and never logged.
 
+use crate::web::extractors::Visitor;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -43,8 +44,7 @@ pub(super) fn conflict(l: Locale) -> HttpResponse {
 /// redirects to the token-free form URL. Links that accept nothing show their page directly and
 /// write nothing.
 pub async fn open(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let access = Access::Token(path.into_inner());
@@ -81,8 +81,7 @@ pub async fn open(
 
 /// `GET /f/{assignment}`: the form, filled with the saved draft.
 pub async fn show(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let access = Access::Session(path.into_inner());
@@ -225,8 +224,7 @@ async fn answerable(
 
 /// `POST /r/{token}` and `POST /f/{assignment}`: save a draft or submit (SPEC §5).
 pub async fn answer(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     access: Access,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
@@ -311,11 +309,7 @@ pub async fn answer(
 
 /// `GET /r/{token}/done` and `GET /f/{assignment}/done`: the thank-you page (the form again if
 /// nothing was submitted).
-pub async fn done(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    access: Access,
-) -> AppResult<HttpResponse> {
+pub async fn done(Visitor(state, req): Visitor, access: Access) -> AppResult<HttpResponse> {
     let key = match rater_key(&req, &state.settings, &access) {
         Ok(key) => key,
         Err(KeyError::NoSession) => return Ok(see_other(access.base())),

@@ -1,14 +1,14 @@
 //! Declining: a rater who cannot give feedback says so (with an optional reason) and the link
 //! accepts nothing more.
 
+use crate::web::extractors::Visitor;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::rater::{bad_request, conflict, rater_post, RaterPost};
 use super::rater_access::{resolve, Access, Link};
 use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
 use super::views::rater as view;
-use super::AppState;
 use crate::db;
 use crate::domain::forms::answers::MAX_TEXT;
 use crate::domain::relationship::Relationship;
@@ -16,11 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::tf;
 
 /// `GET /r/{token}/decline` and `GET /f/{assignment}/decline`: confirm declining.
-pub async fn decline_form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    access: Access,
-) -> AppResult<HttpResponse> {
+pub async fn decline_form(Visitor(state, req): Visitor, access: Access) -> AppResult<HttpResponse> {
     let ctx = match resolve(&state, &req, &access).await? {
         Link::Done(r) => return Ok(r),
         Link::Answerable(ctx) => ctx,
@@ -46,8 +42,7 @@ pub async fn decline_form(
 /// `POST /r/{token}/decline` and `POST /f/{assignment}/decline`: decline with an optional
 /// reason; the link then accepts nothing.
 pub async fn decline(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     access: Access,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {

@@ -144,13 +144,10 @@ pub async fn load(
 
 /// `GET /reviews/{review}`
 pub async fn show(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Staff(session, state, req, l): Staff,
     path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
-    let l = super::response::staff_locale(&req, &session);
     let flag = |name: &str| req.query_string().split('&').any(|p| p == name);
     let review = &r.review.listing.review;
     let may_release = review.supervisor_id == session.person_id || session.role == Role::Admin;
@@ -185,13 +182,10 @@ pub async fn show(
 
 /// `POST /reviews/{review}`: save progress or sign off, all or nothing.
 pub async fn save(
-    Supervisor(session): Supervisor,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Supervisor(session, state, req, l): Supervisor,
     path: web::Path<ReviewId>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let l = super::response::staff_locale(&req, &session);
     let review_id = path.into_inner();
     let r = std::sync::Arc::new(load(&state, &session, &review_id).await?);
     // the body is decoded strictly (bad UTF-8 is refused, never stored as U+FFFD in a
@@ -256,9 +250,7 @@ async fn own_review(
 
 /// `GET /reviews/{review}/signoff`: what signing off will finalize, and the button that does.
 pub async fn summary(
-    Supervisor(session): Supervisor,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Supervisor(session, state, req, ..): Supervisor,
     path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let r = own_review(&state, &session, &path).await?;
@@ -289,13 +281,10 @@ fn summary_page(
 /// `POST /reviews/{review}/signoff`: the confirmation that finalizes (SPEC §6's second step),
 /// with the session's `csrf` and the `version` the summary showed.
 pub async fn sign_off(
-    Supervisor(session): Supervisor,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Supervisor(session, state, req, l): Supervisor,
     path: web::Path<ReviewId>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let l = super::response::staff_locale(&req, &session);
     let form = crate::domain::forms::urlencoded::parse(&body)
         .map_err(|e| AppError::Invalid(e.to_string()))?;
     let field = |name: &str| {
@@ -335,8 +324,7 @@ pub struct ReopenForm {
 
 /// `POST /reviews/{review}/reopen`: admins only, with a reason, audited.
 pub async fn reopen(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
+    Admin(session, state, ..): Admin,
     path: web::Path<ReviewId>,
     form: web::Form<ReopenForm>,
 ) -> AppResult<HttpResponse> {

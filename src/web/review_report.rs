@@ -45,13 +45,10 @@ fn flag(req: &HttpRequest, name: &str) -> bool {
 
 /// `GET /reviews/{review}/report`
 pub async fn show(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Staff(session, state, req, l): Staff,
     path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
-    let l = super::response::staff_locale(&req, &session);
     let model = super::reconcile::model_for(&r, &session);
     if !r.visible {
         return Ok(html(StatusCode::OK, view::not_yet(l, &model)));
@@ -101,9 +98,7 @@ pub async fn show(
 /// `POST /reviews/{review}/release`: releases the signed-off report to the KAM, or sends the
 /// KAM's link again.
 pub async fn release(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Staff(session, state, req, ..): Staff,
     path: web::Path<ReviewId>,
 ) -> AppResult<HttpResponse> {
     let r = load(&state, &session, &path).await?;
@@ -128,8 +123,7 @@ pub async fn release(
 /// (`comment1` … `comment5`, each with the goal it was written under in `goal1` … `goal5`;
 /// without it, the goal now in that place).
 pub async fn comment(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
+    Staff(session, state, ..): Staff,
     path: web::Path<ReviewId>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {

@@ -2,6 +2,7 @@
 //! `POST` creates it and sends them to sign in. The link is printed by `kam360 serve` while no
 //! admin exists; an unknown, used or expired link, or any link once an admin exists, is 404.
 
+use crate::web::extractors::Visitor;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -62,8 +63,7 @@ fn page(
 
 /// `GET /setup/{token}`
 pub async fn form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     Ok(match open_link(&state, &path).await? {
@@ -75,8 +75,7 @@ pub async fn form(
 /// `POST /setup/{token}`: the first admin; any problem re-renders the form with what was typed
 /// (never the password), each reason beside its field.
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Visitor(state, req): Visitor,
     path: web::Path<String>,
     form: web::Form<SetupForm>,
 ) -> AppResult<HttpResponse> {

@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::extractors::Staff;
 use super::response::{html, see_other};
 use super::staff::viewer;
 use super::views::supervisor as view;
-use super::AppState;
 use crate::db;
 use crate::domain::ids::{AssignmentId, ReviewId};
 use crate::domain::relationship::Relationship;
@@ -21,12 +20,7 @@ use crate::domain::status::{AssignmentStatus, ProposalStatus, ReviewStatus};
 use crate::error::{AppError, AppResult};
 
 /// `GET /`: the signed-in person's home (their KAMs for a supervisor, the cycles for an admin).
-pub async fn home(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
-    let l = super::response::staff_locale(&req, &session);
+pub async fn home(Staff(session, state, req, l): Staff) -> AppResult<HttpResponse> {
     if session.role == Role::Admin {
         let rows = super::admin::cycle_rows(&state).await?;
         return Ok(html(
@@ -115,12 +109,9 @@ pub async fn home(
 /// `POST /rate/{assignment}`: a signed-in supervisor opens their own rating form for a KAM,
 /// the same form raters use.
 pub async fn rate(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Staff(session, state, req, l): Staff,
     path: web::Path<AssignmentId>,
 ) -> AppResult<HttpResponse> {
-    let l = super::response::staff_locale(&req, &session);
     let id = path.into_inner();
     let offered = super::rater_access::session_value(&req, &state.settings);
     let (person, aid) = (session.person_id.clone(), id.clone());

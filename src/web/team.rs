@@ -3,11 +3,11 @@
 //! their own team: asking for anyone else's is 404.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::extractors::Staff;
-use super::response::{html, staff_locale};
+use super::response::html;
 use super::staff::viewer;
 use super::views::team::{self as view, Choice, TeamPage};
 use super::AppState;
@@ -127,13 +127,10 @@ fn order(q: &TeamQuery, team: &mut Option<Team>) -> (SortBy, bool) {
 
 /// `GET /team`
 pub async fn show(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Staff(session, state, req, l): Staff,
     q: web::Query<TeamQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let l = staff_locale(&req, &session);
     let mut r = resolve(&state, &session, &q).await?;
     let (by, ascending) = order(&q, &mut r.team);
     let choices = |items: &[(String, String)], chosen: Option<String>| -> Vec<Choice> {
@@ -183,8 +180,7 @@ pub async fn show(
 
 /// `GET /team.csv`: the same table, in the same order.
 pub async fn csv(
-    Staff(session): Staff,
-    state: web::Data<AppState>,
+    Staff(session, state, ..): Staff,
     q: web::Query<TeamQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use crate::actions;
 use crate::db;
@@ -189,9 +189,7 @@ pub(super) async fn render(
 
 /// `GET /admin/cycles/{cycle}`.
 pub async fn show(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<CycleId>,
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {

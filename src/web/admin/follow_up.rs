@@ -20,7 +20,6 @@ use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::response::staff_locale;
 use crate::web::views::admin::cycle::{PageQuery, Refusal};
 use crate::web::views::admin::{self as view};
-use crate::web::AppState;
 
 /// The one-button actions on a nomination.
 #[derive(Debug, Clone, Copy)]
@@ -31,13 +30,7 @@ enum Step {
 }
 
 /// Runs a one-button action on the nomination of the path.
-async fn step(
-    session: &crate::db::sessions::StaffSession,
-    state: &AppState,
-    req: &HttpRequest,
-    target: &links::Target,
-    step: Step,
-) -> AppResult<HttpResponse> {
+async fn step(admin: &Admin, target: &links::Target, step: Step) -> AppResult<HttpResponse> {
     let cycle = target.cycle_id.clone();
     let target = target.clone();
     let done = match step {
@@ -46,8 +39,8 @@ async fn step(
         Step::Revoke => Notice::Revoked,
     };
     act(
-        state,
-        StaffRequest::new(req, session),
+        admin.state(),
+        admin.asker(),
         &cycle,
         done,
         move |c, mail, actor| {
@@ -86,9 +79,7 @@ pub struct EmailForm {
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/email`: a new link to the new address;
 /// the old link dies.
 pub async fn correct_email(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<links::Target>,
     form: web::Form<EmailForm>,
 ) -> AppResult<HttpResponse> {
@@ -123,12 +114,9 @@ pub async fn correct_email(
 /// `GET /admin/cycles/{cycle}/remind`: how many reminders *remind everyone* sends, and how
 /// many raters it skips (reminded less than 24 hours ago).
 pub async fn remind_all_form(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, l): Admin,
     path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let cycle = super::find(&state, &path).await?;
     let id = cycle.id.clone();
     let preview = state
@@ -201,9 +189,7 @@ fn remind_effects(l: Locale, r: follow_up::Reminders) -> (Vec<String>, Option<St
 /// `POST /admin/cycles/{cycle}/remind`: everyone invited who has not answered, now, except
 /// those reminded less than 24 hours ago.
 pub async fn remind_all(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     let cycle = path.into_inner();
@@ -227,12 +213,9 @@ pub async fn remind_all(
 /// `GET /admin/cycles/{cycle}/release`: how many signed-off reports a bulk release sends to
 /// their KAMs (issue #21).
 pub async fn release_all_form(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, l): Admin,
     path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let cycle = super::find(&state, &path).await?;
     let id = cycle.id.clone();
     let n = state
@@ -261,9 +244,7 @@ pub async fn release_all_form(
 
 /// `POST /admin/cycles/{cycle}/release`: releases every signed-off report not released yet.
 pub async fn release_all(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     let cycle = path.into_inner();
@@ -287,12 +268,9 @@ pub async fn release_all(
 /// `GET /admin/cycles/{cycle}/nominations/{assignment}/revoke`: whose link a revoke cuts off,
 /// and that it cannot be undone.
 pub async fn revoke_form(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, l): Admin,
     path: web::Path<links::Target>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let target = path.into_inner();
     let back = format!("/admin/cycles/{}", target.cycle_id);
     // back to the same view of the list (search, filter, page) it was asked from
@@ -339,9 +317,7 @@ pub async fn revoke_form(
 /// `POST /admin/cycles/{cycle}/kams/{review}/nudge`: a KAM who has not had their list
 /// approved gets a fresh link to it (nomination mode `kam`).
 pub async fn nudge(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<(CycleId, ReviewId)>,
 ) -> AppResult<HttpResponse> {
     let (cycle, review) = path.into_inner();

@@ -3,11 +3,11 @@
 //! answers 303 to the cycle's page. Admins only; each POST checks the CSRF token and the
 //! origin, is one transaction and is audited.
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 
 use super::find;
 use crate::actions::{cycles, retention};
-use crate::db::{self, sessions::StaffSession};
+use crate::db::{self};
 use crate::domain::ids::CycleId;
 use crate::domain::locale::Locale;
 use crate::domain::rules::lifecycle;
@@ -15,8 +15,7 @@ use crate::domain::status::NominationMode;
 use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf, tn};
-use crate::web::extractors::StaffRequest;
-use crate::web::response::staff_locale;
+use crate::web::extractors::Admin;
 use crate::web::views::admin::{self as view, Step};
 use crate::web::AppState;
 
@@ -84,18 +83,12 @@ async fn effects(
     Ok((list, refusal))
 }
 
-async fn confirm_page(
-    session: &StaffSession,
-    state: &AppState,
-    req: &HttpRequest,
-    cycle_id: &CycleId,
-    step: Step,
-) -> AppResult<HttpResponse> {
-    let l = staff_locale(req, session);
+async fn confirm_page(admin: &Admin, cycle_id: &CycleId, step: Step) -> AppResult<HttpResponse> {
+    let Admin(session, state, req, l) = admin;
     let cycle = find(state, cycle_id).await?;
-    let (effects, refusal) = effects(state, l, &cycle, step).await?;
+    let (effects, refusal) = effects(state, *l, &cycle, step).await?;
     let page = view::Confirm::step(
-        l,
+        *l,
         &cycle.id,
         &cycle.name,
         step,
@@ -116,14 +109,8 @@ super::admin_steps! { confirm_page, CycleId;
 
 /// Takes a lifecycle step: 303 to the cycle page with its notice; a step that cannot be taken
 /// now shows its confirmation page again with the reason (409).
-async fn step(
-    session: &StaffSession,
-    state: &AppState,
-    req: &HttpRequest,
-    cycle_id: &CycleId,
-    step: Step,
-) -> AppResult<HttpResponse> {
-    let cycle = find(state, cycle_id).await?;
+async fn step(admin: &Admin, cycle_id: &CycleId, step: Step) -> AppResult<HttpResponse> {
+    let cycle = find(admin.state(), cycle_id).await?;
     let id = cycle.id.clone();
     let now = db::now();
     let done = match step {
@@ -132,10 +119,10 @@ async fn step(
         Step::Archive => Notice::Archived,
     };
     let to = format!("/admin/cycles/{}", cycle.id);
-    let again = |_: String| confirm_page(session, state, req, &cycle.id, step);
+    let again = |_: String| confirm_page(admin, &cycle.id, step);
     super::run(
-        state,
-        StaffRequest::new(req, session),
+        admin.state(),
+        admin.asker(),
         to,
         done,
         move |c, mail, actor| {

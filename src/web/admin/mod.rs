@@ -13,17 +13,15 @@ pub mod texts;
 pub mod users;
 
 /// Admin handlers that differ only in the value they pass on: each is one route, and all call
-/// `$run(&session, &state, &req, &path, value)`.
+/// `$run(&admin, &path, value)`.
 macro_rules! admin_steps {
     ($run:path, $path:ty; $($(#[$doc:meta])* $name:ident => $step:expr;)+) => {$(
         $(#[$doc])*
         pub async fn $name(
-            crate::web::extractors::Admin(session): crate::web::extractors::Admin,
-            state: actix_web::web::Data<crate::web::AppState>,
-            req: actix_web::HttpRequest,
+            admin: crate::web::extractors::Admin,
             path: actix_web::web::Path<$path>,
         ) -> crate::error::AppResult<actix_web::HttpResponse> {
-            $run(&session, &state, &req, &path, $step).await
+            $run(&admin, &path, $step).await
         }
     )+};
 }
@@ -70,12 +68,7 @@ pub async fn cycle_rows(state: &AppState) -> AppResult<Vec<view::CycleRow>> {
 }
 
 /// `GET /admin`: every cycle with status, deadline and progress.
-pub async fn home(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
+pub async fn home(Admin(session, state, req, l): Admin) -> AppResult<HttpResponse> {
     let rows = cycle_rows(&state).await?;
     Ok(html(
         StatusCode::OK,
@@ -141,12 +134,7 @@ fn form_page(
 }
 
 /// `GET /admin/cycles/new`: the empty form.
-pub async fn new_form(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
+pub async fn new_form(Admin(session, state, req, l): Admin) -> AppResult<HttpResponse> {
     let input = CycleInput {
         time_zone: state.settings.cycle.time_zone.clone(),
         min_group_size: state.settings.min_group_size().to_string(),
@@ -180,12 +168,9 @@ pub struct CycleForm {
 /// `POST /admin/cycles`: creates a draft cycle → 303 to its page; bad input → 422 with the
 /// form as typed and each error beside its field.
 pub async fn create(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, l): Admin,
     form: web::Form<CycleForm>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let form = form.into_inner();
     let now = db::now();
     let checked = cycle_settings::check(&form.input, cycles::defaults(&state.settings), now);
@@ -246,12 +231,9 @@ fn input_of(c: &db::cycles::CycleRow) -> CycleInput {
 
 /// `GET /admin/cycles/{cycle}/edit`: a draft's settings in the form.
 pub async fn edit_form(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, l): Admin,
     path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let cycle = find(&state, &path).await?;
     if cycle.status != CycleStatus::Draft {
         return Ok(see_other(format!("/admin/cycles/{}", cycle.id)));
@@ -284,13 +266,10 @@ async fn has_kams(state: &AppState, cycle_id: &CycleId) -> AppResult<bool> {
 
 /// `POST /admin/cycles/{cycle}/edit`: saves a draft's settings → 303 to its page, or 422.
 pub async fn update(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, l): Admin,
     path: web::Path<CycleId>,
     form: web::Form<CycleForm>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let form = form.into_inner();
     let cycle = find(&state, &path).await?;
     let now = db::now();

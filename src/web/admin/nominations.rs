@@ -5,7 +5,7 @@
 //! was typed.
 
 use actix_multipart::Multipart;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
 
 use super::cycle::{act, act_keeping};
@@ -17,7 +17,6 @@ use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
 use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::views::admin::cycle::Refusal;
-use crate::web::AppState;
 
 /// The largest CSV accepted (10,000 rows of long names fit well within it).
 const MAX_UPLOAD: usize = 5 * 1024 * 1024;
@@ -25,9 +24,7 @@ const MAX_UPLOAD: usize = 5 * 1024 * 1024;
 /// `POST /admin/cycles/{cycle}/nominations` (multipart, `file` and `csrf`): imports the CSV,
 /// all or nothing → 303 with "N nominations imported", or 422 listing every bad row.
 pub async fn upload(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<CycleId>,
     mut payload: Multipart,
 ) -> AppResult<HttpResponse> {
@@ -75,7 +72,7 @@ pub async fn upload(
 }
 
 /// `GET /admin/nominations/sample.csv`: a file to start from, with a row per relationship.
-pub async fn sample(Admin(_): Admin) -> HttpResponse {
+pub async fn sample(_: Admin) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -95,9 +92,7 @@ pub struct AddForm {
 
 /// `POST /admin/cycles/{cycle}/nominations/add`: one nomination, with the CSV's checks.
 pub async fn add(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<CycleId>,
     form: web::Form<AddForm>,
 ) -> AppResult<HttpResponse> {
@@ -124,9 +119,7 @@ pub async fn add(
 
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/remove` (a draft cycle).
 pub async fn remove(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<Target>,
 ) -> AppResult<HttpResponse> {
     let target = path.into_inner();
@@ -151,9 +144,7 @@ pub struct EditForm {
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/edit`: name, relationship, language
 /// and organisation of one nomination while the cycle is a draft.
 pub async fn edit(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<Target>,
     form: web::Form<EditForm>,
 ) -> AppResult<HttpResponse> {

@@ -3,7 +3,7 @@
 //! Admins only; the retries check the CSRF token and the origin and are audited.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use crate::db;
 use crate::domain::status::{Count, Notice};
@@ -55,11 +55,7 @@ async fn outbox_page(
 }
 
 /// `GET /admin/outbox`: messages retrying or failed, with the last error.
-pub async fn outbox(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
+pub async fn outbox(Admin(session, state, req, ..): Admin) -> AppResult<HttpResponse> {
     outbox_page(
         &state,
         StaffRequest::new(&req, &session),
@@ -103,9 +99,7 @@ async fn retry_some(
 
 /// `POST /admin/outbox/{message}/retry`.
 pub async fn retry(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<crate::domain::ids::MessageId>,
 ) -> AppResult<HttpResponse> {
     retry_some(
@@ -117,22 +111,16 @@ pub async fn retry(
 }
 
 /// `POST /admin/outbox/retry`: every failed message.
-pub async fn retry_all(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
+pub async fn retry_all(Admin(session, state, req, ..): Admin) -> AppResult<HttpResponse> {
     retry_some(&state, StaffRequest::new(&req, &session), None).await
 }
 
 /// The audit page's query.
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct AuditQuery {
-    #[serde(default)]
     cycle: String,
-    #[serde(default)]
     person: String,
-    #[serde(default)]
     page: Option<usize>,
 }
 
@@ -141,12 +129,9 @@ const AUDIT_PAGE: i64 = 100;
 
 /// `GET /admin/audit`: the trail, newest first, filterable by cycle and person.
 pub async fn audit(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, l): Admin,
     query: web::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
-    let l = staff_locale(&req, &session);
     let q = query.into_inner();
     let page = q.page.unwrap_or(1).max(1);
     let search = db::audit::Search {

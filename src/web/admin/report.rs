@@ -65,29 +65,17 @@ async fn text_report(state: &AppState, path: &CycleId, json: bool) -> AppResult<
 }
 
 /// `GET /admin/cycles/{cycle}/report.csv`
-pub async fn csv(
-    Admin(_): Admin,
-    state: web::Data<AppState>,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
+pub async fn csv(Admin(_, state, ..): Admin, path: web::Path<CycleId>) -> AppResult<HttpResponse> {
     text_report(&state, &path, false).await
 }
 
 /// `GET /admin/cycles/{cycle}/report.json`
-pub async fn json(
-    Admin(_): Admin,
-    state: web::Data<AppState>,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
+pub async fn json(Admin(_, state, ..): Admin, path: web::Path<CycleId>) -> AppResult<HttpResponse> {
     text_report(&state, &path, true).await
 }
 
 /// `GET /admin/cycles/{cycle}/report.xlsx`
-pub async fn xlsx(
-    Admin(_): Admin,
-    state: web::Data<AppState>,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
+pub async fn xlsx(Admin(_, state, ..): Admin, path: web::Path<CycleId>) -> AppResult<HttpResponse> {
     let id = cycle(&state, &path).await?;
     let key = id.clone();
     let bytes = state
@@ -103,9 +91,7 @@ pub async fn xlsx(
 
 /// `GET /admin/cycles/{cycle}/insights`
 pub async fn insights(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
+    Admin(session, state, req, l): Admin,
     path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     let id = cycle(&state, &path).await?;
@@ -125,7 +111,6 @@ pub async fn insights(
             Ok::<_, AppError>((cycle.name, k, rubric, rows, supervisors))
         })
         .await?;
-    let l = crate::web::response::staff_locale(&req, &session);
     let i = crate::domain::rules::insights::compute(&rows, &supervisors);
     Ok(crate::web::response::html(
         actix_web::http::StatusCode::OK,

@@ -3,7 +3,7 @@
 //! audited transaction; a refused field comes back beside its field, as typed (422).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::find;
 use crate::actions::cycle_texts;
@@ -16,7 +16,6 @@ use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::response::{html, see_other_with_notice, staff_locale};
 use crate::web::staff::viewer;
 use crate::web::views::admin::texts::{self as view, TextsPage};
-use crate::web::AppState;
 
 fn page(
     asker: StaffRequest<'_>,
@@ -39,9 +38,7 @@ fn page(
 
 /// `GET /admin/cycles/{cycle}/texts`
 pub async fn form(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<CycleId>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
@@ -58,9 +55,7 @@ pub async fn form(
 /// `POST /admin/cycles/{cycle}/texts`: `action=preview` shows the messages as they would go
 /// (nothing is written), `action=save` stores the texts → 303 to the cycle's page.
 pub async fn save(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<CycleId>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {

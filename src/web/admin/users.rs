@@ -73,11 +73,7 @@ async fn users_page(
 }
 
 /// `GET /admin/users`: staff accounts, with the invitation form.
-pub async fn users(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
+pub async fn users(Admin(session, state, req, ..): Admin) -> AppResult<HttpResponse> {
     let shown = Shown {
         done: notice(&req),
         ..Default::default()
@@ -101,9 +97,7 @@ pub struct InviteForm {
 
 /// `POST /admin/users`: invites a supervisor or admin (an email link to choose a password).
 pub async fn invite(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     form: web::Form<InviteForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
@@ -203,9 +197,7 @@ pub struct RoleForm {
 
 /// `POST /admin/users/{person}/role`.
 pub async fn set_role(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<PersonId>,
     form: web::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
@@ -224,17 +216,11 @@ pub async fn set_role(
 }
 
 /// Disables or enables the account of the path (a disabled account stops working at once).
-async fn set_enabled(
-    session: &StaffSession,
-    state: &AppState,
-    req: &HttpRequest,
-    who: &PersonId,
-    enabled: bool,
-) -> AppResult<HttpResponse> {
+async fn set_enabled(admin: &Admin, who: &PersonId, enabled: bool) -> AppResult<HttpResponse> {
     let who = who.clone();
     on_account(
-        state,
-        StaffRequest::new(req, session),
+        admin.state(),
+        admin.asker(),
         if enabled {
             Notice::Enabled
         } else {
@@ -255,9 +241,7 @@ super::admin_steps! { set_enabled, PersonId;
 /// `POST /admin/users/{person}/invite`: the link to choose a password, again (the earlier
 /// one stops working).
 pub async fn resend(
-    Admin(session): Admin,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    Admin(session, state, req, ..): Admin,
     path: web::Path<PersonId>,
 ) -> AppResult<HttpResponse> {
     let who = path.into_inner();

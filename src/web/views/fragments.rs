@@ -276,8 +276,7 @@ mod tests {
 
     #[test]
     fn a_criterion_is_rendered_once_with_slots_for_the_answer_and_the_comment() {
-        let rubric = Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
-            .expect("rubric");
+        let rubric = crate::domain::test_support::rubric();
         let c = rubric.criteria().next().expect("a criterion");
         let ct = CriterionText::new(c, &rubric, Locale::En);
         assert_eq!(ct.choices.len(), 5, "four levels and not observed");
