@@ -12,3 +12,5 @@ pub mod relationship;
 pub mod rules;
 pub mod security;
 pub mod status;
+#[cfg(test)]
+pub mod test_support;

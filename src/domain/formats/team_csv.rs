@@ -105,8 +105,7 @@ mod tests {
 
     #[test]
     fn one_line_per_kam_quoted_and_safe() {
-        let rubric = Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
-            .expect("rubric");
+        let rubric = crate::domain::test_support::rubric();
         let n = rubric.criteria().count();
         let facts = KamFacts {
             name: "=HYPERLINK(\"x\"), Wang".into(),

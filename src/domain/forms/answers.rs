@@ -162,17 +162,7 @@ pub fn minutes_for(criteria: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rubric() -> Rubric {
-        Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
-            .expect("rubric")
-    }
-
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::domain::test_support::{pairs, rubric};
 
     #[test]
     fn a_valid_partial_save_parses() {

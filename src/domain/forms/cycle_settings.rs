@@ -64,18 +64,13 @@ pub struct Problem {
 
 /// What the admin typed (empty optional fields take the defaults).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct CycleInput {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub closes_at: String,
-    #[serde(default)]
     pub min_group_size: String,
-    #[serde(default)]
     pub time_zone: String,
-    #[serde(default)]
     pub nominations: String,
-    #[serde(default)]
     pub reminder_days: String,
 }
 

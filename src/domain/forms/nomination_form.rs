@@ -63,24 +63,16 @@ impl Field {
 
 /// One nomination as the admin console's form sends it: the CSV's columns (SPEC §10).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct NominationInput {
-    #[serde(default)]
     pub subject_email: String,
-    #[serde(default)]
     pub subject_name: String,
-    #[serde(default)]
     pub supervisor_email: String,
-    #[serde(default)]
     pub supervisor_name: String,
-    #[serde(default)]
     pub rater_email: String,
-    #[serde(default)]
     pub rater_name: String,
-    #[serde(default)]
     pub relationship: String,
-    #[serde(default)]
     pub locale: String,
-    #[serde(default)]
     pub organization: String,
 }
 
@@ -108,17 +100,13 @@ impl NominationInput {
 
 /// What the draft's "edit" form changes in one nomination.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct EditInput {
-    #[serde(default)]
     pub rater_name: String,
-    #[serde(default)]
     pub relationship: String,
-    #[serde(default)]
     pub locale: String,
-    #[serde(default)]
     pub organization: String,
     /// A corrected address (empty or unchanged: kept).
-    #[serde(default)]
     pub email: String,
 }
 

@@ -149,11 +149,7 @@ pub fn check(
     if goals.is_empty() && problems.is_empty() {
         problems.push((0, Problem::GoalMissing));
     }
-    if problems.is_empty() {
-        Ok(goals)
-    } else {
-        Err(problems)
-    }
+    super::accepted(goals, problems)
 }
 
 /// The longest progress note, in characters.
@@ -223,28 +219,13 @@ pub fn progress(
             });
         }
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
+    super::accepted(out, problems)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rubric() -> Rubric {
-        Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
-            .expect("rubric")
-    }
-
-    fn f(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect()
-    }
+    use crate::domain::test_support::{pairs, rubric};
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 12, 1).expect("date")
@@ -252,7 +233,7 @@ mod tests {
 
     #[test]
     fn blank_rows_are_no_goals_and_a_plan_needs_one() {
-        let rows = typed(&f(&[("goal1_criterion", "relationship_quality")]));
+        let rows = typed(&pairs(&[("goal1_criterion", "relationship_quality")]));
         assert_eq!(
             check(&rows, &rubric(), today(), &[]),
             Err(vec![(0, Problem::GoalMissing)])
@@ -262,7 +243,7 @@ mod tests {
     #[test]
     fn a_good_goal_is_kept_and_each_problem_is_named() {
         let c = rubric().criteria().next().expect("c").id.clone();
-        let rows = typed(&f(&[
+        let rows = typed(&pairs(&[
             ("goal1_criterion", &c),
             ("goal1_text", "Meet each key customer monthly"),
             ("goal1_actions", "Book the meetings in January"),
@@ -272,7 +253,7 @@ mod tests {
         let goals = check(&rows, &rubric(), today(), &[]).expect("valid");
         assert_eq!(goals.len(), 1);
         assert_eq!(goals[0].target_date.to_string(), "2027-03-31");
-        let rows = typed(&f(&[
+        let rows = typed(&pairs(&[
             ("goal2_criterion", "nope"),
             ("goal2_actions", "something"),
             ("goal2_date", "2026-11-30"),
@@ -292,7 +273,7 @@ mod tests {
         let c = rubric().criteria().next().expect("c").id.clone();
         let id = GoalId::generate();
         let past = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
-        let rows = typed(&f(&[
+        let rows = typed(&pairs(&[
             ("goal1_id", id.as_str()),
             ("goal1_criterion", &c),
             ("goal1_text", "Meet each key customer monthly"),
@@ -301,7 +282,7 @@ mod tests {
         let goals = check(&rows, &rubric(), today(), &[(id.clone(), past)]).expect("kept");
         assert_eq!(goals[0].id.as_ref(), Some(&id));
         // a date moved into the past is refused; an id that is not stored is a new goal
-        let moved = typed(&f(&[
+        let moved = typed(&pairs(&[
             ("goal1_id", id.as_str()),
             ("goal1_criterion", &c),
             ("goal1_text", "x"),
@@ -311,7 +292,7 @@ mod tests {
             check(&moved, &rubric(), today(), &[(id.clone(), past)]),
             Err(vec![(1, Problem::DatePast)])
         );
-        let foreign = typed(&f(&[
+        let foreign = typed(&pairs(&[
             ("goal1_id", GoalId::generate().as_str()),
             ("goal1_criterion", &c),
             ("goal1_text", "x"),
@@ -324,7 +305,7 @@ mod tests {
     #[test]
     fn progress_is_read_for_the_stored_goals_only() {
         let (a, b) = (GoalId::generate(), GoalId::generate());
-        let fields = f(&[
+        let fields = pairs(&[
             (&format!("progress_{a}"), "in_progress"),
             (&format!("note_{a}"), "  two of five meetings held "),
             (&format!("progress_{}", GoalId::generate()), "done"),
@@ -339,7 +320,7 @@ mod tests {
             }]
         );
         let long = "x".repeat(MAX_NOTE + 1);
-        let bad = f(&[
+        let bad = pairs(&[
             (&format!("progress_{a}"), "finished"),
             (&format!("progress_{b}"), "done"),
             (&format!("note_{b}"), &long),

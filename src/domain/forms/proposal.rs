@@ -238,11 +238,7 @@ pub fn check(
             });
         }
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
+    super::accepted(out, problems)
 }
 
 #[cfg(test)]

@@ -7,14 +7,11 @@ use crate::domain::status::Role;
 
 /// A person to invite, as the users page sends it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct InviteInput {
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub role: String,
-    #[serde(default)]
     pub locale: String,
 }
 

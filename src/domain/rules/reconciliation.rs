@@ -176,18 +176,7 @@ pub fn parse(rubric: &Rubric, form: Vec<(String, String)>) -> Result<Submission,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rubric() -> Rubric {
-        Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
-            .expect("rubric")
-    }
-
-    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::domain::test_support::{pairs, rubric};
 
     #[test]
     fn the_form_parses_into_entries() {
@@ -195,7 +184,7 @@ mod tests {
         let id = r.criteria().next().expect("a criterion").id.clone();
         let s = parse(
             &r,
-            form(&[
+            pairs(&[
                 ("csrf", "t"),
                 ("version", "4"),
                 ("action", "signoff"),
@@ -214,7 +203,7 @@ mod tests {
         );
         let empty = parse(
             &r,
-            form(&[
+            pairs(&[
                 ("version", "1"),
                 ("action", "save"),
                 (&format!("final__{id}"), ""),
@@ -230,7 +219,7 @@ mod tests {
         let id = r.criteria().next().expect("a criterion").id.clone();
         let ok = [("version", "1"), ("action", "save")];
         let with = |extra: (&str, &str)| {
-            let mut v = form(&ok);
+            let mut v = pairs(&ok);
             v.push((extra.0.to_owned(), extra.1.to_owned()));
             parse(&r, v)
         };
@@ -252,11 +241,11 @@ mod tests {
             Err(Refusal::RationaleTooLong)
         );
         assert_eq!(
-            parse(&r, form(&[("action", "save")])),
+            parse(&r, pairs(&[("action", "save")])),
             Err(Refusal::Incomplete)
         );
         assert_eq!(
-            parse(&r, form(&[("version", "1"), ("action", "publish")])),
+            parse(&r, pairs(&[("version", "1"), ("action", "publish")])),
             Err(Refusal::Incomplete)
         );
     }

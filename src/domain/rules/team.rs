@@ -321,11 +321,7 @@ pub fn sort_with<T>(rows: &mut [T], row_of: impl Fn(&T) -> &TeamRow, by: &SortBy
 mod tests {
     use super::*;
     use crate::domain::relationship::Relationship;
-
-    fn rubric() -> Rubric {
-        Rubric::from_toml("kam.toml", include_str!("../../../config/rubric/kam.toml"))
-            .expect("rubric")
-    }
+    use crate::domain::test_support::rubric;
 
     fn facts(name: &str, level: Option<Level>, stage: Stage) -> KamFacts {
         let n = rubric().criteria().count();
