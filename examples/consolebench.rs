@@ -19,6 +19,7 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use kam360::actions::Tx;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -275,13 +276,17 @@ fn seed(
         }
         let (s, id) = (settings.clone(), cycle.clone());
         db.write_blocking(|c| {
-            nominations::import(c, Mail::new(templates, &s), &id, csv.as_bytes(), None, now)
+            nominations::import(
+                Tx(c, Mail::new(templates, &s), None, now),
+                &id,
+                csv.as_bytes(),
+            )
         })
         .expect("import");
     }
     eprintln!("launching (38,000 invitations) …");
     let (s, id) = (settings.clone(), cycle.clone());
-    db.write_blocking(|c| cycles::launch(c, Mail::new(templates, &s), &id, None, now))
+    db.write_blocking(|c| cycles::launch(Tx(c, Mail::new(templates, &s), None, now), &id))
         .expect("launch");
     // every invitation went out; a third of the raters answered
     db.write_blocking(|c| {

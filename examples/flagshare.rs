@@ -16,6 +16,7 @@
 // a measurement run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use kam360::actions::Tx;
 use kam360::actions::{cycles, demo, report};
 use kam360::config::Settings;
 use kam360::db::{self, Db};
@@ -124,18 +125,23 @@ fn demo_share() -> (Share, Share) {
         .write_blocking(|c| {
             let now = db::now();
             demo::seed(
-                c,
-                kam360::actions::Mail::new(&templates, &settings),
+                Tx(
+                    c,
+                    kam360::actions::Mail::new(&templates, &settings),
+                    None,
+                    now,
+                ),
                 &rubric,
-                now,
             )?;
             let cycle = db::cycles::list(c)?.remove(0).id;
             cycles::close(
-                c,
-                kam360::actions::Mail::new(&templates, &settings),
+                Tx(
+                    c,
+                    kam360::actions::Mail::new(&templates, &settings),
+                    None,
+                    now,
+                ),
                 &cycle,
-                None,
-                now,
             )?;
             let k = kam360::domain::rules::confidentiality::K::FLOOR.get();
             // the evidence as the report builds it, with the answers' groups

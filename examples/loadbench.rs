@@ -16,6 +16,7 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use kam360::actions::Tx;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
@@ -137,12 +138,9 @@ fn seed(
             let (s, t, id) = (settings.clone(), &templates, cycle.clone());
             db.write_blocking(|c| {
                 nominations::import(
-                    c,
-                    kam360::actions::Mail::new(t, &s),
+                    Tx(c, kam360::actions::Mail::new(t, &s), None, db::now()),
                     &id,
                     csv.as_bytes(),
-                    None,
-                    db::now(),
                 )
             })
             .expect("import");

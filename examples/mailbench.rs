@@ -13,6 +13,7 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use kam360::actions::Tx;
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::Instant;
@@ -88,14 +89,14 @@ fn queue(dir: &Path, n: usize, port: u16, concurrency: usize) -> (Db, Settings, 
             db::now(),
         )?;
         nominations::import(
-            c,
-            kam360::actions::Mail::new(&t, &st),
+            Tx(c, kam360::actions::Mail::new(&t, &st), None, db::now()),
             &id,
             csv.as_bytes(),
-            None,
-            db::now(),
         )?;
-        cycles::launch(c, kam360::actions::Mail::new(&t, &st), &id, None, db::now())
+        cycles::launch(
+            Tx(c, kam360::actions::Mail::new(&t, &st), None, db::now()),
+            &id,
+        )
     })
     .expect("launch");
     let rows = db

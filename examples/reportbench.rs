@@ -14,6 +14,7 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use kam360::actions::Tx;
 use std::time::Instant;
 
 use kam360::actions::{cycles, nominations, reconcile};
@@ -138,12 +139,9 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> Cyc
         let (s, id) = (settings.clone(), cycle.clone());
         db.write_blocking(|c| {
             nominations::import(
-                c,
-                kam360::actions::Mail::new(templates, &s),
+                Tx(c, kam360::actions::Mail::new(templates, &s), None, now),
                 &id,
                 csv.as_bytes(),
-                None,
-                now,
             )
         })
         .expect("import");
@@ -204,7 +202,10 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> Cyc
     }
     let (s, id) = (settings.clone(), cycle.clone());
     db.write_blocking(|c| {
-        cycles::close(c, kam360::actions::Mail::new(templates, &s), &id, None, now)
+        cycles::close(
+            Tx(c, kam360::actions::Mail::new(templates, &s), None, now),
+            &id,
+        )
     })
     .expect("close");
     cycle

@@ -18,6 +18,7 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use kam360::actions::Tx;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -255,11 +256,15 @@ fn seed(
     }
     let (s, id) = (settings.clone(), cycle.clone());
     db.write_blocking(|c| {
-        nominations::import(c, Mail::new(templates, &s), &id, csv.as_bytes(), None, now)
+        nominations::import(
+            Tx(c, Mail::new(templates, &s), None, now),
+            &id,
+            csv.as_bytes(),
+        )
     })
     .expect("import");
     let (s, id) = (settings.clone(), cycle.clone());
-    db.write_blocking(|c| cycles::launch(c, Mail::new(templates, &s), &id, None, now))
+    db.write_blocking(|c| cycles::launch(Tx(c, Mail::new(templates, &s), None, now), &id))
         .expect("launch");
     let id = cycle.clone();
     db.write_blocking(move |c| {
@@ -326,7 +331,7 @@ fn seed(
     })
     .expect("answered and signed off");
     let (s, id) = (settings.clone(), cycle.clone());
-    db.write_blocking(|c| cycles::close(c, Mail::new(templates, &s), &id, None, now))
+    db.write_blocking(|c| cycles::close(Tx(c, Mail::new(templates, &s), None, now), &id))
         .expect("close");
     if secrecy::ExposeSecret::expose_secret(&settings.database.url).starts_with("postgres://") {
         db.write_blocking(|c| {

@@ -22,6 +22,7 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use kam360::actions::Tx;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -232,11 +233,15 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, n: usize) -> Vec<St
     }
     let (s, id) = (settings.clone(), cycle.clone());
     db.write_blocking(|c| {
-        nominations::import(c, Mail::new(templates, &s), &id, csv.as_bytes(), None, now)
+        nominations::import(
+            Tx(c, Mail::new(templates, &s), None, now),
+            &id,
+            csv.as_bytes(),
+        )
     })
     .expect("import");
     let (s, id) = (settings.clone(), cycle.clone());
-    db.write_blocking(|c| cycles::launch(c, Mail::new(templates, &s), &id, None, now))
+    db.write_blocking(|c| cycles::launch(Tx(c, Mail::new(templates, &s), None, now), &id))
         .expect("launch");
     eprintln!("seeding {n} staff accounts (production password hashes) …");
     for chunk in (0..n).collect::<Vec<_>>().chunks(50) {

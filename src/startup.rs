@@ -2,6 +2,7 @@
 //! `serve`, which runs the web server with its background loop beside it. The CLI calls in
 //! here; nothing here is called by `web`, `email` or `actions`, so start-up has no cycle.
 
+use crate::actions::Tx;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -102,7 +103,12 @@ async fn background(
             let (t, s) = (templates.clone(), settings.clone());
             match db
                 .write(move |c| {
-                    crate::actions::schedule::due_work(c, crate::actions::Mail::new(&t, &s), now)
+                    crate::actions::schedule::due_work(Tx(
+                        c,
+                        crate::actions::Mail::new(&t, &s),
+                        None,
+                        now,
+                    ))
                 })
                 .await
             {

@@ -1,6 +1,7 @@
 //! The words of a cycle's invitation and reminder (SPEC §16): read, checked and saved by an
 //! admin, with a preview of the messages in both languages before anything is sent.
 
+use super::Tx;
 use chrono::NaiveDateTime;
 
 use super::find_cycle;
@@ -53,12 +54,11 @@ pub fn save(
 /// cycle's first KAM and a sample rater, exactly as they would be sent; `Ok(Err(problems))`
 /// when a field is refused (what [`save`] would refuse).
 pub fn preview(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
+    tx: Tx<'_>,
     cycle_id: &CycleId,
     typed: &Texts,
-    now: NaiveDateTime,
 ) -> AppResult<Result<Vec<Preview>, Vec<Problem>>> {
+    let Tx(conn, mail, _, now) = tx;
     let texts = match cycle_texts::check(typed) {
         Ok(t) => t,
         Err(problems) => return Ok(Err(problems)),

@@ -1,6 +1,7 @@
 //! Cycles: create (freezing rubric and policy), import nominations, launch (queue one
 //! invitation with its own link per nomination), close.
 
+use super::Tx;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{find_cycle, PolicySnapshot};
@@ -190,13 +191,8 @@ pub(super) fn refuse_step(
 /// Opens a draft cycle and queues one invitation, with its own link, for every nomination
 /// (`actor`: the signed-in admin, for the audit trail; `None` from the command line).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn launch(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    cycle_id: &CycleId,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
-) -> AppResult<Vec<IssuedLink>> {
+pub fn launch(tx: Tx<'_>, cycle_id: &CycleId) -> AppResult<Vec<IssuedLink>> {
+    let Tx(conn, mail, actor, now) = tx;
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Launch, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Draft, CycleStatus::Open, now)? {
@@ -205,7 +201,7 @@ pub fn launch(
         ));
     }
     let links = invite(conn, mail, cycle_id, None, now)?;
-    super::proposals::request_all(conn, mail, cycle_id, now)?;
+    super::proposals::request_all(Tx(conn, mail, None, now), cycle_id)?;
     db::audit::Event::new(Action::CycleLaunch)
         .by(actor)
         .cycle(cycle_id)
@@ -264,13 +260,11 @@ pub(super) fn invite(
                 continue;
             }
             links.push(super::links::send_link(
-                conn,
-                mail,
+                Tx(conn, mail, None, now),
                 &super::links::About::of(&cycle, &wording, &review.subject_name),
                 a,
                 Kind::Invitation,
                 "1",
-                now,
             )?);
         }
     }
@@ -280,13 +274,8 @@ pub(super) fn invite(
 /// Closes an open cycle: unanswered links expire, reviews move to reconciling and each
 /// supervisor is told (`actor` as for [`launch`]).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn close(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    cycle_id: &CycleId,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
-) -> AppResult<usize> {
+pub fn close(tx: Tx<'_>, cycle_id: &CycleId) -> AppResult<usize> {
+    let Tx(conn, mail, actor, now) = tx;
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Close, now)?;
     if !db::cycles::transition(conn, cycle_id, CycleStatus::Open, CycleStatus::Closed, now)? {
@@ -305,7 +294,7 @@ pub fn close(
             VisibleBecause::CycleClosed,
             now,
         )?;
-        notify_supervisor(conn, mail, &cycle, review, false, now)?;
+        notify_supervisor(Tx(conn, mail, None, now), &cycle, review, false)?;
     }
     db::audit::Event::new(Action::CycleClose)
         .by(actor)
@@ -319,13 +308,12 @@ pub fn close(
 /// Queues the "ready to reconcile" notice for a review (once per review).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn notify_supervisor(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
+    tx: Tx<'_>,
     cycle: &db::cycles::CycleRow,
     review: &db::reviews::ReviewListing,
     all_answered: bool,
-    now: NaiveDateTime,
 ) -> AppResult<bool> {
+    let Tx(conn, mail, _, now) = tx;
     if db::outbox::has_key(conn, &format!("supervisor_ready:{}", review.review.id))? {
         return Ok(false);
     }

@@ -4,6 +4,7 @@
 //! the team view compares this year with it, and 王芳's report from it was released, read and
 //! followed by a plan whose goals show progress and a check-in.
 
+use super::Tx;
 use std::fmt::Write;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -104,25 +105,18 @@ pub fn nominations_csv() -> String {
 
 /// Seeds the demo and returns what to print: logins and a few links.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn seed(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    rubric: &Rubric,
-    now: NaiveDateTime,
-) -> AppResult<String> {
+pub fn seed(tx: Tx<'_>, rubric: &Rubric) -> AppResult<String> {
+    let Tx(conn, mail, _, now) = tx;
     last_year(conn, mail, rubric, now)?;
     let name = "Demo review 2026".to_owned();
     let closes = (now + TimeDelta::days(21)).date();
     let cycle_id = cycles::create(conn, mail.settings, rubric, &name, closes, now)?;
     nominations::import(
-        conn,
-        mail,
+        Tx(conn, mail, None, now),
         &cycle_id,
         nominations_csv().as_bytes(),
-        None,
-        now,
     )?;
-    let links = cycles::launch(conn, mail, &cycle_id, None, now)?;
+    let links = cycles::launch(Tx(conn, mail, None, now), &cycle_id)?;
     let mut logins = Vec::new();
     for ((email, person), role) in [(ADMIN, Role::Admin), (SUPERVISOR, Role::Supervisor)] {
         let password = match db::accounts::find_by_email(conn, email)? {
@@ -230,14 +224,14 @@ fn last_year(
         closed.date(),
         at,
     )?;
-    nominations::import(conn, mail, &id, nominations_csv().as_bytes(), None, at)?;
-    for (n, link) in cycles::launch(conn, mail, &id, None, at)?
+    nominations::import(Tx(conn, mail, None, at), &id, nominations_csv().as_bytes())?;
+    for (n, link) in cycles::launch(Tx(conn, mail, None, at), &id)?
         .iter()
         .enumerate()
     {
         answer(conn, rubric, link, Story::LoneCustomer, n + 3, at)?;
     }
-    cycles::close(conn, mail, &id, None, closed)?;
+    cycles::close(Tx(conn, mail, None, closed), &id)?;
     let supervisor = db::people::find_by_email(conn, SUPERVISOR.0)?
         .ok_or(AppError::NotFound)?
         .id;
@@ -271,8 +265,8 @@ fn last_year(
         .review
         .id
         .clone();
-    super::release::release(conn, mail, &wang, &supervisor, closed)?;
-    super::release::acknowledge(conn, mail, &wang, closed + TimeDelta::days(1))?;
+    super::release::release(Tx(conn, mail, &supervisor, closed), &wang)?;
+    super::release::acknowledge(Tx(conn, mail, None, closed + TimeDelta::days(1)), &wang)?;
     let criterion = |i: usize| {
         rubric
             .criteria()
@@ -307,7 +301,11 @@ fn last_year(
             now + TimeDelta::days(60),
         ),
     ];
-    super::release::save_plan(conn, mail, &wang, &plan, closed + TimeDelta::days(2))?;
+    super::release::save_plan(
+        Tx(conn, mail, None, closed + TimeDelta::days(2)),
+        &wang,
+        &plan,
+    )?;
     let goals = db::releases::goals(conn, &wang)?;
     let progress: Vec<Progress> = goals
         .iter()
@@ -325,7 +323,11 @@ fn last_year(
             note: note.to_owned(),
         })
         .collect();
-    super::release::record_progress(conn, mail, &wang, &progress, now - TimeDelta::days(20))?;
+    super::release::record_progress(
+        Tx(conn, mail, None, now - TimeDelta::days(20)),
+        &wang,
+        &progress,
+    )?;
     // everything of last year reached its reader then
     loop {
         let batch = db::outbox::claim_batch(conn, now, now + TimeDelta::minutes(5), 500)?;

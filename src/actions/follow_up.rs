@@ -2,8 +2,9 @@
 //! answered, and a corrected email address (a new link to the new address; the old one dies).
 //! Each function is one admin action in the caller's transaction, audited with its author.
 
+use super::Tx;
 use crate::domain::audit::Action;
-use crate::domain::ids::{CycleId, PersonId, ReviewId};
+use crate::domain::ids::{CycleId, ReviewId};
 use chrono::NaiveDateTime;
 
 use super::find_cycle;
@@ -19,13 +20,8 @@ use crate::error::{AppError, AppResult};
 
 /// Sends a reminder with a fresh link now (an open cycle, a rater who has not answered).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn remind(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    target: &Target,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn remind(tx: Tx<'_>, target: &Target) -> AppResult<()> {
+    let Tx(conn, mail, actor, now) = tx;
     let (cycle, review, a) = find_target(conn, target)?;
     let cycle_id = &target.cycle_id;
     if !accepts_answers(cycle.status, cycle.closes_at, now) {
@@ -70,13 +66,11 @@ fn send_reminder(
 ) -> AppResult<()> {
     let slot = format!("now-{}", db::new_id());
     super::links::send_link(
-        conn,
-        mail,
+        Tx(conn, mail, None, now),
         &super::links::About::of(cycle, wording, &review.subject_name),
         a,
         Kind::Reminder,
         &slot,
-        now,
     )?;
     Ok(())
 }
@@ -123,13 +117,8 @@ pub fn remind_all_preview(
 /// Reminds everyone in an open cycle who was invited and has not answered, except those
 /// reminded less than 24 hours ago.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn remind_all(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    cycle_id: &CycleId,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
-) -> AppResult<Reminders> {
+pub fn remind_all(tx: Tx<'_>, cycle_id: &CycleId) -> AppResult<Reminders> {
+    let Tx(conn, mail, actor, now) = tx;
     let cycle = find_cycle(conn, cycle_id)?;
     let (due, skipped) = due_reminders(conn, &cycle, now)?;
     // the rubric is read once for every reminder of the cycle
@@ -159,14 +148,8 @@ pub fn remind_all(
 /// and browser session of the old one dies, and in an open cycle a new link goes to the new
 /// address. Only before any answer was saved (answers belong to whoever gave them).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn correct_email(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    target: &Target,
-    new_email: &str,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn correct_email(tx: Tx<'_>, target: &Target, new_email: &str) -> AppResult<()> {
+    let Tx(conn, mail, actor, now) = tx;
     let (cycle, review, a) = find_target(conn, target)?;
     let (cycle_id, assignment_id) = (&target.cycle_id, &target.assignment_id);
     let email = EmailAddress::parse(new_email).ok_or_else(|| {
@@ -209,13 +192,11 @@ pub fn correct_email(
         let wording = super::links::wording(conn, cycle_id)?;
         let slot = format!("corrected-{}", db::new_id());
         super::links::send_link(
-            conn,
-            mail,
+            Tx(conn, mail, None, now),
             &super::links::About::of(&cycle, &wording, &review.subject_name),
             &moved,
             Kind::Invitation,
             &slot,
-            now,
         )?;
     }
     db::audit::Event::new(Action::NominationCorrectEmail)

@@ -2,10 +2,10 @@
 //! fresh link for each request that can still be answered. Earlier links keep working; the
 //! caller answers the same whether or not the address has anything open.
 
-use chrono::NaiveDateTime;
+use super::Tx;
 
 use super::{find_cycle, visibility};
-use crate::db::{self, AnyConnection};
+use crate::db::{self};
 use crate::domain::audit::Action;
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
@@ -18,13 +18,8 @@ use crate::error::AppResult;
 /// Queues the message with fresh links to every open request of `email`; returns how many
 /// links it carries (0: nothing is sent).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn send(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    email: &EmailAddress,
-    locale: Locale,
-    now: NaiveDateTime,
-) -> AppResult<usize> {
+pub fn send(tx: Tx<'_>, email: &EmailAddress, locale: Locale) -> AppResult<usize> {
+    let Tx(conn, mail, _, now) = tx;
     let mut entries = Vec::new();
     let mut name = String::new();
     for a in db::assignments::for_rater_email(conn, email.as_str())? {

@@ -1,6 +1,7 @@
 //! Rater links after launch: issuing a link with the message that carries it, revoking and
 //! re-issuing.
 
+use super::Tx;
 use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId};
 use chrono::NaiveDateTime;
@@ -122,14 +123,13 @@ pub(super) fn link_mail<'a>(
 /// reminder's day, a resend's id), in the caller's transaction.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn send_link(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
+    tx: Tx<'_>,
     about: &About<'_>,
     a: &db::assignments::AssignmentListing,
     kind: Kind,
     slot: &str,
-    now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
+    let Tx(conn, mail, _, now) = tx;
     let link = issue_link(conn, mail.settings, &a.assignment.id, now)?;
     let relationship = a.assignment.relationship;
     let to = Rater {
@@ -302,30 +302,24 @@ pub fn revoke_assignment(
 /// Re-issues a rater's link: the old links and sessions stop working, a new link is mailed.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn reissue(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
+    tx: Tx<'_>,
     cycle_id: &CycleId,
     subject_email: &str,
     rater_email: &str,
-    now: NaiveDateTime,
 ) -> AppResult<IssuedLink> {
+    let Tx(conn, mail, _, now) = tx;
     let (_, _, a) = find_assignment(conn, cycle_id, subject_email, rater_email)?;
     let target = Target {
         cycle_id: cycle_id.clone(),
         assignment_id: a.assignment.id,
     };
-    reissue_assignment(conn, mail, &target, None, now)
+    reissue_assignment(Tx(conn, mail, None, now), &target)
 }
 
 /// [`reissue`] of a nomination by id, by `actor`.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn reissue_assignment(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    target: &Target,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
-) -> AppResult<IssuedLink> {
+pub fn reissue_assignment(tx: Tx<'_>, target: &Target) -> AppResult<IssuedLink> {
+    let Tx(conn, mail, actor, now) = tx;
     let (cycle, review, a) = find_target(conn, target)?;
     let cycle_id = &cycle.id;
     visibility::ensure_not_frozen(conn, &cycle, &review.review, &review.subject_email)?;
@@ -350,13 +344,11 @@ pub fn reissue_assignment(
     let wording = wording(conn, cycle_id)?;
     let slot = db::new_id();
     let issued = send_link(
-        conn,
-        mail,
+        Tx(conn, mail, None, now),
         &About::of(&cycle, &wording, &review.subject_name),
         &a,
         Kind::Resend,
         &slot,
-        now,
     )?;
     db::audit::Event::new(Action::LinkReissue)
         .by(actor)

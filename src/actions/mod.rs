@@ -67,6 +67,16 @@ pub fn find_cycle(conn: &mut AnyConnection, id: &CycleId) -> AppResult<db::cycle
     db::cycles::find(conn, id)?.ok_or_else(|| AppError::Invalid(format!("no cycle with id {id}")))
 }
 
+/// One action's unit of work, `(conn, mail, actor, now)`: the transaction it runs in, how it
+/// queues mail, who takes it (`None`: the system, the scheduler or the command line; a staff
+/// member's own action names them: `A = &PersonId`) and when.
+pub struct Tx<'a, A = Option<&'a crate::domain::ids::PersonId>>(
+    pub &'a mut AnyConnection,
+    pub Mail<'a>,
+    pub A,
+    pub chrono::NaiveDateTime,
+);
+
 /// What an action that queues email needs beside its connection: the templates to render
 /// with and the settings (sender, contact, base URL, branding).
 #[derive(Clone, Copy)]

@@ -2,6 +2,7 @@
 //! admin console makes while the cycle is a draft: add, edit or remove one. After launch, see
 //! `follow_up` (remind, correct an address) and `links` (revoke, reissue).
 
+use super::Tx;
 use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
@@ -29,13 +30,11 @@ pub struct ImportSummary {
 /// for the audit trail (`None` from the command line).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn import(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
+    tx: Tx<'_>,
     cycle_id: &CycleId,
     bytes: &[u8],
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
+    let Tx(conn, mail, actor, now) = tx;
     let cycle = find_cycle(conn, cycle_id)?;
     let status = cycle.status;
     if !matches!(status, CycleStatus::Draft | CycleStatus::Open) {
@@ -140,7 +139,7 @@ pub fn import(
     if status == CycleStatus::Open {
         links = invite(conn, mail, cycle_id, Some(&new_assignments), now)?;
         summary.invited = links.len();
-        super::proposals::request_all(conn, mail, cycle_id, now)?;
+        super::proposals::request_all(Tx(conn, mail, None, now), cycle_id)?;
     }
     Ok((summary, links))
 }
@@ -159,15 +158,13 @@ fn lines(errors: Vec<ImportError>) -> AppError {
 /// A refused row answers `Invalid` with the reason alone (no line number: there is one row).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn add_one(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
+    tx: Tx<'_>,
     cycle_id: &CycleId,
     input: &NominationInput,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
 ) -> AppResult<ImportSummary> {
+    let Tx(conn, mail, actor, now) = tx;
     let csv = input.to_csv().map_err(|e| AppError::Unexpected(e.into()))?;
-    match import(conn, mail, cycle_id, &csv, actor, now) {
+    match import(Tx(conn, mail, actor, now), cycle_id, &csv) {
         Ok((summary, _)) if summary.added == 0 => Err(AppError::refused("refuse.add_duplicate")),
         Ok((summary, _)) => Ok(summary),
         Err(AppError::Invalid(m)) => Err(AppError::Invalid(
@@ -226,14 +223,8 @@ pub fn remove(
 /// organisation), with exactly the checks of an imported row; a changed address is then
 /// corrected as [`super::follow_up::correct_email`] does, in the same transaction.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn edit(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    target: &Target,
-    input: &EditInput,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn edit(tx: Tx<'_>, target: &Target, input: &EditInput) -> AppResult<()> {
+    let Tx(conn, mail, actor, now) = tx;
     let (_, review, a) = find_in_draft(conn, target, "refuse.edit_open")?;
     let Target {
         cycle_id,
@@ -288,7 +279,7 @@ pub fn edit(
         .record(conn, now)?;
     let typed = input.email.trim().to_lowercase();
     if !typed.is_empty() && typed != a.rater_email {
-        super::follow_up::correct_email(conn, mail, target, &input.email, actor, now)?;
+        super::follow_up::correct_email(Tx(conn, mail, actor, now), target, &input.email)?;
     }
     Ok(())
 }

@@ -4,8 +4,9 @@
 //! replaced. A message without a link (the supervisor's notice) is simply queued again; a
 //! password reset is not (its owner asks for a new link).
 
+use super::Tx;
 use crate::domain::audit::Action;
-use crate::domain::ids::{AssignmentId, MessageId, PersonId};
+use crate::domain::ids::{AssignmentId, MessageId};
 use chrono::NaiveDateTime;
 
 use super::{find_cycle, visibility};
@@ -39,13 +40,8 @@ impl Retried {
 ///
 /// `Invalid` when `id` names no failed message.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn retry(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    id: Option<&MessageId>,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
-) -> AppResult<Retried> {
+pub fn retry(tx: Tx<'_>, id: Option<&MessageId>) -> AppResult<Retried> {
+    let Tx(conn, mail, actor, now) = tx;
     let failed = db::outbox::failed(conn, id)?;
     if failed.is_empty() && id.is_some() {
         return Err(AppError::Invalid("no failed message with that id".into()));
@@ -108,13 +104,11 @@ fn relink(
     let wording = super::links::wording(conn, &cycle.id)?;
     let kind = row.kind;
     super::links::send_link(
-        conn,
-        mail,
+        Tx(conn, mail, None, now),
         &super::links::About::of(&cycle, &wording, &review.listing.subject_name),
         &a,
         kind,
         &db::new_id(),
-        now,
     )?;
     db::outbox::mark_replaced(conn, &row.id)?;
     db::audit::Event::new(Action::EmailRetry)

@@ -4,6 +4,7 @@
 //! the account and lifts its sign-in delays. Each function is one user action, run in the
 //! caller's transaction.
 
+use super::Tx;
 use crate::domain::audit::Action;
 use crate::domain::ids::PersonId;
 use chrono::{NaiveDateTime, TimeDelta};
@@ -24,13 +25,8 @@ pub fn valid_for() -> TimeDelta {
 /// Queues a reset link for the active account at `email`, if there is one (the caller answers
 /// the same either way). A new request replaces the person's earlier links.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn request(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    email: &EmailAddress,
-    locale: Locale,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn request(tx: Tx<'_>, email: &EmailAddress, locale: Locale) -> AppResult<()> {
+    let Tx(conn, mail, _, now) = tx;
     let Some(account) = db::accounts::find_by_email(conn, email.as_str())? else {
         return Ok(());
     };

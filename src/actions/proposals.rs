@@ -4,6 +4,7 @@
 //! creates the nominations and invites them at once. Each function is one user action, run in
 //! the caller's transaction, and audited.
 
+use super::Tx;
 use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
@@ -23,12 +24,11 @@ use crate::error::{AppError, AppResult};
 /// returns the link.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn request(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
+    tx: Tx<'_>,
     cycle: &db::cycles::CycleRow,
     review: &db::reviews::ReviewListing,
-    now: NaiveDateTime,
 ) -> AppResult<String> {
+    let Tx(conn, mail, _, now) = tx;
     db::proposals::start(conn, &review.review.id)?;
     // an earlier message still waiting would carry the link this one replaces
     db::outbox::cancel_pending_for_review(
@@ -73,12 +73,8 @@ fn kam_locale(
 /// Sends every KAM of a `kam`-mode cycle who has no proposal yet their link (launch, and
 /// KAMs imported into an open cycle); returns how many.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn request_all(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    cycle_id: &CycleId,
-    now: NaiveDateTime,
-) -> AppResult<usize> {
+pub fn request_all(tx: Tx<'_>, cycle_id: &CycleId) -> AppResult<usize> {
+    let Tx(conn, mail, _, now) = tx;
     let cycle = find_cycle(conn, cycle_id)?;
     if cycle.nominations != NominationMode::Kam {
         return Ok(0);
@@ -86,7 +82,7 @@ pub fn request_all(
     let mut n = 0;
     for review in db::reviews::list_for_cycle(conn, cycle_id)? {
         if db::proposals::status(conn, &review.review.id)?.is_none() {
-            request(conn, mail, &cycle, &review, now)?;
+            request(Tx(conn, mail, None, now), &cycle, &review)?;
             n += 1;
         }
     }
@@ -95,14 +91,8 @@ pub fn request_all(
 
 /// The admin's nudge: a fresh link to a KAM who has not had their list approved.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn nudge(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    cycle_id: &CycleId,
-    review_id: &ReviewId,
-    actor: Option<&PersonId>,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn nudge(tx: Tx<'_>, cycle_id: &CycleId, review_id: &ReviewId) -> AppResult<()> {
+    let Tx(conn, mail, actor, now) = tx;
     let (cycle, review) = open_review(conn, review_id, now)?;
     if &cycle.id != cycle_id {
         return Err(AppError::NotFound);
@@ -110,7 +100,7 @@ pub fn nudge(
     if db::proposals::status(conn, review_id)? == Some(ProposalStatus::Approved) {
         return Err(AppError::refused("proposal.refused.approved"));
     }
-    request(conn, mail, &cycle, &review, now)?;
+    request(Tx(conn, mail, None, now), &cycle, &review)?;
     db::audit::Event::new(Action::ProposalNudge)
         .by(actor)
         .cycle(cycle_id)
@@ -210,14 +200,8 @@ pub fn save(
 /// The supervisor approves a checked list: it is saved, each rater is nominated and invited
 /// at once; returns how many were invited.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn approve(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    review_id: &ReviewId,
-    list: &[Proposed],
-    actor: &PersonId,
-    now: NaiveDateTime,
-) -> AppResult<usize> {
+pub fn approve(tx: Tx<'_, &PersonId>, review_id: &ReviewId, list: &[Proposed]) -> AppResult<usize> {
+    let Tx(conn, mail, actor, now) = tx;
     let (cycle, review) = open_review(conn, review_id, now)?;
     if &review.review.supervisor_id != actor {
         return Err(AppError::NotFound);

@@ -4,6 +4,7 @@
 //! date; the supervisor is told of each step. Each function is one user action in the
 //! caller's transaction, and every one is audited.
 
+use super::Tx;
 use crate::domain::audit::Action;
 use crate::domain::ids::{GoalId, PersonId, ReviewId};
 use chrono::NaiveDateTime;
@@ -25,13 +26,8 @@ use crate::error::{AppError, AppResult};
 ///
 /// `NotFound` for an unknown review; `Invalid` before sign-off.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn release(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    review_id: &ReviewId,
-    actor: &PersonId,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn release(tx: Tx<'_, &PersonId>, review_id: &ReviewId) -> AppResult<()> {
+    let Tx(conn, mail, actor, now) = tx;
     let review = db::reviews::find(conn, review_id)?.ok_or(AppError::NotFound)?;
     let r = &review.listing.review;
     if r.status != ReviewStatus::Finalized {
@@ -203,12 +199,8 @@ fn tell_of(
 
 /// The KAM confirms they read the report (once); the supervisor is told.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn acknowledge(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    review_id: &ReviewId,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn acknowledge(tx: Tx<'_>, review_id: &ReviewId) -> AppResult<()> {
+    let Tx(conn, mail, _, now) = tx;
     if db::releases::acknowledge(conn, review_id, now)? {
         db::audit::Event::new(Action::ReviewAcknowledged)
             .review(review_id)
@@ -221,13 +213,8 @@ pub fn acknowledge(
 /// The KAM stores their development plan (replacing the previous one: goals that keep their
 /// identity keep their comments and progress); the supervisor is told.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn save_plan(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    review_id: &ReviewId,
-    goals: &[Goal],
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn save_plan(tx: Tx<'_>, review_id: &ReviewId, goals: &[Goal]) -> AppResult<()> {
+    let Tx(conn, mail, _, now) = tx;
     db::releases::replace_goals(conn, review_id, goals, now)?;
     let count = goals.len().to_string();
     db::audit::Event::new(Action::PlanSaved)
@@ -240,13 +227,8 @@ pub fn save_plan(
 /// The KAM records where their goals stand; each change is audited, and the supervisor is
 /// told (once a day). Returns how many goals changed.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn record_progress(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    review_id: &ReviewId,
-    entries: &[Progress],
-    now: NaiveDateTime,
-) -> AppResult<usize> {
+pub fn record_progress(tx: Tx<'_>, review_id: &ReviewId, entries: &[Progress]) -> AppResult<usize> {
+    let Tx(conn, mail, _, now) = tx;
     let mut changed = 0;
     for p in entries {
         if db::releases::set_progress(conn, review_id, p, now)? {
@@ -299,11 +281,8 @@ pub fn comment_plan(
 /// it went; reminders follow while it is not done (`domain::rules::checkins`). Returns how
 /// many goals were checked in on.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn due_checkins(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    now: NaiveDateTime,
-) -> AppResult<usize> {
+pub fn due_checkins(tx: Tx<'_>) -> AppResult<usize> {
+    let Tx(conn, mail, _, now) = tx;
     let latest = now.date() + chrono::Days::new(1);
     let mut sent = 0;
     for c in db::releases::checkin_candidates(conn, latest, checkins::MOST)? {
@@ -373,15 +352,13 @@ pub fn due_checkins(
 /// issue #21); how many KAMs were emailed.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn release_all(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
+    tx: Tx<'_, &PersonId>,
     cycle_id: &crate::domain::ids::CycleId,
-    actor: &PersonId,
-    now: NaiveDateTime,
 ) -> AppResult<usize> {
+    let Tx(conn, mail, actor, now) = tx;
     let ids = db::releases::unreleased_signed_off(conn, cycle_id)?;
     for id in &ids {
-        release(conn, mail, id, actor, now)?;
+        release(Tx(conn, mail, actor, now), id)?;
     }
     Ok(ids.len())
 }

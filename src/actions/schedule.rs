@@ -2,10 +2,11 @@
 //! deadline passed, reminders before the deadline, and telling supervisors when every invited
 //! rater of a review has answered, and the check-ins on development goals whose date came.
 
+use super::Tx;
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::cycles;
-use crate::db::{self, AnyConnection};
+use crate::db::{self};
 use crate::domain::rules::reminders;
 use crate::domain::status::CycleStatus;
 use crate::email::Kind;
@@ -42,17 +43,14 @@ pub fn due_slot(
 
 /// Queues everything due at `now`.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn due_work(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    now: NaiveDateTime,
-) -> AppResult<DueReport> {
+pub fn due_work(tx: Tx<'_>) -> AppResult<DueReport> {
+    let Tx(conn, mail, _, now) = tx;
     let mut report = DueReport::default();
     // sign-in attempts quiet for a day are forgotten (their window is 15 minutes)
     db::throttle::forget_quiet(conn, now - TimeDelta::days(1))?;
     db::password_resets::forget_expired(conn, now)?;
     for id in db::cycles::open_past_deadline(conn, now)? {
-        cycles::close(conn, mail, &id, None, now)?;
+        cycles::close(Tx(conn, mail, None, now), &id)?;
         report.closed += 1;
     }
     for cycle in db::cycles::list(conn)? {
@@ -91,7 +89,7 @@ pub fn due_work(
                     &assignments,
                     now,
                 )?;
-                if cycles::notify_supervisor(conn, mail, &cycle, &review, true, now)? {
+                if cycles::notify_supervisor(Tx(conn, mail, None, now), &cycle, &review, true)? {
                     report.notified += 1;
                 }
             }
@@ -117,19 +115,17 @@ pub fn due_work(
                     continue;
                 }
                 super::links::send_link(
-                    conn,
-                    mail,
+                    Tx(conn, mail, None, now),
                     &super::links::About::of(&cycle, &wording, &review.subject_name),
                     a,
                     Kind::Reminder,
                     &key_slot,
-                    now,
                 )?;
                 report.reminders += 1;
             }
         }
     }
-    report.checkins = super::release::due_checkins(conn, mail, now)?;
+    report.checkins = super::release::due_checkins(Tx(conn, mail, None, now))?;
     Ok(report)
 }
 

@@ -1,5 +1,6 @@
 //! Staff accounts: creation with a generated password (hashed by `domain::security::password`), disabling.
 
+use super::Tx;
 use crate::domain::audit::Action;
 use crate::domain::ids::PersonId;
 use chrono::NaiveDateTime;
@@ -98,13 +99,8 @@ pub struct Invitee<'a> {
 /// Invites a staff member: the account is created without a usable password and a
 /// single-use link to choose one (valid 7 days, only its hash stored) is emailed.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn invite(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    who: Invitee<'_>,
-    actor: &PersonId,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn invite(tx: Tx<'_, &PersonId>, who: Invitee<'_>) -> AppResult<()> {
+    let Tx(conn, mail, actor, now) = tx;
     let Invitee {
         email,
         name,
@@ -121,7 +117,7 @@ pub fn invite(
     db::accounts::insert(conn, &person, role, &unusable, now)?;
     db::accounts::mark_invited(conn, &person)?;
     db::accounts::set_locale(conn, &person, locale)?;
-    send_invitation(conn, mail, &person, actor, now)?;
+    send_invitation(Tx(conn, mail, actor, now), &person)?;
     db::audit::Event::new(Action::UserInvite)
         .by(actor)
         .target(email.as_str())
@@ -132,13 +128,8 @@ pub fn invite(
 
 /// Sends (again) the link to choose a password; an earlier link stops working.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn send_invitation(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
-    person_id: &PersonId,
-    actor: &PersonId,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+pub fn send_invitation(tx: Tx<'_, &PersonId>, person_id: &PersonId) -> AppResult<()> {
+    let Tx(conn, mail, actor, now) = tx;
     let account = db::accounts::find(conn, person_id)?.ok_or(AppError::NotFound)?;
     if account.disabled {
         return Err(AppError::refused_with(

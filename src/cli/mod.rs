@@ -1,6 +1,7 @@
 //! The `kam360` command line (SPEC §10). Every command prints a one-line reason on stderr and
 //! exits non-zero on failure; `cycle import` prints one `line N: reason` per bad row.
 
+use crate::actions::Tx;
 use std::io::Write;
 
 use crate::actions::{self, users::Role};
@@ -80,7 +81,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let rubric = ctx.rubric()?;
             let text = ctx
                 .db
-                .write_blocking(|c| actions::demo::seed(c, mail, &rubric, db::now()))?;
+                .write_blocking(|c| actions::demo::seed(Tx(c, mail, None, db::now()), &rubric))?;
             writeln!(out, "{text}")?;
             out.flush()?;
             drop(out);
@@ -132,7 +133,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let bytes = std::fs::read(&a.file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
             let (summary, _) = ctx.db.write_blocking(|c| {
-                actions::nominations::import(c, mail, &cycle_id(&a.cycle)?, &bytes, None, now)
+                actions::nominations::import(Tx(c, mail, None, now), &cycle_id(&a.cycle)?, &bytes)
             })?;
             writeln!(
                 out,
@@ -142,13 +143,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Cycle(CycleCommand::Launch(a)) => {
             let links = ctx.db.write_blocking(|c| {
-                actions::cycles::launch(c, mail, &cycle_id(&a.cycle)?, None, now)
+                actions::cycles::launch(Tx(c, mail, None, now), &cycle_id(&a.cycle)?)
             })?;
             writeln!(out, "cycle launched: {} invitations queued", links.len())?;
         }
         Command::Cycle(CycleCommand::Close(a)) => {
             let n = ctx.db.write_blocking(|c| {
-                actions::cycles::close(c, mail, &cycle_id(&a.cycle)?, None, now)
+                actions::cycles::close(Tx(c, mail, None, now), &cycle_id(&a.cycle)?)
             })?;
             writeln!(out, "cycle closed: {n} reviews ready to reconcile")?;
         }
@@ -177,7 +178,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Cycle(CycleCommand::Reissue(a)) => {
             ctx.db.write_blocking(|c| {
-                actions::links::reissue(c, mail, &cycle_id(&a.cycle)?, &a.subject, &a.rater, now)
+                actions::links::reissue(
+                    Tx(c, mail, None, now),
+                    &cycle_id(&a.cycle)?,
+                    &a.subject,
+                    &a.rater,
+                )
             })?;
             writeln!(out, "new link queued for {}", a.rater.trim().to_lowercase())?;
         }
@@ -258,7 +264,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Outbox(OutboxCommand::Retry(a)) => {
             let r = ctx.db.write_blocking(|c| {
-                actions::outbox::retry(c, mail, message_id(a.id.as_deref())?.as_ref(), None, now)
+                actions::outbox::retry(
+                    Tx(c, mail, None, now),
+                    message_id(a.id.as_deref())?.as_ref(),
+                )
             })?;
             for (id, reason) in &r.skipped {
                 writeln!(out, "not retried {id}: {reason}")?;

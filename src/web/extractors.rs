@@ -39,7 +39,7 @@ macro_rules! signed {
         impl $name {
             /// The request and its session, as pages and the admin runner take them.
             pub fn asker(&self) -> StaffRequest<'_> {
-                StaffRequest::new(&self.2, &self.0)
+                StaffRequest::new(&self.1, &self.2, &self.0)
             }
 
             /// The application's state.
@@ -125,16 +125,22 @@ impl FromRequest for Visitor {
     }
 }
 
-/// A staff request as pages and the admin runner need it: the request and its session.
+/// A staff request as pages and the admin runner need it: the app state, the request and its
+/// session.
 #[derive(Clone, Copy)]
 pub struct StaffRequest<'a> {
+    pub state: &'a AppState,
     pub req: &'a HttpRequest,
     pub session: &'a StaffSession,
 }
 
 impl<'a> StaffRequest<'a> {
-    pub fn new(req: &'a HttpRequest, session: &'a StaffSession) -> Self {
-        Self { req, session }
+    pub fn new(state: &'a AppState, req: &'a HttpRequest, session: &'a StaffSession) -> Self {
+        Self {
+            state,
+            req,
+            session,
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! `POST /k/{token}/progress` records where its goals stand. The link is the credential (§4:
 //! only its hash is stored); an unknown or unreleased one is 404.
 
+use crate::actions::Tx;
 use crate::web::extractors::Visitor;
 use std::collections::HashMap;
 
@@ -196,7 +197,7 @@ pub async fn show(Visitor(state, req): Visitor, link: KamLink) -> AppResult<Http
 pub async fn acknowledge(Visitor(state, req): Visitor, link: KamLink) -> AppResult<HttpResponse> {
     let review = link.review.clone();
     state
-        .write_mailing(move |c, mail| release::acknowledge(c, mail, &review, db::now()))
+        .write_mailing(move |c, mail| release::acknowledge(Tx(c, mail, None, db::now()), &review))
         .await?;
     Ok(see_other(link.url(&req, "", "acknowledged=1")))
 }
@@ -248,7 +249,7 @@ pub async fn plan(
         }
         Ok(goals) => {
             done(&state, &req, &link, "saved=1#plan-title", move |c, mail| {
-                release::save_plan(c, mail, &review, &goals, db::now())
+                release::save_plan(Tx(c, mail, None, db::now()), &review, &goals)
             })
             .await
         }
@@ -283,7 +284,9 @@ pub async fn progress(
                 &req,
                 &link,
                 "progress=1#progress-title",
-                move |c, mail| release::record_progress(c, mail, &review, &entries, db::now()),
+                move |c, mail| {
+                    release::record_progress(Tx(c, mail, None, db::now()), &review, &entries)
+                },
             )
             .await
         }

@@ -2,6 +2,7 @@
 //! email with a fresh link for each open request; the answer is the same for every address,
 //! and requests are throttled per address and per client through the database.
 
+use crate::actions::Tx;
 use maud::Markup;
 
 use super::email_request::{Asked, EmailRequest};
@@ -29,7 +30,7 @@ impl EmailRequest for Links {
     }
 
     fn act(conn: &mut AnyConnection, mail: Mail<'_>, a: &Asked) -> AppResult<()> {
-        link_request::send(conn, mail, &a.email, a.locale, a.now).map(|_| ())
+        link_request::send(Tx(conn, mail, None, a.now), &a.email, a.locale).map(|_| ())
     }
 
     fn sent(state: &AppState, l: Locale, email: &str) -> Markup {

@@ -33,10 +33,11 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> AppResu
     } else {
         None
     };
-    Ok(html(
-        StatusCode::OK,
-        view::login(l, ways(&state), chosen_lang(&req), "", None, notice),
-    ))
+    let form = view::SignIn {
+        notice,
+        ..view::SignIn::new(ways(&state), chosen_lang(&req))
+    };
+    Ok(html(StatusCode::OK, view::login(l, &form)))
 }
 
 /// Whether a request is password sign-in or reset, which `auth.local_passwords = false`
@@ -64,23 +65,6 @@ pub struct LoginForm {
     resume: String,
 }
 
-/// The sign-in page again (after a refusal), carrying the form it carried.
-fn again(
-    l: crate::domain::locale::Locale,
-    ways: view::Ways<'_>,
-    explicit: Option<crate::domain::locale::Locale>,
-    email: &str,
-    error: &str,
-    carried: Option<(&str, &str)>,
-) -> maud::Markup {
-    match carried {
-        Some((path, fields)) => {
-            view::login_carrying(l, ways, explicit, email, Some(error), path, fields)
-        }
-        None => view::login(l, ways, explicit, email, Some(error), None),
-    }
-}
-
 /// The throttle keys of one sign-in attempt, hashed (no email or address is stored).
 /// `POST /login`: one generic failure for every reason; throttled per account and address.
 pub async fn login(
@@ -94,9 +78,21 @@ pub async fn login(
         resume_to,
         resume,
     } = form.into_inner();
-    let carried = super::session_resume::safe_resume_path(&resume_to)
-        .then_some((resume_to.as_str(), resume.as_str()));
+    let carried = super::session_resume::safe_resume_path(&resume_to).then_some(view::Carried {
+        path: &resume_to,
+        fields: &resume,
+    });
     let email = email.trim().to_lowercase();
+    // the sign-in page again, as typed, carrying the form it carried
+    let refused = |error: &str| {
+        let form = view::SignIn {
+            email: &email,
+            error: Some(error),
+            carried,
+            ..view::SignIn::new(ways(&state), chosen_lang(&req))
+        };
+        view::login(l, &form)
+    };
     let address = super::security::client_address(&req, &state.settings.server.trusted_proxies);
     // growing delays per account at this address, and (looser) per account from anywhere:
     // never a hard lock, and colleagues behind the same NAT are not locked out together
@@ -110,14 +106,7 @@ pub async fn login(
     if begun.is_err() {
         return Ok(html(
             StatusCode::TOO_MANY_REQUESTS,
-            again(
-                l,
-                ways(&state),
-                chosen_lang(&req),
-                &email,
-                t(l, "staff.throttled"),
-                carried,
-            ),
+            refused(t(l, "staff.throttled")),
         ));
     }
     let lookup = email.clone();
@@ -152,14 +141,7 @@ pub async fn login(
             .await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
-            again(
-                l,
-                ways(&state),
-                chosen_lang(&req),
-                &email,
-                t(l, "staff.failed"),
-                carried,
-            ),
+            refused(t(l, "staff.failed")),
         ));
     };
     // a new session id at every sign-in (no fixation); the old cookie's session ends
@@ -189,10 +171,13 @@ pub async fn login(
         .await?;
     let mut res = match carried {
         // the form typed before the session ended, sent on with this session's token
-        Some((path, fields)) => {
+        Some(c) => {
             let fields: Vec<(String, String)> =
-                serde_urlencoded::from_str(fields).unwrap_or_default();
-            html(StatusCode::OK, view::resume(l, path, &fields, &csrf.token))
+                serde_urlencoded::from_str(c.fields).unwrap_or_default();
+            html(
+                StatusCode::OK,
+                view::resume(l, c.path, &fields, &csrf.token),
+            )
         }
         None => see_other("/".into()),
     };

@@ -2,6 +2,7 @@
 //! always gives the same answer; `GET/POST /password/reset/{token}` sets the new password.
 //! Requests are throttled per address and per client, through the database.
 
+use crate::actions::Tx;
 use crate::web::extractors::Visitor;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -42,7 +43,7 @@ impl EmailRequest for Forgot {
     }
 
     fn act(conn: &mut AnyConnection, mail: Mail<'_>, a: &Asked) -> AppResult<()> {
-        reset::request(conn, mail, &a.email, a.locale, a.now)
+        reset::request(Tx(conn, mail, None, a.now), &a.email, a.locale)
     }
 
     fn sent(_: &AppState, l: Locale, email: &str) -> Markup {

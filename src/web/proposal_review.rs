@@ -2,6 +2,7 @@
 //! `GET|POST /reviews/{review}/nominations` — add, remove or correct, save, or approve and
 //! invite at once. Only the review's supervisor; a refused list re-renders as typed (422).
 
+use crate::actions::Tx;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
@@ -34,7 +35,7 @@ fn supervisor_page(
     sent: Option<Sent>,
     notice: Option<String>,
 ) -> maud::Markup {
-    let StaffRequest { req, session } = asker;
+    let StaffRequest { req, session, .. } = asker;
     let l = staff_locale(req, session);
     let sent = form_state(loaded, sent);
     let action = format!("/reviews/{}/nominations", loaded.review.review.id);
@@ -71,7 +72,12 @@ pub async fn supervisor_show(
     Ok(html_after_notice(
         &req,
         StatusCode::OK,
-        supervisor_page(StaffRequest::new(&req, &session), &loaded, None, notice),
+        supervisor_page(
+            StaffRequest::new(&state, &req, &session),
+            &loaded,
+            None,
+            notice,
+        ),
     ))
 }
 
@@ -92,7 +98,12 @@ pub async fn supervisor_save(
         Err((status, sent)) => {
             return Ok(html(
                 status,
-                supervisor_page(StaffRequest::new(&req, &session), &loaded, Some(sent), None),
+                supervisor_page(
+                    StaffRequest::new(&state, &req, &session),
+                    &loaded,
+                    Some(sent),
+                    None,
+                ),
             ))
         }
     };
@@ -101,7 +112,7 @@ pub async fn supervisor_save(
         .write_mailing(move |c, mail| {
             let now = db::now();
             if approving {
-                proposals::approve(c, mail, &id, &list, &actor, now)
+                proposals::approve(Tx(c, mail, &actor, now), &id, &list)
             } else {
                 proposals::save(c, &id, &list, Some(&actor), now).map(|()| 0)
             }
@@ -126,7 +137,7 @@ pub async fn supervisor_save(
             Ok(html(
                 StatusCode::CONFLICT,
                 supervisor_page(
-                    StaffRequest::new(&req, &session),
+                    StaffRequest::new(&state, &req, &session),
                     &loaded,
                     None,
                     e.refusal(l),

@@ -178,34 +178,38 @@ fn refusal_text(l: Locale, r: &Refusal) -> String {
     }
 }
 
-/// A rater's POST once its origin, body and link have been checked.
-pub(super) struct RaterPost {
-    pub ctx: Box<RaterContext>,
-    /// The page language.
-    pub l: Locale,
-    /// The urlencoded body's fields.
-    pub pairs: Vec<(String, String)>,
-}
+/// A rater's POST once its origin, body and link have been checked (answer, decline):
+/// `(state, req, access, ctx, l, pairs)` — the app state, the request, the link, what it opens,
+/// the page language and the urlencoded body's fields. A body that cannot be read or a link
+/// that can no longer answer is answered instead of the handler.
+pub struct RaterPost(
+    pub web::Data<AppState>,
+    pub HttpRequest,
+    pub Access,
+    pub Box<RaterContext>,
+    pub Locale,
+    pub Vec<(String, String)>,
+);
 
-/// The preamble every rater POST shares (answer, decline): same origin, a readable body, a link
-/// that can still answer. `Err` is the response to give instead.
-pub(super) async fn rater_post(
-    state: &AppState,
-    req: &HttpRequest,
-    access: &Access,
-    payload: web::Payload,
-) -> AppResult<Result<RaterPost, HttpResponse>> {
-    // the origin was checked before (`web::guard`)
-    let body = read_form(payload).await;
-    let ctx = match answerable(state, req, access).await? {
-        Ok(ctx) => ctx,
-        Err(r) => return Ok(Err(r)),
-    };
-    let l = locale(req, Some(ctx.assignment.locale));
-    Ok(match body {
-        Ok(pairs) => Ok(RaterPost { ctx, l, pairs }),
-        Err(key) => Err(bad_request(l, &tf(l, key, &[]))),
-    })
+impl actix_web::FromRequest for RaterPost {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let visit = Visitor::extract(req);
+        let access = Access::extract(req);
+        let body = web::Payload::from_request(req, payload);
+        Box::pin(async move {
+            let (Visitor(state, req), access) = (visit.await?, access.await?);
+            // the origin was checked before (`web::guard`)
+            let body = read_form(body.await?).await;
+            let refused = |r| actix_web::error::InternalError::from_response("refused", r);
+            let ctx = answerable(&state, &req, &access).await?.map_err(refused)?;
+            let l = locale(&req, Some(ctx.assignment.locale));
+            let pairs = body.map_err(|key| refused(bad_request(l, &tf(l, key, &[]))))?;
+            Ok(RaterPost(state, req, access, ctx, l, pairs))
+        })
+    }
 }
 
 /// The context of an answerable link for a POST: state pages that show fine on GET (submitted,
@@ -224,14 +228,8 @@ async fn answerable(
 
 /// `POST /r/{token}` and `POST /f/{assignment}`: save a draft or submit (SPEC §5).
 pub async fn answer(
-    Visitor(state, req): Visitor,
-    access: Access,
-    payload: web::Payload,
+    RaterPost(state, req, access, ctx, l, pairs): RaterPost,
 ) -> AppResult<HttpResponse> {
-    let RaterPost { ctx, l, pairs } = match rater_post(&state, &req, &access, payload).await? {
-        Ok(post) => post,
-        Err(r) => return Ok(r),
-    };
     let form = state.rubrics.get(&state.db, &ctx.cycle_id).await?;
     let rubric = &form.rubric;
     let group = ctx.assignment.relationship;

@@ -3,9 +3,9 @@
 
 use crate::web::extractors::Visitor;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
-use super::rater::{bad_request, conflict, rater_post, RaterPost};
+use super::rater::{bad_request, conflict, RaterPost};
 use super::rater_access::{resolve, Access, Link};
 use super::response::{chosen_lang, html, locale, not_found_page, see_other, with_lang};
 use super::views::rater as view;
@@ -42,14 +42,8 @@ pub async fn decline_form(Visitor(state, req): Visitor, access: Access) -> AppRe
 /// `POST /r/{token}/decline` and `POST /f/{assignment}/decline`: decline with an optional
 /// reason; the link then accepts nothing.
 pub async fn decline(
-    Visitor(state, req): Visitor,
-    access: Access,
-    payload: web::Payload,
+    RaterPost(state, req, access, ctx, l, pairs): RaterPost,
 ) -> AppResult<HttpResponse> {
-    let RaterPost { ctx, l, pairs } = match rater_post(&state, &req, &access, payload).await? {
-        Ok(post) => post,
-        Err(r) => return Ok(r),
-    };
     if ctx.assignment.relationship == Relationship::Supervisor {
         return Ok(not_found_page(&req));
     }

@@ -3,6 +3,7 @@
 //! (`POST …/release`) and the KAM's development plan, which the supervisor comments on
 //! (`POST …/plan`). Anyone else gets 404, as for the reconciliation page.
 
+use crate::actions::Tx;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
@@ -109,7 +110,7 @@ pub async fn release(
     let id = r.review.listing.review.id.clone();
     let (review, actor) = (id.clone(), session.person_id.clone());
     state
-        .write_mailing(move |c, mail| release::release(c, mail, &review, &actor, db::now()))
+        .write_mailing(move |c, mail| release::release(Tx(c, mail, &actor, db::now()), &review))
         .await?;
     // back to the page the release was offered on: the review (after sign-off) or the report
     Ok(if flag(&req, "from=review") {

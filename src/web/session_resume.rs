@@ -92,15 +92,14 @@ pub async fn carry(
             passwords: true,
         },
     };
-    let page = view::login_carrying(
-        l,
-        ways,
-        super::response::chosen_lang(req.request()),
-        "",
-        None,
-        req.path(),
-        &carried,
-    );
+    let form = view::SignIn {
+        carried: Some(view::Carried {
+            path: req.path(),
+            fields: &carried,
+        }),
+        ..view::SignIn::new(ways, super::response::chosen_lang(req.request()))
+    };
+    let page = view::login(l, &form);
     let res = html(StatusCode::UNAUTHORIZED, page);
     Ok(req.into_response(res).map_into_boxed_body())
 }

@@ -4,6 +4,7 @@
 //! without it, in CI it fails.
 
 use fantoccini::{Client, Locator};
+use kam360::actions::Tx;
 
 use crate::chromium::{click, set_viewport, start_browser, until};
 use crate::fixtures::{answer_all, launched_cycle, standard};
@@ -87,7 +88,7 @@ async fn every_email_passes_axe_as_a_page() {
     );
     app.write(move |conn| {
         let mail = kam360::actions::Mail::new(&t, &s);
-        kam360::actions::follow_up::remind_all(conn, mail, &id, None, kam360::db::now())
+        kam360::actions::follow_up::remind_all(Tx(conn, mail, None, kam360::db::now()), &id)
     })
     .expect("reminders");
     crate::fixtures::close_cycle(&app, &l.cycle_id);

@@ -3,6 +3,7 @@
 //! before the amendment.
 
 use kam360::actions::users::Role;
+use kam360::actions::Tx;
 use kam360::actions::{links, nominations, outbox, report, schedule};
 use kam360::db;
 
@@ -23,8 +24,10 @@ fn report_rows(
 
 fn due_work(app: &TestApp) {
     let (s, t) = (app.settings.clone(), app.templates.clone());
-    app.write(move |c| schedule::due_work(c, kam360::actions::Mail::new(&t, &s), db::now()))
-        .expect("due work");
+    app.write(move |c| {
+        schedule::due_work(Tx(c, kam360::actions::Mail::new(&t, &s), None, db::now()))
+    })
+    .expect("due work");
 }
 
 /// The criteria part of the reconciliation page (everything the page derives from answers).
@@ -181,12 +184,10 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
         let (s, t, id) = (s.clone(), t.clone(), id.clone());
         move |c: &mut db::AnyConnection| {
             links::reissue(
-                c,
-                kam360::actions::Mail::new(&t, &s),
+                Tx(c, kam360::actions::Mail::new(&t, &s), None, db::now()),
                 &id,
                 "kam@t.cn",
                 "c4@client.cn",
-                db::now(),
             )
         }
     };
@@ -198,12 +199,9 @@ async fn revoke_then_reissue_cannot_isolate_a_rater(app: TestApp) {
         .csv();
     let import = move |c: &mut db::AnyConnection| {
         nominations::import(
-            c,
-            kam360::actions::Mail::new(&t, &s),
+            Tx(c, kam360::actions::Mail::new(&t, &s), None, db::now()),
             &id,
             csv.as_bytes(),
-            None,
-            db::now(),
         )
     };
     let err = app.write(import).expect_err("refused").to_string();
@@ -249,12 +247,9 @@ async fn a_visible_review_takes_no_new_rater(app: TestApp) {
         let (s, t, id) = (s.clone(), t.clone(), id.clone());
         move |c: &mut db::AnyConnection| {
             nominations::import(
-                c,
-                kam360::actions::Mail::new(&t, &s),
+                Tx(c, kam360::actions::Mail::new(&t, &s), None, db::now()),
                 &id,
                 csv.as_bytes(),
-                None,
-                db::now(),
             )
             .map(|_| ())
         }
@@ -363,7 +358,12 @@ async fn no_live_link_is_left_in_the_database_file() {
     server.script.lock().expect("lock").reject_rcpt.clear();
     let (s, t) = (app.settings.clone(), app.templates.clone());
     let retried = app
-        .write(move |c| outbox::retry(c, kam360::actions::Mail::new(&t, &s), None, None, db::now()))
+        .write(move |c| {
+            outbox::retry(
+                Tx(c, kam360::actions::Mail::new(&t, &s), None, db::now()),
+                None,
+            )
+        })
         .expect("retry");
     assert_eq!((retried.relinked, retried.requeued), (1, 0));
     assert_eq!(app.get(&l.link("c1@client.cn")).await.status(), 404);
@@ -392,12 +392,9 @@ async fn no_live_link_is_left_in_the_database_file() {
     let (_, new_links) = app
         .write(move |c| {
             nominations::import(
-                c,
-                kam360::actions::Mail::new(&t, &s),
+                Tx(c, kam360::actions::Mail::new(&t, &s), None, db::now()),
                 &id,
                 csv.as_bytes(),
-                None,
-                db::now(),
             )
         })
         .expect("import");

@@ -6,6 +6,7 @@
 
 use fantoccini::{Client, Locator};
 use kam360::actions::users::Role;
+use kam360::actions::Tx;
 
 use crate::accessibility::assert_axe_clean;
 use crate::chromium::{
@@ -393,19 +394,13 @@ async fn a_kam_proposes_and_the_supervisor_approves_in_chromium() {
             .expect("settings");
             let id = kam360::actions::cycles::create_with(conn, &s, &r, &checked, None, now)?;
             kam360::actions::nominations::import(
-                conn,
-                kam360::actions::Mail::new(&t, &s),
+                Tx(conn, kam360::actions::Mail::new(&t, &s), None, now),
                 &id,
                 csv.as_bytes(),
-                None,
-                now,
             )?;
             kam360::actions::cycles::launch(
-                conn,
-                kam360::actions::Mail::new(&t, &s),
+                Tx(conn, kam360::actions::Mail::new(&t, &s), None, now),
                 &id,
-                None,
-                now,
             )?;
             Ok(id)
         })

@@ -3,6 +3,7 @@
 //! is chosen), progress recorded, printed on A4; then the team view sorted in place and read at
 //! 360 px without sideways scrolling; axe-clean.
 
+use kam360::actions::Tx;
 use std::time::Duration;
 
 use fantoccini::Locator;
@@ -147,11 +148,12 @@ async fn the_kam_reads_acknowledges_plans_and_prints_in_chromium() {
     let (s, t) = (app.settings.clone(), app.templates.clone());
     let due = app
         .write(move |conn| {
-            kam360::actions::schedule::due_work(
+            kam360::actions::schedule::due_work(Tx(
                 conn,
                 kam360::actions::Mail::new(&t, &s),
+                None,
                 on_the_date,
-            )
+            ))
         })
         .expect("due work");
     assert_eq!(due.checkins, 1);

@@ -2,6 +2,7 @@
 //! comments, the reconciliation page and the report (SPEC §12) never show a figure, a weighted mean or a comment that
 //! would let a group below k be read off, and comments never carry group labels when pooled.
 
+use kam360::actions::Tx;
 use std::sync::Arc;
 
 use kam360::actions::{cycles, nominations, reconcile};
@@ -50,14 +51,11 @@ fn scenario(
             let now = db::now();
             let id = cycles::create(c, &s, &rubric, "Prop", future(10), now)?;
             nominations::import(
-                c,
-                kam360::actions::Mail::new(t, &s),
+                Tx(c, kam360::actions::Mail::new(t, &s), None, now),
                 &id,
                 csv.as_bytes(),
-                None,
-                now,
             )?;
-            let links = cycles::launch(c, kam360::actions::Mail::new(t, &s), &id, None, now)?;
+            let links = cycles::launch(Tx(c, kam360::actions::Mail::new(t, &s), None, now), &id)?;
             for (gi, (g, levels)) in groups.iter().enumerate() {
                 for (i, level) in levels.iter().enumerate() {
                     let a = links
@@ -86,7 +84,7 @@ fn scenario(
                     )?;
                 }
             }
-            cycles::close(c, kam360::actions::Mail::new(t, &s), &id, None, now)?;
+            cycles::close(Tx(c, kam360::actions::Mail::new(t, &s), None, now), &id)?;
             let review = db::reviews::list_for_cycle(c, &id)?.remove(0).review.id;
             let boss = db::people::find_by_email(c, "boss@t.cn")?.expect("boss").id;
             let data = reconcile::load(c, &review, &boss, false)?.expect("own review");

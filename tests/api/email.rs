@@ -1,6 +1,7 @@
 //! Mail over real SMTP (SPEC §8; reliability rows MAIL-*): a server on a loopback TCP port with
 //! scripted failures; every message delivered exactly once per cause.
 
+use kam360::actions::Tx;
 use std::time::{Duration, Instant};
 
 use kam360::config::{Settings, SmtpTls, Transport};
@@ -204,11 +205,8 @@ async fn a_550_fails_that_recipient_only_and_can_be_retried() {
     let r = app
         .write(move |c| {
             kam360::actions::outbox::retry(
-                c,
-                kam360::actions::Mail::new(&t, &s),
+                Tx(c, kam360::actions::Mail::new(&t, &s), None, db::now()),
                 None,
-                None,
-                db::now(),
             )
         })
         .expect("retry");

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use kam360::actions::cycles::{self, IssuedLink};
 use kam360::actions::nominations;
+use kam360::actions::Tx;
 use kam360::domain::relationship::Relationship;
 
 use crate::helpers::TestApp;
@@ -120,11 +121,13 @@ pub fn close_cycle(app: &TestApp, cycle: &kam360::domain::ids::CycleId) {
     let (s, t, id) = (app.settings.clone(), app.templates.clone(), cycle.clone());
     app.write(move |c| {
         cycles::close(
-            c,
-            kam360::actions::Mail::new(&t, &s),
+            Tx(
+                c,
+                kam360::actions::Mail::new(&t, &s),
+                None,
+                kam360::db::now(),
+            ),
             &id,
-            None,
-            kam360::db::now(),
         )
     })
     .expect("close");
@@ -208,12 +211,9 @@ pub fn draft_cycle(app: &TestApp, n: &Nominations) -> kam360::domain::ids::Cycle
         let now = kam360::db::now();
         let id = cycles::create(c, &s, &r, "Test cycle", future(14), now)?;
         nominations::import(
-            c,
-            kam360::actions::Mail::new(&t, &s),
+            Tx(c, kam360::actions::Mail::new(&t, &s), None, now),
             &id,
             csv.as_bytes(),
-            None,
-            now,
         )?;
         Ok(id)
     })
@@ -231,11 +231,13 @@ pub fn launched_cycle(app: &TestApp, n: &Nominations) -> Launched {
     let links = app
         .write(move |c| {
             cycles::launch(
-                c,
-                kam360::actions::Mail::new(&t, &s),
+                Tx(
+                    c,
+                    kam360::actions::Mail::new(&t, &s),
+                    None,
+                    kam360::db::now(),
+                ),
                 &id,
-                None,
-                kam360::db::now(),
             )
         })
         .expect("launch");

@@ -7,6 +7,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use kam360::actions::users::Role;
+use kam360::actions::Tx;
 use kam360::actions::{schedule, Mail as Mailing};
 use kam360::db;
 use kam360::domain::ids::ReviewId;
@@ -114,7 +115,7 @@ async fn deliver_queued_ahead(app: &TestApp) {
 
 fn due_work(app: &TestApp, at: NaiveDateTime) -> schedule::DueReport {
     let (s, t) = (app.settings.clone(), app.templates.clone());
-    app.write(move |c| schedule::due_work(c, Mailing::new(&t, &s), at))
+    app.write(move |c| schedule::due_work(Tx(c, Mailing::new(&t, &s), None, at)))
         .expect("due work")
 }
 
@@ -277,7 +278,11 @@ async fn the_supervisor_hears_of_each_step_once_a_day_and_sees_it_until_opened(b
         target_date: NaiveDate::from_ymd_opt(2030, 1, 1).expect("date"),
     }];
     app.write(move |c| {
-        kam360::actions::release::save_plan(c, Mailing::new(&t, &s), &id, &goals, tomorrow)
+        kam360::actions::release::save_plan(
+            Tx(c, Mailing::new(&t, &s), None, tomorrow),
+            &id,
+            &goals,
+        )
     })
     .expect("saved");
     deliver_queued_ahead(&app).await;

@@ -1,6 +1,7 @@
 //! Nominations import against the database: all or nothing, re-imports, open cycles.
 
 use diesel::prelude::*;
+use kam360::actions::Tx;
 use kam360::actions::{cycles, nominations};
 use kam360::db::schema::{assignments, email_outbox, people, reviews};
 use kam360::error::AppError;
@@ -28,12 +29,14 @@ fn import(
     let (s, t, id) = (app.settings.clone(), app.templates.clone(), cycle.clone());
     app.write(move |c| {
         nominations::import(
-            c,
-            kam360::actions::Mail::new(&t, &s),
+            Tx(
+                c,
+                kam360::actions::Mail::new(&t, &s),
+                None,
+                kam360::db::now(),
+            ),
             &id,
             csv.as_bytes(),
-            None,
-            kam360::db::now(),
         )
     })
     .map(|(s, _)| s)
@@ -121,11 +124,13 @@ async fn closed_cycles_and_unknown_ids_are_refused(app: TestApp) {
     let (s, t, c2) = (app.settings.clone(), app.templates.clone(), id.clone());
     app.write(move |c| {
         cycles::launch(
-            c,
-            kam360::actions::Mail::new(&t, &s),
+            Tx(
+                c,
+                kam360::actions::Mail::new(&t, &s),
+                None,
+                kam360::db::now(),
+            ),
             &c2,
-            None,
-            kam360::db::now(),
         )
     })
     .expect("launch");

@@ -3,6 +3,7 @@
 //! approves, and the approved raters are invited at once.
 
 use kam360::actions::users::Role;
+use kam360::actions::Tx;
 use kam360::db;
 use kam360::domain::status::AssignmentStatus;
 
@@ -165,7 +166,12 @@ async fn kams_propose_and_supervisors_approve(app: TestApp) {
     }
     let (s, t) = (app.settings.clone(), app.templates.clone());
     app.write(move |c| {
-        kam360::actions::schedule::due_work(c, kam360::actions::Mail::new(&t, &s), db::now())
+        kam360::actions::schedule::due_work(Tx(
+            c,
+            kam360::actions::Mail::new(&t, &s),
+            None,
+            db::now(),
+        ))
     })
     .expect("due work");
     let latched = {

@@ -1,6 +1,7 @@
 //! Launch queues one invitation per nomination; the worker delivers each exactly once.
 
 use diesel::prelude::*;
+use kam360::actions::Tx;
 use kam360::db::schema::{assignments, email_bodies};
 
 use crate::both_backends;
@@ -91,12 +92,15 @@ async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
     let issued = app
         .write(move |c| {
             kam360::actions::links::reissue(
-                c,
-                kam360::actions::Mail::new(&t, &st),
+                Tx(
+                    c,
+                    kam360::actions::Mail::new(&t, &st),
+                    None,
+                    kam360::db::now(),
+                ),
                 &id,
                 "kam@t.cn",
                 "c2@client.cn",
-                kam360::db::now(),
             )
         })
         .expect("reissue");
@@ -140,12 +144,15 @@ async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
     let again = app
         .write(move |c| {
             kam360::actions::links::reissue(
-                c,
-                kam360::actions::Mail::new(&t, &st),
+                Tx(
+                    c,
+                    kam360::actions::Mail::new(&t, &st),
+                    None,
+                    kam360::db::now(),
+                ),
                 &id2,
                 "kam@t.cn",
                 "c3@client.cn",
-                kam360::db::now(),
             )
         })
         .expect("reissue after revoke");

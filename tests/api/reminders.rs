@@ -4,6 +4,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use kam360::actions::follow_up::{self, Reminders};
 use kam360::actions::links::Target;
+use kam360::actions::Tx;
 use kam360::actions::{schedule, Mail};
 use kam360::db;
 use kam360::domain::ids::CycleId;
@@ -26,20 +27,20 @@ fn remind(app: &TestApp, cycle: &CycleId, rater: &str, at: NaiveDateTime) -> Res
             cycle_id: cycle.clone(),
             assignment_id: a.assignment.id,
         };
-        follow_up::remind(c, Mail::new(&t, &s), &target, None, at)
+        follow_up::remind(Tx(c, Mail::new(&t, &s), None, at), &target)
     })
     .map_err(|e| e.refusal(Locale::En).unwrap_or_else(|| format!("{e:?}")))
 }
 
 fn remind_all(app: &TestApp, cycle: &CycleId, at: NaiveDateTime) -> Reminders {
     let (s, t, cycle) = (app.settings.clone(), app.templates.clone(), cycle.clone());
-    app.write(move |c| follow_up::remind_all(c, Mail::new(&t, &s), &cycle, None, at))
+    app.write(move |c| follow_up::remind_all(Tx(c, Mail::new(&t, &s), None, at), &cycle))
         .expect("remind everyone")
 }
 
 fn due_work(app: &TestApp, at: NaiveDateTime) -> schedule::DueReport {
     let (s, t) = (app.settings.clone(), app.templates.clone());
-    app.write(move |c| schedule::due_work(c, Mail::new(&t, &s), at))
+    app.write(move |c| schedule::due_work(Tx(c, Mail::new(&t, &s), None, at)))
         .expect("due work")
 }
 
@@ -101,7 +102,11 @@ async fn a_cancelled_reminder_does_not_hold_the_next(app: TestApp) {
             cycle_id: cycle.clone(),
             assignment_id: a.assignment.id,
         };
-        follow_up::correct_email(c, Mail::new(&t, &s), &target, "c1.new@client.cn", None, now)
+        follow_up::correct_email(
+            Tx(c, Mail::new(&t, &s), None, now),
+            &target,
+            "c1.new@client.cn",
+        )
     })
     .expect("corrected");
     remind(&app, &id, "c1.new@client.cn", now + TimeDelta::minutes(5))

@@ -5,6 +5,7 @@
 //! audience, an expired token, a forged signature, another issuer) are the provider's own ID
 //! tokens re-signed on the way out, as a broken or compromised provider would send them.
 
+use kam360::actions::Tx;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -845,16 +846,18 @@ async fn a_supervisor_signs_in_and_out_through_the_provider_in_chromium() {
             let address = kam360::domain::security::email_address::EmailAddress::parse(email)
                 .expect("address");
             users::invite(
-                conn,
-                kam360::actions::Mail::new(&templates, &sso_only),
+                Tx(
+                    conn,
+                    kam360::actions::Mail::new(&templates, &sso_only),
+                    &actor,
+                    db::now(),
+                ),
                 users::Invitee {
                     email: &address,
                     name: "New Boss",
                     role: Role::Supervisor,
                     locale,
                 },
-                &actor,
-                db::now(),
             )?;
         }
         Ok(())

@@ -21,7 +21,6 @@ use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::response::{html_after_notice, notice, staff_locale};
 use crate::web::staff::viewer;
 use crate::web::views::admin::cycle::{self as view, KamBlock, NominationRow, PageQuery, Refusal};
-use crate::web::AppState;
 
 /// KAMs per page.
 pub const PAGE_SIZE: usize = 25;
@@ -156,14 +155,14 @@ pub fn load(c: &mut db::AnyConnection, cycle_id: &CycleId, q: &PageQuery) -> App
 
 /// Renders the page (after a read, or again after a refused action).
 pub(super) async fn render(
-    state: &AppState,
     asker: StaffRequest<'_>,
     cycle_id: &CycleId,
     q: PageQuery,
     status: StatusCode,
     refusal: Refusal<'_>,
 ) -> AppResult<HttpResponse> {
-    let StaffRequest { req, session } = asker;
+    let state = asker.state;
+    let StaffRequest { req, session, .. } = asker;
     let l = staff_locale(req, session);
     let (id, query) = (cycle_id.clone(), q.clone());
     let loaded = state.db.read(move |c| load(c, &id, &query)).await?;
@@ -199,8 +198,7 @@ pub async fn show(
         q.n = Some(n);
     }
     render(
-        &state,
-        StaffRequest::new(&req, &session),
+        StaffRequest::new(&state, &req, &session),
         &path,
         q,
         StatusCode::OK,
@@ -212,7 +210,6 @@ pub async fn show(
 /// Runs one nomination action and answers 303 to the cycle page with its notice, or the page
 /// again (422) with the reason.
 pub(super) async fn act<F, R>(
-    state: &AppState,
     asker: StaffRequest<'_>,
     cycle_id: &CycleId,
     done: Notice,
@@ -231,13 +228,12 @@ where
     let f = |c: &mut db::AnyConnection, m: crate::actions::Mail<'_>, a: &PersonId| {
         f(c, m, a).map(Into::into)
     };
-    act_keeping(state, asker, cycle_id, done, other, f).await
+    act_keeping(asker, cycle_id, done, other, f).await
 }
 
 /// [`act`], where `keep` turns the refusal's reason into what the page shows again (a typed
 /// row kept in its form, the CSV's bad lines…).
 pub(super) async fn act_keeping<'a, F>(
-    state: &AppState,
     asker: StaffRequest<'_>,
     cycle_id: &CycleId,
     done: Notice,
@@ -257,7 +253,7 @@ where
     let to = format!("/admin/cycles/{}{}", cycle_id.as_str(), view.kept());
     let again = |reason: String| async move {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        render(state, asker, cycle_id, view, status, keep(reason)).await
+        render(asker, cycle_id, view, status, keep(reason)).await
     };
-    super::run(state, asker, to, done, f, again).await
+    super::run(asker, to, done, f, again).await
 }

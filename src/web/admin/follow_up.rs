@@ -6,7 +6,8 @@
 //! and the origin, is one audited transaction, and answers 303 to the cycle page with its
 //! notice or the page again (422) with the reason.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::actions::Tx;
+use actix_web::{web, HttpResponse};
 
 use super::cycle::{act, act_keeping};
 use crate::actions::{follow_up, links, proposals};
@@ -16,8 +17,7 @@ use crate::domain::locale::Locale;
 use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf, tn};
-use crate::web::extractors::{Admin, StaffRequest};
-use crate::web::response::staff_locale;
+use crate::web::extractors::Admin;
 use crate::web::views::admin::cycle::{PageQuery, Refusal};
 use crate::web::views::admin::{self as view};
 
@@ -38,23 +38,17 @@ async fn step(admin: &Admin, target: &links::Target, step: Step) -> AppResult<Ht
         Step::Reissue => Notice::Reissued,
         Step::Revoke => Notice::Revoked,
     };
-    act(
-        admin.state(),
-        admin.asker(),
-        &cycle,
-        done,
-        move |c, mail, actor| {
-            let now = db::now();
-            match step {
-                Step::Remind => follow_up::remind(c, mail, &target, Some(actor), now),
-                Step::Reissue => {
-                    links::reissue_assignment(c, mail, &target, Some(actor), now).map(|_| ())
-                }
-                Step::Revoke => links::revoke_assignment(c, &target, Some(actor), now),
+    act(admin.asker(), &cycle, done, move |c, mail, actor| {
+        let now = db::now();
+        match step {
+            Step::Remind => follow_up::remind(Tx(c, mail, Some(actor), now), &target),
+            Step::Reissue => {
+                links::reissue_assignment(Tx(c, mail, Some(actor), now), &target).map(|_| ())
             }
-            .map(|()| 1)
-        },
-    )
+            Step::Revoke => links::revoke_assignment(c, &target, Some(actor), now),
+        }
+        .map(|()| 1)
+    })
     .await
 }
 
@@ -79,7 +73,7 @@ pub struct EmailForm {
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/email`: a new link to the new address;
 /// the old link dies.
 pub async fn correct_email(
-    Admin(session, state, req, ..): Admin,
+    admin: Admin,
     path: web::Path<links::Target>,
     form: web::Form<EmailForm>,
 ) -> AppResult<HttpResponse> {
@@ -91,20 +85,14 @@ pub async fn correct_email(
         email: form.email.clone(),
         ..Default::default()
     };
-    let row = Some((target.assignment_id.clone(), typed));
-    let keep = |reason| Refusal {
-        other: Some(reason),
-        row,
-        ..Default::default()
-    };
+    let keep = Refusal::of_row(target.assignment_id.clone(), typed);
     act_keeping(
-        &state,
-        StaffRequest::new(&req, &session),
+        admin.asker(),
         &cycle,
         Notice::Corrected,
         keep,
         move |c, mail, actor| {
-            follow_up::correct_email(c, mail, &target, &email, Some(actor), db::now())
+            follow_up::correct_email(Tx(c, mail, Some(actor), db::now()), &target, &email)
                 .map(|()| Count::from(1))
         },
     )
@@ -113,66 +101,62 @@ pub async fn correct_email(
 
 /// `GET /admin/cycles/{cycle}/remind`: how many reminders *remind everyone* sends, and how
 /// many raters it skips (reminded less than 24 hours ago).
-pub async fn remind_all_form(
+pub async fn remind_all_form(admin: Admin, path: web::Path<CycleId>) -> AppResult<HttpResponse> {
+    let preview =
+        |c: &mut db::AnyConnection, id: &CycleId| follow_up::remind_all_preview(c, id, db::now());
+    let title = "admin.confirm.remind.title";
+    on_cycle(admin, &path, "remind", title, preview, remind_said).await
+}
+
+/// What a confirmation on a whole cycle says: what the step will do, its button, and why it
+/// cannot be taken now (if so).
+struct Said {
+    effects: Vec<String>,
+    button: String,
+    refusal: Option<String>,
+}
+
+/// A confirmation of a step on a whole cycle (`GET /admin/cycles/{cycle}/{step}`, its title's
+/// catalogue key with `{cycle}`): `preview` reads what the step would do, in one read
+/// transaction, and `say` puts it in the admin's words.
+async fn on_cycle<T: Send + 'static>(
     Admin(session, state, req, l): Admin,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
-    let cycle = super::find(&state, &path).await?;
-    let id = cycle.id.clone();
-    let preview = state
-        .db
-        .read(move |c| follow_up::remind_all_preview(c, &id, db::now()))
-        .await;
-    let (effects, refusal) = match preview {
-        Ok(r) => remind_effects(l, r),
-        Err(e) => (Vec::new(), Some(e.refusal(l).ok_or(e)?)),
-    };
-    Ok(on_cycle(
-        &session,
-        &req,
-        &cycle,
-        OnCycle {
-            step: "remind",
-            title_key: "admin.confirm.remind.title",
-            button: t(l, "admin.confirm.remind.button"),
-            effects: &effects,
-            refusal: refusal.as_deref(),
-        },
-    ))
-}
-
-/// A confirmation of a step on a whole cycle (`/admin/cycles/{cycle}/{step}`).
-struct OnCycle<'a> {
-    step: &'a str,
-    /// The title's catalogue key (with `{cycle}`).
+    cycle_id: &CycleId,
+    step: &str,
     title_key: &'static str,
-    button: &'a str,
-    effects: &'a [String],
-    refusal: Option<&'a str>,
-}
-
-fn on_cycle(
-    session: &crate::db::sessions::StaffSession,
-    req: &HttpRequest,
-    cycle: &crate::db::cycles::CycleRow,
-    c: OnCycle<'_>,
-) -> HttpResponse {
-    let l = staff_locale(req, session);
+    preview: impl FnOnce(&mut db::AnyConnection, &CycleId) -> AppResult<T> + Send + 'static,
+    say: impl FnOnce(Locale, AppResult<T>) -> AppResult<Said>,
+) -> AppResult<HttpResponse> {
+    let cycle = super::find(&state, cycle_id).await?;
+    let id = cycle.id.clone();
+    let said = say(l, state.db.read(move |c| preview(c, &id)).await)?;
     let back = format!("/admin/cycles/{}", cycle.id);
     let page = view::Confirm {
-        title: tf(l, c.title_key, &[("cycle", &cycle.name)]),
-        action: format!("{back}/{}", c.step),
-        button: c.button,
+        title: tf(l, title_key, &[("cycle", &cycle.name)]),
+        action: format!("{back}/{step}"),
+        button: &said.button,
         danger: false,
         back,
-        effects: c.effects,
-        refusal: c.refusal,
+        effects: &said.effects,
+        refusal: said.refusal.as_deref(),
     };
-    super::confirmation(session, req, &page)
+    Ok(super::confirmation(&session, &req, &page))
 }
 
 /// What *remind everyone* will do, in the admin's words, and why it cannot be done (if so).
-fn remind_effects(l: Locale, r: follow_up::Reminders) -> (Vec<String>, Option<String>) {
+fn remind_said(l: Locale, r: AppResult<follow_up::Reminders>) -> AppResult<Said> {
+    let button = t(l, "admin.confirm.remind.button").to_owned();
+    let r = match r {
+        Ok(r) => r,
+        Err(e) => {
+            let refusal = Some(e.refusal(l).ok_or(e)?);
+            return Ok(Said {
+                effects: Vec::new(),
+                button,
+                refusal,
+            });
+        }
+    };
     let n = |v: usize| v.to_string();
     let mut effects = vec![tf(l, "admin.confirm.remind.sent", &[("n", &n(r.sent))])];
     if r.skipped > 0 {
@@ -183,24 +167,24 @@ fn remind_effects(l: Locale, r: follow_up::Reminders) -> (Vec<String>, Option<St
         ));
     }
     let refusal = (r.sent == 0).then(|| t(l, "admin.confirm.remind.none").to_owned());
-    (effects, refusal)
+    Ok(Said {
+        effects,
+        button,
+        refusal,
+    })
 }
 
 /// `POST /admin/cycles/{cycle}/remind`: everyone invited who has not answered, now, except
 /// those reminded less than 24 hours ago.
-pub async fn remind_all(
-    Admin(session, state, req, ..): Admin,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
+pub async fn remind_all(admin: Admin, path: web::Path<CycleId>) -> AppResult<HttpResponse> {
     let cycle = path.into_inner();
     let c2 = cycle.clone();
     act(
-        &state,
-        StaffRequest::new(&req, &session),
+        admin.asker(),
         &cycle,
         Notice::Reminded,
         move |c, mail, actor| {
-            let r = follow_up::remind_all(c, mail, &c2, Some(actor), db::now())?;
+            let r = follow_up::remind_all(Tx(c, mail, Some(actor), db::now()), &c2)?;
             Ok(Count {
                 n: r.sent,
                 skipped: r.skipped,
@@ -212,50 +196,37 @@ pub async fn remind_all(
 
 /// `GET /admin/cycles/{cycle}/release`: how many signed-off reports a bulk release sends to
 /// their KAMs (issue #21).
-pub async fn release_all_form(
-    Admin(session, state, req, l): Admin,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
-    let cycle = super::find(&state, &path).await?;
-    let id = cycle.id.clone();
-    let n = state
-        .db
-        .read(move |c| Ok::<_, AppError>(db::releases::unreleased_signed_off(c, &id)?.len()))
-        .await?;
-    let effects = vec![
-        tn(l, "admin.confirm.release.effect", n, &[]),
-        t(l, "admin.confirm.release.after").to_owned(),
-    ];
-    let refusal = (n == 0).then(|| t(l, "admin.confirm.release.none").to_owned());
-    let button = tn(l, "admin.confirm.release.button", n, &[]);
-    Ok(on_cycle(
-        &session,
-        &req,
-        &cycle,
-        OnCycle {
-            step: "release",
-            title_key: "admin.confirm.release.title",
-            button: &button,
-            effects: &effects,
-            refusal: refusal.as_deref(),
-        },
-    ))
+pub async fn release_all_form(admin: Admin, path: web::Path<CycleId>) -> AppResult<HttpResponse> {
+    let preview = |c: &mut db::AnyConnection, id: &CycleId| {
+        Ok(db::releases::unreleased_signed_off(c, id)?.len())
+    };
+    let title = "admin.confirm.release.title";
+    on_cycle(admin, &path, "release", title, preview, release_said).await
+}
+
+/// What releasing every signed-off report will do, in the admin's words.
+fn release_said(l: Locale, n: AppResult<usize>) -> AppResult<Said> {
+    let n = n?;
+    Ok(Said {
+        effects: vec![
+            tn(l, "admin.confirm.release.effect", n, &[]),
+            t(l, "admin.confirm.release.after").to_owned(),
+        ],
+        button: tn(l, "admin.confirm.release.button", n, &[]),
+        refusal: (n == 0).then(|| t(l, "admin.confirm.release.none").to_owned()),
+    })
 }
 
 /// `POST /admin/cycles/{cycle}/release`: releases every signed-off report not released yet.
-pub async fn release_all(
-    Admin(session, state, req, ..): Admin,
-    path: web::Path<CycleId>,
-) -> AppResult<HttpResponse> {
+pub async fn release_all(admin: Admin, path: web::Path<CycleId>) -> AppResult<HttpResponse> {
     let cycle = path.into_inner();
     let c2 = cycle.clone();
     act(
-        &state,
-        StaffRequest::new(&req, &session),
+        admin.asker(),
         &cycle,
         Notice::Released,
         move |c, mail, actor| {
-            let n = crate::actions::release::release_all(c, mail, &c2, actor, db::now())?;
+            let n = crate::actions::release::release_all(Tx(c, mail, actor, db::now()), &c2)?;
             if n == 0 {
                 return Err(AppError::refused("admin.confirm.release.none"));
             }
@@ -316,19 +287,15 @@ pub async fn revoke_form(
 
 /// `POST /admin/cycles/{cycle}/kams/{review}/nudge`: a KAM who has not had their list
 /// approved gets a fresh link to it (nomination mode `kam`).
-pub async fn nudge(
-    Admin(session, state, req, ..): Admin,
-    path: web::Path<(CycleId, ReviewId)>,
-) -> AppResult<HttpResponse> {
+pub async fn nudge(admin: Admin, path: web::Path<(CycleId, ReviewId)>) -> AppResult<HttpResponse> {
     let (cycle, review) = path.into_inner();
     let c2 = cycle.clone();
     act(
-        &state,
-        StaffRequest::new(&req, &session),
+        admin.asker(),
         &cycle,
         Notice::Nudged,
         move |c, mail, actor| {
-            proposals::nudge(c, mail, &c2, &review, Some(actor), db::now()).map(|()| 1)
+            proposals::nudge(Tx(c, mail, Some(actor), db::now()), &c2, &review).map(|()| 1)
         },
     )
     .await

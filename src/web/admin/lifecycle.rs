@@ -3,6 +3,7 @@
 //! answers 303 to the cycle's page. Admins only; each POST checks the CSRF token and the
 //! origin, is one transaction and is audited.
 
+use crate::actions::Tx;
 use actix_web::HttpResponse;
 
 use super::find;
@@ -121,14 +122,13 @@ async fn step(admin: &Admin, cycle_id: &CycleId, step: Step) -> AppResult<HttpRe
     let to = format!("/admin/cycles/{}", cycle.id);
     let again = |_: String| confirm_page(admin, &cycle.id, step);
     super::run(
-        admin.state(),
         admin.asker(),
         to,
         done,
         move |c, mail, actor| {
             match step {
-                Step::Launch => cycles::launch(c, mail, &id, Some(actor), now).map(|l| l.len()),
-                Step::Close => cycles::close(c, mail, &id, Some(actor), now),
+                Step::Launch => cycles::launch(Tx(c, mail, Some(actor), now), &id).map(|l| l.len()),
+                Step::Close => cycles::close(Tx(c, mail, Some(actor), now), &id),
                 Step::Archive => retention::archive_by(c, &id, Some(actor), now).map(|()| 0),
             }
             .map(Count::from)

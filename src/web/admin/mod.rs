@@ -90,13 +90,9 @@ struct FormPage<'a> {
     mode_editable: bool,
 }
 
-fn form_page(
-    state: &AppState,
-    asker: StaffRequest<'_>,
-    l: Locale,
-    page: FormPage<'_>,
-) -> maud::Markup {
-    let StaffRequest { req, session } = asker;
+fn form_page(asker: StaffRequest<'_>, l: Locale, page: FormPage<'_>) -> maud::Markup {
+    let state = asker.state;
+    let StaffRequest { req, session, .. } = asker;
     let FormPage {
         editing,
         input,
@@ -144,8 +140,7 @@ pub async fn new_form(Admin(session, state, req, l): Admin) -> AppResult<HttpRes
     Ok(html(
         StatusCode::OK,
         form_page(
-            &state,
-            StaffRequest::new(&req, &session),
+            StaffRequest::new(&state, &req, &session),
             l,
             FormPage {
                 editing: None,
@@ -180,8 +175,7 @@ pub async fn create(
             return Ok(html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form_page(
-                    &state,
-                    StaffRequest::new(&req, &session),
+                    StaffRequest::new(&state, &req, &session),
                     l,
                     FormPage {
                         editing: None,
@@ -242,8 +236,7 @@ pub async fn edit_form(
     Ok(html(
         StatusCode::OK,
         form_page(
-            &state,
-            StaffRequest::new(&req, &session),
+            StaffRequest::new(&state, &req, &session),
             l,
             FormPage {
                 editing: Some(&cycle),
@@ -278,8 +271,7 @@ pub async fn update(
         html(
             StatusCode::UNPROCESSABLE_ENTITY,
             form_page(
-                &state,
-                StaffRequest::new(&req, &session),
+                StaffRequest::new(&state, &req, &session),
                 l,
                 FormPage {
                     editing: Some(&cycle),
@@ -339,7 +331,6 @@ pub(super) fn confirmation(
 /// `to` with its notice and count; when it is refused, `again` renders the page again with the
 /// reason, in the reader's language. Every admin POST answers through here.
 pub(super) async fn run<F, A, P>(
-    state: &AppState,
     asker: StaffRequest<'_>,
     to: String,
     done: Notice,
@@ -353,7 +344,8 @@ where
     A: FnOnce(String) -> P,
     P: std::future::Future<Output = AppResult<HttpResponse>>,
 {
-    let StaffRequest { req, session } = asker;
+    let state = asker.state;
+    let StaffRequest { req, session, .. } = asker;
     let l = staff_locale(req, session);
     let actor = session.person_id.clone();
     match state.write_mailing(move |c, mail| f(c, mail, &actor)).await {

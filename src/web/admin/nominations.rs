@@ -4,6 +4,7 @@
 //! the origin and is one audited transaction; a refusal re-renders the page (422) with what
 //! was typed.
 
+use crate::actions::Tx;
 use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
@@ -15,7 +16,7 @@ use crate::db;
 use crate::domain::ids::CycleId;
 use crate::domain::status::{Count, Notice};
 use crate::error::{AppError, AppResult};
-use crate::web::extractors::{Admin, StaffRequest};
+use crate::web::extractors::Admin;
 use crate::web::views::admin::cycle::Refusal;
 
 /// The largest CSV accepted (10,000 rows of long names fit well within it).
@@ -24,7 +25,7 @@ const MAX_UPLOAD: usize = 5 * 1024 * 1024;
 /// `POST /admin/cycles/{cycle}/nominations` (multipart, `file` and `csrf`): imports the CSV,
 /// all or nothing → 303 with "N nominations imported", or 422 listing every bad row.
 pub async fn upload(
-    Admin(session, state, req, ..): Admin,
+    admin: Admin,
     path: web::Path<CycleId>,
     mut payload: Multipart,
 ) -> AppResult<HttpResponse> {
@@ -58,13 +59,13 @@ pub async fn upload(
         ..Default::default()
     };
     act_keeping(
-        &state,
-        StaffRequest::new(&req, &session),
+        admin.asker(),
         &id.clone(),
         Notice::Imported,
         keep,
         move |c, mail, actor| {
-            let (summary, _) = nominations::import(c, mail, &id, &bytes, Some(actor), db::now())?;
+            let (summary, _) =
+                nominations::import(Tx(c, mail, Some(actor), db::now()), &id, &bytes)?;
             Ok(summary.added.into())
         },
     )
@@ -92,7 +93,7 @@ pub struct AddForm {
 
 /// `POST /admin/cycles/{cycle}/nominations/add`: one nomination, with the CSV's checks.
 pub async fn add(
-    Admin(session, state, req, ..): Admin,
+    admin: Admin,
     path: web::Path<CycleId>,
     form: web::Form<AddForm>,
 ) -> AppResult<HttpResponse> {
@@ -104,13 +105,12 @@ pub async fn add(
         ..Default::default()
     };
     act_keeping(
-        &state,
-        StaffRequest::new(&req, &session),
+        admin.asker(),
         &id.clone(),
         Notice::Added,
         keep,
         move |c, mail, actor| {
-            let summary = nominations::add_one(c, mail, &id, &input, Some(actor), db::now())?;
+            let summary = nominations::add_one(Tx(c, mail, Some(actor), db::now()), &id, &input)?;
             Ok(summary.added.into())
         },
     )
@@ -118,14 +118,10 @@ pub async fn add(
 }
 
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/remove` (a draft cycle).
-pub async fn remove(
-    Admin(session, state, req, ..): Admin,
-    path: web::Path<Target>,
-) -> AppResult<HttpResponse> {
+pub async fn remove(admin: Admin, path: web::Path<Target>) -> AppResult<HttpResponse> {
     let target = path.into_inner();
     act(
-        &state,
-        StaffRequest::new(&req, &session),
+        admin.asker(),
         &target.cycle_id.clone(),
         Notice::Removed,
         move |c, _, actor| nominations::remove(c, &target, Some(actor), db::now()).map(|()| 1),
@@ -144,27 +140,21 @@ pub struct EditForm {
 /// `POST /admin/cycles/{cycle}/nominations/{assignment}/edit`: name, relationship, language
 /// and organisation of one nomination while the cycle is a draft.
 pub async fn edit(
-    Admin(session, state, req, ..): Admin,
+    admin: Admin,
     path: web::Path<Target>,
     form: web::Form<EditForm>,
 ) -> AppResult<HttpResponse> {
     let target = path.into_inner();
     let input = form.into_inner().input;
     // a refused edit comes back open, as typed
-    let row = Some((target.assignment_id.clone(), input.clone()));
-    let keep = |reason| Refusal {
-        other: Some(reason),
-        row,
-        ..Default::default()
-    };
+    let keep = Refusal::of_row(target.assignment_id.clone(), input.clone());
     act_keeping(
-        &state,
-        StaffRequest::new(&req, &session),
+        admin.asker(),
         &target.cycle_id.clone(),
         Notice::EditedOne,
         keep,
         move |c, mail, actor| {
-            nominations::edit(c, mail, &target, &input, Some(actor), db::now())
+            nominations::edit(Tx(c, mail, Some(actor), db::now()), &target, &input)
                 .map(|()| Count::from(1))
         },
     )

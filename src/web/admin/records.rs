@@ -2,6 +2,7 @@
 //! the last error, and their retry) and the audit trail, filterable by cycle and person.
 //! Admins only; the retries check the CSRF token and the origin and are audited.
 
+use crate::actions::Tx;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
@@ -12,19 +13,18 @@ use crate::web::extractors::{Admin, StaffRequest};
 use crate::web::response::{html, html_after_notice, notice, staff_locale};
 use crate::web::staff::viewer;
 use crate::web::views::admin::records::{self as view, AuditPage};
-use crate::web::AppState;
 
 /// The most problems the outbox page lists.
 const OUTBOX_LIMIT: i64 = 500;
 
 async fn outbox_page(
-    state: &AppState,
     asker: StaffRequest<'_>,
     status: StatusCode,
     done: Option<(Notice, Count)>,
     refusal: Option<&str>,
 ) -> AppResult<HttpResponse> {
-    let StaffRequest { req, session } = asker;
+    let state = asker.state;
+    let StaffRequest { req, session, .. } = asker;
     let l = staff_locale(req, session);
     let rows = state
         .db
@@ -57,8 +57,7 @@ async fn outbox_page(
 /// `GET /admin/outbox`: messages retrying or failed, with the last error.
 pub async fn outbox(Admin(session, state, req, ..): Admin) -> AppResult<HttpResponse> {
     outbox_page(
-        &state,
-        StaffRequest::new(&req, &session),
+        StaffRequest::new(&state, &req, &session),
         StatusCode::OK,
         notice(&req),
         None,
@@ -67,15 +66,14 @@ pub async fn outbox(Admin(session, state, req, ..): Admin) -> AppResult<HttpResp
 }
 
 async fn retry_some(
-    state: &AppState,
     asker: StaffRequest<'_>,
     id: Option<crate::domain::ids::MessageId>,
 ) -> AppResult<HttpResponse> {
-    let StaffRequest { req, session } = asker;
+    let state = asker.state;
+    let StaffRequest { req, session, .. } = asker;
     let again = |reason: String| async move {
         outbox_page(
-            state,
-            StaffRequest::new(req, session),
+            StaffRequest::new(state, req, session),
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
             Some(&reason),
@@ -84,12 +82,11 @@ async fn retry_some(
     };
     let to = "/admin/outbox".to_owned();
     super::run(
-        state,
-        StaffRequest::new(req, session),
+        StaffRequest::new(state, req, session),
         to,
         Notice::Retried,
         move |c, mail, actor| {
-            crate::actions::outbox::retry(c, mail, id.as_ref(), Some(actor), db::now())
+            crate::actions::outbox::retry(Tx(c, mail, Some(actor), db::now()), id.as_ref())
                 .map(|r| Count::from(r.queued()))
         },
         again,
@@ -99,20 +96,15 @@ async fn retry_some(
 
 /// `POST /admin/outbox/{message}/retry`.
 pub async fn retry(
-    Admin(session, state, req, ..): Admin,
+    admin: Admin,
     path: web::Path<crate::domain::ids::MessageId>,
 ) -> AppResult<HttpResponse> {
-    retry_some(
-        &state,
-        StaffRequest::new(&req, &session),
-        Some(path.into_inner()),
-    )
-    .await
+    retry_some(admin.asker(), Some(path.into_inner())).await
 }
 
 /// `POST /admin/outbox/retry`: every failed message.
 pub async fn retry_all(Admin(session, state, req, ..): Admin) -> AppResult<HttpResponse> {
-    retry_some(&state, StaffRequest::new(&req, &session), None).await
+    retry_some(StaffRequest::new(&state, &req, &session), None).await
 }
 
 /// The audit page's query.

@@ -2,6 +2,7 @@
 //! reminder, previews them in both languages, and saves them. Admins only; the POST is one
 //! audited transaction; a refused field comes back beside its field, as typed (422).
 
+use crate::actions::Tx;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
@@ -23,7 +24,7 @@ fn page(
     status: StatusCode,
     shown: (&Texts, &[Problem], &[Preview]),
 ) -> HttpResponse {
-    let StaffRequest { req, session } = asker;
+    let StaffRequest { req, session, .. } = asker;
     let (texts, problems, previews) = shown;
     let p = TextsPage {
         cycle_id: &cycle.id,
@@ -48,7 +49,7 @@ pub async fn form(
         .await
         // as `find`: no such cycle is a 404
         .map_err(|_| crate::error::AppError::NotFound)?;
-    let asker = StaffRequest::new(&req, &session);
+    let asker = StaffRequest::new(&state, &req, &session);
     Ok(page(asker, &cycle, StatusCode::OK, (&texts, &[], &[])))
 }
 
@@ -64,7 +65,7 @@ pub async fn save(
     let fields = form.into_inner();
     let typed = Texts::from_fields(&fields);
     let previewing = fields.iter().any(|(k, v)| k == "action" && v == "preview");
-    let asker = StaffRequest::new(&req, &session);
+    let asker = StaffRequest::new(&state, &req, &session);
     let refused = StatusCode::UNPROCESSABLE_ENTITY;
     if previewing {
         let (t, s, words) = (
@@ -76,7 +77,7 @@ pub async fn save(
             .db
             .read(move |c| {
                 let mail = crate::actions::Mail::new(&t, &s);
-                cycle_texts::preview(c, mail, &id, &words, db::now())
+                cycle_texts::preview(Tx(c, mail, None, db::now()), &id, &words)
             })
             .await?;
         return Ok(match previewed {

@@ -3,6 +3,7 @@
 //! enable. Admins only; every POST checks the CSRF token and the origin and is one audited
 //! transaction.
 
+use crate::actions::Tx;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -31,12 +32,12 @@ struct Shown<'a> {
 }
 
 async fn users_page(
-    state: &AppState,
     asker: StaffRequest<'_>,
     status: StatusCode,
     shown: Shown<'_>,
 ) -> AppResult<HttpResponse> {
-    let StaffRequest { req, session } = asker;
+    let state = asker.state;
+    let StaffRequest { req, session, .. } = asker;
     let l = staff_locale(req, session);
     let accounts = state
         .db
@@ -79,8 +80,7 @@ pub async fn users(Admin(session, state, req, ..): Admin) -> AppResult<HttpRespo
         ..Default::default()
     };
     users_page(
-        &state,
-        StaffRequest::new(&req, &session),
+        StaffRequest::new(&state, &req, &session),
         StatusCode::OK,
         shown,
     )
@@ -110,16 +110,13 @@ pub async fn invite(
         .write_mailing(move |c, mail| {
             let (email, name, role, locale) = &checked;
             users::invite(
-                c,
-                mail,
+                Tx(c, mail, &actor, db::now()),
                 users::Invitee {
                     email,
                     name,
                     role: *role,
                     locale: *locale,
                 },
-                &actor,
-                db::now(),
             )
         })
         .await;
@@ -157,18 +154,13 @@ async fn refused(
         problems,
         ..Default::default()
     };
-    let asker = StaffRequest::new(req, session);
-    users_page(state, asker, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+    let asker = StaffRequest::new(state, req, session);
+    users_page(asker, StatusCode::UNPROCESSABLE_ENTITY, shown).await
 }
 
 /// Runs one action on an account: 303 back to the list with its notice, or the list again
 /// (422) with the reason.
-async fn on_account<F>(
-    state: &AppState,
-    asker: StaffRequest<'_>,
-    done: Notice,
-    f: F,
-) -> AppResult<HttpResponse>
+async fn on_account<F>(asker: StaffRequest<'_>, done: Notice, f: F) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut db::AnyConnection, crate::actions::Mail<'_>, &PersonId) -> AppResult<()>
         + Send
@@ -179,13 +171,13 @@ where
             refusal: Some(&reason),
             ..Default::default()
         };
-        users_page(state, asker, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+        users_page(asker, StatusCode::UNPROCESSABLE_ENTITY, shown).await
     };
     let to = "/admin/users".to_owned();
     let one = |c: &mut db::AnyConnection, m: crate::actions::Mail<'_>, a: &PersonId| {
         f(c, m, a).map(|()| Count::from(1))
     };
-    super::run(state, asker, to, done, one, again).await
+    super::run(asker, to, done, one, again).await
 }
 
 /// The role form as posted.
@@ -197,21 +189,16 @@ pub struct RoleForm {
 
 /// `POST /admin/users/{person}/role`.
 pub async fn set_role(
-    Admin(session, state, req, ..): Admin,
+    admin: Admin,
     path: web::Path<PersonId>,
     form: web::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
     let who = path.into_inner();
     let role = Role::parse(form.role.trim());
-    on_account(
-        &state,
-        StaffRequest::new(&req, &session),
-        Notice::Role,
-        move |c, _, actor| {
-            let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
-            users::set_role(c, &who, role, actor, db::now())
-        },
-    )
+    on_account(admin.asker(), Notice::Role, move |c, _, actor| {
+        let role = role.ok_or_else(|| AppError::refused("users.error.role"))?;
+        users::set_role(c, &who, role, actor, db::now())
+    })
     .await
 }
 
@@ -219,7 +206,6 @@ pub async fn set_role(
 async fn set_enabled(admin: &Admin, who: &PersonId, enabled: bool) -> AppResult<HttpResponse> {
     let who = who.clone();
     on_account(
-        admin.state(),
         admin.asker(),
         if enabled {
             Notice::Enabled
@@ -240,16 +226,10 @@ super::admin_steps! { set_enabled, PersonId;
 
 /// `POST /admin/users/{person}/invite`: the link to choose a password, again (the earlier
 /// one stops working).
-pub async fn resend(
-    Admin(session, state, req, ..): Admin,
-    path: web::Path<PersonId>,
-) -> AppResult<HttpResponse> {
+pub async fn resend(admin: Admin, path: web::Path<PersonId>) -> AppResult<HttpResponse> {
     let who = path.into_inner();
-    on_account(
-        &state,
-        StaffRequest::new(&req, &session),
-        Notice::Resent,
-        move |c, mail, actor| users::send_invitation(c, mail, &who, actor, db::now()),
-    )
+    on_account(admin.asker(), Notice::Resent, move |c, mail, actor| {
+        users::send_invitation(Tx(c, mail, actor, db::now()), &who)
+    })
     .await
 }

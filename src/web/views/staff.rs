@@ -54,19 +54,43 @@ pub struct Ways<'a> {
     pub passwords: bool,
 }
 
-/// The sign-in form, keeping the typed email; `error` is the one generic message, `notice` a
-/// confirmation (the password was changed).
-/// `explicit`: the language chosen with `?lang=` (kept through the POST, and saved as the
-/// person's at sign-in); a negotiated language is neither.
-pub fn login(
-    l: Locale,
-    ways: Ways<'_>,
-    explicit: Option<Locale>,
-    email: &str,
-    error: Option<&str>,
-    notice: Option<&str>,
-) -> Markup {
-    login_page(l, ways, explicit, email, error, notice, None)
+/// A form typed before its session ended, carried through the sign-in: its path, and its
+/// fields url-encoded.
+#[derive(Debug, Clone, Copy)]
+pub struct Carried<'a> {
+    pub path: &'a str,
+    pub fields: &'a str,
+}
+
+/// What the sign-in page shows.
+#[derive(Debug, Clone, Copy)]
+pub struct SignIn<'a> {
+    pub ways: Ways<'a>,
+    /// The language chosen with `?lang=` (kept through the POST, and saved as the person's at
+    /// sign-in); a negotiated language is neither.
+    pub explicit: Option<Locale>,
+    /// The email as typed.
+    pub email: &'a str,
+    /// The one generic message of a refused sign-in.
+    pub error: Option<&'a str>,
+    /// A confirmation (the password was changed).
+    pub notice: Option<&'a str>,
+    /// The form to send on after signing in (the language switch is then not offered).
+    pub carried: Option<Carried<'a>>,
+}
+
+impl<'a> SignIn<'a> {
+    /// The empty form.
+    pub fn new(ways: Ways<'a>, explicit: Option<Locale>) -> Self {
+        SignIn {
+            ways,
+            explicit,
+            email: "",
+            error: None,
+            notice: None,
+            carried: None,
+        }
+    }
 }
 
 /// Why single sign-on did not sign the person in, with the way to start again.
@@ -89,29 +113,6 @@ pub fn signed_out(l: Locale, provider: &str, end_session: &str) -> Markup {
         &tf(l, "sso.signed_out.body", &[("provider", provider)]),
         None,
         html! { p { a.button.primary href=(end_session) { (tf(l, "sso.signed_out.continue", &[("provider", provider)])) } } },
-    )
-}
-
-/// The sign-in form after a session ended on a form: it carries what was typed (`path` the
-/// form's, `carried` its fields, url-encoded) through the sign-in.
-pub fn login_carrying(
-    l: Locale,
-    ways: Ways<'_>,
-    explicit: Option<Locale>,
-    email: &str,
-    error: Option<&str>,
-    path: &str,
-    carried: &str,
-) -> Markup {
-    let notice = (error.is_none()).then(|| t(l, "staff.session_ended"));
-    login_page(
-        l,
-        ways,
-        explicit,
-        email,
-        error,
-        notice,
-        Some((path, carried)),
     )
 }
 
@@ -147,15 +148,18 @@ pub fn resume(l: Locale, path: &str, fields: &[(String, String)], csrf: &str) ->
     )
 }
 
-fn login_page(
-    l: Locale,
-    ways: Ways<'_>,
-    explicit: Option<Locale>,
-    email: &str,
-    error: Option<&str>,
-    notice: Option<&str>,
-    carrying: Option<(&str, &str)>,
-) -> Markup {
+/// The sign-in page; a carried form without an error says that the session ended.
+pub fn login(l: Locale, form: &SignIn<'_>) -> Markup {
+    let SignIn {
+        ways,
+        explicit,
+        email,
+        error,
+        notice,
+        carried,
+    } = *form;
+    let ended = (carried.is_some() && error.is_none()).then(|| t(l, "staff.session_ended"));
+    let notice = notice.or(ended);
     let title = t(l, "staff.login.title");
     // the language switch reloads the page: not offered while it carries a typed form
     let switch = format!("/login?lang={}", l.other().as_str());
@@ -166,7 +170,7 @@ fn login_page(
     page(
         l,
         title,
-        carrying.is_none().then_some(switch.as_str()),
+        carried.is_none().then_some(switch.as_str()),
         html! {
             section.message.narrow {
                 h1 { (title) }
@@ -187,9 +191,9 @@ fn login_page(
                 }
                 @if ways.passwords {
                 form method="post" action=(action) {
-                    @if let Some((path, carried)) = carrying {
-                        input type="hidden" name="resume_to" value=(path);
-                        input type="hidden" name="resume" value=(carried);
+                    @if let Some(c) = carried {
+                        input type="hidden" name="resume_to" value=(c.path);
+                        input type="hidden" name="resume" value=(c.fields);
                     }
                     div.field {
                         label for="email" { (t(l, "staff.email")) }

@@ -112,6 +112,20 @@ pub struct Refusal<'a> {
     pub row: Option<(crate::domain::ids::AssignmentId, EditInput)>,
 }
 
+impl Refusal<'_> {
+    /// A refused change to one nomination: the row comes back open, as typed, with the reason.
+    pub fn of_row(
+        id: crate::domain::ids::AssignmentId,
+        typed: EditInput,
+    ) -> impl FnOnce(String) -> Self {
+        move |reason| Refusal {
+            other: Some(reason),
+            row: Some((id, typed)),
+            ..Default::default()
+        }
+    }
+}
+
 /// The whole page.
 pub struct CyclePage<'a> {
     pub cycle: &'a CycleView,
