@@ -189,9 +189,22 @@ pub(super) fn refuse_step(
 }
 
 /// Opens a draft cycle and queues one invitation, with its own link, for every nomination
-/// (`actor`: the signed-in admin, for the audit trail; `None` from the command line).
-#[tracing::instrument(level = "debug", skip_all)]
+/// (`actor`: the signed-in admin, for the audit trail; `None` from the command line), and
+/// returns the links issued (a small cycle's: the demo's and the tests').
 pub fn launch(tx: Tx<'_>, cycle_id: &CycleId) -> AppResult<Vec<IssuedLink>> {
+    let mut links = Vec::new();
+    launch_each(tx, cycle_id, &mut |link| links.push(link))?;
+    Ok(links)
+}
+
+/// [`launch`], handing each link to `each` as it is issued and returning how many were:
+/// what a launch holds in memory does not grow with the cycle.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn launch_each(
+    tx: Tx<'_>,
+    cycle_id: &CycleId,
+    each: &mut dyn FnMut(IssuedLink),
+) -> AppResult<usize> {
     let Tx(conn, mail, actor, now) = tx;
     let cycle = find_cycle(conn, cycle_id)?;
     refuse_step(conn, &cycle, Step::Launch, now)?;
@@ -200,7 +213,7 @@ pub fn launch(tx: Tx<'_>, cycle_id: &CycleId) -> AppResult<Vec<IssuedLink>> {
             "the cycle was launched by someone else".into(),
         ));
     }
-    let links = invite(conn, mail, cycle_id, None, now)?;
+    let invited = invite(Tx(conn, mail, None, now), cycle_id, None, each)?;
     super::proposals::request_all(Tx(conn, mail, None, now), cycle_id)?;
     db::audit::Event::new(Action::CycleLaunch)
         .by(actor)
@@ -208,33 +221,57 @@ pub fn launch(tx: Tx<'_>, cycle_id: &CycleId) -> AppResult<Vec<IssuedLink>> {
         .old_value(CycleStatus::Draft.as_str())
         .new_value(CycleStatus::Open.as_str())
         .record(conn, now)?;
-    Ok(links)
+    Ok(invited)
 }
 
 /// Issues a link and queues an invitation for every pending assignment of the cycle (or only
-/// those in `only`, read by id: adding a few raters to a large cycle costs what they do).
+/// those in `only`, read by id: adding a few raters to a large cycle costs what they do),
+/// review by review, handing each link to `each`; returns how many were issued.
 pub(super) fn invite(
-    conn: &mut AnyConnection,
-    mail: super::Mail<'_>,
+    tx: Tx<'_>,
     cycle_id: &CycleId,
     only: Option<&[AssignmentId]>,
-    now: NaiveDateTime,
-) -> AppResult<Vec<IssuedLink>> {
+    each: &mut dyn FnMut(IssuedLink),
+) -> AppResult<usize> {
+    let Tx(conn, mail, _, now) = tx;
     let cycle = find_cycle(conn, cycle_id)?;
     let wording = super::links::wording(conn, cycle_id)?;
-    // (review, its assignments to invite), in the cycle's order
-    let mut batches: Vec<(
-        db::reviews::ReviewListing,
-        Vec<db::assignments::AssignmentListing>,
-    )> = Vec::new();
+    let mut issued = 0;
+    let mut send = |conn: &mut AnyConnection,
+                    review: &db::reviews::ReviewListing,
+                    listed: &[db::assignments::AssignmentListing]|
+     -> AppResult<()> {
+        let about = super::links::About::of(&cycle, &wording, &review.subject_name);
+        for a in listed {
+            if a.assignment.status != AssignmentStatus::Pending {
+                continue;
+            }
+            let tx = Tx(&mut *conn, mail, None, now);
+            each(super::links::send_link(
+                tx,
+                &about,
+                a,
+                Kind::Invitation,
+                "1",
+            )?);
+            issued += 1;
+        }
+        Ok(())
+    };
     match only {
+        // one review's assignments at a time: memory stays flat in the cycle's size
         None => {
             for review in db::reviews::list_for_cycle(conn, cycle_id)? {
                 let listed = db::assignments::list_for_review(conn, &review.review.id)?;
-                batches.push((review, listed));
+                send(conn, &review, &listed)?;
             }
         }
         Some(ids) => {
+            // (review, its assignments to invite), in the order they were given
+            let mut batches: Vec<(
+                db::reviews::ReviewListing,
+                Vec<db::assignments::AssignmentListing>,
+            )> = Vec::new();
             let mut at: std::collections::HashMap<ReviewId, usize> =
                 std::collections::HashMap::new();
             for id in ids {
@@ -251,24 +288,12 @@ pub(super) fn invite(
                     batches.push((review, vec![a]));
                 }
             }
-        }
-    }
-    let mut links = Vec::new();
-    for (review, listed) in &batches {
-        for a in listed {
-            if a.assignment.status != AssignmentStatus::Pending {
-                continue;
+            for (review, listed) in &batches {
+                send(conn, review, listed)?;
             }
-            links.push(super::links::send_link(
-                Tx(conn, mail, None, now),
-                &super::links::About::of(&cycle, &wording, &review.subject_name),
-                a,
-                Kind::Invitation,
-                "1",
-            )?);
         }
     }
-    Ok(links)
+    Ok(issued)
 }
 
 /// Closes an open cycle: unanswered links expire, reviews move to reconciling and each

@@ -28,11 +28,21 @@ pub struct ImportSummary {
 /// `line N: reason` (one per line of the `Invalid` message). Existing nominations are left
 /// alone. In an open cycle the new raters are invited at once. `actor`: the signed-in admin,
 /// for the audit trail (`None` from the command line).
-#[tracing::instrument(level = "debug", skip_all)]
 pub fn import(
     tx: Tx<'_>,
     cycle_id: &CycleId,
     bytes: &[u8],
+) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
+    import_watched(tx, cycle_id, bytes, &crate::telemetry::Silent)
+}
+
+/// [`import`], telling `progress` how many rows the file has and each one read.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn import_watched(
+    tx: Tx<'_>,
+    cycle_id: &CycleId,
+    bytes: &[u8],
+    progress: &dyn crate::telemetry::Progress,
 ) -> AppResult<(ImportSummary, Vec<IssuedLink>)> {
     let Tx(conn, mail, actor, now) = tx;
     let cycle = find_cycle(conn, cycle_id)?;
@@ -44,6 +54,7 @@ pub fn import(
         )));
     }
     let rows = nomination::parse(bytes).map_err(lines)?;
+    progress.total(rows.len() as u64);
     let mut summary = ImportSummary::default();
     let mut errors: Vec<ImportError> = Vec::new();
     let mut new_assignments = Vec::new();
@@ -51,6 +62,7 @@ pub fn import(
     let mut frozen: std::collections::HashMap<ReviewId, bool> = std::collections::HashMap::new();
     let kam_mode = cycle.nominations == crate::domain::status::NominationMode::Kam;
     for n in &rows {
+        progress.advance(1);
         if kam_mode && n.relationship.is_confidential() {
             errors.push(ImportError {
                 line: n.line,
@@ -137,8 +149,8 @@ pub fn import(
         .record(conn, now)?;
     let mut links = Vec::new();
     if status == CycleStatus::Open {
-        links = invite(conn, mail, cycle_id, Some(&new_assignments), now)?;
-        summary.invited = links.len();
+        let tx = Tx(&mut *conn, mail, None, now);
+        summary.invited = invite(tx, cycle_id, Some(&new_assignments), &mut |l| links.push(l))?;
         super::proposals::request_all(Tx(conn, mail, None, now), cycle_id)?;
     }
     Ok((summary, links))

@@ -246,14 +246,15 @@ pub fn approve(tx: Tx<'_, &PersonId>, review_id: &ReviewId, list: &[Proposed]) -
         )?;
         new.push(id);
     }
-    let invited = super::cycles::invite(conn, mail, &cycle.id, Some(&new), now)?;
+    let tx = Tx(&mut *conn, mail, None, now);
+    let invited = super::cycles::invite(tx, &cycle.id, Some(&new), &mut |_| ())?;
     db::audit::Event::new(Action::ProposalApprove)
         .by(actor)
         .cycle(&cycle.id)
         .review(review_id)
-        .new_value(&invited.len().to_string())
+        .new_value(&invited.to_string())
         .record(conn, now)?;
-    Ok(invited.len())
+    Ok(invited)
 }
 
 /// Which KAM a nomination link belongs to (a live one of an existing proposal).

@@ -37,6 +37,13 @@ pub fn each_row(
     each_row_in(conn, &frozen, Scope::Cycle, |row, _| emit(row))
 }
 
+/// How many rows the report of a cycle has: one per KAM and criterion.
+pub fn row_count(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult<u64> {
+    let (rubric, _) = load_snapshots(conn, cycle_id)?;
+    let kams = db::reviews::count_for_cycle(conn, cycle_id)?;
+    Ok(u64::try_from(kams).unwrap_or(0) * rubric.criteria().count() as u64)
+}
+
 /// A cycle with the rubric and the policy frozen into it: what its report is computed
 /// against, read once by whoever builds rows from it.
 pub struct Frozen {

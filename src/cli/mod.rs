@@ -2,6 +2,7 @@
 //! exits non-zero on failure; `cycle import` prints one `line N: reason` per bad row.
 
 use crate::actions::Tx;
+use crate::telemetry::Progress;
 use std::io::Write;
 
 use crate::actions::{self, users::Role};
@@ -15,7 +16,9 @@ use crate::error::AppError;
 use crate::startup;
 
 mod args;
+mod progress;
 pub use args::*;
+use progress::Bar;
 
 /// A backup or restore the user can correct is a refused input (exit 2).
 fn refused(e: db::backup::BackupError) -> anyhow::Error {
@@ -61,7 +64,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     // a restore must not hold the database it replaces: it runs before anything connects
     if let Command::Restore(a) = &cli.command {
         let url = secrecy::ExposeSecret::expose_secret(&settings.database.url).to_owned();
-        db::backup::restore(&url, &a.file).map_err(refused)?;
+        db::backup::restore(&url, &a.file, &Bar::bytes("restoring")).map_err(refused)?;
         writeln!(std::io::stdout(), "restored {}", a.file.display())?;
         return Ok(());
     }
@@ -132,9 +135,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Cycle(CycleCommand::Import(a)) => {
             let bytes = std::fs::read(&a.file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
+            let bar = Bar::steps("importing nominations");
             let (summary, _) = ctx.db.write_blocking(|c| {
-                actions::nominations::import(Tx(c, mail, None, now), &cycle_id(&a.cycle)?, &bytes)
+                let tx = Tx(c, mail, None, now);
+                actions::nominations::import_watched(tx, &cycle_id(&a.cycle)?, &bytes, &bar)
             })?;
+            drop(bar);
             writeln!(
                 out,
                 "imported {} new nominations ({} already present, {} invited now)",
@@ -142,10 +148,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             )?;
         }
         Command::Cycle(CycleCommand::Launch(a)) => {
-            let links = ctx.db.write_blocking(|c| {
-                actions::cycles::launch(Tx(c, mail, None, now), &cycle_id(&a.cycle)?)
+            let id = cycle_id(&a.cycle)?;
+            let bar = Bar::steps("queueing invitations");
+            let n = ctx.db.write_blocking(|c| {
+                let pending = db::cycle_page::status_counts(c, &id)?
+                    .into_iter()
+                    .find(|(s, _)| *s == crate::domain::status::AssignmentStatus::Pending)
+                    .map_or(0, |(_, n)| n);
+                bar.total(u64::try_from(pending).unwrap_or(0));
+                actions::cycles::launch_each(Tx(c, mail, None, now), &id, &mut |_| bar.advance(1))
             })?;
-            writeln!(out, "cycle launched: {} invitations queued", links.len())?;
+            drop(bar);
+            writeln!(out, "cycle launched: {n} invitations queued")?;
         }
         Command::Cycle(CycleCommand::Close(a)) => {
             let n = ctx.db.write_blocking(|c| {
@@ -159,11 +173,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             writeln!(out, "cycle archived")?;
         }
         Command::Cycle(CycleCommand::Purge(a)) => {
+            let bar = Bar::working("purging ratings and answers");
             let p = ctx.db.write_blocking(|c| {
                 actions::retention::purge_keep_final(c, &cycle_id(&a.cycle)?, now)
             })?;
             // nothing of what was deleted may remain in the files
             ctx.db.scrub().await?;
+            drop(bar);
             writeln!(
                 out,
                 "purged {} ratings and {} answers; final levels, rationales and the audit trail kept",
@@ -207,10 +223,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             // an unknown cycle is refused before anything is written
             ctx.db
                 .read_blocking(|c| actions::find_cycle(c, &cycle_id(&a.cycle)?))?;
+            let bar = Bar::steps("writing the report");
             let stream = |w: &mut dyn Write| -> anyhow::Result<()> {
                 let mut sink = export::Streamed::start(w, json)?;
                 ctx.db.read_blocking(|c| {
-                    actions::report::each_row(c, &cycle_id(&a.cycle)?, |row| {
+                    let id = cycle_id(&a.cycle)?;
+                    bar.total(actions::report::row_count(c, &id)?);
+                    actions::report::each_row(c, &id, |row| {
+                        bar.advance(1);
                         sink.row(&row)
                             .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
                     })
@@ -224,13 +244,15 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
         }
         Command::Backup(a) => {
-            db::backup::backup(&ctx.db, &a.file).map_err(refused)?;
+            db::backup::backup(&ctx.db, &a.file, &Bar::bytes("backing up")).map_err(refused)?;
             writeln!(out, "backup written to {}", a.file.display())?;
         }
         Command::Restore(_) => unreachable!("handled before connecting"),
         Command::Outbox(OutboxCommand::Flush) => {
             let mailer = Mailer::new(&s.email)?;
-            let r = crate::email::worker::flush(&ctx.db, &mailer, &s).await?;
+            let bar = Bar::steps("sending email");
+            let r = crate::email::worker::flush_watched(&ctx.db, &mailer, &s, &bar).await?;
+            drop(bar);
             writeln!(
                 out,
                 "outbox: {} sent, {} to retry, {} failed",

@@ -5,11 +5,13 @@
 //! and restore needs it exclusively.
 
 use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use diesel::prelude::*;
 
 use super::{AnyConnection, Backend, Db, DbError};
+use crate::telemetry::Progress;
 
 /// Why a backup or restore cannot be done.
 #[derive(Debug, thiserror::Error)]
@@ -64,8 +66,9 @@ pub fn hold(backend: &Backend) -> Result<Option<File>, BackupError> {
     Ok(Some(file))
 }
 
-/// Writes a consistent copy of the database to `to` while it is in use.
-pub fn backup(db: &Db, to: &Path) -> Result<(), BackupError> {
+/// Writes a consistent copy of the database to `to` while it is in use; `progress` follows
+/// the copy's bytes against the database's size.
+pub fn backup(db: &Db, to: &Path, progress: &dyn Progress) -> Result<(), BackupError> {
     if !matches!(db.backend(), Backend::Sqlite(_)) {
         return Err(BackupError::Postgres);
     }
@@ -75,13 +78,34 @@ pub fn backup(db: &Db, to: &Path) -> Result<(), BackupError> {
     // owner-only whatever the umask: VACUUM INTO writes into an empty file that exists
     super::owner_only_file(to).map_err(|e| BackupError::Io(to.to_owned(), e))?;
     let target = to.to_string_lossy().into_owned();
-    db.read_blocking(|c: &mut AnyConnection| {
-        diesel::sql_query("VACUUM INTO ?")
-            .bind::<diesel::sql_types::Text, _>(&target)
-            .execute(c)
-            .map_err(DbError::from)
+    if let Backend::Sqlite(path) = db.backend() {
+        progress.total(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        // VACUUM INTO is one statement: its progress is the size of what it has written
+        s.spawn(|| watch_size(to, &done, progress));
+        let copied = db.read_blocking(|c: &mut AnyConnection| {
+            diesel::sql_query("VACUUM INTO ?")
+                .bind::<diesel::sql_types::Text, _>(&target)
+                .execute(c)
+                .map_err(DbError::from)
+        });
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        copied
     })?;
     Ok(())
+}
+
+/// Tells `progress` how large `file` has grown, ten times a second, until `done`.
+fn watch_size(file: &Path, done: &std::sync::atomic::AtomicBool, progress: &dyn Progress) {
+    let mut told = 0;
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        let now = std::fs::metadata(file).map(|m| m.len()).unwrap_or(told);
+        progress.advance(now.saturating_sub(told));
+        told = told.max(now);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 #[derive(QueryableByName)]
@@ -201,9 +225,30 @@ fn schema_difference(expected: &[SchemaItem], found: &[SchemaItem]) -> Option<St
         .map(|e| format!("it lacks kam360's {} `{}`", e.kind, e.name))
 }
 
+/// Copies `from` over `to`, telling `progress` each chunk written.
+fn copy_watched(from: &Path, to: &Path, progress: &dyn Progress) -> Result<(), BackupError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |e| BackupError::Io(path, e)
+    };
+    let mut source = File::open(from).map_err(io(from))?;
+    progress.total(source.metadata().map_err(io(from))?.len());
+    let mut target = File::create(to).map_err(io(to))?;
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = source.read(&mut chunk).map_err(io(from))?;
+        if n == 0 {
+            break;
+        }
+        target.write_all(&chunk[..n]).map_err(io(to))?;
+        progress.advance(n as u64);
+    }
+    target.sync_all().map_err(io(to))
+}
+
 /// Replaces the SQLite database at `url` with the backup `from` (refused while a server
-/// holds it), then applies this binary's migrations to it.
-pub fn restore(url: &str, from: &Path) -> Result<(), BackupError> {
+/// holds it), then applies this binary's migrations to it; `progress` follows the copy's bytes.
+pub fn restore(url: &str, from: &Path, progress: &dyn Progress) -> Result<(), BackupError> {
     let backend = Backend::of_url(url).map_err(|e| DbError::Setup(e.to_string()))?;
     let Backend::Sqlite(db) = &backend else {
         return Err(BackupError::Postgres);
@@ -226,7 +271,7 @@ pub fn restore(url: &str, from: &Path) -> Result<(), BackupError> {
             _ => {}
         }
     }
-    std::fs::copy(from, db).map_err(|e| BackupError::Io(db.clone(), e))?;
+    copy_watched(from, db, progress)?;
     // the copy takes the backup's permissions: the database is owner-only whatever they were
     {
         use std::os::unix::fs::PermissionsExt;

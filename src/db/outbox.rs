@@ -139,6 +139,22 @@ pub struct Outgoing {
     pub mime: String,
 }
 
+/// How many messages a flush at `now` would deliver (pending and due, or abandoned by a
+/// worker whose lease ran out), for its progress.
+pub fn due_count(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<i64> {
+    let known = email_outbox::kind.eq_any(EmailKind::ALL);
+    let due = email_outbox::status
+        .eq(OutboxStatus::Pending)
+        .and(email_outbox::next_attempt_at.le(now));
+    let abandoned = email_outbox::status
+        .eq(OutboxStatus::Sending)
+        .and(email_outbox::lease_until.le(now));
+    email_outbox::table
+        .filter(known.and(due.or(abandoned)))
+        .count()
+        .get_result(conn)
+}
+
 /// Claims up to `n` due messages (pending and due, then expired leases), each by its own
 /// compare-and-set, with one candidate query per kind instead of one per message.
 pub fn claim_batch(

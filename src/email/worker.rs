@@ -36,6 +36,21 @@ pub fn backoff(attempts: i32, base_seconds: i64) -> TimeDelta {
 /// grouped into shared commits, so no lane waits for the slowest of a chunk.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<FlushReport, AppError> {
+    flush_watched(db, mailer, settings, &crate::telemetry::Silent).await
+}
+
+/// [`flush`], telling `progress` how many messages are due and each one settled (sent, to
+/// retry or failed).
+pub async fn flush_watched(
+    db: &Db,
+    mailer: &Mailer,
+    settings: &Settings,
+    progress: &dyn crate::telemetry::Progress,
+) -> Result<FlushReport, AppError> {
+    let due = db
+        .read(|c| Ok::<_, AppError>(db::outbox::due_count(c, db::now())?))
+        .await?;
+    progress.total(u64::try_from(due).unwrap_or(0));
     let concurrency = settings.email.concurrency.max(1);
     let queue = Queue {
         db,
@@ -44,7 +59,7 @@ pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<Flus
         batch_size: concurrency * 8,
         state: tokio::sync::Mutex::new(Claimed::default()),
     };
-    let lanes = (0..concurrency).map(|_| lane(&queue, db, mailer, settings));
+    let lanes = (0..concurrency).map(|_| lane(&queue, db, mailer, settings, progress));
     let mut report = FlushReport::default();
     for lane in futures_util::future::join_all(lanes).await {
         let r = lane?;
@@ -130,6 +145,7 @@ async fn lane(
     db: &Db,
     mailer: &Mailer,
     settings: &Settings,
+    progress: &dyn crate::telemetry::Progress,
 ) -> Result<FlushReport, AppError> {
     let mut report = FlushReport::default();
     let mut storing = None;
@@ -145,6 +161,7 @@ async fn lane(
             Err(e) => Err(e),
         };
         let update = settle(row, outcome, settings, &mut report);
+        progress.advance(1);
         storing = Some(store(db, update));
     }
     if let Some(last) = storing {

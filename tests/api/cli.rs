@@ -167,10 +167,11 @@ fn full_cycle(dir: &Path, url: &str) {
         url,
         &["cycle", "import", &id, good.to_str().expect("path")],
     );
-    assert!(o.status.success(), "{}", err(&o));
+    // not on a terminal, long work draws no progress: stderr holds errors only
+    assert!(o.status.success() && err(&o).is_empty(), "{}", err(&o));
     let o = kam360(dir, url, &["cycle", "launch", &id]);
     assert!(
-        o.status.success() && out(&o).contains("11 invitations"),
+        o.status.success() && out(&o).contains("11 invitations") && err(&o).is_empty(),
         "{}",
         err(&o)
     );
@@ -232,7 +233,7 @@ fn full_cycle(dir: &Path, url: &str) {
     );
     let o = kam360(dir, url, &["outbox", "flush"]);
     assert!(
-        o.status.success() && out(&o).contains("10 sent"),
+        o.status.success() && out(&o).contains("10 sent") && err(&o).is_empty(),
         "{:?} {} {}",
         o.status,
         out(&o),
@@ -249,7 +250,7 @@ fn full_cycle(dir: &Path, url: &str) {
     assert!(o.status.success(), "{}", err(&o));
 
     let o = kam360(dir, url, &["report", &id, "--format", "csv"]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(o.status.success() && err(&o).is_empty(), "{}", err(&o));
     let csv = out(&o);
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("subject_email,subject_name,area_id,criterion_id,self_level,supervisor_level,customer_mean,customer_n,peer_mean,peer_n,team_mean,team_n,others_mean,others_n,proposed_level,final_level,flags"));
@@ -345,6 +346,72 @@ fn the_whole_cycle_from_the_command_line_on_postgres() {
     let dir = tempfile::tempdir().expect("dir");
     full_cycle(dir.path(), &url);
     assert!(!dir.path().join("cli.db").exists());
+}
+
+/// Runs `kam360 args…` as [`kam360`] does, but on a terminal (a pseudo-terminal from
+/// util-linux's `script`): what a person at a console sees, stdout and stderr together.
+fn kam360_on_a_terminal(dir: &Path, url: &str, args: &[&str]) -> Output {
+    let line = std::iter::once(env!("CARGO_BIN_EXE_kam360"))
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Command::new("script")
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .current_dir(dir)
+        .env("KAM360__DATABASE__URL", url)
+        .env("KAM360__EMAIL__FILE_DIR", dir.join("mail"))
+        .env(
+            "KAM360__RUBRIC__PATH",
+            root().join("config/rubric/kam.toml"),
+        )
+        .env_remove("KAM360_CONFIG")
+        .output()
+        .expect("run kam360 under script")
+}
+
+#[test]
+fn long_commands_draw_their_progress_on_a_terminal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (dir, url) = (dir.path(), sqlite(dir.path()));
+    let o = kam360(
+        dir,
+        &url,
+        &[
+            "cycle",
+            "create",
+            "--name",
+            "Bars",
+            "--closes-at",
+            &future(20).to_string(),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let id = out(&o).lines().last().expect("id line").to_owned();
+    let csv = dir.join("n.csv");
+    std::fs::write(&csv, standard().csv()).expect("write");
+    let path = csv.to_str().expect("path");
+    for (args, drawn, result) in [
+        (
+            vec!["cycle", "import", &id, path],
+            "importing nominations",
+            "imported 11",
+        ),
+        (
+            vec!["cycle", "launch", &id],
+            "queueing invitations",
+            "11 invitations queued",
+        ),
+        (vec!["outbox", "flush"], "sending email", "11 sent"),
+        (vec!["backup", "b.db"], "backing up", "backup written"),
+    ] {
+        let o = kam360_on_a_terminal(dir, &url, &args);
+        let seen = out(&o);
+        assert!(o.status.success(), "{args:?}: {seen}");
+        assert!(
+            seen.contains(drawn) && seen.contains(result),
+            "{args:?}: {seen}"
+        );
+    }
 }
 
 #[test]

@@ -127,7 +127,9 @@ async fn step(admin: &Admin, cycle_id: &CycleId, step: Step) -> AppResult<HttpRe
         done,
         move |c, mail, actor| {
             match step {
-                Step::Launch => cycles::launch(Tx(c, mail, Some(actor), now), &id).map(|l| l.len()),
+                Step::Launch => {
+                    cycles::launch_each(Tx(c, mail, Some(actor), now), &id, &mut |_| ())
+                }
                 Step::Close => cycles::close(Tx(c, mail, Some(actor), now), &id),
                 Step::Archive => retention::archive_by(c, &id, Some(actor), now).map(|()| 0),
             }
