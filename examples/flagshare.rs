@@ -152,7 +152,8 @@ fn demo_share() -> (Share, Share) {
                 (kam360::domain::ids::ReviewId, String),
                 Evidence,
             > = Default::default();
-            db::responses::each_submitted_answer(c, &cycle, |review, group, criterion, level| {
+            let ids: Vec<_> = reviews.iter().map(|r| r.review.id.clone()).collect();
+            db::responses::each_submitted_answer_in(c, &ids, |review, group, criterion, level| {
                 evidence
                     .entry((review.clone(), criterion.to_owned()))
                     .or_default()

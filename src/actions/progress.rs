@@ -21,36 +21,23 @@ pub struct CycleOverview {
     pub answered: usize,
 }
 
-/// Every cycle, newest first, with review and rater counts (three queries in all).
+/// Every cycle, newest first, with review and rater counts (two queries in all).
 pub fn cycles_overview(conn: &mut AnyConnection) -> AppResult<Vec<CycleOverview>> {
-    let reviews: HashMap<CycleId, i64> =
-        db::assignments::review_counts(conn)?.into_iter().collect();
-    let mut raters: HashMap<CycleId, (usize, usize)> = HashMap::new();
-    for (cycle, status, n) in db::assignments::status_counts(conn)? {
-        if status == AssignmentStatus::Revoked {
-            continue;
-        }
-        let n = usize::try_from(n).unwrap_or(0);
-        let e = raters.entry(cycle).or_default();
-        e.0 += n;
-        if status.has_answered() {
-            e.1 += n;
-        }
-    }
+    let counted: HashMap<CycleId, db::reviews::CycleProgress> =
+        db::reviews::progress_by_cycle(conn)?
+            .into_iter()
+            .map(|p| (p.cycle_id.clone(), p))
+            .collect();
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
     Ok(db::cycles::list(conn)?
         .into_iter()
         .map(|cycle| {
-            let (invited, answered) = raters.get(&cycle.id).copied().unwrap_or_default();
-            let reviews = reviews
-                .get(&cycle.id)
-                .copied()
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(0);
+            let p = counted.get(&cycle.id);
             CycleOverview {
+                reviews: p.map_or(0, |p| n(p.reviews)),
+                invited: p.map_or(0, |p| n(p.raters)),
+                answered: p.map_or(0, |p| n(p.answered)),
                 cycle,
-                reviews,
-                invited,
-                answered,
             }
         })
         .collect())

@@ -104,52 +104,14 @@ pub fn each_row_in(
     let cycle_id = &cycle.id;
     let k = crate::domain::rules::confidentiality::K::stored(cycle.min_group_size).get();
     let cycle_status = cycle.status;
-    // evidence per (review, criterion) in a flat table, indexed: no key strings per rating
     let reviews = match scope {
         Scope::Cycle => db::reviews::list_for_cycle(conn, cycle_id)?,
         Scope::Supervisor(person) => db::reviews::list_for_cycle_of(conn, cycle_id, person)?,
     };
     let ids: Vec<ReviewId> = reviews.iter().map(|r| r.review.id.clone()).collect();
-    let review_index: HashMap<&str, usize> = reviews
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.review.id.as_str(), i))
-        .collect();
     let criteria: Vec<&str> = rubric.criteria().map(|c| c.id.as_str()).collect();
     let criterion_index: HashMap<&str, usize> =
         criteria.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-    let mut evidence = vec![Evidence::default(); reviews.len() * criteria.len()];
-    let answer = |review: &ReviewId, group, criterion: &str, level| {
-        let (Some(r), Some(c)) = (
-            review_index.get(review.as_str()),
-            criterion_index.get(criterion),
-        ) else {
-            return;
-        };
-        if let Some(e) = evidence.get_mut(r * criteria.len() + c) {
-            e.answer(group, level);
-        }
-    };
-    let decisions = match scope {
-        Scope::Cycle => {
-            db::responses::each_submitted_answer(conn, cycle_id, answer)?;
-            db::decisions::for_cycle(conn, cycle_id)?
-        }
-        Scope::Supervisor(_) => {
-            db::responses::each_submitted_answer_in(conn, &ids, answer)?;
-            db::decisions::for_reviews(conn, &ids)?
-        }
-    };
-    let finals: HashMap<(ReviewId, String), Option<Level>> = decisions
-        .into_iter()
-        .map(|d| {
-            (
-                (d.review_id, d.criterion_id),
-                d.final_level.and_then(|l| Level::try_from(l).ok()),
-            )
-        })
-        .collect();
-    let empty = Evidence::default();
     // KAM-nominated lists still waiting for approval: their reviews are not complete
     let waiting: std::collections::HashSet<ReviewId> =
         db::chunked(&ids, |chunk| db::proposals::statuses(conn, chunk))?
@@ -157,14 +119,36 @@ pub fn each_row_in(
             .filter(|(_, status)| *status != crate::domain::status::ProposalStatus::Approved)
             .map(|(id, _)| id)
             .collect();
+    // 500 reviews at a time, in the reviews' order: what a report holds in memory does not
+    // grow with the cycle
     for (chunk_index, chunk) in ids.chunks(500).enumerate() {
+        let at: HashMap<&str, usize> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        // (review, criterion) of the chunk → its flat index
+        let cell = |review: &ReviewId, criterion: &str| {
+            Some(at.get(review.as_str())? * criteria.len() + criterion_index.get(criterion)?)
+        };
+        let mut evidence = vec![Evidence::default(); chunk.len() * criteria.len()];
+        db::responses::each_submitted_answer_in(conn, chunk, |review, group, criterion, level| {
+            if let Some(e) = cell(review, criterion).and_then(|i| evidence.get_mut(i)) {
+                e.answer(group, level);
+            }
+        })?;
+        let mut finals: Vec<Option<Level>> = vec![None; evidence.len()];
+        for d in db::decisions::for_reviews(conn, chunk)? {
+            if let Some(f) = cell(&d.review_id, &d.criterion_id).and_then(|i| finals.get_mut(i)) {
+                *f = d.final_level.and_then(|l| Level::try_from(l).ok());
+            }
+        }
         let mut raters: HashMap<ReviewId, Vec<(Relationship, AssignmentStatus)>> = HashMap::new();
         for (review, group, status) in db::assignments::statuses_of(conn, chunk)? {
             raters.entry(review).or_default().push((group, status));
         }
         for (i, id) in chunk.iter().enumerate() {
-            let ri = chunk_index * 500 + i;
-            let Some(review) = reviews.get(ri) else {
+            let Some(review) = reviews.get(chunk_index * 500 + i) else {
                 continue;
             };
             let statuses = raters.remove(id).unwrap_or_default();
@@ -175,21 +159,20 @@ pub fn each_row_in(
                 cycle_status,
                 statuses.iter().map(|(_, s)| *s).chain(pending),
             );
+            let context = RowContext {
+                visible,
+                raters: &statuses,
+            };
             for (ci, criterion) in rubric.criteria().enumerate() {
-                let key = (review.review.id.clone(), criterion.id.clone());
-                let e = evidence.get(ri * criteria.len() + ci).unwrap_or(&empty);
-                let context = RowContext {
-                    visible,
-                    raters: &statuses,
-                };
+                let at = i * criteria.len() + ci;
                 emit(
                     ReportRow {
                         subject_email: review.subject_email.clone(),
                         subject_name: review.subject_name.clone(),
                         area_id: criterion.area_id.clone(),
                         criterion_id: criterion.id.clone(),
-                        figures: figures(e, policy, k, visible),
-                        final_level: finals.get(&key).copied().flatten(),
+                        figures: figures(&evidence[at], policy, k, visible),
+                        final_level: finals[at],
                     },
                     &context,
                 )?;

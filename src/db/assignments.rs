@@ -399,26 +399,3 @@ pub fn expire_unanswered_in_review(
     .set(assignments::status.eq(AssignmentStatus::Expired))
     .execute(conn)
 }
-
-/// Assignment counts per (cycle, status) over every cycle, in one grouped query.
-pub fn status_counts(
-    conn: &mut AnyConnection,
-) -> QueryResult<Vec<(CycleId, AssignmentStatus, i64)>> {
-    assignments::table
-        .inner_join(reviews::table)
-        .group_by((reviews::cycle_id, assignments::status))
-        .select((
-            reviews::cycle_id,
-            assignments::status,
-            diesel::dsl::count_star(),
-        ))
-        .load(conn)
-}
-
-/// Review counts per cycle, in one grouped query.
-pub fn review_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(CycleId, i64)>> {
-    reviews::table
-        .group_by(reviews::cycle_id)
-        .select((reviews::cycle_id, diesel::dsl::count_star()))
-        .load(conn)
-}

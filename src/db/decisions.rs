@@ -1,7 +1,7 @@
 //! The supervisor's consolidated decisions: one final level (and rationale) per review and
 //! criterion.
 
-use crate::domain::ids::{CycleId, PersonId, ReviewId};
+use crate::domain::ids::{PersonId, ReviewId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -25,15 +25,6 @@ pub struct DecisionRow {
 pub fn for_review(conn: &mut AnyConnection, review_id: &ReviewId) -> QueryResult<Vec<DecisionRow>> {
     decisions::table
         .filter(decisions::review_id.eq(review_id))
-        .select(DecisionRow::as_select())
-        .load(conn)
-}
-
-/// Every decision of a cycle.
-pub fn for_cycle(conn: &mut AnyConnection, cycle_id: &CycleId) -> QueryResult<Vec<DecisionRow>> {
-    decisions::table
-        .inner_join(reviews::table)
-        .filter(reviews::cycle_id.eq(cycle_id))
         .select(DecisionRow::as_select())
         .load(conn)
 }

@@ -142,57 +142,33 @@ pub fn replace(
     Ok(())
 }
 
-/// [`each_submitted_answer`] for some reviews only (a supervisor's team), 500 at a time.
+/// Feeds every answer of a submitted assignment of these reviews to `f` as (review id, group,
+/// criterion id, level or `None` for "not able to judge"), row by row, 500 reviews a query:
+/// a report never holds its ratings (nor any comment) in memory. A submitted form holds one
+/// answer per criterion it asks, so these rows are also its respondents (SPEC §7).
 pub fn each_submitted_answer_in(
     conn: &mut AnyConnection,
     review_ids: &[ReviewId],
     mut f: impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
 ) -> QueryResult<()> {
-    let rows: Vec<(ReviewId, Relationship, String, Option<i32>)> =
-        super::chunked(review_ids, |chunk| {
-            ratings::table
-                .inner_join(assignments::table)
-                .filter(assignments::review_id.eq_any(chunk))
-                .filter(assignments::status.eq(AssignmentStatus::Submitted))
-                .select((
-                    assignments::review_id,
-                    assignments::relationship,
-                    ratings::criterion_id,
-                    ratings::level,
-                ))
-                .load(conn)
-        })?;
-    for (review, group, criterion, level) in rows {
-        f(&review, group, &criterion, level);
-    }
-    Ok(())
-}
-
-/// Feeds every answer of a submitted assignment of a cycle to `f` as (review id, group,
-/// criterion id, level or `None` for "not able to judge"), row by row: the report of a large
-/// cycle never holds all its ratings (nor any comment) in memory at once. A submitted form
-/// holds one answer per criterion it asks, so these rows are also its respondents (SPEC §7).
-pub fn each_submitted_answer(
-    conn: &mut AnyConnection,
-    cycle_id: &CycleId,
-    mut f: impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
-) -> QueryResult<()> {
-    let rows = ratings::table
-        .inner_join(assignments::table.inner_join(reviews::table))
-        .filter(reviews::cycle_id.eq(cycle_id))
-        .filter(assignments::status.eq(AssignmentStatus::Submitted))
-        .select((
-            reviews::id,
-            assignments::relationship,
-            ratings::criterion_id,
-            ratings::level,
-        ))
-        .load_iter::<(ReviewId, Relationship, String, Option<i32>), diesel::connection::DefaultLoadingMode>(
-            conn,
-        )?;
-    for row in rows {
-        let (review, group, criterion, level) = row?;
-        f(&review, group, &criterion, level);
+    for chunk in review_ids.chunks(500) {
+        let rows = ratings::table
+            .inner_join(assignments::table)
+            .filter(assignments::review_id.eq_any(chunk))
+            .filter(assignments::status.eq(AssignmentStatus::Submitted))
+            .select((
+                assignments::review_id,
+                assignments::relationship,
+                ratings::criterion_id,
+                ratings::level,
+            ))
+            .load_iter::<(ReviewId, Relationship, String, Option<i32>), diesel::connection::DefaultLoadingMode>(
+                conn,
+            )?;
+        for row in rows {
+            let (review, group, criterion, level) = row?;
+            f(&review, group, &criterion, level);
+        }
     }
     Ok(())
 }

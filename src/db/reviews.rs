@@ -156,6 +156,40 @@ pub fn find_listing(
     Ok(row.map(listing))
 }
 
+/// Per cycle: its reviews, their raters (a revoked one aside) and how many of them answered,
+/// summed from each review's own counts (kept by triggers): the admin home reads as many rows
+/// as there are KAMs, not nominations.
+pub fn progress_by_cycle(conn: &mut AnyConnection) -> QueryResult<Vec<CycleProgress>> {
+    use diesel::dsl::{count_star, sum};
+    let rows: Vec<(CycleId, i64, Option<i64>, Option<i64>)> = reviews::table
+        .group_by(reviews::cycle_id)
+        .select((
+            reviews::cycle_id,
+            count_star(),
+            sum(reviews::raters),
+            sum(reviews::answered),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(cycle_id, reviews, raters, answered)| CycleProgress {
+            cycle_id,
+            reviews,
+            raters: raters.unwrap_or(0),
+            answered: answered.unwrap_or(0),
+        })
+        .collect())
+}
+
+/// A cycle's reviews, raters and answers, as [`progress_by_cycle`] counts them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleProgress {
+    pub cycle_id: CycleId,
+    pub reviews: i64,
+    pub raters: i64,
+    pub answered: i64,
+}
+
 /// How many reviews (KAMs) a cycle has.
 pub fn count_for_cycle(conn: &mut AnyConnection, cycle_id: &CycleId) -> QueryResult<i64> {
     reviews::table

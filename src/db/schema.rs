@@ -178,6 +178,8 @@ diesel::table! {
         finalized_at -> Nullable<Timestamp>,
         finalized_by -> Nullable<Text>,
         results_visible_at -> Nullable<Timestamp>,
+        raters -> Integer,
+        answered -> Integer,
     }
 }
 

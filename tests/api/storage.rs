@@ -227,7 +227,98 @@ async fn a_status_moves_only_from_the_status_it_is_in(app: crate::helpers::TestA
     assert_eq!(moved, (true, false, false, true, false));
 }
 
-crate::both_backends!(a_status_moves_only_from_the_status_it_is_in);
+/// Each review's counts of its raters and answers, kept by triggers for the admin home, as
+/// the nominations themselves say: every review of `cycle`, summed.
+fn counted_and_true(
+    app: &crate::helpers::TestApp,
+    cycle: &kam360::domain::ids::CycleId,
+) -> (db::reviews::CycleProgress, db::reviews::CycleProgress) {
+    use kam360::domain::status::AssignmentStatus as S;
+    let id = cycle.clone();
+    app.read(move |c| {
+        let counted = db::reviews::progress_by_cycle(c)?
+            .into_iter()
+            .find(|p| p.cycle_id == id)
+            .expect("the cycle is counted");
+        let mut truth = db::reviews::CycleProgress {
+            cycle_id: id.clone(),
+            reviews: 0,
+            raters: 0,
+            answered: 0,
+        };
+        for review in db::reviews::list_for_cycle(c, &id)? {
+            truth.reviews += 1;
+            for a in db::assignments::list_for_review(c, &review.review.id)? {
+                truth.raters += i64::from(a.assignment.status != S::Revoked);
+                truth.answered += i64::from(a.assignment.status.has_answered());
+            }
+        }
+        Ok((counted, truth))
+    })
+    .expect("counts")
+}
+
+/// The counts follow every change to a nomination: added, opened, drafted, submitted,
+/// declined, revoked, expired, deleted (issue #25: the admin home reads them).
+async fn each_review_counts_its_raters_and_answers(app: crate::helpers::TestApp) {
+    use kam360::domain::status::AssignmentStatus as S;
+    let l = crate::fixtures::launched_cycle(&app, &crate::fixtures::standard());
+    let (counted, truth) = counted_and_true(&app, &l.cycle_id);
+    assert_eq!(counted, truth);
+    assert_eq!((truth.reviews, truth.raters, truth.answered), (1, 11, 0));
+    let ids: Vec<_> = l.links.iter().map(|x| x.assignment_id.clone()).collect();
+    let steps: Vec<(usize, &[S], S)> = vec![
+        (0, &[S::Pending], S::Opened),
+        (0, &[S::Opened], S::Draft),
+        (0, &[S::Draft], S::Submitted),
+        (1, &[S::Pending], S::Declined),
+        (2, &[S::Pending], S::Revoked),
+        (3, &[S::Pending], S::Submitted),
+        (3, &[S::Submitted], S::Revoked),
+        (4, &[S::Pending], S::Expired),
+    ];
+    for (i, from, to) in steps {
+        let (id, from) = (ids[i].clone(), from.to_vec());
+        app.write(move |c| Ok(db::assignments::transition(c, &id, &from, to, db::now())?))
+            .expect("moved");
+        let (counted, truth) = counted_and_true(&app, &l.cycle_id);
+        assert_eq!(counted, truth, "after {to:?}");
+    }
+    let (_, truth) = counted_and_true(&app, &l.cycle_id);
+    assert_eq!((truth.raters, truth.answered), (9, 2));
+    // a nomination deleted (a purge's way) leaves the counts it was in
+    let gone = ids[5].clone();
+    app.write(move |c| {
+        diesel::delete(
+            kam360::db::schema::rater_links::table
+                .filter(kam360::db::schema::rater_links::assignment_id.eq(&gone)),
+        )
+        .execute(c)?;
+        use kam360::db::schema::{email_bodies, email_outbox};
+        let messages = email_outbox::table
+            .filter(email_outbox::assignment_id.eq(Some(&gone)))
+            .select(email_outbox::id);
+        diesel::delete(email_bodies::table.filter(email_bodies::outbox_id.eq_any(messages)))
+            .execute(c)?;
+        diesel::delete(email_outbox::table.filter(email_outbox::assignment_id.eq(Some(&gone))))
+            .execute(c)?;
+        diesel::delete(
+            kam360::db::schema::assignments::table
+                .filter(kam360::db::schema::assignments::id.eq(&gone)),
+        )
+        .execute(c)?;
+        Ok(())
+    })
+    .expect("deleted");
+    let (counted, truth) = counted_and_true(&app, &l.cycle_id);
+    assert_eq!(counted, truth);
+    assert_eq!((truth.raters, truth.answered), (8, 2));
+}
+
+crate::both_backends!(
+    a_status_moves_only_from_the_status_it_is_in,
+    each_review_counts_its_raters_and_answers
+);
 
 #[derive(QueryableByName)]
 struct Sql {

@@ -1,0 +1,350 @@
+//! The 10,000-KAM cycle of issue #25, run by hand, never in CI:
+//!
+//! ```sh
+//! cargo build --release --bin kam360 --example scalebench
+//! target/release/examples/scalebench --kams 10000 --db sqlite:///var/tmp/kam360-scale.db
+//! target/release/examples/scalebench --kams 10000 --db postgres://postgres@127.0.0.1:5432/kam360scale
+//! ```
+//!
+//! Starts from an empty database every run. Through the release `kam360` binary (next to this
+//! example), each command timed with its peak resident memory by `/usr/bin/time`: `cycle
+//! create`, `cycle import` of a generated file of `kams` × 19 nominations (self, supervisor,
+//! 6 customers, 6 peers, 5 team members) and `cycle launch`. Then every rater answers every
+//! criterion they can observe (written straight into the database, 100 KAMs a transaction),
+//! and the command line closes the cycle and writes its report as CSV and as JSON to files.
+//! Last, `GET /admin` (the cycle list with its counts) from `kam360 serve`, signed in as an
+//! admin: median and p95 of 20 requests over a socket.
+//!
+//! `--bin PATH` runs another build of `kam360` (an earlier commit's, for a before/after
+//! table in one session).
+
+// a benchmark run by hand: a failed setup step should stop it loudly
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use kam360::config::Settings;
+use kam360::db::{self, Db};
+use kam360::domain::ids::{CycleId, ReviewId};
+use kam360::domain::status::AssignmentStatus;
+use kam360::error::{AppError, AppResult};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str, default: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let kams: usize = arg("--kams", "10000").parse().expect("--kams N");
+    let url = arg("--db", "sqlite:///var/tmp/kam360-scale.db");
+    fresh_database(&url);
+    let work = tempfile::tempdir().expect("a working directory");
+    let next_to_this = std::env::current_exe()
+        .expect("this example's path")
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/release")
+        .join("kam360");
+    let cli = Cli {
+        bin: args
+            .iter()
+            .position(|a| a == "--bin")
+            .and_then(|i| args.get(i + 1))
+            .map_or(next_to_this, PathBuf::from),
+        url: url.clone(),
+        work: work.path().to_owned(),
+    };
+    println!("| step | wall | peak RSS |\n|---|---|---|");
+    let closes = (chrono::Utc::now() + chrono::TimeDelta::days(30)).date_naive();
+    let created = cli.run(
+        "cycle create",
+        &[
+            "cycle",
+            "create",
+            "--name",
+            "Scale",
+            "--closes-at",
+            &closes.to_string(),
+        ],
+    );
+    let id = created.lines().last().expect("the cycle's id").to_owned();
+    // a file holds at most 10,000 rows (SPEC §10): 526 KAMs × 19 nominations a file
+    let (mut secs, mut peak, mut files) = (0.0, 0.0_f64, 0);
+    for first in (0..kams).step_by(526) {
+        let file = work.path().join(format!("nominations-{first}.csv"));
+        std::fs::write(&file, nominations(first..kams.min(first + 526))).expect("a file");
+        let (_, s, mb) = cli.measure(&["cycle", "import", &id, file.to_str().expect("path")]);
+        (secs, peak, files) = (secs + s, peak.max(mb), files + 1);
+    }
+    println!("| `cycle import` ({files} files) | {secs:.2} s | {peak:.0} MB |");
+    cli.run("cycle launch", &["cycle", "launch", &id]);
+
+    let mut settings =
+        Settings::load_from(Path::new("config/default.toml"), None, false).expect("settings");
+    settings.database.url = url.clone().into();
+    let db = Db::connect(&url, 2).expect("db");
+    let cycle = CycleId::parse(&id).expect("a cycle id");
+    answer_everything(&db, &settings, &cycle);
+    cli.run("cycle close", &["cycle", "close", &id]);
+    let out = |name: &str| work.path().join(name).to_string_lossy().into_owned();
+    cli.run(
+        "report --format csv",
+        &["report", &id, "--format", "csv", "--out", &out("r.csv")],
+    );
+    cli.run(
+        "report --format json",
+        &["report", &id, "--format", "json", "--out", &out("r.json")],
+    );
+    admin_home(&cli);
+}
+
+/// The release binary, run against one database with mail into files.
+struct Cli {
+    bin: PathBuf,
+    url: String,
+    work: PathBuf,
+}
+
+impl Cli {
+    /// Runs `kam360 args…` under `/usr/bin/time`, prints a table row, returns its stdout.
+    fn run(&self, what: &str, args: &[&str]) -> String {
+        let (out, secs, mb) = self.measure(args);
+        println!("| `{what}` | {secs:.2} s | {mb:.0} MB |");
+        out
+    }
+
+    /// Runs `kam360 args…` under `/usr/bin/time`: its stdout, wall seconds and peak RSS (MB).
+    fn measure(&self, args: &[&str]) -> (String, f64, f64) {
+        let what = args.join(" ");
+        let times = self.work.join("time");
+        let o = Command::new("/usr/bin/time")
+            .args(["-f", "%e %M", "-o", times.to_str().expect("path")])
+            .arg(&self.bin)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("KAM360__DATABASE__URL", &self.url)
+            .env("KAM360__EMAIL__FILE_DIR", self.work.join("mail"))
+            .env_remove("KAM360_CONFIG")
+            .output()
+            .expect("run kam360 (and /usr/bin/time: apt-get install time)");
+        assert!(
+            o.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let measured = std::fs::read_to_string(&times).expect("time's figures");
+        let (secs, kb) = measured
+            .trim()
+            .rsplit_once(' ')
+            .expect("seconds and kilobytes");
+        let mb = kb.parse::<f64>().expect("kilobytes") / 1024.0;
+        let secs = secs.parse::<f64>().expect("seconds");
+        (String::from_utf8_lossy(&o.stdout).into_owned(), secs, mb)
+    }
+}
+
+/// Empties the benchmark's database: removes the SQLite file, or drops and creates the
+/// PostgreSQL database.
+fn fresh_database(url: &str) {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        for suffix in ["", "-wal", "-shm", ".lock"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    } else if let Some(rest) = url.strip_prefix("postgres://") {
+        use diesel::{Connection, PgConnection, RunQueryDsl};
+        let (server, name) = rest.rsplit_once('/').expect("postgres://…/NAME");
+        let mut admin =
+            PgConnection::establish(&format!("postgres://{server}/postgres")).expect("server");
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin);
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create the database");
+    }
+}
+
+/// The KAMs numbered `kams`, 19 nominations each, under 50 supervisors.
+fn nominations(kams: std::ops::Range<usize>) -> String {
+    let mut csv = kam360::domain::formats::nomination::COLUMNS.join(",") + "\n";
+    for k in kams {
+        let (kam, boss) = (
+            format!("kam{k}@bench.test"),
+            format!("boss{}@bench.test", k % 50),
+        );
+        let mut row = |rater: &str, name: &str, rel: &str| {
+            csv.push_str(&format!(
+                "{kam},KAM {k},{boss},Boss {},{rater},{name},{rel},en,Org {k}\n",
+                k % 50
+            ));
+        };
+        row(&kam, &format!("KAM {k}"), "self");
+        row(&boss, &format!("Boss {}", k % 50), "supervisor");
+        for i in 0..6 {
+            row(&format!("c{k}-{i}@client.test"), "Customer", "customer");
+            row(&format!("p{k}-{i}@bench.test"), "Peer", "peer");
+            if i < 5 {
+                row(&format!("t{k}-{i}@bench.test"), "Team", "team");
+            }
+        }
+    }
+    csv
+}
+
+/// Every rater answers every criterion they observe, a comment on the first.
+fn answer_everything(db: &Db, settings: &Settings, cycle: &CycleId) {
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let id = cycle.clone();
+    let reviews = db
+        .read_blocking(move |c| Ok::<_, AppError>(db::reviews::list_for_cycle(c, &id)?))
+        .expect("reviews");
+    let start = Instant::now();
+    for batch in reviews.chunks(100) {
+        let batch: Vec<ReviewId> = batch.iter().map(|r| r.review.id.clone()).collect();
+        let rubric = rubric.clone();
+        db.write_blocking(move |c| -> AppResult<()> {
+            let now = db::now();
+            for review in &batch {
+                for a in db::assignments::list_for_review(c, review)? {
+                    let rows: Vec<db::responses::RatingRow> = rubric
+                        .criteria_for(a.assignment.relationship)
+                        .enumerate()
+                        .map(|(i, cr)| db::responses::RatingRow {
+                            assignment_id: a.assignment.id.clone(),
+                            criterion_id: cr.id.clone(),
+                            level: Some(1 + ((i + a.rater_email.len()) % 4) as i32),
+                            not_observed: false,
+                            comment: if i == 0 {
+                                "A concrete example of the behaviour".into()
+                            } else {
+                                String::new()
+                            },
+                        })
+                        .collect();
+                    db::responses::replace(
+                        c,
+                        &a.assignment.id,
+                        &rows,
+                        "Strengths",
+                        "",
+                        false,
+                        now,
+                    )?;
+                    db::assignments::transition(
+                        c,
+                        &a.assignment.id,
+                        &[AssignmentStatus::Invited, AssignmentStatus::Pending],
+                        AssignmentStatus::Submitted,
+                        now,
+                    )?;
+                }
+            }
+            Ok(())
+        })
+        .expect("answers");
+    }
+    eprintln!(
+        "every rater answered ({} KAMs, {:.0} s, written straight into the database)",
+        reviews.len(),
+        start.elapsed().as_secs_f64()
+    );
+}
+
+/// `GET /admin` from `kam360 serve`, signed in as an admin: median and p95 of 20.
+fn admin_home(cli: &Cli) {
+    let created = cli.run(
+        "user add --admin",
+        &[
+            "user",
+            "add",
+            "--email",
+            "scale.admin@bench.test",
+            "--name",
+            "Scale",
+            "--admin",
+        ],
+    );
+    let password = created
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a password")
+        .to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut server = Command::new(&cli.bin)
+        .arg("serve")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("KAM360__DATABASE__URL", &cli.url)
+        .env("KAM360__EMAIL__FILE_DIR", cli.work.join("mail"))
+        .env("KAM360__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("KAM360__SERVER__PUBLIC_BASE_URL", &address)
+        .env_remove("KAM360_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("kam360 serve");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let times = rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        for _ in 0..100 {
+            if client
+                .get(format!("{address}/healthz"))
+                .send()
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let r = client
+            .post(format!("{address}/login"))
+            .header("Origin", &address)
+            .form(&[
+                ("email", "scale.admin@bench.test"),
+                ("password", password.as_str()),
+            ])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(r.status(), 303, "signed in");
+        let mut times = Vec::new();
+        for _ in 0..21 {
+            let start = Instant::now();
+            let r = client
+                .get(format!("{address}/admin"))
+                .send()
+                .await
+                .expect("GET /admin");
+            assert_eq!(r.status(), 200);
+            let page = r.text().await.expect("the page");
+            assert!(page.contains("Scale"), "the cycle is listed");
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        // the first request warms the server's connections
+        times.remove(0);
+        times
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    let mut times = times;
+    times.sort_by(f64::total_cmp);
+    println!(
+        "| `GET /admin` over HTTP, 20 requests | median {:.1} ms, p95 {:.1} ms | |",
+        times[times.len() / 2],
+        times[times.len() * 95 / 100]
+    );
+}
