@@ -11,7 +11,9 @@
 //! interleaved: the framework ceiling (a bench-only actix endpoint returning a static copy of
 //! the real form page, same size), `GET` of the form over many links, `POST` of a full
 //! submission over distinct links, and the raw single-writer rate of the same transaction
-//! without HTTP. It prints a Markdown table with medians [min–max] for `docs/benchmarks.md`.
+//! without HTTP; on PostgreSQL also `pgbench -S` at the same clients, PostgreSQL's own ceiling
+//! for the GET's reads. It prints a Markdown table with medians [min–max] for
+//! `docs/benchmarks.md`.
 
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -54,9 +56,11 @@ fn args() -> Args {
         connections: 64,
         links: 0,
         pool: None,
-        phases: ["ceiling", "render", "get", "save", "submit", "raw"]
-            .map(String::from)
-            .to_vec(),
+        phases: [
+            "ceiling", "render", "get", "save", "submit", "raw", "pgbench",
+        ]
+        .map(String::from)
+        .to_vec(),
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -531,6 +535,10 @@ async fn main() {
     let save_body = body.replace("action=submit", "action=save");
     let rows = body.matches("=").count() - 3;
     let run = |phase: &str| a.phases.iter().any(|p| p == phase);
+    // PostgreSQL's own ceiling for the GET's kind of work: pgbench's read-only transactions
+    // (-S) at the same 64 clients, on a scratch database of its own
+    let pgbench_db = (a.backend == "postgres" && run("pgbench")).then(pgbench_init);
+    let mut pgb: Vec<Sample> = Vec::new();
     for round in 0..a.rounds {
         eprintln!("round {} …", round + 1);
         let s = a.seconds;
@@ -590,6 +598,10 @@ async fn main() {
             let u = base.clone();
             submit.push(measure(move || wrk(&u, &post_script, s, c)).await);
         }
+        if let Some(name) = &pgbench_db {
+            let (name, c) = (name.clone(), a.connections);
+            pgb.push(measure(move || pgbench(&name, s, c)).await);
+        }
         if run("raw") {
             let raw_links = batches[2 + round * 2].clone();
             let rdb = db.clone();
@@ -636,6 +648,7 @@ async fn main() {
         ("POST action=save (an autosave) over 2,000 drafts", &save),
         ("POST full submission over distinct links", &submit),
         ("raw single writer, same transaction, no HTTP", &raw),
+        ("pgbench -S (read-only transactions), same clients", &pgb),
     ];
     for (what, v) in rows {
         if !v.is_empty() {
@@ -655,6 +668,14 @@ async fn main() {
                 );
             }
         }
+        if !pgb.is_empty() && !rendered.is_empty() {
+            // a GET needs a render and the database's reads: the two ceilings, combined
+            let combined = 1.0 / (1.0 / med(&rendered) + 1.0 / med(&pgb));
+            println!(
+                "- GET form / combined ceiling (render and pgbench -S, {combined:.0}/s): **{:.0} %**",
+                100.0 * med(&form) / combined
+            );
+        }
         println!("- statements per GET: **{get_statements}**");
     }
     if !save.is_empty() && !raw.is_empty() {
@@ -673,6 +694,74 @@ async fn main() {
 
 /// Runs one timed measurement off the runtime (the server keeps its workers), then pauses so
 /// that the next one starts on a quiet machine.
+/// Creates and fills pgbench's scratch database (scale 10); returns its URL.
+fn pgbench_init() -> String {
+    let server = std::env::var("KAM360_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let (base, _) = server.rsplit_once('/').expect("postgres://…/NAME");
+    let url = format!("{base}/kam360_pgbench");
+    {
+        use diesel::{Connection, PgConnection, RunQueryDsl};
+        let mut c = PgConnection::establish(&server).expect("server");
+        let _ = diesel::sql_query("CREATE DATABASE kam360_pgbench").execute(&mut c);
+    }
+    let o = Command::new("pgbench")
+        .args(["-i", "-q", "-s", "10", &url])
+        .output()
+        .expect("pgbench (PostgreSQL's client tools)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    url
+}
+
+/// `pgbench -S` for `seconds` with `clients` clients: transactions a second, and the p50 and
+/// p99 of their latencies from its per-transaction log.
+fn pgbench(url: &str, seconds: u64, clients: usize) -> Sample {
+    let logs = tempfile::tempdir().expect("tempdir");
+    let prefix = logs.path().join("pg");
+    let o = Command::new("pgbench")
+        .args([
+            "-S",
+            "-n",
+            "-j",
+            "2",
+            &format!("-c{clients}"),
+            &format!("-T{seconds}"),
+            "--log",
+            &format!("--log-prefix={}", prefix.display()),
+            url,
+        ])
+        .output()
+        .expect("pgbench");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let rate = text
+        .lines()
+        .find_map(|l| l.strip_prefix("tps = "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("pgbench's tps");
+    // each log line: client, transaction, latency (µs), …
+    let mut latencies: Vec<f64> = std::fs::read_dir(logs.path())
+        .expect("logs")
+        .flatten()
+        .flat_map(|f| {
+            std::fs::read_to_string(f.path())
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.split_whitespace().nth(2)?.parse::<f64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .map(|us| us / 1000.0)
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Sample {
+        rate,
+        p50: at(0.5),
+        p99: at(0.99),
+        errors: 0,
+    }
+}
+
 async fn measure(f: impl FnOnce() -> Sample + Send + 'static) -> Sample {
     let sample = tokio::task::spawn_blocking(f).await.expect("measurement");
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -24,6 +24,12 @@ pub fn page(locale: Locale, title: &str, switch: Option<&str>, body: Markup) -> 
     shell(locale, title, switch, None, body)
 }
 
+/// A narrow page of one form or message: its title as the heading, then `body`.
+pub fn narrow(locale: Locale, title: &str, switch: Option<&str>, body: Markup) -> Markup {
+    let section = html! { section.message.narrow { h1 { (title) } (body) } };
+    page(locale, title, switch, section)
+}
+
 /// [`page`] for raters: the organisation that asks is named in the header.
 pub fn rater_page(
     brand: &Brand,

@@ -4,7 +4,7 @@ use maud::{html, Markup};
 
 use super::email_request::{self, Request};
 use super::layout::Brand;
-use super::layout::{message, page};
+use super::layout::{message, narrow};
 use crate::domain::locale::Locale;
 use crate::i18n::{t, tf};
 
@@ -71,33 +71,30 @@ pub fn choose(l: Locale, action: &str, first: bool, switch: &str, error: Option<
             &crate::domain::security::password::MIN_CHARS.to_string(),
         )],
     );
-    page(
+    narrow(
         l,
         title,
         Some(switch),
         html! {
-            section.message.narrow {
-                h1 { (title) }
-                @if first { p { (t(l, "password.first.intro")) } }
-                @if let Some(e) = error {
-                    div.status.error-summary role="alert" { p { (e) } }
+            @if first { p { (t(l, "password.first.intro")) } }
+            @if let Some(e) = error {
+                div.status.error-summary role="alert" { p { (e) } }
+            }
+            form method="post" action=(action) {
+                div.field {
+                    label for="password" { (t(l, "password.new")) }
+                    p.hint id="password-hint" { (hint) }
+                    input type="password" id="password" name="password"
+                        autocomplete="new-password" required
+                        minlength=(crate::domain::security::password::MIN_CHARS)
+                        aria-describedby="password-hint";
                 }
-                form method="post" action=(action) {
-                    div.field {
-                        label for="password" { (t(l, "password.new")) }
-                        p.hint id="password-hint" { (hint) }
-                        input type="password" id="password" name="password"
-                            autocomplete="new-password" required
-                            minlength=(crate::domain::security::password::MIN_CHARS)
-                            aria-describedby="password-hint";
-                    }
-                    div.field {
-                        label for="confirm" { (t(l, "password.confirm")) }
-                        input type="password" id="confirm" name="confirm"
-                            autocomplete="new-password" required;
-                    }
-                    div.actions { button.primary type="submit" { (t(l, "password.reset.save")) } }
+                div.field {
+                    label for="confirm" { (t(l, "password.confirm")) }
+                    input type="password" id="confirm" name="confirm"
+                        autocomplete="new-password" required;
                 }
+                div.actions { button.primary type="submit" { (t(l, "password.reset.save")) } }
             }
         },
     )

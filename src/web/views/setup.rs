@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::layout::page;
+use super::layout::narrow;
 use crate::domain::locale::Locale;
 use crate::domain::security::password::MIN_CHARS;
 use crate::i18n::{t, tf};
@@ -42,32 +42,29 @@ pub fn setup(l: Locale, action: &str, switch: &str, typed: &Typed<'_>) -> Markup
             }
         }
     };
-    page(
+    narrow(
         l,
         title,
         Some(switch),
         html! {
-            section.message.narrow {
-                h1 { (title) }
-                p { (t(l, "setup.intro")) }
-                @if !typed.problems.is_empty() {
-                    div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
-                        p { (t(l, "setup.problems")) }
-                        ul { @for (f, why) in typed.problems { li { a href={ "#" (f) } { (why) } } } }
-                    }
+            p { (t(l, "setup.intro")) }
+            @if !typed.problems.is_empty() {
+                div.status.error-summary role="alert" id="error-summary" tabindex="-1" {
+                    p { (t(l, "setup.problems")) }
+                    ul { @for (f, why) in typed.problems { li { a href={ "#" (f) } { (why) } } } }
                 }
-                @if let Some((provider, href)) = typed.sso {
-                    p { (tf(l, "sso.setup.or", &[("provider", provider)])) }
-                    p.sso { a.button.primary href=(href) { (tf(l, "sso.setup.with", &[("provider", provider)])) } }
-                }
-                form method="post" action=(action) {
-                    (field("name", t(l, "users.field.name"), "text", typed.name, "name"))
-                    (field("email", t(l, "users.field.email"), "email", typed.email, "email"))
-                    p.hint { (tf(l, "password.rules", &[("min", &MIN_CHARS.to_string())])) }
-                    (field("password", t(l, "password.new"), "password", "", "new-password"))
-                    (field("confirm", t(l, "password.confirm"), "password", "", "new-password"))
-                    div.actions { button.primary type="submit" { (t(l, "setup.create")) } }
-                }
+            }
+            @if let Some((provider, href)) = typed.sso {
+                p { (tf(l, "sso.setup.or", &[("provider", provider)])) }
+                p.sso { a.button.primary href=(href) { (tf(l, "sso.setup.with", &[("provider", provider)])) } }
+            }
+            form method="post" action=(action) {
+                (field("name", t(l, "users.field.name"), "text", typed.name, "name"))
+                (field("email", t(l, "users.field.email"), "email", typed.email, "email"))
+                p.hint { (tf(l, "password.rules", &[("min", &MIN_CHARS.to_string())])) }
+                (field("password", t(l, "password.new"), "password", "", "new-password"))
+                (field("confirm", t(l, "password.confirm"), "password", "", "new-password"))
+                div.actions { button.primary type="submit" { (t(l, "setup.create")) } }
             }
         },
     )

@@ -2,7 +2,7 @@
 
 use maud::{html, Markup};
 
-use super::layout::{message as simple, page};
+use super::layout::{message as simple, narrow, page};
 use crate::domain::locale::Locale;
 use crate::domain::status::Role;
 use crate::i18n::{t, tf};
@@ -119,29 +119,26 @@ pub fn signed_out(l: Locale, provider: &str, end_session: &str) -> Markup {
 /// After signing in with a carried form: one press sends it on with the new session's token.
 pub fn resume(l: Locale, path: &str, fields: &[(String, String)], csrf: &str) -> Markup {
     let title = t(l, "staff.resume.title");
-    page(
+    narrow(
         l,
         title,
         None,
         html! {
-            section.message.narrow {
-                h1 { (title) }
-                p { (t(l, "staff.resume.body")) }
-                details.carried {
-                    summary { (t(l, "staff.resume.what")) " " code { (path) } }
-                    dl {
-                        @for (k, v) in fields {
-                            div { dt { (k) } dd { (v.chars().take(200).collect::<String>()) @if v.chars().count() > 200 { "…" } } }
-                        }
+            p { (t(l, "staff.resume.body")) }
+            details.carried {
+                summary { (t(l, "staff.resume.what")) " " code { (path) } }
+                dl {
+                    @for (k, v) in fields {
+                        div { dt { (k) } dd { (v.chars().take(200).collect::<String>()) @if v.chars().count() > 200 { "…" } } }
                     }
                 }
-                form method="post" action=(path) {
-                    input type="hidden" name="csrf" value=(csrf);
-                    @for (k, v) in fields { input type="hidden" name=(k) value=(v); }
-                    div.actions {
-                        button.primary type="submit" { (t(l, "staff.resume.send")) }
-                        " " a.button.secondary href="/" { (t(l, "staff.resume.discard")) }
-                    }
+            }
+            form method="post" action=(path) {
+                input type="hidden" name="csrf" value=(csrf);
+                @for (k, v) in fields { input type="hidden" name=(k) value=(v); }
+                div.actions {
+                    button.primary type="submit" { (t(l, "staff.resume.send")) }
+                    " " a.button.secondary href="/" { (t(l, "staff.resume.discard")) }
                 }
             }
         },
@@ -167,29 +164,27 @@ pub fn login(l: Locale, form: &SignIn<'_>) -> Markup {
         Some(x) => format!("/login?lang={}", x.as_str()),
         None => "/login".to_owned(),
     };
-    page(
+    narrow(
         l,
         title,
         carried.is_none().then_some(switch.as_str()),
         html! {
-            section.message.narrow {
-                h1 { (title) }
-                p { (t(l, "staff.login.intro")) }
-                @if let Some(e) = error {
-                    div.status.error-summary role="alert" { p { (e) } }
-                }
-                @if let Some(n) = notice {
-                    div.status role="status" { p { (n) } }
-                }
-                @if let Some(provider) = ways.provider {
-                    p.sso {
-                        a.button.primary href=(match explicit { Some(x) => format!("/login/oidc?lang={}", x.as_str()), None => "/login/oidc".to_owned() }) {
-                            (tf(l, "sso.signin", &[("provider", provider)]))
-                        }
+            p { (t(l, "staff.login.intro")) }
+            @if let Some(e) = error {
+                div.status.error-summary role="alert" { p { (e) } }
+            }
+            @if let Some(n) = notice {
+                div.status role="status" { p { (n) } }
+            }
+            @if let Some(provider) = ways.provider {
+                p.sso {
+                    a.button.primary href=(match explicit { Some(x) => format!("/login/oidc?lang={}", x.as_str()), None => "/login/oidc".to_owned() }) {
+                        (tf(l, "sso.signin", &[("provider", provider)]))
                     }
-                    @if ways.passwords { h2.or { (t(l, "sso.or_password")) } }
                 }
-                @if ways.passwords {
+                @if ways.passwords { h2.or { (t(l, "sso.or_password")) } }
+            }
+            @if ways.passwords {
                 form method="post" action=(action) {
                     @if let Some(c) = carried {
                         input type="hidden" name="resume_to" value=(c.path);
@@ -206,7 +201,6 @@ pub fn login(l: Locale, form: &SignIn<'_>) -> Markup {
                     div.actions { button.primary type="submit" { (t(l, "staff.signin")) } }
                 }
                 p { a href="/password/forgot" { (t(l, "staff.forgot")) } }
-                }
             }
         },
     )
