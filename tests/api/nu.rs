@@ -22,6 +22,42 @@ fn vnu() -> Option<String> {
     }
 }
 
+/// The Nu checker as a service for the whole suite: one JVM on a free port, started on first
+/// use, instead of one JVM per checked page. A watchdog shell stops it when the test process
+/// ends.
+fn service(jar: &str) -> &'static str {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let watchdog = format!(
+            "java -Dnu.validator.servlet.bind-address=127.0.0.1 -cp '{jar}' \\
+             nu.validator.servlet.Main {port} >/dev/null 2>&1 & j=$!; \\
+             while kill -0 {parent} 2>/dev/null && kill -0 $j 2>/dev/null; do sleep 1; done; \\
+             kill $j 2>/dev/null",
+            parent = std::process::id()
+        );
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", &watchdog])
+            .spawn()
+            .expect("the Nu checker's service");
+        // reaped when it ends, with the test process
+        std::thread::spawn(move || child.wait());
+        // up when it answers (the JVM takes a few seconds to start)
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the Nu checker's service did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        format!("http://127.0.0.1:{port}/?out=gnu&level=error")
+    })
+}
+
 /// The Nu checker's errors on the page the browser shows now (its document as the browser
 /// holds it), if the checker is at hand (see [`vnu`]: mandatory under CI).
 pub(crate) async fn assert_nu_clean(c: &fantoccini::Client, what: &str) {
@@ -38,19 +74,26 @@ pub(crate) async fn assert_nu_clean(c: &fantoccini::Client, what: &str) {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let dir = tempfile::tempdir().expect("dir");
-    let page = dir.path().join("page.html");
-    std::fs::write(&page, html).expect("page");
-    let out = std::process::Command::new("java")
-        .args(["-jar", &jar, "--errors-only", "--format", "text"])
-        .arg(&page)
-        .output()
-        .expect("java -jar vnu.jar");
+    let url = tokio::task::spawn_blocking(move || service(&jar))
+        .await
+        .expect("the service");
+    let answer = reqwest::Client::new()
+        .post(url)
+        .header("Content-Type", "text/html; charset=utf-8")
+        .header("User-Agent", "kam360-tests")
+        .body(html)
+        .send()
+        .await
+        .expect("the Nu checker's service answers");
     assert!(
-        out.status.success(),
-        "the Nu checker found errors on {what}:\n{}{}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
+        answer.status().is_success(),
+        "the Nu checker's service refused {what}: {}",
+        answer.status()
+    );
+    let errors = answer.text().await.expect("its report");
+    assert!(
+        errors.trim().is_empty(),
+        "the Nu checker found errors on {what}:\n{errors}"
     );
 }
 
