@@ -56,10 +56,7 @@ fn send_reminder(
     conn: &mut AnyConnection,
     mail: super::Mail<'_>,
     cycle: &db::cycles::CycleRow,
-    wording: &(
-        crate::domain::formats::rubric::Rubric,
-        crate::domain::forms::cycle_texts::Texts,
-    ),
+    wording: &super::links::Wording,
     review: &db::reviews::ReviewListing,
     a: &db::assignments::AssignmentListing,
     now: NaiveDateTime,

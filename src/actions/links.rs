@@ -46,23 +46,29 @@ impl<'a> About<'a> {
     /// The message about `subject_name` in `cycle`, with the cycle's rubric and texts.
     pub fn of(
         cycle: &'a db::cycles::CycleRow,
-        (rubric, texts): &'a (Rubric, Texts),
+        wording: &'a Wording,
         subject_name: &'a str,
     ) -> Self {
         About {
             cycle,
-            rubric,
-            texts,
+            rubric: &wording.rubric,
+            texts: &wording.texts,
             subject_name,
         }
     }
 }
 
-/// What a cycle's messages to raters are made of: its rubric and the admin's words (SPEC §16);
-/// read once for all the messages of one action.
-pub(super) fn wording(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult<(Rubric, Texts)> {
+/// What a cycle's messages to raters are made of: its rubric and the admin's words (SPEC §16).
+pub struct Wording {
+    pub rubric: Rubric,
+    pub texts: Texts,
+}
+
+/// The cycle's [`Wording`], read once for all the messages of one action.
+pub(super) fn wording(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult<Wording> {
     let (rubric, _) = load_snapshots(conn, cycle_id)?;
-    Ok((rubric, db::cycle_texts::get(conn, cycle_id)?))
+    let texts = db::cycle_texts::get(conn, cycle_id)?;
+    Ok(Wording { rubric, texts })
 }
 
 /// The rater a link's message goes to.

@@ -2,6 +2,7 @@
 //! number of queries whatever the number of KAMs (the report's figures, the raters, the
 //! releases, the plans and the previous cycle's levels, each read once).
 
+use crate::domain::rules::insights::CellLevel;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
@@ -61,8 +62,14 @@ pub fn load(
             .entry(r.subject_email.clone())
             .or_insert_with(|| review.raters.to_vec());
         let cell = match (r.final_level, r.figures.proposed_level) {
-            (Some(f), _) => Some((f, true)),
-            (None, Some(p)) if shown => Some((p, false)),
+            (Some(level), _) => Some(CellLevel {
+                level,
+                is_final: true,
+            }),
+            (None, Some(level)) if shown => Some(CellLevel {
+                level,
+                is_final: false,
+            }),
             _ => None,
         };
         let flagged = shown && !r.figures.flags.is_empty();

@@ -375,6 +375,14 @@ pub struct Count {
     pub skipped: usize,
 }
 
+/// What an admin's action did, as its notice carries it across the redirect to the page that
+/// says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Done {
+    pub notice: Notice,
+    pub count: Count,
+}
+
 impl From<usize> for Count {
     fn from(n: usize) -> Self {
         Count { n, skipped: 0 }

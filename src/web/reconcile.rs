@@ -157,11 +157,9 @@ pub async fn show(
         finalized: true,
         released_at: r.release.as_ref().map(|x| x.released_at),
         acknowledged_at: r.release.as_ref().and_then(|x| x.acknowledged_at),
-        form: may_release.then(|| {
-            (
-                session.csrf_token.as_str(),
-                format!("/reviews/{}/release?from=review", review.id),
-            )
+        form: may_release.then(|| crate::web::views::release::PostTo {
+            csrf: session.csrf_token.as_str(),
+            action: format!("/reviews/{}/release?from=review", review.id),
         }),
         sent: flag("released=1"),
     });

@@ -95,13 +95,17 @@ pub fn see_other_with_notice(
 }
 
 /// The notice a redirect carried (what was done, and its counts), if any, well-formed.
-pub fn notice(req: &HttpRequest) -> Option<(Notice, Count)> {
+pub fn notice(req: &HttpRequest) -> Option<crate::domain::status::Done> {
     let c = req.cookie(NOTICE)?;
     let mut parts = c.value().split('.');
     let done = Notice::parse(parts.next()?)?;
     let n = parts.next()?.parse().ok()?;
     let skipped = parts.next().map_or(Some(0), |s| s.parse().ok())?;
-    Some((done, Count { n, skipped }))
+    let count = Count { n, skipped };
+    Some(crate::domain::status::Done {
+        notice: done,
+        count,
+    })
 }
 
 /// Shows `body`, and forgets the notice it showed.

@@ -78,7 +78,10 @@ pub async fn show(
                 finalized: model.status == ReviewStatus::Finalized,
                 released_at: rel.release.as_ref().map(|x| x.released_at),
                 acknowledged_at: rel.release.as_ref().and_then(|x| x.acknowledged_at),
-                form: may_release.then(|| (session.csrf_token.as_str(), format!("{base}/release"))),
+                form: may_release.then(|| release_view::PostTo {
+                    csrf: session.csrf_token.as_str(),
+                    action: format!("{base}/release"),
+                }),
                 sent: flag(&req, "released=1"),
             },
         ),
@@ -86,7 +89,10 @@ pub async fn show(
             release_view::staff_plan(
                 l,
                 &goals,
-                own.then(|| (session.csrf_token.as_str(), format!("{base}/plan"))),
+                own.then(|| release_view::PostTo {
+                    csrf: session.csrf_token.as_str(),
+                    action: format!("{base}/plan"),
+                }),
                 flag(&req, "commented=1"),
             )
         } else {

@@ -64,8 +64,8 @@ pub fn to_csv(rubric: &Rubric, rows: &[TeamRow]) -> Result<String, ExportError> 
                 .join(" "),
         ];
         for (cell, flagged) in &r.facts.cells {
-            cells.push(cell.map(|(l, _)| l.to_string()).unwrap_or_default());
-            cells.push(cell.map(|(_, f)| f.to_string()).unwrap_or_default());
+            cells.push(cell.map(|c| c.level.to_string()).unwrap_or_default());
+            cells.push(cell.map(|c| c.is_final.to_string()).unwrap_or_default());
             cells.push(flagged.to_string());
         }
         for m in &r.area_means {
@@ -111,7 +111,16 @@ mod tests {
             name: "=HYPERLINK(\"x\"), Wang".into(),
             email: "kam@t.cn".into(),
             stage: Some(Stage::SignedOff),
-            cells: vec![(Some((3, true)), true); n],
+            cells: vec![
+                (
+                    Some(crate::domain::rules::insights::CellLevel {
+                        level: 3,
+                        is_final: true
+                    }),
+                    true
+                );
+                n
+            ],
             previous: Some(vec![Some(4); n]),
             ..KamFacts::default()
         };

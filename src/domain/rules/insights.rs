@@ -9,8 +9,15 @@ use std::collections::{BTreeMap, HashMap};
 use crate::domain::formats::export::ReportRow;
 use crate::domain::rules::consolidation::Level;
 
-/// One heat map cell: the level and whether it is final (else proposed).
-pub type Cell = Option<(Level, bool)>;
+/// A heat map cell's level, and whether it is final (else only proposed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellLevel {
+    pub level: Level,
+    pub is_final: bool,
+}
+
+/// One heat map cell: its level, if it has one.
+pub type Cell = Option<CellLevel>;
 
 /// One KAM's row of the heat map, in rubric order.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,8 +77,14 @@ pub fn compute(rows: &[ReportRow], supervisor_of: &HashMap<String, String>) -> I
             });
         }
         let cell = match (r.final_level, r.figures.proposed_level) {
-            (Some(f), _) => Some((f, true)),
-            (None, Some(p)) => Some((p, false)),
+            (Some(level), _) => Some(CellLevel {
+                level,
+                is_final: true,
+            }),
+            (None, Some(level)) => Some(CellLevel {
+                level,
+                is_final: false,
+            }),
             _ => None,
         };
         if let Some(h) = heat.last_mut() {
@@ -165,7 +178,8 @@ mod tests {
         let i = compute(&rows, &sup);
         assert_eq!(i.criteria, ["c1", "c2"]);
         assert_eq!(i.heat.len(), 2);
-        assert_eq!(i.heat[0].cells, vec![Some((4, true)), Some((2, false))]);
+        let at = |level, is_final| Some(CellLevel { level, is_final });
+        assert_eq!(i.heat[0].cells, vec![at(4, true), at(2, false)]);
         assert_eq!(i.heat[0].flagged.len(), 2);
         assert_eq!(i.distribution["c1"], [0, 1, 0, 1]);
         let c = &i.calibration[0];

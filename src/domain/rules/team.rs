@@ -144,7 +144,7 @@ fn hundredths(m: Option<Mean>) -> Option<i32> {
 
 /// The row of one KAM.
 pub fn row(rubric: &Rubric, facts: KamFacts) -> TeamRow {
-    let level = |i: usize| facts.cells.get(i).and_then(|(c, _)| c.map(|(l, _)| l));
+    let level = |i: usize| facts.cells.get(i).and_then(|(c, _)| c.map(|c| c.level));
     let mut area_means = Vec::new();
     let mut i = 0;
     let mut all = Vec::new();
@@ -284,7 +284,7 @@ pub fn sort_with<T>(rows: &mut [T], row_of: impl Fn(&T) -> &TeamRow, by: &SortBy
                 .facts
                 .cells
                 .get(*i)
-                .and_then(|(c, _)| c.map(|(l, _)| i64::from(l))),
+                .and_then(|(c, _)| c.map(|c| i64::from(c.level))),
             SortBy::Area(i) => r
                 .area_means
                 .get(*i)
@@ -328,7 +328,16 @@ mod tests {
         KamFacts {
             name: name.into(),
             stage: Some(stage),
-            cells: vec![(level.map(|l| (l, true)), false); n],
+            cells: vec![
+                (
+                    level.map(|level| crate::domain::rules::insights::CellLevel {
+                        level,
+                        is_final: true
+                    }),
+                    false
+                );
+                n
+            ],
             ..KamFacts::default()
         }
     }

@@ -193,9 +193,9 @@ pub async fn show(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let mut q = query.into_inner();
-    if let Some((done, n)) = notice(&req) {
-        q.done = Some(done);
-        q.n = Some(n);
+    if let Some(done) = notice(&req) {
+        q.done = Some(done.notice);
+        q.n = Some(done.count);
     }
     render(
         StaffRequest::new(&state, &req, &session),

@@ -20,7 +20,7 @@ const OUTBOX_LIMIT: i64 = 500;
 async fn outbox_page(
     asker: StaffRequest<'_>,
     status: StatusCode,
-    done: Option<(Notice, Count)>,
+    done: Option<crate::domain::status::Done>,
     refusal: Option<&str>,
 ) -> AppResult<HttpResponse> {
     let state = asker.state;

@@ -22,10 +22,11 @@ fn page(
     asker: StaffRequest<'_>,
     cycle: &db::cycles::CycleRow,
     status: StatusCode,
-    shown: (&Texts, &[Problem], &[Preview]),
+    texts: &Texts,
+    problems: &[Problem],
+    previews: &[Preview],
 ) -> HttpResponse {
     let StaffRequest { req, session, .. } = asker;
-    let (texts, problems, previews) = shown;
     let p = TextsPage {
         cycle_id: &cycle.id,
         cycle_name: &cycle.name,
@@ -50,7 +51,7 @@ pub async fn form(
         // as `find`: no such cycle is a 404
         .map_err(|_| crate::error::AppError::NotFound)?;
     let asker = StaffRequest::new(&state, &req, &session);
-    Ok(page(asker, &cycle, StatusCode::OK, (&texts, &[], &[])))
+    Ok(page(asker, &cycle, StatusCode::OK, &texts, &[], &[]))
 }
 
 /// `POST /admin/cycles/{cycle}/texts`: `action=preview` shows the messages as they would go
@@ -81,8 +82,8 @@ pub async fn save(
             })
             .await?;
         return Ok(match previewed {
-            Ok(previews) => page(asker, &cycle, StatusCode::OK, (&typed, &[], &previews)),
-            Err(problems) => page(asker, &cycle, refused, (&typed, &problems, &[])),
+            Ok(previews) => page(asker, &cycle, StatusCode::OK, &typed, &[], &previews),
+            Err(problems) => page(asker, &cycle, refused, &typed, &problems, &[]),
         });
     }
     let (actor, words) = (session.person_id.clone(), typed.clone());
@@ -97,6 +98,6 @@ pub async fn save(
             1,
             &state.settings,
         ),
-        Err(problems) => page(asker, &cycle, refused, (&typed, &problems, &[])),
+        Err(problems) => page(asker, &cycle, refused, &typed, &problems, &[]),
     })
 }

@@ -28,7 +28,7 @@ struct Shown<'a> {
     problems: &'a [FieldProblem],
     /// A refused action's reason.
     refusal: Option<&'a str>,
-    done: Option<(Notice, Count)>,
+    done: Option<crate::domain::status::Done>,
 }
 
 async fn users_page(

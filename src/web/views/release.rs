@@ -21,7 +21,7 @@ pub struct ReleaseView<'a> {
     pub released_at: Option<NaiveDateTime>,
     pub acknowledged_at: Option<NaiveDateTime>,
     /// The session's CSRF token and the form's target, for whoever may release.
-    pub form: Option<(&'a str, String)>,
+    pub form: Option<PostTo<'a>>,
     /// The link was just (re)sent.
     pub sent: bool,
 }
@@ -37,7 +37,7 @@ pub fn release_box(l: Locale, v: &ReleaseView<'_>) -> Markup {
                 (false, _) => p { (tf(l, "release.needs_signoff", &name)) },
                 (true, None) => {
                     p { (tf(l, "release.explain", &name)) }
-                    @if let Some((csrf, action)) = &v.form {
+                    @if let Some(PostTo { csrf, action }) = &v.form {
                         form method="post" action=(action) {
                             input type="hidden" name="csrf" value=(csrf);
                             button.primary type="submit" { (tf(l, "release.button", &name)) }
@@ -51,7 +51,7 @@ pub fn release_box(l: Locale, v: &ReleaseView<'_>) -> Markup {
                             None => (tf(l, "release.not_ack", &name)),
                         }
                     }
-                    @if let Some((csrf, action)) = &v.form {
+                    @if let Some(PostTo { csrf, action }) = &v.form {
                         form method="post" action=(action) {
                             input type="hidden" name="csrf" value=(csrf);
                             button.secondary type="submit" { (t(l, "release.again")) }
@@ -120,11 +120,17 @@ pub fn plan_read(l: Locale, goals: &[GoalView<'_>]) -> Markup {
     }
 }
 
+/// Where a staff form posts, with the session's token.
+pub struct PostTo<'a> {
+    pub csrf: &'a str,
+    pub action: String,
+}
+
 /// The plan on the staff's report; the supervisor gets a comment box per goal.
 pub fn staff_plan(
     l: Locale,
     goals: &[GoalView<'_>],
-    comment_form: Option<(&str, String)>,
+    comment_form: Option<PostTo<'_>>,
     saved: bool,
 ) -> Markup {
     html! {
@@ -132,7 +138,7 @@ pub fn staff_plan(
             h2 id="plan-title" { (t(l, "plan.title")) }
             @if saved { div.status.saved role="status" { (t(l, "plan.comments.saved")) } }
             @match &comment_form {
-                Some((csrf, action)) if !goals.is_empty() => {
+                Some(PostTo { csrf, action }) if !goals.is_empty() => {
                     form method="post" action=(action) {
                         input type="hidden" name="csrf" value=(csrf);
                         @for g in goals {

@@ -9,6 +9,7 @@ use super::staff::{staff_page, Viewer};
 use crate::domain::formats::rubric::Rubric;
 use crate::domain::ids::{CycleId, PersonId, ReviewId};
 use crate::domain::locale::Locale;
+use crate::domain::rules::insights::{Cell, CellLevel};
 use crate::domain::rules::team::{SortBy, State, TeamRow};
 use crate::i18n::{t, tf, tn};
 
@@ -34,7 +35,7 @@ pub struct TeamPage<'a> {
 
 impl TeamPage<'_> {
     /// This page's address with another order (or the same, for the CSV).
-    fn href(&self, path: &str, sort: Option<(&SortBy, bool)>) -> String {
+    fn href(&self, path: &str, by: &SortBy, ascending: bool) -> String {
         let mut q = Vec::new();
         if let Some((id, _)) = self.cycle {
             q.push(format!("cycle={id}"));
@@ -42,9 +43,9 @@ impl TeamPage<'_> {
         if let Some(s) = self.supervisor {
             q.push(format!("supervisor={s}"));
         }
-        if let (Some((by, asc)), Some(r)) = (sort, self.rubric) {
+        if let Some(r) = self.rubric {
             q.push(format!("sort={}", by.name(r)));
-            q.push(format!("dir={}", if asc { "asc" } else { "desc" }));
+            q.push(format!("dir={}", if ascending { "asc" } else { "desc" }));
         }
         format!("{path}?{}", q.join("&"))
     }
@@ -57,25 +58,25 @@ fn state_words(l: Locale, s: State) -> String {
 }
 
 /// A level's cell: the number, marked when only proposed, and flagged.
-fn level_cell(
-    l: Locale,
-    cell: Option<(u8, bool)>,
-    flagged: bool,
-    col: &str,
-    label: &str,
-) -> Markup {
-    let v = cell.map(|(x, _)| x.to_string()).unwrap_or_default();
+fn level_cell(l: Locale, cell: Cell, flagged: bool, col: &str, label: &str) -> Markup {
+    let v = cell.map(|c| c.level.to_string()).unwrap_or_default();
     let class = match cell {
-        Some((x, true)) => format!("lvl lvl-{x}"),
-        Some((x, false)) => format!("lvl lvl-{x} proposed"),
+        Some(CellLevel {
+            level: x,
+            is_final: true,
+        }) => format!("lvl lvl-{x}"),
+        Some(CellLevel {
+            level: x,
+            is_final: false,
+        }) => format!("lvl lvl-{x} proposed"),
         None => "lvl none".to_owned(),
     };
     html! {
         td class=(class) data-col=(col) data-v=(v) {
             span.cell-label aria-hidden="true" { (label) }
             @match cell {
-                Some((x, true)) => { (x) }
-                Some((x, false)) => { (x) span.visually-hidden { " " (t(l, "team.proposed")) } }
+                Some(CellLevel { level: x, is_final: true }) => { (x) }
+                Some(CellLevel { level: x, is_final: false }) => { (x) span.visually-hidden { " " (t(l, "team.proposed")) } }
                 None => { span aria-hidden="true" { "·" } span.visually-hidden { (t(l, "team.no_level")) } }
             }
             @if flagged { span.flag-mark aria-hidden="true" { "⚑" } span.visually-hidden { " " (t(l, "team.flagged")) } }
@@ -141,7 +142,7 @@ fn table(l: Locale, p: &TeamPage<'_>, rubric: &Rubric) -> Markup {
         let said = tf(l, "team.sorted_by", &[("column", full)]);
         html! {
             th scope="col" rowspan=[(rows > 1).then_some(rows)] aria-sort=[sort] {
-                a.sort href=(p.href("/team", Some((&by, asc)))) data-col=(col) data-dir=(if asc { "asc" } else { "desc" }) data-said=(said) {
+                a.sort href=(p.href("/team", &by, asc)) data-col=(col) data-dir=(if asc { "asc" } else { "desc" }) data-said=(said) {
                     (words)
                 }
             }
@@ -149,7 +150,7 @@ fn table(l: Locale, p: &TeamPage<'_>, rubric: &Rubric) -> Markup {
     };
     html! {
         p.team-actions {
-            a href=(p.href("/team.csv", Some((p.sort, p.ascending)))) download { (t(l, "team.csv")) }
+            a href=(p.href("/team.csv", p.sort, p.ascending)) download { (t(l, "team.csv")) }
         }
         p.team-hint { (t(l, "team.hint")) }
         // at phone widths the column headers are out of sight: the same orders as a form

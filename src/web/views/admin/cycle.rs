@@ -143,7 +143,11 @@ pub struct CyclePage<'a> {
 const PAGE_SIZE_NOTE: &str = "25";
 
 fn notice(l: Locale, q: &PageQuery) -> Option<String> {
-    super::notice_of(l, q.done.zip(Some(q.n.unwrap_or_default())))
+    let done = q.done.map(|notice| crate::domain::status::Done {
+        notice,
+        count: q.n.unwrap_or_default(),
+    });
+    super::notice_of(l, done)
 }
 
 /// The URL of this page with another page number.

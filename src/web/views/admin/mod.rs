@@ -13,7 +13,7 @@ use maud::{html, Markup};
 use crate::domain::dates::{long_date, Deadline};
 use crate::domain::forms::cycle_settings::{CycleInput, Field, Problem, MAX_K, MIN_K};
 use crate::domain::locale::Locale;
-use crate::domain::status::{Count, Notice};
+use crate::domain::status::Count;
 use crate::domain::status::{CycleStatus, NominationMode};
 use crate::i18n::{t, tf, tn};
 use crate::web::views::staff::{staff_page, Viewer};
@@ -272,9 +272,12 @@ pub fn utc(at: chrono::NaiveDateTime) -> Markup {
 }
 
 /// The words of the notice an action left (what was done, with its count).
-pub fn notice_of(l: Locale, done: Option<(Notice, Count)>) -> Option<String> {
-    let (done, Count { n, skipped }) = done?;
-    let words = tn(l, done.key(), n, &[]);
+pub fn notice_of(l: Locale, done: Option<crate::domain::status::Done>) -> Option<String> {
+    let crate::domain::status::Done {
+        notice,
+        count: Count { n, skipped },
+    } = done?;
+    let words = tn(l, notice.key(), n, &[]);
     Some(if skipped == 0 {
         words
     } else {

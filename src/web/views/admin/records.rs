@@ -8,7 +8,6 @@ use super::{notice_of, utc};
 use crate::web::views::staff::{staff_page, Viewer};
 
 use crate::domain::locale::Locale;
-use crate::domain::status::{Count, Notice};
 use crate::domain::status::{EmailKind, OutboxStatus};
 use crate::i18n::{t, tf, tn};
 
@@ -61,7 +60,7 @@ pub fn outbox(
     l: Locale,
     s: &Viewer<'_>,
     rows: &[MessageLine],
-    done: Option<(Notice, Count)>,
+    done: Option<crate::domain::status::Done>,
     refusal: Option<&str>,
 ) -> Markup {
     let title = t(l, "outbox.title");

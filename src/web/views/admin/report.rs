@@ -1,6 +1,7 @@
 //! Cycle insights for admins (SPEC §12): the heat map of KAMs × criteria, the distribution of
 //! final levels per criterion and area, calibration per supervisor.
 
+use crate::domain::rules::insights::CellLevel;
 use maud::{html, Markup};
 
 use crate::domain::formats::rubric::Rubric;
@@ -58,8 +59,8 @@ pub fn insights(
                                     th scope="row" { (row.subject_name) }
                                     @for (cell, flagged) in row.cells.iter().zip(row.flagged.iter().copied().chain(std::iter::repeat(false))) {
                                         @match cell {
-                                            Some((level, true)) => td class={ "lv" (level) } { (level) @if flagged { span.flag-mark aria-hidden="true" { "⚑" } span.visually-hidden { " " (t(l, "report.flags")) } } },
-                                            Some((level, false)) => td class={ "lv" (level) " proposed" } { (level) "*" @if flagged { span.flag-mark aria-hidden="true" { "⚑" } span.visually-hidden { " " (t(l, "report.flags")) } } },
+                                            Some(CellLevel { level, is_final: true }) => td class={ "lv" (level) } { (level) @if flagged { span.flag-mark aria-hidden="true" { "⚑" } span.visually-hidden { " " (t(l, "report.flags")) } } },
+                                            Some(CellLevel { level, is_final: false }) => td class={ "lv" (level) " proposed" } { (level) "*" @if flagged { span.flag-mark aria-hidden="true" { "⚑" } span.visually-hidden { " " (t(l, "report.flags")) } } },
                                             None => td.muted { "–" @if flagged { span.flag-mark aria-hidden="true" { "⚑" } span.visually-hidden { " " (t(l, "report.flags")) } } },
                                         }
                                     }

@@ -7,7 +7,6 @@ use super::notice_of;
 use crate::domain::forms::staff_invite::{Field, FieldProblem, InviteInput};
 use crate::domain::locale::Locale;
 use crate::domain::status::Role;
-use crate::domain::status::{Count, Notice};
 use crate::i18n::{t, tf};
 use crate::web::views::staff::{staff_page, Viewer};
 
@@ -31,7 +30,7 @@ pub struct UsersPage<'a> {
     pub problems: &'a [FieldProblem],
     /// A refused action's reason.
     pub refusal: Option<&'a str>,
-    pub done: Option<(Notice, Count)>,
+    pub done: Option<crate::domain::status::Done>,
 }
 
 fn invite_form(l: Locale, s: &Viewer<'_>, p: &UsersPage<'_>) -> Markup {
