@@ -36,11 +36,12 @@ pub fn backoff(attempts: i32, base_seconds: i64) -> TimeDelta {
 /// grouped into shared commits, so no lane waits for the slowest of a chunk.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn flush(db: &Db, mailer: &Mailer, settings: &Settings) -> Result<FlushReport, AppError> {
-    flush_watched(db, mailer, settings, &crate::telemetry::Silent).await
+    deliver(db, mailer, settings, &crate::telemetry::Silent).await
 }
 
 /// [`flush`], telling `progress` how many messages are due and each one settled (sent, to
-/// retry or failed).
+/// retry or failed). Only a watched flush counts them first: the server's flush every two
+/// seconds does not.
 pub async fn flush_watched(
     db: &Db,
     mailer: &Mailer,
@@ -51,6 +52,15 @@ pub async fn flush_watched(
         .read(|c| Ok::<_, AppError>(db::outbox::due_count(c, db::now())?))
         .await?;
     progress.total(u64::try_from(due).unwrap_or(0));
+    deliver(db, mailer, settings, progress).await
+}
+
+async fn deliver(
+    db: &Db,
+    mailer: &Mailer,
+    settings: &Settings,
+    progress: &dyn crate::telemetry::Progress,
+) -> Result<FlushReport, AppError> {
     let concurrency = settings.email.concurrency.max(1);
     let queue = Queue {
         db,
