@@ -15,14 +15,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kam360::actions::Tx;
+mod support;
+
 use std::time::Instant;
 
 use kam360::actions::{cycles, nominations, reconcile};
 use kam360::config::Settings;
 use kam360::db::{self, Db};
-use kam360::domain::ids::{CycleId, PersonId, ReviewId};
+use kam360::domain::ids::{CycleId, PersonId};
 use kam360::domain::locale::Locale;
-use kam360::domain::status::{AssignmentStatus, CycleStatus};
+use kam360::domain::status::CycleStatus;
 use kam360::email::Templates;
 use kam360::error::{AppError, AppResult};
 
@@ -153,53 +155,7 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> Cyc
     })
     .expect("open");
     // every rater answers every criterion they can observe
-    let reviews = db
-        .read_blocking(|c| Ok::<_, AppError>(db::reviews::list_for_cycle(c, &cycle)?))
-        .expect("reviews");
-    for (n, batch) in reviews.chunks(100).enumerate() {
-        let batch: Vec<ReviewId> = batch.iter().map(|r| r.review.id.clone()).collect();
-        let rubric = rubric.clone();
-        db.write_blocking(move |c| -> AppResult<()> {
-            for review in &batch {
-                for a in db::assignments::list_for_review(c, review)? {
-                    let rows: Vec<db::responses::RatingRow> = rubric
-                        .criteria_for(a.assignment.relationship)
-                        .enumerate()
-                        .map(|(i, cr)| db::responses::RatingRow {
-                            assignment_id: a.assignment.id.clone(),
-                            criterion_id: cr.id.clone(),
-                            level: Some(1 + ((i + a.rater_email.len()) % 4) as i32),
-                            not_observed: false,
-                            comment: if i == 0 {
-                                "A concrete example of the behaviour".into()
-                            } else {
-                                String::new()
-                            },
-                        })
-                        .collect();
-                    db::responses::replace(
-                        c,
-                        &a.assignment.id,
-                        &rows,
-                        "Strengths",
-                        "",
-                        false,
-                        now,
-                    )?;
-                    db::assignments::transition(
-                        c,
-                        &a.assignment.id,
-                        &[AssignmentStatus::Pending],
-                        AssignmentStatus::Submitted,
-                        now,
-                    )?;
-                }
-            }
-            Ok(())
-        })
-        .expect("answers");
-        eprintln!("  {} of {} KAMs answered", (n + 1) * 100, reviews.len());
-    }
+    support::answer_everything(db, &rubric, &cycle);
     let (s, id) = (settings.clone(), cycle.clone());
     db.write_blocking(|c| {
         cycles::close(

@@ -21,15 +21,15 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use kam360::config::Settings;
-use kam360::db::{self, Db};
-use kam360::domain::ids::{CycleId, ReviewId};
-use kam360::domain::status::AssignmentStatus;
-use kam360::error::{AppError, AppResult};
+use kam360::db::Db;
+use kam360::domain::ids::CycleId;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -88,7 +88,14 @@ fn main() {
     settings.database.url = url.clone().into();
     let db = Db::connect(&url, 2).expect("db");
     let cycle = CycleId::parse(&id).expect("a cycle id");
-    answer_everything(&db, &settings, &cycle);
+    let rubric =
+        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
+    let start = Instant::now();
+    let kams = support::answer_everything(&db, &rubric, &cycle);
+    eprintln!(
+        "every rater answered ({kams} KAMs, {:.0} s, written straight into the database)",
+        start.elapsed().as_secs_f64()
+    );
     cli.run("cycle close", &["cycle", "close", &id]);
     let out = |name: &str| work.path().join(name).to_string_lossy().into_owned();
     cli.run(
@@ -191,66 +198,6 @@ fn nominations(kams: std::ops::Range<usize>) -> String {
         }
     }
     csv
-}
-
-/// Every rater answers every criterion they observe, a comment on the first.
-fn answer_everything(db: &Db, settings: &Settings, cycle: &CycleId) {
-    let rubric =
-        kam360::domain::formats::rubric::Rubric::load(&settings.rubric.path).expect("rubric");
-    let id = cycle.clone();
-    let reviews = db
-        .read_blocking(move |c| Ok::<_, AppError>(db::reviews::list_for_cycle(c, &id)?))
-        .expect("reviews");
-    let start = Instant::now();
-    for batch in reviews.chunks(100) {
-        let batch: Vec<ReviewId> = batch.iter().map(|r| r.review.id.clone()).collect();
-        let rubric = rubric.clone();
-        db.write_blocking(move |c| -> AppResult<()> {
-            let now = db::now();
-            for review in &batch {
-                for a in db::assignments::list_for_review(c, review)? {
-                    let rows: Vec<db::responses::RatingRow> = rubric
-                        .criteria_for(a.assignment.relationship)
-                        .enumerate()
-                        .map(|(i, cr)| db::responses::RatingRow {
-                            assignment_id: a.assignment.id.clone(),
-                            criterion_id: cr.id.clone(),
-                            level: Some(1 + ((i + a.rater_email.len()) % 4) as i32),
-                            not_observed: false,
-                            comment: if i == 0 {
-                                "A concrete example of the behaviour".into()
-                            } else {
-                                String::new()
-                            },
-                        })
-                        .collect();
-                    db::responses::replace(
-                        c,
-                        &a.assignment.id,
-                        &rows,
-                        "Strengths",
-                        "",
-                        false,
-                        now,
-                    )?;
-                    db::assignments::transition(
-                        c,
-                        &a.assignment.id,
-                        &[AssignmentStatus::Invited, AssignmentStatus::Pending],
-                        AssignmentStatus::Submitted,
-                        now,
-                    )?;
-                }
-            }
-            Ok(())
-        })
-        .expect("answers");
-    }
-    eprintln!(
-        "every rater answered ({} KAMs, {:.0} s, written straight into the database)",
-        reviews.len(),
-        start.elapsed().as_secs_f64()
-    );
 }
 
 /// `GET /admin` from `kam360 serve`, signed in as an admin: median and p95 of 20.

@@ -6,10 +6,9 @@ use std::process::{Command, Output};
 use crate::fixtures::{future, standard};
 use crate::helpers::{fresh_postgres_url, root};
 
-/// Runs `kam360 args…` in `dir` with the database at `url` and mail into `dir/mail`.
-fn kam360(dir: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kam360"))
-        .args(args)
+/// `command` run in `dir` with the database at `url` and mail into `dir/mail`.
+fn configured(mut command: Command, dir: &Path, url: &str) -> Command {
+    command
         .current_dir(dir)
         .env("KAM360__DATABASE__URL", url)
         .env("KAM360__EMAIL__FILE_DIR", dir.join("mail"))
@@ -17,9 +16,15 @@ fn kam360(dir: &Path, url: &str, args: &[&str]) -> Output {
             "KAM360__RUBRIC__PATH",
             root().join("config/rubric/kam.toml"),
         )
-        .env_remove("KAM360_CONFIG")
-        .output()
-        .expect("run kam360")
+        .env_remove("KAM360_CONFIG");
+    command
+}
+
+/// Runs `kam360 args…` in `dir` with the database at `url` and mail into `dir/mail`.
+fn kam360(dir: &Path, url: &str, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kam360"));
+    command.args(args);
+    configured(command, dir, url).output().expect("run kam360")
 }
 
 fn out(o: &Output) -> String {
@@ -355,16 +360,9 @@ fn kam360_on_a_terminal(dir: &Path, url: &str, args: &[&str]) -> Output {
         .chain(args.iter().copied())
         .collect::<Vec<_>>()
         .join(" ");
-    Command::new("script")
-        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
-        .current_dir(dir)
-        .env("KAM360__DATABASE__URL", url)
-        .env("KAM360__EMAIL__FILE_DIR", dir.join("mail"))
-        .env(
-            "KAM360__RUBRIC__PATH",
-            root().join("config/rubric/kam.toml"),
-        )
-        .env_remove("KAM360_CONFIG")
+    let mut command = Command::new("script");
+    command.args(["--quiet", "--return", "--command", &line, "/dev/null"]);
+    configured(command, dir, url)
         .output()
         .expect("run kam360 under script")
 }
