@@ -161,7 +161,11 @@ fn seed(
                             && a.rater_email.starts_with(&format!("c{b}-"))
                         {
                             let t = token::issue();
-                            db::assignments::add_link(c, &a.assignment.id, &t.hash, db::now())?;
+                            db::assignments::add_links(
+                                c,
+                                &[(a.assignment.id.clone(), t.hash.clone())],
+                                db::now(),
+                            )?;
                             db::assignments::transition(
                                 c,
                                 &a.assignment.id,

@@ -227,6 +227,11 @@ pub fn launch_each(
 /// Issues a link and queues an invitation for every pending assignment of the cycle (or only
 /// those in `only`, read by id: adding a few raters to a large cycle costs what they do),
 /// review by review, handing each link to `each`; returns how many were issued.
+///
+/// The whole cycle is read and written [`REVIEWS_AT_ONCE`] reviews at a time: one query for
+/// their nominations, a few multi-row statements for their links and messages. Memory stays
+/// flat in the cycle's size, and a database over a network pays a few round trips per batch
+/// instead of four per rater.
 pub(super) fn invite(
     tx: Tx<'_>,
     cycle_id: &CycleId,
@@ -238,32 +243,46 @@ pub(super) fn invite(
     let wording = super::links::wording(conn, cycle_id)?;
     let mut issued = 0;
     let mut send = |conn: &mut AnyConnection,
-                    review: &db::reviews::ReviewListing,
-                    listed: &[db::assignments::AssignmentListing]|
+                    batches: &[(
+        db::reviews::ReviewListing,
+        Vec<db::assignments::AssignmentListing>,
+    )]|
      -> AppResult<()> {
-        let about = super::links::About::of(&cycle, &wording, &review.subject_name);
-        for a in listed {
-            if a.assignment.status != AssignmentStatus::Pending {
-                continue;
+        let mut batch = super::links::Batch::default();
+        let mut links = Vec::new();
+        for (review, listed) in batches {
+            let about = super::links::About::of(&cycle, &wording, &review.subject_name);
+            for a in listed {
+                if a.assignment.status == AssignmentStatus::Pending {
+                    links.push(batch.add(mail, &about, a, Kind::Invitation, "1", now)?);
+                }
             }
-            let tx = Tx(&mut *conn, mail, None, now);
-            each(super::links::send_link(
-                tx,
-                &about,
-                a,
-                Kind::Invitation,
-                "1",
-            )?);
-            issued += 1;
         }
+        issued += batch.len();
+        batch.store(conn, now)?;
+        links.into_iter().for_each(&mut *each);
         Ok(())
     };
     match only {
-        // one review's assignments at a time: memory stays flat in the cycle's size
         None => {
-            for review in db::reviews::list_for_cycle(conn, cycle_id)? {
-                let listed = db::assignments::list_for_review(conn, &review.review.id)?;
-                send(conn, &review, &listed)?;
+            let reviews = db::reviews::list_for_cycle(conn, cycle_id)?;
+            for chunk in reviews.chunks(REVIEWS_AT_ONCE) {
+                let ids: Vec<ReviewId> = chunk.iter().map(|r| r.review.id.clone()).collect();
+                let mut of: std::collections::HashMap<ReviewId, Vec<_>> =
+                    std::collections::HashMap::new();
+                for a in db::assignments::list_for_reviews(conn, &ids)? {
+                    of.entry(a.assignment.review_id.clone())
+                        .or_default()
+                        .push(a);
+                }
+                let batches: Vec<_> = chunk
+                    .iter()
+                    .map(|r| {
+                        let listed = of.remove(&r.review.id).unwrap_or_default();
+                        (r.clone(), listed)
+                    })
+                    .collect();
+                send(conn, &batches)?;
             }
         }
         Some(ids) => {
@@ -288,13 +307,16 @@ pub(super) fn invite(
                     batches.push((review, vec![a]));
                 }
             }
-            for (review, listed) in &batches {
-                send(conn, review, listed)?;
+            for chunk in batches.chunks(REVIEWS_AT_ONCE) {
+                send(conn, chunk)?;
             }
         }
     }
     Ok(issued)
 }
+
+/// How many reviews a launch reads and writes at once: about 400 messages, a few MB.
+const REVIEWS_AT_ONCE: usize = 20;
 
 /// Closes an open cycle: unanswered links expire, reviews move to reconciling and each
 /// supervisor is told (`actor` as for [`launch`]).

@@ -106,8 +106,17 @@ impl<'a> Mail<'a> {
         message: &M,
         now: chrono::NaiveDateTime,
     ) -> AppResult<bool> {
-        let row = crate::email::messages::render(self.templates, self.settings, to, message, now)
-            .map_err(AppError::Unexpected)?;
-        Ok(db::outbox::enqueue(conn, &row)?)
+        Ok(db::outbox::enqueue(conn, &self.render(to, message, now)?)?)
+    }
+
+    /// Renders `message` for `to` into the outbox row that [`Mail::queue`] would store.
+    pub fn render<M: crate::email::messages::Message>(
+        &self,
+        to: crate::email::messages::Recipient<'_>,
+        message: &M,
+        now: chrono::NaiveDateTime,
+    ) -> AppResult<db::outbox::NewMessage> {
+        crate::email::messages::render(self.templates, self.settings, to, message, now)
+            .map_err(AppError::Unexpected)
     }
 }

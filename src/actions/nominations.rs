@@ -139,6 +139,9 @@ pub fn import_watched(
     if !errors.is_empty() {
         return Err(lines(errors));
     }
+    if summary.added >= db::BULK_ROWS {
+        db::refresh_statistics(conn)?;
+    }
     db::audit::Event::new(Action::CycleImport)
         .by(actor)
         .cycle(cycle_id)

@@ -250,21 +250,28 @@ pub fn for_rater_email(
     Ok(rows.into_iter().map(AssignmentListing::from).collect())
 }
 
-/// Adds a live link (by its token hash) to an assignment.
-pub fn add_link(
+/// Stores many links at once, as `(assignment, token hash)` (a launch's hundreds at a time).
+pub fn add_links(
     conn: &mut AnyConnection,
-    id: &AssignmentId,
-    token_hash: &str,
+    links: &[(AssignmentId, String)],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::insert_into(rater_links::table)
-        .values((
-            rater_links::token_hash.eq(token_hash),
-            rater_links::assignment_id.eq(id),
-            rater_links::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    for chunk in links.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, hash)| {
+                (
+                    rater_links::token_hash.eq(hash),
+                    rater_links::assignment_id.eq(id),
+                    rater_links::created_at.eq(now),
+                )
+            })
+            .collect();
+        super::native!(conn, |c| diesel::insert_into(rater_links::table)
+            .values(&rows)
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 /// Ends every browser session of an assignment (revocation and re-issue).

@@ -140,7 +140,88 @@ async fn closed_cycles_and_unknown_ids_are_refused(app: TestApp) {
     );
 }
 
+/// 45 KAMs (more than a launch's batch of 20 reviews) with 12 nominations each: 540 rows.
+fn many_kams() -> Nominations {
+    let mut n = Nominations::new();
+    for k in 0..45 {
+        let (kam, boss) = (format!("kam{k}@t.cn"), format!("boss{}@t.cn", k % 4));
+        n = n.kam(&kam, &format!("KAM {k}"), &boss);
+        for r in 0..10 {
+            let locale = if r % 2 == 0 { "zh" } else { "en" };
+            n = n.rater(&kam, &boss, &format!("r{k}-{r}@c.cn"), "customer", locale);
+        }
+    }
+    n
+}
+
+async fn a_large_import_refreshes_the_planners_statistics(app: TestApp) {
+    let id = empty_cycle(&app);
+    let s = import(&app, &id, many_kams().csv()).expect("imported");
+    assert_eq!(s.added, 540);
+    if app.database_url.starts_with("postgres") {
+        // ANALYZE ran in the import's transaction: the planner knows the table's size
+        let tuples = app
+            .read(|c| {
+                #[derive(QueryableByName)]
+                struct Tuples {
+                    #[diesel(sql_type = diesel::sql_types::Float)]
+                    reltuples: f32,
+                }
+                Ok(diesel::sql_query(
+                    "SELECT reltuples FROM pg_class WHERE relname = 'assignments'",
+                )
+                .get_result::<Tuples>(c)?
+                .reltuples)
+            })
+            .expect("statistics");
+        assert!(tuples >= 540.0, "{tuples}");
+    }
+}
+
+async fn a_launch_in_batches_gives_every_nomination_one_link_and_one_invitation(app: TestApp) {
+    use kam360::db::schema::rater_links;
+    let launched = launched_cycle(&app, &many_kams());
+    assert_eq!(launched.links.len(), 540);
+    let distinct: std::collections::HashSet<_> =
+        launched.links.iter().map(|l| &l.assignment_id).collect();
+    assert_eq!(distinct.len(), 540, "one link per nomination");
+    let (links, invitations, linked): (i64, i64, i64) = app
+        .read(|c| {
+            Ok((
+                rater_links::table.count().get_result(c)?,
+                email_outbox::table.count().get_result(c)?,
+                email_outbox::table
+                    .select(diesel::dsl::count_distinct(email_outbox::assignment_id))
+                    .get_result(c)?,
+            ))
+        })
+        .expect("counts");
+    assert_eq!((links, invitations, linked), (540, 540, 540));
+    // the links handed back are the ones stored (by their hash), in the reviews' order
+    let first = &launched.links[0];
+    assert!(
+        first.rater_email.starts_with("kam0@"),
+        "{}",
+        first.rater_email
+    );
+    let token = first.link.rsplit('/').next().expect("token");
+    let hash = kam360::domain::security::token::hash(token);
+    let owner = first.assignment_id.as_str().to_owned();
+    let stored: i64 = app
+        .read(move |c| {
+            Ok(rater_links::table
+                .filter(rater_links::token_hash.eq(hash))
+                .filter(rater_links::assignment_id.eq(owner))
+                .count()
+                .get_result(c)?)
+        })
+        .expect("link");
+    assert_eq!(stored, 1);
+}
+
 both_backends!(
+    a_large_import_refreshes_the_planners_statistics,
+    a_launch_in_batches_gives_every_nomination_one_link_and_one_invitation,
     a_bad_row_imports_nothing_and_names_every_line,
     reimport_adds_new_nominations_and_leaves_existing_alone,
     a_second_supervisor_for_an_existing_review_is_refused,
