@@ -16,7 +16,8 @@
 //! admin: median and p95 of 20 requests over a socket.
 //!
 //! `--bin PATH` runs another build of `kam360` (an earlier commit's, for a before/after
-//! table in one session).
+//! table in one session). `--until import` or `--until launch` stops after that step (to measure
+//! the launch alone, by hand).
 
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -81,7 +82,14 @@ fn main() {
         (secs, peak, files) = (secs + s, peak.max(mb), files + 1);
     }
     println!("| `cycle import` ({files} files) | {secs:.2} s | {peak:.0} MB |");
+    if arg("--until", "") == "import" {
+        println!("cycle {id}");
+        return;
+    }
     cli.run("cycle launch", &["cycle", "launch", &id]);
+    if arg("--until", "") == "launch" {
+        return;
+    }
 
     let mut settings =
         Settings::load_from(Path::new("config/default.toml"), None, false).expect("settings");

@@ -386,6 +386,8 @@ async fn a_whole_cycle_runs_in_the_browser(app: TestApp) {
         .await;
     assert_eq!(s, 200);
     assert!(confirm.contains("This queues 11 invitations"), "{confirm}");
+    // and how long that takes (a moment, for eleven)
+    assert!(confirm.contains("Launching takes a moment."), "{confirm}");
     let (s, to) = admin.post(&format!("/admin/cycles/{id}/launch"), &[]).await;
     assert_eq!(
         (s, to.as_str()),

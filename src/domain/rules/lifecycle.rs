@@ -126,9 +126,44 @@ pub fn refusal(step: Step, cycle: Cycle, now: NaiveDateTime) -> Option<Refusal> 
     }
 }
 
+/// How long a launch takes, as the admin's confirmation says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaunchTakes {
+    /// Under two seconds.
+    AMoment,
+    /// About this many seconds (2 to 119).
+    Seconds(u64),
+    /// About this many minutes (2 or more).
+    Minutes(u64),
+}
+
+/// How long launching `invitations` takes when the database queues `per_second` of them (each
+/// with its link, rendered and stored; the rates `examples/scalebench` measures per backend):
+/// rounded up, to whole minutes from two minutes on.
+pub fn launch_takes(invitations: usize, per_second: u32) -> LaunchTakes {
+    let n = u64::try_from(invitations).unwrap_or(u64::MAX);
+    let seconds = n.div_ceil(u64::from(per_second.max(1)));
+    match seconds {
+        0..=1 => LaunchTakes::AMoment,
+        2..=119 => LaunchTakes::Seconds(seconds),
+        _ => LaunchTakes::Minutes(seconds.div_ceil(60)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_launch_says_how_long_it_takes() {
+        assert_eq!(launch_takes(0, 8000), LaunchTakes::AMoment);
+        assert_eq!(launch_takes(8000, 8000), LaunchTakes::AMoment);
+        assert_eq!(launch_takes(16_001, 8000), LaunchTakes::Seconds(3));
+        assert_eq!(launch_takes(190_000, 8000), LaunchTakes::Seconds(24));
+        assert_eq!(launch_takes(190_000, 1000), LaunchTakes::Minutes(4));
+        assert_eq!(launch_takes(120_000, 1000), LaunchTakes::Minutes(2));
+        assert_eq!(launch_takes(5, 0), LaunchTakes::Seconds(5));
+    }
 
     fn at(day: u32) -> NaiveDateTime {
         chrono::NaiveDate::from_ymd_opt(2026, 12, day)

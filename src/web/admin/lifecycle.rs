@@ -53,6 +53,20 @@ async fn effects(
                 "admin.confirm.launch.deadline",
                 &[("deadline", &cycle.deadline().label())],
             ));
+            e.push(
+                match lifecycle::launch_takes(count(pending), launch_rate(&state.db)) {
+                    lifecycle::LaunchTakes::AMoment => {
+                        t(l, "admin.confirm.launch.moment").to_owned()
+                    }
+                    // never one second or one minute: no singular forms
+                    lifecycle::LaunchTakes::Seconds(n) => {
+                        tf(l, "admin.confirm.launch.seconds", &[("n", &n.to_string())])
+                    }
+                    lifecycle::LaunchTakes::Minutes(n) => {
+                        tf(l, "admin.confirm.launch.minutes", &[("n", &n.to_string())])
+                    }
+                },
+            );
             e.push(t(l, "admin.confirm.launch.fixed").to_owned());
             e
         }
@@ -83,6 +97,19 @@ async fn effects(
     });
     Ok((list, refusal))
 }
+
+/// Invitations a second a launch queues on this database, each with its link and rendered
+/// message: `examples/scalebench`'s 10,000-KAM launch on the project's 2-core machine
+/// (docs/benchmarks.md), rounded down.
+fn launch_rate(db: &db::Db) -> u32 {
+    match db.backend() {
+        db::Backend::Sqlite(_) => SQLITE_LAUNCH_RATE,
+        db::Backend::Postgres(_) => POSTGRES_LAUNCH_RATE,
+    }
+}
+
+const SQLITE_LAUNCH_RATE: u32 = 4000;
+const POSTGRES_LAUNCH_RATE: u32 = 1000;
 
 async fn confirm_page(admin: &Admin, cycle_id: &CycleId, step: Step) -> AppResult<HttpResponse> {
     let Admin(session, state, req, l) = admin;
