@@ -191,7 +191,7 @@ async fn a_launch_in_batches_gives_every_nomination_one_link_and_one_invitation(
                 rater_links::table.count().get_result(c)?,
                 email_outbox::table.count().get_result(c)?,
                 email_outbox::table
-                    .select(diesel::dsl::count_distinct(email_outbox::assignment_id))
+                    .select(diesel::dsl::count(email_outbox::assignment_id).aggregate_distinct())
                     .get_result(c)?,
             ))
         })
