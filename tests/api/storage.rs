@@ -90,6 +90,23 @@ async fn both_migration_trees_give_the_same_tables_and_columns() {
         "{lite:?}"
     );
     assert_eq!(lite, pgcols);
+    // PostgreSQL keeps a queued body uncompressed: it is written once and deleted on delivery
+    #[derive(diesel::QueryableByName)]
+    struct Storage {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        storage: String,
+    }
+    let storage = pg
+        .read(|c| {
+            Ok(diesel::sql_query(
+                "SELECT attstorage::text AS storage FROM pg_attribute \
+                 WHERE attrelid = 'email_bodies'::regclass AND attname = 'mime'",
+            )
+            .get_result::<Storage>(c)?
+            .storage)
+        })
+        .expect("storage");
+    assert_eq!(storage, "e", "EXTERNAL");
 }
 
 fn write_many(db: &Db, tag: &str, n: usize) -> Result<(), AppError> {
