@@ -1191,3 +1191,37 @@ both_backends!(
     staff_pages_speak_the_chosen_language_and_remember_it,
     an_ended_session_keeps_the_typed_form,
 );
+
+/// A launch that takes longer than `server.request_timeout_seconds` answers when it is done:
+/// the time limit bounds reading a request's body, not the work that follows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_launch_longer_than_the_request_time_limit_answers_when_done() {
+    let app = crate::helpers::try_spawn_app_with(crate::helpers::Backend::Sqlite, |s| {
+        s.server.request_timeout_seconds = 1
+    })
+    .await
+    .expect("app");
+    let mut n = Nominations::new();
+    for k in 0..300 {
+        let (kam, boss) = (format!("kam{k}@t.cn"), format!("boss{}@t.cn", k % 7));
+        n = n.kam(&kam, &format!("KAM {k}"), &boss);
+        for r in 0..10 {
+            n = n.rater(&kam, &boss, &format!("r{k}-{r}@c.cn"), "customer", "en");
+        }
+    }
+    let id = crate::fixtures::draft_cycle(&app, &n);
+    let admin = Console::new(&app).await;
+    let started = std::time::Instant::now();
+    let (s, to) = admin.post(&format!("/admin/cycles/{id}/launch"), &[]).await;
+    let took = started.elapsed();
+    assert_eq!(
+        (s, to.as_str()),
+        (303, format!("/admin/cycles/{id}").as_str())
+    );
+    // the launch (3,600 invitations) outlasted the limit: the test says something
+    assert!(took > std::time::Duration::from_secs(1), "{took:?}");
+    let status = app
+        .read(move |c| Ok(kam360::actions::find_cycle(c, &id)?.status))
+        .expect("cycle");
+    assert_eq!(status, CycleStatus::Open);
+}
