@@ -109,7 +109,7 @@ fn launch_rate(db: &db::Db) -> u32 {
 }
 
 const SQLITE_LAUNCH_RATE: u32 = 4000;
-const POSTGRES_LAUNCH_RATE: u32 = 2000;
+const POSTGRES_LAUNCH_RATE: u32 = 2500;
 
 async fn confirm_page(admin: &Admin, cycle_id: &CycleId, step: Step) -> AppResult<HttpResponse> {
     let Admin(session, state, req, l) = admin;
