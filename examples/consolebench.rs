@@ -19,6 +19,8 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use kam360::actions::Tx;
 use std::sync::Arc;
 use std::time::Instant;
@@ -41,13 +43,7 @@ fn stats(mut ms: Vec<f64>) -> (f64, f64) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1).cloned())
-            .unwrap_or_else(|| default.to_owned())
-    };
+    use support::arg;
     let kams: usize = arg("--kams", "2000").parse().expect("--kams N");
     let url = arg("--db", "sqlite:///var/tmp/kam360-consolebench.db");
     if let Some(rest) = url.strip_prefix("postgres://") {
@@ -250,30 +246,8 @@ fn seed(
         })
         .expect("cycle");
     eprintln!("seeding {kams} KAMs × 19 nominations …");
-    let header = kam360::domain::formats::nomination::COLUMNS.join(",");
-    for chunk in (0..kams).collect::<Vec<_>>().chunks(250) {
-        let mut csv = header.clone() + "\n";
-        for k in chunk {
-            let (kam, boss) = (
-                format!("kam{k}@bench.test"),
-                format!("boss{}@bench.test", k % 50),
-            );
-            let mut row = |rater: &str, name: &str, rel: &str| {
-                csv.push_str(&format!(
-                    "{kam},KAM {k},{boss},Boss {},{rater},{name},{rel},en,Org {k}\n",
-                    k % 50
-                ));
-            };
-            row(&kam, &format!("KAM {k}"), "self");
-            row(&boss, &format!("Boss {}", k % 50), "supervisor");
-            for i in 0..6 {
-                row(&format!("c{k}-{i}@client.test"), "Customer", "customer");
-                row(&format!("p{k}-{i}@bench.test"), "Peer", "peer");
-                if i < 5 {
-                    row(&format!("t{k}-{i}@bench.test"), "Team", "team");
-                }
-            }
-        }
+    for first in (0..kams).step_by(250) {
+        let csv = support::nominations(first..kams.min(first + 250));
         let (s, id) = (settings.clone(), cycle.clone());
         db.write_blocking(|c| {
             nominations::import(

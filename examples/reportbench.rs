@@ -29,13 +29,7 @@ use kam360::email::Templates;
 use kam360::error::{AppError, AppResult};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1).cloned())
-            .unwrap_or_else(|| default.to_owned())
-    };
+    use support::arg;
     let kams: usize = arg("--kams", "2000").parse().expect("--kams N");
     let path = arg("--db", "/var/tmp/kam360-reportbench.db");
     let url = format!("sqlite://{path}");

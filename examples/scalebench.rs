@@ -33,13 +33,7 @@ use kam360::db::Db;
 use kam360::domain::ids::CycleId;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1).cloned())
-            .unwrap_or_else(|| default.to_owned())
-    };
+    use support::arg;
     let kams: usize = arg("--kams", "10000").parse().expect("--kams N");
     let url = arg("--db", "sqlite:///var/tmp/kam360-scale.db");
     fresh_database(&url);
@@ -51,10 +45,8 @@ fn main() {
         .expect("target/release")
         .join("kam360");
     let cli = Cli {
-        bin: args
-            .iter()
-            .position(|a| a == "--bin")
-            .and_then(|i| args.get(i + 1))
+        bin: Some(arg("--bin", ""))
+            .filter(|b| !b.is_empty())
             .map_or(next_to_this, PathBuf::from),
         url: url.clone(),
         work: work.path().to_owned(),
@@ -77,7 +69,7 @@ fn main() {
     let (mut secs, mut peak, mut files) = (0.0, 0.0_f64, 0);
     for first in (0..kams).step_by(526) {
         let file = work.path().join(format!("nominations-{first}.csv"));
-        std::fs::write(&file, nominations(first..kams.min(first + 526))).expect("a file");
+        std::fs::write(&file, support::nominations(first..kams.min(first + 526))).expect("a file");
         let (_, s, mb) = cli.measure(&["cycle", "import", &id, file.to_str().expect("path")]);
         (secs, peak, files) = (secs + s, peak.max(mb), files + 1);
     }
@@ -179,33 +171,6 @@ fn fresh_database(url: &str) {
             .execute(&mut admin)
             .expect("create the database");
     }
-}
-
-/// The KAMs numbered `kams`, 19 nominations each, under 50 supervisors.
-fn nominations(kams: std::ops::Range<usize>) -> String {
-    let mut csv = kam360::domain::formats::nomination::COLUMNS.join(",") + "\n";
-    for k in kams {
-        let (kam, boss) = (
-            format!("kam{k}@bench.test"),
-            format!("boss{}@bench.test", k % 50),
-        );
-        let mut row = |rater: &str, name: &str, rel: &str| {
-            csv.push_str(&format!(
-                "{kam},KAM {k},{boss},Boss {},{rater},{name},{rel},en,Org {k}\n",
-                k % 50
-            ));
-        };
-        row(&kam, &format!("KAM {k}"), "self");
-        row(&boss, &format!("Boss {}", k % 50), "supervisor");
-        for i in 0..6 {
-            row(&format!("c{k}-{i}@client.test"), "Customer", "customer");
-            row(&format!("p{k}-{i}@bench.test"), "Peer", "peer");
-            if i < 5 {
-                row(&format!("t{k}-{i}@bench.test"), "Team", "team");
-            }
-        }
-    }
-    csv
 }
 
 /// `GET /admin` from `kam360 serve`, signed in as an admin: median and p95 of 20.

@@ -18,6 +18,8 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use kam360::actions::Tx;
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,13 +45,7 @@ fn stats(mut ms: Vec<f64>) -> (f64, f64) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1).cloned())
-            .unwrap_or_else(|| default.to_owned())
-    };
+    use support::arg;
     let kams: usize = arg("--kams", "50").parse().expect("--kams N");
     let url = arg("--db", "sqlite:///var/tmp/kam360-teambench.db");
     if let Some(rest) = url.strip_prefix("postgres://") {

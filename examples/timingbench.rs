@@ -22,6 +22,8 @@
 // a benchmark run by hand: a failed setup step should stop it loudly
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use kam360::actions::Tx;
 use std::sync::Arc;
 use std::time::Instant;
@@ -53,13 +55,7 @@ fn tells_apart(known: &[f64], unknown: &[f64]) -> f64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1).cloned())
-            .unwrap_or_else(|| default.to_owned())
-    };
+    use support::arg;
     let samples: usize = arg("--samples", "400").parse().expect("--samples N");
     let concurrency: usize = arg("--concurrency", "8").parse().expect("--concurrency N");
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,5 +1,8 @@
 //! What the hand-run benchmarks share (`mod support;` in each).
 
+// each benchmark uses part of it
+#![allow(dead_code)]
+
 use kam360::db::{self, Db};
 use kam360::domain::formats::rubric::Rubric;
 use kam360::domain::ids::CycleId;
@@ -63,4 +66,41 @@ pub fn answer_everything(db: &Db, rubric: &Rubric, cycle: &CycleId) -> usize {
         );
     }
     reviews.len()
+}
+
+/// The value after `name` on the command line, else `default`.
+pub fn arg(name: &str, default: &str) -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// A nominations file of the KAMs numbered `kams`: 19 nominations each (self, supervisor,
+/// 6 customers, 6 peers, 5 team members), under 50 supervisors.
+pub fn nominations(kams: std::ops::Range<usize>) -> String {
+    let mut csv = kam360::domain::formats::nomination::COLUMNS.join(",") + "\n";
+    for k in kams {
+        let (kam, boss) = (
+            format!("kam{k}@bench.test"),
+            format!("boss{}@bench.test", k % 50),
+        );
+        let mut row = |rater: &str, name: &str, rel: &str| {
+            csv.push_str(&format!(
+                "{kam},KAM {k},{boss},Boss {},{rater},{name},{rel},en,Org {k}\n",
+                k % 50
+            ));
+        };
+        row(&kam, &format!("KAM {k}"), "self");
+        row(&boss, &format!("Boss {}", k % 50), "supervisor");
+        for i in 0..6 {
+            row(&format!("c{k}-{i}@client.test"), "Customer", "customer");
+            row(&format!("p{k}-{i}@bench.test"), "Peer", "peer");
+            if i < 5 {
+                row(&format!("t{k}-{i}@bench.test"), "Team", "team");
+            }
+        }
+    }
+    csv
 }
