@@ -35,6 +35,24 @@ fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs `cycle create --name NAME`, closing in 20 days, and returns the new cycle's id.
+fn created_cycle(dir: &Path, url: &str, name: &str) -> String {
+    let o = kam360(
+        dir,
+        url,
+        &[
+            "cycle",
+            "create",
+            "--name",
+            name,
+            "--closes-at",
+            &future(20).to_string(),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    out(&o).lines().last().expect("id line").to_owned()
+}
+
 fn sqlite(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("cli.db").display())
 }
@@ -127,20 +145,7 @@ fn full_cycle(dir: &Path, url: &str) {
         err(&o)
     );
 
-    let o = kam360(
-        dir,
-        url,
-        &[
-            "cycle",
-            "create",
-            "--name",
-            "2026 annual",
-            "--closes-at",
-            &future(20).to_string(),
-        ],
-    );
-    assert!(o.status.success(), "{}", err(&o));
-    let id = out(&o).lines().last().expect("id line").to_owned();
+    let id = created_cycle(dir, url, "2026 annual");
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
 
     let bad = dir.join("bad.csv");
@@ -371,20 +376,7 @@ fn kam360_on_a_terminal(dir: &Path, url: &str, args: &[&str]) -> Output {
 fn long_commands_draw_their_progress_on_a_terminal() {
     let dir = tempfile::tempdir().expect("dir");
     let (dir, url) = (dir.path(), sqlite(dir.path()));
-    let o = kam360(
-        dir,
-        &url,
-        &[
-            "cycle",
-            "create",
-            "--name",
-            "Bars",
-            "--closes-at",
-            &future(20).to_string(),
-        ],
-    );
-    assert!(o.status.success(), "{}", err(&o));
-    let id = out(&o).lines().last().expect("id line").to_owned();
+    let id = created_cycle(dir, &url, "Bars");
     let csv = dir.join("n.csv");
     std::fs::write(&csv, standard().csv()).expect("write");
     let path = csv.to_str().expect("path");
@@ -865,19 +857,7 @@ fn files_are_owner_only_and_a_crafted_backup_is_refused() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
     let url = format!("sqlite://{}", data.join("kam.db").display());
-    let o = kam360(
-        dir.path(),
-        &url,
-        &[
-            "cycle",
-            "create",
-            "--name",
-            "Kept",
-            "--closes-at",
-            &future(20).to_string(),
-        ],
-    );
-    assert!(o.status.success(), "{}", err(&o));
+    created_cycle(dir.path(), &url, "Kept");
     let backup = dir.path().join("b.db");
     let o = kam360(
         dir.path(),
