@@ -315,6 +315,16 @@ pub(super) fn invite(
     Ok(issued)
 }
 
+/// Invitations a second a launch queues on this backend, each with its link and rendered
+/// message (what the console's confirmation estimates from): `examples/scalebench`'s
+/// 10,000-KAM launch on the project's 2-core machine (docs/benchmarks.md), rounded down.
+pub fn launch_rate(backend: &db::Backend) -> u32 {
+    match backend {
+        db::Backend::Sqlite(_) => 4000,
+        db::Backend::Postgres(_) => 2500,
+    }
+}
+
 /// How many reviews a launch reads and writes at once: about 400 messages, a few MB.
 const REVIEWS_AT_ONCE: usize = 20;
 

@@ -27,9 +27,16 @@ pub fn issue_link(
     assignment_id: &AssignmentId,
     now: NaiveDateTime,
 ) -> AppResult<String> {
-    let issued = token::issue();
+    let (issued, link) = new_link(settings);
     db::assignments::add_links(conn, &[(assignment_id.clone(), issued.hash)], now)?;
-    Ok(format!("{}/r/{}", settings.base_url(), issued.token))
+    Ok(link)
+}
+
+/// A fresh link: its token (the database keeps only the hash) and its URL.
+fn new_link(settings: &Settings) -> (token::IssuedToken, String) {
+    let issued = token::issue();
+    let link = format!("{}/r/{}", settings.base_url(), issued.token);
+    (issued, link)
 }
 
 /// What a rater's message is about: the cycle, its rubric and the words the admin gave its
@@ -163,8 +170,7 @@ impl Batch {
         slot: &str,
         now: NaiveDateTime,
     ) -> AppResult<IssuedLink> {
-        let issued = token::issue();
-        let link = format!("{}/r/{}", mail.settings.base_url(), issued.token);
+        let (issued, link) = new_link(mail.settings);
         let relationship = a.assignment.relationship;
         let to = Rater {
             assignment_id: a.assignment.id.as_str(),

@@ -54,7 +54,10 @@ async fn effects(
                 &[("deadline", &cycle.deadline().label())],
             ));
             e.push(
-                match lifecycle::launch_takes(count(pending), launch_rate(&state.db)) {
+                match lifecycle::launch_takes(
+                    count(pending),
+                    cycles::launch_rate(state.db.backend()),
+                ) {
                     lifecycle::LaunchTakes::AMoment => {
                         t(l, "admin.confirm.launch.moment").to_owned()
                     }
@@ -97,19 +100,6 @@ async fn effects(
     });
     Ok((list, refusal))
 }
-
-/// Invitations a second a launch queues on this database, each with its link and rendered
-/// message: `examples/scalebench`'s 10,000-KAM launch on the project's 2-core machine
-/// (docs/benchmarks.md), rounded down.
-fn launch_rate(db: &db::Db) -> u32 {
-    match db.backend() {
-        db::Backend::Sqlite(_) => SQLITE_LAUNCH_RATE,
-        db::Backend::Postgres(_) => POSTGRES_LAUNCH_RATE,
-    }
-}
-
-const SQLITE_LAUNCH_RATE: u32 = 4000;
-const POSTGRES_LAUNCH_RATE: u32 = 2500;
 
 async fn confirm_page(admin: &Admin, cycle_id: &CycleId, step: Step) -> AppResult<HttpResponse> {
     let Admin(session, state, req, l) = admin;
