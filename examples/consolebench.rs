@@ -247,7 +247,7 @@ fn seed(
         .expect("cycle");
     eprintln!("seeding {kams} KAMs × 19 nominations …");
     for first in (0..kams).step_by(250) {
-        let csv = support::nominations(first..kams.min(first + 250));
+        let csv = support::nominations(first..kams.min(first + 250), support::NINETEEN);
         let (s, id) = (settings.clone(), cycle.clone());
         db.write_blocking(|c| {
             nominations::import(

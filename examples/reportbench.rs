@@ -110,28 +110,8 @@ fn seed(db: &Db, settings: &Settings, templates: &Templates, kams: usize) -> Cyc
         })
         .expect("cycle");
     eprintln!("seeding {kams} KAMs …");
-    let header = kam360::domain::formats::nomination::COLUMNS.join(",");
-    for chunk in (0..kams).collect::<Vec<_>>().chunks(500) {
-        let mut csv = header.clone() + "\n";
-        for k in chunk {
-            let (kam, boss) = (
-                format!("kam{k}@bench.test"),
-                format!("boss{}@bench.test", k % 50),
-            );
-            let mut row = |rater: &str, name: &str, rel: &str| {
-                csv.push_str(&format!(
-                    "{kam},KAM {k},{boss},Boss {},{rater},{name},{rel},en,Org {k}\n",
-                    k % 50
-                ));
-            };
-            row(&kam, &format!("KAM {k}"), "self");
-            row(&boss, &format!("Boss {}", k % 50), "supervisor");
-            for i in 0..3 {
-                row(&format!("c{k}-{i}@client.test"), "Customer", "customer");
-                row(&format!("p{k}-{i}@bench.test"), "Peer", "peer");
-                row(&format!("t{k}-{i}@bench.test"), "Team", "team");
-            }
-        }
+    for first in (0..kams).step_by(500) {
+        let csv = support::nominations(first..kams.min(first + 500), [3, 3, 3]);
         let (s, id) = (settings.clone(), cycle.clone());
         db.write_blocking(|c| {
             nominations::import(

@@ -69,7 +69,11 @@ fn main() {
     let (mut secs, mut peak, mut files) = (0.0, 0.0_f64, 0);
     for first in (0..kams).step_by(526) {
         let file = work.path().join(format!("nominations-{first}.csv"));
-        std::fs::write(&file, support::nominations(first..kams.min(first + 526))).expect("a file");
+        std::fs::write(
+            &file,
+            support::nominations(first..kams.min(first + 526), support::NINETEEN),
+        )
+        .expect("a file");
         let (_, s, mb) = cli.measure(&["cycle", "import", &id, file.to_str().expect("path")]);
         (secs, peak, files) = (secs + s, peak.max(mb), files + 1);
     }

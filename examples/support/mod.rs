@@ -77,9 +77,9 @@ pub fn arg(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
-/// A nominations file of the KAMs numbered `kams`: 19 nominations each (self, supervisor,
-/// 6 customers, 6 peers, 5 team members), under 50 supervisors.
-pub fn nominations(kams: std::ops::Range<usize>) -> String {
+/// A nominations file of the KAMs numbered `kams`, under 50 supervisors: each with self,
+/// supervisor and `[customers, peers, team members]`.
+pub fn nominations(kams: std::ops::Range<usize>, groups: [usize; 3]) -> String {
     let mut csv = kam360::domain::formats::nomination::COLUMNS.join(",") + "\n";
     for k in kams {
         let (kam, boss) = (
@@ -94,13 +94,21 @@ pub fn nominations(kams: std::ops::Range<usize>) -> String {
         };
         row(&kam, &format!("KAM {k}"), "self");
         row(&boss, &format!("Boss {}", k % 50), "supervisor");
-        for i in 0..6 {
-            row(&format!("c{k}-{i}@client.test"), "Customer", "customer");
-            row(&format!("p{k}-{i}@bench.test"), "Peer", "peer");
-            if i < 5 {
+        let [customers, peers, team] = groups;
+        for i in 0..customers.max(peers).max(team) {
+            if i < customers {
+                row(&format!("c{k}-{i}@client.test"), "Customer", "customer");
+            }
+            if i < peers {
+                row(&format!("p{k}-{i}@bench.test"), "Peer", "peer");
+            }
+            if i < team {
                 row(&format!("t{k}-{i}@bench.test"), "Team", "team");
             }
         }
     }
     csv
 }
+
+/// The 10,000-KAM cycle's shape: 6 customers, 6 peers and 5 team members (19 nominations).
+pub const NINETEEN: [usize; 3] = [6, 6, 5];
