@@ -140,11 +140,32 @@ async fn a_rater_on_a_phone_answers_leaves_comes_back_and_submits_in_chromium() 
         !comment.is_displayed().await.expect("displayed"),
         "folded while empty"
     );
+    // the taps' own save lands first, so that its "Saved at" is on screen when typing starts
+    until(
+        &c,
+        "return /^Saved at /.test(document.getElementById('save-status').textContent)",
+        "the taps' autosave",
+    )
+    .await;
     tap(&c, &format!("#c-{first} details.comment summary")).await;
     comment
         .send_keys("Prepares every meeting well")
         .await
         .expect("type");
+    // a "Saved at" on screen never stands for a change that is not saved yet
+    assert!(
+        c.execute(
+            "var shown = /^Saved at /.test(document.getElementById('save-status').textContent); \
+             var e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); \
+             return !(shown && e.defaultPrevented);",
+            vec![],
+        )
+        .await
+        .expect("script")
+        .as_bool()
+        .unwrap_or(false),
+        "typing clears the earlier save's \"Saved at\""
+    );
 
     // saved without pressing Save, and announced
     until(

@@ -94,6 +94,11 @@
 
     function changed() {
       dirty = true;
+      // a "Saved at" shown from an earlier save no longer covers this change
+      if (status && status.classList.contains("saved")) {
+        status.textContent = "";
+        status.className = "save-status";
+      }
       update();
       schedule(DELAY_MS);
     }
