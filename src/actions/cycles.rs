@@ -242,13 +242,14 @@ pub(super) fn invite(
     let cycle = find_cycle(conn, cycle_id)?;
     let wording = super::links::wording(conn, cycle_id)?;
     let mut issued = 0;
+    // one batch for the whole launch: its specimens serve every chunk
+    let mut batch = super::links::Batch::sharing();
     let mut send = |conn: &mut AnyConnection,
                     batches: &[(
         db::reviews::ReviewListing,
         Vec<db::assignments::AssignmentListing>,
     )]|
      -> AppResult<()> {
-        let mut batch = super::links::Batch::default();
         let mut links = Vec::new();
         for (review, listed) in batches {
             let about = super::links::About::of(&cycle, &wording, &review.subject_name);

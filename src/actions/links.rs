@@ -5,6 +5,7 @@ use super::Tx;
 use crate::domain::audit::Action;
 use crate::domain::ids::{AssignmentId, CycleId, PersonId};
 use chrono::NaiveDateTime;
+use std::sync::Arc;
 
 use super::cycles::IssuedLink;
 use super::{find_cycle, load_snapshots, visibility};
@@ -12,6 +13,8 @@ use crate::config::Settings;
 use crate::db::{self, AnyConnection};
 use crate::domain::formats::rubric::Rubric;
 use crate::domain::forms::cycle_texts::{fill, TextKind, Texts, Values};
+use crate::domain::locale::Locale;
+use crate::domain::relationship::Relationship;
 use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::security::token;
 use crate::domain::status::AssignmentStatus;
@@ -156,9 +159,24 @@ pub(super) struct Batch {
     /// `(assignment, token hash)`: what the database keeps of each link.
     links: Vec<(AssignmentId, String)>,
     messages: Vec<db::outbox::NewMessage>,
+    /// Whether the messages are packed against specimens (else each on its own).
+    sharing: bool,
+    /// By kind, language and relationship: each words the rater's part its own way.
+    specimens: Vec<(Kind, Locale, Relationship, Arc<db::outbox::Specimen>)>,
 }
 
 impl Batch {
+    /// A batch for many raters (a launch, a day's reminders): the messages of one kind,
+    /// language and relationship are packed against one specimen (the same message with no one's name or link),
+    /// made with the first of them and kept for the batch's life, so that each message takes a
+    /// few hundred bytes. A single message is cheaper packed on its own: `Batch::default()`.
+    pub(super) fn sharing() -> Batch {
+        Batch {
+            sharing: true,
+            ..Batch::default()
+        }
+    }
+
     /// Issues a link for `a` and renders the message of `kind` that carries it; both are kept
     /// until [`Batch::store`]. The link is returned, for the caller alone.
     pub(super) fn add(
@@ -172,18 +190,23 @@ impl Batch {
     ) -> AppResult<IssuedLink> {
         let (issued, link) = new_link(mail.settings);
         let relationship = a.assignment.relationship;
+        let locale = a.assignment.locale;
         let to = Rater {
             assignment_id: a.assignment.id.as_str(),
             name: &a.rater_name,
-            locale: a.assignment.locale,
+            locale,
             relationship,
         };
         let message = link_mail(mail, about, &to, kind, slot, &link, now);
-        self.messages.push(mail.render(
-            Recipient::new(&a.rater_email, &a.rater_name, a.assignment.locale),
+        let mut row = mail.render(
+            Recipient::new(&a.rater_email, &a.rater_name, locale),
             &message,
             now,
-        )?);
+        )?;
+        if self.sharing {
+            row.specimen = Some(self.specimen(mail, about, &to, kind, slot, now)?);
+        }
+        self.messages.push(row);
         self.links.push((a.assignment.id.clone(), issued.hash));
         Ok(IssuedLink {
             assignment_id: a.assignment.id.clone(),
@@ -195,13 +218,51 @@ impl Batch {
         })
     }
 
+    /// The specimen of `kind` in `to`'s language and relationship: made once, from the message
+    /// `to` gets, with no rater's or KAM's name and a link that opens nothing.
+    fn specimen(
+        &mut self,
+        mail: super::Mail<'_>,
+        about: &About<'_>,
+        to: &Rater<'_>,
+        kind: Kind,
+        slot: &str,
+        now: NaiveDateTime,
+    ) -> AppResult<Arc<db::outbox::Specimen>> {
+        if let Some((.., s)) = self
+            .specimens
+            .iter()
+            .find(|(k, l, r, _)| *k == kind && *l == to.locale && *r == to.relationship)
+        {
+            return Ok(Arc::clone(s));
+        }
+        let nobody = Rater { name: "", ..*to };
+        let anonymous = About {
+            subject_name: "",
+            ..*about
+        };
+        // not a token's shape: the rater pages refuse it before any lookup
+        let link = format!("{}/r/specimen", mail.settings.base_url());
+        let message = link_mail(mail, &anonymous, &nobody, kind, slot, &link, now);
+        let row = mail.render(
+            Recipient::new("specimen@kam360.invalid", "", to.locale),
+            &message,
+            now,
+        )?;
+        let s = Arc::new(db::outbox::Specimen::new(row.mime));
+        self.specimens
+            .push((kind, to.locale, to.relationship, Arc::clone(&s)));
+        Ok(s)
+    }
+
     /// How many links it holds.
     pub(super) fn len(&self) -> usize {
         self.links.len()
     }
 
     /// Stores the links and queues the messages (each unless one of the same cause was queued
-    /// before), in the caller's transaction; the batch is empty afterwards.
+    /// before), in the caller's transaction; the links and messages are gone afterwards, the
+    /// specimens kept for the batch's next raters.
     pub(super) fn store(&mut self, conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()> {
         db::assignments::add_links(conn, &self.links, now)?;
         db::outbox::enqueue_all(conn, &self.messages)?;

@@ -41,6 +41,9 @@ pub fn due_slot(
         .min()
 }
 
+/// How many reminders are kept in memory before they are stored.
+const REMINDERS_AT_ONCE: usize = 500;
+
 /// Queues everything due at `now`.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn due_work(tx: Tx<'_>) -> AppResult<DueReport> {
@@ -74,6 +77,8 @@ pub fn due_work(tx: Tx<'_>) -> AppResult<DueReport> {
             )?,
             None => Default::default(),
         };
+        // the day's reminders of a cycle share their specimens and are stored in batches
+        let mut batch = super::links::Batch::sharing();
         for review in db::reviews::list_for_cycle(conn, &cycle.id)? {
             let assignments = db::assignments::list_for_review(conn, &review.review.id)?;
             let waiting = super::visibility::list_pending(conn, &review.review.id)?;
@@ -114,16 +119,21 @@ pub fn due_work(tx: Tx<'_>) -> AppResult<DueReport> {
                     report.held += 1;
                     continue;
                 }
-                super::links::send_link(
-                    Tx(conn, mail, None, now),
+                batch.add(
+                    mail,
                     &super::links::About::of(&cycle, &wording, &review.subject_name),
                     a,
                     Kind::Reminder,
                     &key_slot,
+                    now,
                 )?;
                 report.reminders += 1;
             }
+            if batch.len() >= REMINDERS_AT_ONCE {
+                batch.store(conn, now)?;
+            }
         }
+        batch.store(conn, now)?;
     }
     report.checkins = super::release::due_checkins(Tx(conn, mail, None, now))?;
     Ok(report)

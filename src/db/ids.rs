@@ -10,7 +10,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::ids::{
-    AssignmentId, CycleId, GoalId, MessageId, OrganizationId, PersonId, ReviewId,
+    AssignmentId, CycleId, GoalId, MessageId, OrganizationId, PersonId, ReviewId, SpecimenId,
 };
 
 macro_rules! id_columns {
@@ -25,6 +25,7 @@ id_columns!(
     AssignmentId,
     PersonId,
     MessageId,
+    SpecimenId,
     OrganizationId,
     GoalId
 );

@@ -1,11 +1,12 @@
 //! The email outbox: rows written in the same transaction as their cause, claimed by a lease,
 //! delivered, retried with back-off, and failed for good after a maximum age.
 
-use crate::domain::ids::{AssignmentId, CycleId, MessageId, ReviewId};
+use crate::domain::formats::packed_mime::{self, Dictionary};
+use crate::domain::ids::{AssignmentId, CycleId, MessageId, ReviewId, SpecimenId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{assignments, email_bodies, email_outbox, reviews};
+use super::schema::{assignments, email_bodies, email_outbox, email_specimens, reviews};
 use super::AnyConnection;
 use crate::domain::locale::Locale;
 use crate::domain::status::{EmailKind, OutboxStatus};
@@ -46,9 +47,13 @@ pub struct NewMessage {
     pub recipient_name: String,
     pub locale: Locale,
     pub subject: String,
-    /// The composed RFC 5322 message, stored in `email_bodies`.
+    /// The composed RFC 5322 message, stored packed in `email_bodies`.
     #[diesel(skip_insertion)]
     pub mime: String,
+    /// What the body is packed against: a message like it with no one's link (none: packed
+    /// on its own).
+    #[diesel(skip_insertion)]
+    pub specimen: Option<std::sync::Arc<Specimen>>,
     pub message_id: String,
     pub status: OutboxStatus,
     pub attempts: i32,
@@ -56,6 +61,27 @@ pub struct NewMessage {
     pub created_at: NaiveDateTime,
     /// The admin's opening paragraph it carries, if any (kept after the body is deleted).
     pub opening: Option<String>,
+}
+
+/// A message of one kind and language that carries no one's link or name, stored once for the
+/// many queued bodies packed against it (`domain::formats::packed_mime`), and dropped when no
+/// body refers to it any more.
+#[derive(Debug)]
+pub struct Specimen {
+    pub id: SpecimenId,
+    pub mime: String,
+    dictionary: Dictionary,
+}
+
+impl Specimen {
+    /// A new specimen: the composed message `mime`.
+    pub fn new(mime: String) -> Specimen {
+        Specimen {
+            id: SpecimenId::generate(),
+            dictionary: Dictionary::of(&mime),
+            mime,
+        }
+    }
 }
 
 /// Queues a message unless one with the same idempotency key exists; returns whether it was
@@ -84,14 +110,35 @@ pub fn enqueue_all(conn: &mut AnyConnection, messages: &[NewMessage]) -> QueryRe
         .iter()
         .filter(|m| !known.contains(&m.idempotency_key) && seen.insert(&m.idempotency_key))
         .collect();
+    let mut specimens: Vec<&Specimen> = Vec::new();
+    for s in fresh.iter().filter_map(|m| m.specimen.as_deref()) {
+        if !specimens.iter().any(|known| known.id == s.id) {
+            specimens.push(s);
+        }
+    }
+    for s in specimens {
+        let row = (
+            email_specimens::id.eq(&s.id),
+            email_specimens::mime.eq(&s.mime),
+            email_specimens::created_at.eq(messages[0].created_at),
+        );
+        // a batch's specimen is stored with its first messages and kept for the next ones
+        super::native!(conn, |c| diesel::insert_into(email_specimens::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    }
+    let none = Dictionary::none();
     // 18 parameters a row: 200 rows stay far below either backend's limit
     for chunk in fresh.chunks(200) {
         let bodies: Vec<_> = chunk
             .iter()
             .map(|m| {
+                let dictionary = m.specimen.as_deref().map_or(&none, |s| &s.dictionary);
                 (
                     email_bodies::outbox_id.eq(&m.id),
-                    email_bodies::mime.eq(&m.mime),
+                    email_bodies::specimen_id.eq(m.specimen.as_ref().map(|s| &s.id)),
+                    email_bodies::packed.eq(packed_mime::pack(&m.mime, dictionary)),
                 )
             })
             .collect();
@@ -105,6 +152,67 @@ pub fn enqueue_all(conn: &mut AnyConnection, messages: &[NewMessage]) -> QueryRe
         })?;
     }
     Ok(fresh.len())
+}
+
+/// A body as stored: packed (against its specimen, if any), or the text of a message queued
+/// before bodies were packed.
+type StoredBody = (Option<String>, Option<SpecimenId>, Option<Vec<u8>>);
+
+/// The messages these stored bodies hold, unpacked (in their order); a body that cannot be read
+/// back is empty, and its message fails as cleared.
+fn unpack_all(
+    conn: &mut AnyConnection,
+    stored: Vec<(MessageId, StoredBody)>,
+) -> QueryResult<Vec<String>> {
+    let mut ids: Vec<&SpecimenId> = stored
+        .iter()
+        .filter_map(|(_, (_, s, _))| s.as_ref())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let dictionaries: std::collections::HashMap<SpecimenId, Dictionary> = if ids.is_empty() {
+        Default::default()
+    } else {
+        email_specimens::table
+            .filter(email_specimens::id.eq_any(ids))
+            .select((email_specimens::id, email_specimens::mime))
+            .load::<(SpecimenId, String)>(conn)?
+            .into_iter()
+            .map(|(id, mime)| (id, Dictionary::of(&mime)))
+            .collect()
+    };
+    let none = Dictionary::none();
+    Ok(stored
+        .into_iter()
+        .map(|(id, body)| match body {
+            (Some(mime), _, _) => mime,
+            (None, specimen, Some(packed)) => {
+                let dictionary = specimen
+                    .as_ref()
+                    .map_or(Some(&none), |s| dictionaries.get(s));
+                dictionary
+                    .ok_or_else(|| "its specimen is gone".to_owned())
+                    .and_then(|d| packed_mime::unpack(&packed, d).map_err(|e| e.to_string()))
+                    .unwrap_or_else(|e| {
+                        tracing::error!(message = %id, "a queued body cannot be read back: {e}");
+                        String::new()
+                    })
+            }
+            (None, _, None) => String::new(),
+        })
+        .collect())
+}
+
+/// Drops the specimens no queued body is packed against any more (their messages were all
+/// delivered, failed or cancelled); returns how many.
+pub fn drop_unused_specimens(conn: &mut AnyConnection) -> QueryResult<usize> {
+    diesel::delete(
+        email_specimens::table.filter(diesel::dsl::not(diesel::dsl::exists(
+            email_bodies::table
+                .filter(email_bodies::specimen_id.eq(email_specimens::id.nullable())),
+        ))),
+    )
+    .execute(conn)
 }
 
 /// Whether a message with this idempotency key exists.
@@ -199,9 +307,16 @@ pub fn claim_batch(
             email_outbox::table
                 .left_join(email_bodies::table)
                 .filter(email_outbox::kind.eq_any(EmailKind::ALL))
-                .select((OutboxRow::as_select(), email_bodies::mime.nullable()))
+                .select((
+                    OutboxRow::as_select(),
+                    (
+                        email_bodies::mime.nullable(),
+                        email_bodies::specimen_id.nullable(),
+                        email_bodies::packed.nullable(),
+                    ),
+                ))
         };
-        let mut candidates: Vec<(OutboxRow, Option<String>)> = with_body()
+        let mut candidates: Vec<(OutboxRow, StoredBody)> = with_body()
             .filter(email_outbox::status.eq(OutboxStatus::Pending))
             .filter(email_outbox::next_attempt_at.le(now))
             .order((email_outbox::next_attempt_at.asc(), email_outbox::id.asc()))
@@ -214,11 +329,12 @@ pub fn claim_batch(
                     .filter(email_outbox::lease_until.le(now))
                     .order(email_outbox::lease_until.asc())
                     .limit(limit - candidates.len() as i64)
-                    .load::<(OutboxRow, Option<String>)>(c)?,
+                    .load::<(OutboxRow, StoredBody)>(c)?,
             );
         }
         let mut claimed = Vec::with_capacity(candidates.len());
-        for (row, mime) in candidates {
+        let mut bodies = Vec::with_capacity(candidates.len());
+        for (row, body) in candidates {
             let n = diesel::update(
                 email_outbox::table
                     .filter(email_outbox::id.eq(&row.id))
@@ -232,28 +348,42 @@ pub fn claim_batch(
             ))
             .execute(c)?;
             if n == 1 {
-                claimed.push(Outgoing {
-                    row: OutboxRow {
-                        status: OutboxStatus::Sending,
-                        attempts: row.attempts + 1,
-                        lease_until: Some(lease_until),
-                        ..row
-                    },
-                    mime: mime.unwrap_or_default(),
+                bodies.push((row.id.clone(), body));
+                claimed.push(OutboxRow {
+                    status: OutboxStatus::Sending,
+                    attempts: row.attempts + 1,
+                    lease_until: Some(lease_until),
+                    ..row
                 });
             }
         }
-        Ok(claimed)
+        Ok((claimed, bodies))
+    })
+    .and_then(|(claimed, bodies)| {
+        let mimes = unpack_all(conn, bodies)?;
+        Ok(claimed
+            .into_iter()
+            .zip(mimes)
+            .map(|(row, mime)| Outgoing { row, mime })
+            .collect())
     })
 }
 
 /// The composed body of a queued message, while it is kept.
 pub fn body(conn: &mut AnyConnection, id: &MessageId) -> QueryResult<Option<String>> {
-    email_bodies::table
+    let stored: Option<StoredBody> = email_bodies::table
         .find(id)
-        .select(email_bodies::mime)
+        .select((
+            email_bodies::mime,
+            email_bodies::specimen_id,
+            email_bodies::packed,
+        ))
         .get_result(conn)
-        .optional()
+        .optional()?;
+    match stored {
+        None => Ok(None),
+        Some(b) => Ok(unpack_all(conn, vec![(id.clone(), b)])?.pop()),
+    }
 }
 
 /// Gives claimed messages back unsent (only those this worker still holds), due at once, with

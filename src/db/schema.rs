@@ -302,7 +302,17 @@ diesel::table! {
 diesel::table! {
     email_bodies (outbox_id) {
         outbox_id -> Text,
+        mime -> Nullable<Text>,
+        specimen_id -> Nullable<Text>,
+        packed -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    email_specimens (id) {
+        id -> Text,
         mime -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -315,6 +325,7 @@ diesel::table! {
 }
 
 diesel::joinable!(email_bodies -> email_outbox (outbox_id));
+diesel::joinable!(email_bodies -> email_specimens (specimen_id));
 diesel::joinable!(accounts -> people (person_id));
 diesel::joinable!(staff_sessions -> people (person_id));
 diesel::joinable!(password_resets -> people (person_id));
@@ -355,6 +366,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ratings,
     decisions,
     email_bodies,
+    email_specimens,
     audit_events,
     email_outbox,
 );

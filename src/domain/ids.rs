@@ -73,6 +73,10 @@ id_type!(
     MessageId
 );
 id_type!(
+    /// A specimen the outbox packs queued messages against (`domain::formats::packed_mime`).
+    SpecimenId
+);
+id_type!(
     /// A customer's organisation.
     OrganizationId
 );

@@ -299,6 +299,7 @@ fn new_message(
         locale: to.locale,
         subject: r.subject,
         mime,
+        specimen: None,
         status: crate::domain::status::OutboxStatus::Pending,
         attempts: 0,
         next_attempt_at: now,

@@ -77,8 +77,11 @@ async fn deliver(
         report.retried += r.retried;
         report.failed += r.failed;
     }
-    // delivered or failed link bodies were deleted: leave none of their bytes in the files
+    // delivered or failed link bodies were deleted: drop the specimens no body needs any more,
+    // and leave none of their bytes in the files
     if report.sent + report.failed > 0 {
+        db.write(|c| Ok::<_, AppError>(outbox::drop_unused_specimens(c)?))
+            .await?;
         db.scrub().await?;
     }
     Ok(report)

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use kam360::actions::Tx;
-use kam360::db::schema::{assignments, email_bodies};
+use kam360::db::schema::{assignments, email_bodies, email_specimens};
 
 use crate::both_backends;
 use crate::fixtures::{launched_cycle, standard};
@@ -12,6 +12,40 @@ use crate::helpers::{path_of, TestApp};
 async fn launch_invites_everyone_once_in_their_language(app: TestApp) {
     let l = launched_cycle(&app, &standard());
     assert_eq!(l.links.len(), 11, "self and supervisor included");
+    // queued packed against one specimen per language and relationship, which names no one and
+    // opens nothing
+    let (specimens, packed): (Vec<String>, Vec<(Option<String>, usize)>) = app
+        .read(|c| {
+            let specimens = email_specimens::table
+                .select(email_specimens::mime)
+                .load::<String>(c)?;
+            let packed = email_bodies::table
+                .select((email_bodies::specimen_id, email_bodies::packed))
+                .load::<(Option<String>, Option<Vec<u8>>)>(c)?
+                .into_iter()
+                .map(|(s, p)| (s, p.map_or(0, |p| p.len())))
+                .collect();
+            Ok((specimens, packed))
+        })
+        .expect("bodies");
+    // standard(): self, supervisor, team in Chinese, customers in both, peers in English
+    assert_eq!(specimens.len(), 6, "one per language and relationship");
+    for specimen in &specimens {
+        for x in &l.links {
+            let token = x.link.rsplit('/').next().expect("token");
+            assert!(!specimen.contains(token), "a specimen carries no link");
+            assert!(!specimen.contains(&x.rater_email), "nor an address");
+        }
+        assert!(!specimen.contains("Wang Fang"), "nor the KAM's name");
+    }
+    assert_eq!(packed.len(), 11);
+    for (specimen, size) in &packed {
+        assert!(specimen.is_some(), "every body packed against a specimen");
+        assert!(
+            *size > 0 && *size < 1000,
+            "{size} bytes for a message of several kilobytes"
+        );
+    }
     let r = dispatch_all_pending_emails(&app).await;
     assert_eq!(r.sent, 11);
     let again = dispatch_all_pending_emails(&app).await;
@@ -74,9 +108,51 @@ async fn launch_invites_everyone_once_in_their_language(app: TestApp) {
         bodies, 0,
         "links are cleared from the outbox once delivered"
     );
+    let specimens: i64 = app
+        .read(|c| Ok(email_specimens::table.count().get_result(c)?))
+        .expect("count");
+    assert_eq!(
+        specimens, 0,
+        "specimens go with the last body packed against them"
+    );
 }
 
 both_backends!(launch_invites_everyone_once_in_their_language);
+
+async fn bodies_queued_before_packing_are_still_delivered(app: TestApp) {
+    use kam360::db::schema::email_outbox;
+    let l = launched_cycle(&app, &standard());
+    // one message as an older build queued it: its text in `mime`, nothing packed
+    let (id, text) = app
+        .write(|c| {
+            let id: kam360::domain::ids::MessageId = email_outbox::table
+                .filter(email_outbox::recipient_email.eq("c2@client.cn"))
+                .select(email_outbox::id)
+                .first(c)?;
+            let text = kam360::db::outbox::body(c, &id)?.expect("queued");
+            diesel::update(email_bodies::table.find(&id))
+                .set((
+                    email_bodies::mime.eq(Some(&text)),
+                    email_bodies::packed.eq(None::<Vec<u8>>),
+                    email_bodies::specimen_id.eq(None::<String>),
+                ))
+                .execute(c)?;
+            Ok((id, text))
+        })
+        .expect("an older body");
+    assert!(text.contains("Message-ID"), "the whole message");
+    let r = dispatch_all_pending_emails(&app).await;
+    assert_eq!(r.sent, 11);
+    let mail = app
+        .mail_files()
+        .iter()
+        .map(|f| crate::helpers::read_mail(f))
+        .find(|m| m.to == "c2@client.cn")
+        .expect("mail to c2");
+    assert!(mail.text.contains(&l.link("c2@client.cn")), "{id}");
+}
+
+both_backends!(bodies_queued_before_packing_are_still_delivered);
 
 async fn a_reissued_link_replaces_the_old_one_and_is_mailed(app: TestApp) {
     let l = launched_cycle(&app, &standard());

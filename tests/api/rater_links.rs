@@ -30,14 +30,16 @@ fn all_text(app: &TestApp) -> Vec<String> {
             "email_outbox",
             vec!["idempotency_key", "subject", "message_id"],
         ),
-        ("email_bodies", vec!["mime"]),
+        ("email_bodies", vec!["mime", "packed"]),
+        ("email_specimens", vec!["mime"]),
         ("audit_events", vec!["action"]),
         ("cycles", vec!["name", "rubric_snapshot"]),
     ];
     let mut out = Vec::new();
     for (table, cols) in tables {
         for col in cols {
-            let sql = format!("SELECT CAST({col} AS TEXT) AS v FROM {table}");
+            let sql =
+                format!("SELECT CAST({col} AS TEXT) AS v FROM {table} WHERE {col} IS NOT NULL");
             let cells = app
                 .read(move |c| Ok(diesel::sql_query(sql).load::<Cell>(c)?))
                 .expect("scan");

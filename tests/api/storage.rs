@@ -31,6 +31,7 @@ fn family(declared: &str) -> String {
         "boolean" | "bool" => "boolean",
         "timestamp" | "timestamp without time zone" => "timestamp",
         "date" => "date",
+        "blob" | "bytea" => "binary",
         other => return format!("unexpected type {other}"),
     }
     .to_owned()
@@ -90,23 +91,26 @@ async fn both_migration_trees_give_the_same_tables_and_columns() {
         "{lite:?}"
     );
     assert_eq!(lite, pgcols);
-    // PostgreSQL keeps a queued body uncompressed: it is written once and deleted on delivery
+    // PostgreSQL keeps a queued body as it is: it is written once and deleted on delivery, and a
+    // packed body does not compress again
     #[derive(diesel::QueryableByName)]
     struct Storage {
         #[diesel(sql_type = diesel::sql_types::Text)]
         storage: String,
     }
-    let storage = pg
-        .read(|c| {
-            Ok(diesel::sql_query(
-                "SELECT attstorage::text AS storage FROM pg_attribute \
-                 WHERE attrelid = 'email_bodies'::regclass AND attname = 'mime'",
-            )
-            .get_result::<Storage>(c)?
-            .storage)
-        })
-        .expect("storage");
-    assert_eq!(storage, "e", "EXTERNAL");
+    for column in ["mime", "packed"] {
+        let storage = pg
+            .read(move |c| {
+                Ok(diesel::sql_query(format!(
+                    "SELECT attstorage::text AS storage FROM pg_attribute \
+                     WHERE attrelid = 'email_bodies'::regclass AND attname = '{column}'"
+                ))
+                .get_result::<Storage>(c)?
+                .storage)
+            })
+            .expect("storage");
+        assert_eq!(storage, "e", "{column}: EXTERNAL");
+    }
 }
 
 fn write_many(db: &Db, tag: &str, n: usize) -> Result<(), AppError> {
@@ -392,6 +396,7 @@ async fn the_outbox_takes_every_kind_with_no_check_and_an_unknown_kind_reads_as_
                         locale: Locale::En,
                         subject: kind.as_str().into(),
                         mime: "MIME".into(),
+                        specimen: None,
                         message_id: format!("<{kind}@kam360>"),
                         status: OutboxStatus::Sent,
                         attempts: 0,
