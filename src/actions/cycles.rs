@@ -250,15 +250,17 @@ pub(super) fn invite(
         Vec<db::assignments::AssignmentListing>,
     )]|
      -> AppResult<()> {
-        let mut links = Vec::new();
-        for (review, listed) in batches {
-            let about = super::links::About::of(&cycle, &wording, &review.subject_name);
-            for a in listed {
-                if a.assignment.status == AssignmentStatus::Pending {
-                    links.push(batch.add(mail, &about, a, Kind::Invitation, "1", now)?);
-                }
-            }
-        }
+        let abouts: Vec<_> = batches
+            .iter()
+            .map(|(review, _)| super::links::About::of(&cycle, &wording, &review.subject_name))
+            .collect();
+        let raters: Vec<_> = batches
+            .iter()
+            .zip(&abouts)
+            .flat_map(|((_, listed), about)| listed.iter().map(move |a| (about, a)))
+            .filter(|(_, a)| a.assignment.status == AssignmentStatus::Pending)
+            .collect();
+        let links = batch.add_all(mail, &raters, Kind::Invitation, "1", now)?;
         issued += batch.len();
         batch.store(conn, now)?;
         links.into_iter().for_each(&mut *each);

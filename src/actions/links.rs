@@ -81,6 +81,19 @@ pub(super) fn wording(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult
     Ok(Wording { rubric, texts })
 }
 
+/// Below this many messages, a batch renders them on the calling thread alone.
+const RENDERED_ALONE: usize = 64;
+
+/// The rater of a nomination, as its message addresses them.
+fn rater(a: &db::assignments::AssignmentListing) -> Rater<'_> {
+    Rater {
+        assignment_id: a.assignment.id.as_str(),
+        name: &a.rater_name,
+        locale: a.assignment.locale,
+        relationship: a.assignment.relationship,
+    }
+}
+
 /// The rater a link's message goes to.
 pub(super) struct Rater<'a> {
     pub assignment_id: &'a str,
@@ -188,34 +201,86 @@ impl Batch {
         slot: &str,
         now: NaiveDateTime,
     ) -> AppResult<IssuedLink> {
-        let (issued, link) = new_link(mail.settings);
-        let relationship = a.assignment.relationship;
-        let locale = a.assignment.locale;
-        let to = Rater {
-            assignment_id: a.assignment.id.as_str(),
-            name: &a.rater_name,
-            locale,
-            relationship,
-        };
-        let message = link_mail(mail, about, &to, kind, slot, &link, now);
-        let mut row = mail.render(
-            Recipient::new(&a.rater_email, &a.rater_name, locale),
-            &message,
-            now,
-        )?;
-        if self.sharing {
-            row.specimen = Some(self.specimen(mail, about, &to, kind, slot, now)?);
+        let mut issued = self.add_all(mail, &[(about, a)], kind, slot, now)?;
+        issued.pop().ok_or(AppError::NotFound)
+    }
+
+    /// [`Batch::add`] for each `(about, rater)` of `raters`, their links returned in the same
+    /// order. The messages are rendered on every core: composing them (the templates, the
+    /// MIME encodings, packing) is most of a launch's work, and each is independent of the
+    /// others.
+    pub(super) fn add_all(
+        &mut self,
+        mail: super::Mail<'_>,
+        raters: &[(&About<'_>, &db::assignments::AssignmentListing)],
+        kind: Kind,
+        slot: &str,
+        now: NaiveDateTime,
+    ) -> AppResult<Vec<IssuedLink>> {
+        let mut work = Vec::with_capacity(raters.len());
+        for &(about, a) in raters {
+            let (issued, link) = new_link(mail.settings);
+            let specimen = if self.sharing {
+                Some(self.specimen(mail, about, &rater(a), kind, slot, now)?)
+            } else {
+                None
+            };
+            self.links.push((a.assignment.id.clone(), issued.hash));
+            work.push((about, a, link, specimen));
         }
-        self.messages.push(row);
-        self.links.push((a.assignment.id.clone(), issued.hash));
-        Ok(IssuedLink {
-            assignment_id: a.assignment.id.clone(),
-            rater_name: a.rater_name.clone(),
-            rater_email: a.rater_email.clone(),
-            relationship,
-            subject_name: about.subject_name.to_owned(),
-            link,
-        })
+        let render = |(about, a, link, specimen): &(
+            &About<'_>,
+            &db::assignments::AssignmentListing,
+            String,
+            Option<Arc<db::outbox::Specimen>>,
+        )|
+         -> AppResult<db::outbox::NewMessage> {
+            let message = link_mail(mail, about, &rater(a), kind, slot, link, now);
+            let mut row = mail.render(
+                Recipient::new(&a.rater_email, &a.rater_name, a.assignment.locale),
+                &message,
+                now,
+            )?;
+            row.specimen = specimen.clone();
+            row.pack();
+            Ok(row)
+        };
+        let threads = if work.len() < RENDERED_ALONE {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        };
+        let per_thread = work.len().div_ceil(threads).max(1);
+        let rendered: Vec<AppResult<Vec<db::outbox::NewMessage>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = work
+                .chunks(per_thread)
+                .map(|part| scope.spawn(|| part.iter().map(render).collect()))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(AppError::Unexpected(anyhow::anyhow!(
+                            "a thread rendering messages panicked"
+                        )))
+                    })
+                })
+                .collect()
+        });
+        for part in rendered {
+            self.messages.extend(part?);
+        }
+        Ok(work
+            .into_iter()
+            .map(|(about, a, link, _)| IssuedLink {
+                assignment_id: a.assignment.id.clone(),
+                rater_name: a.rater_name.clone(),
+                rater_email: a.rater_email.clone(),
+                relationship: a.assignment.relationship,
+                subject_name: about.subject_name.to_owned(),
+                link,
+            })
+            .collect())
     }
 
     /// The specimen of `kind` in `to`'s language and relationship: made once, from the message

@@ -54,6 +54,10 @@ pub struct NewMessage {
     /// on its own).
     #[diesel(skip_insertion)]
     pub specimen: Option<std::sync::Arc<Specimen>>,
+    /// The body packed ahead of [`enqueue_all`] ([`NewMessage::pack`]), where many are made
+    /// on several threads; else it is packed as it is stored.
+    #[diesel(skip_insertion)]
+    pub packed: Option<Vec<u8>>,
     pub message_id: String,
     pub status: OutboxStatus,
     pub attempts: i32,
@@ -80,6 +84,20 @@ impl Specimen {
             id: SpecimenId::generate(),
             dictionary: Dictionary::of(&mime),
             mime,
+        }
+    }
+}
+
+impl NewMessage {
+    /// Packs the body now, against its specimen if it has one.
+    pub fn pack(&mut self) {
+        self.packed = Some(self.packed_body());
+    }
+
+    fn packed_body(&self) -> Vec<u8> {
+        match &self.specimen {
+            Some(s) => packed_mime::pack(&self.mime, &s.dictionary),
+            None => packed_mime::pack(&self.mime, &Dictionary::none()),
         }
     }
 }
@@ -128,17 +146,19 @@ pub fn enqueue_all(conn: &mut AnyConnection, messages: &[NewMessage]) -> QueryRe
             .on_conflict_do_nothing()
             .execute(c))?;
     }
-    let none = Dictionary::none();
     // 18 parameters a row: 200 rows stay far below either backend's limit
     for chunk in fresh.chunks(200) {
         let bodies: Vec<_> = chunk
             .iter()
             .map(|m| {
-                let dictionary = m.specimen.as_deref().map_or(&none, |s| &s.dictionary);
+                let packed = match &m.packed {
+                    Some(p) => std::borrow::Cow::Borrowed(p.as_slice()),
+                    None => std::borrow::Cow::Owned(m.packed_body()),
+                };
                 (
                     email_bodies::outbox_id.eq(&m.id),
                     email_bodies::specimen_id.eq(m.specimen.as_ref().map(|s| &s.id)),
-                    email_bodies::packed.eq(packed_mime::pack(&m.mime, dictionary)),
+                    email_bodies::packed.eq(packed),
                 )
             })
             .collect();

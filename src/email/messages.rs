@@ -300,6 +300,7 @@ fn new_message(
         subject: r.subject,
         mime,
         specimen: None,
+        packed: None,
         status: crate::domain::status::OutboxStatus::Pending,
         attempts: 0,
         next_attempt_at: now,

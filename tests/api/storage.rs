@@ -397,6 +397,7 @@ async fn the_outbox_takes_every_kind_with_no_check_and_an_unknown_kind_reads_as_
                         subject: kind.as_str().into(),
                         mime: "MIME".into(),
                         specimen: None,
+                        packed: None,
                         message_id: format!("<{kind}@kam360>"),
                         status: OutboxStatus::Sent,
                         attempts: 0,
