@@ -323,8 +323,8 @@ pub(super) fn invite(
 /// 10,000-KAM launch on the project's 2-core machine (docs/benchmarks.md), rounded down.
 pub fn launch_rate(backend: &db::Backend) -> u32 {
     match backend {
-        db::Backend::Sqlite(_) => 4000,
-        db::Backend::Postgres(_) => 2500,
+        db::Backend::Sqlite(_) => 5000,
+        db::Backend::Postgres(_) => 3500,
     }
 }
 
