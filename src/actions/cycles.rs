@@ -238,38 +238,86 @@ pub(super) fn invite(
     only: Option<&[AssignmentId]>,
     each: &mut dyn FnMut(IssuedLink),
 ) -> AppResult<usize> {
+    use super::links::{joined, Batch};
     let Tx(conn, mail, _, now) = tx;
     let cycle = find_cycle(conn, cycle_id)?;
     let wording = super::links::wording(conn, cycle_id)?;
-    let mut issued = 0;
-    // one batch for the whole launch: its specimens serve every chunk
-    let mut batch = super::links::Batch::sharing();
-    let mut send = |conn: &mut AnyConnection,
-                    batches: &[(
-        db::reviews::ReviewListing,
-        Vec<db::assignments::AssignmentListing>,
-    )]|
-     -> AppResult<()> {
-        let abouts: Vec<_> = batches
-            .iter()
-            .map(|(review, _)| super::links::About::of(&cycle, &wording, &review.subject_name))
-            .collect();
-        let raters: Vec<_> = batches
-            .iter()
-            .zip(&abouts)
-            .flat_map(|((_, listed), about)| listed.iter().map(move |a| (about, a)))
-            .filter(|(_, a)| a.assignment.status == AssignmentStatus::Pending)
-            .collect();
-        let links = batch.add_all(mail, &raters, Kind::Invitation, "1", now)?;
-        issued += batch.len();
-        batch.store(conn, now)?;
-        links.into_iter().for_each(&mut *each);
-        Ok(())
+    let mut source = match only {
+        None => Source::Cycle {
+            reviews: db::reviews::list_for_cycle(conn, cycle_id)?,
+            next: 0,
+        },
+        Some(ids) => Source::Listed(listed(conn, ids)?.into_iter()),
     };
-    match only {
-        None => {
-            let reviews = db::reviews::list_for_cycle(conn, cycle_id)?;
-            for chunk in reviews.chunks(REVIEWS_AT_ONCE) {
+    // one batch for the whole launch: its specimens serve every chunk
+    let mut batch = Batch::sharing();
+    let mut issued = 0;
+    let (cycle, wording) = (&cycle, &wording);
+    // a pipeline: while this thread stores one chunk's links and messages, the next chunk's
+    // messages are rendered on the other cores
+    std::thread::scope(|scope| -> AppResult<()> {
+        let mut rendering = None;
+        while let Some(chunk) = source.next(conn)? {
+            let (prepared, links) = {
+                let abouts = abouts(cycle, wording, &chunk);
+                batch.prepare(
+                    mail,
+                    &uninvited(&chunk, &abouts),
+                    Kind::Invitation,
+                    "1",
+                    now,
+                )?
+            };
+            let renders = scope.spawn(move || {
+                let abouts = abouts(cycle, wording, &chunk);
+                let raters = uninvited(&chunk, &abouts);
+                Batch::render(mail, &raters, prepared, Kind::Invitation, "1", now)
+            });
+            if let Some((previous, links)) = rendering.replace((renders, links)) {
+                batch.push(joined(previous)?);
+                batch.store(conn, now)?;
+                issued += links.len();
+                links.into_iter().for_each(&mut *each);
+            }
+        }
+        if let Some((last, links)) = rendering {
+            batch.push(joined(last)?);
+            batch.store(conn, now)?;
+            issued += links.len();
+            links.into_iter().for_each(&mut *each);
+        }
+        Ok(())
+    })?;
+    Ok(issued)
+}
+
+/// Reviews with the nominations a launch invites, [`REVIEWS_AT_ONCE`] reviews at a time.
+type Chunk = Vec<(
+    db::reviews::ReviewListing,
+    Vec<db::assignments::AssignmentListing>,
+)>;
+
+/// Where [`invite`] reads its chunks from.
+enum Source {
+    /// Every review of the cycle, each chunk's nominations read when it is reached.
+    Cycle {
+        reviews: Vec<db::reviews::ReviewListing>,
+        next: usize,
+    },
+    /// Nominations given by id, already read.
+    Listed(std::vec::IntoIter<Chunk>),
+}
+
+impl Source {
+    fn next(&mut self, conn: &mut AnyConnection) -> AppResult<Option<Chunk>> {
+        match self {
+            Source::Listed(chunks) => Ok(chunks.next()),
+            Source::Cycle { reviews, next } => {
+                let Some(chunk) = reviews.get(*next..).filter(|r| !r.is_empty()) else {
+                    return Ok(None);
+                };
+                let chunk = &chunk[..chunk.len().min(REVIEWS_AT_ONCE)];
+                *next += chunk.len();
                 let ids: Vec<ReviewId> = chunk.iter().map(|r| r.review.id.clone()).collect();
                 let mut of: std::collections::HashMap<ReviewId, Vec<_>> =
                     std::collections::HashMap::new();
@@ -278,44 +326,66 @@ pub(super) fn invite(
                         .or_default()
                         .push(a);
                 }
-                let batches: Vec<_> = chunk
-                    .iter()
-                    .map(|r| {
-                        let listed = of.remove(&r.review.id).unwrap_or_default();
-                        (r.clone(), listed)
-                    })
-                    .collect();
-                send(conn, &batches)?;
-            }
-        }
-        Some(ids) => {
-            // (review, its assignments to invite), in the order they were given
-            let mut batches: Vec<(
-                db::reviews::ReviewListing,
-                Vec<db::assignments::AssignmentListing>,
-            )> = Vec::new();
-            let mut at: std::collections::HashMap<ReviewId, usize> =
-                std::collections::HashMap::new();
-            for id in ids {
-                let Some(a) = db::assignments::find_listing(conn, id)? else {
-                    continue;
-                };
-                let review_id = a.assignment.review_id.clone();
-                if let Some(&i) = at.get(&review_id) {
-                    batches[i].1.push(a);
-                } else {
-                    let review =
-                        db::reviews::find_listing(conn, &review_id)?.ok_or(AppError::NotFound)?;
-                    at.insert(review_id, batches.len());
-                    batches.push((review, vec![a]));
-                }
-            }
-            for chunk in batches.chunks(REVIEWS_AT_ONCE) {
-                send(conn, chunk)?;
+                Ok(Some(
+                    chunk
+                        .iter()
+                        .map(|r| {
+                            let listed = of.remove(&r.review.id).unwrap_or_default();
+                            (r.clone(), listed)
+                        })
+                        .collect(),
+                ))
             }
         }
     }
-    Ok(issued)
+}
+
+/// The nominations `ids` with their reviews, in the order given, in chunks.
+fn listed(conn: &mut AnyConnection, ids: &[AssignmentId]) -> AppResult<Vec<Chunk>> {
+    let mut reviews: Chunk = Vec::new();
+    let mut at: std::collections::HashMap<ReviewId, usize> = std::collections::HashMap::new();
+    for id in ids {
+        let Some(a) = db::assignments::find_listing(conn, id)? else {
+            continue;
+        };
+        let review_id = a.assignment.review_id.clone();
+        if let Some(&i) = at.get(&review_id) {
+            reviews[i].1.push(a);
+        } else {
+            let review = db::reviews::find_listing(conn, &review_id)?.ok_or(AppError::NotFound)?;
+            at.insert(review_id, reviews.len());
+            reviews.push((review, vec![a]));
+        }
+    }
+    Ok(reviews.chunks(REVIEWS_AT_ONCE).map(<[_]>::to_vec).collect())
+}
+
+/// What each review's messages are about.
+fn abouts<'a>(
+    cycle: &'a db::cycles::CycleRow,
+    wording: &'a super::links::Wording,
+    chunk: &'a Chunk,
+) -> Vec<super::links::About<'a>> {
+    chunk
+        .iter()
+        .map(|(review, _)| super::links::About::of(cycle, wording, &review.subject_name))
+        .collect()
+}
+
+/// The chunk's nominations not yet invited, each with what its message is about.
+fn uninvited<'a>(
+    chunk: &'a Chunk,
+    abouts: &'a [super::links::About<'a>],
+) -> Vec<(
+    &'a super::links::About<'a>,
+    &'a db::assignments::AssignmentListing,
+)> {
+    chunk
+        .iter()
+        .zip(abouts)
+        .flat_map(|((_, listed), about)| listed.iter().map(move |a| (about, a)))
+        .filter(|(_, a)| a.assignment.status == AssignmentStatus::Pending)
+        .collect()
 }
 
 /// Invitations a second a launch queues on this backend, each with its link and rendered

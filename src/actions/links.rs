@@ -81,6 +81,21 @@ pub(super) fn wording(conn: &mut AnyConnection, cycle_id: &CycleId) -> AppResult
     Ok(Wording { rubric, texts })
 }
 
+/// What [`Batch::prepare`] made for one rater's message: its link and its specimen.
+pub(super) struct Prepared {
+    link: String,
+    specimen: Option<Arc<db::outbox::Specimen>>,
+}
+
+/// What a thread returned; its panic, as an error.
+pub(super) fn joined<T>(h: std::thread::ScopedJoinHandle<'_, AppResult<T>>) -> AppResult<T> {
+    h.join().unwrap_or_else(|_| {
+        Err(AppError::Unexpected(anyhow::anyhow!(
+            "a thread rendering messages panicked"
+        )))
+    })
+}
+
 /// Below this many messages, a batch renders them on the calling thread alone.
 const RENDERED_ALONE: usize = 64;
 
@@ -206,9 +221,7 @@ impl Batch {
     }
 
     /// [`Batch::add`] for each `(about, rater)` of `raters`, their links returned in the same
-    /// order. The messages are rendered on every core: composing them (the templates, the
-    /// MIME encodings, packing) is most of a launch's work, and each is independent of the
-    /// others.
+    /// order.
     pub(super) fn add_all(
         &mut self,
         mail: super::Mail<'_>,
@@ -217,31 +230,71 @@ impl Batch {
         slot: &str,
         now: NaiveDateTime,
     ) -> AppResult<Vec<IssuedLink>> {
-        let mut work = Vec::with_capacity(raters.len());
+        let (prepared, issued) = self.prepare(mail, raters, kind, slot, now)?;
+        let messages = Batch::render(mail, raters, prepared, kind, slot, now)?;
+        self.push(messages);
+        Ok(issued)
+    }
+
+    /// The first half of [`Batch::add_all`], on the caller's thread: a link for each rater
+    /// (kept for [`Batch::store`]) and the specimens their messages need. What it returns is
+    /// what [`Batch::render`] needs for the same `raters`, in the same order, and the links.
+    pub(super) fn prepare(
+        &mut self,
+        mail: super::Mail<'_>,
+        raters: &[(&About<'_>, &db::assignments::AssignmentListing)],
+        kind: Kind,
+        slot: &str,
+        now: NaiveDateTime,
+    ) -> AppResult<(Vec<Prepared>, Vec<IssuedLink>)> {
+        let mut prepared = Vec::with_capacity(raters.len());
+        let mut issued = Vec::with_capacity(raters.len());
         for &(about, a) in raters {
-            let (issued, link) = new_link(mail.settings);
+            let (token, link) = new_link(mail.settings);
             let specimen = if self.sharing {
                 Some(self.specimen(mail, about, &rater(a), kind, slot, now)?)
             } else {
                 None
             };
-            self.links.push((a.assignment.id.clone(), issued.hash));
-            work.push((about, a, link, specimen));
+            self.links.push((a.assignment.id.clone(), token.hash));
+            issued.push(IssuedLink {
+                assignment_id: a.assignment.id.clone(),
+                rater_name: a.rater_name.clone(),
+                rater_email: a.rater_email.clone(),
+                relationship: a.assignment.relationship,
+                subject_name: about.subject_name.to_owned(),
+                link: link.clone(),
+            });
+            prepared.push(Prepared { link, specimen });
         }
-        let render = |(about, a, link, specimen): &(
-            &About<'_>,
-            &db::assignments::AssignmentListing,
-            String,
-            Option<Arc<db::outbox::Specimen>>,
+        Ok((prepared, issued))
+    }
+
+    /// The second half of [`Batch::add_all`], on any thread: the messages of `raters`, each
+    /// with the link [`Batch::prepare`] made for it, rendered and packed on every core
+    /// (composing them is most of a launch's work, and each is independent of the others).
+    pub(super) fn render(
+        mail: super::Mail<'_>,
+        raters: &[(&About<'_>, &db::assignments::AssignmentListing)],
+        prepared: Vec<Prepared>,
+        kind: Kind,
+        slot: &str,
+        now: NaiveDateTime,
+    ) -> AppResult<Vec<db::outbox::NewMessage>> {
+        let work: Vec<_> = raters.iter().zip(prepared).collect();
+        let render = |item: &(
+            &(&About<'_>, &db::assignments::AssignmentListing),
+            Prepared,
         )|
          -> AppResult<db::outbox::NewMessage> {
-            let message = link_mail(mail, about, &rater(a), kind, slot, link, now);
+            let (&(about, a), p) = (item.0, &item.1);
+            let message = link_mail(mail, about, &rater(a), kind, slot, &p.link, now);
             let mut row = mail.render(
                 Recipient::new(&a.rater_email, &a.rater_name, a.assignment.locale),
                 &message,
                 now,
             )?;
-            row.specimen = specimen.clone();
+            row.specimen = p.specimen.clone();
             row.pack();
             Ok(row)
         };
@@ -256,31 +309,18 @@ impl Batch {
                 .chunks(per_thread)
                 .map(|part| scope.spawn(|| part.iter().map(render).collect()))
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(AppError::Unexpected(anyhow::anyhow!(
-                            "a thread rendering messages panicked"
-                        )))
-                    })
-                })
-                .collect()
+            handles.into_iter().map(joined).collect()
         });
+        let mut messages = Vec::with_capacity(work.len());
         for part in rendered {
-            self.messages.extend(part?);
+            messages.extend(part?);
         }
-        Ok(work
-            .into_iter()
-            .map(|(about, a, link, _)| IssuedLink {
-                assignment_id: a.assignment.id.clone(),
-                rater_name: a.rater_name.clone(),
-                rater_email: a.rater_email.clone(),
-                relationship: a.assignment.relationship,
-                subject_name: about.subject_name.to_owned(),
-                link,
-            })
-            .collect())
+        Ok(messages)
+    }
+
+    /// Keeps rendered messages for [`Batch::store`].
+    pub(super) fn push(&mut self, messages: Vec<db::outbox::NewMessage>) {
+        self.messages.extend(messages);
     }
 
     /// The specimen of `kind` in `to`'s language and relationship: made once, from the message

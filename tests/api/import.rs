@@ -219,9 +219,58 @@ async fn a_launch_in_batches_gives_every_nomination_one_link_and_one_invitation(
     assert_eq!(stored, 1);
 }
 
+/// A launch whose messages fail to render for the last chunk's KAM (an admin's template that
+/// breaks on one name) stores nothing: the chunks rendered and stored before it roll back
+/// with it, and the cycle stays a draft.
+async fn a_launch_that_fails_in_a_later_chunk_stores_nothing(app: TestApp) {
+    use kam360::db::schema::{cycles as cycle_rows, email_specimens, rater_links};
+    let id = draft_cycle(&app, &many_kams());
+    let dir = tempfile::tempdir().expect("templates");
+    std::fs::create_dir_all(dir.path().join("invitation")).expect("folder");
+    std::fs::write(
+        dir.path().join("invitation/en.subject.j2"),
+        "{% if subject_name == \"KAM 44\" %}{{ no_such_value }}{% endif %}Your feedback",
+    )
+    .expect("override");
+    let templates =
+        kam360::email::Templates::new(Some(dir.path().to_path_buf())).expect("templates");
+    let (s, cycle) = (app.settings.clone(), id.clone());
+    let launched = app.write(move |c| {
+        cycles::launch(
+            Tx(
+                c,
+                kam360::actions::Mail::new(&templates, &s),
+                None,
+                kam360::db::now(),
+            ),
+            &cycle,
+        )
+    });
+    assert!(
+        launched.is_err(),
+        "the 45th KAM's invitations cannot render"
+    );
+    let (links, messages, specimens, status): (i64, i64, i64, String) = app
+        .read(move |c| {
+            Ok((
+                rater_links::table.count().get_result(c)?,
+                email_outbox::table.count().get_result(c)?,
+                email_specimens::table.count().get_result(c)?,
+                cycle_rows::table
+                    .find(id)
+                    .select(cycle_rows::status)
+                    .get_result(c)?,
+            ))
+        })
+        .expect("counts");
+    assert_eq!((links, messages, specimens), (0, 0, 0));
+    assert_eq!(status, "draft");
+}
+
 both_backends!(
     a_large_import_refreshes_the_planners_statistics,
     a_launch_in_batches_gives_every_nomination_one_link_and_one_invitation,
+    a_launch_that_fails_in_a_later_chunk_stores_nothing,
     a_bad_row_imports_nothing_and_names_every_line,
     reimport_adds_new_nominations_and_leaves_existing_alone,
     a_second_supervisor_for_an_existing_review_is_refused,
