@@ -256,6 +256,20 @@ pub(super) fn invite(
     // a pipeline: while this thread stores one chunk's links and messages, the next chunk's
     // messages are rendered on the other cores
     std::thread::scope(|scope| -> AppResult<()> {
+        // stores a rendered chunk with the links prepared so far, then hands its links out
+        let mut store = |conn: &mut AnyConnection,
+                         batch: &mut Batch,
+                         (rendered, links): (
+            std::thread::ScopedJoinHandle<'_, AppResult<Vec<db::outbox::NewMessage>>>,
+            Vec<IssuedLink>,
+        )|
+         -> AppResult<()> {
+            batch.push(joined(rendered)?);
+            batch.store(conn, now)?;
+            issued += links.len();
+            links.into_iter().for_each(&mut *each);
+            Ok(())
+        };
         let mut rendering = None;
         while let Some(chunk) = source.next(conn)? {
             let (prepared, links) = {
@@ -273,20 +287,11 @@ pub(super) fn invite(
                 let raters = uninvited(&chunk, &abouts);
                 Batch::render(mail, &raters, prepared, Kind::Invitation, "1", now)
             });
-            if let Some((previous, links)) = rendering.replace((renders, links)) {
-                batch.push(joined(previous)?);
-                batch.store(conn, now)?;
-                issued += links.len();
-                links.into_iter().for_each(&mut *each);
+            if let Some(previous) = rendering.replace((renders, links)) {
+                store(conn, &mut batch, previous)?;
             }
         }
-        if let Some((last, links)) = rendering {
-            batch.push(joined(last)?);
-            batch.store(conn, now)?;
-            issued += links.len();
-            links.into_iter().for_each(&mut *each);
-        }
-        Ok(())
+        rendering.map_or(Ok(()), |last| store(conn, &mut batch, last))
     })?;
     Ok(issued)
 }

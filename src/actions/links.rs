@@ -216,27 +216,13 @@ impl Batch {
         slot: &str,
         now: NaiveDateTime,
     ) -> AppResult<IssuedLink> {
-        let mut issued = self.add_all(mail, &[(about, a)], kind, slot, now)?;
+        let raters = [(about, a)];
+        let (prepared, mut issued) = self.prepare(mail, &raters, kind, slot, now)?;
+        self.push(Batch::render(mail, &raters, prepared, kind, slot, now)?);
         issued.pop().ok_or(AppError::NotFound)
     }
 
-    /// [`Batch::add`] for each `(about, rater)` of `raters`, their links returned in the same
-    /// order.
-    pub(super) fn add_all(
-        &mut self,
-        mail: super::Mail<'_>,
-        raters: &[(&About<'_>, &db::assignments::AssignmentListing)],
-        kind: Kind,
-        slot: &str,
-        now: NaiveDateTime,
-    ) -> AppResult<Vec<IssuedLink>> {
-        let (prepared, issued) = self.prepare(mail, raters, kind, slot, now)?;
-        let messages = Batch::render(mail, raters, prepared, kind, slot, now)?;
-        self.push(messages);
-        Ok(issued)
-    }
-
-    /// The first half of [`Batch::add_all`], on the caller's thread: a link for each rater
+    /// The first half of [`Batch::add`] for many raters, on the caller's thread: a link for each rater
     /// (kept for [`Batch::store`]) and the specimens their messages need. What it returns is
     /// what [`Batch::render`] needs for the same `raters`, in the same order, and the links.
     pub(super) fn prepare(
@@ -270,7 +256,7 @@ impl Batch {
         Ok((prepared, issued))
     }
 
-    /// The second half of [`Batch::add_all`], on any thread: the messages of `raters`, each
+    /// The second half of [`Batch::add`] for many raters, on any thread: the messages of `raters`, each
     /// with the link [`Batch::prepare`] made for it, rendered and packed on every core
     /// (composing them is most of a launch's work, and each is independent of the others).
     pub(super) fn render(

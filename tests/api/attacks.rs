@@ -293,7 +293,10 @@ fn tokens_in(data: &str) -> Vec<String> {
 }
 
 /// Whether `token` can be read in `bytes` as stored: plain, in a quoted-printable body (soft
-/// line breaks) or in a base64 body (any alignment, line breaks removed).
+/// line breaks) or in a base64 body (any alignment, line breaks removed), or in part in a
+/// packed body: LZ4 keeps a token it has not seen before as literal bytes, in at most two
+/// pieces where a soft line break fell inside it, so any 16 of its characters in a row count
+/// (a chance match of 16 random base64url characters is out of reach).
 fn readable(bytes: &[u8], token: &str) -> bool {
     use base64::Engine;
     let strip = |pattern: &[u8]| -> Vec<u8> {
@@ -310,7 +313,7 @@ fn readable(bytes: &[u8], token: &str) -> bool {
         out
     };
     let haystacks = [bytes.to_vec(), strip(b"=\r\n"), strip(b"\r\n")];
-    let mut needles = vec![token.as_bytes().to_vec()];
+    let mut needles: Vec<Vec<u8>> = token.as_bytes().windows(16).map(<[u8]>::to_vec).collect();
     for shift in 0..3 {
         let mut padded = vec![0u8; shift];
         padded.extend_from_slice(token.as_bytes());
