@@ -67,14 +67,17 @@ pub struct NewMessage {
     pub opening: Option<String>,
 }
 
-/// A message of one kind and language that carries no one's link or name, stored once for the
-/// many queued bodies packed against it (`domain::formats::packed_mime`), and dropped when no
+/// A message that carries no one's link or name, like the many queued bodies packed against it
+/// (`domain::formats::packed_mime`): stored once, with the first of them, and dropped when no
 /// body refers to it any more.
 #[derive(Debug)]
 pub struct Specimen {
     pub id: SpecimenId,
     pub mime: String,
     dictionary: Dictionary,
+    /// Stored already, in the transaction of the batch that made it: [`enqueue_all`] does not
+    /// send its kilobytes again with every later chunk of a launch.
+    stored: std::sync::atomic::AtomicBool,
 }
 
 impl Specimen {
@@ -84,6 +87,7 @@ impl Specimen {
             id: SpecimenId::generate(),
             dictionary: Dictionary::of(&mime),
             mime,
+            stored: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -95,10 +99,9 @@ impl NewMessage {
     }
 
     fn packed_body(&self) -> Vec<u8> {
-        match &self.specimen {
-            Some(s) => packed_mime::pack(&self.mime, &s.dictionary),
-            None => packed_mime::pack(&self.mime, &Dictionary::none()),
-        }
+        let none = Dictionary::none();
+        let dictionary = self.specimen.as_deref().map_or(&none, |s| &s.dictionary);
+        packed_mime::pack(&self.mime, dictionary)
     }
 }
 
@@ -128,23 +131,22 @@ pub fn enqueue_all(conn: &mut AnyConnection, messages: &[NewMessage]) -> QueryRe
         .iter()
         .filter(|m| !known.contains(&m.idempotency_key) && seen.insert(&m.idempotency_key))
         .collect();
-    let mut specimens: Vec<&Specimen> = Vec::new();
-    for s in fresh.iter().filter_map(|m| m.specimen.as_deref()) {
-        if !specimens.iter().any(|known| known.id == s.id) {
-            specimens.push(s);
+    // a batch's specimen is stored with its first messages and kept for the next ones
+    for m in &fresh {
+        let Some(s) = m.specimen.as_deref() else {
+            continue;
+        };
+        if s.stored.load(std::sync::atomic::Ordering::Relaxed) {
+            continue;
         }
-    }
-    for s in specimens {
-        let row = (
-            email_specimens::id.eq(&s.id),
-            email_specimens::mime.eq(&s.mime),
-            email_specimens::created_at.eq(messages[0].created_at),
-        );
-        // a batch's specimen is stored with its first messages and kept for the next ones
-        super::native!(conn, |c| diesel::insert_into(email_specimens::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c))?;
+        diesel::insert_into(email_specimens::table)
+            .values((
+                email_specimens::id.eq(&s.id),
+                email_specimens::mime.eq(&s.mime),
+                email_specimens::created_at.eq(m.created_at),
+            ))
+            .execute(conn)?;
+        s.stored.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     // 18 parameters a row: 200 rows stay far below either backend's limit
     for chunk in fresh.chunks(200) {
