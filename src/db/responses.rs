@@ -173,6 +173,45 @@ pub fn each_submitted_answer_in(
     Ok(())
 }
 
+/// [`each_submitted_answer_in`] for every review of a cycle, in one statement and in no
+/// particular order: the ratings are read once, where a query per 500 reviews had PostgreSQL
+/// scan all of them for each (20 hash joins over 1.97 million ratings at 10,000 KAMs).
+/// PostgreSQL sends the rows one at a time instead of the whole result at once.
+pub fn each_submitted_answer_of_cycle(
+    conn: &mut AnyConnection,
+    cycle_id: &CycleId,
+    mut f: impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
+) -> QueryResult<()> {
+    type Row = (ReviewId, Relationship, String, Option<i32>);
+    let query = ratings::table
+        .inner_join(assignments::table.inner_join(reviews::table))
+        .filter(reviews::cycle_id.eq(cycle_id))
+        .filter(assignments::status.eq(AssignmentStatus::Submitted))
+        .select((
+            assignments::review_id,
+            assignments::relationship,
+            ratings::criterion_id,
+            ratings::level,
+        ));
+    let mut each = |row: QueryResult<Row>| {
+        row.map(|(review, group, criterion, level)| f(&review, group, &criterion, level))
+    };
+    match conn {
+        AnyConnection::Sqlite(c) => query
+            .load_iter::<Row, diesel::connection::DefaultLoadingMode>(c)?
+            .try_for_each(&mut each),
+        AnyConnection::Postgresql(c) => c.transaction(|c| {
+            // the join hashes the cycle's submitted raters (about 25 MB at 10,000 KAMs): with
+            // the default 4 MB of work memory it spilled to disk in four batches (1.8 s; 1.0 s
+            // in memory), for this statement only
+            diesel::sql_query("SET LOCAL work_mem = '32MB'").execute(c)?;
+            query
+                .load_iter::<Row, diesel::pg::PgRowByRowLoadingMode>(c)?
+                .try_for_each(&mut each)
+        }),
+    }
+}
+
 /// A submitted answer of one review with its group (no rater identity), for reconciliation.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReviewAnswer {

@@ -608,3 +608,40 @@ proptest! {
         prop_assert_eq!(s.split_once('.').map_or(0, |(_, f)| f.len()), decimals as usize);
     }
 }
+
+// ---- Tally ----
+
+fn any_answers() -> impl Strategy<Value = Vec<(Relationship, Option<i32>)>> {
+    let group = prop_oneof![
+        Just(Relationship::Customer),
+        Just(Relationship::Peer),
+        Just(Relationship::Team),
+        Just(Relationship::Supervisor),
+        Just(Relationship::SelfReview),
+    ];
+    // levels out of range are stored by no form but counted as `na` all the same
+    let level = prop_oneof![Just(None), (-1i32..=6).prop_map(Some)];
+    proptest::collection::vec((group, level), 0..40)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn a_tally_gives_back_the_evidence_its_answers_make(answers in any_answers()) {
+        let (mut listed, mut counted) = (Evidence::default(), Tally::default());
+        for (group, level) in &answers {
+            listed.answer(*group, *level);
+            counted.answer(*group, *level);
+        }
+        for levels in [&mut listed.customer, &mut listed.peer, &mut listed.team] {
+            levels.sort_unstable();
+        }
+        prop_assert_eq!(counted.evidence(), listed);
+    }
+}
+
+#[test]
+fn a_tally_is_small_enough_to_hold_a_whole_cycle() {
+    assert_eq!(std::mem::size_of::<Tally>(), 32);
+}
