@@ -69,9 +69,14 @@ async fn deliver(
         batch_size: concurrency * 8,
         state: tokio::sync::Mutex::new(Claimed::default()),
     };
-    let lanes = (0..concurrency).map(|_| lane(&queue, db, mailer, settings, progress));
+    // polled as each is woken: `join_all` of up to 30 futures polls every one of them on
+    // every wake-up (each SMTP reply and each stored outcome)
+    let lanes: futures_util::stream::FuturesUnordered<_> = (0..concurrency)
+        .map(|_| lane(&queue, db, mailer, settings, progress))
+        .collect();
     let mut report = FlushReport::default();
-    for lane in futures_util::future::join_all(lanes).await {
+    // every lane finishes (none is dropped mid-send) before an error is returned
+    for lane in futures_util::StreamExt::collect::<Vec<_>>(lanes).await {
         let r = lane?;
         report.sent += r.sent;
         report.retried += r.retried;

@@ -178,12 +178,25 @@ pub(crate) async fn refusing(rcpt: &str, concurrency: usize) -> (SmtpServer, Tes
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_550_fails_that_recipient_only_and_can_be_retried() {
+    a_550_fails_that_recipient_only(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_550_from_a_relay_without_pipelining_fails_that_recipient_only() {
+    a_550_fails_that_recipient_only(false).await;
+}
+
+async fn a_550_fails_that_recipient_only(pipelining: bool) {
     let (server, app) = refusing("c1@client.cn", 1).await;
+    server.script.lock().expect("lock").no_pipelining = !pipelining;
     launched_cycle(&app, &standard());
     let r = dispatch_all_pending_emails(&app).await;
     assert_eq!((r.sent, r.failed, r.retried), (10, 1, 0));
     // the refused transaction was reset and its one connection kept for the others
     assert_eq!(server.sessions.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // each message's envelope went in one write exactly when the relay offered PIPELINING
+    let pipelined = server.pipelined.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(pipelined, if pipelining { 11 } else { 0 });
     let failed = app
         .read(|c| {
             Ok(db::outbox::list(
@@ -215,6 +228,26 @@ async fn a_550_fails_that_recipient_only_and_can_be_retried() {
     let got = server.messages();
     assert_eq!(got.len(), 11);
     assert!(got[10].rcpt == ["c1@client.cn"]);
+}
+
+/// A pipelining relay that refuses the recipient and then takes DATA all the same (RFC 2920
+/// says it must not): the message fails, nothing is sent as its content, and the connection,
+/// stuck in DATA, is closed rather than reused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_taking_data_after_a_refused_recipient_gets_no_content_and_a_new_connection() {
+    let (server, app) = refusing("c1@client.cn", 1).await;
+    server.script.lock().expect("lock").data_without_recipients = true;
+    launched_cycle(&app, &standard());
+    let r = dispatch_all_pending_emails(&app).await;
+    assert_eq!((r.sent, r.failed, r.retried), (10, 1, 0));
+    let got = server.messages();
+    assert_eq!(got.len(), 10);
+    assert!(got.iter().all(|m| m.rcpt != ["c1@client.cn"]), "{got:?}");
+    assert_eq!(
+        server.sessions.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "the stuck connection was closed and one new one opened"
+    );
 }
 
 async fn two_workers_racing_never_send_a_message_twice(backend: Backend) {

@@ -1,6 +1,8 @@
 //! A real SMTP server on a loopback TCP port for the mail tests, with scripted replies: a queue
 //! of codes to give after DATA (e.g. 451, 451 before the default 250), recipients to refuse
-//! with 550, and an optional delay per message.
+//! with 550, and an optional delay per message. It offers PIPELINING (RFC 2920) as Postfix
+//! does, unless told not to, and reads pipelined commands as they come; DATA without an
+//! accepted recipient is refused, as RFC 5321 asks.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,10 @@ pub struct Script {
     /// The next this many messages are taken in and then the connection drops before the
     /// reply (the relay accepted them, the sender cannot know): a relay failing mid-send.
     pub drop_after_data: usize,
+    /// Leave PIPELINING out of the EHLO reply (the client then waits for each reply).
+    pub no_pipelining: bool,
+    /// Take DATA even when no recipient was accepted (a relay that breaks RFC 2920's rule).
+    pub data_without_recipients: bool,
 }
 
 /// The server's shared state.
@@ -46,6 +52,8 @@ pub struct SmtpServer {
     pub script: Arc<Mutex<Script>>,
     /// SMTP sessions opened so far.
     pub sessions: Arc<std::sync::atomic::AtomicUsize>,
+    /// Mail transactions whose RCPT TO had arrived with their MAIL FROM, in one write.
+    pub pipelined: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpServer {
@@ -94,10 +102,18 @@ impl SmtpServer {
             }
             let upper = line.to_ascii_uppercase();
             if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                write
-                    .write_all(b"250-kam360-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-                    .await?;
+                rcpt.clear();
+                let reply: &[u8] = if self.script.lock().expect("lock").no_pipelining {
+                    b"250-kam360-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+                } else {
+                    b"250-kam360-test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+                };
+                write.write_all(reply).await?;
             } else if upper.starts_with("MAIL FROM") {
+                if lines.buffer().starts_with(b"RCPT TO") {
+                    self.pipelined
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
                 rcpt.clear();
                 write.write_all(b"250 2.1.0 OK\r\n").await?;
             } else if upper.starts_with("RCPT TO") {
@@ -119,6 +135,14 @@ impl SmtpServer {
                     write.write_all(b"250 2.1.5 OK\r\n").await?;
                 }
             } else if upper.starts_with("DATA") {
+                let take =
+                    !rcpt.is_empty() || self.script.lock().expect("lock").data_without_recipients;
+                if !take {
+                    write
+                        .write_all(b"554 5.5.1 no valid recipients\r\n")
+                        .await?;
+                    continue;
+                }
                 write.write_all(b"354 go ahead\r\n").await?;
                 let mut data = String::new();
                 loop {
