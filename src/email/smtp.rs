@@ -127,13 +127,15 @@ impl SmtpPool {
                 conn
             }
         };
-        // before AUTH: a later EHLO resets the session as RSET does
-        let pipelining = conn
-            .command(Ehlo::new(hello.clone()))
-            .await
-            .map_err(classify)?
-            .message()
-            .any(|keyword| keyword.trim().eq_ignore_ascii_case("PIPELINING"));
+        // before AUTH: a later EHLO resets the session as RSET does; a relay that refuses a
+        // second EHLO keeps the session as it was, and gets one command at a time
+        let pipelining = match conn.command(Ehlo::new(hello.clone())).await {
+            Ok(reply) => reply
+                .message()
+                .any(|keyword| keyword.trim().eq_ignore_ascii_case("PIPELINING")),
+            Err(e) if e.status().is_some() => false,
+            Err(e) => return Err(classify(e)),
+        };
         if let Some(c) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], c)
                 .await

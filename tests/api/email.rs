@@ -230,6 +230,22 @@ async fn a_550_fails_that_recipient_only(pipelining: bool) {
     assert!(got[10].rcpt == ["c1@client.cn"]);
 }
 
+/// A relay that refuses the EHLO kam360 repeats to learn of PIPELINING still gets every
+/// message, one command at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_refusing_a_second_ehlo_gets_every_message_unpipelined() {
+    let (server, app) = refusing("nobody@client.cn", 2).await;
+    server.script.lock().expect("lock").one_ehlo_only = true;
+    launched_cycle(&app, &standard());
+    let r = dispatch_all_pending_emails(&app).await;
+    assert_eq!((r.sent, r.failed, r.retried), (11, 0, 0));
+    assert_eq!(server.messages().len(), 11);
+    assert_eq!(
+        server.pipelined.load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+}
+
 /// A pipelining relay that refuses the recipient and then takes DATA all the same (RFC 2920
 /// says it must not): the message fails, nothing is sent as its content, and the connection,
 /// stuck in DATA, is closed rather than reused.

@@ -41,6 +41,8 @@ pub struct Script {
     pub no_pipelining: bool,
     /// Take DATA even when no recipient was accepted (a relay that breaks RFC 2920's rule).
     pub data_without_recipients: bool,
+    /// Refuse a session's second EHLO (503), as a few strict relays do.
+    pub one_ehlo_only: bool,
 }
 
 /// The server's shared state.
@@ -95,6 +97,7 @@ impl SmtpServer {
         write.write_all(b"220 kam360-test ESMTP\r\n").await?;
         let mut rcpt: Vec<String> = Vec::new();
         let mut line = String::new();
+        let mut greeted = false;
         loop {
             line.clear();
             if lines.read_line(&mut line).await? == 0 {
@@ -102,6 +105,11 @@ impl SmtpServer {
             }
             let upper = line.to_ascii_uppercase();
             if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                if greeted && self.script.lock().expect("lock").one_ehlo_only {
+                    write.write_all(b"503 5.5.1 duplicate EHLO\r\n").await?;
+                    continue;
+                }
+                greeted = true;
                 rcpt.clear();
                 let reply: &[u8] = if self.script.lock().expect("lock").no_pipelining {
                     b"250-kam360-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
