@@ -142,6 +142,20 @@ pub fn replace(
     Ok(())
 }
 
+/// A submitted answer as a report reads it: (review, group, criterion, level or `None`).
+type Answer = (ReviewId, Relationship, String, Option<i32>);
+
+/// The columns of an [`Answer`], from ratings joined to their assignments.
+#[diesel::dsl::auto_type]
+fn answer() -> _ {
+    (
+        assignments::review_id,
+        assignments::relationship,
+        ratings::criterion_id,
+        ratings::level,
+    )
+}
+
 /// Feeds every answer of a submitted assignment of these reviews to `f` as (review id, group,
 /// criterion id, level or `None` for "not able to judge"), row by row, 500 reviews a query:
 /// a report never holds its ratings (nor any comment) in memory. A submitted form holds one
@@ -156,15 +170,8 @@ pub fn each_submitted_answer_in(
             .inner_join(assignments::table)
             .filter(assignments::review_id.eq_any(chunk))
             .filter(assignments::status.eq(AssignmentStatus::Submitted))
-            .select((
-                assignments::review_id,
-                assignments::relationship,
-                ratings::criterion_id,
-                ratings::level,
-            ))
-            .load_iter::<(ReviewId, Relationship, String, Option<i32>), diesel::connection::DefaultLoadingMode>(
-                conn,
-            )?;
+            .select(answer())
+            .load_iter::<Answer, diesel::connection::DefaultLoadingMode>(conn)?;
         for row in rows {
             let (review, group, criterion, level) = row?;
             f(&review, group, &criterion, level);
@@ -182,23 +189,17 @@ pub fn each_submitted_answer_of_cycle(
     cycle_id: &CycleId,
     mut f: impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
 ) -> QueryResult<()> {
-    type Row = (ReviewId, Relationship, String, Option<i32>);
     let query = ratings::table
         .inner_join(assignments::table.inner_join(reviews::table))
         .filter(reviews::cycle_id.eq(cycle_id))
         .filter(assignments::status.eq(AssignmentStatus::Submitted))
-        .select((
-            assignments::review_id,
-            assignments::relationship,
-            ratings::criterion_id,
-            ratings::level,
-        ));
-    let mut each = |row: QueryResult<Row>| {
+        .select(answer());
+    let mut each = |row: QueryResult<Answer>| {
         row.map(|(review, group, criterion, level)| f(&review, group, &criterion, level))
     };
     match conn {
         AnyConnection::Sqlite(c) => query
-            .load_iter::<Row, diesel::connection::DefaultLoadingMode>(c)?
+            .load_iter::<Answer, diesel::connection::DefaultLoadingMode>(c)?
             .try_for_each(&mut each),
         AnyConnection::Postgresql(c) => c.transaction(|c| {
             // the join hashes the cycle's submitted raters (about 25 MB at 10,000 KAMs): with
@@ -206,7 +207,7 @@ pub fn each_submitted_answer_of_cycle(
             // in memory), for this statement only
             diesel::sql_query("SET LOCAL work_mem = '32MB'").execute(c)?;
             query
-                .load_iter::<Row, diesel::pg::PgRowByRowLoadingMode>(c)?
+                .load_iter::<Answer, diesel::pg::PgRowByRowLoadingMode>(c)?
                 .try_for_each(&mut each)
         }),
     }
