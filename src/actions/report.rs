@@ -126,24 +126,26 @@ pub fn each_row_in(
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
         .collect();
-    // (review, criterion) → its cell's index, reviews in the report's order
-    let cell = |review: &ReviewId, criterion: &str| {
-        Some(position.get(review.as_str())? * criteria.len() + criterion_index.get(criterion)?)
-    };
+    // a review's first cell, reviews in the report's order; (review, criterion) → its cell
+    let base = |review: &ReviewId| Some(position.get(review.as_str())? * criteria.len());
+    let cell =
+        |review: &ReviewId, criterion: &str| Some(base(review)? + criterion_index.get(criterion)?);
     let mut tallies = vec![Tally::default(); ids.len() * criteria.len()];
     // a review's answers come together (both backends read them rater by rater): its
     // position is looked up once per run of rows, not hashed again for each
     let mut last: Option<(ReviewId, Option<usize>)> = None;
     let mut count = |review: &ReviewId, group, criterion: &str, level| {
-        let base = match &last {
-            Some((id, base)) if id == review => *base,
+        let first = match &last {
+            Some((id, first)) if id == review => *first,
             _ => {
-                let base = position.get(review.as_str()).map(|r| r * criteria.len());
-                last = Some((review.clone(), base));
-                base
+                let first = base(review);
+                last = Some((review.clone(), first));
+                first
             }
         };
-        let at = base.zip(criterion_index.get(criterion)).map(|(b, c)| b + c);
+        let at = first
+            .zip(criterion_index.get(criterion))
+            .map(|(b, c)| b + c);
         if let Some(t) = at.and_then(|i| tallies.get_mut(i)) {
             t.answer(group, level);
         }

@@ -153,14 +153,17 @@ impl SmtpPool {
         bytes: &[u8],
     ) -> Result<OpenMessage<'_>, SendError> {
         let pooled = self.idle.lock().await.pop();
-        let mut conn = match pooled {
+        let mut session = match pooled {
             Some(c) => c,
             None => self.connect().await?,
         };
-        match tokio::time::timeout(self.timeout, start(&mut conn, envelope, bytes)).await {
-            Ok(Ok(())) => Ok(OpenMessage { pool: self, conn }),
+        match tokio::time::timeout(self.timeout, start(&mut session, envelope, bytes)).await {
+            Ok(Ok(())) => Ok(OpenMessage {
+                pool: self,
+                session,
+            }),
             Ok(Err(Refused::InSync(e))) => {
-                self.reset(conn).await;
+                self.reset(session).await;
                 Err(e)
             }
             // the relay took DATA after refusing the envelope: nothing but closing ends that
@@ -299,19 +302,19 @@ async fn start(session: &mut Session, envelope: &Envelope, bytes: &[u8]) -> Resu
 /// without the final dot and the server discards the message.
 pub struct OpenMessage<'a> {
     pool: &'a SmtpPool,
-    conn: Session,
+    session: Session,
 }
 
 impl OpenMessage<'_> {
     /// Writes the content and the final dot: the server accepts the message when it answers.
     pub async fn send(mut self, bytes: &[u8]) -> Result<(), SendError> {
-        match tokio::time::timeout(self.pool.timeout, self.conn.conn.message(bytes)).await {
+        match tokio::time::timeout(self.pool.timeout, self.session.conn.message(bytes)).await {
             Ok(Ok(_)) => {
-                self.pool.keep(self.conn).await;
+                self.pool.keep(self.session).await;
                 Ok(())
             }
             Ok(Err(e)) => {
-                self.pool.reset(self.conn).await;
+                self.pool.reset(self.session).await;
                 Err(classify(e))
             }
             Err(_) => Err(transient("smtp: the server did not answer in time".into())),

@@ -68,10 +68,7 @@ impl Evidence {
     /// Adds one rater's stored answer: a level (1–4), else `na` (`None`, or anything out of
     /// range, which the form never stores).
     pub fn answer(&mut self, group: Relationship, level: Option<i32>) {
-        match level
-            .and_then(|l| Level::try_from(l).ok())
-            .filter(|l| (1..=4).contains(l))
-        {
+        match answered_level(level) {
             Some(l) => self.add(group, l),
             None => self.add_not_able(group),
         }
@@ -114,6 +111,14 @@ impl Evidence {
     }
 }
 
+/// A stored answer's level (1–4), else `None`: "not able to judge" (`None`), or anything out
+/// of range, which the form never stores.
+fn answered_level(stored: Option<i32>) -> Option<Level> {
+    stored
+        .and_then(|l| Level::try_from(l).ok())
+        .filter(|l| (1..=4).contains(l))
+}
+
 /// The answers for one review and one criterion counted instead of listed: 32 bytes where an
 /// [`Evidence`] holds three vectors, so that a report can hold a whole cycle's cells (190,000
 /// of them at 10,000 KAMs) while it reads every answer once.
@@ -135,9 +140,7 @@ impl Tally {
 
     /// Counts one rater's stored answer, as [`Evidence::answer`] adds it.
     pub fn answer(&mut self, group: Relationship, level: Option<i32>) {
-        let level = level
-            .and_then(|l| Level::try_from(l).ok())
-            .filter(|l| (1..=4).contains(l));
+        let level = answered_level(level);
         let slot = match group {
             Relationship::Customer => &mut self.groups[0],
             Relationship::Peer => &mut self.groups[1],
