@@ -57,85 +57,90 @@ pub fn import_watched(
     progress.total(rows.len() as u64);
     let mut summary = ImportSummary::default();
     let mut errors: Vec<ImportError> = Vec::new();
-    let mut new_assignments = Vec::new();
     // reviews whose results are visible: their raters are frozen (SPEC §7)
     let mut frozen: std::collections::HashMap<ReviewId, bool> = std::collections::HashMap::new();
     let kam_mode = cycle.nominations == crate::domain::status::NominationMode::Kam;
-    for n in &rows {
-        progress.advance(1);
-        if kam_mode && n.relationship.is_confidential() {
-            errors.push(ImportError {
-                line: n.line,
-                reason: "in this cycle each key account manager proposes their own customers, peers and team members: list only self and supervisor rows".into(),
-            });
-            continue;
-        }
-        let subject_id = db::people::ensure(conn, n.subject.email.as_str(), &n.subject.name, now)?;
-        let supervisor_id =
-            db::people::ensure(conn, n.supervisor.email.as_str(), &n.supervisor.name, now)?;
-        let review_id = match db::reviews::find_for_subject(conn, cycle_id, &subject_id)? {
-            Some(r) if r.supervisor_id != supervisor_id => {
-                let current = db::people::find(conn, &r.supervisor_id)?;
+    let new_assignments = db::reviews::counting_once(conn, |conn| -> AppResult<_> {
+        let mut new_assignments = Vec::new();
+        for n in &rows {
+            progress.advance(1);
+            if kam_mode && n.relationship.is_confidential() {
                 errors.push(ImportError {
                     line: n.line,
-                    reason: format!(
-                        "{} already has supervisor {} in this cycle, not {}",
-                        n.subject.email, current.email, n.supervisor.email
-                    ),
+                    reason: "in this cycle each key account manager proposes their own customers, peers and team members: list only self and supervisor rows".into(),
                 });
                 continue;
             }
-            Some(r) => {
-                if !frozen.contains_key(&r.id) {
-                    let is = super::visibility::is_frozen(conn, &cycle, &r)?;
-                    frozen.insert(r.id.clone(), is);
+            let subject_id =
+                db::people::ensure(conn, n.subject.email.as_str(), &n.subject.name, now)?;
+            let supervisor_id =
+                db::people::ensure(conn, n.supervisor.email.as_str(), &n.supervisor.name, now)?;
+            let review_id = match db::reviews::find_for_subject(conn, cycle_id, &subject_id)? {
+                Some(r) if r.supervisor_id != supervisor_id => {
+                    let current = db::people::find(conn, &r.supervisor_id)?;
+                    errors.push(ImportError {
+                        line: n.line,
+                        reason: format!(
+                            "{} already has supervisor {} in this cycle, not {}",
+                            n.subject.email, current.email, n.supervisor.email
+                        ),
+                    });
+                    continue;
                 }
-                r.id
+                Some(r) => {
+                    if !frozen.contains_key(&r.id) {
+                        let is = super::visibility::is_frozen(conn, &cycle, &r)?;
+                        frozen.insert(r.id.clone(), is);
+                    }
+                    r.id
+                }
+                None => db::reviews::insert(conn, cycle_id, &subject_id, &supervisor_id, now)?,
+            };
+            let rater_id = db::people::ensure(conn, n.rater.email.as_str(), &n.rater.name, now)?;
+            if db::assignments::exists(conn, &review_id, &rater_id)? {
+                summary.unchanged += 1;
+                continue;
             }
-            None => db::reviews::insert(conn, cycle_id, &subject_id, &supervisor_id, now)?,
-        };
-        let rater_id = db::people::ensure(conn, n.rater.email.as_str(), &n.rater.name, now)?;
-        if db::assignments::exists(conn, &review_id, &rater_id)? {
-            summary.unchanged += 1;
-            continue;
-        }
-        if frozen.get(&review_id).copied().unwrap_or(false) {
-            errors.push(ImportError {
-                line: n.line,
-                reason: super::visibility::frozen(n.subject.email.as_str()),
-            });
-            continue;
-        }
-        let organization_id = if n.organization.is_empty() {
-            None
-        } else {
-            Some(db::people::ensure_organization(conn, &n.organization, now)?)
-        };
-        let id = AssignmentId::generate();
-        db::assignments::insert(
-            conn,
-            &db::assignments::NewAssignment {
-                id: &id,
-                review_id: &review_id,
-                rater_id: &rater_id,
-                relationship: n.relationship,
-                locale: n.locale,
-                organization_id: organization_id.as_ref(),
-                status: AssignmentStatus::Pending,
-                created_at: now,
-            },
-        )?;
-        summary.added += 1;
-        new_assignments.push(id);
-        if kam_mode {
-            // the self and supervisor nominations come together (SPEC §11)
-            if let Some(review) = db::reviews::find_for_subject(conn, cycle_id, &subject_id)? {
-                let created = super::proposals::ensure_fixed_raters(conn, &review, n.locale, now)?;
-                summary.added += created.len();
-                new_assignments.extend(created);
+            if frozen.get(&review_id).copied().unwrap_or(false) {
+                errors.push(ImportError {
+                    line: n.line,
+                    reason: super::visibility::frozen(n.subject.email.as_str()),
+                });
+                continue;
+            }
+            let organization_id = if n.organization.is_empty() {
+                None
+            } else {
+                Some(db::people::ensure_organization(conn, &n.organization, now)?)
+            };
+            let id = AssignmentId::generate();
+            db::assignments::insert(
+                conn,
+                &db::assignments::NewAssignment {
+                    id: &id,
+                    review_id: &review_id,
+                    rater_id: &rater_id,
+                    relationship: n.relationship,
+                    locale: n.locale,
+                    organization_id: organization_id.as_ref(),
+                    status: AssignmentStatus::Pending,
+                    created_at: now,
+                },
+            )?;
+            summary.added += 1;
+            new_assignments.push(id);
+            if kam_mode {
+                // the self and supervisor nominations come together (SPEC §11)
+                if let Some(review) = db::reviews::find_for_subject(conn, cycle_id, &subject_id)? {
+                    let created =
+                        super::proposals::ensure_fixed_raters(conn, &review, n.locale, now)?;
+                    summary.added += created.len();
+                    new_assignments.extend(created);
+                }
             }
         }
-    }
+        Ok(new_assignments)
+    })?;
     if !errors.is_empty() {
         return Err(lines(errors));
     }
