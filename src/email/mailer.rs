@@ -3,7 +3,7 @@
 
 use lettre::address::{Address, Envelope};
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::smtp::{OpenMessage, SmtpPool};
@@ -180,16 +180,43 @@ pub fn compose(
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_PLAIN)
-                        .body(crlf(text)),
+                        .body(encoded(text)),
                 )
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(crlf(html)),
+                        .body(encoded(html)),
                 ),
         )
         .map_err(|e| ComposeError::Build(e.to_string()))?;
     String::from_utf8(message.formatted()).map_err(|e| ComposeError::Build(e.to_string()))
+}
+
+/// A part's body, its lines ending in CRLF, in the transfer encoding lettre would choose for
+/// it (7bit, else quoted-printable or base64, whichever is smaller) and encoded here, once:
+/// lettre's own path scans the text for bare line feeds again and builds quoted-printable a
+/// character at a time (together 9 % of a launch's machine time). The bytes are lettre's.
+fn encoded(text: String) -> Body {
+    use email_encoding::body::Encoding;
+    use lettre::message::header::ContentTransferEncoding as Cte;
+    let text = crlf(text);
+    match Encoding::choose(text.as_str(), false) {
+        Encoding::SevenBit => Body::dangerous_pre_encoded(text.into_bytes(), Cte::SevenBit),
+        Encoding::QuotedPrintable => Body::dangerous_pre_encoded(
+            crate::domain::formats::quoted_printable::encode(text.as_bytes()),
+            Cte::QuotedPrintable,
+        ),
+        // base64, and 8bit, which a message for any server may not use (lettre's own choice)
+        Encoding::Base64 | Encoding::EightBit => {
+            let mut out =
+                String::with_capacity(email_encoding::body::base64::encoded_len(text.len()));
+            match email_encoding::body::base64::encode(text.as_bytes(), &mut out) {
+                Ok(()) => Body::dangerous_pre_encoded(out.into_bytes(), Cte::Base64),
+                // writing to a String cannot fail; lettre's own encoding if it ever did
+                Err(_) => Body::new(text),
+            }
+        }
+    }
 }
 
 /// `s` with every line ending in CRLF, made in one pass. lettre would otherwise insert each
@@ -227,6 +254,29 @@ fn quote_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A part encoded here is what lettre would have made of it: the same transfer encoding
+    /// and the same bytes, for English, Chinese, long lines, blanks at line ends and `=`.
+    #[test]
+    fn parts_are_encoded_as_lettre_would() {
+        let long = format!("{}\n", "Please answer by Friday. ".repeat(8));
+        for text in [
+            "Hello\nThank you.\n".to_owned(),
+            long.clone(),
+            format!("{long}a = b \n\tend\t\n"),
+            "您好，请在周五之前回答。\n谢谢！\n".repeat(5),
+            format!(
+                "<p>{}</p>\n<a href=\"https://x.test/r/abc=def\">链接</a>\n",
+                "é".repeat(90)
+            ),
+            String::new(),
+        ] {
+            let ours = encoded(text.clone());
+            let lettres = Body::new(text.replace('\n', "\r\n"));
+            assert_eq!(ours.encoding(), lettres.encoding(), "{text:?}");
+            assert_eq!(ours.as_ref(), lettres.as_ref(), "{text:?}");
+        }
+    }
 
     #[test]
     fn the_mail_folder_is_made_owner_only() {

@@ -6,5 +6,6 @@ pub mod export_xlsx;
 pub mod image;
 pub mod nomination;
 pub mod packed_mime;
+pub mod quoted_printable;
 pub mod rubric;
 pub mod team_csv;
