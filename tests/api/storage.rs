@@ -424,7 +424,40 @@ async fn an_import_counts_its_reviews_once_and_counting_goes_on(app: crate::help
     assert_eq!((truth.raters, truth.answered), (16, 2));
 }
 
+/// A message a worker claimed and never settled is claimed again once its lease has run out,
+/// not before, with its attempt counted (found through the due messages' index since the
+/// lease's own index went, issue #25).
+async fn an_abandoned_message_is_taken_over_once_its_lease_runs_out(app: crate::helpers::TestApp) {
+    use kam360::domain::status::OutboxStatus;
+    let l = crate::fixtures::launched_cycle(&app, &crate::fixtures::standard());
+    let claim = |lease_for: chrono::TimeDelta| {
+        app.write(move |c| {
+            let now = db::now();
+            Ok(db::outbox::claim_batch(c, now, now + lease_for, 50)?)
+        })
+        .expect("claimed")
+    };
+    // every invitation claimed by a worker that dies: its lease ends a minute ago
+    let first = claim(chrono::TimeDelta::minutes(-1));
+    assert_eq!(first.len(), l.links.len());
+    assert!(first.iter().all(|m| m.row.attempts == 1));
+    // the next worker takes them over, under a lease of its own
+    let again = claim(chrono::TimeDelta::minutes(5));
+    let ids = |ms: &[db::outbox::Outgoing]| {
+        let mut ids: Vec<String> = ms.iter().map(|m| m.row.id.as_str().to_owned()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&again), ids(&first));
+    assert!(again
+        .iter()
+        .all(|m| m.row.attempts == 2 && m.row.status == OutboxStatus::Sending));
+    // while that lease lasts, nobody else takes them
+    assert!(claim(chrono::TimeDelta::minutes(5)).is_empty());
+}
+
 crate::both_backends!(
+    an_abandoned_message_is_taken_over_once_its_lease_runs_out,
     a_status_moves_only_from_the_status_it_is_in,
     each_review_counts_its_raters_and_answers,
     an_import_counts_its_reviews_once_and_counting_goes_on

@@ -1,0 +1,1 @@
+CREATE INDEX email_outbox_lease ON email_outbox (status, lease_until);
