@@ -10,7 +10,7 @@
 //! example), each command timed with its peak resident memory by `/usr/bin/time`: `cycle
 //! create`, `cycle import` of a generated file of `kams` × 19 nominations (self, supervisor,
 //! 6 customers, 6 peers, 5 team members) and `cycle launch`. Then every rater answers every
-//! criterion they can observe (written straight into the database, 100 KAMs a transaction),
+//! criterion they can observe (written straight into the database, a transaction per rater),
 //! and the command line closes the cycle and writes its report as CSV and as JSON to files.
 //! Last, `GET /admin` (the cycle list with its counts) from `kam360 serve`, signed in as an
 //! admin: median and p95 of 20 requests over a socket.
