@@ -68,9 +68,15 @@ pub fn counting_once<E: From<diesel::result::Error>>(
     let kept = diesel::sql_query("SET LOCAL kam360.counts = 'kept'").execute(conn);
     let added = added?;
     kept?;
-    let AnyConnection::Postgresql(pg) = conn else {
-        return Ok(added);
-    };
+    if let AnyConnection::Postgresql(pg) = conn {
+        count_reviews_of(pg, &added)?;
+    }
+    Ok(added)
+}
+
+/// Sets the counts of every review one of `added` belongs to from its nominations, writing
+/// only those that change (the rules of the trigger in migration 000014).
+fn count_reviews_of(pg: &mut diesel::PgConnection, added: &[AssignmentId]) -> QueryResult<()> {
     for chunk in added.chunks(10_000) {
         let ids: Vec<&str> = chunk.iter().map(AssignmentId::as_str).collect();
         diesel::sql_query(
@@ -86,7 +92,7 @@ pub fn counting_once<E: From<diesel::result::Error>>(
         .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(ids)
         .execute(pg)?;
     }
-    Ok(added)
+    Ok(())
 }
 
 /// Stores a new review in `collecting`; returns its id.
