@@ -265,7 +265,7 @@ fn seed(
     let id = cycle.clone();
     db.write_blocking(move |c| {
         use diesel::prelude::*;
-        use kam360::db::schema::{assignments, decisions, email_outbox, ratings, reviews};
+        use kam360::db::schema::{assignments, decisions, email_outbox, reviews};
         diesel::update(email_outbox::table)
             .set((
                 email_outbox::status.eq(OutboxStatus::Sent),
@@ -281,18 +281,19 @@ fn seed(
             diesel::update(assignments::table.find(a))
                 .set(assignments::status.eq(AssignmentStatus::Submitted))
                 .execute(c)?;
-            for (i, criterion) in criteria.iter().enumerate() {
-                let level = i32::try_from(2 + (n + i) % 3).unwrap_or(3);
-                diesel::insert_into(ratings::table)
-                    .values((
-                        ratings::assignment_id.eq(a),
-                        ratings::criterion_id.eq(criterion),
-                        ratings::level.eq(Some(level)),
-                        ratings::not_observed.eq(false),
-                        ratings::comment.eq(""),
-                    ))
-                    .execute(c)?;
-            }
+            let a = kam360::domain::ids::AssignmentId::stored(a);
+            let rows: Vec<_> = criteria
+                .iter()
+                .enumerate()
+                .map(|(i, criterion)| kam360::db::responses::RatingRow {
+                    assignment_id: a.clone(),
+                    criterion_id: criterion.clone(),
+                    level: Some(i32::try_from(2 + (n + i) % 3).unwrap_or(3)),
+                    not_observed: false,
+                    comment: String::new(),
+                })
+                .collect();
+            kam360::db::responses::replace(c, &a, &rows, "", "", false, now)?;
         }
         let review_ids: Vec<(String, String)> = reviews::table
             .filter(reviews::cycle_id.eq(&id))

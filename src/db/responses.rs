@@ -118,6 +118,7 @@ pub fn replace(
             .values(rows)
             .execute(c))?;
     }
+    let levels = levels_of(rows);
     let updated = if !had_draft {
         0
     } else {
@@ -125,6 +126,7 @@ pub fn replace(
             .set((
                 responses::strengths.eq(strengths),
                 responses::improvements.eq(improvements),
+                responses::levels.eq(&levels),
                 responses::updated_at.eq(now),
             ))
             .execute(conn)?
@@ -135,6 +137,7 @@ pub fn replace(
                 responses::assignment_id.eq(assignment_id),
                 responses::strengths.eq(strengths),
                 responses::improvements.eq(improvements),
+                responses::levels.eq(&levels),
                 responses::updated_at.eq(now),
             ))
             .execute(conn)?;
@@ -142,18 +145,72 @@ pub fn replace(
     Ok(())
 }
 
-/// A submitted answer as a report reads it: (review, group, criterion, level or `None`).
-type Answer = (ReviewId, Relationship, String, Option<i32>);
+/// The levels of `rows` as `responses.levels` keeps them beside the ratings: `criterion=level`,
+/// or `criterion=-` for no level (not able to judge), separated by spaces. A report reads
+/// these, one row per rater, instead of a row per rating (SPEC §7 counts levels only). A
+/// criterion id is lowercase letters, digits and underscores (the rubric's rule), so neither
+/// separator can occur in one.
+fn levels_of(rows: &[RatingRow]) -> String {
+    use std::fmt::Write;
+    let mut levels = String::with_capacity(rows.len() * 24);
+    for r in rows {
+        if !levels.is_empty() {
+            levels.push(' ');
+        }
+        levels.push_str(&r.criterion_id);
+        match r.level {
+            Some(l) => write!(levels, "={l}").unwrap_or(()),
+            None => levels.push_str("=-"),
+        }
+    }
+    levels
+}
 
-/// The columns of an [`Answer`], from ratings joined to their assignments.
+/// Feeds each (criterion, level or `None`) kept in a `responses.levels` value to `f`.
+///
+/// # Errors
+///
+/// A value [`levels_of`] cannot have written, as a deserialisation error.
+fn each_level(levels: &str, mut f: impl FnMut(&str, Option<i32>)) -> QueryResult<()> {
+    let bad = || {
+        diesel::result::Error::DeserializationError(
+            format!("not a rater's levels: {levels:?}").into(),
+        )
+    };
+    for answer in levels.split(' ').filter(|a| !a.is_empty()) {
+        let (criterion, level) = answer.split_once('=').ok_or_else(bad)?;
+        let level = match level {
+            "-" => None,
+            l => Some(l.parse::<i32>().map_err(|_| bad())?),
+        };
+        f(criterion, level);
+    }
+    Ok(())
+}
+
+/// A submitted form as a report reads it: (review, group, its levels as [`levels_of`] keeps
+/// them).
+type Answers = (ReviewId, Relationship, String);
+
+/// The columns of an [`Answers`], from responses joined to their assignments.
 #[diesel::dsl::auto_type]
-fn answer() -> _ {
+fn answers() -> _ {
     (
         assignments::review_id,
         assignments::relationship,
-        ratings::criterion_id,
-        ratings::level,
+        responses::levels,
     )
+}
+
+/// Feeds one [`Answers`] row's answers to `f`.
+fn each_answer_of(
+    row: QueryResult<Answers>,
+    f: &mut impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
+) -> QueryResult<()> {
+    let (review, group, levels) = row?;
+    each_level(&levels, |criterion, level| {
+        f(&review, group, criterion, level)
+    })
 }
 
 /// Feeds every answer of a submitted assignment of these reviews to `f` as (review id, group,
@@ -166,50 +223,39 @@ pub fn each_submitted_answer_in(
     mut f: impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
 ) -> QueryResult<()> {
     for chunk in review_ids.chunks(500) {
-        let rows = ratings::table
+        responses::table
             .inner_join(assignments::table)
             .filter(assignments::review_id.eq_any(chunk))
             .filter(assignments::status.eq(AssignmentStatus::Submitted))
-            .select(answer())
-            .load_iter::<Answer, diesel::connection::DefaultLoadingMode>(conn)?;
-        for row in rows {
-            let (review, group, criterion, level) = row?;
-            f(&review, group, &criterion, level);
-        }
+            .select(answers())
+            .load_iter::<Answers, diesel::connection::DefaultLoadingMode>(conn)?
+            .try_for_each(|row| each_answer_of(row, &mut f))?;
     }
     Ok(())
 }
 
 /// [`each_submitted_answer_in`] for every review of a cycle, in one statement and in no
-/// particular order: the ratings are read once, where a query per 500 reviews had PostgreSQL
-/// scan all of them for each (20 hash joins over 1.97 million ratings at 10,000 KAMs).
-/// PostgreSQL sends the rows one at a time instead of the whole result at once.
+/// particular order. Each submitted form is one row holding its levels (about 190,000 rows at
+/// 10,000 KAMs, where its ratings are 1.97 million). PostgreSQL sends the rows one at a time
+/// instead of the whole result at once.
 pub fn each_submitted_answer_of_cycle(
     conn: &mut AnyConnection,
     cycle_id: &CycleId,
     mut f: impl FnMut(&ReviewId, Relationship, &str, Option<i32>),
 ) -> QueryResult<()> {
-    let query = ratings::table
+    let query = responses::table
         .inner_join(assignments::table.inner_join(reviews::table))
         .filter(reviews::cycle_id.eq(cycle_id))
         .filter(assignments::status.eq(AssignmentStatus::Submitted))
-        .select(answer());
-    let mut each = |row: QueryResult<Answer>| {
-        row.map(|(review, group, criterion, level)| f(&review, group, &criterion, level))
-    };
+        .select(answers());
+    let mut each = |row| each_answer_of(row, &mut f);
     match conn {
         AnyConnection::Sqlite(c) => query
-            .load_iter::<Answer, diesel::connection::DefaultLoadingMode>(c)?
+            .load_iter::<Answers, diesel::connection::DefaultLoadingMode>(c)?
             .try_for_each(&mut each),
-        AnyConnection::Postgresql(c) => c.transaction(|c| {
-            // the join hashes the cycle's submitted raters (about 25 MB at 10,000 KAMs): with
-            // the default 4 MB of work memory it spilled to disk in four batches (1.8 s; 1.0 s
-            // in memory), for this statement only
-            diesel::sql_query("SET LOCAL work_mem = '32MB'").execute(c)?;
-            query
-                .load_iter::<Answer, diesel::pg::PgRowByRowLoadingMode>(c)?
-                .try_for_each(&mut each)
-        }),
+        AnyConnection::Postgresql(c) => query
+            .load_iter::<Answers, diesel::pg::PgRowByRowLoadingMode>(c)?
+            .try_for_each(&mut each),
     }
 }
 
@@ -302,5 +348,46 @@ mod tests {
             .expect("empty")
             .is_empty());
         assert!(parse_draft(&AssignmentId::stored("x"), "not json").is_err());
+    }
+
+    fn rating(criterion: &str, level: Option<i32>) -> RatingRow {
+        RatingRow {
+            assignment_id: AssignmentId::stored("x"),
+            criterion_id: criterion.into(),
+            level,
+            not_observed: level.is_none(),
+            comment: "a comment is no level".into(),
+        }
+    }
+
+    fn levels_in(levels: &str) -> QueryResult<Vec<(String, Option<i32>)>> {
+        let mut found = Vec::new();
+        each_level(levels, |c, l| found.push((c.to_owned(), l)))?;
+        Ok(found)
+    }
+
+    #[test]
+    fn a_raters_levels_read_back_as_they_were_written() {
+        let rows = [
+            rating("needs_insight", Some(4)),
+            rating("plan_2", None),
+            rating("a", Some(1)),
+        ];
+        let kept = levels_of(&rows);
+        assert_eq!(kept, "needs_insight=4 plan_2=- a=1");
+        let expected: Vec<_> = rows
+            .iter()
+            .map(|r| (r.criterion_id.clone(), r.level))
+            .collect();
+        assert_eq!(levels_in(&kept).expect("read"), expected);
+        assert_eq!(levels_of(&[]), "");
+        assert!(levels_in("").expect("no answers").is_empty());
+    }
+
+    #[test]
+    fn levels_it_cannot_have_written_are_an_error() {
+        for bad in ["a", "a=", "a=x", "a=3 b", "a=-1x", "a=99999999999"] {
+            assert!(levels_in(bad).is_err(), "{bad}");
+        }
     }
 }

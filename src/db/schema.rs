@@ -225,6 +225,7 @@ diesel::table! {
         strengths -> Text,
         improvements -> Text,
         updated_at -> Timestamp,
+        levels -> Text,
     }
 }
 

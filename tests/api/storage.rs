@@ -456,7 +456,115 @@ async fn an_abandoned_message_is_taken_over_once_its_lease_runs_out(app: crate::
     assert!(claim(chrono::TimeDelta::minutes(5)).is_empty());
 }
 
+/// A submitted answer: review, criterion, level (`None`: not able to judge).
+type Answer = (String, String, Option<i32>);
+
+/// Every submitted answer of a cycle as a report reads it (from each rater's kept levels) and
+/// as the ratings hold it, each sorted.
+fn answers_read_and_held(
+    app: &crate::helpers::TestApp,
+    cycle: &kam360::domain::ids::CycleId,
+) -> (Vec<Answer>, Vec<Answer>) {
+    use db::schema::{assignments, ratings, reviews};
+    use kam360::domain::status::AssignmentStatus as S;
+    let id = cycle.clone();
+    app.read(move |c| {
+        let mut read = Vec::new();
+        db::responses::each_submitted_answer_of_cycle(c, &id, |review, _, criterion, level| {
+            read.push((review.as_str().to_owned(), criterion.to_owned(), level));
+        })?;
+        let mut held: Vec<Answer> = ratings::table
+            .inner_join(assignments::table.inner_join(reviews::table))
+            .filter(reviews::cycle_id.eq(&id))
+            .filter(assignments::status.eq(S::Submitted))
+            .select((
+                assignments::review_id,
+                ratings::criterion_id,
+                ratings::level,
+            ))
+            .load(c)?;
+        read.sort();
+        held.sort();
+        Ok((read, held))
+    })
+    .expect("answers")
+}
+
+/// A report reads each rater's levels from one row beside their overall answers (issue #25):
+/// what it reads is what the ratings hold, after a first submit, after a draft resubmitted,
+/// and after the migration that keeps them fills them in from the ratings already stored.
+async fn a_report_reads_the_levels_the_ratings_hold(app: crate::helpers::TestApp) {
+    use crate::fixtures::{answer_all, launched_cycle, standard};
+    use diesel::migration::MigrationSource;
+    use diesel_migrations::MigrationHarness;
+    let l = launched_cycle(&app, &standard());
+    answer_all(&app, &l, "c1@client.cn", "3").await;
+    answer_all(&app, &l, "c2@client.cn", "na").await;
+    // a draft saved first, then submitted with other levels
+    let draft = l.link("p1@t.cn");
+    let criteria: Vec<String> = app
+        .rubric
+        .criteria_for(kam360::domain::relationship::Relationship::Peer)
+        .map(|c| c.id.clone())
+        .collect();
+    let form = |level: &str, action: &str| {
+        let mut pairs: Vec<(String, String)> = criteria
+            .iter()
+            .map(|c| (c.clone(), level.to_owned()))
+            .collect();
+        pairs.push(("action".into(), action.into()));
+        serde_urlencoded::to_string(&pairs).expect("encode")
+    };
+    assert_eq!(app.post_raw(&draft, form("1", "save")).await.status(), 303);
+    assert_eq!(
+        app.post_raw(&draft, form("4", "submit")).await.status(),
+        303
+    );
+    let (read, held) = answers_read_and_held(&app, &l.cycle_id);
+    assert_eq!(read, held);
+    let expected = criteria.len()
+        + app
+            .rubric
+            .criteria_for(kam360::domain::relationship::Relationship::Customer)
+            .count()
+            * 2;
+    assert_eq!(read.len(), expected);
+    assert!(read.iter().any(|(_, _, l)| l.is_none()));
+    assert!(read.iter().any(|(_, _, l)| *l == Some(4)));
+    assert!(
+        !read.iter().any(|(_, _, l)| *l == Some(1)),
+        "the draft's levels are gone"
+    );
+    // the migration drops and adds the column again, filled in from the ratings
+    app.write(|c| {
+        fn again<C: MigrationHarness<B>, B: diesel::backend::Backend>(
+            c: &mut C,
+            all: impl MigrationSource<B>,
+        ) {
+            let m = all
+                .migrations()
+                .expect("migrations")
+                .into_iter()
+                .find(|m| m.name().to_string().ends_with("_response_levels"))
+                .expect("the levels' migration");
+            c.revert_migration(&*m).expect("reverted");
+            c.run_migration(&*m).expect("run again");
+        }
+        match c {
+            db::AnyConnection::Sqlite(c) => again(c, db::SQLITE_MIGRATIONS),
+            db::AnyConnection::Postgresql(c) => again(c, db::POSTGRES_MIGRATIONS),
+        }
+        Ok(())
+    })
+    .expect("migrated again");
+    assert_eq!(
+        answers_read_and_held(&app, &l.cycle_id),
+        (read.clone(), read)
+    );
+}
+
 crate::both_backends!(
+    a_report_reads_the_levels_the_ratings_hold,
     an_abandoned_message_is_taken_over_once_its_lease_runs_out,
     a_status_moves_only_from_the_status_it_is_in,
     each_review_counts_its_raters_and_answers,
