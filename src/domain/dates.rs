@@ -66,11 +66,24 @@ impl Deadline {
 
     /// `2026-12-22 23:59 (UTC+08:00)`: what people read.
     pub fn label(&self) -> String {
+        let (day, minute, offset) = self.last_minute_parts();
+        format!("{day} {minute} (UTC{offset})")
+    }
+
+    /// The last minute as its day, its time and its zone's offset then: `2026-12-22`,
+    /// `23:59`, `+08:00` (written field by field: a form GET shows it twice, and a `strftime`
+    /// string is parsed again on every call).
+    fn last_minute_parts(&self) -> (String, String, String) {
+        use chrono::{Datelike, Timelike};
         let t = self.last_minute();
         let offset = t.offset().fix().local_minus_utc();
         let sign = if offset < 0 { '-' } else { '+' };
         let (h, m) = (offset.abs() / 3600, offset.abs() % 3600 / 60);
-        format!("{} (UTC{sign}{h:02}:{m:02})", t.format("%Y-%m-%d %H:%M"))
+        (
+            format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()),
+            format!("{:02}:{:02}", t.hour(), t.minute()),
+            format!("{sign}{h:02}:{m:02}"),
+        )
     }
 
     /// The day an instant (UTC) falls on in the cycle's zone.
@@ -96,7 +109,8 @@ impl Deadline {
 
     /// `2026-12-22T23:59+08:00`: for `<time datetime>`.
     pub fn iso(&self) -> String {
-        self.last_minute().format("%Y-%m-%dT%H:%M%:z").to_string()
+        let (day, minute, offset) = self.last_minute_parts();
+        format!("{day}T{minute}{offset}")
     }
 }
 
@@ -117,6 +131,28 @@ pub fn deadline_date(closes_at: NaiveDateTime) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Written field by field, the label and the ISO form read as chrono's `strftime`
+        /// writes them, in zones east and west of UTC and off the hour.
+        #[test]
+        fn deadlines_read_as_strftime_writes_them(
+            secs in 0_i64..4_102_444_800,
+            zone in prop::sample::select(vec![
+                "UTC", "Asia/Shanghai", "America/New_York", "Asia/Kolkata", "America/St_Johns",
+            ]),
+        ) {
+            let at = chrono::DateTime::from_timestamp(secs, 0).expect("instant").naive_utc();
+            let d = Deadline::new(at, zone);
+            let t = d.last_minute();
+            prop_assert_eq!(
+                d.label(),
+                format!("{} (UTC{})", t.format("%Y-%m-%d %H:%M"), t.format("%:z"))
+            );
+            prop_assert_eq!(d.iso(), t.format("%Y-%m-%dT%H:%M%:z").to_string());
+        }
+    }
 
     fn day() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 12, 22).expect("date")

@@ -193,8 +193,9 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
         return Ok(Link::Done(page));
     };
     let l = locale(req, Some(ctx.assignment.locale));
-    let switch = with_lang(&access.base(), Some(l.other()));
-    let deadline = ctx.deadline().label();
+    // the pages that end here need these; the form (the common case) builds its own
+    let switch = || with_lang(&access.base(), Some(l.other()));
+    let deadline = || ctx.deadline().label();
     let contact = &state.settings.email.contact;
     let cycle_open = accepts_answers(ctx.cycle_status, ctx.closes_at, db::now());
     let page = match ctx.assignment.status {
@@ -206,12 +207,12 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
                 .unwrap_or_default();
             Some(html(
                 StatusCode::OK,
-                view::already_submitted(&state.brand, l, &ctx.subject_name, &date, &switch),
+                view::already_submitted(&state.brand, l, &ctx.subject_name, &date, &switch()),
             ))
         }
         AssignmentStatus::Declined => Some(html(
             StatusCode::OK,
-            view::declined(&state.brand, l, &ctx.subject_name, &switch),
+            view::declined(&state.brand, l, &ctx.subject_name, &switch()),
         )),
         AssignmentStatus::Revoked => Some(html(
             StatusCode::GONE,
@@ -220,9 +221,9 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
                 l,
                 Unavailable::Revoked,
                 &ctx.cycle_name,
-                &deadline,
+                &deadline(),
                 contact,
-                Some(&switch),
+                Some(&switch()),
             ),
         )),
         _ if !cycle_open || ctx.assignment.status == AssignmentStatus::Expired => Some(html(
@@ -232,9 +233,9 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
                 l,
                 Unavailable::Closed,
                 &ctx.cycle_name,
-                &deadline,
+                &deadline(),
                 contact,
-                Some(&switch),
+                Some(&switch()),
             ),
         )),
         _ => None,
