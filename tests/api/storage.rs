@@ -279,6 +279,18 @@ fn counted_and_true(
     .expect("counts")
 }
 
+/// Moves a nomination from one of `from` to `to`, now, in a transaction of its own.
+fn moved(
+    app: &crate::helpers::TestApp,
+    id: &kam360::domain::ids::AssignmentId,
+    from: &[kam360::domain::status::AssignmentStatus],
+    to: kam360::domain::status::AssignmentStatus,
+) {
+    let (id, from) = (id.clone(), from.to_vec());
+    app.write(move |c| Ok(db::assignments::transition(c, &id, &from, to, db::now())?))
+        .unwrap_or_else(|e| panic!("moved to {to:?}: {e:?}"));
+}
+
 /// The counts follow every change to a nomination: added, opened, drafted, submitted,
 /// declined, revoked, expired, deleted (issue #25: the admin home reads them).
 async fn each_review_counts_its_raters_and_answers(app: crate::helpers::TestApp) {
@@ -299,9 +311,7 @@ async fn each_review_counts_its_raters_and_answers(app: crate::helpers::TestApp)
         (4, &[S::Pending], S::Expired),
     ];
     for (i, from, to) in steps {
-        let (id, from) = (ids[i].clone(), from.to_vec());
-        app.write(move |c| Ok(db::assignments::transition(c, &id, &from, to, db::now())?))
-            .expect("moved");
+        moved(&app, &ids[i], from, to);
         let (counted, truth) = counted_and_true(&app, &l.cycle_id);
         assert_eq!(counted, truth, "after {to:?}");
     }
@@ -344,17 +354,7 @@ async fn an_import_counts_its_reviews_once_and_counting_goes_on(app: crate::help
     use kam360::actions::{nominations, Tx};
     use kam360::domain::status::AssignmentStatus as S;
     let l = crate::fixtures::launched_cycle(&app, &crate::fixtures::standard());
-    let first = l.links[0].assignment_id.clone();
-    app.write(move |c| {
-        Ok(db::assignments::transition(
-            c,
-            &first,
-            &[S::Pending],
-            S::Submitted,
-            db::now(),
-        )?)
-    })
-    .expect("submitted");
+    moved(&app, &l.links[0].assignment_id, &[S::Pending], S::Submitted);
     let import = |csv: String| {
         let (s, t, id) = (
             app.settings.clone(),
@@ -387,17 +387,7 @@ async fn an_import_counts_its_reviews_once_and_counting_goes_on(app: crate::help
         .raw("kam@t.cn,Wang Fang,boss@t.cn,Boss,not-an-email,X,customer,en,")
         .csv();
     app.write(import(refused)).expect_err("refused");
-    let second = l.links[1].assignment_id.clone();
-    app.write(move |c| {
-        Ok(db::assignments::transition(
-            c,
-            &second,
-            &[S::Pending],
-            S::Declined,
-            db::now(),
-        )?)
-    })
-    .expect("declined");
+    moved(&app, &l.links[1].assignment_id, &[S::Pending], S::Declined);
     let (counted, truth) = counted_and_true(&app, &l.cycle_id);
     assert_eq!(counted, truth);
     assert_eq!((truth.raters, truth.answered), (16, 2));
