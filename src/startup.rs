@@ -55,6 +55,10 @@ pub async fn serve(ctx: Context) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&ctx.settings.server.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", ctx.settings.server.bind))?;
     tracing::info!(address = %ctx.settings.server.bind, backend = ctx.db.backend().name(), "kam360 listening");
+    if let (db::Backend::Postgres(_), Err(why)) = (ctx.db.backend(), ctx.db.pipelined()) {
+        // libpq honours this URL's settings in a way the workers' own connections cannot
+        tracing::info!(reason = why, "rater lookups go through the connection pool");
+    }
     let mailer = Arc::new(Mailer::new(&ctx.settings.email)?);
     // the first run (SPEC §15): while no admin exists, a fresh one-time link to create one
     let setup = ctx

@@ -17,6 +17,7 @@ pub mod notices;
 pub mod outbox;
 pub mod password_resets;
 pub mod people;
+pub(crate) mod pipelined;
 pub mod proposals;
 pub mod rater_access;
 pub mod releases;
@@ -159,6 +160,9 @@ pub struct Db {
     /// blocking thread parked in r2d2's checkout, whose wake-ups are not first come, first
     /// served: under 64 raters at once one request in a hundred waited 40–290 ms (issue #25).
     gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// PostgreSQL: the HTTP workers' own connections for the rater's lookup, or why libpq
+    /// serves it (see `pipelined`).
+    pipelined: Result<std::sync::Arc<pipelined::Pipelined>, String>,
 }
 
 impl Db {
@@ -184,6 +188,12 @@ impl Db {
             owner_only_file(path)
                 .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", path.display())))?;
         }
+        let pipelined = match &backend {
+            Backend::Postgres(url) => {
+                pipelined::plan(url, counter.clone()).map(std::sync::Arc::new)
+            }
+            Backend::Sqlite(_) => Err("SQLite".to_owned()),
+        };
         let manager = Manager {
             backend: backend.clone(),
             counter,
@@ -233,7 +243,14 @@ impl Db {
             write,
             committer,
             gate,
+            pipelined,
         })
+    }
+
+    /// PostgreSQL: the HTTP workers' own connections, or why libpq serves the rater's lookup
+    /// (for the start-up log; the reason names no secret).
+    pub(crate) fn pipelined(&self) -> Result<&pipelined::Pipelined, &str> {
+        self.pipelined.as_deref().map_err(String::as_str)
     }
 
     /// The backend in use.

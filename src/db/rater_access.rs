@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{assignments, cycles, people, rater_links, rater_sessions, responses, reviews};
-use super::AnyConnection;
+use super::{AnyConnection, DbError};
 use crate::domain::ids::{AssignmentId, CycleId, PersonId};
 use crate::domain::locale::Locale;
 use crate::domain::relationship::Relationship;
@@ -68,45 +68,80 @@ impl RaterContext {
     }
 }
 
+/// The statement for `$key`, bound to `$q` in `$body` (one static query per kind of key:
+/// static queries stay in the prepared-statement caches, which matters on the rater's hot
+/// path; a boxed query would be prepared on every request).
+macro_rules! context_query {
+    ($key:expr, |$q:ident| $body:expr) => {{
+        macro_rules! joined {
+            ($from:expr) => {
+                $from
+                    .inner_join(
+                        assignments::table.inner_join(reviews::table.inner_join(cycles::table)),
+                    )
+                    .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
+                    .left_join(responses::table.on(responses::assignment_id.eq(assignments::id)))
+                    .select((
+                        RaterAssignment::as_select(),
+                        people::name,
+                        cycles::id,
+                        cycles::name,
+                        cycles::status,
+                        cycles::closes_at,
+                        cycles::min_group_size,
+                        cycles::time_zone,
+                        responses::strengths.nullable(),
+                        responses::improvements.nullable(),
+                        super::responses::DraftRatings,
+                    ))
+            };
+        }
+        match $key {
+            RaterKey::TokenHash(h) => {
+                let $q = joined!(rater_links::table).filter(rater_links::token_hash.eq(h));
+                $body
+            }
+            RaterKey::Session {
+                hash,
+                assignment_id,
+            } => {
+                let $q = joined!(rater_sessions::table)
+                    .filter(rater_sessions::session_hash.eq(hash))
+                    .filter(rater_sessions::assignment_id.eq(assignment_id));
+                $body
+            }
+        }
+    }};
+}
+
 /// The assignment `key` gives access to, with its saved answers, in one statement.
 pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<RaterContext>> {
-    // Two static queries rather than one boxed query: static queries stay in diesel's
-    // prepared-statement cache, which matters on the rater's hot path.
-    macro_rules! context_query {
-        ($from:expr) => {{
-            $from
-                .inner_join(assignments::table.inner_join(reviews::table.inner_join(cycles::table)))
-                .inner_join(people::table.on(people::id.eq(reviews::subject_id)))
-                .left_join(responses::table.on(responses::assignment_id.eq(assignments::id)))
-                .select((
-                    RaterAssignment::as_select(),
-                    people::name,
-                    cycles::id,
-                    cycles::name,
-                    cycles::status,
-                    cycles::closes_at,
-                    cycles::min_group_size,
-                    cycles::time_zone,
-                    responses::strengths.nullable(),
-                    responses::improvements.nullable(),
-                    super::responses::DraftRatings,
-                ))
-        }};
+    super::native!(conn, |c| context_query!(key, |q| q
+        .get_result(c)
+        .optional()))
+}
+
+/// [`context`] for a request: on PostgreSQL awaited over the serving worker's own connection
+/// (`super::pipelined`), otherwise, or when that connection cannot serve, through the pool.
+pub async fn find(db: &super::Db, key: RaterKey) -> Result<Option<RaterContext>, DbError> {
+    if let Ok(pipelined) = db.pipelined() {
+        if let Some(conn) = pipelined.connection().await {
+            let found = context_query!(&key, |q| {
+                diesel_async::RunQueryDsl::get_result(q, &mut &*conn)
+                    .await
+                    .optional()
+            });
+            match found {
+                Ok(found) => return Ok(found),
+                Err(e) => {
+                    tracing::warn!(error = %e, "PostgreSQL: a worker's own connection failed; it is reopened");
+                    pipelined.discard(&conn);
+                }
+            }
+        }
     }
-    match key {
-        RaterKey::TokenHash(h) => super::native!(conn, |c| context_query!(rater_links::table)
-            .filter(rater_links::token_hash.eq(h))
-            .get_result(c)
-            .optional()),
-        RaterKey::Session {
-            hash,
-            assignment_id,
-        } => super::native!(conn, |c| context_query!(rater_sessions::table)
-            .filter(rater_sessions::session_hash.eq(hash))
-            .filter(rater_sessions::assignment_id.eq(assignment_id))
-            .get_result(c)
-            .optional()),
-    }
+    db.read_point(move |c| Ok::<_, DbError>(context(c, &key)?))
+        .await
 }
 
 /// The deadline of `assignment_id` if it is `person_id`'s own supervisor rating (the only

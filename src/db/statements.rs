@@ -26,7 +26,7 @@ impl StatementCounter {
         self.0 .1.swap(0, SeqCst)
     }
 
-    fn record(&self, event: diesel::connection::InstrumentationEvent<'_>) {
+    pub(super) fn record(&self, event: diesel::connection::InstrumentationEvent<'_>) {
         use std::sync::atomic::Ordering::Relaxed;
         if !self.0 .0.load(Relaxed) {
             return;

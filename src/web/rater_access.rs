@@ -15,7 +15,7 @@ use crate::domain::ids::AssignmentId;
 use crate::domain::rules::lifecycle::accepts_answers;
 use crate::domain::security::token;
 use crate::domain::status::AssignmentStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{ProblemPage, Unavailable};
 
 /// The credential a request carries.
@@ -179,10 +179,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
     if !session && state.guesses.blocked(&client, now) {
         return Ok(Link::Done(guessing(req)));
     }
-    let found = state
-        .db
-        .read_point(move |c| Ok::<_, AppError>(db::rater_access::context(c, &key)?))
-        .await?;
+    let found = db::rater_access::find(&state.db, key).await?;
     let Some(ctx) = found else {
         let page = if session {
             session_expired(req)

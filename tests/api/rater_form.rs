@@ -599,3 +599,90 @@ both_backends!(
     names_are_escaped,
     cross_site_posts_are_refused,
 );
+
+/// The pids of the connections the HTTP workers opened for themselves (`db::pipelined`).
+fn workers_own_connections(app: &TestApp) -> Vec<i32> {
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    app.read(|c| {
+        use diesel::RunQueryDsl;
+        Ok(diesel::sql_query(
+            "SELECT pid FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'kam360 rater lookups'",
+        )
+        .load::<Pid>(c)?)
+    })
+    .expect("pg_stat_activity")
+    .into_iter()
+    .map(|p| p.pid)
+    .collect()
+}
+
+/// On PostgreSQL the form's lookup runs over the serving worker's own connection. When the
+/// database ends those connections (a restart, a failover, an administrator), every rater
+/// still gets their page, through the pool, and the worker opens new ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_loses_its_connections_still_serves_the_form() {
+    let Some(app) = crate::helpers::try_spawn_app(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let l = launched_cycle(&app, &standard());
+    let (page, _, _) = app.open(&l.link("c2@client.cn")).await;
+    for _ in 0..4 {
+        assert_eq!(app.get(&page).await.status(), 200);
+    }
+    let before = workers_own_connections(&app);
+    assert!(
+        !before.is_empty(),
+        "the lookups ran on the workers' own connections"
+    );
+    // encrypted exactly when the pool's libpq connections are (the same sslmode)
+    #[derive(diesel::QueryableByName, Debug, PartialEq)]
+    struct Ssl {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        ssl: bool,
+    }
+    let ssl = |sql: &'static str| {
+        app.read(move |c| {
+            use diesel::RunQueryDsl;
+            Ok(diesel::sql_query(sql).load::<Ssl>(c)?)
+        })
+        .expect("pg_stat_ssl")
+    };
+    let libpq = ssl("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+    let own = ssl(
+        "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+         WHERE a.datname = current_database() AND a.application_name = 'kam360 rater lookups'",
+    );
+    assert_eq!(libpq.len(), 1);
+    assert!(
+        !own.is_empty() && own.iter().all(|o| *o == libpq[0]),
+        "{own:?} {libpq:?}"
+    );
+    app.read(|c| {
+        use diesel::RunQueryDsl;
+        // waits (up to 5 s) until each has ended
+        diesel::sql_query(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'kam360 rater lookups'",
+        )
+        .execute(c)?;
+        Ok(())
+    })
+    .expect("terminate");
+    assert!(workers_own_connections(&app).is_empty());
+    for _ in 0..6 {
+        let r = app.get(&page).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.expect("body").contains("<form"));
+    }
+    let after = workers_own_connections(&app);
+    assert!(!after.is_empty(), "new connections were opened");
+    assert!(
+        after.iter().all(|p| !before.contains(p)),
+        "{before:?} {after:?}"
+    );
+}
