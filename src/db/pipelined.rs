@@ -34,6 +34,11 @@ pub const APPLICATION_NAME: &str = "kam360 rater lookups";
 /// How long a worker that could not connect uses libpq before it tries again.
 const REST: Duration = Duration::from_secs(30);
 
+/// How long opening a connection, or one lookup on it, may take before the worker gives up
+/// on that connection and the pool serves (a point lookup takes under a millisecond: longer
+/// means a connection that no longer answers, e.g. a peer lost without a reset).
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
 /// How a [`Db`](super::Db) reaches PostgreSQL from its HTTP workers.
 pub struct Pipelined {
     /// Tells one `Db`'s connections from another's on the same thread (the tests run many).
@@ -412,7 +417,12 @@ impl Pipelined {
             local.resting_until.set(None);
         }
         let cell = local.cell.borrow().clone();
-        match cell.get_or_try_init(|| self.open()).await {
+        let open = || async {
+            tokio::time::timeout(PATIENCE, self.open())
+                .await
+                .unwrap_or_else(|_| Err("no answer in time".to_owned()))
+        };
+        match cell.get_or_try_init(open).await {
             Ok(conn) => Some(conn.clone()),
             Err(e) => {
                 tracing::warn!(error = %e, "PostgreSQL: a worker could not open its own connection; rater lookups use the pool for 30 s");

@@ -127,17 +127,19 @@ pub async fn find(db: &super::Db, key: RaterKey) -> Result<Option<RaterContext>,
     if let Ok(pipelined) = db.pipelined() {
         if let Some(conn) = pipelined.connection().await {
             let found = context_query!(&key, |q| {
-                diesel_async::RunQueryDsl::get_result(q, &mut &*conn)
-                    .await
-                    .optional()
+                let lookup = diesel_async::RunQueryDsl::get_result(q, &mut &*conn);
+                tokio::time::timeout(super::pipelined::PATIENCE, lookup).await
             });
-            match found {
-                Ok(found) => return Ok(found),
-                Err(e) => {
-                    tracing::warn!(error = %e, "PostgreSQL: a worker's own connection failed; it is reopened");
-                    pipelined.discard(&conn);
-                }
-            }
+            let failed = match found.map(OptionalExtension::optional) {
+                Ok(Ok(found)) => return Ok(found),
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "no answer in time".to_owned(),
+            };
+            tracing::warn!(
+                error = failed,
+                "PostgreSQL: a worker's own connection failed; it is reopened"
+            );
+            pipelined.discard(&conn);
         }
     }
     db.read_point(move |c| Ok::<_, DbError>(context(c, &key)?))

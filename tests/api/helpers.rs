@@ -242,8 +242,13 @@ pub async fn try_spawn_app_with(
 
 /// A second server on the same database as `app` (another instance behind the same balancer).
 pub fn spawn_beside(app: &TestApp) -> TestApp {
+    spawn_at(app.database_url.clone())
+}
+
+/// A server on the database at `database_url` (e.g. through a proxy to another app's).
+pub fn spawn_at(database_url: String) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    launch(app.database_url.clone(), dir, None, |_| {})
+    launch(database_url, dir, None, |_| {})
 }
 
 fn launch(

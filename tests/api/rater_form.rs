@@ -686,3 +686,94 @@ async fn a_worker_that_loses_its_connections_still_serves_the_form() {
         "{before:?} {after:?}"
     );
 }
+
+/// A TCP proxy to the test PostgreSQL server. Connections it accepts at or after
+/// `silent_from` (unset: none) go silent: what they send is swallowed and the sockets stay
+/// open, as over a network path lost without a reset.
+struct Proxy {
+    url: String,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    silent_from: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+async fn proxy_to(database_url: &str) -> Proxy {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+    let mut url = url::Url::parse(database_url).expect("database URL");
+    let upstream = format!(
+        "{}:{}",
+        url.host_str().expect("host"),
+        url.port().unwrap_or(5432)
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    url.set_host(Some("127.0.0.1")).expect("host");
+    url.set_port(Some(port)).expect("port");
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let silent_from = Arc::new(AtomicUsize::new(usize::MAX));
+    let (count, mark) = (accepted.clone(), silent_from.clone());
+    async fn pump(
+        mut from: impl AsyncRead + Unpin,
+        mut to: impl AsyncWrite + Unpin,
+        silent: impl Fn() -> bool,
+    ) {
+        let mut buf = vec![0; 16 * 1024];
+        while let Ok(read) = from.read(&mut buf).await {
+            if read == 0 || (!silent() && to.write_all(&buf[..read]).await.is_err()) {
+                break;
+            }
+        }
+    }
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let n = count.fetch_add(1, SeqCst);
+            let server = tokio::net::TcpStream::connect(&upstream)
+                .await
+                .expect("PostgreSQL");
+            let (cr, cw) = client.into_split();
+            let (sr, sw) = server.into_split();
+            let (m1, m2) = (mark.clone(), mark.clone());
+            tokio::spawn(pump(cr, sw, move || n >= m1.load(SeqCst)));
+            tokio::spawn(pump(sr, cw, move || n >= m2.load(SeqCst)));
+        }
+    });
+    Proxy {
+        url: url.into(),
+        accepted,
+        silent_from,
+    }
+}
+
+/// A worker's own connection that stops answering (a peer lost without a reset) costs the
+/// raters on that worker one wait, not every request: the lookup gives up on it and the pool
+/// serves; a new connection that does not answer either leaves the worker on the pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_connection_goes_silent_still_serves_the_form() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let Some(app) = crate::helpers::try_spawn_app(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let l = launched_cycle(&app, &standard());
+    let proxy = proxy_to(&app.database_url).await;
+    let proxied = crate::helpers::spawn_at(proxy.url.clone());
+    let pool = proxy.accepted.load(SeqCst);
+    let (page, _, _) = proxied.open(&l.link("c2@client.cn")).await;
+    assert_eq!(proxied.get(&page).await.status(), 200);
+    assert!(
+        proxy.accepted.load(SeqCst) > pool,
+        "the worker opened its own connection"
+    );
+    // the worker's connection, and any it opens from now on, go silent; the pool's do not
+    proxy.silent_from.store(pool, SeqCst);
+    // 1: the silent lookup waits its `PATIENCE`, the pool serves; 2: the new connection does
+    // not answer either, the pool serves; 3 and 4: the worker rests on the pool, opening none
+    for _ in 0..4 {
+        let r = proxied.get(&page).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.expect("body").contains("<form"));
+    }
+    assert_eq!(proxy.accepted.load(SeqCst), pool + 2);
+}
