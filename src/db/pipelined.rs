@@ -590,4 +590,50 @@ mod tests {
         );
         assert!(plan(&url, None).is_err());
     }
+
+    /// `prefer` and `require` encrypt, through rustls, wherever the server offers TLS; `require`
+    /// refuses a server that does not. Against the test server (this process makes no libpq
+    /// connection, whose OpenSSL exit cleanup the API tests keep out of their process).
+    #[tokio::test]
+    async fn prefer_and_require_encrypt_where_the_server_offers_tls() {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Ssl {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            offered: bool,
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            used: bool,
+        }
+        async fn ssl(conn: &AsyncPgConnection) -> Ssl {
+            diesel::sql_query(
+                "SELECT current_setting('ssl') = 'on' AS offered, \
+                 (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS used",
+            )
+            .get_result(&mut &*conn)
+            .await
+            .expect("pg_stat_ssl")
+        }
+        let base = std::env::var("KAM360_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let with = |mode: &str| {
+            plan(&format!("{base}{sep}sslmode={mode}"), None).expect("a URL the plan admits")
+        };
+        let plain = match with("disable").open().await {
+            Ok(c) => c,
+            Err(e) if std::env::var("CI").is_err() => {
+                eprintln!("PostgreSQL unreachable ({e}); skipped");
+                return;
+            }
+            Err(e) => panic!("CI is set but PostgreSQL is unreachable: {e}"),
+        };
+        let offered = ssl(&plain).await;
+        assert!(!offered.used);
+        for mode in ["prefer", "require"] {
+            match with(mode).open().await {
+                Ok(conn) => assert_eq!(ssl(&conn).await.used, offered.offered, "{mode}"),
+                Err(e) => assert!(mode == "require" && !offered.offered, "{mode}: {e}"),
+            }
+        }
+    }
 }
