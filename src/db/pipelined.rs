@@ -44,20 +44,9 @@ pub struct Pipelined {
     /// Tells one `Db`'s connections from another's on the same thread (the tests run many).
     id: u64,
     config: tokio_postgres::Config,
-    tls: Tls,
+    /// rustls, configured to check what libpq would check; `None` for `sslmode=disable`.
+    tls: Option<Arc<rustls::ClientConfig>>,
     counter: Option<StatementCounter>,
-}
-
-/// TLS as libpq would do it for the URL.
-#[derive(Clone)]
-enum Tls {
-    /// `sslmode=disable`.
-    Off,
-    /// `prefer` or `require` without a root certificate: encrypted, the certificate not
-    /// checked (libpq's behaviour in those modes).
-    Unverified(Arc<rustls::ClientConfig>),
-    /// `verify-full`: the chain to the given roots, and the host name.
-    Verified(Arc<rustls::ClientConfig>),
 }
 
 /// What libpq's defaults are read from besides the URL.
@@ -67,26 +56,27 @@ pub struct Surroundings {
     pub sslmode: Option<String>,
     pub sslrootcert: Option<String>,
     pub requiressl: Option<String>,
-    /// Whether `~/.postgresql/root.crt` exists (libpq's default root certificate).
-    pub default_root_exists: bool,
+    /// `~/.postgresql/root.crt` when it exists (libpq's default root certificate).
+    pub default_root: Option<String>,
+    /// Whether libpq could find a password outside the URL (`PGPASSWORD`, `PGPASSFILE`,
+    /// `~/.pgpass`).
+    pub password_elsewhere: bool,
 }
 
 impl Surroundings {
     /// Read from the process's environment and home directory.
     pub fn of_process() -> Surroundings {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let default_root_exists = std::env::var_os("HOME")
-            .map(|h| {
-                std::path::Path::new(&h)
-                    .join(".postgresql/root.crt")
-                    .exists()
-            })
-            .unwrap_or(false);
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        let in_home = |f: &str| home.as_ref().map(|h| h.join(f)).filter(|p| p.exists());
         Surroundings {
             sslmode: var("PGSSLMODE"),
             sslrootcert: var("PGSSLROOTCERT"),
             requiressl: var("PGREQUIRESSL"),
-            default_root_exists,
+            default_root: in_home(".postgresql/root.crt").map(|p| p.display().to_string()),
+            password_elsewhere: var("PGPASSWORD").is_some()
+                || var("PGPASSFILE").is_some()
+                || in_home(".pgpass").is_some(),
         }
     }
 }
@@ -136,7 +126,7 @@ pub fn tls_plan(url: &str, around: &Surroundings) -> Result<(String, TlsPlan), S
         .or_else(|| around.sslmode.clone())
         .unwrap_or_else(|| if required_by_env { "require" } else { "prefer" }.to_owned());
     let root = sslrootcert.or_else(|| around.sslrootcert.clone());
-    let has_root = root.is_some() || around.default_root_exists;
+    let has_root = root.is_some() || around.default_root.is_some();
     let plan = match mode.as_str() {
         "disable" => TlsPlan::Off,
         // with a root certificate at hand libpq checks the chain in these modes too
@@ -147,11 +137,8 @@ pub fn tls_plan(url: &str, around: &Surroundings) -> Result<(String, TlsPlan), S
         }
         "prefer" => TlsPlan::Unverified { required: false },
         "require" => TlsPlan::Unverified { required: true },
-        "verify-full" => match root {
+        "verify-full" => match root.or_else(|| around.default_root.clone()) {
             Some(roots) => TlsPlan::Verified { roots },
-            None if around.default_root_exists => TlsPlan::Verified {
-                roots: default_root_path(),
-            },
             None => return Err("sslmode=verify-full without a root certificate".to_owned()),
         },
         other => return Err(format!("sslmode={other}")),
@@ -159,15 +146,11 @@ pub fn tls_plan(url: &str, around: &Surroundings) -> Result<(String, TlsPlan), S
     Ok((parsed.into(), plan))
 }
 
-fn default_root_path() -> String {
-    let home = std::env::var("HOME").unwrap_or_default();
-    format!("{home}/.postgresql/root.crt")
-}
-
 /// The worker connections for `url`, or why libpq serves instead (the reason names no secret).
 pub fn plan(url: &str, counter: Option<StatementCounter>) -> Result<Pipelined, String> {
     static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let (url, tls) = tls_plan(url, &Surroundings::of_process())?;
+    let around = Surroundings::of_process();
+    let (url, tls) = tls_plan(url, &around)?;
     let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e: tokio_postgres::Error| e.to_string())?;
@@ -175,57 +158,46 @@ pub fn plan(url: &str, counter: Option<StatementCounter>) -> Result<Pipelined, S
         // tells these connections from the pool's in `pg_stat_activity`
         config.application_name(APPLICATION_NAME);
     }
-    if config.get_password().is_none() {
-        // libpq would look in ~/.pgpass and PGPASSWORD; only a password in the URL is used
-        let pgpass = std::env::var_os("HOME")
-            .is_some_and(|h| std::path::Path::new(&h).join(".pgpass").exists());
-        if pgpass
-            || std::env::var_os("PGPASSWORD").is_some()
-            || std::env::var_os("PGPASSFILE").is_some()
-        {
-            return Err("the password is not in the URL".to_owned());
-        }
+    if config.get_password().is_none() && around.password_elsewhere {
+        // only a password in the URL is used
+        return Err("the password is not in the URL".to_owned());
     }
-    let tls = match tls {
-        TlsPlan::Off => {
-            config.ssl_mode(SslMode::Disable);
-            Tls::Off
-        }
+    let (mode, tls) = match tls {
+        TlsPlan::Off => (SslMode::Disable, None),
         TlsPlan::Unverified { required } => {
-            config.ssl_mode(if required {
+            let mode = if required {
                 SslMode::Require
             } else {
                 SslMode::Prefer
-            });
-            Tls::Unverified(Arc::new(unverified_config()?))
+            };
+            (mode, Some(unverified_config()?))
         }
-        TlsPlan::Verified { roots } => {
-            config.ssl_mode(SslMode::Require);
-            Tls::Verified(Arc::new(verified_config(&roots)?))
-        }
+        TlsPlan::Verified { roots } => (SslMode::Require, Some(verified_config(&roots)?)),
     };
+    config.ssl_mode(mode);
     Ok(Pipelined {
         id: IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         config,
-        tls,
+        tls: tls.map(Arc::new),
         counter,
     })
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+/// rustls with ring (as lettre's) and its default protocol versions.
+fn builder(
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>, String> {
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())
 }
 
 fn unverified_config() -> Result<rustls::ClientConfig, String> {
-    let provider = provider();
-    Ok(
-        rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
-            .with_no_client_auth(),
-    )
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(builder(provider.clone())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
+        .with_no_client_auth())
 }
 
 fn verified_config(roots: &str) -> Result<rustls::ClientConfig, String> {
@@ -244,9 +216,7 @@ fn verified_config(roots: &str) -> Result<rustls::ClientConfig, String> {
     if store.is_empty() {
         return Err("sslrootcert holds no certificate".to_owned());
     }
-    Ok(rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+    Ok(builder(Arc::new(rustls::crypto::ring::default_provider()))?
         .with_root_certificates(store)
         .with_no_client_auth())
 }
@@ -460,10 +430,8 @@ impl Pipelined {
                 .map_err(|e| e.to_string())
         }
         let mut conn = match &self.tls {
-            Tls::Off => wrap(self.config.connect(tokio_postgres::NoTls).await).await?,
-            Tls::Unverified(c) | Tls::Verified(c) => {
-                wrap(self.config.connect(Rustls(c.clone())).await).await?
-            }
+            None => wrap(self.config.connect(tokio_postgres::NoTls).await).await?,
+            Some(c) => wrap(self.config.connect(Rustls(c.clone())).await).await?,
         };
         if let Some(counter) = self.counter.clone() {
             conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
@@ -548,7 +516,7 @@ mod tests {
             TlsPlan::Unverified { required: true }
         );
         let rooted = Surroundings {
-            default_root_exists: true,
+            default_root: Some("/home/k/.postgresql/root.crt".into()),
             ..Surroundings::default()
         };
         // libpq checks the chain in prefer/require when a root certificate exists

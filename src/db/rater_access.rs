@@ -115,7 +115,7 @@ macro_rules! context_query {
 }
 
 /// The assignment `key` gives access to, with its saved answers, in one statement.
-pub fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<RaterContext>> {
+fn context(conn: &mut AnyConnection, key: &RaterKey) -> QueryResult<Option<RaterContext>> {
     super::native!(conn, |c| context_query!(key, |q| q
         .get_result(c)
         .optional()))

@@ -313,11 +313,7 @@ pub async fn done(Visitor(state, req): Visitor, access: Access) -> AppResult<Htt
         Err(KeyError::NoSession) => return Ok(see_other(access.base())),
         Err(KeyError::Malformed) => return Ok(not_found_page(&req)),
     };
-    let Some(ctx) = state
-        .db
-        .read(move |c| db::rater_access::context(c, &key).map_err(AppError::from))
-        .await?
-    else {
+    let Some(ctx) = db::rater_access::find(&state.db, key).await? else {
         return Ok(not_found_page(&req));
     };
     if ctx.assignment.status != AssignmentStatus::Submitted {
