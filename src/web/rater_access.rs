@@ -164,19 +164,20 @@ fn guessing(req: &HttpRequest) -> HttpResponse {
 /// Looks up and re-validates the assignment behind `access` (one statement, which also
 /// brings the saved answers: [`RaterContext::draft`]).
 pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> AppResult<Link> {
-    let client = super::security::client_address(req, &state.settings.server.trusted_proxies);
+    // the guessing limit counts per client address (not read on the session's common path)
+    let client = || super::security::client_address(req, &state.settings.server.trusted_proxies);
     let now = std::time::Instant::now();
     let key = match rater_key(req, &state.settings, access) {
         Ok(key) => key,
         Err(KeyError::NoSession) => return Ok(Link::Done(session_expired(req))),
         Err(KeyError::Malformed) => {
-            state.guesses.missed(&client, now);
+            state.guesses.missed(&client(), now);
             return Ok(Link::Done(not_found_page(req)));
         }
     };
     let session = matches!(key, RaterKey::Session { .. });
     // a client that guessed too many links waits, before any lookup
-    if !session && state.guesses.blocked(&client, now) {
+    if !session && state.guesses.blocked(&client(), now) {
         return Ok(Link::Done(guessing(req)));
     }
     let found = db::rater_access::find(&state.db, key).await?;
@@ -184,7 +185,7 @@ pub async fn resolve(state: &AppState, req: &HttpRequest, access: &Access) -> Ap
         let page = if session {
             session_expired(req)
         } else {
-            state.guesses.missed(&client, now);
+            state.guesses.missed(&client(), now);
             not_found_page(req)
         };
         return Ok(Link::Done(page));

@@ -62,10 +62,18 @@ pub fn with_lang(path: &str, lang: Option<Locale>) -> String {
 
 /// An HTML response with the survey pages' headers.
 pub fn html(status: StatusCode, body: Markup) -> HttpResponse {
+    use actix_web::http::header::{self, HeaderValue};
+    // static names and values: nothing parsed or checked per response
     HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .body(body.into_string())
 }
 
